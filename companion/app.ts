@@ -1,0 +1,164 @@
+// The composition root: opens memory, creates the LLM providers, the chat pipeline and the
+// servers, and reports status. Start-up never waits for the model: the server is ready at once
+// and the model loads in the background (its progress is in /health and `status` events).
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { PROTOCOL_VERSION, type DatabaseState, type ModelState, type Status } from '../protocol';
+import { ChatService } from './chat/chat-service';
+import type { CompanionConfig } from './config';
+import { ContextStore } from './context/context-store';
+import { AlisaError, toAlisaError } from './errors';
+import { LegacyServer } from './legacy/legacy-server';
+import { createProviders, type ProviderRegistry } from './llm';
+import { MemoryStore } from './memory';
+import { DEFAULT_CHARACTER } from './persona';
+import { CompanionServer } from './server/companion-server';
+import { CompanionState } from './state';
+
+declare const __ALISA_VERSION__: string;
+export const VERSION = typeof __ALISA_VERSION__ === 'string' ? __ALISA_VERSION__ : '0.0.0-dev';
+
+/** A failed database open is retried on demand, at most this often. */
+const DB_RETRY_MS = 2000;
+
+export class CompanionApp {
+  readonly token: string;
+  readonly context = new ContextStore();
+  readonly registry: ProviderRegistry;
+  readonly state: CompanionState;
+  readonly chat: ChatService;
+  private memoryStore: MemoryStore | null = null;
+  private dbError: AlisaError | null = null;
+  private dbFailedAt = 0;
+  private server: CompanionServer | null = null;
+  private legacy: LegacyServer | null = null;
+  private defaultCharacterId = 1;
+
+  constructor(
+    readonly config: CompanionConfig,
+    private readonly log: (line: string) => void,
+  ) {
+    this.token = config.token ?? randomBytes(32).toString('base64url');
+    this.tryOpenMemory();
+    this.state = CompanionState.load(this.memoryStore, { mode: config.mode, characterId: this.pickCharacter() });
+    this.registry = createProviders({
+      order: config.providers,
+      embedded: {
+        model: config.model,
+        modelsDir: config.modelsDir,
+        contextSize: config.contextSize,
+        threads: config.threads,
+        gpu: config.gpu,
+      },
+      openai: config.endpoint
+        ? { baseUrl: config.endpoint, apiKey: config.apiKey, model: config.endpointModel, timeoutMs: config.llmTimeoutMs }
+        : undefined,
+    });
+    this.chat = new ChatService({
+      memory: () => this.memory(),
+      registry: this.registry,
+      state: this.state,
+      context: this.context,
+      settings: {
+        historyTokens: config.historyTokens,
+        maxReplyTokens: config.maxReplyTokens,
+        temperature: config.temperature,
+        promptStyle: config.promptStyle,
+      },
+    });
+    this.registry.onStateChange(() => this.chat.emit({ type: 'status', status: this.status() }));
+    this.state.onChange(() => this.chat.emit({ type: 'status', status: this.status() }));
+  }
+
+  /** The open database, reopening it if an earlier attempt failed (a lock may have gone). */
+  memory(): MemoryStore {
+    if (this.memoryStore) return this.memoryStore;
+    if (Date.now() - this.dbFailedAt >= DB_RETRY_MS) this.tryOpenMemory();
+    if (this.memoryStore) return this.memoryStore;
+    throw this.dbError ?? new AlisaError('database_unavailable', 'The database is not open.');
+  }
+
+  private tryOpenMemory(): void {
+    try {
+      mkdirSync(this.config.dataDir, { recursive: true });
+      const store = MemoryStore.open(this.config.dbPath);
+      const interrupted = store.markStreamingInterrupted();
+      if (interrupted > 0) this.log(`marked ${interrupted} reply(s) cut off by the last exit as interrupted`);
+      this.defaultCharacterId = store.upsertBuiltinCharacter(DEFAULT_CHARACTER).id;
+      this.memoryStore = store;
+      this.dbError = null;
+    } catch (err) {
+      this.dbError = toAlisaError(err, 'database_unavailable');
+      this.dbFailedAt = Date.now();
+      this.log(`database: ${this.dbError.message}`);
+    }
+  }
+
+  private pickCharacter(): number {
+    if (this.config.character && this.memoryStore) {
+      const c = this.memoryStore.getCharacterByKey(this.config.character);
+      if (c) return c.id;
+      this.log(`character "${this.config.character}" not found; using ${DEFAULT_CHARACTER.name}`);
+    }
+    return this.defaultCharacterId;
+  }
+
+  status(): Status {
+    const providers = this.registry.states();
+    const database: DatabaseState = this.memoryStore
+      ? { state: 'ready', path: this.config.dbPath, error: null }
+      : { state: 'error', path: this.config.dbPath, error: (this.dbError ?? new AlisaError('database_unavailable', 'The database is not open.')).toInfo() };
+    const model: ModelState = this.registry.current();
+    return {
+      version: VERSION,
+      protocolVersion: PROTOCOL_VERSION,
+      model,
+      providers,
+      database,
+      mode: this.state.mode,
+      characterId: this.state.characterId,
+    };
+  }
+
+  async start(): Promise<{ port: number; legacyPort: number | null }> {
+    this.server = new CompanionServer(
+      {
+        chat: this.chat,
+        memory: () => this.memory(),
+        state: this.state,
+        status: () => this.status(),
+        historyTokens: this.config.historyTokens,
+        defaultCharacterId: () => this.defaultCharacterId,
+      },
+      this.registry,
+      { port: this.config.port, token: this.token, rateLimit: this.config.rateLimit, allowedOrigins: this.config.allowedOrigins, version: VERSION, log: this.log },
+    );
+    const port = await this.server.listen();
+    let legacyPort: number | null = null;
+    if (this.config.legacyPort !== null) {
+      this.legacy = new LegacyServer(this.config.legacyPort, {
+        chat: this.chat,
+        context: this.context,
+        memory: () => this.memory(),
+        historyTokens: this.config.historyTokens,
+        version: VERSION,
+        log: this.log,
+      });
+      legacyPort = await this.legacy.listen();
+    }
+    if (this.config.loadModelAtStart) {
+      // In the background: failures are reported through status, never thrown.
+      this.registry.active().catch((err) => this.log(`model: ${toAlisaError(err).message}`));
+    }
+    return { port, legacyPort };
+  }
+
+  async stop(): Promise<void> {
+    await this.chat.shutdown();
+    await this.legacy?.close();
+    await this.server?.close();
+    await this.registry.dispose();
+    this.memoryStore?.close();
+    this.memoryStore = null;
+  }
+}

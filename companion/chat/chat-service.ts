@@ -1,0 +1,249 @@
+// One pipeline for every reply, whoever asked (the JSON socket, the legacy socket, later the
+// idle loop): commit the user's message, build the prompt, stream through the emotion filter,
+// persist the reply as it grows, and report everything as protocol events.
+//
+// Durability: the user's message is committed before generation starts. The reply row is
+// created at the first token with status 'streaming' and its text is flushed every
+// FLUSH_INTERVAL_MS, so a crash loses at most that much; at the next start such rows become
+// 'interrupted'. A cancelled reply keeps its text and is marked 'interrupted'.
+import { randomUUID } from 'node:crypto';
+import type { CompanionEvent, Emotion, Mode, Params, Result } from '../../protocol';
+import { MODES } from '../../protocol';
+import { AlisaError, toAlisaError } from '../errors';
+import type { ChatTurn, LlmProvider, ProviderRegistry } from '../llm';
+import type { MemoryStore } from '../memory';
+import { buildPrompt, DEFAULT_CHARACTER, EmotionStream } from '../persona';
+import type { CompanionState } from '../state';
+import type { ContextStore } from '../context/context-store';
+
+const FLUSH_INTERVAL_MS = 500;
+/** How many earlier messages are read from the database before trimming to the token budget. */
+const HISTORY_FETCH = 200;
+
+export interface ChatSettings {
+  historyTokens: number;
+  maxReplyTokens: number;
+  temperature: number;
+  promptStyle: 'full' | 'compact';
+}
+
+export interface ReplyOrigin {
+  /** Who asked: used by the legacy endpoint to answer errors to the requester only. */
+  clientId: string;
+}
+
+export type ChatEventListener = (event: CompanionEvent, origin: ReplyOrigin | null) => void;
+
+interface ActiveReply {
+  replyId: string;
+  sessionId: number;
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+export class ChatService {
+  private listeners = new Set<ChatEventListener>();
+  private active = new Map<string, ActiveReply>();
+
+  constructor(
+    private readonly deps: {
+      memory: () => MemoryStore;
+      registry: ProviderRegistry;
+      state: CompanionState;
+      context: ContextStore;
+      settings: ChatSettings;
+    },
+  ) {}
+
+  onEvent(listener: ChatEventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  emit(event: CompanionEvent, origin: ReplyOrigin | null = null): void {
+    for (const l of this.listeners) l(event, origin);
+  }
+
+  /** Replies still streaming (for shutdown and tests). */
+  activeReplies(): string[] {
+    return [...this.active.keys()];
+  }
+
+  /**
+   * Starts a reply and returns as soon as the user's message is committed. `/mode <name>`
+   * switches the mode instead.
+   */
+  send(params: Params<'chat.send'>, origin: ReplyOrigin | null): Result<'chat.send'> {
+    const memory = this.deps.memory();
+    const session = this.resolveSession(memory, params.sessionId);
+    const command = /^\/mode(?:\s+(\S+))?\s*$/i.exec(params.text.trim());
+    if (command) {
+      const mode = this.setModeByName(command[1] ?? '');
+      return { replyId: null, sessionId: session.id, userMessageId: null, mode };
+    }
+    for (const reply of this.active.values()) {
+      if (reply.sessionId === session.id) {
+        throw new AlisaError('busy', 'Alisa is still answering in this chat.', 'Wait for the reply to finish, or stop it first.');
+      }
+    }
+    const userMessage = memory.addMessage({ sessionId: session.id, role: 'user', text: params.text });
+    const replyId = randomUUID();
+    const controller = new AbortController();
+    const reply: ActiveReply = { replyId, sessionId: session.id, controller, done: Promise.resolve() };
+    this.active.set(replyId, reply);
+    const startedAt = performance.now();
+    this.emit({ type: 'reply.start', replyId, sessionId: session.id, userMessageId: userMessage.id, spontaneous: false }, origin);
+    reply.done = this.generate(reply, userMessage.id, params.text, params.maxTokens, startedAt, origin).finally(() =>
+      this.active.delete(replyId),
+    );
+    return { replyId, sessionId: session.id, userMessageId: userMessage.id };
+  }
+
+  cancel(replyId: string): boolean {
+    const reply = this.active.get(replyId);
+    if (!reply) return false;
+    reply.controller.abort(new AlisaError('cancelled', 'The reply was stopped.'));
+    return true;
+  }
+
+  /** Cancels every reply and waits until each is persisted. */
+  async shutdown(): Promise<void> {
+    const pending = [...this.active.values()];
+    for (const r of pending) r.controller.abort(new AlisaError('cancelled', 'Alisa is shutting down.'));
+    await Promise.allSettled(pending.map((r) => r.done));
+  }
+
+  setModeByName(name: string): Mode {
+    const mode = name.toLowerCase();
+    if (!(MODES as readonly string[]).includes(mode)) {
+      throw new AlisaError('invalid_argument', `There is no mode "${name}".`, `Use one of: ${MODES.join(', ')}.`);
+    }
+    this.deps.state.setMode(mode as Mode);
+    this.emit({ type: 'mode.changed', mode: mode as Mode });
+    return mode as Mode;
+  }
+
+  private resolveSession(memory: MemoryStore, sessionId: number | undefined) {
+    if (sessionId !== undefined) {
+      const s = memory.getSession(sessionId);
+      if (!s) throw new AlisaError('not_found', `There is no chat session ${sessionId}.`, 'Pick a session from the list or start a new one.');
+      return s;
+    }
+    return memory.latestSession() ?? memory.createSession(undefined, this.deps.state.characterId);
+  }
+
+  private async generate(
+    reply: ActiveReply,
+    userMessageId: number,
+    userText: string,
+    maxTokens: number | undefined,
+    startedAt: number,
+    origin: ReplyOrigin | null,
+  ): Promise<void> {
+    const { replyId, sessionId, controller } = reply;
+    const memory = this.deps.memory();
+    let messageId: number | null = null;
+    let firstTokenAt: number | null = null;
+    let dirty = false;
+    let providerId = 'none';
+    const flush = (status: 'streaming' | 'complete' | 'interrupted', extra: { emotion?: Emotion; promptTokens?: number; completionTokens?: number } = {}) => {
+      const text = stream.cleanText;
+      if (messageId === null) {
+        if (text === '' && status !== 'complete') return;
+        messageId = memory.addMessage({ sessionId, role: 'assistant', text, status, emotion: stream.currentEmotion, ...extra }).id;
+      } else {
+        memory.updateMessage(messageId, { text, status, emotion: stream.currentEmotion, ...extra });
+      }
+      dirty = false;
+    };
+    const stream = new EmotionStream({
+      onEmotion: (emotion) => this.emit({ type: 'reply.emotion', replyId, emotion }, origin),
+      onText: (text) => {
+        firstTokenAt ??= performance.now();
+        dirty = true;
+        this.emit({ type: 'reply.token', replyId, text }, origin);
+      },
+    });
+    const timer = setInterval(() => {
+      if (dirty) {
+        try {
+          flush('streaming');
+        } catch {
+          // A locked database mid-stream: the next flush or the final write tries again.
+        }
+      }
+    }, FLUSH_INTERVAL_MS);
+    try {
+      const provider = await this.deps.registry.active();
+      providerId = provider.id;
+      if (controller.signal.aborted) throw controller.signal.reason;
+      const messages = this.prompt(memory, provider, sessionId, userMessageId, userText);
+      const result = await provider.generate({
+        messages,
+        maxTokens: maxTokens ?? this.deps.settings.maxReplyTokens,
+        temperature: this.deps.settings.temperature,
+        signal: controller.signal,
+        onText: (chunk) => stream.push(chunk),
+      });
+      const { emotion, text } = stream.finish();
+      const interrupted = result.stopReason === 'cancelled';
+      const tokens = { prompt: result.promptTokens, completion: result.completionTokens };
+      flush(interrupted ? 'interrupted' : 'complete', { emotion, promptTokens: tokens.prompt, completionTokens: tokens.completion });
+      const endAt = performance.now();
+      const genSeconds = (endAt - (firstTokenAt ?? startedAt)) / 1000;
+      this.emit(
+        {
+          type: 'reply.end',
+          replyId,
+          sessionId,
+          messageId: messageId!,
+          text,
+          emotion,
+          interrupted,
+          tokens,
+          timings: {
+            firstTokenMs: firstTokenAt === null ? null : round(firstTokenAt - startedAt),
+            totalMs: round(endAt - startedAt),
+            tokensPerSecond: genSeconds > 0 && tokens.completion > 0 ? round(tokens.completion / genSeconds) : null,
+          },
+          provider: providerId,
+        },
+        origin,
+      );
+    } catch (err) {
+      const error = toAlisaError(err, 'llm_failed');
+      stream.finish();
+      try {
+        flush('interrupted');
+      } catch {
+        // Already reported below; the user's message is committed regardless.
+      }
+      this.emit({ type: 'reply.error', replyId, sessionId, error: error.toInfo(), messageId }, origin);
+    } finally {
+      clearInterval(timer);
+    }
+  }
+
+  private prompt(memory: MemoryStore, provider: LlmProvider, sessionId: number, userMessageId: number, userText: string): ChatTurn[] {
+    const history: ChatTurn[] = memory
+      .listMessages(sessionId, { limit: HISTORY_FETCH, beforeId: userMessageId })
+      .filter((m) => m.text.trim() !== '' && m.role !== 'system')
+      .map((m) => ({ role: m.role, content: m.text }));
+    const character = memory.getCharacter(this.deps.state.characterId);
+    const built = buildPrompt({
+      persona: character?.systemPrompt ?? DEFAULT_CHARACTER.systemPrompt,
+      mode: this.deps.state.mode,
+      history,
+      userMessage: userText,
+      passiveContext: this.deps.context.passiveContextLines(),
+      historyTokenBudget: this.deps.settings.historyTokens,
+      countTokens: (t) => provider.countTokens(t),
+      style: this.deps.settings.promptStyle,
+    });
+    return built.messages;
+  }
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
+}

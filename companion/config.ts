@@ -1,0 +1,165 @@
+// The companion's configuration: command-line flags, then environment variables, then defaults.
+// Secrets (the token, API keys) come only from the environment, never from flags that `ps` shows.
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { MODES, type Mode } from '../protocol';
+import { AlisaError } from './errors';
+
+/** What `npm start` loads when the user has not chosen a model: small, instruction-tuned, CPU-friendly. */
+export const RECOMMENDED_MODEL = 'hf:bartowski/Llama-3.2-3B-Instruct-GGUF:Q4_K_M';
+
+export interface CompanionConfig {
+  port: number;
+  legacyPort: number | null;
+  token: string | null;
+  dataDir: string;
+  dbPath: string;
+  modelsDir: string;
+  /** Provider ids in fallback order: the first that becomes ready serves chat. */
+  providers: string[];
+  model: string;
+  contextSize: number | undefined;
+  threads: number | undefined;
+  gpu: 'auto' | false;
+  endpoint: string | null;
+  endpointModel: string | undefined;
+  apiKey: string | undefined;
+  llmTimeoutMs: number;
+  mode: Mode | undefined;
+  character: string | undefined;
+  historyTokens: number;
+  maxReplyTokens: number;
+  temperature: number;
+  promptStyle: 'full' | 'compact';
+  /** Frames per second a connection may send on average (bursts up to twice that). */
+  rateLimit: number;
+  allowedOrigins: string[];
+  parentPid: number | null;
+  loadModelAtStart: boolean;
+}
+
+export const HELP = `Usage: npm run companion -- [options]
+
+  --model FILE|URI       GGUF file, or hf:user/repo:quant / https:// URI to download (default: ${RECOMMENDED_MODEL})
+  --data DIR             data folder for the database and downloaded models
+  --db FILE              database file (default: DATA/alisa.db)
+  --port N               port on 127.0.0.1 (default 0: any free port)
+  --legacy-port N        enable the legacy /ws/chat endpoint on 127.0.0.1:N (off by default)
+  --providers LIST       LLM providers in fallback order, e.g. embedded,openai (default: embedded)
+  --endpoint URL         OpenAI-compatible server, e.g. http://127.0.0.1:1234/v1 (key in ALISA_LLM_API_KEY)
+  --endpoint-model NAME  model name on that server (default: the first it lists)
+  --context-size N       context size in tokens (default: the model's, at most 4096)
+  --threads N            CPU threads for the embedded model (default: from the core count)
+  --gpu auto|off         use a GPU when there is one (default auto)
+  --mode NAME            teasing, serious or calm
+  --character KEY        character to start with
+  --history-tokens N     token budget for recent turns in the prompt (default 3000)
+  --max-reply-tokens N   longest reply (default 512)
+  --prompt-style S       full or compact (compact suits tiny models)
+  --rate-limit N         frames per second per connection (default 20)
+  --allow-origin ORIGIN  an extra browser Origin allowed to connect (repeatable)
+  --parent-pid N         exit when this process dies
+  --no-model             start without loading a model (it loads on first use)
+
+Environment: ALISA_TOKEN (fixed token), ALISA_LLM_API_KEY, ALISA_MODEL, ALISA_DATA_DIR.`;
+
+export function defaultDataDir(): string {
+  const home = os.homedir();
+  if (process.platform === 'win32') return path.join(process.env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), 'Alisa');
+  if (process.platform === 'darwin') return path.join(home, 'Library', 'Application Support', 'Alisa');
+  return path.join(process.env.XDG_DATA_HOME ?? path.join(home, '.local', 'share'), 'alisa');
+}
+
+function int(name: string, value: string | undefined, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new AlisaError('invalid_argument', `--${name} must be a whole number from ${min} to ${max}, got "${value}".`);
+  }
+  return n;
+}
+
+export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): CompanionConfig | 'help' {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      model: { type: 'string' },
+      data: { type: 'string' },
+      db: { type: 'string' },
+      port: { type: 'string' },
+      'legacy-port': { type: 'string' },
+      providers: { type: 'string' },
+      endpoint: { type: 'string' },
+      'endpoint-model': { type: 'string' },
+      'context-size': { type: 'string' },
+      threads: { type: 'string' },
+      gpu: { type: 'string' },
+      mode: { type: 'string' },
+      character: { type: 'string' },
+      'history-tokens': { type: 'string' },
+      'max-reply-tokens': { type: 'string' },
+      temperature: { type: 'string' },
+      'prompt-style': { type: 'string' },
+      'rate-limit': { type: 'string' },
+      'allow-origin': { type: 'string', multiple: true },
+      'parent-pid': { type: 'string' },
+      'llm-timeout': { type: 'string' },
+      'no-model': { type: 'boolean' },
+    },
+  });
+  if (values.help) return 'help';
+
+  const dataDir = path.resolve(values.data ?? env.ALISA_DATA_DIR ?? defaultDataDir());
+  const mode = values.mode;
+  if (mode !== undefined && !(MODES as readonly string[]).includes(mode)) {
+    throw new AlisaError('invalid_argument', `--mode must be one of ${MODES.join(', ')}, got "${mode}".`);
+  }
+  const promptStyle = values['prompt-style'] ?? 'full';
+  if (promptStyle !== 'full' && promptStyle !== 'compact') {
+    throw new AlisaError('invalid_argument', `--prompt-style must be full or compact, got "${promptStyle}".`);
+  }
+  const gpu = values.gpu ?? 'auto';
+  if (!['auto', 'off', 'false'].includes(gpu)) throw new AlisaError('invalid_argument', `--gpu must be auto or off, got "${gpu}".`);
+  const providers = (values.providers ?? (values.endpoint ? 'embedded,openai' : 'embedded'))
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+  for (const p of providers) {
+    if (p !== 'embedded' && p !== 'openai') throw new AlisaError('invalid_argument', `Unknown LLM provider "${p}": use embedded or openai.`);
+  }
+  const temperature = values.temperature === undefined ? 0.8 : Number(values.temperature);
+  if (!Number.isFinite(temperature) || temperature < 0 || temperature > 2) {
+    throw new AlisaError('invalid_argument', `--temperature must be a number from 0 to 2, got "${values.temperature}".`);
+  }
+
+  return {
+    port: int('port', values.port, 0, 65535) ?? 0,
+    legacyPort: int('legacy-port', values['legacy-port'], 0, 65535) ?? null,
+    token: env.ALISA_TOKEN && env.ALISA_TOKEN.length > 0 ? env.ALISA_TOKEN : null,
+    dataDir,
+    dbPath: path.resolve(values.db ?? path.join(dataDir, 'alisa.db')),
+    modelsDir: path.join(dataDir, 'models'),
+    providers,
+    model: values.model ?? env.ALISA_MODEL ?? RECOMMENDED_MODEL,
+    contextSize: int('context-size', values['context-size'], 128, 1_048_576),
+    threads: int('threads', values.threads, 1, 1024),
+    gpu: gpu === 'auto' ? 'auto' : false,
+    endpoint: values.endpoint ?? null,
+    endpointModel: values['endpoint-model'],
+    apiKey: env.ALISA_LLM_API_KEY || undefined,
+    llmTimeoutMs: int('llm-timeout', values['llm-timeout'], 100, 600_000) ?? 15_000,
+    mode: mode as Mode | undefined,
+    character: values.character,
+    historyTokens: int('history-tokens', values['history-tokens'], 0, 1_000_000) ?? 3000,
+    maxReplyTokens: int('max-reply-tokens', values['max-reply-tokens'], 1, 8192) ?? 512,
+    temperature,
+    promptStyle,
+    rateLimit: int('rate-limit', values['rate-limit'], 1, 100_000) ?? 20,
+    allowedOrigins: values['allow-origin'] ?? [],
+    parentPid: int('parent-pid', values['parent-pid'], 1, 2 ** 31) ?? null,
+    loadModelAtStart: !values['no-model'],
+  };
+}

@@ -1,0 +1,66 @@
+// What the companion currently knows about the user's situation, from whichever client reports
+// it (the legacy vision clients today; the editor and the screen reader later). It feeds the
+// prompt as passive context: phrased as intuition, never as "I see on your camera".
+
+export const PRESENCE_STATES = ['present', 'absent', 'focused', 'distracted'] as const;
+export type Presence = (typeof PRESENCE_STATES)[number];
+
+export interface DesktopContext {
+  task: string;
+  app: string;
+  fileCategory: string;
+  hasError: boolean;
+  offerText: string;
+  window: string;
+  text: string;
+  at: number;
+}
+
+/** Context older than this is not mentioned to the model any more. */
+const STALE_AFTER_MS = 5 * 60_000;
+const MAX_TEXT = 500;
+
+export class ContextStore {
+  presence: { state: Presence; at: number } | null = null;
+  desktop: DesktopContext | null = null;
+  screen: { window: string; text: string; at: number } | null = null;
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  setPresence(state: Presence): void {
+    this.presence = { state, at: this.now() };
+  }
+
+  setDesktop(d: Omit<DesktopContext, 'at'>): void {
+    this.desktop = { ...d, text: d.text.slice(0, MAX_TEXT), at: this.now() };
+  }
+
+  setScreen(window: string, text: string): void {
+    this.screen = { window: window.slice(0, 200), text: text.slice(0, MAX_TEXT), at: this.now() };
+  }
+
+  /** Short lines for the prompt, fresh context only. */
+  passiveContextLines(): string[] {
+    const now = this.now();
+    const fresh = (at: number) => now - at < STALE_AFTER_MS;
+    const lines: string[] = [];
+    if (this.presence && fresh(this.presence.at)) {
+      const words: Record<Presence, string> = {
+        present: 'The user is around.',
+        absent: 'The user seems to have stepped away.',
+        focused: 'The user seems deeply focused.',
+        distracted: 'The user seems a little distracted.',
+      };
+      lines.push(words[this.presence.state]);
+    }
+    if (this.desktop && fresh(this.desktop.at)) {
+      const d = this.desktop;
+      const task = d.task.replace(/_/g, ' ');
+      lines.push(`The user seems to be ${task || 'working'}${d.app ? ` in ${d.app}` : ''}${d.window ? ` ("${d.window.slice(0, 80)}")` : ''}.`);
+      if (d.hasError) lines.push(`Something seems to have gone wrong for them${d.text ? `: ${d.text.slice(0, 200)}` : '.'}`);
+    } else if (this.screen && fresh(this.screen.at)) {
+      lines.push(`The user has "${this.screen.window.slice(0, 80)}" in front of them.`);
+    }
+    return lines;
+  }
+}

@@ -1,0 +1,28 @@
+// No orphans: the companion exits when the process that started it dies. Two signals, because
+// platforms differ: on POSIX an orphan is re-parented (ppid changes); everywhere, the original
+// parent's pid stops answering signal 0. `explicitPid` (--parent-pid) lets a launcher that
+// goes through a shell or npm name the real parent.
+const CHECK_INTERVAL_MS = 1000;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export function watchParent(explicitPid: number | null, onDeath: () => void): NodeJS.Timeout {
+  const originalPpid = process.ppid;
+  const timer = setInterval(() => {
+    const reparented = process.platform !== 'win32' && process.ppid !== originalPpid;
+    const gone = !alive(originalPpid) || (explicitPid !== null && !alive(explicitPid));
+    if (reparented || gone) {
+      clearInterval(timer);
+      onDeath();
+    }
+  }, CHECK_INTERVAL_MS);
+  timer.unref();
+  return timer;
+}

@@ -1,0 +1,15 @@
+// The memory module's public surface: the store, what callers pass it, and the open/lock
+// helpers the companion needs when it reports the database state.
+export { MemoryStore, DEFAULT_PAGE_SIZE, DEFAULT_SESSION_TITLE } from './memory-store';
+export type {
+  BuiltinCharacter,
+  CharacterPatch,
+  ListMessagesOptions,
+  MemoryStoreOptions,
+  MessagePatch,
+  NewCharacter,
+  NewMessage,
+} from './types';
+export type { ExportedSession, HistoryExport } from './export-format';
+export { DEFAULT_BUSY_TIMEOUT_MS, isBusyError } from './database';
+export { toFtsQuery } from './fts-query';

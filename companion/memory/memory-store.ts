@@ -1,0 +1,389 @@
+// Alisa's long-term memory: conversations, their messages, the characters she can play and a
+// few settings, in one SQLite file. Every public method is synchronous (better-sqlite3), keeps
+// the database consistent on its own (multi-statement writes run in one transaction), and
+// fails only with AlisaError for anything a user could meet: a lock held by another process
+// becomes `database_locked`, an unknown id `not_found`, bad input `invalid_argument`.
+import type BetterSqlite3 from 'better-sqlite3';
+import type { Character, HistorySummary, Message, SearchHit, Session } from '../../protocol';
+import { AlisaError } from '../errors';
+import { mapRuntimeError, openDatabase, type Db } from './database';
+import { renderJson, renderMarkdown, type ExportedSession, type HistoryExport } from './export-format';
+import { toFtsQuery } from './fts-query';
+import { toCharacter, toMessage, toSearchHit, toSession, type SummaryRow } from './rows';
+import { prepareStatements, type Statements } from './statements';
+import type { BuiltinCharacter, CharacterPatch, ListMessagesOptions, MemoryStoreOptions, MessagePatch, NewCharacter, NewMessage } from './types';
+import * as v from './validate';
+
+export const DEFAULT_SESSION_TITLE = 'New chat';
+export const DEFAULT_PAGE_SIZE = 200;
+const MAX_PAGE_SIZE = 10_000;
+const MAX_SEARCH_HITS = 200;
+
+/** A patch field counts when present and not undefined; null means "clear it". */
+const has = (o: object, key: string) => (o as Record<string, unknown>)[key] !== undefined;
+const flag = (b: boolean) => (b ? 1 : 0);
+
+function isForeignKeyError(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
+}
+
+export class MemoryStore {
+  private readonly sql: Statements;
+  /** One reusable transaction wrapper; nested use becomes a savepoint. */
+  private readonly tx: BetterSqlite3.Transaction<(fn: () => unknown) => unknown>;
+
+  private constructor(
+    readonly path: string,
+    private readonly db: Db,
+    private readonly now: () => number,
+  ) {
+    this.sql = prepareStatements(db);
+    this.tx = db.transaction((fn: () => unknown) => fn());
+  }
+
+  /** Opens or creates the database at `path` and migrates it. Throws AlisaError on failure. */
+  static open(path: string, opts: MemoryStoreOptions = {}): MemoryStore {
+    const db = openDatabase(path, { busyTimeoutMs: opts.busyTimeoutMs });
+    try {
+      return new MemoryStore(path, db, opts.now ?? Date.now);
+    } catch (err) {
+      db.close();
+      throw mapRuntimeError(path, err);
+    }
+  }
+
+  get isOpen(): boolean {
+    return this.db.open;
+  }
+
+  /** Safe to call twice. */
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  /**
+   * Runs `fn` in one write transaction: all of its store calls commit together or not at all.
+   * Takes the write lock up front so a busy database fails fast instead of mid-way.
+   */
+  transaction<T>(fn: () => T): T {
+    return this.guard(() => this.tx.immediate(fn) as T);
+  }
+
+  // ---- sessions --------------------------------------------------------------------------
+
+  /** Newest activity first. */
+  listSessions(): Session[] {
+    return this.guard(() => this.sql.listSessions.all().map(toSession));
+  }
+
+  getSession(id: number): Session | null {
+    return this.guard(() => {
+      const row = this.sql.getSession.get(id);
+      return row ? toSession(row) : null;
+    });
+  }
+
+  latestSession(): Session | null {
+    return this.guard(() => {
+      const row = this.sql.latestSession.get();
+      return row ? toSession(row) : null;
+    });
+  }
+
+  createSession(title: string = DEFAULT_SESSION_TITLE, characterId: number | null = null): Session {
+    const clean = v.cleanTitle(title);
+    if (characterId !== null) v.checkId(characterId, 'characterId');
+    return this.write(() => {
+      const ts = this.now();
+      let id: number;
+      try {
+        id = this.sql.insertSession.get(clean, characterId, ts, ts)!;
+      } catch (err) {
+        throw isForeignKeyError(err) ? v.notFound('Character', characterId!) : err;
+      }
+      return this.requireSession(id);
+    });
+  }
+
+  renameSession(id: number, title: string): Session {
+    const clean = v.cleanTitle(title);
+    return this.write(() => {
+      if (this.sql.renameSession.run(clean, id).changes === 0) throw v.notFound('Session', id);
+      return this.requireSession(id);
+    });
+  }
+
+  /** Removes the session with its messages; their search entries go with them (trigger). */
+  deleteSession(id: number): void {
+    this.write(() => {
+      if (this.sql.deleteSession.run(id).changes === 0) throw v.notFound('Session', id);
+    });
+  }
+
+  /** Marks the session as just used, moving it to the top of the list. */
+  touchSession(id: number): void {
+    this.write(() => {
+      if (this.sql.touchSession.run(this.now(), id).changes === 0) throw v.notFound('Session', id);
+    });
+  }
+
+  // ---- messages --------------------------------------------------------------------------
+
+  /** Appends a message and moves its session to the top of the list. */
+  addMessage(m: NewMessage): Message {
+    v.checkId(m.sessionId, 'sessionId');
+    const role = v.checkRole(m.role);
+    const text = v.checkText(m.text);
+    const emotion = v.checkEmotion(m.emotion);
+    const status = v.checkStatus(m.status ?? 'complete');
+    const promptTokens = v.checkTokens(m.promptTokens, 'promptTokens');
+    const completionTokens = v.checkTokens(m.completionTokens, 'completionTokens');
+    return this.write(() => {
+      const ts = this.now();
+      let row;
+      try {
+        row = this.sql.insertMessage.get(m.sessionId, role, text, emotion, status, flag(m.spontaneous === true), promptTokens, completionTokens, ts)!;
+      } catch (err) {
+        // The foreign key is the existence check: no extra lookup on the hot path.
+        throw isForeignKeyError(err) ? v.notFound('Session', m.sessionId) : err;
+      }
+      this.sql.touchSession.run(ts, m.sessionId);
+      return toMessage(row);
+    });
+  }
+
+  /** Changes some fields of a message (typically a streaming reply growing, then finishing). */
+  updateMessage(id: number, patch: MessagePatch): Message {
+    const params = {
+      id,
+      set_text: flag(has(patch, 'text')),
+      text: has(patch, 'text') ? v.checkText(patch.text) : null,
+      set_emotion: flag(has(patch, 'emotion')),
+      emotion: v.checkEmotion(patch.emotion),
+      set_status: flag(has(patch, 'status')),
+      status: has(patch, 'status') ? v.checkStatus(patch.status) : null,
+      set_prompt_tokens: flag(has(patch, 'promptTokens')),
+      prompt_tokens: v.checkTokens(patch.promptTokens, 'promptTokens'),
+      set_completion_tokens: flag(has(patch, 'completionTokens')),
+      completion_tokens: v.checkTokens(patch.completionTokens, 'completionTokens'),
+    };
+    return this.write(() => {
+      const row = this.sql.updateMessage.get(params);
+      if (!row) throw v.notFound('Message', id);
+      return toMessage(row);
+    });
+  }
+
+  getMessage(id: number): Message | null {
+    return this.guard(() => {
+      const row = this.sql.getMessage.get(id);
+      return row ? toMessage(row) : null;
+    });
+  }
+
+  /** The newest `limit` messages (before `beforeId` if given), oldest first. */
+  listMessages(sessionId: number, opts: ListMessagesOptions = {}): Message[] {
+    const limit = v.checkLimit(opts.limit ?? DEFAULT_PAGE_SIZE, 'limit', MAX_PAGE_SIZE);
+    const before = opts.beforeId === undefined ? Number.MAX_SAFE_INTEGER : v.checkId(opts.beforeId, 'beforeId');
+    return this.guard(() => {
+      const rows = this.sql.pageMessages.all(sessionId, before, limit);
+      if (rows.length === 0 && !this.sql.sessionExists.get(sessionId)) throw v.notFound('Session', sessionId);
+      return rows.map(toMessage);
+    });
+  }
+
+  /** At start-up: replies a crash left 'streaming' will never finish; says how many there were. */
+  markStreamingInterrupted(): number {
+    return this.write(() => this.sql.markInterrupted.run().changes);
+  }
+
+  // ---- search ----------------------------------------------------------------------------
+
+  /**
+   * Full-text search over every message, best match first. Any input is safe: it is reduced
+   * to quoted words (see fts-query.ts); nothing searchable left means no hits.
+   */
+  search(query: string, limit = 20): SearchHit[] {
+    const match = toFtsQuery(v.checkText(query, 'The search query'));
+    const n = Math.min(Math.max(Math.trunc(limit) || 1, 1), MAX_SEARCH_HITS);
+    if (match === null) return [];
+    return this.guard(() => this.sql.search.all(match, n).map(toSearchHit));
+  }
+
+  // ---- history as a whole ----------------------------------------------------------------
+
+  /** Size of one session's history, or of all of it; tokens are estimated at 4 chars each. */
+  summary(sessionId: number | undefined, maxTokens: number): HistorySummary {
+    return this.guard(() => {
+      let row: SummaryRow;
+      if (sessionId === undefined) row = this.sql.summaryAll.get()!;
+      else {
+        if (!this.sql.sessionExists.get(sessionId)) throw v.notFound('Session', sessionId);
+        row = this.sql.summarySession.get(sessionId)!;
+      }
+      return {
+        sessions: row.sessions,
+        messages: row.messages,
+        turns: row.turns ?? 0,
+        estimatedTokens: Math.ceil((row.chars ?? 0) / 4),
+        maxTokens,
+      };
+    });
+  }
+
+  /** Forgets one session's messages (the session stays), or every session and message. Characters and settings stay. */
+  clear(sessionId?: number): void {
+    this.write(() => {
+      if (sessionId === undefined) {
+        this.sql.deleteAllSessions.run(); // messages follow by cascade, search entries by trigger
+        return;
+      }
+      if (!this.sql.sessionExists.get(sessionId)) throw v.notFound('Session', sessionId);
+      this.sql.deleteSessionMessages.run(sessionId);
+    });
+  }
+
+  exportJson(sessionId?: number): string {
+    return renderJson(this.collectExport(sessionId));
+  }
+
+  exportMarkdown(sessionId?: number): string {
+    const doc = this.collectExport(sessionId);
+    const names = new Map(this.listCharacters().map((c) => [c.id, c.name]));
+    return renderMarkdown(doc, (id) => names.get(id));
+  }
+
+  /** One consistent snapshot of the sessions to export, oldest first, with all their messages. */
+  private collectExport(sessionId?: number): HistoryExport {
+    return this.guard(() =>
+      this.tx.deferred(() => {
+        const sessions = sessionId === undefined ? this.sql.listSessions.all().map(toSession).reverse() : [this.requireSession(sessionId)];
+        sessions.sort((a, b) => a.createdAt - b.createdAt || a.id - b.id);
+        const withMessages: ExportedSession[] = sessions.map((s) => ({ ...s, messages: this.sql.allMessages.all(s.id).map(toMessage) }));
+        return { exportedAt: new Date(this.now()).toISOString(), sessions: withMessages };
+      }) as HistoryExport,
+    );
+  }
+
+  // ---- characters ------------------------------------------------------------------------
+
+  /** Builtin characters first, then the user's by name. */
+  listCharacters(): Character[] {
+    return this.guard(() => this.sql.listCharacters.all().map(toCharacter));
+  }
+
+  getCharacter(id: number): Character | null {
+    return this.guard(() => {
+      const row = this.sql.getCharacter.get(id);
+      return row ? toCharacter(row) : null;
+    });
+  }
+
+  getCharacterByKey(key: string): Character | null {
+    return this.guard(() => {
+      const row = this.sql.getCharacterByKey.get(key);
+      return row ? toCharacter(row) : null;
+    });
+  }
+
+  /** A user character; its key is the slug of its name, suffixed -2, -3... if taken. */
+  createCharacter(c: NewCharacter): Character {
+    const name = v.cleanName(c.name);
+    const prompt = v.checkText(c.systemPrompt, 'The system prompt');
+    const voice = v.optionalString(c.voice, 'voice');
+    const avatar = v.optionalString(c.avatar, 'avatar');
+    return this.write(() => {
+      const ts = this.now();
+      const row = this.sql.insertCharacter.get(this.unusedKey(v.slugify(name)), name, prompt, voice, avatar, 0, ts, ts)!;
+      return toCharacter(row);
+    });
+  }
+
+  updateCharacter(id: number, patch: CharacterPatch): Character {
+    const params = {
+      id,
+      set_name: flag(has(patch, 'name')),
+      name: has(patch, 'name') ? v.cleanName(patch.name) : null,
+      set_system_prompt: flag(has(patch, 'systemPrompt')),
+      system_prompt: has(patch, 'systemPrompt') ? v.checkText(patch.systemPrompt, 'The system prompt') : null,
+      set_voice: flag(has(patch, 'voice')),
+      voice: v.optionalString(patch.voice, 'voice'),
+      set_avatar: flag(has(patch, 'avatar')),
+      avatar: v.optionalString(patch.avatar, 'avatar'),
+    };
+    return this.write(() => {
+      const row = this.sql.updateCharacter.get({ ...params, now: this.now() });
+      if (!row) throw v.notFound('Character', id);
+      return toCharacter(row);
+    });
+  }
+
+  /** Sessions that used it keep their history and fall back to no character. */
+  deleteCharacter(id: number): void {
+    this.write(() => {
+      const row = this.sql.getCharacter.get(id);
+      if (!row) throw v.notFound('Character', id);
+      if (row.builtin) throw new AlisaError('forbidden', 'The default character cannot be deleted.', 'Edit it instead, or create a new character.');
+      this.sql.deleteCharacter.run(id);
+    });
+  }
+
+  /**
+   * At start-up: makes sure a character shipped with Alisa exists. A new one is inserted; an
+   * existing one gets the current system prompt and keeps the rest (the user may have renamed it).
+   */
+  upsertBuiltinCharacter(c: BuiltinCharacter): Character {
+    const name = v.cleanName(c.name);
+    const prompt = v.checkText(c.systemPrompt, 'The system prompt');
+    const voice = v.optionalString(c.voice, 'voice');
+    if (typeof c.key !== 'string' || c.key.trim() === '') throw new AlisaError('invalid_argument', 'A builtin character needs a key.');
+    return this.write(() => {
+      const ts = this.now();
+      const row = this.sql.refreshBuiltin.get(prompt, ts, c.key) ?? this.sql.insertCharacter.get(c.key, name, prompt, voice, null, 1, ts, ts)!;
+      return toCharacter(row);
+    });
+  }
+
+  // ---- settings --------------------------------------------------------------------------
+
+  getSetting(key: string): string | null {
+    return this.guard(() => this.sql.getSetting.get(key) ?? null);
+  }
+
+  setSetting(key: string, value: string): void {
+    if (typeof key !== 'string' || key === '') throw new AlisaError('invalid_argument', 'A setting needs a non-empty key.');
+    const text = v.checkText(value, `The value of setting ${key}`);
+    this.write(() => {
+      this.sql.setSetting.run(key, text);
+    });
+  }
+
+  // ---- internals -------------------------------------------------------------------------
+
+  /** Every database access goes through here so lock and storage failures speak AlisaError. */
+  private guard<T>(fn: () => T): T {
+    if (!this.db.open) throw new AlisaError('database_unavailable', `The memory database at ${this.path} is closed.`, 'Restart the companion.');
+    try {
+      return fn();
+    } catch (err) {
+      throw mapRuntimeError(this.path, err);
+    }
+  }
+
+  /** A guarded write transaction (a savepoint when already inside `transaction()`). */
+  private write<T>(fn: () => T): T {
+    return this.guard(() => this.tx.immediate(fn) as T);
+  }
+
+  private requireSession(id: number): Session {
+    const row = this.sql.getSession.get(id);
+    if (!row) throw v.notFound('Session', id);
+    return toSession(row);
+  }
+
+  private unusedKey(base: string): string {
+    let key = base;
+    for (let n = 2; this.sql.getCharacterByKey.get(key); n++) key = `${base}-${n}`;
+    return key;
+  }
+}

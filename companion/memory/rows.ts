@@ -1,0 +1,112 @@
+// The shapes SQLite hands back and the one place where they become protocol records.
+// Column names stay snake_case here and nowhere else.
+import { EMOTIONS, type Character, type Emotion, type Message, type MessageStatus, type Role, type SearchHit, type Session } from '../../protocol';
+
+export interface SessionRow {
+  id: number;
+  title: string;
+  character_id: number | null;
+  created_ts: number;
+  updated_ts: number;
+  message_count: number;
+}
+
+export interface MessageRow {
+  id: number;
+  session_id: number;
+  role: string;
+  text: string;
+  emotion: string | null;
+  status: string;
+  spontaneous: number;
+  prompt_tokens: number | null;
+  completion_tokens: number | null;
+  created_ts: number;
+}
+
+export interface CharacterRow {
+  id: number;
+  key: string;
+  name: string;
+  system_prompt: string;
+  voice: string | null;
+  avatar: string | null;
+  builtin: number;
+  created_ts: number;
+  updated_ts: number;
+}
+
+export interface SearchRow {
+  id: number;
+  session_id: number;
+  title: string;
+  role: string;
+  created_ts: number;
+  snippet: string;
+  rank: number;
+}
+
+export interface SummaryRow {
+  sessions: number;
+  messages: number;
+  turns: number | null;
+  chars: number | null;
+}
+
+const EMOTION_SET: ReadonlySet<string> = new Set(EMOTIONS);
+
+/** An emotion from an older or newer build that this one does not know reads as none. */
+function toEmotion(value: string | null): Emotion | null {
+  return value !== null && EMOTION_SET.has(value) ? (value as Emotion) : null;
+}
+
+export function toSession(r: SessionRow): Session {
+  return {
+    id: r.id,
+    title: r.title,
+    characterId: r.character_id,
+    createdAt: r.created_ts,
+    updatedAt: r.updated_ts,
+    messageCount: r.message_count,
+  };
+}
+
+export function toMessage(r: MessageRow): Message {
+  return {
+    id: r.id,
+    sessionId: r.session_id,
+    // role and status are guarded by CHECK constraints in the schema.
+    role: r.role as Role,
+    text: r.text,
+    emotion: toEmotion(r.emotion),
+    status: r.status as MessageStatus,
+    spontaneous: r.spontaneous !== 0,
+    promptTokens: r.prompt_tokens,
+    completionTokens: r.completion_tokens,
+    createdAt: r.created_ts,
+  };
+}
+
+export function toCharacter(r: CharacterRow): Character {
+  return {
+    id: r.id,
+    key: r.key,
+    name: r.name,
+    systemPrompt: r.system_prompt,
+    voice: r.voice,
+    avatar: r.avatar,
+    builtin: r.builtin !== 0,
+  };
+}
+
+export function toSearchHit(r: SearchRow): SearchHit {
+  return {
+    messageId: r.id,
+    sessionId: r.session_id,
+    sessionTitle: r.title,
+    role: r.role as Role,
+    snippet: r.snippet,
+    rank: r.rank,
+    createdAt: r.created_ts,
+  };
+}

@@ -1,0 +1,85 @@
+// The schema of the memory database as an ordered list of migrations. Migration N (1-based)
+// moves a database from `user_version` N-1 to N; `database.ts` runs each one in its own
+// transaction. Never edit a migration that has shipped: append a new one instead.
+import type BetterSqlite3 from 'better-sqlite3';
+
+export type Migration = (db: BetterSqlite3.Database) => void;
+
+/** v1: characters, sessions, messages with their full-text index, settings. */
+function v1(db: BetterSqlite3.Database): void {
+  db.exec(`
+    CREATE TABLE characters (
+      id INTEGER PRIMARY KEY,
+      key TEXT NOT NULL UNIQUE,
+      name TEXT NOT NULL,
+      system_prompt TEXT NOT NULL,
+      voice TEXT,
+      avatar TEXT,
+      builtin INTEGER NOT NULL DEFAULT 0,
+      created_ts INTEGER NOT NULL,
+      updated_ts INTEGER NOT NULL
+    );
+
+    CREATE TABLE sessions (
+      id INTEGER PRIMARY KEY,
+      title TEXT NOT NULL,
+      character_id INTEGER REFERENCES characters(id) ON DELETE SET NULL,
+      created_ts INTEGER NOT NULL,
+      updated_ts INTEGER NOT NULL
+    );
+    -- The session list is always read newest first.
+    CREATE INDEX sessions_by_updated ON sessions(updated_ts DESC, id DESC);
+    -- ON DELETE SET NULL on characters has to find the sessions that point at one.
+    CREATE INDEX sessions_by_character ON sessions(character_id);
+
+    CREATE TABLE messages (
+      id INTEGER PRIMARY KEY,
+      session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+      role TEXT NOT NULL CHECK (role IN ('user', 'assistant', 'system')),
+      text TEXT NOT NULL,
+      emotion TEXT,
+      status TEXT NOT NULL DEFAULT 'complete' CHECK (status IN ('complete', 'streaming', 'interrupted', 'error')),
+      spontaneous INTEGER NOT NULL DEFAULT 0,
+      prompt_tokens INTEGER,
+      completion_tokens INTEGER,
+      created_ts INTEGER NOT NULL
+    );
+    -- Paging through one session, counting its messages, and the cascade on session delete.
+    CREATE INDEX messages_by_session ON messages(session_id, id);
+    -- Start-up looks for replies a crash left half-written; there are almost never any.
+    CREATE INDEX messages_streaming ON messages(id) WHERE status = 'streaming';
+
+    -- External-content index: the text lives once, in messages; the triggers below are the
+    -- only writers of messages_fts and must see every change, or search returns ghosts.
+    CREATE VIRTUAL TABLE messages_fts USING fts5(
+      text,
+      content = 'messages',
+      content_rowid = 'id',
+      tokenize = 'porter unicode61'
+    );
+
+    CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+      INSERT INTO messages_fts(rowid, text) VALUES (new.id, new.text);
+    END;
+
+    -- Also fires for rows removed by ON DELETE CASCADE from sessions.
+    CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+      INSERT INTO messages_fts(messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
+    END;
+
+    -- Streaming replies rewrite text many times; status-only updates skip the re-index.
+    CREATE TRIGGER messages_fts_update AFTER UPDATE OF text ON messages
+    WHEN old.text IS NOT new.text BEGIN
+      INSERT INTO messages_fts(messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
+      INSERT INTO messages_fts(rowid, text) VALUES (new.id, new.text);
+    END;
+
+    CREATE TABLE settings (
+      key TEXT PRIMARY KEY,
+      value TEXT NOT NULL
+    );
+  `);
+}
+
+/** Index i holds the migration to version i + 1. */
+export const MIGRATIONS: readonly Migration[] = [v1];

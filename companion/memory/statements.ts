@@ -1,0 +1,129 @@
+// Every SQL statement the store runs, prepared once when the store opens. Keeping the SQL
+// together makes it easy to see which indexes each query relies on.
+import type { Db } from './database';
+import type { CharacterRow, MessageRow, SearchRow, SessionRow, SummaryRow } from './rows';
+
+const SESSION_COLUMNS = `s.id, s.title, s.character_id, s.created_ts, s.updated_ts,
+  (SELECT COUNT(*) FROM messages m WHERE m.session_id = s.id) AS message_count`;
+
+/** Named parameters of `updateMessage`: each `set_*` flag says whether that column changes. */
+export interface MessagePatchParams {
+  id: number;
+  set_text: number;
+  text: string | null;
+  set_emotion: number;
+  emotion: string | null;
+  set_status: number;
+  status: string | null;
+  set_prompt_tokens: number;
+  prompt_tokens: number | null;
+  set_completion_tokens: number;
+  completion_tokens: number | null;
+}
+
+export interface CharacterPatchParams {
+  id: number;
+  set_name: number;
+  name: string | null;
+  set_system_prompt: number;
+  system_prompt: string | null;
+  set_voice: number;
+  voice: string | null;
+  set_avatar: number;
+  avatar: string | null;
+  now: number;
+}
+
+export function prepareStatements(db: Db) {
+  return {
+    // sessions
+    listSessions: db.prepare<[], SessionRow>(`SELECT ${SESSION_COLUMNS} FROM sessions s ORDER BY s.updated_ts DESC, s.id DESC`),
+    getSession: db.prepare<[number], SessionRow>(`SELECT ${SESSION_COLUMNS} FROM sessions s WHERE s.id = ?`),
+    latestSession: db.prepare<[], SessionRow>(`SELECT ${SESSION_COLUMNS} FROM sessions s ORDER BY s.updated_ts DESC, s.id DESC LIMIT 1`),
+    sessionExists: db.prepare<[number], number>(`SELECT 1 FROM sessions WHERE id = ?`).pluck(),
+    insertSession: db.prepare<[string, number | null, number, number], number>(
+      `INSERT INTO sessions (title, character_id, created_ts, updated_ts) VALUES (?, ?, ?, ?) RETURNING id`,
+    ).pluck(),
+    renameSession: db.prepare<[string, number]>(`UPDATE sessions SET title = ? WHERE id = ?`),
+    touchSession: db.prepare<[number, number]>(`UPDATE sessions SET updated_ts = ? WHERE id = ?`),
+    deleteSession: db.prepare<[number]>(`DELETE FROM sessions WHERE id = ?`),
+    deleteAllSessions: db.prepare<[]>(`DELETE FROM sessions`),
+
+    // messages
+    insertMessage: db.prepare<[number, string, string, string | null, string, number, number | null, number | null, number], MessageRow>(
+      `INSERT INTO messages (session_id, role, text, emotion, status, spontaneous, prompt_tokens, completion_tokens, created_ts)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+    ),
+    updateMessage: db.prepare<MessagePatchParams, MessageRow>(
+      `UPDATE messages SET
+         text = CASE WHEN @set_text THEN @text ELSE text END,
+         emotion = CASE WHEN @set_emotion THEN @emotion ELSE emotion END,
+         status = CASE WHEN @set_status THEN @status ELSE status END,
+         prompt_tokens = CASE WHEN @set_prompt_tokens THEN @prompt_tokens ELSE prompt_tokens END,
+         completion_tokens = CASE WHEN @set_completion_tokens THEN @completion_tokens ELSE completion_tokens END
+       WHERE id = @id RETURNING *`,
+    ),
+    getMessage: db.prepare<[number], MessageRow>(`SELECT * FROM messages WHERE id = ?`),
+    // The newest `limit` before a cursor, turned back into reading order.
+    pageMessages: db.prepare<[number, number, number], MessageRow>(
+      `SELECT * FROM (SELECT * FROM messages WHERE session_id = ? AND id < ? ORDER BY id DESC LIMIT ?) ORDER BY id ASC`,
+    ),
+    allMessages: db.prepare<[number], MessageRow>(`SELECT * FROM messages WHERE session_id = ? ORDER BY id`),
+    markInterrupted: db.prepare<[]>(`UPDATE messages SET status = 'interrupted' WHERE status = 'streaming'`),
+    deleteSessionMessages: db.prepare<[number]>(`DELETE FROM messages WHERE session_id = ?`),
+
+    // search: FTS5 orders by rank itself and stops at the limit; the joins then touch only
+    // the hits. bm25 is negative, lower is better.
+    search: db.prepare<[string, number], SearchRow>(
+      `SELECT m.id, m.session_id, s.title, m.role, m.created_ts, hits.snippet, hits.rank
+       FROM (
+         SELECT rowid, rank, snippet(messages_fts, 0, '[[', ']]', '…', 12) AS snippet
+         FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rank LIMIT ?
+       ) AS hits
+       JOIN messages m ON m.id = hits.rowid
+       JOIN sessions s ON s.id = m.session_id
+       ORDER BY hits.rank`,
+    ),
+
+    // summary
+    summaryAll: db.prepare<[], SummaryRow>(
+      `SELECT (SELECT COUNT(*) FROM sessions) AS sessions, COUNT(*) AS messages,
+         SUM(role = 'user') AS turns, SUM(length(text)) AS chars FROM messages`,
+    ),
+    summarySession: db.prepare<[number], SummaryRow>(
+      `SELECT 1 AS sessions, COUNT(*) AS messages, SUM(role = 'user') AS turns, SUM(length(text)) AS chars
+       FROM messages WHERE session_id = ?`,
+    ),
+
+    // characters
+    listCharacters: db.prepare<[], CharacterRow>(`SELECT * FROM characters ORDER BY builtin DESC, name COLLATE NOCASE, id`),
+    getCharacter: db.prepare<[number], CharacterRow>(`SELECT * FROM characters WHERE id = ?`),
+    getCharacterByKey: db.prepare<[string], CharacterRow>(`SELECT * FROM characters WHERE key = ?`),
+    insertCharacter: db.prepare<[string, string, string, string | null, string | null, number, number, number], CharacterRow>(
+      `INSERT INTO characters (key, name, system_prompt, voice, avatar, builtin, created_ts, updated_ts)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+    ),
+    updateCharacter: db.prepare<CharacterPatchParams, CharacterRow>(
+      `UPDATE characters SET
+         name = CASE WHEN @set_name THEN @name ELSE name END,
+         system_prompt = CASE WHEN @set_system_prompt THEN @system_prompt ELSE system_prompt END,
+         voice = CASE WHEN @set_voice THEN @voice ELSE voice END,
+         avatar = CASE WHEN @set_avatar THEN @avatar ELSE avatar END,
+         updated_ts = @now
+       WHERE id = @id RETURNING *`,
+    ),
+    // A builtin keeps the name the user may have given it; its prompt follows the app.
+    refreshBuiltin: db.prepare<[string, number, string], CharacterRow>(
+      `UPDATE characters SET system_prompt = ?, builtin = 1, updated_ts = ? WHERE key = ? RETURNING *`,
+    ),
+    deleteCharacter: db.prepare<[number]>(`DELETE FROM characters WHERE id = ?`),
+
+    // settings
+    getSetting: db.prepare<[string], string>(`SELECT value FROM settings WHERE key = ?`).pluck(),
+    setSetting: db.prepare<[string, string]>(
+      `INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`,
+    ),
+  };
+}
+
+export type Statements = ReturnType<typeof prepareStatements>;

@@ -1,0 +1,59 @@
+// What callers hand the memory store. The records it hands back (Session, Message, ...) are
+// protocol types and live in protocol/common.ts.
+import type { Emotion, MessageStatus, Role } from '../../protocol';
+
+export interface MemoryStoreOptions {
+  /** How long a call waits for another process's lock before `database_locked` (default 5000 ms). */
+  busyTimeoutMs?: number;
+  /** Clock for timestamps (ms since epoch); tests pin it. */
+  now?: () => number;
+}
+
+export interface NewMessage {
+  sessionId: number;
+  role: Role;
+  text: string;
+  emotion?: Emotion | null;
+  status?: MessageStatus;
+  spontaneous?: boolean;
+  promptTokens?: number | null;
+  completionTokens?: number | null;
+}
+
+/** Only the fields present change; `null` clears a nullable field. */
+export interface MessagePatch {
+  text?: string;
+  emotion?: Emotion | null;
+  status?: MessageStatus;
+  promptTokens?: number | null;
+  completionTokens?: number | null;
+}
+
+export interface ListMessagesOptions {
+  /** How many of the newest messages to return (default 200). */
+  limit?: number;
+  /** Only messages with a smaller id: the cursor for "load older". */
+  beforeId?: number;
+}
+
+export interface NewCharacter {
+  name: string;
+  systemPrompt: string;
+  voice?: string | null;
+  avatar?: string | null;
+}
+
+/** Only the fields present change; the key stays as created. */
+export interface CharacterPatch {
+  name?: string;
+  systemPrompt?: string;
+  voice?: string | null;
+  avatar?: string | null;
+}
+
+export interface BuiltinCharacter {
+  key: string;
+  name: string;
+  systemPrompt: string;
+  voice: string | null;
+}

@@ -1,0 +1,93 @@
+// Checks and normalizes what callers hand the store, so bad input is an `invalid_argument`
+// with a clear sentence instead of a CHECK-constraint failure from deep inside SQLite.
+import { EMOTIONS, MessageStatus, Role, type Emotion } from '../../protocol';
+import { AlisaError } from '../errors';
+
+const ROLES: ReadonlySet<string> = new Set(Role.options);
+const STATUSES: ReadonlySet<string> = new Set(MessageStatus.options);
+const EMOTION_SET: ReadonlySet<string> = new Set(EMOTIONS);
+
+const MAX_TITLE_CHARS = 200;
+const MAX_NAME_CHARS = 80;
+const MAX_SLUG_CHARS = 48;
+
+function invalid(message: string): AlisaError {
+  return new AlisaError('invalid_argument', message);
+}
+
+export function notFound(kind: 'Session' | 'Message' | 'Character', id: number | string): AlisaError {
+  return new AlisaError('not_found', `${kind} ${id} does not exist; it may have been deleted.`);
+}
+
+export function checkId(id: unknown, what: string): number {
+  if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= 0) throw invalid(`${what} must be a positive integer, got ${String(id)}.`);
+  return id;
+}
+
+export function checkRole(role: unknown): Role {
+  if (typeof role !== 'string' || !ROLES.has(role)) throw invalid(`Unknown message role ${JSON.stringify(role)}.`);
+  return role as Role;
+}
+
+export function checkStatus(status: unknown): MessageStatus {
+  if (typeof status !== 'string' || !STATUSES.has(status)) throw invalid(`Unknown message status ${JSON.stringify(status)}.`);
+  return status as MessageStatus;
+}
+
+export function checkEmotion(emotion: unknown): Emotion | null {
+  if (emotion === null || emotion === undefined) return null;
+  if (typeof emotion !== 'string' || !EMOTION_SET.has(emotion)) throw invalid(`Unknown emotion ${JSON.stringify(emotion)}.`);
+  return emotion as Emotion;
+}
+
+export function checkText(text: unknown, what = 'Message text'): string {
+  if (typeof text !== 'string') throw invalid(`${what} must be a string.`);
+  return text;
+}
+
+export function checkTokens(n: unknown, what: string): number | null {
+  if (n === null || n === undefined) return null;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw invalid(`${what} must be a non-negative integer or null.`);
+  return n;
+}
+
+/** Optional string fields (voice, avatar): empty means "none". */
+export function optionalString(value: unknown, what: string): string | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value !== 'string') throw invalid(`${what} must be a string or null.`);
+  return value.trim() === '' ? null : value;
+}
+
+function oneLine(value: unknown, what: string, max: number): string {
+  if (typeof value !== 'string') throw invalid(`${what} must be a string.`);
+  const clean = value.replace(/\s+/g, ' ').trim();
+  if (clean === '') throw invalid(`${what} cannot be empty.`);
+  return [...clean].slice(0, max).join('');
+}
+
+export function cleanTitle(title: unknown): string {
+  return oneLine(title, 'The session title', MAX_TITLE_CHARS);
+}
+
+export function cleanName(name: unknown): string {
+  return oneLine(name, 'The character name', MAX_NAME_CHARS);
+}
+
+export function checkLimit(limit: unknown, what: string, max: number): number {
+  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > max) {
+    throw invalid(`${what} must be an integer from 1 to ${max}, got ${String(limit)}.`);
+  }
+  return limit;
+}
+
+/** `"Mira the Witch!"` -> `mira-the-witch`; letters of any script survive, accents do not. */
+export function slugify(name: string): string {
+  const slug = name
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, '-')
+    .replace(/^-+|-+$/g, '');
+  const short = [...slug].slice(0, MAX_SLUG_CHARS).join('').replace(/-+$/, '');
+  return short || 'character';
+}

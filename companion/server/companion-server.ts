@@ -1,0 +1,143 @@
+// HTTP and WebSocket on 127.0.0.1 only. Every request passes `authorize` (Host, Origin, token)
+// before anything else happens. Routes:
+//   GET  /health                  version, model state, database state
+//   GET  /v1/models               OpenAI-compatible, backed by the active model
+//   POST /v1/chat/completions     OpenAI-compatible, streaming or not
+//   WS   /ws                      the JSON protocol of `protocol/`
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { ALISA_SUBPROTOCOL, HARD_MAX_FRAME_BYTES, type CompanionEvent } from '../../protocol';
+import type { ProviderRegistry } from '../llm';
+import { authorize } from './auth';
+import { JsonSocket } from './json-socket';
+import { handleChatCompletions, handleModels } from './openai-routes';
+import { createHandlers, type CompanionCore } from './request-handlers';
+
+/** A client that misses two pings in a row is gone. */
+const PING_INTERVAL_MS = 15_000;
+
+export interface CompanionServerOptions {
+  port: number;
+  token: string;
+  rateLimit: number;
+  allowedOrigins: string[];
+  version: string;
+  log: (line: string) => void;
+}
+
+export class CompanionServer {
+  private readonly http: http.Server;
+  private readonly wss: WebSocketServer;
+  private readonly sockets = new Set<JsonSocket>();
+  private readonly alive = new WeakMap<WebSocket, boolean>();
+  private pingTimer: NodeJS.Timeout | null = null;
+  private nextClient = 1;
+  private boundPort = 0;
+
+  constructor(
+    private readonly core: CompanionCore,
+    private readonly registry: ProviderRegistry,
+    private readonly opts: CompanionServerOptions,
+  ) {
+    const handlers = createHandlers(core);
+    this.http = http.createServer((req, res) => void this.onRequest(req, res));
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: HARD_MAX_FRAME_BYTES,
+      // Browsers that pass the token as a subprotocol also offer `alisa.v1`; we answer with that
+      // one and never echo the token back.
+      handleProtocols: (protocols) => (protocols.has(ALISA_SUBPROTOCOL) ? ALISA_SUBPROTOCOL : false),
+    });
+    this.http.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
+    this.wss.on('connection', (ws) => {
+      const socket = new JsonSocket(ws, core, handlers, { clientId: `ws-${this.nextClient++}`, rateLimit: opts.rateLimit, log: opts.log });
+      this.sockets.add(socket);
+      this.alive.set(ws, true);
+      ws.on('pong', () => this.alive.set(ws, true));
+      ws.on('close', () => this.sockets.delete(socket));
+      ws.on('error', (err) => opts.log(`websocket error: ${err.message}`));
+    });
+    core.chat.onEvent((event) => this.broadcast(event));
+  }
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  async listen(): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      this.http.once('error', reject);
+      this.http.listen(this.opts.port, '127.0.0.1', () => {
+        this.http.off('error', reject);
+        resolve();
+      });
+    });
+    this.boundPort = (this.http.address() as AddressInfo).port;
+    this.pingTimer = setInterval(() => this.ping(), PING_INTERVAL_MS);
+    this.pingTimer.unref();
+    return this.boundPort;
+  }
+
+  broadcast(event: CompanionEvent): void {
+    for (const s of this.sockets) if (s.ready) s.send(event);
+  }
+
+  async close(): Promise<void> {
+    if (this.pingTimer) clearInterval(this.pingTimer);
+    for (const s of this.sockets) s.ws.close(1001, 'Alisa is shutting down');
+    this.wss.close();
+    this.http.closeAllConnections();
+    await new Promise<void>((resolve) => this.http.close(() => resolve()));
+  }
+
+  private ping(): void {
+    for (const s of this.sockets) {
+      if (this.alive.get(s.ws) === false) {
+        s.ws.terminate();
+        continue;
+      }
+      this.alive.set(s.ws, false);
+      s.ws.ping();
+    }
+  }
+
+  private auth(req: IncomingMessage) {
+    return authorize(req, { port: this.boundPort, token: this.opts.token, extraOrigins: this.opts.allowedOrigins });
+  }
+
+  private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+    const failure = path === '/ws' ? this.auth(req) : { status: 404 as const, reason: `No WebSocket endpoint at ${path}; use /ws.` };
+    if (failure) {
+      this.opts.log(`refused websocket: ${failure.reason}`);
+      const text = failure.status === 401 ? 'Unauthorized' : failure.status === 403 ? 'Forbidden' : 'Not Found';
+      socket.end(`HTTP/1.1 ${failure.status} ${text}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${failure.reason}\n`);
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit('connection', ws, req));
+  }
+
+  private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const failure = this.auth(req);
+    if (failure) return json(res, failure.status, { error: { message: failure.reason, code: failure.status === 401 ? 'unauthorized' : 'forbidden' } });
+    const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+    const route = `${req.method} ${path}`;
+    switch (route) {
+      case 'GET /health':
+        return json(res, 200, { ok: true, ...this.core.status() });
+      case 'GET /v1/models':
+        return handleModels(res, this.registry);
+      case 'POST /v1/chat/completions':
+        return handleChatCompletions(req, res, this.registry);
+      default:
+        return json(res, 404, { error: { message: `No route ${route}.`, code: 'not_found' } });
+    }
+  }
+}
+
+export function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}

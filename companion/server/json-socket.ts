@@ -1,0 +1,128 @@
+// The JSON protocol on one WebSocket connection. Every frame is checked in this order: size,
+// rate, binary, JSON, envelope schema, hello, method, params. Each failure answers with a typed
+// `error` frame and the connection lives on (only a protocol-version mismatch closes it, after
+// saying why).
+import type { WebSocket, RawData } from 'ws';
+import { z } from 'zod';
+import {
+  ClientMessage,
+  MAX_FRAME_BYTES,
+  PROTOCOL_VERSION,
+  methods,
+  type CompanionMessage,
+  type ErrorInfo,
+  type MethodName,
+} from '../../protocol';
+import { toAlisaError } from '../errors';
+import { RateLimiter } from './rate-limit';
+import type { Handlers, CompanionCore } from './request-handlers';
+
+export const CLOSE_PROTOCOL_MISMATCH = 4001;
+
+export interface JsonSocketOptions {
+  clientId: string;
+  rateLimit: number;
+  log: (line: string) => void;
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 3)
+    .map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message))
+    .join('; ');
+}
+
+export class JsonSocket {
+  private helloDone = false;
+  private readonly limiter: RateLimiter;
+
+  constructor(
+    readonly ws: WebSocket,
+    private readonly core: CompanionCore,
+    private readonly handlers: Handlers,
+    private readonly opts: JsonSocketOptions,
+  ) {
+    this.limiter = new RateLimiter(opts.rateLimit);
+    ws.on('message', (data, isBinary) => void this.onFrame(data, isBinary));
+  }
+
+  get ready(): boolean {
+    return this.helloDone;
+  }
+
+  send(message: CompanionMessage): void {
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(JSON.stringify(message));
+  }
+
+  private fail(id: string | number | null, error: ErrorInfo): void {
+    this.send({ type: 'error', id, error });
+  }
+
+  private async onFrame(data: RawData, isBinary: boolean): Promise<void> {
+    const size = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data instanceof ArrayBuffer ? data.byteLength : data.length;
+    if (size > MAX_FRAME_BYTES) {
+      return this.fail(null, { code: 'frame_too_large', message: `The message is ${size} bytes; the limit is ${MAX_FRAME_BYTES}.` });
+    }
+    if (!this.limiter.take()) {
+      return this.fail(null, { code: 'rate_limited', message: 'Too many messages too quickly; this one was dropped.', action: 'Slow down and send it again.' });
+    }
+    if (isBinary) return this.fail(null, { code: 'bad_message', message: 'Binary frames are not part of the protocol; send JSON text.' });
+    let json: unknown;
+    try {
+      json = JSON.parse(data.toString());
+    } catch (err) {
+      return this.fail(null, { code: 'bad_json', message: `The message is not valid JSON (${(err as Error).message}).` });
+    }
+    const parsed = ClientMessage.safeParse(json);
+    const id = idOf(json);
+    if (!parsed.success) {
+      return this.fail(id, { code: 'bad_message', message: `Not a message of the Alisa protocol: ${describeIssues(parsed.error)}.` });
+    }
+    const msg = parsed.data;
+    if (msg.type === 'hello') return this.onHello(msg.protocolVersion, msg.client);
+    if (!this.helloDone) {
+      return this.fail(msg.id, { code: 'hello_required', message: 'Send hello with the protocol version first.' });
+    }
+    if (!Object.hasOwn(methods, msg.method)) {
+      return this.fail(msg.id, { code: 'unknown_method', message: `There is no method "${msg.method}".` });
+    }
+    const method = msg.method as MethodName;
+    const params = methods[method].params.safeParse(msg.params ?? {});
+    if (!params.success) {
+      return this.fail(msg.id, { code: 'invalid_argument', message: `Bad parameters for ${method}: ${describeIssues(params.error)}.` });
+    }
+    try {
+      const handler = this.handlers[method] as (p: unknown, ctx: { clientId: string }) => unknown;
+      const result = await handler(params.data, { clientId: this.opts.clientId });
+      this.send({ type: 'response', id: msg.id, result });
+    } catch (err) {
+      const error = toAlisaError(err);
+      if (error.code === 'internal') this.opts.log(`request ${method} failed: ${error.stack ?? error.message}`);
+      this.fail(msg.id, error.toInfo());
+    }
+  }
+
+  private onHello(version: number, client: string): void {
+    if (version !== PROTOCOL_VERSION) {
+      const newer = version > PROTOCOL_VERSION ? 'client' : 'companion';
+      this.fail(null, {
+        code: 'protocol_mismatch',
+        message: `The ${newer} is newer: the companion speaks protocol ${PROTOCOL_VERSION}, "${client}" speaks ${version}.`,
+        action: 'Update or reinstall Alisa so that the extension and the companion come from the same version.',
+      });
+      this.ws.close(CLOSE_PROTOCOL_MISMATCH, 'protocol version mismatch');
+      return;
+    }
+    this.helloDone = true;
+    this.opts.log(`client ${this.opts.clientId} (${client}) connected`);
+    this.send({ type: 'welcome', protocolVersion: PROTOCOL_VERSION, status: this.core.status() });
+  }
+}
+
+function idOf(json: unknown): string | number | null {
+  if (json && typeof json === 'object' && 'id' in json) {
+    const id = (json as { id: unknown }).id;
+    if (typeof id === 'string' || typeof id === 'number') return id;
+  }
+  return null;
+}

@@ -1,0 +1,149 @@
+// An OpenAI-compatible API over the companion's active model, so other tools (and a second
+// Alisa) can share it: GET /v1/models and POST /v1/chat/completions, streaming (SSE) or not.
+// The messages are passed through as given: no persona, no memory.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import { AlisaError, toAlisaError } from '../errors';
+import type { ChatTurn, ProviderRegistry } from '../llm';
+
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+const ContentPart = z.object({ type: z.string(), text: z.string().optional() });
+const CompletionRequest = z.object({
+  model: z.string().optional(),
+  messages: z
+    .array(
+      z.object({
+        role: z.enum(['system', 'developer', 'user', 'assistant']),
+        content: z.union([z.string(), z.array(ContentPart), z.null()]),
+      }),
+    )
+    .min(1),
+  stream: z.boolean().optional(),
+  max_tokens: z.number().int().positive().optional(),
+  max_completion_tokens: z.number().int().positive().optional(),
+  temperature: z.number().min(0).max(2).optional(),
+  stream_options: z.object({ include_usage: z.boolean().optional() }).nullable().optional(),
+});
+
+const STATUS_BY_CODE: Partial<Record<string, number>> = {
+  invalid_argument: 400,
+  bad_json: 400,
+  bad_message: 400,
+  model_missing: 503,
+  model_invalid: 503,
+  model_loading: 503,
+  model_download_failed: 503,
+  no_provider: 503,
+  llm_unreachable: 502,
+};
+
+function sendError(res: ServerResponse, err: unknown): void {
+  const e = toAlisaError(err);
+  const status = STATUS_BY_CODE[e.code] ?? 500;
+  const body = JSON.stringify({ error: { message: e.action ? `${e.message} ${e.action}` : e.message, type: e.code, code: e.code } });
+  if (res.headersSent) {
+    // Mid-stream: the error travels as an SSE event, as OpenAI-compatible servers do.
+    if (!res.writableEnded) res.end(`data: ${body}\n\n`);
+    return;
+  }
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(body);
+}
+
+async function readBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new AlisaError('invalid_argument', `The request body is over ${MAX_BODY_BYTES} bytes.`);
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new AlisaError('bad_json', 'The request body is not valid JSON.');
+  }
+}
+
+function toTurns(messages: z.infer<typeof CompletionRequest>['messages']): ChatTurn[] {
+  return messages.map((m) => ({
+    role: m.role === 'developer' ? 'system' : m.role,
+    content: typeof m.content === 'string' ? m.content : (m.content ?? []).map((p) => p.text ?? '').join(''),
+  }));
+}
+
+export async function handleModels(res: ServerResponse, registry: ProviderRegistry): Promise<void> {
+  try {
+    const provider = await registry.active();
+    const id = provider.modelName() ?? provider.id;
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ object: 'list', data: [{ id, object: 'model', created: Math.floor(Date.now() / 1000), owned_by: 'alisa' }] }));
+  } catch (err) {
+    sendError(res, err);
+  }
+}
+
+export async function handleChatCompletions(req: IncomingMessage, res: ServerResponse, registry: ProviderRegistry): Promise<void> {
+  try {
+    const parsed = CompletionRequest.safeParse(await readBody(req));
+    if (!parsed.success) {
+      throw new AlisaError('invalid_argument', `Bad chat completion request: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    }
+    const body = parsed.data;
+    const provider = await registry.active();
+    const model = provider.modelName() ?? provider.id;
+    const id = `chatcmpl-${randomUUID()}`;
+    const created = Math.floor(Date.now() / 1000);
+    const controller = new AbortController();
+    // The client hung up: stop generating for nobody.
+    res.on('close', () => {
+      if (!res.writableFinished) controller.abort(new AlisaError('cancelled', 'The client disconnected.'));
+    });
+    const request = {
+      messages: toTurns(body.messages),
+      maxTokens: body.max_completion_tokens ?? body.max_tokens,
+      temperature: body.temperature,
+      signal: controller.signal,
+    };
+
+    if (!body.stream) {
+      const result = await provider.generate({ ...request, onText: () => {} });
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          id,
+          object: 'chat.completion',
+          created,
+          model,
+          choices: [{ index: 0, message: { role: 'assistant', content: result.text }, finish_reason: result.stopReason === 'length' ? 'length' : 'stop' }],
+          usage: { prompt_tokens: result.promptTokens, completion_tokens: result.completionTokens, total_tokens: result.promptTokens + result.completionTokens },
+        }),
+      );
+      return;
+    }
+
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    const chunk = (delta: object, finish: string | null, extra: object = {}) =>
+      res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finish }], ...extra })}\n\n`);
+    chunk({ role: 'assistant', content: '' }, null);
+    const result = await provider.generate({ ...request, onText: (text) => chunk({ content: text }, null) });
+    chunk({}, result.stopReason === 'length' ? 'length' : 'stop');
+    if (body.stream_options?.include_usage) {
+      res.write(
+        `data: ${JSON.stringify({
+          id,
+          object: 'chat.completion.chunk',
+          created,
+          model,
+          choices: [],
+          usage: { prompt_tokens: result.promptTokens, completion_tokens: result.completionTokens, total_tokens: result.promptTokens + result.completionTokens },
+        })}\n\n`,
+      );
+    }
+    res.end('data: [DONE]\n\n');
+  } catch (err) {
+    sendError(res, err);
+  }
+}

@@ -1,0 +1,86 @@
+// One handler per protocol method. The compiler checks that every method in `protocol/` has a
+// handler here and that each returns that method's result type.
+import type { MethodName, Params, Result, Status } from '../../protocol';
+import type { ChatService } from '../chat/chat-service';
+import { AlisaError } from '../errors';
+import type { MemoryStore } from '../memory';
+import type { CompanionState } from '../state';
+
+export interface CompanionCore {
+  chat: ChatService;
+  /** The open database; throws an AlisaError when it cannot be opened. */
+  memory(): MemoryStore;
+  state: CompanionState;
+  status(): Status;
+  historyTokens: number;
+  defaultCharacterId(): number;
+}
+
+export interface RequestContext {
+  clientId: string;
+}
+
+export type Handlers = {
+  [M in MethodName]: (params: Params<M>, ctx: RequestContext) => Result<M> | Promise<Result<M>>;
+};
+
+export function createHandlers(core: CompanionCore): Handlers {
+  const sessionsChanged = () => core.chat.emit({ type: 'sessions.changed' });
+  return {
+    'chat.send': (p, ctx) => core.chat.send(p, { clientId: ctx.clientId }),
+    'chat.cancel': (p) => ({ cancelled: core.chat.cancel(p.replyId) }),
+    'mode.set': (p) => ({ mode: core.chat.setModeByName(p.mode) }),
+    'status.get': () => core.status(),
+
+    'session.list': () => ({ sessions: core.memory().listSessions() }),
+    'session.create': (p) => {
+      const s = core.memory().createSession(p.title, core.state.characterId);
+      sessionsChanged();
+      return s;
+    },
+    'session.rename': (p) => {
+      const s = core.memory().renameSession(p.sessionId, p.title);
+      sessionsChanged();
+      return s;
+    },
+    'session.delete': (p) => {
+      core.memory().deleteSession(p.sessionId);
+      sessionsChanged();
+      return { ok: true };
+    },
+    'session.messages': (p) => {
+      const memory = core.memory();
+      if (!memory.getSession(p.sessionId)) throw new AlisaError('not_found', `There is no chat session ${p.sessionId}.`);
+      return { messages: memory.listMessages(p.sessionId, { limit: p.limit, beforeId: p.beforeId }) };
+    },
+
+    'memory.search': (p) => ({ hits: core.memory().search(p.query, p.limit) }),
+    'history.summary': (p) => core.memory().summary(p.sessionId, core.historyTokens),
+    'history.clear': (p) => {
+      core.memory().clear(p.sessionId);
+      sessionsChanged();
+      return { ok: true };
+    },
+    'history.export': (p) => {
+      const memory = core.memory();
+      return { format: p.format, content: p.format === 'json' ? memory.exportJson(p.sessionId) : memory.exportMarkdown(p.sessionId) };
+    },
+
+    'character.list': () => ({ characters: core.memory().listCharacters(), activeId: core.state.characterId }),
+    'character.create': (p) => core.memory().createCharacter(p),
+    'character.update': (p) => {
+      const { characterId, ...patch } = p;
+      return core.memory().updateCharacter(characterId, patch);
+    },
+    'character.delete': (p) => {
+      core.memory().deleteCharacter(p.characterId);
+      if (core.state.characterId === p.characterId) core.state.setCharacter(core.defaultCharacterId());
+      return { ok: true };
+    },
+    'character.select': (p) => {
+      if (!core.memory().getCharacter(p.characterId)) throw new AlisaError('not_found', `There is no character ${p.characterId}.`);
+      core.state.setCharacter(p.characterId);
+      return { activeId: p.characterId };
+    },
+  };
+}

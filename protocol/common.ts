@@ -1,0 +1,149 @@
+// Shared vocabulary of the protocol: emotions, modes, roles, errors, and the records that
+// requests return. Every message type in `messages.ts` is built from these schemas.
+import { z } from 'zod';
+
+/** Bumped on any incompatible change; `hello` carries it and a mismatch is refused. */
+export const PROTOCOL_VERSION = 1;
+
+export const EMOTIONS = ['happy', 'calm', 'teasing', 'shy', 'serious', 'sad', 'neutral'] as const;
+export const Emotion = z.enum(EMOTIONS);
+export type Emotion = z.infer<typeof Emotion>;
+
+export const MODES = ['teasing', 'serious', 'calm'] as const;
+export const Mode = z.enum(MODES);
+export type Mode = z.infer<typeof Mode>;
+
+export const Role = z.enum(['user', 'assistant', 'system']);
+export type Role = z.infer<typeof Role>;
+
+/** complete: finished normally; streaming: being written now; interrupted: cut off by cancel or crash. */
+export const MessageStatus = z.enum(['complete', 'streaming', 'interrupted', 'error']);
+export type MessageStatus = z.infer<typeof MessageStatus>;
+
+export const ErrorCode = z.enum([
+  'bad_json', // the frame is not JSON
+  'bad_message', // JSON, but not a message this protocol knows (schema failure)
+  'unknown_method', // a request for a method that does not exist
+  'frame_too_large', // the frame is over the size limit
+  'rate_limited', // too many frames too quickly
+  'protocol_mismatch', // hello carried another protocol version
+  'hello_required', // a request arrived before hello
+  'not_found', // session, message or character does not exist
+  'invalid_argument', // a value the companion cannot use
+  'forbidden', // e.g. deleting the default character
+  'busy', // a reply is already streaming in that session
+  'model_missing', // the model file does not exist
+  'model_invalid', // the file is not a loadable GGUF
+  'model_loading', // the model is still loading
+  'model_download_failed', // an hf: or https: download failed (offline?)
+  'llm_unreachable', // an OpenAI-compatible server did not answer
+  'llm_failed', // generation failed for another reason
+  'no_provider', // no LLM provider is configured or usable
+  'database_locked', // another process holds the database
+  'database_unavailable', // the database could not be opened
+  'cancelled',
+  'internal',
+]);
+export type ErrorCode = z.infer<typeof ErrorCode>;
+
+/** What an error tells the user: what happened (`message`) and what to do (`action`). */
+export const ErrorInfo = z.object({
+  code: ErrorCode,
+  message: z.string(),
+  action: z.string().optional(),
+});
+export type ErrorInfo = z.infer<typeof ErrorInfo>;
+
+export const Id = z.number().int().positive();
+
+export const Session = z.object({
+  id: Id,
+  title: z.string(),
+  characterId: Id.nullable(),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+  messageCount: z.number().int().nonnegative(),
+});
+export type Session = z.infer<typeof Session>;
+
+export const Message = z.object({
+  id: Id,
+  sessionId: Id,
+  role: Role,
+  text: z.string(),
+  emotion: Emotion.nullable(),
+  status: MessageStatus,
+  spontaneous: z.boolean(),
+  promptTokens: z.number().int().nullable(),
+  completionTokens: z.number().int().nullable(),
+  createdAt: z.number(),
+});
+export type Message = z.infer<typeof Message>;
+
+export const Character = z.object({
+  id: Id,
+  key: z.string(),
+  name: z.string(),
+  systemPrompt: z.string(),
+  voice: z.string().nullable(),
+  avatar: z.string().nullable(),
+  builtin: z.boolean(),
+});
+export type Character = z.infer<typeof Character>;
+
+export const SearchHit = z.object({
+  messageId: Id,
+  sessionId: Id,
+  sessionTitle: z.string(),
+  role: Role,
+  /** Text around the match; matched terms are wrapped in `[[` and `]]`. */
+  snippet: z.string(),
+  rank: z.number(),
+  createdAt: z.number(),
+});
+export type SearchHit = z.infer<typeof SearchHit>;
+
+export const HistorySummary = z.object({
+  sessions: z.number().int(),
+  messages: z.number().int(),
+  turns: z.number().int(),
+  estimatedTokens: z.number().int(),
+  maxTokens: z.number().int(),
+});
+export type HistorySummary = z.infer<typeof HistorySummary>;
+
+export const ModelState = z.object({
+  provider: z.string().nullable(),
+  state: z.enum(['none', 'loading', 'downloading', 'ready', 'error']),
+  model: z.string().nullable(),
+  /** 0..1 while loading or downloading. */
+  progress: z.number().min(0).max(1).nullable(),
+  error: ErrorInfo.nullable(),
+});
+export type ModelState = z.infer<typeof ModelState>;
+
+export const DatabaseState = z.object({
+  state: z.enum(['ready', 'error']),
+  path: z.string(),
+  error: ErrorInfo.nullable(),
+});
+export type DatabaseState = z.infer<typeof DatabaseState>;
+
+export const Status = z.object({
+  version: z.string(),
+  protocolVersion: z.number().int(),
+  model: ModelState,
+  providers: z.array(ModelState),
+  database: DatabaseState,
+  mode: Mode,
+  characterId: Id,
+});
+export type Status = z.infer<typeof Status>;
+
+export const Timings = z.object({
+  /** From the request to the first token of text. */
+  firstTokenMs: z.number().nullable(),
+  totalMs: z.number(),
+  tokensPerSecond: z.number().nullable(),
+});
+export type Timings = z.infer<typeof Timings>;

@@ -1,0 +1,5 @@
+// The one place where extension, companion and webview agree. A message not declared here
+// does not exist.
+export * from './common';
+export * from './messages';
+export * from './limits';

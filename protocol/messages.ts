@@ -1,0 +1,215 @@
+// Every message between extension, webview and companion, declared once.
+//
+// Shape of the conversation on the companion's WebSocket (`/ws`):
+//   client -> companion  {type:'hello', protocolVersion, client}
+//   companion -> client  {type:'welcome', protocolVersion, status}   (or an error, then close)
+//   client -> companion  {type:'request', id, method, params}
+//   companion -> client  {type:'response', id, result} | {type:'error', id, error}
+//   companion -> client  events: reply.*, status, mode.changed, ...  (unsolicited)
+//
+// Each method maps to a [params, result] pair in `methods` (after Continue's protocol): the
+// compiler checks every send and every handler, and the companion validates every incoming
+// frame against the same schemas at its socket.
+import { z } from 'zod';
+import {
+  Character,
+  Emotion,
+  ErrorInfo,
+  HistorySummary,
+  Id,
+  Message,
+  Mode,
+  SearchHit,
+  Session,
+  Status,
+  Timings,
+} from './common';
+
+const method = <P extends z.ZodType, R extends z.ZodType>(params: P, result: R) => ({ params, result });
+const Empty = z.object({}).strict();
+const Ok = z.object({ ok: z.literal(true) });
+
+export const methods = {
+  /** Start a reply. The result arrives at once; the reply streams as `reply.*` events. */
+  'chat.send': method(
+    z.object({
+      text: z.string().min(1).max(100_000),
+      /** Omitted: the most recent session (created if there is none). */
+      sessionId: Id.optional(),
+      maxTokens: z.number().int().positive().max(8192).optional(),
+    }),
+    z.object({
+      /** Null when the text was a command (`/mode serious`) rather than a chat message. */
+      replyId: z.string().nullable(),
+      sessionId: Id,
+      userMessageId: Id.nullable(),
+      /** Set when the text was `/mode <name>`. */
+      mode: Mode.optional(),
+    }),
+  ),
+  'chat.cancel': method(z.object({ replyId: z.string() }), z.object({ cancelled: z.boolean() })),
+  'mode.set': method(z.object({ mode: Mode }), z.object({ mode: Mode })),
+  'status.get': method(Empty, Status),
+
+  'session.list': method(Empty, z.object({ sessions: z.array(Session) })),
+  'session.create': method(z.object({ title: z.string().max(200).optional() }), Session),
+  'session.rename': method(z.object({ sessionId: Id, title: z.string().min(1).max(200) }), Session),
+  'session.delete': method(z.object({ sessionId: Id }), Ok),
+  'session.messages': method(
+    z.object({ sessionId: Id, limit: z.number().int().positive().max(1000).optional(), beforeId: Id.optional() }),
+    z.object({ messages: z.array(Message) }),
+  ),
+
+  'memory.search': method(
+    z.object({ query: z.string().min(1).max(500), limit: z.number().int().positive().max(200).optional() }),
+    z.object({ hits: z.array(SearchHit) }),
+  ),
+  'history.summary': method(z.object({ sessionId: Id.optional() }), HistorySummary),
+  'history.clear': method(z.object({ sessionId: Id.optional() }), Ok),
+  'history.export': method(
+    z.object({ format: z.enum(['json', 'markdown']), sessionId: Id.optional() }),
+    z.object({ format: z.enum(['json', 'markdown']), content: z.string() }),
+  ),
+
+  'character.list': method(Empty, z.object({ characters: z.array(Character), activeId: Id })),
+  'character.create': method(
+    z.object({
+      name: z.string().min(1).max(80),
+      systemPrompt: z.string().min(1).max(20_000),
+      voice: z.string().max(200).optional(),
+      avatar: z.string().max(500).optional(),
+    }),
+    Character,
+  ),
+  'character.update': method(
+    z.object({
+      characterId: Id,
+      name: z.string().min(1).max(80).optional(),
+      systemPrompt: z.string().min(1).max(20_000).optional(),
+      voice: z.string().max(200).nullable().optional(),
+      avatar: z.string().max(500).nullable().optional(),
+    }),
+    Character,
+  ),
+  'character.delete': method(z.object({ characterId: Id }), Ok),
+  'character.select': method(z.object({ characterId: Id }), z.object({ activeId: Id })),
+} as const;
+
+export type MethodName = keyof typeof methods;
+export type Params<M extends MethodName> = z.infer<(typeof methods)[M]['params']>;
+export type Result<M extends MethodName> = z.infer<(typeof methods)[M]['result']>;
+export const METHOD_NAMES = Object.keys(methods) as MethodName[];
+
+// ---------------------------------------------------------------- client -> companion
+
+export const Hello = z.object({
+  type: z.literal('hello'),
+  protocolVersion: z.number().int(),
+  client: z.string().max(100),
+});
+export type Hello = z.infer<typeof Hello>;
+
+/** The envelope; `params` is checked against `methods[method].params` after the envelope passes. */
+export const RequestEnvelope = z.object({
+  type: z.literal('request'),
+  id: z.union([z.string().max(100), z.number().int()]),
+  method: z.string().max(100),
+  params: z.unknown().optional(),
+});
+export type RequestEnvelope = z.infer<typeof RequestEnvelope>;
+
+export type Request<M extends MethodName = MethodName> = {
+  type: 'request';
+  id: string | number;
+  method: M;
+  params: Params<M>;
+};
+
+export const ClientMessage = z.discriminatedUnion('type', [Hello, RequestEnvelope]);
+export type ClientMessage = z.infer<typeof ClientMessage>;
+
+// ---------------------------------------------------------------- companion -> client
+
+export const Welcome = z.object({
+  type: z.literal('welcome'),
+  protocolVersion: z.number().int(),
+  status: Status,
+});
+
+export const ResponseMessage = z.object({
+  type: z.literal('response'),
+  id: z.union([z.string(), z.number()]),
+  result: z.unknown(),
+});
+
+export const ErrorMessage = z.object({
+  type: z.literal('error'),
+  /** The request it answers; null when the frame could not be read far enough to know. */
+  id: z.union([z.string(), z.number()]).nullable(),
+  error: ErrorInfo,
+});
+export type ErrorMessage = z.infer<typeof ErrorMessage>;
+
+export const ReplyStart = z.object({
+  type: z.literal('reply.start'),
+  replyId: z.string(),
+  sessionId: Id,
+  userMessageId: Id.nullable(),
+  spontaneous: z.boolean(),
+});
+export const ReplyToken = z.object({ type: z.literal('reply.token'), replyId: z.string(), text: z.string() });
+export const ReplyEmotion = z.object({ type: z.literal('reply.emotion'), replyId: z.string(), emotion: Emotion });
+export const ReplyEnd = z.object({
+  type: z.literal('reply.end'),
+  replyId: z.string(),
+  sessionId: Id,
+  messageId: Id,
+  text: z.string(),
+  emotion: Emotion,
+  interrupted: z.boolean(),
+  tokens: z.object({ prompt: z.number().int(), completion: z.number().int() }),
+  timings: Timings,
+  provider: z.string(),
+});
+export const ReplyError = z.object({
+  type: z.literal('reply.error'),
+  replyId: z.string(),
+  sessionId: Id,
+  error: ErrorInfo,
+  /** The partial reply that was kept (marked interrupted), if any. */
+  messageId: Id.nullable(),
+});
+
+export const StatusEvent = z.object({ type: z.literal('status'), status: Status });
+export const ModeChanged = z.object({ type: z.literal('mode.changed'), mode: Mode });
+export const SessionsChanged = z.object({ type: z.literal('sessions.changed') });
+
+export const CompanionMessage = z.discriminatedUnion('type', [
+  Welcome,
+  ResponseMessage,
+  ErrorMessage,
+  ReplyStart,
+  ReplyToken,
+  ReplyEmotion,
+  ReplyEnd,
+  ReplyError,
+  StatusEvent,
+  ModeChanged,
+  SessionsChanged,
+]);
+export type CompanionMessage = z.infer<typeof CompanionMessage>;
+export type CompanionEvent = Exclude<CompanionMessage, { type: 'welcome' | 'response' | 'error' }>;
+export type ReplyEnd = z.infer<typeof ReplyEnd>;
+export type ReplyError = z.infer<typeof ReplyError>;
+
+/** The line the companion prints first on stdout. */
+export const ReadyLine = z.object({
+  type: z.literal('ready'),
+  port: z.number().int(),
+  token: z.string(),
+  pid: z.number().int(),
+  version: z.string(),
+  protocolVersion: z.number().int(),
+  legacyPort: z.number().int().nullable(),
+});
+export type ReadyLine = z.infer<typeof ReadyLine>;

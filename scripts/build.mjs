@@ -1,0 +1,79 @@
+// Builds the three targets with esbuild:
+//   extension  -> dist/extension.js   (node, cjs, `vscode` external)
+//   companion  -> dist/companion.mjs  (node, esm, native and ESM-only packages external)
+//   webview    -> dist/webview.js     (browser, iife)
+// `node scripts/build.mjs [--watch] [--production] [target...]`
+import * as esbuild from 'esbuild';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+const args = process.argv.slice(2);
+const watch = args.includes('--watch');
+const production = args.includes('--production');
+const wanted = args.filter((a) => !a.startsWith('--'));
+
+const common = {
+  bundle: true,
+  sourcemap: true,
+  minify: production,
+  logLevel: 'warning',
+  absWorkingDir: root,
+  define: { __ALISA_VERSION__: JSON.stringify(pkg.version) },
+};
+
+/** @type {Record<string, import('esbuild').BuildOptions>} */
+const targets = {
+  extension: {
+    ...common,
+    entryPoints: ['extension/extension.ts'],
+    outfile: 'dist/extension.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['vscode'],
+  },
+  companion: {
+    ...common,
+    entryPoints: ['companion/main.ts'],
+    outfile: 'dist/companion.mjs',
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    // Native addons and ESM-only packages with their own binaries stay in node_modules.
+    external: ['better-sqlite3', 'node-llama-cpp', 'ws', 'bufferutil', 'utf-8-validate'],
+    banner: {
+      js: "import { createRequire as __alisaCreateRequire } from 'node:module'; const require = __alisaCreateRequire(import.meta.url);",
+    },
+  },
+  webview: {
+    ...common,
+    entryPoints: ['webview/main.ts'],
+    outfile: 'dist/webview.js',
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+  },
+};
+
+const selected = wanted.length ? wanted : Object.keys(targets);
+for (const name of selected) {
+  if (!targets[name]) {
+    console.error(`Unknown build target "${name}". Known: ${Object.keys(targets).join(', ')}`);
+    process.exit(2);
+  }
+}
+
+if (watch) {
+  for (const name of selected) {
+    const ctx = await esbuild.context(targets[name]);
+    await ctx.watch();
+    console.error(`watching ${name}`);
+  }
+} else {
+  const started = performance.now();
+  await Promise.all(selected.map((name) => esbuild.build(targets[name])));
+  console.error(`built ${selected.join(', ')} in ${Math.round(performance.now() - started)} ms`);
+}

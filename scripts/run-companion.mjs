@@ -1,0 +1,28 @@
+// `npm run companion -- [options]`: builds the companion bundle when it is missing or older
+// than its sources, then runs it in this process (so the ready line is this process's first
+// stdout line and signals reach it directly).
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { spawnSync } from 'node:child_process';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const bundle = path.join(root, 'dist', 'companion.mjs');
+
+function newestSource(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestSource(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+const stale =
+  !existsSync(bundle) ||
+  Math.max(newestSource(path.join(root, 'companion')), newestSource(path.join(root, 'protocol'))) > statSync(bundle).mtimeMs;
+if (stale) {
+  const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'build.mjs'), 'companion'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
+await import(pathToFileURL(bundle).href);

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { buildPrompt, trimHistory, MODE_INSTRUCTIONS, EMOTION_INSTRUCTION } from '../companion/persona';
+import type { ChatTurn } from '../companion/llm';
+
+const count = (t: string) => t.split(/\s+/).filter(Boolean).length;
+
+describe('prompt builder', () => {
+  const history: ChatTurn[] = [
+    { role: 'user', content: 'one two three' },
+    { role: 'assistant', content: 'four five' },
+    { role: 'user', content: 'six seven eight nine' },
+    { role: 'assistant', content: 'ten' },
+  ];
+
+  it('lays out persona, mode, passive context, patterns, history, then the message', () => {
+    const p = buildPrompt({
+      persona: 'PERSONA',
+      mode: 'serious',
+      history,
+      userMessage: 'hello',
+      passiveContext: ['The user seems to be coding.'],
+      patterns: ['Busy at 10:00.'],
+      historyTokenBudget: 1000,
+      countTokens: count,
+    });
+    const system = p.messages[0]!;
+    expect(system.role).toBe('system');
+    const order = ['PERSONA', EMOTION_INSTRUCTION, MODE_INSTRUCTIONS.serious, 'The user seems to be coding.', 'Busy at 10:00.'].map((s) =>
+      system.content.indexOf(s),
+    );
+    expect(order.every((i) => i >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(system.content).not.toMatch(/I am watching|I see on your/i);
+    expect(p.messages.slice(1)).toEqual([...history, { role: 'user', content: 'hello' }]);
+    expect(p.historyTurns).toBe(4);
+  });
+
+  it('keeps the newest turns within the budget and never starts with an assistant turn', () => {
+    // costs: 3+4, 2+4, 4+4, 1+4
+    const r = trimHistory(history, 14, count);
+    expect(r.turns).toEqual([history[2], history[3]]);
+    expect(r.tokens).toBe(13);
+    const r2 = trimHistory(history, 19, count);
+    // fits [1..3] (6+8+5=19) but [1] is an assistant turn: dropped
+    expect(r2.turns).toEqual([history[2], history[3]]);
+    expect(trimHistory(history, 0, count).turns).toEqual([]);
+  });
+
+  it('compact style drops everything but a short persona', () => {
+    const p = buildPrompt({ persona: 'LONG PERSONA', mode: 'teasing', history: [], userMessage: 'hi', historyTokenBudget: 10, countTokens: count, style: 'compact', passiveContext: ['x'] });
+    expect(p.messages[0]!.content).not.toContain('LONG PERSONA');
+    expect(p.messages[0]!.content).not.toContain('x\n');
+    expect(p.messages).toHaveLength(2);
+  });
+});
