@@ -159,8 +159,16 @@ export class ChatService {
     const stream = new EmotionStream({
       onEmotion: (emotion) => this.emit({ type: 'reply.emotion', replyId, emotion }, origin),
       onText: (text) => {
-        firstTokenAt ??= performance.now();
         dirty = true;
+        if (firstTokenAt === null) {
+          firstTokenAt = performance.now();
+          // The reply row exists from the first token on; later text is flushed periodically.
+          try {
+            flush('streaming');
+          } catch {
+            // Retried by the periodic flush.
+          }
+        }
         this.emit({ type: 'reply.token', replyId, text }, origin);
       },
     });

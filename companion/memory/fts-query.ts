@@ -1,4 +1,4 @@
-// Turns whatever the user typed into an FTS5 MATCH expression that cannot be a syntax error.
+// Turns whatever the user typed into FTS5 MATCH expressions that cannot be a syntax error.
 // FTS5 has its own query language (AND, OR, NOT, NEAR(), column filters, `*`, `^`, parentheses);
 // a search box must not expose it, so every word becomes a quoted string, which FTS5 reads as
 // a plain phrase, and the words are ANDed by juxtaposition.
@@ -11,28 +11,38 @@ const MIN_PREFIX_CHARS = 3;
 const HAS_TOKEN_CHAR = /[\p{L}\p{N}]/u;
 const TOKEN_SEPARATORS = /[^\p{L}\p{N}]+/u;
 
+export interface SearchTerms {
+  /** Every word as a quoted phrase: whole (stemmed) words only. */
+  exact: string;
+  /** The same with the last word as a prefix match, or null when that word is too short. */
+  prefix: string | null;
+  /** The last word alone, quoted: search.ts asks whether it is already a complete word. */
+  last: string;
+}
+
 function quote(word: string): string {
   return `"${word.replace(/"/g, '""')}"`;
 }
 
-/**
- * The MATCH expression for a raw query, or null when nothing searchable is left
- * (empty, only punctuation, only operators such as `*` or `-`).
- * The last word is a prefix match so results follow the user while they type.
- */
-export function toFtsQuery(raw: string): string | null {
+/** The searchable words of a raw query, or null when nothing is left (empty, `*`, `-`, `(`...). */
+export function parseSearchQuery(raw: string): SearchTerms | null {
   const words = raw
     .normalize('NFC')
     .split(/\s+/u)
     .filter((w) => HAS_TOKEN_CHAR.test(w))
     .slice(0, MAX_TERMS);
   if (words.length === 0) return null;
-  return words
-    .map((word, i) => {
-      if (i < words.length - 1) return quote(word);
-      // Inside quotes `don't` is the phrase "don t"; the prefix applies to its last token.
-      const lastToken = word.split(TOKEN_SEPARATORS).filter(Boolean).at(-1) ?? '';
-      return [...lastToken].length >= MIN_PREFIX_CHARS ? `${quote(word)}*` : quote(word);
-    })
-    .join(' ');
+  const quoted = words.map(quote);
+  const exact = quoted.join(' ');
+  const lastWord = words[words.length - 1]!;
+  // Inside quotes `don't` is the phrase "don t"; a prefix applies to its last token.
+  const lastToken = lastWord.split(TOKEN_SEPARATORS).filter(Boolean).at(-1) ?? '';
+  const prefix = [...lastToken].length >= MIN_PREFIX_CHARS ? `${exact}*` : null;
+  return { exact, prefix, last: quoted[quoted.length - 1]! };
+}
+
+/** The widest MATCH expression for a raw query (last word as a prefix), or null. */
+export function toFtsQuery(raw: string): string | null {
+  const terms = parseSearchQuery(raw);
+  return terms ? (terms.prefix ?? terms.exact) : null;
 }

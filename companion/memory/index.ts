@@ -12,4 +12,5 @@ export type {
 } from './types';
 export type { ExportedSession, HistoryExport } from './export-format';
 export { DEFAULT_BUSY_TIMEOUT_MS, isBusyError } from './database';
-export { toFtsQuery } from './fts-query';
+export { parseSearchQuery, toFtsQuery, type SearchTerms } from './fts-query';
+export { DEFAULT_SEARCH_WINDOW, chooseMatch } from './search';

@@ -8,8 +8,9 @@ import type { Character, HistorySummary, Message, SearchHit, Session } from '../
 import { AlisaError } from '../errors';
 import { mapRuntimeError, openDatabase, type Db } from './database';
 import { renderJson, renderMarkdown, type ExportedSession, type HistoryExport } from './export-format';
-import { toFtsQuery } from './fts-query';
-import { toCharacter, toMessage, toSearchHit, toSession, type SummaryRow } from './rows';
+import { parseSearchQuery } from './fts-query';
+import { toCharacter, toMessage, toSession, type SummaryRow } from './rows';
+import { DEFAULT_SEARCH_WINDOW, runSearch } from './search';
 import { prepareStatements, type Statements } from './statements';
 import type { BuiltinCharacter, CharacterPatch, ListMessagesOptions, MemoryStoreOptions, MessagePatch, NewCharacter, NewMessage } from './types';
 import * as v from './validate';
@@ -36,6 +37,7 @@ export class MemoryStore {
     readonly path: string,
     private readonly db: Db,
     private readonly now: () => number,
+    private readonly searchWindow: number,
   ) {
     this.sql = prepareStatements(db);
     this.tx = db.transaction((fn: () => unknown) => fn());
@@ -43,9 +45,11 @@ export class MemoryStore {
 
   /** Opens or creates the database at `path` and migrates it. Throws AlisaError on failure. */
   static open(path: string, opts: MemoryStoreOptions = {}): MemoryStore {
+    const window = opts.searchWindow ?? DEFAULT_SEARCH_WINDOW;
+    if (!Number.isInteger(window) || window < 0) throw new AlisaError('invalid_argument', `searchWindow must be a non-negative integer, got ${window}.`);
     const db = openDatabase(path, { busyTimeoutMs: opts.busyTimeoutMs });
     try {
-      return new MemoryStore(path, db, opts.now ?? Date.now);
+      return new MemoryStore(path, db, opts.now ?? Date.now, window);
     } catch (err) {
       db.close();
       throw mapRuntimeError(path, err);
@@ -90,8 +94,9 @@ export class MemoryStore {
     });
   }
 
-  createSession(title: string = DEFAULT_SESSION_TITLE, characterId: number | null = null): Session {
-    const clean = v.cleanTitle(title);
+  /** A blank or missing title becomes "New chat". */
+  createSession(title?: string, characterId: number | null = null): Session {
+    const clean = typeof title === 'string' && title.trim() !== '' ? v.cleanTitle(title) : DEFAULT_SESSION_TITLE;
     if (characterId !== null) v.checkId(characterId, 'characterId');
     return this.write(() => {
       const ts = this.now();
@@ -200,14 +205,15 @@ export class MemoryStore {
   // ---- search ----------------------------------------------------------------------------
 
   /**
-   * Full-text search over every message, best match first. Any input is safe: it is reduced
-   * to quoted words (see fts-query.ts); nothing searchable left means no hits.
+   * Full-text search, best match first: bm25 over the newest `searchWindow` matches, the last
+   * word matching as a prefix while it is not a complete word yet (see search.ts). Any input
+   * is safe: it is reduced to quoted words (fts-query.ts); nothing searchable means no hits.
    */
   search(query: string, limit = 20): SearchHit[] {
-    const match = toFtsQuery(v.checkText(query, 'The search query'));
+    const terms = parseSearchQuery(v.checkText(query, 'The search query'));
     const n = Math.min(Math.max(Math.trunc(limit) || 1, 1), MAX_SEARCH_HITS);
-    if (match === null) return [];
-    return this.guard(() => this.sql.search.all(match, n).map(toSearchHit));
+    if (terms === null) return [];
+    return this.guard(() => this.tx.deferred(() => runSearch(this.sql, terms, n, this.searchWindow)) as SearchHit[]);
   }
 
   // ---- history as a whole ----------------------------------------------------------------

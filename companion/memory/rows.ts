@@ -36,14 +36,18 @@ export interface CharacterRow {
   updated_ts: number;
 }
 
-export interface SearchRow {
+export interface SearchTopRow {
+  id: number;
+  rank: number;
+}
+
+export interface SearchDetailsRow {
   id: number;
   session_id: number;
   title: string;
   role: string;
   created_ts: number;
   snippet: string;
-  rank: number;
 }
 
 export interface SummaryRow {
@@ -99,14 +103,14 @@ export function toCharacter(r: CharacterRow): Character {
   };
 }
 
-export function toSearchHit(r: SearchRow): SearchHit {
+export function toSearchHit(top: SearchTopRow, r: SearchDetailsRow): SearchHit {
   return {
     messageId: r.id,
     sessionId: r.session_id,
     sessionTitle: r.title,
     role: r.role as Role,
     snippet: r.snippet,
-    rank: r.rank,
+    rank: top.rank,
     createdAt: r.created_ts,
   };
 }

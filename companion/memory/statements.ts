@@ -1,10 +1,14 @@
 // Every SQL statement the store runs, prepared once when the store opens. Keeping the SQL
 // together makes it easy to see which indexes each query relies on.
 import type { Db } from './database';
-import type { CharacterRow, MessageRow, SearchRow, SessionRow, SummaryRow } from './rows';
+import type { CharacterRow, MessageRow, SearchDetailsRow, SearchTopRow, SessionRow, SummaryRow } from './rows';
 
 const SESSION_COLUMNS = `s.id, s.title, s.character_id, s.created_ts, s.updated_ts,
   (SELECT COUNT(*) FROM messages m WHERE m.session_id = s.id) AS message_count`;
+
+const SEARCH_DETAIL_COLUMNS = `f.rowid AS id, m.session_id, s.title, m.role, m.created_ts,
+  snippet(messages_fts, 0, '[[', ']]', '…', 12) AS snippet`;
+const SEARCH_DETAIL_FROM = `FROM messages_fts f JOIN messages m ON m.id = f.rowid JOIN sessions s ON s.id = m.session_id`;
 
 /** Named parameters of `updateMessage`: each `set_*` flag says whether that column changes. */
 export interface MessagePatchParams {
@@ -19,6 +23,14 @@ export interface MessagePatchParams {
   prompt_tokens: number | null;
   set_completion_tokens: number;
   completion_tokens: number | null;
+}
+
+export interface SearchDetailsParams {
+  match: string;
+  lo: number;
+  hi: number;
+  /** JSON array of message ids. */
+  ids: string;
 }
 
 export interface CharacterPatchParams {
@@ -72,17 +84,31 @@ export function prepareStatements(db: Db) {
     markInterrupted: db.prepare<[]>(`UPDATE messages SET status = 'interrupted' WHERE status = 'streaming'`),
     deleteSessionMessages: db.prepare<[number]>(`DELETE FROM messages WHERE session_id = ?`),
 
-    // search: FTS5 orders by rank itself and stops at the limit; the joins then touch only
-    // the hits. bm25 is negative, lower is better.
-    search: db.prepare<[string, number], SearchRow>(
-      `SELECT m.id, m.session_id, s.title, m.role, m.created_ts, hits.snippet, hits.rank
-       FROM (
-         SELECT rowid, rank, snippet(messages_fts, 0, '[[', ']]', '…', 12) AS snippet
-         FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rank LIMIT ?
-       ) AS hits
-       JOIN messages m ON m.id = hits.rowid
-       JOIN sessions s ON s.id = m.session_id
-       ORDER BY hits.rank`,
+    // search (see search.ts for why it takes these steps)
+    // Whether a quoted word occurs at all: stops at the first match.
+    searchWordExists: db.prepare<[string], number>(`SELECT 1 FROM messages_fts WHERE messages_fts MATCH ? LIMIT 1`).pluck(),
+    // The rowid of the window-th newest match: FTS5 walks rowids backwards without scoring.
+    searchFloor: db.prepare<[string, number], number>(
+      `SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?`,
+    ).pluck(),
+    // bm25 (negative, lower is better) over the matches at or above the floor. Calling bm25()
+    // lets SQLite keep only the best `limit` rows; the hidden `rank` column makes FTS5 sort
+    // every match and ignore the rowid bound, several times slower.
+    searchTop: db.prepare<[string, number, number], SearchTopRow>(
+      `SELECT rowid AS id, bm25(messages_fts) AS rank FROM messages_fts
+       WHERE messages_fts MATCH ? AND rowid >= CAST(? AS INTEGER) ORDER BY rank LIMIT ?`,
+    ),
+    // Snippet and context of one hit. better-sqlite3 binds JS numbers as REAL, and FTS5
+    // silently ignores a `rowid =` constraint that is not an INTEGER: hence the CASTs.
+    searchDetail: db.prepare<[string, number], SearchDetailsRow>(
+      `SELECT ${SEARCH_DETAIL_COLUMNS} ${SEARCH_DETAIL_FROM} WHERE messages_fts MATCH ? AND f.rowid = CAST(? AS INTEGER)`,
+    ),
+    // The same for several hits in one pass over their rowid range; the `+` keeps the id list
+    // a filter instead of a per-id lookup.
+    searchDetailsInRange: db.prepare<SearchDetailsParams, SearchDetailsRow>(
+      `SELECT ${SEARCH_DETAIL_COLUMNS} ${SEARCH_DETAIL_FROM}
+       WHERE messages_fts MATCH @match AND f.rowid BETWEEN CAST(@lo AS INTEGER) AND CAST(@hi AS INTEGER)
+         AND +f.rowid IN (SELECT value FROM json_each(@ids))`,
     ),
 
     // summary

@@ -7,6 +7,8 @@ export interface MemoryStoreOptions {
   busyTimeoutMs?: number;
   /** Clock for timestamps (ms since epoch); tests pin it. */
   now?: () => number;
+  /** Search ranks at most this many of the newest matches of a query (default 2000); 0 ranks all. */
+  searchWindow?: number;
 }
 
 export interface NewMessage {

@@ -1,0 +1,117 @@
+// Streaming through our stack (companion process + WebSocket + emotion filter + SQLite writes)
+// against raw node-llama-cpp in this process, on the same model, messages and settings
+// (greedy decoding, so both generate the same tokens). Runs alternate; medians are compared.
+//
+// Prints `name: value` lines: stream_raw_tokens_per_s, stream_ours_tokens_per_s,
+// stream_throughput_ratio (ours / raw, goal >= 0.95), first_token_raw_ms, first_token_ours_ms,
+// first_token_added_ms (goal <= 5).
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
+import { getLlama, LlamaChat } from 'node-llama-cpp';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const MODEL = path.resolve(process.env.ALISA_TEST_MODEL ?? path.join(root, '..', 'shared', 'models', 'stories260K.gguf'));
+const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+const MAX_TOKENS = Number(process.env.BENCH_MAX_TOKENS ?? 300);
+const THREADS = Number(process.env.BENCH_THREADS ?? 1);
+// The companion's compact prompt (companion/persona/characters.ts COMPACT_PERSONA) with no history.
+const SYSTEM = 'You are Alisa, a teasing but warm companion. Reply briefly.';
+const PROMPT = 'Once upon a time there was a little girl who loved the sea';
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function rawRunner() {
+  const llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' });
+  const model = await llama.loadModel({ modelPath: MODEL });
+  const context = await model.createContext({ contextSize: Math.min(model.trainContextSize, 4096), threads: THREADS });
+  const chat = new LlamaChat({ contextSequence: context.getSequence() });
+  return async () => {
+    const t0 = performance.now();
+    let first = null;
+    let tokens = 0;
+    await chat.generateResponse(
+      [
+        { type: 'system', text: SYSTEM },
+        { type: 'user', text: PROMPT },
+      ],
+      {
+        maxTokens: MAX_TOKENS,
+        temperature: 0,
+        onTextChunk: () => (first ??= performance.now() - t0),
+        onToken: (t) => (tokens += t.length),
+      },
+    );
+    const total = performance.now() - t0;
+    return { first, total, tokens };
+  };
+}
+
+async function oursRunner() {
+  const data = mkdtempSync(path.join(os.tmpdir(), 'alisa-bench-'));
+  const proc = spawn(
+    process.execPath,
+    [path.join(root, 'dist', 'companion.mjs'), '--model', MODEL, '--data', data, '--threads', String(THREADS), '--gpu', 'off', '--prompt-style', 'compact', '--history-tokens', '0', '--temperature', '0', '--max-reply-tokens', String(MAX_TOKENS)],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const ready = JSON.parse(await new Promise((resolve) => readline.createInterface({ input: proc.stdout }).once('line', resolve)));
+  const ws = new WebSocket(`ws://127.0.0.1:${ready.port}/ws`, { headers: { authorization: `Bearer ${ready.token}` } });
+  await new Promise((resolve, reject) => (ws.once('open', resolve), ws.once('error', reject)));
+  let onMessage = () => {};
+  ws.on('message', (d) => onMessage(JSON.parse(d.toString())));
+  const next = (pred) => new Promise((resolve) => (onMessage = (m) => pred(m) && resolve(m)));
+  const welcome = next((m) => m.type === 'welcome');
+  ws.send(JSON.stringify({ type: 'hello', protocolVersion: 1, client: 'bench' }));
+  await welcome;
+  let n = 0;
+  const run = async () => {
+    // A new session each time, so every run sees the same prompt with no history.
+    const created = next((m) => m.type === 'response');
+    ws.send(JSON.stringify({ type: 'request', id: `s${n}`, method: 'session.create', params: {} }));
+    const session = (await created).result;
+    let first = null;
+    const t0 = performance.now();
+    const done = new Promise((resolve) => {
+      onMessage = (m) => {
+        if (m.type === 'reply.token') first ??= performance.now() - t0;
+        if (m.type === 'reply.end' || m.type === 'reply.error') resolve(m);
+      };
+    });
+    ws.send(JSON.stringify({ type: 'request', id: `c${n++}`, method: 'chat.send', params: { text: PROMPT, sessionId: session.id } }));
+    const end = await done;
+    if (end.type === 'reply.error') throw new Error(end.error.message);
+    return { first, total: performance.now() - t0, tokens: end.tokens.completion };
+  };
+  await run(); // warm-up: the model loads on the first chat
+  return { run, stop: () => (ws.close(), proc.kill('SIGTERM')) };
+}
+
+const raw = await rawRunner();
+await raw(); // warm-up
+const ours = await oursRunner();
+const rawResults = [];
+const ourResults = [];
+for (let i = 0; i < RUNS; i++) {
+  rawResults.push(await raw());
+  ourResults.push(await ours.run());
+}
+ours.stop();
+
+const tps = (r) => (r.tokens / r.total) * 1000;
+const rawTps = median(rawResults.map(tps));
+const ourTps = median(ourResults.map(tps));
+const rawFirst = median(rawResults.map((r) => r.first));
+const ourFirst = median(ourResults.map((r) => r.first));
+const f = (x) => x.toFixed(2);
+console.log(`stream_tokens_per_reply: ${median(ourResults.map((r) => r.tokens))} (raw ${median(rawResults.map((r) => r.tokens))})`);
+console.log(`stream_raw_tokens_per_s: ${f(rawTps)}`);
+console.log(`stream_ours_tokens_per_s: ${f(ourTps)}`);
+console.log(`stream_throughput_ratio: ${f(ourTps / rawTps)}`);
+console.log(`first_token_raw_ms: ${f(rawFirst)}`);
+console.log(`first_token_ours_ms: ${f(ourFirst)}`);
+console.log(`first_token_added_ms: ${f(ourFirst - rawFirst)}`);
+process.exit(0);

@@ -1,0 +1,310 @@
+// The model inside the companion process: llama.cpp through node-llama-cpp.
+//
+// Lifecycle: none -> (downloading) -> loading -> ready, or -> error. `ensureReady` shares one
+// attempt between concurrent callers and forgets a failed attempt, so the next call retries (the
+// user may have fixed the file or come online). Nothing here may crash the process: every failure
+// of node-llama-cpp becomes an AlisaError and an 'error' state.
+//
+// Generation: one context with one sequence, so one generation at a time; the others wait in a
+// SerialQueue (a waiter whose signal aborts leaves the queue at once with 'cancelled').
+import path from 'node:path';
+import { InsufficientMemoryError, LlamaChat, type ChatHistoryItem, type LlamaContext, type LlamaModel } from 'node-llama-cpp';
+import type { ModelState } from '../../protocol';
+import { AlisaError, toAlisaError } from '../errors';
+import { countPromptTokens, promptWindow, toChatHistory } from './chat-history';
+import { checkGgufFile, MODEL_INVALID_ACTION, modelDisplayName } from './gguf-check';
+import { getRuntime, logMark, logSince, type GpuSetting } from './llama-runtime';
+import { downloadModel, findDownloadedModel, isRemoteModel, type DownloadTimeouts } from './model-source';
+import { SerialQueue } from './serial-queue';
+import { StateHolder } from './state-holder';
+import { defaultThreads } from './threads';
+import type { GenerateRequest, GenerateResult, LlmProvider } from './types';
+
+export interface EmbeddedOptions {
+  /** Registry id; default 'embedded' (set another to register two embedded models). */
+  id?: string;
+  /** A GGUF file path, or an 'hf:' / 'https:' URI downloaded into `modelsDir`. */
+  model: string;
+  /** Where downloads go (and where an already downloaded model is found offline). */
+  modelsDir: string;
+  /** Default: min(the model's training context, 4096). */
+  contextSize?: number;
+  /** Default: defaultThreads() (every core but one, see threads.ts). */
+  threads?: number;
+  /** Default 'auto' (falls back to the CPU when no GPU build starts). */
+  gpu?: GpuSetting;
+  batchSize?: number;
+  /** Network time limits for downloads (tests shorten them). */
+  downloadTimeouts?: Partial<DownloadTimeouts>;
+}
+
+const DEFAULT_CONTEXT_CAP = 4096;
+/** Cap on a reply when the caller gives no maxTokens: a model that never stops must not run forever. */
+const DEFAULT_MAX_TOKENS = 1024;
+const CONTEXT_OVERFLOW_ACTION = 'Lower the history budget or raise the model context size (contextSize).';
+
+interface Loaded {
+  model: LlamaModel;
+  context: LlamaContext;
+  chat: LlamaChat;
+  fileName: string;
+}
+
+export class EmbeddedProvider implements LlmProvider {
+  readonly id: string;
+  private readonly holder: StateHolder;
+  private loaded: Loaded | null = null;
+  private loading: Promise<void> | null = null;
+  private loadAbort: AbortController | null = null;
+  private readonly queue = new SerialQueue();
+  private readonly running = new Set<AbortController>();
+  private disposed = false;
+
+  constructor(private readonly options: EmbeddedOptions) {
+    this.id = options.id ?? 'embedded';
+    this.holder = new StateHolder({ provider: this.id, state: 'none', model: modelDisplayName(options.model), progress: null, error: null });
+  }
+
+  state(): ModelState {
+    return this.holder.get();
+  }
+
+  onStateChange(listener: (s: ModelState) => void): () => void {
+    return this.holder.subscribe(listener);
+  }
+
+  get exactTokenCount(): boolean {
+    return this.loaded !== null;
+  }
+
+  countTokens(text: string): number {
+    if (this.loaded) return this.loaded.model.tokenize(text).length;
+    return Math.ceil(text.length / 4);
+  }
+
+  modelName(): string | null {
+    return this.loaded?.fileName ?? this.holder.get().model;
+  }
+
+  contextSize(): number | null {
+    return this.loaded?.context.contextSize ?? null;
+  }
+
+  ensureReady(): Promise<void> {
+    if (this.disposed) return Promise.reject(disposedError());
+    if (this.loaded) return Promise.resolve();
+    if (!this.loading) {
+      const attempt = this.load().finally(() => {
+        if (this.loading === attempt) this.loading = null;
+      });
+      this.loading = attempt;
+    }
+    return this.loading;
+  }
+
+  cancelLoad(): void {
+    this.loadAbort?.abort(new AlisaError('cancelled', 'Loading the model was cancelled.'));
+  }
+
+  private async load(): Promise<void> {
+    const abort = new AbortController();
+    this.loadAbort = abort;
+    const { signal } = abort;
+    const opts = this.options;
+    let model: LlamaModel | null = null;
+    let context: LlamaContext | null = null;
+    try {
+      const filePath = await this.resolveFile(signal);
+      const fileName = path.basename(filePath);
+      this.holder.set({ state: 'loading', model: fileName, progress: 0, error: null });
+      const runtime = () => getRuntime(opts.gpu ?? 'auto');
+      await checkGgufFile(filePath, runtime);
+      throwIfCancelled(signal);
+
+      const llama = await runtime();
+      throwIfCancelled(signal);
+      const mark = logMark();
+      try {
+        model = await llama.loadModel({
+          modelPath: filePath,
+          loadSignal: signal,
+          onLoadProgress: (p) => this.holder.set({ progress: Math.round(Math.min(1, Math.max(0, p)) * 100) / 100 }),
+        });
+      } catch (err) {
+        throwIfCancelled(signal);
+        throw loadError(filePath, err, logSince(mark));
+      }
+      throwIfCancelled(signal);
+
+      const contextSize = opts.contextSize ?? Math.min(model.trainContextSize || DEFAULT_CONTEXT_CAP, DEFAULT_CONTEXT_CAP);
+      try {
+        context = await model.createContext({
+          contextSize,
+          threads: opts.threads ?? defaultThreads(),
+          ...(opts.batchSize ? { batchSize: opts.batchSize } : {}),
+          createSignal: signal,
+        });
+      } catch (err) {
+        throwIfCancelled(signal);
+        throw contextError(contextSize, err, logSince(mark));
+      }
+      throwIfCancelled(signal);
+      const chat = new LlamaChat({ contextSequence: context.getSequence(), chatWrapper: 'auto' });
+      this.loaded = { model, context, chat, fileName };
+      this.holder.set({ state: 'ready', progress: null, error: null });
+    } catch (err) {
+      await context?.dispose().catch(() => {});
+      await model?.dispose().catch(() => {});
+      const error = signal.aborted && !(err instanceof AlisaError && err.code !== 'cancelled') ? cancelledError(signal) : toAlisaError(err, 'llm_failed');
+      // A cancelled load is not a broken model: back to 'none', with the reason for the UI.
+      this.holder.set({ state: error.code === 'cancelled' ? 'none' : 'error', progress: null, error: error.toInfo() });
+      throw error;
+    } finally {
+      if (this.loadAbort === abort) this.loadAbort = null;
+    }
+  }
+
+  /** A local path as is; a URI from modelsDir (offline) or else downloaded. */
+  private async resolveFile(signal: AbortSignal): Promise<string> {
+    const { model, modelsDir } = this.options;
+    if (!isRemoteModel(model)) return path.resolve(model);
+    const existing = await findDownloadedModel(model, modelsDir);
+    if (existing) return existing;
+    this.holder.set({ state: 'downloading', progress: 0, error: null });
+    return downloadModel(model, modelsDir, {
+      signal,
+      timeouts: this.options.downloadTimeouts,
+      onProgress: (fraction) => this.holder.set({ progress: Math.floor(fraction * 100) / 100 }),
+    });
+  }
+
+  async generate(req: GenerateRequest): Promise<GenerateResult> {
+    await this.ensureReady();
+    // Our own controller: dispose() stops a running generation even if the caller's signal never fires.
+    const controller = new AbortController();
+    const onCallerAbort = () => controller.abort(req.signal?.reason);
+    if (req.signal?.aborted) controller.abort(req.signal.reason);
+    req.signal?.addEventListener('abort', onCallerAbort, { once: true });
+    this.running.add(controller);
+    try {
+      const turn = await this.queue.run(() => this.generateNow(req, controller.signal), controller.signal);
+      if (turn) return turn.value;
+      return { text: '', promptTokens: this.safePromptTokens(req), completionTokens: 0, stopReason: 'cancelled' };
+    } finally {
+      this.running.delete(controller);
+      req.signal?.removeEventListener('abort', onCallerAbort);
+    }
+  }
+
+  private async generateNow(req: GenerateRequest, signal: AbortSignal): Promise<GenerateResult> {
+    const loaded = this.loaded;
+    if (!loaded) throw disposedError();
+    const history = toChatHistory(req.messages);
+    const prefix = history.at(-1)?.type === 'model' ? history.at(-1) : undefined;
+    let text = '';
+    let completionTokens = 0;
+    const contextSize = loaded.context.contextSize;
+    try {
+      const response = await loaded.chat.generateResponse(history, {
+        signal,
+        stopOnAbortSignal: true,
+        maxTokens: Math.max(1, Math.min(req.maxTokens ?? DEFAULT_MAX_TOKENS, contextSize)),
+        ...(req.temperature !== undefined ? { temperature: req.temperature } : {}),
+        onTextChunk: (chunk) => {
+          if (!chunk) return;
+          text += chunk;
+          req.onText(chunk);
+        },
+        onToken: (tokens) => {
+          completionTokens += tokens.length;
+        },
+      });
+      const window: ChatHistoryItem[] = promptWindow(response.lastEvaluation.contextWindow, prefix);
+      const stop = response.metadata.stopReason;
+      return {
+        // The streamed chunks ARE the result: `text` is their concatenation by construction.
+        text,
+        promptTokens: countPromptTokens(loaded.chat, window),
+        completionTokens,
+        stopReason: signal.aborted || stop === 'abort' ? 'cancelled' : stop === 'maxTokens' ? 'length' : 'stop',
+      };
+    } catch (err) {
+      // Aborted before the first token: node-llama-cpp throws the abort reason; ours is a result.
+      if (signal.aborted) return { text, promptTokens: this.safePromptTokens(req), completionTokens, stopReason: 'cancelled' };
+      throw generationError(err, contextSize);
+    }
+  }
+
+  private safePromptTokens(req: GenerateRequest): number {
+    try {
+      if (this.loaded) return countPromptTokens(this.loaded.chat, toChatHistory(req.messages));
+    } catch {
+      // Fall through to the estimate.
+    }
+    return req.messages.reduce((sum, m) => sum + Math.ceil(m.content.length / 4), 0);
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.cancelLoad();
+    for (const controller of this.running) controller.abort(new AlisaError('cancelled', 'The model is shutting down.'));
+    await this.loading?.catch(() => {});
+    // Wait for the running generation to unwind before freeing the context under it.
+    const release = await this.queue.acquire();
+    try {
+      const loaded = this.loaded;
+      this.loaded = null;
+      if (loaded) {
+        loaded.chat.dispose();
+        await loaded.context.dispose().catch(() => {});
+        await loaded.model.dispose().catch(() => {});
+      }
+    } finally {
+      release?.();
+    }
+    this.holder.set({ state: 'none', progress: null, error: null });
+    this.holder.clear();
+  }
+}
+
+function throwIfCancelled(signal: AbortSignal): void {
+  if (signal.aborted) throw cancelledError(signal);
+}
+
+function cancelledError(signal: AbortSignal): AlisaError {
+  return signal.reason instanceof AlisaError ? signal.reason : new AlisaError('cancelled', 'Loading the model was cancelled.');
+}
+
+function disposedError(): AlisaError {
+  return new AlisaError('llm_failed', 'The embedded model has been shut down.');
+}
+
+/** llama.cpp explains a failed load only in its log: quote the most specific line. */
+function loadError(filePath: string, err: unknown, log: string[]): AlisaError {
+  if (err instanceof AlisaError) return err;
+  if (err instanceof InsufficientMemoryError) {
+    return new AlisaError('llm_failed', `Not enough memory to load the model ${path.basename(filePath)}.`, 'Choose a smaller model (a lower quantization) or close other programs.', { cause: err });
+  }
+  const detail = log.find((line) => /error loading model|corrupt|incomplete|unknown|unsupported/i.test(line)) ?? log.at(-1) ?? (err as Error)?.message ?? String(err);
+  return new AlisaError('model_invalid', `The model file ${filePath} cannot be loaded: ${detail.replace(/^.*?error loading model:\s*/i, '')}`, MODEL_INVALID_ACTION, { cause: err });
+}
+
+function contextError(contextSize: number, err: unknown, log: string[]): AlisaError {
+  const detail = (err as Error)?.message ?? log.at(-1) ?? String(err);
+  return new AlisaError('llm_failed', `Could not create a context of ${contextSize} tokens for the model: ${detail}`, 'Lower the model context size (contextSize) or choose a smaller model.', { cause: err });
+}
+
+function generationError(err: unknown, contextSize: number): AlisaError {
+  if (err instanceof AlisaError) return err;
+  const message = (err as Error)?.message ?? String(err);
+  if (/Failed to compress chat history/i.test(message)) {
+    return new AlisaError(
+      'llm_failed',
+      `The conversation does not fit the model's context of ${contextSize} tokens: the system prompt or the last message alone is too long to leave room for a reply.`,
+      CONTEXT_OVERFLOW_ACTION,
+      { cause: err },
+    );
+  }
+  return new AlisaError('llm_failed', `The model failed while generating: ${message}`, undefined, { cause: err });
+}

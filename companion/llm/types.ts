@@ -1,0 +1,52 @@
+// The contract every language-model backend fulfils. The chat layer talks only to `LlmProvider`;
+// whether text comes from llama.cpp inside this process or from an OpenAI-compatible server is an
+// implementation detail chosen by the `ProviderRegistry`.
+import type { ModelState } from '../../protocol';
+
+export interface ChatTurn {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+export interface GenerateRequest {
+  messages: ChatTurn[];
+  /** Upper bound on generated tokens; the provider's default when omitted. */
+  maxTokens?: number;
+  /** Sampling temperature; 0 (greedy) when omitted for the embedded model, server default otherwise. */
+  temperature?: number;
+  /** Aborting stops the generation: `generate` then RESOLVES with stopReason 'cancelled'. */
+  signal?: AbortSignal;
+  /** Called with each piece of text as it is produced; the pieces concatenate to `GenerateResult.text`. */
+  onText: (chunk: string) => void;
+}
+
+export interface GenerateResult {
+  text: string;
+  promptTokens: number;
+  completionTokens: number;
+  /** stop: the model finished; length: maxTokens reached; cancelled: the signal was aborted. */
+  stopReason: 'stop' | 'length' | 'cancelled';
+}
+
+export interface LlmProvider {
+  /** Stable id used in the registry's order ('embedded', 'openai'). */
+  readonly id: string;
+  state(): ModelState;
+  /** Subscribe to state changes; returns the unsubscribe function. */
+  onStateChange(listener: (s: ModelState) => void): () => void;
+  /**
+   * Loads the model (embedded) or checks the server (openai). Throws an AlisaError.
+   * Concurrent callers share one attempt; after a failure a later call retries.
+   */
+  ensureReady(): Promise<void>;
+  /** Exact with the model's tokenizer when `exactTokenCount`, else an estimate (ceil(chars / 4)). */
+  countTokens(text: string): number;
+  readonly exactTokenCount: boolean;
+  modelName(): string | null;
+  contextSize(): number | null;
+  /** Calls ensureReady() first. Throws an AlisaError on failure; never rejects because of the signal. */
+  generate(req: GenerateRequest): Promise<GenerateResult>;
+  /** Cancels a load or download in progress (the attempt then fails with code 'cancelled'). */
+  cancelLoad?(): void;
+  dispose(): Promise<void>;
+}
