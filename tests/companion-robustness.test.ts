@@ -177,7 +177,7 @@ describe('process lifecycle', () => {
     // A parent that starts the companion, reports its pid, and is then killed with SIGKILL.
     const parentScript = `
       const { spawn } = require('node:child_process');
-      const child = spawn(process.execPath, ${JSON.stringify([COMPANION_BUNDLE, '--no-model', '--model', MODEL_PATH, '--data', tempDir(), ...TINY_MODEL_ARGS])}, { stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, ${JSON.stringify([COMPANION_BUNDLE, '--no-model', '--model', MODEL_PATH, '--data', tempDir(), ...TINY_MODEL_ARGS])}, { stdio: ['ignore', 'pipe', 'ignore'] });
       child.stdout.once('data', () => console.log(String(child.pid)));
       setInterval(() => {}, 1000);
     `;

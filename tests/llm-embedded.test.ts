@@ -1,7 +1,7 @@
 // The embedded provider against the real stories260K model (no mocks of node-llama-cpp). The
 // model writes children's stories and has no chat template: the tests assert on the pipeline
 // (loading, streaming, counting, cancelling, queueing, errors), never on the words.
-import { copyFileSync, mkdtempSync, openSync, readSync, closeSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -125,6 +125,25 @@ describe('EmbeddedProvider with the real model', () => {
     expect((await first).text.length).toBeGreaterThan(0);
   });
 
+  it('dispose() during a generation ends it as cancelled and frees the model', async () => {
+    const other = new EmbeddedProvider(base());
+    await other.ensureReady();
+    let chunks = 0;
+    let disposing: Promise<void> | null = null;
+    const result = await other.generate({
+      messages: chatTurns,
+      maxTokens: 1500,
+      onText: () => {
+        if (++chunks === 2) disposing = other.dispose();
+      },
+    });
+    await disposing;
+    expect(result.stopReason).toBe('cancelled');
+    expect(other.state()).toMatchObject({ state: 'none' });
+    expect(other.contextSize()).toBeNull();
+    expect((await failure(other.ensureReady())).code).toBe('llm_failed');
+  });
+
   it('a history that cannot fit the context is a clear llm_failed, and the provider still works', async () => {
     const small = new EmbeddedProvider(base({ contextSize: 256 }));
     try {
@@ -153,7 +172,7 @@ describe('EmbeddedProvider model sources and failures', () => {
       expect((await failure(provider.generate({ messages: chatTurns, onText: () => {} }))).code).toBe('model_missing');
 
       rmSync(path.dirname(file), { recursive: true, force: true });
-      await import('node:fs').then((fs) => fs.mkdirSync(path.dirname(file), { recursive: true }));
+      mkdirSync(path.dirname(file), { recursive: true });
       copyFileSync(MODEL, file);
       await provider.ensureReady();
       expect(provider.state()).toMatchObject({ state: 'ready', model: 'model.gguf', error: null });
@@ -184,6 +203,22 @@ describe('EmbeddedProvider model sources and failures', () => {
     });
   }
 
+  it('a well-formed GGUF that llama.cpp refuses is model_invalid with llama.cpp\'s reason', async () => {
+    // The real model with its architecture renamed: the header is intact, llama.cpp cannot load it.
+    const bytes = readPrefix(MODEL, statSync(MODEL).size);
+    const at = bytes.indexOf('general.architecture') + 'general.architecture'.length + 12;
+    expect(bytes.subarray(at, at + 5).toString()).toBe('llama');
+    bytes.write('lxama', at);
+    const file = path.join(tmp, 'unknown-arch.gguf');
+    writeFileSync(file, bytes);
+    const provider = new EmbeddedProvider(base({ model: file }));
+    const err = await failure(provider.ensureReady());
+    expect(err.code).toBe('model_invalid');
+    expect(err.message).toContain(file);
+    expect(err.message).toMatch(/lxama/);
+    await provider.dispose();
+  });
+
   it('after a corrupt file a good model still loads (the runtime is not poisoned)', async () => {
     const good = new EmbeddedProvider(base());
     await good.ensureReady();
@@ -212,7 +247,7 @@ describe('EmbeddedProvider model sources and failures', () => {
 
   it('an hf: URI already downloaded into modelsDir loads without the network', async () => {
     const modelsDir = path.join(tmp, 'downloaded');
-    await import('node:fs').then((fs) => fs.mkdirSync(modelsDir, { recursive: true }));
+    mkdirSync(modelsDir, { recursive: true });
     // The file name node-llama-cpp gives a download of this URI.
     copyFileSync(MODEL, path.join(modelsDir, 'hf_ggml-org_tiny-llamas_stories260K.gguf'));
     const provider = new EmbeddedProvider(base({ model: 'hf:ggml-org/tiny-llamas/stories260K.gguf', modelsDir }));

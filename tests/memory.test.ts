@@ -309,6 +309,7 @@ describe('search', () => {
     expect(store.search('AND')).toHaveLength(1); // a plain word here, matching "and"
     expect(toFtsQuery('foo" OR (bar')).toBe('"foo""" "OR" "(bar"*');
     expect(toFtsQuery('* -')).toBeNull();
+    expect(toFtsQuery('Planet planet pla')).toBe('"planet" "pla"*');
   });
 });
 

@@ -8,7 +8,8 @@
 // Generation: one context with one sequence, so one generation at a time; the others wait in a
 // SerialQueue (a waiter whose signal aborts leaves the queue at once with 'cancelled').
 import path from 'node:path';
-import { InsufficientMemoryError, LlamaChat, type ChatHistoryItem, type LlamaContext, type LlamaModel } from 'node-llama-cpp';
+import type { ChatHistoryItem, LlamaChat, LlamaContext, LlamaModel } from 'node-llama-cpp';
+import { nodeLlama } from './node-llama';
 import type { ModelState } from '../../protocol';
 import { AlisaError, toAlisaError } from '../errors';
 import { countPromptTokens, promptWindow, toChatHistory } from './chat-history';
@@ -149,6 +150,7 @@ export class EmbeddedProvider implements LlmProvider {
         throw contextError(contextSize, err, logSince(mark));
       }
       throwIfCancelled(signal);
+      const { LlamaChat } = await nodeLlama();
       const chat = new LlamaChat({ contextSequence: context.getSequence(), chatWrapper: 'auto' });
       this.loaded = { model, context, chat, fileName };
       this.holder.set({ state: 'ready', progress: null, error: null });
@@ -283,7 +285,7 @@ function disposedError(): AlisaError {
 /** llama.cpp explains a failed load only in its log: quote the most specific line. */
 function loadError(filePath: string, err: unknown, log: string[]): AlisaError {
   if (err instanceof AlisaError) return err;
-  if (err instanceof InsufficientMemoryError) {
+  if ((err as Error)?.name === 'InsufficientMemoryError') {
     return new AlisaError('llm_failed', `Not enough memory to load the model ${path.basename(filePath)}.`, 'Choose a smaller model (a lower quantization) or close other programs.', { cause: err });
   }
   const detail = log.find((line) => /error loading model|corrupt|incomplete|unknown|unsupported/i.test(line)) ?? log.at(-1) ?? (err as Error)?.message ?? String(err);

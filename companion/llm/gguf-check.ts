@@ -8,7 +8,8 @@
 // download or copy fails here. Only the header is read, so this is fast even for large models.
 import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { GgufInsights, readGgufFileInfo, type Llama } from 'node-llama-cpp';
+import type { Llama, readGgufFileInfo } from 'node-llama-cpp';
+import { nodeLlama } from './node-llama';
 import { AlisaError } from '../errors';
 
 export const MODEL_MISSING_ACTION = 'Choose a GGUF model file (setting alisa.model.path or --model), or download the recommended model.';
@@ -51,7 +52,7 @@ export async function checkGgufFile(filePath: string, runtime?: () => Promise<Ll
 
   let info: Awaited<ReturnType<typeof readGgufFileInfo>>;
   try {
-    info = await readGgufFileInfo(filePath, { sourceType: 'filesystem', logWarnings: false });
+    info = await (await nodeLlama()).readGgufFileInfo(filePath, { sourceType: 'filesystem', logWarnings: false });
   } catch (err) {
     throw invalid(filePath, `its GGUF header is damaged (${(err as Error).message})`, err);
   }
@@ -63,7 +64,7 @@ export async function checkGgufFile(filePath: string, runtime?: () => Promise<Ll
     const llama = runtime ? await runtime() : undefined;
     let tensorBytes: number;
     try {
-      tensorBytes = (await GgufInsights.from(info, llama)).modelSize;
+      tensorBytes = (await (await nodeLlama()).GgufInsights.from(info, llama)).modelSize;
     } catch (err) {
       throw invalid(filePath, `its tensor table is damaged (${(err as Error).message})`, err);
     }

@@ -9,7 +9,8 @@
 //   provider quotes that line in the error it reports.
 // The runtime is never disposed by a provider: other providers may share it, and it lives as long
 // as the process.
-import { getLlama, LlamaLogLevel, type Llama } from 'node-llama-cpp';
+import type { Llama, LlamaLogLevel } from 'node-llama-cpp';
+import { nodeLlama } from './node-llama';
 import { AlisaError } from '../errors';
 
 export type GpuSetting = 'auto' | false;
@@ -46,10 +47,11 @@ export function logSince(mark: number): string[] {
 }
 
 async function start(gpu: GpuSetting): Promise<Llama> {
+  const { getLlama, LlamaLogLevel: Level } = await nodeLlama();
   return getLlama({
     gpu,
     build: 'never',
-    logLevel: LlamaLogLevel.error,
+    logLevel: Level.error,
     logger: record,
     progressLogs: false,
   });

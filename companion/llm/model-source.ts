@@ -12,7 +12,8 @@
 //   attempt resumes.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { createModelDownloader, resolveModelFile, type ModelDownloader } from 'node-llama-cpp';
+import type { ModelDownloader } from 'node-llama-cpp';
+import { nodeLlama } from './node-llama';
 import { AlisaError } from '../errors';
 
 export const DOWNLOAD_FAILED_ACTION = 'Choose a GGUF file you already have, or retry when online.';
@@ -35,7 +36,7 @@ export function isRemoteModel(model: string): boolean {
 /** The already-downloaded file for `uri` in `modelsDir`, or null. Never touches the network. */
 export async function findDownloadedModel(uri: string, modelsDir: string): Promise<string | null> {
   try {
-    return await resolveModelFile(uri, { directory: modelsDir, download: false, cli: false });
+    return await (await nodeLlama()).resolveModelFile(uri, { directory: modelsDir, download: false, cli: false });
   } catch {
     // Not found under node-llama-cpp's naming: try the plain file name of a URL.
   }
@@ -69,6 +70,7 @@ export async function downloadModel(uri: string, modelsDir: string, options: Dow
   throwIfCancelled();
 
   let lastProgressAt = Date.now();
+  const { createModelDownloader } = await nodeLlama();
   let downloader: ModelDownloader;
   try {
     downloader = await withTimeout(

@@ -188,13 +188,15 @@ export class OpenAiProvider implements LlmProvider {
     const watchdog = new Watchdog(this.timeoutMs, anySignal(req.signal, internal.signal));
     try {
       const response = await this.post(req, watchdog, true);
+      watchdog.touch(); // the headers are the first byte; from here the limit is per chunk
       if (response.status === 401 || response.status === 403) throw this.authError(response.status, await readBody(response, watchdog));
       if (!response.ok) {
         const body = await readBody(response, watchdog);
         throw new AlisaError('llm_failed', `The LLM server at ${this.baseUrl} refused the request (HTTP ${response.status}: ${errorMessage(body)}).`, 'Check the model name (alisa.llm.model) and the server log.');
       }
-      if (!(response.headers.get('content-type') ?? '').includes('text/event-stream')) {
-        // A server that ignored `stream: true` and sent one JSON completion.
+      if ((response.headers.get('content-type') ?? '').includes('application/json')) {
+        // A server that ignored `stream: true` and sent one JSON completion. Anything else is
+        // read as SSE, whatever its content type says (some proxies label it text/plain).
         const body = await readBody(response, watchdog);
         for (const piece of stream.accept({ event: 'message', data: JSON.stringify(body) })) req.onText(piece);
       } else {

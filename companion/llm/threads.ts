@@ -3,9 +3,10 @@
 // node-llama-cpp's own default is max(cpuMathCores, 4): on a 2-core machine that is 4 threads
 // fighting over 2 cores (plus Node's own thread and the editor), and llama.cpp's spin-waiting
 // threads collapse. Measured on this machine (2 vCPUs, AMD EPYC, node-llama-cpp 3.22.1, CPU
-// build, stories260K.gguf, contextSize 2048, 400 generated tokens, 3 runs each):
-//   1 thread : 580-1020 tokens/s
-//   2 threads:  49-  91 tokens/s   (10-20x slower: both cores taken, nothing left for Node)
+// build, stories260K.gguf, contextSize 2048, 300-400 generated tokens, several runs each while
+// other work shared the machine, load average ~2-3):
+//   1 thread : 580-1100 tokens/s
+//   2 threads:  16-  91 tokens/s   (10-50x slower: both cores taken, nothing left for Node)
 //   4 threads: ~1 token/s          (the library default here; the reference notes report 1.2/s)
 // Rule: every core but one, at least 1. The spare core keeps the event loop, the editor and the
 // socket responsive while a reply streams, and avoids the oversubscription collapse above.

@@ -26,10 +26,16 @@ function quote(word: string): string {
 
 /** The searchable words of a raw query, or null when nothing is left (empty, `*`, `-`, `(`...). */
 export function parseSearchQuery(raw: string): SearchTerms | null {
+  const seen = new Set<string>();
   const words = raw
     .normalize('NFC')
     .split(/\s+/u)
     .filter((w) => HAS_TOKEN_CHAR.test(w))
+    // A repeated word adds nothing to an AND but costs another pass over its matches; the
+    // last occurrence is kept, since the last word may become a prefix.
+    .reverse()
+    .filter((w) => !seen.has(w.toLowerCase()) && seen.add(w.toLowerCase()))
+    .reverse()
     .slice(0, MAX_TERMS);
   if (words.length === 0) return null;
   const quoted = words.map(quote);

@@ -6,10 +6,6 @@ import type { CharacterRow, MessageRow, SearchDetailsRow, SearchTopRow, SessionR
 const SESSION_COLUMNS = `s.id, s.title, s.character_id, s.created_ts, s.updated_ts,
   (SELECT COUNT(*) FROM messages m WHERE m.session_id = s.id) AS message_count`;
 
-const SEARCH_DETAIL_COLUMNS = `f.rowid AS id, m.session_id, s.title, m.role, m.created_ts,
-  snippet(messages_fts, 0, '[[', ']]', '…', 12) AS snippet`;
-const SEARCH_DETAIL_FROM = `FROM messages_fts f JOIN messages m ON m.id = f.rowid JOIN sessions s ON s.id = m.session_id`;
-
 /** Named parameters of `updateMessage`: each `set_*` flag says whether that column changes. */
 export interface MessagePatchParams {
   id: number;
@@ -92,21 +88,21 @@ export function prepareStatements(db: Db) {
       `SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?`,
     ).pluck(),
     // bm25 (negative, lower is better) over the matches at or above the floor. Calling bm25()
-    // lets SQLite keep only the best `limit` rows; the hidden `rank` column makes FTS5 sort
-    // every match and ignore the rowid bound, several times slower.
+    // lets SQLite keep only the best `limit` rows; ordering by the hidden `rank` column makes
+    // FTS5 score and sort every match itself, several times slower.
     searchTop: db.prepare<[string, number, number], SearchTopRow>(
       `SELECT rowid AS id, bm25(messages_fts) AS rank FROM messages_fts
        WHERE messages_fts MATCH ? AND rowid >= CAST(? AS INTEGER) ORDER BY rank LIMIT ?`,
     ),
-    // Snippet and context of one hit. better-sqlite3 binds JS numbers as REAL, and FTS5
-    // silently ignores a `rowid =` constraint that is not an INTEGER: hence the CASTs.
-    searchDetail: db.prepare<[string, number], SearchDetailsRow>(
-      `SELECT ${SEARCH_DETAIL_COLUMNS} ${SEARCH_DETAIL_FROM} WHERE messages_fts MATCH ? AND f.rowid = CAST(? AS INTEGER)`,
-    ),
-    // The same for several hits in one pass over their rowid range; the `+` keeps the id list
-    // a filter instead of a per-id lookup.
-    searchDetailsInRange: db.prepare<SearchDetailsParams, SearchDetailsRow>(
-      `SELECT ${SEARCH_DETAIL_COLUMNS} ${SEARCH_DETAIL_FROM}
+    // Snippet and context of the hits, in one pass over their rowid range; the `+` keeps the
+    // id list a filter instead of a per-id lookup. better-sqlite3 binds JS numbers as REAL,
+    // and FTS5 ignores some rowid constraints that are not INTEGER: hence the CASTs.
+    searchDetails: db.prepare<SearchDetailsParams, SearchDetailsRow>(
+      `SELECT f.rowid AS id, m.session_id, s.title, m.role, m.created_ts,
+         snippet(messages_fts, 0, '[[', ']]', '…', 12) AS snippet
+       FROM messages_fts f
+       JOIN messages m ON m.id = f.rowid
+       JOIN sessions s ON s.id = m.session_id
        WHERE messages_fts MATCH @match AND f.rowid BETWEEN CAST(@lo AS INTEGER) AND CAST(@hi AS INTEGER)
          AND +f.rowid IN (SELECT value FROM json_each(@ids))`,
     ),

@@ -1,0 +1,126 @@
+// Model downloads without the internet: a local HTTP server stands in for the model host.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AlisaError } from '../companion/errors';
+import { EmbeddedProvider } from '../companion/llm';
+import { requireModel } from './helpers/model';
+
+const MODEL_BYTES = readFileSync(requireModel());
+const tmp = mkdtempSync(path.join(tmpdir(), 'alisa-download-'));
+let origin = '';
+const hanging = new Set<import('node:http').ServerResponse>();
+
+// Serves the model with HEAD and Range support (what a CDN does); /hang/* never answers.
+const server: Server = createServer((req, res) => {
+  if (req.url?.startsWith('/hang')) {
+    hanging.add(res);
+    return;
+  }
+  if (req.url !== '/files/tiny-model.gguf') {
+    res.writeHead(404).end('not found');
+    return;
+  }
+  const range = /bytes=(\d+)-(\d*)/.exec(req.headers.range ?? '');
+  const start = range ? Number(range[1]) : 0;
+  const end = range && range[2] ? Number(range[2]) : MODEL_BYTES.length - 1;
+  const headers = { 'content-type': 'application/octet-stream', 'accept-ranges': 'bytes', 'content-length': String(end - start + 1) };
+  if (range) res.writeHead(206, { ...headers, 'content-range': `bytes ${start}-${end}/${MODEL_BYTES.length}` });
+  else res.writeHead(200, headers);
+  if (req.method === 'HEAD') res.end();
+  else res.end(MODEL_BYTES.subarray(start, end + 1));
+});
+
+beforeAll(async () => {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  for (const res of hanging) res.destroy();
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('EmbeddedProvider downloads', () => {
+  it('downloads an http(s) model into modelsDir with progress, then finds it offline next time', async () => {
+    const modelsDir = path.join(tmp, 'models');
+    const uri = `${origin}/files/tiny-model.gguf`;
+    const provider = new EmbeddedProvider({ model: uri, modelsDir, threads: 1, gpu: false });
+    const states: Array<{ state: string; progress: number | null }> = [];
+    provider.onStateChange((s) => states.push({ state: s.state, progress: s.progress }));
+    await provider.ensureReady();
+    expect(existsSync(path.join(modelsDir, 'tiny-model.gguf'))).toBe(true);
+    expect(states.some((s) => s.state === 'downloading')).toBe(true);
+    expect(states.filter((s) => s.state === 'downloading').every((s) => s.progress !== null && s.progress >= 0 && s.progress <= 1)).toBe(true);
+    expect(provider.state()).toMatchObject({ state: 'ready', model: 'tiny-model.gguf' });
+    expect((await provider.generate({ messages: [{ role: 'user', content: 'Hi' }], maxTokens: 5, onText: () => {} })).completionTokens).toBeGreaterThan(0);
+    await provider.dispose();
+
+    // Same URI, server gone: the file in modelsDir is used without any request.
+    const offline = new EmbeddedProvider({ model: uri.replace(origin, 'http://127.0.0.1:9'), modelsDir, threads: 1, gpu: false });
+    const offlineStates: string[] = [];
+    offline.onStateChange((s) => offlineStates.push(s.state));
+    await offline.ensureReady();
+    expect(offlineStates).not.toContain('downloading');
+    await offline.dispose();
+  }, 60_000);
+
+  it('a download address that answers 404 is model_download_failed with the reason', async () => {
+    const provider = new EmbeddedProvider({ model: `${origin}/files/none.gguf`, modelsDir: path.join(tmp, 'm404'), threads: 1, gpu: false });
+    const err = await provider.ensureReady().then(
+      () => null,
+      (e: unknown) => e as AlisaError,
+    );
+    expect(err).toBeInstanceOf(AlisaError);
+    expect(err!.code).toBe('model_download_failed');
+    expect(err!.message).toMatch(/Downloading the model .*none\.gguf failed/);
+    await provider.dispose();
+  }, 60_000);
+
+  it('cancelLoad() stops a download that hangs; the state goes back to none', async () => {
+    const provider = new EmbeddedProvider({ model: `${origin}/hang/model.gguf`, modelsDir: path.join(tmp, 'hang'), threads: 1, gpu: false });
+    const attempt = provider.ensureReady();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(provider.state().state).toBe('downloading');
+    const started = Date.now();
+    provider.cancelLoad();
+    const err = await attempt.then(
+      () => null,
+      (e: unknown) => e as AlisaError,
+    );
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(err?.code).toBe('cancelled');
+    expect(provider.state()).toMatchObject({ state: 'none', error: { code: 'cancelled' } });
+    await provider.dispose();
+  });
+
+  it('a host that never answers fails after the preflight limit; a stuck resolve after its limit', async () => {
+    // A second server that accepts connections and never answers anything.
+    const silent = createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const silentOrigin = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    try {
+      const provider = new EmbeddedProvider({ model: `${silentOrigin}/model.gguf`, modelsDir: path.join(tmp, 'silent'), threads: 1, gpu: false, downloadTimeouts: { preflightMs: 300 } });
+      const started = Date.now();
+      const err = await provider.ensureReady().then(() => null, (e: unknown) => e as AlisaError);
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect(err?.code).toBe('model_download_failed');
+      expect(err?.message).toMatch(/could not be reached, the machine may be offline \(no answer within/);
+      await provider.dispose();
+    } finally {
+      silent.closeAllConnections();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+
+    // The host answers (the preflight passes) but the file request hangs.
+    const stuck = new EmbeddedProvider({ model: `${origin}/hang/model.gguf`, modelsDir: path.join(tmp, 'hang2'), threads: 1, gpu: false, downloadTimeouts: { resolveMs: 500 } });
+    const err = await stuck.ensureReady().then(() => null, (e: unknown) => e as AlisaError);
+    expect(err?.code).toBe('model_download_failed');
+    expect(err?.message).toMatch(/no answer while resolving the model/);
+    await stuck.dispose();
+  });
+});
