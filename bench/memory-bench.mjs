@@ -122,9 +122,9 @@ try {
   // the floor for what these queries cost in SQLite.
   raw = new Database(file, { readonly: true });
   const rawExists = raw.prepare(`SELECT 1 FROM messages_fts WHERE messages_fts MATCH ? LIMIT 1`).pluck();
-  const rawFloor = raw.prepare(`SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?`).pluck();
   const rawTop = raw.prepare(
-    `SELECT rowid AS id, bm25(messages_fts) AS rank FROM messages_fts WHERE messages_fts MATCH ? AND rowid >= CAST(? AS INTEGER) ORDER BY rank LIMIT ?`,
+    `SELECT id, rank FROM (SELECT rowid AS id, bm25(messages_fts) AS rank FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rowid DESC LIMIT ?)
+     ORDER BY rank, id DESC LIMIT ?`,
   );
   const rawDetails = raw.prepare(
     `SELECT f.rowid AS id, m.session_id, s.title, m.role, m.created_ts, snippet(messages_fts, 0, '[[', ']]', '…', 12) AS snippet
@@ -134,8 +134,7 @@ try {
   );
   const rawSearch = (terms) => {
     const match = terms.prefix === null || rawExists.get(terms.last) ? terms.exact : terms.prefix;
-    const floor = WINDOW > 0 ? (rawFloor.get(match, WINDOW - 1) ?? 0) : 0;
-    const top = rawTop.all(match, floor, 20);
+    const top = rawTop.all(match, WINDOW > 0 ? WINDOW : -1, 20);
     if (top.length === 0) return top;
     const ids = top.map((t) => t.id);
     return rawDetails.all({ match, lo: Math.min(...ids), hi: Math.max(...ids), ids: JSON.stringify(ids) });

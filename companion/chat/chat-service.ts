@@ -160,18 +160,37 @@ export class ChatService {
       onEmotion: (emotion) => this.emit({ type: 'reply.emotion', replyId, emotion }, origin),
       onText: (text) => {
         dirty = true;
-        if (firstTokenAt === null) {
-          firstTokenAt = performance.now();
-          // The reply row exists from the first token on; later text is flushed periodically.
-          try {
-            flush('streaming');
-          } catch {
-            // Retried by the periodic flush.
-          }
+        firstTokenAt ??= performance.now();
+        unsent += text;
+        if (!sendScheduled) {
+          sendScheduled = true;
+          setImmediate(sendTokens);
         }
-        this.emit({ type: 'reply.token', replyId, text }, origin);
       },
     });
+    // Token events leave on the next turn of the event loop, not inside the model's callback:
+    // node-llama-cpp's generation loop runs on this thread, so work done in the callback delays the
+    // next token, while work done here overlaps with the native evaluation of the next token.
+    let unsent = '';
+    let sendScheduled = false;
+    let rowCreated = false;
+    const sendTokens = () => {
+      sendScheduled = false;
+      if (unsent === '') return;
+      const text = unsent;
+      unsent = '';
+      if (!rowCreated) {
+        rowCreated = true;
+        // The reply row exists before anyone has seen its first token; later text is flushed
+        // periodically.
+        try {
+          flush('streaming');
+        } catch {
+          // Retried by the periodic flush.
+        }
+      }
+      this.emit({ type: 'reply.token', replyId, text }, origin);
+    };
     const timer = setInterval(() => {
       if (dirty) {
         try {
@@ -194,6 +213,7 @@ export class ChatService {
         onText: (chunk) => stream.push(chunk),
       });
       const { emotion, text } = stream.finish();
+      sendTokens();
       const interrupted = result.stopReason === 'cancelled';
       const tokens = { prompt: result.promptTokens, completion: result.completionTokens };
       flush(interrupted ? 'interrupted' : 'complete', { emotion, promptTokens: tokens.prompt, completionTokens: tokens.completion });
@@ -221,6 +241,7 @@ export class ChatService {
     } catch (err) {
       const error = toAlisaError(err, 'llm_failed');
       stream.finish();
+      sendTokens();
       try {
         flush('interrupted');
       } catch {

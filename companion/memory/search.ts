@@ -29,8 +29,7 @@ export function chooseMatch(sql: Statements, terms: SearchTerms): string {
 /** Call inside one read transaction so the steps see the same snapshot. */
 export function runSearch(sql: Statements, terms: SearchTerms, limit: number, window: number): SearchHit[] {
   const match = chooseMatch(sql, terms);
-  const floor = window > 0 ? (sql.searchFloor.get(match, window - 1) ?? 0) : 0;
-  const top = sql.searchTop.all(match, floor, limit);
+  const top = sql.searchTop.all(match, window > 0 ? window : -1, limit);
   if (top.length === 0) return [];
   const ids = top.map((t) => t.id);
   const rows = sql.searchDetails.all({ match, lo: Math.min(...ids), hi: Math.max(...ids), ids: JSON.stringify(ids) });

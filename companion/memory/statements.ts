@@ -83,16 +83,15 @@ export function prepareStatements(db: Db) {
     // search (see search.ts for why it takes these steps)
     // Whether a quoted word occurs at all: stops at the first match.
     searchWordExists: db.prepare<[string], number>(`SELECT 1 FROM messages_fts WHERE messages_fts MATCH ? LIMIT 1`).pluck(),
-    // The rowid of the window-th newest match: FTS5 walks rowids backwards without scoring.
-    searchFloor: db.prepare<[string, number], number>(
-      `SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?`,
-    ).pluck(),
-    // bm25 (negative, lower is better) over the matches at or above the floor. Calling bm25()
-    // lets SQLite keep only the best `limit` rows; ordering by the hidden `rank` column makes
-    // FTS5 score and sort every match itself, several times slower.
+    // bm25 (negative, lower is better) over the newest `window` matches (-1: all of them),
+    // best `limit` first, newer first on ties. FTS5 walks rowids backwards and stops at the
+    // window; calling bm25() in SQL lets SQLite keep only the best rows, whereas ordering by
+    // the hidden `rank` column makes FTS5 score and sort every match itself, several times slower.
     searchTop: db.prepare<[string, number, number], SearchTopRow>(
-      `SELECT rowid AS id, bm25(messages_fts) AS rank FROM messages_fts
-       WHERE messages_fts MATCH ? AND rowid >= CAST(? AS INTEGER) ORDER BY rank LIMIT ?`,
+      `SELECT id, rank FROM (
+         SELECT rowid AS id, bm25(messages_fts) AS rank FROM messages_fts
+         WHERE messages_fts MATCH ? ORDER BY rowid DESC LIMIT ?
+       ) ORDER BY rank, id DESC LIMIT ?`,
     ),
     // Snippet and context of the hits, in one pass over their rowid range; the `+` keeps the
     // id list a filter instead of a per-id lookup. better-sqlite3 binds JS numbers as REAL,
