@@ -122,6 +122,9 @@ try {
   // the floor for what these queries cost in SQLite.
   raw = new Database(file, { readonly: true });
   const rawExists = raw.prepare(`SELECT 1 FROM messages_fts WHERE messages_fts MATCH ? LIMIT 1`).pluck();
+  const rawTopAll = raw.prepare(
+    `SELECT rowid AS id, bm25(messages_fts) AS rank FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rank, rowid DESC LIMIT ?`,
+  );
   const rawTop = raw.prepare(
     `SELECT id, rank FROM (SELECT rowid AS id, bm25(messages_fts) AS rank FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rowid DESC LIMIT ?)
      ORDER BY rank, id DESC LIMIT ?`,
@@ -134,7 +137,7 @@ try {
   );
   const rawSearch = (terms) => {
     const match = terms.prefix === null || rawExists.get(terms.last) ? terms.exact : terms.prefix;
-    const top = rawTop.all(match, WINDOW > 0 ? WINDOW : -1, 20);
+    const top = WINDOW > 0 ? rawTop.all(match, WINDOW, 20) : rawTopAll.all(match, 20);
     if (top.length === 0) return top;
     const ids = top.map((t) => t.id);
     return rawDetails.all({ match, lo: Math.min(...ids), hi: Math.max(...ids), ids: JSON.stringify(ids) });

@@ -124,6 +124,7 @@ export class CompanionApp {
     this.server = new CompanionServer(
       {
         chat: this.chat,
+        registry: this.registry,
         memory: () => this.memory(),
         state: this.state,
         status: () => this.status(),

@@ -19,6 +19,7 @@ import {
   Id,
   Message,
   Mode,
+  ModelState,
   SearchHit,
   Session,
   Status,
@@ -50,6 +51,10 @@ export const methods = {
   'chat.cancel': method(z.object({ replyId: z.string() }), z.object({ cancelled: z.boolean() })),
   'mode.set': method(z.object({ mode: Mode }), z.object({ mode: Mode })),
   'status.get': method(Empty, Status),
+  /** Loads the configured model now (or retries after a failure); progress arrives as `status` events. */
+  'model.load': method(Empty, z.object({ model: ModelState })),
+  /** Stops a download or load in progress; a partial download is kept and resumes next time. */
+  'model.cancelLoad': method(Empty, z.object({ cancelled: z.boolean() })),
 
   'session.list': method(Empty, z.object({ sessions: z.array(Session) })),
   'session.create': method(z.object({ title: z.string().max(200).optional() }), Session),

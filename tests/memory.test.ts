@@ -173,8 +173,7 @@ describe('messages', () => {
     expect(errorOf(() => store.addMessage({ sessionId: s.id, role: 'user', text: 'x', emotion: 'angry' as never })).code).toBe('invalid_argument');
 
     for (let i = 0; i < 10; i++) store.addMessage({ sessionId: s.id, role: 'user', text: `n${i}` });
-    const all = store.listMessages(s.id);
-    expect(all).toHaveLength(12);
+    expect(store.listMessages(s.id)).toHaveLength(12);
     const lastThree = store.listMessages(s.id, { limit: 3 });
     expect(lastThree.map((m) => m.text)).toEqual(['n7', 'n8', 'n9']);
     const older = store.listMessages(s.id, { limit: 3, beforeId: lastThree[0]!.id });
@@ -394,6 +393,10 @@ describe('characters and settings', () => {
     store.clear();
     expect(store.getSetting('mode')).toBe('teasing');
     expect(store.getCharacter(c.id)).not.toBeNull();
+    // After close every call fails cleanly; closing twice is harmless.
+    store.close();
+    store.close();
+    expect(errorOf(() => store.listSessions()).code).toBe('database_unavailable');
   });
 });
 
@@ -432,12 +435,5 @@ describe('locking', () => {
       other.close();
     }
     expect(() => openStore()).not.toThrow();
-  });
-
-  it('rejects calls after close with database_unavailable', () => {
-    const store = openStore();
-    store.close();
-    store.close();
-    expect(errorOf(() => store.listSessions()).code).toBe('database_unavailable');
   });
 });

@@ -71,6 +71,10 @@ export class ProviderRegistry {
     const ordered = this.order.map((id) => this.providers.get(id)).filter((p): p is LlmProvider => p !== undefined);
     const ready = ordered.find((p) => p.state().state === 'ready');
     if (ready) return ready.state();
+    // Progress is news the user waits for: a download or load in progress outranks an earlier
+    // provider's error (e.g. a server that is down while the embedded model downloads).
+    const busy = ordered.find((p) => p.state().state === 'loading' || p.state().state === 'downloading');
+    if (busy) return busy.state();
     if (ordered[0]) return ordered[0].state();
     return {
       provider: null,
@@ -79,6 +83,19 @@ export class ProviderRegistry {
       progress: null,
       error: this.order.length === 0 ? { code: 'no_provider', message: 'No language model provider is configured.' } : null,
     };
+  }
+
+  /** Stops every download or load in progress (the partial download is kept for resuming). */
+  cancelLoads(): boolean {
+    let any = false;
+    for (const p of this.providers.values()) {
+      const state = p.state().state;
+      if ((state === 'loading' || state === 'downloading') && p.cancelLoad) {
+        p.cancelLoad();
+        any = true;
+      }
+    }
+    return any;
   }
 
   /** Called with current() and states() whenever any provider's state changes. */

@@ -263,7 +263,7 @@ export class MemoryStore {
   private collectExport(sessionId?: number): HistoryExport {
     return this.guard(() =>
       this.tx.deferred(() => {
-        const sessions = sessionId === undefined ? this.sql.listSessions.all().map(toSession).reverse() : [this.requireSession(sessionId)];
+        const sessions = sessionId === undefined ? this.sql.listSessions.all().map(toSession) : [this.requireSession(sessionId)];
         sessions.sort((a, b) => a.createdAt - b.createdAt || a.id - b.id);
         const withMessages: ExportedSession[] = sessions.map((s) => ({ ...s, messages: this.sql.allMessages.all(s.id).map(toMessage) }));
         return { exportedAt: new Date(this.now()).toISOString(), sessions: withMessages };

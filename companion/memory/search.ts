@@ -29,7 +29,7 @@ export function chooseMatch(sql: Statements, terms: SearchTerms): string {
 /** Call inside one read transaction so the steps see the same snapshot. */
 export function runSearch(sql: Statements, terms: SearchTerms, limit: number, window: number): SearchHit[] {
   const match = chooseMatch(sql, terms);
-  const top = sql.searchTop.all(match, window > 0 ? window : -1, limit);
+  const top = window > 0 ? sql.searchTop.all(match, window, limit) : sql.searchTopAll.all(match, limit);
   if (top.length === 0) return [];
   const ids = top.map((t) => t.id);
   const rows = sql.searchDetails.all({ match, lo: Math.min(...ids), hi: Math.max(...ids), ids: JSON.stringify(ids) });

@@ -83,8 +83,8 @@ export function prepareStatements(db: Db) {
     // search (see search.ts for why it takes these steps)
     // Whether a quoted word occurs at all: stops at the first match.
     searchWordExists: db.prepare<[string], number>(`SELECT 1 FROM messages_fts WHERE messages_fts MATCH ? LIMIT 1`).pluck(),
-    // bm25 (negative, lower is better) over the newest `window` matches (-1: all of them),
-    // best `limit` first, newer first on ties. FTS5 walks rowids backwards and stops at the
+    // bm25 (negative, lower is better) over the newest `window` matches, best `limit` first,
+    // newer first on ties. FTS5 walks rowids backwards and stops at the
     // window; calling bm25() in SQL lets SQLite keep only the best rows, whereas ordering by
     // the hidden `rank` column makes FTS5 score and sort every match itself, several times slower.
     searchTop: db.prepare<[string, number, number], SearchTopRow>(
@@ -92,6 +92,11 @@ export function prepareStatements(db: Db) {
          SELECT rowid AS id, bm25(messages_fts) AS rank FROM messages_fts
          WHERE messages_fts MATCH ? ORDER BY rowid DESC LIMIT ?
        ) ORDER BY rank, id DESC LIMIT ?`,
+    ),
+    // The same over every match (searchWindow 0): no window to apply, so no subquery.
+    searchTopAll: db.prepare<[string, number], SearchTopRow>(
+      `SELECT rowid AS id, bm25(messages_fts) AS rank FROM messages_fts
+       WHERE messages_fts MATCH ? ORDER BY rank, rowid DESC LIMIT ?`,
     ),
     // Snippet and context of the hits, in one pass over their rowid range; the `+` keeps the
     // id list a filter instead of a per-id lookup. better-sqlite3 binds JS numbers as REAL,

@@ -3,11 +3,13 @@
 import type { MethodName, Params, Result, Status } from '../../protocol';
 import type { ChatService } from '../chat/chat-service';
 import { AlisaError } from '../errors';
+import type { ProviderRegistry } from '../llm';
 import type { MemoryStore } from '../memory';
 import type { CompanionState } from '../state';
 
 export interface CompanionCore {
   chat: ChatService;
+  registry: ProviderRegistry;
   /** The open database; throws an AlisaError when it cannot be opened. */
   memory(): MemoryStore;
   state: CompanionState;
@@ -31,6 +33,12 @@ export function createHandlers(core: CompanionCore): Handlers {
     'chat.cancel': (p) => ({ cancelled: core.chat.cancel(p.replyId) }),
     'mode.set': (p) => ({ mode: core.chat.setModeByName(p.mode) }),
     'status.get': () => core.status(),
+    'model.load': () => {
+      // In the background: the caller follows progress and errors through `status` events.
+      core.registry.active().catch(() => {});
+      return { model: core.registry.current() };
+    },
+    'model.cancelLoad': () => ({ cancelled: core.registry.cancelLoads() }),
 
     'session.list': () => ({ sessions: core.memory().listSessions() }),
     'session.create': (p) => {
