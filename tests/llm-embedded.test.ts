@@ -5,24 +5,15 @@ import { closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readSync, rm
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AlisaError } from '../companion/errors';
 import { EmbeddedProvider, type EmbeddedOptions } from '../companion/llm';
 import type { ModelState } from '../protocol';
 import { requireModel } from './helpers/model';
+import { failure } from './helpers/errors';
 
 const MODEL = requireModel();
 const tmp = mkdtempSync(path.join(tmpdir(), 'alisa-llm-'));
 const base = (overrides: Partial<EmbeddedOptions> = {}): EmbeddedOptions => ({ model: MODEL, modelsDir: path.join(tmp, 'models'), threads: 1, gpu: false, ...overrides });
 
-async function failure(promise: Promise<unknown>): Promise<AlisaError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(AlisaError);
-    return err as AlisaError;
-  }
-  throw new Error('expected a failure');
-}
 
 const chatTurns = [
   { role: 'system' as const, content: 'You are Alisa, a kind friend.' },

@@ -3,8 +3,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AlisaError } from '../companion/errors';
 import { OpenAiProvider } from '../companion/llm';
+import { failure } from './helpers/errors';
 
 const PIECES = ['Hel', 'lo ', 'Алиса', ' 🙂'];
 const requests: Array<Record<string, unknown>> = [];
@@ -71,15 +71,6 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-async function failure(promise: Promise<unknown>): Promise<AlisaError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(AlisaError);
-    return err as AlisaError;
-  }
-  throw new Error('expected a failure');
-}
 
 const messages = [
   { role: 'system' as const, content: 'Be brief.' },

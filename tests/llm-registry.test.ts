@@ -4,10 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AlisaError } from '../companion/errors';
 import { createProviders, EmbeddedProvider, OpenAiProvider, ProviderRegistry } from '../companion/llm';
 import type { ModelState } from '../protocol';
 import { requireModel } from './helpers/model';
+import { failure } from './helpers/errors';
 
 const MODEL = requireModel();
 const tmp = mkdtempSync(path.join(tmpdir(), 'alisa-registry-'));
@@ -22,15 +22,6 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-async function failure(promise: Promise<unknown>): Promise<AlisaError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(AlisaError);
-    return err as AlisaError;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('ProviderRegistry', () => {
   it('falls back to the next provider in order when the first cannot load', async () => {
