@@ -64,6 +64,7 @@ export class CompanionApp {
         maxReplyTokens: config.maxReplyTokens,
         temperature: config.temperature,
         promptStyle: config.promptStyle,
+        emotionGrammar: config.emotionGrammar,
       },
     });
     this.registry.onStateChange(() => this.chat.emit({ type: 'status', status: this.status() }));

@@ -32,6 +32,8 @@ export interface CompanionConfig {
   maxReplyTokens: number;
   temperature: number;
   promptStyle: 'full' | 'compact';
+  /** Enforce the opening emotion tag by grammar (embedded model), for small models that forget it. */
+  emotionGrammar: boolean;
   /** Frames per second a connection may send on average (bursts up to twice that). */
   rateLimit: number;
   allowedOrigins: string[];
@@ -57,6 +59,7 @@ export const HELP = `Usage: npm run companion -- [options]
   --history-tokens N     token budget for recent turns in the prompt (default 3000)
   --max-reply-tokens N   longest reply (default 512)
   --prompt-style S       full or compact (compact suits tiny models)
+  --emotion-grammar      make the embedded model open every reply with an emotion tag
   --rate-limit N         frames per second per connection (default 20)
   --allow-origin ORIGIN  an extra browser Origin allowed to connect (repeatable)
   --parent-pid N         exit when this process dies
@@ -108,6 +111,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
       'parent-pid': { type: 'string' },
       'llm-timeout': { type: 'string' },
       'no-model': { type: 'boolean' },
+      'emotion-grammar': { type: 'boolean' },
     },
   });
   if (values.help) return 'help';
@@ -157,6 +161,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     maxReplyTokens: int('max-reply-tokens', values['max-reply-tokens'], 1, 8192) ?? 512,
     temperature,
     promptStyle,
+    emotionGrammar: values['emotion-grammar'] ?? false,
     rateLimit: int('rate-limit', values['rate-limit'], 1, 100_000) ?? 20,
     allowedOrigins: values['allow-origin'] ?? [],
     parentPid: int('parent-pid', values['parent-pid'], 1, 2 ** 31) ?? null,

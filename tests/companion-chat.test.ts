@@ -155,3 +155,29 @@ describe('companion chat over WebSocket with the real model', () => {
     expect((await client.request('status.get', {})).mode).toBe('calm');
   });
 });
+
+describe('emotion tags from the real model (grammar-enforced)', () => {
+  it('parses the tag the model writes, reports it first, and keeps it out of the text and the database', async () => {
+    requireModel();
+    const c = await startCompanion({ args: ['--emotion-grammar'] });
+    try {
+      const client = await TestClient.connect(c);
+      const seen: string[] = [];
+      for (let i = 0; i < 5 && !seen.some((e) => e !== 'neutral'); i++) {
+        const started = await client.request('chat.send', { text: `How do you feel today? (${i})` });
+        const events = await client.reply(started.replyId!);
+        const types = events.map((e) => e.type);
+        expect(types.indexOf('reply.emotion')).toBeLessThan(types.indexOf('reply.token'));
+        const end = events.at(-1) as Ev<'reply.end'>;
+        expect(end.text).not.toMatch(/<\s*emotion|^\s/i);
+        const { messages } = await client.request('session.messages', { sessionId: started.sessionId });
+        expect(messages.at(-1)).toMatchObject({ text: end.text, emotion: end.emotion });
+        seen.push(end.emotion);
+      }
+      expect(seen.some((e) => e !== 'neutral')).toBe(true);
+      client.close();
+    } finally {
+      await c.stop();
+    }
+  });
+});

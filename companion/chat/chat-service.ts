@@ -8,7 +8,7 @@
 // 'interrupted'. A cancelled reply keeps its text and is marked 'interrupted'.
 import { randomUUID } from 'node:crypto';
 import type { CompanionEvent, Emotion, Mode, Params, Result } from '../../protocol';
-import { MODES } from '../../protocol';
+import { EMOTIONS, MODES } from '../../protocol';
 import { AlisaError, toAlisaError } from '../errors';
 import type { ChatTurn, LlmProvider, ProviderRegistry } from '../llm';
 import type { MemoryStore } from '../memory';
@@ -32,6 +32,7 @@ export interface ChatSettings {
   maxReplyTokens: number;
   temperature: number;
   promptStyle: 'full' | 'compact';
+  emotionGrammar: boolean;
 }
 
 export interface ReplyOrigin {
@@ -219,6 +220,7 @@ export class ChatService {
         temperature: this.deps.settings.temperature,
         signal: controller.signal,
         onText: (chunk) => stream.push(chunk),
+        ...(this.deps.settings.emotionGrammar ? { requireEmotionTag: EMOTIONS } : {}),
       });
       const { emotion, text } = stream.finish();
       sendTokens();

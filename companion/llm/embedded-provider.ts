@@ -8,7 +8,7 @@
 // Generation: one context with one sequence, so one generation at a time; the others wait in a
 // SerialQueue (a waiter whose signal aborts leaves the queue at once with 'cancelled').
 import path from 'node:path';
-import type { ChatHistoryItem, LlamaChat, LlamaContext, LlamaModel } from 'node-llama-cpp';
+import type { ChatHistoryItem, Llama, LlamaChat, LlamaContext, LlamaGrammar, LlamaModel } from 'node-llama-cpp';
 import { nodeLlama } from './node-llama';
 import type { ModelState } from '../../protocol';
 import { AlisaError, toAlisaError } from '../errors';
@@ -49,6 +49,18 @@ interface Loaded {
   context: LlamaContext;
   chat: LlamaChat;
   fileName: string;
+  llama: Llama;
+  /** Grammars by the emotion list they enforce, built on first use. */
+  grammars: Map<string, Promise<LlamaGrammar>>;
+}
+
+/**
+ * A GBNF grammar that makes the reply open with an emotion tag and leaves the rest free. Small
+ * models forget the tag the prompt asks for; sampling cannot.
+ */
+export function emotionTagGrammar(emotions: readonly string[]): string {
+  const names = emotions.map((e) => JSON.stringify(e)).join(' | ');
+  return `root ::= "<emotion=" (${names}) "> " rest\nrest ::= [^\\x00]*`;
 }
 
 export class EmbeddedProvider implements LlmProvider {
@@ -152,7 +164,7 @@ export class EmbeddedProvider implements LlmProvider {
       throwIfCancelled(signal);
       const { LlamaChat } = await nodeLlama();
       const chat = new LlamaChat({ contextSequence: context.getSequence(), chatWrapper: 'auto' });
-      this.loaded = { model, context, chat, fileName };
+      this.loaded = { model, context, chat, fileName, llama, grammars: new Map() };
       this.holder.set({ state: 'ready', progress: null, error: null });
     } catch (err) {
       await context?.dispose().catch(() => {});
@@ -207,7 +219,9 @@ export class EmbeddedProvider implements LlmProvider {
     let completionTokens = 0;
     const contextSize = loaded.context.contextSize;
     try {
+      const grammar = req.requireEmotionTag?.length ? await this.grammarFor(loaded, req.requireEmotionTag) : undefined;
       const response = await loaded.chat.generateResponse(history, {
+        ...(grammar ? { grammar } : {}),
         signal,
         stopOnAbortSignal: true,
         maxTokens: Math.max(1, Math.min(req.maxTokens ?? DEFAULT_MAX_TOKENS, contextSize)),
@@ -235,6 +249,16 @@ export class EmbeddedProvider implements LlmProvider {
       if (signal.aborted) return { text, promptTokens: this.safePromptTokens(req), completionTokens, stopReason: 'cancelled' };
       throw generationError(err, contextSize);
     }
+  }
+
+  private grammarFor(loaded: Loaded, emotions: readonly string[]): Promise<LlamaGrammar> {
+    const key = emotions.join(',');
+    let grammar = loaded.grammars.get(key);
+    if (!grammar) {
+      grammar = loaded.llama.createGrammar({ grammar: emotionTagGrammar(emotions) });
+      loaded.grammars.set(key, grammar);
+    }
+    return grammar;
   }
 
   private safePromptTokens(req: GenerateRequest): number {

@@ -18,6 +18,11 @@ export interface GenerateRequest {
   signal?: AbortSignal;
   /** Called with each piece of text as it is produced; the pieces concatenate to `GenerateResult.text`. */
   onText: (chunk: string) => void;
+  /**
+   * The reply must open with one of these emotion tags (`<emotion=NAME>`). Providers that can
+   * constrain sampling (the embedded one, with a grammar) enforce it; others rely on the prompt.
+   */
+  requireEmotionTag?: readonly string[];
 }
 
 export interface GenerateResult {
