@@ -3,3 +3,5 @@
 export * from './common';
 export * from './messages';
 export * from './limits';
+export * from './webview';
+export * from './rpc-client';

@@ -33,7 +33,7 @@ const targets = {
     platform: 'node',
     format: 'cjs',
     target: 'node20',
-    external: ['vscode'],
+    external: ['vscode', 'bufferutil', 'utf-8-validate'],
   },
   companion: {
     ...common,
@@ -43,15 +43,16 @@ const targets = {
     format: 'esm',
     target: 'node20',
     // Native addons and ESM-only packages with their own binaries stay in node_modules.
-    external: ['better-sqlite3', 'node-llama-cpp', 'ws', 'bufferutil', 'utf-8-validate'],
+    // ws's optional native speed-ups are left out; ws works without them.
+    external: ['better-sqlite3', 'node-llama-cpp', 'bufferutil', 'utf-8-validate'],
     banner: {
       js: "import { createRequire as __alisaCreateRequire } from 'node:module'; const require = __alisaCreateRequire(import.meta.url);",
     },
   },
   webview: {
     ...common,
-    entryPoints: ['webview/main.ts'],
-    outfile: 'dist/webview.js',
+    entryPoints: { webview: 'webview/main.ts', 'webview-style': 'webview/styles.css' },
+    outdir: 'dist',
     platform: 'browser',
     format: 'iife',
     target: 'es2022',

@@ -1,0 +1,65 @@
+// Messages between the webview (what the user sees) and its host: the extension inside VS Code,
+// or the in-page browser adapter when the companion serves the UI to a browser.
+//
+// The webview speaks the companion protocol through its host: it sends `request` envelopes
+// (forwarded unchanged to the companion) and receives every companion message. Besides that,
+// the host tells it about the connection (`host.state`) and passes editor commands
+// (`host.command`); the webview asks the host for what only the editor can do (`ui.*`).
+import { z } from 'zod';
+import { ErrorInfo } from './common';
+import { CompanionMessage, RequestEnvelope } from './messages';
+
+export const UI_ACTIONS = [
+  'chooseModelFile', // pick a GGUF file (VS Code: open dialog)
+  'downloadModel', // download the recommended model, with progress and cancel
+  'cancelDownload',
+  'openSettings',
+  'showLogs',
+  'restartCompanion',
+  'setApiKey', // API key for an OpenAI-compatible server, kept in SecretStorage
+] as const;
+export const UiAction = z.enum(UI_ACTIONS);
+export type UiAction = z.infer<typeof UiAction>;
+
+export const WebviewToHost = z.discriminatedUnion('type', [
+  RequestEnvelope,
+  /** The webview has loaded and listens: the host answers with `host.state`. */
+  z.object({ type: z.literal('ui.ready') }),
+  z.object({ type: z.literal('ui.action'), action: UiAction }),
+  /** Insert a code block at the cursor of the active editor. */
+  z.object({ type: z.literal('ui.insertCode'), code: z.string().max(1_000_000), language: z.string().max(50).optional() }),
+  /** Copy text to the clipboard (webviews may not reach the clipboard themselves). */
+  z.object({ type: z.literal('ui.copy'), text: z.string().max(1_000_000) }),
+]);
+export type WebviewToHost = z.infer<typeof WebviewToHost>;
+
+export const ConnectionState = z.enum(['starting', 'connecting', 'ready', 'restarting', 'failed', 'stopped']);
+export type ConnectionState = z.infer<typeof ConnectionState>;
+
+export const HostState = z.object({
+  type: z.literal('host.state'),
+  host: z.enum(['vscode', 'browser']),
+  connection: ConnectionState,
+  /** What is going on, in words for the user ("Restarting Alisa (attempt 2 of 5)…"). */
+  message: z.string().nullable(),
+  error: ErrorInfo.nullable(),
+  /** False until the user has chosen a model (file or download): the UI offers the choice. */
+  modelConfigured: z.boolean(),
+  /** Actions this host can carry out (the browser cannot open a file dialog, for example). */
+  actions: z.array(UiAction),
+});
+export type HostState = z.infer<typeof HostState>;
+
+export const HOST_COMMANDS = ['newSession', 'focusInput', 'showSearch', 'send'] as const;
+export const HostCommand = z.object({
+  type: z.literal('host.command'),
+  command: z.enum(HOST_COMMANDS),
+  /** For `send`: the message to send (e.g. "Explain this file" with the file's text). */
+  text: z.string().optional(),
+  /** For `showSearch`: a query to run. */
+  query: z.string().optional(),
+});
+export type HostCommand = z.infer<typeof HostCommand>;
+
+export const HostToWebview = z.union([CompanionMessage, HostState, HostCommand]);
+export type HostToWebview = z.infer<typeof HostToWebview>;
