@@ -1,0 +1,79 @@
+// Turns the extension's settings into the companion's command line (see companion/config.ts for
+// the flags). Plain data in, plain data out: the `vscode` side reads the settings, this decides.
+// No `vscode` import: unit-tested in vitest.
+import type { Mode } from '../protocol/common';
+
+/**
+ * Kept equal to RECOMMENDED_MODEL in companion/config.ts (a test checks it); duplicated so the
+ * extension bundle does not pull in the companion's configuration module.
+ */
+export const RECOMMENDED_MODEL = 'hf:bartowski/Llama-3.2-3B-Instruct-GGUF:Q4_K_M';
+
+export type ProviderId = 'embedded' | 'openai';
+
+export interface CompanionSettings {
+  /** GGUF file path or hf:/https: URI; '' = none chosen yet. */
+  modelPath: string;
+  dataFolder: string;
+  /** alisa.llm.providers, or null when the user has not set it (see `effectiveProviders`). */
+  providers: ProviderId[] | null;
+  endpoint: string;
+  endpointModel: string;
+  contextSize: number | null;
+  threads: number | null;
+  gpu: 'auto' | 'off';
+  promptStyle: 'full' | 'compact';
+  emotionGrammar: boolean;
+  historyTokens: number;
+  maxReplyTokens: number;
+  /** Null when not set by the user: the companion keeps the one chosen in chat. */
+  character: string | null;
+  /** Null when not set by the user: the companion keeps the one chosen in chat (/mode). */
+  mode: Mode | null;
+  legacyPort: number | null;
+}
+
+/**
+ * The provider order the companion gets. Precedence, first match wins:
+ *   1. alisa.llm.providers, when the user set it;
+ *   2. a model is configured: the embedded model, then the endpoint if there is one;
+ *   3. only an endpoint is configured: the endpoint alone (no surprise 2 GB download);
+ *   4. nothing configured: the embedded model with the recommended URI, not loaded until the
+ *      user chooses a file or the download.
+ */
+export function effectiveProviders(s: CompanionSettings): ProviderId[] {
+  if (s.providers && s.providers.length > 0) return [...new Set(s.providers)];
+  const endpoint = s.endpoint.trim() !== '';
+  if (s.modelPath.trim() !== '') return endpoint ? ['embedded', 'openai'] : ['embedded'];
+  return endpoint ? ['openai'] : ['embedded'];
+}
+
+/** False until the user has chosen something Alisa can talk with: a model, or an endpoint in use. */
+export function isModelConfigured(s: CompanionSettings): boolean {
+  if (s.modelPath.trim() !== '') return true;
+  return s.endpoint.trim() !== '' && effectiveProviders(s).includes('openai');
+}
+
+/** The companion's arguments (after the script path). Secrets are never here: they go in env. */
+export function companionArgs(s: CompanionSettings, parentPid: number): string[] {
+  const modelPath = s.modelPath.trim();
+  const args = ['--data', s.dataFolder, '--providers', effectiveProviders(s).join(',')];
+  // Without a chosen model the companion starts with the recommended one configured but not
+  // loaded, so the UI can offer "Choose file / Download" before anything is downloaded.
+  args.push('--model', modelPath || RECOMMENDED_MODEL);
+  if (!modelPath) args.push('--no-model');
+  if (s.endpoint.trim()) args.push('--endpoint', s.endpoint.trim());
+  if (s.endpointModel.trim()) args.push('--endpoint-model', s.endpointModel.trim());
+  if (s.contextSize !== null) args.push('--context-size', String(s.contextSize));
+  if (s.threads !== null) args.push('--threads', String(s.threads));
+  args.push('--gpu', s.gpu);
+  args.push('--prompt-style', s.promptStyle);
+  if (s.emotionGrammar) args.push('--emotion-grammar');
+  args.push('--history-tokens', String(s.historyTokens));
+  args.push('--max-reply-tokens', String(s.maxReplyTokens));
+  if (s.character) args.push('--character', s.character);
+  if (s.mode) args.push('--mode', s.mode);
+  if (s.legacyPort !== null) args.push('--legacy-port', String(s.legacyPort));
+  args.push('--parent-pid', String(parentPid));
+  return args;
+}

@@ -1,0 +1,62 @@
+// Reads the `alisa.*` settings into plain data for companion-args.ts, and says which setting
+// changes need a new companion process and which the running one can take live.
+import os from 'node:os';
+import path from 'node:path';
+import * as vscode from 'vscode';
+import { MODES, type Mode } from '../protocol/common';
+import type { CompanionSettings, ProviderId } from './companion-args';
+
+export const SECTION = 'alisa';
+export const API_KEY_SECRET = 'alisa.llm.apiKey';
+
+/** Changing one of these restarts the companion (it reads them only at start). */
+const RESTART_KEYS = ['alisa.model.path', 'alisa.llm', 'alisa.dataFolder', 'alisa.companion.nodePath', 'alisa.legacy.port'];
+/** These the running companion takes without a restart (mode.set, character.select). */
+export const LIVE_KEYS = { mode: 'alisa.mode', character: 'alisa.character' } as const;
+
+export function needsRestart(e: vscode.ConfigurationChangeEvent): boolean {
+  return RESTART_KEYS.some((key) => e.affectsConfiguration(key));
+}
+
+/** True when the user set `key` anywhere (not just the default): only then does it override the companion's memory. */
+function isSet(config: vscode.WorkspaceConfiguration, key: string): boolean {
+  const i = config.inspect(key);
+  return !!i && (i.globalValue !== undefined || i.workspaceValue !== undefined || i.workspaceFolderValue !== undefined);
+}
+
+/** `~/models/x.gguf` works in settings as it does in a shell. */
+function expandHome(p: string): string {
+  const t = p.trim();
+  if (t === '~') return os.homedir();
+  if (t.startsWith('~/') || t.startsWith('~\\')) return path.join(os.homedir(), t.slice(2));
+  return t;
+}
+
+function intOrNull(value: unknown, min: number): number | null {
+  return typeof value === 'number' && Number.isInteger(value) && value >= min ? value : null;
+}
+
+export function readSettings(defaultDataFolder: string): CompanionSettings & { nodePath: string } {
+  const c = vscode.workspace.getConfiguration(SECTION);
+  const providers = c.get<string[]>('llm.providers', ['embedded']).filter((p): p is ProviderId => p === 'embedded' || p === 'openai');
+  const mode = c.get<string>('mode', 'teasing');
+  const modelPath = c.get<string>('model.path', '').trim();
+  return {
+    modelPath: /^(hf:|https?:)/i.test(modelPath) ? modelPath : expandHome(modelPath),
+    dataFolder: expandHome(c.get<string>('dataFolder', '')) || defaultDataFolder,
+    providers: isSet(c, 'llm.providers') ? providers : null,
+    endpoint: c.get<string>('llm.endpoint', ''),
+    endpointModel: c.get<string>('llm.endpointModel', ''),
+    contextSize: intOrNull(c.get('llm.contextSize', null), 128),
+    threads: intOrNull(c.get('llm.threads', null), 1),
+    gpu: c.get<string>('llm.gpu', 'auto') === 'off' ? 'off' : 'auto',
+    promptStyle: c.get<string>('llm.promptStyle', 'full') === 'compact' ? 'compact' : 'full',
+    emotionGrammar: c.get<boolean>('llm.emotionGrammar', false) === true,
+    historyTokens: intOrNull(c.get('llm.historyTokens', 3000), 0) ?? 3000,
+    maxReplyTokens: intOrNull(c.get('llm.maxReplyTokens', 512), 1) ?? 512,
+    character: isSet(c, 'character') ? c.get<string>('character', 'alisa').trim() || null : null,
+    mode: isSet(c, 'mode') && (MODES as readonly string[]).includes(mode) ? (mode as Mode) : null,
+    legacyPort: intOrNull(c.get('legacy.port', null), 0),
+    nodePath: expandHome(c.get<string>('companion.nodePath', 'node')) || 'node',
+  };
+}

@@ -1,0 +1,45 @@
+// `npm run package`: builds for production and packages the extension as a .vsix for this
+// platform (the companion's native parts, better-sqlite3 and llama.cpp, are per platform).
+// Prints the .vsix path as the last stdout line.
+//
+// node-llama-cpp ships a prebuilt binary package per platform and GPU flavour (~700 MB in all);
+// the package keeps only this platform's CPU build. GPU users can install the GPU flavours next
+// to the extension later; the CPU build always works.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+const target = `${process.platform === 'win32' ? 'win' : process.platform === 'darwin' ? 'mac' : 'linux'}-${process.arch}`;
+const keepLlama = process.platform === 'darwin' && process.arch === 'arm64' ? 'mac-arm64-metal' : target;
+
+function run(cmd, args) {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.status !== 0) {
+    console.error(`${cmd} ${args.join(' ')} failed with exit code ${r.status}`);
+    process.exit(r.status ?? 1);
+  }
+}
+
+run(process.execPath, [path.join(root, 'scripts', 'build.mjs'), '--production']);
+
+// The committed .vscodeignore, plus every node-llama-cpp binary package but this platform's.
+const ignore = [readFileSync(path.join(root, '.vscodeignore'), 'utf8')];
+const llamaDir = path.join(root, 'node_modules', '@node-llama-cpp');
+if (existsSync(llamaDir)) {
+  for (const name of readdirSync(llamaDir)) if (name !== keepLlama) ignore.push(`node_modules/@node-llama-cpp/${name}/**`);
+}
+if (!existsSync(path.join(llamaDir, keepLlama))) {
+  console.error(`warning: @node-llama-cpp/${keepLlama} is not installed; the packaged companion will not find a llama.cpp binary for ${target}.`);
+}
+const outDir = path.join(root, 'dist-package');
+mkdirSync(outDir, { recursive: true });
+const ignoreFile = path.join(os.tmpdir(), `alisa-vscodeignore-${process.pid}`);
+writeFileSync(ignoreFile, ignore.join('\n'));
+const vsix = path.join(outDir, `${pkg.name}-${pkg.version}-${target}.vsix`);
+const vsce = path.join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
+run(process.execPath, [vsce, 'package', '--no-update-package-json', '--allow-missing-repository', '--skip-license', '--target', target, '--ignoreFile', ignoreFile, '--out', vsix]);
+console.log(vsix);

@@ -1,0 +1,158 @@
+// Real VS Code for the end-to-end tests: code-server 4.100.3 (VS Code 1.100), installed from the
+// npm registry into .e2e-tools/ on first use (its VS Code builds cannot be downloaded here), with
+// the packaged .vsix installed through its own --install-extension.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync, copyFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { REPO_ROOT } from '../../helpers/model';
+
+export const CODE_SERVER_VERSION = '4.100.3';
+const TOOLS = path.join(REPO_ROOT, '.e2e-tools', `code-server-${CODE_SERVER_VERSION}`);
+const BIN = path.join(TOOLS, 'node_modules', '.bin', 'code-server');
+
+/** Why the e2e suite cannot run on this machine, or null when it can. */
+export function missingPrerequisites(): string | null {
+  const which = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+  if (!which('chromium')) return 'Debian chromium is not installed (apt-get install chromium)';
+  if (existsSync(BIN)) return null;
+  if (!which('rg')) return 'ripgrep is not installed (apt-get install ripgrep), code-server needs it';
+  if (!which('g++') || !which('make')) return 'a C++ toolchain is missing (apt-get install build-essential), code-server builds its terminal';
+  if (!existsSync('/usr/include/gssapi/gssapi.h') && !existsSync('/usr/include/krb5.h')) {
+    return 'Kerberos headers are missing (apt-get install libkrb5-dev), code-server builds against them';
+  }
+  return null;
+}
+
+/**
+ * Installs code-server with its postinstall (which builds the integrated terminal's node-pty).
+ * The postinstall would download ripgrep from GitHub: its cache is seeded with Debian's `rg`.
+ */
+export function ensureCodeServer(log: (line: string) => void = console.log): string {
+  if (existsSync(BIN)) return BIN;
+  mkdirSync(TOOLS, { recursive: true });
+  const rgCache = path.join(os.tmpdir(), 'vscode-ripgrep-cache-1.15.11');
+  const rgTarball = path.join(rgCache, 'ripgrep-v13.0.0-10-x86_64-unknown-linux-musl.tar.gz');
+  if (!existsSync(rgTarball)) {
+    mkdirSync(rgCache, { recursive: true });
+    const staging = mkdtempSync(path.join(os.tmpdir(), 'rg-'));
+    const rg = spawnSync('sh', ['-c', 'command -v rg'], { encoding: 'utf8' }).stdout.trim();
+    copyFileSync(rg, path.join(staging, 'rg'));
+    spawnSync('tar', ['czf', rgTarball, '-C', staging, 'rg'], { stdio: 'inherit' });
+  }
+  writeFileSync(
+    path.join(TOOLS, 'package.json'),
+    JSON.stringify({ name: 'alisa-e2e-tools', version: '1.0.0', private: true, allowScripts: { argon2: true, 'code-server': true, '@vscode/ripgrep': true } }),
+  );
+  log(`installing code-server ${CODE_SERVER_VERSION} into ${TOOLS} (about a minute, once)`);
+  const r = spawnSync('npm', ['install', `code-server@${CODE_SERVER_VERSION}`, '--foreground-scripts', '--loglevel=warn', '--no-audit', '--no-fund'], {
+    cwd: TOOLS,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, npm_config_yes: 'true', npm_config_unsafe_perm: 'true' },
+  });
+  if (r.status !== 0 || !existsSync(BIN)) throw new Error(`installing code-server failed (exit ${r.status}); see the output above`);
+  return BIN;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface CodeServer {
+  url: string;
+  port: number;
+  userDataDir: string;
+  workspace: string;
+  proc: ChildProcess;
+  logs: () => string;
+  stop: () => Promise<void>;
+}
+
+export interface CodeServerOptions {
+  vsix: string;
+  workspace: string;
+  settings: Record<string, unknown>;
+}
+
+export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServer> {
+  const bin = ensureCodeServer();
+  const home = mkdtempSync(path.join(os.tmpdir(), 'alisa-e2e-vscode-'));
+  const userDataDir = path.join(home, 'user-data');
+  const extensionsDir = path.join(home, 'extensions');
+  mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
+  writeFileSync(
+    path.join(userDataDir, 'User', 'settings.json'),
+    JSON.stringify(
+      {
+        'workbench.startupEditor': 'none',
+        'workbench.tips.enabled': false,
+        'security.workspace.trust.enabled': false,
+        'telemetry.telemetryLevel': 'off',
+        'extensions.autoUpdate': false,
+        'extensions.autoCheckUpdates': false,
+        'update.mode': 'none',
+        ...opts.settings,
+      },
+      null,
+      2,
+    ),
+  );
+  const env = { ...process.env, XDG_CONFIG_HOME: path.join(home, 'config'), XDG_DATA_HOME: path.join(home, 'data') };
+  const install = spawnSync(bin, ['--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, '--install-extension', opts.vsix], { env, encoding: 'utf8' });
+  if (install.status !== 0 || !/successfully installed/.test(install.stdout + install.stderr)) {
+    throw new Error(`code-server could not install ${opts.vsix}:\n${install.stdout}\n${install.stderr}`);
+  }
+  const port = await freePort();
+  const proc = spawn(
+    bin,
+    [
+      '--auth', 'none',
+      '--bind-addr', `127.0.0.1:${port}`,
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      '--user-data-dir', userDataDir,
+      '--extensions-dir', extensionsDir,
+      opts.workspace,
+    ],
+    { env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let logs = '';
+  proc.stdout!.on('data', (d) => (logs += d));
+  proc.stderr!.on('data', (d) => (logs += d));
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (proc.exitCode !== null) throw new Error(`code-server exited with ${proc.exitCode}:\n${logs}`);
+    if (Date.now() > deadline) throw new Error(`code-server did not start in 30 s:\n${logs}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    url: `http://127.0.0.1:${port}/?folder=${encodeURIComponent(opts.workspace)}`,
+    port,
+    userDataDir,
+    workspace: opts.workspace,
+    proc,
+    logs: () => logs,
+    stop: async () => {
+      if (proc.exitCode !== null) return;
+      const exited = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      if (proc.exitCode === null) proc.kill('SIGKILL');
+    },
+  };
+}

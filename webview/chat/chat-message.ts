@@ -1,0 +1,39 @@
+// The message model the chat view renders: a stored message from the companion, a reply that is
+// still streaming, or the user's own message before the companion has confirmed it.
+import type { Emotion, ErrorInfo, Message, MessageStatus, Role } from '../../protocol';
+
+export interface ChatMessage {
+  /** Stable for the element's lifetime: `m<id>` for stored, `r<replyId>` for live replies, `u<n>` for local. */
+  key: string;
+  /** The stored message's id; null until the companion has committed it. */
+  id: number | null;
+  sessionId: number | null;
+  role: Role;
+  text: string;
+  emotion: Emotion | null;
+  status: MessageStatus;
+  /** Sent by this view and not yet confirmed by the companion. */
+  pending: boolean;
+  spontaneous: boolean;
+  /** Why the message failed (status `error`), in the companion's words. */
+  error: ErrorInfo | null;
+  replyId: string | null;
+  createdAt: number;
+}
+
+export function fromStored(m: Message): ChatMessage {
+  return {
+    key: `m${m.id}`,
+    id: m.id,
+    sessionId: m.sessionId,
+    role: m.role,
+    text: m.text,
+    emotion: m.emotion,
+    status: m.status,
+    pending: false,
+    spontaneous: m.spontaneous,
+    error: null,
+    replyId: null,
+    createdAt: m.createdAt,
+  };
+}

@@ -1,0 +1,181 @@
+// The host in a plain browser tab, when the companion serves this UI itself. There is no
+// extension in between, so this adapter does its work in the page: it opens the companion's
+// WebSocket (the token travels as a subprotocol, since browsers cannot set headers), drives the
+// protocol client, reconnects with backoff, and tells the webview about the connection with
+// the same `host.state` messages the extension sends.
+import {
+  ALISA_SUBPROTOCOL,
+  RpcClient,
+  TOKEN_SUBPROTOCOL_PREFIX,
+  type HostState,
+  type HostToWebview,
+  type Status,
+  type UiAction,
+  type WebviewToHost,
+} from '../../protocol';
+import type { Host } from './host';
+import { toErrorInfo } from './host';
+
+const STATE_KEY = 'alisa.webview.state';
+const TOKEN_KEY = 'alisa.token';
+/** What a browser can do without an editor: load or download the configured model, or stop it. */
+const BROWSER_ACTIONS: UiAction[] = ['downloadModel', 'cancelDownload'];
+const MAX_BACKOFF_MS = 10_000;
+/** Failed attempts in a row before the UI says "failed" instead of "restarting" (it keeps trying). */
+const ATTEMPTS_BEFORE_FAILED = 5;
+
+/**
+ * The token comes in the address's fragment (`#token=…`), which the browser never sends to a
+ * server. It is moved to sessionStorage and removed from the address bar so that it does not
+ * end up in bookmarks or screenshots; a reload of the tab finds it there.
+ */
+function takeToken(win: Window): string | null {
+  const match = /(?:^#|&)token=([^&]+)/.exec(win.location.hash);
+  if (match) {
+    const token = decodeURIComponent(match[1]!);
+    try {
+      win.sessionStorage.setItem(TOKEN_KEY, token);
+      win.history.replaceState(null, '', win.location.pathname + win.location.search);
+    } catch {
+      // Storage may be disabled; the token stays in the address then.
+    }
+    return token;
+  }
+  try {
+    return win.sessionStorage.getItem(TOKEN_KEY);
+  } catch {
+    return null;
+  }
+}
+
+export function modelConfigured(status: Status): boolean {
+  return status.model.state !== 'none' || status.model.error !== null;
+}
+
+export function createBrowserHost(win: Window = window): Host {
+  const listeners: Array<(m: HostToWebview) => void> = [];
+  const deliver = (m: HostToWebview) => queueMicrotask(() => listeners.forEach((l) => l(m)));
+  const token = takeToken(win);
+  let state: HostState = {
+    type: 'host.state',
+    host: 'browser',
+    connection: 'connecting',
+    message: 'Connecting to Alisa…',
+    error: null,
+    modelConfigured: false,
+    actions: BROWSER_ACTIONS,
+  };
+  const setState = (patch: Partial<HostState>) => {
+    state = { ...state, ...patch };
+    deliver(state);
+  };
+
+  let socket: WebSocket | null = null;
+  let failures = 0;
+  const client = new RpcClient(
+    { send: (data) => (socket?.readyState === WebSocket.OPEN ? socket.send(data) : undefined) },
+    { client: 'alisa-browser', timeoutMs: 60_000 },
+  );
+  client.onMessage = (m) => {
+    if (m.type === 'welcome') {
+      failures = 0;
+      setState({ connection: 'ready', message: null, error: null, modelConfigured: modelConfigured(m.status) });
+    } else if (m.type === 'status' && modelConfigured(m.status) !== state.modelConfigured) {
+      setState({ modelConfigured: modelConfigured(m.status) });
+    }
+    deliver(m);
+  };
+
+  const connect = () => {
+    if (!token) {
+      setState({
+        connection: 'failed',
+        message: null,
+        error: {
+          code: 'forbidden',
+          message: 'This page was opened without its access key.',
+          action: 'Open the full address the companion printed (it ends with #token=…).',
+        },
+      });
+      return;
+    }
+    const scheme = win.location.protocol === 'https:' ? 'wss' : 'ws';
+    const ws = new WebSocket(`${scheme}://${win.location.host}/ws`, [ALISA_SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX + token]);
+    socket = ws;
+    ws.onopen = () => client.hello();
+    ws.onmessage = (ev) => client.receive(typeof ev.data === 'string' ? ev.data : '');
+    ws.onclose = () => {
+      if (socket !== ws) return;
+      socket = null;
+      client.close('the connection was lost');
+      failures++;
+      const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** (failures - 1)) * (0.8 + Math.random() * 0.4);
+      if (failures <= ATTEMPTS_BEFORE_FAILED) {
+        setState({ connection: 'restarting', message: `Reconnecting to Alisa (attempt ${failures})…`, error: null });
+      } else {
+        setState({
+          connection: 'failed',
+          message: null,
+          error: {
+            code: 'internal',
+            message: 'Alisa cannot be reached.',
+            action: 'Check that the companion is still running (npm start). This page keeps trying.',
+          },
+        });
+      }
+      win.setTimeout(connect, delay);
+    };
+  };
+
+  const copy = (text: string) => {
+    void win.navigator.clipboard?.writeText(text).catch(() => {});
+  };
+
+  const runAction = (action: UiAction) => {
+    const call =
+      action === 'downloadModel' ? client.request('model.load', {}) : action === 'cancelDownload' ? client.request('model.cancelLoad', {}) : null;
+    call?.catch((err) => setState({ error: toErrorInfo((err as { info?: unknown }).info ?? err) }));
+  };
+
+  connect();
+
+  return {
+    kind: 'browser',
+    send(msg: WebviewToHost) {
+      switch (msg.type) {
+        case 'ui.ready':
+          deliver(state);
+          return;
+        case 'request':
+          void client.forward(msg.id, msg.method, msg.params).then(deliver);
+          return;
+        case 'ui.action':
+          if (state.actions.includes(msg.action)) runAction(msg.action);
+          return;
+        case 'ui.copy':
+          copy(msg.text);
+          return;
+        case 'ui.insertCode':
+          // No editor here: the code goes to the clipboard instead.
+          copy(msg.code);
+          return;
+      }
+    },
+    onMessage: (cb) => void listeners.push(cb),
+    getState<T>() {
+      try {
+        const raw = win.localStorage.getItem(STATE_KEY);
+        return raw === null ? undefined : (JSON.parse(raw) as T);
+      } catch {
+        return undefined;
+      }
+    },
+    setState<T>(s: T) {
+      try {
+        win.localStorage.setItem(STATE_KEY, JSON.stringify(s));
+      } catch {
+        // Storage full or disabled: the state is simply not kept.
+      }
+    },
+  };
+}
