@@ -62,6 +62,8 @@ async function main(): Promise<void> {
   };
   process.stdout.write(`${JSON.stringify(ready)}\n`);
   log(`listening on http://127.0.0.1:${started.port} (health: /health, websocket: /ws)`);
+  // Standalone only: under the extension (--parent-pid) the token stays out of the logs.
+  if (config.parentPid === null) log(`open Alisa in a browser: http://127.0.0.1:${started.port}/#token=${app.token}`);
   if (started.legacyPort !== null) log(`legacy protocol on ws://127.0.0.1:${started.legacyPort}/ws/chat`);
   watchParent(config.parentPid, () => void stop('parent process died'));
 }

@@ -1,5 +1,6 @@
 // HTTP and WebSocket on 127.0.0.1 only. Every request passes `authorize` (Host, Origin, token)
 // before anything else happens. Routes:
+//   GET  /, /ui/*                 the chat UI for a browser (public; the token stays in the URL fragment)
 //   GET  /health                  version, model state, database state
 //   GET  /v1/models               OpenAI-compatible, backed by the active model
 //   POST /v1/chat/completions     OpenAI-compatible, streaming or not
@@ -10,7 +11,8 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ALISA_SUBPROTOCOL, HARD_MAX_FRAME_BYTES, type CompanionEvent } from '../../protocol';
 import type { ProviderRegistry } from '../llm';
-import { authorize } from './auth';
+import { authorize, checkHostAndOrigin } from './auth';
+import { isUiRoute, serveUi } from './ui-routes';
 import { JsonSocket } from './json-socket';
 import { handleChatCompletions, handleModels } from './openai-routes';
 import { createHandlers, type CompanionCore } from './request-handlers';
@@ -120,6 +122,12 @@ export class CompanionServer {
   }
 
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const pathname = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+    if (isUiRoute(req.method, pathname)) {
+      const hostOrigin = checkHostAndOrigin(req, this.boundPort, this.opts.allowedOrigins);
+      if (hostOrigin) return json(res, hostOrigin.status, { error: { message: hostOrigin.reason, code: 'forbidden' } });
+      return serveUi(pathname, this.boundPort, res);
+    }
     const failure = this.auth(req);
     if (failure) return json(res, failure.status, { error: { message: failure.reason, code: failure.status === 401 ? 'unauthorized' : 'forbidden' } });
     const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;

@@ -1,0 +1,220 @@
+// The companion as VS Code sees it: settings and the API key in, a supervised process out, with
+// its log in the "Alisa" output channel and its failures told to the user with a way out.
+//
+// Lifecycle: created in activate() without side effects; `applySettings()` starts it (called
+// right after activation, not awaited); a change to a restart-relevant setting or to the API key
+// restarts it (debounced: the settings editor fires a change per keystroke); `dispose()` stops
+// it (SIGTERM, SIGKILL after 3 s) and deactivate() waits for that. The process also gets
+// `--parent-pid` so it exits by itself if the extension host dies without deactivating.
+import * as vscode from 'vscode';
+import type { Status } from '../protocol/common';
+import type { CompanionEvent, CompanionMessage, MethodName, Params, Result } from '../protocol/messages';
+import { RpcError } from '../protocol/rpc-client';
+import { companionArgs, isModelConfigured, type CompanionSettings } from './companion-args';
+import type { LaunchSpec } from './companion-process';
+import { CompanionSupervisor, type SupervisorState } from './companion-supervisor';
+import { NODE_PATH_SETTING } from './node-runtime';
+import { API_KEY_SECRET, LIVE_KEYS, needsRestart, readSettings, SECTION } from './settings';
+
+/** How long a request waits for a companion that is (re)starting. */
+const READY_WAIT_MS = 30_000;
+const SETTINGS_DEBOUNCE_MS = 500;
+
+export class CompanionManager implements vscode.Disposable {
+  private readonly supervisor: CompanionSupervisor;
+  private readonly stateEmitter = new vscode.EventEmitter<SupervisorState>();
+  private readonly eventEmitter = new vscode.EventEmitter<CompanionEvent>();
+  /** Connection state changes (starting, connecting, ready, restarting, failed, stopped). */
+  readonly onDidChangeState = this.stateEmitter.event;
+  /** Companion events (reply.*, status, mode.changed, sessions.changed). */
+  readonly onDidReceiveEvent = this.eventEmitter.event;
+  private readonly disposables: vscode.Disposable[] = [];
+  private settings: CompanionSettings;
+  /** What the running companion was started with; an unchanged spec needs no restart. */
+  private specKey: string | null = null;
+  private debounce: ReturnType<typeof setTimeout> | null = null;
+  private disposed = false;
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    readonly log: vscode.LogOutputChannel,
+  ) {
+    this.settings = this.read();
+    this.supervisor = new CompanionSupervisor({
+      clientName: `alisa-vscode/${context.extension.packageJSON.version ?? '0'}`,
+      log: {
+        info: (m) => log.info(m),
+        warn: (m) => log.warn(m),
+        error: (m) => log.error(m),
+        companion: (line) => log.info(`[companion] ${line}`),
+      },
+    });
+    const offState = this.supervisor.onState((s) => {
+      this.stateEmitter.fire(s);
+      if (s.state === 'failed') void this.tellFailure(s);
+    });
+    const offEvent = this.supervisor.onEvent((e) => this.eventEmitter.fire(e));
+    this.disposables.push(
+      { dispose: offState },
+      { dispose: offEvent },
+      this.stateEmitter,
+      this.eventEmitter,
+      vscode.workspace.onDidChangeConfiguration((e) => this.onSettingsChanged(e)),
+      context.secrets.onDidChange((e) => {
+        if (e.key === API_KEY_SECRET) this.scheduleApply();
+      }),
+    );
+  }
+
+  get state(): SupervisorState {
+    return this.supervisor.state;
+  }
+
+  /** The companion's latest status (model state, mode, ...), null before the first connection. */
+  get status(): Status | null {
+    return this.supervisor.status;
+  }
+
+  /** False until the user has chosen a model (or an endpoint to talk to). */
+  get modelConfigured(): boolean {
+    return isModelConfigured(this.settings);
+  }
+
+  /**
+   * Starts the companion with the current settings, or restarts it if they changed since the
+   * last start (`force`: restart anyway). Resolves when that start has settled.
+   */
+  async applySettings(force = false): Promise<void> {
+    if (this.disposed) return;
+    if (this.debounce) clearTimeout(this.debounce);
+    this.debounce = null;
+    this.settings = this.read();
+    const spec = await this.launchSpec();
+    const key = JSON.stringify(spec);
+    const settled = this.state.state === 'failed' || this.state.state === 'stopped';
+    if (!force && key === this.specKey && !settled) return;
+    this.specKey = key;
+    await this.supervisor.start(spec);
+  }
+
+  /** The "Restart" button and command: a fresh start that forgets earlier crashes. */
+  restart(): Promise<void> {
+    return this.applySettings(true);
+  }
+
+  /** Waits (a while) for the companion, then calls `method`. Throws an Error written for the user. */
+  async request<M extends MethodName>(method: M, params: Params<M>): Promise<Result<M>> {
+    const client = await this.supervisor.whenReady(READY_WAIT_MS);
+    try {
+      return await client.request(method, params);
+    } catch (err) {
+      if (err instanceof RpcError) throw new Error(err.info.action ? `${err.info.message} ${err.info.action}` : err.info.message);
+      throw err;
+    }
+  }
+
+  /** Relays a webview's request envelope; always resolves with the reply frame for the webview. */
+  async forward(id: string | number, method: string, params: unknown): Promise<CompanionMessage> {
+    try {
+      const client = await this.supervisor.whenReady(READY_WAIT_MS);
+      return await client.forward(id, method, params);
+    } catch (err) {
+      return {
+        type: 'error',
+        id,
+        error: { code: 'internal', message: (err as Error).message, action: 'Wait for Alisa to start, or run "Alisa: Restart Companion" (details: "Alisa: Show Logs").' },
+      };
+    }
+  }
+
+  /** Resolves with the companion's client once ready; rejects if it fails or stops first. */
+  whenReady(timeoutMs = READY_WAIT_MS): Promise<unknown> {
+    return this.supervisor.whenReady(timeoutMs);
+  }
+
+  stop(): Promise<void> {
+    this.specKey = null;
+    return this.supervisor.stop();
+  }
+
+  /** Stops the companion; deactivate() awaits the returned promise. */
+  dispose(): Promise<void> {
+    this.disposed = true;
+    if (this.debounce) clearTimeout(this.debounce);
+    for (const d of this.disposables.splice(0)) d.dispose();
+    return this.supervisor.stop();
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  private read(): CompanionSettings & { nodePath: string } {
+    return readSettings(this.context.globalStorageUri.fsPath);
+  }
+
+  private async launchSpec(): Promise<LaunchSpec> {
+    const s = this.read();
+    const apiKey = await this.context.secrets.get(API_KEY_SECRET);
+    return {
+      nodePath: s.nodePath,
+      script: this.context.asAbsolutePath('dist/companion.mjs'),
+      args: companionArgs(s, process.pid),
+      // The key travels only in the environment (never in argv, which other users' `ps` shows).
+      env: apiKey ? { ALISA_LLM_API_KEY: apiKey } : {},
+      cwd: this.context.extensionPath,
+    };
+  }
+
+  private scheduleApply(): void {
+    if (this.debounce) clearTimeout(this.debounce);
+    this.debounce = setTimeout(() => {
+      this.debounce = null;
+      void this.applySettings();
+    }, SETTINGS_DEBOUNCE_MS);
+  }
+
+  private onSettingsChanged(e: vscode.ConfigurationChangeEvent): void {
+    if (!e.affectsConfiguration(SECTION)) return;
+    this.settings = this.read();
+    if (needsRestart(e)) this.scheduleApply();
+    if (e.affectsConfiguration(LIVE_KEYS.mode) && this.settings.mode) void this.applyMode(this.settings.mode);
+    if (e.affectsConfiguration(LIVE_KEYS.character) && this.settings.character) void this.applyCharacter(this.settings.character);
+  }
+
+  private async applyMode(mode: NonNullable<CompanionSettings['mode']>): Promise<void> {
+    if (!this.supervisor.client) return; // the next start passes --mode
+    try {
+      await this.request('mode.set', { mode });
+    } catch (err) {
+      this.log.warn(`could not switch the mode to ${mode}: ${(err as Error).message}`);
+    }
+  }
+
+  private async applyCharacter(key: string): Promise<void> {
+    if (!this.supervisor.client) return; // the next start passes --character
+    try {
+      const { characters } = await this.request('character.list', {});
+      const character = characters.find((c) => c.key === key);
+      if (!character) {
+        void vscode.window.showWarningMessage(`Alisa has no character "${key}" (alisa.character). Known: ${characters.map((c) => c.key).join(', ')}.`);
+        return;
+      }
+      await this.request('character.select', { characterId: character.id });
+    } catch (err) {
+      this.log.warn(`could not switch the character to ${key}: ${(err as Error).message}`);
+    }
+  }
+
+  /** Tells the user once per failure what happened, with the button that helps. */
+  private async tellFailure(s: SupervisorState): Promise<void> {
+    const text = s.error?.action ? `${s.message} ${s.error.action}` : (s.message ?? 'Alisa stopped.');
+    if (s.failure === 'runtime') {
+      const choice = await vscode.window.showErrorMessage(text, 'Open Setting', 'Download Node.js');
+      if (choice === 'Open Setting') await vscode.commands.executeCommand('workbench.action.openSettings', NODE_PATH_SETTING);
+      if (choice === 'Download Node.js') await vscode.env.openExternal(vscode.Uri.parse('https://nodejs.org/'));
+      return;
+    }
+    const choice = await vscode.window.showErrorMessage(text, 'Restart', 'Show Logs');
+    if (choice === 'Restart') await this.restart();
+    if (choice === 'Show Logs') this.log.show();
+  }
+}
