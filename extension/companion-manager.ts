@@ -6,13 +6,15 @@
 // restarts it (debounced: the settings editor fires a change per keystroke); `dispose()` stops
 // it (SIGTERM, SIGKILL after 3 s) and deactivate() waits for that. The process also gets
 // `--parent-pid` so it exits by itself if the extension host dies without deactivating.
+//
+// The supervisor (with `ws`, zod and the protocol schemas, most of the bundle) is loaded with a
+// dynamic import on first use, which is after activation: activation only pays for this file.
 import * as vscode from 'vscode';
 import type { Status } from '../protocol/common';
 import type { CompanionEvent, CompanionMessage, MethodName, Params, Result } from '../protocol/messages';
-import { RpcError } from '../protocol/rpc-client';
 import { companionArgs, isModelConfigured, type CompanionSettings } from './companion-args';
 import type { LaunchSpec } from './companion-process';
-import { CompanionSupervisor, type SupervisorState } from './companion-supervisor';
+import type { CompanionSupervisor, SupervisorState } from './companion-supervisor';
 import { NODE_PATH_SETTING } from './node-runtime';
 import { API_KEY_SECRET, LIVE_KEYS, needsRestart, readSettings, SECTION } from './settings';
 
@@ -21,7 +23,8 @@ const READY_WAIT_MS = 30_000;
 const SETTINGS_DEBOUNCE_MS = 500;
 
 export class CompanionManager implements vscode.Disposable {
-  private readonly supervisor: CompanionSupervisor;
+  private supervisor: CompanionSupervisor | null = null;
+  private loadingSupervisor: Promise<CompanionSupervisor> | null = null;
   private readonly stateEmitter = new vscode.EventEmitter<SupervisorState>();
   private readonly eventEmitter = new vscode.EventEmitter<CompanionEvent>();
   /** Connection state changes (starting, connecting, ready, restarting, failed, stopped). */
@@ -40,23 +43,7 @@ export class CompanionManager implements vscode.Disposable {
     readonly log: vscode.LogOutputChannel,
   ) {
     this.settings = this.read();
-    this.supervisor = new CompanionSupervisor({
-      clientName: `alisa-vscode/${context.extension.packageJSON.version ?? '0'}`,
-      log: {
-        info: (m) => log.info(m),
-        warn: (m) => log.warn(m),
-        error: (m) => log.error(m),
-        companion: (line) => log.info(`[companion] ${line}`),
-      },
-    });
-    const offState = this.supervisor.onState((s) => {
-      this.stateEmitter.fire(s);
-      if (s.state === 'failed') void this.tellFailure(s);
-    });
-    const offEvent = this.supervisor.onEvent((e) => this.eventEmitter.fire(e));
     this.disposables.push(
-      { dispose: offState },
-      { dispose: offEvent },
       this.stateEmitter,
       this.eventEmitter,
       vscode.workspace.onDidChangeConfiguration((e) => this.onSettingsChanged(e)),
@@ -67,12 +54,16 @@ export class CompanionManager implements vscode.Disposable {
   }
 
   get state(): SupervisorState {
-    return this.supervisor.state;
+    // Between activation and the first start the view must not show "not running".
+    if (this.supervisor && this.specKey !== null) return this.supervisor.state;
+    return this.disposed
+      ? { state: 'stopped', message: 'Alisa is stopped.', error: null, failure: null }
+      : { state: 'starting', message: 'Starting Alisa…', error: null, failure: null };
   }
 
   /** The companion's latest status (model state, mode, ...), null before the first connection. */
   get status(): Status | null {
-    return this.supervisor.status;
+    return this.supervisor?.status ?? null;
   }
 
   /** False until the user has chosen a model (or an endpoint to talk to). */
@@ -88,13 +79,15 @@ export class CompanionManager implements vscode.Disposable {
     if (this.disposed) return;
     if (this.debounce) clearTimeout(this.debounce);
     this.debounce = null;
-    this.settings = this.read();
-    const spec = await this.launchSpec();
+    const settings = this.read();
+    this.settings = settings;
+    const [supervisor, spec] = await Promise.all([this.loadSupervisor(), this.launchSpec(settings)]);
+    if (this.disposed) return;
     const key = JSON.stringify(spec);
-    const settled = this.state.state === 'failed' || this.state.state === 'stopped';
+    const settled = supervisor.state.state === 'failed' || supervisor.state.state === 'stopped';
     if (!force && key === this.specKey && !settled) return;
     this.specKey = key;
-    await this.supervisor.start(spec);
+    await supervisor.start(spec);
   }
 
   /** The "Restart" button and command: a fresh start that forgets earlier crashes. */
@@ -104,11 +97,13 @@ export class CompanionManager implements vscode.Disposable {
 
   /** Waits (a while) for the companion, then calls `method`. Throws an Error written for the user. */
   async request<M extends MethodName>(method: M, params: Params<M>): Promise<Result<M>> {
-    const client = await this.supervisor.whenReady(READY_WAIT_MS);
+    const client = await (await this.loadSupervisor()).whenReady(READY_WAIT_MS);
     try {
       return await client.request(method, params);
     } catch (err) {
-      if (err instanceof RpcError) throw new Error(err.info.action ? `${err.info.message} ${err.info.action}` : err.info.message);
+      // An RpcError carries what happened and what to do; the user gets both.
+      const info = (err as { info?: { message: string; action?: string } }).info;
+      if (info) throw new Error(info.action ? `${info.message} ${info.action}` : info.message);
       throw err;
     }
   }
@@ -116,7 +111,7 @@ export class CompanionManager implements vscode.Disposable {
   /** Relays a webview's request envelope; always resolves with the reply frame for the webview. */
   async forward(id: string | number, method: string, params: unknown): Promise<CompanionMessage> {
     try {
-      const client = await this.supervisor.whenReady(READY_WAIT_MS);
+      const client = await (await this.loadSupervisor()).whenReady(READY_WAIT_MS);
       return await client.forward(id, method, params);
     } catch (err) {
       return {
@@ -127,32 +122,51 @@ export class CompanionManager implements vscode.Disposable {
     }
   }
 
-  /** Resolves with the companion's client once ready; rejects if it fails or stops first. */
-  whenReady(timeoutMs = READY_WAIT_MS): Promise<unknown> {
-    return this.supervisor.whenReady(timeoutMs);
-  }
-
-  stop(): Promise<void> {
-    this.specKey = null;
-    return this.supervisor.stop();
+  /** True while connected to the companion. */
+  get connected(): boolean {
+    return this.supervisor?.client != null;
   }
 
   /** Stops the companion; deactivate() awaits the returned promise. */
-  dispose(): Promise<void> {
+  async dispose(): Promise<void> {
     this.disposed = true;
     if (this.debounce) clearTimeout(this.debounce);
     for (const d of this.disposables.splice(0)) d.dispose();
-    return this.supervisor.stop();
+    const supervisor = this.supervisor ?? (await this.loadingSupervisor?.catch(() => null));
+    await supervisor?.stop();
   }
 
   // ------------------------------------------------------------------ internals
+
+  /** Loads and creates the supervisor once (see the note at the top). */
+  private loadSupervisor(): Promise<CompanionSupervisor> {
+    this.loadingSupervisor ??= import('./companion-supervisor').then(({ CompanionSupervisor }) => {
+      const log = this.log;
+      const supervisor = new CompanionSupervisor({
+        clientName: `alisa-vscode/${String(this.context.extension.packageJSON.version ?? '0')}`,
+        log: {
+          info: (m) => log.info(m),
+          warn: (m) => log.warn(m),
+          error: (m) => log.error(m),
+          companion: (line) => log.info(`[companion] ${line}`),
+        },
+      });
+      supervisor.onState((s) => {
+        this.stateEmitter.fire(s);
+        if (s.state === 'failed') void this.tellFailure(s);
+      });
+      supervisor.onEvent((e) => this.eventEmitter.fire(e));
+      this.supervisor = supervisor;
+      return supervisor;
+    });
+    return this.loadingSupervisor;
+  }
 
   private read(): CompanionSettings & { nodePath: string } {
     return readSettings(this.context.globalStorageUri.fsPath);
   }
 
-  private async launchSpec(): Promise<LaunchSpec> {
-    const s = this.read();
+  private async launchSpec(s: CompanionSettings & { nodePath: string }): Promise<LaunchSpec> {
     const apiKey = await this.context.secrets.get(API_KEY_SECRET);
     return {
       nodePath: s.nodePath,
@@ -181,7 +195,7 @@ export class CompanionManager implements vscode.Disposable {
   }
 
   private async applyMode(mode: NonNullable<CompanionSettings['mode']>): Promise<void> {
-    if (!this.supervisor.client) return; // the next start passes --mode
+    if (!this.connected) return; // the next start passes --mode
     try {
       await this.request('mode.set', { mode });
     } catch (err) {
@@ -190,7 +204,7 @@ export class CompanionManager implements vscode.Disposable {
   }
 
   private async applyCharacter(key: string): Promise<void> {
-    if (!this.supervisor.client) return; // the next start passes --character
+    if (!this.connected) return; // the next start passes --character
     try {
       const { characters } = await this.request('character.list', {});
       const character = characters.find((c) => c.key === key);
@@ -213,8 +227,10 @@ export class CompanionManager implements vscode.Disposable {
       if (choice === 'Download Node.js') await vscode.env.openExternal(vscode.Uri.parse('https://nodejs.org/'));
       return;
     }
-    const choice = await vscode.window.showErrorMessage(text, 'Restart', 'Show Logs');
+    const buttons = s.failure === 'settings' ? ['Open Settings', 'Restart'] : ['Restart', 'Show Logs'];
+    const choice = await vscode.window.showErrorMessage(text, ...buttons);
     if (choice === 'Restart') await this.restart();
     if (choice === 'Show Logs') this.log.show();
+    if (choice === 'Open Settings') await vscode.commands.executeCommand('workbench.action.openSettings', `@ext:${this.context.extension.id}`);
   }
 }

@@ -269,12 +269,12 @@ export class CompanionSupervisor {
       this.fail('crashed', `Alisa's companion stopped ${decision.crashes} times within ${describeDuration(decision.windowMs)}, so it is not restarted again. Last problem: ${reason}`, SEE_LOG);
       return;
     }
-    const note = `${reason} Restarting (attempt ${decision.attempt} of ${decision.maxAttempts})…`;
-    this.setState('restarting', note);
+    const attempt = `(attempt ${decision.attempt} of ${decision.maxAttempts})`;
+    this.setState('restarting', `${reason} Restarting in ${describeDuration(decision.delayMs)} ${attempt}…`);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       if (gen !== this.generation) return;
-      void this.launch(this.bump(), note);
+      void this.launch(this.bump(), `${reason} Restarting now ${attempt}…`);
     }, decision.delayMs);
   }
 

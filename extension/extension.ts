@@ -1,9 +1,41 @@
-// The VS Code side of Alisa. This file only wires parts together; the parts (companion manager,
-// sidebar view, commands, status bar) arrive with the extension work (issue 3).
-import type * as vscode from 'vscode';
+// The VS Code side of Alisa. This file only wires the parts together:
+//   CompanionManager  - runs and supervises the companion process (companion-manager.ts)
+//   ChatViewProvider  - the sidebar webview and its relay to the companion (chat-view-provider.ts)
+//   StatusBar         - Alisa's state at a glance (status-bar.ts)
+//   ModelSetup        - choosing or downloading a model, first-run prompt (model-setup.ts)
+//   commands          - every alisa.* command (commands.ts)
+//
+// Activation must stay cheap: nothing here spawns or waits. The companion starts right after
+// activate() returns (its Node check and spawn are asynchronous), and deactivate() waits for it
+// to stop.
+import * as vscode from 'vscode';
+import { CHAT_VIEW_ID, ChatViewProvider } from './chat-view-provider';
+import { registerCommands, runUiAction } from './commands';
+import { CompanionManager } from './companion-manager';
+import { ModelSetup } from './model-setup';
+import { StatusBar } from './status-bar';
 
-export function activate(_context: vscode.ExtensionContext): void {
-  // Nothing is contributed yet: the companion runs on its own (`npm start`).
+let manager: CompanionManager | null = null;
+
+export function activate(context: vscode.ExtensionContext): void {
+  const log = vscode.window.createOutputChannel('Alisa', { log: true });
+  manager = new CompanionManager(context, log);
+  const view = new ChatViewProvider(context.extensionUri, manager, runUiAction);
+  const models = new ModelSetup(manager);
+  context.subscriptions.push(
+    log,
+    view,
+    models,
+    new StatusBar(manager),
+    vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, view),
+    ...registerCommands({ context, manager, view, models }),
+  );
+  const started = manager;
+  setImmediate(() => void started.applySettings());
 }
 
-export function deactivate(): void {}
+export async function deactivate(): Promise<void> {
+  const m = manager;
+  manager = null;
+  await m?.dispose();
+}

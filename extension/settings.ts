@@ -3,7 +3,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { MODES, type Mode } from '../protocol/common';
+import type { Mode } from '../protocol/common';
 import type { CompanionSettings, ProviderId } from './companion-args';
 
 export const SECTION = 'alisa';
@@ -13,6 +13,10 @@ export const API_KEY_SECRET = 'alisa.llm.apiKey';
 const RESTART_KEYS = ['alisa.model.path', 'alisa.llm', 'alisa.dataFolder', 'alisa.companion.nodePath', 'alisa.legacy.port'];
 /** These the running companion takes without a restart (mode.set, character.select). */
 export const LIVE_KEYS = { mode: 'alisa.mode', character: 'alisa.character' } as const;
+
+/** Every mode, checked by the compiler against the protocol's (a value import would load zod at activation). */
+const MODE_NAMES: Record<Mode, true> = { teasing: true, serious: true, calm: true };
+const isMode = (value: string): value is Mode => Object.hasOwn(MODE_NAMES, value);
 
 export function needsRestart(e: vscode.ConfigurationChangeEvent): boolean {
   return RESTART_KEYS.some((key) => e.affectsConfiguration(key));
@@ -55,7 +59,7 @@ export function readSettings(defaultDataFolder: string): CompanionSettings & { n
     historyTokens: intOrNull(c.get('llm.historyTokens', 3000), 0) ?? 3000,
     maxReplyTokens: intOrNull(c.get('llm.maxReplyTokens', 512), 1) ?? 512,
     character: isSet(c, 'character') ? c.get<string>('character', 'alisa').trim() || null : null,
-    mode: isSet(c, 'mode') && (MODES as readonly string[]).includes(mode) ? (mode as Mode) : null,
+    mode: isSet(c, 'mode') && isMode(mode) ? mode : null,
     legacyPort: intOrNull(c.get('legacy.port', null), 0),
     nodePath: expandHome(c.get<string>('companion.nodePath', 'node')) || 'node',
   };

@@ -1,2 +1,19 @@
-// The sidebar and browser UI. Built as its own bundle; the chat and avatar arrive with issue 3.
-export {};
+// The sidebar and browser UI. Picks its host (VS Code's webview API when present, otherwise the
+// companion's WebSocket from a browser tab), builds the UI into the page, and says it is ready.
+import { createBrowserHost } from './host/browser-host';
+import type { Host } from './host/host';
+import { createVscodeHost, vscodeApiAvailable } from './host/vscode-host';
+import { App } from './ui/app';
+
+function start(): void {
+  const host: Host = vscodeApiAvailable() ? createVscodeHost(window) : createBrowserHost(window);
+  const root = document.getElementById('app') ?? document.body;
+  const app = new App(host, root);
+  // For the voice output to come: it drives the mouth with its level (0..1).
+  (window as unknown as { alisaAvatar?: { setAudioLevel(level: number): void } }).alisaAvatar = {
+    setAudioLevel: (level) => app.avatar.setAudioLevel(level),
+  };
+}
+
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start, { once: true });
+else start();

@@ -1,0 +1,179 @@
+// The sidebar view `alisa.chat`: hosts the webview UI and relays between it and the companion.
+//
+// Relay: the webview's `request` envelopes go to the companion unchanged (RpcClient.forward) and
+// the reply frame comes back with the webview's id; every companion event goes to the webview;
+// `host.state` tells it about the connection. Everything the webview sends is validated with
+// the `WebviewToHost` schema first: the page renders model output, so it is not trusted.
+//
+// Lifecycle: no retainContextWhenHidden. A hidden view's page is discarded and reloaded when
+// shown; the page keeps its state with getState/setState and announces itself with `ui.ready`
+// on every load. Until then nothing is posted to it (it would be lost), except commands, which
+// wait in a short queue.
+//
+// The schemas (zod) are loaded on the first message rather than at activation; see
+// companion-manager.ts.
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import type { CompanionMessage } from '../protocol/messages';
+import type { HostCommand, HostState, HostToWebview, UiAction } from '../protocol/webview';
+import { renderWebviewHtml } from '../webview/html';
+import type { CompanionManager } from './companion-manager';
+
+export const CHAT_VIEW_ID = 'alisa.chat';
+const MAX_QUEUED_COMMANDS = 10;
+
+export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
+  private view: vscode.WebviewView | null = null;
+  /** True between the page's `ui.ready` and its unloading. */
+  private pageReady = false;
+  private queued: HostCommand[] = [];
+  /** Every UI action VS Code can carry out (all of them), known once the protocol is loaded. */
+  private actions: UiAction[] = [];
+  private avatar: Promise<string> | null = null;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly manager: CompanionManager,
+    private readonly runAction: (action: UiAction) => void,
+  ) {
+    this.disposables.push(
+      manager.onDidChangeState(() => this.postHostState()),
+      manager.onDidReceiveEvent((event) => this.post(event)),
+    );
+  }
+
+  async resolveWebviewView(view: vscode.WebviewView): Promise<void> {
+    this.view = view;
+    this.pageReady = false;
+    const dist = vscode.Uri.joinPath(this.extensionUri, 'dist');
+    const media = vscode.Uri.joinPath(this.extensionUri, 'media');
+    view.webview.options = { enableScripts: true, localResourceRoots: [dist, media] };
+    const subscriptions = [
+      view.webview.onDidReceiveMessage((raw) => void this.onMessage(raw)),
+      // A hidden view's page is discarded; the reloaded page says `ui.ready` again.
+      view.onDidChangeVisibility(() => {
+        if (!view.visible) this.pageReady = false;
+      }),
+      view.onDidDispose(() => {
+        if (this.view === view) {
+          this.view = null;
+          this.pageReady = false;
+        }
+        for (const s of subscriptions) s.dispose();
+      }),
+    ];
+    view.webview.html = renderWebviewHtml({
+      scriptUri: view.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js')).toString(),
+      styleUri: view.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview-style.css')).toString(),
+      cspSource: view.webview.cspSource,
+      nonce: randomBytes(16).toString('hex'),
+      avatarSvg: await this.avatarSvg(),
+      title: 'Alisa',
+    });
+  }
+
+  /** Shows the view (creating it if needed) and passes `command` to the page once it listens. */
+  async postCommand(command: HostCommand): Promise<void> {
+    await vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`);
+    if (this.view && this.pageReady) {
+      void this.view.webview.postMessage(command);
+      return;
+    }
+    this.queued.push(command);
+    if (this.queued.length > MAX_QUEUED_COMMANDS) this.queued.shift();
+  }
+
+  dispose(): void {
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+
+  // ------------------------------------------------------------------ webview -> host
+
+  private async onMessage(raw: unknown): Promise<void> {
+    const { WebviewToHost, UI_ACTIONS } = await loadProtocol();
+    const parsed = WebviewToHost.safeParse(raw);
+    if (!parsed.success) {
+      const type = typeof raw === 'object' && raw !== null && 'type' in raw ? String((raw as { type: unknown }).type).slice(0, 50) : typeof raw;
+      this.manager.log.warn(`ignored an invalid message from the chat view (type ${type}): ${parsed.error.issues[0]?.message ?? 'schema mismatch'}`);
+      return;
+    }
+    const message = parsed.data;
+    switch (message.type) {
+      case 'request': {
+        const reply: CompanionMessage = await this.manager.forward(message.id, message.method, message.params);
+        // A reply for a page that has since reloaded is harmless: it ignores unknown ids.
+        if (this.view) void this.view.webview.postMessage(reply);
+        return;
+      }
+      case 'ui.ready':
+        this.pageReady = true;
+        this.actions = [...UI_ACTIONS];
+        this.postHostState();
+        if (this.manager.state.state === 'ready' && this.manager.status) this.post({ type: 'status', status: this.manager.status });
+        for (const command of this.queued.splice(0)) this.post(command);
+        return;
+      case 'ui.action':
+        this.runAction(message.action);
+        return;
+      case 'ui.insertCode':
+        await insertCode(message.code);
+        return;
+      case 'ui.copy':
+        await vscode.env.clipboard.writeText(message.text);
+        vscode.window.setStatusBarMessage('$(check) Copied to the clipboard', 2000);
+        return;
+    }
+  }
+
+  // ------------------------------------------------------------------ host -> webview
+
+  private postHostState(): void {
+    const s = this.manager.state;
+    const state: HostState = {
+      type: 'host.state',
+      host: 'vscode',
+      connection: s.state,
+      message: s.message,
+      error: s.error,
+      modelConfigured: this.manager.modelConfigured,
+      actions: this.actions,
+    };
+    this.post(state);
+  }
+
+  private post(message: HostToWebview): void {
+    if (this.view && this.pageReady) void this.view.webview.postMessage(message);
+  }
+
+  private avatarSvg(): Promise<string> {
+    this.avatar ??= Promise.resolve(vscode.workspace.fs.readFile(vscode.Uri.joinPath(this.extensionUri, 'media', 'avatar.svg'))).then(
+      (bytes) => new TextDecoder().decode(bytes),
+      (err: unknown) => {
+        this.manager.log.warn(`media/avatar.svg could not be read (${(err as Error).message}); the chat shows no avatar.`);
+        return '';
+      },
+    );
+    return this.avatar;
+  }
+}
+
+let protocol: Promise<typeof import('../protocol/webview')> | null = null;
+const loadProtocol = () => (protocol ??= import('../protocol/webview'));
+
+/** Inserts code at the cursor (replacing a selection) of the editor the user last worked in. */
+async function insertCode(code: string): Promise<void> {
+  const editor = vscode.window.activeTextEditor ?? vscode.window.visibleTextEditors[0];
+  if (!editor) {
+    void vscode.window.showInformationMessage('There is no open editor to insert the code into. Open a file, place the cursor where the code should go, then click Insert again.');
+    return;
+  }
+  const ok = await editor.edit((edit) => {
+    for (const selection of editor.selections) edit.replace(selection, code);
+  });
+  if (!ok) {
+    void vscode.window.showWarningMessage(`The code could not be inserted into ${vscode.workspace.asRelativePath(editor.document.uri)} (is it read-only?). Use Copy instead.`);
+    return;
+  }
+  await vscode.window.showTextDocument(editor.document, editor.viewColumn);
+}

@@ -1,0 +1,174 @@
+// Every `alisa.*` command, and the webview's `ui.action`s mapped onto them. Handlers stay thin:
+// model flows live in model-setup.ts, the companion in companion-manager.ts, the chat view in
+// chat-view-provider.ts. A failing command tells the user why instead of failing silently.
+import os from 'node:os';
+import * as vscode from 'vscode';
+import type { UiAction } from '../protocol/webview';
+import type { ChatViewProvider } from './chat-view-provider';
+import { CHAT_VIEW_ID } from './chat-view-provider';
+import { explainFileMessage, selectionMessage } from './code-message';
+import type { CompanionManager } from './companion-manager';
+import type { ModelSetup } from './model-setup';
+import { API_KEY_SECRET } from './settings';
+
+export const COMMANDS = {
+  openChat: 'alisa.openChat',
+  newSession: 'alisa.newSession',
+  askAboutSelection: 'alisa.askAboutSelection',
+  explainFile: 'alisa.explainFile',
+  searchMemory: 'alisa.searchMemory',
+  chooseModelFile: 'alisa.chooseModelFile',
+  downloadRecommendedModel: 'alisa.downloadRecommendedModel',
+  cancelModelDownload: 'alisa.cancelModelDownload',
+  restartCompanion: 'alisa.restartCompanion',
+  showLogs: 'alisa.showLogs',
+  openSettings: 'alisa.openSettings',
+  clearHistory: 'alisa.clearHistory',
+  exportHistory: 'alisa.exportHistory',
+  setApiKey: 'alisa.setApiKey',
+} as const;
+
+/** What each button of the webview does in VS Code. */
+const UI_ACTION_COMMANDS: Record<UiAction, string> = {
+  chooseModelFile: COMMANDS.chooseModelFile,
+  downloadModel: COMMANDS.downloadRecommendedModel,
+  cancelDownload: COMMANDS.cancelModelDownload,
+  openSettings: COMMANDS.openSettings,
+  showLogs: COMMANDS.showLogs,
+  restartCompanion: COMMANDS.restartCompanion,
+  setApiKey: COMMANDS.setApiKey,
+};
+
+export function runUiAction(action: UiAction): void {
+  void vscode.commands.executeCommand(UI_ACTION_COMMANDS[action]);
+}
+
+export interface CommandDeps {
+  context: vscode.ExtensionContext;
+  manager: CompanionManager;
+  view: ChatViewProvider;
+  models: ModelSetup;
+}
+
+export function registerCommands({ context, manager, view, models }: CommandDeps): vscode.Disposable[] {
+  const handlers: Record<(typeof COMMANDS)[keyof typeof COMMANDS], () => unknown> = {
+    [COMMANDS.openChat]: () => vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`),
+    [COMMANDS.newSession]: () => view.postCommand({ type: 'host.command', command: 'newSession' }),
+    [COMMANDS.askAboutSelection]: () => askAboutSelection(view),
+    [COMMANDS.explainFile]: () => explainFile(view),
+    [COMMANDS.searchMemory]: () => searchMemory(view),
+    [COMMANDS.chooseModelFile]: () => models.chooseModelFile(),
+    [COMMANDS.downloadRecommendedModel]: () => models.downloadRecommendedModel(),
+    [COMMANDS.cancelModelDownload]: () => models.cancelDownload(),
+    [COMMANDS.restartCompanion]: () => manager.restart(),
+    [COMMANDS.showLogs]: () => manager.log.show(),
+    [COMMANDS.openSettings]: () => vscode.commands.executeCommand('workbench.action.openSettings', `@ext:${context.extension.id}`),
+    [COMMANDS.clearHistory]: () => clearHistory(manager),
+    [COMMANDS.exportHistory]: () => exportHistory(manager),
+    [COMMANDS.setApiKey]: () => setApiKey(context, manager),
+  };
+  return Object.entries(handlers).map(([id, handler]) =>
+    vscode.commands.registerCommand(id, async () => {
+      try {
+        await handler();
+      } catch (err) {
+        manager.log.error(`${id} failed: ${(err as Error).stack ?? String(err)}`);
+        void vscode.window.showErrorMessage((err as Error).message);
+      }
+    }),
+  );
+}
+
+// ------------------------------------------------------------------ editor -> chat
+
+function codeSource(editor: vscode.TextEditor, text: string) {
+  return { path: vscode.workspace.asRelativePath(editor.document.uri, false), language: editor.document.languageId, text };
+}
+
+async function askAboutSelection(view: ChatViewProvider): Promise<void> {
+  const editor = vscode.window.activeTextEditor;
+  const text = editor && !editor.selection.isEmpty ? editor.document.getText(editor.selection) : '';
+  if (!editor || !text.trim()) {
+    void vscode.window.showInformationMessage('Select some code in the editor first, then run "Alisa: Ask About Selection".');
+    return;
+  }
+  await view.postCommand({ type: 'host.command', command: 'send', text: selectionMessage(codeSource(editor, text)) });
+}
+
+async function explainFile(view: ChatViewProvider): Promise<void> {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor) {
+    void vscode.window.showInformationMessage('Open the file you want explained in the editor, then run "Alisa: Explain This File".');
+    return;
+  }
+  const text = editor.document.getText();
+  if (!text.trim()) {
+    void vscode.window.showInformationMessage(`${vscode.workspace.asRelativePath(editor.document.uri, false)} is empty: there is nothing to explain.`);
+    return;
+  }
+  await view.postCommand({ type: 'host.command', command: 'send', text: explainFileMessage(codeSource(editor, text)) });
+}
+
+async function searchMemory(view: ChatViewProvider): Promise<void> {
+  const query = await vscode.window.showInputBox({
+    title: 'Search Alisa\'s memory',
+    prompt: 'Words from anything you and Alisa have said',
+    placeHolder: 'e.g. sqlite migration',
+    validateInput: (v) => (v.length > 500 ? 'At most 500 characters.' : null),
+  });
+  if (!query?.trim()) return;
+  await view.postCommand({ type: 'host.command', command: 'showSearch', query: query.trim() });
+}
+
+// ------------------------------------------------------------------ history
+
+async function clearHistory(manager: CompanionManager): Promise<void> {
+  const confirm = 'Delete All';
+  const choice = await vscode.window.showWarningMessage(
+    'Delete all of Alisa\'s chat history?',
+    { modal: true, detail: 'Every chat session and message is removed from this machine. This cannot be undone; export the history first if you want a copy.' },
+    confirm,
+  );
+  if (choice !== confirm) return;
+  await manager.request('history.clear', {});
+  void vscode.window.showInformationMessage('Alisa\'s chat history was deleted.');
+}
+
+async function exportHistory(manager: CompanionManager): Promise<void> {
+  const formats = [
+    { label: 'Markdown', description: 'easy to read', format: 'markdown' as const, ext: 'md' },
+    { label: 'JSON', description: 'every field, for other tools', format: 'json' as const, ext: 'json' },
+  ];
+  const pick = await vscode.window.showQuickPick(formats, { title: 'Export Alisa\'s chat history as…' });
+  if (!pick) return;
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(os.homedir());
+  const date = new Date().toISOString().slice(0, 10);
+  const target = await vscode.window.showSaveDialog({
+    title: 'Export Alisa\'s chat history',
+    defaultUri: vscode.Uri.joinPath(folder, `alisa-history-${date}.${pick.ext}`),
+    filters: { [pick.label]: [pick.ext] },
+    saveLabel: 'Export',
+  });
+  if (!target) return;
+  const { content } = await manager.request('history.export', { format: pick.format });
+  await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(content));
+  const open = 'Open';
+  const choice = await vscode.window.showInformationMessage(`Exported the chat history to ${target.fsPath}.`, open);
+  if (choice === open) await vscode.window.showTextDocument(target);
+}
+
+// ------------------------------------------------------------------ settings
+
+async function setApiKey(context: vscode.ExtensionContext, manager: CompanionManager): Promise<void> {
+  const key = await vscode.window.showInputBox({
+    title: 'API key for the OpenAI-compatible server (alisa.llm.endpoint)',
+    prompt: 'Kept in VS Code\'s secret storage, never in settings. Leave empty to remove the stored key.',
+    password: true,
+    ignoreFocusOut: true,
+  });
+  if (key === undefined) return;
+  if (key.trim()) await context.secrets.store(API_KEY_SECRET, key.trim());
+  else await context.secrets.delete(API_KEY_SECRET);
+  void vscode.window.showInformationMessage(key.trim() ? 'The API key was saved; Alisa restarts to use it.' : 'The stored API key was removed; Alisa restarts without it.');
+  await manager.applySettings();
+}

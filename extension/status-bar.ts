@@ -1,0 +1,77 @@
+// A status bar item that says how Alisa is doing at a glance (starting, downloading or loading
+// the model with a percentage, ready, or what went wrong) and opens the chat when clicked.
+import * as vscode from 'vscode';
+import type { ModelState } from '../protocol/common';
+import type { CompanionManager } from './companion-manager';
+
+interface Look {
+  text: string;
+  tooltip: string;
+  background?: 'error' | 'warning';
+}
+
+export class StatusBar implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem('alisa.status', vscode.StatusBarAlignment.Right, 100);
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(private readonly manager: CompanionManager) {
+    this.item.name = 'Alisa';
+    this.item.command = 'alisa.openChat';
+    this.disposables.push(
+      this.item,
+      manager.onDidChangeState(() => this.render()),
+      manager.onDidReceiveEvent((e) => {
+        if (e.type === 'status') this.render();
+      }),
+    );
+    this.render();
+    this.item.show();
+  }
+
+  dispose(): void {
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+
+  private render(): void {
+    const look = this.look();
+    this.item.text = look.text;
+    this.item.tooltip = `${look.tooltip}\nClick to open the chat.`;
+    this.item.backgroundColor = look.background ? new vscode.ThemeColor(`statusBarItem.${look.background}Background`) : undefined;
+  }
+
+  private look(): Look {
+    const s = this.manager.state;
+    switch (s.state) {
+      case 'starting':
+      case 'connecting':
+        return { text: '$(loading~spin) Alisa', tooltip: s.message ?? 'Starting Alisa…' };
+      case 'restarting':
+        return { text: '$(sync~spin) Alisa', tooltip: s.message ?? 'Restarting Alisa…', background: 'warning' };
+      case 'failed':
+        return { text: '$(error) Alisa', tooltip: [s.message, s.error?.action].filter(Boolean).join(' '), background: 'error' };
+      case 'stopped':
+        return { text: '$(circle-slash) Alisa', tooltip: s.message ?? 'Alisa is stopped.' };
+      case 'ready':
+        return this.modelLook(this.manager.status?.model ?? null);
+    }
+  }
+
+  private modelLook(model: ModelState | null): Look {
+    const percent = model?.progress != null ? ` ${Math.round(model.progress * 100)}%` : '';
+    const name = model?.model ?? 'the model';
+    switch (model?.state) {
+      case 'downloading':
+        return { text: `$(cloud-download) Alisa${percent}`, tooltip: `Downloading ${name}${percent}. It resumes where it stopped if interrupted.` };
+      case 'loading':
+        return { text: `$(loading~spin) Alisa${percent}`, tooltip: `Loading ${name}${percent}…` };
+      case 'error':
+        return { text: '$(warning) Alisa', tooltip: [model.error?.message, model.error?.action].filter(Boolean).join(' ') || 'The model could not be loaded.', background: 'warning' };
+      case 'ready':
+        return { text: '$(comment-discussion) Alisa', tooltip: `Alisa is ready (${name}${model.provider ? `, ${model.provider}` : ''}).` };
+      default:
+        return this.manager.modelConfigured
+          ? { text: '$(comment-discussion) Alisa', tooltip: 'Alisa is running; the model loads with the first message.' }
+          : { text: '$(circle-large-outline) Alisa', tooltip: 'Alisa needs a language model: choose a GGUF file or download the recommended one.' };
+    }
+  }
+}

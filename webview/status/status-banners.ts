@@ -1,0 +1,171 @@
+// What the panel says about the connection and the model, in words for the user, each with the
+// actions that fix it. Pure: computed from the host's `host.state` and the companion's status.
+// Only actions the host can carry out (host.state.actions) are offered.
+import type { ErrorCode, ErrorInfo, HostState, Status, UiAction } from '../../protocol';
+
+export type BannerKind = 'info' | 'progress' | 'warning' | 'error';
+
+export interface BannerAction {
+  action: UiAction;
+  label: string;
+}
+
+export interface Banner {
+  /** Stable per situation, so the view can update a banner in place (progress). */
+  id: string;
+  kind: BannerKind;
+  title: string;
+  detail: string | null;
+  /** 0..1 for a determinate progress bar; null for an indeterminate one. */
+  progress?: number | null;
+  actions: BannerAction[];
+}
+
+const LABELS: Record<UiAction, string> = {
+  chooseModelFile: 'Choose file',
+  downloadModel: 'Download',
+  cancelDownload: 'Cancel',
+  openSettings: 'Settings',
+  showLogs: 'Show logs',
+  restartCompanion: 'Restart',
+  setApiKey: 'Set API key',
+};
+
+const MODEL_ERROR_TITLES: Partial<Record<ErrorCode, string>> = {
+  model_missing: 'The model file was not found',
+  model_invalid: 'That file is not a model Alisa can use',
+  model_download_failed: 'The model download failed',
+  model_loading: 'The model is still loading',
+  llm_unreachable: 'The model server does not answer',
+  llm_failed: 'The model stopped working',
+  no_provider: 'No model is set up',
+};
+
+function actions(allowed: readonly UiAction[], wanted: UiAction[], labels: Partial<Record<UiAction, string>> = {}): BannerAction[] {
+  return wanted.filter((a) => allowed.includes(a)).map((action) => ({ action, label: labels[action] ?? LABELS[action] }));
+}
+
+function detailOf(e: ErrorInfo): string {
+  return e.action ? `${e.message} ${e.action}` : e.message;
+}
+
+function connectionBanner(h: HostState): Banner | null {
+  const allowed = h.actions;
+  switch (h.connection) {
+    case 'starting':
+    case 'connecting':
+      return { id: 'connection', kind: 'progress', title: h.message ?? 'Starting Alisa…', detail: null, progress: null, actions: [] };
+    case 'restarting':
+      return {
+        id: 'connection',
+        kind: 'warning',
+        title: 'Alisa is restarting',
+        detail: h.message ?? (h.error ? detailOf(h.error) : 'She will be back in a moment.'),
+        actions: actions(allowed, ['showLogs']),
+      };
+    case 'failed':
+      return {
+        id: 'connection',
+        kind: 'error',
+        title: 'Alisa stopped',
+        detail: h.error ? detailOf(h.error) : (h.message ?? 'The companion could not be started.'),
+        actions: actions(allowed, ['restartCompanion', 'showLogs', 'openSettings']),
+      };
+    case 'stopped':
+      return {
+        id: 'connection',
+        kind: 'info',
+        title: 'Alisa is stopped',
+        detail: h.message,
+        actions: actions(allowed, ['restartCompanion']),
+      };
+    case 'ready':
+      return null;
+  }
+}
+
+function modelBanner(h: HostState, s: Status): Banner | null {
+  const allowed = h.actions;
+  const m = s.model;
+  if (m.error) {
+    const wanted: UiAction[] =
+      m.error.code === 'llm_unreachable'
+        ? ['openSettings', 'setApiKey', 'showLogs', 'restartCompanion']
+        : m.error.code === 'model_download_failed'
+          ? ['downloadModel', 'chooseModelFile', 'showLogs', 'restartCompanion']
+          : ['chooseModelFile', 'showLogs', 'restartCompanion'];
+    return {
+      id: 'model',
+      kind: 'error',
+      title: MODEL_ERROR_TITLES[m.error.code] ?? 'The model could not be loaded',
+      detail: detailOf(m.error),
+      actions: actions(allowed, wanted, { downloadModel: 'Try again' }),
+    };
+  }
+  switch (m.state) {
+    case 'none':
+      return {
+        id: 'model',
+        kind: 'info',
+        title: 'No model yet',
+        detail: h.modelConfigured
+          ? 'Alisa has a model set but has not loaded it yet.'
+          : 'Alisa needs a language model to talk. Choose a GGUF file you already have, or download the recommended one (about 2 GB).',
+        actions: actions(allowed, ['chooseModelFile', 'downloadModel']),
+      };
+    case 'downloading':
+      return {
+        id: 'model',
+        kind: 'progress',
+        title: 'Downloading the model…',
+        detail: m.model ? `${m.model}. You can keep using VS Code; a cancelled download resumes later.` : null,
+        progress: m.progress,
+        actions: actions(allowed, ['cancelDownload']),
+      };
+    case 'loading':
+      return { id: 'model', kind: 'progress', title: 'Loading the model…', detail: m.model, progress: m.progress, actions: [] };
+    case 'error':
+      return {
+        id: 'model',
+        kind: 'error',
+        title: 'The model could not be loaded',
+        detail: null,
+        actions: actions(allowed, ['chooseModelFile', 'showLogs', 'restartCompanion']),
+      };
+    case 'ready':
+      return null;
+  }
+}
+
+function databaseBanner(h: HostState, s: Status): Banner | null {
+  if (s.database.state !== 'error') return null;
+  return {
+    id: 'database',
+    kind: 'error',
+    title: 'Alisa cannot reach her memory',
+    detail: s.database.error ? detailOf(s.database.error) : `The database at ${s.database.path} could not be opened.`,
+    actions: actions(h.actions, ['showLogs', 'restartCompanion']),
+  };
+}
+
+/** The banners to show, most important first. */
+export function computeBanners(host: HostState | null, status: Status | null): Banner[] {
+  if (!host) return [{ id: 'connection', kind: 'progress', title: 'Starting Alisa…', detail: null, progress: null, actions: [] }];
+  const out: Banner[] = [];
+  const connection = connectionBanner(host);
+  if (connection) out.push(connection);
+  if (host.connection === 'ready') {
+    if (host.error) {
+      out.push({ id: 'host', kind: 'error', title: host.error.message, detail: host.error.action ?? null, actions: actions(host.actions, ['showLogs']) });
+    } else if (host.message) {
+      out.push({ id: 'host', kind: 'info', title: host.message, detail: null, actions: [] });
+    }
+    if (status) {
+      const model = modelBanner(host, status);
+      if (model) out.push(model);
+      const db = databaseBanner(host, status);
+      if (db) out.push(db);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,336 @@
+// Wires the views to the host and the companion. Lifecycle: the page sends `ui.ready`; each time
+// the host reports the connection ready (first start, or after a restart) the app reloads status,
+// chats and characters and shows the chat the user had open. Companion events then keep
+// everything current: reply.* stream into the log and move the face, status updates the banners.
+import type { HostState, HostToWebview, Message, Session, Status } from '../../protocol';
+import { EmotionState } from '../chat/emotion-state';
+import { ReplyAssembler, type ApplyResult } from '../chat/reply-assembler';
+import { AvatarView } from '../avatar/avatar-view';
+import { request, toErrorInfo, type Host } from '../host/host';
+import { ViewStateStore } from '../state/view-state';
+import { computeBanners } from '../status/status-banners';
+import { BannerView } from './banner-view';
+import { ComposerView } from './composer-view';
+import { MessageListView } from './message-list-view';
+import { PersonaView } from './persona-view';
+import { SearchView } from './search-view';
+import { SessionBarView } from './session-bar-view';
+import { buildShell, type Shell } from './shell';
+
+const PAGE_SIZE = 200;
+
+export class App {
+  private hostState: HostState | null = null;
+  private status: Status | null = null;
+  private sessions: Session[] = [];
+  private openSeq = 0;
+  private firstOpen = true;
+  private readonly assembler = new ReplyAssembler();
+  private readonly store: ViewStateStore;
+  private readonly shell: Shell;
+  readonly avatar: AvatarView;
+  private readonly face: EmotionState;
+  private readonly banners: BannerView;
+  private readonly persona: PersonaView;
+  private readonly sessionBar: SessionBarView;
+  private readonly search: SearchView;
+  private readonly list: MessageListView;
+  private readonly composer: ComposerView;
+
+  constructor(
+    private readonly host: Host,
+    root: HTMLElement,
+  ) {
+    this.store = new ViewStateStore(host);
+    const doc = root.ownerDocument;
+    doc.getElementById('app-loading')?.remove();
+    doc.body.dataset.host = host.kind;
+    this.shell = buildShell(root, doc.getElementById('avatar'));
+    this.avatar = new AvatarView(this.shell.avatar);
+    this.face = new EmotionState({
+      onChange: (s) => {
+        this.avatar.setEmotion(s.emotion);
+        this.avatar.setSpeaking(s.speaking);
+      },
+    });
+    this.banners = new BannerView(this.shell.status, this.shell.alerts, (action) => host.send({ type: 'ui.action', action }));
+    this.persona = new PersonaView(this.shell.modeSelect, this.shell.characterSelect, {
+      onMode: (mode) =>
+        this.call(request(host, 'mode.set', { mode }).then((r) => this.persona.setMode(r.mode)), () => this.persona.revert()),
+      onCharacter: (characterId) =>
+        this.call(
+          request(host, 'character.select', { characterId }).then((r) => {
+            this.persona.setActiveCharacter(r.activeId);
+            this.list.setAssistantName(this.persona.activeName());
+          }),
+          () => this.persona.revert(),
+        ),
+    });
+    this.sessionBar = new SessionBarView(this.shell.sessionBar, {
+      onSwitch: (id) => void this.openSession(id),
+      onRename: (sessionId, title) => this.call(request(host, 'session.rename', { sessionId, title }).then(() => this.refreshSessions())),
+      onDelete: (sessionId) => this.call(this.deleteSession(sessionId)),
+    });
+    this.search = new SearchView(this.shell.searchPanel, this.shell.searchToggle, {
+      search: (query) => request(host, 'memory.search', { query, limit: 50 }).then((r) => r.hits),
+      onOpen: (hit) => void this.openAt(hit.sessionId, hit.messageId),
+      onClose: () => {},
+    });
+    this.list = new MessageListView(this.shell.messages, {
+      canInsert: host.kind === 'vscode',
+      onCodeAction: (action, code, language) =>
+        host.send(action === 'copy' ? { type: 'ui.copy', text: code } : { type: 'ui.insertCode', code, ...(language ? { language } : {}) }),
+      onLoadEarlier: () => void this.loadEarlier(),
+      onScroll: (scrollTop) => this.store.update({ scrollTop }),
+    });
+    this.composer = new ComposerView(this.shell.composer, {
+      onSend: (text) => this.send(text),
+      onStop: () => this.stop(),
+      onDraft: (draft) => this.store.update({ draft }),
+    });
+    this.shell.newChat.addEventListener('click', () => this.call(this.newSession()));
+    this.shell.avatarToggle.addEventListener('click', () => this.setAvatarHidden(!this.store.get().avatarHidden));
+
+    const saved = this.store.get();
+    this.composer.setValue(saved.draft);
+    this.setAvatarHidden(saved.avatarHidden);
+    this.sessionBar.setSessions([], null);
+    this.banners.setBanners(computeBanners(null, null));
+    doc.addEventListener('visibilitychange', () => doc.visibilityState === 'hidden' && this.store.flush());
+    doc.defaultView?.addEventListener('pagehide', () => this.store.flush());
+    host.onMessage((m) => this.onMessage(m));
+    host.send({ type: 'ui.ready' });
+  }
+
+  private onMessage(m: HostToWebview): void {
+    switch (m.type) {
+      case 'host.state':
+        return this.onHostState(m);
+      case 'host.command':
+        if (m.command === 'newSession') this.call(this.newSession());
+        else if (m.command === 'focusInput') this.composer.focus();
+        else if (m.command === 'showSearch') this.search.open(m.query);
+        else if (m.command === 'send' && m.text?.trim()) this.send(m.text.trim());
+        return;
+      case 'welcome':
+      case 'status':
+        return this.setStatus(m.status);
+      case 'mode.changed':
+        return this.persona.setMode(m.mode);
+      case 'sessions.changed':
+        return void this.refreshSessions();
+      case 'reply.start':
+      case 'reply.token':
+      case 'reply.emotion':
+      case 'reply.end':
+      case 'reply.error': {
+        this.face.apply(m);
+        const result = this.assembler.apply(m);
+        this.applyResult(result);
+        if (result.needsReload && this.assembler.sessionId !== null) void this.openSession(this.assembler.sessionId, { keepScroll: 'bottom' });
+        if (m.type === 'reply.end' || m.type === 'reply.error') void this.refreshSessions();
+        return;
+      }
+      case 'error':
+        // Frames the companion could not tie to a request (too large, too many…).
+        if (m.id === null) this.banners.notify(m.error);
+        return;
+      case 'response':
+        return; // Answers to requests: handled by request().
+    }
+  }
+
+  private onHostState(state: HostState): void {
+    const wasReady = this.hostState?.connection === 'ready';
+    this.hostState = state;
+    this.updateBanners();
+    const ready = state.connection === 'ready';
+    if (ready && !wasReady) void this.refreshAll();
+    if (!ready && wasReady) {
+      this.applyResult(this.assembler.interruptAll());
+      this.face.reset();
+    }
+  }
+
+  private setStatus(status: Status): void {
+    this.status = status;
+    this.persona.setMode(status.mode);
+    this.persona.setActiveCharacter(status.characterId);
+    this.list.setAssistantName(this.persona.activeName());
+    this.updateBanners();
+  }
+
+  private updateBanners(): void {
+    this.banners.setBanners(computeBanners(this.hostState, this.status));
+  }
+
+  private async refreshAll(): Promise<void> {
+    const [status, characters] = await Promise.allSettled([request(this.host, 'status.get', {}), request(this.host, 'character.list', {})]);
+    if (characters.status === 'fulfilled') this.persona.setCharacters(characters.value.characters, characters.value.activeId);
+    if (status.status === 'fulfilled') this.setStatus(status.value);
+    await this.refreshSessions({ reopen: true });
+  }
+
+  /** Reloads the chat list; opens another chat if the one on screen is gone (or on reconnect). */
+  private async refreshSessions(opts: { reopen?: boolean } = {}): Promise<void> {
+    let sessions: Session[];
+    try {
+      sessions = (await request(this.host, 'session.list', {})).sessions;
+    } catch (err) {
+      if (opts.reopen) this.banners.notify(toErrorInfo(err), 'Your chats could not be loaded');
+      return;
+    }
+    this.sessions = [...sessions].sort((a, b) => b.updatedAt - a.updatedAt || b.id - a.id);
+    const current = this.assembler.sessionId;
+    const exists = (id: number | null) => id !== null && this.sessions.some((s) => s.id === id);
+    if (opts.reopen || (current !== null && !exists(current))) {
+      const saved = this.store.get().sessionId;
+      const pick = exists(current) ? current : exists(saved) ? saved : (this.sessions[0]?.id ?? null);
+      const restore = this.firstOpen && pick === saved ? (this.store.get().scrollTop ?? 'bottom') : 'bottom';
+      this.firstOpen = false;
+      await this.openSession(pick, { keepScroll: restore });
+    } else {
+      this.sessionBar.setSessions(this.sessions, current);
+    }
+  }
+
+  /** Shows a chat: its latest messages, merged with a reply still streaming there. */
+  private async openSession(sessionId: number | null, opts: { keepScroll?: 'bottom' | number; fresh?: boolean } = {}): Promise<void> {
+    const seq = ++this.openSeq;
+    let messages: Message[] = [];
+    if (sessionId !== null && !opts.fresh) {
+      try {
+        messages = (await request(this.host, 'session.messages', { sessionId, limit: PAGE_SIZE })).messages;
+      } catch (err) {
+        if (seq === this.openSeq) this.banners.notify(toErrorInfo(err), 'This chat could not be opened');
+        return;
+      }
+    }
+    if (seq !== this.openSeq) return; // Another chat was chosen meanwhile.
+    this.assembler.load(sessionId, messages);
+    this.list.setCanLoadEarlier(messages.length >= PAGE_SIZE);
+    this.list.sync(this.assembler.messages, { keepScroll: opts.keepScroll ?? 'bottom' });
+    this.store.update({ sessionId, scrollTop: typeof opts.keepScroll === 'number' ? opts.keepScroll : null });
+    this.sessionBar.setSessions(this.sessions, sessionId);
+    this.updateStreaming();
+  }
+
+  private async loadEarlier(): Promise<boolean> {
+    const sessionId = this.assembler.sessionId;
+    const first = this.assembler.messages.find((m) => m.id !== null);
+    if (sessionId === null || !first?.id) return false;
+    try {
+      const { messages } = await request(this.host, 'session.messages', { sessionId, limit: PAGE_SIZE, beforeId: first.id });
+      if (this.assembler.sessionId !== sessionId) return false;
+      this.assembler.prepend(messages);
+      this.list.setCanLoadEarlier(messages.length >= PAGE_SIZE);
+      this.list.sync(this.assembler.messages, { keepScroll: 'anchor' });
+      return messages.length > 0;
+    } catch (err) {
+      this.banners.notify(toErrorInfo(err), 'Earlier messages could not be loaded');
+      return false;
+    }
+  }
+
+  /** Opens a chat at a message (a search result), paging back until it is loaded. */
+  private async openAt(sessionId: number, messageId: number): Promise<void> {
+    if (sessionId !== this.assembler.sessionId) await this.openSession(sessionId);
+    for (let page = 0; page < 20 && !this.list.reveal(messageId); page++) {
+      if (!(await this.loadEarlier())) break;
+    }
+  }
+
+  private async newSession(): Promise<void> {
+    const session = await request(this.host, 'session.create', {});
+    this.sessions = [session, ...this.sessions.filter((s) => s.id !== session.id)];
+    await this.openSession(session.id, { fresh: true });
+    this.composer.focus();
+  }
+
+  private async deleteSession(sessionId: number): Promise<void> {
+    await request(this.host, 'session.delete', { sessionId });
+    this.sessions = this.sessions.filter((s) => s.id !== sessionId);
+    if (this.assembler.sessionId === sessionId) await this.openSession(this.sessions[0]?.id ?? null);
+    else this.sessionBar.setSessions(this.sessions, this.assembler.sessionId);
+  }
+
+  /** Sends a message; false when it cannot go now (the text stays in the box). */
+  private send(text: string): boolean {
+    if (this.hostState?.connection !== 'ready') {
+      this.banners.notify({ code: 'internal', message: 'Alisa is not connected yet.', action: 'Your message stays in the box; send it when she is back.' }, 'Not sent');
+      return false;
+    }
+    if (this.assembler.streamingReplyId() !== null) return false;
+    void this.deliver(text);
+    return true;
+  }
+
+  private async deliver(text: string): Promise<void> {
+    let sessionId = this.assembler.sessionId;
+    if (sessionId === null) {
+      try {
+        await this.newSession();
+      } catch (err) {
+        this.banners.notify(toErrorInfo(err), 'Not sent');
+        if (this.composer.value === '') this.composer.setValue(text);
+        return;
+      }
+      sessionId = this.assembler.sessionId;
+    }
+    const local = this.assembler.addUserMessage(text);
+    this.list.sync(this.assembler.messages, { keepScroll: 'bottom' });
+    try {
+      const res = await request(this.host, 'chat.send', { text, ...(sessionId !== null ? { sessionId } : {}) });
+      if (res.replyId === null) {
+        // A command such as `/mode calm`: nothing was stored; the pickers follow the event.
+        this.assembler.removeLocal(local.key);
+        if (res.mode) this.persona.setMode(res.mode);
+        this.list.sync(this.assembler.messages);
+      } else if (res.userMessageId !== null) {
+        this.assembler.confirmUserMessage(local.key, res.userMessageId);
+        this.list.update(local.key, local);
+      }
+    } catch (err) {
+      this.assembler.failUserMessage(local.key, toErrorInfo(err));
+      this.list.update(local.key, local);
+      if (this.composer.value === '') this.composer.setValue(text);
+    }
+    this.updateStreaming();
+  }
+
+  private stop(): void {
+    const replyId = this.assembler.streamingReplyId();
+    if (replyId) this.call(request(this.host, 'chat.cancel', { replyId }));
+  }
+
+  private applyResult(r: ApplyResult): void {
+    if (r.listChanged) this.list.sync(this.assembler.messages);
+    if (r.updated.length > 0) {
+      const byKey = new Map(this.assembler.messages.map((m) => [m.key, m]));
+      for (const key of r.updated) this.list.update(key, byKey.get(key));
+    }
+    this.updateStreaming();
+  }
+
+  private updateStreaming(): void {
+    this.composer.setStreaming(this.assembler.streamingReplyId() !== null);
+  }
+
+  private setAvatarHidden(hidden: boolean): void {
+    this.shell.avatar.hidden = hidden;
+    this.shell.avatarToggle.setAttribute('aria-expanded', String(!hidden));
+    const label = hidden ? 'Show avatar' : 'Hide avatar';
+    this.shell.avatarToggle.setAttribute('aria-label', label);
+    this.shell.avatarToggle.title = label;
+    this.avatar.setShown(!hidden);
+    this.store.update({ avatarHidden: hidden });
+  }
+
+  /** Runs a request for a user action; a failure is shown as a notice (and `undo` runs). */
+  private call(p: Promise<unknown>, undo?: () => void): void {
+    p.catch((err) => {
+      undo?.();
+      this.banners.notify(toErrorInfo(err));
+    });
+  }
+}

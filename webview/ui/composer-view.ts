@@ -1,0 +1,88 @@
+// The message box: Enter sends, Shift+Enter starts a new line, and the box grows with its text.
+// While a reply streams in this chat, Stop replaces Send (Escape stops too).
+import { el, iconButton } from './dom';
+import { ICONS } from './icons';
+
+export interface ComposerOptions {
+  /** Returns false when the text could not be sent now (it stays in the box). */
+  onSend: (text: string) => boolean;
+  onStop: () => void;
+  onDraft: (text: string) => void;
+}
+
+const MAX_ROWS_PX = 200;
+
+export class ComposerView {
+  readonly input: HTMLTextAreaElement;
+  private readonly sendButton: HTMLButtonElement;
+  private readonly stopButton: HTMLButtonElement;
+  private streaming = false;
+
+  constructor(form: HTMLFormElement, private readonly opts: ComposerOptions) {
+    this.input = el('textarea', {
+      id: 'message-input',
+      class: 'composer-input',
+      rows: 1,
+      'aria-label': 'Message Alisa',
+      placeholder: 'Message Alisa (Enter to send, Shift+Enter for a new line)',
+      maxlength: 100_000,
+    });
+    this.sendButton = iconButton('Send', ICONS.send, { id: 'send', type: 'submit', class: 'icon-btn primary' });
+    this.stopButton = iconButton('Stop', ICONS.stop, { id: 'stop', class: 'icon-btn danger', hidden: true });
+    form.replaceChildren(this.input, el('div', { class: 'composer-actions' }, this.stopButton, this.sendButton));
+
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      this.submit();
+    });
+    this.input.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Enter' && !ev.shiftKey && !ev.altKey && !ev.ctrlKey && !ev.metaKey && !ev.isComposing) {
+        ev.preventDefault();
+        this.submit();
+      } else if (ev.key === 'Escape' && this.streaming) {
+        ev.preventDefault();
+        opts.onStop();
+      }
+    });
+    this.input.addEventListener('input', () => {
+      this.autosize();
+      opts.onDraft(this.input.value);
+    });
+    this.stopButton.addEventListener('click', () => opts.onStop());
+  }
+
+  get value(): string {
+    return this.input.value;
+  }
+
+  setValue(text: string): void {
+    this.input.value = text;
+    this.autosize();
+    this.opts.onDraft(text);
+  }
+
+  focus(): void {
+    this.input.focus();
+  }
+
+  /** Shows Stop instead of Send while a reply streams in the chat on screen. */
+  setStreaming(streaming: boolean): void {
+    if (streaming === this.streaming) return;
+    const hadFocus = this.stopButton.ownerDocument.activeElement === this.stopButton;
+    this.streaming = streaming;
+    this.stopButton.hidden = !streaming;
+    this.sendButton.hidden = streaming;
+    if (hadFocus && !streaming) this.input.focus();
+  }
+
+  private submit(): void {
+    const text = this.input.value.trim();
+    if (text === '' || this.streaming) return;
+    if (this.opts.onSend(text)) this.setValue('');
+  }
+
+  private autosize(): void {
+    this.input.style.height = 'auto';
+    this.input.style.height = `${Math.min(this.input.scrollHeight, MAX_ROWS_PX)}px`;
+  }
+}

@@ -1,0 +1,216 @@
+// The conversation log. Elements are keyed by message so a streaming reply is updated in place;
+// its markdown is re-rendered at most once per animation frame however fast tokens come. The
+// list stays pinned to the bottom while the user is there, and leaves their scroll alone when
+// they have scrolled up to read.
+import type { ChatMessage } from '../chat/chat-message';
+import { codeOfButton, renderMarkdown } from '../chat/markdown';
+import { el } from './dom';
+
+export interface MessageListOptions {
+  /** Whether code blocks get an Insert button (there is an editor to insert into). */
+  canInsert: boolean;
+  onCodeAction: (action: 'copy' | 'insert', code: string, language: string | undefined) => void;
+  onLoadEarlier: () => void;
+  /** The scroll offset, or null when at the bottom. */
+  onScroll: (scrollTop: number | null) => void;
+}
+
+interface Rendered {
+  node: HTMLElement;
+  body: HTMLElement;
+  text: string | null;
+  message: ChatMessage;
+}
+
+const BOTTOM_SLACK_PX = 40;
+
+export class MessageListView {
+  private readonly rendered = new Map<string, Rendered>();
+  private readonly dirty = new Set<string>();
+  private frame: number | null = null;
+  private readonly earlier: HTMLButtonElement;
+  private readonly empty: HTMLElement;
+  private readonly list: HTMLElement;
+  private assistantName = 'Alisa';
+  private pinned = true;
+
+  constructor(
+    private readonly root: HTMLElement,
+    private readonly opts: MessageListOptions,
+  ) {
+    this.earlier = el('button', { type: 'button', class: 'link-btn load-earlier', text: 'Show earlier messages', hidden: true });
+    this.earlier.addEventListener('click', () => opts.onLoadEarlier());
+    this.empty = el('p', { class: 'empty-chat', text: 'Say hello to Alisa. She is listening (though she would never admit it).' });
+    this.list = el('div', { class: 'message-items' });
+    root.replaceChildren(this.earlier, this.empty, this.list);
+    root.addEventListener('click', (ev) => this.onClick(ev));
+    root.addEventListener('scroll', () => {
+      this.pinned = this.atBottom();
+      opts.onScroll(this.pinned ? null : Math.round(root.scrollTop));
+    });
+  }
+
+  setAssistantName(name: string): void {
+    this.assistantName = name;
+    for (const r of this.rendered.values()) if (r.message.role === 'assistant') this.renderMeta(r);
+  }
+
+  setCanLoadEarlier(can: boolean): void {
+    this.earlier.hidden = !can;
+  }
+
+  /** Makes the elements match the messages (added, removed, reordered), rendering new ones now. */
+  sync(messages: readonly ChatMessage[], opts: { keepScroll?: 'bottom' | 'anchor' | number } = {}): void {
+    const before = this.root.scrollHeight - this.root.scrollTop;
+    const wanted = new Set(messages.map((m) => m.key));
+    for (const [key, r] of this.rendered) {
+      if (!wanted.has(key)) {
+        r.node.remove();
+        this.rendered.delete(key);
+      }
+    }
+    let previous: Element | null = null;
+    for (const m of messages) {
+      let r = this.rendered.get(m.key);
+      if (!r) {
+        r = this.create(m);
+        this.rendered.set(m.key, r);
+      } else if (r.message !== m) {
+        r.message = m;
+        this.renderNow(r);
+      }
+      const expected: Element | null = previous ? previous.nextElementSibling : this.list.firstElementChild;
+      if (expected !== r.node) {
+        if (previous) previous.after(r.node);
+        else this.list.prepend(r.node);
+      }
+      previous = r.node;
+    }
+    this.empty.hidden = messages.length > 0;
+    this.updateBusy();
+    const keep = opts.keepScroll;
+    if (keep === 'anchor') this.root.scrollTop = this.root.scrollHeight - before;
+    else if (typeof keep === 'number') this.root.scrollTop = keep;
+    else if (keep === 'bottom' || this.pinned) this.scrollToBottom();
+  }
+
+  /** A message's text, status or emotion changed: re-render it with the next frame. */
+  update(key: string, message?: ChatMessage): void {
+    const r = this.rendered.get(key);
+    if (!r) return;
+    if (message) r.message = message;
+    this.dirty.add(key);
+    if (this.frame === null) this.frame = requestAnimationFrame(() => this.flush());
+  }
+
+  scrollToBottom(): void {
+    this.root.scrollTop = this.root.scrollHeight;
+    this.pinned = true;
+  }
+
+  /** Scrolls to a stored message and marks it briefly (from a search result). */
+  reveal(messageId: number): boolean {
+    const node = this.list.querySelector<HTMLElement>(`[data-message-id="${messageId}"]`);
+    if (!node) return false;
+    node.scrollIntoView({ block: 'center' });
+    node.classList.add('msg-found');
+    node.focus({ preventScroll: true });
+    setTimeout(() => node.classList.remove('msg-found'), 2000);
+    return true;
+  }
+
+  private flush(): void {
+    this.frame = null;
+    const stick = this.pinned;
+    for (const key of this.dirty) {
+      const r = this.rendered.get(key);
+      if (r) this.renderNow(r);
+    }
+    this.dirty.clear();
+    this.updateBusy();
+    if (stick) this.scrollToBottom();
+  }
+
+  private create(m: ChatMessage): Rendered {
+    const node = el('article', { class: 'msg', tabindex: -1 });
+    const body = el('div', { class: 'msg-body' });
+    node.append(el('div', { class: 'msg-meta' }), body, el('div', { class: 'msg-note', hidden: true }));
+    const r: Rendered = { node, body, text: null, message: m };
+    this.renderNow(r);
+    return r;
+  }
+
+  private renderMeta(r: Rendered): void {
+    const meta = r.node.querySelector('.msg-meta')!;
+    const m = r.message;
+    const who = m.role === 'user' ? 'You' : m.role === 'assistant' ? this.assistantName : 'Note';
+    const time = new Date(m.createdAt);
+    meta.replaceChildren(
+      el('span', { class: 'msg-author', text: who }),
+      el('time', { class: 'msg-time', datetime: time.toISOString(), text: time.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) }),
+    );
+  }
+
+  private renderNow(r: Rendered): void {
+    const m = r.message;
+    const n = r.node;
+    n.dataset.role = m.role;
+    n.dataset.status = m.status;
+    n.dataset.key = m.key;
+    if (m.id !== null) n.dataset.messageId = String(m.id);
+    else delete n.dataset.messageId;
+    if (m.role === 'assistant') n.dataset.emotion = m.emotion ?? 'neutral';
+    n.toggleAttribute('data-pending', m.pending);
+    n.toggleAttribute('data-spontaneous', m.spontaneous);
+    this.renderMeta(r);
+    if (r.text !== m.text) {
+      r.text = m.text;
+      if (m.role === 'assistant') renderMarkdown(r.body, m.text, { insert: this.opts.canInsert });
+      else r.body.textContent = m.text;
+    }
+    if (m.role === 'assistant' && m.status === 'streaming' && m.text === '') {
+      r.body.replaceChildren(el('span', { class: 'typing', 'aria-label': `${this.assistantName} is typing` }, el('span'), el('span'), el('span')));
+      r.text = null;
+    }
+    const note = n.querySelector<HTMLElement>('.msg-note')!;
+    if (m.status === 'error') {
+      note.hidden = false;
+      note.setAttribute('role', 'note');
+      const e = m.error;
+      note.replaceChildren(
+        el('strong', { text: m.role === 'user' ? 'Not sent. ' : 'Reply failed. ' }),
+        e ? `${e.message}${e.action ? ` ${e.action}` : ''}` : 'Something went wrong.',
+      );
+    } else if (m.status === 'interrupted') {
+      note.hidden = false;
+      note.replaceChildren(m.role === 'assistant' ? 'Stopped before the end.' : 'Interrupted.');
+    } else {
+      note.hidden = true;
+      note.replaceChildren();
+    }
+  }
+
+  private updateBusy(): void {
+    const streaming = [...this.rendered.values()].some((r) => r.message.status === 'streaming');
+    // Screen readers announce the finished reply rather than every token.
+    this.root.setAttribute('aria-busy', String(streaming));
+  }
+
+  private atBottom(): boolean {
+    return this.root.scrollHeight - this.root.scrollTop - this.root.clientHeight <= BOTTOM_SLACK_PX;
+  }
+
+  private onClick(ev: MouseEvent): void {
+    const target = ev.target as Element | null;
+    const button = target?.closest?.('[data-code-action]');
+    if (!button) return;
+    const found = codeOfButton(button);
+    if (!found) return;
+    this.opts.onCodeAction(found.action, found.code, found.language);
+    const original = button.textContent;
+    button.textContent = found.action === 'copy' ? 'Copied' : 'Inserted';
+    setTimeout(() => {
+      if (button.isConnected) button.textContent = original;
+    }, 1500);
+  }
+}
