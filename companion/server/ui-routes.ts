@@ -16,6 +16,7 @@ const MEDIA = path.join(DIST, '..', 'media');
 const ASSETS: Record<string, { file: string; type: string }> = {
   '/ui/webview.js': { file: path.join(DIST, 'webview.js'), type: 'text/javascript; charset=utf-8' },
   '/ui/webview-style.css': { file: path.join(DIST, 'webview-style.css'), type: 'text/css; charset=utf-8' },
+  '/favicon.ico': { file: path.join(MEDIA, 'alisa-icon.svg'), type: 'image/svg+xml' },
 };
 
 let avatarSvg: string | null = null;
