@@ -15,7 +15,23 @@ const watch = args.includes('--watch');
 const production = args.includes('--production');
 const wanted = args.filter((a) => !a.startsWith('--'));
 
+// zod re-exports ~50 locales (260 KB) that nothing here uses; only English error messages are
+// kept (`z.config(en())` is what zod sets by default).
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      args.importer.includes(`${path.sep}zod${path.sep}`) ? { path: path.join(path.dirname(args.importer), '..', 'locales', 'en.js') , namespace: 'zod-locales' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({
+      contents: `export { default as en } from ${JSON.stringify(args.path)};`,
+      resolveDir: path.dirname(args.path),
+    }));
+  },
+};
+
 const common = {
+  plugins: [zodEnglishOnly],
   bundle: true,
   sourcemap: true,
   minify: production,

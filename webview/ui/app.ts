@@ -25,6 +25,9 @@ export class App {
   private sessions: Session[] = [];
   private openSeq = 0;
   private firstOpen = true;
+  /** Settles when the latest (re)load after connecting is done. */
+  private loaded: Promise<void> = Promise.resolve();
+  private loading = false;
   private readonly assembler = new ReplyAssembler();
   private readonly store: ViewStateStore;
   private readonly shell: Shell;
@@ -107,10 +110,13 @@ export class App {
       case 'host.state':
         return this.onHostState(m);
       case 'host.command':
-        if (m.command === 'newSession') this.call(this.newSession());
-        else if (m.command === 'focusInput') this.composer.focus();
-        else if (m.command === 'showSearch') this.search.open(m.query);
-        else if (m.command === 'send' && m.text?.trim()) this.send(m.text.trim());
+        // Commands can arrive right after `ui.ready`: they wait until the chat on screen is known.
+        void this.loaded.then(() => {
+          if (m.command === 'newSession') this.call(this.newSession());
+          else if (m.command === 'focusInput') this.composer.focus();
+          else if (m.command === 'showSearch') this.search.open(m.query);
+          else if (m.command === 'send' && m.text?.trim()) this.sendFromEditor(m.text.trim());
+        });
         return;
       case 'welcome':
       case 'status':
@@ -145,7 +151,12 @@ export class App {
     this.hostState = state;
     this.updateBanners();
     const ready = state.connection === 'ready';
-    if (ready && !wasReady) void this.refreshAll();
+    if (ready && !wasReady) {
+      this.loading = true;
+      this.loaded = this.refreshAll()
+        .catch(() => {})
+        .finally(() => (this.loading = false));
+    }
     if (!ready && wasReady) {
       this.applyResult(this.assembler.interruptAll());
       this.face.reset();
@@ -265,7 +276,20 @@ export class App {
     return true;
   }
 
+  /** A message the editor asks to send ("Explain this file"); kept in the box if it cannot go now. */
+  private sendFromEditor(text: string): void {
+    if (this.send(text)) return;
+    if (this.assembler.streamingReplyId() !== null) {
+      this.banners.notify({ code: 'busy', message: 'Alisa is still answering.', action: 'Your message is in the box; send it when she is done.' }, 'Not sent yet');
+    }
+    this.composer.setValue(text);
+    this.composer.focus();
+  }
+
   private async deliver(text: string): Promise<void> {
+    // Sent during the load after connecting: it goes to the chat that load opens. Otherwise the
+    // message shows at once (no await before it is added).
+    if (this.loading) await this.loaded;
     let sessionId = this.assembler.sessionId;
     if (sessionId === null) {
       try {

@@ -24,12 +24,14 @@ export class ComposerView {
       class: 'composer-input',
       rows: 1,
       'aria-label': 'Message Alisa',
-      placeholder: 'Message Alisa (Enter to send, Shift+Enter for a new line)',
+      placeholder: 'Message Alisa…',
+      'aria-describedby': 'composer-hint',
       maxlength: 100_000,
     });
     this.sendButton = iconButton('Send', ICONS.send, { id: 'send', type: 'submit', class: 'icon-btn primary' });
     this.stopButton = iconButton('Stop', ICONS.stop, { id: 'stop', class: 'icon-btn danger', hidden: true });
-    form.replaceChildren(this.input, el('div', { class: 'composer-actions' }, this.stopButton, this.sendButton));
+    const hint = el('span', { id: 'composer-hint', class: 'visually-hidden', text: 'Enter sends; Shift+Enter starts a new line.' });
+    form.replaceChildren(this.input, hint, el('div', { class: 'composer-actions' }, this.stopButton, this.sendButton));
 
     form.addEventListener('submit', (ev) => {
       ev.preventDefault();

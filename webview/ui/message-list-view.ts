@@ -169,7 +169,7 @@ export class MessageListView {
       else r.body.textContent = m.text;
     }
     if (m.role === 'assistant' && m.status === 'streaming' && m.text === '') {
-      r.body.replaceChildren(el('span', { class: 'typing', 'aria-label': `${this.assistantName} is typing` }, el('span'), el('span'), el('span')));
+      r.body.replaceChildren(el('span', { class: 'typing', role: 'img', 'aria-label': `${this.assistantName} is typing` }, el('span'), el('span'), el('span')));
       r.text = null;
     }
     const note = n.querySelector<HTMLElement>('.msg-note')!;

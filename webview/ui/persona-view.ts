@@ -26,11 +26,18 @@ export class PersonaView {
       const id = Number(characterSelect.value);
       if (Number.isInteger(id) && id !== this.activeId) opts.onCharacter(id);
     });
-    characterSelect.disabled = true;
+    // Until the companion has answered, there is nothing true to show.
+    this.field(characterSelect).hidden = true;
+    modeSelect.disabled = true;
+  }
+
+  private field(select: HTMLSelectElement): HTMLElement {
+    return (select.closest('.field') as HTMLElement | null) ?? select;
   }
 
   setMode(mode: Mode): void {
     this.mode = mode;
+    this.modeSelect.disabled = false;
     this.modeSelect.value = mode;
   }
 
@@ -44,6 +51,7 @@ export class PersonaView {
     this.characters = [...characters];
     this.characterSelect.replaceChildren(...this.characters.map((c) => el('option', { value: String(c.id), text: c.name })));
     this.characterSelect.disabled = this.characters.length < 2;
+    this.field(this.characterSelect).hidden = this.characters.length === 0;
     this.setActiveCharacter(activeId);
   }
 

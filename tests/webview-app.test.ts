@@ -1,0 +1,309 @@
+// @vitest-environment happy-dom
+// The whole webview UI in a DOM, driven through its host interface the way the extension drives
+// it: host.state, companion events, responses to its requests. Checks the fixed interface other
+// tiers rely on (labels, roles, data attributes).
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CompanionMessage, ErrorInfo, HostToWebview, Message, Status, WebviewToHost } from '../protocol';
+import type { Host } from '../webview/host/host';
+import { renderWebviewHtml } from '../webview/html';
+import { App } from '../webview/ui/app';
+
+// See webview-markdown.test.ts: happy-dom's Node.prototype.nodeName answers '' where browsers
+// give the node's name, which DOMPurify relies on.
+const nodeName = Object.getOwnPropertyDescriptor(Node.prototype, 'nodeName')!;
+Object.defineProperty(Node.prototype, 'nodeName', {
+  configurable: true,
+  get(this: Node) {
+    for (let proto = Object.getPrototypeOf(this); proto && proto !== Node.prototype; proto = Object.getPrototypeOf(proto)) {
+      const own = Object.getOwnPropertyDescriptor(proto, 'nodeName');
+      if (own?.get) return own.get.call(this);
+    }
+    return nodeName.get!.call(this);
+  },
+});
+
+const now = 1_700_000_000_000;
+const status: Status = {
+  version: '0.1.0',
+  protocolVersion: 1,
+  model: { provider: 'embedded', state: 'ready', model: 'm.gguf', progress: null, error: null },
+  providers: [],
+  database: { state: 'ready', path: '/d', error: null },
+  mode: 'teasing',
+  characterId: 1,
+};
+const stored = (id: number, role: 'user' | 'assistant', text: string): Message => ({
+  id,
+  sessionId: 7,
+  role,
+  text,
+  emotion: role === 'assistant' ? 'calm' : null,
+  status: 'complete',
+  spontaneous: false,
+  promptTokens: null,
+  completionTokens: null,
+  createdAt: now + id,
+});
+
+/** The host side as the extension plays it, answering requests from a table. */
+class FakeHost implements Host {
+  kind = 'vscode' as const;
+  sent: WebviewToHost[] = [];
+  state: unknown = undefined;
+  private listeners: Array<(m: HostToWebview) => void> = [];
+  answers: Record<string, (params: any) => unknown> = {
+    'status.get': () => status,
+    'character.list': () => ({
+      characters: [
+        { id: 1, key: 'alisa', name: 'Alisa', systemPrompt: 'x', voice: null, avatar: null, builtin: true },
+        { id: 2, key: 'mika', name: 'Mika', systemPrompt: 'y', voice: null, avatar: null, builtin: false },
+      ],
+      activeId: 1,
+    }),
+    'session.list': () => ({
+      sessions: [
+        { id: 7, title: 'Regex troubles', characterId: 1, createdAt: now, updatedAt: now + 10, messageCount: 2 },
+        { id: 3, title: 'Older chat', characterId: 1, createdAt: now - 1000, updatedAt: now - 1000, messageCount: 0 },
+      ],
+    }),
+    'session.messages': (p) => ({ messages: p.sessionId === 7 ? [stored(1, 'user', 'Why no match?'), stored(2, 'assistant', 'Use the `s` flag.')] : [] }),
+    'chat.send': () => ({ replyId: 'r1', sessionId: 7, userMessageId: 10 }),
+    'chat.cancel': () => ({ cancelled: true }),
+    'memory.search': () => ({
+      hits: [{ messageId: 2, sessionId: 7, sessionTitle: 'Regex troubles', role: 'assistant', snippet: 'Use the [[flag]] <img src=x onerror=alert(1)>', rank: 1, createdAt: now }],
+    }),
+    'session.create': () => ({ id: 9, title: '', characterId: 1, createdAt: now, updatedAt: now, messageCount: 0 }),
+  };
+  send(msg: WebviewToHost): void {
+    this.sent.push(msg);
+    if (msg.type === 'request') {
+      const answer = this.answers[msg.method];
+      let reply: CompanionMessage;
+      try {
+        reply = answer
+          ? { type: 'response', id: msg.id, result: answer(msg.params) }
+          : { type: 'error', id: msg.id, error: { code: 'unknown_method', message: `No ${msg.method} here.` } };
+      } catch (error) {
+        reply = { type: 'error', id: msg.id, error: error as ErrorInfo }; // an answer may refuse, as the companion does
+      }
+      queueMicrotask(() => this.emit(reply));
+    }
+  }
+  onMessage(cb: (m: HostToWebview) => void): void {
+    this.listeners.push(cb);
+  }
+  getState<T>(): T | undefined {
+    return this.state as T | undefined;
+  }
+  setState<T>(s: T): void {
+    this.state = s;
+  }
+  emit(m: HostToWebview): void {
+    for (const l of this.listeners) l(m);
+  }
+  requests(method: string) {
+    return this.sent.filter((m): m is Extract<WebviewToHost, { type: 'request' }> => m.type === 'request' && m.method === method);
+  }
+  ready(patch: Record<string, unknown> = {}): void {
+    this.emit({
+      type: 'host.state',
+      host: 'vscode',
+      connection: 'ready',
+      message: null,
+      error: null,
+      modelConfigured: true,
+      actions: ['chooseModelFile', 'downloadModel', 'cancelDownload', 'openSettings', 'showLogs', 'restartCompanion', 'setApiKey'],
+      ...patch,
+    });
+  }
+}
+
+const settle = async () => {
+  for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 0));
+};
+const frame = () => new Promise<void>((r) => requestAnimationFrame(() => r()));
+const $ = <T extends Element = HTMLElement>(sel: string) => document.querySelector<T>(sel)!;
+
+let host: FakeHost;
+
+beforeEach(async () => {
+  const html = renderWebviewHtml({
+    scriptUri: 'webview.js',
+    styleUri: 'webview-style.css',
+    cspSource: "'self'",
+    nonce: 'dGVzdG5vbmNlMTIz',
+    avatarSvg: readFileSync(path.join(__dirname, '..', 'media', 'avatar.svg'), 'utf8'),
+  });
+  document.body.innerHTML = /<body>([\s\S]*)<script/.exec(html)![1]!;
+  host = new FakeHost();
+  new App(host, $('#app'));
+  host.ready();
+  await settle();
+});
+
+afterEach(() => {
+  document.body.innerHTML = '';
+});
+
+describe('webview app', () => {
+  it('starts: ready, then status, chats and characters, and shows the latest chat', () => {
+    expect(host.sent[0]).toEqual({ type: 'ui.ready' });
+    expect(host.requests('status.get')).toHaveLength(1);
+    expect(host.requests('character.list')).toHaveLength(1);
+    expect(host.requests('session.messages')[0]!.params).toMatchObject({ sessionId: 7 });
+    expect($('h1').textContent).toBe('Alisa');
+    const log = $('[role="log"]');
+    expect(log.getAttribute('aria-live')).toBe('polite');
+    const msgs = [...log.querySelectorAll<HTMLElement>('[data-role]')];
+    expect(msgs.map((m) => [m.dataset.role, m.dataset.status])).toEqual([
+      ['user', 'complete'],
+      ['assistant', 'complete'],
+    ]);
+    expect(msgs[1]!.dataset.emotion).toBe('calm');
+    expect(msgs[1]!.querySelector('code')?.textContent).toBe('s');
+    expect($<HTMLSelectElement>('select[aria-label="Chat"]').value).toBe('7');
+    expect($<HTMLSelectElement>('select[aria-label="Mode"]').value).toBe('teasing');
+    for (const label of ['Send', 'New chat', 'Search history', 'Rename chat', 'Delete chat']) {
+      expect(document.querySelector(`button[aria-label="${label}"]`), label).not.toBeNull();
+    }
+  });
+
+  it('sends with Enter, streams the reply, moves the face, and stops', async () => {
+    const box = $<HTMLTextAreaElement>('textarea[aria-label="Message Alisa"]');
+    box.value = 'Explain closures';
+    box.dispatchEvent(new Event('input'));
+    box.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', shiftKey: true, bubbles: true }));
+    expect(host.requests('chat.send')).toHaveLength(0); // Shift+Enter is a new line
+    box.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+    expect(box.value).toBe('');
+    const mine = [...document.querySelectorAll<HTMLElement>('[data-role="user"]')].at(-1)!;
+    expect(mine.textContent).toContain('Explain closures'); // shown at once
+    expect(host.requests('chat.send')[0]!.params).toEqual({ text: 'Explain closures', sessionId: 7 });
+
+    host.emit({ type: 'reply.start', replyId: 'r1', sessionId: 7, userMessageId: 10, spontaneous: false });
+    host.emit({ type: 'reply.emotion', replyId: 'r1', emotion: 'happy' });
+    const avatar = $('#avatar');
+    expect(avatar.dataset.emotion).toBe('happy'); // at once, before any text
+    expect(avatar.getAttribute('aria-label')).toBe('Alisa looks happy');
+    expect(avatar.getAttribute('role')).toBe('img');
+    host.emit({ type: 'reply.token', replyId: 'r1', text: 'A closure **remembers**' });
+    await settle();
+    await frame();
+    const reply = [...document.querySelectorAll<HTMLElement>('[data-role="assistant"]')].at(-1)!;
+    expect(reply.dataset).toMatchObject({ status: 'streaming', emotion: 'happy' });
+    expect(reply.querySelector('strong')?.textContent).toBe('remembers');
+    expect(avatar.dataset.speaking).toBe('true');
+    expect(['false', 'true']).toContain(avatar.dataset.blinking);
+
+    const stop = $<HTMLButtonElement>('button[aria-label="Stop"]');
+    expect(stop.hidden).toBe(false);
+    expect($<HTMLButtonElement>('button[aria-label="Send"]').hidden).toBe(true);
+    stop.click();
+    expect(host.requests('chat.cancel')[0]!.params).toEqual({ replyId: 'r1' });
+
+    host.emit({
+      type: 'reply.end',
+      replyId: 'r1',
+      sessionId: 7,
+      messageId: 11,
+      text: 'A closure remembers.',
+      emotion: 'happy',
+      interrupted: true,
+      tokens: { prompt: 1, completion: 2 },
+      timings: { firstTokenMs: 1, totalMs: 2, tokensPerSecond: null },
+      provider: 'embedded',
+    });
+    await frame();
+    expect(reply.dataset.status).toBe('interrupted');
+    expect(reply.querySelector('.msg-body')!.textContent!.trim()).toBe('A closure remembers.');
+    expect(avatar.dataset.speaking).toBe('false');
+    expect(stop.hidden).toBe(true);
+  });
+
+  it('runs an editor command sent right after ready once the latest chat is open', async () => {
+    document.body.innerHTML = '<div id="app"></div>';
+    const fresh = new FakeHost();
+    new App(fresh, $('#app'));
+    fresh.ready();
+    fresh.emit({ type: 'host.command', command: 'send', text: 'Explain this file' });
+    await settle();
+    expect(fresh.requests('session.create')).toHaveLength(0);
+    expect(fresh.requests('chat.send')[0]!.params).toEqual({ text: 'Explain this file', sessionId: 7 });
+  });
+
+  it('keeps the draft in the view state', async () => {
+    const box = $<HTMLTextAreaElement>('textarea[aria-label="Message Alisa"]');
+    box.value = 'half a thought';
+    box.dispatchEvent(new Event('input'));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(host.state).toMatchObject({ draft: 'half a thought', sessionId: 7 });
+  });
+
+  it('shows model problems with the actions that fix them', async () => {
+    host.emit({ type: 'status', status: { ...status, model: { ...status.model, state: 'none', model: null } } });
+    const banner = $('[data-banner-id="model"]');
+    expect(banner.textContent).toContain('No model yet');
+    expect([...banner.querySelectorAll('button')].map((b) => b.textContent)).toEqual(['Choose file', 'Download']);
+    banner.querySelectorAll('button')[1]!.click();
+    expect(host.sent.at(-1)).toEqual({ type: 'ui.action', action: 'downloadModel' });
+
+    host.emit({ type: 'status', status: { ...status, model: { ...status.model, state: 'error', error: { code: 'model_missing', message: 'No file at ~/m.gguf.', action: 'Choose another.' } } } });
+    const error = document.querySelector('[role="alert"] [data-banner-id="model"]')!;
+    expect(error.textContent).toContain('No file at ~/m.gguf.');
+    expect([...error.querySelectorAll('button')].map((b) => b.textContent)).toEqual(['Choose file', 'Show logs', 'Restart']);
+
+    host.emit({ type: 'host.state', host: 'vscode', connection: 'restarting', message: 'Restarting Alisa (attempt 2 of 5)…', error: null, modelConfigured: true, actions: ['showLogs'] });
+    expect($('[role="status"]').textContent).toContain('Restarting Alisa (attempt 2 of 5)…');
+  });
+
+  it('searches history from a host command and shows safe, highlighted snippets', async () => {
+    host.emit({ type: 'host.command', command: 'showSearch', query: 'flag' });
+    await settle();
+    expect(host.requests('memory.search')[0]!.params).toMatchObject({ query: 'flag' });
+    const hit = $('.search-hit');
+    expect(hit.querySelector('mark')?.textContent).toBe('flag');
+    expect(hit.querySelector('img')).toBeNull();
+    expect(hit.textContent).toContain('<img src=x onerror=alert(1)>');
+  });
+
+  it('copies and inserts code through the host', async () => {
+    host.emit({ type: 'reply.start', replyId: 'r2', sessionId: 7, userMessageId: 1, spontaneous: false });
+    host.emit({ type: 'reply.token', replyId: 'r2', text: '```js\nlet a = 1;\n```' });
+    await frame();
+    document.querySelector<HTMLButtonElement>('[data-code-action="insert"]')!.click();
+    expect(host.sent.at(-1)).toEqual({ type: 'ui.insertCode', code: 'let a = 1;', language: 'js' });
+    document.querySelector<HTMLButtonElement>('[data-code-action="copy"]')!.click();
+    expect(host.sent.at(-1)).toEqual({ type: 'ui.copy', text: 'let a = 1;' });
+  });
+
+  it('creates a new chat on the host command and renames it inline', async () => {
+    host.emit({ type: 'host.command', command: 'newSession' });
+    await settle();
+    expect(host.requests('session.create')).toHaveLength(1);
+    expect(document.querySelectorAll('[role="log"] [data-role]')).toHaveLength(0);
+    expect($<HTMLSelectElement>('select[aria-label="Chat"]').value).toBe('9');
+    host.answers['session.rename'] = (p) => ({ id: 9, title: p.title, characterId: 1, createdAt: now, updatedAt: now, messageCount: 0 });
+    $<HTMLButtonElement>('button[aria-label="Rename chat"]').click();
+    const input = $<HTMLInputElement>('input[aria-label="Chat name"]');
+    input.value = 'Closures';
+    input.form!.requestSubmit();
+    expect(host.requests('session.rename')[0]!.params).toEqual({ sessionId: 9, title: 'Closures' });
+  });
+
+  it('shows a refused send on the message and gives the text back', async () => {
+    host.answers['chat.send'] = () => {
+      throw { code: 'model_loading', message: 'The model is still loading.', action: 'Try again in a moment.' } satisfies ErrorInfo;
+    };
+    const box = $<HTMLTextAreaElement>('textarea[aria-label="Message Alisa"]');
+    box.value = 'hello?';
+    box.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+    await settle();
+    await frame();
+    const mine = [...document.querySelectorAll<HTMLElement>('[data-role="user"]')].at(-1)!;
+    expect(mine.dataset.status).toBe('error');
+    expect(mine.textContent).toContain('The model is still loading.');
+    expect(box.value).toBe('hello?');
+  });
+});
