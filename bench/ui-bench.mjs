@@ -36,7 +36,7 @@ try {
   await page.goto(`http://127.0.0.1:${ready.port}/#token=${ready.token}`);
   const box = page.locator('textarea[aria-label="Message Alisa"]');
   await box.waitFor();
-  await page.waitForFunction(() => !document.querySelector('[role="alert"]'), null, { timeout: 30_000 });
+  await page.waitForFunction(() => !document.querySelector('.banner[data-kind="error"], .banner[data-kind="progress"]'), null, { timeout: 30_000 });
 
   // First token painted: timestamps taken inside the page (Enter keydown -> first frame with text).
   const painted = [];

@@ -59,6 +59,8 @@ export class CompanionSupervisor {
   private proc: CompanionProcess | null = null;
   private conn: CompanionConnection | null = null;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The launch in progress (spawn, ready line, connect), so that stop() can wait for it. */
+  private launching: Promise<void> | null = null;
   /** Set when the supervisor itself kills a process, so its exit is explained properly. */
   private killReason: string | null = null;
   private readonly policy: RestartPolicy;
@@ -115,7 +117,7 @@ export class CompanionSupervisor {
     const gen = this.bump();
     await this.shutdownCurrent();
     if (gen !== this.generation) return;
-    await this.launch(gen, null);
+    await this.track(this.launch(gen, null));
   }
 
   /** Starts again with the last spec (the "Restart" button). */
@@ -128,6 +130,8 @@ export class CompanionSupervisor {
   async stop(): Promise<void> {
     const gen = this.bump();
     await this.shutdownCurrent();
+    // A launch still under way sees the new generation and stops its process itself.
+    if (this.launching) await Promise.race([this.launching, sleep((this.opts.stopGraceMs ?? STOP_GRACE_MS) + 1000)]);
     if (gen === this.generation) this.setState('stopped', 'Alisa is stopped.');
   }
 
@@ -192,7 +196,7 @@ export class CompanionSupervisor {
       return;
     }
     if (gen !== this.generation) {
-      void proc.stop(this.opts.stopGraceMs);
+      await proc.stop(this.opts.stopGraceMs);
       return;
     }
     this.proc = proc;
@@ -274,11 +278,20 @@ export class CompanionSupervisor {
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       if (gen !== this.generation) return;
-      void this.launch(this.bump(), `${reason} Restarting now ${attempt}…`);
+      void this.track(this.launch(this.bump(), `${reason} Restarting now ${attempt}…`));
     }, decision.delayMs);
   }
 
   // ------------------------------------------------------------------ helpers
+
+  private track(launch: Promise<void>): Promise<void> {
+    this.launching = launch;
+    const done = () => {
+      if (this.launching === launch) this.launching = null;
+    };
+    void launch.then(done, done);
+    return launch;
+  }
 
   private bump(): number {
     if (this.retryTimer) clearTimeout(this.retryTimer);

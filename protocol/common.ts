@@ -1,6 +1,6 @@
 // Shared vocabulary of the protocol: emotions, modes, roles, errors, and the records that
 // requests return. Every message type in `messages.ts` is built from these schemas.
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Bumped on any incompatible change; `hello` carries it and a mismatch is refused. */
 export const PROTOCOL_VERSION = 1;

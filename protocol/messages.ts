@@ -10,7 +10,7 @@
 // Each method maps to a [params, result] pair in `methods` (after Continue's protocol): the
 // compiler checks every send and every handler, and the companion validates every incoming
 // frame against the same schemas at its socket.
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   Character,
   Emotion,

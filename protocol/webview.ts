@@ -5,7 +5,7 @@
 // (forwarded unchanged to the companion) and receives every companion message. Besides that,
 // the host tells it about the connection (`host.state`) and passes editor commands
 // (`host.command`); the webview asks the host for what only the editor can do (`ui.*`).
-import { z } from 'zod';
+import * as z from 'zod';
 import { ErrorInfo } from './common';
 import { CompanionMessage, RequestEnvelope } from './messages';
 

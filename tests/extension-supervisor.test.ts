@@ -2,6 +2,7 @@
 // parts under it) against the REAL built companion (dist/companion.mjs) and real processes:
 // start, connect and welcome; restart after kill -9; a missing Node runtime; giving up after
 // repeated crashes; settings the companion refuses; stopping.
+import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -144,6 +145,19 @@ describe('companion supervisor with the real companion', () => {
     expect(sup.state.state).toBe('stopped');
     expect(sup.client).toBeNull();
     expect(alive(pid)).toBe(false);
+  });
+
+  it('stopping while the companion is still starting leaves no process behind', async () => {
+    const dataFolder = tempDir('alisa-ext-stop-');
+    const { sup } = supervisor();
+    const started = sup.start(spec({}, { dataFolder }));
+    await waitForState(sup, (s) => s.state === 'starting');
+    await new Promise((r) => setTimeout(r, 150)); // past the Node check, into the spawn
+    await sup.stop();
+    await started;
+    expect(sup.state.state).toBe('stopped');
+    const left = spawnSync('pgrep', ['-f', `companion.mjs --data ${dataFolder}`], { encoding: 'utf8' }).stdout.trim();
+    expect(left).toBe('');
   });
 
   it('a new start replaces the running companion', async () => {

@@ -50,9 +50,11 @@ export async function checkGgufFile(filePath: string, runtime?: () => Promise<Ll
     throw invalid(filePath, `it is not a GGUF model (it starts with ${JSON.stringify(printable(magic))} instead of the "GGUF" signature)`);
   }
 
+  // A runtime that cannot load is not a damaged file: say which it is.
+  const lib = await loadRuntimeLibrary();
   let info: Awaited<ReturnType<typeof readGgufFileInfo>>;
   try {
-    info = await (await nodeLlama()).readGgufFileInfo(filePath, { sourceType: 'filesystem', logWarnings: false });
+    info = await lib.readGgufFileInfo(filePath, { sourceType: 'filesystem', logWarnings: false });
   } catch (err) {
     throw invalid(filePath, `its GGUF header is damaged (${(err as Error).message})`, err);
   }
@@ -64,7 +66,7 @@ export async function checkGgufFile(filePath: string, runtime?: () => Promise<Ll
     const llama = runtime ? await runtime() : undefined;
     let tensorBytes: number;
     try {
-      tensorBytes = (await (await nodeLlama()).GgufInsights.from(info, llama)).modelSize;
+      tensorBytes = (await lib.GgufInsights.from(info, llama)).modelSize;
     } catch (err) {
       throw invalid(filePath, `its tensor table is damaged (${(err as Error).message})`, err);
     }
@@ -106,4 +108,17 @@ function formatBytes(bytes: number): string {
 export function modelDisplayName(model: string): string {
   const withoutQuery = model.replace(/[?#].*$/, '');
   return path.basename(withoutQuery.replace(/^(hf:|huggingface:)/, '')) || model;
+}
+
+async function loadRuntimeLibrary(): Promise<typeof import('node-llama-cpp')> {
+  try {
+    return await nodeLlama();
+  } catch (err) {
+    throw new AlisaError(
+      'llm_failed',
+      `The local model runtime (node-llama-cpp) could not be loaded: ${(err as Error).message}`,
+      'Reinstall Alisa, or use an OpenAI-compatible server instead (setting alisa.llm.endpoint).',
+      { cause: err },
+    );
+  }
 }

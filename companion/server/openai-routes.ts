@@ -3,7 +3,7 @@
 // The messages are passed through as given: no persona, no memory.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AlisaError, toAlisaError } from '../errors';
 import type { ChatTurn, ProviderRegistry } from '../llm';
 

@@ -31,6 +31,8 @@ async function until<T>(what: string, fn: () => Promise<T | null | undefined | f
   }
 }
 
+/** Banners shown while Alisa is starting, loading or broken. */
+const BUSY_OR_BROKEN = '.banner[data-kind="error"], .banner[data-kind="progress"]';
 const assistantMessages = (f: Frame) => f.locator('[data-role="assistant"]');
 
 describe.skipIf(missing !== null)('Alisa in real VS Code', () => {
@@ -76,7 +78,7 @@ describe.skipIf(missing !== null)('Alisa in real VS Code', () => {
     await wb.openAlisa();
     frame = await wb.alisaFrame();
     await expect(frame.locator('textarea[aria-label="Message Alisa"]').isVisible()).resolves.toBe(true);
-    await until('companion ready', async () => (await frame.locator('[role="alert"]').count()) === 0 && companionPids(extensionsDir).length === 1);
+    await until('companion ready', async () => (await frame.locator(BUSY_OR_BROKEN).count()) === 0 && companionPids(extensionsDir).length === 1);
     await wb.screenshot('view-open');
   });
 
@@ -137,7 +139,7 @@ describe.skipIf(missing !== null)('Alisa in real VS Code', () => {
     await wb.screenshot('companion-restarted');
     const before = await assistantMessages(frame).count();
     const box = frame.locator('textarea[aria-label="Message Alisa"]');
-    await until('the panel to reconnect', async () => (await frame.locator('[role="alert"]').count()) === 0);
+    await until('the panel to reconnect', async () => (await frame.locator(BUSY_OR_BROKEN).count()) === 0);
     await box.fill('Are you back?');
     await box.press('Enter');
     await until('a reply after the restart', async () => (await assistantMessages(frame).nth(before).getAttribute('data-status')) === 'complete');

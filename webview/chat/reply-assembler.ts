@@ -174,6 +174,7 @@ export class ReplyAssembler {
           text: event.text,
           emotion: event.emotion,
           status: event.interrupted ? 'interrupted' : 'complete',
+          firstTokenMs: event.timings.firstTokenMs,
         } satisfies Partial<ChatMessage>);
         this.prune();
         return this.settle(r.message);

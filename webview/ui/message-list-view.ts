@@ -160,6 +160,7 @@ export class MessageListView {
     if (m.id !== null) n.dataset.messageId = String(m.id);
     else delete n.dataset.messageId;
     if (m.role === 'assistant') n.dataset.emotion = m.emotion ?? 'neutral';
+    if (m.firstTokenMs != null) n.dataset.firstTokenMs = String(m.firstTokenMs);
     n.toggleAttribute('data-pending', m.pending);
     n.toggleAttribute('data-spontaneous', m.spontaneous);
     this.renderMeta(r);
