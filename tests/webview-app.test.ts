@@ -5,24 +5,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import './helpers/happy-dom-fixes';
 import type { CompanionMessage, ErrorInfo, HostToWebview, Message, Status, WebviewToHost } from '../protocol';
 import type { Host } from '../webview/host/host';
 import { renderWebviewHtml } from '../webview/html';
 import { App } from '../webview/ui/app';
-
-// See webview-markdown.test.ts: happy-dom's Node.prototype.nodeName answers '' where browsers
-// give the node's name, which DOMPurify relies on.
-const nodeName = Object.getOwnPropertyDescriptor(Node.prototype, 'nodeName')!;
-Object.defineProperty(Node.prototype, 'nodeName', {
-  configurable: true,
-  get(this: Node) {
-    for (let proto = Object.getPrototypeOf(this); proto && proto !== Node.prototype; proto = Object.getPrototypeOf(proto)) {
-      const own = Object.getOwnPropertyDescriptor(proto, 'nodeName');
-      if (own?.get) return own.get.call(this);
-    }
-    return nodeName.get!.call(this);
-  },
-});
 
 const now = 1_700_000_000_000;
 const status: Status = {

@@ -2,42 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { BlinkScheduler } from '../webview/avatar/blink-scheduler';
 import { MouthAnimator, mouthForLevel, type MouthShape } from '../webview/avatar/mouth-animator';
 import { animating, motionAttribute } from '../webview/avatar/motion-gate';
-import type { Timers } from '../webview/util/timers';
+import { FakeTimers } from './helpers/fake-timers';
 
-/** Timers driven by the test: time moves only in advance(). */
-class FakeTimers implements Timers {
-  time = 0;
-  delays: number[] = [];
-  private queue: Array<{ at: number; fn: () => void; id: number }> = [];
-  private nextId = 1;
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = this.nextId++;
-    this.delays.push(ms);
-    this.queue.push({ at: this.time + ms, fn, id });
-    return id;
-  }
-  clearTimeout(h: unknown): void {
-    this.queue = this.queue.filter((t) => t.id !== h);
-  }
-  now(): number {
-    return this.time;
-  }
-  get pending(): number {
-    return this.queue.length;
-  }
-  advance(ms: number): void {
-    const until = this.time + ms;
-    for (;;) {
-      this.queue.sort((a, b) => a.at - b.at);
-      const next = this.queue[0];
-      if (!next || next.at > until) break;
-      this.queue.shift();
-      this.time = next.at;
-      next.fn();
-    }
-    this.time = until;
-  }
-}
 
 /** A deterministic "random" sequence (a small LCG). */
 function seeded(seed: number): () => number {

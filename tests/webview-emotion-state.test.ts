@@ -1,36 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { CompanionMessage, Emotion } from '../protocol';
 import { EmotionState, type FaceState } from '../webview/chat/emotion-state';
-import type { Timers } from '../webview/util/timers';
+import { FakeTimers } from './helpers/fake-timers';
 
-class FakeTimers implements Timers {
-  time = 0;
-  private queue: Array<{ at: number; fn: () => void; id: number }> = [];
-  private nextId = 1;
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = this.nextId++;
-    this.queue.push({ at: this.time + ms, fn, id });
-    return id;
-  }
-  clearTimeout(h: unknown): void {
-    this.queue = this.queue.filter((t) => t.id !== h);
-  }
-  now(): number {
-    return this.time;
-  }
-  advance(ms: number): void {
-    const until = this.time + ms;
-    for (;;) {
-      this.queue.sort((a, b) => a.at - b.at);
-      const next = this.queue[0];
-      if (!next || next.at > until) break;
-      this.queue.shift();
-      this.time = next.at;
-      next.fn();
-    }
-    this.time = until;
-  }
-}
 
 const ev = {
   start: (replyId = 'r1'): CompanionMessage => ({ type: 'reply.start', replyId, sessionId: 1, userMessageId: 1, spontaneous: false }),
