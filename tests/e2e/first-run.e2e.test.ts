@@ -1,0 +1,88 @@
+// A new user's first run in real VS Code: no model configured. Alisa says so in the panel and
+// offers Choose file / Download; the download fails offline (this machine is offline) with a
+// plain message; choosing the GGUF file through VS Code's file dialog makes her answer. The only
+// setting given is the data folder (so the test does not touch the real one).
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, Frame } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MODEL_PATH, REPO_ROOT, requireModel } from '../helpers/model';
+import { ensureCodeServer, missingPrerequisites, startCodeServer, type CodeServer } from './harness/code-server';
+import { launchBrowser, Workbench } from './harness/workbench';
+
+const missing = missingPrerequisites();
+if (missing) console.log(`SKIPPED the first-run end-to-end suite: ${missing}. .ci/run installs it.`);
+
+async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn().catch(() => null);
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe.skipIf(missing !== null)('first run without a model, in real VS Code', () => {
+  let server: CodeServer;
+  let browser: Browser;
+  let wb: Workbench;
+  let frame: Frame;
+
+  beforeAll(async () => {
+    requireModel();
+    ensureCodeServer();
+    const out = execFileSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'package.mjs')], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    server = await startCodeServer({
+      vsix: out.trim().split('\n').at(-1)!,
+      workspace: mkdtempSync(path.join(os.tmpdir(), 'alisa-e2e-ws-')),
+      settings: { 'alisa.dataFolder': mkdtempSync(path.join(os.tmpdir(), 'alisa-e2e-data-')) },
+    });
+    browser = await launchBrowser();
+    wb = await Workbench.open(browser, server.url);
+  }, 600_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('says there is no model yet and offers Choose file / Download, in the panel and as a notification', async () => {
+    await wb.openAlisa();
+    frame = await wb.alisaFrame();
+    const banner = frame.locator('.banner', { hasText: /model/i }).first();
+    await banner.waitFor({ timeout: 60_000 });
+    await until('the two actions', async () => (await banner.locator('[data-action="chooseModelFile"]').count()) === 1 && (await banner.locator('[data-action="downloadModel"]').count()) === 1);
+    await wb.page.locator('.notifications-toasts', { hasText: 'Alisa needs a language model' }).waitFor({ timeout: 30_000 });
+    await wb.screenshot('first-run-no-model');
+  });
+
+  it('a download offline fails with a plain message and offers the file picker', async () => {
+    await frame.locator('.banner [data-action="downloadModel"]').first().click();
+    const toast = wb.page.locator('.notifications-toasts .notification-toast', { hasText: /offline/i }).first();
+    await toast.waitFor({ timeout: 60_000 });
+    expect(await toast.innerText()).toMatch(/Choose File/);
+    await wb.screenshot('first-run-offline');
+  });
+
+  it('choosing the GGUF file makes Alisa answer', async () => {
+    await wb.runCommand('Alisa: Choose Model File');
+    // code-server's file dialog is VS Code's simple dialog: a quick input that takes a path.
+    const input = wb.page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(MODEL_PATH);
+    await wb.page.waitForTimeout(300);
+    await input.press('Enter');
+    await wb.screenshot('first-run-chosen');
+    await until('the model banner to go', async () => (await frame.locator('.banner[data-kind="error"], .banner[data-kind="progress"]').count()) === 0, 60_000);
+    const box = frame.locator('textarea[aria-label="Message Alisa"]');
+    await box.fill('Hello Alisa');
+    await box.press('Enter');
+    const reply = frame.locator('[data-role="assistant"]').first();
+    await until('a reply', async () => (await reply.getAttribute('data-status')) === 'complete');
+    expect((await reply.innerText()).trim().length).toBeGreaterThan(0);
+    await wb.screenshot('first-run-answer');
+  });
+});
