@@ -1,0 +1,58 @@
+// Standalone mode: the companion serves the same webview bundle to a browser. Debian's Chromium,
+// driven by playwright-core, opens the address the companion prints and chats with the real model.
+import { spawnSync } from 'node:child_process';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireModel } from '../helpers/model';
+import { startCompanion, type RunningCompanion } from '../helpers/companion';
+import { launchBrowser } from './harness/workbench';
+
+const noChromium = spawnSync('sh', ['-c', 'command -v chromium']).status !== 0;
+if (noChromium) console.log('SKIPPED the browser-mode suite: Debian chromium is not installed (apt-get install chromium). .ci/run installs it.');
+
+describe.skipIf(noChromium)('the chat UI served to a browser', () => {
+  let c: RunningCompanion;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    requireModel();
+    c = await startCompanion({ args: ['--emotion-grammar'] });
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await c?.stop();
+  });
+
+  it('prints the address with the token, and the page chats with the real model', async () => {
+    expect(c.stderr()).toContain(`open Alisa in a browser: http://127.0.0.1:${c.port}/#token=${c.token}`);
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${c.url}/#token=${c.token}`);
+    // The token leaves the address bar once read.
+    await page.waitForFunction(() => !location.hash.includes('token='));
+    const box = page.locator('textarea[aria-label="Message Alisa"]');
+    await box.fill('Tell me a story about a dragon');
+    await box.press('Enter');
+    const reply = page.locator('[data-role="assistant"]').first();
+    await page.waitForFunction(() => document.querySelector('[data-role="assistant"]')?.getAttribute('data-status') === 'complete', null, { timeout: 30_000 });
+    expect((await reply.innerText()).trim().length).toBeGreaterThan(0);
+    expect(await page.locator('#avatar').getAttribute('data-emotion')).toBe(await reply.getAttribute('data-emotion'));
+    // The page's CSP allows nothing but our own files and our own socket.
+    const csp = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
+    expect(csp).toContain("script-src 'nonce-");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('without the token the page says how to get in', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${c.url}/`);
+    const alert = page.locator('.banner[data-kind="error"]').first();
+    await alert.waitFor({ timeout: 15_000 });
+    expect(await alert.innerText()).toMatch(/#token=/);
+    await page.close();
+  });
+});
