@@ -2,14 +2,13 @@
 // offers Choose file / Download; the download fails offline (this machine is offline) with a
 // plain message; choosing the GGUF file through VS Code's file dialog makes her answer. The only
 // setting given is the data folder (so the test does not touch the real one).
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Frame } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MODEL_PATH, REPO_ROOT, requireModel } from '../helpers/model';
-import { ensureCodeServer, missingPrerequisites, startCodeServer, type CodeServer } from './harness/code-server';
+import { MODEL_PATH, requireModel } from '../helpers/model';
+import { ensureCodeServer, missingPrerequisites, packageVsix, startCodeServer, type CodeServer } from './harness/code-server';
 import { launchBrowser, Workbench } from './harness/workbench';
 
 const missing = missingPrerequisites();
@@ -25,7 +24,7 @@ async function until<T>(what: string, fn: () => Promise<T | null | undefined | f
   }
 }
 
-describe.skipIf(missing !== null)('first run without a model, in real VS Code', () => {
+describe.skipIf(missing !== null)('first run without a model, in real VS Code', { timeout: 180_000 }, () => {
   let server: CodeServer;
   let browser: Browser;
   let wb: Workbench;
@@ -33,15 +32,14 @@ describe.skipIf(missing !== null)('first run without a model, in real VS Code', 
 
   beforeAll(async () => {
     requireModel();
-    ensureCodeServer();
-    const out = execFileSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'package.mjs')], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    await ensureCodeServer();
     server = await startCodeServer({
-      vsix: out.trim().split('\n').at(-1)!,
+      vsix: await packageVsix(),
       workspace: mkdtempSync(path.join(os.tmpdir(), 'alisa-e2e-ws-')),
       settings: { 'alisa.dataFolder': mkdtempSync(path.join(os.tmpdir(), 'alisa-e2e-data-')) },
     });
     browser = await launchBrowser();
-    wb = await Workbench.open(browser, server.url);
+    wb = await Workbench.open(browser, server.url, 'first-run');
   }, 600_000);
 
   afterAll(async () => {

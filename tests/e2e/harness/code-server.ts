@@ -2,7 +2,7 @@
 // npm registry into .e2e-tools/ on first use (its VS Code builds cannot be downloaded here), with
 // the packaged .vsix installed through its own --install-extension.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync, copyFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,12 +11,28 @@ import { REPO_ROOT } from '../../helpers/model';
 export const CODE_SERVER_VERSION = '4.100.3';
 const TOOLS = path.join(REPO_ROOT, '.e2e-tools', `code-server-${CODE_SERVER_VERSION}`);
 const BIN = path.join(TOOLS, 'node_modules', '.bin', 'code-server');
+/** Written after a complete install (the binary appears long before the postinstall ends). */
+const INSTALLED = path.join(TOOLS, '.installed');
+const LOCK = `${TOOLS}.lock`;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Runs a command without blocking the event loop (vitest's worker must keep answering). */
+export function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; inherit?: boolean } = {}): Promise<{ status: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', opts.inherit ? 'inherit' : 'pipe', opts.inherit ? 'inherit' : 'pipe'] });
+    let out = '';
+    child.stdout?.on('data', (d) => (out += d));
+    child.stderr?.on('data', (d) => (out += d));
+    child.on('close', (status) => resolve({ status, out }));
+  });
+}
 
 /** Why the e2e suite cannot run on this machine, or null when it can. */
 export function missingPrerequisites(): string | null {
   const which = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
   if (!which('chromium')) return 'Debian chromium is not installed (apt-get install chromium)';
-  if (existsSync(BIN)) return null;
+  if (existsSync(INSTALLED)) return null;
   if (!which('rg')) return 'ripgrep is not installed (apt-get install ripgrep), code-server needs it';
   if (!which('g++') || !which('make')) return 'a C++ toolchain is missing (apt-get install build-essential), code-server builds its terminal';
   if (!existsSync('/usr/include/gssapi/gssapi.h') && !existsSync('/usr/include/krb5.h')) {
@@ -28,31 +44,49 @@ export function missingPrerequisites(): string | null {
 /**
  * Installs code-server with its postinstall (which builds the integrated terminal's node-pty).
  * The postinstall would download ripgrep from GitHub: its cache is seeded with Debian's `rg`.
+ * Test files run in parallel workers: a lock folder makes one of them install while the others wait.
  */
-export function ensureCodeServer(log: (line: string) => void = console.log): string {
-  if (existsSync(BIN)) return BIN;
-  mkdirSync(TOOLS, { recursive: true });
-  const rgCache = path.join(os.tmpdir(), 'vscode-ripgrep-cache-1.15.11');
-  const rgTarball = path.join(rgCache, 'ripgrep-v13.0.0-10-x86_64-unknown-linux-musl.tar.gz');
-  if (!existsSync(rgTarball)) {
-    mkdirSync(rgCache, { recursive: true });
-    const staging = mkdtempSync(path.join(os.tmpdir(), 'rg-'));
-    const rg = spawnSync('sh', ['-c', 'command -v rg'], { encoding: 'utf8' }).stdout.trim();
-    copyFileSync(rg, path.join(staging, 'rg'));
-    spawnSync('tar', ['czf', rgTarball, '-C', staging, 'rg'], { stdio: 'inherit' });
+export async function ensureCodeServer(log: (line: string) => void = console.log): Promise<string> {
+  if (existsSync(INSTALLED)) return BIN;
+  mkdirSync(path.dirname(TOOLS), { recursive: true });
+  for (;;) {
+    try {
+      mkdirSync(LOCK);
+      break;
+    } catch {
+      if (existsSync(INSTALLED)) return BIN;
+      // A lock older than 15 minutes belongs to an install that died.
+      if (Date.now() - statSync(LOCK, { throwIfNoEntry: false })!.mtimeMs > 15 * 60_000) rmSync(LOCK, { recursive: true, force: true });
+      await sleep(1000);
+    }
   }
-  writeFileSync(
-    path.join(TOOLS, 'package.json'),
-    JSON.stringify({ name: 'alisa-e2e-tools', version: '1.0.0', private: true, allowScripts: { argon2: true, 'code-server': true, '@vscode/ripgrep': true } }),
-  );
-  log(`installing code-server ${CODE_SERVER_VERSION} into ${TOOLS} (about a minute, once)`);
-  const r = spawnSync('npm', ['install', `code-server@${CODE_SERVER_VERSION}`, '--foreground-scripts', '--loglevel=warn', '--no-audit', '--no-fund'], {
-    cwd: TOOLS,
-    stdio: ['ignore', 'inherit', 'inherit'],
-    env: { ...process.env, npm_config_yes: 'true', npm_config_unsafe_perm: 'true' },
-  });
-  if (r.status !== 0 || !existsSync(BIN)) throw new Error(`installing code-server failed (exit ${r.status}); see the output above`);
-  return BIN;
+  try {
+    if (existsSync(INSTALLED)) return BIN;
+    mkdirSync(TOOLS, { recursive: true });
+    const rgCache = path.join(os.tmpdir(), 'vscode-ripgrep-cache-1.15.11');
+    const rgTarball = path.join(rgCache, 'ripgrep-v13.0.0-10-x86_64-unknown-linux-musl.tar.gz');
+    if (!existsSync(rgTarball)) {
+      mkdirSync(rgCache, { recursive: true });
+      const staging = mkdtempSync(path.join(os.tmpdir(), 'rg-'));
+      const rg = spawnSync('sh', ['-c', 'command -v rg'], { encoding: 'utf8' }).stdout.trim();
+      copyFileSync(rg, path.join(staging, 'rg'));
+      await run('tar', ['czf', rgTarball, '-C', staging, 'rg']);
+    }
+    writeFileSync(
+      path.join(TOOLS, 'package.json'),
+      JSON.stringify({ name: 'alisa-e2e-tools', version: '1.0.0', private: true, allowScripts: { argon2: true, 'code-server': true, '@vscode/ripgrep': true } }),
+    );
+    log(`installing code-server ${CODE_SERVER_VERSION} into ${TOOLS} (about a minute, once)`);
+    const r = await run('npm', ['install', `code-server@${CODE_SERVER_VERSION}`, '--foreground-scripts', '--loglevel=warn', '--no-audit', '--no-fund'], {
+      cwd: TOOLS,
+      env: { ...process.env, npm_config_yes: 'true', npm_config_unsafe_perm: 'true' },
+    });
+    if (r.status !== 0 || !existsSync(BIN)) throw new Error(`installing code-server failed (exit ${r.status}):\n${r.out.slice(-4000)}`);
+    writeFileSync(INSTALLED, new Date().toISOString());
+    return BIN;
+  } finally {
+    rmSync(LOCK, { recursive: true, force: true });
+  }
 }
 
 export async function freePort(): Promise<number> {
@@ -83,7 +117,7 @@ export interface CodeServerOptions {
 }
 
 export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServer> {
-  const bin = ensureCodeServer();
+  const bin = await ensureCodeServer();
   const home = mkdtempSync(path.join(os.tmpdir(), 'alisa-e2e-vscode-'));
   const userDataDir = path.join(home, 'user-data');
   const extensionsDir = path.join(home, 'extensions');
@@ -106,9 +140,9 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
     ),
   );
   const env = { ...process.env, XDG_CONFIG_HOME: path.join(home, 'config'), XDG_DATA_HOME: path.join(home, 'data') };
-  const install = spawnSync(bin, ['--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, '--install-extension', opts.vsix], { env, encoding: 'utf8' });
-  if (install.status !== 0 || !/successfully installed/.test(install.stdout + install.stderr)) {
-    throw new Error(`code-server could not install ${opts.vsix}:\n${install.stdout}\n${install.stderr}`);
+  const install = await run(bin, ['--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, '--install-extension', opts.vsix], { env });
+  if (install.status !== 0 || !/successfully installed/.test(install.out)) {
+    throw new Error(`code-server could not install ${opts.vsix}:\n${install.out}`);
   }
   const port = await freePort();
   const proc = spawn(
@@ -155,4 +189,33 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
       if (proc.exitCode === null) proc.kill('SIGKILL');
     },
   };
+}
+
+/**
+ * Builds the production .vsix with `npm run package`'s script and returns its path. Test files
+ * run in parallel workers of one vitest process: the first packages, the others reuse its .vsix.
+ */
+export async function packageVsix(): Promise<string> {
+  const outDir = path.join(REPO_ROOT, 'dist-package');
+  const marker = path.join(outDir, `.packaged-for-${process.ppid}`);
+  const lock = path.join(REPO_ROOT, '.dist-package.lock');
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      if (Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) > 10 * 60_000) rmSync(lock, { recursive: true, force: true });
+      await sleep(500);
+    }
+  }
+  try {
+    if (existsSync(marker)) return readFileSync(marker, 'utf8');
+    const r = await run(process.execPath, [path.join(REPO_ROOT, 'scripts', 'package.mjs')], { cwd: REPO_ROOT });
+    const vsix = r.out.trim().split('\n').at(-1) ?? '';
+    if (r.status !== 0 || !vsix.endsWith('.vsix')) throw new Error(`packaging failed (exit ${r.status}):\n${r.out.slice(-4000)}`);
+    writeFileSync(marker, vsix);
+    return vsix;
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
 }

@@ -19,19 +19,23 @@ export async function launchBrowser(): Promise<Browser> {
 export class Workbench {
   private shot = 0;
 
-  constructor(readonly page: Page) {}
+  /** `suite` prefixes screenshot names, so parallel or successive suites do not overwrite each other. */
+  constructor(
+    readonly page: Page,
+    private readonly suite: string,
+  ) {}
 
-  static async open(browser: Browser, url: string): Promise<Workbench> {
+  static async open(browser: Browser, url: string, suite: string): Promise<Workbench> {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await page.goto(url);
     await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
     await page.waitForSelector('.activitybar', { timeout: 60_000 });
-    return new Workbench(page);
+    return new Workbench(page, suite);
   }
 
   async screenshot(name: string): Promise<string> {
     mkdirSync(ARTIFACTS, { recursive: true });
-    const file = path.join(ARTIFACTS, `${String(++this.shot).padStart(2, '0')}-${name}.png`);
+    const file = path.join(ARTIFACTS, `${this.suite}-${String(++this.shot).padStart(2, '0')}-${name}.png`);
     await this.page.screenshot({ path: file });
     return file;
   }
@@ -39,13 +43,29 @@ export class Workbench {
   /** Runs a command from the palette by its title, e.g. "Alisa: New Chat Session". */
   async runCommand(title: string): Promise<void> {
     const { page } = this;
-    await page.keyboard.press('F1');
     const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible' });
-    await input.fill(`>${title}`);
     const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
-    await row.waitFor({ state: 'visible', timeout: 15_000 });
-    await page.keyboard.press('Enter');
+    // A busy or still-restoring workbench can swallow the first F1: try again after Escape.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await page.keyboard.press('F1');
+        await input.waitFor({ state: 'visible', timeout: 10_000 });
+        await input.fill(`>${title}`);
+        await row.waitFor({ state: 'visible', timeout: 20_000 });
+        await page.keyboard.press('Enter');
+        return;
+      } catch (err) {
+        if (attempt === 3) throw err;
+        await page.keyboard.press('Escape');
+        await page.waitForTimeout(1000);
+      }
+    }
+  }
+
+  /** Waits until the workbench has restored and Alisa's extension has put up its status item. */
+  async waitForAlisa(): Promise<void> {
+    await this.page.waitForSelector('.monaco-workbench .activitybar [aria-label^="Alisa"]', { timeout: 60_000 });
+    await this.page.locator('.statusbar-item', { hasText: 'Alisa' }).first().waitFor({ timeout: 60_000 });
   }
 
   /** Clicks Alisa's icon in the activity bar. */
