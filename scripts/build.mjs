@@ -13,11 +13,7 @@ const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
 const args = process.argv.slice(2);
 const watch = args.includes('--watch');
 const production = args.includes('--production');
-// `--outdir DIR`: build somewhere else than dist/ (packaging builds into a staging folder so
-// that it never rewrites the dist/ that running tests use).
-const outIndex = args.indexOf('--outdir');
-const out = outIndex >= 0 ? path.resolve(args[outIndex + 1]) : path.join(root, 'dist');
-const wanted = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--outdir');
+const wanted = args.filter((a) => !a.startsWith('--'));
 
 // zod re-exports ~50 locales (260 KB) that nothing here uses; only English error messages are
 // kept (`z.config(en())` is what zod sets by default).
@@ -49,7 +45,7 @@ const targets = {
   extension: {
     ...common,
     entryPoints: ['extension/extension.ts'],
-    outfile: path.join(out, 'extension.js'),
+    outfile: 'dist/extension.js',
     platform: 'node',
     format: 'cjs',
     target: 'node20',
@@ -58,7 +54,7 @@ const targets = {
   companion: {
     ...common,
     entryPoints: ['companion/main.ts'],
-    outfile: path.join(out, 'companion.mjs'),
+    outfile: 'dist/companion.mjs',
     platform: 'node',
     format: 'esm',
     target: 'node20',
@@ -72,7 +68,7 @@ const targets = {
   webview: {
     ...common,
     entryPoints: { webview: 'webview/main.ts', 'webview-style': 'webview/styles.css' },
-    outdir: out,
+    outdir: 'dist',
     platform: 'browser',
     format: 'iife',
     target: 'es2022',

@@ -1,12 +1,13 @@
 // `npm run package`: builds for production and packages the extension as a .vsix for this
 // platform (the companion's native parts, better-sqlite3 and llama.cpp, are per platform).
-// Prints the .vsix path as the last stdout line.
+// Prints the .vsix path as the last stdout line. It rebuilds dist/ for production: do not run it
+// while tests use dist/ (npm test runs the e2e files, which package, one at a time after the rest).
 //
 // node-llama-cpp ships a prebuilt binary package per platform and GPU flavour (~700 MB in all);
 // the package keeps only this platform's CPU build. GPU users can install the GPU flavours next
 // to the extension later; the CPU build always works.
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,22 +17,15 @@ const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
 const target = `${process.platform === 'win32' ? 'win' : process.platform === 'darwin' ? 'mac' : 'linux'}-${process.arch}`;
 const keepLlama = process.platform === 'darwin' && process.arch === 'arm64' ? 'mac-arm64-metal' : target;
 
-function run(cmd, args, cwd = root) {
-  const r = spawnSync(cmd, args, { cwd, stdio: ['ignore', 'inherit', 'inherit'] });
+function run(cmd, args) {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
   if (r.status !== 0) {
     console.error(`${cmd} ${args.join(' ')} failed with exit code ${r.status}`);
     process.exit(r.status ?? 1);
   }
 }
 
-// Package from a staging folder: the production build goes there, not into dist/ (tests and the
-// running companion use dist/), with the manifest, media and a link to node_modules.
-const stage = path.join(root, 'dist-package', 'stage');
-rmSync(stage, { recursive: true, force: true });
-mkdirSync(stage, { recursive: true });
-run(process.execPath, [path.join(root, 'scripts', 'build.mjs'), '--production', '--outdir', path.join(stage, 'dist')]);
-for (const file of ['package.json', 'README.md', 'media']) cpSync(path.join(root, file), path.join(stage, file), { recursive: true });
-symlinkSync(path.join(root, 'node_modules'), path.join(stage, 'node_modules'), 'dir');
+run(process.execPath, [path.join(root, 'scripts', 'build.mjs'), '--production']);
 
 // The committed .vscodeignore, plus every node-llama-cpp binary package but this platform's.
 const ignore = [readFileSync(path.join(root, '.vscodeignore'), 'utf8')];
@@ -48,5 +42,5 @@ const ignoreFile = path.join(os.tmpdir(), `alisa-vscodeignore-${process.pid}`);
 writeFileSync(ignoreFile, ignore.join('\n'));
 const vsix = path.join(outDir, `${pkg.name}-${pkg.version}-${target}.vsix`);
 const vsce = path.join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
-run(process.execPath, [vsce, 'package', '--no-update-package-json', '--allow-missing-repository', '--skip-license', '--target', target, '--ignoreFile', ignoreFile, '--out', vsix], stage);
+run(process.execPath, [vsce, 'package', '--no-update-package-json', '--allow-missing-repository', '--skip-license', '--target', target, '--ignoreFile', ignoreFile, '--out', vsix]);
 console.log(vsix);
