@@ -7,6 +7,7 @@ import { PROTOCOL_VERSION, type DatabaseState, type ModelState, type Status } fr
 import { ChatService } from './chat/chat-service';
 import type { CompanionConfig } from './config';
 import { ContextStore } from './context/context-store';
+import { HelpService } from './help/help-service';
 import { AlisaError, toAlisaError } from './errors';
 import { LegacyServer } from './legacy/legacy-server';
 import { createProviders, type ProviderRegistry } from './llm';
@@ -27,6 +28,7 @@ export class CompanionApp {
   readonly registry: ProviderRegistry;
   readonly state: CompanionState;
   readonly chat: ChatService;
+  readonly help: HelpService;
   private memoryStore: MemoryStore | null = null;
   private dbError: AlisaError | null = null;
   private dbFailedAt = 0;
@@ -65,6 +67,16 @@ export class CompanionApp {
         temperature: config.temperature,
         promptStyle: config.promptStyle,
         emotionGrammar: config.emotionGrammar,
+      },
+    });
+    this.help = new HelpService({
+      chat: this.chat,
+      context: this.context,
+      state: this.state,
+      maxReplyTokens: config.maxReplyTokens,
+      policy: {
+        ...(config.helpDebounceMs !== undefined ? { debounceMs: config.helpDebounceMs } : {}),
+        ...(config.helpCooldownMs !== undefined ? { cooldownMs: config.helpCooldownMs } : {}),
       },
     });
     this.registry.onStateChange(() => this.chat.emit({ type: 'status', status: this.status() }));
@@ -125,6 +137,7 @@ export class CompanionApp {
     this.server = new CompanionServer(
       {
         chat: this.chat,
+        help: this.help,
         registry: this.registry,
         memory: () => this.memory(),
         state: this.state,
@@ -136,6 +149,7 @@ export class CompanionApp {
       { port: this.config.port, token: this.token, rateLimit: this.config.rateLimit, allowedOrigins: this.config.allowedOrigins, version: VERSION, log: this.log },
     );
     const port = await this.server.listen();
+    this.help.start();
     let legacyPort: number | null = null;
     if (this.config.legacyPort !== null) {
       this.legacy = new LegacyServer(this.config.legacyPort, {
@@ -156,6 +170,7 @@ export class CompanionApp {
   }
 
   async stop(): Promise<void> {
+    this.help.stop();
     await this.chat.shutdown();
     await this.legacy?.close();
     await this.server?.close();

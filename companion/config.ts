@@ -39,6 +39,9 @@ export interface CompanionConfig {
   allowedOrigins: string[];
   parentPid: number | null;
   loadModelAtStart: boolean;
+  /** Help offers: how long an error must persist, and the least time between offers (defaults 4 s, 3 min). */
+  helpDebounceMs: number | undefined;
+  helpCooldownMs: number | undefined;
 }
 
 export const HELP = `Usage: npm run companion -- [options]
@@ -64,6 +67,8 @@ export const HELP = `Usage: npm run companion -- [options]
   --allow-origin ORIGIN  an extra browser Origin allowed to connect (repeatable)
   --parent-pid N         exit when this process dies
   --no-model             start without loading a model (it loads on first use)
+  --help-debounce-ms N   how long an error must persist before she offers help (default 4000)
+  --help-cooldown-ms N   least time between two help offers (default 180000)
 
 Environment: ALISA_TOKEN (fixed token), ALISA_LLM_API_KEY, ALISA_MODEL, ALISA_DATA_DIR.`;
 
@@ -112,6 +117,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
       'llm-timeout': { type: 'string' },
       'no-model': { type: 'boolean' },
       'emotion-grammar': { type: 'boolean' },
+      'help-debounce-ms': { type: 'string' },
+      'help-cooldown-ms': { type: 'string' },
     },
   });
   if (values.help) return 'help';
@@ -166,5 +173,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     allowedOrigins: values['allow-origin'] ?? [],
     parentPid: int('parent-pid', values['parent-pid'], 1, 2 ** 31) ?? null,
     loadModelAtStart: !values['no-model'],
+    helpDebounceMs: int('help-debounce-ms', values['help-debounce-ms'], 0, 3_600_000),
+    helpCooldownMs: int('help-cooldown-ms', values['help-cooldown-ms'], 0, 86_400_000),
   };
 }

@@ -15,6 +15,7 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { CompanionMessage } from '../protocol/messages';
+import type { HelpTarget } from '../protocol/context';
 import type { HostCommand, HostState, HostToWebview, UiAction } from '../protocol/webview';
 import { renderWebviewHtml } from '../webview/html';
 import type { CompanionManager } from './companion-manager';
@@ -31,6 +32,8 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   private actions: UiAction[] = [];
   private avatar: Promise<string> | null = null;
   private readonly disposables: vscode.Disposable[] = [];
+  /** "Fix" on a help offer (set by the help commands; the fix flow runs in the host). */
+  onFix: ((offerId: string, target: HelpTarget) => void) | null = null;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -122,6 +125,9 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       case 'ui.copy':
         await vscode.env.clipboard.writeText(message.text);
         vscode.window.setStatusBarMessage('$(check) Copied to the clipboard', 2000);
+        return;
+      case 'ui.fix':
+        this.onFix?.(message.offerId, message.target);
         return;
     }
   }

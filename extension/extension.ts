@@ -4,14 +4,18 @@
 //   StatusBar         - Alisa's state at a glance (status-bar.ts)
 //   ModelSetup        - choosing or downloading a model, first-run prompt (model-setup.ts)
 //   commands          - every alisa.* command (commands.ts)
+//   Awareness         - what the user is doing and what broke, sent as context.update (awareness/)
+//   HelpCommands      - explain/fix commands, the lightbulb actions and the fix preview (help/)
 //
 // Activation must stay cheap: nothing here spawns or waits. The companion starts right after
 // activate() returns (its Node check and spawn are asynchronous), and deactivate() waits for it
 // to stop.
 import * as vscode from 'vscode';
 import { CHAT_VIEW_ID, ChatViewProvider } from './chat-view-provider';
+import { Awareness } from './awareness/awareness';
 import { registerCommands, runUiAction } from './commands';
 import { CompanionManager } from './companion-manager';
+import { HelpCommands } from './help/help-commands';
 import { ModelSetup } from './model-setup';
 import { StatusBar } from './status-bar';
 
@@ -22,11 +26,16 @@ export function activate(context: vscode.ExtensionContext): void {
   manager = new CompanionManager(context, log);
   const view = new ChatViewProvider(context.extensionUri, manager, runUiAction);
   const models = new ModelSetup(manager);
+  const awareness = new Awareness(manager);
+  const help = new HelpCommands({ manager, awareness });
+  view.onFix = (offerId, target) => void help.fixOffer(offerId, target);
   context.subscriptions.push(
     log,
     view,
     models,
     new StatusBar(manager),
+    awareness,
+    help,
     vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, view),
     ...registerCommands({ context, manager, view, models }),
   );

@@ -5,3 +5,4 @@ export * from './messages';
 export * from './limits';
 export * from './webview';
 export * from './rpc-client';
+export * from './context';

@@ -11,6 +11,7 @@
 // compiler checks every send and every handler, and the companion validates every incoming
 // frame against the same schemas at its socket.
 import * as z from 'zod';
+import { ActivityState, ContextUpdate, HelpOffer, HelpTarget, Range } from './context';
 import {
   Character,
   Emotion,
@@ -98,6 +99,34 @@ export const methods = {
   ),
   'character.delete': method(z.object({ characterId: Id }), Ok),
   'character.select': method(z.object({ characterId: Id }), z.object({ activeId: Id })),
+
+  /** A coalesced snapshot of what the user is doing (issue 4); answers the fused state. */
+  'context.update': method(ContextUpdate, z.object({ state: ActivityState })),
+  /** The user's answer to a help offer: explain or fix it (a reply streams), or not now. */
+  'help.respond': method(
+    z.object({ offerId: z.string().max(100), response: z.enum(['explain', 'fix', 'dismiss']) }),
+    z.object({ replyId: z.string().nullable(), sessionId: Id.nullable() }),
+  ),
+  /** Explain an error the user points at (code action, command palette); a reply streams. */
+  'help.explain': method(
+    z.object({ target: HelpTarget, excerpt: z.string().max(8000).optional(), language: z.string().max(50).optional() }),
+    z.object({ replyId: z.string(), sessionId: Id }),
+  ),
+  /**
+   * Ask for a fix: the reply streams like a chat reply and ends with one fenced code block that
+   * replaces lines `excerptStartLine`..`excerptStartLine + excerpt lines - 1` of the file.
+   */
+  'fix.propose': method(
+    z.object({
+      target: HelpTarget,
+      path: z.string().max(500),
+      language: z.string().max(50),
+      excerpt: z.string().max(8000),
+      excerptStartLine: z.number().int().nonnegative(),
+      related: z.array(z.object({ path: z.string().max(500), range: Range, message: z.string().max(2000) })).max(10).optional(),
+    }),
+    z.object({ replyId: z.string(), sessionId: Id }),
+  ),
 } as const;
 
 export type MethodName = keyof typeof methods;
@@ -186,6 +215,7 @@ export const ReplyError = z.object({
 });
 
 export const StatusEvent = z.object({ type: z.literal('status'), status: Status });
+export const ContextStateEvent = z.object({ type: z.literal('context.state'), state: ActivityState });
 export const ModeChanged = z.object({ type: z.literal('mode.changed'), mode: Mode });
 export const SessionsChanged = z.object({ type: z.literal('sessions.changed') });
 
@@ -201,6 +231,8 @@ export const CompanionMessage = z.discriminatedUnion('type', [
   StatusEvent,
   ModeChanged,
   SessionsChanged,
+  ContextStateEvent,
+  HelpOffer,
 ]);
 export type CompanionMessage = z.infer<typeof CompanionMessage>;
 export type CompanionEvent = Exclude<CompanionMessage, { type: 'welcome' | 'response' | 'error' }>;

@@ -7,6 +7,7 @@
 // (`host.command`); the webview asks the host for what only the editor can do (`ui.*`).
 import * as z from 'zod';
 import { ErrorInfo } from './common';
+import { HelpTarget } from './context';
 import { CompanionMessage, RequestEnvelope } from './messages';
 
 export const UI_ACTIONS = [
@@ -30,6 +31,8 @@ export const WebviewToHost = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ui.insertCode'), code: z.string().max(1_000_000), language: z.string().max(50).optional() }),
   /** Copy text to the clipboard (webviews may not reach the clipboard themselves). */
   z.object({ type: z.literal('ui.copy'), text: z.string().max(1_000_000) }),
+  /** "Fix" on a help offer: the host asks the companion for a fix and previews it as a diff. */
+  z.object({ type: z.literal('ui.fix'), offerId: z.string().max(100), target: HelpTarget }),
 ]);
 export type WebviewToHost = z.infer<typeof WebviewToHost>;
 

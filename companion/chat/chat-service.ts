@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { CompanionEvent, Emotion, Mode, Params, Result } from '../../protocol';
 import { EMOTIONS, MODES } from '../../protocol';
 import { AlisaError, toAlisaError } from '../errors';
-import type { ChatTurn, LlmProvider, ProviderRegistry } from '../llm';
+import type { ChatTurn, GenerateRequest, LlmProvider, ProviderRegistry } from '../llm';
 import type { MemoryStore } from '../memory';
 import { buildPrompt, DEFAULT_CHARACTER, EmotionStream } from '../persona';
 import type { CompanionState } from '../state';
@@ -41,6 +41,9 @@ export interface ReplyOrigin {
 }
 
 export type ChatEventListener = (event: CompanionEvent, origin: ReplyOrigin | null) => void;
+
+/** Constraints on a reply's shape, passed through to the provider. */
+type ReplyFormat = Pick<GenerateRequest, 'requireCodeBlock'>;
 
 interface ActiveReply {
   replyId: string;
@@ -89,22 +92,63 @@ export class ChatService {
       const mode = this.setModeByName(command[1] ?? '');
       return { replyId: null, sessionId: session.id, userMessageId: null, mode };
     }
+    return this.begin(memory, session.id, { shownText: params.text, promptText: params.text, maxTokens: params.maxTokens }, origin);
+  }
+
+  /**
+   * Starts a reply whose stored (and shown) user message differs from what the model is asked:
+   * help requests store a short line ("Fix: … (src/a.ts:3)") but send the full prompt with the
+   * code. Same pipeline as `send`. `format: 'code-block'` makes the reply one fenced block.
+   */
+  startReply(
+    params: {
+      shownText: string;
+      promptText: string;
+      sessionId?: number;
+      format?: 'code-block';
+      /** For 'code-block': the fence's language and the block's bounds (see GenerateRequest). */
+      language?: string;
+      maxLines?: number;
+      maxLineLength?: number;
+      maxTokens?: number;
+    },
+    origin: ReplyOrigin | null = null,
+  ): { replyId: string; sessionId: number; userMessageId: number } {
+    const memory = this.deps.memory();
+    const session = this.resolveSession(memory, params.sessionId);
+    const format: ReplyFormat | undefined =
+      params.format === 'code-block'
+        ? {
+            requireCodeBlock: {
+              language: params.language ?? '',
+              ...(params.maxLines ? { maxLines: params.maxLines } : {}),
+              ...(params.maxLineLength ? { maxLineLength: params.maxLineLength } : {}),
+            },
+          }
+        : undefined;
+    return this.begin(memory, session.id, { shownText: params.shownText, promptText: params.promptText, maxTokens: params.maxTokens, format }, origin);
+  }
+
+  private begin(
+    memory: MemoryStore,
+    sessionId: number,
+    p: { shownText: string; promptText: string; maxTokens?: number; format?: ReplyFormat },
+    origin: ReplyOrigin | null,
+  ): { replyId: string; sessionId: number; userMessageId: number } {
     for (const reply of this.active.values()) {
-      if (reply.sessionId === session.id) {
+      if (reply.sessionId === sessionId) {
         throw new AlisaError('busy', 'Alisa is still answering in this chat.', 'Wait for the reply to finish, or stop it first.');
       }
     }
-    const userMessage = memory.addMessage({ sessionId: session.id, role: 'user', text: params.text });
+    const userMessage = memory.addMessage({ sessionId, role: 'user', text: p.shownText });
     const replyId = randomUUID();
     const controller = new AbortController();
-    const reply: ActiveReply = { replyId, sessionId: session.id, controller, done: Promise.resolve() };
+    const reply: ActiveReply = { replyId, sessionId, controller, done: Promise.resolve() };
     this.active.set(replyId, reply);
     const startedAt = performance.now();
-    this.emit({ type: 'reply.start', replyId, sessionId: session.id, userMessageId: userMessage.id, spontaneous: false }, origin);
-    reply.done = this.generate(reply, userMessage.id, params.text, params.maxTokens, startedAt, origin).finally(() =>
-      this.active.delete(replyId),
-    );
-    return { replyId, sessionId: session.id, userMessageId: userMessage.id };
+    this.emit({ type: 'reply.start', replyId, sessionId, userMessageId: userMessage.id, spontaneous: false }, origin);
+    reply.done = this.generate(reply, userMessage.id, p.promptText, p.maxTokens, startedAt, origin, p.format).finally(() => this.active.delete(replyId));
+    return { replyId, sessionId, userMessageId: userMessage.id };
   }
 
   cancel(replyId: string): boolean {
@@ -147,6 +191,7 @@ export class ChatService {
     maxTokens: number | undefined,
     startedAt: number,
     origin: ReplyOrigin | null,
+    format?: ReplyFormat,
   ): Promise<void> {
     const { replyId, sessionId, controller } = reply;
     const memory = this.deps.memory();
@@ -221,6 +266,7 @@ export class ChatService {
         signal: controller.signal,
         onText: (chunk) => stream.push(chunk),
         ...(this.deps.settings.emotionGrammar ? { requireEmotionTag: EMOTIONS } : {}),
+        ...(format ?? {}),
       });
       const { emotion, text } = stream.finish();
       sendTokens();

@@ -20,12 +20,19 @@ export interface DesktopContext {
 const STALE_AFTER_MS = 5 * 60_000;
 const MAX_TEXT = 500;
 
+import { ActivityFuser } from './activity-fuser';
+
 export class ContextStore {
   presence: { state: Presence; at: number } | null = null;
   desktop: DesktopContext | null = null;
   screen: { window: string; text: string; at: number } | null = null;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  /** The editor's reports (`context.update`), fused with `desktop` into one activity state. */
+  readonly activity: ActivityFuser;
+
+  constructor(private readonly now: () => number = Date.now) {
+    this.activity = new ActivityFuser(now, () => this.desktop);
+  }
 
   setPresence(state: Presence): void {
     this.presence = { state, at: this.now() };
@@ -53,7 +60,11 @@ export class ContextStore {
       };
       lines.push(words[this.presence.state]);
     }
-    if (this.desktop && fresh(this.desktop.at)) {
+    const editorLines = this.activity.passiveLines();
+    if (editorLines.length) {
+      // The editor knows more precisely than the desktop guess.
+      lines.push(...editorLines);
+    } else if (this.desktop && fresh(this.desktop.at)) {
       const d = this.desktop;
       const task = d.task.replace(/_/g, ' ');
       lines.push(`The user seems to be ${task || 'working'}${d.app ? ` in ${d.app}` : ''}${d.window ? ` ("${d.window.slice(0, 80)}")` : ''}.`);

@@ -50,7 +50,7 @@ interface Loaded {
   chat: LlamaChat;
   fileName: string;
   llama: Llama;
-  /** Grammars by the emotion list they enforce, built on first use. */
+  /** Grammars by their GBNF source, built on first use. */
   grammars: Map<string, Promise<LlamaGrammar>>;
 }
 
@@ -61,6 +61,26 @@ interface Loaded {
 export function emotionTagGrammar(emotions: readonly string[]): string {
   const names = emotions.map((e) => JSON.stringify(e)).join(' | ');
   return `root ::= "<emotion=" (${names}) "> " rest\nrest ::= [^\\x00]*`;
+}
+
+/** Longest code line the code-block grammar allows by default (keeps a wandering small model bounded). */
+const CODE_LINE_MAX = 160;
+const CODE_LINES_DEFAULT = 200;
+
+/**
+ * A GBNF grammar for a reply that is exactly one fenced code block (lines of printable text
+ * without backticks), optionally preceded by the emotion tag. Even a tiny model then produces a
+ * well-formed block that ends.
+ */
+export function codeBlockGrammar(language: string, opts: { emotions?: readonly string[]; maxLines?: number; maxLineLength?: number } = {}): string {
+  const lang = language.replace(/[^A-Za-z0-9_+#.-]/g, '').slice(0, 30);
+  const maxLines = Math.max(1, Math.min(1000, Math.floor(opts.maxLines ?? CODE_LINES_DEFAULT)));
+  const maxLineLength = Math.max(1, Math.min(1000, Math.floor(opts.maxLineLength ?? CODE_LINE_MAX)));
+  const tag = opts.emotions?.length ? `"<emotion=" (${opts.emotions.map((e) => JSON.stringify(e)).join(' | ')}) "> " ` : '';
+  return [
+    `root ::= ${tag}"\`\`\`${lang}\\n" line{1,${maxLines}} "\`\`\`"`,
+    `line ::= [^\`\\x00-\\x08\\x0a-\\x1f]{0,${maxLineLength}} "\\n"`,
+  ].join('\n');
 }
 
 export class EmbeddedProvider implements LlmProvider {
@@ -219,7 +239,11 @@ export class EmbeddedProvider implements LlmProvider {
     let completionTokens = 0;
     const contextSize = loaded.context.contextSize;
     try {
-      const grammar = req.requireEmotionTag?.length ? await this.grammarFor(loaded, req.requireEmotionTag) : undefined;
+      const grammar = req.requireCodeBlock
+        ? await this.grammarFor(loaded, codeBlockGrammar(req.requireCodeBlock.language, { emotions: req.requireEmotionTag, maxLines: req.requireCodeBlock.maxLines, maxLineLength: req.requireCodeBlock.maxLineLength }))
+        : req.requireEmotionTag?.length
+          ? await this.grammarFor(loaded, emotionTagGrammar(req.requireEmotionTag))
+          : undefined;
       const response = await loaded.chat.generateResponse(history, {
         ...(grammar ? { grammar } : {}),
         signal,
@@ -251,11 +275,12 @@ export class EmbeddedProvider implements LlmProvider {
     }
   }
 
-  private grammarFor(loaded: Loaded, emotions: readonly string[]): Promise<LlamaGrammar> {
-    const key = emotions.join(',');
+  private grammarFor(loaded: Loaded, source: string): Promise<LlamaGrammar> {
+    const key = source;
     let grammar = loaded.grammars.get(key);
     if (!grammar) {
-      grammar = loaded.llama.createGrammar({ grammar: emotionTagGrammar(emotions) });
+      if (loaded.grammars.size >= 16) loaded.grammars.delete(loaded.grammars.keys().next().value!);
+      grammar = loaded.llama.createGrammar({ grammar: source });
       loaded.grammars.set(key, grammar);
     }
     return grammar;

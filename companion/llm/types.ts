@@ -23,6 +23,13 @@ export interface GenerateRequest {
    * constrain sampling (the embedded one, with a grammar) enforce it; others rely on the prompt.
    */
   requireEmotionTag?: readonly string[];
+  /**
+   * The reply (after the emotion tag, when that is required too) must be exactly one fenced code
+   * block in this language, of at most `maxLines` lines of at most `maxLineLength` characters.
+   * The embedded provider enforces it with a grammar (so with maxTokens at least
+   * maxLines * (maxLineLength + 1) + 40 the block always closes); others rely on the prompt.
+   */
+  requireCodeBlock?: { language: string; maxLines?: number; maxLineLength?: number };
 }
 
 export interface GenerateResult {

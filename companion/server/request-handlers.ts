@@ -2,6 +2,7 @@
 // handler here and that each returns that method's result type.
 import type { MethodName, Params, Result, Status } from '../../protocol';
 import type { ChatService } from '../chat/chat-service';
+import type { HelpService } from '../help/help-service';
 import { AlisaError } from '../errors';
 import type { ProviderRegistry } from '../llm';
 import type { MemoryStore } from '../memory';
@@ -9,6 +10,7 @@ import type { CompanionState } from '../state';
 
 export interface CompanionCore {
   chat: ChatService;
+  help: HelpService;
   registry: ProviderRegistry;
   /** The open database; throws an AlisaError when it cannot be opened. */
   memory(): MemoryStore;
@@ -90,5 +92,10 @@ export function createHandlers(core: CompanionCore): Handlers {
       core.state.setCharacter(p.characterId);
       return { activeId: p.characterId };
     },
+
+    'context.update': (p) => core.help.onContextUpdate(p),
+    'help.respond': (p) => core.help.respond(p),
+    'help.explain': (p) => core.help.explain(p),
+    'fix.propose': (p) => core.help.proposeFix(p),
   };
 }

@@ -2,7 +2,7 @@
 // the host reports the connection ready (first start, or after a restart) the app reloads status,
 // chats and characters and shows the chat the user had open. Companion events then keep
 // everything current: reply.* stream into the log and move the face, status updates the banners.
-import type { HostState, HostToWebview, Message, Session, Status } from '../../protocol';
+import type { HelpOffer, HostState, HostToWebview, Message, Session, Status } from '../../protocol';
 import { EmotionState } from '../chat/emotion-state';
 import { ReplyAssembler, type ApplyResult } from '../chat/reply-assembler';
 import { AvatarView } from '../avatar/avatar-view';
@@ -11,6 +11,7 @@ import { ViewStateStore } from '../state/view-state';
 import { computeBanners } from '../status/status-banners';
 import { BannerView } from './banner-view';
 import { ComposerView } from './composer-view';
+import { HelpOfferView, type HelpOfferChoice } from './help-offer-view';
 import { MessageListView } from './message-list-view';
 import { PersonaView } from './persona-view';
 import { SearchView } from './search-view';
@@ -39,6 +40,7 @@ export class App {
   private readonly search: SearchView;
   private readonly list: MessageListView;
   private readonly composer: ComposerView;
+  private readonly offers: HelpOfferView;
 
   constructor(
     private readonly host: Host,
@@ -86,6 +88,7 @@ export class App {
       onLoadEarlier: () => void this.loadEarlier(),
       onScroll: (scrollTop) => this.store.update({ scrollTop }),
     });
+    this.offers = new HelpOfferView(this.shell.messages, { onChoice: (offer, choice) => this.answerOffer(offer, choice) });
     this.composer = new ComposerView(this.shell.composer, {
       onSend: (text) => this.send(text),
       onStop: () => this.stop(),
@@ -143,6 +146,13 @@ export class App {
         return;
       case 'response':
         return; // Answers to requests: handled by request().
+      case 'help.offer':
+        this.offers.show(m);
+        // Her face shows how she means it (as a reply's emotion would).
+        this.face.apply({ type: 'reply.emotion', replyId: `offer:${m.offerId}`, emotion: m.emotion });
+        return;
+      case 'context.state':
+        return;
     }
   }
 
@@ -158,6 +168,7 @@ export class App {
         .finally(() => (this.loading = false));
     }
     if (!ready && wasReady) {
+      this.offers.clear();
       this.applyResult(this.assembler.interruptAll());
       this.face.reset();
     }
@@ -320,6 +331,23 @@ export class App {
       if (this.composer.value === '') this.composer.setValue(text);
     }
     this.updateStreaming();
+  }
+
+  /**
+   * An answer to a help offer. "Fix" in VS Code goes to the host, which asks for the fix and
+   * previews it as a diff; elsewhere (and for Explain / Not now) the companion is told directly.
+   */
+  private async answerOffer(offer: HelpOffer, choice: HelpOfferChoice): Promise<void> {
+    if (choice === 'fix' && this.host.kind === 'vscode') {
+      this.host.send({ type: 'ui.fix', offerId: offer.offerId, target: offer.target });
+      return;
+    }
+    try {
+      await request(this.host, 'help.respond', { offerId: offer.offerId, response: choice });
+    } catch (err) {
+      this.banners.notify(toErrorInfo(err), choice === 'dismiss' ? 'The offer could not be dismissed' : 'Alisa could not start');
+      throw err;
+    }
   }
 
   private stop(): void {

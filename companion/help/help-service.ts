@@ -1,0 +1,156 @@
+// "Help when errors appear", the companion side: editor reports go to the activity fuser and the
+// offer policy; a 1 s tick asks the policy and emits `help.offer`; the user's answer (or a direct
+// explain / fix request) starts a reply through ChatService with a help prompt.
+import { randomUUID } from 'node:crypto';
+import type { Params, Result } from '../../protocol';
+import type { ActivityState, ContextUpdate, HelpTarget } from '../../protocol/context';
+import type { ChatService } from '../chat/chat-service';
+import type { ContextStore } from '../context/context-store';
+import { errorKey } from '../context/activity-fuser';
+import { AlisaError } from '../errors';
+import type { CompanionState } from '../state';
+import { buildHelpPrompt, type HelpPromptInput } from './help-prompt';
+import { OfferPolicy, type OfferPolicyOptions } from './offer-policy';
+import { offerText } from './offer-text';
+
+const TICK_MS = 1000;
+/** Offers remembered for `help.respond` (older ones are answered with not_found). */
+const MAX_OFFERS = 20;
+/**
+ * Bounds of a fix's code block, from the replaced excerpt: a fix is rarely much longer or wider
+ * than the lines it replaces. The reply's token budget covers the bound, so the block always
+ * closes (each token is at least one character), up to FIX_MAX_TOKENS.
+ */
+const FIX_MIN_LINE_LENGTH = 60;
+const FIX_EXTRA_LINES = 4;
+const FIX_MAX_TOKENS = 4096;
+
+export interface HelpServiceDeps {
+  chat: ChatService;
+  context: ContextStore;
+  state: CompanionState;
+  policy?: OfferPolicyOptions;
+  now?: () => number;
+  /** The normal reply budget (fix replies get at least what their block needs). */
+  maxReplyTokens?: number;
+}
+
+function shortLine(prefix: string, target: HelpTarget): string {
+  const msg = target.message.replace(/\s+/g, ' ').trim();
+  const cut = msg.length > 80 ? `${msg.slice(0, 79)}…` : msg;
+  const where = target.path ? ` (${target.path}${target.range ? `:${target.range.start.line + 1}` : ''})` : '';
+  return `${prefix}: ${cut}${where}`;
+}
+
+export class HelpService {
+  readonly policy: OfferPolicy;
+  private readonly now: () => number;
+  private offers = new Map<string, { key: string; target: HelpTarget }>();
+  private lastState: string | null = null;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly deps: HelpServiceDeps) {
+    this.now = deps.now ?? Date.now;
+    this.policy = new OfferPolicy({ now: this.now, ...deps.policy });
+    this.deps.context.activity.persistMs = this.policy.debounceMs;
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => this.tick(), TICK_MS);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  onContextUpdate(update: ContextUpdate): { state: ActivityState } {
+    const at = this.now();
+    const fuser = this.deps.context.activity;
+    fuser.apply(update);
+    if (update.typing) this.policy.typing(at);
+    if (update.focusMode !== undefined) this.policy.setFocusMode(update.focusMode);
+    this.policy.observe(fuser.currentErrors(), at);
+    const state = fuser.state();
+    this.emitStateIfChanged(state);
+    return { state };
+  }
+
+  /** One step of the clock: state changes that come with time, and a due offer. */
+  tick(): void {
+    const fuser = this.deps.context.activity;
+    // Time-limited errors (a failed command, a debug stop) expire without an update.
+    this.policy.observe(fuser.currentErrors(), this.now());
+    this.emitStateIfChanged(fuser.state());
+    const due = this.policy.due(this.now());
+    if (!due) return;
+    const { text, emotion } = offerText({ target: due.target, mode: this.deps.state.mode, repeated: fuser.failureCount(due.key) > 1 });
+    const offerId = randomUUID();
+    this.offers.set(offerId, due);
+    if (this.offers.size > MAX_OFFERS) this.offers.delete(this.offers.keys().next().value!);
+    this.deps.chat.emit({ type: 'help.offer', offerId, text, emotion, target: due.target });
+  }
+
+  private emitStateIfChanged(state: ActivityState): void {
+    const json = JSON.stringify(state);
+    if (json === this.lastState) return;
+    this.lastState = json;
+    this.deps.chat.emit({ type: 'context.state', state });
+  }
+
+  respond(p: Params<'help.respond'>): Result<'help.respond'> {
+    const offer = this.offers.get(p.offerId);
+    if (!offer) throw new AlisaError('not_found', 'That help offer is no longer open.', 'Ask about the error directly instead.');
+    this.offers.delete(p.offerId);
+    if (p.response === 'dismiss') {
+      this.policy.declined(offer.key, this.now());
+      return { replyId: null, sessionId: null };
+    }
+    this.policy.engaged(offer.key);
+    const detail = this.deps.context.activity.detailFor(offer.target);
+    const started = this.startHelpReply(p.response, { target: offer.target, ...detail });
+    return { replyId: started.replyId, sessionId: started.sessionId };
+  }
+
+  explain(p: Params<'help.explain'>): Result<'help.explain'> {
+    this.policy.engaged(errorKey(p.target));
+    const held = this.deps.context.activity.detailFor(p.target);
+    const input: HelpPromptInput = { target: p.target, ...held };
+    if (p.excerpt !== undefined) {
+      input.excerpt = p.excerpt;
+      delete input.excerptStartLine;
+    }
+    if (p.language !== undefined) input.language = p.language;
+    return this.startHelpReply('explain', input);
+  }
+
+  proposeFix(p: Params<'fix.propose'>): Result<'fix.propose'> {
+    this.policy.engaged(errorKey(p.target));
+    return this.startHelpReply('fix', {
+      target: p.target,
+      path: p.path,
+      language: p.language,
+      excerpt: p.excerpt,
+      excerptStartLine: p.excerptStartLine,
+      ...(p.related ? { related: p.related } : {}),
+    });
+  }
+
+  private startHelpReply(kind: 'explain' | 'fix', input: HelpPromptInput): { replyId: string; sessionId: number } {
+    const promptText = buildHelpPrompt(kind, input);
+    const shownText = shortLine(kind === 'fix' ? 'Fix' : 'Explain', { ...input.target, path: input.path ?? input.target.path });
+    if (kind === 'explain') {
+      const started = this.deps.chat.startReply({ shownText, promptText });
+      return { replyId: started.replyId, sessionId: started.sessionId };
+    }
+    const lines = input.excerpt ? input.excerpt.replace(/\r\n/g, '\n').split('\n') : [];
+    const maxLines = lines.length * 2 + FIX_EXTRA_LINES;
+    const maxLineLength = Math.max(FIX_MIN_LINE_LENGTH, ...lines.map((l) => l.length * 2));
+    const needed = maxLines * (maxLineLength + 1) + 40;
+    const maxTokens = Math.min(FIX_MAX_TOKENS, Math.max(this.deps.maxReplyTokens ?? 0, needed));
+    const started = this.deps.chat.startReply({ shownText, promptText, format: 'code-block', language: input.language ?? '', maxLines, maxLineLength, maxTokens });
+    return { replyId: started.replyId, sessionId: started.sessionId };
+  }
+}

@@ -1,0 +1,111 @@
+// "Ask Alisa to fix": sends `fix.propose` with the lines around the diagnostic, shows the chat
+// (where her reply streams), takes the last code block of the finished reply, and previews it as
+// a diff against the current file. Nothing is changed until the user clicks "Apply"; if the file
+// changed under the excerpt meanwhile, she says so instead of guessing.
+import * as vscode from 'vscode';
+import { sendablePathOf } from '../awareness/workspace-privacy';
+import { toRawDiagnostic } from '../awareness/vscode-diagnostics';
+import type { CompanionManager } from '../companion-manager';
+import { applyProposal, extractLastCodeBlock, notCleanMessage } from './code-block';
+import { buildFixParams } from './help-request';
+import type { ProposalProvider } from './proposal-provider';
+import { ReplyWaiter } from './reply-waiter';
+
+/** The longest a fix reply may take (a small local model can be slow). */
+const REPLY_TIMEOUT_MS = 10 * 60_000;
+
+const baseName = (p: string) => p.slice(p.replace(/\\/g, '/').lastIndexOf('/') + 1);
+
+export class FixFlow {
+  constructor(
+    private readonly manager: CompanionManager,
+    private readonly proposals: ProposalProvider,
+    private readonly revealChat: () => Thenable<unknown>,
+  ) {}
+
+  async run(uri: vscode.Uri, diagnostic: vscode.Diagnostic): Promise<void> {
+    const document = await vscode.workspace.openTextDocument(uri);
+    const path = sendablePathOf(uri);
+    const name = baseName(uri.path);
+    if (path === null) {
+      void vscode.window.showInformationMessage(
+        `Alisa does not read ${name}: it is outside the workspace or matches alisa.privacy.excludeGlobs, so she cannot propose a fix for it.`,
+      );
+      return;
+    }
+    const params = buildFixParams({
+      path,
+      language: document.languageId,
+      text: document.getText(),
+      diagnostic: toRawDiagnostic(diagnostic, (u) => sendablePathOf(u)),
+    });
+
+    const waiter = new ReplyWaiter(this.manager.onDidReceiveEvent);
+    try {
+      const outcome = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Window, title: `Alisa is looking at ${name}…` },
+        async () => {
+          const { replyId } = await this.manager.request('fix.propose', params);
+          void this.revealChat();
+          return waiter.wait(replyId, REPLY_TIMEOUT_MS);
+        },
+      );
+      if (outcome.type === 'timeout') {
+        void vscode.window.showWarningMessage(`Alisa did not finish her fix for ${name} in time. Her reply so far is in the chat.`);
+        return;
+      }
+      if (outcome.type === 'reply.error') {
+        void vscode.window.showErrorMessage(`Alisa could not propose a fix for ${name}: ${outcome.error.message}${outcome.error.action ? ` ${outcome.error.action}` : ''}`);
+        return;
+      }
+      const block = extractLastCodeBlock(outcome.text);
+      if (!block) {
+        void vscode.window.showInformationMessage(`Alisa's reply has no code block, so there is no fix to preview for ${name}. Her explanation is in the chat.`);
+        return;
+      }
+      await this.preview(uri, path, name, params.excerpt, params.excerptStartLine, block.code);
+    } finally {
+      waiter.dispose();
+    }
+  }
+
+  private async preview(uri: vscode.Uri, path: string, name: string, excerpt: string, startLine: number, code: string): Promise<void> {
+    const current = await vscode.workspace.openTextDocument(uri);
+    const result = applyProposal(current.getText(), excerpt, startLine, code);
+    if (!result.ok) {
+      void vscode.window.showWarningMessage(notCleanMessage(name, result.reason));
+      return;
+    }
+    if (!result.changed) {
+      void vscode.window.showInformationMessage(`Alisa's proposal leaves ${name} as it is: there is nothing to apply.`);
+      return;
+    }
+    const proposal = this.proposals.add(path, result.text);
+    try {
+      await vscode.commands.executeCommand('vscode.diff', uri, proposal, `Alisa's fix: ${name} ↔ proposed`, { preview: true });
+      const choice = await vscode.window.showInformationMessage(`Apply Alisa's fix to ${name}?`, 'Apply', 'Discard');
+      if (choice !== 'Apply') return;
+      // Checked again: the file may have changed while the question was open.
+      const now = await vscode.workspace.openTextDocument(uri);
+      const again = applyProposal(now.getText(), excerpt, startLine, code);
+      if (!again.ok) {
+        void vscode.window.showWarningMessage(notCleanMessage(name, again.reason));
+        return;
+      }
+      const { edit } = again;
+      const lastLine = edit.startLine + edit.lineCount - 1;
+      const range = new vscode.Range(edit.startLine, 0, lastLine, now.lineAt(lastLine).text.length);
+      const workspaceEdit = new vscode.WorkspaceEdit();
+      workspaceEdit.replace(uri, range, edit.newText);
+      const ok = await vscode.workspace.applyEdit(workspaceEdit);
+      if (!ok) {
+        void vscode.window.showErrorMessage(`Alisa's fix could not be applied to ${name} (is it read-only?).`);
+        return;
+      }
+      await vscode.window.showTextDocument(now, { preview: false });
+      vscode.window.setStatusBarMessage(`$(check) Applied Alisa's fix to ${name}`, 3000);
+    } finally {
+      this.proposals.remove(proposal);
+    }
+  }
+}

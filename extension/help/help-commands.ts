@@ -1,0 +1,144 @@
+// The help commands (explain an error, explain the last terminal failure, fix a diagnostic),
+// the lightbulb actions, the proposal documents, and the chat view's "Fix" button.
+import * as vscode from 'vscode';
+import type { HelpTarget } from '../../protocol/context';
+import type { Awareness } from '../awareness/awareness';
+import { toRawDiagnostic } from '../awareness/vscode-diagnostics';
+import { readExcludeGlobs, sendablePathOf } from '../awareness/workspace-privacy';
+import { CHAT_VIEW_ID } from '../chat-view-provider';
+import type { CompanionManager } from '../companion-manager';
+import { AlisaCodeActions, HELP_COMMANDS } from './code-actions';
+import { FixFlow } from './fix-flow';
+import { buildExplainParams, buildTerminalExplainParams, findDiagnostic } from './help-request';
+import { PROPOSAL_SCHEME, ProposalProvider } from './proposal-provider';
+
+export interface HelpDeps {
+  manager: CompanionManager;
+  awareness: Awareness;
+}
+
+export class HelpCommands implements vscode.Disposable {
+  private readonly proposals = new ProposalProvider();
+  private readonly fixFlow: FixFlow;
+  private readonly disposables: vscode.Disposable[];
+
+  constructor(private readonly deps: HelpDeps) {
+    const reveal = () => vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`);
+    this.fixFlow = new FixFlow(deps.manager, this.proposals, reveal);
+    const guard =
+      (id: string, fn: (...args: unknown[]) => Promise<void>) =>
+      async (...args: unknown[]) => {
+        try {
+          await fn(...args);
+        } catch (err) {
+          deps.manager.log.error(`${id} failed: ${(err as Error).stack ?? String(err)}`);
+          void vscode.window.showErrorMessage((err as Error).message);
+        }
+      };
+    this.disposables = [
+      this.proposals,
+      vscode.workspace.registerTextDocumentContentProvider(PROPOSAL_SCHEME, this.proposals),
+      vscode.languages.registerCodeActionsProvider({ scheme: 'file' }, new AlisaCodeActions(), { providedCodeActionKinds: AlisaCodeActions.kinds }),
+      vscode.languages.registerCodeActionsProvider({ scheme: 'vscode-remote' }, new AlisaCodeActions(), { providedCodeActionKinds: AlisaCodeActions.kinds }),
+      vscode.commands.registerCommand(HELP_COMMANDS.explainError, guard(HELP_COMMANDS.explainError, (uri, d) => this.explainError(uri, d))),
+      vscode.commands.registerCommand(HELP_COMMANDS.explainTerminalFailure, guard(HELP_COMMANDS.explainTerminalFailure, () => this.explainTerminalFailure())),
+      vscode.commands.registerCommand(HELP_COMMANDS.fixDiagnostic, guard(HELP_COMMANDS.fixDiagnostic, (uri, d) => this.fixDiagnostic(uri, d))),
+    ];
+  }
+
+  /** "Fix" on a help offer in the chat view. */
+  async fixOffer(offerId: string, target: HelpTarget): Promise<void> {
+    try {
+      if (target.kind === 'diagnostic' && target.path) {
+        const uri = await findWorkspaceFile(target.path);
+        if (uri) {
+          const diagnostic = findDiagnostic(vscode.languages.getDiagnostics(uri), target);
+          if (diagnostic) return await this.fixFlow.run(uri, diagnostic);
+          void vscode.window.showInformationMessage(`The problem Alisa offered to fix is gone from ${target.path}.`);
+          return;
+        }
+      }
+      // Not a diagnostic in a file (a terminal failure, a debugger stop): her fix goes to the chat.
+      await this.deps.manager.request('help.respond', { offerId, response: 'fix' });
+      await vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`);
+    } catch (err) {
+      this.deps.manager.log.error(`fix from offer ${offerId} failed: ${(err as Error).stack ?? String(err)}`);
+      void vscode.window.showErrorMessage((err as Error).message);
+    }
+  }
+
+  private async fixDiagnostic(uri: unknown, diagnostic: unknown): Promise<void> {
+    const at = uri instanceof vscode.Uri && diagnostic instanceof vscode.Diagnostic ? { uri, diagnostic } : diagnosticAtCursor();
+    if (!at) {
+      void vscode.window.showInformationMessage('Put the cursor on an error first, then ask Alisa to fix it.');
+      return;
+    }
+    await this.fixFlow.run(at.uri, at.diagnostic);
+  }
+
+  private async explainError(uri: unknown, diagnostic: unknown): Promise<void> {
+    const at = uri instanceof vscode.Uri && diagnostic instanceof vscode.Diagnostic ? { uri, diagnostic } : diagnosticAtCursor();
+    if (!at) {
+      void vscode.window.showInformationMessage('There is no error or warning at the cursor. Put the cursor on a squiggly line, then run "Alisa: Explain This Error".');
+      return;
+    }
+    const globs = readExcludeGlobs();
+    const path = sendablePathOf(at.uri, globs);
+    if (path === null) {
+      void vscode.window.showInformationMessage('Alisa does not read this file: it is outside the workspace or matches alisa.privacy.excludeGlobs.');
+      return;
+    }
+    const document = await vscode.workspace.openTextDocument(at.uri);
+    const params = buildExplainParams({
+      path,
+      language: document.languageId,
+      text: document.getText(),
+      diagnostic: toRawDiagnostic(at.diagnostic, (u) => sendablePathOf(u, globs)),
+    });
+    await this.deps.manager.request('help.explain', params);
+    await vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`);
+  }
+
+  private async explainTerminalFailure(): Promise<void> {
+    const failure = this.deps.awareness.lastTerminalFailure;
+    if (!failure) {
+      void vscode.window.showInformationMessage(
+        'Alisa has not seen a failed terminal command yet. She sees commands run in a terminal with shell integration (bash, zsh, fish, PowerShell) while alisa.awareness.enabled is on.',
+      );
+      return;
+    }
+    await this.deps.manager.request('help.explain', buildTerminalExplainParams(failure));
+    await vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`);
+  }
+
+  dispose(): void {
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}
+
+/** The most severe diagnostic under the cursor of the active editor. */
+function diagnosticAtCursor(): { uri: vscode.Uri; diagnostic: vscode.Diagnostic } | null {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor) return null;
+  const uri = editor.document.uri;
+  const pos = editor.selection.active;
+  const here = vscode.languages
+    .getDiagnostics(uri)
+    .filter((d) => d.range.contains(pos) || d.range.start.line === pos.line)
+    .sort((a, b) => a.severity - b.severity);
+  return here[0] ? { uri, diagnostic: here[0] } : null;
+}
+
+/** The file `relPath` in one of the workspace folders, if it exists. */
+async function findWorkspaceFile(relPath: string): Promise<vscode.Uri | null> {
+  for (const folder of vscode.workspace.workspaceFolders ?? []) {
+    const uri = vscode.Uri.joinPath(folder.uri, relPath);
+    try {
+      await vscode.workspace.fs.stat(uri);
+      return uri;
+    } catch {
+      // not in this folder
+    }
+  }
+  return null;
+}

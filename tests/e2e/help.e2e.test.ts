@@ -1,0 +1,119 @@
+// Help when errors appear, in real VS Code: a workspace file with a type error (reported by VS
+// Code's own TypeScript service) makes Alisa offer help in the panel; the lightbulb has "Ask Alisa
+// to fix"; the proposed edit opens as a diff and is applied only on the user's click; a failing
+// command in the integrated terminal is caught.
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, Frame } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MODEL_PATH, requireModel } from '../helpers/model';
+import { ensureCodeServer, missingPrerequisites, packageVsix, startCodeServer, type CodeServer } from './harness/code-server';
+import { launchBrowser, Workbench } from './harness/workbench';
+
+const missing = missingPrerequisites();
+if (missing) console.log(`SKIPPED the help end-to-end suite: ${missing}. .ci/run installs it.`);
+
+async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn().catch(() => null);
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+const BROKEN = 'export function total(prices: number[]): number {\n  const label: number = "sum";\n  return prices.reduce((a, b) => a + b, 0) + label;\n}\n';
+
+describe.skipIf(missing !== null)('help when errors appear, in real VS Code', { timeout: 180_000 }, () => {
+  let server: CodeServer;
+  let browser: Browser;
+  let wb: Workbench;
+  let frame: Frame;
+  let workspace: string;
+
+  beforeAll(async () => {
+    requireModel();
+    await ensureCodeServer();
+    workspace = mkdtempSync(path.join(os.tmpdir(), 'alisa-e2e-help-'));
+    mkdirSync(path.join(workspace, 'src'));
+    writeFileSync(path.join(workspace, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, target: 'ES2022', module: 'ESNext' } }));
+    writeFileSync(path.join(workspace, 'src', 'total.ts'), BROKEN);
+    writeFileSync(path.join(workspace, '.env'), 'API_KEY=sk-test-very-secret\n');
+    server = await startCodeServer({
+      vsix: await packageVsix(),
+      workspace,
+      settings: {
+        'alisa.model.path': MODEL_PATH,
+        'alisa.dataFolder': mkdtempSync(path.join(os.tmpdir(), 'alisa-e2e-data-')),
+        'alisa.llm.threads': 1,
+        'alisa.llm.gpu': 'off',
+        'alisa.llm.promptStyle': 'compact',
+        'alisa.llm.historyTokens': 200,
+        'alisa.llm.maxReplyTokens': 60,
+        'terminal.integrated.shellIntegration.enabled': true,
+        'terminal.integrated.defaultProfile.linux': 'bash',
+      },
+    });
+    browser = await launchBrowser();
+    wb = await Workbench.open(browser, server.url, 'help');
+    await wb.openAlisa();
+    frame = await wb.alisaFrame();
+  }, 600_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('a persisting type error in a workspace file brings an offer of help to the panel', async () => {
+    await wb.page.keyboard.press('Control+P');
+    const input = wb.page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill('total.ts');
+    await wb.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'total.ts' }).first().waitFor();
+    await input.press('Enter');
+    // VS Code's TypeScript service reports the error (the squiggle), then Alisa offers help.
+    await wb.page.locator('.squiggly-error').first().waitFor({ timeout: 90_000 });
+    const offer = frame.locator('.help-offer').first();
+    await offer.waitFor({ timeout: 90_000 });
+    expect(await offer.innerText()).toMatch(/total\.ts|line|error|look/i);
+    for (const label of ['Explain', 'Fix', 'Not now']) expect(await offer.locator('button', { hasText: label }).count()).toBeGreaterThan(0);
+    await until('the avatar to look serious or sad', async () => ['serious', 'sad'].includes((await frame.locator('#avatar').getAttribute('data-emotion')) ?? ''), 10_000);
+    await wb.screenshot('offer');
+  });
+
+  it('the lightbulb offers "Ask Alisa to fix"; the fix is previewed as a diff and applied only on Apply', async () => {
+    // Cursor onto the error, then the quick-fix menu.
+    await wb.page.locator('.squiggly-error').first().click();
+    await wb.page.keyboard.press('Control+.');
+    const item = wb.page.locator('.action-widget .monaco-list-row, .context-view .action-item', { hasText: 'Ask Alisa to fix' }).first();
+    await item.waitFor({ timeout: 30_000 });
+    await wb.screenshot('lightbulb');
+    await item.click();
+    // The reply streams in the panel; then the diff opens with the proposal.
+    await wb.page.locator('.tab', { hasText: /Alisa.s fix/ }).first().waitFor({ timeout: 90_000 });
+    await wb.screenshot('diff');
+    const toast = wb.page.locator('.notifications-toasts .notification-toast', { hasText: /Apply Alisa.s fix/ }).first();
+    await toast.waitFor({ timeout: 30_000 });
+    // Not applied before the click: the file on screen still has the error line.
+    await toast.locator('a.monaco-button, .monaco-button', { hasText: /^Apply$/ }).first().click();
+    // Applied: the editor for total.ts is now modified (dirty) by the edit.
+    await until('the edit to land', async () => (await wb.page.locator('.tab.dirty', { hasText: 'total.ts' }).count()) > 0, 30_000);
+    await wb.screenshot('applied');
+  });
+
+  it('a failing command in the integrated terminal is caught', async () => {
+    await wb.runCommand('Terminal: Create New Terminal');
+    await wb.page.locator('.terminal-wrapper, .xterm').first().waitFor({ timeout: 60_000 });
+    await wb.page.waitForTimeout(3000); // the shell starts and shell integration reports in
+    await wb.page.keyboard.type('node -e "process.exit(3)"');
+    await wb.page.keyboard.press('Enter');
+    await wb.page.waitForTimeout(3000);
+    await wb.runCommand('Alisa: Explain Last Terminal Failure');
+    const asked = frame.locator('[data-role="user"]', { hasText: 'process.exit(3)' }).first();
+    await asked.waitFor({ timeout: 60_000 });
+    await wb.screenshot('terminal-failure');
+  });
+});
