@@ -27,7 +27,11 @@ export function activate(context: vscode.ExtensionContext): void {
   const view = new ChatViewProvider(context.extensionUri, manager, runUiAction);
   const models = new ModelSetup(manager);
   const awareness = new Awareness(manager);
-  const help = new HelpCommands({ manager, awareness });
+  const help = new HelpCommands({
+    manager,
+    awareness,
+    showSession: (sessionId) => view.postCommand({ type: 'host.command', command: 'showSession', sessionId }),
+  });
   view.onFix = (offerId, target) => void help.fixOffer(offerId, target);
   context.subscriptions.push(
     log,

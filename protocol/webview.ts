@@ -53,7 +53,7 @@ export const HostState = z.object({
 });
 export type HostState = z.infer<typeof HostState>;
 
-export const HOST_COMMANDS = ['newSession', 'focusInput', 'showSearch', 'send'] as const;
+export const HOST_COMMANDS = ['newSession', 'focusInput', 'showSearch', 'send', 'showSession'] as const;
 export const HostCommand = z.object({
   type: z.literal('host.command'),
   command: z.enum(HOST_COMMANDS),
@@ -61,6 +61,8 @@ export const HostCommand = z.object({
   text: z.string().optional(),
   /** For `showSearch`: a query to run. */
   query: z.string().optional(),
+  /** For `showSession`: the chat to show (where a reply the editor asked for is streaming). */
+  sessionId: z.number().int().positive().optional(),
 });
 export type HostCommand = z.infer<typeof HostCommand>;
 

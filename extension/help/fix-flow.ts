@@ -20,7 +20,7 @@ export class FixFlow {
   constructor(
     private readonly manager: CompanionManager,
     private readonly proposals: ProposalProvider,
-    private readonly revealChat: () => Thenable<unknown>,
+    private readonly showSession: (sessionId: number) => Promise<void>,
   ) {}
 
   async run(uri: vscode.Uri, diagnostic: vscode.Diagnostic): Promise<void> {
@@ -45,8 +45,8 @@ export class FixFlow {
       const outcome = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Window, title: `Alisa is looking at ${name}…` },
         async () => {
-          const { replyId } = await this.manager.request('fix.propose', params);
-          void this.revealChat();
+          const { replyId, sessionId } = await this.manager.request('fix.propose', params);
+          void this.showSession(sessionId);
           return waiter.wait(replyId, REPLY_TIMEOUT_MS);
         },
       );

@@ -15,6 +15,8 @@ import { PROPOSAL_SCHEME, ProposalProvider } from './proposal-provider';
 export interface HelpDeps {
   manager: CompanionManager;
   awareness: Awareness;
+  /** Reveals the chat on the session where a reply the editor asked for streams. */
+  showSession: (sessionId: number) => Promise<void>;
 }
 
 export class HelpCommands implements vscode.Disposable {
@@ -23,8 +25,7 @@ export class HelpCommands implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[];
 
   constructor(private readonly deps: HelpDeps) {
-    const reveal = () => vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`);
-    this.fixFlow = new FixFlow(deps.manager, this.proposals, reveal);
+    this.fixFlow = new FixFlow(deps.manager, this.proposals, (sessionId) => deps.showSession(sessionId));
     const guard =
       (id: string, fn: (...args: unknown[]) => Promise<void>) =>
       async (...args: unknown[]) => {
@@ -59,8 +60,9 @@ export class HelpCommands implements vscode.Disposable {
         }
       }
       // Not a diagnostic in a file (a terminal failure, a debugger stop): her fix goes to the chat.
-      await this.deps.manager.request('help.respond', { offerId, response: 'fix' });
-      await vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`);
+      const { sessionId } = await this.deps.manager.request('help.respond', { offerId, response: 'fix' });
+      if (sessionId !== null) await this.deps.showSession(sessionId);
+      else await vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`);
     } catch (err) {
       this.deps.manager.log.error(`fix from offer ${offerId} failed: ${(err as Error).stack ?? String(err)}`);
       void vscode.window.showErrorMessage((err as Error).message);
@@ -95,8 +97,8 @@ export class HelpCommands implements vscode.Disposable {
       text: document.getText(),
       diagnostic: toRawDiagnostic(at.diagnostic, (u) => sendablePathOf(u, globs)),
     });
-    await this.deps.manager.request('help.explain', params);
-    await vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`);
+    const { sessionId } = await this.deps.manager.request('help.explain', params);
+    await this.deps.showSession(sessionId);
   }
 
   private async explainTerminalFailure(): Promise<void> {
@@ -107,8 +109,8 @@ export class HelpCommands implements vscode.Disposable {
       );
       return;
     }
-    await this.deps.manager.request('help.explain', buildTerminalExplainParams(failure));
-    await vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`);
+    const { sessionId } = await this.deps.manager.request('help.explain', buildTerminalExplainParams(failure));
+    await this.deps.showSession(sessionId);
   }
 
   dispose(): void {

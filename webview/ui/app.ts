@@ -119,6 +119,9 @@ export class App {
           else if (m.command === 'focusInput') this.composer.focus();
           else if (m.command === 'showSearch') this.search.open(m.query);
           else if (m.command === 'send' && m.text?.trim()) this.sendFromEditor(m.text.trim());
+          else if (m.command === 'showSession' && m.sessionId !== undefined && m.sessionId !== this.assembler.sessionId) {
+            void this.openSession(m.sessionId, { keepScroll: 'bottom' });
+          }
         });
         return;
       case 'welcome':
