@@ -10,7 +10,7 @@ import { build } from 'esbuild';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'alisa-bench-build-'));
 let failed = false;
-for (const script of ['startup-bench.mjs', 'stream-bench.mjs', 'memory-bench.mjs', 'ui-bench.mjs', 'vscode-bench.ts']) {
+for (const script of ['startup-bench.mjs', 'stream-bench.mjs', 'memory-bench.mjs', 'ui-bench.mjs', 'vscode-bench.ts', 'typing-bench.ts']) {
   let file = path.join(here, script);
   if (script.endsWith('.ts')) {
     const out = path.join(tmp, script.replace(/\.ts$/, '.cjs'));

@@ -26,6 +26,7 @@ export class Awareness implements vscode.Disposable {
     this.subscriptions = [
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('alisa.awareness.enabled')) this.apply();
+        else if (e.affectsConfiguration('alisa.help.focusMode')) this.coalescer?.update({ focusMode: focusModeOn() });
         // New exclusions take effect at once: resend everything through the new filter.
         else if (e.affectsConfiguration('alisa.privacy.excludeGlobs') && this.coalescer) this.restart();
       }),
@@ -59,6 +60,7 @@ export class Awareness implements vscode.Disposable {
     const emit = (u: ContextUpdate) => coalescer.update(u);
     this.terminal = new TerminalWatcher(emit, (f) => (this.lastFailure = f));
     this.watchers = [new DiagnosticsWatcher(emit), new EditorWatcher(emit), this.terminal, new DebugWatcher(emit)];
+    emit({ focusMode: focusModeOn() });
   }
 
   private stop(): void {
@@ -85,4 +87,9 @@ export class Awareness implements vscode.Disposable {
     this.stop();
     for (const s of this.subscriptions.splice(0)) s.dispose();
   }
+}
+
+/** Focus mode: help offers come three times less often (the companion's policy). */
+function focusModeOn(): boolean {
+  return vscode.workspace.getConfiguration('alisa').get<boolean>('help.focusMode', false);
 }

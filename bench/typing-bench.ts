@@ -1,0 +1,87 @@
+// The watchers' cost while the user types in a large file, in real VS Code (code-server): the
+// extension host's CPU time while typing the same text with Alisa's awareness on and off, side by
+// side (alternating rounds), and the time the typing itself took (lag shows up there).
+// Prints: typing_exthost_cpu_ms_awareness_on, typing_exthost_cpu_ms_awareness_off,
+// typing_exthost_cpu_ratio, typing_wall_ms_on, typing_wall_ms_off.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { MODEL_PATH } from '../tests/helpers/model';
+import { missingPrerequisites, packageVsix, startCodeServer } from '../tests/e2e/harness/code-server';
+import { launchBrowser, Workbench } from '../tests/e2e/harness/workbench';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const TEXT = 'const value = compute(items.filter((x) => x.ok).map((x) => x.n));'.repeat(3);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) / 100) * 1000;
+}
+
+async function main(): Promise<void> {
+  const missing = missingPrerequisites();
+  if (missing) return void console.log(`typing_bench: skipped (${missing})`);
+  const workspace = mkdtempSync(path.join(os.tmpdir(), 'alisa-typing-'));
+  const lines = Array.from({ length: 5000 }, (_, i) => `export function f${i}(a: number, b: number): number { return a * ${i} + b; }`);
+  writeFileSync(path.join(workspace, 'big.ts'), lines.join('\n') + '\n');
+  const server = await startCodeServer({
+    vsix: await packageVsix(),
+    workspace,
+    settings: { 'alisa.model.path': MODEL_PATH, 'alisa.llm.threads': 1, 'alisa.llm.gpu': 'off', 'alisa.dataFolder': mkdtempSync(path.join(os.tmpdir(), 'alisa-typing-data-')) },
+  });
+  const settingsFile = path.join(server.userDataDir, 'User', 'settings.json');
+  const setAwareness = (on: boolean) => {
+    const settings = JSON.parse(readFileSync(settingsFile, 'utf8'));
+    settings['alisa.awareness.enabled'] = on;
+    writeFileSync(settingsFile, JSON.stringify(settings, null, 2));
+  };
+  const browser = await launchBrowser();
+  try {
+    const wb = await Workbench.open(browser, server.url, 'typing-bench');
+    await wb.openAlisa();
+    await wb.alisaFrame();
+    const exthost = Number(spawnSync('pgrep', ['-f', 'type=extensionHost'], { encoding: 'utf8' }).stdout.trim().split('\n')[0]);
+    if (!exthost) throw new Error('extension host process not found');
+    await wb.page.keyboard.press('Control+P');
+    await wb.page.locator('.quick-input-widget input').fill('big.ts');
+    await wb.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'big.ts' }).first().waitFor();
+    await wb.page.keyboard.press('Enter');
+    await wb.page.locator('.monaco-editor .view-lines').first().click();
+    await wb.page.keyboard.press('Control+End');
+    const results: Record<'on' | 'off', { cpu: number[]; wall: number[] }> = { on: { cpu: [], wall: [] }, off: { cpu: [], wall: [] } };
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const mode of ['on', 'off'] as const) {
+        setAwareness(mode === 'on');
+        await wb.page.waitForTimeout(1500); // the setting applies; watchers start or stop
+        const cpu0 = cpuMs(exthost);
+        const t0 = performance.now();
+        await wb.page.keyboard.type(TEXT, { delay: 15 });
+        await wb.page.keyboard.press('Enter');
+        await wb.page.waitForTimeout(2500); // debounced diagnostics and the coalescer settle
+        results[mode].cpu.push(cpuMs(exthost) - cpu0);
+        results[mode].wall.push(performance.now() - t0 - 2500);
+      }
+    }
+    const on = median(results.on.cpu);
+    const off = median(results.off.cpu);
+    console.log(`typing_chars_per_round: ${TEXT.length}`);
+    console.log(`typing_exthost_cpu_ms_awareness_on: ${on.toFixed(0)}`);
+    console.log(`typing_exthost_cpu_ms_awareness_off: ${off.toFixed(0)}`);
+    console.log(`typing_exthost_cpu_ratio: ${(on / Math.max(off, 1)).toFixed(2)}`);
+    console.log(`typing_wall_ms_on: ${median(results.on.wall).toFixed(0)}`);
+    console.log(`typing_wall_ms_off: ${median(results.off.wall).toFixed(0)}`);
+  } finally {
+    await browser.close();
+    await server.stop();
+  }
+}
+
+void main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
