@@ -9,20 +9,10 @@ import type { Browser, Frame } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODEL_PATH, requireModel } from '../helpers/model';
 import { ensureCodeServer, missingPrerequisites, packageVsix, startCodeServer, type CodeServer } from './harness/code-server';
-import { launchBrowser, Workbench } from './harness/workbench';
+import { launchBrowser, until, Workbench } from './harness/workbench';
 
 const missing = missingPrerequisites();
 if (missing) console.log(`SKIPPED the first-run end-to-end suite: ${missing}. .ci/run installs it.`);
-
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => null);
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe.skipIf(missing !== null)('first run without a model, in real VS Code', { timeout: 180_000 }, () => {
   let server: CodeServer;
@@ -70,9 +60,20 @@ describe.skipIf(missing !== null)('first run without a model, in real VS Code', 
     // code-server's file dialog is VS Code's simple dialog: a quick input that takes a path.
     const input = wb.page.locator('.quick-input-widget input');
     await input.waitFor({ state: 'visible' });
-    await input.fill(MODEL_PATH);
-    await wb.page.waitForTimeout(300);
-    await input.press('Enter');
+    // The dialog fills in its starting folder a moment after it opens, over anything typed
+    // earlier: type the path until it sticks, then accept it.
+    for (let attempt = 1; ; attempt++) {
+      await wb.page.waitForTimeout(1000);
+      await input.fill(MODEL_PATH);
+      await wb.page.waitForTimeout(700);
+      if ((await input.inputValue()) !== MODEL_PATH) {
+        if (attempt === 4) throw new Error('the file dialog did not keep the typed path');
+        continue;
+      }
+      await input.press('Enter');
+      const closed = await input.waitFor({ state: 'hidden', timeout: 5000 }).then(() => true, () => false);
+      if (closed || attempt === 4) break;
+    }
     await wb.screenshot('first-run-chosen');
     await until('the model banner to go', async () => (await frame.locator('.banner[data-kind="error"], .banner[data-kind="progress"]').count()) === 0, 60_000);
     const box = frame.locator('textarea[aria-label="Message Alisa"]');

@@ -10,7 +10,7 @@ import type { Browser, Frame } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODEL_PATH, requireModel } from '../helpers/model';
 import { ensureCodeServer, missingPrerequisites, packageVsix, startCodeServer, type CodeServer } from './harness/code-server';
-import { launchBrowser, Workbench } from './harness/workbench';
+import { launchBrowser, until, Workbench } from './harness/workbench';
 
 const missing = missingPrerequisites();
 if (missing) console.log(`SKIPPED the VS Code end-to-end suite: ${missing}. .ci/run installs it.`);
@@ -19,16 +19,6 @@ if (missing) console.log(`SKIPPED the VS Code end-to-end suite: ${missing}. .ci/
 function companionPids(extensionsDir: string): number[] {
   const out = spawnSync('pgrep', ['-f', `${extensionsDir}.*companion.mjs`], { encoding: 'utf8' }).stdout;
   return out.split('\n').filter(Boolean).map(Number);
-}
-
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => null);
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 /** Banners shown while Alisa is starting, loading or broken. */
