@@ -39,8 +39,10 @@ export class HelpCommands implements vscode.Disposable {
     this.disposables = [
       this.proposals,
       vscode.workspace.registerTextDocumentContentProvider(PROPOSAL_SCHEME, this.proposals),
-      vscode.languages.registerCodeActionsProvider({ scheme: 'file' }, new AlisaCodeActions(), { providedCodeActionKinds: AlisaCodeActions.kinds }),
-      vscode.languages.registerCodeActionsProvider({ scheme: 'vscode-remote' }, new AlisaCodeActions(), { providedCodeActionKinds: AlisaCodeActions.kinds }),
+      // One registration for both schemes: two would each be asked and list every action twice.
+      vscode.languages.registerCodeActionsProvider([{ scheme: 'file' }, { scheme: 'vscode-remote' }], new AlisaCodeActions(), {
+        providedCodeActionKinds: AlisaCodeActions.kinds,
+      }),
       vscode.commands.registerCommand(HELP_COMMANDS.explainError, guard(HELP_COMMANDS.explainError, (uri, d) => this.explainError(uri, d))),
       vscode.commands.registerCommand(HELP_COMMANDS.explainTerminalFailure, guard(HELP_COMMANDS.explainTerminalFailure, () => this.explainTerminalFailure())),
       vscode.commands.registerCommand(HELP_COMMANDS.fixDiagnostic, guard(HELP_COMMANDS.fixDiagnostic, (uri, d) => this.fixDiagnostic(uri, d))),

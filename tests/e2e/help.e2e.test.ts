@@ -86,6 +86,8 @@ describe.skipIf(missing !== null)('help when errors appear, in real VS Code', { 
     await wb.screenshot('lightbulb');
     // The first entry is focused; Enter takes it (the menu animates, which defeats a click).
     expect(await wb.page.locator('.action-widget .monaco-list-row.focused', { hasText: 'Ask Alisa to fix' }).count()).toBe(1);
+    // Once per diagnostic, not once per registered scheme.
+    expect(await wb.page.locator('.action-widget .monaco-list-row', { hasText: 'Ask Alisa to fix' }).count()).toBe(1);
     await wb.page.keyboard.press('Enter');
     // The reply streams in the panel; then the diff opens with the proposal.
     await wb.page.locator('.tab', { hasText: /Alisa.s fix/ }).first().waitFor({ timeout: 90_000 });
