@@ -41,6 +41,8 @@ export const ErrorCode = z.enum([
   'no_provider', // no LLM provider is configured or usable
   'database_locked', // another process holds the database
   'database_unavailable', // the database could not be opened
+  'screen_unavailable', // no display, or the capture tools are missing
+  'ocr_unavailable', // the OCR engine or its language data could not load
   'cancelled',
   'internal',
 ]);
