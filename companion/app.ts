@@ -74,6 +74,8 @@ export class CompanionApp {
       context: this.context,
       state: this.state,
       maxReplyTokens: config.maxReplyTokens,
+      memory: () => this.memory(),
+      log,
       policy: {
         ...(config.helpDebounceMs !== undefined ? { debounceMs: config.helpDebounceMs } : {}),
         ...(config.helpCooldownMs !== undefined ? { cooldownMs: config.helpCooldownMs } : {}),

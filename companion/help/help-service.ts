@@ -8,14 +8,18 @@ import type { ChatService } from '../chat/chat-service';
 import type { ContextStore } from '../context/context-store';
 import { errorKey } from '../context/activity-fuser';
 import { AlisaError } from '../errors';
+import type { MemoryStore } from '../memory';
 import type { CompanionState } from '../state';
 import { buildHelpPrompt, type HelpPromptInput } from './help-prompt';
 import { OfferPolicy, type OfferPolicyOptions } from './offer-policy';
 import { offerText } from './offer-text';
+import { learnQuietHours, QUIET_HOURS_WINDOW_MS, type QuietHoursOptions } from './quiet-hours';
 
 const TICK_MS = 1000;
 /** Offers remembered for `help.respond` (older ones are answered with not_found). */
 const MAX_OFFERS = 20;
+/** An offer left unanswered this long counts as ignored (for the learned quiet hours). */
+export const OFFER_IGNORED_AFTER_MS = 10 * 60_000;
 /**
  * Bounds of a fix's code block, from the replaced excerpt: a fix is rarely much longer or wider
  * than the lines it replaces. The reply's token budget covers the bound, so the block always
@@ -33,6 +37,10 @@ export interface HelpServiceDeps {
   now?: () => number;
   /** The normal reply budget (fix replies get at least what their block needs). */
   maxReplyTokens?: number;
+  /** Where offer outcomes are kept to learn quiet hours; may throw (database locked or gone). */
+  memory?: () => MemoryStore;
+  quietHours?: QuietHoursOptions;
+  log?: (line: string) => void;
 }
 
 function shortLine(prefix: string, target: HelpTarget): string {
@@ -45,14 +53,43 @@ function shortLine(prefix: string, target: HelpTarget): string {
 export class HelpService {
   readonly policy: OfferPolicy;
   private readonly now: () => number;
-  private offers = new Map<string, { key: string; target: HelpTarget }>();
+  private offers = new Map<string, { key: string; target: HelpTarget; at: number }>();
+  private quiet = new Set<number>();
   private lastState: string | null = null;
   private timer: NodeJS.Timeout | null = null;
 
   constructor(private readonly deps: HelpServiceDeps) {
     this.now = deps.now ?? Date.now;
-    this.policy = new OfferPolicy({ now: this.now, ...deps.policy });
+    this.policy = new OfferPolicy({ now: this.now, quietHour: (hour) => this.quiet.has(hour), ...deps.policy });
     this.deps.context.activity.persistMs = this.policy.debounceMs;
+    this.refreshQuietHours();
+  }
+
+  /** The local hours she has learned to keep quiet in, ascending. */
+  quietHours(): number[] {
+    return [...this.quiet].sort((a, b) => a - b);
+  }
+
+  /** Re-reads the recorded outcomes; a database that cannot be read keeps what was learned. */
+  refreshQuietHours(): void {
+    if (!this.deps.memory) return;
+    try {
+      this.quiet = learnQuietHours(this.deps.memory().interruptionStats(this.now() - QUIET_HOURS_WINDOW_MS), this.deps.quietHours);
+    } catch (err) {
+      this.deps.log?.(`help: could not read offer history: ${(err as Error).message}`);
+    }
+  }
+
+  private recordOutcome(outcome: 'engaged' | 'declined' | 'ignored', at: number): void {
+    if (!this.deps.memory) return;
+    try {
+      this.deps.memory().recordInterruption('help_offer', outcome, at, this.policy.hourAt(at));
+    } catch (err) {
+      // Losing one sample only makes learning slower; the offer itself was handled.
+      this.deps.log?.(`help: could not record an offer outcome: ${(err as Error).message}`);
+      return;
+    }
+    this.refreshQuietHours();
   }
 
   start(): void {
@@ -84,13 +121,28 @@ export class HelpService {
     // Time-limited errors (a failed command, a debug stop) expire without an update.
     this.policy.observe(fuser.currentErrors(), this.now());
     this.emitStateIfChanged(fuser.state());
+    this.expireOffers();
     const due = this.policy.due(this.now());
     if (!due) return;
     const { text, emotion } = offerText({ target: due.target, mode: this.deps.state.mode, repeated: fuser.failureCount(due.key) > 1 });
     const offerId = randomUUID();
-    this.offers.set(offerId, due);
-    if (this.offers.size > MAX_OFFERS) this.offers.delete(this.offers.keys().next().value!);
+    this.offers.set(offerId, { ...due, at: this.now() });
+    if (this.offers.size > MAX_OFFERS) {
+      const [oldestId, oldest] = this.offers.entries().next().value!;
+      this.offers.delete(oldestId);
+      this.recordOutcome('ignored', oldest.at);
+    }
     this.deps.chat.emit({ type: 'help.offer', offerId, text, emotion, target: due.target });
+  }
+
+  /** Offers nobody answered in time are taken as ignored. */
+  private expireOffers(): void {
+    const now = this.now();
+    for (const [id, offer] of this.offers) {
+      if (now - offer.at < OFFER_IGNORED_AFTER_MS) continue;
+      this.offers.delete(id);
+      this.recordOutcome('ignored', offer.at);
+    }
   }
 
   private emitStateIfChanged(state: ActivityState): void {
@@ -106,9 +158,11 @@ export class HelpService {
     this.offers.delete(p.offerId);
     if (p.response === 'dismiss') {
       this.policy.declined(offer.key, this.now());
+      this.recordOutcome('declined', offer.at);
       return { replyId: null, sessionId: null };
     }
     this.policy.engaged(offer.key);
+    this.recordOutcome('engaged', offer.at);
     const detail = this.deps.context.activity.detailFor(offer.target);
     const started = this.startHelpReply(p.response, { target: offer.target, ...detail });
     return { replyId: started.replyId, sessionId: started.sessionId };

@@ -92,6 +92,11 @@ export class OfferPolicy {
     return this.cooldownMs * (this.focus ? FOCUS_FACTOR : 1) * factor;
   }
 
+  /** The local hour (0-23) of a time, as the quiet-hour check sees it. */
+  hourAt(at: number): number {
+    return this.hourOf(at);
+  }
+
   /** The offer to make now, if any; it is recorded as made (once per key, cooldown starts). */
   due(at: number = this.now()): DueOffer | null {
     if (this.quietHour?.(this.hourOf(at))) return null;

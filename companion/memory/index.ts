@@ -1,6 +1,15 @@
 // The memory module's public surface: the store, what callers pass it, and the open/lock
 // helpers the companion needs when it reports the database state.
-export { MemoryStore, DEFAULT_PAGE_SIZE, DEFAULT_SESSION_TITLE } from './memory-store';
+export {
+  MemoryStore,
+  DEFAULT_PAGE_SIZE,
+  DEFAULT_SESSION_TITLE,
+  INTERRUPTION_MAX_AGE_MS,
+  INTERRUPTION_MAX_ROWS,
+  INTERRUPTION_OUTCOMES,
+  type HourOutcomes,
+  type InterruptionOutcome,
+} from './memory-store';
 export type {
   BuiltinCharacter,
   CharacterPatch,

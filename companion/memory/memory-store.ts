@@ -16,6 +16,16 @@ import type { BuiltinCharacter, CharacterPatch, ListMessagesOptions, MemoryStore
 import * as v from './validate';
 
 export const DEFAULT_SESSION_TITLE = 'New chat';
+export const INTERRUPTION_OUTCOMES = ['engaged', 'declined', 'ignored'] as const;
+export type InterruptionOutcome = (typeof INTERRUPTION_OUTCOMES)[number];
+export interface HourOutcomes {
+  hour: number;
+  engaged: number;
+  declined: number;
+  ignored: number;
+}
+export const INTERRUPTION_MAX_AGE_MS = 60 * 24 * 3600_000;
+export const INTERRUPTION_MAX_ROWS = 5000;
 export const DEFAULT_PAGE_SIZE = 200;
 const MAX_PAGE_SIZE = 10_000;
 const MAX_SEARCH_HITS = 200;
@@ -362,6 +372,29 @@ export class MemoryStore {
     this.write(() => {
       this.sql.setSetting.run(key, text);
     });
+  }
+
+  // ---- interruptions --------------------------------------------------------------------
+
+  /**
+   * Records what the user did with something she said unasked. Rows older than
+   * INTERRUPTION_MAX_AGE_MS, and all but the newest INTERRUPTION_MAX_ROWS, are dropped, so the
+   * table stays small however long Alisa runs.
+   */
+  recordInterruption(kind: string, outcome: InterruptionOutcome, at: number = this.now(), hour: number = new Date(at).getHours()): void {
+    if (!INTERRUPTION_OUTCOMES.includes(outcome)) throw new AlisaError('invalid_argument', `Unknown interruption outcome "${outcome}".`);
+    if (!Number.isInteger(hour) || hour < 0 || hour > 23) throw new AlisaError('invalid_argument', `An hour is 0-23, got ${hour}.`);
+    const kindText = v.checkText(kind, 'The interruption kind');
+    this.write(() => {
+      this.sql.addInterruption.run(at, hour, kindText, outcome);
+      this.sql.pruneInterruptionsBefore.run(at - INTERRUPTION_MAX_AGE_MS);
+      this.sql.pruneInterruptionsOverCount.run(INTERRUPTION_MAX_ROWS);
+    });
+  }
+
+  /** Outcome counts per local hour for interruptions since `since` (hours with none are absent). */
+  interruptionStats(since: number): HourOutcomes[] {
+    return this.guard(() => this.sql.interruptionStats.all(since));
   }
 
   // ---- internals -------------------------------------------------------------------------

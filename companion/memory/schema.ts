@@ -81,5 +81,23 @@ function v1(db: BetterSqlite3.Database): void {
   `);
 }
 
+/**
+ * v2: interruptions, one row per time she spoke up unasked (a help offer, later idle talk) and
+ * what the user did with it. The hour is the user's local hour when it happened, so quiet hours
+ * can be learned without time-zone arithmetic. Pruned by age and count on every insert.
+ */
+function v2(db: BetterSqlite3.Database): void {
+  db.exec(`
+    CREATE TABLE interruptions (
+      id INTEGER PRIMARY KEY,
+      ts INTEGER NOT NULL,
+      hour INTEGER NOT NULL CHECK (hour BETWEEN 0 AND 23),
+      kind TEXT NOT NULL,
+      outcome TEXT NOT NULL CHECK (outcome IN ('engaged', 'declined', 'ignored'))
+    );
+    CREATE INDEX interruptions_ts ON interruptions(ts);
+  `);
+}
+
 /** Index i holds the migration to version i + 1. */
-export const MIGRATIONS: readonly Migration[] = [v1];
+export const MIGRATIONS: readonly Migration[] = [v1, v2];

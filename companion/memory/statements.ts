@@ -145,6 +145,19 @@ export function prepareStatements(db: Db) {
     deleteCharacter: db.prepare<[number]>(`DELETE FROM characters WHERE id = ?`),
 
     // settings
+    // interruptions (help offers, idle talk) and what the user did with them
+    addInterruption: db.prepare<[number, number, string, string]>(`INSERT INTO interruptions (ts, hour, kind, outcome) VALUES (?, ?, ?, ?)`),
+    pruneInterruptionsBefore: db.prepare<[number]>(`DELETE FROM interruptions WHERE ts < ?`),
+    pruneInterruptionsOverCount: db.prepare<[number]>(
+      `DELETE FROM interruptions WHERE id <= (SELECT id FROM interruptions ORDER BY id DESC LIMIT 1 OFFSET ?)`,
+    ),
+    interruptionStats: db.prepare<[number], { hour: number; engaged: number; declined: number; ignored: number }>(
+      `SELECT hour,
+              SUM(outcome = 'engaged') AS engaged,
+              SUM(outcome = 'declined') AS declined,
+              SUM(outcome = 'ignored') AS ignored
+         FROM interruptions WHERE ts >= ? GROUP BY hour ORDER BY hour`,
+    ),
     getSetting: db.prepare<[string], string>(`SELECT value FROM settings WHERE key = ?`).pluck(),
     setSetting: db.prepare<[string, string]>(
       `INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`,
