@@ -18,10 +18,20 @@ import { CompanionManager } from './companion-manager';
 import { HelpCommands } from './help/help-commands';
 import { ModelSetup } from './model-setup';
 import { StatusBar } from './status-bar';
+import type { ContextUpdate } from '../protocol/context';
 
 let manager: CompanionManager | null = null;
 
-export function activate(context: vscode.ExtensionContext): void {
+/**
+ * Alisa's public API: what `activate()` returns, i.e. `vscode.extensions.getExtension('alisa-dev.alisa').exports`.
+ * Kept minimal; the extension-host tests use it to observe awareness.
+ */
+export interface AlisaApi {
+  /** Called with every awareness update a watcher emits (already privacy-filtered, before coalescing). */
+  onContextUpdate(listener: (update: ContextUpdate) => void): vscode.Disposable;
+}
+
+export function activate(context: vscode.ExtensionContext): AlisaApi {
   const log = vscode.window.createOutputChannel('Alisa', { log: true });
   manager = new CompanionManager(context, log);
   const view = new ChatViewProvider(context.extensionUri, manager, runUiAction);
@@ -45,6 +55,7 @@ export function activate(context: vscode.ExtensionContext): void {
   );
   const started = manager;
   setImmediate(() => void started.applySettings());
+  return { onContextUpdate: (listener) => awareness.onDidEmit(listener) };
 }
 
 export async function deactivate(): Promise<void> {

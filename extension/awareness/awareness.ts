@@ -21,6 +21,9 @@ export class Awareness implements vscode.Disposable {
   private lastFailure: TerminalFailure | null = null;
   /** The last send error logged (the same one is not logged every second). */
   private lastError: string | null = null;
+  private readonly emitted = new vscode.EventEmitter<ContextUpdate>();
+  /** Every update a watcher emits, before coalescing (for the extension's API: tests observe it). */
+  readonly onDidEmit = this.emitted.event;
 
   constructor(private readonly manager: CompanionManager) {
     this.subscriptions = [
@@ -57,7 +60,10 @@ export class Awareness implements vscode.Disposable {
   private start(): void {
     const coalescer = new ContextCoalescer((u) => this.send(u));
     this.coalescer = coalescer;
-    const emit = (u: ContextUpdate) => coalescer.update(u);
+    const emit = (u: ContextUpdate) => {
+      coalescer.update(u);
+      this.emitted.fire(u);
+    };
     this.terminal = new TerminalWatcher(emit, (f) => (this.lastFailure = f));
     this.watchers = [new DiagnosticsWatcher(emit), new EditorWatcher(emit), this.terminal, new DebugWatcher(emit)];
     emit({ focusMode: focusModeOn() });
@@ -86,6 +92,7 @@ export class Awareness implements vscode.Disposable {
   dispose(): void {
     this.stop();
     for (const s of this.subscriptions.splice(0)) s.dispose();
+    this.emitted.dispose();
   }
 }
 

@@ -4,7 +4,7 @@ import { LIMITS } from './limits';
 import * as vscode from 'vscode';
 import type { ContextUpdate, DebugStop } from '../../protocol/context';
 import { capHead } from './privacy';
-import { sendableFsPath } from './workspace-privacy';
+import { sendableFsPath, sendablePathOf } from './workspace-privacy';
 
 interface StoppedEvent {
   type: 'event';
@@ -16,6 +16,18 @@ const isExceptionStop = (m: unknown): m is StoppedEvent => {
   const e = m as StoppedEvent | null;
   return !!e && e.type === 'event' && e.event === 'stopped' && e.body?.reason === 'exception';
 };
+
+/**
+ * The sendable path of a stack frame's `source.path`. Locally that is a file system path, but a
+ * `customRequest` answer passes through the workbench, which in a remote window (code-server,
+ * Remote-SSH, WSL) turns it into a URI string, `vscode-remote://authority/abs/path`, while this
+ * extension host (on the remote) sees its workspace folders as `file:` URIs.
+ */
+export function sendableFramePath(p: string): string | null {
+  if (!/^[a-zA-Z][a-zA-Z0-9+.-]+:\/\//.test(p)) return sendableFsPath(p);
+  const uri = vscode.Uri.parse(p);
+  return sendablePathOf(uri) ?? (uri.scheme === 'vscode-remote' ? sendablePathOf(vscode.Uri.file(uri.path)) : null);
+}
 
 export class DebugWatcher implements vscode.Disposable {
   private readonly registration: vscode.Disposable;
@@ -40,7 +52,9 @@ export class DebugWatcher implements vscode.Disposable {
           description?: string;
           details?: { message?: string; typeName?: string };
         };
-        const text = info.details?.message ?? info.description;
+        // js-debug answers with neither details.message nor description: its exceptionId is the
+        // whole "TypeError: message" line (VS Code's exception widget falls back to it too).
+        const text = info.details?.message ?? info.description ?? info.exceptionId;
         const type = info.details?.typeName ?? info.exceptionId;
         if (text) message = type && !text.startsWith(type) ? `${type}: ${text}` : text;
       } catch {
@@ -55,7 +69,7 @@ export class DebugWatcher implements vscode.Disposable {
         };
         const f = trace.stackFrames?.[0];
         if (f) {
-          const path = f.source?.path ? sendableFsPath(f.source.path) : null;
+          const path = f.source?.path ? sendableFramePath(f.source.path) : null;
           // A frame in an excluded or outside file is named, without its place.
           topFrame = { name: capHead(f.name, 200), path: path === null ? null : capHead(path, LIMITS.path), line: path !== null && typeof f.line === 'number' ? f.line : null };
         }
