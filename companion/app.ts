@@ -8,6 +8,7 @@ import { ChatService } from './chat/chat-service';
 import type { CompanionConfig } from './config';
 import { ContextStore } from './context/context-store';
 import { HelpService } from './help/help-service';
+import { ScreenService } from './screen/screen-service';
 import { AlisaError, toAlisaError } from './errors';
 import { LegacyServer } from './legacy/legacy-server';
 import { createProviders, type ProviderRegistry } from './llm';
@@ -29,6 +30,7 @@ export class CompanionApp {
   readonly state: CompanionState;
   readonly chat: ChatService;
   readonly help: HelpService;
+  readonly screen: ScreenService;
   private memoryStore: MemoryStore | null = null;
   private dbError: AlisaError | null = null;
   private dbFailedAt = 0;
@@ -79,6 +81,15 @@ export class CompanionApp {
       policy: {
         ...(config.helpDebounceMs !== undefined ? { debounceMs: config.helpDebounceMs } : {}),
         ...(config.helpCooldownMs !== undefined ? { cooldownMs: config.helpCooldownMs } : {}),
+      },
+    });
+    this.screen = new ScreenService({
+      context: this.context,
+      emit: (e) => this.chat.emit(e),
+      log,
+      timing: {
+        ...(config.screenActiveMs !== undefined ? { activeMs: config.screenActiveMs } : {}),
+        ...(config.screenIdleMs !== undefined ? { idleMs: config.screenIdleMs } : {}),
       },
     });
     this.registry.onStateChange(() => this.chat.emit({ type: 'status', status: this.status() }));
@@ -140,6 +151,7 @@ export class CompanionApp {
       {
         chat: this.chat,
         help: this.help,
+        screen: this.screen,
         registry: this.registry,
         memory: () => this.memory(),
         state: this.state,
@@ -164,6 +176,7 @@ export class CompanionApp {
       });
       legacyPort = await this.legacy.listen();
     }
+    if (this.config.screen) void this.screen.configure({ enabled: true });
     if (this.config.loadModelAtStart) {
       // In the background: failures are reported through status, never thrown.
       this.registry.active().catch((err) => this.log(`model: ${toAlisaError(err).message}`));
@@ -173,6 +186,7 @@ export class CompanionApp {
 
   async stop(): Promise<void> {
     this.help.stop();
+    await this.screen.stop();
     await this.chat.shutdown();
     await this.legacy?.close();
     await this.server?.close();

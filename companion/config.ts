@@ -42,6 +42,11 @@ export interface CompanionConfig {
   /** Help offers: how long an error must persist, and the least time between offers (defaults 4 s, 3 min). */
   helpDebounceMs: number | undefined;
   helpCooldownMs: number | undefined;
+  /** Screen understanding on from the start (normally the extension turns it on by setting). */
+  screen: boolean;
+  /** Screen sampling periods (defaults 8 s while the user is there and focused, 20 s otherwise). */
+  screenActiveMs: number | undefined;
+  screenIdleMs: number | undefined;
 }
 
 export const HELP = `Usage: npm run companion -- [options]
@@ -69,6 +74,9 @@ export const HELP = `Usage: npm run companion -- [options]
   --no-model             start without loading a model (it loads on first use)
   --help-debounce-ms N   how long an error must persist before she offers help (default 4000)
   --help-cooldown-ms N   least time between two help offers (default 180000)
+  --screen               turn screen understanding (OCR of the screen) on at start
+  --screen-active-ms N   screen sampling period while the user is there (default 8000)
+  --screen-idle-ms N     screen sampling period otherwise (default 20000)
 
 Environment: ALISA_TOKEN (fixed token), ALISA_LLM_API_KEY, ALISA_MODEL, ALISA_DATA_DIR.`;
 
@@ -119,6 +127,9 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
       'emotion-grammar': { type: 'boolean' },
       'help-debounce-ms': { type: 'string' },
       'help-cooldown-ms': { type: 'string' },
+      screen: { type: 'boolean' },
+      'screen-active-ms': { type: 'string' },
+      'screen-idle-ms': { type: 'string' },
     },
   });
   if (values.help) return 'help';
@@ -175,5 +186,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     loadModelAtStart: !values['no-model'],
     helpDebounceMs: int('help-debounce-ms', values['help-debounce-ms'], 0, 3_600_000),
     helpCooldownMs: int('help-cooldown-ms', values['help-cooldown-ms'], 0, 86_400_000),
+    screen: values.screen ?? false,
+    screenActiveMs: int('screen-active-ms', values['screen-active-ms'], 100, 3_600_000),
+    screenIdleMs: int('screen-idle-ms', values['screen-idle-ms'], 100, 3_600_000),
   };
 }

@@ -6,3 +6,4 @@ export * from './limits';
 export * from './webview';
 export * from './rpc-client';
 export * from './context';
+export * from './screen';

@@ -12,6 +12,7 @@
 // frame against the same schemas at its socket.
 import * as z from 'zod';
 import { ActivityState, ContextUpdate, HelpOffer, HelpTarget, Range } from './context';
+import { ScreenConfigure, ScreenStateEvent, ScreenStatus } from './screen';
 import {
   Character,
   Emotion,
@@ -127,6 +128,10 @@ export const methods = {
     }),
     z.object({ replyId: z.string(), sessionId: Id }),
   ),
+
+  /** Screen understanding (issue 5): turn on or off, pause or resume, set excluded windows. */
+  'screen.configure': method(ScreenConfigure, ScreenStatus),
+  'screen.status': method(z.object({}), ScreenStatus),
 } as const;
 
 export type MethodName = keyof typeof methods;
@@ -233,6 +238,7 @@ export const CompanionMessage = z.discriminatedUnion('type', [
   SessionsChanged,
   ContextStateEvent,
   HelpOffer,
+  ScreenStateEvent,
 ]);
 export type CompanionMessage = z.infer<typeof CompanionMessage>;
 export type CompanionEvent = Exclude<CompanionMessage, { type: 'welcome' | 'response' | 'error' }>;

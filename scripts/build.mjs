@@ -1,6 +1,7 @@
 // Builds the three targets with esbuild:
 //   extension  -> dist/extension.js   (node, cjs, `vscode` external)
 //   companion  -> dist/companion.mjs  (node, esm, native and ESM-only packages external)
+//   screen     -> dist/screen.mjs     (`npm run screen`, the screen-understanding CLI)
 //   webview    -> dist/webview.js     (browser, iife)
 // `node scripts/build.mjs [--watch] [--production] [target...]`
 import * as esbuild from 'esbuild';
@@ -60,10 +61,15 @@ const targets = {
     target: 'node20',
     // Native addons and ESM-only packages with their own binaries stay in node_modules.
     // ws's optional native speed-ups are left out; ws works without them.
-    external: ['better-sqlite3', 'node-llama-cpp', 'bufferutil', 'utf-8-validate'],
+    // tesseract.js starts its worker from a script path and screenshot-desktop ships helper
+    // binaries: both are loaded from node_modules.
+    external: ['better-sqlite3', 'node-llama-cpp', 'bufferutil', 'utf-8-validate', 'tesseract.js', 'screenshot-desktop'],
     banner: {
       js: "import { createRequire as __alisaCreateRequire } from 'node:module'; const require = __alisaCreateRequire(import.meta.url);",
     },
+  },
+  get screen() {
+    return { ...this.companion, entryPoints: ['companion/screen/cli.ts'], outfile: 'dist/screen.mjs' };
   },
   webview: {
     ...common,

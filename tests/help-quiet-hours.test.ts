@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ContextUpdate, ServerEvent } from '../protocol';
+import type { ContextUpdate, CompanionEvent } from '../protocol';
 import type { ChatService } from '../companion/chat/chat-service';
 import { ContextStore } from '../companion/context/context-store';
 import { HelpService, OFFER_IGNORED_AFTER_MS } from '../companion/help/help-service';
@@ -79,12 +79,12 @@ describe('HelpService with learned quiet hours', () => {
   let dir: string;
   let store: MemoryStore;
   let t: number;
-  let events: ServerEvent[];
+  let events: CompanionEvent[];
 
   function makeService(memory: () => MemoryStore = () => store) {
     events = [];
     // The chat pipeline itself is tested elsewhere; here it only records what reaches the panel.
-    const chat = { emit: (e: ServerEvent) => events.push(e), startReply: () => ({ replyId: 'r', sessionId: 1 }) } as unknown as ChatService;
+    const chat = { emit: (e: CompanionEvent) => events.push(e), startReply: () => ({ replyId: 'r', sessionId: 1 }) } as unknown as ChatService;
     return new HelpService({
       chat,
       context: new ContextStore(() => t),

@@ -2,7 +2,7 @@
 // stops) with the legacy desktop context into one current ActivityState, and lists the current
 // errors the help policy may offer help with. Pure apart from the injected clock.
 import type { ActivityState, ContextUpdate, DebugStop, EditorContext, FileDiagnostics, HelpTarget, Range, TerminalFailure } from '../../protocol/context';
-import type { DesktopContext } from './context-store';
+import type { DesktopContext, ScreenErrorInfo } from './context-store';
 
 /** A debug stop counts (activity debugging, an error to help with) this long. */
 const DEBUG_RECENT_MS = 2 * 60_000;
@@ -13,6 +13,8 @@ const EDIT_RECENT_MS = 60_000;
 /** Nothing reported for this long: idle. */
 const IDLE_AFTER_MS = 10 * 60_000;
 const DESKTOP_FRESH_MS = 5 * 60_000;
+/** The editor reported this recently: its own diagnostics beat OCR of the editor window. */
+const EDITOR_PRECEDENCE_MS = 5 * 60_000;
 
 const TEST_RUNNER = /(^|[\s;&|/])(npm( run)? test|npm t\b|yarn test|pnpm test|npx (vitest|jest|mocha|playwright)|vitest|jest|mocha|pytest|python3? -m (pytest|unittest)|go test|cargo test|dotnet test|mvn test|gradlew? test|rspec|phpunit|ctest|make test|tox)\b/i;
 
@@ -44,7 +46,8 @@ export function errorKey(target: HelpTarget): string {
     case 'debug':
       return `debug|${target.message}`;
     default:
-      return `screen|${target.message}`;
+      // OCR reads the same error slightly differently from frame to frame.
+      return `screen|${target.message.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim()}`;
   }
 }
 
@@ -180,7 +183,25 @@ export class ActivityFuser {
       const target = debugTarget(stop);
       out.push({ key: errorKey(target), target });
     }
+    for (const e of this.screenErrors(now)) {
+      const target: HelpTarget = { kind: 'screen', path: null, range: null, message: e.message, code: e.kind };
+      const key = errorKey(target);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push({ key, target });
+    }
     return out;
+  }
+
+  /**
+   * Offer-worthy errors from a fresh screen reading. The screen showing a code editor while the
+   * editor itself reports: its diagnostics take precedence over OCR of the same window.
+   */
+  private screenErrors(now: number): ScreenErrorInfo[] {
+    const d = this.desktop();
+    if (!d?.screenErrors?.length || now - d.at >= DESKTOP_FRESH_MS) return [];
+    if (d.app === 'code' && this.lastUpdateAt !== null && now - this.lastUpdateAt < EDITOR_PRECEDENCE_MS) return [];
+    return d.screenErrors;
   }
 
   /** The code and related information the prompt may use for a target. */
@@ -218,6 +239,11 @@ export class ActivityFuser {
     }
     if (target.kind === 'terminal' && this.terminalFailure?.output) {
       detail.excerpt = this.terminalFailure.output;
+    }
+    if (target.kind === 'screen') {
+      const seen = this.screenErrors(this.now()).find((e) => errorKey({ ...target, message: e.message }) === errorKey(target));
+      if (seen) detail.excerpt = seen.context;
+      if (target.code?.startsWith('python')) detail.language = 'python';
     }
     return detail;
   }

@@ -14,6 +14,16 @@ export interface DesktopContext {
   window: string;
   text: string;
   at: number;
+  /** Errors read off the screen that are worth an offer (screen understanding only). */
+  screenErrors?: ScreenErrorInfo[];
+}
+
+export interface ScreenErrorInfo {
+  kind: string;
+  /** The telling line, e.g. the final line of a traceback. */
+  message: string;
+  /** The error with the lines around it (redacted). */
+  context: string;
 }
 
 /** Context older than this is not mentioned to the model any more. */
@@ -40,6 +50,12 @@ export class ContextStore {
 
   setDesktop(d: Omit<DesktopContext, 'at'>): void {
     this.desktop = { ...d, text: d.text.slice(0, MAX_TEXT), at: this.now() };
+  }
+
+  /** Screen understanding was turned off: forget what it saw. */
+  clearScreen(): void {
+    this.desktop = null;
+    this.screen = null;
   }
 
   setScreen(window: string, text: string): void {

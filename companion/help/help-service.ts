@@ -124,7 +124,8 @@ export class HelpService {
     this.expireOffers();
     const due = this.policy.due(this.now());
     if (!due) return;
-    const { text, emotion } = offerText({ target: due.target, mode: this.deps.state.mode, repeated: fuser.failureCount(due.key) > 1 });
+    const task = due.target.kind === 'screen' ? this.deps.context.desktop?.task : undefined;
+    const { text, emotion } = offerText({ target: due.target, mode: this.deps.state.mode, repeated: fuser.failureCount(due.key) > 1, ...(task ? { task } : {}) });
     const offerId = randomUUID();
     this.offers.set(offerId, { ...due, at: this.now() });
     if (this.offers.size > MAX_OFFERS) {

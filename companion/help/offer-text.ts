@@ -9,6 +9,8 @@ export interface OfferTextInput {
   mode: Mode;
   /** The same failure happened before this session. */
   repeated: boolean;
+  /** For errors read off the screen: what the user seems to be doing (seed task names). */
+  task?: string;
   /** Picks among the variants; default random. */
   pick?: (n: number) => number;
 }
@@ -39,7 +41,9 @@ export function offerText(input: OfferTextInput): { text: string; emotion: HelpO
   const msg = shortMessage(t.message);
   const emotion: HelpOffer['emotion'] = repeated ? 'sad' : 'serious';
   let variants: string[];
-  if (mode === 'serious') {
+  if (t.kind === 'screen') {
+    variants = screenVariants(mode, msg, input.task ?? '', t.code ?? '');
+  } else if (mode === 'serious') {
     variants =
       t.kind === 'terminal'
         ? [`${cmd} failed${repeated ? ' again' : ''}. Want me to look at the output?`]
@@ -72,4 +76,14 @@ export function offerText(input: OfferTextInput): { text: string; emotion: HelpO
   }
   const text = variants[Math.min(variants.length - 1, Math.max(0, pick(variants.length)))]!;
   return { text, emotion };
+}
+
+/** Offers for an error read off the screen, worded by what the user seems to be doing. */
+function screenVariants(mode: Mode, msg: string, task: string, kind: string): string[] {
+  const what = kind.startsWith('python') ? 'That Python error' : kind === 'test_failure' ? 'That failing test' : kind === 'npm_error' ? 'That npm error' : 'That error';
+  if (mode === 'serious') return [`${what}: ${msg}. Want me to explain it?`];
+  if (mode === 'calm') return [`${what} looks like it's in the way: "${msg}". Shall I explain it?`];
+  if (task === 'researching_problem') return [`Still hunting down "${msg}"? I could just explain it… if you want.`];
+  if (task.startsWith('running_') || task === 'terminal_work') return [`Hmph, "${msg}". Your command didn't like that. Want me to explain?`];
+  return [`${what}, "${msg}"… I suppose I could explain it. If you want.`, `Is that "${msg}"? Don't look at me like that, I can help.`];
 }

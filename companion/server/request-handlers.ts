@@ -3,6 +3,7 @@
 import type { MethodName, Params, Result, Status } from '../../protocol';
 import type { ChatService } from '../chat/chat-service';
 import type { HelpService } from '../help/help-service';
+import type { ScreenService } from '../screen/screen-service';
 import { AlisaError } from '../errors';
 import type { ProviderRegistry } from '../llm';
 import type { MemoryStore } from '../memory';
@@ -11,6 +12,7 @@ import type { CompanionState } from '../state';
 export interface CompanionCore {
   chat: ChatService;
   help: HelpService;
+  screen: ScreenService;
   registry: ProviderRegistry;
   /** The open database; throws an AlisaError when it cannot be opened. */
   memory(): MemoryStore;
@@ -97,5 +99,7 @@ export function createHandlers(core: CompanionCore): Handlers {
     'help.respond': (p) => core.help.respond(p),
     'help.explain': (p) => core.help.explain(p),
     'fix.propose': (p) => core.help.proposeFix(p),
+    'screen.configure': (p) => core.screen.configure(p),
+    'screen.status': () => core.screen.status(),
   };
 }

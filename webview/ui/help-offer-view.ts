@@ -35,7 +35,10 @@ export class HelpOfferView {
         ['fix', 'Fix', 'btn'],
         ['dismiss', 'Not now', 'btn'],
       ] as const
-    ).map(([choice, label, cls]) => {
+    )
+      // A fix edits a file: only an editor diagnostic has one to edit.
+      .filter(([choice]) => choice !== 'fix' || offer.target.kind === 'diagnostic')
+      .map(([choice, label, cls]) => {
       const b = el('button', { type: 'button', class: cls, 'data-choice': choice, text: label });
       b.addEventListener('click', () => void this.choose(offer, choice, card));
       return b;
