@@ -6,6 +6,7 @@
 //   commands          - every alisa.* command (commands.ts)
 //   Awareness         - what the user is doing and what broke, sent as context.update (awareness/)
 //   HelpCommands      - explain/fix commands, the lightbulb actions and the fix preview (help/)
+//   ScreenController  - screen understanding: settings to the companion, its commands (screen/)
 //
 // Activation must stay cheap: nothing here spawns or waits. The companion starts right after
 // activate() returns (its Node check and spawn are asynchronous), and deactivate() waits for it
@@ -17,7 +18,8 @@ import { registerCommands, runUiAction } from './commands';
 import { CompanionManager } from './companion-manager';
 import { HelpCommands } from './help/help-commands';
 import { ModelSetup } from './model-setup';
-import { StatusBar } from './status-bar';
+import { ScreenController } from './screen/screen-controller';
+import { ScreenStatusBar, StatusBar } from './status-bar';
 import type { ContextUpdate } from '../protocol/context';
 
 let manager: CompanionManager | null = null;
@@ -37,6 +39,7 @@ export function activate(context: vscode.ExtensionContext): AlisaApi {
   const view = new ChatViewProvider(context.extensionUri, manager, runUiAction);
   const models = new ModelSetup(manager);
   const awareness = new Awareness(manager);
+  const screen = new ScreenController(manager);
   const help = new HelpCommands({
     manager,
     awareness,
@@ -48,6 +51,8 @@ export function activate(context: vscode.ExtensionContext): AlisaApi {
     view,
     models,
     new StatusBar(manager),
+    screen,
+    new ScreenStatusBar(screen),
     awareness,
     help,
     vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, view),

@@ -1,10 +1,13 @@
 // Reads the `alisa.*` settings into plain data for companion-args.ts, and says which setting
-// changes need a new companion process and which the running one can take live.
+// changes need a new companion process and which the running one can take live. The screen
+// settings (`alisa.screen.*`) are live too: screen/screen-controller.ts sends them as
+// `screen.configure`.
 import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { Mode } from '../protocol/common';
 import type { CompanionSettings, ProviderId } from './companion-args';
+import { DEFAULT_EXCLUDED_WINDOWS, normalizeScreenSettings, type ScreenSettings } from './screen/screen-logic';
 
 export const SECTION = 'alisa';
 export const API_KEY_SECRET = 'alisa.llm.apiKey';
@@ -63,4 +66,10 @@ export function readSettings(defaultDataFolder: string): CompanionSettings & { n
     legacyPort: intOrNull(c.get('legacy.port', null), 0),
     nodePath: expandHome(c.get<string>('companion.nodePath', 'node')) || 'node',
   };
+}
+
+/** `alisa.screen.*` (application scope: a workspace's settings cannot turn screen capture on). */
+export function readScreenSettings(): ScreenSettings {
+  const c = vscode.workspace.getConfiguration(SECTION);
+  return normalizeScreenSettings(c.get<unknown>('screen.enabled', false), c.get<unknown>('screen.excludedWindows', [...DEFAULT_EXCLUDED_WINDOWS]));
 }

@@ -1,8 +1,12 @@
 // A status bar item that says how Alisa is doing at a glance (starting, downloading or loading
-// the model with a percentage, ready, or what went wrong) and opens the chat when clicked.
+// the model with a percentage, ready, or what went wrong) and opens the chat when clicked; and a
+// second one, shown only while screen understanding is on, that says whether she is looking at
+// the screen (click: pause or resume).
 import * as vscode from 'vscode';
 import type { ModelState } from '../protocol/common';
+import type { ScreenStatus } from '../protocol/screen';
 import type { CompanionManager } from './companion-manager';
+import { screenStatusLook } from './screen/screen-logic';
 
 interface Look {
   text: string;
@@ -73,5 +77,37 @@ export class StatusBar implements vscode.Disposable {
           ? { text: '$(comment-discussion) Alisa', tooltip: 'Alisa is running; the model loads with the first message.' }
           : { text: '$(circle-large-outline) Alisa', tooltip: 'Alisa needs a language model: choose a GGUF file or download the recommended one.' };
     }
+  }
+}
+
+/** Screen understanding at a glance: hidden while it is off, `$(eye) Screen` while Alisa looks. */
+export class ScreenStatusBar implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem('alisa.screen', vscode.StatusBarAlignment.Right, 99);
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(source: { readonly status: ScreenStatus | null; readonly onDidChange: vscode.Event<ScreenStatus | null> }) {
+    this.item.name = 'Alisa Screen Understanding';
+    this.disposables.push(
+      this.item,
+      source.onDidChange((s) => this.render(s)),
+    );
+    this.render(source.status);
+  }
+
+  dispose(): void {
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+
+  private render(status: ScreenStatus | null): void {
+    const look = screenStatusLook(status);
+    if (!look) {
+      this.item.hide();
+      return;
+    }
+    this.item.text = look.text;
+    this.item.tooltip = look.tooltip;
+    this.item.command = look.command;
+    this.item.backgroundColor = look.background ? new vscode.ThemeColor(`statusBarItem.${look.background}Background`) : undefined;
+    this.item.show();
   }
 }

@@ -14,6 +14,7 @@ import { ComposerView } from './composer-view';
 import { HelpOfferView, type HelpOfferChoice } from './help-offer-view';
 import { MessageListView } from './message-list-view';
 import { PersonaView } from './persona-view';
+import { ScreenIndicatorView } from './screen-indicator-view';
 import { SearchView } from './search-view';
 import { SessionBarView } from './session-bar-view';
 import { buildShell, type Shell } from './shell';
@@ -41,6 +42,7 @@ export class App {
   private readonly list: MessageListView;
   private readonly composer: ComposerView;
   private readonly offers: HelpOfferView;
+  private readonly screen: ScreenIndicatorView;
 
   constructor(
     private readonly host: Host,
@@ -88,6 +90,12 @@ export class App {
       onLoadEarlier: () => void this.loadEarlier(),
       onScroll: (scrollTop) => this.store.update({ scrollTop }),
     });
+    this.screen = new ScreenIndicatorView((params) => {
+      const call = request(host, 'screen.configure', params).then((s) => this.screen.setStatus(s));
+      this.call(call);
+      return call.catch(() => {});
+    });
+    this.shell.headerStatus.append(this.screen.node);
     this.offers = new HelpOfferView(this.shell.messages, { onChoice: (offer, choice) => this.answerOffer(offer, choice) });
     this.composer = new ComposerView(this.shell.composer, {
       onSend: (text) => this.send(text),
@@ -156,6 +164,8 @@ export class App {
         return;
       case 'context.state':
         return;
+      case 'screen.state':
+        return this.screen.setStatus(m.status);
     }
   }
 
@@ -172,6 +182,7 @@ export class App {
     }
     if (!ready && wasReady) {
       this.offers.clear();
+      this.screen.setStatus(null); // a companion that is gone captures nothing
       this.applyResult(this.assembler.interruptAll());
       this.face.reset();
     }
@@ -190,9 +201,15 @@ export class App {
   }
 
   private async refreshAll(): Promise<void> {
-    const [status, characters] = await Promise.allSettled([request(this.host, 'status.get', {}), request(this.host, 'character.list', {})]);
+    const [status, characters, screen] = await Promise.allSettled([
+      request(this.host, 'status.get', {}),
+      request(this.host, 'character.list', {}),
+      request(this.host, 'screen.status', {}),
+    ]);
     if (characters.status === 'fulfilled') this.persona.setCharacters(characters.value.characters, characters.value.activeId);
     if (status.status === 'fulfilled') this.setStatus(status.value);
+    // A companion without screen understanding answers with an error: no pill.
+    if (screen.status === 'fulfilled') this.screen.setStatus(screen.value);
     await this.refreshSessions({ reopen: true });
   }
 

@@ -6,6 +6,8 @@ import { ICONS } from './icons';
 
 export interface Shell {
   root: HTMLElement;
+  /** Where the header shows indicators (the screen pill), next to the title. */
+  headerStatus: HTMLElement;
   avatar: HTMLElement;
   avatarToggle: HTMLButtonElement;
   stage: HTMLElement;
@@ -30,10 +32,12 @@ export function buildShell(root: HTMLElement, avatarFromPage: HTMLElement | null
   const searchToggle = iconButton('Search history', ICONS.search, { id: 'search-toggle', 'aria-expanded': 'false', 'aria-controls': 'search-panel' });
   const newChat = iconButton('New chat', ICONS.plus, { id: 'new-chat' });
   const avatarToggle = iconButton('Hide avatar', ICONS.face, { id: 'avatar-toggle', 'aria-expanded': 'true', 'aria-controls': 'avatar' });
+  const headerStatus = el('div', { class: 'header-status' });
   const header = el(
     'header',
     { class: 'app-header' },
     el('h1', { class: 'app-title', text: 'Alisa' }),
+    headerStatus,
     el('div', { class: 'header-actions' }, avatarToggle, searchToggle, newChat),
   );
 
@@ -68,5 +72,5 @@ export function buildShell(root: HTMLElement, avatarFromPage: HTMLElement | null
   const composer = el('form', { id: 'composer', class: 'composer', 'aria-label': 'Message' });
 
   root.replaceChildren(header, stage, status, alerts, sessionBar, searchPanel, messages, composer);
-  return { root, avatar, avatarToggle, stage, searchToggle, newChat, modeSelect, characterSelect, status, alerts, sessionBar, searchPanel, messages, composer };
+  return { root, headerStatus, avatar, avatarToggle, stage, searchToggle, newChat, modeSelect, characterSelect, status, alerts, sessionBar, searchPanel, messages, composer };
 }

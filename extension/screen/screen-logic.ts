@@ -1,0 +1,129 @@
+// The vscode-free decisions of screen understanding in the extension: what `screen.configure`
+// carries for the current settings, how the status bar shows the companion's ScreenStatus, and
+// when a capture error is worth a notification (once, not on every event).
+//
+// Only type imports from the protocol: a value import would load zod at activation.
+import type { ErrorInfo } from '../../protocol/common';
+import type { ScreenConfigure, ScreenStatus } from '../../protocol/screen';
+import { DEFAULT_EXCLUDED_WINDOWS } from '../../companion/screen/redact';
+
+export const SCREEN_SETTINGS = {
+  enabled: 'alisa.screen.enabled',
+  excludedWindows: 'alisa.screen.excludedWindows',
+} as const;
+
+export const SCREEN_COMMANDS = {
+  toggle: 'alisa.screen.toggle',
+  pause: 'alisa.screen.pause',
+} as const;
+
+/** The protocol's SCREEN_LIMITS (protocol/screen.ts), repeated to keep zod out of activation; a test checks they agree. */
+export const SCREEN_PATTERN_LIMITS = { excludedWindows: 100, pattern: 200 } as const;
+
+export { DEFAULT_EXCLUDED_WINDOWS };
+
+export interface ScreenSettings {
+  enabled: boolean;
+  excludedWindows: string[];
+}
+
+/** Settings as read from the configuration (anything the user typed) into what the companion accepts. */
+export function normalizeScreenSettings(enabled: unknown, excludedWindows: unknown): ScreenSettings {
+  const list = Array.isArray(excludedWindows) ? excludedWindows : [...DEFAULT_EXCLUDED_WINDOWS];
+  const patterns: string[] = [];
+  for (const item of list) {
+    if (typeof item !== 'string') continue;
+    const p = item.trim();
+    // A pattern longer than the protocol allows is dropped rather than cut (a cut glob means something else).
+    if (!p || p.length > SCREEN_PATTERN_LIMITS.pattern || patterns.includes(p)) continue;
+    patterns.push(p);
+    if (patterns.length === SCREEN_PATTERN_LIMITS.excludedWindows) break;
+  }
+  return { enabled: enabled === true, excludedWindows: patterns };
+}
+
+/**
+ * `screen.configure` params: the settings, plus `paused` when the user paused or resumed in this
+ * window (null: never, so the companion's own state stands).
+ */
+export function screenConfigureParams(settings: ScreenSettings, userPaused: boolean | null): ScreenConfigure {
+  return {
+    enabled: settings.enabled,
+    excludedWindows: [...settings.excludedWindows],
+    ...(userPaused !== null ? { paused: userPaused } : {}),
+  };
+}
+
+export type ScreenIndicatorState = 'active' | 'paused' | 'away' | 'error';
+
+/** What the indicators show for a status; null when screen understanding is off (or unknown). */
+export function screenIndicatorState(status: ScreenStatus | null): ScreenIndicatorState | null {
+  if (!status?.enabled) return null;
+  if (status.error) return 'error';
+  if (status.paused) return status.pausedReason === 'user' ? 'paused' : 'away';
+  return 'active';
+}
+
+export interface ScreenStatusLook {
+  text: string;
+  tooltip: string;
+  /** The command a click runs. */
+  command: string;
+  background?: 'warning';
+}
+
+export function errorText(error: ErrorInfo): string {
+  return [error.message, error.action].filter(Boolean).join(' ');
+}
+
+/** The status bar item for a status; null hides it. */
+export function screenStatusLook(status: ScreenStatus | null): ScreenStatusLook | null {
+  const state = screenIndicatorState(status);
+  switch (state) {
+    case null:
+      return null;
+    case 'active':
+      return { text: '$(eye) Screen', tooltip: 'Alisa reads your screen (OCR, offline). Click to pause.', command: SCREEN_COMMANDS.pause };
+    case 'paused':
+      return { text: '$(eye-closed) Screen paused', tooltip: 'Screen understanding is paused: Alisa does not look at your screen. Click to resume.', command: SCREEN_COMMANDS.pause };
+    case 'away':
+      return {
+        text: '$(eye-closed) Screen',
+        tooltip: 'Screen understanding waits while you are away; it resumes when you are back. Click to pause.',
+        command: SCREEN_COMMANDS.pause,
+      };
+    case 'error':
+      return {
+        text: '$(eye-closed) Screen',
+        tooltip: `Screen understanding cannot run: ${errorText(status!.error!)}\nClick to turn it off.`,
+        command: SCREEN_COMMANDS.toggle,
+        background: 'warning',
+      };
+  }
+}
+
+/**
+ * Decides when a capture error deserves a notification: the first time it shows while the
+ * feature is on, not again for the same error on later events. Turning the feature on again
+ * (`arm()`) or the error clearing lets the next one through.
+ */
+export class ScreenErrorNotifier {
+  private shown: string | null = null;
+
+  /** The error to tell the user about now, if any. */
+  check(status: ScreenStatus | null): ErrorInfo | null {
+    if (!status?.enabled || !status.error) {
+      if (status) this.shown = null;
+      return null;
+    }
+    const key = `${status.error.code}\n${status.error.message}`;
+    if (key === this.shown) return null;
+    this.shown = key;
+    return status.error;
+  }
+
+  /** The user turned it on (again): an error after that is news even if it is the same one. */
+  arm(): void {
+    this.shown = null;
+  }
+}

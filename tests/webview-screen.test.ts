@@ -1,0 +1,241 @@
+// @vitest-environment happy-dom
+// The "Screen" pill in the panel's header, driven the way the hosts drive the page: host.state,
+// `screen.state` events, the answer to `screen.status`, and the user's click (`screen.configure`).
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import './helpers/happy-dom-fixes';
+import type { CompanionMessage, ErrorInfo, HostToWebview, ScreenConfigure, ScreenStatus, Status, WebviewToHost } from '../protocol';
+import type { Host } from '../webview/host/host';
+import { renderWebviewHtml } from '../webview/html';
+import { App } from '../webview/ui/app';
+
+const status: Status = {
+  version: '0.1.0',
+  protocolVersion: 1,
+  model: { provider: 'embedded', state: 'ready', model: 'm.gguf', progress: null, error: null },
+  providers: [],
+  database: { state: 'ready', path: '/d', error: null },
+  mode: 'teasing',
+  characterId: 1,
+};
+const off: ScreenStatus = {
+  enabled: false,
+  paused: false,
+  pausedReason: null,
+  active: false,
+  error: null,
+  intervalMs: null,
+  app: null,
+  task: null,
+  hasError: false,
+  lastCaptureAt: null,
+  lastOcrMs: null,
+  counts: { captured: 0, unchanged: 0, recognized: 0, excluded: 0, redactions: 0 },
+};
+const active: ScreenStatus = { ...off, enabled: true, active: true, intervalMs: 8000 };
+const paused: ScreenStatus = { ...off, enabled: true, paused: true, pausedReason: 'user' };
+const away: ScreenStatus = { ...off, enabled: true, paused: true, pausedReason: 'away' };
+const failing: ScreenStatus = {
+  ...off,
+  enabled: true,
+  error: { code: 'screen_unavailable', message: 'There is no display to capture.', action: 'Run Alisa in a desktop session.' },
+};
+
+/** The host as the extension (or the browser adapter) plays it, with a companion that keeps a screen status. */
+class FakeHost implements Host {
+  kind = 'vscode' as const;
+  sent: WebviewToHost[] = [];
+  state: unknown = undefined;
+  screen: ScreenStatus = off;
+  private listeners: Array<(m: HostToWebview) => void> = [];
+  answers: Record<string, (params: any) => unknown> = {
+    'status.get': () => status,
+    'character.list': () => ({ characters: [{ id: 1, key: 'alisa', name: 'Alisa', systemPrompt: 'x', voice: null, avatar: null, builtin: true }], activeId: 1 }),
+    'session.list': () => ({ sessions: [] }),
+    'session.create': () => ({ id: 9, title: '', characterId: 1, createdAt: 1, updatedAt: 1, messageCount: 0 }),
+    'session.messages': () => ({ messages: [] }),
+    'screen.status': () => this.screen,
+    'screen.configure': (p: ScreenConfigure) => {
+      const s = { ...this.screen };
+      if (p.enabled !== undefined) s.enabled = p.enabled;
+      if (p.enabled) s.error = null;
+      if (p.paused !== undefined) {
+        s.paused = p.paused;
+        s.pausedReason = p.paused ? 'user' : null;
+      }
+      s.active = s.enabled && !s.paused && !s.error;
+      this.screen = s;
+      // The companion also broadcasts the change to every client.
+      queueMicrotask(() => this.emit({ type: 'screen.state', status: s }));
+      return s;
+    },
+  };
+  send(msg: WebviewToHost): void {
+    this.sent.push(msg);
+    if (msg.type !== 'request') return;
+    const answer = this.answers[msg.method];
+    let reply: CompanionMessage;
+    try {
+      reply = answer
+        ? { type: 'response', id: msg.id, result: answer(msg.params) }
+        : { type: 'error', id: msg.id, error: { code: 'unknown_method', message: `No ${msg.method} here.` } };
+    } catch (error) {
+      reply = { type: 'error', id: msg.id, error: error as ErrorInfo };
+    }
+    queueMicrotask(() => this.emit(reply));
+  }
+  onMessage(cb: (m: HostToWebview) => void): void {
+    this.listeners.push(cb);
+  }
+  getState<T>(): T | undefined {
+    return this.state as T | undefined;
+  }
+  setState<T>(s: T): void {
+    this.state = s;
+  }
+  emit(m: HostToWebview): void {
+    for (const l of this.listeners) l(m);
+  }
+  requests(method: string) {
+    return this.sent.filter((m): m is Extract<WebviewToHost, { type: 'request' }> => m.type === 'request' && m.method === method);
+  }
+  connection(connection: 'ready' | 'restarting'): void {
+    this.emit({
+      type: 'host.state',
+      host: 'vscode',
+      connection,
+      message: null,
+      error: null,
+      modelConfigured: true,
+      actions: ['chooseModelFile', 'downloadModel', 'cancelDownload', 'openSettings', 'showLogs', 'restartCompanion', 'setApiKey'],
+    });
+  }
+}
+
+const settle = async () => {
+  for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 0));
+};
+const pill = () => document.querySelector<HTMLButtonElement>('.app-header .screen-indicator')!;
+const visible = () => !!pill() && !pill().hidden;
+
+let host: FakeHost;
+
+async function start(screen: ScreenStatus = off): Promise<void> {
+  const html = renderWebviewHtml({
+    scriptUri: 'webview.js',
+    styleUri: 'webview-style.css',
+    cspSource: "'self'",
+    nonce: 'dGVzdG5vbmNlMTIz',
+    avatarSvg: readFileSync(path.join(__dirname, '..', 'media', 'avatar.svg'), 'utf8'),
+  });
+  document.body.innerHTML = /<body>([\s\S]*)<script/.exec(html)![1]!;
+  host = new FakeHost();
+  host.screen = screen;
+  new App(host, document.querySelector<HTMLElement>('#app')!);
+  host.connection('ready');
+  await settle();
+}
+
+afterEach(() => {
+  document.body.innerHTML = '';
+});
+
+describe('webview screen indicator', () => {
+  beforeEach(async () => start());
+
+  it('is absent while screen understanding is off', () => {
+    expect(host.requests('screen.status')).toHaveLength(1);
+    expect(visible()).toBe(false);
+    expect(pill().dataset.state).toBeUndefined();
+  });
+
+  it('appears while capture is active, with an eye and an explanation', () => {
+    host.emit({ type: 'screen.state', status: active });
+    expect(visible()).toBe(true);
+    expect(pill().dataset.state).toBe('active');
+    expect(pill().textContent).toBe('Screen');
+    expect(pill().querySelector('svg.icon')).not.toBeNull();
+    expect(pill().title).toMatch(/reads your screen.*Click to pause/);
+    expect(pill().getAttribute('aria-label')).toBe(pill().title);
+  });
+
+  it('shows a pause by the user, and the wait while the user is away', () => {
+    host.emit({ type: 'screen.state', status: paused });
+    expect(pill().dataset.state).toBe('paused');
+    expect(pill().textContent).toBe('Screen paused');
+    expect(pill().title).toMatch(/Click to resume/);
+    host.emit({ type: 'screen.state', status: away });
+    expect(pill().dataset.state).toBe('paused');
+    expect(pill().title).toMatch(/away/);
+  });
+
+  it('shows an error with what went wrong and what to do', () => {
+    host.emit({ type: 'screen.state', status: failing });
+    expect(visible()).toBe(true);
+    expect(pill().dataset.state).toBe('error');
+    expect(pill().title).toContain('There is no display to capture. Run Alisa in a desktop session.');
+  });
+
+  it('disappears when it is turned off', () => {
+    host.emit({ type: 'screen.state', status: active });
+    expect(visible()).toBe(true);
+    host.emit({ type: 'screen.state', status: off });
+    expect(visible()).toBe(false);
+    expect(pill().dataset.state).toBeUndefined();
+  });
+
+  it('pauses and resumes on click through screen.configure', async () => {
+    host.screen = active;
+    host.emit({ type: 'screen.state', status: active });
+    pill().click();
+    await settle();
+    expect(host.requests('screen.configure').map((r) => r.params)).toEqual([{ paused: true }]);
+    expect(pill().dataset.state).toBe('paused');
+    pill().click();
+    await settle();
+    expect(host.requests('screen.configure').map((r) => r.params)).toEqual([{ paused: true }, { paused: false }]);
+    expect(pill().dataset.state).toBe('active');
+  });
+
+  it('retries on click after an error', async () => {
+    host.screen = failing;
+    host.emit({ type: 'screen.state', status: failing });
+    pill().click();
+    await settle();
+    expect(host.requests('screen.configure').map((r) => r.params)).toEqual([{ enabled: true }]);
+    expect(pill().dataset.state).toBe('active');
+  });
+
+  it('hides while the companion is gone, and shows its state again on reconnect', async () => {
+    host.emit({ type: 'screen.state', status: active });
+    host.connection('restarting');
+    await settle();
+    expect(visible()).toBe(false);
+    host.screen = paused;
+    host.connection('ready');
+    await settle();
+    expect(host.requests('screen.status')).toHaveLength(2);
+    expect(pill().dataset.state).toBe('paused');
+  });
+});
+
+describe('webview screen indicator after a reload', () => {
+  it('asks the companion and shows a capture already running', async () => {
+    await start(active);
+    expect(visible()).toBe(true);
+    expect(pill().dataset.state).toBe('active');
+  });
+
+  it('stays hidden for a companion without screen understanding', async () => {
+    await start(active);
+    host.answers['screen.status'] = () => {
+      throw { code: 'unknown_method', message: 'No screen.status here.' };
+    };
+    host.connection('restarting');
+    host.connection('ready');
+    await settle();
+    expect(visible()).toBe(false);
+    expect(document.querySelector('#alerts')!.textContent).not.toContain('screen.status');
+  });
+});
