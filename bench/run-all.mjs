@@ -1,20 +1,21 @@
 // `npm run bench`: every benchmark, one `name: value` line per figure. TypeScript benches
 // (which reuse the e2e harness) are bundled with esbuild first.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'alisa-bench-build-'));
+// Inside the repository, so the bundles' bare imports (playwright-core, pngjs) resolve.
+const tmp = path.join(here, '..', 'dist-bench');
+mkdirSync(tmp, { recursive: true });
 let failed = false;
-for (const script of ['startup-bench.mjs', 'stream-bench.mjs', 'memory-bench.mjs', 'ui-bench.mjs', 'vscode-bench.ts', 'typing-bench.ts']) {
+for (const script of ['startup-bench.mjs', 'stream-bench.mjs', 'memory-bench.mjs', 'ui-bench.mjs', 'vscode-bench.ts', 'typing-bench.ts', 'ocr-accuracy.mjs', 'screen-bench.ts']) {
   let file = path.join(here, script);
   if (script.endsWith('.ts')) {
     const out = path.join(tmp, script.replace(/\.ts$/, '.cjs'));
-    await build({ entryPoints: [file], outfile: out, bundle: true, platform: 'node', format: 'cjs', target: 'node20', packages: 'external', logLevel: 'warning', define: { __dirname: JSON.stringify(path.join(here, '..', 'tests', 'helpers')) } });
+    await build({ entryPoints: [file], outfile: out, bundle: true, platform: 'node', format: 'cjs', target: 'node20', packages: 'external', logLevel: 'warning', logOverride: { 'empty-import-meta': 'silent' }, define: { __dirname: JSON.stringify(path.join(here, '..', 'tests', 'helpers')) } });
     file = out;
   }
   const r = spawnSync(process.execPath, [file], { stdio: 'inherit' });

@@ -67,13 +67,13 @@ async function staticLoop(): Promise<void> {
 
     // Baseline: the seed's way, capture and OCR every sample.
     const ocr = new OcrEngine();
-    await ocr.recognize((await captureScreen()).image);
+    await ocr.recognize((await captureScreen()).decode());
     const t1 = cpuSeconds();
     const end = Date.now() + WINDOW_MS;
     let naiveSamples = 0;
     while (Date.now() < end) {
       const started = Date.now();
-      await ocr.recognize((await captureScreen()).image);
+      await ocr.recognize((await captureScreen()).decode());
       naiveSamples++;
       await sleep(Math.max(0, SAMPLE_MS - (Date.now() - started)));
     }

@@ -15,9 +15,9 @@
 // which would surface as an unhandled rejection: `checkCapture` runs first and names what to
 // install, and every capture has a timeout.
 import { execFile } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { AlisaError } from '../errors';
 import { decodeBmpGray, isBmp } from './bmp';
+import { localRequire } from './local-require';
 import { decodeImage, type Gray } from './image';
 
 const CAPTURE_TIMEOUT_MS = 10_000;
@@ -74,14 +74,29 @@ let screenshotFn: Screenshot | null = null;
 
 function screenshot(): Screenshot {
   if (!screenshotFn) {
-    const require = createRequire(import.meta.url);
-    screenshotFn = require('screenshot-desktop') as Screenshot;
+    screenshotFn = localRequire()('screenshot-desktop') as Screenshot;
   }
   return screenshotFn;
 }
 
-/** One frame of the primary screen, decoded to grayscale in memory. */
-export async function captureScreen(): Promise<{ image: Gray; ms: number }> {
+export interface Frame {
+  /** The encoded frame as the capture tool wrote it (compared byte for byte before decoding). */
+  raw: Buffer;
+  /** Decodes to grayscale; throws screen_unavailable for a frame it cannot read. */
+  decode(): Gray;
+  ms: number;
+}
+
+export function decodeFrame(raw: Buffer): Gray {
+  try {
+    return isBmp(raw) ? decodeBmpGray(raw) : decodeImage(raw);
+  } catch (err) {
+    throw new AlisaError('screen_unavailable', `The captured frame could not be read: ${(err as Error).message}`, undefined, { cause: err });
+  }
+}
+
+/** One frame of the primary screen, in memory. */
+export async function captureScreen(): Promise<Frame> {
   const started = performance.now();
   const format = process.platform === 'linux' ? 'bmp' : 'png';
   let timer: NodeJS.Timeout | undefined;
@@ -92,7 +107,7 @@ export async function captureScreen(): Promise<{ image: Gray; ms: number }> {
         timer = setTimeout(() => reject(new Error(`no frame within ${CAPTURE_TIMEOUT_MS / 1000} s`)), CAPTURE_TIMEOUT_MS);
       }),
     ]);
-    return { image: isBmp(buf) ? decodeBmpGray(buf) : decodeImage(buf), ms: performance.now() - started };
+    return { raw: buf, decode: () => decodeFrame(buf), ms: performance.now() - started };
   } catch (err) {
     if (err instanceof AlisaError) throw err;
     throw new AlisaError('screen_unavailable', `The screen could not be captured: ${(err as Error).message.split('\n')[0]}`, 'Check the display and the capture tools (run `npm run screen -- --once`).', { cause: err });

@@ -52,7 +52,7 @@ async function main(): Promise<number> {
     const problem = await checkCapture();
     if (problem) throw problem;
     const [shot, win] = await Promise.all([captureScreen(), activeWindow()]);
-    image = shot.image;
+    image = shot.decode();
     captureMs = shot.ms;
     if (values.title === undefined) title = win?.title ?? null;
     appClass = win?.appClass ?? null;

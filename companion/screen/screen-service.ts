@@ -6,9 +6,9 @@
 // - Sampling follows the user (seed-behaviour.md): every `activeMs` (8 s) while they are present
 //   and focused (webcam presence, or without one: the screen changed in the last 2 minutes),
 //   every `idleMs` (20 s) otherwise, and no capture at all while presence says they are away
-//   (checked every `awayPollMs`).
-// - A frame whose thumbnail matches the previous one costs a capture and a 64x36 comparison,
-//   no OCR. A frame of an excluded window (password managers by default) is dropped unread.
+//   (checked every `awayPollMs`). A screen that stays the same is looked at 2x, then 4x less often.
+// - A frame that matches the previous one (64x36 cells, mean pixel difference per cell) costs a
+//   capture and a comparison, no OCR. A frame of an excluded window (password managers by default) is dropped unread.
 // - Frames live only in memory, only until analysed; the kept text is redacted and bounded.
 // - Capture or OCR that cannot work stops the loop with a clear error in the status; turning
 //   the feature on again retries.
@@ -16,8 +16,8 @@ import type { CompanionEvent, ScreenConfigure, ScreenStatus } from '../../protoc
 import type { ContextStore } from '../context/context-store';
 import { toAlisaError, type AlisaError } from '../errors';
 import { analyzeFrame, type FrameAnalysis } from './analyze';
-import { activeWindow, captureScreen, checkCapture, type ActiveWindow } from './capture';
-import { frameDiff, thumbnail, type Gray } from './image';
+import { activeWindow, captureScreen, checkCapture, type ActiveWindow, type Frame } from './capture';
+import { frameDiff, type Gray } from './image';
 import { OcrEngine } from './ocr';
 import { DEFAULT_EXCLUDED_WINDOWS, isExcludedWindow } from './redact';
 
@@ -39,19 +39,28 @@ export interface ScreenServiceDeps {
   timing?: Partial<ScreenTiming>;
   /** Platform seams (tests use the real ones under Xvfb; `--image` replaces capture). */
   check?: () => Promise<AlisaError | null>;
-  capture?: () => Promise<{ image: Gray; ms: number }>;
+  capture?: () => Promise<Frame>;
   window?: () => Promise<ActiveWindow | null>;
   ocr?: OcrEngine;
 }
 
 export type SampleOutcome = 'recognized' | 'unchanged' | 'excluded' | 'skipped' | 'failed';
 
-/** When to look next: null means the user is away (do not capture, just check again later). */
-export function nextInterval(input: { presence: string | null; lastChangeAt: number | null; now: number }, t: ScreenTiming = DEFAULT_SCREEN_TIMING): number | null {
+/**
+ * When to look next: null means the user is away (do not capture, just check again later). A
+ * screen that stays the same is looked at less often: twice the period after 4 unchanged frames
+ * in a row, four times after 8; any change resets it.
+ */
+export function nextInterval(
+  input: { presence: string | null; lastChangeAt: number | null; now: number; unchangedStreak?: number },
+  t: ScreenTiming = DEFAULT_SCREEN_TIMING,
+): number | null {
   if (input.presence === 'absent') return null;
-  if (input.presence === 'present' || input.presence === 'focused') return t.activeMs;
-  if (input.presence === null && input.lastChangeAt !== null && input.now - input.lastChangeAt < t.recentChangeMs) return t.activeMs;
-  return t.idleMs;
+  let base = t.idleMs;
+  if (input.presence === 'present' || input.presence === 'focused') base = t.activeMs;
+  else if (input.presence === null && input.lastChangeAt !== null && input.now - input.lastChangeAt < t.recentChangeMs) base = t.activeMs;
+  const streak = input.unchangedStreak ?? 0;
+  return base * (streak >= 8 ? 4 : streak >= 4 ? 2 : 1);
 }
 
 export class ScreenService {
@@ -65,7 +74,10 @@ export class ScreenService {
   private error: AlisaError | null = null;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<SampleOutcome> | null = null;
-  private prevThumb: Gray | null = null;
+  /** The last frame read, in memory only: compared cell by cell with the next one. */
+  private prevFrame: Gray | null = null;
+  private prevRaw: Buffer | null = null;
+  private unchangedStreak = 0;
   private lastChangeAt: number | null = null;
   private interval: number | null = null;
   private last: FrameAnalysis | null = null;
@@ -110,7 +122,8 @@ export class ScreenService {
       this.enabled = p.enabled;
       if (!p.enabled) this.forget();
     }
-    if (p.enabled) this.error = null; // turning it on (again) retries
+    // Turning it on (again) retries; off, there is nothing to be wrong.
+    if (p.enabled !== undefined) this.error = null;
     this.stopLoop();
     if (this.enabled && !this.userPaused) {
       const problem = await (this.deps.check ?? checkCapture)();
@@ -145,25 +158,29 @@ export class ScreenService {
   }
 
   private async sampleNow(): Promise<SampleOutcome> {
-    if (!this.enabled || this.userPaused) return 'skipped';
+    if (!this.enabled || this.userPaused || this.error) return 'skipped';
     const generation = this.generation;
     try {
-      const [{ image }, win] = await Promise.all([(this.deps.capture ?? captureScreen)(), (this.deps.window ?? activeWindow)().catch(() => null)]);
+      const [frame, win] = await Promise.all([(this.deps.capture ?? captureScreen)(), (this.deps.window ?? activeWindow)().catch(() => null)]);
       if (generation !== this.generation) return 'skipped'; // turned off meanwhile: drop the frame
       this.counts.captured++;
       this.lastCaptureAt = this.now();
       const title = win?.title ?? null;
       if (isExcludedWindow(title, this.excluded) || isExcludedWindow(win?.appClass ?? null, this.excluded)) {
         this.counts.excluded++;
-        this.prevThumb = null; // whatever shows next is read afresh
+        this.prevFrame = null; // whatever shows next is read afresh
+        this.prevRaw = null;
         return 'excluded';
       }
-      const thumb = thumbnail(image);
-      if (this.prevThumb && !frameDiff(this.prevThumb, thumb).changed && title === (this.last?.window ?? null)) {
-        this.counts.unchanged++;
-        return 'unchanged';
-      }
-      this.prevThumb = thumb;
+      const sameTitle = title === (this.last?.window ?? null);
+      // The same bytes as last time: nothing to decode or compare.
+      if (this.prevRaw && sameTitle && frame.raw.equals(this.prevRaw)) return this.unchanged();
+      const image = frame.decode();
+      this.prevRaw = frame.raw;
+      // Full frames, not thumbnails: block means miss text replaced by text of the same density.
+      if (this.prevFrame && sameTitle && !frameDiff(this.prevFrame, image).changed) return this.unchanged();
+      this.prevFrame = image;
+      this.unchangedStreak = 0;
       this.lastChangeAt = this.now();
       const analysis = await analyzeFrame(image, title, this.ocr, win?.appClass ?? null);
       if (generation !== this.generation) return 'skipped';
@@ -192,6 +209,12 @@ export class ScreenService {
     }
   }
 
+  private unchanged(): SampleOutcome {
+    this.counts.unchanged++;
+    this.unchangedStreak++;
+    return 'unchanged';
+  }
+
   private schedule(ms: number): void {
     const generation = this.generation;
     this.timer = setTimeout(() => void this.tick(generation), ms);
@@ -201,7 +224,7 @@ export class ScreenService {
   private async tick(generation: number): Promise<void> {
     if (generation !== this.generation || !this.enabled || this.userPaused || this.error) return;
     const presence = this.deps.context.presence?.state ?? null;
-    const interval = nextInterval({ presence, lastChangeAt: this.lastChangeAt, now: this.now() }, this.timing);
+    const interval = nextInterval({ presence, lastChangeAt: this.lastChangeAt, now: this.now(), unchangedStreak: this.unchangedStreak }, this.timing);
     this.away = interval === null;
     this.interval = interval;
     if (!this.away) await this.sample();
@@ -218,7 +241,9 @@ export class ScreenService {
 
   /** Turned off: nothing seen is kept. */
   private forget(): void {
-    this.prevThumb = null;
+    this.prevFrame = null;
+    this.prevRaw = null;
+    this.unchangedStreak = 0;
     this.last = null;
     this.lastChangeAt = null;
     this.deps.context.clearScreen();
