@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   try {
     config = parseConfig(process.argv.slice(2));
   } catch (err) {
-    process.stderr.write(`${toAlisaError(err).message}\n\n${HELP}\n`);
+    process.stderr.write(`${toAlisaError(err).message}\nRun with --help for the options.\n`);
     process.exit(2);
   }
   if (config === 'help') {
