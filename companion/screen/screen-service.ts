@@ -161,10 +161,15 @@ export class ScreenService {
     if (!this.enabled || this.userPaused || this.error) return 'skipped';
     const generation = this.generation;
     try {
-      const [frame, win] = await Promise.all([(this.deps.capture ?? captureScreen)(), (this.deps.window ?? activeWindow)().catch(() => null)]);
+      const frame = await (this.deps.capture ?? captureScreen)();
       if (generation !== this.generation) return 'skipped'; // turned off meanwhile: drop the frame
       this.counts.captured++;
       this.lastCaptureAt = this.now();
+      // The same bytes as last time: nothing to decode, compare or ask about (a static screen
+      // costs one capture; the window title is only looked up when the pixels changed).
+      if (this.prevRaw && frame.raw.equals(this.prevRaw)) return this.unchanged();
+      const win = await (this.deps.window ?? activeWindow)().catch(() => null);
+      if (generation !== this.generation) return 'skipped';
       const title = win?.title ?? null;
       if (isExcludedWindow(title, this.excluded) || isExcludedWindow(win?.appClass ?? null, this.excluded)) {
         this.counts.excluded++;
@@ -173,8 +178,6 @@ export class ScreenService {
         return 'excluded';
       }
       const sameTitle = title === (this.last?.window ?? null);
-      // The same bytes as last time: nothing to decode or compare.
-      if (this.prevRaw && sameTitle && frame.raw.equals(this.prevRaw)) return this.unchanged();
       const image = frame.decode();
       this.prevRaw = frame.raw;
       // Full frames, not thumbnails: block means miss text replaced by text of the same density.
