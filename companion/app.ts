@@ -16,6 +16,8 @@ import { MemoryStore } from './memory';
 import { DEFAULT_CHARACTER } from './persona';
 import { CompanionServer } from './server/companion-server';
 import { CompanionState } from './state';
+import { ListenService } from './voice/listen-service';
+import { VoiceService } from './voice/voice-service';
 
 declare const __ALISA_VERSION__: string;
 export const VERSION = typeof __ALISA_VERSION__ === 'string' ? __ALISA_VERSION__ : '0.0.0-dev';
@@ -31,6 +33,7 @@ export class CompanionApp {
   readonly chat: ChatService;
   readonly help: HelpService;
   readonly screen: ScreenService;
+  readonly voice: VoiceService;
   private memoryStore: MemoryStore | null = null;
   private dbError: AlisaError | null = null;
   private dbFailedAt = 0;
@@ -92,6 +95,35 @@ export class CompanionApp {
         ...(config.screenIdleMs !== undefined ? { idleMs: config.screenIdleMs } : {}),
       },
     });
+    this.voice = new VoiceService({
+      chat: this.chat,
+      emit: (e) => this.chat.emit(e),
+      dataDir: config.dataDir,
+      log,
+      options: {
+        muted: config.muted,
+        ttsEngines: config.ttsEngines,
+        voice: config.ttsVoice ?? null,
+        edgeEndpoint: config.edgeEndpoint,
+        piperBinary: config.piperBinary,
+        piperModel: config.piperModel,
+        timings: {
+          ...(config.ttsTimeoutMs !== undefined ? { firstAudioMs: config.ttsTimeoutMs } : {}),
+          ...(config.ttsCooldownMs !== undefined ? { cooldownMs: config.ttsCooldownMs } : {}),
+        },
+      },
+    });
+    // Speech in: push-to-talk and hands-free recording, dictation and the offline voice commands.
+    this.voice.attachListen(
+      new ListenService({
+        emit: (e) => this.chat.emit(e),
+        modelsDir: config.modelsDir,
+        log,
+        onUserSpeech: () => this.voice.bargeIn(),
+        onCommand: (c) => this.voice.handleCommand(c),
+        onChange: () => this.voice.changed(),
+      }),
+    );
     this.registry.onStateChange(() => this.chat.emit({ type: 'status', status: this.status() }));
     this.state.onChange(() => this.chat.emit({ type: 'status', status: this.status() }));
   }
@@ -152,6 +184,7 @@ export class CompanionApp {
         chat: this.chat,
         help: this.help,
         screen: this.screen,
+        voice: this.voice,
         registry: this.registry,
         memory: () => this.memory(),
         state: this.state,
@@ -186,6 +219,7 @@ export class CompanionApp {
 
   async stop(): Promise<void> {
     this.help.stop();
+    await this.voice.dispose();
     await this.screen.stop();
     await this.chat.shutdown();
     await this.legacy?.close();

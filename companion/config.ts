@@ -3,7 +3,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { MODES, type Mode } from '../protocol';
+import { MODES, TtsEngineId, type Mode } from '../protocol';
 import { AlisaError } from './errors';
 
 /** What `npm start` loads when the user has not chosen a model: small, instruction-tuned, CPU-friendly. */
@@ -47,6 +47,18 @@ export interface CompanionConfig {
   /** Screen sampling periods (defaults 8 s while the user is there and focused, 20 s otherwise). */
   screenActiveMs: number | undefined;
   screenIdleMs: number | undefined;
+  /** Speech out starts muted (--mute); otherwise Alisa speaks her replies. */
+  muted: boolean;
+  /** Text-to-speech engines in fallback order (default msedge, espeak, piper). */
+  ttsEngines: TtsEngineId[] | undefined;
+  /** Replaces Edge TTS's WebSocket URL (--edge-endpoint, ALISA_EDGE_TTS_URL). */
+  edgeEndpoint: string | null;
+  ttsVoice: string | undefined;
+  piperBinary: string | null;
+  piperModel: string | null;
+  /** Time limits of each engine: until the first audio, and the cool-down after a failure. */
+  ttsTimeoutMs: number | undefined;
+  ttsCooldownMs: number | undefined;
 }
 
 export const HELP = `Usage: npm run companion -- [options]
@@ -77,8 +89,15 @@ export const HELP = `Usage: npm run companion -- [options]
   --screen               turn screen understanding (OCR of the screen) on at start
   --screen-active-ms N   screen sampling period while the user is there (default 8000)
   --screen-idle-ms N     screen sampling period otherwise (default 20000)
+  --mute                 start with speech out muted (Alisa speaks her replies by default)
+  --tts-engines LIST     text-to-speech engines in fallback order (default msedge,espeak,piper)
+  --tts-voice NAME       Edge voice (default en-US-AnaNeural) or espeak-ng voice (default en-us)
+  --edge-endpoint URL    WebSocket URL replacing Edge TTS's (also ALISA_EDGE_TTS_URL)
+  --piper-binary FILE    the Piper binary; --piper-model FILE: its voice (.onnx with .onnx.json)
+  --tts-timeout-ms N     time allowed until an engine's first audio (default 4000)
+  --tts-cooldown-ms N    how long a failed engine is skipped (default 30000)
 
-Environment: ALISA_TOKEN (fixed token), ALISA_LLM_API_KEY, ALISA_MODEL, ALISA_DATA_DIR.`;
+Environment: ALISA_TOKEN (fixed token), ALISA_LLM_API_KEY, ALISA_MODEL, ALISA_DATA_DIR, ALISA_EDGE_TTS_URL.`;
 
 export function defaultDataDir(): string {
   const home = os.homedir();
@@ -130,6 +149,14 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
       screen: { type: 'boolean' },
       'screen-active-ms': { type: 'string' },
       'screen-idle-ms': { type: 'string' },
+      mute: { type: 'boolean' },
+      'tts-engines': { type: 'string' },
+      'tts-voice': { type: 'string' },
+      'edge-endpoint': { type: 'string' },
+      'piper-binary': { type: 'string' },
+      'piper-model': { type: 'string' },
+      'tts-timeout-ms': { type: 'string' },
+      'tts-cooldown-ms': { type: 'string' },
     },
   });
   if (values.help) return 'help';
@@ -155,6 +182,20 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
   const temperature = values.temperature === undefined ? 0.8 : Number(values.temperature);
   if (!Number.isFinite(temperature) || temperature < 0 || temperature > 2) {
     throw new AlisaError('invalid_argument', `--temperature must be a number from 0 to 2, got "${values.temperature}".`);
+  }
+
+  let ttsEngines: TtsEngineId[] | undefined;
+  if (values['tts-engines'] !== undefined) {
+    ttsEngines = [];
+    for (const e of values['tts-engines'].split(',').map((x) => x.trim()).filter(Boolean)) {
+      const parsed = TtsEngineId.safeParse(e);
+      if (!parsed.success) throw new AlisaError('invalid_argument', `Unknown text-to-speech engine "${e}": use msedge, espeak or piper.`);
+      ttsEngines.push(parsed.data);
+    }
+  }
+  const edgeEndpoint = values['edge-endpoint'] ?? (env.ALISA_EDGE_TTS_URL || null);
+  if (edgeEndpoint !== null && !/^wss?:\/\//.test(edgeEndpoint)) {
+    throw new AlisaError('invalid_argument', `--edge-endpoint must be a ws:// or wss:// URL, got "${edgeEndpoint}".`);
   }
 
   return {
@@ -189,5 +230,13 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     screen: values.screen ?? false,
     screenActiveMs: int('screen-active-ms', values['screen-active-ms'], 100, 3_600_000),
     screenIdleMs: int('screen-idle-ms', values['screen-idle-ms'], 100, 3_600_000),
+    muted: values.mute ?? false,
+    ttsEngines,
+    edgeEndpoint,
+    ttsVoice: values['tts-voice'],
+    piperBinary: values['piper-binary'] ?? null,
+    piperModel: values['piper-model'] ?? null,
+    ttsTimeoutMs: int('tts-timeout-ms', values['tts-timeout-ms'], 10, 600_000),
+    ttsCooldownMs: int('tts-cooldown-ms', values['tts-cooldown-ms'], 0, 86_400_000),
   };
 }

@@ -7,6 +7,7 @@
 //   Awareness         - what the user is doing and what broke, sent as context.update (awareness/)
 //   HelpCommands      - explain/fix commands, the lightbulb actions and the fix preview (help/)
 //   ScreenController  - screen understanding: settings to the companion, its commands (screen/)
+//   VoiceController   - voice: settings to the companion, mute / push-to-talk / stop (voice/)
 //
 // Activation must stay cheap: nothing here spawns or waits. The companion starts right after
 // activate() returns (its Node check and spawn are asynchronous), and deactivate() waits for it
@@ -19,7 +20,8 @@ import { CompanionManager } from './companion-manager';
 import { HelpCommands } from './help/help-commands';
 import { ModelSetup } from './model-setup';
 import { ScreenController } from './screen/screen-controller';
-import { ScreenStatusBar, StatusBar } from './status-bar';
+import { ScreenStatusBar, StatusBar, VoiceStatusBar } from './status-bar';
+import { VoiceController } from './voice/voice-controller';
 import type { ContextUpdate } from '../protocol/context';
 
 let manager: CompanionManager | null = null;
@@ -40,6 +42,7 @@ export function activate(context: vscode.ExtensionContext): AlisaApi {
   const models = new ModelSetup(manager);
   const awareness = new Awareness(manager);
   const screen = new ScreenController(manager);
+  const voice = new VoiceController(manager);
   const help = new HelpCommands({
     manager,
     awareness,
@@ -53,6 +56,8 @@ export function activate(context: vscode.ExtensionContext): AlisaApi {
     new StatusBar(manager),
     screen,
     new ScreenStatusBar(screen),
+    voice,
+    new VoiceStatusBar(voice),
     awareness,
     help,
     vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, view),

@@ -1,13 +1,15 @@
 // Reads the `alisa.*` settings into plain data for companion-args.ts, and says which setting
 // changes need a new companion process and which the running one can take live. The screen
 // settings (`alisa.screen.*`) are live too: screen/screen-controller.ts sends them as
-// `screen.configure`.
+// `screen.configure`; so are the voice settings (`alisa.voice.*`, voice/voice-controller.ts,
+// `voice.configure`).
 import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { Mode } from '../protocol/common';
 import type { CompanionSettings, ProviderId } from './companion-args';
 import { DEFAULT_EXCLUDED_WINDOWS, normalizeScreenSettings, type ScreenSettings } from './screen/screen-logic';
+import { normalizeVoiceSettings, type VoiceSettings } from './voice/voice-logic';
 
 export const SECTION = 'alisa';
 export const API_KEY_SECRET = 'alisa.llm.apiKey';
@@ -72,4 +74,10 @@ export function readSettings(defaultDataFolder: string): CompanionSettings & { n
 export function readScreenSettings(): ScreenSettings {
   const c = vscode.workspace.getConfiguration(SECTION);
   return normalizeScreenSettings(c.get<unknown>('screen.enabled', false), c.get<unknown>('screen.excludedWindows', [...DEFAULT_EXCLUDED_WINDOWS]));
+}
+
+/** `alisa.voice.*`, cleaned into what `voice.configure` accepts (`~/` paths expanded). */
+export function readVoiceSettings(): VoiceSettings {
+  const c = vscode.workspace.getConfiguration(SECTION);
+  return normalizeVoiceSettings((key) => c.get<unknown>(`voice.${key}`), expandHome);
 }

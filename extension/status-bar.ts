@@ -1,12 +1,15 @@
 // A status bar item that says how Alisa is doing at a glance (starting, downloading or loading
 // the model with a percentage, ready, or what went wrong) and opens the chat when clicked; and a
 // second one, shown only while screen understanding is on, that says whether she is looking at
-// the screen (click: pause or resume).
+// the screen (click: pause or resume); and the voice items: mute (`$(unmute)`/`$(mute)`, click
+// toggles) and `$(record) Listening…` while she listens (click stops).
 import * as vscode from 'vscode';
 import type { ModelState } from '../protocol/common';
 import type { ScreenStatus } from '../protocol/screen';
 import type { CompanionManager } from './companion-manager';
 import { screenStatusLook } from './screen/screen-logic';
+import type { VoiceStatus } from '../protocol/voice';
+import { voiceListeningLook, voiceMuteLook, type VoiceStatusLook } from './voice/voice-logic';
 
 interface Look {
   text: string;
@@ -110,4 +113,42 @@ export class ScreenStatusBar implements vscode.Disposable {
     this.item.backgroundColor = look.background ? new vscode.ThemeColor(`statusBarItem.${look.background}Background`) : undefined;
     this.item.show();
   }
+}
+
+/** Voice at a glance: the mute toggle, and "Listening…" while the companion listens. Hidden while unknown. */
+export class VoiceStatusBar implements vscode.Disposable {
+  private readonly mute = vscode.window.createStatusBarItem('alisa.voice.mute', vscode.StatusBarAlignment.Right, 98);
+  private readonly listening = vscode.window.createStatusBarItem('alisa.voice.listening', vscode.StatusBarAlignment.Right, 97);
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(source: { readonly status: VoiceStatus | null; readonly onDidChange: vscode.Event<VoiceStatus | null> }) {
+    this.mute.name = "Alisa's Voice";
+    this.listening.name = 'Alisa Listening';
+    this.disposables.push(
+      this.mute,
+      this.listening,
+      source.onDidChange((s) => this.render(s)),
+    );
+    this.render(source.status);
+  }
+
+  dispose(): void {
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+
+  private render(status: VoiceStatus | null): void {
+    show(this.mute, voiceMuteLook(status));
+    show(this.listening, voiceListeningLook(status));
+  }
+}
+
+function show(item: vscode.StatusBarItem, look: VoiceStatusLook | null): void {
+  if (!look) {
+    item.hide();
+    return;
+  }
+  item.text = look.text;
+  item.tooltip = look.tooltip;
+  item.command = look.command;
+  item.show();
 }

@@ -43,6 +43,9 @@ export const ErrorCode = z.enum([
   'database_unavailable', // the database could not be opened
   'screen_unavailable', // no display, or the capture tools are missing
   'ocr_unavailable', // the OCR engine or its language data could not load
+  'voice_unavailable', // no text-to-speech or speech-to-text engine can work here
+  'microphone_unavailable', // no recorder (ffmpeg, sox, arecord) or no input device
+  'stt_model_missing', // the dictation model file is not there
   'cancelled',
   'internal',
 ]);

@@ -7,3 +7,4 @@ export * from './webview';
 export * from './rpc-client';
 export * from './context';
 export * from './screen';
+export * from './voice';

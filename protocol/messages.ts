@@ -13,6 +13,7 @@
 import * as z from 'zod';
 import { ActivityState, ContextUpdate, HelpOffer, HelpTarget, Range } from './context';
 import { ScreenConfigure, ScreenStateEvent, ScreenStatus } from './screen';
+import { SpeechChunk, SpeechEnd, SpeechStart, VoiceConfigure, VoiceNotice, VoiceStateEvent, VoiceStatus, VoiceTranscript } from './voice';
 import {
   Character,
   Emotion,
@@ -132,6 +133,14 @@ export const methods = {
   /** Screen understanding (issue 5): turn on or off, pause or resume, set excluded windows. */
   'screen.configure': method(ScreenConfigure, ScreenStatus),
   'screen.status': method(z.object({}), ScreenStatus),
+
+  /** Voice (issue 6): settings of both directions; mute is `muted`. */
+  'voice.configure': method(VoiceConfigure, VoiceStatus),
+  'voice.status': method(z.object({}), VoiceStatus),
+  /** Stop speaking now (barge-in); the rest of the reply is not spoken. */
+  'voice.stop': method(z.object({}), Ok),
+  /** Push-to-talk: start recording, or stop and transcribe. */
+  'voice.listen': method(z.object({ action: z.enum(['start', 'stop']) }), z.object({ listening: z.boolean() })),
 } as const;
 
 export type MethodName = keyof typeof methods;
@@ -239,6 +248,12 @@ export const CompanionMessage = z.discriminatedUnion('type', [
   ContextStateEvent,
   HelpOffer,
   ScreenStateEvent,
+  SpeechStart,
+  SpeechChunk,
+  SpeechEnd,
+  VoiceNotice,
+  VoiceStateEvent,
+  VoiceTranscript,
 ]);
 export type CompanionMessage = z.infer<typeof CompanionMessage>;
 export type CompanionEvent = Exclude<CompanionMessage, { type: 'welcome' | 'response' | 'error' }>;

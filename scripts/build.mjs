@@ -2,6 +2,7 @@
 //   extension  -> dist/extension.js   (node, cjs, `vscode` external)
 //   companion  -> dist/companion.mjs  (node, esm, native and ESM-only packages external)
 //   screen     -> dist/screen.mjs     (`npm run screen`, the screen-understanding CLI)
+//   voice      -> dist/voice.mjs      (`npm run voice`, the voice CLI)
 //   webview    -> dist/webview.js     (browser, iife)
 // `node scripts/build.mjs [--watch] [--production] [target...]`
 import * as esbuild from 'esbuild';
@@ -63,13 +64,16 @@ const targets = {
     // ws's optional native speed-ups are left out; ws works without them.
     // tesseract.js starts its worker from a script path and screenshot-desktop ships helper
     // binaries: both are loaded from node_modules.
-    external: ['better-sqlite3', 'node-llama-cpp', 'bufferutil', 'utf-8-validate', 'tesseract.js', 'screenshot-desktop'],
+    external: ['better-sqlite3', 'node-llama-cpp', 'bufferutil', 'utf-8-validate', 'tesseract.js', 'screenshot-desktop', 'msedge-tts', 'sherpa-onnx-node'],
     banner: {
       js: "import { createRequire as __alisaCreateRequire } from 'node:module'; const require = __alisaCreateRequire(import.meta.url);",
     },
   },
   get screen() {
     return { ...this.companion, entryPoints: ['companion/screen/cli.ts'], outfile: 'dist/screen.mjs' };
+  },
+  get voice() {
+    return { ...this.companion, entryPoints: ['companion/voice/cli.ts'], outfile: 'dist/voice.mjs' };
   },
   webview: {
     ...common,

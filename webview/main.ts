@@ -9,7 +9,7 @@ function start(): void {
   const host: Host = vscodeApiAvailable() ? createVscodeHost(window) : createBrowserHost(window);
   const root = document.getElementById('app') ?? document.body;
   const app = new App(host, root);
-  // For the voice output to come: it drives the mouth with its level (0..1).
+  // The voice drives the mouth itself (SpeechPlayer); this hook stays for trying levels by hand.
   (window as unknown as { alisaAvatar?: { setAudioLevel(level: number): void } }).alisaAvatar = {
     setAudioLevel: (level) => app.avatar.setAudioLevel(level),
   };

@@ -7,6 +7,9 @@
 //   {"message": "..."}            chat (the JSON form some old clients send)
 //   /mode <name>                  -> [MODE CHANGED], [END] to the sender
 //   [SPEECH_START] / [SPEECH_END] relayed to the other legacy clients
+// Server -> client, besides: [SPEECH_START] to every legacy client when Alisa starts speaking
+// an utterance, [SPEECH_END] to the same clients when it ends (speech.start / speech.end;
+// drives the avatar's mouth).
 //   [VISION_FACE]<state>          presence
 //   [VISION_DESKTOP]task|app|filecat|has_error|offer_text|window|text
 //   [VISION_SCREEN]window | text
@@ -41,6 +44,8 @@ export class LegacyServer {
   private readonly clients = new Map<WebSocket, string>();
   /** Legacy clients that have received text of a reply (they are owed its [END]). */
   private readonly audience = new Map<string, Set<WebSocket>>();
+  /** Legacy clients told that Alisa started speaking an utterance (they are owed its end). */
+  private readonly speechAudience = new Map<string, Set<WebSocket>>();
   private boundPort = 0;
   private nextId = 1;
   private pingTimer: NodeJS.Timeout | null = null;
@@ -88,6 +93,18 @@ export class LegacyServer {
         case 'reply.end':
           this.finishReply(event.replyId, [`[EMOTION]${event.emotion}`, '[END]']);
           break;
+        case 'speech.start': {
+          const listeners = new Set(this.clients.keys());
+          this.speechAudience.set(event.utteranceId, listeners);
+          for (const ws of listeners) this.sendTo(ws, '[SPEECH_START]');
+          break;
+        }
+        case 'speech.end': {
+          // Only to those told it started: a client that connected mid-utterance gets no stray end.
+          for (const ws of this.speechAudience.get(event.utteranceId) ?? []) this.sendTo(ws, '[SPEECH_END]');
+          this.speechAudience.delete(event.utteranceId);
+          break;
+        }
         case 'reply.error': {
           const requester = origin ? this.clientById(origin.clientId) : undefined;
           if (requester) this.sendTo(requester, '[ERROR]');

@@ -4,6 +4,7 @@ import type { MethodName, Params, Result, Status } from '../../protocol';
 import type { ChatService } from '../chat/chat-service';
 import type { HelpService } from '../help/help-service';
 import type { ScreenService } from '../screen/screen-service';
+import type { VoiceService } from '../voice/voice-service';
 import { AlisaError } from '../errors';
 import type { ProviderRegistry } from '../llm';
 import type { MemoryStore } from '../memory';
@@ -13,6 +14,7 @@ export interface CompanionCore {
   chat: ChatService;
   help: HelpService;
   screen: ScreenService;
+  voice: VoiceService;
   registry: ProviderRegistry;
   /** The open database; throws an AlisaError when it cannot be opened. */
   memory(): MemoryStore;
@@ -33,7 +35,11 @@ export type Handlers = {
 export function createHandlers(core: CompanionCore): Handlers {
   const sessionsChanged = () => core.chat.emit({ type: 'sessions.changed' });
   return {
-    'chat.send': (p, ctx) => core.chat.send(p, { clientId: ctx.clientId }),
+    'chat.send': (p, ctx) => {
+      // A new message from the user is a barge-in: she stops talking at once.
+      core.voice.bargeIn();
+      return core.chat.send(p, { clientId: ctx.clientId });
+    },
     'chat.cancel': (p) => ({ cancelled: core.chat.cancel(p.replyId) }),
     'mode.set': (p) => ({ mode: core.chat.setModeByName(p.mode) }),
     'status.get': () => core.status(),
@@ -101,5 +107,9 @@ export function createHandlers(core: CompanionCore): Handlers {
     'fix.propose': (p) => core.help.proposeFix(p),
     'screen.configure': (p) => core.screen.configure(p),
     'screen.status': () => core.screen.status(),
+    'voice.configure': (p) => core.voice.configure(p),
+    'voice.status': () => core.voice.status(),
+    'voice.stop': () => core.voice.stop(),
+    'voice.listen': (p) => core.voice.listenAction(p.action),
   };
 }

@@ -58,6 +58,11 @@ export class AvatarView {
     this.mouth.setSpeaking(speaking);
   }
 
+  /** Her voice is under way (an utterance queued or playing): the mouth follows the audio only. */
+  setVoice(active: boolean): void {
+    this.mouth.setVoice(active);
+  }
+
   /** Voice output level 0..1; drives the mouth while it keeps coming. */
   setAudioLevel(level: number): void {
     this.mouth.setAudioLevel(level);

@@ -1,5 +1,7 @@
 // The mouth while Alisa speaks. With a voice, the audio level (0..1) picks the shape directly;
-// without one, the mouth moves in a loose random rhythm while reply text streams. With reduced
+// without one, the mouth moves in a loose random rhythm while reply text streams. While her
+// voice is under way (`setVoice(true)`: an utterance is queued or playing) the rhythm is off and
+// only the audio moves the mouth, so it opens with the syllables and shuts in the pauses. With reduced
 // motion it does not flap: it stays slightly open while she speaks. Closed is the emotion's own
 // mouth (smile, pout, frown…), drawn by the emotion layers.
 import { realTimers, type Timers } from '../util/timers';
@@ -31,6 +33,7 @@ const RHYTHM: MouthShape[] = ['small', 'open', 'wide', 'open', 'small', 'closed'
 export class MouthAnimator {
   private shape: MouthShape = 'closed';
   private speaking = false;
+  private voice = false;
   private conditions: MotionConditions = { visible: true, reducedMotion: false };
   private audioAt = -Infinity;
   private audioLevel = 0;
@@ -49,6 +52,12 @@ export class MouthAnimator {
 
   setSpeaking(speaking: boolean): void {
     this.speaking = speaking;
+    this.update();
+  }
+
+  /** Her voice is under way: the audio levels alone move the mouth (no text rhythm). */
+  setVoice(voice: boolean): void {
+    this.voice = voice;
     this.update();
   }
 
@@ -89,7 +98,7 @@ export class MouthAnimator {
         this.timer = null;
         this.update();
       }, (this.opts.audioHoldMs ?? 300) + 10);
-    } else if (this.speaking) {
+    } else if (this.speaking && !this.voice) {
       if (this.timer === null) this.step();
     } else {
       this.stopRhythm();
@@ -103,7 +112,7 @@ export class MouthAnimator {
     this.set(next);
     this.timer = this.timers.setTimeout(() => {
       this.timer = null;
-      if (this.speaking && !this.audioLive() && animating(this.conditions)) this.step();
+      if (this.speaking && !this.voice && !this.audioLive() && animating(this.conditions)) this.step();
       else this.update();
     }, 90 + this.random() * 80);
   }

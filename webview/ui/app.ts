@@ -2,7 +2,9 @@
 // the host reports the connection ready (first start, or after a restart) the app reloads status,
 // chats and characters and shows the chat the user had open. Companion events then keep
 // everything current: reply.* stream into the log and move the face, status updates the banners.
-import type { HelpOffer, HostState, HostToWebview, Message, Session, Status } from '../../protocol';
+import type { HelpOffer, HostState, HostToWebview, Message, Session, Status, VoiceStatus, VoiceTranscript } from '../../protocol';
+import { WebAudioOutput, type AudioOutput } from '../audio/audio-output';
+import { SpeechPlayer } from '../audio/speech-player';
 import { EmotionState } from '../chat/emotion-state';
 import { ReplyAssembler, type ApplyResult } from '../chat/reply-assembler';
 import { AvatarView } from '../avatar/avatar-view';
@@ -17,9 +19,18 @@ import { PersonaView } from './persona-view';
 import { ScreenIndicatorView } from './screen-indicator-view';
 import { SearchView } from './search-view';
 import { SessionBarView } from './session-bar-view';
+import { VoiceView } from './voice-view';
 import { buildShell, type Shell } from './shell';
 
 const PAGE_SIZE = 200;
+
+export interface AppOptions {
+  /** Where speech plays (default: Web Audio). Tests pass a recording stand-in. */
+  audio?: AudioOutput;
+}
+
+const AUTOPLAY_HINT = "Click anywhere in Alisa's panel to let her voice play.";
+const NO_AUDIO_HINT = "Alisa's voice cannot play here (no audio output); her replies stay in text.";
 
 export class App {
   private hostState: HostState | null = null;
@@ -43,10 +54,17 @@ export class App {
   private readonly composer: ComposerView;
   private readonly offers: HelpOfferView;
   private readonly screen: ScreenIndicatorView;
+  private readonly voice: VoiceView;
+  readonly speech: SpeechPlayer;
+  /** Notices already shown (`voice.notice` comes once per cause; a reload must not repeat it). */
+  private readonly voiceNotices = new Set<string>();
+  private textSpeaking = false;
+  private audioSpeaking = false;
 
   constructor(
     private readonly host: Host,
     root: HTMLElement,
+    opts: AppOptions = {},
   ) {
     this.store = new ViewStateStore(host);
     const doc = root.ownerDocument;
@@ -57,7 +75,8 @@ export class App {
     this.face = new EmotionState({
       onChange: (s) => {
         this.avatar.setEmotion(s.emotion);
-        this.avatar.setSpeaking(s.speaking);
+        this.textSpeaking = s.speaking;
+        this.avatar.setSpeaking(this.textSpeaking || this.audioSpeaking);
       },
     });
     this.banners = new BannerView(this.shell.status, this.shell.alerts, (action) => host.send({ type: 'ui.action', action }));
@@ -96,12 +115,50 @@ export class App {
       return call.catch(() => {});
     });
     this.shell.headerStatus.append(this.screen.node);
+    const win = doc.defaultView ?? window;
+    this.speech = new SpeechPlayer({
+      output: opts.audio ?? new WebAudioOutput(win),
+      onLevel: (level) => this.avatar.setAudioLevel(level),
+      onActive: (active) => this.avatar.setVoice(active),
+      onSpeaking: (speaking) => {
+        this.audioSpeaking = speaking;
+        this.avatar.setSpeaking(this.textSpeaking || this.audioSpeaking);
+      },
+      onBlocked: (why) => this.voice.showLine(why === 'autoplay' ? AUTOPLAY_HINT : NO_AUDIO_HINT, 'hint'),
+    });
+    this.voice = new VoiceView({
+      configure: (params) => {
+        const call = request(host, 'voice.configure', params).then((s) => this.setVoiceStatus(s));
+        this.call(call);
+        return call;
+      },
+      listen: (action) => {
+        // The user starts to talk: she stops.
+        if (action === 'start') this.bargeIn();
+        const call = request(host, 'voice.listen', { action });
+        this.call(call);
+        return call;
+      },
+      onMuteClicked: (muted) => {
+        if (muted) this.bargeIn();
+      },
+    });
+    this.shell.headerStatus.append(this.voice.muteButton);
+    this.shell.composer.before(this.voice.line);
+    // The autoplay rule: audio may start only after the user has touched the page.
+    const unlock = () => {
+      this.speech.unlock();
+      this.voice.hideLine('hint');
+    };
+    doc.addEventListener('pointerdown', unlock, true);
+    doc.addEventListener('keydown', unlock, true);
     this.offers = new HelpOfferView(this.shell.messages, { onChoice: (offer, choice) => this.answerOffer(offer, choice) });
     this.composer = new ComposerView(this.shell.composer, {
       onSend: (text) => this.send(text),
       onStop: () => this.stop(),
       onDraft: (draft) => this.store.update({ draft }),
     });
+    this.composer.addAction(this.voice.micButton);
     this.shell.newChat.addEventListener('click', () => this.call(this.newSession()));
     this.shell.avatarToggle.addEventListener('click', () => this.setAvatarHidden(!this.store.get().avatarHidden));
 
@@ -144,6 +201,8 @@ export class App {
       case 'reply.emotion':
       case 'reply.end':
       case 'reply.error': {
+        // Barge-in: a new reply silences what she was still saying.
+        if (m.type === 'reply.start') this.speech.stop();
         this.face.apply(m);
         const result = this.assembler.apply(m);
         this.applyResult(result);
@@ -166,6 +225,19 @@ export class App {
         return;
       case 'screen.state':
         return this.screen.setStatus(m.status);
+      case 'speech.start':
+      case 'speech.chunk':
+      case 'speech.end':
+        return this.speech.apply(m);
+      case 'voice.state':
+        return this.setVoiceStatus(m.status);
+      case 'voice.transcript':
+        return this.onTranscript(m);
+      case 'voice.notice':
+        if (this.voiceNotices.has(m.message)) return;
+        this.voiceNotices.add(m.message);
+        this.banners.notify({ code: 'voice_unavailable', message: m.message, ...(m.action ? { action: m.action } : {}) }, 'Voice');
+        return;
     }
   }
 
@@ -183,6 +255,8 @@ export class App {
     if (!ready && wasReady) {
       this.offers.clear();
       this.screen.setStatus(null); // a companion that is gone captures nothing
+      this.speech.stop(); // …and says nothing more
+      this.setVoiceStatus(null);
       this.applyResult(this.assembler.interruptAll());
       this.face.reset();
     }
@@ -201,11 +275,14 @@ export class App {
   }
 
   private async refreshAll(): Promise<void> {
-    const [status, characters, screen] = await Promise.allSettled([
+    const [status, characters, screen, voice] = await Promise.allSettled([
       request(this.host, 'status.get', {}),
       request(this.host, 'character.list', {}),
       request(this.host, 'screen.status', {}),
+      request(this.host, 'voice.status', {}),
     ]);
+    // Likewise without voice: no mute or mic button.
+    if (voice.status === 'fulfilled') this.setVoiceStatus(voice.value);
     if (characters.status === 'fulfilled') this.persona.setCharacters(characters.value.characters, characters.value.activeId);
     if (status.status === 'fulfilled') this.setStatus(status.value);
     // A companion without screen understanding answers with an error: no pill.
@@ -303,8 +380,38 @@ export class App {
       return false;
     }
     if (this.assembler.streamingReplyId() !== null) return false;
+    this.bargeIn();
     void this.deliver(text);
     return true;
+  }
+
+  /** Silences her now (the user speaks, sends or mutes): here at once, and in the companion. */
+  private bargeIn(): void {
+    if (!this.speech.active) return;
+    this.speech.stop();
+    request(this.host, 'voice.stop', {}).catch(() => {});
+  }
+
+  private setVoiceStatus(status: VoiceStatus | null): void {
+    this.voice.setStatus(status);
+    this.speech.setMuted(status?.muted ?? false);
+  }
+
+  /** What the user said: a voice command is shown; dictation goes into the box, or is sent. */
+  private onTranscript(t: VoiceTranscript): void {
+    if (t.command !== null) {
+      this.voice.showLine(`Heard: ${t.command}`, 'heard');
+      const command = t.command.trim().toLowerCase();
+      // The editor carries out explain / fix / open / new session; a browser has only the panel.
+      if (command === 'hello alisa' || command === 'hey alisa') this.send('Hello, Alisa!');
+      else if (command === 'new session' && this.hostState?.host === 'browser') this.call(this.newSession());
+      return;
+    }
+    const text = t.text.trim();
+    if (!text) return;
+    this.voice.hideLine('heard');
+    if (t.mode === 'send' && this.composer.value.trim() === '' && this.send(text)) return;
+    this.composer.insert(text);
   }
 
   /** A message the editor asks to send ("Explain this file"); kept in the box if it cannot go now. */

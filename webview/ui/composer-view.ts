@@ -16,6 +16,7 @@ export class ComposerView {
   readonly input: HTMLTextAreaElement;
   private readonly sendButton: HTMLButtonElement;
   private readonly stopButton: HTMLButtonElement;
+  private readonly actions: HTMLElement;
   private streaming = false;
 
   constructor(form: HTMLFormElement, private readonly opts: ComposerOptions) {
@@ -31,7 +32,8 @@ export class ComposerView {
     this.sendButton = iconButton('Send', ICONS.send, { id: 'send', type: 'submit', class: 'icon-btn primary' });
     this.stopButton = iconButton('Stop', ICONS.stop, { id: 'stop', class: 'icon-btn danger', hidden: true });
     const hint = el('span', { id: 'composer-hint', class: 'visually-hidden', text: 'Enter sends; Shift+Enter starts a new line.' });
-    form.replaceChildren(this.input, hint, el('div', { class: 'composer-actions' }, this.stopButton, this.sendButton));
+    this.actions = el('div', { class: 'composer-actions' }, this.stopButton, this.sendButton);
+    form.replaceChildren(this.input, hint, this.actions);
 
     form.addEventListener('submit', (ev) => {
       ev.preventDefault();
@@ -61,6 +63,18 @@ export class ComposerView {
     this.input.value = text;
     this.autosize();
     this.opts.onDraft(text);
+  }
+
+  /** Puts a control (the mic button) before Stop/Send. */
+  addAction(node: HTMLElement): void {
+    this.actions.prepend(node);
+  }
+
+  /** Adds dictated text to what is in the box (separated by a space) and focuses the box. */
+  insert(text: string): void {
+    const before = this.input.value;
+    this.setValue(before === '' || /\s$/.test(before) ? before + text : `${before} ${text}`);
+    this.focus();
   }
 
   focus(): void {

@@ -1,0 +1,161 @@
+// `npm run voice -- ...`: speech in (and out) from the command line, for users checking that
+// voice works on their machine and for outside checks. One JSON line on stdout; exit code 1 on
+// failure with {"error": {code, message, action}}.
+//   --transcribe FILE.wav   dictation: {engine, text, ms} (engine: --engine, or auto from
+//                           --model / --endpoint, else pocketsphinx free dictation)
+//   --command FILE.wav      a built-in voice command, offline: {engine, command, id, text, heard,
+//                           confidence, ms}: command = its phrase ("stop talking"), id its id
+//                           (both null when the speech is none of them; heard = the raw grammar
+//                           result, confidence = the share of the speech it covers)
+//   --say "TEXT" --out FILE.wav   speech out (the TTS registry in companion/voice/tts/)
+import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { TtsEngineId } from '../../protocol';
+import { parseArgs } from 'node:util';
+import { AlisaError, toAlisaError } from '../errors';
+import { BUILTIN_COMMANDS, confidentCommand } from './commands';
+import { recognize } from './listen-service';
+import { POCKETSPHINX_INSTALL } from './stt/pocketsphinx';
+import { createSttEngines, dictationEngineId, resolveSherpaModel } from './stt/registry';
+import { findExecutable } from './recorder';
+import { AllEnginesFailed, TtsChain } from './tts/registry';
+import { cutSegment, findSpeech } from './vad';
+import { decodeWav, toMono16k } from './wav-io';
+
+const USAGE = `Usage: npm run voice -- --transcribe FILE.wav [--engine sherpa|openai|pocketsphinx] [--model DIR] [--endpoint URL]
+       npm run voice -- --command FILE.wav
+       npm run voice -- --say "TEXT" --out FILE.wav
+
+  --transcribe FILE   transcribe a WAV file (any rate, 16-bit PCM) and print {engine, text, ms}
+  --command FILE      recognise a built-in voice command offline and print {engine, command, text, ms}
+  --engine ID         dictation engine (default: sherpa with --model, openai with --endpoint, else pocketsphinx)
+  --model PATH        sherpa-onnx Whisper/Moonshine model folder
+  --endpoint URL      OpenAI-compatible transcription server (key: ALISA_STT_API_KEY)
+  --server-model NAME model name sent to that server (default whisper-1)
+  --say TEXT          speak TEXT into --out FILE.wav (first working engine of msedge, espeak, piper)
+  --tts-engine ID     speak with this engine only (msedge, espeak or piper)
+  --no-vad            give the whole file to the engine instead of the speech the VAD finds
+
+Commands: ${BUILTIN_COMMANDS.map((c) => `"${c.phrase}"`).join(', ')}
+`;
+
+function readSpeech(file: string, vad: boolean): Int16Array {
+  let buf: Buffer;
+  try {
+    buf = readFileSync(file);
+  } catch (err) {
+    throw new AlisaError('invalid_argument', `Cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}.`);
+  }
+  let pcm: Int16Array;
+  try {
+    pcm = toMono16k(decodeWav(buf));
+  } catch (err) {
+    throw new AlisaError('invalid_argument', `${file} is not a WAV file Alisa can read: ${(err as Error).message}`, 'Use a 16-bit PCM WAV file (sox in.wav -b 16 out.wav).');
+  }
+  if (!vad) return pcm;
+  const segs = findSpeech(pcm);
+  return segs.length ? cutSegment(pcm, { start: segs[0]!.start, end: segs[segs.length - 1]!.end }) : pcm;
+}
+
+/** Speech out through the TTS chain (companion/voice/tts/registry.ts) into a file. */
+async function say(text: string, out: string | undefined, engine: string | undefined): Promise<number> {
+  if (!out) throw new AlisaError('invalid_argument', '--say needs --out FILE.wav.');
+  let order: TtsEngineId[] | undefined;
+  if (engine !== undefined) {
+    const id = TtsEngineId.safeParse(engine);
+    if (!id.success) throw new AlisaError('invalid_argument', `Unknown text-to-speech engine "${engine}".`, 'Use msedge, espeak or piper.');
+    order = [id.data];
+  }
+  const chain = new TtsChain({ order });
+  const t0 = performance.now();
+  try {
+    const r = await chain.synthesize(text, { voice: null, rate: '+15%', pitch: '+10Hz' }, AbortSignal.timeout(60_000));
+    let data = r.data;
+    let mime = r.mime;
+    if (mime === 'audio/mpeg' && /\.wav$/i.test(out)) {
+      const ffmpeg = findExecutable('ffmpeg');
+      if (ffmpeg) {
+        data = execFileSync(ffmpeg, ['-hide_banner', '-loglevel', 'error', '-i', 'pipe:0', '-f', 'wav', 'pipe:1'], { input: data, maxBuffer: 64 << 20 });
+        mime = 'audio/wav';
+      }
+    }
+    writeFileSync(out, data);
+    process.stdout.write(`${JSON.stringify({ engine: r.engine, out, mime, durationMs: r.durationMs, ms: Math.round(performance.now() - t0) })}\n`);
+    return 0;
+  } catch (err) {
+    if (err instanceof AllEnginesFailed) {
+      throw new AlisaError('voice_unavailable', `No text-to-speech engine could speak: ${err.message}`.slice(0, 500), 'Install espeak-ng (apt install espeak-ng), or set up Piper.');
+    }
+    throw err;
+  } finally {
+    chain.close();
+  }
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    args: process.argv.slice(2),
+    options: {
+      transcribe: { type: 'string' },
+      command: { type: 'string' },
+      say: { type: 'string' },
+      out: { type: 'string' },
+      engine: { type: 'string' },
+      model: { type: 'string' },
+      endpoint: { type: 'string' },
+      'server-model': { type: 'string' },
+      'no-vad': { type: 'boolean' },
+      'tts-engine': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help || (!values.transcribe && !values.command && values.say === undefined)) {
+    process.stderr.write(USAGE);
+    return values.help ? 0 : 2;
+  }
+  if (values.say !== undefined) return say(values.say, values.out, values['tts-engine']);
+  const vad = !values['no-vad'];
+  const engineArg = values.engine;
+  if (engineArg !== undefined && !['sherpa', 'openai', 'pocketsphinx', 'auto'].includes(engineArg)) {
+    throw new AlisaError('invalid_argument', `Unknown engine "${engineArg}".`, 'Use sherpa, openai or pocketsphinx.');
+  }
+  const settings = {
+    sttEngine: (engineArg ?? 'auto') as 'auto' | 'sherpa' | 'openai' | 'pocketsphinx',
+    sttModel: values.model ?? null,
+    sttEndpoint: values.endpoint ?? null,
+    sttServerModel: values['server-model'],
+  };
+  if (values.command) {
+    const pcm = readSpeech(values.command, vad);
+    const engines = createSttEngines({ sttEngine: 'auto' });
+    const state = await engines.commands.available();
+    if (!state.available) throw new AlisaError('voice_unavailable', state.reason ?? 'pocketsphinx is not usable.', POCKETSPHINX_INSTALL);
+    const t0 = performance.now();
+    const t = await engines.commands.transcribe(pcm);
+    const c = confidentCommand(t);
+    const confidence = Math.round((t.confidence ?? 0) * 100) / 100;
+    process.stdout.write(`${JSON.stringify({ engine: engines.commands.id, command: c?.phrase ?? null, id: c?.id ?? null, text: c ? c.phrase : '', heard: t.text, confidence, ms: Math.round(performance.now() - t0) })}\n`);
+    return 0;
+  }
+  const pcm = readSpeech(values.transcribe!, vad);
+  // Without a model or server, pocketsphinx's free dictation (poor, but offline).
+  const engines = createSttEngines(dictationEngineId(settings) ? settings : { ...settings, sttEngine: 'pocketsphinx' });
+  const dictation = engines.dictation!;
+  if (dictation.id === 'sherpa') resolveSherpaModel(settings.sttModel, undefined);
+  const state = await dictation.available();
+  if (!state.available) {
+    throw new AlisaError(dictation.id === 'sherpa' ? 'stt_model_missing' : 'voice_unavailable', state.reason ?? `${dictation.id} is not usable.`);
+  }
+  const r = await recognize({ dictation, commands: engines.commands }, pcm, false);
+  process.stdout.write(`${JSON.stringify({ engine: r.engine, text: r.text, ms: r.ms })}\n`);
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    const e = toAlisaError(err);
+    process.stdout.write(`${JSON.stringify({ error: e.toInfo() })}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,142 @@
+// The text-to-speech fallback chain. Order (configurable, VoiceConfigure.ttsEngines):
+//
+//   msedge → espeak → piper → silence
+//
+// Edge's neural voice first (best, needs the network), then espeak-ng (local, always fast),
+// then Piper (local neural, when the user set it up), then silence with one voice.notice per
+// cause saying what to install. For every unit of speech each engine is tried in order; one
+// that fails, or sends no audio within `firstAudioMs` (then within `totalMs` overall), is
+// skipped for that unit and rests for `cooldownMs`: later units go straight to the next engine
+// until the cool-down is over, then the preferred engine is tried again. Chat never waits on it.
+import type { EngineState, TtsEngineId } from '../../../protocol';
+import { EspeakEngine } from './espeak';
+import { MsEdgeEngine } from './msedge';
+import { PiperEngine, type PiperPaths } from './piper';
+import type { SpeakOptions, SynthResult, TtsEngine } from './types';
+
+export const DEFAULT_TTS_ORDER: readonly TtsEngineId[] = ['msedge', 'espeak', 'piper'];
+
+export interface ChainTimings {
+  /** Time allowed until the first audio bytes of a unit (default 4 s). */
+  firstAudioMs: number;
+  /** Time allowed for a whole unit once audio flows (default 20 s). */
+  totalMs: number;
+  /** How long a failed engine is skipped before it is tried again (default 30 s). */
+  cooldownMs: number;
+}
+
+export const DEFAULT_TIMINGS: ChainTimings = { firstAudioMs: 4000, totalMs: 20_000, cooldownMs: 30_000 };
+
+export interface ChainFailure {
+  engine: TtsEngineId;
+  reason: string;
+}
+
+export class AllEnginesFailed extends Error {
+  constructor(readonly failures: ChainFailure[]) {
+    super(failures.length ? failures.map((f) => `${f.engine}: ${f.reason}`).join('; ') : 'no text-to-speech engine is enabled');
+  }
+}
+
+export interface ChainResult extends SynthResult {
+  engine: TtsEngineId;
+}
+
+export class TtsChain {
+  readonly engines: { msedge: MsEdgeEngine; espeak: EspeakEngine; piper: PiperEngine };
+  order: TtsEngineId[];
+  timings: ChainTimings;
+  /** When each engine last failed, and why (for the status while it cools down). */
+  private failed = new Map<TtsEngineId, { at: number; reason: string }>();
+
+  constructor(opts: { order?: readonly TtsEngineId[]; edgeEndpoint?: string | null; piper?: PiperPaths; espeakBinary?: string; timings?: Partial<ChainTimings>; engines?: Partial<Record<TtsEngineId, TtsEngine>> } = {}) {
+    this.engines = {
+      msedge: new MsEdgeEngine(opts.edgeEndpoint ?? null),
+      espeak: new EspeakEngine(opts.espeakBinary),
+      piper: new PiperEngine(opts.piper ?? { binary: null, model: null }),
+    };
+    this.overrides = opts.engines ?? {};
+    this.order = [...new Set(opts.order ?? DEFAULT_TTS_ORDER)];
+    this.timings = { ...DEFAULT_TIMINGS, ...opts.timings };
+  }
+
+  /** Engines substituted in tests. */
+  private overrides: Partial<Record<TtsEngineId, TtsEngine>>;
+
+  engine(id: TtsEngineId): TtsEngine {
+    return this.overrides[id] ?? this.engines[id];
+  }
+
+  private coolingDown(id: TtsEngineId, now = Date.now()): { at: number; reason: string } | null {
+    const f = this.failed.get(id);
+    return f && now - f.at < this.timings.cooldownMs ? f : null;
+  }
+
+  /** Each engine in order, with failures that are cooling down reported as unavailable. */
+  async states(): Promise<EngineState[]> {
+    return Promise.all(
+      this.order.map(async (id) => {
+        const s = await this.engine(id).available();
+        const f = this.coolingDown(id);
+        if (s.available && f) return { id, available: false, reason: `Failed recently (${f.reason}); tried again in ${Math.ceil((this.timings.cooldownMs - (Date.now() - f.at)) / 1000)} s.` };
+        return s;
+      }),
+    );
+  }
+
+  /**
+   * Speaks one unit with the first engine that works. `cached(id)` is asked first for each
+   * engine (a cached unit costs nothing, even from an engine that is offline now).
+   */
+  async synthesize(
+    text: string,
+    opts: Omit<SpeakOptions, 'onAudio'>,
+    signal: AbortSignal,
+    hooks: { cached?: (id: TtsEngineId) => Promise<SynthResult | null>; log?: (line: string) => void } = {},
+  ): Promise<ChainResult> {
+    const failures: ChainFailure[] = [];
+    for (const id of this.order) {
+      if (signal.aborted) throw signal.reason;
+      const hit = await hooks.cached?.(id);
+      if (hit) return { ...hit, engine: id };
+      const cooling = this.coolingDown(id);
+      if (cooling) {
+        failures.push({ engine: id, reason: cooling.reason });
+        continue;
+      }
+      const engine = this.engine(id);
+      const state = await engine.available();
+      if (!state.available) {
+        failures.push({ engine: id, reason: state.reason ?? 'unavailable' });
+        continue;
+      }
+      const attempt = new AbortController();
+      const onOuterAbort = () => attempt.abort(signal.reason);
+      signal.addEventListener('abort', onOuterAbort, { once: true });
+      let timer = setTimeout(() => attempt.abort(new Error(`no audio within ${this.timings.firstAudioMs} ms`)), this.timings.firstAudioMs);
+      const onAudio = () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => attempt.abort(new Error(`not finished within ${this.timings.totalMs} ms`)), this.timings.totalMs);
+      };
+      try {
+        const result = await engine.synthesize(text, { ...opts, onAudio }, attempt.signal);
+        this.failed.delete(id);
+        return { ...result, engine: id };
+      } catch (err) {
+        if (signal.aborted) throw signal.reason;
+        const reason = attempt.signal.aborted && attempt.signal.reason instanceof Error ? attempt.signal.reason.message : err instanceof Error ? err.message : String(err);
+        this.failed.set(id, { at: Date.now(), reason });
+        failures.push({ engine: id, reason });
+        hooks.log?.(`voice: ${id} failed (${reason}); trying the next engine`);
+      } finally {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onOuterAbort);
+      }
+    }
+    throw new AllEnginesFailed(failures);
+  }
+
+  close(): void {
+    this.engines.msedge.close();
+  }
+}

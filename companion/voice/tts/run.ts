@@ -1,0 +1,60 @@
+// Runs an engine binary with text on stdin and collects its stdout, abortably.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+
+export function runToBuffer(
+  bin: string,
+  args: string[],
+  input: string,
+  signal: AbortSignal,
+  onFirstData?: () => void,
+): Promise<Buffer> {
+  return new Promise<Buffer>((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const child = spawn(bin, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const chunks: Buffer[] = [];
+    let stderr = '';
+    let settled = false;
+    const done = (err: unknown, value?: Buffer) => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener('abort', onAbort);
+      if (err) reject(err);
+      else resolve(value!);
+    };
+    const onAbort = () => {
+      child.kill('SIGKILL');
+      done(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    child.stdout.on('data', (d: Buffer) => {
+      if (chunks.length === 0) onFirstData?.();
+      chunks.push(d);
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      if (stderr.length < 2000) stderr += d.toString();
+    });
+    child.on('error', (err) => done(err));
+    child.on('close', (code, sig) => {
+      if (code === 0) done(null, Buffer.concat(chunks));
+      else done(new Error(`${path.basename(bin)} exited with ${code ?? sig}${stderr.trim() ? `: ${stderr.trim().slice(0, 300)}` : ''}`));
+    });
+    child.stdin.on('error', () => {}); // a binary that exits early closes its stdin: reported by 'close'
+    child.stdin.end(input);
+  });
+}
+
+/** The absolute path of `bin` (as given when it has a directory part, else searched on PATH), or null. */
+export function findBinary(bin: string): string | null {
+  if (bin.includes('/') || bin.includes('\\')) return existsSync(bin) ? path.resolve(bin) : null;
+  const exts = process.platform === 'win32' ? (process.env.PATHEXT ?? '.EXE;.CMD;.BAT').split(';') : [''];
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    for (const ext of exts) {
+      const p = path.join(dir, bin + ext);
+      if (existsSync(p)) return p;
+    }
+  }
+  return null;
+}

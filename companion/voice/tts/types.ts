@@ -1,0 +1,47 @@
+// What every text-to-speech engine provides. Engines are small and stateless apart from what
+// they cache about themselves (is the binary there?); the fallback, the time limits and the
+// cool-down live in the chain (registry.ts).
+import type { EngineState, TtsEngineId } from '../../../protocol';
+
+export interface SpeakOptions {
+  /** Voice name for this engine, or null for its default. */
+  voice: string | null;
+  /** Relative rate and pitch in SSML style: "+15%", "+10Hz" (the seed's defaults). */
+  rate: string;
+  pitch: string;
+  /** Called when the first audio bytes arrive (the chain then allows the longer total time). */
+  onAudio?: () => void;
+}
+
+export interface SynthResult {
+  mime: 'audio/wav' | 'audio/mpeg';
+  data: Buffer;
+  durationMs: number | null;
+}
+
+export interface TtsEngine {
+  readonly id: TtsEngineId;
+  /** Usable now, as far as is known without speaking; never throws. */
+  available(): Promise<EngineState>;
+  /** Speaks one unit of text; rejects on failure or when `signal` aborts. */
+  synthesize(text: string, opts: SpeakOptions, signal: AbortSignal): Promise<SynthResult>;
+}
+
+/** Rejects with the signal's reason as soon as it aborts. */
+export function abortable<T>(signal: AbortSignal, work: Promise<T>): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}

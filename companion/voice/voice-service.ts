@@ -1,0 +1,436 @@
+// Voice: the facade the protocol handlers call, and speech out. Alisa speaks each reply while
+// it is still being written: reply tokens go through the sentence splitter; each complete unit
+// is cleaned (no tags, markdown, code or links) and synthesised by the engine chain, at most
+// PIPELINE_DEPTH units at a time, and emitted as `speech.chunk` strictly in order (seq 0, 1, …)
+// between `speech.start` (sent when the first unit to say is known, as its synthesis starts)
+// and `speech.end` ('done'; 'stopped' on barge-in; 'failed' when no unit could be spoken).
+//
+// Barge-in: a new reply (reply.start), a new user message (chat.send, see request-handlers),
+// voice.stop, or the user starting to talk (ListenService's onUserSpeech) stops the current
+// utterance at once: pending synthesis is aborted, nothing more of it is emitted, and
+// `speech.end` says 'stopped'. Muted: nothing is synthesised. When no engine works, she stays
+// silent (`speech.end` 'failed') and says why once per cause in a `voice.notice`.
+//
+// Speech in is someone else's (ListenService, see listen-types.ts): optional here; its status is
+// merged into VoiceStatus, and without it voice.listen answers voice_unavailable.
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import type { CompanionEvent, TtsEngineId, VoiceConfigure, VoiceStatus } from '../../protocol';
+import type { ChatService } from '../chat/chat-service';
+import { AlisaError, toAlisaError } from '../errors';
+import { cleanForSpeech, CODE_STAND_IN } from './clean';
+import type { ListenServiceApi } from './listen-types';
+import { SentenceSplitter } from './sentences';
+import { cacheKey, TtsCache } from './tts-cache';
+import { EDGE_DEFAULTS } from './tts/msedge';
+import { ESPEAK_INSTALL } from './tts/espeak';
+import { AllEnginesFailed, DEFAULT_TTS_ORDER, TtsChain, type ChainResult, type ChainTimings } from './tts/registry';
+import type { TtsEngine } from './tts/types';
+
+/** Units synthesised ahead of the one being emitted (sentence n+1 while n plays). */
+const PIPELINE_DEPTH = 2;
+
+export interface VoiceOptions {
+  muted?: boolean;
+  ttsEngines?: readonly TtsEngineId[];
+  voice?: string | null;
+  rate?: string;
+  pitch?: string;
+  /** Replaces Edge's WebSocket URL (tests, proxies). */
+  edgeEndpoint?: string | null;
+  piperBinary?: string | null;
+  piperModel?: string | null;
+  timings?: Partial<ChainTimings>;
+  /** Cache bounds in bytes; diskCacheBytes 0 turns the disk cache off. */
+  memoryCacheBytes?: number;
+  diskCacheBytes?: number;
+  /** Engines substituted in tests. */
+  engines?: Partial<Record<TtsEngineId, TtsEngine>>;
+}
+
+export interface VoiceServiceDeps {
+  chat: Pick<ChatService, 'onEvent'>;
+  emit: (e: CompanionEvent) => void;
+  /** The companion's data folder; the disk cache lives in DATA/voice-cache/. */
+  dataDir: string | null;
+  log: (line: string) => void;
+  listen?: ListenServiceApi;
+  options?: VoiceOptions;
+}
+
+interface Utterance {
+  id: string;
+  replyId: string | null;
+  splitter: SentenceSplitter;
+  controller: AbortController;
+  /** Units waiting for a synthesis slot. */
+  waiting: string[];
+  /** Synthesis in flight or done, in order; emitted from the front. */
+  inFlight: Array<Promise<ChainResult | null>>;
+  texts: string[];
+  nextSeq: number;
+  started: boolean;
+  inputDone: boolean;
+  emitting: boolean;
+  spokeCode: boolean;
+  chunks: number;
+  failedUnits: number;
+  ended: boolean;
+}
+
+export class VoiceService {
+  private readonly chain: TtsChain;
+  private readonly cache: TtsCache;
+  private muted: boolean;
+  private voice: string | null;
+  private rate: string;
+  private pitch: string;
+  private current: Utterance | null = null;
+  private lastEngine: string | null = null;
+  private lastError: AlisaError | null = null;
+  private noticed = new Set<string>();
+  private stateQueue: Promise<void> = Promise.resolve();
+  private lastStateJson = '';
+  private listen: ListenServiceApi | undefined;
+  private piperPaths: { binary: string | null; model: string | null };
+  private readonly unsubscribe: () => void;
+
+  constructor(private readonly deps: VoiceServiceDeps) {
+    const o = deps.options ?? {};
+    this.muted = o.muted ?? false;
+    this.voice = o.voice ?? null;
+    this.rate = o.rate ?? EDGE_DEFAULTS.rate;
+    this.pitch = o.pitch ?? EDGE_DEFAULTS.pitch;
+    this.listen = deps.listen;
+    this.piperPaths = { binary: o.piperBinary ?? null, model: o.piperModel ?? null };
+    this.chain = new TtsChain({
+      order: o.ttsEngines ?? DEFAULT_TTS_ORDER,
+      edgeEndpoint: o.edgeEndpoint ?? null,
+      piper: this.piperPaths,
+      timings: o.timings,
+      engines: o.engines,
+    });
+    this.cache = new TtsCache({
+      dir: deps.dataDir && o.diskCacheBytes !== 0 ? path.join(deps.dataDir, 'voice-cache') : null,
+      memoryBytes: o.memoryCacheBytes,
+      diskBytes: o.diskCacheBytes,
+    });
+    this.unsubscribe = deps.chat.onEvent((event) => this.onChatEvent(event));
+  }
+
+  /** Plugs in speech in later (app.ts constructs it after this service). */
+  private listenReady: Promise<void> = Promise.resolve();
+
+  attachListen(listen: ListenServiceApi): void {
+    this.listen = listen;
+    // Its engines are looked up once in the background; status() waits for that.
+    this.listenReady = listen.configure({}).catch((err) => this.deps.log(`voice: speech in: ${toAlisaError(err).message}`));
+    this.changed();
+  }
+
+  // ---- protocol methods ----
+
+  async status(): Promise<VoiceStatus> {
+    await this.listenReady;
+    const l = this.listen?.status();
+    return {
+      muted: this.muted,
+      speaking: this.current?.started === true && !this.current.ended,
+      listening: l?.listening ?? false,
+      handsFree: l?.handsFree ?? false,
+      tts: await this.chain.states(),
+      stt: l?.stt ?? [],
+      lastEngine: this.lastEngine,
+      error: l?.error ?? this.lastError?.toInfo() ?? null,
+    };
+  }
+
+  async configure(p: VoiceConfigure): Promise<VoiceStatus> {
+    if (p.muted !== undefined) {
+      this.muted = p.muted;
+      if (p.muted) this.stop();
+    }
+    if (p.voice !== undefined) this.voice = p.voice.trim() === '' ? null : p.voice;
+    if (p.rate !== undefined) this.rate = checkProsody('rate', p.rate, /^[+-]?\d+(?:\.\d+)?%$/);
+    if (p.pitch !== undefined) this.pitch = checkProsody('pitch', p.pitch, /^[+-]?\d+(?:\.\d+)?(?:Hz|%|st)$/i);
+    if (p.ttsEngines !== undefined) this.chain.order = [...new Set(p.ttsEngines)];
+    if (p.piperBinary !== undefined || p.piperModel !== undefined) {
+      const cur = this.piperPaths;
+      this.piperPaths = { binary: p.piperBinary !== undefined ? p.piperBinary : cur.binary, model: p.piperModel !== undefined ? p.piperModel : cur.model };
+      this.chain.engines.piper.setPaths(this.piperPaths);
+    }
+    this.noticed.clear(); // a new set-up may fail for new reasons: say so again
+    if (this.listen) await this.listen.configure(p);
+    this.changed();
+    return this.status();
+  }
+
+  /** voice.stop: stop speaking now; the rest of the reply is not spoken. */
+  stop(): { ok: true } {
+    this.bargeIn();
+    return { ok: true };
+  }
+
+  async listenAction(action: 'start' | 'stop'): Promise<{ listening: boolean }> {
+    const listen = this.listen;
+    if (!listen) throw new AlisaError('voice_unavailable', 'Speech input is not available in this build of Alisa.', 'Type your message instead.');
+    if (action === 'start') {
+      this.bargeIn();
+      await listen.start();
+    } else {
+      await listen.stop();
+    }
+    this.changed();
+    return { listening: listen.status().listening };
+  }
+
+  /** The user spoke, typed or pressed stop: speech out stops at once. */
+  bargeIn(): void {
+    const u = this.current;
+    if (u && !u.ended) this.finish(u, 'stopped');
+  }
+
+  /** A built-in voice command from ListenService; returns whether it was handled here. */
+  handleCommand(command: string): boolean {
+    if (/^(?:stop|stop talking|be quiet|quiet|shut up|silence)$/i.test(command.trim())) {
+      this.bargeIn();
+      return true;
+    }
+    if (/^mute$/i.test(command.trim())) {
+      void this.configure({ muted: true });
+      return true;
+    }
+    return false;
+  }
+
+  /** Listen status changed (ListenService's onChange). */
+  changed(): void {
+    this.stateQueue = this.stateQueue
+      .then(async () => {
+        const status = await this.status();
+        const json = JSON.stringify(status);
+        if (json === this.lastStateJson) return;
+        this.lastStateJson = json;
+        this.deps.emit({ type: 'voice.state', status });
+      })
+      .catch((err) => this.deps.log(`voice: status failed: ${toAlisaError(err).message}`));
+  }
+
+  async dispose(): Promise<void> {
+    this.unsubscribe();
+    this.bargeIn();
+    this.chain.close();
+    await this.listen?.dispose().catch(() => {});
+    await this.stateQueue;
+  }
+
+  cacheStats() {
+    return this.cache.stats();
+  }
+
+  // ---- speech out ----
+
+  private onChatEvent(event: CompanionEvent): void {
+    switch (event.type) {
+      case 'reply.start':
+        this.bargeIn();
+        if (!this.muted) this.begin(event.replyId);
+        break;
+      case 'reply.token': {
+        const u = this.current;
+        if (u && u.replyId === event.replyId && !u.ended) this.enqueue(u, u.splitter.push(event.text));
+        break;
+      }
+      case 'reply.end': {
+        const u = this.current;
+        if (!u || u.replyId !== event.replyId || u.ended) break;
+        if (event.interrupted) {
+          // The user stopped the reply: stop the voice too.
+          this.finish(u, 'stopped');
+          break;
+        }
+        this.enqueue(u, u.splitter.flush());
+        u.inputDone = true;
+        void this.pump(u);
+        break;
+      }
+      case 'reply.error': {
+        const u = this.current;
+        if (u && u.replyId === event.replyId && !u.ended) this.finish(u, 'stopped');
+        break;
+      }
+    }
+  }
+
+  private begin(replyId: string | null): Utterance {
+    const u: Utterance = {
+      id: randomUUID(),
+      replyId,
+      splitter: new SentenceSplitter(),
+      controller: new AbortController(),
+      waiting: [],
+      inFlight: [],
+      texts: [],
+      nextSeq: 0,
+      started: false,
+      inputDone: false,
+      emitting: false,
+      spokeCode: false,
+      chunks: 0,
+      failedUnits: 0,
+      ended: false,
+    };
+    this.current = u;
+    return u;
+  }
+
+  /** Speaks a finished text as its own utterance (not tied to a reply). */
+  say(text: string): string | null {
+    if (this.muted) return null;
+    this.bargeIn();
+    const u = this.begin(null);
+    this.enqueue(u, [...u.splitter.push(text), ...u.splitter.flush()]);
+    u.inputDone = true;
+    void this.pump(u);
+    return u.id;
+  }
+
+  private enqueue(u: Utterance, units: string[]): void {
+    for (const raw of units) {
+      let text = cleanForSpeech(raw);
+      if (text === '') continue;
+      if (text === CODE_STAND_IN) {
+        // Said once per reply, however many blocks there are.
+        if (u.spokeCode) continue;
+        u.spokeCode = true;
+      }
+      if (text.length > 2000) text = text.slice(0, 2000);
+      u.waiting.push(text);
+      this.startIfNeeded(u);
+    }
+    this.fill(u);
+  }
+
+  /** Starts synthesis for waiting units while there is room in the pipeline. */
+  private fill(u: Utterance): void {
+    while (!u.ended && u.waiting.length > 0 && u.inFlight.length < PIPELINE_DEPTH) {
+      const text = u.waiting.shift()!;
+      u.texts.push(text);
+      u.inFlight.push(this.synthesize(text, u.controller.signal));
+    }
+    void this.pump(u);
+  }
+
+  private async synthesize(text: string, signal: AbortSignal): Promise<ChainResult | null> {
+    const voice = this.voice;
+    const rate = this.rate;
+    const pitch = this.pitch;
+    try {
+      const result = await this.chain.synthesize(text, { voice, rate, pitch }, signal, {
+        cached: (engine) => this.cache.get(cacheKey({ engine, voice, rate, pitch, text })),
+        log: this.deps.log,
+      });
+      void this.cache.put(cacheKey({ engine: result.engine, voice, rate, pitch, text }), result);
+      return result;
+    } catch (err) {
+      if (signal.aborted) return null;
+      this.onAllFailed(err);
+      return null;
+    }
+  }
+
+  /** Emits finished chunks in order; ends the utterance when everything is out. */
+  private async pump(u: Utterance): Promise<void> {
+    if (u.emitting) return;
+    u.emitting = true;
+    try {
+      while (!u.ended && u.inFlight.length > 0) {
+        const result = await u.inFlight[0]!;
+        if (u.ended) return;
+        u.inFlight.shift();
+        const text = u.texts.shift()!;
+        if (result) {
+          this.deps.emit({
+            type: 'speech.chunk',
+            utteranceId: u.id,
+            replyId: u.replyId,
+            seq: u.nextSeq++,
+            text,
+            engine: result.engine,
+            mime: result.mime,
+            data: result.data.toString('base64'),
+            durationMs: result.durationMs,
+          });
+          u.chunks++;
+          if (this.lastEngine !== result.engine || this.lastError) {
+            this.lastEngine = result.engine;
+            this.lastError = null;
+            this.changed();
+          }
+        } else {
+          u.failedUnits++;
+        }
+        this.fill(u);
+      }
+      if (!u.ended && u.inputDone && u.waiting.length === 0 && u.inFlight.length === 0) {
+        // Nothing to say at all (an empty reply) sent no speech.start, so finish() sends nothing.
+        this.finish(u, u.chunks === 0 && u.failedUnits > 0 ? 'failed' : 'done');
+      }
+    } finally {
+      u.emitting = false;
+    }
+    // Units that arrived while the last chunk was being emitted.
+    if (!u.ended && u.inFlight.length > 0) void this.pump(u);
+  }
+
+  private startIfNeeded(u: Utterance): void {
+    if (u.started) return;
+    u.started = true;
+    this.deps.emit({ type: 'speech.start', utteranceId: u.id, replyId: u.replyId });
+    this.changed();
+  }
+
+  private finish(u: Utterance, reason: 'done' | 'stopped' | 'failed'): void {
+    if (u.ended) return;
+    const hadOutput = u.started;
+    u.ended = true;
+    u.controller.abort(new AlisaError('cancelled', 'Speech stopped.'));
+    u.waiting = [];
+    u.inFlight = [];
+    if (this.current === u) this.current = null;
+    if (!hadOutput) return; // nothing to say yet: nothing to end
+    this.deps.emit({ type: 'speech.end', utteranceId: u.id, replyId: u.replyId, reason });
+    this.changed();
+  }
+
+  private onAllFailed(err: unknown): void {
+    const failures = err instanceof AllEnginesFailed ? err.failures : [];
+    const message =
+      failures.length === 0
+        ? 'Alisa cannot speak: no text-to-speech engine is enabled.'
+        : `Alisa cannot speak right now, so she stays silent (the chat goes on): ${failures.map((f) => `${ENGINE_NAMES[f.engine]}: ${f.reason.replace(/\.$/, '')}`).join('; ')}.`;
+    const espeakMissing = failures.some((f) => f.engine === 'espeak' && /not installed/.test(f.reason));
+    const action = failures.length === 0 ? 'Enable an engine in the voice settings (msedge, espeak or piper).' : espeakMissing || !this.chain.order.includes('espeak') ? `Install a local voice: ${ESPEAK_INSTALL}` : 'Check the voice settings.';
+    this.lastError = new AlisaError('voice_unavailable', message, action);
+    // Once per cause: which engines failed and how (not the changing details of each error).
+    const cause = failures.map((f) => `${f.engine}:${causeClass(f.reason)}`).join(',') || 'none';
+    this.deps.log(`voice: ${message}`);
+    if (this.noticed.has(cause)) return;
+    this.noticed.add(cause);
+    this.deps.emit({ type: 'voice.notice', message, action });
+    this.changed();
+  }
+}
+
+const ENGINE_NAMES: Record<TtsEngineId, string> = { msedge: 'Edge TTS', espeak: 'espeak-ng', piper: 'Piper' };
+
+function causeClass(reason: string): string {
+  if (/not installed|not found|not set up|no voice model|does not exist|missing/i.test(reason)) return 'missing';
+  if (/within \d+ ms/.test(reason)) return 'timeout';
+  return 'error';
+}
+
+function checkProsody(name: string, value: string, re: RegExp): string {
+  if (!re.test(value.trim())) throw new AlisaError('invalid_argument', `The voice ${name} "${value}" is not valid.`, name === 'rate' ? 'Use a percentage such as "+15%".' : 'Use e.g. "+10Hz", "-5%" or "+2st".');
+  return value.trim();
+}

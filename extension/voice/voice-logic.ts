@@ -1,0 +1,173 @@
+// The vscode-free decisions of voice (issue 6) in the extension: what `voice.configure` carries
+// for the `alisa.voice.*` settings (and the active character's voice), how the status bar shows
+// the companion's VoiceStatus, and when a mute seen in the companion's status should be kept in
+// the setting.
+//
+// Only type imports from the protocol: a value import would load zod at activation.
+import type { TtsEngineId, VoiceConfigure, VoiceStatus } from '../../protocol/voice';
+
+export const VOICE_SETTINGS = {
+  section: 'alisa.voice',
+  muted: 'alisa.voice.muted',
+} as const;
+
+export const VOICE_COMMANDS = {
+  toggleMute: 'alisa.voice.toggleMute',
+  pushToTalk: 'alisa.voice.pushToTalk',
+  stop: 'alisa.voice.stop',
+} as const;
+
+/**
+ * Built-in voice commands the editor carries out (the phrase as ListenService reports it → the
+ * VS Code command). "stop talking" / "be quiet" are handled in the companion, "hello alisa" in the
+ * panel. Explain and fix act on the error at the cursor; a fix is still only applied on a click.
+ */
+export const VOICE_COMMAND_ACTIONS: Readonly<Record<string, string>> = {
+  'explain this error': 'alisa.explainError',
+  'explain the error': 'alisa.explainError',
+  'fix this error': 'alisa.fixDiagnostic',
+  'fix the error': 'alisa.fixDiagnostic',
+  'open the chat': 'alisa.openChat',
+  'open chat': 'alisa.openChat',
+  'new session': 'alisa.newSession',
+};
+
+/** The VS Code command for a recognised voice command, or null. */
+export function voiceCommandAction(command: string | null): string | null {
+  if (!command) return null;
+  return VOICE_COMMAND_ACTIONS[command.trim().toLowerCase()] ?? null;
+}
+
+/** The protocol's VOICE_LIMITS and engine ids (protocol/voice.ts), repeated to keep zod out of activation; a test checks they agree. */
+export const VOICE_SETTING_LIMITS = { text: 2000, engines: 10, path: 1000 } as const;
+export const TTS_ENGINES = ['msedge', 'espeak', 'piper'] as const satisfies readonly TtsEngineId[];
+export const STT_ENGINES = ['auto', 'sherpa', 'openai', 'pocketsphinx'] as const;
+
+export interface VoiceSettings {
+  muted: boolean;
+  voice: string;
+  rate: string;
+  pitch: string;
+  ttsEngines: TtsEngineId[];
+  piperBinary: string | null;
+  piperModel: string | null;
+  sttEngine: (typeof STT_ENGINES)[number];
+  sttModel: string | null;
+  sttEndpoint: string | null;
+  transcript: 'insert' | 'send';
+  handsFree: boolean;
+  input: string;
+}
+
+export const VOICE_DEFAULTS: VoiceSettings = {
+  muted: false,
+  voice: 'en-US-AnaNeural',
+  rate: '+15%',
+  pitch: '+10Hz',
+  ttsEngines: [...TTS_ENGINES],
+  piperBinary: null,
+  piperModel: null,
+  sttEngine: 'auto',
+  sttModel: null,
+  sttEndpoint: null,
+  transcript: 'insert',
+  handsFree: false,
+  input: 'default',
+};
+
+const str = (v: unknown, max: number, fallback: string): string => {
+  const t = typeof v === 'string' ? v.trim() : '';
+  return t && t.length <= max ? t : fallback;
+};
+const pathOrNull = (v: unknown, expand: (p: string) => string): string | null => {
+  const t = typeof v === 'string' ? v.trim() : '';
+  if (!t) return null;
+  const p = expand(t);
+  return p.length <= VOICE_SETTING_LIMITS.path ? p : null;
+};
+
+/** What the configuration holds (anything the user typed) into what the companion accepts. */
+export function normalizeVoiceSettings(read: (key: keyof VoiceSettings) => unknown, expandHome: (p: string) => string = (p) => p): VoiceSettings {
+  const engines: TtsEngineId[] = [];
+  const list = read('ttsEngines');
+  for (const e of Array.isArray(list) ? list : VOICE_DEFAULTS.ttsEngines) {
+    if ((TTS_ENGINES as readonly unknown[]).includes(e) && !engines.includes(e as TtsEngineId)) engines.push(e as TtsEngineId);
+  }
+  const stt = read('sttEngine');
+  return {
+    muted: read('muted') === true,
+    voice: str(read('voice'), 100, VOICE_DEFAULTS.voice),
+    rate: str(read('rate'), 20, VOICE_DEFAULTS.rate),
+    pitch: str(read('pitch'), 20, VOICE_DEFAULTS.pitch),
+    // An empty list would mean silence: it falls back to the default order.
+    ttsEngines: engines.length > 0 ? engines : [...VOICE_DEFAULTS.ttsEngines],
+    piperBinary: pathOrNull(read('piperBinary'), expandHome),
+    piperModel: pathOrNull(read('piperModel'), expandHome),
+    sttEngine: (STT_ENGINES as readonly unknown[]).includes(stt) ? (stt as VoiceSettings['sttEngine']) : 'auto',
+    sttModel: pathOrNull(read('sttModel'), expandHome),
+    sttEndpoint: pathOrNull(read('sttEndpoint'), (p) => p),
+    transcript: read('transcript') === 'send' ? 'send' : 'insert',
+    handsFree: read('handsFree') === true,
+    input: str(read('input'), VOICE_SETTING_LIMITS.path, 'default'),
+  };
+}
+
+/**
+ * `voice.configure` params: every setting, with the active character's own voice (if it has one)
+ * instead of `alisa.voice.voice`.
+ */
+export function voiceConfigureParams(settings: VoiceSettings, characterVoice: string | null = null): VoiceConfigure {
+  const voice = characterVoice?.trim();
+  return {
+    muted: settings.muted,
+    voice: voice && voice.length <= 100 ? voice : settings.voice,
+    rate: settings.rate,
+    pitch: settings.pitch,
+    ttsEngines: [...settings.ttsEngines],
+    piperBinary: settings.piperBinary,
+    piperModel: settings.piperModel,
+    sttEngine: settings.sttEngine,
+    sttModel: settings.sttModel,
+    sttEndpoint: settings.sttEndpoint,
+    transcript: settings.transcript,
+    handsFree: settings.handsFree,
+    input: settings.input,
+  };
+}
+
+export interface VoiceStatusLook {
+  text: string;
+  tooltip: string;
+  command: string;
+}
+
+/** The mute item: `$(unmute)` while she speaks aloud, `$(mute)` while muted; a click toggles. Null: hidden (unknown). */
+export function voiceMuteLook(status: VoiceStatus | null): VoiceStatusLook | null {
+  if (!status) return null;
+  if (status.muted) return { text: '$(mute)', tooltip: "Alisa's voice is muted. Click to unmute.", command: VOICE_COMMANDS.toggleMute };
+  const engine = status.lastEngine ? ` (last spoken with ${status.lastEngine})` : '';
+  const silent = status.tts.length > 0 && !status.tts.some((e) => e.available);
+  const why = silent ? `\nNo speech engine works here: ${status.tts.map((e) => `${e.id}: ${e.reason ?? 'unavailable'}`).join('; ')}` : '';
+  return { text: '$(unmute)', tooltip: `Alisa speaks her replies${engine}. Click to mute.${why}`, command: VOICE_COMMANDS.toggleMute };
+}
+
+/** The listening item: shown only while the companion listens; a click stops. */
+export function voiceListeningLook(status: VoiceStatus | null): VoiceStatusLook | null {
+  if (!status?.listening) return null;
+  return {
+    text: '$(record) Listening…',
+    tooltip: status.handsFree ? 'Alisa listens (hands-free). Click to stop.' : 'Alisa listens. Click (or Ctrl+Alt+T) to stop.',
+    command: VOICE_COMMANDS.pushToTalk,
+  };
+}
+
+/**
+ * A mute changed from elsewhere (the panel's button, which asks the companion directly) is kept
+ * in the setting, so that it survives a restart. Only when the status is trustworthy: after this
+ * connection's own configure was answered and while none is on its way (an older status would
+ * undo the user's change).
+ */
+export function muteToPersist(settingMuted: boolean, status: VoiceStatus | null, configured: boolean, inFlight: number): boolean | null {
+  if (!status || !configured || inFlight > 0) return null;
+  return status.muted !== settingMuted ? status.muted : null;
+}

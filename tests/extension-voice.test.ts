@@ -1,0 +1,394 @@
+// Voice in the extension: the `alisa.voice.*` settings and commands as contributed, settings ->
+// `voice.configure` (on connect, on change, with the character's voice), the commands, the
+// status bar items, and a mute from the panel kept in the setting. `vscode` is a small stand-in
+// (this runs outside VS Code); the companion is a recording fake manager.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+
+const h = vi.hoisted(() => {
+  class EventEmitter<T> {
+    private listeners: Array<(e: T) => void> = [];
+    event = (l: (e: T) => void) => {
+      this.listeners.push(l);
+      return { dispose: () => (this.listeners = this.listeners.filter((x) => x !== l)) };
+    };
+    fire(e: T): void {
+      for (const l of [...this.listeners]) l(e);
+    }
+    dispose(): void {
+      this.listeners = [];
+    }
+  }
+  const config: Record<string, unknown> = {};
+  const workspaceConfig: Record<string, unknown> = {};
+  const configChanged = new EventEmitter<{ affectsConfiguration: (s: string) => boolean }>();
+  const commands = new Map<string, (...a: unknown[]) => unknown>();
+  const items: Array<{ id: string; text: string; tooltip: string; command: string | undefined; visible: boolean; name: string }> = [];
+  const messages: string[] = [];
+  const updates: Array<{ key: string; value: unknown; target: number }> = [];
+  const get = (key: string) => (key in workspaceConfig ? workspaceConfig[key] : config[key]);
+  const vscode = {
+    EventEmitter,
+    ConfigurationTarget: { Global: 1, Workspace: 2, WorkspaceFolder: 3 },
+    StatusBarAlignment: { Left: 1, Right: 2 },
+    ThemeColor: class {
+      constructor(readonly id: string) {}
+    },
+    workspace: {
+      onDidChangeConfiguration: configChanged.event,
+      getConfiguration: (section: string) => ({
+        get: (key: string, fallback?: unknown) => {
+          const v = get(`${section}.${key}`);
+          return v === undefined ? fallback : v;
+        },
+        inspect: (key: string) => ({ globalValue: config[`${section}.${key}`], workspaceValue: workspaceConfig[`${section}.${key}`] }),
+        update: async (key: string, value: unknown, target: number) => {
+          updates.push({ key: `${section}.${key}`, value, target });
+          if (target === 1) config[`${section}.${key}`] = value;
+          else workspaceConfig[`${section}.${key}`] = value;
+          const full = `${section}.${key}`;
+          configChanged.fire({ affectsConfiguration: (s: string) => full === s || full.startsWith(`${s}.`) });
+        },
+      }),
+    },
+    commands: {
+      registerCommand: (id: string, fn: (...a: unknown[]) => unknown) => {
+        commands.set(id, fn);
+        return { dispose: () => commands.delete(id) };
+      },
+    },
+    window: {
+      setStatusBarMessage: (m: string) => void messages.push(m),
+      showInformationMessage: async (m: string) => void messages.push(m),
+      showWarningMessage: async (m: string) => void messages.push(m),
+      createStatusBarItem: (id: string) => {
+        const item = {
+          id,
+          name: '',
+          text: '',
+          tooltip: '',
+          command: undefined as string | undefined,
+          visible: false,
+          backgroundColor: undefined,
+          show() {
+            item.visible = true;
+          },
+          hide() {
+            item.visible = false;
+          },
+          dispose() {},
+        };
+        items.push(item);
+        return item;
+      },
+    },
+  };
+  return { vscode, config, workspaceConfig, configChanged, commands, items, messages, updates, EventEmitter };
+});
+
+vi.mock('vscode', () => h.vscode);
+
+import { VOICE_LIMITS, VoiceConfigure, TtsEngineId, type VoiceStatus } from '../protocol/voice';
+import { VoiceStatusBar } from '../extension/status-bar';
+import { VoiceController } from '../extension/voice/voice-controller';
+import {
+  muteToPersist,
+  normalizeVoiceSettings,
+  STT_ENGINES,
+  TTS_ENGINES,
+  VOICE_COMMANDS,
+  VOICE_DEFAULTS,
+  VOICE_SETTING_LIMITS,
+  voiceConfigureParams,
+  voiceListeningLook,
+  voiceMuteLook,
+  type VoiceSettings,
+} from '../extension/voice/voice-logic';
+
+const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8'));
+
+const base: VoiceStatus = {
+  muted: false,
+  speaking: false,
+  listening: false,
+  handsFree: false,
+  tts: [
+    { id: 'msedge', available: true, reason: null },
+    { id: 'espeak', available: true, reason: null },
+  ],
+  stt: [{ id: 'pocketsphinx', available: true, reason: null }],
+  lastEngine: 'msedge',
+  error: null,
+};
+
+const settingsFrom = (values: Partial<Record<keyof VoiceSettings, unknown>>) => normalizeVoiceSettings((k) => values[k]);
+
+describe('voice settings and commands as contributed', () => {
+  const props = pkg.contributes.configuration.properties;
+
+  it('has every setting with the seed defaults', () => {
+    expect(props['alisa.voice.muted']).toMatchObject({ type: 'boolean', default: false });
+    expect(props['alisa.voice.voice']).toMatchObject({ type: 'string', default: 'en-US-AnaNeural' });
+    expect(props['alisa.voice.rate']).toMatchObject({ type: 'string', default: '+15%' });
+    expect(props['alisa.voice.pitch']).toMatchObject({ type: 'string', default: '+10Hz' });
+    expect(props['alisa.voice.ttsEngines']).toMatchObject({ type: 'array', default: ['msedge', 'espeak', 'piper'], items: { enum: ['msedge', 'espeak', 'piper'] } });
+    expect(props['alisa.voice.sttEngine']).toMatchObject({ type: 'string', default: 'auto', enum: ['auto', 'sherpa', 'openai', 'pocketsphinx'] });
+    expect(props['alisa.voice.transcript']).toMatchObject({ default: 'insert', enum: ['insert', 'send'] });
+    expect(props['alisa.voice.handsFree']).toMatchObject({ type: 'boolean', default: false });
+    expect(props['alisa.voice.input']).toMatchObject({ type: 'string', default: 'default' });
+    for (const k of ['piperBinary', 'piperModel', 'sttModel', 'sttEndpoint']) expect(props[`alisa.voice.${k}`]).toMatchObject({ type: 'string', default: '' });
+    // The defaults in package.json are the ones the code falls back to.
+    for (const [k, v] of Object.entries(VOICE_DEFAULTS)) expect(props[`alisa.voice.${k}`].default ?? null).toEqual(v === null ? '' : v);
+  });
+
+  it('has the three commands, with keybindings for mute and push to talk', () => {
+    const commands = pkg.contributes.commands as Array<{ command: string; title: string; category: string }>;
+    expect(commands.find((c) => c.command === VOICE_COMMANDS.toggleMute)).toMatchObject({ title: "Mute/Unmute Alisa's Voice", category: 'Alisa' });
+    expect(commands.find((c) => c.command === VOICE_COMMANDS.pushToTalk)).toMatchObject({ title: 'Push to Talk', category: 'Alisa' });
+    expect(commands.find((c) => c.command === VOICE_COMMANDS.stop)).toMatchObject({ title: 'Stop Speaking', category: 'Alisa' });
+    expect(pkg.contributes.keybindings).toEqual(
+      expect.arrayContaining([
+        { command: VOICE_COMMANDS.toggleMute, key: 'ctrl+alt+m', mac: 'cmd+alt+m' },
+        expect.objectContaining({ command: VOICE_COMMANDS.pushToTalk, key: 'ctrl+alt+t' }),
+      ]),
+    );
+  });
+
+  it('repeats the protocol limits and engine ids exactly', () => {
+    expect(VOICE_SETTING_LIMITS).toEqual(VOICE_LIMITS);
+    expect([...TTS_ENGINES]).toEqual(TtsEngineId.options);
+    expect([...STT_ENGINES]).toEqual(VoiceConfigure.shape.sttEngine.unwrap().options);
+  });
+});
+
+describe('settings -> voice.configure', () => {
+  it('maps the defaults', () => {
+    const params = voiceConfigureParams(settingsFrom({}));
+    expect(params).toEqual({
+      muted: false,
+      voice: 'en-US-AnaNeural',
+      rate: '+15%',
+      pitch: '+10Hz',
+      ttsEngines: ['msedge', 'espeak', 'piper'],
+      piperBinary: null,
+      piperModel: null,
+      sttEngine: 'auto',
+      sttModel: null,
+      sttEndpoint: null,
+      transcript: 'insert',
+      handsFree: false,
+      input: 'default',
+    });
+    expect(VoiceConfigure.safeParse(params).success).toBe(true);
+  });
+
+  it('maps what the user set, and the character voice wins over the setting', () => {
+    const s = settingsFrom({
+      muted: true,
+      voice: ' en-GB-SoniaNeural ',
+      rate: '-10%',
+      pitch: '+0Hz',
+      ttsEngines: ['piper', 'espeak'],
+      piperBinary: '/opt/piper/piper',
+      piperModel: '~/voices/amy.onnx',
+      sttEngine: 'openai',
+      sttEndpoint: 'http://127.0.0.1:8080/v1',
+      transcript: 'send',
+      handsFree: true,
+      input: 'tests/hello.wav',
+    });
+    const params = voiceConfigureParams(s);
+    expect(params).toMatchObject({
+      muted: true,
+      voice: 'en-GB-SoniaNeural',
+      rate: '-10%',
+      ttsEngines: ['piper', 'espeak'],
+      piperBinary: '/opt/piper/piper',
+      piperModel: '~/voices/amy.onnx',
+      sttEngine: 'openai',
+      sttEndpoint: 'http://127.0.0.1:8080/v1',
+      transcript: 'send',
+      handsFree: true,
+      input: 'tests/hello.wav',
+    });
+    expect(voiceConfigureParams(s, 'en-US-JennyNeural').voice).toBe('en-US-JennyNeural');
+    expect(voiceConfigureParams(s, '  ').voice).toBe('en-GB-SoniaNeural');
+    expect(VoiceConfigure.safeParse(params).success).toBe(true);
+  });
+
+  it('cleans what the user typed into what the companion accepts', () => {
+    const s = settingsFrom({ ttsEngines: ['say', 'espeak', 'espeak', 3], sttEngine: 'whisper', transcript: 'shout', voice: 'x'.repeat(101), muted: 'yes', piperModel: 'p'.repeat(1001) });
+    expect(s.ttsEngines).toEqual(['espeak']);
+    expect(s.sttEngine).toBe('auto');
+    expect(s.transcript).toBe('insert');
+    expect(s.voice).toBe('en-US-AnaNeural');
+    expect(s.muted).toBe(false);
+    expect(s.piperModel).toBeNull();
+    expect(settingsFrom({ ttsEngines: [] }).ttsEngines).toEqual(['msedge', 'espeak', 'piper']);
+    expect(normalizeVoiceSettings((k) => (k === 'piperModel' ? '~/v.onnx' : undefined), (p) => p.replace('~', '/home/me')).piperModel).toBe('/home/me/v.onnx');
+    expect(VoiceConfigure.safeParse(voiceConfigureParams(s)).success).toBe(true);
+  });
+});
+
+describe('voice status bar looks', () => {
+  it('mute item: hidden while unknown, $(unmute) speaking, $(mute) muted; a click toggles', () => {
+    expect(voiceMuteLook(null)).toBeNull();
+    expect(voiceMuteLook(base)).toEqual({ text: '$(unmute)', tooltip: 'Alisa speaks her replies (last spoken with msedge). Click to mute.', command: 'alisa.voice.toggleMute' });
+    expect(voiceMuteLook({ ...base, muted: true })).toEqual({ text: '$(mute)', tooltip: "Alisa's voice is muted. Click to unmute.", command: 'alisa.voice.toggleMute' });
+  });
+
+  it('says why she is silent when no engine works', () => {
+    const look = voiceMuteLook({ ...base, lastEngine: null, tts: [{ id: 'espeak', available: false, reason: 'Install espeak-ng.' }] })!;
+    expect(look.tooltip).toContain('No speech engine works here: espeak: Install espeak-ng.');
+  });
+
+  it('listening item: only while listening; a click stops', () => {
+    expect(voiceListeningLook(null)).toBeNull();
+    expect(voiceListeningLook(base)).toBeNull();
+    expect(voiceListeningLook({ ...base, listening: true })).toMatchObject({ text: '$(record) Listening…', command: 'alisa.voice.pushToTalk' });
+    expect(voiceListeningLook({ ...base, listening: true, handsFree: true })!.tooltip).toMatch(/hands-free/);
+  });
+});
+
+describe('a mute from the panel is kept in the setting', () => {
+  it('only when the status can be trusted', () => {
+    expect(muteToPersist(false, { ...base, muted: true }, true, 0)).toBe(true);
+    expect(muteToPersist(true, { ...base, muted: false }, true, 0)).toBe(false);
+    expect(muteToPersist(false, base, true, 0)).toBeNull();
+    expect(muteToPersist(false, { ...base, muted: true }, false, 0)).toBeNull(); // before this connection's configure
+    expect(muteToPersist(false, { ...base, muted: true }, true, 1)).toBeNull(); // a configure on its way
+    expect(muteToPersist(false, null, true, 0)).toBeNull();
+  });
+});
+
+// ------------------------------------------------------------------ the controller with a fake companion
+
+class FakeManager {
+  connected = true;
+  status = { characterId: 1 } as { characterId: number };
+  voice: VoiceStatus = base;
+  characterVoice: string | null = null;
+  readonly requests: Array<{ method: string; params: any }> = [];
+  readonly state = new h.EventEmitter<{ state: string }>();
+  readonly events = new h.EventEmitter<any>();
+  readonly onDidChangeState = this.state.event;
+  readonly onDidReceiveEvent = this.events.event;
+  readonly log = { warn: vi.fn() };
+  async request(method: string, params: any): Promise<any> {
+    this.requests.push({ method, params });
+    await Promise.resolve();
+    switch (method) {
+      case 'character.list':
+        return { characters: [{ id: this.status.characterId, key: 'alisa', name: 'Alisa', systemPrompt: '', voice: this.characterVoice, avatar: null, builtin: true }], activeId: this.status.characterId };
+      case 'voice.configure':
+        this.voice = { ...this.voice, muted: params.muted ?? this.voice.muted };
+        return this.voice;
+      case 'voice.listen':
+        this.voice = { ...this.voice, listening: params.action === 'start' };
+        return { listening: this.voice.listening };
+      case 'voice.stop':
+        return { ok: true };
+    }
+    throw new Error(`no ${method}`);
+  }
+  configures() {
+    return this.requests.filter((r) => r.method === 'voice.configure').map((r) => r.params);
+  }
+}
+
+const flush = async () => {
+  for (let i = 0; i < 10; i++) await new Promise((r) => setTimeout(r, 0));
+};
+
+describe('VoiceController', () => {
+  let m: FakeManager;
+  let c: VoiceController;
+
+  beforeEach(async () => {
+    for (const k of Object.keys(h.config)) delete h.config[k];
+    for (const k of Object.keys(h.workspaceConfig)) delete h.workspaceConfig[k];
+    h.items.length = 0;
+    h.updates.length = 0;
+    h.messages.length = 0;
+    m = new FakeManager();
+    c = new VoiceController(m as never);
+    await flush();
+  });
+
+  it('configures on start, on every connect and on a settings change', async () => {
+    expect(m.configures()).toHaveLength(1);
+    expect(m.configures()[0]).toMatchObject({ muted: false, voice: 'en-US-AnaNeural', rate: '+15%', ttsEngines: ['msedge', 'espeak', 'piper'] });
+    m.state.fire({ state: 'restarting' });
+    expect(c.status).toBeNull();
+    m.state.fire({ state: 'ready' });
+    await flush();
+    expect(m.configures()).toHaveLength(2);
+    await h.vscode.workspace.getConfiguration('alisa').update('voice.rate', '+30%', 1);
+    await flush();
+    expect(m.configures()).toHaveLength(3);
+    expect(m.configures()[2]).toMatchObject({ rate: '+30%' });
+    // A change elsewhere sends nothing.
+    h.configChanged.fire({ affectsConfiguration: (s) => s === 'alisa.mode' });
+    await flush();
+    expect(m.configures()).toHaveLength(3);
+  });
+
+  it("sends the active character's voice, and again when the character changes", async () => {
+    m.characterVoice = 'en-US-JennyNeural';
+    m.status = { characterId: 2 };
+    m.events.fire({ type: 'status', status: { characterId: 2 } });
+    await flush();
+    expect(m.configures().at(-1)).toMatchObject({ voice: 'en-US-JennyNeural' });
+    const n = m.configures().length;
+    m.events.fire({ type: 'status', status: { characterId: 2 } });
+    await flush();
+    expect(m.configures()).toHaveLength(n); // same character: nothing new
+  });
+
+  it('toggle mute writes the setting, which goes to the companion; the status bar follows', async () => {
+    const bar = new VoiceStatusBar(c);
+    const mute = h.items.find((i) => i.id === 'alisa.voice.mute')!;
+    const listening = h.items.find((i) => i.id === 'alisa.voice.listening')!;
+    expect(mute).toMatchObject({ text: '$(unmute)', visible: true, command: 'alisa.voice.toggleMute' });
+    expect(listening.visible).toBe(false);
+    await h.commands.get(VOICE_COMMANDS.toggleMute)!();
+    await flush();
+    expect(h.config['alisa.voice.muted']).toBe(true);
+    expect(m.configures().at(-1)).toMatchObject({ muted: true });
+    expect(mute.text).toBe('$(mute)');
+    await h.commands.get(VOICE_COMMANDS.toggleMute)!();
+    await flush();
+    expect(m.configures().at(-1)).toMatchObject({ muted: false });
+    expect(mute.text).toBe('$(unmute)');
+    bar.dispose();
+  });
+
+  it('push to talk toggles listening; the status bar shows Listening…', async () => {
+    new VoiceStatusBar(c);
+    const listening = h.items.find((i) => i.id === 'alisa.voice.listening')!;
+    await h.commands.get(VOICE_COMMANDS.pushToTalk)!();
+    expect(m.requests.at(-1)).toEqual({ method: 'voice.listen', params: { action: 'start' } });
+    expect(listening).toMatchObject({ text: '$(record) Listening…', visible: true });
+    await h.commands.get(VOICE_COMMANDS.pushToTalk)!();
+    expect(m.requests.at(-1)).toEqual({ method: 'voice.listen', params: { action: 'stop' } });
+    expect(listening.visible).toBe(false);
+    // Listening started elsewhere (the panel's mic) shows too.
+    m.events.fire({ type: 'voice.state', status: { ...base, listening: true } });
+    expect(listening.visible).toBe(true);
+  });
+
+  it('stop speaking asks the companion', async () => {
+    await h.commands.get(VOICE_COMMANDS.stop)!();
+    expect(m.requests.at(-1)).toEqual({ method: 'voice.stop', params: {} });
+  });
+
+  it("the panel's mute (seen in voice.state) is kept in the setting, without a loop", async () => {
+    m.voice = { ...base, muted: true };
+    m.events.fire({ type: 'voice.state', status: m.voice });
+    await flush();
+    expect(h.updates).toEqual([{ key: 'alisa.voice.muted', value: true, target: 1 }]);
+    // The setting change has nothing new to send.
+    expect(m.configures()).toHaveLength(1);
+  });
+});

@@ -1,0 +1,282 @@
+// Speech out through the real companion: the real model (stories260K) writes, real espeak-ng
+// speaks, the real WebSocket carries it. Only Edge's cloud is replaced by a local server that
+// speaks its wire format (tests/helpers/fake-edge-tts.ts).
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import net from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { CompanionMessage } from '../protocol';
+import { startCompanion, TestClient, type RunningCompanion } from './helpers/companion';
+import { startFakeEdge, type FakeEdge } from './helpers/fake-edge-tts';
+import { requireModel } from './helpers/model';
+
+function hasEspeak(): boolean {
+  try {
+    execFileSync('espeak-ng', ['--version']);
+    return true;
+  } catch {
+    return false;
+  }
+}
+const ESPEAK = hasEspeak();
+if (!ESPEAK) console.log('espeak-ng is not installed (apt install espeak-ng): the speech-out companion tests are skipped');
+
+const STORY = 'Once upon a time there was a little girl who loved the sea';
+type Chunk = Extract<CompanionMessage, { type: 'speech.chunk' }>;
+type End = Extract<CompanionMessage, { type: 'speech.end' }>;
+
+async function closedPort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+/** Sends a message in a fresh session (same prompt, no history) and waits for reply and speech to end. */
+async function speak(client: TestClient, text = STORY): Promise<{ replyId: string; events: CompanionMessage[]; end: End | null }> {
+  const session = await client.request('session.create', {});
+  const from = client.events.length;
+  const sent = await client.request('chat.send', { text, sessionId: session.id });
+  const replyId = sent.replyId!;
+  await client.reply(replyId);
+  let end: End | null = null;
+  const started = client.events.slice(from).some((m) => m.type === 'speech.start' && m.replyId === replyId);
+  if (started) end = (await client.waitFor((m) => m.type === 'speech.end' && m.replyId === replyId, 30_000)) as End;
+  return { replyId, events: client.events.slice(from), end };
+}
+
+const chunksOf = (events: CompanionMessage[], replyId: string) => events.filter((m): m is Chunk => m.type === 'speech.chunk' && m.replyId === replyId);
+
+describe.skipIf(!ESPEAK)('speech out with espeak-ng through the real companion', () => {
+  let c: RunningCompanion;
+  let client: TestClient;
+  beforeAll(async () => {
+    requireModel();
+    c = await startCompanion({ args: ['--tts-engines', 'espeak', '--temperature', '0', '--max-reply-tokens', '300', '--legacy-port', '0'] });
+    client = await TestClient.connect(c);
+  });
+  afterAll(async () => {
+    client?.close();
+    await c?.stop();
+  });
+
+  it('reports its status: speech out on, espeak in the chain, speech-in engines listed', async () => {
+    const s = await client.request('voice.status', {});
+    expect(s).toMatchObject({ muted: false, speaking: false, listening: false, error: null });
+    expect(s.tts).toEqual([{ id: 'espeak', available: true, reason: null }]);
+    expect(s.stt.map((e) => e.id)).toContain('pocketsphinx');
+    const reordered = await client.request('voice.configure', { ttsEngines: ['piper', 'espeak'] });
+    expect(reordered.tts.map((t) => t.id)).toEqual(['piper', 'espeak']);
+    expect(reordered.tts[0]).toMatchObject({ available: false, reason: expect.stringMatching(/Piper is not set up/) });
+    await expect(client.request('voice.configure', { rate: 'fast please' })).rejects.toMatchObject({ info: { code: 'invalid_argument' } });
+    expect((await client.request('voice.configure', { ttsEngines: ['espeak'], rate: '+15%', pitch: '+10Hz' })).tts).toHaveLength(1);
+  });
+
+  it('hears a spoken command: a WAV stands in for the microphone, pocketsphinx recognises it offline', async () => {
+    const hasTools = ['pocketsphinx_continuous', 'sox'].every((t) => {
+      try {
+        execFileSync('which', [t]);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    if (!hasTools) {
+      console.log('SKIPPED the spoken-command case: pocketsphinx or sox is missing (apt-get install pocketsphinx pocketsphinx-en-us sox).');
+      return;
+    }
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'alisa-voice-cmd-'));
+    const raw = path.join(dir, 'raw.wav');
+    const wav = path.join(dir, 'stop.wav');
+    execFileSync('espeak-ng', ['-v', 'en-us', '-w', raw, 'stop talking']);
+    execFileSync('sox', [raw, '-r', '16000', '-c', '1', '-b', '16', wav, 'pad', '0.3', '1.0']);
+    await client.request('voice.configure', { input: wav });
+    const from = client.events.length;
+    expect(await client.request('voice.listen', { action: 'start' })).toEqual({ listening: true });
+    const heard = await client.waitFor((m) => m.type === 'voice.transcript' && client.events.indexOf(m) >= from, 30_000);
+    expect(heard).toMatchObject({ type: 'voice.transcript', command: 'stop talking', engine: 'pocketsphinx' });
+    await client.request('voice.configure', { input: 'default' });
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('speaks a multi-sentence reply in ordered chunks, the first before the reply has ended', async () => {
+    const { replyId, events, end } = await speak(client);
+    const chunks = chunksOf(events, replyId);
+    expect(chunks.length).toBeGreaterThanOrEqual(2);
+    expect(chunks.map((ch) => ch.seq)).toEqual(chunks.map((_, i) => i));
+    const utterance = chunks[0]!.utteranceId;
+    for (const ch of chunks) {
+      expect(ch).toMatchObject({ utteranceId: utterance, engine: 'espeak', mime: 'audio/wav' });
+      const wav = Buffer.from(ch.data, 'base64');
+      expect(wav.toString('ascii', 0, 4)).toBe('RIFF');
+      expect(ch.durationMs).toBeGreaterThan(0);
+      expect(ch.text).not.toMatch(/<|>|\*|`|#/);
+    }
+    expect(end).toMatchObject({ utteranceId: utterance, reason: 'done' });
+    const types = events.map((m) => m.type);
+    const startAt = types.indexOf('speech.start');
+    const firstChunkAt = types.indexOf('speech.chunk');
+    const replyEndAt = types.indexOf('reply.end');
+    expect(startAt).toBeGreaterThan(-1);
+    expect(startAt).toBeLessThan(firstChunkAt);
+    expect(firstChunkAt).toBeLessThan(replyEndAt);
+    expect(types.lastIndexOf('speech.chunk')).toBeLessThan(types.indexOf('speech.end'));
+    // What was spoken is the reply's text, sentence by sentence.
+    const reply = events.find((m) => m.type === 'reply.end') as Extract<CompanionMessage, { type: 'reply.end' }>;
+    const spoken = chunks.map((ch) => ch.text).join(' ');
+    expect(reply.text.replace(/\s+/g, ' ')).toContain(chunks[0]!.text.slice(0, 20));
+    expect(spoken.length).toBeGreaterThan(reply.text.length * 0.7);
+  });
+
+  it('serves a repeated reply from the cache (same audio, no new files)', async () => {
+    const first = await speak(client);
+    const cacheDir = path.join(c.dataDir, 'voice-cache');
+    expect(existsSync(cacheDir)).toBe(true);
+    const files = readdirSync(cacheDir).length;
+    expect(files).toBeGreaterThan(0);
+    const second = await speak(client);
+    const a = chunksOf(first.events, first.replyId);
+    const b = chunksOf(second.events, second.replyId);
+    expect(b.map((ch) => ch.text)).toEqual(a.map((ch) => ch.text));
+    expect(b.map((ch) => ch.data)).toEqual(a.map((ch) => ch.data));
+    expect(readdirSync(cacheDir).length).toBe(files);
+  });
+
+  it('stops at once when the user sends a new message while she speaks (barge-in)', async () => {
+    const s1 = await client.request('session.create', {});
+    const s2 = await client.request('session.create', {});
+    const from = client.events.length;
+    const sent = await client.request('chat.send', { text: 'Tell me a long story about a dragon and a cat', sessionId: s1.id, maxTokens: 600 });
+    await client.waitFor((m) => m.type === 'speech.chunk' && m.replyId === sent.replyId);
+    await client.request('chat.send', { text: 'Stop, tell me about the moon', sessionId: s2.id });
+    const end = (await client.waitFor((m) => m.type === 'speech.end' && m.replyId === sent.replyId)) as End;
+    expect(end.reason).toBe('stopped');
+    // Nothing of the stopped utterance after its end, though its reply went on being written.
+    await client.reply(sent.replyId!);
+    const endAt = client.events.indexOf(end);
+    expect(client.events.slice(endAt + 1).some((m) => m.type === 'speech.chunk' && m.utteranceId === end.utteranceId)).toBe(false);
+    expect(client.events.slice(from).filter((m) => m.type === 'speech.end' && m.replyId === sent.replyId)).toHaveLength(1);
+    const other = client.events.slice(from).find((m) => m.type === 'reply.start' && m.replyId !== sent.replyId);
+    if (other?.type === 'reply.start') {
+      const otherId = other.replyId;
+      await client.reply(otherId);
+      await client.waitFor((m) => m.type === 'speech.end' && m.replyId === otherId, 30_000).catch(() => {});
+    }
+  });
+
+  it('voice.stop stops the current utterance', async () => {
+    const session = await client.request('session.create', {});
+    const sent = await client.request('chat.send', { text: 'Tell me a long story about a dragon and a cat', sessionId: session.id, maxTokens: 600 });
+    await client.waitFor((m) => m.type === 'speech.start' && m.replyId === sent.replyId);
+    expect(await client.request('voice.stop', {})).toEqual({ ok: true });
+    const end = (await client.waitFor((m) => m.type === 'speech.end' && m.replyId === sent.replyId)) as End;
+    expect(['stopped', 'done']).toContain(end.reason);
+    await client.reply(sent.replyId!);
+  });
+
+  it('muted: the reply is written but nothing is synthesised', async () => {
+    const status = await client.request('voice.configure', { muted: true });
+    expect(status.muted).toBe(true);
+    expect(client.events.some((m) => m.type === 'voice.state' && m.status.muted)).toBe(true);
+    const { replyId, events } = await speak(client);
+    expect(events.some((m) => m.type === 'reply.end' && m.replyId === replyId)).toBe(true);
+    expect(events.filter((m) => m.type.startsWith('speech.'))).toEqual([]);
+    await client.request('voice.configure', { muted: false });
+  });
+
+  it('tells legacy clients when she starts and stops speaking', async () => {
+    const frames: string[] = [];
+    const ws = new WebSocket(`ws://127.0.0.1:${c.legacyPort}/ws/chat`);
+    ws.on('message', (d) => frames.push(d.toString()));
+    await new Promise<void>((resolve, reject) => (ws.once('open', () => resolve()), ws.once('error', reject)));
+    const { end } = await speak(client, 'The dog ran to the park');
+    expect(end).not.toBeNull();
+    await new Promise((r) => setTimeout(r, 200));
+    ws.close();
+    const start = frames.indexOf('[SPEECH_START]');
+    expect(start).toBeGreaterThan(-1);
+    expect(frames.indexOf('[SPEECH_END]')).toBeGreaterThan(start);
+  });
+});
+
+describe.skipIf(!ESPEAK)('Edge fallback through the real companion', () => {
+  let fake: FakeEdge;
+  beforeAll(async () => {
+    requireModel();
+    fake = await startFakeEdge({ mode: 'hang' });
+  });
+  afterAll(async () => {
+    await fake?.close();
+  });
+
+  it('an unreachable Edge falls back to espeak-ng at once and the reply completes', async () => {
+    const c = await startCompanion({ args: ['--edge-endpoint', `ws://127.0.0.1:${await closedPort()}/edge`, '--max-reply-tokens', '80'] });
+    try {
+      const client = await TestClient.connect(c);
+      const t0 = performance.now();
+      const { replyId, events, end } = await speak(client);
+      const chunks = chunksOf(events, replyId);
+      expect(events.some((m) => m.type === 'reply.end')).toBe(true);
+      expect(chunks.length).toBeGreaterThan(0);
+      expect(chunks.every((ch) => ch.engine === 'espeak')).toBe(true);
+      expect(end?.reason).toBe('done');
+      expect(performance.now() - t0).toBeLessThan(10_000);
+      const status = await client.request('voice.status', {});
+      expect(status.tts.map((t) => t.id)).toEqual(['msedge', 'espeak', 'piper']);
+      expect(status.tts[0]!.available).toBe(false);
+      expect(status.lastEngine).toBe('espeak');
+      client.close();
+    } finally {
+      await c.stop();
+    }
+  });
+
+  it('a hanging Edge is given up after the time limit, then tried again after the cool-down', async () => {
+    const c = await startCompanion({ args: ['--edge-endpoint', fake.url, '--tts-timeout-ms', '500', '--tts-cooldown-ms', '1500', '--max-reply-tokens', '80'] });
+    try {
+      const client = await TestClient.connect(c);
+      const first = await speak(client);
+      expect(first.events.some((m) => m.type === 'reply.end')).toBe(true);
+      const chunks = chunksOf(first.events, first.replyId);
+      expect(chunks.length).toBeGreaterThan(0);
+      expect(chunks.every((ch) => ch.engine === 'espeak')).toBe(true);
+      expect(first.end?.reason).toBe('done');
+      // Edge answers again: after the cool-down it speaks (MP3) once more.
+      fake.mode = 'ok';
+      await new Promise((r) => setTimeout(r, 1600));
+      const second = await speak(client, 'The cat sat on the mat');
+      const again = chunksOf(second.events, second.replyId);
+      expect(again[0]).toMatchObject({ engine: 'msedge', mime: 'audio/mpeg' });
+      expect(Buffer.from(again[0]!.data, 'base64').equals(fake.audio)).toBe(true);
+      expect(fake.ssml.at(-1)).toContain('en-US-AnaNeural');
+      client.close();
+    } finally {
+      await c.stop();
+    }
+  });
+
+  it('no engine works: silent, speech.end failed, one notice per cause', async () => {
+    const c = await startCompanion({ args: ['--tts-engines', 'piper', '--max-reply-tokens', '40'] });
+    try {
+      const client = await TestClient.connect(c);
+      const first = await speak(client);
+      expect(first.events.some((m) => m.type === 'reply.end')).toBe(true);
+      expect(chunksOf(first.events, first.replyId)).toEqual([]);
+      expect(first.end?.reason).toBe('failed');
+      await speak(client, 'The dog ran to the park');
+      const notices = client.events.filter((m) => m.type === 'voice.notice');
+      expect(notices).toHaveLength(1);
+      expect(notices[0]).toMatchObject({ action: expect.stringContaining('sudo apt install espeak-ng') });
+      expect(notices[0]!.type === 'voice.notice' && notices[0]!.message).toMatch(/Piper/);
+      const status = await client.request('voice.status', {});
+      expect(status.error?.code).toBe('voice_unavailable');
+      client.close();
+    } finally {
+      await c.stop();
+    }
+  });
+});

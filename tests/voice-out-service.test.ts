@@ -1,0 +1,179 @@
+// VoiceService on its own: reply events in, speech events out. The reply events come from a
+// plain event source (what ChatService.onEvent delivers); speech is synthesised by msedge-tts
+// against the local Edge-protocol server (whose answers can be delayed per sentence) and by real
+// espeak-ng.
+import { execFileSync } from 'node:child_process';
+import net from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { CompanionEvent } from '../protocol';
+import type { ChatEventListener } from '../companion/chat/chat-service';
+import { VoiceService } from '../companion/voice/voice-service';
+import { startFakeEdge, type FakeEdge } from './helpers/fake-edge-tts';
+import { tempDir } from './helpers/companion';
+
+function hasEspeak(): boolean {
+  try {
+    execFileSync('espeak-ng', ['--version']);
+    return true;
+  } catch {
+    return false;
+  }
+}
+const ESPEAK = hasEspeak();
+
+class Replies {
+  private listeners = new Set<ChatEventListener>();
+  onEvent(l: ChatEventListener): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+  send(e: CompanionEvent): void {
+    for (const l of this.listeners) l(e, null);
+  }
+  start(replyId: string): void {
+    this.send({ type: 'reply.start', replyId, sessionId: 1, userMessageId: 1, spontaneous: false });
+  }
+  token(replyId: string, text: string): void {
+    this.send({ type: 'reply.token', replyId, text });
+  }
+  end(replyId: string, text = '', interrupted = false): void {
+    this.send({
+      type: 'reply.end',
+      replyId,
+      sessionId: 1,
+      messageId: 2,
+      text,
+      emotion: 'neutral',
+      interrupted,
+      tokens: { prompt: 1, completion: 1 },
+      timings: { firstTokenMs: 1, totalMs: 1, tokensPerSecond: null },
+      provider: 'test',
+    });
+  }
+}
+
+function setup(options: ConstructorParameters<typeof VoiceService>[0]['options']) {
+  const chat = new Replies();
+  const events: CompanionEvent[] = [];
+  const waiters: Array<() => void> = [];
+  const voice = new VoiceService({
+    chat,
+    emit: (e) => {
+      events.push(e);
+      for (const w of waiters.splice(0)) w();
+    },
+    dataDir: tempDir('alisa-voice-'),
+    log: () => {},
+    options,
+  });
+  const waitFor = async (pred: (e: CompanionEvent) => boolean, ms = 10_000) => {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const hit = events.find(pred);
+      if (hit) return hit;
+      if (Date.now() > deadline) throw new Error(`timed out; events: ${JSON.stringify(events.map((e) => e.type))}`);
+      await new Promise<void>((r) => (waiters.push(r), setTimeout(r, 50)));
+    }
+  };
+  return { chat, events, voice, waitFor };
+}
+
+let fake: FakeEdge | null = null;
+let service: VoiceService | null = null;
+afterEach(async () => {
+  await service?.dispose();
+  service = null;
+  await fake?.close();
+  fake = null;
+});
+
+describe('VoiceService', () => {
+  it('emits chunks in order even when a later sentence is synthesised first', async () => {
+    // The first sentence takes 400 ms at "Edge", the second 0 ms: both are in flight at once.
+    fake = await startFakeEdge({ delayMs: (ssml) => (ssml.includes('First') ? 400 : 0) });
+    const { chat, events, voice, waitFor } = setup({ ttsEngines: ['msedge'], edgeEndpoint: fake.url, diskCacheBytes: 0 });
+    service = voice;
+    chat.start('r1');
+    chat.token('r1', 'First sentence here. Second one');
+    chat.token('r1', ' follows! Third');
+    chat.end('r1', 'First sentence here. Second one follows! Third');
+    await waitFor((e) => e.type === 'speech.end');
+    const speech = events.filter((e) => e.type.startsWith('speech.'));
+    expect(speech.map((e) => e.type)).toEqual(['speech.start', 'speech.chunk', 'speech.chunk', 'speech.chunk', 'speech.end']);
+    const chunks = speech.filter((e): e is Extract<CompanionEvent, { type: 'speech.chunk' }> => e.type === 'speech.chunk');
+    expect(chunks.map((c) => [c.seq, c.text])).toEqual([
+      [0, 'First sentence here.'],
+      [1, 'Second one follows!'],
+      [2, 'Third'],
+    ]);
+    expect(chunks.every((c) => c.engine === 'msedge' && c.mime === 'audio/mpeg' && c.replyId === 'r1')).toBe(true);
+    expect(speech.at(-1)).toMatchObject({ type: 'speech.end', reason: 'done', replyId: 'r1' });
+  });
+
+  it('a new reply stops the current one at once; nothing of it is emitted later', async () => {
+    fake = await startFakeEdge({ delayMs: () => 300 });
+    const { chat, events, voice, waitFor } = setup({ ttsEngines: ['msedge'], edgeEndpoint: fake.url, diskCacheBytes: 0 });
+    service = voice;
+    chat.start('r1');
+    chat.token('r1', 'One. Two. Three. ');
+    await waitFor((e) => e.type === 'speech.start');
+    chat.start('r2');
+    const end = await waitFor((e) => e.type === 'speech.end' && e.replyId === 'r1');
+    expect(end).toMatchObject({ reason: 'stopped' });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(events.some((e) => e.type === 'speech.chunk' && e.replyId === 'r1')).toBe(false);
+    expect((await voice.status()).speaking).toBe(false);
+  });
+
+  it('muted: nothing is synthesised; an interrupted reply stops its speech', async () => {
+    fake = await startFakeEdge();
+    const { chat, events, voice, waitFor } = setup({ ttsEngines: ['msedge'], edgeEndpoint: fake.url, muted: true });
+    service = voice;
+    chat.start('r1');
+    chat.token('r1', 'Hello there. Bye now.');
+    chat.end('r1');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(events.filter((e) => e.type.startsWith('speech.'))).toEqual([]);
+    expect(fake.ssml).toEqual([]);
+    await voice.configure({ muted: false });
+    chat.start('r2');
+    chat.token('r2', 'Hello there. Bye');
+    chat.end('r2', '', true);
+    expect(await waitFor((e) => e.type === 'speech.end' && e.replyId === 'r2')).toMatchObject({ reason: 'stopped' });
+  });
+
+  it.skipIf(!ESPEAK)('a TCP server that never answers the WebSocket upgrade: espeak-ng speaks within the time limit', async () => {
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((s) => sockets.push(s));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+    const port = (silent.address() as net.AddressInfo).port;
+    const { chat, events, voice, waitFor } = setup({ edgeEndpoint: `ws://127.0.0.1:${port}/edge`, timings: { firstAudioMs: 300 }, diskCacheBytes: 0 });
+    service = voice;
+    const t0 = performance.now();
+    chat.start('r1');
+    chat.token('r1', 'Hello there. ');
+    chat.end('r1');
+    await waitFor((e) => e.type === 'speech.end');
+    expect(performance.now() - t0).toBeLessThan(2000);
+    expect(events.find((e) => e.type === 'speech.chunk')).toMatchObject({ engine: 'espeak', mime: 'audio/wav' });
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((r) => silent.close(() => r()));
+  });
+
+  it('says once per cause when it cannot speak, and answers voice.listen with voice_unavailable', async () => {
+    const { chat, events, voice, waitFor } = setup({ ttsEngines: ['piper'] });
+    service = voice;
+    for (const id of ['r1', 'r2']) {
+      chat.start(id);
+      chat.token(id, 'Hello there. ');
+      chat.end(id);
+      expect(await waitFor((e) => e.type === 'speech.end' && e.replyId === id)).toMatchObject({ reason: 'failed' });
+    }
+    const notices = events.filter((e) => e.type === 'voice.notice');
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toMatchObject({ message: expect.stringMatching(/Piper is not set up/), action: expect.stringMatching(/apt install espeak-ng/) });
+    await expect(voice.listenAction('start')).rejects.toMatchObject({ code: 'voice_unavailable' });
+    const status = await voice.status();
+    expect(status).toMatchObject({ stt: [], listening: false, error: { code: 'voice_unavailable' } });
+  });
+});
