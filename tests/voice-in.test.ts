@@ -292,9 +292,17 @@ describe.skipIf(skip)('ListenService', () => {
   it('recognize(): the grammar result wins over dictation that says the same, loses to a longer sentence', async () => {
     const engines = createSttEngines({});
     const pcm = read16k(wavs.get('stop_talking')!);
-    const fake = (text: string) => ({ id: 'openai' as const, available: async () => ({ id: 'openai', available: true, reason: null }), transcribe: async () => ({ text }) });
-    expect((await recognize({ ...engines, dictation: fake('Stop talking.') }, pcm, true)).command?.id).toBe('stop_talking');
-    expect((await recognize({ ...engines, dictation: fake('stop talking about the weather in the garden today') }, pcm, true)).command).toBeNull();
-    expect((await recognize({ ...engines, dictation: fake('') }, pcm, true)).command?.id).toBe('stop_talking');
+    // The arbitration only: both engines answer fixed results (real pocketsphinx is exercised above).
+    const fake = (id: 'openai' | 'pocketsphinx', text: string, confidence?: number) => ({
+      id,
+      available: async () => ({ id, available: true, reason: null }),
+      transcribe: async () => (confidence === undefined ? { text } : { text, confidence }),
+    });
+    const grammar = fake('pocketsphinx', 'stop talking', 0.93) as unknown as typeof engines.commands;
+    expect((await recognize({ ...engines, commands: grammar, dictation: fake('openai', 'Stop talking.') }, pcm, true)).command?.id).toBe('stop_talking');
+    expect((await recognize({ ...engines, commands: grammar, dictation: fake('openai', 'stop talking about the weather in the garden today') }, pcm, true)).command).toBeNull();
+    expect((await recognize({ ...engines, commands: grammar, dictation: fake('openai', '') }, pcm, true)).command?.id).toBe('stop_talking');
+    // A grammar match that covers too little of the speech is no command.
+    expect((await recognize({ ...engines, commands: fake('pocketsphinx', 'stop talking', 0.2) as unknown as typeof engines.commands, dictation: null }, pcm, true)).command).toBeNull();
   });
 });
