@@ -392,3 +392,19 @@ describe('VoiceController', () => {
     expect(m.configures()).toHaveLength(1);
   });
 });
+
+describe('voice commands the editor carries out', () => {
+  it('maps the built-in phrases to VS Code commands, and nothing else', async () => {
+    const { voiceCommandAction } = await import('../extension/voice/voice-logic');
+    expect(voiceCommandAction('explain this error')).toBe('alisa.explainError');
+    expect(voiceCommandAction('Fix this error')).toBe('alisa.fixDiagnostic');
+    expect(voiceCommandAction('open the chat')).toBe('alisa.openChat');
+    expect(voiceCommandAction('new session')).toBe('alisa.newSession');
+    expect(voiceCommandAction('stop talking')).toBeNull(); // the companion stops speaking itself
+    expect(voiceCommandAction('rm -rf /')).toBeNull();
+    expect(voiceCommandAction(null)).toBeNull();
+    const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { contributes: { commands: Array<{ command: string }> } };
+    const contributed = new Set(pkg.contributes.commands.map((c) => c.command));
+    for (const target of ['alisa.explainError', 'alisa.fixDiagnostic', 'alisa.openChat', 'alisa.newSession']) expect(contributed.has(target), target).toBe(true);
+  });
+});
