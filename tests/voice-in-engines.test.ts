@@ -307,8 +307,15 @@ describe.skipIf(skip)('npm run voice (the CLI)', () => {
     const r = await run('--say', 'hello, I am Alisa', '--out', out, '--tts-engine', 'espeak');
     console.log(`cli --say: ${JSON.stringify(r.json)}`);
     expect(r.status).toBe(0);
-    expect(r.json).toMatchObject({ engine: 'espeak', out, mime: 'audio/wav' });
+    expect(r.json).toMatchObject({ engine: 'espeak', out, mime: 'audio/wav', skipped: [], firstAudioMs: expect.any(Number), durationMs: expect.any(Number) });
     expect(decodeWav(readFileSync(out)).samples.length).toBeGreaterThan(1000);
+  });
+
+  it('--say names the engines it skipped and why (an unreachable Edge, then espeak)', async () => {
+    const out = path.join(dir, 'said2.wav');
+    const r = await run('--say', 'hello again', '--out', out, '--edge-endpoint', 'ws://127.0.0.1:9/edge');
+    expect(r.status).toBe(0);
+    expect(r.json).toMatchObject({ engine: 'espeak', skipped: [{ engine: 'msedge', reason: expect.any(String) }] });
   });
 });
 

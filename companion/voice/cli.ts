@@ -33,6 +33,7 @@ const USAGE = `Usage: npm run voice -- --transcribe FILE.wav [--engine sherpa|op
   --endpoint URL      OpenAI-compatible transcription server (key: ALISA_STT_API_KEY)
   --server-model NAME model name sent to that server (default whisper-1)
   --say TEXT          speak TEXT into --out FILE.wav (first working engine of msedge, espeak, piper)
+  --edge-endpoint URL replace Edge TTS's WebSocket URL (also ALISA_EDGE_TTS_URL)
   --tts-engine ID     speak with this engine only (msedge, espeak or piper)
   --no-vad            give the whole file to the engine instead of the speech the VAD finds
 
@@ -58,7 +59,7 @@ function readSpeech(file: string, vad: boolean): Int16Array {
 }
 
 /** Speech out through the TTS chain (companion/voice/tts/registry.ts) into a file. */
-async function say(text: string, out: string | undefined, engine: string | undefined): Promise<number> {
+async function say(text: string, out: string | undefined, engine: string | undefined, edgeEndpoint: string | null): Promise<number> {
   if (!out) throw new AlisaError('invalid_argument', '--say needs --out FILE.wav.');
   let order: TtsEngineId[] | undefined;
   if (engine !== undefined) {
@@ -66,7 +67,7 @@ async function say(text: string, out: string | undefined, engine: string | undef
     if (!id.success) throw new AlisaError('invalid_argument', `Unknown text-to-speech engine "${engine}".`, 'Use msedge, espeak or piper.');
     order = [id.data];
   }
-  const chain = new TtsChain({ order });
+  const chain = new TtsChain({ order, edgeEndpoint });
   const t0 = performance.now();
   try {
     const r = await chain.synthesize(text, { voice: null, rate: '+15%', pitch: '+10Hz' }, AbortSignal.timeout(60_000));
@@ -80,7 +81,9 @@ async function say(text: string, out: string | undefined, engine: string | undef
       }
     }
     writeFileSync(out, data);
-    process.stdout.write(`${JSON.stringify({ engine: r.engine, out, mime, durationMs: r.durationMs, ms: Math.round(performance.now() - t0) })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ engine: r.engine, skipped: r.skipped ?? [], out, mime, firstAudioMs: r.firstAudioMs ?? null, durationMs: r.durationMs, ms: Math.round(performance.now() - t0) })}\n`,
+    );
     return 0;
   } catch (err) {
     if (err instanceof AllEnginesFailed) {
@@ -106,6 +109,7 @@ async function main(): Promise<number> {
       'server-model': { type: 'string' },
       'no-vad': { type: 'boolean' },
       'tts-engine': { type: 'string' },
+      'edge-endpoint': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -113,7 +117,7 @@ async function main(): Promise<number> {
     process.stderr.write(USAGE);
     return values.help ? 0 : 2;
   }
-  if (values.say !== undefined) return say(values.say, values.out, values['tts-engine']);
+  if (values.say !== undefined) return say(values.say, values.out, values['tts-engine'], values['edge-endpoint'] ?? process.env.ALISA_EDGE_TTS_URL ?? null);
   const vad = !values['no-vad'];
   const engineArg = values.engine;
   if (engineArg !== undefined && !['sherpa', 'openai', 'pocketsphinx', 'auto'].includes(engineArg)) {

@@ -40,6 +40,10 @@ export class AllEnginesFailed extends Error {
 
 export interface ChainResult extends SynthResult {
   engine: TtsEngineId;
+  /** Engines tried before it, and why each was passed over. */
+  skipped?: ChainFailure[];
+  /** From the call to the first audio bytes of the engine that spoke (0 for a cache hit). */
+  firstAudioMs?: number;
 }
 
 export class TtsChain {
@@ -95,10 +99,11 @@ export class TtsChain {
     hooks: { cached?: (id: TtsEngineId) => Promise<SynthResult | null>; log?: (line: string) => void } = {},
   ): Promise<ChainResult> {
     const failures: ChainFailure[] = [];
+    const started = performance.now();
     for (const id of this.order) {
       if (signal.aborted) throw signal.reason;
       const hit = await hooks.cached?.(id);
-      if (hit) return { ...hit, engine: id };
+      if (hit) return { ...hit, engine: id, skipped: failures, firstAudioMs: 0 };
       const cooling = this.coolingDown(id);
       if (cooling) {
         failures.push({ engine: id, reason: cooling.reason });
@@ -114,14 +119,16 @@ export class TtsChain {
       const onOuterAbort = () => attempt.abort(signal.reason);
       signal.addEventListener('abort', onOuterAbort, { once: true });
       let timer = setTimeout(() => attempt.abort(new Error(`no audio within ${this.timings.firstAudioMs} ms`)), this.timings.firstAudioMs);
+      let firstAudioAt: number | null = null;
       const onAudio = () => {
+        firstAudioAt ??= performance.now();
         clearTimeout(timer);
         timer = setTimeout(() => attempt.abort(new Error(`not finished within ${this.timings.totalMs} ms`)), this.timings.totalMs);
       };
       try {
         const result = await engine.synthesize(text, { ...opts, onAudio }, attempt.signal);
         this.failed.delete(id);
-        return { ...result, engine: id };
+        return { ...result, engine: id, skipped: failures, firstAudioMs: Math.round((firstAudioAt ?? performance.now()) - started) };
       } catch (err) {
         if (signal.aborted) throw signal.reason;
         const reason = attempt.signal.aborted && attempt.signal.reason instanceof Error ? attempt.signal.reason.message : err instanceof Error ? err.message : String(err);
