@@ -6,8 +6,10 @@ import { mkdirSync } from 'node:fs';
 import { PROTOCOL_VERSION, type DatabaseState, type ModelState, type Status } from '../protocol';
 import { ChatService } from './chat/chat-service';
 import type { CompanionConfig } from './config';
-import { ContextStore } from './context/context-store';
 import { HelpService } from './help/help-service';
+import { IdleService } from './idle/idle-service';
+import { AwareContextStore, RhythmService } from './rhythm';
+import { PresenceService } from './presence';
 import { ScreenService } from './screen/screen-service';
 import { AlisaError, toAlisaError } from './errors';
 import { LegacyServer } from './legacy/legacy-server';
@@ -27,12 +29,15 @@ const DB_RETRY_MS = 2000;
 
 export class CompanionApp {
   readonly token: string;
-  readonly context = new ContextStore();
+  readonly context = new AwareContextStore();
   readonly registry: ProviderRegistry;
   readonly state: CompanionState;
   readonly chat: ChatService;
   readonly help: HelpService;
+  readonly rhythm: RhythmService;
+  readonly idle: IdleService;
   readonly screen: ScreenService;
+  readonly presence: PresenceService;
   readonly voice: VoiceService;
   private memoryStore: MemoryStore | null = null;
   private dbError: AlisaError | null = null;
@@ -74,7 +79,15 @@ export class CompanionApp {
         emotionGrammar: config.emotionGrammar,
       },
     });
+    // Task memory first: help offers and idle talk share its learned quiet hours.
+    this.rhythm = new RhythmService({
+      memory: () => this.memory(),
+      log,
+      onTaskSwitch: (_from, _to, at) => this.idle?.taskSwitched(at),
+    });
+    this.context.patternLines = () => this.rhythm.promptLines();
     this.help = new HelpService({
+      rhythm: this.rhythm,
       chat: this.chat,
       context: this.context,
       state: this.state,
@@ -86,6 +99,27 @@ export class CompanionApp {
         ...(config.helpCooldownMs !== undefined ? { cooldownMs: config.helpCooldownMs } : {}),
       },
     });
+    this.idle = new IdleService({
+      chat: this.chat,
+      context: this.context,
+      state: this.state,
+      memory: () => this.memory(),
+      rhythm: this.rhythm,
+      disabled: !config.idle,
+      log,
+      policy: {
+        timeScale: config.idleTimeScale,
+        ...(config.idleChance !== undefined ? { chanceOverride: config.idleChance } : {}),
+      },
+      ...(config.idleCheckMs !== undefined ? { checkMs: config.idleCheckMs } : {}),
+      ...(config.idleEngagedMs !== undefined ? { engagedWithinMs: config.idleEngagedMs } : {}),
+    });
+    // What the user does feeds task memory: their chats, and changes of activity (editor or
+    // desktop) as the activity fuser reports them.
+    this.chat.onEvent((event) => {
+      if (event.type === 'reply.start' && !event.spontaneous) this.rhythm.observe('chat');
+      else if (event.type === 'context.state') this.rhythm.observe(event.state.activity);
+    });
     this.screen = new ScreenService({
       context: this.context,
       emit: (e) => this.chat.emit(e),
@@ -95,6 +129,7 @@ export class CompanionApp {
         ...(config.screenIdleMs !== undefined ? { idleMs: config.screenIdleMs } : {}),
       },
     });
+    this.presence = new PresenceService({ context: this.context, emit: (e) => this.chat.emit(e), log });
     this.voice = new VoiceService({
       chat: this.chat,
       emit: (e) => this.chat.emit(e),
@@ -183,7 +218,10 @@ export class CompanionApp {
       {
         chat: this.chat,
         help: this.help,
+        idle: this.idle,
+        rhythm: this.rhythm,
         screen: this.screen,
+        presence: this.presence,
         voice: this.voice,
         registry: this.registry,
         memory: () => this.memory(),
@@ -197,6 +235,7 @@ export class CompanionApp {
     );
     const port = await this.server.listen();
     this.help.start();
+    this.idle.start();
     let legacyPort: number | null = null;
     if (this.config.legacyPort !== null) {
       this.legacy = new LegacyServer(this.config.legacyPort, {
@@ -219,8 +258,11 @@ export class CompanionApp {
 
   async stop(): Promise<void> {
     this.help.stop();
+    this.idle.stop();
+    this.rhythm.stop();
     await this.voice.dispose();
     await this.screen.stop();
+    await this.presence.stop();
     await this.chat.shutdown();
     await this.legacy?.close();
     await this.server?.close();

@@ -59,6 +59,16 @@ export interface CompanionConfig {
   /** Time limits of each engine: until the first audio, and the cool-down after a failure. */
   ttsTimeoutMs: number | undefined;
   ttsCooldownMs: number | undefined;
+  /** Idle talk (she speaks up unasked after a silence); --no-idle turns it off entirely. */
+  idle: boolean;
+  /** Multiplies every idle duration: silence bands, check period, gaps, cooldowns (tests: 0.01). */
+  idleTimeScale: number;
+  /** Overrides the idle check period (default 30 s x scale). */
+  idleCheckMs: number | undefined;
+  /** Replaces the base chance of every silence band (tests: 1). */
+  idleChance: number | undefined;
+  /** How soon a user message must follow an utterance to count as engaged (default 2 min x scale). */
+  idleEngagedMs: number | undefined;
 }
 
 export const HELP = `Usage: npm run companion -- [options]
@@ -96,6 +106,12 @@ export const HELP = `Usage: npm run companion -- [options]
   --piper-binary FILE    the Piper binary; --piper-model FILE: its voice (.onnx with .onnx.json)
   --tts-timeout-ms N     time allowed until an engine's first audio (default 4000)
   --tts-cooldown-ms N    how long a failed engine is skipped (default 30000)
+  --no-idle              never speak up unasked (idle talk off; Do not disturb is the user's switch)
+  --idle-time-scale F    multiply every idle duration (silence bands 120/300/600/1800 s, the 30 s
+                         check, 90 s between utterances, reaction cooldowns), e.g. 0.01 for tests
+  --idle-check-ms N      idle check period (default 30000 x scale)
+  --idle-chance P        replace the base chance of every silence band (0..1; tests use 1)
+  --idle-engaged-ms N    a reply this soon after an utterance counts as engaged (default 120000 x scale)
 
 Environment: ALISA_TOKEN (fixed token), ALISA_LLM_API_KEY, ALISA_MODEL, ALISA_DATA_DIR, ALISA_EDGE_TTS_URL.`;
 
@@ -157,6 +173,11 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
       'piper-model': { type: 'string' },
       'tts-timeout-ms': { type: 'string' },
       'tts-cooldown-ms': { type: 'string' },
+      'no-idle': { type: 'boolean' },
+      'idle-time-scale': { type: 'string' },
+      'idle-check-ms': { type: 'string' },
+      'idle-chance': { type: 'string' },
+      'idle-engaged-ms': { type: 'string' },
     },
   });
   if (values.help) return 'help';
@@ -198,6 +219,13 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     throw new AlisaError('invalid_argument', `--edge-endpoint must be a ws:// or wss:// URL, got "${edgeEndpoint}".`);
   }
 
+  const fraction = (name: string, value: string | undefined, min: number, max: number): number | undefined => {
+    if (value === undefined) return undefined;
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < min || n > max) throw new AlisaError('invalid_argument', `--${name} must be a number from ${min} to ${max}, got "${value}".`);
+    return n;
+  };
+
   return {
     port: int('port', values.port, 0, 65535) ?? 0,
     legacyPort: int('legacy-port', values['legacy-port'], 0, 65535) ?? null,
@@ -238,5 +266,10 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     piperModel: values['piper-model'] ?? null,
     ttsTimeoutMs: int('tts-timeout-ms', values['tts-timeout-ms'], 10, 600_000),
     ttsCooldownMs: int('tts-cooldown-ms', values['tts-cooldown-ms'], 0, 86_400_000),
+    idle: !values['no-idle'],
+    idleTimeScale: fraction('idle-time-scale', values['idle-time-scale'], 0.0001, 1) ?? 1,
+    idleCheckMs: int('idle-check-ms', values['idle-check-ms'], 10, 3_600_000),
+    idleChance: fraction('idle-chance', values['idle-chance'], 0, 1),
+    idleEngagedMs: int('idle-engaged-ms', values['idle-engaged-ms'], 10, 86_400_000),
   };
 }

@@ -8,6 +8,8 @@
 //   HelpCommands      - explain/fix commands, the lightbulb actions and the fix preview (help/)
 //   ScreenController  - screen understanding: settings to the companion, its commands (screen/)
 //   VoiceController   - voice: settings to the companion, mute / push-to-talk / stop (voice/)
+//   PresenceController, IdleController, RhythmCommands - webcam presence, idle talk and Do not
+//                       disturb, what she has learned about the user (rhythm/)
 //
 // Activation must stay cheap: nothing here spawns or waits. The companion starts right after
 // activate() returns (its Node check and spawn are asynchronous), and deactivate() waits for it
@@ -20,7 +22,10 @@ import { CompanionManager } from './companion-manager';
 import { HelpCommands } from './help/help-commands';
 import { ModelSetup } from './model-setup';
 import { ScreenController } from './screen/screen-controller';
-import { ScreenStatusBar, StatusBar, VoiceStatusBar } from './status-bar';
+import { IdleController } from './rhythm/idle-controller';
+import { PresenceController } from './rhythm/presence-controller';
+import { RhythmCommands } from './rhythm/rhythm-commands';
+import { IdleStatusBar, PresenceStatusBar, ScreenStatusBar, StatusBar, VoiceStatusBar } from './status-bar';
 import { VoiceController } from './voice/voice-controller';
 import type { ContextUpdate } from '../protocol/context';
 
@@ -43,6 +48,8 @@ export function activate(context: vscode.ExtensionContext): AlisaApi {
   const awareness = new Awareness(manager);
   const screen = new ScreenController(manager);
   const voice = new VoiceController(manager);
+  const presence = new PresenceController(manager);
+  const idle = new IdleController(manager);
   const help = new HelpCommands({
     manager,
     awareness,
@@ -58,6 +65,11 @@ export function activate(context: vscode.ExtensionContext): AlisaApi {
     new ScreenStatusBar(screen),
     voice,
     new VoiceStatusBar(voice),
+    presence,
+    new PresenceStatusBar(presence),
+    idle,
+    new IdleStatusBar(idle),
+    new RhythmCommands(manager),
     awareness,
     help,
     vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, view),

@@ -2,7 +2,8 @@
 // changes need a new companion process and which the running one can take live. The screen
 // settings (`alisa.screen.*`) are live too: screen/screen-controller.ts sends them as
 // `screen.configure`; so are the voice settings (`alisa.voice.*`, voice/voice-controller.ts,
-// `voice.configure`).
+// `voice.configure`); and so are presence and idle talk (`alisa.presence.*`, `alisa.idle.*`,
+// rhythm/presence-controller.ts and rhythm/idle-controller.ts).
 import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
@@ -10,6 +11,7 @@ import type { Mode } from '../protocol/common';
 import type { CompanionSettings, ProviderId } from './companion-args';
 import { DEFAULT_EXCLUDED_WINDOWS, normalizeScreenSettings, type ScreenSettings } from './screen/screen-logic';
 import { normalizeVoiceSettings, type VoiceSettings } from './voice/voice-logic';
+import { IDLE_DEFAULTS, normalizeIdleSettings, normalizePresenceSettings, PRESENCE_DEFAULTS, type IdleSettings, type PresenceSettings } from './rhythm/rhythm-logic';
 
 export const SECTION = 'alisa';
 export const API_KEY_SECRET = 'alisa.llm.apiKey';
@@ -80,4 +82,16 @@ export function readScreenSettings(): ScreenSettings {
 export function readVoiceSettings(): VoiceSettings {
   const c = vscode.workspace.getConfiguration(SECTION);
   return normalizeVoiceSettings((key) => c.get<unknown>(`voice.${key}`), expandHome);
+}
+
+/** `alisa.presence.*` (application scope: a workspace's settings cannot turn the camera on). */
+export function readPresenceSettings(): PresenceSettings {
+  const c = vscode.workspace.getConfiguration(SECTION);
+  return normalizePresenceSettings(c.get<unknown>('presence.enabled', PRESENCE_DEFAULTS.enabled), c.get<unknown>('presence.input', PRESENCE_DEFAULTS.input), expandHome);
+}
+
+/** `alisa.idle.*`: Do not disturb and how chatty she is when the user seems idle. */
+export function readIdleSettings(): IdleSettings {
+  const c = vscode.workspace.getConfiguration(SECTION);
+  return normalizeIdleSettings(c.get<unknown>('idle.doNotDisturb', IDLE_DEFAULTS.doNotDisturb), c.get<unknown>('idle.chattiness', IDLE_DEFAULTS.chattiness));
 }

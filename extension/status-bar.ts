@@ -2,7 +2,9 @@
 // the model with a percentage, ready, or what went wrong) and opens the chat when clicked; and a
 // second one, shown only while screen understanding is on, that says whether she is looking at
 // the screen (click: pause or resume); and the voice items: mute (`$(unmute)`/`$(mute)`, click
-// toggles) and `$(record) Listening…` while she listens (click stops).
+// toggles) and `$(record) Listening…` while she listens (click stops); and issue 7's: the camera
+// (`$(device-camera) Camera` while webcam presence has the camera open; click pauses) and Do not
+// disturb (`$(bell-slash) Do not disturb` when on, `$(bell)` when off; click toggles).
 import * as vscode from 'vscode';
 import type { ModelState } from '../protocol/common';
 import type { ScreenStatus } from '../protocol/screen';
@@ -10,6 +12,8 @@ import type { CompanionManager } from './companion-manager';
 import { screenStatusLook } from './screen/screen-logic';
 import type { VoiceStatus } from '../protocol/voice';
 import { voiceListeningLook, voiceMuteLook, type VoiceStatusLook } from './voice/voice-logic';
+import type { IdleStatus, PresenceStatus } from '../protocol/rhythm';
+import { idleStatusLook, presenceStatusLook, type StatusLook } from './rhythm/rhythm-logic';
 
 interface Look {
   text: string;
@@ -142,7 +146,45 @@ export class VoiceStatusBar implements vscode.Disposable {
   }
 }
 
-function show(item: vscode.StatusBarItem, look: VoiceStatusLook | null): void {
+/** Webcam presence at a glance: `$(device-camera) Camera` while the camera is open (also paused, or in error); hidden otherwise. */
+export class PresenceStatusBar implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem('alisa.presence', vscode.StatusBarAlignment.Right, 96);
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(source: { readonly status: PresenceStatus | null; readonly onDidChange: vscode.Event<PresenceStatus | null> }) {
+    this.item.name = 'Alisa Webcam Presence';
+    this.disposables.push(
+      this.item,
+      source.onDidChange((s) => show(this.item, presenceStatusLook(s))),
+    );
+    show(this.item, presenceStatusLook(source.status));
+  }
+
+  dispose(): void {
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}
+
+/** Do not disturb at a glance: `$(bell-slash) Do not disturb` or `$(bell)`; hidden while unknown. */
+export class IdleStatusBar implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem('alisa.idle', vscode.StatusBarAlignment.Right, 95);
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(source: { readonly status: IdleStatus | null; readonly onDidChange: vscode.Event<IdleStatus | null> }) {
+    this.item.name = 'Alisa Do Not Disturb';
+    this.disposables.push(
+      this.item,
+      source.onDidChange((s) => show(this.item, idleStatusLook(s))),
+    );
+    show(this.item, idleStatusLook(source.status));
+  }
+
+  dispose(): void {
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}
+
+function show(item: vscode.StatusBarItem, look: VoiceStatusLook | StatusLook | null): void {
   if (!look) {
     item.hide();
     return;
@@ -150,5 +192,6 @@ function show(item: vscode.StatusBarItem, look: VoiceStatusLook | null): void {
   item.text = look.text;
   item.tooltip = look.tooltip;
   item.command = look.command;
+  item.backgroundColor = 'background' in look && look.background ? new vscode.ThemeColor(`statusBarItem.${look.background}Background`) : undefined;
   item.show();
 }

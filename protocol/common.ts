@@ -46,6 +46,7 @@ export const ErrorCode = z.enum([
   'voice_unavailable', // no text-to-speech or speech-to-text engine can work here
   'microphone_unavailable', // no recorder (ffmpeg, sox, arecord) or no input device
   'stt_model_missing', // the dictation model file is not there
+  'camera_unavailable', // no ffmpeg, no camera, or the face model could not load
   'cancelled',
   'internal',
 ]);

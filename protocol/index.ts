@@ -8,3 +8,4 @@ export * from './rpc-client';
 export * from './context';
 export * from './screen';
 export * from './voice';
+export * from './rhythm';

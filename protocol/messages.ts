@@ -12,6 +12,7 @@
 // frame against the same schemas at its socket.
 import * as z from 'zod';
 import { ActivityState, ContextUpdate, HelpOffer, HelpTarget, Range } from './context';
+import { IdleConfigure, IdleStateEvent, IdleStatus, PresenceConfigure, PresenceStateEvent, PresenceStatus, RhythmSummary } from './rhythm';
 import { ScreenConfigure, ScreenStateEvent, ScreenStatus } from './screen';
 import { SpeechChunk, SpeechEnd, SpeechStart, VoiceConfigure, VoiceNotice, VoiceStateEvent, VoiceStatus, VoiceTranscript } from './voice';
 import {
@@ -141,6 +142,16 @@ export const methods = {
   'voice.stop': method(z.object({}), Ok),
   /** Push-to-talk: start recording, or stop and transcribe. */
   'voice.listen': method(z.object({ action: z.enum(['start', 'stop']) }), z.object({ listening: z.boolean() })),
+
+  /** Webcam presence (issue 7), off by default. */
+  'presence.configure': method(PresenceConfigure, PresenceStatus),
+  'presence.status': method(z.object({}), PresenceStatus),
+  /** Idle talk: Do not disturb, chattiness. */
+  'idle.configure': method(IdleConfigure, IdleStatus),
+  'idle.status': method(z.object({}), IdleStatus),
+  /** What she has learned about the user's rhythm, and forgetting it. */
+  'rhythm.summary': method(z.object({}), RhythmSummary),
+  'rhythm.clear': method(z.object({}), Ok),
 } as const;
 
 export type MethodName = keyof typeof methods;
@@ -254,6 +265,8 @@ export const CompanionMessage = z.discriminatedUnion('type', [
   VoiceNotice,
   VoiceStateEvent,
   VoiceTranscript,
+  PresenceStateEvent,
+  IdleStateEvent,
 ]);
 export type CompanionMessage = z.infer<typeof CompanionMessage>;
 export type CompanionEvent = Exclude<CompanionMessage, { type: 'welcome' | 'response' | 'error' }>;

@@ -64,7 +64,7 @@ const targets = {
     // ws's optional native speed-ups are left out; ws works without them.
     // tesseract.js starts its worker from a script path and screenshot-desktop ships helper
     // binaries: both are loaded from node_modules.
-    external: ['better-sqlite3', 'node-llama-cpp', 'bufferutil', 'utf-8-validate', 'tesseract.js', 'screenshot-desktop', 'msedge-tts', 'sherpa-onnx-node'],
+    external: ['better-sqlite3', 'node-llama-cpp', 'bufferutil', 'utf-8-validate', 'tesseract.js', 'screenshot-desktop', 'msedge-tts', 'sherpa-onnx-node', '@vladmandic/human', '@tensorflow/tfjs', '@tensorflow/tfjs-core', '@tensorflow/tfjs-converter', '@tensorflow/tfjs-backend-wasm'],
     banner: {
       js: "import { createRequire as __alisaCreateRequire } from 'node:module'; const require = __alisaCreateRequire(import.meta.url);",
     },

@@ -65,7 +65,7 @@ describe.skipIf(missing !== null)('screen understanding on a live X display', ()
       env: x.env,
     });
     client = await TestClient.connect(companion);
-  }, 60_000);
+  }, 150_000);
 
   afterAll(async () => {
     client?.close();

@@ -151,6 +151,88 @@ export class ChatService {
     return { replyId, sessionId, userMessageId: userMessage.id };
   }
 
+  /**
+   * Spontaneous speech (the idle loop): she says something unasked. The model's answer is
+   * generated first and shaped by `shape` (e.g. 1-2 sentences, no question); when nothing usable
+   * comes back after `attempts` tries, `fallback` is said instead. Only then is it sent, as one
+   * complete message: reply.start (spontaneous, no user message), reply.emotion, reply.token,
+   * reply.end, and stored as a spontaneous assistant message. Nothing is sent (null) when a reply
+   * is already streaming in the session or the model fails: nobody is left owed an end.
+   */
+  async speakUnprompted(params: {
+    instruction: string;
+    emotion: Emotion;
+    shape: (text: string) => string;
+    fallback: () => string;
+    sessionId?: number;
+    maxTokens?: number;
+    attempts?: number;
+  }): Promise<{ replyId: string; sessionId: number; messageId: number; text: string } | null> {
+    const memory = this.deps.memory();
+    const created = params.sessionId === undefined && memory.latestSession() === null;
+    const session = this.resolveSession(memory, params.sessionId);
+    if (created) this.emit({ type: 'sessions.changed' });
+    for (const reply of this.active.values()) if (reply.sessionId === session.id) return null;
+    const replyId = randomUUID();
+    const controller = new AbortController();
+    let release!: () => void;
+    const reply: ActiveReply = { replyId, sessionId: session.id, controller, done: new Promise<void>((r) => (release = r)) };
+    this.active.set(replyId, reply);
+    const startedAt = performance.now();
+    try {
+      const provider = await this.deps.registry.active();
+      let text = '';
+      let promptTokens = 0;
+      let completionTokens = 0;
+      const lastId = memory.listMessages(session.id, { limit: 1 })[0]?.id;
+      for (let i = 0; i < (params.attempts ?? 2) && text === ''; i++) {
+        if (controller.signal.aborted) return null;
+        let raw = '';
+        const stream = new EmotionStream({ onEmotion: () => {}, onText: (t) => (raw += t) });
+        const messages = this.prompt(memory, provider, session.id, (lastId ?? 0) + 1, params.instruction);
+        const result = await provider.generate({
+          messages,
+          maxTokens: params.maxTokens ?? Math.min(80, this.deps.settings.maxReplyTokens),
+          temperature: this.deps.settings.temperature,
+          signal: controller.signal,
+          onText: (chunk) => stream.push(chunk),
+        });
+        stream.finish();
+        if (result.stopReason === 'cancelled') return null;
+        promptTokens += result.promptTokens;
+        completionTokens += result.completionTokens;
+        text = params.shape(raw);
+      }
+      if (controller.signal.aborted) return null;
+      if (text === '') text = params.fallback();
+      const emotion = params.emotion;
+      const message = memory.addMessage({ sessionId: session.id, role: 'assistant', text, status: 'complete', emotion, spontaneous: true, promptTokens, completionTokens });
+      this.emit({ type: 'reply.start', replyId, sessionId: session.id, userMessageId: null, spontaneous: true });
+      this.emit({ type: 'reply.emotion', replyId, emotion });
+      this.emit({ type: 'reply.token', replyId, text });
+      const totalMs = round(performance.now() - startedAt);
+      this.emit({
+        type: 'reply.end',
+        replyId,
+        sessionId: session.id,
+        messageId: message.id,
+        text,
+        emotion,
+        interrupted: false,
+        tokens: { prompt: promptTokens, completion: completionTokens },
+        timings: { firstTokenMs: totalMs, totalMs, tokensPerSecond: null },
+        provider: provider.id,
+      });
+      return { replyId, sessionId: session.id, messageId: message.id, text };
+    } catch {
+      // Nothing was sent: a failed utterance is simply not said.
+      return null;
+    } finally {
+      this.active.delete(replyId);
+      release();
+    }
+  }
+
   cancel(replyId: string): boolean {
     const reply = this.active.get(replyId);
     if (!reply) return false;

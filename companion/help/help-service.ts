@@ -40,6 +40,16 @@ export interface HelpServiceDeps {
   /** Where offer outcomes are kept to learn quiet hours; may throw (database locked or gone). */
   memory?: () => MemoryStore;
   quietHours?: QuietHoursOptions;
+  /**
+   * Task memory: when given, it keeps the outcomes (with the task that was interrupted) and its
+   * learned quiet hours are the ones offers respect, the same set idle talk respects.
+   */
+  rhythm?: {
+    isQuietHour(hour: number): boolean;
+    quietHours(): Set<number>;
+    currentTask(): string | null;
+    recordInterruption(kind: string, outcome: 'engaged' | 'declined' | 'ignored', at: number, hour: number, task: string | null): void;
+  };
   log?: (line: string) => void;
 }
 
@@ -53,25 +63,29 @@ function shortLine(prefix: string, target: HelpTarget): string {
 export class HelpService {
   readonly policy: OfferPolicy;
   private readonly now: () => number;
-  private offers = new Map<string, { key: string; target: HelpTarget; at: number }>();
+  private offers = new Map<string, { key: string; target: HelpTarget; at: number; task: string | null }>();
   private quiet = new Set<number>();
   private lastState: string | null = null;
   private timer: NodeJS.Timeout | null = null;
 
   constructor(private readonly deps: HelpServiceDeps) {
     this.now = deps.now ?? Date.now;
-    this.policy = new OfferPolicy({ now: this.now, quietHour: (hour) => this.quiet.has(hour), ...deps.policy });
+    this.policy = new OfferPolicy({ now: this.now, quietHour: (hour) => (deps.rhythm ? deps.rhythm.isQuietHour(hour) : this.quiet.has(hour)), ...deps.policy });
     this.deps.context.activity.persistMs = this.policy.debounceMs;
     this.refreshQuietHours();
   }
 
   /** The local hours she has learned to keep quiet in, ascending. */
   quietHours(): number[] {
-    return [...this.quiet].sort((a, b) => a - b);
+    return [...(this.deps.rhythm ? this.deps.rhythm.quietHours() : this.quiet)].sort((a, b) => a - b);
   }
 
   /** Re-reads the recorded outcomes; a database that cannot be read keeps what was learned. */
   refreshQuietHours(): void {
+    if (this.deps.rhythm) {
+      this.quiet = this.deps.rhythm.quietHours();
+      return;
+    }
     if (!this.deps.memory) return;
     try {
       this.quiet = learnQuietHours(this.deps.memory().interruptionStats(this.now() - QUIET_HOURS_WINDOW_MS), this.deps.quietHours);
@@ -80,7 +94,12 @@ export class HelpService {
     }
   }
 
-  private recordOutcome(outcome: 'engaged' | 'declined' | 'ignored', at: number): void {
+  private recordOutcome(outcome: 'engaged' | 'declined' | 'ignored', at: number, task: string | null = null): void {
+    if (this.deps.rhythm) {
+      this.deps.rhythm.recordInterruption('help_offer', outcome, at, this.policy.hourAt(at), task);
+      this.refreshQuietHours();
+      return;
+    }
     if (!this.deps.memory) return;
     try {
       this.deps.memory().recordInterruption('help_offer', outcome, at, this.policy.hourAt(at));
@@ -127,11 +146,11 @@ export class HelpService {
     const task = due.target.kind === 'screen' ? this.deps.context.desktop?.task : undefined;
     const { text, emotion } = offerText({ target: due.target, mode: this.deps.state.mode, repeated: fuser.failureCount(due.key) > 1, ...(task ? { task } : {}) });
     const offerId = randomUUID();
-    this.offers.set(offerId, { ...due, at: this.now() });
+    this.offers.set(offerId, { ...due, at: this.now(), task: this.deps.rhythm?.currentTask() ?? null });
     if (this.offers.size > MAX_OFFERS) {
       const [oldestId, oldest] = this.offers.entries().next().value!;
       this.offers.delete(oldestId);
-      this.recordOutcome('ignored', oldest.at);
+      this.recordOutcome('ignored', oldest.at, oldest.task);
     }
     this.deps.chat.emit({ type: 'help.offer', offerId, text, emotion, target: due.target });
   }
@@ -142,7 +161,7 @@ export class HelpService {
     for (const [id, offer] of this.offers) {
       if (now - offer.at < OFFER_IGNORED_AFTER_MS) continue;
       this.offers.delete(id);
-      this.recordOutcome('ignored', offer.at);
+      this.recordOutcome('ignored', offer.at, offer.task);
     }
   }
 
@@ -159,11 +178,11 @@ export class HelpService {
     this.offers.delete(p.offerId);
     if (p.response === 'dismiss') {
       this.policy.declined(offer.key, this.now());
-      this.recordOutcome('declined', offer.at);
+      this.recordOutcome('declined', offer.at, offer.task);
       return { replyId: null, sessionId: null };
     }
     this.policy.engaged(offer.key);
-    this.recordOutcome('engaged', offer.at);
+    this.recordOutcome('engaged', offer.at, offer.task);
     const detail = this.deps.context.activity.detailFor(offer.target);
     const started = this.startHelpReply(p.response, { target: offer.target, ...detail });
     return { replyId: started.replyId, sessionId: started.sessionId };

@@ -7,6 +7,10 @@ export {
   INTERRUPTION_MAX_AGE_MS,
   INTERRUPTION_MAX_ROWS,
   INTERRUPTION_OUTCOMES,
+  RHYTHM_MAX_AGE_MS,
+  RHYTHM_MAX_COUNT,
+  RHYTHM_MAX_SEQUENCES,
+  RHYTHM_MAX_SESSIONS,
   type HourOutcomes,
   type InterruptionOutcome,
 } from './memory-store';

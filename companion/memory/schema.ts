@@ -99,5 +99,40 @@ function v2(db: BetterSqlite3.Database): void {
   `);
 }
 
+/**
+ * v3: task memory (the user's rhythm). Everything is bounded: activity is counted in
+ * (day, local hour, task) buckets of active minutes (at most 60 each; buckets older than the
+ * retention are deleted), task sequences are counts per pair (capped, pruned by age), sessions are
+ * rows pruned by age and count. Interruptions learn the task they interrupted.
+ */
+function v3(db: BetterSqlite3.Database): void {
+  db.exec(`
+    CREATE TABLE rhythm_activity (
+      day INTEGER NOT NULL,
+      hour INTEGER NOT NULL CHECK (hour BETWEEN 0 AND 23),
+      task TEXT NOT NULL,
+      minutes INTEGER NOT NULL CHECK (minutes BETWEEN 0 AND 60),
+      PRIMARY KEY (day, hour, task)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE rhythm_sequences (
+      from_task TEXT NOT NULL,
+      to_task TEXT NOT NULL,
+      count INTEGER NOT NULL,
+      last_ts INTEGER NOT NULL,
+      PRIMARY KEY (from_task, to_task)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE rhythm_sessions (
+      id INTEGER PRIMARY KEY,
+      start_ts INTEGER NOT NULL,
+      end_ts INTEGER NOT NULL
+    );
+    CREATE INDEX rhythm_sessions_start ON rhythm_sessions(start_ts);
+
+    ALTER TABLE interruptions ADD COLUMN task TEXT;
+  `);
+}
+
 /** Index i holds the migration to version i + 1. */
-export const MIGRATIONS: readonly Migration[] = [v1, v2];
+export const MIGRATIONS: readonly Migration[] = [v1, v2, v3];

@@ -158,6 +158,52 @@ export function prepareStatements(db: Db) {
               SUM(outcome = 'ignored') AS ignored
          FROM interruptions WHERE ts >= ? GROUP BY hour ORDER BY hour`,
     ),
+    // task memory (v3): bounded buckets, pairs and sessions
+    addInterruptionWithTask: db.prepare<[number, number, string, string, string | null]>(
+      `INSERT INTO interruptions (ts, hour, kind, outcome, task) VALUES (?, ?, ?, ?, ?)`,
+    ),
+    interruptionsByTask: db.prepare<[number], { task: string; engaged: number; total: number }>(
+      `SELECT task, SUM(outcome = 'engaged') AS engaged, COUNT(*) AS total
+         FROM interruptions WHERE ts >= ? AND task IS NOT NULL GROUP BY task ORDER BY total DESC`,
+    ),
+    interruptionCount: db.prepare<[], number>(`SELECT COUNT(*) FROM interruptions`).pluck(),
+    addActivityMinute: db.prepare<[number, number, string]>(
+      `INSERT INTO rhythm_activity (day, hour, task, minutes) VALUES (?, ?, ?, 1)
+       ON CONFLICT(day, hour, task) DO UPDATE SET minutes = MIN(60, minutes + 1)`,
+    ),
+    pruneActivityBefore: db.prepare<[number]>(`DELETE FROM rhythm_activity WHERE day < ?`),
+    activityByHour: db.prepare<[number], { hour: number; minutes: number; days: number }>(
+      `SELECT hour, SUM(minutes) AS minutes, COUNT(DISTINCT day) AS days
+         FROM rhythm_activity WHERE day >= ? GROUP BY hour ORDER BY hour`,
+    ),
+    activityTotal: db.prepare<[], number>(`SELECT COALESCE(SUM(minutes), 0) FROM rhythm_activity`).pluck(),
+    activityRows: db.prepare<[], number>(`SELECT COUNT(*) FROM rhythm_activity`).pluck(),
+    addSequence: db.prepare<[string, string, number, number]>(
+      `INSERT INTO rhythm_sequences (from_task, to_task, count, last_ts) VALUES (?, ?, 1, ?)
+       ON CONFLICT(from_task, to_task) DO UPDATE SET count = MIN(?, count + 1), last_ts = excluded.last_ts`,
+    ),
+    pruneSequencesBefore: db.prepare<[number]>(`DELETE FROM rhythm_sequences WHERE last_ts < ?`),
+    pruneSequencesOverCount: db.prepare<[number]>(
+      `DELETE FROM rhythm_sequences WHERE (from_task, to_task) IN
+         (SELECT from_task, to_task FROM rhythm_sequences ORDER BY last_ts DESC LIMIT -1 OFFSET ?)`,
+    ),
+    sequences: db.prepare<[number, number], { from: string; to: string; count: number }>(
+      `SELECT from_task AS "from", to_task AS "to", count FROM rhythm_sequences WHERE last_ts >= ? AND count >= ?
+        ORDER BY count DESC, last_ts DESC`,
+    ),
+    sequenceRows: db.prepare<[], number>(`SELECT COUNT(*) FROM rhythm_sequences`).pluck(),
+    insertRhythmSession: db.prepare<[number, number], number>(`INSERT INTO rhythm_sessions (start_ts, end_ts) VALUES (?, ?) RETURNING id`).pluck(),
+    updateRhythmSession: db.prepare<[number, number]>(`UPDATE rhythm_sessions SET end_ts = ? WHERE id = ?`),
+    pruneRhythmSessionsBefore: db.prepare<[number]>(`DELETE FROM rhythm_sessions WHERE start_ts < ?`),
+    pruneRhythmSessionsOverCount: db.prepare<[number]>(
+      `DELETE FROM rhythm_sessions WHERE id <= (SELECT id FROM rhythm_sessions ORDER BY id DESC LIMIT 1 OFFSET ?)`,
+    ),
+    rhythmSessionLengths: db.prepare<[number], number>(`SELECT end_ts - start_ts FROM rhythm_sessions WHERE start_ts >= ? ORDER BY id`).pluck(),
+    rhythmSessionRows: db.prepare<[], number>(`SELECT COUNT(*) FROM rhythm_sessions`).pluck(),
+    clearRhythm: db.prepare<[]>(`DELETE FROM rhythm_activity`),
+    clearSequences: db.prepare<[]>(`DELETE FROM rhythm_sequences`),
+    clearRhythmSessions: db.prepare<[]>(`DELETE FROM rhythm_sessions`),
+    clearInterruptions: db.prepare<[]>(`DELETE FROM interruptions`),
     getSetting: db.prepare<[string], string>(`SELECT value FROM settings WHERE key = ?`).pluck(),
     setSetting: db.prepare<[string, string]>(
       `INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`,

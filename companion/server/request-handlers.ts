@@ -3,6 +3,9 @@
 import type { MethodName, Params, Result, Status } from '../../protocol';
 import type { ChatService } from '../chat/chat-service';
 import type { HelpService } from '../help/help-service';
+import type { IdleService } from '../idle/idle-service';
+import type { RhythmService } from '../rhythm';
+import type { PresenceService } from '../presence';
 import type { ScreenService } from '../screen/screen-service';
 import type { VoiceService } from '../voice/voice-service';
 import { AlisaError } from '../errors';
@@ -13,7 +16,10 @@ import type { CompanionState } from '../state';
 export interface CompanionCore {
   chat: ChatService;
   help: HelpService;
+  idle: IdleService;
+  rhythm: RhythmService;
   screen: ScreenService;
+  presence: PresenceService;
   voice: VoiceService;
   registry: ProviderRegistry;
   /** The open database; throws an AlisaError when it cannot be opened. */
@@ -101,7 +107,13 @@ export function createHandlers(core: CompanionCore): Handlers {
       return { activeId: p.characterId };
     },
 
-    'context.update': (p) => core.help.onContextUpdate(p),
+    'context.update': (p) => {
+      const result = core.help.onContextUpdate(p);
+      // Each report is a sign of activity for task memory; typing keeps idle talk back.
+      core.rhythm.observe(result.state.activity);
+      if (p.typing) core.idle.typing();
+      return result;
+    },
     'help.respond': (p) => core.help.respond(p),
     'help.explain': (p) => core.help.explain(p),
     'fix.propose': (p) => core.help.proposeFix(p),
@@ -111,5 +123,15 @@ export function createHandlers(core: CompanionCore): Handlers {
     'voice.status': () => core.voice.status(),
     'voice.stop': () => core.voice.stop(),
     'voice.listen': (p) => core.voice.listenAction(p.action),
+    'presence.configure': (p) => core.presence.configure(p),
+    'presence.status': () => core.presence.status(),
+    'idle.configure': (p) => core.idle.configure(p),
+    'idle.status': () => core.idle.status(),
+    'rhythm.summary': () => core.rhythm.summary(),
+    'rhythm.clear': () => {
+      core.rhythm.clear();
+      core.help.refreshQuietHours();
+      return { ok: true };
+    },
   };
 }

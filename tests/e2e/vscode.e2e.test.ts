@@ -130,7 +130,8 @@ describe.skipIf(missing !== null)('Alisa in real VS Code', { timeout: 180_000 },
     await wb.screenshot('companion-restarted');
     const before = await assistantMessages(frame).count();
     const box = frame.locator('textarea[aria-label="Message Alisa"]');
-    await until('the panel to reconnect', async () => (await frame.locator(BUSY_OR_BROKEN).count()) === 0);
+    // Reconnected means no connection banner at all: "Alisa is restarting" is a warning.
+    await until('the panel to reconnect', async () => (await frame.locator(`${BUSY_OR_BROKEN}, .banner[data-banner-id="connection"]`).count()) === 0);
     await box.fill('Are you back?');
     await box.press('Enter');
     await until('a reply after the restart', async () => (await assistantMessages(frame).nth(before).getAttribute('data-status')) === 'complete');

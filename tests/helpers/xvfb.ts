@@ -53,7 +53,7 @@ export async function startXvfb(): Promise<XDisplay> {
       children.push(child);
       return child;
     },
-    async focusWindow(name, timeoutMs = 15_000) {
+    async focusWindow(name, timeoutMs = 45_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const r = spawnSync('xdotool', ['search', '--onlyvisible', '--name', name], { env, encoding: 'utf8' });

@@ -101,7 +101,7 @@ export class SpeechPlayer {
   }
 
   apply(event: SpeechEvent): void {
-    if (event.type !== 'speech.end' && this.opts.output.state() === 'unavailable') {
+    if (event.type !== 'speech.end' && this.outputState() === 'unavailable') {
       // No audio output at all: the text is all there is (and the mouth keeps its text rhythm).
       this.checkBlocked();
       return;
@@ -134,16 +134,19 @@ export class SpeechPlayer {
     this.queue = [];
     const playing = this.scheduled;
     this.scheduled = [];
-    for (const s of playing) s.sound.stop();
+    for (const s of playing) stopSafely(s.sound);
     this.playhead = 0;
     this.update();
   }
 
   /** Resumes the output (call on a user gesture: the browser's autoplay rule). */
   unlock(): void {
-    void this.opts.output.resume().then(() => {
-      if (this.opts.output.state() === 'running') this.blockedTold = false;
-    });
+    void Promise.resolve()
+      .then(() => this.opts.output.resume())
+      .then(() => {
+        if (this.opts.output.state() === 'running') this.blockedTold = false;
+      })
+      .catch(() => {}); // a broken output stays silent; the text is all there is
   }
 
   dispose(): void {
@@ -168,15 +171,20 @@ export class SpeechPlayer {
     if (c.seq < u.nextSeq || u.chunks.has(c.seq)) return; // already played or a duplicate
     const generation = this.generation;
     const output = this.opts.output;
-    if (output.state() === 'suspended') void output.resume().then(() => this.checkBlocked());
-    else this.checkBlocked();
-    let bytes: ArrayBuffer | null = null;
+    if (this.outputState() === 'suspended') {
+      void Promise.resolve()
+        .then(() => output.resume())
+        .then(() => this.checkBlocked())
+        .catch(() => {});
+    } else this.checkBlocked();
+    // An output that throws (or a bad chunk) only skips this chunk.
+    let started: Promise<DecodedAudio>;
     try {
-      bytes = base64ToBytes(c.data);
-    } catch {
-      bytes = null;
+      started = output.decode(base64ToBytes(c.data));
+    } catch (err) {
+      started = Promise.reject(err);
     }
-    const decoding = (bytes ? output.decode(bytes) : Promise.reject(new Error('bad base64'))).then(
+    const decoding = started.then(
       (audio): Decoded => ({ audio, env: envelope(audio.samples, audio.sampleRate) }),
       // A chunk that cannot be decoded is skipped; the rest still plays.
       (): Decoded => ({ audio: null, env: new Float32Array(0) }),
@@ -220,24 +228,21 @@ export class SpeechPlayer {
 
   private scheduleChunk(u: { id: string }, seq: number, d: Decoded): void {
     const output = this.opts.output;
-    const now = output.now();
+    const now = this.clock();
     const start = Math.max(now, this.playhead);
     const end = start + d.audio!.duration;
-    this.playhead = end;
-    const entry: Scheduled = {
-      utteranceId: u.id,
-      seq,
-      start,
-      end,
-      env: d.env,
-      audio: d.audio!,
-      sound: output.play(d.audio!, start, () => {
+    const entry: Scheduled = { utteranceId: u.id, seq, start, end, env: d.env, audio: d.audio!, sound: { stop() {} } };
+    try {
+      entry.sound = output.play(d.audio!, start, () => {
         const i = this.scheduled.indexOf(entry);
         if (i < 0) return;
         this.scheduled.splice(i, 1);
         this.update();
-      }),
-    };
+      });
+    } catch {
+      return; // the output refused it (closed, broken): skipped, the rest goes on
+    }
+    this.playhead = end;
     this.scheduled.push(entry);
   }
 
@@ -248,10 +253,10 @@ export class SpeechPlayer {
     const mine = this.scheduled.filter((s) => s.utteranceId === id);
     if (mine.length === 0 && !u) return;
     // What was scheduled after it and has not started moves up, to play from now.
-    const now = this.opts.output.now();
+    const now = this.clock();
     const later = this.scheduled.filter((s) => s.utteranceId !== id && s.start > now);
     this.scheduled = this.scheduled.filter((s) => s.utteranceId !== id && !later.includes(s));
-    for (const s of [...mine, ...later]) s.sound.stop();
+    for (const s of [...mine, ...later]) stopSafely(s.sound);
     this.playhead = this.scheduled.reduce((t, s) => Math.max(t, s.end), 0);
     for (const s of later) this.scheduleChunk({ id: s.utteranceId }, s.seq, { audio: s.audio, env: s.env });
     this.pump();
@@ -263,8 +268,26 @@ export class SpeechPlayer {
     if (this.stopped.length > STOPPED_MEMORY) this.stopped.shift();
   }
 
+  /** The output's clock (0 when the output is broken). */
+  private clock(): number {
+    try {
+      return this.opts.output.now();
+    } catch {
+      return 0;
+    }
+  }
+
+  /** The output's state; an output that throws counts as none. */
+  private outputState(): 'running' | 'suspended' | 'unavailable' {
+    try {
+      return this.opts.output.state();
+    } catch {
+      return 'unavailable';
+    }
+  }
+
   private checkBlocked(): void {
-    const state = this.opts.output.state();
+    const state = this.outputState();
     if (state === 'running' || this.blockedTold) return;
     this.blockedTold = true;
     this.opts.onBlocked?.(state === 'unavailable' ? 'unavailable' : 'autoplay');
@@ -274,7 +297,7 @@ export class SpeechPlayer {
 
   /** The loudness heard now (0 between chunks or when nothing plays). */
   levelNow(): number {
-    const t = this.opts.output.now();
+    const t = this.clock();
     const s = this.scheduled.find((x) => t >= x.start && t < x.end);
     return s ? levelAt(s.env, t - s.start) : 0;
   }
@@ -303,5 +326,14 @@ export class SpeechPlayer {
       this.ticker = null;
       if (this.scheduled.length > 0) this.tick();
     }, LEVEL_TICK_MS);
+  }
+}
+
+/** Stops a sound; one that cannot be stopped (already gone, broken output) must not stop the others. */
+function stopSafely(sound: PlayingSound): void {
+  try {
+    sound.stop();
+  } catch {
+    // Nothing more to do: it is dropped from the schedule either way.
   }
 }

@@ -2,9 +2,10 @@
 // the host reports the connection ready (first start, or after a restart) the app reloads status,
 // chats and characters and shows the chat the user had open. Companion events then keep
 // everything current: reply.* stream into the log and move the face, status updates the banners.
-import type { HelpOffer, HostState, HostToWebview, Message, Session, Status, VoiceStatus, VoiceTranscript } from '../../protocol';
+import type { ErrorInfo, HelpOffer, HostState, HostToWebview, Message, Session, Status, VoiceStatus, VoiceTranscript } from '../../protocol';
 import { WebAudioOutput, type AudioOutput } from '../audio/audio-output';
 import { SpeechPlayer } from '../audio/speech-player';
+import type { ChatMessage } from '../chat/chat-message';
 import { EmotionState } from '../chat/emotion-state';
 import { ReplyAssembler, type ApplyResult } from '../chat/reply-assembler';
 import { AvatarView } from '../avatar/avatar-view';
@@ -12,7 +13,9 @@ import { request, toErrorInfo, type Host } from '../host/host';
 import { ViewStateStore } from '../state/view-state';
 import { computeBanners } from '../status/status-banners';
 import { BannerView } from './banner-view';
+import { CameraIndicatorView } from './camera-indicator-view';
 import { ComposerView } from './composer-view';
+import { DndToggleView } from './dnd-toggle-view';
 import { HelpOfferView, type HelpOfferChoice } from './help-offer-view';
 import { MessageListView } from './message-list-view';
 import { PersonaView } from './persona-view';
@@ -55,11 +58,15 @@ export class App {
   private readonly offers: HelpOfferView;
   private readonly screen: ScreenIndicatorView;
   private readonly voice: VoiceView;
+  private readonly camera: CameraIndicatorView;
+  private readonly dnd: DndToggleView;
   readonly speech: SpeechPlayer;
   /** Notices already shown (`voice.notice` comes once per cause; a reload must not repeat it). */
   private readonly voiceNotices = new Set<string>();
   private textSpeaking = false;
   private audioSpeaking = false;
+  /** Messages sent while the companion (re)starts: they go once she is back and the chat is reloaded. */
+  private readyWaiters: Array<{ resolve: () => void; reject: (err: ErrorInfo) => void }> = [];
 
   constructor(
     private readonly host: Host,
@@ -115,6 +122,18 @@ export class App {
       return call.catch(() => {});
     });
     this.shell.headerStatus.append(this.screen.node);
+    // Webcam presence and Do not disturb (issue 7): asked of the companion directly, as the screen pill is.
+    this.camera = new CameraIndicatorView((params) => {
+      const call = request(host, 'presence.configure', params).then((s) => this.camera.setStatus(s));
+      this.call(call);
+      return call.catch(() => {});
+    });
+    this.shell.headerStatus.append(this.camera.node);
+    this.dnd = new DndToggleView((params) => {
+      const call = request(host, 'idle.configure', params).then((s) => this.dnd.setStatus(s));
+      this.call(call);
+      return call;
+    });
     const win = doc.defaultView ?? window;
     this.speech = new SpeechPlayer({
       output: opts.audio ?? new WebAudioOutput(win),
@@ -143,13 +162,14 @@ export class App {
         if (muted) this.bargeIn();
       },
     });
-    this.shell.headerStatus.append(this.voice.muteButton);
+    this.shell.headerStatus.append(this.voice.muteButton, this.dnd.node);
     this.shell.composer.before(this.voice.line);
     // The autoplay rule: audio may start only after the user has touched the page.
-    const unlock = () => {
-      this.speech.unlock();
-      this.voice.hideLine('hint');
-    };
+    const unlock = () =>
+      this.voiceStep(() => {
+        this.speech.unlock();
+        this.voice.hideLine('hint');
+      });
     doc.addEventListener('pointerdown', unlock, true);
     doc.addEventListener('keydown', unlock, true);
     this.offers = new HelpOfferView(this.shell.messages, { onChoice: (offer, choice) => this.answerOffer(offer, choice) });
@@ -174,6 +194,15 @@ export class App {
   }
 
   private onMessage(m: HostToWebview): void {
+    // One message that cannot be shown must not stop the next ones (nor the host's other listeners).
+    try {
+      this.handle(m);
+    } catch (err) {
+      console.error(`Alisa: the panel could not handle a ${m.type} message`, err);
+    }
+  }
+
+  private handle(m: HostToWebview): void {
     switch (m.type) {
       case 'host.state':
         return this.onHostState(m);
@@ -202,7 +231,7 @@ export class App {
       case 'reply.end':
       case 'reply.error': {
         // Barge-in: a new reply silences what she was still saying.
-        if (m.type === 'reply.start') this.speech.stop();
+        if (m.type === 'reply.start') this.voiceStep(() => this.speech.stop());
         this.face.apply(m);
         const result = this.assembler.apply(m);
         this.applyResult(result);
@@ -228,9 +257,13 @@ export class App {
       case 'speech.start':
       case 'speech.chunk':
       case 'speech.end':
-        return this.speech.apply(m);
+        return this.voiceStep(() => this.speech.apply(m));
       case 'voice.state':
         return this.setVoiceStatus(m.status);
+      case 'presence.state':
+        return this.camera.setStatus(m.status);
+      case 'idle.state':
+        return this.dnd.setStatus(m.status);
       case 'voice.transcript':
         return this.onTranscript(m);
       case 'voice.notice':
@@ -251,12 +284,19 @@ export class App {
       this.loaded = this.refreshAll()
         .catch(() => {})
         .finally(() => (this.loading = false));
+      // Messages sent while she was away go now (each waits for the reload: `loading` is set).
+      for (const w of this.readyWaiters.splice(0)) w.resolve();
+    } else if (state.connection === 'failed' || state.connection === 'stopped') {
+      const err: ErrorInfo = { code: 'internal', message: 'Alisa is not running.', action: 'Your message is back in the box; send it when she is back.' };
+      for (const w of this.readyWaiters.splice(0)) w.reject(err);
     }
     if (!ready && wasReady) {
       this.offers.clear();
       this.screen.setStatus(null); // a companion that is gone captures nothing
-      this.speech.stop(); // …and says nothing more
+      this.voiceStep(() => this.speech.stop()); // …and says nothing more
       this.setVoiceStatus(null);
+      this.camera.setStatus(null); // …nor looks through the camera
+      this.dnd.setStatus(null);
       this.applyResult(this.assembler.interruptAll());
       this.face.reset();
     }
@@ -275,11 +315,13 @@ export class App {
   }
 
   private async refreshAll(): Promise<void> {
-    const [status, characters, screen, voice] = await Promise.allSettled([
+    const [status, characters, screen, voice, presence, idle] = await Promise.allSettled([
       request(this.host, 'status.get', {}),
       request(this.host, 'character.list', {}),
       request(this.host, 'screen.status', {}),
       request(this.host, 'voice.status', {}),
+      request(this.host, 'presence.status', {}),
+      request(this.host, 'idle.status', {}),
     ]);
     // Likewise without voice: no mute or mic button.
     if (voice.status === 'fulfilled') this.setVoiceStatus(voice.value);
@@ -287,6 +329,9 @@ export class App {
     if (status.status === 'fulfilled') this.setStatus(status.value);
     // A companion without screen understanding answers with an error: no pill.
     if (screen.status === 'fulfilled') this.screen.setStatus(screen.value);
+    // …and without presence or idle talk: no camera pill, no Do-not-disturb toggle.
+    if (presence.status === 'fulfilled') this.camera.setStatus(presence.value);
+    if (idle.status === 'fulfilled') this.dnd.setStatus(idle.value);
     await this.refreshSessions({ reopen: true });
   }
 
@@ -373,9 +418,17 @@ export class App {
     else this.sessionBar.setSessions(this.sessions, this.assembler.sessionId);
   }
 
-  /** Sends a message; false when it cannot go now (the text stays in the box). */
+  /**
+   * Sends a message; false when it cannot go now (the text stays in the box). While the companion
+   * is starting, connecting or restarting, the message is shown at once and goes when she is back.
+   */
   private send(text: string): boolean {
-    if (this.hostState?.connection !== 'ready') {
+    const connection = this.hostState?.connection;
+    if (connection === 'starting' || connection === 'connecting' || connection === 'restarting') {
+      void this.deliver(text, { whenBack: true });
+      return true;
+    }
+    if (connection !== 'ready') {
       this.banners.notify({ code: 'internal', message: 'Alisa is not connected yet.', action: 'Your message stays in the box; send it when she is back.' }, 'Not sent');
       return false;
     }
@@ -387,14 +440,29 @@ export class App {
 
   /** Silences her now (the user speaks, sends or mutes): here at once, and in the companion. */
   private bargeIn(): void {
-    if (!this.speech.active) return;
-    this.speech.stop();
-    request(this.host, 'voice.stop', {}).catch(() => {});
+    this.voiceStep(() => {
+      if (!this.speech.active) return;
+      this.speech.stop();
+      request(this.host, 'voice.stop', {}).catch(() => {});
+    });
   }
 
   private setVoiceStatus(status: VoiceStatus | null): void {
-    this.voice.setStatus(status);
-    this.speech.setMuted(status?.muted ?? false);
+    this.voiceStep(() => this.voice.setStatus(status));
+    this.voiceStep(() => this.speech.setMuted(status?.muted ?? false));
+  }
+
+  /** Runs a step of her voice (playback, its controls): a broken audio path must never block chatting. */
+  private voiceStep(step: () => void): void {
+    try {
+      step();
+    } catch (err) {
+      console.warn("Alisa: her voice failed here (the chat goes on without it)", err);
+    }
+  }
+
+  private untilReady(): Promise<void> {
+    return new Promise((resolve, reject) => this.readyWaiters.push({ resolve, reject }));
   }
 
   /** What the user said: a voice command is shown; dictation goes into the box, or is sent. */
@@ -424,7 +492,21 @@ export class App {
     this.composer.focus();
   }
 
-  private async deliver(text: string): Promise<void> {
+  private async deliver(text: string, opts: { whenBack?: boolean } = {}): Promise<void> {
+    let early: ChatMessage | null = null;
+    if (opts.whenBack) {
+      // She is (re)starting: the message shows now, pending, and goes once she is back.
+      early = this.assembler.addUserMessage(text);
+      this.list.sync(this.assembler.messages, { keepScroll: 'bottom' });
+      try {
+        await this.untilReady();
+      } catch (err) {
+        this.assembler.failUserMessage(early.key, toErrorInfo(err));
+        this.list.update(early.key, early);
+        if (this.composer.value === '') this.composer.setValue(text);
+        return;
+      }
+    }
     // Sent during the load after connecting: it goes to the chat that load opens. Otherwise the
     // message shows at once (no await before it is added).
     if (this.loading) await this.loaded;
@@ -433,13 +515,19 @@ export class App {
       try {
         await this.newSession();
       } catch (err) {
+        if (early) {
+          this.assembler.removeLocal(early.key);
+          this.list.sync(this.assembler.messages);
+        }
         this.banners.notify(toErrorInfo(err), 'Not sent');
         if (this.composer.value === '') this.composer.setValue(text);
         return;
       }
       sessionId = this.assembler.sessionId;
     }
-    const local = this.assembler.addUserMessage(text);
+    // The early copy survives the reload if the same chat is open again; otherwise it is shown anew.
+    if (early && !this.assembler.messages.includes(early)) early = null;
+    const local = early ?? this.assembler.addUserMessage(text);
     this.list.sync(this.assembler.messages, { keepScroll: 'bottom' });
     try {
       const res = await request(this.host, 'chat.send', { text, ...(sessionId !== null ? { sessionId } : {}) });

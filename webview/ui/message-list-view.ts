@@ -145,10 +145,10 @@ export class MessageListView {
     const m = r.message;
     const who = m.role === 'user' ? 'You' : m.role === 'assistant' ? this.assistantName : 'Note';
     const time = new Date(m.createdAt);
-    meta.replaceChildren(
-      el('span', { class: 'msg-author', text: who }),
-      el('time', { class: 'msg-time', datetime: time.toISOString(), text: time.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) }),
-    );
+    const parts: Node[] = [el('span', { class: 'msg-author', text: who })];
+    if (m.spontaneous && m.role === 'assistant') parts.push(el('span', { class: 'msg-spontaneous', title: `${this.assistantName} spoke up on her own`, text: 'on her own' }));
+    parts.push(el('time', { class: 'msg-time', datetime: time.toISOString(), text: time.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) }));
+    meta.replaceChildren(...parts);
   }
 
   private renderNow(r: Rendered): void {
@@ -162,7 +162,9 @@ export class MessageListView {
     if (m.role === 'assistant') n.dataset.emotion = m.emotion ?? 'neutral';
     if (m.firstTokenMs != null) n.dataset.firstTokenMs = String(m.firstTokenMs);
     n.toggleAttribute('data-pending', m.pending);
-    n.toggleAttribute('data-spontaneous', m.spontaneous);
+    // She spoke up on her own (idle talk, a help offer's reply): marked subtly, see renderMeta.
+    if (m.spontaneous) n.dataset.spontaneous = 'true';
+    else delete n.dataset.spontaneous;
     this.renderMeta(r);
     if (r.text !== m.text) {
       r.text = m.text;

@@ -1,0 +1,528 @@
+// Issue 7 in the extension: webcam presence, idle talk (Do not disturb) and what Alisa learns about
+// the user. The settings and commands as contributed, settings -> `presence.configure` /
+// `idle.configure` (on connect, on change, the editor's focus), the status bar items, the panel's
+// Do-not-disturb kept in the setting, and the two rhythm commands. `vscode` is a small stand-in
+// (this runs outside VS Code); the companion is a recording fake manager.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
+const h = vi.hoisted(() => {
+  class EventEmitter<T> {
+    private listeners: Array<(e: T) => void> = [];
+    event = (l: (e: T) => void) => {
+      this.listeners.push(l);
+      return { dispose: () => (this.listeners = this.listeners.filter((x) => x !== l)) };
+    };
+    fire(e: T): void {
+      for (const l of [...this.listeners]) l(e);
+    }
+    dispose(): void {
+      this.listeners = [];
+    }
+  }
+  const config: Record<string, unknown> = {};
+  const workspaceConfig: Record<string, unknown> = {};
+  const configChanged = new EventEmitter<{ affectsConfiguration: (s: string) => boolean }>();
+  const windowState = new EventEmitter<{ focused: boolean }>();
+  const commands = new Map<string, (...a: unknown[]) => unknown>();
+  const items: Array<{ id: string; text: string; tooltip: string; command: string | undefined; visible: boolean; name: string; backgroundColor: unknown }> = [];
+  const messages: string[] = [];
+  /** Every dialog or notification: its message, options and buttons. */
+  const dialogs: Array<{ kind: 'info' | 'warning'; message: string; options: any; buttons: string[] }> = [];
+  /** What the user clicks in the next dialogs (undefined: dismissed). */
+  const answers: Array<string | undefined> = [];
+  const updates: Array<{ key: string; value: unknown; target: number }> = [];
+  const get = (key: string) => (key in workspaceConfig ? workspaceConfig[key] : config[key]);
+  const dialog = (kind: 'info' | 'warning') => async (message: string, ...rest: unknown[]) => {
+    const options = typeof rest[0] === 'object' && rest[0] !== null ? rest.shift() : undefined;
+    dialogs.push({ kind, message, options, buttons: rest as string[] });
+    return answers.shift();
+  };
+  const vscode = {
+    EventEmitter,
+    ConfigurationTarget: { Global: 1, Workspace: 2, WorkspaceFolder: 3 },
+    StatusBarAlignment: { Left: 1, Right: 2 },
+    ThemeColor: class {
+      constructor(readonly id: string) {}
+    },
+    workspace: {
+      onDidChangeConfiguration: configChanged.event,
+      getConfiguration: (section: string) => ({
+        get: (key: string, fallback?: unknown) => {
+          const v = get(`${section}.${key}`);
+          return v === undefined ? fallback : v;
+        },
+        inspect: (key: string) => ({ globalValue: config[`${section}.${key}`], workspaceValue: workspaceConfig[`${section}.${key}`] }),
+        update: async (key: string, value: unknown, target: number) => {
+          updates.push({ key: `${section}.${key}`, value, target });
+          if (target === 1) config[`${section}.${key}`] = value;
+          else workspaceConfig[`${section}.${key}`] = value;
+          const full = `${section}.${key}`;
+          configChanged.fire({ affectsConfiguration: (s: string) => full === s || full.startsWith(`${s}.`) });
+        },
+      }),
+    },
+    commands: {
+      registerCommand: (id: string, fn: (...a: unknown[]) => unknown) => {
+        commands.set(id, fn);
+        return { dispose: () => commands.delete(id) };
+      },
+    },
+    window: {
+      state: { focused: true },
+      onDidChangeWindowState: windowState.event,
+      setStatusBarMessage: (m: string) => void messages.push(m),
+      showInformationMessage: dialog('info'),
+      showWarningMessage: dialog('warning'),
+      createStatusBarItem: (id: string) => {
+        const item = {
+          id,
+          name: '',
+          text: '',
+          tooltip: '',
+          command: undefined as string | undefined,
+          visible: false,
+          backgroundColor: undefined as unknown,
+          show() {
+            item.visible = true;
+          },
+          hide() {
+            item.visible = false;
+          },
+          dispose() {},
+        };
+        items.push(item);
+        return item;
+      },
+    },
+  };
+  return { vscode, config, workspaceConfig, configChanged, windowState, commands, items, messages, dialogs, answers, updates, EventEmitter };
+});
+
+vi.mock('vscode', () => h.vscode);
+
+import { IdleConfigure, PresenceConfigure, type IdleStatus, type PresenceStatus, type RhythmSummary } from '../protocol/rhythm';
+import { IdleController } from '../extension/rhythm/idle-controller';
+import { PresenceController } from '../extension/rhythm/presence-controller';
+import { CONFIRM_BUTTON, FORGET_BUTTON, RhythmCommands, SUMMARY_TITLE } from '../extension/rhythm/rhythm-commands';
+import {
+  doNotDisturbToPersist,
+  IDLE_SETTINGS,
+  idleConfigureParams,
+  idleStatusLook,
+  normalizeIdleSettings,
+  normalizePresenceSettings,
+  PRESENCE_SETTINGS,
+  presenceConfigureParams,
+  PresenceErrorNotifier,
+  presenceIndicatorState,
+  presenceStatusLook,
+  RHYTHM_COMMANDS,
+  rhythmSummaryDetail,
+} from '../extension/rhythm/rhythm-logic';
+import { IdleStatusBar, PresenceStatusBar } from '../extension/status-bar';
+
+const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8'));
+
+const presenceOff: PresenceStatus = { enabled: false, active: false, paused: false, state: null, input: 'default', error: null };
+const presenceOn: PresenceStatus = { ...presenceOff, enabled: true, active: true, state: 'focused' };
+const presencePaused: PresenceStatus = { ...presenceOff, enabled: true, paused: true };
+const presenceReleased: PresenceStatus = { ...presenceOff, enabled: true };
+const noCamera = { code: 'camera_unavailable' as const, message: 'No camera was found.', action: 'Plug one in, or set alisa.presence.input.' };
+const presenceFailing: PresenceStatus = { ...presenceOff, enabled: true, error: noCamera };
+const idle: IdleStatus = { doNotDisturb: false, chattiness: 1, quietReason: null, lastSpokeAt: null };
+const summary: RhythmSummary = {
+  text: 'You are busiest 9-11 and 14-16. After a failing test you usually open the terminal.',
+  busyHours: [9, 10, 14, 15],
+  quietHours: [12],
+  sequences: [{ from: 'test', to: 'terminal', count: 7 }],
+  acceptance: [{ hour: 10, engaged: 2, total: 5 }],
+  typicalSessionMinutes: 50,
+  samples: 42,
+};
+
+describe('settings and commands as contributed', () => {
+  const props = pkg.contributes.configuration.properties;
+
+  it('presence: off by default, user scope only, says frames are never stored and when the camera is released', () => {
+    const enabled = props[PRESENCE_SETTINGS.enabled];
+    expect(enabled).toMatchObject({ type: 'boolean', default: false, scope: 'application' });
+    expect(enabled.markdownDescription).toMatch(/off by default/i);
+    expect(enabled.markdownDescription).toMatch(/never stored/);
+    expect(enabled.markdownDescription).toMatch(/released while paused/);
+    expect(enabled.markdownDescription).toMatch(/background/);
+    expect(props[PRESENCE_SETTINGS.input]).toMatchObject({ type: 'string', default: 'default', scope: 'application' });
+  });
+
+  it('idle talk: Do not disturb off, chattiness 1 in 0..2', () => {
+    expect(props[IDLE_SETTINGS.doNotDisturb]).toMatchObject({ type: 'boolean', default: false });
+    expect(props[IDLE_SETTINGS.chattiness]).toMatchObject({ type: 'number', default: 1, minimum: 0, maximum: 2 });
+  });
+
+  it('has the five commands under "Alisa"', () => {
+    const commands = pkg.contributes.commands as Array<{ command: string; title: string; category: string }>;
+    const title = (id: string) => commands.find((c) => c.command === id);
+    expect(title(RHYTHM_COMMANDS.presenceToggle)).toMatchObject({ title: 'Turn Webcam Presence On/Off', category: 'Alisa' });
+    expect(title(RHYTHM_COMMANDS.presencePause)).toMatchObject({ title: 'Pause/Resume Webcam Presence', category: 'Alisa' });
+    expect(title(RHYTHM_COMMANDS.toggleDoNotDisturb)).toMatchObject({ title: 'Do Not Disturb On/Off', category: 'Alisa' });
+    expect(title(RHYTHM_COMMANDS.show)).toMatchObject({ title: 'What Have You Learned About Me?', category: 'Alisa' });
+    expect(title(RHYTHM_COMMANDS.clear)).toMatchObject({ title: 'Forget What You Learned About Me', category: 'Alisa' });
+  });
+});
+
+describe('settings -> configure params', () => {
+  it('presence: the settings, the pause only when this window set it, the focus only while on', () => {
+    const on = normalizePresenceSettings(true, 'default');
+    expect(presenceConfigureParams(on, null, true)).toEqual({ enabled: true, input: 'default', editorFocused: true });
+    expect(presenceConfigureParams(on, true, false)).toEqual({ enabled: true, input: 'default', paused: true, editorFocused: false });
+    expect(presenceConfigureParams(normalizePresenceSettings(false, undefined), null, false)).toEqual({ enabled: false, input: 'default' });
+    expect(PresenceConfigure.safeParse(presenceConfigureParams(on, false, true)).success).toBe(true);
+  });
+
+  it('presence: only a real true turns the camera on; the input is cleaned', () => {
+    expect(normalizePresenceSettings('true', 'x').enabled).toBe(false);
+    expect(normalizePresenceSettings(true, '  ').input).toBe('default');
+    expect(normalizePresenceSettings(true, 'x'.repeat(1001)).input).toBe('default');
+    expect(normalizePresenceSettings(true, ' ~/clip.mp4 ', (p) => p.replace('~', '/home/u')).input).toBe('/home/u/clip.mp4');
+  });
+
+  it('idle: the settings, chattiness kept within 0..2', () => {
+    expect(idleConfigureParams(normalizeIdleSettings(undefined, undefined))).toEqual({ doNotDisturb: false, chattiness: 1 });
+    expect(idleConfigureParams(normalizeIdleSettings(true, 5))).toEqual({ doNotDisturb: true, chattiness: 2 });
+    expect(idleConfigureParams(normalizeIdleSettings('yes', -1))).toEqual({ doNotDisturb: false, chattiness: 0 });
+    expect(idleConfigureParams(normalizeIdleSettings(false, 'a lot'))).toEqual({ doNotDisturb: false, chattiness: 1 });
+    expect(IdleConfigure.safeParse(idleConfigureParams(normalizeIdleSettings(true, 1.5))).success).toBe(true);
+  });
+});
+
+describe('status bar looks', () => {
+  it('camera: hidden while off, unknown or released; $(device-camera) Camera while open, a click pauses', () => {
+    expect(presenceStatusLook(null)).toBeNull();
+    expect(presenceStatusLook(presenceOff)).toBeNull();
+    expect(presenceStatusLook(presenceReleased)).toBeNull();
+    const look = presenceStatusLook(presenceOn)!;
+    expect(look).toMatchObject({ text: '$(device-camera) Camera', command: 'alisa.presence.pause' });
+    expect(look.tooltip).toMatch(/focused/);
+    expect(look.tooltip).toMatch(/never stored/);
+    expect(look.tooltip).toMatch(/Click to pause/);
+    expect(presenceIndicatorState(presenceOn)).toBe('active');
+  });
+
+  it('camera: paused says so (a click resumes); an error says what to do, and a click turns it off', () => {
+    expect(presenceStatusLook(presencePaused)).toMatchObject({ text: '$(device-camera) Camera paused', command: 'alisa.presence.pause' });
+    expect(presenceStatusLook(presencePaused)!.tooltip).toMatch(/Click to resume/);
+    const failing = presenceStatusLook(presenceFailing)!;
+    expect(failing.tooltip).toContain('No camera was found. Plug one in, or set alisa.presence.input.');
+    expect(failing).toMatchObject({ command: 'alisa.presence.toggle', background: 'warning' });
+  });
+
+  it('do not disturb: hidden while unknown, $(bell-slash) Do not disturb when on, $(bell) when off; a click toggles', () => {
+    expect(idleStatusLook(null)).toBeNull();
+    expect(idleStatusLook({ ...idle, doNotDisturb: true })).toMatchObject({ text: '$(bell-slash) Do not disturb', command: 'alisa.idle.toggleDoNotDisturb' });
+    expect(idleStatusLook(idle)).toMatchObject({ text: '$(bell)', command: 'alisa.idle.toggleDoNotDisturb' });
+    expect(idleStatusLook({ ...idle, quietReason: 'you are typing' })!.tooltip).toContain('Quiet for now: you are typing.');
+    expect(idleStatusLook({ ...idle, chattiness: 0 })!.tooltip).toMatch(/never speaks up/);
+  });
+
+  it('a camera error is told once, again after the user turns it on again', () => {
+    const n = new PresenceErrorNotifier();
+    expect(n.check(presenceFailing)).toEqual(noCamera);
+    expect(n.check(presenceFailing)).toBeNull();
+    n.arm();
+    expect(n.check(presenceFailing)).toEqual(noCamera);
+    expect(n.check({ ...presenceOff, error: noCamera })).toBeNull();
+  });
+
+  it('a Do-not-disturb from the panel is kept only when the status can be trusted', () => {
+    expect(doNotDisturbToPersist(false, { ...idle, doNotDisturb: true }, true, 0)).toBe(true);
+    expect(doNotDisturbToPersist(true, idle, true, 0)).toBe(false);
+    expect(doNotDisturbToPersist(false, idle, true, 0)).toBeNull();
+    expect(doNotDisturbToPersist(false, { ...idle, doNotDisturb: true }, false, 0)).toBeNull();
+    expect(doNotDisturbToPersist(false, { ...idle, doNotDisturb: true }, true, 1)).toBeNull();
+    expect(doNotDisturbToPersist(false, null, true, 0)).toBeNull();
+  });
+
+  it('the summary detail says how much it rests on', () => {
+    expect(rhythmSummaryDetail(summary)).toBe(`${summary.text}\n\n(From 42 observations, kept only on this machine.)`);
+    expect(rhythmSummaryDetail({ ...summary, text: ' ', samples: 0 })).toBe('Nothing yet.');
+  });
+});
+
+// ------------------------------------------------------------------ the controllers with a fake companion
+
+class FakeManager {
+  connected = true;
+  presence: PresenceStatus = presenceOff;
+  idle: IdleStatus = idle;
+  summary: RhythmSummary = summary;
+  readonly requests: Array<{ method: string; params: any }> = [];
+  readonly state = new h.EventEmitter<{ state: string }>();
+  readonly events = new h.EventEmitter<any>();
+  readonly onDidChangeState = this.state.event;
+  readonly onDidReceiveEvent = this.events.event;
+  readonly log = { warn: vi.fn() };
+  async request(method: string, params: any): Promise<any> {
+    this.requests.push({ method, params });
+    await Promise.resolve();
+    switch (method) {
+      case 'presence.configure': {
+        const p = { ...this.presence };
+        if (params.enabled !== undefined) p.enabled = params.enabled;
+        if (params.paused !== undefined) p.paused = params.paused;
+        if (params.input !== undefined) p.input = params.input;
+        const focused = params.editorFocused ?? true;
+        p.active = p.enabled && !p.paused && focused && !p.error;
+        this.presence = p;
+        return p;
+      }
+      case 'idle.configure':
+        this.idle = { ...this.idle, ...params };
+        return this.idle;
+      case 'rhythm.summary':
+        return this.summary;
+      case 'rhythm.clear':
+        this.summary = { ...summary, text: 'Nothing yet.', busyHours: [], quietHours: [], sequences: [], acceptance: [], typicalSessionMinutes: null, samples: 0 };
+        return { ok: true };
+    }
+    throw new Error(`no ${method}`);
+  }
+  sent(method: string) {
+    return this.requests.filter((r) => r.method === method).map((r) => r.params);
+  }
+}
+
+const flush = async () => {
+  for (let i = 0; i < 10; i++) await new Promise((r) => setTimeout(r, 0));
+};
+
+function reset(): void {
+  for (const k of Object.keys(h.config)) delete h.config[k];
+  for (const k of Object.keys(h.workspaceConfig)) delete h.workspaceConfig[k];
+  h.items.length = 0;
+  h.updates.length = 0;
+  h.messages.length = 0;
+  h.dialogs.length = 0;
+  h.answers.length = 0;
+  h.vscode.window.state.focused = true;
+}
+
+describe('PresenceController', () => {
+  let m: FakeManager;
+  let c: PresenceController;
+
+  beforeEach(async () => {
+    reset();
+    m = new FakeManager();
+    c = new PresenceController(m as never, 1000);
+    await flush();
+  });
+  afterEach(() => {
+    c.dispose();
+    vi.useRealTimers();
+  });
+
+  it('configures on start, on every connect and on a settings change', async () => {
+    expect(m.sent('presence.configure')).toEqual([{ enabled: false, input: 'default' }]);
+    m.state.fire({ state: 'restarting' });
+    expect(c.status).toBeNull();
+    m.state.fire({ state: 'ready' });
+    await flush();
+    expect(m.sent('presence.configure')).toHaveLength(2);
+    await h.vscode.workspace.getConfiguration('alisa').update('presence.input', '/tmp/me.mp4', 1);
+    await flush();
+    expect(m.sent('presence.configure').at(-1)).toEqual({ enabled: false, input: '/tmp/me.mp4' });
+    h.configChanged.fire({ affectsConfiguration: (s) => s === 'alisa.voice' });
+    await flush();
+    expect(m.sent('presence.configure')).toHaveLength(3);
+  });
+
+  it('the toggle writes the user setting; the camera item follows', async () => {
+    new PresenceStatusBar(c);
+    const item = h.items.find((i) => i.id === 'alisa.presence')!;
+    expect(item.visible).toBe(false);
+    await h.commands.get(RHYTHM_COMMANDS.presenceToggle)!();
+    await flush();
+    expect(h.updates).toEqual([{ key: 'alisa.presence.enabled', value: true, target: 1 }]);
+    expect(m.sent('presence.configure').at(-1)).toEqual({ enabled: true, input: 'default', paused: false, editorFocused: true });
+    expect(item).toMatchObject({ text: '$(device-camera) Camera', visible: true, command: 'alisa.presence.pause' });
+    // An event from the companion (the panel paused it) moves the item too.
+    m.events.fire({ type: 'presence.state', status: presencePaused });
+    expect(item.text).toBe('$(device-camera) Camera paused');
+    m.events.fire({ type: 'presence.state', status: presenceOff });
+    expect(item.visible).toBe(false);
+  });
+
+  it('pause and resume without touching the setting; the pause survives a restart', async () => {
+    h.config['alisa.presence.enabled'] = true;
+    h.configChanged.fire({ affectsConfiguration: (s) => s === 'alisa.presence' });
+    await flush();
+    await h.commands.get(RHYTHM_COMMANDS.presencePause)!();
+    expect(m.sent('presence.configure').at(-1)).toEqual({ paused: true });
+    expect(c.status).toMatchObject({ paused: true, active: false });
+    m.state.fire({ state: 'restarting' });
+    m.state.fire({ state: 'ready' });
+    await flush();
+    expect(m.sent('presence.configure').at(-1)).toMatchObject({ enabled: true, paused: true });
+    await h.commands.get(RHYTHM_COMMANDS.presencePause)!();
+    expect(m.sent('presence.configure').at(-1)).toEqual({ paused: false });
+    expect(h.updates).toEqual([]);
+  });
+
+  it('pause while off offers to turn it on', async () => {
+    h.answers.push('Turn On');
+    await h.commands.get(RHYTHM_COMMANDS.presencePause)!();
+    expect(h.dialogs[0]!.message).toMatch(/off/);
+    expect(h.config['alisa.presence.enabled']).toBe(true);
+  });
+
+  it('tells the companion when VS Code has been in the background a while, and when it is back', async () => {
+    vi.useFakeTimers();
+    h.config['alisa.presence.enabled'] = true;
+    h.configChanged.fire({ affectsConfiguration: (s) => s === 'alisa.presence' });
+    await vi.advanceTimersByTimeAsync(0);
+    const n = m.sent('presence.configure').length;
+    // A quick look elsewhere keeps the camera.
+    h.windowState.fire({ focused: false });
+    await vi.advanceTimersByTimeAsync(500);
+    h.windowState.fire({ focused: true });
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(m.sent('presence.configure')).toHaveLength(n);
+    // A long one releases it.
+    h.windowState.fire({ focused: false });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(m.sent('presence.configure').at(-1)).toEqual({ editorFocused: false });
+    expect(c.status?.active).toBe(false);
+    h.windowState.fire({ focused: true });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(m.sent('presence.configure').at(-1)).toEqual({ editorFocused: true });
+    expect(c.status?.active).toBe(true);
+  });
+
+  it('sends nothing about focus while presence is off', async () => {
+    vi.useFakeTimers();
+    const n = m.sent('presence.configure').length;
+    h.windowState.fire({ focused: false });
+    await vi.advanceTimersByTimeAsync(5000);
+    h.windowState.fire({ focused: true });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(m.sent('presence.configure')).toHaveLength(n);
+  });
+
+  it('a camera error is told once, with Retry and Turn Off', async () => {
+    m.events.fire({ type: 'presence.state', status: presenceFailing }); // off in the settings: not told
+    expect(h.dialogs).toHaveLength(0);
+    h.config['alisa.presence.enabled'] = true;
+    h.configChanged.fire({ affectsConfiguration: (s) => s === 'alisa.presence' });
+    await flush();
+    h.answers.push('Turn Off');
+    m.events.fire({ type: 'presence.state', status: presenceFailing });
+    m.events.fire({ type: 'presence.state', status: presenceFailing });
+    await flush();
+    expect(h.dialogs).toHaveLength(1);
+    expect(h.dialogs[0]).toMatchObject({ kind: 'warning', buttons: ['Retry', 'Turn Off'] });
+    expect(h.dialogs[0]!.message).toContain('No camera was found.');
+    expect(h.config['alisa.presence.enabled']).toBe(false);
+  });
+});
+
+describe('IdleController', () => {
+  let m: FakeManager;
+  let c: IdleController;
+
+  beforeEach(async () => {
+    reset();
+    m = new FakeManager();
+    c = new IdleController(m as never);
+    await flush();
+  });
+
+  it('configures on start, on every connect and on a settings change', async () => {
+    expect(m.sent('idle.configure')).toEqual([{ doNotDisturb: false, chattiness: 1 }]);
+    m.state.fire({ state: 'stopped' });
+    expect(c.status).toBeNull();
+    m.state.fire({ state: 'ready' });
+    await flush();
+    await h.vscode.workspace.getConfiguration('alisa').update('idle.chattiness', 2, 1);
+    await flush();
+    expect(m.sent('idle.configure')).toEqual([
+      { doNotDisturb: false, chattiness: 1 },
+      { doNotDisturb: false, chattiness: 1 },
+      { doNotDisturb: false, chattiness: 2 },
+    ]);
+  });
+
+  it('the command flips the setting, which goes to the companion; the status bar follows', async () => {
+    new IdleStatusBar(c);
+    const item = h.items.find((i) => i.id === 'alisa.idle')!;
+    expect(item).toMatchObject({ text: '$(bell)', visible: true });
+    await h.commands.get(RHYTHM_COMMANDS.toggleDoNotDisturb)!();
+    await flush();
+    expect(h.config['alisa.idle.doNotDisturb']).toBe(true);
+    expect(m.sent('idle.configure').at(-1)).toEqual({ doNotDisturb: true, chattiness: 1 });
+    expect(item).toMatchObject({ text: '$(bell-slash) Do not disturb', command: 'alisa.idle.toggleDoNotDisturb', visible: true });
+    await h.commands.get(RHYTHM_COMMANDS.toggleDoNotDisturb)!();
+    await flush();
+    expect(item.text).toBe('$(bell)');
+    m.state.fire({ state: 'restarting' });
+    expect(item.visible).toBe(false);
+  });
+
+  it("the panel's toggle (seen in idle.state) is kept in the setting, without a loop", async () => {
+    m.idle = { ...idle, doNotDisturb: true };
+    m.events.fire({ type: 'idle.state', status: m.idle });
+    await flush();
+    expect(h.updates).toEqual([{ key: 'alisa.idle.doNotDisturb', value: true, target: 1 }]);
+    expect(m.sent('idle.configure')).toHaveLength(1);
+  });
+});
+
+describe('what she has learned', () => {
+  let m: FakeManager;
+
+  beforeEach(() => {
+    reset();
+    m = new FakeManager();
+    new RhythmCommands(m as never);
+  });
+
+  it('"What Have You Learned About Me?" shows her summary, with a way to forget it', async () => {
+    await h.commands.get(RHYTHM_COMMANDS.show)!();
+    expect(m.sent('rhythm.summary')).toEqual([{}]);
+    expect(h.dialogs).toHaveLength(1);
+    const d = h.dialogs[0]!;
+    expect(d.message).toBe(SUMMARY_TITLE);
+    expect(d.options).toMatchObject({ modal: true });
+    expect(d.options.detail).toContain(summary.text);
+    expect(d.buttons).toEqual([FORGET_BUTTON]);
+    expect(m.sent('rhythm.clear')).toEqual([]); // dismissed: nothing forgotten
+  });
+
+  it('"Forget It All" in the summary forgets', async () => {
+    h.answers.push(FORGET_BUTTON);
+    await h.commands.get(RHYTHM_COMMANDS.show)!();
+    expect(m.sent('rhythm.clear')).toEqual([{}]);
+    expect(h.messages.at(-1)).toMatch(/forgotten/);
+    // Nothing left: no button to forget.
+    await h.commands.get(RHYTHM_COMMANDS.show)!();
+    expect(h.dialogs.at(-1)!.buttons).toEqual([]);
+  });
+
+  it('"Forget What You Learned About Me" asks first; only a yes clears', async () => {
+    await h.commands.get(RHYTHM_COMMANDS.clear)!();
+    expect(h.dialogs[0]).toMatchObject({ kind: 'warning', buttons: [CONFIRM_BUTTON], options: { modal: true } });
+    expect(h.dialogs[0]!.message).toMatch(/Forget what Alisa has learned/);
+    expect(m.sent('rhythm.clear')).toEqual([]);
+    h.answers.push(CONFIRM_BUTTON);
+    await h.commands.get(RHYTHM_COMMANDS.clear)!();
+    expect(m.sent('rhythm.clear')).toEqual([{}]);
+  });
+
+  it('says so when she is not running', async () => {
+    m.connected = false;
+    await h.commands.get(RHYTHM_COMMANDS.show)!();
+    await h.commands.get(RHYTHM_COMMANDS.clear)!();
+    expect(m.requests).toEqual([]);
+    expect(h.dialogs.map((d) => d.message)).toEqual([expect.stringMatching(/not running/), expect.stringMatching(/not running/)]);
+  });
+});

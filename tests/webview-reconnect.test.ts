@@ -1,0 +1,328 @@
+// @vitest-environment happy-dom
+// The panel after the companion died and came back (the end-to-end "brings the companion back
+// after it is killed"): her voice was still under way when the process was killed, the extension
+// reported the loss (connecting, restarting with a message) and then ready again, and the panel
+// reloaded. The user's next message must go: typed after she is back, and also typed while she
+// is still restarting (the e2e types as soon as the new process exists, when the host still says
+// "restarting"). A broken audio path must never keep a message in the box either.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import './helpers/happy-dom-fixes';
+import type { CompanionMessage, ErrorInfo, HostState, HostToWebview, Status, VoiceStatus, WebviewToHost } from '../protocol';
+import type { AudioOutput, DecodedAudio, PlayingSound } from '../webview/audio/audio-output';
+import type { Host } from '../webview/host/host';
+import { renderWebviewHtml } from '../webview/html';
+import { App } from '../webview/ui/app';
+
+const RATE = 8000;
+function wav(seconds: number): string {
+  const n = Math.round(seconds * RATE);
+  const buf = Buffer.alloc(44 + n * 2);
+  buf.write('RIFF', 0, 'ascii');
+  buf.writeUInt32LE(36 + n * 2, 4);
+  buf.write('WAVEfmt ', 8, 'ascii');
+  buf.writeUInt32LE(16, 16);
+  buf.writeUInt16LE(1, 20);
+  buf.writeUInt16LE(1, 22);
+  buf.writeUInt32LE(RATE, 24);
+  buf.writeUInt32LE(RATE * 2, 28);
+  buf.writeUInt16LE(2, 32);
+  buf.writeUInt16LE(16, 34);
+  buf.write('data', 36, 'ascii');
+  buf.writeUInt32LE(n * 2, 40);
+  for (let i = 0; i < n; i++) buf.writeInt16LE(Math.round(Math.sin((2 * Math.PI * 200 * i) / RATE) * 0.5 * 32767), 44 + i * 2);
+  return buf.toString('base64');
+}
+
+/** A stand-in for the browser's audio output; `broken` makes every call throw, `suspended` never resumes. */
+class TestOutput implements AudioOutput {
+  time = 0;
+  current: 'running' | 'suspended' | 'unavailable' = 'running';
+  broken = false;
+  /** Decodes wait until release(). */
+  holding = false;
+  held: Array<() => void> = [];
+  played: Array<{ stopped: boolean }> = [];
+  private check(): void {
+    if (this.broken) throw new Error('InvalidStateError: the AudioContext is closed');
+  }
+  now(): number {
+    this.check();
+    return this.time;
+  }
+  state() {
+    this.check();
+    return this.current;
+  }
+  resume(): Promise<void> {
+    this.check();
+    return new Promise(() => {}); // Chromium without a user gesture: never settles
+  }
+  decode(bytes: ArrayBuffer): Promise<DecodedAudio> {
+    this.check();
+    const b = Buffer.from(bytes);
+    const n = b.readUInt32LE(40) / 2;
+    const audio: DecodedAudio = { duration: n / RATE, sampleRate: RATE, samples: new Float32Array(n) };
+    if (!this.holding) return Promise.resolve(audio);
+    return new Promise((resolve) => this.held.push(() => resolve(audio)));
+  }
+  play(_audio: DecodedAudio, _when: number, onEnded: () => void): PlayingSound {
+    this.check();
+    const p = { stopped: false };
+    this.played.push(p);
+    return {
+      stop: () => {
+        this.check();
+        p.stopped = true;
+        onEnded();
+      },
+    };
+  }
+}
+
+const status: Status = {
+  version: '0.1.0',
+  protocolVersion: 1,
+  model: { provider: 'embedded', state: 'ready', model: 'm.gguf', progress: null, error: null },
+  providers: [],
+  database: { state: 'ready', path: '/d', error: null },
+  mode: 'teasing',
+  characterId: 1,
+};
+const voiceStatus: VoiceStatus = {
+  muted: false,
+  speaking: true,
+  listening: false,
+  handsFree: false,
+  tts: [{ id: 'espeak', available: true, reason: null }],
+  stt: [],
+  lastEngine: null,
+  error: null,
+};
+
+class FakeHost implements Host {
+  kind = 'vscode' as const;
+  sent: WebviewToHost[] = [];
+  state: unknown = undefined;
+  private listeners: Array<(m: HostToWebview) => void> = [];
+  /** Methods whose answers wait until flush() (a slow companion). */
+  late = new Set<string>();
+  private waiting: Array<() => void> = [];
+  answers: Record<string, (params: any) => unknown> = {
+    'status.get': () => status,
+    'character.list': () => ({ characters: [{ id: 1, key: 'alisa', name: 'Alisa', systemPrompt: 'x', voice: null, avatar: null, builtin: true }], activeId: 1 }),
+    'screen.status': () => {
+      throw { code: 'unknown_method', message: 'no screen' };
+    },
+    'voice.status': () => voiceStatus,
+    'session.list': () => ({ sessions: [{ id: 9, title: 'Cats', characterId: 1, createdAt: 1, updatedAt: 2, messageCount: 2 }] }),
+    'session.messages': () => ({
+      messages: [
+        { id: 1, sessionId: 9, role: 'user', text: 'Tell me a story', emotion: null, status: 'complete', spontaneous: false, promptTokens: null, completionTokens: null, createdAt: 1 },
+        { id: 2, sessionId: 9, role: 'assistant', text: 'Once upon a time.', emotion: 'happy', status: 'complete', spontaneous: false, promptTokens: null, completionTokens: null, createdAt: 2 },
+      ],
+    }),
+    'chat.send': (p: { text: string }) => ({ replyId: `r-${p.text.length}`, sessionId: 9, userMessageId: 50 }),
+    'voice.stop': () => ({ ok: true }),
+  };
+  send(msg: WebviewToHost): void {
+    this.sent.push(msg);
+    if (msg.type !== 'request') return;
+    const answer = this.answers[msg.method];
+    let reply: CompanionMessage;
+    try {
+      reply = answer
+        ? { type: 'response', id: msg.id, result: answer(msg.params) }
+        : { type: 'error', id: msg.id, error: { code: 'unknown_method', message: `No ${msg.method} here.` } };
+    } catch (error) {
+      reply = { type: 'error', id: msg.id, error: error as ErrorInfo };
+    }
+    if (this.late.has(msg.method)) this.waiting.push(() => this.emit(reply));
+    else queueMicrotask(() => this.emit(reply));
+  }
+  flush(): void {
+    for (const w of this.waiting.splice(0)) w();
+  }
+  onMessage(cb: (m: HostToWebview) => void): void {
+    this.listeners.push(cb);
+  }
+  getState<T>(): T | undefined {
+    return this.state as T | undefined;
+  }
+  setState<T>(s: T): void {
+    this.state = s;
+  }
+  emit(m: HostToWebview): void {
+    for (const l of this.listeners) l(m);
+  }
+  requests(method: string) {
+    return this.sent.filter((m): m is Extract<WebviewToHost, { type: 'request' }> => m.type === 'request' && m.method === method);
+  }
+  connection(connection: HostState['connection'], message: string | null = null, error: ErrorInfo | null = null): void {
+    this.emit({ type: 'host.state', host: 'vscode', connection, message, error, modelConfigured: true, actions: ['showLogs', 'restartCompanion'] });
+  }
+}
+
+const settle = async () => {
+  for (let i = 0; i < 10; i++) await new Promise((r) => setTimeout(r, 0));
+};
+const input = () => document.querySelector<HTMLTextAreaElement>('#message-input')!;
+const sendButton = () => document.querySelector<HTMLButtonElement>('#send')!;
+const userTexts = () => [...document.querySelectorAll<HTMLElement>('[data-role="user"]')].map((n) => n.textContent ?? '');
+
+let app: App | null = null;
+afterEach(() => {
+  try {
+    app?.speech.stop();
+  } catch {
+    // a broken output in the test
+  }
+  app = null;
+  document.body.innerHTML = '';
+});
+
+function startApp(out: TestOutput): FakeHost {
+  const html = renderWebviewHtml({
+    scriptUri: 'webview.js',
+    styleUri: 'webview-style.css',
+    cspSource: "'self'",
+    nonce: 'dGVzdG5vbmNlMTIz',
+    avatarSvg: readFileSync(path.join(__dirname, '..', 'media', 'avatar.svg'), 'utf8'),
+  });
+  document.body.innerHTML = /<body>([\s\S]*)<script/.exec(html)![1]!;
+  const host = new FakeHost();
+  app = new App(host, document.querySelector<HTMLElement>('#app')!, { audio: out });
+  return host;
+}
+
+function type(text: string): void {
+  input().value = text;
+  input().dispatchEvent(new Event('input', { bubbles: true }));
+  input().dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+}
+
+/** Connected, one exchange, her reply done and her voice still under way (no speech.end). */
+async function chatAndSpeak(host: FakeHost): Promise<void> {
+  host.connection('ready');
+  await settle();
+  type('Tell me a story');
+  await settle();
+  expect(host.requests('chat.send')).toHaveLength(1);
+  host.emit({ type: 'reply.start', replyId: 'r1', sessionId: 9, userMessageId: 50, spontaneous: false });
+  host.emit({ type: 'reply.token', replyId: 'r1', text: 'Once upon ' });
+  host.emit({
+    type: 'reply.end',
+    replyId: 'r1',
+    sessionId: 9,
+    messageId: 51,
+    text: 'Once upon a time.',
+    emotion: 'happy',
+    interrupted: false,
+    timings: { firstTokenMs: 5, totalMs: 10 },
+  } as HostToWebview);
+  host.emit({ type: 'speech.start', utteranceId: 'u1', replyId: 'r1' });
+  host.emit({ type: 'speech.chunk', utteranceId: 'u1', replyId: 'r1', seq: 0, text: 'Once upon a time.', engine: 'espeak', mime: 'audio/wav', data: wav(0.5), durationMs: 500 });
+  await settle();
+}
+
+/** The companion is killed: the extension says so, restarts it, and it is ready again. */
+function killed(host: FakeHost): void {
+  host.connection('connecting', 'Lost the connection to Alisa; reconnecting…');
+  host.connection('restarting', "Alisa's companion stopped unexpectedly (killed by SIGKILL). Restarting in 0 s (attempt 1 of 4)…");
+  host.connection('restarting', "Alisa's companion stopped unexpectedly (killed by SIGKILL). Restarting now (attempt 1 of 4)…");
+}
+
+async function expectSent(host: FakeHost, text: string): Promise<void> {
+  await settle();
+  expect(host.requests('chat.send').map((r) => r.params)).toContainEqual({ text, sessionId: 9 });
+  expect(input().value).toBe('');
+}
+
+type Variant = { name: string; setup?: (out: TestOutput, host: FakeHost) => void; during?: (out: TestOutput, host: FakeHost) => void };
+const variants: Variant[] = [
+  { name: 'plain' },
+  { name: 'the output is suspended and never resumes', setup: (out) => (out.current = 'suspended') },
+  { name: 'a decode is still pending when she is stopped', setup: (out) => (out.holding = true), during: (out) => out.held.splice(0).forEach((r) => r()) },
+  { name: 'the output breaks (closed AudioContext) after playing', during: (out) => (out.broken = true) },
+  { name: 'the voice.status answer comes late', during: (_o, host) => host.late.add('voice.status') },
+  {
+    name: 'an older companion without voice, presence or idle',
+    setup: (_o, host) => {
+      host.answers['voice.status'] = () => {
+        throw { code: 'unknown_method', message: 'No voice.status here.' };
+      };
+    },
+  },
+];
+
+describe('after the companion was killed while she spoke', () => {
+  for (const v of variants) {
+    it(`sends the next message typed once she is back (${v.name})`, async () => {
+      const out = new TestOutput();
+      const host = startApp(out);
+      v.setup?.(out, host);
+      await chatAndSpeak(host);
+      killed(host);
+      v.during?.(out, host);
+      await settle();
+      // Late speech from the dead process, then the new one is ready and the panel reloads.
+      host.emit({ type: 'speech.chunk', utteranceId: 'u1', replyId: 'r1', seq: 1, text: 'The end.', engine: 'espeak', mime: 'audio/wav', data: wav(0.25), durationMs: 250 });
+      host.connection('ready');
+      host.emit({ type: 'status', status });
+      await settle();
+      host.flush();
+      await settle();
+      expect(sendButton().hidden).toBe(false);
+      type('Are you back?');
+      await expectSent(host, 'Are you back?');
+    });
+
+    it(`sends a message typed while she is still restarting, once she is back (${v.name})`, async () => {
+      const out = new TestOutput();
+      const host = startApp(out);
+      v.setup?.(out, host);
+      await chatAndSpeak(host);
+      killed(host);
+      v.during?.(out, host);
+      await settle();
+      type('Are you back?');
+      expect(input().value).toBe(''); // taken: it goes when she is back
+      expect(userTexts().some((t) => t.includes('Are you back?'))).toBe(true); // shown at once
+      await settle();
+      expect(host.requests('chat.send')).toHaveLength(1); // not yet
+      host.connection('ready');
+      await settle();
+      host.flush();
+      await expectSent(host, 'Are you back?');
+      expect(userTexts().filter((t) => t.includes('Are you back?'))).toHaveLength(1);
+    });
+  }
+
+  it('a message typed while she restarts comes back to the box if she does not come back', async () => {
+    const out = new TestOutput();
+    const host = startApp(out);
+    await chatAndSpeak(host);
+    killed(host);
+    type('Are you back?');
+    host.connection('failed', 'Alisa stopped', { code: 'internal', message: 'It crashed 4 times.' });
+    await settle();
+    expect(input().value).toBe('Are you back?');
+    expect(host.requests('chat.send')).toHaveLength(1);
+  });
+
+  it('a broken audio output never blocks chatting (speech events, barge-in, the unlock gesture)', async () => {
+    const out = new TestOutput();
+    out.broken = true;
+    const host = startApp(out);
+    host.connection('ready');
+    await settle();
+    host.emit({ type: 'speech.start', utteranceId: 'u1', replyId: null });
+    host.emit({ type: 'speech.chunk', utteranceId: 'u1', replyId: null, seq: 0, text: 'Hi.', engine: 'espeak', mime: 'audio/wav', data: wav(0.25), durationMs: 250 });
+    host.emit({ type: 'speech.end', utteranceId: 'u1', replyId: null, reason: 'stopped' });
+    await settle();
+    document.dispatchEvent(new PointerEvent('pointerdown', { bubbles: true }));
+    type('Still there?');
+    await expectSent(host, 'Still there?');
+  });
+});
