@@ -5,7 +5,7 @@ import type { ErrorInfo, ModelState, Status } from '../protocol/common';
 import { RECOMMENDED_MODEL } from './companion-args';
 import type { CompanionManager } from './companion-manager';
 import { downloadFailedMessage } from './download-messages';
-import { SECTION } from './settings';
+import { SECTION, settingTarget } from './settings';
 
 const MODEL_PATH_KEY = 'model.path';
 const CHOOSE_FILE = 'Choose File…';
@@ -99,13 +99,7 @@ export class ModelSetup implements vscode.Disposable {
   /** Writes where it takes effect: a workspace value would hide a global one. */
   private async saveModelPath(value: string): Promise<void> {
     const config = vscode.workspace.getConfiguration(SECTION);
-    const i = config.inspect<string>(MODEL_PATH_KEY);
-    const target =
-      i?.workspaceFolderValue !== undefined
-        ? vscode.ConfigurationTarget.WorkspaceFolder
-        : i?.workspaceValue !== undefined
-          ? vscode.ConfigurationTarget.Workspace
-          : vscode.ConfigurationTarget.Global;
+    const target = settingTarget(config, MODEL_PATH_KEY);
     if (config.get<string>(MODEL_PATH_KEY) !== value) await config.update(MODEL_PATH_KEY, value, target);
   }
 

@@ -95,3 +95,13 @@ export function readIdleSettings(): IdleSettings {
   const c = vscode.workspace.getConfiguration(SECTION);
   return normalizeIdleSettings(c.get<unknown>('idle.doNotDisturb', IDLE_DEFAULTS.doNotDisturb), c.get<unknown>('idle.chattiness', IDLE_DEFAULTS.chattiness));
 }
+
+/** Where a write to `key` (in `config`) takes effect: the workspace folder's or the workspace's value if there is one (it would hide the user's), else the user's. */
+export function settingTarget(config: vscode.WorkspaceConfiguration, key: string): vscode.ConfigurationTarget {
+  const i = config.inspect(key);
+  return i?.workspaceFolderValue !== undefined
+    ? vscode.ConfigurationTarget.WorkspaceFolder
+    : i?.workspaceValue !== undefined
+      ? vscode.ConfigurationTarget.Workspace
+      : vscode.ConfigurationTarget.Global;
+}

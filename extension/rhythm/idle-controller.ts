@@ -7,45 +7,41 @@
 import * as vscode from 'vscode';
 import type { IdleStatus } from '../../protocol/rhythm';
 import type { CompanionManager } from '../companion-manager';
-import { readIdleSettings } from '../settings';
-import { doNotDisturbToPersist, idleConfigureParams, RHYTHM_COMMANDS } from './rhythm-logic';
+import { FeatureSync } from '../feature-sync';
+import { readIdleSettings, settingTarget } from '../settings';
+import { doNotDisturbToPersist, idleConfigureParams, RHYTHM_COMMANDS, type IdleSettings } from './rhythm-logic';
 
 export class IdleController implements vscode.Disposable {
-  private settings = readIdleSettings();
-  private current: IdleStatus | null = null;
-  private seq = 0;
-  private inFlight = 0;
-  /** This connection's first configure has been answered: its statuses reflect the settings. */
-  private configured = false;
-  private readonly changed = new vscode.EventEmitter<IdleStatus | null>();
-  /** The status changed (null: unknown, e.g. the companion is not connected). */
-  readonly onDidChange = this.changed.event;
+  private readonly sync: FeatureSync<IdleSettings, 'idle.configure', 'idle.state'>;
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(private readonly manager: CompanionManager) {
+  constructor(manager: CompanionManager) {
+    this.sync = new FeatureSync(manager, {
+      section: 'alisa.idle',
+      read: readIdleSettings,
+      configure: 'idle.configure',
+      stateEvent: 'idle.state',
+      params: idleConfigureParams,
+      onStatus: (status) => this.onStatus(status),
+    });
     this.disposables.push(
-      this.changed,
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('alisa.idle')) this.onSettingsChanged();
-      }),
-      manager.onDidChangeState((s) => {
-        if (s.state === 'ready') void this.configure();
-        else {
-          this.configured = false;
-          this.setStatus(null);
-        }
-      }),
-      manager.onDidReceiveEvent((e) => {
-        if (e.type === 'idle.state') this.setStatus(e.status);
-      }),
+      this.sync,
       vscode.commands.registerCommand(RHYTHM_COMMANDS.toggleDoNotDisturb, () => this.toggleDoNotDisturb()),
     );
-    if (manager.connected) void this.configure();
   }
 
   /** The companion's latest idle status; null while unknown. */
   get status(): IdleStatus | null {
-    return this.current;
+    return this.sync.status;
+  }
+
+  /** The status changed (null: unknown, e.g. the companion is not connected). */
+  get onDidChange(): vscode.Event<IdleStatus | null> {
+    return this.sync.onDidChange;
+  }
+
+  private get settings(): IdleSettings {
+    return this.sync.settings;
   }
 
   dispose(): void {
@@ -54,42 +50,16 @@ export class IdleController implements vscode.Disposable {
 
   /** "Do Not Disturb On/Off": flips the setting (the change handler tells the companion). */
   async toggleDoNotDisturb(): Promise<void> {
-    const on = !(this.current?.doNotDisturb ?? this.settings.doNotDisturb);
+    const on = !(this.status?.doNotDisturb ?? this.settings.doNotDisturb);
     await writeDoNotDisturb(on);
     vscode.window.setStatusBarMessage(on ? '$(bell-slash) Do not disturb: Alisa will not speak up on her own' : '$(bell) Alisa may speak up again', 3000);
   }
 
-  private onSettingsChanged(): void {
-    const before = this.settings;
-    this.settings = readIdleSettings();
-    if (JSON.stringify(before) === JSON.stringify(this.settings)) return;
-    if (this.manager.connected) void this.configure();
-  }
-
-  private async configure(): Promise<void> {
-    const seq = ++this.seq;
-    this.inFlight++;
-    try {
-      const status = await this.manager.request('idle.configure', idleConfigureParams(this.settings));
-      if (seq === this.seq) {
-        this.configured = true;
-        this.setStatus(status);
-      }
-    } catch (err) {
-      // An older companion without idle talk, or a lost connection: not the user's problem now.
-      this.manager.log.warn(`idle.configure failed: ${(err as Error).message}`);
-    } finally {
-      this.inFlight--;
-    }
-  }
-
-  private setStatus(status: IdleStatus | null): void {
-    this.current = status;
-    this.changed.fire(status);
-    const persist = doNotDisturbToPersist(this.settings.doNotDisturb, status, this.configured, this.inFlight);
+  private onStatus(status: IdleStatus | null): void {
+    const persist = doNotDisturbToPersist(this.settings.doNotDisturb, status, this.sync.configured, this.sync.inFlight);
     if (persist !== null) {
       // The panel's toggle changed it: keep it (the change handler then finds nothing new to send).
-      this.settings = { ...this.settings, doNotDisturb: persist };
+      this.sync.settings = { ...this.settings, doNotDisturb: persist };
       void writeDoNotDisturb(persist);
     }
   }
@@ -98,13 +68,7 @@ export class IdleController implements vscode.Disposable {
 /** Writes `alisa.idle.doNotDisturb` where it takes effect: the workspace's value if it has one, else the user's. */
 async function writeDoNotDisturb(on: boolean): Promise<void> {
   const config = vscode.workspace.getConfiguration('alisa');
-  const i = config.inspect<boolean>('idle.doNotDisturb');
-  const target =
-    i?.workspaceFolderValue !== undefined
-      ? vscode.ConfigurationTarget.WorkspaceFolder
-      : i?.workspaceValue !== undefined
-        ? vscode.ConfigurationTarget.Workspace
-        : vscode.ConfigurationTarget.Global;
+  const target = settingTarget(config, 'idle.doNotDisturb');
   try {
     await config.update('idle.doNotDisturb', on, target);
   } catch {

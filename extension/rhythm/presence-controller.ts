@@ -12,23 +12,18 @@
 import * as vscode from 'vscode';
 import type { PresenceConfigure, PresenceStatus } from '../../protocol/rhythm';
 import type { CompanionManager } from '../companion-manager';
+import { FeatureSync } from '../feature-sync';
 import { readPresenceSettings } from '../settings';
-import { EDITOR_AWAY_MS, errorText, presenceConfigureParams, PresenceErrorNotifier, RHYTHM_COMMANDS } from './rhythm-logic';
+import { EDITOR_AWAY_MS, errorText, presenceConfigureParams, PresenceErrorNotifier, RHYTHM_COMMANDS, type PresenceSettings } from './rhythm-logic';
 
 export class PresenceController implements vscode.Disposable {
-  private settings = readPresenceSettings();
   /** Paused (true) or resumed (false) by the user in this window; null: never touched. */
   private userPaused: boolean | null = null;
   /** What the companion was told about the editor's focus (false only after EDITOR_AWAY_MS in the background). */
   private editorFocused = true;
   private awayTimer: ReturnType<typeof setTimeout> | null = null;
-  private current: PresenceStatus | null = null;
   private readonly notifier = new PresenceErrorNotifier();
-  /** Only the newest configure result counts (settings can change faster than the companion answers). */
-  private seq = 0;
-  private readonly changed = new vscode.EventEmitter<PresenceStatus | null>();
-  /** The status changed (null: unknown, e.g. the companion is not connected). */
-  readonly onDidChange = this.changed.event;
+  private readonly sync: FeatureSync<PresenceSettings, 'presence.configure', 'presence.state'>;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
@@ -36,29 +31,43 @@ export class PresenceController implements vscode.Disposable {
     private readonly awayMs = EDITOR_AWAY_MS,
   ) {
     this.editorFocused = vscode.window.state?.focused ?? true;
+    this.sync = new FeatureSync(manager, {
+      section: 'alisa.presence',
+      read: readPresenceSettings,
+      configure: 'presence.configure',
+      stateEvent: 'presence.state',
+      // The settings, this window's pause, the editor's focus.
+      params: (settings) => presenceConfigureParams(settings, this.userPaused, this.editorFocused),
+      onSettingsChanged: (before, after) => {
+        if (after.enabled && !before.enabled) {
+          // Turning it on means on: a pause from before does not linger, and an error is news again.
+          this.userPaused = false;
+          this.notifier.arm();
+        }
+      },
+      onStatus: (status) => this.onStatus(status),
+    });
     this.disposables.push(
-      this.changed,
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('alisa.presence')) this.onSettingsChanged();
-      }),
+      this.sync,
       vscode.window.onDidChangeWindowState((s) => this.onWindowState(s.focused)),
-      manager.onDidChangeState((s) => {
-        if (s.state === 'ready') void this.configure();
-        else this.setStatus(null);
-      }),
-      manager.onDidReceiveEvent((e) => {
-        if (e.type === 'presence.state') this.setStatus(e.status);
-      }),
       vscode.commands.registerCommand(RHYTHM_COMMANDS.presenceToggle, () => this.toggle()),
       vscode.commands.registerCommand(RHYTHM_COMMANDS.presencePause, () => this.togglePause()),
       { dispose: () => this.clearAwayTimer() },
     );
-    if (manager.connected) void this.configure();
   }
 
   /** The companion's latest presence status; null while unknown. */
   get status(): PresenceStatus | null {
-    return this.current;
+    return this.sync.status;
+  }
+
+  /** The status changed (null: unknown, e.g. the companion is not connected). */
+  get onDidChange(): vscode.Event<PresenceStatus | null> {
+    return this.sync.onDidChange;
+  }
+
+  private get settings(): PresenceSettings {
+    return this.sync.settings;
   }
 
   dispose(): void {
@@ -82,11 +91,11 @@ export class PresenceController implements vscode.Disposable {
       if (choice === turnOn) await this.toggle();
       return;
     }
-    const paused = !(this.userPaused ?? this.current?.paused ?? false);
+    const paused = !(this.userPaused ?? this.status?.paused ?? false);
     this.userPaused = paused;
     vscode.window.setStatusBarMessage(paused ? 'Webcam presence paused: the camera is closed' : '$(device-camera) Webcam presence resumed', 3000);
     if (!this.manager.connected) return; // sent with the next connection
-    await this.send({ paused });
+    await this.sync.send({ paused } satisfies PresenceConfigure);
   }
 
   // ------------------------------------------------------------------ editor focus
@@ -109,7 +118,7 @@ export class PresenceController implements vscode.Disposable {
   }
 
   private sendFocus(): void {
-    if (this.settings.enabled && this.manager.connected) void this.send({ editorFocused: this.editorFocused });
+    if (this.settings.enabled && this.manager.connected) void this.sync.send({ editorFocused: this.editorFocused });
   }
 
   private clearAwayTimer(): void {
@@ -119,38 +128,8 @@ export class PresenceController implements vscode.Disposable {
 
   // ------------------------------------------------------------------ companion
 
-  private onSettingsChanged(): void {
-    const before = this.settings;
-    this.settings = readPresenceSettings();
-    if (JSON.stringify(before) === JSON.stringify(this.settings)) return;
-    if (this.settings.enabled && !before.enabled) {
-      // Turning it on means on: a pause from before does not linger, and an error is news again.
-      this.userPaused = false;
-      this.notifier.arm();
-    }
-    if (this.manager.connected) void this.configure();
-  }
-
-  /** Sends the settings (this window's pause, the editor's focus) to the companion. */
-  private configure(): Promise<void> {
-    return this.send(presenceConfigureParams(this.settings, this.userPaused, this.editorFocused));
-  }
-
-  private async send(params: PresenceConfigure): Promise<void> {
-    const seq = ++this.seq;
-    try {
-      const status = await this.manager.request('presence.configure', params);
-      if (seq === this.seq) this.setStatus(status);
-    } catch (err) {
-      // An older companion without presence, or a lost connection: not the user's problem now.
-      this.manager.log.warn(`presence.configure failed: ${(err as Error).message}`);
-    }
-  }
-
-  private setStatus(status: PresenceStatus | null): void {
-    this.current = status;
+  private onStatus(status: PresenceStatus | null): void {
     if (status?.enabled) this.userPaused = status.paused;
-    this.changed.fire(status);
     const error = this.settings.enabled ? this.notifier.check(status) : null;
     if (error) void this.tellError(errorText(error));
   }
@@ -161,7 +140,7 @@ export class PresenceController implements vscode.Disposable {
     const choice = await vscode.window.showWarningMessage(`Alisa cannot use the camera: ${text}`, retry, off);
     if (choice === retry) {
       this.notifier.arm();
-      if (this.manager.connected) await this.send({ ...presenceConfigureParams(this.settings, this.userPaused, this.editorFocused), enabled: true });
+      if (this.manager.connected) await this.sync.send({ ...presenceConfigureParams(this.settings, this.userPaused, this.editorFocused), enabled: true });
     }
     if (choice === off) await vscode.workspace.getConfiguration('alisa').update('presence.enabled', false, vscode.ConfigurationTarget.Global);
   }

@@ -10,44 +10,53 @@
 import * as vscode from 'vscode';
 import type { ScreenConfigure, ScreenStatus } from '../../protocol/screen';
 import type { CompanionManager } from '../companion-manager';
+import { FeatureSync } from '../feature-sync';
 import { readScreenSettings } from '../settings';
-import { errorText, SCREEN_COMMANDS, screenConfigureParams, ScreenErrorNotifier } from './screen-logic';
+import { errorText, SCREEN_COMMANDS, screenConfigureParams, ScreenErrorNotifier, type ScreenSettings } from './screen-logic';
 
 export class ScreenController implements vscode.Disposable {
-  private settings = readScreenSettings();
   /** Paused (true) or resumed (false) by the user in this window; null: never touched. */
   private userPaused: boolean | null = null;
-  private current: ScreenStatus | null = null;
   private readonly notifier = new ScreenErrorNotifier();
-  /** Only the newest configure result counts (settings can change faster than the companion answers). */
-  private seq = 0;
-  private readonly changed = new vscode.EventEmitter<ScreenStatus | null>();
-  /** The status changed (null: unknown, e.g. the companion is not connected). */
-  readonly onDidChange = this.changed.event;
+  private readonly sync: FeatureSync<ScreenSettings, 'screen.configure', 'screen.state'>;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(private readonly manager: CompanionManager) {
+    this.sync = new FeatureSync(manager, {
+      section: 'alisa.screen',
+      read: readScreenSettings,
+      configure: 'screen.configure',
+      stateEvent: 'screen.state',
+      // The settings and this window's pause.
+      params: (settings) => screenConfigureParams(settings, this.userPaused),
+      onSettingsChanged: (before, after) => {
+        if (after.enabled && !before.enabled) {
+          // Turning it on means on: a pause from before does not linger, and an error is news again.
+          this.userPaused = false;
+          this.notifier.arm();
+        }
+      },
+      onStatus: (status) => this.onStatus(status),
+    });
     this.disposables.push(
-      this.changed,
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('alisa.screen')) this.onSettingsChanged();
-      }),
-      manager.onDidChangeState((s) => {
-        if (s.state === 'ready') void this.configure();
-        else this.setStatus(null);
-      }),
-      manager.onDidReceiveEvent((e) => {
-        if (e.type === 'screen.state') this.setStatus(e.status);
-      }),
+      this.sync,
       vscode.commands.registerCommand(SCREEN_COMMANDS.toggle, () => this.toggle()),
       vscode.commands.registerCommand(SCREEN_COMMANDS.pause, () => this.togglePause()),
     );
-    if (manager.connected) void this.configure();
   }
 
   /** The companion's latest screen status; null while unknown. */
   get status(): ScreenStatus | null {
-    return this.current;
+    return this.sync.status;
+  }
+
+  /** The status changed (null: unknown, e.g. the companion is not connected). */
+  get onDidChange(): vscode.Event<ScreenStatus | null> {
+    return this.sync.onDidChange;
+  }
+
+  private get settings(): ScreenSettings {
+    return this.sync.settings;
   }
 
   dispose(): void {
@@ -71,47 +80,17 @@ export class ScreenController implements vscode.Disposable {
       if (choice === turnOn) await this.toggle();
       return;
     }
-    const paused = !(this.userPaused ?? this.current?.pausedReason === 'user');
+    const paused = !(this.userPaused ?? this.status?.pausedReason === 'user');
     this.userPaused = paused;
     vscode.window.setStatusBarMessage(paused ? '$(eye-closed) Screen understanding paused' : '$(eye) Screen understanding resumed', 3000);
     if (!this.manager.connected) return; // sent with the next connection
-    await this.send({ paused });
+    await this.sync.send({ paused } satisfies ScreenConfigure);
   }
 
   // ------------------------------------------------------------------ companion
 
-  private onSettingsChanged(): void {
-    const before = this.settings;
-    this.settings = readScreenSettings();
-    if (JSON.stringify(before) === JSON.stringify(this.settings)) return;
-    if (this.settings.enabled && !before.enabled) {
-      // Turning it on means on: a pause from before does not linger, and an error is news again.
-      this.userPaused = false;
-      this.notifier.arm();
-    }
-    if (this.manager.connected) void this.configure();
-  }
-
-  /** Sends the settings (and this window's pause) to the companion. */
-  private configure(): Promise<void> {
-    return this.send(screenConfigureParams(this.settings, this.userPaused));
-  }
-
-  private async send(params: ScreenConfigure): Promise<void> {
-    const seq = ++this.seq;
-    try {
-      const status = await this.manager.request('screen.configure', params);
-      if (seq === this.seq) this.setStatus(status);
-    } catch (err) {
-      // An older companion without screen understanding, or a lost connection: not the user's problem now.
-      this.manager.log.warn(`screen.configure failed: ${(err as Error).message}`);
-    }
-  }
-
-  private setStatus(status: ScreenStatus | null): void {
-    this.current = status;
+  private onStatus(status: ScreenStatus | null): void {
     if (status) this.userPaused = status.pausedReason === 'user';
-    this.changed.fire(status);
     const error = this.settings.enabled ? this.notifier.check(status) : null;
     if (error) void this.tellError(errorText(error));
   }
@@ -122,7 +101,7 @@ export class ScreenController implements vscode.Disposable {
     const choice = await vscode.window.showWarningMessage(`Alisa cannot read your screen: ${text}`, retry, off);
     if (choice === retry) {
       this.notifier.arm();
-      if (this.manager.connected) await this.send({ ...screenConfigureParams(this.settings, this.userPaused), enabled: true });
+      if (this.manager.connected) await this.sync.send({ ...screenConfigureParams(this.settings, this.userPaused), enabled: true });
     }
     if (choice === off) await vscode.workspace.getConfiguration('alisa').update('screen.enabled', false, vscode.ConfigurationTarget.Global);
   }

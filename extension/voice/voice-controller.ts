@@ -13,56 +13,57 @@
 import * as vscode from 'vscode';
 import type { VoiceConfigure, VoiceStatus } from '../../protocol/voice';
 import type { CompanionManager } from '../companion-manager';
-import { readVoiceSettings } from '../settings';
-import { muteToPersist, VOICE_COMMANDS, voiceCommandAction, voiceConfigureParams } from './voice-logic';
+import { FeatureSync } from '../feature-sync';
+import { readVoiceSettings, settingTarget } from '../settings';
+import { muteToPersist, VOICE_COMMANDS, voiceCommandAction, voiceConfigureParams, type VoiceSettings } from './voice-logic';
 
 export class VoiceController implements vscode.Disposable {
-  private settings = readVoiceSettings();
-  private current: VoiceStatus | null = null;
-  /** Only the newest configure result counts (settings can change faster than the companion answers). */
-  private seq = 0;
-  private inFlight = 0;
-  /** This connection's first configure has been answered: its statuses reflect the settings. */
-  private configured = false;
   private characterId: number | null = null;
-  private readonly changed = new vscode.EventEmitter<VoiceStatus | null>();
-  /** The status changed (null: unknown, e.g. the companion is not connected). */
-  readonly onDidChange = this.changed.event;
+  private readonly sync: FeatureSync<VoiceSettings, 'voice.configure', 'voice.state'>;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(private readonly manager: CompanionManager) {
+    this.sync = new FeatureSync(manager, {
+      section: 'alisa.voice',
+      read: readVoiceSettings,
+      configure: 'voice.configure',
+      stateEvent: 'voice.state',
+      // The settings, with the active character's voice if it has one (the settings as they are once that is known).
+      params: async () => {
+        const voice = await this.characterVoice();
+        return voiceConfigureParams(this.settings, voice) satisfies VoiceConfigure;
+      },
+      onDisconnected: () => (this.characterId = null),
+      onStatus: (status) => this.onStatus(status),
+    });
     this.disposables.push(
-      this.changed,
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('alisa.voice')) this.onSettingsChanged();
-      }),
-      manager.onDidChangeState((s) => {
-        if (s.state === 'ready') void this.configure();
-        else {
-          this.configured = false;
-          this.characterId = null;
-          this.setStatus(null);
-        }
-      }),
+      this.sync,
       manager.onDidReceiveEvent((e) => {
-        if (e.type === 'voice.state') this.setStatus(e.status);
-        else if (e.type === 'voice.transcript') {
+        if (e.type === 'voice.transcript') {
           const action = voiceCommandAction(e.command);
           if (action) void vscode.commands.executeCommand(action).then(undefined, (err: unknown) => manager.log.error(`voice command "${e.command}" failed: ${String(err)}`));
         }
         // Another character may have another voice.
-        else if (e.type === 'status' && this.configured && e.status.characterId !== this.characterId) void this.configure();
+        else if (e.type === 'status' && this.sync.configured && e.status.characterId !== this.characterId) void this.sync.configure();
       }),
       vscode.commands.registerCommand(VOICE_COMMANDS.toggleMute, () => this.toggleMute()),
       vscode.commands.registerCommand(VOICE_COMMANDS.pushToTalk, () => this.pushToTalk()),
       vscode.commands.registerCommand(VOICE_COMMANDS.stop, () => this.stopSpeaking()),
     );
-    if (manager.connected) void this.configure();
   }
 
   /** The companion's latest voice status; null while unknown. */
   get status(): VoiceStatus | null {
-    return this.current;
+    return this.sync.status;
+  }
+
+  /** The status changed (null: unknown, e.g. the companion is not connected). */
+  get onDidChange(): vscode.Event<VoiceStatus | null> {
+    return this.sync.onDidChange;
+  }
+
+  private get settings(): VoiceSettings {
+    return this.sync.settings;
   }
 
   dispose(): void {
@@ -73,7 +74,7 @@ export class VoiceController implements vscode.Disposable {
 
   /** "Mute/Unmute Alisa's Voice": flips the setting (the change handler tells the companion). */
   async toggleMute(): Promise<void> {
-    const muted = !(this.current?.muted ?? this.settings.muted);
+    const muted = !(this.status?.muted ?? this.settings.muted);
     await writeMuted(muted);
     vscode.window.setStatusBarMessage(muted ? "$(mute) Alisa's voice is muted" : "$(unmute) Alisa's voice is on", 3000);
   }
@@ -84,10 +85,11 @@ export class VoiceController implements vscode.Disposable {
       void vscode.window.showInformationMessage('Alisa is not running yet, so she cannot listen.');
       return;
     }
-    const action = this.current?.listening ? 'stop' : 'start';
+    const action = this.status?.listening ? 'stop' : 'start';
     try {
       const { listening } = await this.manager.request('voice.listen', { action });
-      if (this.current) this.setStatus({ ...this.current, listening });
+      const current = this.status;
+      if (current) this.sync.setStatus({ ...current, listening });
     } catch (err) {
       void vscode.window.showWarningMessage(`Alisa cannot listen: ${(err as Error).message}`);
     }
@@ -105,32 +107,6 @@ export class VoiceController implements vscode.Disposable {
 
   // ------------------------------------------------------------------ companion
 
-  private onSettingsChanged(): void {
-    const before = this.settings;
-    this.settings = readVoiceSettings();
-    if (JSON.stringify(before) === JSON.stringify(this.settings)) return;
-    if (this.manager.connected) void this.configure();
-  }
-
-  /** Sends the settings (with the active character's voice, if it has one) to the companion. */
-  private async configure(): Promise<void> {
-    const seq = ++this.seq;
-    this.inFlight++;
-    try {
-      const voice = await this.characterVoice();
-      const status = await this.manager.request('voice.configure', voiceConfigureParams(this.settings, voice) satisfies VoiceConfigure);
-      if (seq === this.seq) {
-        this.configured = true;
-        this.setStatus(status);
-      }
-    } catch (err) {
-      // An older companion without voice, or a lost connection: not the user's problem now.
-      this.manager.log.warn(`voice.configure failed: ${(err as Error).message}`);
-    } finally {
-      this.inFlight--;
-    }
-  }
-
   /** The active character's own voice, or null (none set, or the list cannot be read). */
   private async characterVoice(): Promise<string | null> {
     try {
@@ -143,13 +119,11 @@ export class VoiceController implements vscode.Disposable {
     }
   }
 
-  private setStatus(status: VoiceStatus | null): void {
-    this.current = status;
-    this.changed.fire(status);
-    const persist = muteToPersist(this.settings.muted, status, this.configured, this.inFlight);
+  private onStatus(status: VoiceStatus | null): void {
+    const persist = muteToPersist(this.settings.muted, status, this.sync.configured, this.sync.inFlight);
     if (persist !== null) {
       // The panel's button changed it: keep it (the change handler then finds nothing new to send).
-      this.settings = { ...this.settings, muted: persist };
+      this.sync.settings = { ...this.settings, muted: persist };
       void writeMuted(persist);
     }
   }
@@ -158,13 +132,7 @@ export class VoiceController implements vscode.Disposable {
 /** Writes `alisa.voice.muted` where it takes effect: the workspace's value if it has one, else the user's. */
 async function writeMuted(muted: boolean): Promise<void> {
   const config = vscode.workspace.getConfiguration('alisa');
-  const i = config.inspect<boolean>('voice.muted');
-  const target =
-    i?.workspaceFolderValue !== undefined
-      ? vscode.ConfigurationTarget.WorkspaceFolder
-      : i?.workspaceValue !== undefined
-        ? vscode.ConfigurationTarget.Workspace
-        : vscode.ConfigurationTarget.Global;
+  const target = settingTarget(config, 'voice.muted');
   try {
     await config.update('voice.muted', muted, target);
   } catch {

@@ -2,13 +2,15 @@
 // user would: the packaged .vsix is installed, the view opened, messages sent to the real tiny
 // model, the window reloaded, the companion killed, commands run from the palette. Screenshots of
 // each step land in test-results/e2e/.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import readline from 'node:readline';
+import WebSocket from 'ws';
 import type { Browser, Frame } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MODEL_PATH, requireModel } from '../helpers/model';
+import { MODEL_PATH, REPO_ROOT, requireModel } from '../helpers/model';
 import { ensureCodeServer, missingPrerequisites, packageVsix, startCodeServer, type CodeServer } from './harness/code-server';
 import { launchBrowser, until, Workbench } from './harness/workbench';
 
@@ -161,5 +163,39 @@ describe.skipIf(missing !== null)('Alisa in real VS Code', { timeout: 180_000 },
       return pids.length === 1 && pids[0] !== pid;
     });
     await wb.screenshot('restarted');
+  });
+
+  it('the installed package carries what presence needs: its companion sees a face in an image', async () => {
+    // The .vsix leaves out most of TensorFlow.js and human (see .vscodeignore): check that what
+    // remains is enough, with the companion exactly as installed, outside VS Code.
+    const installed = readdirSync(extensionsDir).find((n) => n.startsWith('alisa-dev.alisa'));
+    expect(installed).toBeDefined();
+    const bundle = path.join(extensionsDir, installed!, 'dist', 'companion.mjs');
+    const data = mkdtempSync(path.join(os.tmpdir(), 'alisa-e2e-presence-'));
+    const proc = spawn(process.execPath, [bundle, '--no-model', '--no-idle', '--mute', '--data', data], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    proc.stderr!.on('data', (d) => (stderr += d));
+    try {
+      const line = await new Promise<string>((resolve) => readline.createInterface({ input: proc.stdout! }).once('line', resolve));
+      const ready = JSON.parse(line) as { port: number; token: string; protocolVersion: number };
+      const ws = new WebSocket(`ws://127.0.0.1:${ready.port}/ws`, { headers: { authorization: `Bearer ${ready.token}` } });
+      const events: Array<{ type: string; status?: { state: string | null; error: unknown } }> = [];
+      ws.on('message', (d) => events.push(JSON.parse(d.toString())));
+      await new Promise((r) => ws.once('open', r));
+      ws.send(JSON.stringify({ type: 'hello', protocolVersion: ready.protocolVersion, client: 'e2e' }));
+      await until('welcome', async () => events.some((e) => e.type === 'welcome'));
+      const face = path.join(REPO_ROOT, 'tests', 'fixtures', 'presence', 'face.jpg');
+      ws.send(JSON.stringify({ type: 'request', id: 'p1', method: 'presence.configure', params: { enabled: true, input: face } }));
+      const seen = await until(
+        'a presence state from the packaged face model',
+        async () => events.find((e) => e.type === 'presence.state' && (e.status?.error || (e.status?.state && e.status.state !== 'absent'))) ?? null,
+        60_000,
+      );
+      expect(seen.status?.error ?? null, stderr.slice(-2000)).toBeNull();
+      expect(['present', 'focused']).toContain(seen.status?.state);
+      ws.close();
+    } finally {
+      proc.kill('SIGTERM');
+    }
   });
 });
