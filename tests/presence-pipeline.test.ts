@@ -101,6 +101,17 @@ describe('presence pipeline (real ffmpeg, real face model)', () => {
     await svc.stop();
   });
 
+  it('a steady user is looked at half as often, and a change still comes through', async () => {
+    const input = sequence('steady', 'F'.repeat(30) + 'E'.repeat(14));
+    const { svc, states } = service({ fps: 4, thresholds: { absentMs: 500, awayMs: 500 } });
+    await svc.configure({ enabled: true, input });
+    await until(() => svc.status().error !== null, 30_000);
+    expect(states()).toEqual(['present', 'focused', 'absent']);
+    expect(svc.stats.skipped).toBeGreaterThanOrEqual(8);
+    expect(svc.stats.analysed + svc.stats.skipped + svc.stats.dropped).toBeLessThanOrEqual(svc.stats.frames);
+    await svc.stop();
+  });
+
   it('pausing, disabling and a long editor blur release the camera (ffmpeg exits)', async () => {
     const { svc } = service({ fps: 4, releaseAfterMs: 300 });
     await svc.configure({ enabled: true, input: path.join(FIX, 'face.jpg') });

@@ -13,7 +13,7 @@ import type { Presence } from '../context/context-store';
 import { AlisaError, toAlisaError } from '../errors';
 import { loadFaceDetector, type FaceDetector } from './face-detector';
 import { FRAME_BYTES, FRAME_HEIGHT, FRAME_WIDTH, FrameSource } from './frames';
-import { PresenceMachine, type PresenceThresholds } from './state-machine';
+import { attentionOf, PresenceMachine, type PresenceThresholds } from './state-machine';
 
 export interface PresenceContext {
   setPresence(state: Presence): void;
@@ -46,6 +46,9 @@ export const DEFAULT_PRESENCE_OPTIONS: PresenceOptions = { fps: 2 / 3, releaseAf
 /** How long `configure` waits for the camera's first frame before answering. */
 const OPEN_WAIT_MS = 5000;
 
+/** Analyses in a row agreeing with the state before the rate halves. */
+const STEADY_AFTER = 8;
+
 export class PresenceService {
   private enabled = false;
   private paused = false;
@@ -67,7 +70,9 @@ export class PresenceService {
   private lastSent = '';
   private firstFrame: (() => void) | null = null;
   /** Per-frame analysis times, for the logs and the bench. */
-  readonly stats = { frames: 0, analysed: 0, dropped: 0, totalMs: 0, loadMs: null as number | null };
+  readonly stats = { frames: 0, analysed: 0, dropped: 0, skipped: 0, totalMs: 0, loadMs: null as number | null };
+  /** Analyses in a row that agreed with the current state (a steady user is looked at half as often). */
+  private steady = 0;
 
   constructor(private readonly deps: PresenceServiceDeps) {
     this.opts = { ...DEFAULT_PRESENCE_OPTIONS, ...deps.options };
@@ -173,6 +178,7 @@ export class PresenceService {
 
   private async closeCamera(): Promise<void> {
     this.generation++;
+    this.steady = 0;
     const source = this.source;
     this.source = null;
     this.pending = null;
@@ -212,8 +218,31 @@ export class PresenceService {
       rgb.copy(this.pending);
       return;
     }
+    // Steady (the last STEADY_AFTER analyses all agreed with the state): every other frame is
+    // enough; the first disagreeing analysis brings back the full rate.
+    if (this.steady >= STEADY_AFTER && this.stats.frames % 2 === 0) {
+      this.stats.skipped++;
+      return;
+    }
     const frame = Buffer.from(rgb);
     void this.analyse(gen, frame);
+  }
+
+  /** Whether an observation agrees with the current state (nothing is building up to a change). */
+  private agrees(o: Parameters<PresenceMachine['observe']>[0]): boolean {
+    const a = attentionOf(o, this.machine.thresholds.yawAway);
+    switch (this.machine.state) {
+      case 'absent':
+        return a === 'none';
+      case 'focused':
+        return a === 'toward';
+      case 'distracted':
+        return a === 'away';
+      case 'present':
+        return a !== 'none';
+      default:
+        return false;
+    }
   }
 
   private async analyse(gen: number, frame: Buffer): Promise<void> {
@@ -228,6 +257,7 @@ export class PresenceService {
         this.stats.totalMs += r.ms;
         if (gen !== this.generation) break;
         const changed = this.machine.observe(r.observation, this.now());
+        this.steady = !changed && this.agrees(r.observation) ? this.steady + 1 : 0;
         if (changed) {
           this.deps.context.setPresence(changed);
           this.changed();
