@@ -1,7 +1,8 @@
 // Secret redaction of screen text and the excluded-window check: each secret shape is hidden
 // with the text around it kept, ordinary code and ids are left alone, counts are right.
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_EXCLUDED_WINDOWS, isExcludedWindow, isSecretName, redactSecrets } from '../companion/screen/redact';
+import { isSecretName, redactSecrets } from '../companion/privacy/redact';
+import { DEFAULT_EXCLUDED_WINDOWS, isExcludedWindow } from '../companion/screen/windows';
 
 const PEM_BODY = ['MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7', 'aB3xQ9Lw0p2Yq7cT1uVnR8sKj4mF6hD5gE0zW9yX3vU2tS1rQ0pO', 'Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx5d2FsZG8='];
 
