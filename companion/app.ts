@@ -16,6 +16,7 @@ import { LegacyServer } from './legacy/legacy-server';
 import { createProviders, type ProviderRegistry } from './llm';
 import { MemoryStore } from './memory';
 import { DEFAULT_CHARACTER } from './persona';
+import { loadApiKey, type ApiKey } from './server/api-key';
 import { CompanionServer } from './server/companion-server';
 import { CompanionState } from './state';
 import { ListenService } from './voice/listen-service';
@@ -29,6 +30,8 @@ const DB_RETRY_MS = 2000;
 
 export class CompanionApp {
   readonly token: string;
+  /** The key of the OpenAI-compatible API (/v1 only), stable across restarts; see server/api-key.ts. */
+  readonly apiKey: ApiKey;
   readonly context = new AwareContextStore();
   readonly registry: ProviderRegistry;
   readonly state: CompanionState;
@@ -51,6 +54,7 @@ export class CompanionApp {
     private readonly log: (line: string) => void,
   ) {
     this.token = config.token ?? randomBytes(32).toString('base64url');
+    this.apiKey = loadApiKey(config.dataDir, config.openAiApiKey ?? undefined, log);
     this.tryOpenMemory();
     this.state = CompanionState.load(this.memoryStore, { mode: config.mode, characterId: this.pickCharacter() });
     this.registry = createProviders({
@@ -61,6 +65,7 @@ export class CompanionApp {
         contextSize: config.contextSize,
         threads: config.threads,
         gpu: config.gpu,
+        downloadAllowed: config.downloadModel,
       },
       openai: config.endpoint
         ? { baseUrl: config.endpoint, apiKey: config.apiKey, model: config.endpointModel, timeoutMs: config.llmTimeoutMs }
@@ -153,6 +158,10 @@ export class CompanionApp {
       new ListenService({
         emit: (e) => this.chat.emit(e),
         modelsDir: config.modelsDir,
+        // Launch settings only (never over the connection): checked by the engines, which say
+        // in the voice status what is wrong and which setting to fix.
+        sttModel: config.sttModel,
+        sttEndpoint: config.sttEndpoint,
         log,
         onUserSpeech: () => this.voice.bargeIn(),
         onCommand: (c) => this.voice.handleCommand(c),
@@ -229,9 +238,11 @@ export class CompanionApp {
         status: () => this.status(),
         historyTokens: this.config.historyTokens,
         defaultCharacterId: () => this.defaultCharacterId,
+        modelUri: this.config.model,
+        modelsDir: this.config.modelsDir,
       },
       this.registry,
-      { port: this.config.port, token: this.token, rateLimit: this.config.rateLimit, allowedOrigins: this.config.allowedOrigins, version: VERSION, log: this.log },
+      { port: this.config.port, token: this.token, apiKey: this.apiKey.key, rateLimit: this.config.rateLimit, allowedOrigins: this.config.allowedOrigins, version: VERSION, log: this.log },
     );
     const port = await this.server.listen();
     this.help.start();

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { MODES, TtsEngineId, type Mode } from '../protocol';
 import { AlisaError } from './errors';
+import { apiKeyProblem } from './server/api-key';
 
 /** What `npm start` loads when the user has not chosen a model: small, instruction-tuned, CPU-friendly. */
 export const RECOMMENDED_MODEL = 'hf:bartowski/Llama-3.2-3B-Instruct-GGUF:Q4_K_M';
@@ -13,6 +14,10 @@ export interface CompanionConfig {
   port: number;
   legacyPort: number | null;
   token: string | null;
+  /** ALISA_API_KEY: the key of the OpenAI-compatible API (/v1 only); null: kept in DATA/api-key. */
+  openAiApiKey: string | null;
+  /** --print-api-key: print the /v1 API key (creating it if needed) and exit. */
+  printApiKey: boolean;
   dataDir: string;
   dbPath: string;
   modelsDir: string;
@@ -39,6 +44,8 @@ export interface CompanionConfig {
   allowedOrigins: string[];
   parentPid: number | null;
   loadModelAtStart: boolean;
+  /** The user already said yes to downloading the model (--download-model); otherwise they are asked first. */
+  downloadModel: boolean;
   /** Help offers: how long an error must persist, and the least time between offers (defaults 4 s, 3 min). */
   helpDebounceMs: number | undefined;
   helpCooldownMs: number | undefined;
@@ -56,6 +63,9 @@ export interface CompanionConfig {
   ttsVoice: string | undefined;
   piperBinary: string | null;
   piperModel: string | null;
+  /** Dictation: a sherpa-onnx model (folder or file) and an OpenAI-compatible transcription server. */
+  sttModel: string | null;
+  sttEndpoint: string | null;
   /** Time limits of each engine: until the first audio, and the cool-down after a failure. */
   ttsTimeoutMs: number | undefined;
   ttsCooldownMs: number | undefined;
@@ -94,6 +104,9 @@ export const HELP = `Usage: npm run companion -- [options]
   --allow-origin ORIGIN  an extra browser Origin allowed to connect (repeatable)
   --parent-pid N         exit when this process dies
   --no-model             start without loading a model (it loads on first use)
+  --download-model       download the model (an hf: or https: URI) without asking first; otherwise
+                         Alisa tells its size, the free disk space and the RAM it needs, and waits
+                         for a yes (Download in the panel, or the model.load request)
   --help-debounce-ms N   how long an error must persist before she offers help (default 4000)
   --help-cooldown-ms N   least time between two help offers (default 180000)
   --screen               turn screen understanding (OCR of the screen) on at start
@@ -104,6 +117,11 @@ export const HELP = `Usage: npm run companion -- [options]
   --tts-voice NAME       Edge voice (default en-US-AnaNeural) or espeak-ng voice (default en-us)
   --edge-endpoint URL    WebSocket URL replacing Edge TTS's (also ALISA_EDGE_TTS_URL)
   --piper-binary FILE    the Piper binary; --piper-model FILE: its voice (.onnx with .onnx.json)
+  --stt-model PATH       sherpa-onnx dictation model (its folder or one of its .onnx files)
+  --stt-endpoint URL     OpenAI-compatible transcription server, e.g. http://127.0.0.1:8080/v1
+                         (key in ALISA_STT_API_KEY). These four are launch settings only: they
+                         cannot be changed over the connection.
+  --print-api-key        print the key of the OpenAI-compatible API (/v1) for other tools and exit
   --tts-timeout-ms N     time allowed until an engine's first audio (default 4000)
   --tts-cooldown-ms N    how long a failed engine is skipped (default 30000)
   --no-idle              never speak up unasked (idle talk off; Do not disturb is the user's switch)
@@ -113,7 +131,9 @@ export const HELP = `Usage: npm run companion -- [options]
   --idle-chance P        replace the base chance of every silence band (0..1; tests use 1)
   --idle-engaged-ms N    a reply this soon after an utterance counts as engaged (default 120000 x scale)
 
-Environment: ALISA_TOKEN (fixed token), ALISA_LLM_API_KEY, ALISA_MODEL, ALISA_DATA_DIR, ALISA_EDGE_TTS_URL.`;
+Environment: ALISA_TOKEN (fixed control token), ALISA_API_KEY (fixed /v1 API key, at least 32
+characters; otherwise kept in DATA/api-key), ALISA_LLM_API_KEY, ALISA_STT_API_KEY, ALISA_MODEL,
+ALISA_DATA_DIR, ALISA_EDGE_TTS_URL.`;
 
 export function defaultDataDir(): string {
   const home = os.homedir();
@@ -159,6 +179,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
       'parent-pid': { type: 'string' },
       'llm-timeout': { type: 'string' },
       'no-model': { type: 'boolean' },
+      'download-model': { type: 'boolean' },
       'emotion-grammar': { type: 'boolean' },
       'help-debounce-ms': { type: 'string' },
       'help-cooldown-ms': { type: 'string' },
@@ -171,6 +192,9 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
       'edge-endpoint': { type: 'string' },
       'piper-binary': { type: 'string' },
       'piper-model': { type: 'string' },
+      'stt-model': { type: 'string' },
+      'stt-endpoint': { type: 'string' },
+      'print-api-key': { type: 'boolean' },
       'tts-timeout-ms': { type: 'string' },
       'tts-cooldown-ms': { type: 'string' },
       'no-idle': { type: 'boolean' },
@@ -219,6 +243,14 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     throw new AlisaError('invalid_argument', `--edge-endpoint must be a ws:// or wss:// URL, got "${edgeEndpoint}".`);
   }
 
+  const token = env.ALISA_TOKEN && env.ALISA_TOKEN.length > 0 ? env.ALISA_TOKEN : null;
+  const openAiApiKey = env.ALISA_API_KEY && env.ALISA_API_KEY.length > 0 ? env.ALISA_API_KEY : null;
+  if (openAiApiKey !== null) {
+    const problem = apiKeyProblem(openAiApiKey);
+    if (problem) throw new AlisaError('invalid_argument', `ALISA_API_KEY is not a usable API key: ${problem}.`);
+    if (openAiApiKey === token) throw new AlisaError('invalid_argument', 'ALISA_API_KEY must differ from ALISA_TOKEN: the API key opens only /v1, the token everything.');
+  }
+
   const fraction = (name: string, value: string | undefined, min: number, max: number): number | undefined => {
     if (value === undefined) return undefined;
     const n = Number(value);
@@ -229,7 +261,9 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
   return {
     port: int('port', values.port, 0, 65535) ?? 0,
     legacyPort: int('legacy-port', values['legacy-port'], 0, 65535) ?? null,
-    token: env.ALISA_TOKEN && env.ALISA_TOKEN.length > 0 ? env.ALISA_TOKEN : null,
+    token,
+    openAiApiKey,
+    printApiKey: values['print-api-key'] ?? false,
     dataDir,
     dbPath: path.resolve(values.db ?? path.join(dataDir, 'alisa.db')),
     modelsDir: path.join(dataDir, 'models'),
@@ -253,6 +287,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     allowedOrigins: values['allow-origin'] ?? [],
     parentPid: int('parent-pid', values['parent-pid'], 1, 2 ** 31) ?? null,
     loadModelAtStart: !values['no-model'],
+    downloadModel: values['download-model'] ?? false,
     helpDebounceMs: int('help-debounce-ms', values['help-debounce-ms'], 0, 3_600_000),
     helpCooldownMs: int('help-cooldown-ms', values['help-cooldown-ms'], 0, 86_400_000),
     screen: values.screen ?? false,
@@ -264,6 +299,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     ttsVoice: values['tts-voice'],
     piperBinary: values['piper-binary'] ?? null,
     piperModel: values['piper-model'] ?? null,
+    sttModel: values['stt-model'] || null,
+    sttEndpoint: values['stt-endpoint'] || null,
     ttsTimeoutMs: int('tts-timeout-ms', values['tts-timeout-ms'], 10, 600_000),
     ttsCooldownMs: int('tts-cooldown-ms', values['tts-cooldown-ms'], 0, 86_400_000),
     idle: !values['no-idle'],

@@ -1,7 +1,8 @@
 // Getting Alisa a language model: choosing a GGUF file, downloading the recommended one with a
 // cancellable progress notification, and the first-run prompt that offers both.
 import * as vscode from 'vscode';
-import type { ErrorInfo, ModelState, Status } from '../protocol/common';
+import type { DownloadPlan, ErrorInfo, ModelState, Status } from '../protocol/common';
+import { describePlan, formatBytes, lacksDisk } from '../companion/llm/plan-text';
 import { RECOMMENDED_MODEL } from './companion-args';
 import type { CompanionManager } from './companion-manager';
 import { downloadFailedMessage } from './download-messages';
@@ -38,7 +39,7 @@ export class ModelSetup implements vscode.Disposable {
 
   async offerModel(): Promise<void> {
     const choice = await vscode.window.showInformationMessage(
-      'Alisa needs a language model: choose a GGUF file you have, or download the recommended one (~2 GB).',
+      'Alisa needs a language model: choose a GGUF file you have, or download the recommended one (~2 GB; you see the disk and RAM it needs before it starts).',
       CHOOSE_FILE,
       DOWNLOAD,
     );
@@ -63,15 +64,21 @@ export class ModelSetup implements vscode.Disposable {
     await this.manager.applySettings();
   }
 
-  /** Configures the recommended model, restarts, and follows the download in a notification. */
+  /**
+   * Asks first (size, free disk, RAM), then configures the model (the configured hf:/https: one,
+   * else the recommended one), restarts, and follows the download in a notification.
+   */
   async downloadRecommendedModel(): Promise<void> {
     if (this.downloading) {
       void vscode.window.showInformationMessage('The model is already downloading; see its notification.');
       return;
     }
+    const configured = vscode.workspace.getConfiguration(SECTION).get<string>(MODEL_PATH_KEY, '').trim();
+    const uri = /^(hf:|huggingface:|https?:\/\/)/i.test(configured) ? configured : RECOMMENDED_MODEL;
+    if (!(await this.confirmDownload(uri))) return;
     this.downloading = true;
     try {
-      await this.saveModelPath(RECOMMENDED_MODEL);
+      await this.saveModelPath(uri);
       await this.manager.applySettings();
       const outcome = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: 'Alisa: getting the language model', cancellable: true },
@@ -83,6 +90,34 @@ export class ModelSetup implements vscode.Disposable {
     } finally {
       this.downloading = false;
     }
+  }
+
+  /** The user's yes to a download, told its size, the free disk space and the RAM it needs. */
+  private async confirmDownload(uri: string): Promise<boolean> {
+    let plan: DownloadPlan | null = null;
+    try {
+      plan = await this.manager.request('model.downloadPlan', { uri });
+    } catch {
+      // The companion is not up: ask without the figures rather than not at all.
+    }
+    if (plan && lacksDisk(plan)) {
+      const choice = await vscode.window.showErrorMessage(
+        `Not enough disk space for ${plan.name}: it takes ${formatBytes(plan.sizeBytes!)}, ${formatBytes(plan.freeDiskBytes!)} is free.`,
+        { modal: true, detail: 'Free some space (or set alisa.dataFolder to another disk), or choose a GGUF file you already have.' },
+        CHOOSE_FILE,
+      );
+      if (choice === CHOOSE_FILE) await this.chooseModelFile();
+      return false;
+    }
+    const detail = plan ? describePlan(plan) : `Downloading ${uri} may take several GB of disk space and RAM.`;
+    const choice = await vscode.window.showWarningMessage(
+      `Download ${plan?.name ?? uri}${plan?.sizeBytes ? ` (${formatBytes(plan.sizeBytes)})` : ''}?`,
+      { modal: true, detail: `${detail} It resumes if interrupted, and you can cancel it.` },
+      DOWNLOAD,
+      CHOOSE_FILE,
+    );
+    if (choice === CHOOSE_FILE) await this.chooseModelFile();
+    return choice === DOWNLOAD;
   }
 
   async cancelDownload(): Promise<void> {

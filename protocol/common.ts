@@ -36,6 +36,7 @@ export const ErrorCode = z.enum([
   'model_invalid', // the file is not a loadable GGUF
   'model_loading', // the model is still loading
   'model_download_failed', // an hf: or https: download failed (offline?)
+  'model_download_required', // the model must be downloaded first and the user has not said yes yet
   'llm_unreachable', // an OpenAI-compatible server did not answer
   'llm_failed', // generation failed for another reason
   'no_provider', // no LLM provider is configured or usable
@@ -118,6 +119,23 @@ export const HistorySummary = z.object({
 });
 export type HistorySummary = z.infer<typeof HistorySummary>;
 
+/** What downloading a model will take, shown before asking the user. */
+export const DownloadPlan = z.object({
+  uri: z.string(),
+  /** Readable name (the URI when unknown). */
+  name: z.string(),
+  /** Where it downloads from (host), null when the URI cannot be parsed. */
+  host: z.string().nullable(),
+  sizeBytes: z.number().nullable(),
+  /** Free space on the disk of the models folder. */
+  freeDiskBytes: z.number().nullable(),
+  /** About how much memory the model needs to run. */
+  ramBytes: z.number().nullable(),
+  totalRamBytes: z.number(),
+  freeRamBytes: z.number(),
+});
+export type DownloadPlan = z.infer<typeof DownloadPlan>;
+
 export const ModelState = z.object({
   provider: z.string().nullable(),
   state: z.enum(['none', 'loading', 'downloading', 'ready', 'error']),
@@ -125,6 +143,8 @@ export const ModelState = z.object({
   /** 0..1 while loading or downloading. */
   progress: z.number().min(0).max(1).nullable(),
   error: ErrorInfo.nullable(),
+  /** Set while the model waits for the user's yes to a download (error model_download_required). */
+  download: DownloadPlan.nullable().optional(),
 });
 export type ModelState = z.infer<typeof ModelState>;
 

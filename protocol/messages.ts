@@ -17,6 +17,7 @@ import { ScreenConfigure, ScreenStateEvent, ScreenStatus } from './screen';
 import { SpeechChunk, SpeechEnd, SpeechStart, VoiceConfigure, VoiceNotice, VoiceStateEvent, VoiceStatus, VoiceTranscript } from './voice';
 import {
   Character,
+  DownloadPlan,
   Emotion,
   ErrorInfo,
   HistorySummary,
@@ -59,6 +60,8 @@ export const methods = {
   'model.load': method(Empty, z.object({ model: ModelState })),
   /** Stops a download or load in progress; a partial download is kept and resumes next time. */
   'model.cancelLoad': method(Empty, z.object({ cancelled: z.boolean() })),
+  /** What downloading a model (default: the configured one) would take: size, free disk, RAM. No network. */
+  'model.downloadPlan': method(z.object({ uri: z.string().min(1).max(2000).optional() }), DownloadPlan),
 
   'session.list': method(Empty, z.object({ sessions: z.array(Session) })),
   'session.create': method(z.object({ title: z.string().max(200).optional() }), Session),
@@ -282,5 +285,11 @@ export const ReadyLine = z.object({
   version: z.string(),
   protocolVersion: z.number().int(),
   legacyPort: z.number().int().nullable(),
+  /**
+   * Where the key of the OpenAI-compatible API (/v1 only) is kept (a 0600 file in the data
+   * folder), or null when it comes from ALISA_API_KEY. Never the key itself. Optional: older
+   * companions do not say.
+   */
+  apiKeyFile: z.string().nullable().optional(),
 });
 export type ReadyLine = z.infer<typeof ReadyLine>;

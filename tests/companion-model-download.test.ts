@@ -19,7 +19,9 @@ const requested: Array<[number, number] | 'cancelled'> = [];
 let origin = '';
 
 // Each connection gets 96 KB every 40 ms: a download of a few seconds that can be cancelled.
+let hits = 0;
 const server: Server = createServer((req, res) => {
+  hits++;
   if (req.url !== '/models/slow-tiny.gguf') return void res.writeHead(404).end();
   const range = /bytes=(\d+)-(\d*)/.exec(req.headers.range ?? '');
   const start = range ? Number(range[1]) : 0;
@@ -59,10 +61,31 @@ describe('model download through the companion', () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 
+  it('a chat message never starts the download: it says the size, disk and RAM and waits for a yes', async () => {
+    const client = await TestClient.connect(c);
+    const started = await client.request('chat.send', { text: 'Hello?' });
+    const events = await client.reply(started.replyId!);
+    const end = events.at(-1)!;
+    expect(end.type).toBe('reply.error');
+    if (end.type !== 'reply.error') return;
+    expect(end.error.code).toBe('model_download_required');
+    expect(end.error.message).toMatch(/free on that disk/);
+    expect(end.error.action).toMatch(/Download/);
+    const status = await client.request('status.get', {});
+    expect(status.model).toMatchObject({ state: 'none', error: { code: 'model_download_required' } });
+    expect(status.model.download?.host).toBe(new URL(origin).host);
+    const plan = await client.request('model.downloadPlan', {});
+    expect(plan.uri).toBe(`${origin}/models/slow-tiny.gguf`);
+    expect(plan.freeDiskBytes).toBeGreaterThan(0);
+    expect(hits).toBe(0); // the model host was never contacted
+    client.close();
+  });
+
   it('reports progress, cancels, resumes where it stopped, then chats', async () => {
     const client = await TestClient.connect(c);
     expect((await client.request('status.get', {})).model.state).toBe('none');
 
+    // model.load is the user's yes.
     const { model } = await client.request('model.load', {});
     expect(['none', 'downloading', 'loading']).toContain(model.state);
     await client.waitFor((m) => (modelOf(m)?.progress ?? 0) > 0.6 && modelOf(m)?.state === 'downloading', 30_000);

@@ -7,6 +7,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlisaError } from '../companion/errors';
 import { EmbeddedProvider } from '../companion/llm';
+import { describePlan, downloadPlan, lacksDisk } from '../companion/llm/download-plan';
+import { RECOMMENDED_MODEL } from '../companion/config';
 import { requireModel } from './helpers/model';
 
 const MODEL_BYTES = readFileSync(requireModel());
@@ -15,7 +17,9 @@ let origin = '';
 const hanging = new Set<import('node:http').ServerResponse>();
 
 // Serves the model with HEAD and Range support (what a CDN does); /hang/* never answers.
+let requests = 0;
 const server: Server = createServer((req, res) => {
+  requests++;
   if (req.url?.startsWith('/hang')) {
     hanging.add(res);
     return;
@@ -46,10 +50,47 @@ afterAll(async () => {
 });
 
 describe('EmbeddedProvider downloads', () => {
+  it('never downloads without the user\'s yes: it says the size, disk and RAM, and waits', async () => {
+    const modelsDir = path.join(tmp, 'consent');
+    const uri = `${origin}/files/tiny-model.gguf`;
+    const before = requests;
+    const provider = new EmbeddedProvider({ model: uri, modelsDir, threads: 1, gpu: false });
+    let err: AlisaError | null = null;
+    await provider.ensureReady().catch((e: AlisaError) => (err = e));
+    expect(err).toBeInstanceOf(AlisaError);
+    expect(err!.code).toBe('model_download_required');
+    expect(err!.message).toMatch(/free on that disk/);
+    expect(err!.message).toMatch(/\(this machine has [\d.]+ GB/);
+    expect(requests).toBe(before); // not one byte asked of the model host
+    expect(existsSync(modelsDir)).toBe(false);
+    const state = provider.state();
+    expect(state).toMatchObject({ state: 'none', error: { code: 'model_download_required' } });
+    expect(state.download).toMatchObject({ uri, host: new URL(origin).host, sizeBytes: null });
+    expect(state.download!.freeDiskBytes).toBeGreaterThan(0);
+    expect(state.download!.totalRamBytes).toBeGreaterThan(0);
+    // The yes: the same provider now downloads.
+    provider.allowDownload();
+    await provider.ensureReady();
+    expect(requests).toBeGreaterThan(before);
+    expect(provider.state()).toMatchObject({ state: 'ready', download: null });
+    await provider.dispose();
+  });
+
+  it('the recommended model\'s plan knows its size and warns when the disk is too small', () => {
+    const plan = downloadPlan(RECOMMENDED_MODEL, tmp);
+    expect(plan).toMatchObject({ host: 'huggingface.co', name: 'Llama 3.2 3B Instruct (Q4_K_M)' });
+    expect(plan.sizeBytes).toBeGreaterThan(1.5e9);
+    expect(plan.ramBytes).toBeGreaterThan(plan.sizeBytes!);
+    expect(describePlan(plan)).toMatch(/^Downloading Llama 3\.2 3B Instruct \(Q4_K_M\) from huggingface\.co takes 1\.9 GB; [\d.]+ (GB|MB) is free on that disk; it needs about 2\.6 GB of RAM/);
+    expect(lacksDisk(plan)).toBe(plan.freeDiskBytes! < plan.sizeBytes!);
+    expect(lacksDisk({ ...plan, freeDiskBytes: 1e9 })).toBe(true);
+    expect(lacksDisk({ ...plan, freeDiskBytes: 5e9 })).toBe(false);
+  });
+
   it('downloads an http(s) model into modelsDir with progress, then finds it offline next time', async () => {
     const modelsDir = path.join(tmp, 'models');
     const uri = `${origin}/files/tiny-model.gguf`;
-    const provider = new EmbeddedProvider({ model: uri, modelsDir, threads: 1, gpu: false });
+    const provider = new EmbeddedProvider({ model: uri, modelsDir, threads: 1, gpu: false, downloadAllowed: true });
     const states: Array<{ state: string; progress: number | null }> = [];
     provider.onStateChange((s) => states.push({ state: s.state, progress: s.progress }));
     await provider.ensureReady();
@@ -61,7 +102,7 @@ describe('EmbeddedProvider downloads', () => {
     await provider.dispose();
 
     // Same URI, server gone: the file in modelsDir is used without any request.
-    const offline = new EmbeddedProvider({ model: uri.replace(origin, 'http://127.0.0.1:9'), modelsDir, threads: 1, gpu: false });
+    const offline = new EmbeddedProvider({ model: uri.replace(origin, 'http://127.0.0.1:9'), modelsDir, threads: 1, gpu: false, downloadAllowed: true });
     const offlineStates: string[] = [];
     offline.onStateChange((s) => offlineStates.push(s.state));
     await offline.ensureReady();
@@ -70,7 +111,7 @@ describe('EmbeddedProvider downloads', () => {
   }, 60_000);
 
   it('a download address that answers 404 is model_download_failed with the reason', async () => {
-    const provider = new EmbeddedProvider({ model: `${origin}/files/none.gguf`, modelsDir: path.join(tmp, 'm404'), threads: 1, gpu: false });
+    const provider = new EmbeddedProvider({ model: `${origin}/files/none.gguf`, modelsDir: path.join(tmp, 'm404'), threads: 1, gpu: false, downloadAllowed: true });
     const err = await provider.ensureReady().then(
       () => null,
       (e: unknown) => e as AlisaError,
@@ -82,7 +123,7 @@ describe('EmbeddedProvider downloads', () => {
   }, 60_000);
 
   it('cancelLoad() stops a download that hangs; the state goes back to none', async () => {
-    const provider = new EmbeddedProvider({ model: `${origin}/hang/model.gguf`, modelsDir: path.join(tmp, 'hang'), threads: 1, gpu: false });
+    const provider = new EmbeddedProvider({ model: `${origin}/hang/model.gguf`, modelsDir: path.join(tmp, 'hang'), threads: 1, gpu: false, downloadAllowed: true });
     const attempt = provider.ensureReady();
     await new Promise((r) => setTimeout(r, 200));
     expect(provider.state().state).toBe('downloading');
@@ -104,7 +145,7 @@ describe('EmbeddedProvider downloads', () => {
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const silentOrigin = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
     try {
-      const provider = new EmbeddedProvider({ model: `${silentOrigin}/model.gguf`, modelsDir: path.join(tmp, 'silent'), threads: 1, gpu: false, downloadTimeouts: { preflightMs: 300 } });
+      const provider = new EmbeddedProvider({ model: `${silentOrigin}/model.gguf`, modelsDir: path.join(tmp, 'silent'), threads: 1, gpu: false, downloadAllowed: true, downloadTimeouts: { preflightMs: 300 } });
       const started = Date.now();
       const err = await provider.ensureReady().then(() => null, (e: unknown) => e as AlisaError);
       expect(Date.now() - started).toBeLessThan(3000);
@@ -117,7 +158,7 @@ describe('EmbeddedProvider downloads', () => {
     }
 
     // The host answers (the preflight passes) but the file request hangs.
-    const stuck = new EmbeddedProvider({ model: `${origin}/hang/model.gguf`, modelsDir: path.join(tmp, 'hang2'), threads: 1, gpu: false, downloadTimeouts: { resolveMs: 500 } });
+    const stuck = new EmbeddedProvider({ model: `${origin}/hang/model.gguf`, modelsDir: path.join(tmp, 'hang2'), threads: 1, gpu: false, downloadAllowed: true, downloadTimeouts: { resolveMs: 500 } });
     const err = await stuck.ensureReady().then(() => null, (e: unknown) => e as AlisaError);
     expect(err?.code).toBe('model_download_failed');
     expect(err?.message).toMatch(/no answer while resolving the model/);

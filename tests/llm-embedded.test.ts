@@ -221,7 +221,7 @@ describe('EmbeddedProvider model sources and failures', () => {
   });
 
   it('an hf: URI offline fails as model_download_failed, quickly, after a downloading state', async () => {
-    const provider = new EmbeddedProvider(base({ model: 'hf:ggml-org/tiny-llamas/stories260K.gguf', modelsDir: path.join(tmp, 'empty-models') }));
+    const provider = new EmbeddedProvider(base({ model: 'hf:ggml-org/tiny-llamas/stories260K.gguf', modelsDir: path.join(tmp, 'empty-models'), downloadAllowed: true }));
     const states: string[] = [];
     provider.onStateChange((s) => states.push(s.state));
     const started = Date.now();

@@ -37,6 +37,15 @@ describe('status banners', () => {
     expect(labels(b!)).toEqual(['Choose file', 'Download']);
   });
 
+  it('asks before a download, with the figures, and offers Download or a file', () => {
+    const message = 'Alisa has no language model on this machine yet. Downloading X from huggingface.co takes 1.9 GB; 40.0 GB is free on that disk; it needs about 2.6 GB of RAM (this machine has 16.0 GB, 9.0 GB free).';
+    const [b] = computeBanners(host(), status({ state: 'none', error: { code: 'model_download_required', message, action: 'Say yes to the download.' } }));
+    expect(b).toMatchObject({ kind: 'info', title: 'Alisa needs a model: download it?' });
+    expect(b!.detail).toContain('1.9 GB');
+    expect(b!.detail).toContain('RAM');
+    expect(labels(b!)).toEqual(['Download', 'Choose file']);
+  });
+
   it('shows download progress with Cancel', () => {
     const [b] = computeBanners(host(), status({ state: 'downloading', progress: 0.42 }));
     expect(b).toMatchObject({ kind: 'progress', progress: 0.42 });

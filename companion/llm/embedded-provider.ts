@@ -10,11 +10,12 @@
 import path from 'node:path';
 import type { ChatHistoryItem, Llama, LlamaChat, LlamaContext, LlamaGrammar, LlamaModel } from 'node-llama-cpp';
 import { nodeLlama } from './node-llama';
-import type { ModelState } from '../../protocol';
 import { AlisaError, toAlisaError } from '../errors';
 import { countPromptTokens, promptWindow, toChatHistory } from './chat-history';
 import { checkGgufFile, MODEL_INVALID_ACTION, modelDisplayName } from './gguf-check';
 import { getRuntime, logMark, logSince, type GpuSetting } from './llama-runtime';
+import type { DownloadPlan, ModelState } from '../../protocol';
+import { describePlan, downloadPlan, lacksDisk } from './download-plan';
 import { downloadModel, findDownloadedModel, isRemoteModel, type DownloadTimeouts } from './model-source';
 import { SerialQueue } from './serial-queue';
 import { StateHolder } from './state-holder';
@@ -37,6 +38,12 @@ export interface EmbeddedOptions {
   batchSize?: number;
   /** Network time limits for downloads (tests shorten them). */
   downloadTimeouts?: Partial<DownloadTimeouts>;
+  /**
+   * The user already said yes to downloading `model` (--download-model). Otherwise a model that
+   * must be downloaded waits for allowDownload() (the user's explicit `model.load`): a chat
+   * message never starts a multi-gigabyte download by itself.
+   */
+  downloadAllowed?: boolean;
 }
 
 const DEFAULT_CONTEXT_CAP = 4096;
@@ -92,9 +99,11 @@ export class EmbeddedProvider implements LlmProvider {
   private readonly queue = new SerialQueue();
   private readonly running = new Set<AbortController>();
   private disposed = false;
+  private downloadAllowed: boolean;
 
   constructor(private readonly options: EmbeddedOptions) {
     this.id = options.id ?? 'embedded';
+    this.downloadAllowed = options.downloadAllowed ?? false;
     this.holder = new StateHolder({ provider: this.id, state: 'none', model: modelDisplayName(options.model), progress: null, error: null });
   }
 
@@ -133,6 +142,16 @@ export class EmbeddedProvider implements LlmProvider {
       this.loading = attempt;
     }
     return this.loading;
+  }
+
+  /** The user said yes to the download: the next ensureReady() may fetch the model. */
+  allowDownload(): void {
+    this.downloadAllowed = true;
+  }
+
+  /** What downloading the model would take, or null when it is a local file. */
+  pendingDownload(): DownloadPlan | null {
+    return isRemoteModel(this.options.model) ? downloadPlan(this.options.model, this.options.modelsDir) : null;
   }
 
   cancelLoad(): void {
@@ -191,7 +210,8 @@ export class EmbeddedProvider implements LlmProvider {
       await model?.dispose().catch(() => {});
       const error = signal.aborted && !(err instanceof AlisaError && err.code !== 'cancelled') ? cancelledError(signal) : toAlisaError(err, 'llm_failed');
       // A cancelled load is not a broken model: back to 'none', with the reason for the UI.
-      this.holder.set({ state: error.code === 'cancelled' ? 'none' : 'error', progress: null, error: error.toInfo() });
+      const waiting = error.code === 'cancelled' || error.code === 'model_download_required';
+      this.holder.set({ state: waiting ? 'none' : 'error', progress: null, error: error.toInfo(), ...(error.code === 'model_download_required' ? {} : { download: null }) });
       throw error;
     } finally {
       if (this.loadAbort === abort) this.loadAbort = null;
@@ -204,7 +224,18 @@ export class EmbeddedProvider implements LlmProvider {
     if (!isRemoteModel(model)) return path.resolve(model);
     const existing = await findDownloadedModel(model, modelsDir);
     if (existing) return existing;
-    this.holder.set({ state: 'downloading', progress: 0, error: null });
+    if (!this.downloadAllowed) {
+      const plan = downloadPlan(model, modelsDir);
+      this.holder.set({ download: plan });
+      throw new AlisaError(
+        'model_download_required',
+        `Alisa has no language model on this machine yet. ${describePlan(plan)}`,
+        lacksDisk(plan)
+          ? 'Free some disk space or choose a GGUF file you already have (Alisa: Choose Model File).'
+          : 'Say yes to the download (Download, or Alisa: Download Recommended Model), or choose a GGUF file you already have.',
+      );
+    }
+    this.holder.set({ state: 'downloading', progress: 0, error: null, download: null });
     return downloadModel(model, modelsDir, {
       signal,
       timeouts: this.options.downloadTimeouts,

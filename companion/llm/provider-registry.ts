@@ -86,6 +86,11 @@ export class ProviderRegistry {
   }
 
   /** Stops every download or load in progress (the partial download is kept for resuming). */
+  /** The user said yes to downloading: every provider that downloads may now do so. */
+  allowDownloads(): void {
+    for (const p of this.providers.values()) p.allowDownload?.();
+  }
+
   cancelLoads(): boolean {
     let any = false;
     for (const p of this.providers.values()) {

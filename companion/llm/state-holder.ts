@@ -48,6 +48,7 @@ function sameState(a: ModelState, b: ModelState): boolean {
     a.progress === b.progress &&
     a.error?.code === b.error?.code &&
     a.error?.message === b.error?.message &&
-    a.error?.action === b.error?.action
+    a.error?.action === b.error?.action &&
+    (a.download ?? null) === (b.download ?? null)
   );
 }

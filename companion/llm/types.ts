@@ -60,5 +60,7 @@ export interface LlmProvider {
   generate(req: GenerateRequest): Promise<GenerateResult>;
   /** Cancels a load or download in progress (the attempt then fails with code 'cancelled'). */
   cancelLoad?(): void;
+  /** The user said yes to downloading the model (providers that download). */
+  allowDownload?(): void;
   dispose(): Promise<void>;
 }

@@ -35,6 +35,7 @@ const STATUS_BY_CODE: Partial<Record<string, number>> = {
   model_invalid: 503,
   model_loading: 503,
   model_download_failed: 503,
+  model_download_required: 503,
   no_provider: 503,
   llm_unreachable: 502,
 };

@@ -9,6 +9,7 @@ import type { PresenceService } from '../presence';
 import type { ScreenService } from '../screen/screen-service';
 import type { VoiceService } from '../voice/voice-service';
 import { AlisaError } from '../errors';
+import { downloadPlan } from '../llm/download-plan';
 import type { ProviderRegistry } from '../llm';
 import type { MemoryStore } from '../memory';
 import type { CompanionState } from '../state';
@@ -28,6 +29,9 @@ export interface CompanionCore {
   status(): Status;
   historyTokens: number;
   defaultCharacterId(): number;
+  /** The configured model (path or URI) and where downloads go. */
+  modelUri: string;
+  modelsDir: string;
 }
 
 export interface RequestContext {
@@ -50,11 +54,14 @@ export function createHandlers(core: CompanionCore): Handlers {
     'mode.set': (p) => ({ mode: core.chat.setModeByName(p.mode) }),
     'status.get': () => core.status(),
     'model.load': () => {
+      // An explicit load is the user's yes to a download the model may need.
+      core.registry.allowDownloads();
       // In the background: the caller follows progress and errors through `status` events.
       core.registry.active().catch(() => {});
       return { model: core.registry.current() };
     },
     'model.cancelLoad': () => ({ cancelled: core.registry.cancelLoads() }),
+    'model.downloadPlan': (p) => downloadPlan(p.uri ?? core.modelUri, core.modelsDir),
 
     'session.list': () => ({ sessions: core.memory().listSessions() }),
     'session.create': (p) => {

@@ -47,8 +47,17 @@ describe.skipIf(missing !== null)('first run without a model, in real VS Code', 
     await wb.screenshot('first-run-no-model');
   });
 
-  it('a download offline fails with a plain message and offers the file picker', async () => {
+  it('a download asks first (size, free disk, RAM); offline it fails with a plain message and offers the file picker', async () => {
     await frame.locator('.banner [data-action="downloadModel"]').first().click();
+    // Nothing starts before the user's yes: a modal with every figure needed to decide.
+    const dialog = wb.page.locator('.monaco-dialog-box', { hasText: /Download Llama 3\.2 3B Instruct/ }).first();
+    await dialog.waitFor({ timeout: 30_000 });
+    const said = await dialog.innerText();
+    expect(said).toMatch(/1\.9 GB/);
+    expect(said).toMatch(/free on that disk/);
+    expect(said).toMatch(/RAM/);
+    await wb.screenshot('first-run-ask-download');
+    await dialog.locator('.monaco-button', { hasText: /^Download$/ }).first().click();
     const toast = wb.page.locator('.notifications-toasts .notification-toast', { hasText: /offline/i }).first();
     await toast.waitFor({ timeout: 60_000 });
     expect(await toast.innerText()).toMatch(/Choose File/);

@@ -35,6 +35,7 @@ const MODEL_ERROR_TITLES: Partial<Record<ErrorCode, string>> = {
   model_missing: 'The model file was not found',
   model_invalid: 'That file is not a model Alisa can use',
   model_download_failed: 'The model download failed',
+  model_download_required: 'Alisa needs a model: download it?',
   model_loading: 'The model is still loading',
   llm_unreachable: 'The model server does not answer',
   llm_failed: 'The model stopped working',
@@ -93,13 +94,15 @@ function modelBanner(h: HostState, s: Status): Banner | null {
         ? ['openSettings', 'setApiKey', 'showLogs', 'restartCompanion']
         : m.error.code === 'model_download_failed'
           ? ['downloadModel', 'chooseModelFile', 'showLogs', 'restartCompanion']
+          : m.error.code === 'model_download_required'
+            ? ['downloadModel', 'chooseModelFile']
           : ['chooseModelFile', 'showLogs', 'restartCompanion'];
     return {
       id: 'model',
-      kind: 'error',
+      kind: m.error.code === 'model_download_required' ? 'info' : 'error',
       title: MODEL_ERROR_TITLES[m.error.code] ?? 'The model could not be loaded',
       detail: detailOf(m.error),
-      actions: actions(allowed, wanted, { downloadModel: 'Try again' }),
+      actions: actions(allowed, wanted, m.error.code === 'model_download_required' ? {} : { downloadModel: 'Try again' }),
     };
   }
   switch (m.state) {
