@@ -1,6 +1,8 @@
 // The chat messages that carry code from the editor ("Ask About Selection", "Explain This
 // File"): the file's workspace-relative path, its language, and the text in a fenced block, cut
-// to a size a local model can take. No `vscode` import: unit-tested in vitest.
+// to a size a local model can take. Secrets in the code are redacted here, at the door (the
+// same module as every other door). No `vscode` import: unit-tested in vitest.
+import { redactSecrets } from '../companion/privacy/redact';
 
 /** Code beyond this many characters is cut (a small model's context holds a few thousand tokens). */
 export const MAX_CODE_CHARS = 20_000;
@@ -26,13 +28,13 @@ function cut(text: string, max: number): { text: string; note: string } {
 }
 
 export function selectionMessage(src: CodeSource, max = MAX_CODE_CHARS): string {
-  const { text, note } = cut(src.text, max);
+  const { text, note } = cut(redactSecrets(src.text).text, max);
   const fence = fenceFor(text);
   return `About this code from \`${src.path}\` (${src.language}):\n${fence}${src.language}\n${text}\n${fence}${note}`;
 }
 
 export function explainFileMessage(src: CodeSource, max = MAX_CODE_CHARS): string {
-  const { text, note } = cut(src.text, max);
+  const { text, note } = cut(redactSecrets(src.text).text, max);
   const fence = fenceFor(text);
   return `Explain this file: \`${src.path}\` (${src.language}).\n${fence}${src.language}\n${text}\n${fence}${note}`;
 }

@@ -13,6 +13,7 @@
 import * as z from 'zod';
 import { ActivityState, ContextUpdate, HelpOffer, HelpTarget, Range } from './context';
 import { IdleConfigure, IdleStateEvent, IdleStatus, PresenceConfigure, PresenceStateEvent, PresenceStatus, RhythmSummary } from './rhythm';
+import { NetworkActivity, NetworkAskDoneEvent, NetworkAskEvent, NetworkConfigure, NetworkDecide, NetworkStateEvent, NetworkStatus } from './network';
 import { ScreenConfigure, ScreenStateEvent, ScreenStatus } from './screen';
 import { SpeechChunk, SpeechEnd, SpeechStart, VoiceConfigure, VoiceNotice, VoiceStateEvent, VoiceStatus, VoiceTranscript } from './voice';
 import {
@@ -51,6 +52,8 @@ export const methods = {
       userMessageId: Id.nullable(),
       /** Set when the text was `/mode <name>`. */
       mode: Mode.optional(),
+      /** Secrets found in the text (stored as typed; the panel warns the user). */
+      secrets: z.number().int().nonnegative().optional(),
     }),
   ),
   'chat.cancel': method(z.object({ replyId: z.string() }), z.object({ cancelled: z.boolean() })),
@@ -77,7 +80,14 @@ export const methods = {
     z.object({ hits: z.array(SearchHit) }),
   ),
   'history.summary': method(z.object({ sessionId: Id.optional() }), HistorySummary),
-  'history.clear': method(z.object({ sessionId: Id.optional() }), Ok),
+  /**
+   * Deletes one session's messages, or every session and message: only after the user confirmed
+   * it in the UI, which the caller states with `confirm: true` (no client clears by accident).
+   */
+  'history.clear': method(
+    z.object({ sessionId: Id.optional(), confirm: z.literal(true, { error: 'deleting history needs confirm: true, sent only after the user confirmed it' }) }),
+    Ok,
+  ),
   'history.export': method(
     z.object({ format: z.enum(['json', 'markdown']), sessionId: Id.optional() }),
     z.object({ format: z.enum(['json', 'markdown']), content: z.string() }),
@@ -155,6 +165,14 @@ export const methods = {
   /** What she has learned about the user's rhythm, and forgetting it. */
   'rhythm.summary': method(z.object({}), RhythmSummary),
   'rhythm.clear': method(z.object({}), Ok),
+
+  /** The network gate: offline / ask / allowed, and forgetting remembered answers. */
+  'network.configure': method(NetworkConfigure, NetworkStatus),
+  'network.status': method(z.object({}), NetworkStatus),
+  /** The user's answer to a `network.ask`; `applied` is false for an unknown id. */
+  'network.decide': method(NetworkDecide, z.object({ applied: z.boolean() })),
+  /** What left the machine (or tried to): when, where, why, the decision, bytes. */
+  'network.activity': method(z.object({ limit: z.number().int().positive().max(1000).optional() }), NetworkActivity),
 } as const;
 
 export type MethodName = keyof typeof methods;
@@ -270,6 +288,9 @@ export const CompanionMessage = z.discriminatedUnion('type', [
   VoiceTranscript,
   PresenceStateEvent,
   IdleStateEvent,
+  NetworkAskEvent,
+  NetworkAskDoneEvent,
+  NetworkStateEvent,
 ]);
 export type CompanionMessage = z.infer<typeof CompanionMessage>;
 export type CompanionEvent = Exclude<CompanionMessage, { type: 'welcome' | 'response' | 'error' }>;

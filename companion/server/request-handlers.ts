@@ -10,6 +10,7 @@ import type { ScreenService } from '../screen/screen-service';
 import type { VoiceService } from '../voice/voice-service';
 import { AlisaError } from '../errors';
 import { downloadPlan } from '../llm/download-plan';
+import { redactContextUpdate, redactExplain, redactFix, secretsIn } from '../privacy/doors';
 import type { ProviderRegistry } from '../llm';
 import type { MemoryStore } from '../memory';
 import type { CompanionState } from '../state';
@@ -48,7 +49,10 @@ export function createHandlers(core: CompanionCore): Handlers {
     'chat.send': (p, ctx) => {
       // A new message from the user is a barge-in: she stops talking at once.
       core.voice.bargeIn();
-      return core.chat.send(p, { clientId: ctx.clientId });
+      const result = core.chat.send(p, { clientId: ctx.clientId });
+      // The user's own words are stored as typed; a secret in them is reported for a warning.
+      const secrets = result.replyId === null ? 0 : secretsIn(p.text);
+      return secrets > 0 ? { ...result, secrets } : result;
     },
     'chat.cancel': (p) => ({ cancelled: core.chat.cancel(p.replyId) }),
     'mode.set': (p) => ({ mode: core.chat.setModeByName(p.mode) }),
@@ -114,7 +118,9 @@ export function createHandlers(core: CompanionCore): Handlers {
       return { activeId: p.characterId };
     },
 
-    'context.update': (p) => {
+    'context.update': (raw) => {
+      // Outside text (editor, diagnostics, terminal, debugger) is redacted at the door.
+      const p = redactContextUpdate(raw).update;
       const result = core.help.onContextUpdate(p);
       // Each report is a sign of activity for task memory; typing keeps idle talk back.
       core.rhythm.observe(result.state.activity);
@@ -122,8 +128,8 @@ export function createHandlers(core: CompanionCore): Handlers {
       return result;
     },
     'help.respond': (p) => core.help.respond(p),
-    'help.explain': (p) => core.help.explain(p),
-    'fix.propose': (p) => core.help.proposeFix(p),
+    'help.explain': (p) => core.help.explain(redactExplain(p)),
+    'fix.propose': (p) => core.help.proposeFix(redactFix(p)),
     'screen.configure': (p) => core.screen.configure(p),
     'screen.status': () => core.screen.status(),
     'voice.configure': (p) => core.voice.configure(p),

@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { sendablePathOf } from '../awareness/workspace-privacy';
 import { toRawDiagnostic } from '../awareness/vscode-diagnostics';
 import type { CompanionManager } from '../companion-manager';
+import { restoreSecrets } from '../../companion/privacy/restore';
 import { applyProposal, extractLastCodeBlock, notCleanMessage } from './code-block';
 import { buildFixParams } from './help-request';
 import type { ProposalProvider } from './proposal-provider';
@@ -71,6 +72,14 @@ export class FixFlow {
 
   private async preview(uri: vscode.Uri, path: string, name: string, excerpt: string, startLine: number, code: string): Promise<void> {
     const current = await vscode.workspace.openTextDocument(uri);
+    // The companion saw the excerpt with its secrets redacted: where the proposal keeps a
+    // `[REDACTED:kind]` marker, the user's own value goes back (never the marker into the file).
+    const restored = restoreSecrets(code, excerpt);
+    if (restored === null) {
+      void vscode.window.showWarningMessage(`Alisa's proposal for ${name} touches a secret she never saw (it was redacted), so it cannot be applied as is. Her reply is in the chat; edit that line by hand.`);
+      return;
+    }
+    code = restored;
     const result = applyProposal(current.getText(), excerpt, startLine, code);
     if (!result.ok) {
       void vscode.window.showWarningMessage(notCleanMessage(name, result.reason));

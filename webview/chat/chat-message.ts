@@ -19,6 +19,8 @@ export interface ChatMessage {
   error: ErrorInfo | null;
   replyId: string | null;
   createdAt: number;
+  /** Secrets the companion found in this (user) message: it is stored as typed, and the panel warns. */
+  secrets?: number;
   /** The companion's own time to the first token of this reply (from reply.end), for measuring the UI's share. */
   firstTokenMs?: number | null;
 }

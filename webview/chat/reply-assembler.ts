@@ -103,11 +103,12 @@ export class ReplyAssembler {
   }
 
   /** The companion stored the user's message. */
-  confirmUserMessage(key: string, userMessageId: number): void {
+  confirmUserMessage(key: string, userMessageId: number, secrets = 0): void {
     const m = this.list.find((x) => x.key === key);
     if (!m) return;
     m.id = userMessageId;
     m.pending = false;
+    if (secrets > 0) m.secrets = secrets;
   }
 
   /** Sending failed: the message stays, marked, with the reason. */

@@ -537,7 +537,7 @@ export class App {
         if (res.mode) this.persona.setMode(res.mode);
         this.list.sync(this.assembler.messages);
       } else if (res.userMessageId !== null) {
-        this.assembler.confirmUserMessage(local.key, res.userMessageId);
+        this.assembler.confirmUserMessage(local.key, res.userMessageId, res.secrets ?? 0);
         this.list.update(local.key, local);
       }
     } catch (err) {

@@ -187,9 +187,19 @@ export class MessageListView {
     } else if (m.status === 'interrupted') {
       note.hidden = false;
       note.replaceChildren(m.role === 'assistant' ? 'Stopped before the end.' : 'Interrupted.');
+    } else if (m.role === 'user' && (m.secrets ?? 0) > 0) {
+      note.hidden = false;
+      note.setAttribute('role', 'note');
+      note.dataset.warning = 'secret';
+      const n = m.secrets!;
+      note.replaceChildren(
+        el('strong', { text: n === 1 ? 'This message holds what looks like a secret. ' : `This message holds ${n} things that look like secrets. ` }),
+        'It stays on this machine and is stored as you typed it; rotate the secret if it should not be kept, or delete this chat.',
+      );
     } else {
       note.hidden = true;
       note.replaceChildren();
+      delete note.dataset.warning;
     }
   }
 
