@@ -293,4 +293,25 @@ describe('webview app', () => {
     expect(mine.textContent).toContain('The model is still loading.');
     expect(box.value).toBe('hello?');
   });
+
+  it('warns on a sent message that holds a secret (kept as typed), and not on one without', async () => {
+    const send = async (text: string) => {
+      const box = $<HTMLTextAreaElement>('textarea[aria-label="Message Alisa"]');
+      box.value = text;
+      box.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+      await settle();
+      await frame();
+      return [...document.querySelectorAll<HTMLElement>('[data-role="user"]')].at(-1)!;
+    };
+    host.answers['chat.send'] = () => ({ replyId: 'r5', sessionId: 7, userMessageId: 11, secrets: 1 });
+    const withKey = await send('my key is sk-proj-abc');
+    const note = withKey.querySelector<HTMLElement>('.msg-note')!;
+    expect(note.hidden).toBe(false);
+    expect(note.dataset.warning).toBe('secret');
+    expect(note.textContent).toMatch(/looks like a secret.*stored as you typed it/);
+    expect(withKey.textContent).toContain('my key is sk-proj-abc'); // shown as typed
+    host.answers['chat.send'] = () => ({ replyId: 'r6', sessionId: 7, userMessageId: 12 });
+    const plain = await send('hello again');
+    expect(plain.querySelector<HTMLElement>('.msg-note')!.hidden).toBe(true);
+  });
 });
