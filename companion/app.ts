@@ -13,6 +13,7 @@ import { PresenceService } from './presence';
 import { ScreenService } from './screen/screen-service';
 import { AlisaError, toAlisaError } from './errors';
 import { LegacyServer } from './legacy/legacy-server';
+import { LegacySession } from './legacy/legacy-session';
 import { createProviders, type ProviderRegistry } from './llm';
 import { MemoryStore } from './memory';
 import { DEFAULT_CHARACTER } from './persona';
@@ -21,6 +22,7 @@ import { CompanionServer } from './server/companion-server';
 import { CompanionState } from './state';
 import { ListenService } from './voice/listen-service';
 import { VoiceService } from './voice/voice-service';
+import { NetworkGate, setNetworkGate } from './privacy/network-gate';
 
 declare const __ALISA_VERSION__: string;
 export const VERSION = typeof __ALISA_VERSION__ === 'string' ? __ALISA_VERSION__ : '0.0.0-dev';
@@ -42,6 +44,10 @@ export class CompanionApp {
   readonly screen: ScreenService;
   readonly presence: PresenceService;
   readonly voice: VoiceService;
+  /** Every connection to another machine goes through it (privacy/network-gate.ts). */
+  readonly network: NetworkGate;
+  /** The legacy clients' own session; reserved even while the legacy port is off. */
+  readonly legacySession: LegacySession;
   private memoryStore: MemoryStore | null = null;
   private dbError: AlisaError | null = null;
   private dbFailedAt = 0;
@@ -54,6 +60,21 @@ export class CompanionApp {
     private readonly log: (line: string) => void,
   ) {
     this.token = config.token ?? randomBytes(32).toString('base64url');
+    // First: nothing below may connect out before the gate is in place. Its questions go to every
+    // connected client (none connected: refused at once).
+    this.network = new NetworkGate({
+      mode: config.network,
+      dataDir: config.dataDir,
+      askTimeoutMs: config.networkAskMs,
+      log,
+      ask: (ask) => {
+        this.chat.emit({ type: 'network.ask', ...ask });
+        return this.server?.clientCount() ?? 0;
+      },
+      askDone: (id, allow) => this.chat.emit({ type: 'network.askDone', id, allow }),
+      onChange: (status) => this.chat?.emit({ type: 'network.state', status }),
+    });
+    setNetworkGate(this.network);
     this.apiKey = loadApiKey(config.dataDir, config.openAiApiKey ?? undefined, log);
     this.tryOpenMemory();
     this.state = CompanionState.load(this.memoryStore, { mode: config.mode, characterId: this.pickCharacter() });
@@ -84,6 +105,8 @@ export class CompanionApp {
         emotionGrammar: config.emotionGrammar,
       },
     });
+    this.legacySession = new LegacySession({ memory: () => this.memory(), emit: (e) => this.chat.emit(e), characterId: () => this.state.characterId });
+    this.chat.isReservedSession = (id) => this.legacySession.isReserved(id);
     // Task memory first: help offers and idle talk share its learned quiet hours.
     this.rhythm = new RhythmService({
       memory: () => this.memory(),
@@ -238,6 +261,7 @@ export class CompanionApp {
         status: () => this.status(),
         historyTokens: this.config.historyTokens,
         defaultCharacterId: () => this.defaultCharacterId,
+        network: this.network,
         modelUri: this.config.model,
         modelsDir: this.config.modelsDir,
       },
@@ -252,8 +276,9 @@ export class CompanionApp {
       this.legacy = new LegacyServer(this.config.legacyPort, {
         chat: this.chat,
         context: this.context,
-        memory: () => this.memory(),
+        session: this.legacySession,
         historyTokens: this.config.historyTokens,
+        speechFrames: this.config.legacySpeechFrames,
         version: VERSION,
         log: this.log,
       });
@@ -280,5 +305,6 @@ export class CompanionApp {
     await this.registry.dispose();
     this.memoryStore?.close();
     this.memoryStore = null;
+    this.network.dispose();
   }
 }

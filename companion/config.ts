@@ -3,7 +3,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { MODES, TtsEngineId, type Mode } from '../protocol';
+import { MODES, NETWORK_MODES, TtsEngineId, type Mode, type NetworkMode } from '../protocol';
 import { AlisaError } from './errors';
 import { apiKeyProblem } from './server/api-key';
 
@@ -13,6 +13,8 @@ export const RECOMMENDED_MODEL = 'hf:bartowski/Llama-3.2-3B-Instruct-GGUF:Q4_K_M
 export interface CompanionConfig {
   port: number;
   legacyPort: number | null;
+  /** Send Alisa's own [SPEECH_START]/[SPEECH_END] to legacy clients (off: old text clients print them). */
+  legacySpeechFrames: boolean;
   token: string | null;
   /** ALISA_API_KEY: the key of the OpenAI-compatible API (/v1 only); null: kept in DATA/api-key. */
   openAiApiKey: string | null;
@@ -79,6 +81,10 @@ export interface CompanionConfig {
   idleChance: number | undefined;
   /** How soon a user message must follow an utterance to count as engaged (default 2 min x scale). */
   idleEngagedMs: number | undefined;
+  /** Connections to other machines: offline (none), ask (once per host, the default), allowed (recorded). */
+  network: NetworkMode;
+  /** How long a connection waits for the user's answer in mode ask (default 60 s). */
+  networkAskMs: number | undefined;
 }
 
 export const HELP = `Usage: npm run companion -- [options]
@@ -88,6 +94,7 @@ export const HELP = `Usage: npm run companion -- [options]
   --db FILE              database file (default: DATA/alisa.db)
   --port N               port on 127.0.0.1 (default 0: any free port)
   --legacy-port N        enable the legacy /ws/chat endpoint on 127.0.0.1:N (off by default)
+  --legacy-speech-frames send [SPEECH_START]/[SPEECH_END] to legacy clients when Alisa speaks (off by default)
   --providers LIST       LLM providers in fallback order, e.g. embedded,openai (default: embedded)
   --endpoint URL         OpenAI-compatible server, e.g. http://127.0.0.1:1234/v1 (key in ALISA_LLM_API_KEY)
   --endpoint-model NAME  model name on that server (default: the first it lists)
@@ -130,6 +137,10 @@ export const HELP = `Usage: npm run companion -- [options]
   --idle-check-ms N      idle check period (default 30000 x scale)
   --idle-chance P        replace the base chance of every silence band (0..1; tests use 1)
   --idle-engaged-ms N    a reply this soon after an utterance counts as engaged (default 120000 x scale)
+  --network MODE         connections to other machines (downloads, online voices, remote servers):
+                         offline (never), ask (ask the connected UI once per host; the default) or
+                         allowed (connect and record); loopback is always allowed
+  --network-ask-ms N     how long a connection waits for the user's answer in mode ask (default 60000)
 
 Environment: ALISA_TOKEN (fixed control token), ALISA_API_KEY (fixed /v1 API key, at least 32
 characters; otherwise kept in DATA/api-key), ALISA_LLM_API_KEY, ALISA_STT_API_KEY, ALISA_MODEL,
@@ -162,6 +173,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
       db: { type: 'string' },
       port: { type: 'string' },
       'legacy-port': { type: 'string' },
+      'legacy-speech-frames': { type: 'boolean' },
       providers: { type: 'string' },
       endpoint: { type: 'string' },
       'endpoint-model': { type: 'string' },
@@ -202,11 +214,17 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
       'idle-check-ms': { type: 'string' },
       'idle-chance': { type: 'string' },
       'idle-engaged-ms': { type: 'string' },
+      network: { type: 'string' },
+      'network-ask-ms': { type: 'string' },
     },
   });
   if (values.help) return 'help';
 
   const dataDir = path.resolve(values.data ?? env.ALISA_DATA_DIR ?? defaultDataDir());
+  const network = values.network ?? 'ask';
+  if (!(NETWORK_MODES as readonly string[]).includes(network)) {
+    throw new AlisaError('invalid_argument', `--network must be one of ${NETWORK_MODES.join(', ')}, got "${network}".`);
+  }
   const mode = values.mode;
   if (mode !== undefined && !(MODES as readonly string[]).includes(mode)) {
     throw new AlisaError('invalid_argument', `--mode must be one of ${MODES.join(', ')}, got "${mode}".`);
@@ -261,6 +279,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
   return {
     port: int('port', values.port, 0, 65535) ?? 0,
     legacyPort: int('legacy-port', values['legacy-port'], 0, 65535) ?? null,
+    legacySpeechFrames: values['legacy-speech-frames'] ?? false,
     token,
     openAiApiKey,
     printApiKey: values['print-api-key'] ?? false,
@@ -308,5 +327,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     idleCheckMs: int('idle-check-ms', values['idle-check-ms'], 10, 3_600_000),
     idleChance: fraction('idle-chance', values['idle-chance'], 0, 1),
     idleEngagedMs: int('idle-engaged-ms', values['idle-engaged-ms'], 10, 86_400_000),
+    network: network as NetworkMode,
+    networkAskMs: int('network-ask-ms', values['network-ask-ms'], 100, 3_600_000),
   };
 }

@@ -1,14 +1,22 @@
 // `npm run companion -- --model FILE --data DIR [--port N]`
 // The first stdout line is the machine-readable ready line:
-//   {"type":"ready","port":N,"token":"...","pid":N,"version":"...","protocolVersion":N,"legacyPort":N|null}
+//   {"type":"ready","port":N,"token":"...","pid":N,"version":"...","protocolVersion":N,"legacyPort":N|null,"apiKeyFile":"..."|null}
+// (`token` is the per-launch control token; the /v1 API key for other tools is never printed here:
+// `--print-api-key` prints it and exits.)
 // Everything else (logs) goes to stderr. Exits on SIGTERM/SIGINT and when its parent dies.
 import { CompanionApp, VERSION } from './app';
 import { HELP, parseConfig } from './config';
 import { toAlisaError } from './errors';
+import { redactSecrets } from './privacy/redact';
 import { watchParent } from './lifecycle';
+import { networkGate } from './privacy/network-gate';
+import { installSocketGuard } from './privacy/socket-guard';
+import { loadApiKey } from './server/api-key';
 import { PROTOCOL_VERSION, type ReadyLine } from '../protocol';
 
-const log = (line: string) => process.stderr.write(`[alisa ${new Date().toISOString()}] ${line}\n`);
+// Every log line passes the one redaction module: a secret in an error message, a transcript or a
+// file name never reaches a terminal or a log file.
+const log = (line: string) => process.stderr.write(`[alisa ${new Date().toISOString()}] ${redactSecrets(line).text}\n`);
 
 async function main(): Promise<void> {
   let config;
@@ -22,7 +30,23 @@ async function main(): Promise<void> {
     process.stdout.write(`${HELP}\n`);
     return;
   }
+  if (config.printApiKey) {
+    // The user asked for it: the key alone on stdout (for `$(...)`), where it lives on stderr.
+    try {
+      const { key, file } = loadApiKey(config.dataDir, config.openAiApiKey ?? undefined, log);
+      process.stdout.write(`${key}\n`);
+      process.stderr.write(
+        `The key of Alisa's OpenAI-compatible API (${file ? `kept in ${file}` : 'from ALISA_API_KEY'}). Base URL: http://127.0.0.1:<port>/v1 (the port is in the companion's ready line and log). It opens /v1 only.\n`,
+      );
+    } catch (err) {
+      process.stderr.write(`${toAlisaError(err).message}\n`);
+      process.exit(1);
+    }
+    return;
+  }
   const app = new CompanionApp(config, log);
+  // Under every library: a connection to another machine that the gate did not approve never opens.
+  installSocketGuard(networkGate);
   let stopping = false;
   const stop = async (why: string, code = 0) => {
     if (stopping) return;
@@ -59,11 +83,13 @@ async function main(): Promise<void> {
     version: VERSION,
     protocolVersion: PROTOCOL_VERSION,
     legacyPort: started.legacyPort,
+    apiKeyFile: app.apiKey.file,
   };
   process.stdout.write(`${JSON.stringify(ready)}\n`);
   log(`listening on http://127.0.0.1:${started.port} (health: /health, websocket: /ws)`);
   // Standalone only: under the extension (--parent-pid) the token stays out of the logs.
   if (config.parentPid === null) log(`open Alisa in a browser: http://127.0.0.1:${started.port}/#token=${app.token}`);
+  log(`OpenAI-compatible API: http://127.0.0.1:${started.port}/v1 (its key: npm run companion -- --print-api-key${app.apiKey.file ? `, or the file ${app.apiKey.file}` : ''})`);
   if (started.legacyPort !== null) log(`legacy protocol on ws://127.0.0.1:${started.legacyPort}/ws/chat`);
   watchParent(config.parentPid, () => void stop('parent process died'));
 }

@@ -26,6 +26,7 @@ export const COMMANDS = {
   clearHistory: 'alisa.clearHistory',
   exportHistory: 'alisa.exportHistory',
   setApiKey: 'alisa.setApiKey',
+  copyOpenAiKey: 'alisa.copyOpenAiKey',
 } as const;
 
 /** What each button of the webview does in VS Code. */
@@ -66,6 +67,7 @@ export function registerCommands({ context, manager, view, models }: CommandDeps
     [COMMANDS.clearHistory]: () => clearHistory(manager),
     [COMMANDS.exportHistory]: () => exportHistory(manager),
     [COMMANDS.setApiKey]: () => setApiKey(context, manager),
+    [COMMANDS.copyOpenAiKey]: () => copyOpenAiKey(manager),
   };
   return Object.entries(handlers).map(([id, handler]) =>
     vscode.commands.registerCommand(id, async () => {
@@ -130,7 +132,7 @@ async function clearHistory(manager: CompanionManager): Promise<void> {
     confirm,
   );
   if (choice !== confirm) return;
-  await manager.request('history.clear', {});
+  await manager.request('history.clear', { confirm: true });
   void vscode.window.showInformationMessage('Alisa\'s chat history was deleted.');
 }
 
@@ -171,4 +173,20 @@ async function setApiKey(context: vscode.ExtensionContext, manager: CompanionMan
   else await context.secrets.delete(API_KEY_SECRET);
   void vscode.window.showInformationMessage(key.trim() ? 'The API key was saved; Alisa restarts to use it.' : 'The stored API key was removed; Alisa restarts without it.');
   await manager.applySettings();
+}
+
+/**
+ * "Copy API Key for Other Tools": the key of Alisa's own OpenAI-compatible API (/v1 only), for
+ * other tools to chat with her model. Not alisa.setApiKey, which stores the key of a remote server
+ * Alisa talks to; and not the control token, which stays with the extension and the panel.
+ */
+async function copyOpenAiKey(manager: CompanionManager): Promise<void> {
+  const { baseUrl, key } = await manager.openAiAccess();
+  await vscode.env.clipboard.writeText(key);
+  const copyUrl = 'Copy Base URL';
+  const choice = await vscode.window.showInformationMessage(
+    `Alisa's API key is on the clipboard. Other tools use it as their OpenAI API key with the base URL ${baseUrl} (this port holds while this companion runs). The key opens only the chat API (/v1), nothing else, and stays the same across restarts.`,
+    copyUrl,
+  );
+  if (choice === copyUrl) await vscode.env.clipboard.writeText(baseUrl);
 }

@@ -2,6 +2,7 @@
 // the flags). Plain data in, plain data out: the `vscode` side reads the settings, this decides.
 // No `vscode` import: unit-tested in vitest.
 import type { Mode } from '../protocol/common';
+import { voiceLaunchArgs, type VoiceLaunchSettings } from './voice/voice-logic';
 
 /**
  * Kept equal to RECOMMENDED_MODEL in companion/config.ts (a test checks it); duplicated so the
@@ -31,6 +32,10 @@ export interface CompanionSettings {
   /** Null when not set by the user: the companion keeps the one chosen in chat (/mode). */
   mode: Mode | null;
   legacyPort: number | null;
+  /** alisa.legacy.speechFrames: her own [SPEECH_START]/[SPEECH_END] to legacy clients (default false). */
+  legacySpeechFrames?: boolean;
+  /** Executables, model files and servers of voice: launch flags only, from the user's own settings. */
+  voice?: VoiceLaunchSettings;
 }
 
 /**
@@ -74,6 +79,8 @@ export function companionArgs(s: CompanionSettings, parentPid: number): string[]
   if (s.character) args.push('--character', s.character);
   if (s.mode) args.push('--mode', s.mode);
   if (s.legacyPort !== null) args.push('--legacy-port', String(s.legacyPort));
+  if (s.legacyPort !== null && s.legacySpeechFrames) args.push('--legacy-speech-frames');
+  args.push(...voiceLaunchArgs(s.voice));
   args.push('--parent-pid', String(parentPid));
   return args;
 }

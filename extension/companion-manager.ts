@@ -14,6 +14,7 @@ import type { Status } from '../protocol/common';
 import type { CompanionEvent, CompanionMessage, MethodName, Params, Result } from '../protocol/messages';
 import { companionArgs, isModelConfigured, type CompanionSettings } from './companion-args';
 import type { LaunchSpec } from './companion-process';
+import { readOpenAiAccess, type OpenAiAccess } from './openai-key';
 import type { CompanionSupervisor, SupervisorState } from './companion-supervisor';
 import { NODE_PATH_SETTING } from './node-runtime';
 import { API_KEY_SECRET, LIVE_KEYS, needsRestart, readSettings, SECTION } from './settings';
@@ -120,6 +121,15 @@ export class CompanionManager implements vscode.Disposable {
         error: { code: 'internal', message: (err as Error).message, action: 'Wait for Alisa to start, or run "Alisa: Restart Companion" (details: "Alisa: Show Logs").' },
       };
     }
+  }
+
+  /** The base URL and key of the OpenAI-compatible API (/v1 only) for other tools; waits (a while) for the companion. */
+  async openAiAccess(): Promise<OpenAiAccess> {
+    const supervisor = await this.loadSupervisor();
+    await supervisor.whenReady(READY_WAIT_MS);
+    const ready = supervisor.ready;
+    if (!ready) throw new Error('Alisa is not running, so she has no API address yet. Run "Alisa: Restart Companion".');
+    return readOpenAiAccess(ready);
   }
 
   /** True while connected to the companion. */

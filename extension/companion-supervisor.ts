@@ -87,6 +87,11 @@ export class CompanionSupervisor {
     return this.proc?.pid ?? null;
   }
 
+  /** The running companion's ready line (port, where its /v1 API key is kept), or null. */
+  get ready(): CompanionProcess['ready'] | null {
+    return this.proc?.ready ?? null;
+  }
+
   /** The companion's latest status (from the welcome, then from `status` events). */
   get status(): Status | null {
     return this.latestStatus;

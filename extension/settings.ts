@@ -2,22 +2,37 @@
 // changes need a new companion process and which the running one can take live. The screen
 // settings (`alisa.screen.*`) are live too: screen/screen-controller.ts sends them as
 // `screen.configure`; so are the voice settings (`alisa.voice.*`, voice/voice-controller.ts,
-// `voice.configure`); and so are presence and idle talk (`alisa.presence.*`, `alisa.idle.*`,
+// `voice.configure`), except the four that name a program, a model file or a server
+// (piperBinary, piperModel, sttModel, sttEndpoint: launch flags, the user's own value only); and
+// so are presence and idle talk (`alisa.presence.*`, `alisa.idle.*`,
 // rhythm/presence-controller.ts and rhythm/idle-controller.ts).
 import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { Mode } from '../protocol/common';
+import { deviceInputProblem } from '../protocol/inputs';
 import type { CompanionSettings, ProviderId } from './companion-args';
 import { DEFAULT_EXCLUDED_WINDOWS, normalizeScreenSettings, type ScreenSettings } from './screen/screen-logic';
-import { normalizeVoiceSettings, type VoiceSettings } from './voice/voice-logic';
+import { normalizeVoiceLaunchSettings, normalizeVoiceSettings, voiceInput, type VoiceSettings } from './voice/voice-logic';
 import { IDLE_DEFAULTS, normalizeIdleSettings, normalizePresenceSettings, PRESENCE_DEFAULTS, type IdleSettings, type PresenceSettings } from './rhythm/rhythm-logic';
 
 export const SECTION = 'alisa';
 export const API_KEY_SECRET = 'alisa.llm.apiKey';
 
 /** Changing one of these restarts the companion (it reads them only at start). */
-const RESTART_KEYS = ['alisa.model.path', 'alisa.llm', 'alisa.dataFolder', 'alisa.companion.nodePath', 'alisa.legacy.port'];
+const RESTART_KEYS = [
+  'alisa.model.path',
+  'alisa.llm',
+  'alisa.dataFolder',
+  'alisa.companion.nodePath',
+  'alisa.legacy.port',
+  'alisa.legacy.speechFrames',
+  // Executables, model files and servers of voice: launch flags, never sent over the connection.
+  'alisa.voice.piperBinary',
+  'alisa.voice.piperModel',
+  'alisa.voice.sttModel',
+  'alisa.voice.sttEndpoint',
+];
 /** These the running companion takes without a restart (mode.set, character.select). */
 export const LIVE_KEYS = { mode: 'alisa.mode', character: 'alisa.character' } as const;
 
@@ -33,6 +48,15 @@ export function needsRestart(e: vscode.ConfigurationChangeEvent): boolean {
 function isSet(config: vscode.WorkspaceConfiguration, key: string): boolean {
   const i = config.inspect(key);
   return !!i && (i.globalValue !== undefined || i.workspaceValue !== undefined || i.workspaceFolderValue !== undefined);
+}
+
+/**
+ * The user's own value of `key` (User settings, or a remote's machine settings), never a
+ * workspace's: for settings that name a program, a file or a server (`"scope": "machine"` in
+ * package.json; this also ignores a value an older VS Code took from a workspace).
+ */
+function userValue(config: vscode.WorkspaceConfiguration, key: string): unknown {
+  return config.inspect(key)?.globalValue;
 }
 
 /** `~/models/x.gguf` works in settings as it does in a shell. */
@@ -68,7 +92,9 @@ export function readSettings(defaultDataFolder: string): CompanionSettings & { n
     character: isSet(c, 'character') ? c.get<string>('character', 'alisa').trim() || null : null,
     mode: isSet(c, 'mode') && isMode(mode) ? mode : null,
     legacyPort: intOrNull(c.get('legacy.port', null), 0),
-    nodePath: expandHome(c.get<string>('companion.nodePath', 'node')) || 'node',
+    legacySpeechFrames: c.get<boolean>('legacy.speechFrames', false) === true,
+    voice: normalizeVoiceLaunchSettings((key) => userValue(c, `voice.${key}`), expandHome),
+    nodePath: expandHome(stringOr(userValue(c, 'companion.nodePath'), 'node')) || 'node',
   };
 }
 
@@ -78,16 +104,33 @@ export function readScreenSettings(): ScreenSettings {
   return normalizeScreenSettings(c.get<unknown>('screen.enabled', false), c.get<unknown>('screen.excludedWindows', [...DEFAULT_EXCLUDED_WINDOWS]));
 }
 
-/** `alisa.voice.*`, cleaned into what `voice.configure` accepts (`~/` paths expanded). */
+/** `alisa.voice.*`, cleaned into what `voice.configure` accepts (`~/` paths expanded; the input is the user's own value only). */
 export function readVoiceSettings(): VoiceSettings {
   const c = vscode.workspace.getConfiguration(SECTION);
-  return normalizeVoiceSettings((key) => c.get<unknown>(`voice.${key}`), expandHome);
+  const input = voiceInput(userValue(c, 'voice.input'), expandHome);
+  if (input.problem) warnOnce(input.problem, 'Alisa uses the default microphone until it is fixed.');
+  return normalizeVoiceSettings((key) => (key === 'input' ? input.input : c.get<unknown>(`voice.${key}`)), expandHome);
+}
+
+function stringOr(value: unknown, fallback: string): string {
+  return typeof value === 'string' ? value : fallback;
+}
+
+const warned = new Set<string>();
+/** A setting the companion would refuse: said once per value, then replaced by its default. */
+function warnOnce(problem: string, consequence: string): void {
+  if (warned.has(problem)) return;
+  warned.add(problem);
+  void vscode.window.showWarningMessage(`${problem} ${consequence}`);
 }
 
 /** `alisa.presence.*` (application scope: a workspace's settings cannot turn the camera on). */
 export function readPresenceSettings(): PresenceSettings {
   const c = vscode.workspace.getConfiguration(SECTION);
-  return normalizePresenceSettings(c.get<unknown>('presence.enabled', PRESENCE_DEFAULTS.enabled), c.get<unknown>('presence.input', PRESENCE_DEFAULTS.input), expandHome);
+  const input = c.get<unknown>('presence.input', PRESENCE_DEFAULTS.input);
+  const problem = typeof input === 'string' ? deviceInputProblem(input, 'alisa.presence.input: the presence input') : null;
+  if (problem) warnOnce(problem, 'Alisa uses the default camera until it is fixed.');
+  return normalizePresenceSettings(c.get<unknown>('presence.enabled', PRESENCE_DEFAULTS.enabled), input, expandHome);
 }
 
 /** `alisa.idle.*`: Do not disturb and how chatty she is when the user seems idle. */

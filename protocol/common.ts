@@ -48,6 +48,8 @@ export const ErrorCode = z.enum([
   'microphone_unavailable', // no recorder (ffmpeg, sox, arecord) or no input device
   'stt_model_missing', // the dictation model file is not there
   'camera_unavailable', // no ffmpeg, no camera, or the face model could not load
+  'network_blocked', // a connection to another machine was blocked (alisa.network offline, or not allowed when asked)
+  'voice_download_failed', // a Piper voice download or its unpacking failed (offline?)
   'cancelled',
   'internal',
 ]);

@@ -9,3 +9,5 @@ export * from './context';
 export * from './screen';
 export * from './voice';
 export * from './rhythm';
+export * from './network';
+export * from './inputs';

@@ -15,7 +15,18 @@ import { ActivityState, ContextUpdate, HelpOffer, HelpTarget, Range } from './co
 import { IdleConfigure, IdleStateEvent, IdleStatus, PresenceConfigure, PresenceStateEvent, PresenceStatus, RhythmSummary } from './rhythm';
 import { NetworkActivity, NetworkAskDoneEvent, NetworkAskEvent, NetworkConfigure, NetworkDecide, NetworkStateEvent, NetworkStatus } from './network';
 import { ScreenConfigure, ScreenStateEvent, ScreenStatus } from './screen';
-import { SpeechChunk, SpeechEnd, SpeechStart, VoiceConfigure, VoiceNotice, VoiceStateEvent, VoiceStatus, VoiceTranscript } from './voice';
+import {
+  SpeechChunk,
+  SpeechEnd,
+  SpeechStart,
+  VoiceConfigure,
+  VoiceDownloadPlan,
+  VoiceDownloadState,
+  VoiceNotice,
+  VoiceStateEvent,
+  VoiceStatus,
+  VoiceTranscript,
+} from './voice';
 import {
   Character,
   DownloadPlan,
@@ -155,6 +166,16 @@ export const methods = {
   'voice.stop': method(z.object({}), Ok),
   /** Push-to-talk: start recording, or stop and transcribe. */
   'voice.listen': method(z.object({ action: z.enum(['start', 'stop']) }), z.object({ listening: z.boolean() })),
+  /** What downloading the default Piper voice takes (size, free disk, where). No network. */
+  'voice.downloadPlan': method(Empty, VoiceDownloadPlan),
+  /**
+   * Downloads the default Piper voice (the user said yes) into DATA/voices/: in the background,
+   * through the network gate; progress and the outcome come in `voice.state` (voiceDownload).
+   * Only the companion's own catalogue: no address comes over the connection.
+   */
+  'voice.download': method(Empty, VoiceDownloadState),
+  /** Stops the voice download; what arrived is kept and resumes next time. */
+  'voice.cancelDownload': method(Empty, z.object({ cancelled: z.boolean() })),
 
   /** Webcam presence (issue 7), off by default. */
   'presence.configure': method(PresenceConfigure, PresenceStatus),

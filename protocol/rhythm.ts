@@ -3,6 +3,7 @@
 // them on and off and report their state.
 import * as z from 'zod';
 import { ErrorInfo } from './common';
+import { deviceInputProblem } from './inputs';
 
 export const PRESENCE = ['present', 'absent', 'focused', 'distracted'] as const;
 export const Presence = z.enum(PRESENCE);
@@ -23,7 +24,15 @@ export type PresenceStatus = z.infer<typeof PresenceStatus>;
 export const PresenceConfigure = z.object({
   enabled: z.boolean().optional(),
   paused: z.boolean().optional(),
-  input: z.string().max(1000).optional(),
+  /** "default", a camera name, or a video/image file standing in for one; never a URL or an option. */
+  input: z
+    .string()
+    .max(1000)
+    .superRefine((value, ctx) => {
+      const problem = deviceInputProblem(value, 'The presence input');
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .optional(),
   /** The editor window lost focus (long enough): the camera is released until it comes back. */
   editorFocused: z.boolean().optional(),
 });

@@ -89,9 +89,12 @@ const h = vi.hoisted(() => {
 
 vi.mock('vscode', () => h.vscode);
 
-import { VOICE_LIMITS, VoiceConfigure, TtsEngineId, type VoiceStatus } from '../protocol/voice';
+import { VOICE_LAUNCH_ONLY, VOICE_LIMITS, VoiceConfigure, TtsEngineId, type VoiceStatus } from '../protocol/voice';
 import { VoiceStatusBar } from '../extension/status-bar';
 import { VoiceController } from '../extension/voice/voice-controller';
+import { companionArgs } from '../extension/companion-args';
+import { needsRestart, readSettings, readVoiceSettings } from '../extension/settings';
+import { parseConfig } from '../companion/config';
 import {
   muteToPersist,
   normalizeVoiceSettings,
@@ -103,6 +106,11 @@ import {
   voiceConfigureParams,
   voiceListeningLook,
   voiceMuteLook,
+  normalizeVoiceLaunchSettings,
+  VOICE_LAUNCH_DEFAULTS,
+  VOICE_LAUNCH_KEYS,
+  voiceInput,
+  voiceLaunchArgs,
   type VoiceSettings,
 } from '../extension/voice/voice-logic';
 
@@ -137,7 +145,12 @@ describe('voice settings and commands as contributed', () => {
     expect(props['alisa.voice.transcript']).toMatchObject({ default: 'insert', enum: ['insert', 'send'] });
     expect(props['alisa.voice.handsFree']).toMatchObject({ type: 'boolean', default: false });
     expect(props['alisa.voice.input']).toMatchObject({ type: 'string', default: 'default' });
-    for (const k of ['piperBinary', 'piperModel', 'sttModel', 'sttEndpoint']) expect(props[`alisa.voice.${k}`]).toMatchObject({ type: 'string', default: '' });
+    // Settings that name a program, a model file or a server: the user's own settings only (a
+    // workspace cannot set them), and never part of voice.configure (launch flags instead).
+    for (const k of VOICE_LAUNCH_KEYS) expect(props[`alisa.voice.${k}`]).toMatchObject({ type: 'string', default: '', scope: 'machine' });
+    expect(props['alisa.voice.input']).toMatchObject({ scope: 'machine' });
+    for (const k of VOICE_LAUNCH_KEYS) expect(Object.keys(VoiceConfigure.shape)).not.toContain(k);
+    expect([...VOICE_LAUNCH_KEYS]).toEqual([...VOICE_LAUNCH_ONLY]);
     // The defaults in package.json are the ones the code falls back to.
     for (const [k, v] of Object.entries(VOICE_DEFAULTS)) expect(props[`alisa.voice.${k}`].default ?? null).toEqual(v === null ? '' : v);
   });
@@ -171,11 +184,7 @@ describe('settings -> voice.configure', () => {
       rate: '+15%',
       pitch: '+10Hz',
       ttsEngines: ['msedge', 'espeak', 'piper'],
-      piperBinary: null,
-      piperModel: null,
       sttEngine: 'auto',
-      sttModel: null,
-      sttEndpoint: null,
       transcript: 'insert',
       handsFree: false,
       input: 'default',
@@ -190,10 +199,7 @@ describe('settings -> voice.configure', () => {
       rate: '-10%',
       pitch: '+0Hz',
       ttsEngines: ['piper', 'espeak'],
-      piperBinary: '/opt/piper/piper',
-      piperModel: '~/voices/amy.onnx',
       sttEngine: 'openai',
-      sttEndpoint: 'http://127.0.0.1:8080/v1',
       transcript: 'send',
       handsFree: true,
       input: 'tests/hello.wav',
@@ -204,29 +210,33 @@ describe('settings -> voice.configure', () => {
       voice: 'en-GB-SoniaNeural',
       rate: '-10%',
       ttsEngines: ['piper', 'espeak'],
-      piperBinary: '/opt/piper/piper',
-      piperModel: '~/voices/amy.onnx',
       sttEngine: 'openai',
-      sttEndpoint: 'http://127.0.0.1:8080/v1',
       transcript: 'send',
       handsFree: true,
       input: 'tests/hello.wav',
     });
+    expect(params).not.toHaveProperty('piperBinary');
     expect(voiceConfigureParams(s, 'en-US-JennyNeural').voice).toBe('en-US-JennyNeural');
     expect(voiceConfigureParams(s, '  ').voice).toBe('en-GB-SoniaNeural');
     expect(VoiceConfigure.safeParse(params).success).toBe(true);
   });
 
   it('cleans what the user typed into what the companion accepts', () => {
-    const s = settingsFrom({ ttsEngines: ['say', 'espeak', 'espeak', 3], sttEngine: 'whisper', transcript: 'shout', voice: 'x'.repeat(101), muted: 'yes', piperModel: 'p'.repeat(1001) });
+    const s = settingsFrom({ ttsEngines: ['say', 'espeak', 'espeak', 3], sttEngine: 'whisper', transcript: 'shout', voice: 'x'.repeat(101), muted: 'yes', input: 'p'.repeat(1001) });
     expect(s.ttsEngines).toEqual(['espeak']);
     expect(s.sttEngine).toBe('auto');
     expect(s.transcript).toBe('insert');
     expect(s.voice).toBe('en-US-AnaNeural');
     expect(s.muted).toBe(false);
-    expect(s.piperModel).toBeNull();
+    expect(s.input).toBe('default');
     expect(settingsFrom({ ttsEngines: [] }).ttsEngines).toEqual(['msedge', 'espeak', 'piper']);
-    expect(normalizeVoiceSettings((k) => (k === 'piperModel' ? '~/v.onnx' : undefined), (p) => p.replace('~', '/home/me')).piperModel).toBe('/home/me/v.onnx');
+    expect(normalizeVoiceSettings((k) => (k === 'input' ? '~/v.wav' : undefined), (p) => p.replace('~', '/home/me')).input).toBe('/home/me/v.wav');
+    // An input the companion would refuse (a URL, an option) becomes the default microphone, with the reason.
+    for (const bad of ['http://example.com/mic.wav', '-f', ' -i x', 'concat:a.wav|b.wav']) {
+      expect(settingsFrom({ input: bad }).input).toBe('default');
+      expect(voiceInput(bad).problem).toMatch(/alisa\.voice\.input/);
+    }
+    expect(voiceInput('hw:1,0')).toEqual({ input: 'hw:1,0', problem: null });
     expect(VoiceConfigure.safeParse(voiceConfigureParams(s)).success).toBe(true);
   });
 });
@@ -332,6 +342,52 @@ describe('VoiceController', () => {
     h.configChanged.fire({ affectsConfiguration: (s) => s === 'alisa.mode' });
     await flush();
     expect(m.configures()).toHaveLength(3);
+  });
+
+  it('programs, model files and servers: launch flags from the user\'s own settings (a restart), never voice.configure; a workspace value is ignored', async () => {
+    const before = m.configures().length;
+    const config = h.vscode.workspace.getConfiguration('alisa');
+    // A workspace's .vscode/settings.json tries to name a program: nothing uses it.
+    await config.update('voice.piperBinary', '/tmp/evil/piper', 2);
+    await config.update('voice.sttEndpoint', 'http://evil.example/v1', 2);
+    await config.update('voice.input', '/tmp/evil.wav', 2);
+    await config.update('companion.nodePath', '/tmp/evil/node', 2);
+    await flush();
+    expect(m.configures()).toHaveLength(before);
+    expect(readSettings('/data').voice).toEqual(VOICE_LAUNCH_DEFAULTS);
+    expect(readSettings('/data').nodePath).toBe('node');
+    expect(readVoiceSettings().input).toBe('default');
+    expect(companionArgs(readSettings('/data'), 1).join(' ')).not.toMatch(/evil/);
+    // The user's own values: launch flags (a change restarts the companion), still no configure.
+    await config.update('voice.piperBinary', '~/piper/piper', 1);
+    await config.update('voice.piperModel', '/voices/amy.onnx', 1);
+    await config.update('voice.sttModel', '/models/whisper-tiny', 1);
+    await config.update('voice.sttEndpoint', 'http://127.0.0.1:8080/v1', 1);
+    await flush();
+    expect(m.configures()).toHaveLength(before);
+    const launch = readSettings('/data');
+    expect(launch.voice?.piperBinary).toMatch(/^\/.*piper\/piper$/);
+    const args = companionArgs(launch, 1);
+    expect(args).toEqual(expect.arrayContaining([`--piper-binary=${launch.voice!.piperBinary}`, '--piper-model=/voices/amy.onnx', '--stt-model=/models/whisper-tiny', '--stt-endpoint=http://127.0.0.1:8080/v1']));
+    // The companion reads exactly these flags back.
+    const parsed = parseConfig(args, {});
+    expect(parsed).toMatchObject({ piperBinary: launch.voice!.piperBinary, piperModel: '/voices/amy.onnx', sttModel: '/models/whisper-tiny', sttEndpoint: 'http://127.0.0.1:8080/v1' });
+    for (const key of VOICE_LAUNCH_KEYS) expect(needsRestart({ affectsConfiguration: (s: string) => s === `alisa.voice.${key}` } as never)).toBe(true);
+    expect(needsRestart({ affectsConfiguration: (s: string) => s === 'alisa.voice.rate' } as never)).toBe(false);
+    // A value starting with '-' stays a value (the companion then says what is wrong with it).
+    expect(parseConfig(voiceLaunchArgs({ ...VOICE_LAUNCH_DEFAULTS, piperBinary: '-x' }), {})).toMatchObject({ piperBinary: '-x' });
+    expect(normalizeVoiceLaunchSettings((k) => (k === 'sttModel' ? '  ' : undefined))).toEqual(VOICE_LAUNCH_DEFAULTS);
+  });
+
+  it('an input the companion would refuse is not sent: the default, and the user is told once', async () => {
+    const before = m.configures().length;
+    await h.vscode.workspace.getConfiguration('alisa').update('voice.input', 'http://evil.example/stream', 1);
+    await flush();
+    expect(m.configures().length).toBe(before);
+    expect(h.messages.filter((x) => /alisa\.voice\.input.*is a URL/.test(x))).toHaveLength(1);
+    await h.vscode.workspace.getConfiguration('alisa').update('voice.input', '/tmp/mic.wav', 1);
+    await flush();
+    expect(m.configures().at(-1)).toMatchObject({ input: '/tmp/mic.wav' });
   });
 
   it("sends the active character's voice, and again when the character changes", async () => {

@@ -169,3 +169,22 @@ describe('redaction at the doors (real companion)', () => {
     await endOf(plain.replyId!);
   });
 });
+
+describe('the log door', () => {
+  it('a secret in a logged message is redacted before it reaches stderr', async () => {
+    // An unknown character is logged by name: here the name is a token pasted by mistake.
+    const c = await startCompanion({ args: ['--no-model', '--mute', '--character', SECRETS.github] });
+    try {
+      const client = await TestClient.connect(c);
+      await client.request('status.get', {});
+      client.close();
+      const until = Date.now() + 10_000;
+      while (!/character .* not found/.test(c.stderr()) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      expect(c.stderr()).toMatch(/character "\[REDACTED:github\]" not found/);
+      expect(c.stderr()).not.toContain(SECRETS.github);
+    } finally {
+      await c.stop();
+    }
+  });
+});
+

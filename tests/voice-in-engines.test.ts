@@ -118,10 +118,11 @@ describe.skipIf(skip)('openai engine against a local transcription server', () =
   it('ListenService: dictation text from the server with command null; a spoken command still wins', async () => {
     const events: CompanionEvent[] = [];
     const commands: string[] = [];
-    const svc = new ListenService({ emit: (e) => events.push(e), modelsDir: dir, onCommand: (c) => commands.push(c) }, { speed: 4 });
+    // The server is a launch setting (--stt-endpoint): given to the service, never by configure.
+    const svc = new ListenService({ emit: (e) => events.push(e), modelsDir: dir, sttEndpoint: server.url, onCommand: (c) => commands.push(c) }, { speed: 4 });
     process.env.ALISA_STT_API_KEY = 'sk-test';
     try {
-      await svc.configure({ sttEngine: 'auto', sttEndpoint: server.url, input: wav.sentence!, transcript: 'insert' });
+      await svc.configure({ sttEngine: 'auto', input: wav.sentence!, transcript: 'insert' });
       expect(svc.status().stt.map((s) => [s.id, s.available])).toEqual([
         ['openai', true],
         ['pocketsphinx', true],
@@ -193,8 +194,8 @@ describe('sherpa engine', () => {
   }, 30_000);
 
   it('ListenService shows the missing model in its status and still hears commands', async () => {
-    const svc = new ListenService({ emit: () => undefined, modelsDir: dir });
-    await svc.configure({ sttEngine: 'sherpa', sttModel: path.join(dir, 'nope') });
+    const svc = new ListenService({ emit: () => undefined, modelsDir: dir, sttModel: path.join(dir, 'nope') });
+    await svc.configure({ sttEngine: 'sherpa' });
     const st = svc.status();
     expect(st.error?.code).toBe('stt_model_missing');
     expect(st.stt[0]).toMatchObject({ id: 'sherpa', available: false });

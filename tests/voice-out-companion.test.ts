@@ -56,7 +56,7 @@ describe.skipIf(!ESPEAK)('speech out with espeak-ng through the real companion',
   let client: TestClient;
   beforeAll(async () => {
     requireModel();
-    c = await startCompanion({ args: ['--tts-engines', 'espeak', '--temperature', '0', '--max-reply-tokens', '300', '--legacy-port', '0'] });
+    c = await startCompanion({ args: ['--tts-engines', 'espeak', '--temperature', '0', '--max-reply-tokens', '300', '--legacy-port', '0', '--legacy-speech-frames'] });
     client = await TestClient.connect(c);
   });
   afterAll(async () => {
@@ -188,7 +188,7 @@ describe.skipIf(!ESPEAK)('speech out with espeak-ng through the real companion',
     await client.request('voice.configure', { muted: false });
   });
 
-  it('tells legacy clients when she starts and stops speaking', async () => {
+  it('tells legacy clients when she starts and stops speaking (--legacy-speech-frames)', async () => {
     const frames: string[] = [];
     const ws = new WebSocket(`ws://127.0.0.1:${c.legacyPort}/ws/chat`);
     ws.on('message', (d) => frames.push(d.toString()));

@@ -2,7 +2,7 @@
 // Edge's wire format (the cloud is the one thing faked), espeak-ng for real, Piper's
 // unavailable reasons (Piper itself is not installed here), and the audio cache.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -140,10 +140,15 @@ describe('piper engine: unavailable reasons (Piper is not installed here, so it 
     const dir = tempDir('alisa-piper-');
     const reason = async (binary: string | null, model: string | null) => (await new PiperEngine({ binary, model }).available()).reason;
     expect(await reason(null, null)).toMatch(/not set up.*piperBinary/);
-    expect(await reason(path.join(dir, 'piper'), null)).toMatch(/binary .*piper was not found/);
-    writeFileSync(path.join(dir, 'piper'), '#!/bin/sh\n', { mode: 0o755 });
+    expect(await reason(path.join(dir, 'piper'), null)).toMatch(/piperBinary.*piper does not exist/);
+    expect(await reason('piper-not-on-path-here', null)).toMatch(/piperBinary.*not found on PATH/);
+    expect(await reason(dir, null)).toMatch(/piperBinary.*is not a file/);
+    writeFileSync(path.join(dir, 'piper'), '#!/bin/sh\n', { mode: 0o644 });
+    if (process.platform !== 'win32') expect(await reason(path.join(dir, 'piper'), null)).toMatch(/piperBinary.*is not executable/);
+    chmodSync(path.join(dir, 'piper'), 0o755);
     expect(await reason(path.join(dir, 'piper'), null)).toMatch(/no voice model.*piperModel/);
     expect(await reason(path.join(dir, 'piper'), path.join(dir, 'voice.onnx'))).toMatch(/voice\.onnx does not exist/);
+    expect(await reason(path.join(dir, 'piper'), path.join(dir, 'voice.txt'))).toMatch(/piperModel.*must be an \.onnx file/);
     writeFileSync(path.join(dir, 'voice.onnx'), 'x');
     expect(await reason(path.join(dir, 'piper'), path.join(dir, 'voice.onnx'))).toMatch(/voice\.onnx\.json is missing/);
     writeFileSync(path.join(dir, 'voice.onnx.json'), '{"audio":{"sample_rate":22050}}');

@@ -55,6 +55,11 @@ interface ActiveReply {
 export class ChatService {
   private listeners = new Set<ChatEventListener>();
   private active = new Map<string, ActiveReply>();
+  /**
+   * Sessions a request that names none must not land in: the legacy clients' own session (see
+   * legacy/legacy-session.ts). Spontaneous speech may still go to it when it is the latest.
+   */
+  isReservedSession: (sessionId: number) => boolean = () => false;
 
   constructor(
     private readonly deps: {
@@ -170,7 +175,7 @@ export class ChatService {
   }): Promise<{ replyId: string; sessionId: number; messageId: number; text: string } | null> {
     const memory = this.deps.memory();
     const created = params.sessionId === undefined && memory.latestSession() === null;
-    const session = this.resolveSession(memory, params.sessionId);
+    const session = this.resolveSession(memory, params.sessionId, true);
     if (created) this.emit({ type: 'sessions.changed' });
     for (const reply of this.active.values()) if (reply.sessionId === session.id) return null;
     const replyId = randomUUID();
@@ -257,13 +262,17 @@ export class ChatService {
     return mode as Mode;
   }
 
-  private resolveSession(memory: MemoryStore, sessionId: number | undefined) {
+  private resolveSession(memory: MemoryStore, sessionId: number | undefined, allowReserved = false) {
     if (sessionId !== undefined) {
       const s = memory.getSession(sessionId);
       if (!s) throw new AlisaError('not_found', `There is no chat session ${sessionId}.`, 'Pick a session from the list or start a new one.');
       return s;
     }
-    return memory.latestSession() ?? memory.createSession(undefined, this.deps.state.characterId);
+    const latest = memory.latestSession();
+    if (!allowReserved && latest && this.isReservedSession(latest.id)) {
+      return memory.listSessions().find((s) => !this.isReservedSession(s.id)) ?? memory.createSession(undefined, this.deps.state.characterId);
+    }
+    return latest ?? memory.createSession(undefined, this.deps.state.characterId);
   }
 
   private async generate(

@@ -2,50 +2,86 @@
 // unchanged. Old clients cannot send a token, so this endpoint is off unless the user enables
 // it; it listens on 127.0.0.1 only and refuses foreign browser Origins like the main server.
 //
+// What it exposes (any local process can connect): chat in the legacy session (legacy-session.ts)
+// and its summary, Alisa's spontaneous remarks, help offers for errors the legacy vision client
+// reported, and feeding vision context. Never another session's replies, never deletion.
+//
 // Client -> server frames (raw text):
-//   anything else                 chat; the reply streams to every legacy client
+//   anything else                 chat in the legacy session; the reply streams to the sender
+//                                 and every other legacy client
 //   {"message": "..."}            chat (the JSON form some old clients send)
 //   /mode <name>                  -> [MODE CHANGED], [END] to the sender
 //   [SPEECH_START] / [SPEECH_END] relayed to the other legacy clients
-// Server -> client, besides: [SPEECH_START] to every legacy client when Alisa starts speaking
-// an utterance, [SPEECH_END] to the same clients when it ends (speech.start / speech.end;
-// drives the avatar's mouth).
 //   [VISION_FACE]<state>          presence
-//   [VISION_DESKTOP]task|app|filecat|has_error|offer_text|window|text
+//   [VISION_DESKTOP]task|app|filecat|has_error|offer_text|window|text   (legacy-vision.ts)
 //   [VISION_SCREEN]window | text
 // Server -> client: reply text frames, [EMOTION]<name>, [END]; [ERROR] then [END] to the
-// requester when generation fails. Unlike the seed: no emotion tag ever appears in the text
-// frames, keep-alive is WebSocket pings (not empty frames), and every reply ends with [END].
+// requester when generation fails. Unsolicited, each complete and terminated: spontaneous
+// remarks, and help offers for a [VISION_DESKTOP] error (text, [EMOTION]x, [END]); a client in
+// the middle of a reply gets them after its [END]. Her own [SPEECH_START]/[SPEECH_END] (from
+// speaking with the companion's voice) only with `speechFrames` (--legacy-speech-frames): old
+// text clients would print them as reply text.
+// Unlike the seed: no emotion tag ever appears in the text frames, keep-alive is WebSocket
+// pings (not empty frames), and every reply ends with [END].
 import http, { type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { ChatService } from '../chat/chat-service';
+import type { CompanionEvent } from '../../protocol';
+import type { ChatService, ReplyOrigin } from '../chat/chat-service';
+import { errorKey } from '../context/activity-fuser';
 import { PRESENCE_STATES, type ContextStore, type Presence } from '../context/context-store';
 import { toAlisaError } from '../errors';
-import type { MemoryStore } from '../memory';
 import { checkHostAndOrigin } from '../server/auth';
 import { json } from '../server/companion-server';
+import type { LegacySession } from './legacy-session';
+import { parseVisionDesktop, parseVisionScreen } from './legacy-vision';
 
 const MAX_FRAME = 64 * 1024;
 const PING_INTERVAL_MS = 20_000;
+/** Unsolicited utterances held for a client while a reply streams to it. */
+const MAX_WAITING = 20;
+/** Errors reported by legacy vision whose help offers go to legacy clients. */
+const MAX_OFFER_KEYS = 50;
+const MODE_COMMAND = /^\/mode(?:\s+(\S+))?\s*$/i;
 
 export interface LegacyServerDeps {
   chat: ChatService;
   context: ContextStore;
-  memory: () => MemoryStore;
+  session: LegacySession;
   historyTokens: number;
+  /** Send her own speech frames ([SPEECH_START]/[SPEECH_END]) to legacy clients. */
+  speechFrames: boolean;
   version: string;
   log: (line: string) => void;
+}
+
+interface LegacyClient {
+  ws: WebSocket;
+  id: string;
+  /** The reply streaming to this client; unsolicited utterances wait for its [END]. */
+  streaming: string | null;
+  waiting: string[][];
+}
+
+interface LegacyReply {
+  /** Legacy clients connected when it started: they get all of it. */
+  audience: Set<LegacyClient>;
+  requester: LegacyClient;
+  /** Those who got some of its text (owed an [END] even when it fails). */
+  gotText: Set<LegacyClient>;
 }
 
 export class LegacyServer {
   private readonly http: http.Server;
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME });
-  private readonly clients = new Map<WebSocket, string>();
-  /** Legacy clients that have received text of a reply (they are owed its [END]). */
-  private readonly audience = new Map<string, Set<WebSocket>>();
+  private readonly clients = new Map<WebSocket, LegacyClient>();
+  /** Replies to legacy clients' messages (the only replies shown here), by reply id. */
+  private readonly replies = new Map<string, LegacyReply>();
+  /** Spontaneous remarks under way (reply.end has no `spontaneous` flag; its reply.start has). */
+  private readonly spontaneous = new Set<string>();
+  private readonly offerKeys = new Set<string>();
   /** Legacy clients told that Alisa started speaking an utterance (they are owed its end). */
-  private readonly speechAudience = new Map<string, Set<WebSocket>>();
+  private readonly speechAudience = new Map<string, Set<LegacyClient>>();
   private boundPort = 0;
   private nextId = 1;
   private pingTimer: NodeJS.Timeout | null = null;
@@ -60,14 +96,16 @@ export class LegacyServer {
       if (failure) return json(res, failure.status, { detail: failure.reason });
       const route = `${req.method} ${new URL(req.url ?? '/', 'http://127.0.0.1').pathname}`;
       try {
-        if (route === 'GET /') return json(res, 200, { status: 'ok', name: 'Alisa', version: deps.version });
+        if (route === 'GET /') return json(res, 200, { status: 'Alisa online', name: 'Alisa', version: deps.version });
         if (route === 'GET /history/summary') {
-          const s = deps.memory().summary(undefined, deps.historyTokens);
+          const s = deps.session.summary(deps.historyTokens);
           return json(res, 200, { messages: s.messages, turns: s.turns, estimated_tokens: s.estimatedTokens, max_tokens: s.maxTokens });
         }
         if (route === 'POST /history/clear') {
-          deps.memory().clear();
-          return json(res, 200, { status: 'cleared' });
+          // As in the original: the short-term buffer only. Deleting history is the panel's,
+          // with the user's confirmation.
+          deps.session.resetBuffer();
+          return json(res, 200, { status: 'History cleared' });
         }
         return json(res, 404, { detail: 'Not Found' });
       } catch (err) {
@@ -85,34 +123,7 @@ export class LegacyServer {
       }
       this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws));
     });
-    this.unsubscribe = deps.chat.onEvent((event, origin) => {
-      switch (event.type) {
-        case 'reply.token':
-          this.sendReplyText(event.replyId, event.text);
-          break;
-        case 'reply.end':
-          this.finishReply(event.replyId, [`[EMOTION]${event.emotion}`, '[END]']);
-          break;
-        case 'speech.start': {
-          const listeners = new Set(this.clients.keys());
-          this.speechAudience.set(event.utteranceId, listeners);
-          for (const ws of listeners) this.sendTo(ws, '[SPEECH_START]');
-          break;
-        }
-        case 'speech.end': {
-          // Only to those told it started: a client that connected mid-utterance gets no stray end.
-          for (const ws of this.speechAudience.get(event.utteranceId) ?? []) this.sendTo(ws, '[SPEECH_END]');
-          this.speechAudience.delete(event.utteranceId);
-          break;
-        }
-        case 'reply.error': {
-          const requester = origin ? this.clientById(origin.clientId) : undefined;
-          if (requester) this.sendTo(requester, '[ERROR]');
-          this.finishReply(event.replyId, ['[END]'], requester);
-          break;
-        }
-      }
-    });
+    this.unsubscribe = deps.chat.onEvent((event, origin) => this.onChatEvent(event, origin));
   }
 
   get actualPort(): number {
@@ -144,48 +155,127 @@ export class LegacyServer {
     await new Promise<void>((resolve) => this.http.close(() => resolve()));
   }
 
-  private clientById(id: string): WebSocket | undefined {
-    for (const [ws, cid] of this.clients) if (cid === id) return ws;
-    return undefined;
-  }
+  // ---- what legacy clients are shown -----------------------------------------------------
 
-  private sendTo(ws: WebSocket, frame: string): void {
-    if (ws.readyState === ws.OPEN) ws.send(frame);
-  }
-
-  private sendReplyText(replyId: string, text: string): void {
-    let audience = this.audience.get(replyId);
-    if (!audience) this.audience.set(replyId, (audience = new Set()));
-    for (const ws of this.clients.keys()) {
-      audience.add(ws);
-      this.sendTo(ws, text);
+  private onChatEvent(event: CompanionEvent, origin: ReplyOrigin | null): void {
+    switch (event.type) {
+      case 'reply.start': {
+        // Only replies to a legacy client's message stream here; replies to the panel, /ws or
+        // help requests never do. Spontaneous remarks are sent whole at their end.
+        if (event.spontaneous) {
+          this.spontaneous.add(event.replyId);
+          break;
+        }
+        const requester = origin ? this.clientById(origin.clientId) : undefined;
+        if (!requester) break;
+        const audience = new Set(this.clients.values());
+        for (const c of audience) c.streaming = event.replyId;
+        this.replies.set(event.replyId, { audience, requester, gotText: new Set() });
+        break;
+      }
+      case 'reply.token': {
+        const reply = this.replies.get(event.replyId);
+        if (!reply) break;
+        for (const c of reply.audience) {
+          reply.gotText.add(c);
+          this.sendTo(c, event.text);
+        }
+        break;
+      }
+      case 'reply.end': {
+        const reply = this.replies.get(event.replyId);
+        if (reply) {
+          this.replies.delete(event.replyId);
+          for (const c of reply.audience) {
+            this.sendTo(c, `[EMOTION]${event.emotion}`);
+            this.sendTo(c, '[END]');
+            this.doneStreaming(c, event.replyId);
+          }
+        } else if (this.spontaneous.delete(event.replyId)) {
+          this.deliverToAll([event.text, `[EMOTION]${event.emotion}`, '[END]']);
+        }
+        break;
+      }
+      case 'reply.error': {
+        const reply = this.replies.get(event.replyId);
+        if (!reply) break;
+        this.replies.delete(event.replyId);
+        for (const c of reply.audience) {
+          if (c === reply.requester) {
+            this.sendTo(c, '[ERROR]');
+            this.sendTo(c, '[END]');
+          } else if (reply.gotText.has(c)) {
+            this.sendTo(c, '[END]');
+          }
+          this.doneStreaming(c, event.replyId);
+        }
+        break;
+      }
+      case 'help.offer':
+        // Offers for errors a legacy vision client reported, as the seed streamed them; offers
+        // about the editor or the companion's own screen reading stay in the panel.
+        if (this.offerKeys.has(errorKey(event.target))) this.deliverToAll([event.text, `[EMOTION]${event.emotion}`, '[END]']);
+        break;
+      case 'speech.start': {
+        if (!this.deps.speechFrames) break;
+        const listeners = new Set(this.clients.values());
+        this.speechAudience.set(event.utteranceId, listeners);
+        for (const c of listeners) this.sendTo(c, '[SPEECH_START]');
+        break;
+      }
+      case 'speech.end': {
+        // Only to those told it started: a client that connected mid-utterance gets no stray end.
+        for (const c of this.speechAudience.get(event.utteranceId) ?? []) this.sendTo(c, '[SPEECH_END]');
+        this.speechAudience.delete(event.utteranceId);
+        break;
+      }
     }
   }
 
-  /** Terminates a reply for everyone who saw part of it (and for `also`, the requester). */
-  private finishReply(replyId: string, frames: string[], also?: WebSocket): void {
-    const audience = this.audience.get(replyId) ?? new Set<WebSocket>();
-    this.audience.delete(replyId);
-    const targets = frames[0] === '[END]' ? audience : new Set(this.clients.keys());
-    if (also) targets.add(also);
-    for (const ws of targets) for (const f of frames) this.sendTo(ws, f);
+  private clientById(id: string): LegacyClient | undefined {
+    for (const c of this.clients.values()) if (c.id === id) return c;
+    return undefined;
   }
 
+  private sendTo(c: LegacyClient, frame: string): void {
+    if (c.ws.readyState === c.ws.OPEN) c.ws.send(frame);
+  }
+
+  /** A complete unsolicited utterance: now, or after the [END] of the reply streaming to `c`. */
+  private deliverToAll(frames: string[]): void {
+    for (const c of this.clients.values()) {
+      if (c.streaming === null) {
+        for (const f of frames) this.sendTo(c, f);
+        continue;
+      }
+      c.waiting.push(frames);
+      if (c.waiting.length > MAX_WAITING) c.waiting.shift();
+    }
+  }
+
+  private doneStreaming(c: LegacyClient, replyId: string): void {
+    if (c.streaming !== replyId) return;
+    c.streaming = null;
+    for (const frames of c.waiting.splice(0)) for (const f of frames) this.sendTo(c, f);
+  }
+
+  // ---- what legacy clients send ------------------------------------------------------------
+
   private onConnection(ws: WebSocket): void {
-    const id = `legacy-${this.nextId++}`;
-    this.clients.set(ws, id);
+    const client: LegacyClient = { ws, id: `legacy-${this.nextId++}`, streaming: null, waiting: [] };
+    this.clients.set(ws, client);
     ws.on('close', () => this.clients.delete(ws));
     ws.on('error', (err) => this.deps.log(`legacy websocket error: ${err.message}`));
     ws.on('message', (data, isBinary) => {
       if (isBinary) return;
-      this.onText(ws, id, data.toString());
+      this.onText(client, data.toString());
     });
   }
 
-  private onText(ws: WebSocket, clientId: string, raw: string): void {
+  private onText(client: LegacyClient, raw: string): void {
     const { chat, context } = this.deps;
     if (raw === '[SPEECH_START]' || raw === '[SPEECH_END]') {
-      for (const other of this.clients.keys()) if (other !== ws) this.sendTo(other, raw);
+      for (const other of this.clients.values()) if (other !== client) this.sendTo(other, raw);
       return;
     }
     if (raw.startsWith('[VISION_FACE]')) {
@@ -194,23 +284,17 @@ export class LegacyServer {
       return;
     }
     if (raw.startsWith('[VISION_DESKTOP]')) {
-      const f = raw.slice('[VISION_DESKTOP]'.length).split('|');
-      // The last field is screen text and may itself contain '|': it takes the rest.
-      context.setDesktop({
-        task: f[0] ?? '',
-        app: f[1] ?? '',
-        fileCategory: f[2] ?? '',
-        hasError: f[3] === 'True',
-        offerText: f[4] ?? '',
-        window: f[5] ?? '',
-        text: f.slice(6).join('|'),
-      });
+      const parsed = parseVisionDesktop(raw.slice('[VISION_DESKTOP]'.length));
+      if (!parsed) return;
+      if (parsed.redactions > 0) this.deps.log(`legacy: redacted ${parsed.redactions} secret(s) from desktop context`);
+      context.setDesktop(parsed.desktop);
+      for (const e of parsed.desktop.screenErrors ?? []) this.rememberOfferKey(errorKey({ kind: 'screen', path: null, range: null, message: e.message, code: e.kind }));
       return;
     }
     if (raw.startsWith('[VISION_SCREEN]')) {
-      const body = raw.slice('[VISION_SCREEN]'.length);
-      const cut = body.indexOf(' | ');
-      context.setScreen(cut === -1 ? body : body.slice(0, cut), cut === -1 ? '' : body.slice(cut + 3));
+      const parsed = parseVisionScreen(raw.slice('[VISION_SCREEN]'.length));
+      if (parsed.redactions > 0) this.deps.log(`legacy: redacted ${parsed.redactions} secret(s) from screen context`);
+      context.setScreen(parsed.window, parsed.text);
       return;
     }
     let text = raw;
@@ -225,15 +309,24 @@ export class LegacyServer {
     text = text.trim();
     if (text === '') return;
     try {
-      const result = chat.send({ text }, { clientId });
-      if (result.replyId === null) {
-        this.sendTo(ws, '[MODE CHANGED]');
-        this.sendTo(ws, '[END]');
+      const mode = MODE_COMMAND.exec(text);
+      if (mode) {
+        chat.setModeByName(mode[1] ?? '');
+        this.sendTo(client, '[MODE CHANGED]');
+        this.sendTo(client, '[END]');
+        return;
       }
+      chat.send({ text, sessionId: this.deps.session.ensure() }, { clientId: client.id });
     } catch (err) {
       this.deps.log(`legacy: ${toAlisaError(err).message}`);
-      this.sendTo(ws, '[ERROR]');
-      this.sendTo(ws, '[END]');
+      this.sendTo(client, '[ERROR]');
+      this.sendTo(client, '[END]');
     }
+  }
+
+  private rememberOfferKey(key: string): void {
+    this.offerKeys.delete(key);
+    this.offerKeys.add(key);
+    if (this.offerKeys.size > MAX_OFFER_KEYS) this.offerKeys.delete(this.offerKeys.values().next().value!);
   }
 }

@@ -15,6 +15,7 @@ import path from 'node:path';
 import type { ModelDownloader } from 'node-llama-cpp';
 import { nodeLlama } from './node-llama';
 import { AlisaError } from '../errors';
+import { networkGate } from '../privacy/network-gate';
 
 export const DOWNLOAD_FAILED_ACTION = 'Choose a GGUF file you already have, or retry when online.';
 
@@ -58,8 +59,30 @@ export interface DownloadOptions {
   timeouts?: Partial<DownloadTimeouts>;
 }
 
-/** Downloads `uri` into `modelsDir` and returns the file path. Throws AlisaError. */
+/**
+ * Downloads `uri` into `modelsDir` and returns the file path. Throws AlisaError. The download goes
+ * through the network gate (alisa.network): blocked offline, asked once per host in mode ask.
+ */
 export async function downloadModel(uri: string, modelsDir: string, options: DownloadOptions): Promise<string> {
+  let host: string;
+  try {
+    host = downloadHost(uri);
+  } catch {
+    return downloadModelNow(uri, modelsDir, options); // not a URL: the preflight says so
+  }
+  return networkGate().run(
+    {
+      url: host,
+      feature: 'model-download',
+      purpose: `download the language model ${uri}`,
+      alternative: 'choose a GGUF file you already have ("Alisa: Choose Model File", or --model FILE)',
+      signal: options.signal,
+    },
+    () => downloadModelNow(uri, modelsDir, options),
+  );
+}
+
+async function downloadModelNow(uri: string, modelsDir: string, options: DownloadOptions): Promise<string> {
   const timeouts = { ...DEFAULT_DOWNLOAD_TIMEOUTS, ...options.timeouts };
   const { signal } = options;
   const throwIfCancelled = () => {

@@ -8,6 +8,7 @@
 // gap between two chunks of a streamed reply; a long reply is fine as long as it keeps coming.
 import type { ModelState } from '../../protocol';
 import { AlisaError } from '../errors';
+import { networkGate } from '../privacy/network-gate';
 import { networkReason } from './model-source';
 import { ChatCompletionStream, errorMessage } from './openai-stream';
 import { SseParser } from './sse-parser';
@@ -124,11 +125,31 @@ export class OpenAiProvider implements LlmProvider {
     return headers;
   }
 
+  /** Every request goes through the network gate (alisa.network); a loopback server passes at once. */
+  private gate(signal?: AbortSignal): Promise<void> {
+    let host = this.baseUrl;
+    try {
+      host = new URL(this.baseUrl).host;
+    } catch {
+      // fetch reports a bad URL
+    }
+    return networkGate().request({
+      url: this.baseUrl,
+      feature: 'llm-endpoint',
+      purpose: `chat with the language model server at ${host} (alisa.llm.endpoint)`,
+      alternative: 'use a local model (alisa.model.path) or a server on this machine',
+      signal,
+    });
+  }
+
   private async check(): Promise<void> {
     this.holder.set({ state: 'loading', progress: null, error: null });
     const url = `${this.baseUrl}/models`;
-    const watchdog = new Watchdog(this.timeoutMs);
+    let watchdog: Watchdog | null = null;
     try {
+      // Before the time limit starts: the user may be asked first.
+      await this.gate();
+      watchdog = new Watchdog(this.timeoutMs);
       let response: Response;
       try {
         response = await fetch(url, { headers: { ...this.headers(false), accept: 'application/json' }, signal: watchdog.signal });
@@ -153,7 +174,7 @@ export class OpenAiProvider implements LlmProvider {
       this.holder.set({ state: 'error', error: error.toInfo() });
       throw error;
     } finally {
-      watchdog.stop();
+      watchdog?.stop();
     }
   }
 
@@ -182,6 +203,12 @@ export class OpenAiProvider implements LlmProvider {
       stopReason: 'cancelled',
     });
     if (req.signal?.aborted) return cancelled();
+    try {
+      await this.gate(req.signal);
+    } catch (err) {
+      if (req.signal?.aborted) return cancelled();
+      throw err;
+    }
 
     const internal = new AbortController(); // dispose() aborts running requests through this
     this.running.add(internal);

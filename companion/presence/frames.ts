@@ -13,6 +13,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { deviceInputProblem } from '../../protocol/inputs';
 import { AlisaError } from '../errors';
 
 export const FRAME_WIDTH = 320;
@@ -37,13 +38,17 @@ export interface FrameSourceOptions {
 export function inputArgs(input: string, opts: { fps: number; sequenceFps?: number; platform?: NodeJS.Platform }): string[] {
   const platform = opts.platform ?? process.platform;
   const raw = input.trim();
+  // The protocol refuses these already; here too, as this is where the input meets ffmpeg.
+  const problem = deviceInputProblem(raw, 'The presence input');
+  if (problem) throw new AlisaError('invalid_argument', problem, 'Set alisa.presence.input to "default", a camera name, or a video or image file.');
   const setting = raw === '' || raw === 'default' ? defaultDevice(platform) : raw;
   const rate = fpsArg(opts.sequenceFps ?? opts.fps);
 
   if (setting.includes('%')) {
     const dir = path.dirname(setting);
     if (!existsSync(dir)) throw missingInput(raw);
-    return ['-re', '-framerate', rate, '-i', setting];
+    // Absolute: ffmpeg never reads a path that starts with '/' (or a drive) as a protocol.
+    return ['-re', '-framerate', rate, '-i', path.resolve(setting)];
   }
   if (platform === 'linux' && setting.startsWith('/dev/')) {
     if (!existsSync(setting)) throw noCamera(setting, platform);
@@ -51,8 +56,9 @@ export function inputArgs(input: string, opts: { fps: number; sequenceFps?: numb
   }
   if (platform === 'win32' && /^(video|audio)=/i.test(setting)) return ['-f', 'dshow', '-i', setting];
   if (existsSync(setting) && statSync(setting).isFile()) {
-    if (IMAGE_EXT.test(setting)) return ['-re', '-loop', '1', '-framerate', rate, '-i', setting];
-    return ['-re', '-i', setting];
+    const file = path.resolve(setting);
+    if (IMAGE_EXT.test(setting)) return ['-re', '-loop', '1', '-framerate', rate, '-i', file];
+    return ['-re', '-i', file];
   }
   if (platform === 'darwin' && !/[\\/]/.test(setting)) return ['-f', 'avfoundation', '-framerate', '30', '-i', `${setting}:none`];
   if (platform === 'win32' && !/[\\/]/.test(setting)) return ['-f', 'dshow', '-i', `video=${setting}`];

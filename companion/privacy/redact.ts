@@ -1,21 +1,37 @@
-// Secret redaction for screen text (OCR of a screenshot) and window exclusion, before anything
-// she saw is kept, shown to the model or written anywhere. Pure functions, no dependencies.
+// Secret redaction for everything Alisa reads before it is kept, shown to the model or written
+// anywhere: screen text (OCR), terminal output, file excerpts, debug data, legacy vision frames
+// and chat. One module for every door, so every door hides the same secrets. Pure and
+// dependency-free (the extension bundles it too), idempotent and linear in the text's length:
+// every pattern is anchored or bounded, so a 100k-character line costs milliseconds.
 //
-// Rules:
-// - Known token shapes are redacted wherever they appear: private key blocks (also when OCR cut
-//   the END line off: the block runs to the last base64-looking line), AWS key ids and secret
-//   keys, GitHub, OpenAI/Anthropic, Slack, Google, Stripe keys, JWTs, `Bearer`/`Basic` values and
-//   the password of `scheme://user:pass@host` (the user is kept).
-// - `name <op> value` where the name says secret (password, pwd, pass, secret, token, api key,
-//   access key, auth, ...; as whole words of the name, so `DB_PASSWORD` and `clientSecret` count
-//   but `author` and `bypass` do not) keeps the name and redacts the value, but only a value that
-//   looks literal: a quoted string, or an unquoted value of 6+ characters holding a digit or a
-//   symbol, or any value of an env-style line (`UPPER_NAME=value`). Identifiers, member chains,
-//   calls, types and placeholders (`string`, `getToken()`, `process.env.X`, `${X}`, `<token>`)
-//   are code, not secrets. Names that describe a secret rather than hold one (`token_type`,
-//   `passwordLength`, `password_label`) are left alone.
-// - Redactions are idempotent: `[REDACTED...]` is never matched again, so text can pass twice.
-// - Hashes and ids (git SHAs, UUIDs) are not secrets unless a secret name is assigned them.
+// Text often arrives as OCR made it: `_` read as a space (`AWS SECRET ACCESS KEY = ...`), `l`/`1`/`I`
+// and `O`/`0` swapped, extra spaces around `=` and `:`, lines broken in two. So a secret is found
+// in four independent ways, and one is enough:
+// - Shape: private key blocks (also with the END line cut off: the block runs to the last
+//   base64-looking line), JWTs, AWS, GCP, Azure, GitHub, GitLab, Slack, Stripe, OpenAI,
+//   Anthropic, Hugging Face, npm, SendGrid, Twilio and other well-known key prefixes (with `_`
+//   or the space OCR makes of it), `Bearer`/`Basic`/`Authorization:` values, the password of
+//   `scheme://user:pass@host` (postgres, mysql, mongodb, redis, amqp, git remotes; the user is
+//   kept), `curl -u user:pass`, `--password value`.
+// - Name: `name <op> value` where the name says secret (password, pwd, secret, token, api key,
+//   access key, auth, credentials, ...; as words of the name, so `DB_PASSWORD`, `DB PASSWORD`,
+//   `clientSecret` and `PASSW0RD` count but `author`, `bypass` and `tokenizer` do not) keeps the
+//   name and redacts the value, but only a value that looks literal: quoted, or a bare value of
+//   6+ characters with a digit or a symbol, or any value of an env-style line (`UPPER_NAME=value`)
+//   or a config line (`password: value` alone on its line). Identifiers, member chains, calls,
+//   types and placeholders (`string`, `getToken()`, `process.env.X`, `${X}`, `<token>`,
+//   `your-key-here`) are code, not secrets; names that describe a secret (`token_type`,
+//   `passwordLength`, `PASSWORD_MIN_LENGTH`) are left alone. `Password=...;` in ADO/JDBC strings
+//   and `?password=` / `&sig=` in URLs are names too.
+// - Entropy (as detect-secrets and gitleaks do): a base62/base64 run of 20+ characters with a
+//   digit, Shannon entropy above what random text of that length reaches 99 % of the time, and
+//   few dictionary-like pieces (identifiers such as `Conv3DBackpropFilterV2` are wordy); a hex run
+//   of 32+ only as a quoted or assigned value without a hash word near it (`commit`, `sha`,
+//   `checksum`, `integrity`, `etag`, `id`, ...). Never inside `data:...;base64,`, `sha512-`,
+//   `sha256:`, `h1:` or an ssh public key, and never a UUID, a path or a word.
+// - A token OCR split at its `_` is absorbed piece by piece while the next piece still looks
+//   random; a value whose `_` became spaces is continued to the end of its env/config line.
+// Redactions are idempotent: `[REDACTED:kind]` is never matched again, so text can pass twice.
 
 export interface Redaction {
   text: string;
@@ -23,169 +39,666 @@ export interface Redaction {
   count: number;
 }
 
-const R = (kind: string) => `[REDACTED:${kind}]`;
-
-interface TokenRule {
+/** One secret found in a text: the characters [start, end) are the secret itself. */
+export interface SecretFinding {
   kind: string;
-  re: RegExp;
-  /** Replacement for one match; default: the whole match becomes the marker. */
-  replace?: (m: readonly string[]) => string;
+  start: number;
+  end: number;
 }
 
-// Order matters: whole-shape tokens first (a JWT inside `Bearer ...` is counted once, as a JWT),
-// then URL passwords, then name-based assignments last.
-const TOKEN_RULES: readonly TokenRule[] = [
-  { kind: 'jwt', re: /\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}/g },
-  { kind: 'aws_key_id', re: /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g },
-  {
-    kind: 'aws_secret',
-    re: /(aws_secret_access_key["']?\s*(?:=|:)\s*["']?)([A-Za-z0-9/+=]{30,50})/gi,
-    replace: (m) => `${m[1]}${R('aws_secret')}`,
-  },
-  { kind: 'github', re: /\bgh[pousr]_[A-Za-z0-9]{30,}\b/g },
-  { kind: 'github', re: /\bgithub_pat_[A-Za-z0-9_]{22,}/g },
-  { kind: 'anthropic', re: /\bsk-ant-[A-Za-z0-9_-]{20,}/g },
-  { kind: 'openai', re: /\bsk-(?:proj-)?[A-Za-z0-9_-]{20,}/g },
-  { kind: 'slack', re: /\bxox[abprs]-[A-Za-z0-9-]{10,}/g },
-  { kind: 'google', re: /\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])/g },
-  { kind: 'stripe', re: /\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}/g },
-  {
-    kind: 'basic',
-    re: /(Authorization["']?\s*:\s*["']?Basic\s+)([A-Za-z0-9+/]{8,}=*)/gi,
-    replace: (m) => `${m[1]}${R('basic')}`,
-  },
-  {
-    kind: 'bearer',
-    // A value of 8+ characters with a digit or an inner token symbol: "Bearer tokens." is prose.
-    re: /\b(Bearer|Basic)(\s+)(?=[A-Za-z0-9._~+/-]*(?:[0-9]|[._~+/-][A-Za-z0-9]))([A-Za-z0-9._~+/-]{7,}[A-Za-z0-9_~+/-]=*)/g,
-    replace: (m) => `${m[1]}${m[2]}${R(m[1] === 'Basic' ? 'basic' : 'bearer')}`,
-  },
-  {
-    kind: 'url_password',
-    re: /\b([a-z][a-z0-9+.-]*:\/\/)([^\s:@/]+):([^\s@/]+)@/gi,
-    replace: (m) => (m[3]!.startsWith('[REDACTED') ? m[0] : `${m[1]}${m[2]}:${R('password')}@`),
-  },
-];
+/** Where a finding comes from; the lowest rank names a merged finding. */
+const Rank = { Block: 0, Shape: 1, Header: 2, Named: 3, Entropy: 4 } as const;
 
-/** Whole words of a name that mean it holds a secret. */
-const SECRET_WORDS = new Set(['password', 'passwd', 'pwd', 'pass', 'passphrase', 'secret', 'secrets', 'token', 'auth', 'apikey', 'credential', 'credentials']);
+interface Span extends SecretFinding {
+  rank: number;
+}
+
+const R = (kind: string) => `[REDACTED:${kind}]`;
+const MARKER = /\[REDACTED(?::[a-z0-9_]{1,40})?\]/g;
+
+// ---------------------------------------------------------------------------------------------
+// Character helpers (char codes: no regex per character on the hot paths)
+
+const isDigit = (c: number) => c >= 48 && c <= 57;
+const isUpper = (c: number) => c >= 65 && c <= 90;
+const isLower = (c: number) => c >= 97 && c <= 122;
+const isAlnum = (c: number) => isDigit(c) || isUpper(c) || isLower(c);
+const isSpace = (c: number) => c === 32 || c === 9;
+const isEol = (c: number) => c === 10 || c === 13 || Number.isNaN(c);
+/** base64/base64url characters (no padding). */
+const isB64 = (c: number) => isAlnum(c) || c === 43 || c === 47 || c === 95 || c === 45;
+
+/** Shannon entropy (bits per character) of the alphanumerics of `s`. */
+function entropy(s: string): number {
+  const counts = new Map<number, number>();
+  for (let i = 0; i < s.length; i++) counts.set(s.charCodeAt(i), (counts.get(s.charCodeAt(i)) ?? 0) + 1);
+  let h = 0;
+  for (const n of counts.values()) {
+    const p = n / s.length;
+    h -= p * Math.log2(p);
+  }
+  return h;
+}
+
+/** Share of the letters that sit in dictionary-like pieces (`Filter`, `V`, `AUTH`: 3+ letters with a vowel). */
+function wordiness(alnum: string): number {
+  let letters = 0;
+  let wordy = 0;
+  for (const piece of alnum.match(/[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+/g) ?? []) {
+    if (isDigit(piece.charCodeAt(0))) continue;
+    letters += piece.length;
+    if (piece.length >= 3 && /[aeiouyAEIOUY]/.test(piece)) wordy += piece.length;
+  }
+  return letters ? wordy / letters : 0;
+}
+
+/** Looks machine-made: a digit and a letter, or lower and upper case inside (not just `Title`). */
+function randomish(s: string): boolean {
+  const digit = /[0-9]/.test(s);
+  const letter = /[A-Za-z]/.test(s);
+  return (digit && letter) || /[a-z][A-Z]|[A-Z]{2}[a-z]/.test(s);
+}
+
+// Thresholds measured on 3000 random strings per length: the 1st percentile of the entropy of
+// random base62 (mixed case) and base36 (one case) text of length n, minus 0.1 bit.
+const minEntropyMixed = (n: number) => 0.756 * Math.log2(n) + 0.25;
+const minEntropyOneCase = (n: number) => 0.637 * Math.log2(n) + 0.56;
+
+/** Whether an alphanumeric string of 20+ characters is random enough to be a key. */
+function isRandomToken(alnum: string): boolean {
+  const n = alnum.length;
+  if (n < 20) return false;
+  let digits = 0;
+  let upper = 0;
+  let lower = 0;
+  let switches = 0;
+  for (let i = 0; i < n; i++) {
+    const c = alnum.charCodeAt(i);
+    if (isDigit(c)) digits++;
+    else if (isUpper(c)) upper++;
+    else lower++;
+    if (i > 0 && isDigit(c) !== isDigit(alnum.charCodeAt(i - 1))) switches++;
+  }
+  if (digits === 0 || digits === n) return false;
+  if (upper && lower) return entropy(alnum) >= minEntropyMixed(n) && wordiness(alnum) <= 0.7;
+  // One case and digits: random base36 has ~28 % digits, spread out; `md5sha256` does not.
+  return entropy(alnum) >= minEntropyOneCase(n) && digits / n >= 0.15 && switches >= n / 6;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Names
+
+const canon = (w: string) => w.toLowerCase().replace(/[il1|!]/g, 'l').replace(/0/g, 'o');
+const canonSet = (words: string[]) => new Set(words.map(canon));
+
+const SECRET_WORD_LIST = ['password', 'passwd', 'pwd', 'pass', 'passphrase', 'passcode', 'secret', 'secrets', 'token', 'auth', 'apikey', 'credential', 'credentials', 'authorization', 'sig', 'signature', 'pin'];
+/** Whole words of a name that mean it holds a secret (and their OCR-canonical forms). */
+const SECRET_WORDS = new Set(SECRET_WORD_LIST);
+const SECRET_WORDS_CANON = canonSet(SECRET_WORD_LIST);
+/** One-word names that end in a secret (`DBPASSWORD`, `authtoken` when OCR lost the `_`). */
+const SECRET_SUFFIXES = ['password', 'passwd', 'secret', 'token', 'apikey', 'secretkey', 'accesskey', 'privatekey'].map(canon);
 /** Pairs of consecutive words that mean the same (`api_key`, `accessKey`, `private-key`). */
-const SECRET_PAIRS = new Set(['api key', 'access key', 'private key', 'secret key', 'session key']);
+const SECRET_PAIRS = canonSet(['api key', 'access key', 'private key', 'secret key', 'session key', 'account key', 'client key', 'key data', 'signing key', 'master key', 'encryption key', 'conn str']);
 /** A name ending in one of these describes a secret instead of holding one. */
-const DESCRIPTIVE_SUFFIXES = new Set([
+const DESCRIPTIVE = canonSet([
   'type', 'types', 'label', 'field', 'input', 'placeholder', 'hint', 'length', 'len', 'min', 'max', 'count', 'url', 'uri',
-  'endpoint', 'path', 'file', 'name', 'id', 'expiry', 'expires', 'ttl', 'timeout', 'prompt', 'message', 'error', 'regex',
-  'pattern', 'policy', 'required', 'visible', 'enabled', 'mode', 'strength', 'header', 'provider', 'kind',
+  'endpoint', 'path', 'file', 'filename', 'name', 'id', 'ids', 'expiry', 'expires', 'expiration', 'ttl', 'timeout', 'prompt',
+  'message', 'error', 'regex', 'pattern', 'policy', 'required', 'visible', 'enabled', 'mode', 'strength', 'header', 'provider',
+  'kind', 'format', 'size', 'limit', 'version', 'interval', 'ms', 'seconds', 'minutes', 'at', 'date', 'time', 'env', 'var',
+  'storage', 'store', 'lifetime', 'scope', 'scopes', 'algorithm', 'alg', 'issuer', 'audience', 'method', 'methods', 'index', 'class',
 ]);
+/** Words that end a name when scanning back through OCR text where `_` became spaces. */
+const STOP_WORDS = new Set(['the', 'a', 'an', 'is', 'are', 'was', 'were', 'be', 'to', 'of', 'in', 'on', 'for', 'from', 'with', 'and', 'or', 'not', 'no', 'this', 'that', 'if', 'when', 'then', 'your', 'their', 'our', 'its']);
 
+/** Words of a name: `_ . - space` and camelCase split; all-caps words stay whole (`PASSW0RD`). */
 function nameWords(name: string): string[] {
   return name
-    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
     .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
-    .toLowerCase()
-    .split(/[\s_.-]+/)
+    .split(/[\s_.\-$]+/)
     .filter(Boolean);
 }
 
-export function isSecretName(name: string): boolean {
-  const words = nameWords(name);
-  if (words.length === 0) return false;
-  if (DESCRIPTIVE_SUFFIXES.has(words[words.length - 1]!)) return false;
-  for (let i = 0; i < words.length; i++) {
-    if (SECRET_WORDS.has(words[i]!)) return true;
-    if (i + 1 < words.length && SECRET_PAIRS.has(`${words[i]} ${words[i + 1]}`)) return true;
+const stripDigits = (w: string) => w.replace(/[0-9]+$/, '');
+function isSecretWord(w: string): boolean {
+  const lower = stripDigits(w.toLowerCase());
+  if (SECRET_WORDS.has(lower) || SECRET_WORDS_CANON.has(canon(w))) return true;
+  const c = canon(w);
+  return c.length > 6 && SECRET_SUFFIXES.some((s) => c.length > s.length && c.endsWith(s));
+}
+const isDescriptive = (w: string) => DESCRIPTIVE.has(canon(stripDigits(w.toLowerCase()) || w));
+
+/** Whether words of a name mean it holds a secret; `last` says the last word is the secret word. */
+function secretWords(words: readonly string[]): { secret: boolean; last: boolean } {
+  let from = 0;
+  for (let i = 0; i < words.length - 1; i++) if (STOP_WORDS.has(words[i]!.toLowerCase())) from = i + 1;
+  const ws = words.slice(from).filter((w) => !/^[0-9]+$/.test(w));
+  if (ws.length === 0 || isDescriptive(ws[ws.length - 1]!)) return { secret: false, last: false };
+  // Only the last four words: a secret word far back is prose, not a name.
+  for (let i = Math.max(0, ws.length - 4); i < ws.length; i++) {
+    if (isSecretWord(ws[i]!)) return { secret: true, last: i === ws.length - 1 };
+    if (i + 1 < ws.length && SECRET_PAIRS.has(`${canon(ws[i]!)} ${canon(ws[i + 1]!)}`)) return { secret: true, last: i + 1 === ws.length - 1 };
   }
+  return { secret: false, last: false };
+}
+
+/** Whether a name (`DB_PASSWORD`, `clientSecret`, `AWS SECRET ACCESS KEY`, `x-api-key`) holds a secret. */
+export function isSecretName(name: string): boolean {
+  return secretWords(nameWords(name)).secret;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Values
+
+const PLACEHOLDER =
+  /^(?:\$\{?[\w.:-]+\}?|\$\{\{.*\}\}|\{\{.*\}\}|\{[\w.]*\}|%\w+%|<[^>]*>|\*+|[xX•●]{3,}|\.{3}|…|-|\[REDACTED[^\]]*\]|null|none|nil|undefined|true|false|empty|changeme|change[-_ ]?me|replace[-_ ]?me|placeholder|example|dummy|redacted|secret|password|token|todo|tbd|(?:your|my)[-_ ].*|.*[-_ ]here)$/i;
+const MEMBER_CHAIN = /^[A-Za-z_$][\w$]*(?:\??\.[A-Za-z_$][\w$]*)+$/;
+const TYPE_WORDS = new Set(['string', 'str', 'number', 'int', 'integer', 'float', 'bool', 'boolean', 'bytes', 'any', 'unknown', 'object', 'buffer', 'secretstr', 'optional', 'void', 'never', 'char', 'text', 'varchar', 'uuid']);
+const PROSE_WORDS = /\b(?:is|the|to|your|a|an|of|for|not|be|must|please|enter|invalid|missing|required)\b/i;
+const QUOTES = '"\'`\u201c\u201d\u2018\u2019';
+const CLOSERS: Record<string, string> = { '"': '"\u201d\u201c', '\u201c': '\u201d"', '\u201d': '\u201d"', "'": "'\u2019\u2018", '\u2018': "\u2019'", '\u2019': "\u2019'", '`': '`' };
+
+type Style = 'env' | 'env-loose' | 'line' | 'code';
+/** Authorization schemes: the word after `Authorization:` that is not the secret. */
+const AUTH_SCHEMES = new Set(['bearer', 'basic', 'token', 'digest', 'negotiate', 'ntlm', 'hoba', 'mutual']);
+
+/** Whether the value of a secret-named assignment is a literal secret, not code. */
+function looksLiteral(v: string, quoted: boolean, style: Style, nameEndsInSecret: boolean): boolean {
+  if (v === '' || PLACEHOLDER.test(v)) return false;
+  // A sentence is a message about the secret, not the secret.
+  if ((v.match(/ /g)?.length ?? 0) >= 2 && !/[0-9]/.test(v) && (/^[A-Z][a-z]/.test(v) || PROSE_WORDS.test(v))) return false;
+  if (quoted) return true;
+  if (/[([{]/.test(v) || MEMBER_CHAIN.test(v) || TYPE_WORDS.has(v.toLowerCase())) return false;
+  if (/^[0-9]+$/.test(v)) return nameEndsInSecret && v.length >= 4;
+  const symbolOrDigit = /[0-9]|[^A-Za-z0-9_]/.test(v);
+  if (style === 'env') return true;
+  const identifier = /^[a-z_$][a-z0-9$]*(?:_[a-z0-9$]+)+$|^[a-z]+(?:[A-Z][a-z0-9]*)+$|^[A-Z][a-z]+(?:[A-Z][a-z]+)*$/.test(v);
+  if (style === 'env-loose' || style === 'line') return v.length >= 6 && (symbolOrDigit || !identifier);
+  return v.length >= 6 && symbolOrDigit;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Detectors. Each pushes spans; overlaps are merged at the end.
+
+interface Ctx {
+  text: string;
+  spans: Span[];
+  /** Start offsets of the lines (for "name first on its line" checks). */
+  lineStarts: Int32Array | null;
+}
+
+function lineStartOf(ctx: Ctx, i: number): number {
+  if (!ctx.lineStarts) {
+    const starts = [0];
+    for (let k = ctx.text.indexOf('\n'); k >= 0; k = ctx.text.indexOf('\n', k + 1)) starts.push(k + 1);
+    ctx.lineStarts = Int32Array.from(starts);
+  }
+  const ls = ctx.lineStarts;
+  let lo = 0;
+  let hi = ls.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (ls[mid]! <= i) lo = mid;
+    else hi = mid - 1;
+  }
+  return ls[lo]!;
+}
+
+const KEY_BEGIN = /-{0,10} ?BEGIN ?(?:[A-Z0-9]{1,12} ){0,3}PRIVATE ?KEY(?: BLOCK)? ?-{0,10}/g;
+const KEY_END = /-{0,10} ?END ?(?:[A-Z0-9]{1,12} ){0,3}PRIVATE ?KEY(?: BLOCK)? ?-{0,10}/g;
+const KEY_HEADER_LINE = /^[ \t]*(?:Proc-Type|DEK-Info|Comment|Version)\s*:/i;
+/** A longest block body we accept between BEGIN and END (a PGP key block is a few KB). */
+const MAX_KEY_BLOCK = 16_000;
+
+/** A line of key material: 16+ base64 characters, at most 3 spaces OCR put inside. */
+function isKeyLine(line: string): boolean {
+  let b64 = 0;
+  let spaces = 0;
+  const t = line.trim();
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (isB64(c) || c === 61 || c === 124) b64++;
+    else if (c === 32) spaces++;
+    else return false;
+  }
+  return b64 >= 16 && spaces <= 3;
+}
+
+/** Private key blocks, with or without their END line. */
+function keyBlocks(ctx: Ctx): void {
+  const { text } = ctx;
+  if (!text.includes('PRIVATE')) return;
+  const ends: Array<[number, number]> = [];
+  KEY_END.lastIndex = 0;
+  for (let m = KEY_END.exec(text); m; m = KEY_END.exec(text)) ends.push([m.index, m.index + m[0].length]);
+  let e = 0;
+  KEY_BEGIN.lastIndex = 0;
+  for (let m = KEY_BEGIN.exec(text); m; m = KEY_BEGIN.exec(text)) {
+    const bodyFrom = m.index + m[0].length;
+    while (e < ends.length && ends[e]![0] < bodyFrom) e++;
+    KEY_BEGIN.lastIndex = bodyFrom;
+    const nextBegin = KEY_BEGIN.exec(text);
+    const end = ends[e];
+    let stop: number;
+    if (end && end[0] - bodyFrom <= MAX_KEY_BLOCK && (!nextBegin || end[0] < nextBegin.index)) {
+      stop = end[1];
+    } else {
+      // Cut off (OCR missed the END line): the base64-looking lines (and PEM headers) after BEGIN.
+      stop = bodyFrom;
+      let pos = text.indexOf('\n', bodyFrom);
+      if (pos >= 0 && text.slice(bodyFrom, pos).trim() === '') {
+        while (pos >= 0 && pos - bodyFrom < MAX_KEY_BLOCK) {
+          const next = text.indexOf('\n', pos + 1);
+          const line = text.slice(pos + 1, next < 0 ? text.length : next);
+          const following = next < 0 ? '' : text.slice(next + 1, text.indexOf('\n', next + 1) < 0 ? text.length : text.indexOf('\n', next + 1));
+          if (!(isKeyLine(line) || KEY_HEADER_LINE.test(line) || (line.trim() === '' && isKeyLine(following)))) break;
+          stop = pos + 1 + line.replace(/\s+$/, '').length;
+          pos = next;
+        }
+      }
+    }
+    ctx.spans.push({ kind: 'private_key', start: m.index, end: stop, rank: Rank.Block });
+    KEY_BEGIN.lastIndex = Math.max(stop, bodyFrom);
+  }
+}
+
+interface Shape {
+  kind: string;
+  re: RegExp;
+  /** The capture group that is the secret (default: the whole match). */
+  group?: number;
+  /** An extra check on the secret (e.g. random-looking when OCR made spaces of its `_`). */
+  check?: (secret: string) => boolean;
+}
+
+// `[_ ]`: an underscore, or the space OCR reads it as. `(?<![A-Za-z0-9])`: a token starts here.
+// Every body is bounded, and a start inside a run is refused, so each run is scanned once.
+const B = '(?<![A-Za-z0-9])';
+const spacedRandom = (s: string) => !s.includes(' ') || randomish(s.replace(/^\S+ /, ''));
+const SHAPES: readonly Shape[] = [
+  { kind: 'jwt', re: new RegExp(`${B}eyJ[A-Za-z0-9_-]{8,4000}\\.eyJ[A-Za-z0-9_-]{8,8000}\\.[A-Za-z0-9_-]{8,4000}`, 'g') },
+  // One segment of base64 JSON (`{"...`): a JWT cut by a line break, or a token's payload.
+  { kind: 'jwt', re: new RegExp(`${B}eyJ[A-Za-z0-9_-]{17,8000}={0,2}`, 'g') },
+  { kind: 'aws_key_id', re: new RegExp(`${B}(?:A[KS][I1l|]A|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9])`, 'g') },
+  { kind: 'github', re: new RegExp(`${B}gh[pousr][_ ][A-Za-z0-9]{30,255}(?![A-Za-z0-9])`, 'g'), check: spacedRandom },
+  { kind: 'github', re: new RegExp(`${B}github[_ ]pat[_ ][A-Za-z0-9]{16,255}(?:[_ ][A-Za-z0-9]{16,255})?`, 'g') },
+  { kind: 'gitlab', re: new RegExp(`${B}gl(?:pat|dt|rt|ptt|cbt|oas|soat|imt|ft|agent|ffct)-[A-Za-z0-9_-]{20,255}`, 'g') },
+  { kind: 'gitlab', re: new RegExp(`${B}GR1348941[A-Za-z0-9_-]{20,255}`, 'g') },
+  { kind: 'anthropic', re: new RegExp(`${B}sk-ant-[A-Za-z0-9_-]{20,400}`, 'g') },
+  { kind: 'openai', re: new RegExp(`${B}sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,400}`, 'g'), check: (s) => randomish(s.slice(3)) },
+  { kind: 'slack', re: new RegExp(`${B}xox[abposre]-[A-Za-z0-9-]{10,250}`, 'g') },
+  { kind: 'slack', re: new RegExp(`${B}xapp-[0-9]-[A-Za-z0-9-]{10,250}`, 'g') },
+  { kind: 'slack_webhook', re: /hooks\.slack\.com\/(?:services|workflows)\/([A-Za-z0-9_\/-]{20,200})/g, group: 1 },
+  { kind: 'discord_webhook', re: /discord(?:app)?\.com\/api\/webhooks\/([0-9]{5,30}\/[A-Za-z0-9_-]{20,200})/g, group: 1 },
+  { kind: 'google', re: new RegExp(`${B}A[Il1|]za[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])`, 'g') },
+  { kind: 'google', re: new RegExp(`${B}A[Il1|]za[0-9A-Za-z_ -]{35}(?![0-9A-Za-z_-])`, 'g'), check: (s) => (s.match(/ /g)?.length ?? 0) <= 3 && randomish(s.slice(4)) },
+  { kind: 'google', re: new RegExp(`${B}GOCSPX-[A-Za-z0-9_-]{20,64}`, 'g') },
+  { kind: 'google', re: new RegExp(`${B}ya29\\.[0-9A-Za-z_-]{20,2000}`, 'g') },
+  { kind: 'stripe', re: new RegExp(`${B}(?:sk|rk|pk)[_ ](?:live|test)[_ ][A-Za-z0-9]{16,250}`, 'g'), check: spacedRandom },
+  { kind: 'stripe', re: new RegExp(`${B}whsec[_ ][A-Za-z0-9]{24,250}`, 'g') },
+  { kind: 'huggingface', re: new RegExp(`${B}hf[_ ][A-Za-z0-9]{30,40}(?![A-Za-z0-9])`, 'g'), check: (s) => randomish(s.slice(3)) },
+  { kind: 'npm', re: new RegExp(`${B}npm[_ ][A-Za-z0-9]{36}(?![A-Za-z0-9])`, 'g'), check: (s) => randomish(s.slice(4)) },
+  { kind: 'sendgrid', re: new RegExp(`${B}SG\\.[A-Za-z0-9_ -]{22}\\.[A-Za-z0-9_ -]{43}`, 'g') },
+  { kind: 'twilio', re: new RegExp(`${B}SK[0-9a-fA-F]{32}(?![A-Za-z0-9])`, 'g') },
+  { kind: 'azure', re: new RegExp(`(?<![A-Za-z0-9_~.-])[A-Za-z0-9_~.-]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34}(?![A-Za-z0-9_~.-])`, 'g') },
+  { kind: 'shopify', re: new RegExp(`${B}shp(?:at|ca|pa|ss)[_ ][a-fA-F0-9]{32}`, 'g') },
+  { kind: 'digitalocean', re: new RegExp(`${B}do[por][_ ]v1[_ ][a-f0-9]{64}`, 'g') },
+  { kind: 'docker', re: new RegExp(`${B}dckr[_ ]pat[_ ][A-Za-z0-9_-]{20,100}`, 'g') },
+  { kind: 'pypi', re: new RegExp(`${B}pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,400}`, 'g') },
+  { kind: 'telegram', re: /(?<![0-9])[0-9]{8,10}:AA[A-Za-z0-9_-]{33}(?![A-Za-z0-9_-])/g },
+  { kind: 'age', re: new RegExp(`${B}AGE-SECRET-KEY-1[0-9A-Z]{58}`, 'g') },
+  { kind: 'vault', re: new RegExp(`${B}hv[sb]\\.[A-Za-z0-9_-]{24,200}`, 'g') },
+  { kind: 'mailgun', re: new RegExp(`${B}key-[0-9a-f]{32}(?![A-Za-z0-9])`, 'g') },
+  { kind: 'databricks', re: new RegExp(`${B}dapi[a-f0-9]{32}(?![A-Za-z0-9])`, 'g') },
+  // Authorization values: the scheme word is kept, the credentials go. "Bearer tokens." is prose.
+  { kind: 'bearer', re: /\bBearer\s{1,4}(?=[A-Za-z0-9._~+\/-]{0,4096}(?:[0-9]|[._~+\/-][A-Za-z0-9]))([A-Za-z0-9._~+\/-]{7,4096}[A-Za-z0-9_~+\/-]=*)/g, group: 1 },
+  { kind: 'basic', re: /\bBasic\s{1,4}(?=[A-Za-z0-9+\/]{0,4096}[0-9+\/])([A-Za-z0-9+\/]{8,4096}=*)/g, group: 1 },
+  { kind: 'authorization', re: /Authorization["']?\s{0,4}[:=]\s{0,4}["']?(?!Bearer\b|Basic\b)[A-Za-z][A-Za-z0-9_-]{1,30}\s{1,4}([A-Za-z0-9._~+\/=-]{8,4096})/gi, group: 1, check: randomish },
+  // Command-line credentials: `curl -u user:pass`, `--password value`, `mysql -pSECRET`.
+  { kind: 'password', re: /(?:^|[\s'"])(?:-u|--user)(?:\s{1,4}|=)["']?[^\s:"'@]{1,128}:([^\s"'@]{1,256})/g, group: 1, check: (s) => !PLACEHOLDER.test(s) },
+  { kind: 'password', re: /(?:^|\s)--(?:password|passwd|token|api-key|secret|auth-token|access-token)\s{1,4}["']?([^\s"'-][^\s"']{3,255})/g, group: 1, check: (s) => !PLACEHOLDER.test(s) && !/^\$/.test(s) },
+  { kind: 'password', re: /\bmysql(?:dump|admin)?\b[^\n]{0,200}?\s-p([^\s'"]{3,128})/g, group: 1, check: (s) => !PLACEHOLDER.test(s) },
+  { kind: 'password', re: /\bdocker\s+login\b[^\n]{0,200}?\s-p\s{1,4}([^\s'"]{4,255})/g, group: 1, check: (s) => !PLACEHOLDER.test(s) && !/^\$/.test(s) },
+];
+
+function shapes(ctx: Ctx): void {
+  const { text } = ctx;
+  for (const shape of SHAPES) {
+    shape.re.lastIndex = 0;
+    for (let m = shape.re.exec(text); m; m = shape.re.exec(text)) {
+      const g = shape.group ?? 0;
+      const secret = m[g];
+      if (secret === undefined || (shape.check && !shape.check(secret))) continue;
+      const start = g === 0 ? m.index : m.index + m[0].lastIndexOf(secret);
+      ctx.spans.push({ kind: shape.kind, start, end: start + secret.length, rank: g === 0 ? Rank.Shape : Rank.Header });
+    }
+  }
+}
+
+/** The password of `scheme://user:pass@host` (the user may be empty: `redis://:pass@host`). */
+function urlPasswords(ctx: Ctx): void {
+  const { text } = ctx;
+  for (let at = text.indexOf('://'); at >= 0; at = text.indexOf('://', at + 3)) {
+    let s = at;
+    while (s > 0 && at - s < 32 && /[a-z0-9+.-]/i.test(text[s - 1]!)) s--;
+    if (s === at || !/[a-z]/i.test(text[s]!)) continue;
+    let i = at + 3;
+    const userEnd = scanUntil(text, i, 128, ':', '\t\n\r @/?#"\'<>');
+    if (userEnd < 0) continue;
+    i = userEnd + 1;
+    const passEnd = scanUntil(text, i, 256, '@', ' \t\n\r/?#"\'<>');
+    if (passEnd <= i) continue;
+    const pass = text.slice(i, passEnd);
+    if (pass.startsWith('[REDACTED') || PLACEHOLDER.test(pass) || /^\$\{?\w+\}?$/.test(pass)) continue;
+    ctx.spans.push({ kind: 'password', start: i, end: passEnd, rank: Rank.Header });
+  }
+}
+
+/** Index of `stop` within `max` characters from `from`, or -1 at a `bad` character first. */
+function scanUntil(text: string, from: number, max: number, stop: string, bad: string): number {
+  for (let i = from; i < text.length && i - from <= max; i++) {
+    const ch = text[i]!;
+    if (ch === stop) return i;
+    if (bad.includes(ch)) return -1;
+  }
+  return -1;
+}
+
+// An assignment operator: `=` (not `==`, `!=`, `<=`, `>=`, `=~`), `:` (not `::`, `://`, `:\`),
+// `:=` and `=>`.
+const OPERATOR = /=>|:=|(?<![=!<>:])=(?![=~])|(?<!:):(?![:\/\\])/g;
+const NAME_CHAR = /[A-Za-z0-9_.$|-]/;
+const VALUE_STOP = ' \t\r\n,;)}]"\'`\u201c\u201d\u2018\u2019';
+const MAX_NAME = 80;
+const MAX_VALUE = 1024;
+
+/** `name <op> value` with a secret name: the value's span. */
+function assignments(ctx: Ctx): void {
+  const { text } = ctx;
+  OPERATOR.lastIndex = 0;
+  for (let m = OPERATOR.exec(text); m; m = OPERATOR.exec(text)) {
+    const op = m[0];
+    const opAt = m.index;
+    // The name: quoted, or words back from the operator (OCR may have made spaces of `_`).
+    let k = opAt;
+    while (k > 0 && opAt - k < 6 && isSpace(text.charCodeAt(k - 1))) k--;
+    const sp1 = opAt - k;
+    let name: string;
+    let nameStart: number;
+    const q = text[k - 1];
+    if (q !== undefined && QUOTES.includes(q) && k >= 2) {
+      let o = k - 2;
+      while (o >= 0 && k - o <= MAX_NAME && !QUOTES.includes(text[o]!) && text[o] !== '\n') o--;
+      if (o < 0 || !QUOTES.includes(text[o]!)) continue;
+      name = text.slice(o + 1, k - 1);
+      nameStart = o;
+    } else {
+      let s = k;
+      while (s > 0 && k - s < MAX_NAME) {
+        const ch = text[s - 1]!;
+        if (NAME_CHAR.test(ch)) s--;
+        else if (ch === ' ' && s - 2 >= 0 && NAME_CHAR.test(text[s - 2]!) && s < k) s--;
+        else break;
+      }
+      name = text.slice(s, k).replace(/^[\s.$|-]+/, '');
+      nameStart = k - name.length;
+    }
+    if (!name) continue;
+    let words = nameWords(name);
+    let verdict = secretWords(words);
+    // Kubernetes/compose env lists: `- name: DB_PASSWORD` then `value: s3cr3t`.
+    if (!verdict.secret && words.length === 1 && words[0]!.toLowerCase() === 'value') {
+      const prev = previousLine(ctx, opAt);
+      const nm = /name\s{0,4}:\s{0,4}["']?([A-Za-z0-9_. -]{1,80}?)["']?\s*$/.exec(prev);
+      if (nm) {
+        words = nameWords(nm[1]!);
+        verdict = secretWords(words);
+      }
+    }
+    if (!verdict.secret) continue;
+
+    // The value.
+    let j = opAt + op.length;
+    while (j < text.length && j - (opAt + op.length) < 8 && isSpace(text.charCodeAt(j))) j++;
+    const sp2 = j - (opAt + op.length);
+    let nextLine = false;
+    if (isEol(text.charCodeAt(j))) {
+      // A line broken after the operator: the value alone on the next line.
+      let n = j;
+      if (text[n] === '\r') n++;
+      if (text[n] !== '\n') continue;
+      n++;
+      while (n < text.length && isSpace(text.charCodeAt(n))) n++;
+      j = n;
+      nextLine = true;
+    }
+    const query = nameStart > 0 && (text[nameStart - 1] === '?' || text[nameStart - 1] === '&');
+    let start = j;
+    let end: number;
+    let quoted = false;
+    const open = text[j];
+    if (open !== undefined && QUOTES.includes(open)) {
+      quoted = true;
+      const closers = CLOSERS[open] ?? open;
+      let c = j + 1;
+      while (c < text.length && c - j <= MAX_VALUE && !closers.includes(text[c]!) && text[c] !== '\n') c++;
+      start = j + 1;
+      // No closing quote on the line (OCR lost it): the bare run after the opening one.
+      end = c < text.length && closers.includes(text[c]!) ? c : bareEnd(text, start, query);
+    } else {
+      end = bareEnd(text, start, query);
+    }
+    const value = text.slice(start, end);
+    if (!quoted && AUTH_SCHEMES.has(value.toLowerCase())) continue; // `Authorization: Bearer ...`: the header rules
+    // A bare value whose `_` OCR read as spaces runs to the end of an env or config line.
+    const continued = quoted || nextLine ? end : continueValue(text, end);
+    const restOfLine = text.slice(continued, Math.min(text.length, continued + 200)).split('\n')[0]!;
+    const lastOnLine = /^["'`\u201d\u2019]?\s*(?:#.*)?$/.test(restOfLine);
+    const lineStart = lineStartOf(ctx, nameStart);
+    const before = text.slice(lineStart, nameStart).replace(/^\s*\d{1,5}\s/, ''); // an editor's line number
+    const firstOnLine = /^[\s>#-]*(?:(?:export|set|setx|ENV)\s+)?["']?$/.test(before);
+    const lastChunk = name.trim().split(' ').pop()!;
+    const upperName = /^[A-Z0-9_|l]+$/.test(lastChunk) && /[A-Z]{2}/.test(lastChunk);
+    let style: Style = 'code';
+    if (op === '=' && upperName) style = sp1 === 0 && sp2 === 0 ? 'env' : 'env-loose';
+    else if ((op === ':' || op === '=') && firstOnLine && lastOnLine) style = 'line';
+    if (nextLine && (style === 'code' || /[=:]/.test(value))) continue;
+    if (style === 'line' && continued > end) {
+      // `password: my secret pass`: judged whole (a sentence is not a secret).
+      if (!looksLiteral(text.slice(start, continued), false, style, verdict.last)) continue;
+      end = continued;
+    } else {
+      if (!looksLiteral(value, quoted, style, verdict.last)) continue;
+      if (style !== 'code') end = continued;
+    }
+    ctx.spans.push({ kind: 'secret', start, end, rank: Rank.Named });
+  }
+}
+
+function previousLine(ctx: Ctx, i: number): string {
+  const ls = lineStartOf(ctx, i);
+  if (ls === 0) return '';
+  const prevStart = lineStartOf(ctx, ls - 1);
+  return ls - prevStart > 200 ? '' : ctx.text.slice(prevStart, ls - 1);
+}
+
+/** End of a bare value: up to a space or delimiter; `&` too in a URL query; `=` only as padding. */
+function bareEnd(text: string, start: number, query: boolean): number {
+  let e = start;
+  while (e < text.length && e - start < MAX_VALUE) {
+    const ch = text[e]!;
+    if (VALUE_STOP.includes(ch) || (query && ch === '&')) break;
+    if (ch === '=') {
+      let p = e;
+      while (text[p] === '=') p++;
+      if (p < text.length && !VALUE_STOP.includes(text[p]!)) break;
+      e = p;
+      break;
+    }
+    e++;
+  }
+  return e;
+}
+
+/** Pieces after a bare value, one space apart, that are not a new name, flag or comment. */
+function continueValue(text: string, end: number): number {
+  for (let n = 0; n < 8; n++) {
+    if (text[end] !== ' ' || isSpace(text.charCodeAt(end + 1)) || isEol(text.charCodeAt(end + 1))) break;
+    let e = end + 1;
+    if ('-#|&<>\\;'.includes(text[e]!)) break;
+    while (e < text.length && e - end < 256 && !VALUE_STOP.includes(text[e]!)) e++;
+    const piece = text.slice(end + 1, e);
+    if (/[=:]/.test(piece.replace(/=+$/, '')) || text[e] === '=' || text[e] === ':') break;
+    end = e;
+  }
+  return end;
+}
+
+// Contexts where a base64 or hex run is a digest or public data, never a secret.
+const ALLOW_ZONES: readonly RegExp[] = [
+  /data:[^,\s"')]{0,100};base64,[A-Za-z0-9+\/=_-]{1,1000000}/g,
+  /(?<![A-Za-z0-9])sha(?:1|224|256|384|512)[-:][A-Za-z0-9+\/=_-]{16,200}/gi,
+  /(?<![A-Za-z0-9])(?:h1|md5|sha1?|blake2b|xxh64):[A-Za-z0-9+\/=]{16,200}/g,
+  /(?:ssh-(?:rsa|dss|ed25519)|ecdsa-sha2-nistp\d{3}|sk-ssh-ed25519@openssh\.com) {1,3}AAAA[A-Za-z0-9+\/=]{16,16000}/g,
+];
+/** Words near a hex run that say it is a digest or an id. */
+const HASH_WORDS = new Set(['sha', 'sha1', 'sha256', 'sha512', 'md5', 'hash', 'checksum', 'digest', 'integrity', 'commit', 'rev', 'revision', 'ref', 'reference', 'etag', 'id', 'uuid', 'guid', 'oid', 'object', 'tree', 'parent', 'blob', 'index', 'resolved', 'fingerprint', 'build', 'head', 'merge', 'tag', 'shasum', 'crc']);
+
+/** High-entropy runs (base62/base64, or hex as a quoted or assigned value). */
+function highEntropy(ctx: Ctx): void {
+  const { text } = ctx;
+  const RUN = /[A-Za-z0-9+\/_-]{20,}={0,3}/g;
+  for (let m = RUN.exec(text); m; m = RUN.exec(text)) {
+    const run = m[0];
+    const at = m.index;
+    // A path (`/home/dev/src`, `com/user/repo`): each segment on its own.
+    const segs = run.split('/');
+    const pathLike = segs.length > 1 && (run.startsWith('/') || segs.filter((s) => /^[A-Za-z][a-z]{2,}$|^[a-z]{2,}[A-Za-z0-9-]*$/.test(s) && /[aeiouy]/i.test(s)).length >= 2 || /[~.]/.test(text[at - 1] ?? ''));
+    if (pathLike) {
+      let off = at;
+      for (const seg of segs) {
+        if (seg.length >= 20) checkRun(ctx, seg, off);
+        off += seg.length + 1;
+      }
+    } else {
+      checkRun(ctx, run, at);
+    }
+  }
+}
+
+function checkRun(ctx: Ctx, run: string, at: number): void {
+  const core = run.replace(/^[_-]+/, '');
+  const start = at + (run.length - core.length);
+  const alnum = core.replace(/[^A-Za-z0-9]/g, '');
+  if (alnum.length < 20) return;
+  if (/^[0-9a-f]+$/.test(alnum) || /^[0-9A-F]+$/.test(alnum)) {
+    if (isHexSecret(ctx, core, start, alnum)) ctx.spans.push({ kind: 'high_entropy', start, end: start + core.length, rank: Rank.Entropy });
+    return;
+  }
+  // snake_case or kebab-case words are names, whatever their letters.
+  if (/^[A-Za-z][a-z0-9]*(?:[_-][A-Za-z][a-z0-9]*)+$/.test(core) && !/[0-9][A-Za-z]|[A-Za-z][0-9][A-Za-z]/.test(core)) return;
+  if (isRandomToken(alnum)) ctx.spans.push({ kind: 'high_entropy', start, end: start + core.length, rank: Rank.Entropy });
+}
+
+function isHexSecret(ctx: Ctx, core: string, start: number, alnum: string): boolean {
+  if (alnum.length < 32 || !/[0-9]/.test(alnum) || !/[a-f]/i.test(alnum) || entropy(alnum) < 3) return false;
+  if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(core)) return false;
+  const { text } = ctx;
+  const ls = lineStartOf(ctx, start);
+  const before = text.slice(Math.max(ls, start - 48), start);
+  // Only a value: quoted, or right after `=` / `:`.
+  if (!/(?:["'`]|[=:]\s{0,4}["'`]?)$/.test(before)) return false;
+  for (const w of nameWords(before.replace(/[^A-Za-z0-9]+/g, ' '))) if (HASH_WORDS.has(w.toLowerCase())) return false;
+  return true;
+}
+
+/** A token OCR split at its `_`: the random-looking pieces one space after (or before) it. */
+function absorbPieces(ctx: Ctx, span: Span): void {
+  const { text } = ctx;
+  for (let n = 0; n < 8 && text[span.end] === ' '; n++) {
+    let e = span.end + 1;
+    while (e < text.length && e - span.end <= 256 && isB64(text.charCodeAt(e))) e++;
+    while (text[e] === '=') e++;
+    const piece = text.slice(span.end + 1, e);
+    if (piece.length < 2 || !randomish(piece) || text[e] === ':' || (text[e] === '=' && !/=$/.test(piece))) break;
+    span.end = e;
+  }
+  if (span.kind !== 'high_entropy') return;
+  for (let n = 0; n < 8 && text[span.start - 1] === ' '; n++) {
+    let s = span.start - 1;
+    while (s > 0 && span.start - s <= 256 && isB64(text.charCodeAt(s - 1))) s--;
+    const piece = text.slice(s, span.start - 1);
+    if (piece.length < 2 || !randomish(piece) || piece.length < 4 && !/[0-9]/.test(piece)) break;
+    span.start = s;
+  }
+}
+
+function rangesOf(text: string, res: readonly RegExp[]): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (const re of res) {
+    re.lastIndex = 0;
+    for (let m = re.exec(text); m; m = re.exec(text)) out.push([m.index, m.index + m[0].length]);
+  }
+  return out.sort((a, b) => a[0] - b[0]);
+}
+
+/** Whether [s, e) overlaps one of the sorted ranges. */
+function overlapsAny(ranges: ReadonlyArray<[number, number]>, s: number, e: number): boolean {
+  let lo = 0;
+  let hi = ranges.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (ranges[mid]![0] < e) lo = mid + 1;
+    else hi = mid;
+  }
+  // Ranges starting before e: one of the last few may reach past s (ranges may nest).
+  for (let i = lo - 1; i >= 0 && i >= lo - 8; i--) if (ranges[i]![1] > s) return true;
   return false;
 }
 
-const PLACEHOLDER = /^(?:\$\{?[\w.]+\}?|%\w+%|<[^>]*>|\*+|x{3,}|\.{3}|…|\[REDACTED[^\]]*\]|null|none|nil|undefined|true|false)$/i;
-const MEMBER_CHAIN = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$/;
-
-/** Whether the value of a secret-named assignment is a literal secret, not code. */
-function looksLiteral(value: string, quoted: boolean, envStyle: boolean): boolean {
-  const v = value.trim();
-  if (v === '' || PLACEHOLDER.test(v)) return false;
-  if (quoted) return !/^\$\{[^}]*\}$/.test(v);
-  if (/[([{]/.test(v) || MEMBER_CHAIN.test(v)) return false;
-  if (envStyle) return true;
-  return v.length >= 6 && /[0-9]|[^A-Za-z0-9_]/.test(v);
-}
-
-// name (optionally quoted), operator, value (quoted or a bare run). The operator refuses `==`,
-// `=>` in arrow functions is allowed (PHP/Ruby hashes) because a call/identifier value is skipped.
-const ASSIGNMENT =
-  /(?<![\w$])(["'`]?)([A-Za-z_][\w.-]*)\1(\s*)(=>|:=|=(?!=)|:(?![:/\\]))(\s*)(?:"([^"\n]*)"|'([^'\n]*)'|`([^`\n]*)`|([^\s,;)}\]"'`]+))/g;
-
-function redactAssignments(text: string): Redaction {
-  let count = 0;
-  const out = text.replace(ASSIGNMENT, (whole, q: string, name: string, sp1: string, op: string, sp2: string, dq?: string, sq?: string, bq?: string, bare?: string) => {
-    if (!isSecretName(name)) return whole;
-    const quoted = bare === undefined;
-    const value = dq ?? sq ?? bq ?? bare ?? '';
-    const envStyle = !quoted && op === '=' && sp1 === '' && sp2 === '' && /^[A-Z][A-Z0-9_]*$/.test(name);
-    if (!looksLiteral(value, quoted, envStyle)) return whole;
-    count++;
-    const quote = dq !== undefined ? '"' : sq !== undefined ? "'" : bq !== undefined ? '`' : '';
-    return `${q}${name}${q}${sp1}${op}${sp2}${quote}${R('secret')}${quote}`;
-  });
-  return { text: out, count };
-}
-
-const BASE64ISH_LINE = /^[ \t]*[A-Za-z0-9+/=|]{16,}[ \t]*$/;
-const KEY_HEADER_LINE = /^[ \t]*(?:Proc-Type|DEK-Info|Comment)\s*:/i;
-
-/** Private key blocks, with or without their END line. */
-function redactKeyBlocks(text: string): Redaction {
-  const begin = /-{3,}\s*BEGIN ([A-Z0-9 ]*)PRIVATE KEY\s*-{3,}/g;
-  let count = 0;
-  let out = '';
-  let from = 0;
-  for (let m = begin.exec(text); m; m = begin.exec(text)) {
-    const end = /-{3,}\s*END [A-Z0-9 ]*PRIVATE KEY\s*-{3,}/g;
-    end.lastIndex = m.index + m[0].length;
-    const e = end.exec(text);
-    // A following BEGIN before the END means this block's END was cut off.
-    const nextBegin = text.indexOf('BEGIN', m.index + m[0].length);
-    let stop: number;
-    if (e && (nextBegin < 0 || e.index < nextBegin)) {
-      stop = e.index + e[0].length;
-    } else {
-      // Cut off: consume the base64-looking lines (and PEM headers) right after the BEGIN line.
-      stop = m.index + m[0].length;
-      const rest = text.slice(stop);
-      const lines = rest.split('\n');
-      let consumed = 0;
-      for (let i = 0; i < lines.length; i++) {
-        const line = lines[i]!.replace(/\r$/, '');
-        if (i === 0 && line.trim() === '') { consumed += lines[i]!.length + 1; continue; }
-        if (!(BASE64ISH_LINE.test(line) || KEY_HEADER_LINE.test(line) || (line.trim() === '' && i + 1 < lines.length && BASE64ISH_LINE.test(lines[i + 1]!)))) break;
-        consumed += lines[i]!.length + (i + 1 < lines.length ? 1 : 0);
+/** Every secret in `text`, as sorted, non-overlapping spans with their kind. */
+export function findSecrets(text: string): SecretFinding[] {
+  const ctx: Ctx = { text, spans: [], lineStarts: null };
+  keyBlocks(ctx);
+  shapes(ctx);
+  urlPasswords(ctx);
+  assignments(ctx);
+  highEntropy(ctx);
+  for (const s of ctx.spans) if (s.rank === Rank.Shape || s.rank === Rank.Entropy || s.kind === 'bearer') absorbPieces(ctx, s);
+  const markers = rangesOf(text, [MARKER]);
+  const allowed = rangesOf(text, ALLOW_ZONES);
+  const kept = ctx.spans.filter((s) => s.end > s.start && !overlapsAny(markers, s.start, s.end) && (s.rank === Rank.Block || !overlapsAny(allowed, s.start, s.end)));
+  kept.sort((a, b) => a.start - b.start || a.rank - b.rank);
+  const out: Span[] = [];
+  for (const s of kept) {
+    const last = out[out.length - 1];
+    if (last && s.start < last.end) {
+      last.end = Math.max(last.end, s.end);
+      if (s.rank < last.rank) {
+        last.rank = s.rank;
+        last.kind = s.kind;
       }
-      stop += consumed;
-      if (stop > m.index + m[0].length && text[stop - 1] === '\n') stop--;
+    } else {
+      out.push({ ...s });
     }
-    out += text.slice(from, m.index) + R('private_key');
-    count++;
-    from = stop;
-    begin.lastIndex = stop;
   }
-  return { text: out + text.slice(from), count };
+  return out.map(({ kind, start, end }) => ({ kind, start, end }));
+}
+
+/** Whether `text` holds a secret. */
+export function hasSecret(text: string): boolean {
+  return findSecrets(text).length > 0;
 }
 
 /** Replaces every secret in `text` with `[REDACTED:kind]`; `count` is how many were replaced. */
 export function redactSecrets(text: string): Redaction {
-  const keys = redactKeyBlocks(text);
-  let out = keys.text;
-  let count = keys.count;
-  for (const rule of TOKEN_RULES) {
-    out = out.replace(rule.re, (...args: unknown[]) => {
-      // (match, ...groups, offset, input): the groups end where the numeric offset starts.
-      const m = args.slice(0, args.findIndex((a) => typeof a === 'number')) as string[];
-      const replaced = rule.replace ? rule.replace(m) : R(rule.kind);
-      if (replaced !== m[0]) count++;
-      return replaced;
-    });
+  const found = findSecrets(text);
+  if (found.length === 0) return { text, count: 0 };
+  let out = '';
+  let from = 0;
+  for (const f of found) {
+    out += text.slice(from, f.start) + R(f.kind);
+    from = f.end;
   }
-  const assigned = redactAssignments(out);
-  return { text: assigned.text, count: count + assigned.count };
+  return { text: out + text.slice(from), count: found.length };
 }

@@ -1,8 +1,10 @@
 // Who may talk to the companion. Three checks, all on every HTTP request and WebSocket upgrade:
 // - Host must name the loopback address we listen on (a DNS-rebinding page cannot pass);
 // - Origin, when a browser sends one, must be our own page or one the user allowed;
-// - the token, from `Authorization: Bearer`, a `alisa.token.<token>` subprotocol (browsers
-//   cannot set headers on WebSockets) or a `token` query parameter.
+// - the credential, from `Authorization: Bearer`, a `alisa.token.<token>` subprotocol (browsers
+//   cannot set headers on WebSockets) or a `token` query parameter, and its scope:
+//     control token  (per launch, for the extension and the panel): every route;
+//     API key        (stable, for other tools, see api-key.ts): the OpenAI-compatible /v1/* only.
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { TOKEN_SUBPROTOCOL_PREFIX } from '../../protocol';
@@ -47,13 +49,34 @@ export function checkHostAndOrigin(req: IncomingMessage, port: number, extraOrig
   return null;
 }
 
-/** The full check: Host, Origin and (unless `token` is null, as on the legacy port) the token. */
-export function authorize(req: IncomingMessage, opts: { port: number; token: string | null; extraOrigins: readonly string[] }): AuthFailure | null {
+/** What a credential may open: `control` routes (everything but /v1) or the `api` (/v1/*). */
+export type Scope = 'control' | 'api';
+
+export const API_KEY_SCOPE_MESSAGE =
+  'This key is for the OpenAI-compatible API only (/v1/models, /v1/chat/completions); it cannot open this route. The extension and the panel use the per-launch control token.';
+
+export interface AuthOptions {
+  port: number;
+  /** The control token; null (the legacy port) checks Host and Origin only. */
+  token: string | null;
+  /** The /v1 API key, or null when there is none. */
+  apiKey?: string | null;
+  extraOrigins: readonly string[];
+  /** The route's scope (default control): the API key passes only on `api` routes. */
+  scope?: Scope;
+}
+
+/** The full check: Host, Origin and (unless `token` is null, as on the legacy port) the credential and its scope. */
+export function authorize(req: IncomingMessage, opts: AuthOptions): AuthFailure | null {
   const hostOrigin = checkHostAndOrigin(req, opts.port, opts.extraOrigins);
   if (hostOrigin) return hostOrigin;
   if (opts.token === null) return null;
   const given = tokenFromRequest(req);
   if (given === null) return { status: 401, reason: 'A token is required (Authorization: Bearer <token>).' };
-  if (!tokensEqual(given, opts.token)) return { status: 401, reason: 'The token is not valid for this companion.' };
-  return null;
+  // Both comparisons always run, in constant time each.
+  const isControl = tokensEqual(given, opts.token);
+  const isApiKey = opts.apiKey ? tokensEqual(given, opts.apiKey) : false;
+  if (isControl) return null;
+  if (isApiKey) return (opts.scope ?? 'control') === 'api' ? null : { status: 403, reason: API_KEY_SCOPE_MESSAGE };
+  return { status: 401, reason: 'The token is not valid for this companion.' };
 }

@@ -1,5 +1,6 @@
-// HTTP and WebSocket on 127.0.0.1 only. Every request passes `authorize` (Host, Origin, token)
-// before anything else happens. Routes:
+// HTTP and WebSocket on 127.0.0.1 only. Every request passes `authorize` (Host, Origin, token
+// and its scope) before anything else happens. The control token opens every route; the API key
+// (for other tools) only /v1/*. Routes:
 //   GET  /, /ui/*                 the chat UI for a browser (public; the token stays in the URL fragment)
 //   GET  /health                  version, model state, database state
 //   GET  /v1/models               OpenAI-compatible, backed by the active model
@@ -11,7 +12,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ALISA_SUBPROTOCOL, HARD_MAX_FRAME_BYTES, type CompanionEvent } from '../../protocol';
 import type { ProviderRegistry } from '../llm';
-import { authorize, checkHostAndOrigin } from './auth';
+import { authorize, checkHostAndOrigin, type Scope } from './auth';
 import { isUiRoute, serveUi } from './ui-routes';
 import { JsonSocket } from './json-socket';
 import { handleChatCompletions, handleModels } from './openai-routes';
@@ -23,6 +24,8 @@ const PING_INTERVAL_MS = 15_000;
 export interface CompanionServerOptions {
   port: number;
   token: string;
+  /** The key of the OpenAI-compatible API: accepted on /v1/* only. */
+  apiKey?: string | null;
   rateLimit: number;
   allowedOrigins: string[];
   version: string;
@@ -86,6 +89,13 @@ export class CompanionServer {
     for (const s of this.sockets) if (s.ready) s.send(event);
   }
 
+  /** Clients that said hello and hear events (the network gate asks only when someone can answer). */
+  clientCount(): number {
+    let n = 0;
+    for (const s of this.sockets) if (s.ready && s.ws.readyState === s.ws.OPEN) n++;
+    return n;
+  }
+
   async close(): Promise<void> {
     if (this.pingTimer) clearInterval(this.pingTimer);
     for (const s of this.sockets) s.ws.close(1001, 'Alisa is shutting down');
@@ -105,8 +115,8 @@ export class CompanionServer {
     }
   }
 
-  private auth(req: IncomingMessage) {
-    return authorize(req, { port: this.boundPort, token: this.opts.token, extraOrigins: this.opts.allowedOrigins });
+  private auth(req: IncomingMessage, scope: Scope = 'control') {
+    return authorize(req, { port: this.boundPort, token: this.opts.token, apiKey: this.opts.apiKey ?? null, extraOrigins: this.opts.allowedOrigins, scope });
   }
 
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -128,9 +138,10 @@ export class CompanionServer {
       if (hostOrigin) return json(res, hostOrigin.status, { error: { message: hostOrigin.reason, code: 'forbidden' } });
       return serveUi(pathname, this.boundPort, res);
     }
-    const failure = this.auth(req);
+    // /v1/* is the API key's scope (and the control token's); everything else is control only.
+    const failure = this.auth(req, pathname === '/v1' || pathname.startsWith('/v1/') ? 'api' : 'control');
     if (failure) return json(res, failure.status, { error: { message: failure.reason, code: failure.status === 401 ? 'unauthorized' : 'forbidden' } });
-    const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+    const path = pathname;
     const route = `${req.method} ${path}`;
     switch (route) {
       case 'GET /health':

@@ -38,6 +38,7 @@ const STATUS_BY_CODE: Partial<Record<string, number>> = {
   model_download_required: 503,
   no_provider: 503,
   llm_unreachable: 502,
+  network_blocked: 503,
 };
 
 function sendError(res: ServerResponse, err: unknown): void {

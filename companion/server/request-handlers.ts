@@ -14,6 +14,7 @@ import { redactContextUpdate, redactExplain, redactFix, secretsIn } from '../pri
 import type { ProviderRegistry } from '../llm';
 import type { MemoryStore } from '../memory';
 import type { CompanionState } from '../state';
+import type { NetworkGate } from '../privacy/network-gate';
 
 export interface CompanionCore {
   chat: ChatService;
@@ -32,6 +33,8 @@ export interface CompanionCore {
   defaultCharacterId(): number;
   /** The configured model (path or URI) and where downloads go. */
   modelUri: string;
+  /** The network gate: its mode, the user's answers, the activity. */
+  network: NetworkGate;
   modelsDir: string;
 }
 
@@ -146,5 +149,9 @@ export function createHandlers(core: CompanionCore): Handlers {
       core.help.refreshQuietHours();
       return { ok: true };
     },
+    'network.configure': (p) => core.network.configure(p),
+    'network.status': () => core.network.status(),
+    'network.decide': (p) => ({ applied: core.network.decide(p.id, p.allow, p.remember ?? false) }),
+    'network.activity': (p) => core.network.activity(p.limit),
   };
 }

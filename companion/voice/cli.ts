@@ -13,6 +13,9 @@ import { execFileSync } from 'node:child_process';
 import { TtsEngineId } from '../../protocol';
 import { parseArgs } from 'node:util';
 import { AlisaError, toAlisaError } from '../errors';
+import { NETWORK_MODES, type NetworkMode } from '../../protocol';
+import { NetworkGate, networkGate, setNetworkGate } from '../privacy/network-gate';
+import { installSocketGuard } from '../privacy/socket-guard';
 import { BUILTIN_COMMANDS, confidentCommand } from './commands';
 import { recognize } from './listen-service';
 import { POCKETSPHINX_INSTALL } from './stt/pocketsphinx';
@@ -36,6 +39,8 @@ const USAGE = `Usage: npm run voice -- --transcribe FILE.wav [--engine sherpa|op
   --edge-endpoint URL replace Edge TTS's WebSocket URL (also ALISA_EDGE_TTS_URL)
   --tts-engine ID     speak with this engine only (msedge, espeak or piper)
   --no-vad            give the whole file to the engine instead of the speech the VAD finds
+  --network MODE      offline (default: Edge's online voice and a remote transcription server are
+                      blocked; loopback servers work) or allowed (connect)
 
 Commands: ${BUILTIN_COMMANDS.map((c) => `"${c.phrase}"`).join(', ')}
 `;
@@ -110,9 +115,17 @@ async function main(): Promise<number> {
       'no-vad': { type: 'boolean' },
       'tts-engine': { type: 'string' },
       'edge-endpoint': { type: 'string' },
+      network: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
+  // Offline by default here too: nobody can be asked on the command line.
+  const network = values.network ?? 'offline';
+  if (!(NETWORK_MODES as readonly string[]).includes(network) || network === 'ask') {
+    throw new AlisaError('invalid_argument', `--network must be offline or allowed, got "${network}".`);
+  }
+  setNetworkGate(new NetworkGate({ mode: network as NetworkMode, setting: '--network', howToAllow: { some: 'run it with --network allowed', all: 'run it with --network allowed' } }));
+  installSocketGuard(networkGate);
   if (values.help || (!values.transcribe && !values.command && values.say === undefined)) {
     process.stderr.write(USAGE);
     return values.help ? 0 : 2;

@@ -57,7 +57,7 @@ export async function recognize(engines: SttEngines, pcm: Int16Array, commandsUs
 }
 
 export class ListenService implements ListenServiceApi {
-  private settings: ListenSettings = { sttEngine: 'auto', sttModel: null, sttEndpoint: null, transcript: 'insert', handsFree: false, input: 'default' };
+  private settings: ListenSettings;
   private engines: SttEngines;
   private states: EngineState[] = [];
   private error: ErrorInfo | null = null;
@@ -74,6 +74,7 @@ export class ListenService implements ListenServiceApi {
     /** Recorder overrides (tests: WAV pacing speed, PATH). */
     private readonly recordOverrides: Partial<RecordOptions> = {},
   ) {
+    this.settings = { sttEngine: 'auto', sttModel: deps.sttModel ?? null, sttEndpoint: deps.sttEndpoint ?? null, transcript: 'insert', handsFree: false, input: 'default' };
     this.engines = this.build();
   }
 
@@ -101,14 +102,15 @@ export class ListenService implements ListenServiceApi {
     const before = this.settings;
     const next: ListenSettings = {
       sttEngine: p.sttEngine ?? before.sttEngine,
-      sttModel: p.sttModel !== undefined ? p.sttModel : before.sttModel,
-      sttEndpoint: p.sttEndpoint !== undefined ? p.sttEndpoint : before.sttEndpoint,
+      // Launch settings: fixed for the life of the service.
+      sttModel: before.sttModel,
+      sttEndpoint: before.sttEndpoint,
       transcript: p.transcript ?? before.transcript,
       handsFree: p.handsFree ?? before.handsFree,
       input: p.input ?? before.input,
     };
     this.settings = next;
-    if (next.sttEngine !== before.sttEngine || next.sttModel !== before.sttModel || next.sttEndpoint !== before.sttEndpoint || !this.states.length) {
+    if (next.sttEngine !== before.sttEngine || !this.states.length) {
       this.engines = this.build();
       await this.refreshStates();
     }

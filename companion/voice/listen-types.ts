@@ -15,6 +15,13 @@ export interface ListenServiceDeps {
   emit: (e: CompanionEvent) => void;
   /** Where downloaded dictation models live. */
   modelsDir: string;
+  /**
+   * Launch settings only (--stt-model, --stt-endpoint; never part of voice.configure): the
+   * sherpa-onnx model and the transcription server. The engines check them and say in their
+   * state what is wrong.
+   */
+  sttModel?: string | null;
+  sttEndpoint?: string | null;
   log?: (line: string) => void;
   /** Called when the user starts talking (push-to-talk or VAD): speech out stops (barge-in). */
   onUserSpeech?: () => void;

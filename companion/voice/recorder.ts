@@ -13,6 +13,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { deviceInputProblem } from '../../protocol/inputs';
 import { AlisaError } from '../errors';
 import { DEFAULT_VAD, Vad, cutSegment, type SpeechSegment, type VadOptions } from './vad';
 import { STT_RATE, decodeWav, toMono16k } from './wav-io';
@@ -362,8 +363,11 @@ function processSource(rec: Recording, cmd: RecorderCommand, log?: (line: string
  * rejects with microphone_unavailable when no tool or no device works.
  */
 export async function startRecording(opts: RecordOptions = {}): Promise<Recording> {
-  const rec = new Recording(opts);
   const input = opts.input ?? 'default';
+  // The protocol refuses these already; here too, as this is where the input meets a command line.
+  const problem = deviceInputProblem(input, 'The voice input');
+  if (problem) throw new AlisaError('invalid_argument', problem, 'Set alisa.voice.input to "default", a device name or a WAV file.');
+  const rec = new Recording(opts);
   if (isWavInput(input)) {
     rec.attach(wavSource(rec, input, opts.speed ?? 1));
     return rec;

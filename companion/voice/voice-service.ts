@@ -38,6 +38,7 @@ export interface VoiceOptions {
   pitch?: string;
   /** Replaces Edge's WebSocket URL (tests, proxies). */
   edgeEndpoint?: string | null;
+  /** Launch settings only (--piper-binary, --piper-model): never changed by voice.configure. */
   piperBinary?: string | null;
   piperModel?: string | null;
   timings?: Partial<ChainTimings>;
@@ -92,7 +93,6 @@ export class VoiceService {
   private stateQueue: Promise<void> = Promise.resolve();
   private lastStateJson = '';
   private listen: ListenServiceApi | undefined;
-  private piperPaths: { binary: string | null; model: string | null };
   private readonly unsubscribe: () => void;
 
   constructor(private readonly deps: VoiceServiceDeps) {
@@ -102,11 +102,10 @@ export class VoiceService {
     this.rate = o.rate ?? EDGE_DEFAULTS.rate;
     this.pitch = o.pitch ?? EDGE_DEFAULTS.pitch;
     this.listen = deps.listen;
-    this.piperPaths = { binary: o.piperBinary ?? null, model: o.piperModel ?? null };
     this.chain = new TtsChain({
       order: o.ttsEngines ?? DEFAULT_TTS_ORDER,
       edgeEndpoint: o.edgeEndpoint ?? null,
-      piper: this.piperPaths,
+      piper: { binary: o.piperBinary ?? null, model: o.piperModel ?? null },
       timings: o.timings,
       engines: o.engines,
     });
@@ -154,11 +153,6 @@ export class VoiceService {
     if (p.rate !== undefined) this.rate = checkProsody('rate', p.rate, /^[+-]?\d+(?:\.\d+)?%$/);
     if (p.pitch !== undefined) this.pitch = checkProsody('pitch', p.pitch, /^[+-]?\d+(?:\.\d+)?(?:Hz|%|st)$/i);
     if (p.ttsEngines !== undefined) this.chain.order = [...new Set(p.ttsEngines)];
-    if (p.piperBinary !== undefined || p.piperModel !== undefined) {
-      const cur = this.piperPaths;
-      this.piperPaths = { binary: p.piperBinary !== undefined ? p.piperBinary : cur.binary, model: p.piperModel !== undefined ? p.piperModel : cur.model };
-      this.chain.engines.piper.setPaths(this.piperPaths);
-    }
     this.noticed.clear(); // a new set-up may fail for new reasons: say so again
     if (this.listen) await this.listen.configure(p);
     this.changed();

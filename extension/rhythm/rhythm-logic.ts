@@ -6,6 +6,7 @@
 //
 // Only type imports from the protocol: a value import would load zod at activation.
 import type { ErrorInfo } from '../../protocol/common';
+import { deviceInputProblem } from '../../protocol/inputs';
 import type { IdleConfigure, IdleStatus, PresenceConfigure, PresenceStatus, RhythmSummary } from '../../protocol/rhythm';
 
 export const PRESENCE_SETTINGS = {
@@ -52,10 +53,12 @@ export const IDLE_DEFAULTS: IdleSettings = { doNotDisturb: false, chattiness: 1 
 export function normalizePresenceSettings(enabled: unknown, input: unknown, expandHome: (p: string) => string = (p) => p): PresenceSettings {
   const raw = typeof input === 'string' ? input.trim() : '';
   const path = raw && raw.length <= RHYTHM_SETTING_LIMITS.input ? expandHome(raw) : '';
+  const value = path && path.length <= RHYTHM_SETTING_LIMITS.input ? path : PRESENCE_DEFAULTS.input;
   return {
     // Only a real `true` turns the camera on.
     enabled: enabled === true,
-    input: path && path.length <= RHYTHM_SETTING_LIMITS.input ? path : PRESENCE_DEFAULTS.input,
+    // A URL or an option the companion would refuse: the default camera instead (readPresenceSettings warns).
+    input: deviceInputProblem(value) ? PRESENCE_DEFAULTS.input : value,
   };
 }
 

@@ -3,7 +3,9 @@
 // the companion's VoiceStatus, and when a mute seen in the companion's status should be kept in
 // the setting.
 //
-// Only type imports from the protocol: a value import would load zod at activation.
+// Only type imports from the protocol (and protocol/inputs.ts, which has no zod): a value import
+// of the schemas would load zod at activation.
+import { deviceInputProblem } from '../../protocol/inputs';
 import type { TtsEngineId, VoiceConfigure, VoiceStatus } from '../../protocol/voice';
 
 export const VOICE_SETTINGS = {
@@ -49,11 +51,7 @@ export interface VoiceSettings {
   rate: string;
   pitch: string;
   ttsEngines: TtsEngineId[];
-  piperBinary: string | null;
-  piperModel: string | null;
   sttEngine: (typeof STT_ENGINES)[number];
-  sttModel: string | null;
-  sttEndpoint: string | null;
   transcript: 'insert' | 'send';
   handsFree: boolean;
   input: string;
@@ -65,11 +63,7 @@ export const VOICE_DEFAULTS: VoiceSettings = {
   rate: '+15%',
   pitch: '+10Hz',
   ttsEngines: [...TTS_ENGINES],
-  piperBinary: null,
-  piperModel: null,
   sttEngine: 'auto',
-  sttModel: null,
-  sttEndpoint: null,
   transcript: 'insert',
   handsFree: false,
   input: 'default',
@@ -86,6 +80,44 @@ const pathOrNull = (v: unknown, expand: (p: string) => string): string | null =>
   return p.length <= VOICE_SETTING_LIMITS.path ? p : null;
 };
 
+/**
+ * The voice settings that name an executable, a model file or a server. They never go over the
+ * connection: they become the companion's launch flags (a change restarts it), and only the
+ * user's own value counts (`machine` scope; the extension reads `inspect().globalValue`), so a
+ * workspace's .vscode/settings.json cannot make the companion run a program.
+ */
+export interface VoiceLaunchSettings {
+  piperBinary: string | null;
+  piperModel: string | null;
+  sttModel: string | null;
+  sttEndpoint: string | null;
+}
+
+export const VOICE_LAUNCH_KEYS = ['piperBinary', 'piperModel', 'sttModel', 'sttEndpoint'] as const satisfies readonly (keyof VoiceLaunchSettings)[];
+
+export const VOICE_LAUNCH_DEFAULTS: VoiceLaunchSettings = { piperBinary: null, piperModel: null, sttModel: null, sttEndpoint: null };
+
+/** The user's values (`read` gives the global value only) into what the companion's flags take. */
+export function normalizeVoiceLaunchSettings(read: (key: keyof VoiceLaunchSettings) => unknown, expandHome: (p: string) => string = (p) => p): VoiceLaunchSettings {
+  return {
+    piperBinary: pathOrNull(read('piperBinary'), expandHome),
+    piperModel: pathOrNull(read('piperModel'), expandHome),
+    sttModel: pathOrNull(read('sttModel'), expandHome),
+    sttEndpoint: pathOrNull(read('sttEndpoint'), (p) => p),
+  };
+}
+
+/** The companion's flags for them (`--flag=value`, so a value starting with '-' is not read as a flag; the companion checks it). */
+export function voiceLaunchArgs(s: VoiceLaunchSettings | undefined): string[] {
+  if (!s) return [];
+  const args: string[] = [];
+  if (s.piperBinary) args.push(`--piper-binary=${s.piperBinary}`);
+  if (s.piperModel) args.push(`--piper-model=${s.piperModel}`);
+  if (s.sttModel) args.push(`--stt-model=${s.sttModel}`);
+  if (s.sttEndpoint) args.push(`--stt-endpoint=${s.sttEndpoint}`);
+  return args;
+}
+
 /** What the configuration holds (anything the user typed) into what the companion accepts. */
 export function normalizeVoiceSettings(read: (key: keyof VoiceSettings) => unknown, expandHome: (p: string) => string = (p) => p): VoiceSettings {
   const engines: TtsEngineId[] = [];
@@ -101,15 +133,18 @@ export function normalizeVoiceSettings(read: (key: keyof VoiceSettings) => unkno
     pitch: str(read('pitch'), 20, VOICE_DEFAULTS.pitch),
     // An empty list would mean silence: it falls back to the default order.
     ttsEngines: engines.length > 0 ? engines : [...VOICE_DEFAULTS.ttsEngines],
-    piperBinary: pathOrNull(read('piperBinary'), expandHome),
-    piperModel: pathOrNull(read('piperModel'), expandHome),
     sttEngine: (STT_ENGINES as readonly unknown[]).includes(stt) ? (stt as VoiceSettings['sttEngine']) : 'auto',
-    sttModel: pathOrNull(read('sttModel'), expandHome),
-    sttEndpoint: pathOrNull(read('sttEndpoint'), (p) => p),
     transcript: read('transcript') === 'send' ? 'send' : 'insert',
     handsFree: read('handsFree') === true,
-    input: str(read('input'), VOICE_SETTING_LIMITS.path, 'default'),
+    input: voiceInput(read('input'), expandHome).input,
   };
+}
+
+/** The voice input setting (`~` expanded): itself, or "default" with the reason when the companion would refuse it (a URL, an option). */
+export function voiceInput(value: unknown, expandHome: (p: string) => string = (p) => p): { input: string; problem: string | null } {
+  const input = str(typeof value === 'string' ? expandHome(value) : value, VOICE_SETTING_LIMITS.path, 'default');
+  const problem = deviceInputProblem(input, 'alisa.voice.input: the voice input');
+  return problem ? { input: 'default', problem } : { input, problem: null };
 }
 
 /**
@@ -124,11 +159,7 @@ export function voiceConfigureParams(settings: VoiceSettings, characterVoice: st
     rate: settings.rate,
     pitch: settings.pitch,
     ttsEngines: [...settings.ttsEngines],
-    piperBinary: settings.piperBinary,
-    piperModel: settings.piperModel,
     sttEngine: settings.sttEngine,
-    sttModel: settings.sttModel,
-    sttEndpoint: settings.sttEndpoint,
     transcript: settings.transcript,
     handsFree: settings.handsFree,
     input: settings.input,

@@ -19,6 +19,8 @@ export interface RunningCompanion {
   port: number;
   token: string;
   legacyPort: number | null;
+  /** The whole ready line (apiKeyFile, version, ...). */
+  ready: ReadyLine;
   dataDir: string;
   url: string;
   stderr: () => string;
@@ -54,6 +56,7 @@ export async function startCompanion(opts: { args?: string[]; dataDir?: string; 
     port: ready.port,
     token: ready.token,
     legacyPort: ready.legacyPort,
+    ready,
     dataDir,
     url: `http://127.0.0.1:${ready.port}`,
     stderr: () => stderr,

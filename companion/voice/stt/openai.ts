@@ -3,6 +3,7 @@
 // faster-whisper-server, LocalAI, ... The bearer key comes from ALISA_STT_API_KEY when set.
 import type { EngineState } from '../../../protocol';
 import { AlisaError } from '../../errors';
+import { isLoopbackHost, networkGate } from '../../privacy/network-gate';
 import { asInt16, encodeWav } from '../wav-io';
 import type { SttEngine, Transcript } from './types';
 
@@ -21,6 +22,25 @@ export function transcriptionsUrl(endpoint: string): string {
   return /\/v\d+$/.test(base) ? `${base}/audio/transcriptions` : `${base}/v1/audio/transcriptions`;
 }
 
+const ENDPOINT_SETTING = 'alisa.voice.sttEndpoint / --stt-endpoint';
+
+/** Why `endpoint` cannot be a transcription server address, or null. Only http(s), no credentials in it. */
+export function sttEndpointProblem(endpoint: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(transcriptionsUrl(endpoint));
+  } catch {
+    return `The transcription server setting (${ENDPOINT_SETTING}) "${endpoint.slice(0, 200)}" is not a URL: set an http:// or https:// address, e.g. http://127.0.0.1:8080/v1.`;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    return `The transcription server setting (${ENDPOINT_SETTING}) must be an http:// or https:// URL, got "${url.protocol}".`;
+  }
+  if (url.username || url.password) {
+    return `The transcription server setting (${ENDPOINT_SETTING}) holds a user name or password: remove it and put the key in ALISA_STT_API_KEY.`;
+  }
+  return null;
+}
+
 export class OpenAiSttEngine implements SttEngine {
   readonly id = 'openai' as const;
   readonly url: string;
@@ -29,15 +49,21 @@ export class OpenAiSttEngine implements SttEngine {
   }
 
   async available(): Promise<EngineState> {
-    try {
-      new URL(this.url);
-    } catch {
-      return { id: this.id, available: false, reason: `The transcription server address "${this.opts.endpoint}" is not a URL.` };
-    }
-    return { id: this.id, available: true, reason: null };
+    const problem = sttEndpointProblem(this.opts.endpoint);
+    return problem ? { id: this.id, available: false, reason: problem } : { id: this.id, available: true, reason: null, online: !isLoopbackHost(new URL(this.url).hostname) };
   }
 
   async transcribe(pcm16k: Int16Array | Buffer, opts: { signal?: AbortSignal } = {}): Promise<Transcript> {
+    const problem = sttEndpointProblem(this.opts.endpoint);
+    if (problem) throw new AlisaError('voice_unavailable', problem, 'Fix the setting, or choose another speech-to-text engine.');
+    // Your speech leaves the machine only through the network gate (alisa.network).
+    await networkGate().request({
+      url: this.url,
+      feature: 'stt-server',
+      purpose: `send your speech to the transcription server at ${new URL(this.url).host}`,
+      alternative: 'use dictation on this machine (alisa.voice.sttEngine: sherpa)',
+      signal: opts.signal,
+    });
     const form = new FormData();
     form.append('file', new Blob([new Uint8Array(encodeWav(asInt16(pcm16k)))], { type: 'audio/wav' }), 'speech.wav');
     form.append('model', this.opts.model || 'whisper-1');

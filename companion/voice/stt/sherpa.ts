@@ -32,15 +32,21 @@ function pick(files: string[], re: RegExp): string | undefined {
   return hits.find((f) => f.includes('int8')) ?? hits[0];
 }
 
+const MODEL_SETTING = 'alisa.voice.sttModel / --stt-model';
+
 /** The model files of `model` (folder or a file in it), or stt_model_missing saying what is missing. */
 export function resolveSherpaModel(model: string | null | undefined, modelsDir?: string): SherpaModel {
   if (!model || !model.trim()) {
-    throw new AlisaError('stt_model_missing', 'No speech-to-text model is set for sherpa-onnx.', SHERPA_MODEL_ACTION);
+    throw new AlisaError('stt_model_missing', `No speech-to-text model is set for sherpa-onnx (${MODEL_SETTING}).`, SHERPA_MODEL_ACTION);
   }
   let p = model.trim();
   if (!path.isAbsolute(p) && modelsDir) p = path.resolve(modelsDir, p);
-  if (!existsSync(p)) throw new AlisaError('stt_model_missing', `The speech-to-text model ${p} does not exist.`, SHERPA_MODEL_ACTION);
-  const dir = statSync(p).isDirectory() ? p : path.dirname(p);
+  if (!existsSync(p)) throw new AlisaError('stt_model_missing', `The speech-to-text model ${p} does not exist (${MODEL_SETTING}).`, SHERPA_MODEL_ACTION);
+  const isDir = statSync(p).isDirectory();
+  if (!isDir && !/\.(onnx|txt)$/i.test(p)) {
+    throw new AlisaError('stt_model_missing', `The speech-to-text model setting (${MODEL_SETTING}) must be the model's folder or one of its .onnx files, got ${p}.`, SHERPA_MODEL_ACTION);
+  }
+  const dir = isDir ? p : path.dirname(p);
   const files = readdirSync(dir);
   const tokensFile = files.find((f) => /tokens\.txt$/.test(f));
   const abs = (f: string | undefined) => (f ? path.join(dir, f) : undefined);

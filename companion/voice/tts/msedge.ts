@@ -11,6 +11,7 @@
 // abort closes the connection it used, so the next request starts fresh. The library's own promise from `rawToStream` has no catch: everything that can
 // make it reject (a closed socket) is checked first by `setMetadata`, which is awaited here.
 import type { EngineState } from '../../../protocol';
+import { isLoopbackHost, networkGate, parseTarget } from '../../privacy/network-gate';
 import type { SpeakOptions, SynthResult, TtsEngine } from './types';
 
 export const EDGE_DEFAULTS = { voice: 'en-US-AnaNeural', rate: '+15%', pitch: '+10Hz' } as const;
@@ -60,8 +61,17 @@ export class MsEdgeEngine implements TtsEngine {
   }
 
   async available(): Promise<EngineState> {
-    // Reachability is only known by trying; the chain reports failures and cool-downs.
-    return { id: this.id, available: true, reason: null };
+    // Reachability is only known by trying; the chain reports failures and cool-downs. Online:
+    // what she says goes to Microsoft's service (unless the endpoint is on this machine).
+    return { id: this.id, available: true, reason: null, online: !this.endpointIsLocal() };
+  }
+
+  private endpointIsLocal(): boolean {
+    try {
+      return this.endpoint !== null && isLoopbackHost(parseTarget(this.endpoint).host);
+    } catch {
+      return false;
+    }
   }
 
   close(): void {
@@ -78,14 +88,26 @@ export class MsEdgeEngine implements TtsEngine {
     const voice = edgeVoice(opts.voice);
     // A connection of its own for each request in flight (units are synthesised two at a time,
     // and a queue would count one unit's wait against the next one's time limit).
+    // Through the network gate (alisa.network) before any use of a connection, new or kept open
+    // (a blocked one is closed below).
+    const gateRequest = {
+      url: this.endpoint ?? defaultUrl!,
+      feature: 'voice-edge',
+      purpose: "speak with Microsoft Edge's online voice",
+      alternative: 'use a voice on this machine (alisa.voice.ttsEngines: espeak or piper)',
+      signal,
+    };
     const i = this.idle.findIndex((e) => e.voice === voice);
     const client = i >= 0 ? this.idle.splice(i, 1)[0]!.client : new mod.MsEdgeTTS();
     this.busy.add(client);
     const onAbort = () => closeQuietly(client);
     signal.addEventListener('abort', onAbort, { once: true });
     try {
-      Cls.WSS_URL = this.endpoint ?? defaultUrl;
-      await abortableWork(signal, client.setMetadata(voice, mod.OUTPUT_FORMAT.AUDIO_24KHZ_48KBITRATE_MONO_MP3, {}));
+      // A new connection opens here, as part of the approved request: its bytes are counted on it.
+      await networkGate().run(gateRequest, () => {
+        Cls.WSS_URL = this.endpoint ?? defaultUrl!;
+        return abortableWork(signal, client.setMetadata(voice, mod.OUTPUT_FORMAT.AUDIO_24KHZ_48KBITRATE_MONO_MP3, {}));
+      });
       const { audioStream } = client.rawToStream(buildSsml(text, voice, opts.rate, opts.pitch));
       const data = await new Promise<Buffer>((resolve, reject) => {
         const chunks: Buffer[] = [];

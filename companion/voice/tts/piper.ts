@@ -1,9 +1,13 @@
 // Piper: local neural voices. The user points to the binary and a voice model (an .onnx file
-// with its .onnx.json beside it); nothing is downloaded. Raw 16-bit mono samples at the
+// with its .onnx.json beside it); nothing is downloaded. Both are launch settings only
+// (alisa.voice.piperBinary / --piper-binary, alisa.voice.piperModel / --piper-model), checked
+// here: the binary must be an executable file (or a name on PATH), the model an existing .onnx
+// file with its .onnx.json; what is wrong shows as piper's reason in the voice status. Raw 16-bit mono samples at the
 // model's rate (`--output-raw`) are wrapped in a WAV header here.
 import { readFileSync, statSync } from 'node:fs';
 import type { EngineState } from '../../../protocol';
-import { findBinary, runToBuffer } from './run';
+import path from 'node:path';
+import { resolveExecutable, runToBuffer } from './run';
 import type { SpeakOptions, SynthResult, TtsEngine } from './types';
 import { wavFromPcm16 } from './wav';
 
@@ -27,6 +31,9 @@ export function piperLengthScale(rate: string): number {
   return Math.round((1 / Math.min(3, Math.max(0.3, speed))) * 100) / 100;
 }
 
+const BINARY_SETTING = 'alisa.voice.piperBinary / --piper-binary';
+const MODEL_SETTING = 'alisa.voice.piperModel / --piper-model';
+
 export class PiperEngine implements TtsEngine {
   readonly id = 'piper' as const;
 
@@ -39,14 +46,18 @@ export class PiperEngine implements TtsEngine {
   /** What is wrong with the set-up, or the resolved paths. */
   private check(): { error: string } | { binary: string; model: string; config: string } {
     const { binary, model } = this.paths;
-    if (!binary) return { error: 'Piper is not set up: set its binary (piperBinary) and a voice model (piperModel, an .onnx file).' };
-    const bin = findBinary(binary);
-    if (!bin) return { error: `The Piper binary ${binary} was not found: install Piper (github.com/rhasspy/piper) and set piperBinary to it.` };
-    if (!model) return { error: 'Piper has no voice model: set piperModel to a voice .onnx file (with its .onnx.json beside it).' };
-    if (!isFile(model)) return { error: `The Piper voice model ${model} does not exist.` };
-    const config = `${model}.json`;
-    if (!isFile(config)) return { error: `The Piper voice model's config ${config} is missing: download it with the model.` };
-    return { binary: bin, model, config };
+    if (!binary) return { error: `Piper is not set up: set its binary (${BINARY_SETTING}) and a voice model (${MODEL_SETTING}, an .onnx file).` };
+    const bin = resolveExecutable(binary);
+    if ('problem' in bin) {
+      return { error: `The Piper binary setting (${BINARY_SETTING}) is not usable: ${bin.problem}. Install Piper (github.com/rhasspy/piper) and set ${BINARY_SETTING} to its executable file.` };
+    }
+    if (!model) return { error: `Piper has no voice model: set ${MODEL_SETTING} to a voice .onnx file (with its .onnx.json beside it).` };
+    const abs = path.resolve(model.trim());
+    if (!/\.onnx$/i.test(abs)) return { error: `The Piper voice model setting (${MODEL_SETTING}) must be an .onnx file, got ${abs}.` };
+    if (!isFile(abs)) return { error: `The Piper voice model ${abs} does not exist (${MODEL_SETTING}).` };
+    const config = `${abs}.json`;
+    if (!isFile(config)) return { error: `The Piper voice model's config ${config} is missing (${MODEL_SETTING}): download it with the model.` };
+    return { binary: bin.path, model: abs, config };
   }
 
   async available(): Promise<EngineState> {

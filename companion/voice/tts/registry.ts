@@ -82,7 +82,7 @@ export class TtsChain {
       this.order.map(async (id) => {
         const s = await this.engine(id).available();
         const f = this.coolingDown(id);
-        if (s.available && f) return { id, available: false, reason: `Failed recently (${f.reason}); tried again in ${Math.ceil((this.timings.cooldownMs - (Date.now() - f.at)) / 1000)} s.` };
+        if (s.available && f) return { ...s, id, available: false, reason: `Failed recently (${f.reason}); tried again in ${Math.ceil((this.timings.cooldownMs - (Date.now() - f.at)) / 1000)} s.` };
         return s;
       }),
     );

@@ -1,6 +1,6 @@
 // Runs an engine binary with text on stdin and collects its stdout, abortably.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 export function runToBuffer(
@@ -57,4 +57,44 @@ export function findBinary(bin: string): string | null {
     }
   }
   return null;
+}
+
+function isExecutableFile(p: string): boolean {
+  try {
+    if (!statSync(p).isFile()) return false;
+    if (process.platform !== 'win32') accessSync(p, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * An executable the user named in a setting: a bare name (`piper`) is looked up on PATH; anything
+ * else must be an existing regular file that is executable. The problem, in words, otherwise.
+ */
+export function resolveExecutable(value: string): { path: string } | { problem: string } {
+  const v = value.trim();
+  if (v.startsWith('-')) return { problem: `"${v}" starts with "-"; name the program's file` };
+  if (!v.includes('/') && !v.includes('\\')) {
+    const exts = process.platform === 'win32' ? ['', ...(process.env.PATHEXT ?? '.EXE;.CMD;.BAT').split(';')] : [''];
+    for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+      if (!dir) continue;
+      for (const ext of exts) {
+        const p = path.join(dir, v + ext);
+        if (isExecutableFile(p)) return { path: p };
+      }
+    }
+    return { problem: `"${v}" was not found on PATH` };
+  }
+  const abs = path.resolve(v);
+  let isFile: boolean;
+  try {
+    isFile = statSync(abs).isFile();
+  } catch {
+    return { problem: `${abs} does not exist` };
+  }
+  if (!isFile) return { problem: `${abs} is not a file (a folder?)` };
+  if (!isExecutableFile(abs)) return { problem: `${abs} is not executable (chmod +x it)` };
+  return { path: abs };
 }
