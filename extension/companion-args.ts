@@ -2,6 +2,7 @@
 // the flags). Plain data in, plain data out: the `vscode` side reads the settings, this decides.
 // No `vscode` import: unit-tested in vitest.
 import type { Mode } from '../protocol/common';
+import type { NetworkMode } from '../protocol/network';
 import { voiceLaunchArgs, type VoiceLaunchSettings } from './voice/voice-logic';
 
 /**
@@ -36,6 +37,8 @@ export interface CompanionSettings {
   legacySpeechFrames?: boolean;
   /** Executables, model files and servers of voice: launch flags only, from the user's own settings. */
   voice?: VoiceLaunchSettings;
+  /** alisa.network (the user's value only): the companion starts with it; changes go live (network.configure). */
+  network?: NetworkMode;
 }
 
 /**
@@ -81,6 +84,7 @@ export function companionArgs(s: CompanionSettings, parentPid: number): string[]
   if (s.legacyPort !== null) args.push('--legacy-port', String(s.legacyPort));
   if (s.legacyPort !== null && s.legacySpeechFrames) args.push('--legacy-speech-frames');
   args.push(...voiceLaunchArgs(s.voice));
+  if (s.network) args.push('--network', s.network);
   args.push('--parent-pid', String(parentPid));
   return args;
 }

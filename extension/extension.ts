@@ -8,8 +8,11 @@
 //   HelpCommands      - explain/fix commands, the lightbulb actions and the fix preview (help/)
 //   ScreenController  - screen understanding: settings to the companion, its commands (screen/)
 //   VoiceController   - voice: settings to the companion, mute / push-to-talk / stop (voice/)
+//   VoiceSetup        - Alisa's local voice: download it or choose one, and the offer (voice/)
 //   PresenceController, IdleController, RhythmCommands - webcam presence, idle talk and Do not
 //                       disturb, what she has learned about the user (rhythm/)
+//   NetworkController - alisa.network to the companion, its questions as modals, "Show Network
+//                       Activity" (network/)
 //
 // Activation must stay cheap: nothing here spawns or waits. The companion starts right after
 // activate() returns (its Node check and spawn are asynchronous), and deactivate() waits for it
@@ -27,6 +30,8 @@ import { PresenceController } from './rhythm/presence-controller';
 import { RhythmCommands } from './rhythm/rhythm-commands';
 import { IdleStatusBar, PresenceStatusBar, ScreenStatusBar, StatusBar, VoiceStatusBar } from './status-bar';
 import { VoiceController } from './voice/voice-controller';
+import { VoiceSetup } from './voice/voice-setup';
+import { NetworkController } from './network/network-controller';
 import type { ContextUpdate } from '../protocol/context';
 
 let manager: CompanionManager | null = null;
@@ -65,11 +70,13 @@ export function activate(context: vscode.ExtensionContext): AlisaApi {
     new ScreenStatusBar(screen),
     voice,
     new VoiceStatusBar(voice),
+    new VoiceSetup(manager),
     presence,
     new PresenceStatusBar(presence),
     idle,
     new IdleStatusBar(idle),
     new RhythmCommands(manager),
+    new NetworkController(manager),
     awareness,
     help,
     vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, view),

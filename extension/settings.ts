@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { Mode } from '../protocol/common';
+import type { NetworkMode } from '../protocol/network';
 import { deviceInputProblem } from '../protocol/inputs';
 import type { CompanionSettings, ProviderId } from './companion-args';
 import { DEFAULT_EXCLUDED_WINDOWS, normalizeScreenSettings, type ScreenSettings } from './screen/screen-logic';
@@ -75,12 +76,14 @@ export function readSettings(defaultDataFolder: string): CompanionSettings & { n
   const c = vscode.workspace.getConfiguration(SECTION);
   const providers = c.get<string[]>('llm.providers', ['embedded']).filter((p): p is ProviderId => p === 'embedded' || p === 'openai');
   const mode = c.get<string>('mode', 'teasing');
-  const modelPath = c.get<string>('model.path', '').trim();
+  // Settings that name a file, a folder, a server or a port: the user's own value only (machine
+  // scope), so a workspace's .vscode/settings.json cannot point Alisa elsewhere.
+  const modelPath = stringOr(userValue(c, 'model.path'), '').trim();
   return {
     modelPath: /^(hf:|https?:)/i.test(modelPath) ? modelPath : expandHome(modelPath),
-    dataFolder: expandHome(c.get<string>('dataFolder', '')) || defaultDataFolder,
+    dataFolder: expandHome(stringOr(userValue(c, 'dataFolder'), '')) || defaultDataFolder,
     providers: isSet(c, 'llm.providers') ? providers : null,
-    endpoint: c.get<string>('llm.endpoint', ''),
+    endpoint: stringOr(userValue(c, 'llm.endpoint'), ''),
     endpointModel: c.get<string>('llm.endpointModel', ''),
     contextSize: intOrNull(c.get('llm.contextSize', null), 128),
     threads: intOrNull(c.get('llm.threads', null), 1),
@@ -91,11 +94,21 @@ export function readSettings(defaultDataFolder: string): CompanionSettings & { n
     maxReplyTokens: intOrNull(c.get('llm.maxReplyTokens', 512), 1) ?? 512,
     character: isSet(c, 'character') ? c.get<string>('character', 'alisa').trim() || null : null,
     mode: isSet(c, 'mode') && isMode(mode) ? mode : null,
-    legacyPort: intOrNull(c.get('legacy.port', null), 0),
-    legacySpeechFrames: c.get<boolean>('legacy.speechFrames', false) === true,
+    legacyPort: intOrNull(userValue(c, 'legacy.port') ?? null, 0),
+    legacySpeechFrames: userValue(c, 'legacy.speechFrames') === true,
     voice: normalizeVoiceLaunchSettings((key) => userValue(c, `voice.${key}`), expandHome),
+    network: readNetworkMode(),
     nodePath: expandHome(stringOr(userValue(c, 'companion.nodePath'), 'node')) || 'node',
   };
+}
+
+/**
+ * `alisa.network`: the user's own value (application scope; a workspace value is ignored, so a
+ * workspace cannot loosen it), default "ask". Live: network/network-controller.ts sends changes.
+ */
+export function readNetworkMode(): NetworkMode {
+  const v = userValue(vscode.workspace.getConfiguration(SECTION), 'network');
+  return v === 'offline' || v === 'allowed' || v === 'ask' ? v : 'ask';
 }
 
 /** `alisa.screen.*` (application scope: a workspace's settings cannot turn screen capture on). */

@@ -52,7 +52,7 @@ export const methods = {
   'chat.send': method(
     z.object({
       text: z.string().min(1).max(100_000),
-      /** Omitted: the most recent session (created if there is none). */
+      /** Omitted: the most recent session other than the legacy clients' own (created if there is none). */
       sessionId: Id.optional(),
       maxTokens: z.number().int().positive().max(8192).optional(),
     }),

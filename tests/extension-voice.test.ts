@@ -89,13 +89,14 @@ const h = vi.hoisted(() => {
 
 vi.mock('vscode', () => h.vscode);
 
-import { VOICE_LAUNCH_ONLY, VOICE_LIMITS, VoiceConfigure, TtsEngineId, type VoiceStatus } from '../protocol/voice';
+import { DEFAULT_TTS_ENGINES, VOICE_LAUNCH_ONLY, VOICE_LIMITS, VoiceConfigure, TtsEngineId, type VoiceStatus } from '../protocol/voice';
 import { VoiceStatusBar } from '../extension/status-bar';
 import { VoiceController } from '../extension/voice/voice-controller';
 import { companionArgs } from '../extension/companion-args';
 import { needsRestart, readSettings, readVoiceSettings } from '../extension/settings';
 import { parseConfig } from '../companion/config';
 import {
+  DEFAULT_TTS_ORDER,
   muteToPersist,
   normalizeVoiceSettings,
   STT_ENGINES,
@@ -137,10 +138,14 @@ describe('voice settings and commands as contributed', () => {
 
   it('has every setting with the seed defaults', () => {
     expect(props['alisa.voice.muted']).toMatchObject({ type: 'boolean', default: false });
-    expect(props['alisa.voice.voice']).toMatchObject({ type: 'string', default: 'en-US-AnaNeural' });
+    // Empty: each engine's own voice (an Edge voice name would mean nothing to the local default engines).
+    expect(props['alisa.voice.voice']).toMatchObject({ type: 'string', default: '' });
     expect(props['alisa.voice.rate']).toMatchObject({ type: 'string', default: '+15%' });
     expect(props['alisa.voice.pitch']).toMatchObject({ type: 'string', default: '+10Hz' });
-    expect(props['alisa.voice.ttsEngines']).toMatchObject({ type: 'array', default: ['msedge', 'espeak', 'piper'], items: { enum: ['msedge', 'espeak', 'piper'] } });
+    // Local only by default; msedge selectable, and labelled online.
+    expect(props['alisa.voice.ttsEngines']).toMatchObject({ type: 'array', default: ['piper', 'espeak'], items: { enum: ['msedge', 'espeak', 'piper'] } });
+    expect(props['alisa.voice.ttsEngines'].items.enumDescriptions[0]).toMatch(/^online: your text goes to Microsoft/);
+    expect(props['alisa.voice.ttsEngines'].markdownDescription).toMatch(/`msedge` is \*\*online\*\*/);
     expect(props['alisa.voice.sttEngine']).toMatchObject({ type: 'string', default: 'auto', enum: ['auto', 'sherpa', 'openai', 'pocketsphinx'] });
     expect(props['alisa.voice.transcript']).toMatchObject({ default: 'insert', enum: ['insert', 'send'] });
     expect(props['alisa.voice.handsFree']).toMatchObject({ type: 'boolean', default: false });
@@ -171,6 +176,7 @@ describe('voice settings and commands as contributed', () => {
   it('repeats the protocol limits and engine ids exactly', () => {
     expect(VOICE_SETTING_LIMITS).toEqual(VOICE_LIMITS);
     expect([...TTS_ENGINES]).toEqual(TtsEngineId.options);
+    expect([...DEFAULT_TTS_ORDER]).toEqual([...DEFAULT_TTS_ENGINES]);
     expect([...STT_ENGINES]).toEqual(VoiceConfigure.shape.sttEngine.unwrap().options);
   });
 });
@@ -180,10 +186,10 @@ describe('settings -> voice.configure', () => {
     const params = voiceConfigureParams(settingsFrom({}));
     expect(params).toEqual({
       muted: false,
-      voice: 'en-US-AnaNeural',
+      voice: '',
       rate: '+15%',
       pitch: '+10Hz',
-      ttsEngines: ['msedge', 'espeak', 'piper'],
+      ttsEngines: ['piper', 'espeak'],
       sttEngine: 'auto',
       transcript: 'insert',
       handsFree: false,
@@ -226,10 +232,10 @@ describe('settings -> voice.configure', () => {
     expect(s.ttsEngines).toEqual(['espeak']);
     expect(s.sttEngine).toBe('auto');
     expect(s.transcript).toBe('insert');
-    expect(s.voice).toBe('en-US-AnaNeural');
+    expect(s.voice).toBe('');
     expect(s.muted).toBe(false);
     expect(s.input).toBe('default');
-    expect(settingsFrom({ ttsEngines: [] }).ttsEngines).toEqual(['msedge', 'espeak', 'piper']);
+    expect(settingsFrom({ ttsEngines: [] }).ttsEngines).toEqual(['piper', 'espeak']);
     expect(normalizeVoiceSettings((k) => (k === 'input' ? '~/v.wav' : undefined), (p) => p.replace('~', '/home/me')).input).toBe('/home/me/v.wav');
     // An input the companion would refuse (a URL, an option) becomes the default microphone, with the reason.
     for (const bad of ['http://example.com/mic.wav', '-f', ' -i x', 'concat:a.wav|b.wav']) {
@@ -328,7 +334,7 @@ describe('VoiceController', () => {
 
   it('configures on start, on every connect and on a settings change', async () => {
     expect(m.configures()).toHaveLength(1);
-    expect(m.configures()[0]).toMatchObject({ muted: false, voice: 'en-US-AnaNeural', rate: '+15%', ttsEngines: ['msedge', 'espeak', 'piper'] });
+    expect(m.configures()[0]).toMatchObject({ muted: false, voice: '', rate: '+15%', ttsEngines: ['piper', 'espeak'] });
     m.state.fire({ state: 'restarting' });
     expect(c.status).toBeNull();
     m.state.fire({ state: 'ready' });

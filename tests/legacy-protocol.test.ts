@@ -12,6 +12,8 @@ import { LegacyServer } from '../companion/legacy/legacy-server';
 import { LegacySession } from '../companion/legacy/legacy-session';
 import { parseVisionDesktop, parseVisionScreen, VISION_LIMITS } from '../companion/legacy/legacy-vision';
 import { MemoryStore } from '../companion/memory';
+import { parseConfig } from '../companion/config';
+import { companionArgs, type CompanionSettings } from '../extension/companion-args';
 import { requireModel } from './helpers/model';
 import { startCompanion, tempDir, TestClient, type RunningCompanion } from './helpers/companion';
 
@@ -195,6 +197,27 @@ describe('legacy /ws/chat protocol', () => {
     a.ws.send('[SPEECH_END]');
     expect(await b.until(0, (f) => f.length >= 2)).toEqual(['[SPEECH_START]', '[SPEECH_END]']);
     expect(await a.barrier(0)).toEqual([]);
+    a.ws.close();
+    b.ws.close();
+  });
+
+  it('answers two legacy clients writing at once, one reply after the other, each to both', async () => {
+    const a = await OldClient.connect(c.legacyPort!);
+    const b = await OldClient.connect(c.legacyPort!);
+    const from = w.events.length;
+    a.ws.send('First from a');
+    b.ws.send('Second from b');
+    const framesA = await a.untilEnd(0, 2);
+    const framesB = await b.untilEnd(0, 2);
+    expect(framesB).toEqual(framesA);
+    expect(framesA).not.toContain('[ERROR]');
+    const firstEnd = framesA.indexOf('[END]');
+    expect(framesA[firstEnd - 1]).toMatch(/^\[EMOTION\]/);
+    expect(framesA.at(-2)).toMatch(/^\[EMOTION\]/);
+    const start = await nextStart(w, from);
+    const { messages } = await w.request('session.messages', { sessionId: start.sessionId });
+    const asked = messages.filter((m) => m.role === 'user').map((m) => m.text);
+    expect(asked.slice(-2).sort()).toEqual(['First from a', 'Second from b']);
     a.ws.close();
     b.ws.close();
   });
@@ -438,14 +461,20 @@ describe('legacy delivery order', () => {
   it('holds unsolicited utterances until the reply streaming to a client has ended; a client that came mid-reply gets none of it', async () => {
     const listeners = new Set<ChatEventListener>();
     const emit = (e: CompanionEvent, origin: ReplyOrigin | null = null) => listeners.forEach((l) => l(e, origin));
-    let asked!: (a: { params: Params<'chat.send'>; origin: ReplyOrigin | null }) => void;
-    const request = new Promise<{ params: Params<'chat.send'>; origin: ReplyOrigin | null }>((r) => (asked = r));
+    const asked: Array<{ params: Params<'chat.send'>; origin: ReplyOrigin | null }> = [];
+    let notify = () => {};
+    const askedAt = (n: number) =>
+      new Promise<void>((resolve) => {
+        notify = () => asked.length >= n && resolve();
+        notify();
+      });
     const chat = {
       onEvent: (l: ChatEventListener) => (listeners.add(l), () => listeners.delete(l)),
       emit,
       send: (params: Params<'chat.send'>, origin: ReplyOrigin | null) => {
-        asked({ params, origin });
-        return { replyId: 'r1', sessionId: params.sessionId!, userMessageId: 1 };
+        asked.push({ params, origin });
+        notify();
+        return { replyId: `r${asked.length}`, sessionId: params.sessionId!, userMessageId: asked.length };
       },
       setModeByName: () => 'teasing',
     } as unknown as ChatService;
@@ -457,12 +486,17 @@ describe('legacy delivery order', () => {
       const a = await OldClient.connect(port);
       a.ws.send('[VISION_DESKTOP]running_node|terminal|code|True|Help?|bash|$ node app.js\nTypeError: boom');
       a.ws.send('hello');
-      const { params, origin } = await request;
+      await askedAt(1);
+      const { params, origin } = asked[0]!;
       expect(params).toEqual({ text: 'hello', sessionId: session.current() });
       emit({ type: 'reply.start', replyId: 'r1', sessionId: params.sessionId!, userMessageId: 1, spontaneous: false }, origin);
       emit({ type: 'reply.token', replyId: 'r1', text: 'Hel' }, origin);
       const late = await OldClient.connect(port);
       await a.until(0, (f) => f.includes('Hel'));
+      // A message sent while a legacy reply streams waits for it instead of being refused inside it.
+      late.ws.send('me too');
+      expect(await late.barrier(0)).toEqual([]);
+      expect(asked).toHaveLength(1);
       const timings = { firstTokenMs: 1, totalMs: 1, tokensPerSecond: null };
       emit({ type: 'reply.start', replyId: 's1', sessionId: 9, userMessageId: null, spontaneous: true });
       emit({ type: 'reply.emotion', replyId: 's1', emotion: 'calm' });
@@ -472,9 +506,12 @@ describe('legacy delivery order', () => {
       emit({ type: 'help.offer', offerId: 'o2', text: 'Editor only', emotion: 'serious', target: { kind: 'screen', path: null, range: null, message: 'Something else', code: null } });
       emit({ type: 'reply.token', replyId: 'r1', text: 'lo' }, origin);
       emit({ type: 'reply.end', replyId: 'r1', sessionId: params.sessionId!, messageId: 3, text: 'Hello', emotion: 'happy', interrupted: false, tokens: { prompt: 1, completion: 1 }, timings, provider: 'x' }, origin);
+      await askedAt(2);
+      expect(asked[1]).toMatchObject({ params: { text: 'me too', sessionId: params.sessionId } });
+      expect(asked[1]!.origin).not.toEqual(origin);
       const unsolicited = ['Hi there.', '[EMOTION]calm', '[END]', 'Want help?', '[EMOTION]serious', '[END]'];
       expect(await a.until(0, (f) => f.length >= 10)).toEqual(['Hel', 'lo', '[EMOTION]happy', '[END]', ...unsolicited]);
-      expect(await late.until(0, (f) => f.length >= 6)).toEqual(unsolicited);
+      expect(await late.until(0, (f) => f.length >= 8)).toEqual(['[MODE CHANGED]', '[END]', ...unsolicited]);
       expect(await a.barrier(0)).toEqual(['Hel', 'lo', '[EMOTION]happy', '[END]', ...unsolicited]);
       a.ws.close();
       late.ws.close();
@@ -482,5 +519,22 @@ describe('legacy delivery order', () => {
       await server.close();
       memory.close();
     }
+  });
+});
+
+describe('alisa.legacy.speechFrames reaches the companion', () => {
+  const settings: CompanionSettings = {
+    modelPath: '/m.gguf', dataFolder: '/tmp/alisa', providers: null, endpoint: '', endpointModel: '', contextSize: null, threads: null, gpu: 'auto',
+    promptStyle: 'full', emotionGrammar: false, historyTokens: 3000, maxReplyTokens: 512, character: null, mode: null, legacyPort: 8765,
+  };
+  const parsed = (s: CompanionSettings) => {
+    const c = parseConfig(companionArgs(s, 99), {});
+    if (c === 'help') throw new Error('help');
+    return { legacyPort: c.legacyPort, legacySpeechFrames: c.legacySpeechFrames };
+  };
+  it('is off by default, on when set, and never without the legacy port', () => {
+    expect(parsed(settings)).toEqual({ legacyPort: 8765, legacySpeechFrames: false });
+    expect(parsed({ ...settings, legacySpeechFrames: true })).toEqual({ legacyPort: 8765, legacySpeechFrames: true });
+    expect(parsed({ ...settings, legacyPort: null, legacySpeechFrames: true })).toEqual({ legacyPort: null, legacySpeechFrames: false });
   });
 });

@@ -91,32 +91,32 @@ describe('--network offline', () => {
 });
 
 describe('--network ask', () => {
-  it('a client allows the host: the download goes out (and fails, the host does not exist), recorded as allowed; the host is not asked about again, even after a restart', async () => {
-    const c = await startCompanion({ model: NOWHERE_MODEL, args: ['--network', 'ask', '--no-model', '--providers', 'embedded'] });
+  it('a client allows the host: the connection goes out (and fails, the host does not exist), recorded as allowed; the host is not asked about again, even after a restart', async () => {
+    const args = ['--network', 'ask', '--no-model', '--providers', 'openai', '--endpoint', `https://${NOWHERE}/v1`, '--mute'];
+    const c = await startCompanion({ model: null, args });
     let dataDir = c.dataDir;
     try {
       const client = await TestClient.connect(c);
       const asked = client.waitFor((m) => m.type === 'network.ask');
-      await client.request('model.load', {});
+      const sent = await client.request('chat.send', { text: 'Hello?' });
       const ask = await asked;
       if (ask.type !== 'network.ask') throw new Error('not an ask');
-      expect(ask).toMatchObject({ host: NOWHERE, port: 443, feature: 'model-download', purpose: `download the language model ${NOWHERE_MODEL}` });
+      expect(ask).toMatchObject({ host: NOWHERE, port: 443, feature: 'llm-endpoint' });
       expect((await client.request('network.status', {})).pending.map((p) => p.id)).toEqual([ask.id]);
       expect(await client.request('network.decide', { id: ask.id, allow: true, remember: true })).toEqual({ applied: true });
       await client.waitFor((m) => m.type === 'network.askDone' && m.id === ask.id);
-      // Past the gate, the real download fails (with or without internet: .invalid never resolves).
-      const failed = await client.waitFor((m) => provider(m, 'embedded')?.state === 'error');
-      expect(provider(failed, 'embedded')!.error!.code).toBe('model_download_failed');
+      // Past the gate, the real connection fails (with or without internet: .invalid never resolves).
+      const failed = (await client.reply(sent.replyId!)).at(-1)!;
+      expect(failed.type).toBe('reply.error');
       const first = (await client.request('network.activity', {})).records;
-      expect(first[0]).toMatchObject({ host: NOWHERE, feature: 'model-download', decision: 'asked-allowed', reason: 'you chose to always allow this host', layer: 'gate' });
-      // The guard let the approved download's sockets (and lookups) through: nothing was refused.
+      expect(first[0]).toMatchObject({ host: NOWHERE, feature: 'llm-endpoint', decision: 'asked-allowed', reason: 'you chose to always allow this host', layer: 'gate' });
+      // The guard let the approved connection's sockets (and lookups) through: nothing was refused.
       expect(first.filter((r) => r.decision === 'blocked')).toEqual([]);
       expect((await client.request('network.status', {})).allowedHosts).toEqual([NOWHERE]);
 
       // Again: no question this time.
-      const seen = client.events.length;
-      await client.request('model.load', {});
-      await client.waitFor((m) => client.events.indexOf(m) >= seen && provider(m, 'embedded')?.state === 'error');
+      const again = await client.request('chat.send', { text: 'Still there?' });
+      expect((await client.reply(again.replyId!)).at(-1)!.type).toBe('reply.error');
       expect(client.events.filter((m) => m.type === 'network.ask')).toHaveLength(1);
       expect((await client.request('network.activity', {})).records[0]).toMatchObject({ host: NOWHERE, decision: 'allowed', reason: 'you always allow this host' });
       client.close();
@@ -124,17 +124,35 @@ describe('--network ask', () => {
       await c.stop();
     }
 
-    const next = await startCompanion({ dataDir, model: NOWHERE_MODEL, args: ['--network', 'ask', '--no-model', '--providers', 'embedded'] });
+    const next = await startCompanion({ dataDir, model: null, args });
     dataDir = next.dataDir;
     try {
       const client = await TestClient.connect(next);
-      await client.request('model.load', {});
-      const failed = await client.waitFor((m) => provider(m, 'embedded')?.state === 'error');
-      expect(provider(failed, 'embedded')!.error!.code).toBe('model_download_failed');
+      const sent = await client.request('chat.send', { text: 'And now?' });
+      expect((await client.reply(sent.replyId!)).at(-1)!.type).toBe('reply.error');
       expect(client.events.filter((m) => m.type === 'network.ask')).toEqual([]);
       client.close();
     } finally {
       await next.stop();
+    }
+  });
+
+  it("the user's yes to a model download (which named the host) is the gate's answer too: not asked twice", async () => {
+    const c = await startCompanion({ model: NOWHERE_MODEL, args: ['--network', 'ask', '--no-model', '--providers', 'embedded'] });
+    try {
+      const client = await TestClient.connect(c);
+      await client.request('model.load', {});
+      // Past the gate at once, the real download fails (.invalid never resolves).
+      const failed = await client.waitFor((m) => provider(m, 'embedded')?.state === 'error');
+      expect(provider(failed, 'embedded')!.error!.code).toBe('model_download_failed');
+      expect(client.events.filter((m) => m.type === 'network.ask')).toEqual([]);
+      const { records } = await client.request('network.activity', {});
+      expect(records[0]).toMatchObject({ host: NOWHERE, feature: 'model-download', decision: 'asked-allowed', reason: 'you said yes to the download, which named this host' });
+      // Not remembered beyond this run, and no other host gained anything.
+      expect((await client.request('network.status', {})).allowedHosts).toEqual([]);
+      client.close();
+    } finally {
+      await c.stop();
     }
   });
 
@@ -195,17 +213,20 @@ describe('--network ask', () => {
       expect(res.ok).toBe(false);
       expect(body.error.message).toContain('Alisa must ask you before she connects to api.example.com to chat with the language model server at api.example.com (alisa.llm.endpoint), and no Alisa window is open to ask.');
 
-      // A client that does not answer: refused when the time is up, never allowed.
+      // A client that does not answer: refused when the time is up, never allowed. (A chat message
+      // never starts the model download: the embedded model waits for a yes; the endpoint is asked.)
       const client = await TestClient.connect(c);
-      await client.request('model.load', {});
-      const ask = await client.waitFor((m) => m.type === 'network.ask' && m.host === 'huggingface.co');
-      const refused = await client.waitFor((m) => provider(m, 'embedded')?.error?.code === 'network_blocked');
-      expect(provider(refused, 'embedded')!.error!.message).toBe(`Alisa asked whether she may connect to huggingface.co to download the language model ${HF_MODEL}, and got no answer within 1 s.`);
+      const sent = await client.request('chat.send', { text: 'Hello?' });
+      const ask = await client.waitFor((m) => m.type === 'network.ask' && m.host === 'api.example.com');
+      const refused = (await client.reply(sent.replyId!)).at(-1)!;
+      if (refused.type !== 'reply.error') throw new Error(`expected reply.error, got ${refused.type}`);
+      expect(refused.error.message).toContain('Alisa asked whether she may connect to api.example.com to chat with the language model server at api.example.com (alisa.llm.endpoint), and got no answer within 1 s.');
       const { records } = await client.request('network.activity', {});
       expect(opened(records)).toEqual([]);
+      expect(records.filter((r) => r.host === 'huggingface.co')).toEqual([]);
       expect(records).toEqual(
         expect.arrayContaining([
-          expect.objectContaining({ host: 'huggingface.co', decision: 'blocked', reason: 'no answer within 1 s' }),
+          expect.objectContaining({ host: 'api.example.com', decision: 'blocked', reason: 'no answer within 1 s' }),
           expect.objectContaining({ host: 'api.example.com', decision: 'blocked', reason: 'no Alisa window was open to ask you' }),
         ]),
       );

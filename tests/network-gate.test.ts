@@ -13,7 +13,8 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { NetworkAskInfo, NetworkMode } from '../protocol';
-import { ACTIVITY_FILE, HOSTS_FILE, isLoopbackHost, NetworkGate, parseTarget, type NetworkGateOptions } from '../companion/privacy/network-gate';
+import { ACTIVITY_FILE, HOSTS_FILE, isLoopbackHost, NetworkGate, networkScope, parseTarget, setNetworkGate, type NetworkGateOptions } from '../companion/privacy/network-gate';
+import { downloadModel } from '../companion/llm/model-source';
 import { connectTarget, installSocketGuard } from '../companion/privacy/socket-guard';
 import { failure } from './helpers/errors';
 import { tempDir } from './helpers/companion';
@@ -177,6 +178,23 @@ describe('the gate', () => {
     expect(asked).toHaveLength(1);
   });
 
+  it('noWait (a voice that must speak now): asks, refuses this attempt at once, passes once allowed', async () => {
+    const { gate, asked } = gateWith('ask');
+    const edge = { url: 'wss://speech.platform.bing.com/x', feature: 'voice-edge', purpose: "speak with Microsoft Edge's online voice", noWait: true };
+    const err = await failure(gate.request(edge));
+    expect(err.message).toBe("Alisa asked whether she may connect to speech.platform.bing.com to speak with Microsoft Edge's online voice; until you answer, she does without it.");
+    expect(asked).toHaveLength(1);
+    await failure(gate.request(edge)); // still unanswered: the same question, not a new one
+    expect(asked).toHaveLength(1);
+    gate.decide(asked[0]!.id, true);
+    await gate.request(edge);
+    expect(gate.activity().records.map((r) => [r.decision, r.reason, r.count])).toEqual([
+      ['asked-allowed', 'you allowed this host earlier in this run', 1],
+      ['asked-allowed', 'you allowed it (until Alisa restarts)', 1],
+      ['blocked', 'waiting for your answer', 2],
+    ]);
+  });
+
   it('a mode change answers open questions: offline refuses them, allowed lets them go', async () => {
     const { gate } = gateWith('ask');
     const a = gate.request(REQ);
@@ -205,6 +223,19 @@ describe('the gate', () => {
     const ids = reopened.gate.activity().records.map((r) => r.id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids[0]).toBeGreaterThan(8);
+  });
+
+  it('a model download asks the process gate first, and keeps no credentials of its URL', async () => {
+    const { gate } = gateWith('offline');
+    setNetworkGate(gate);
+    try {
+      const err = await failure(downloadModel('https://user:pw@models.example/m.gguf?token=s3cret#x', tempDir('alisa-gate-'), { signal: new AbortController().signal, onProgress: () => {} }));
+      expect(err.code).toBe('network_blocked');
+      expect(err.message).toBe('Alisa works offline (alisa.network is "offline"), so she did not connect to models.example to download the language model https://models.example/m.gguf.');
+      expect(JSON.stringify(gate.activity())).not.toMatch(/s3cret|pw@/);
+    } finally {
+      setNetworkGate(new NetworkGate({ mode: 'allowed' }));
+    }
   });
 
   it('memory only without a data folder', async () => {
@@ -332,6 +363,12 @@ describe('the socket guard, with real sockets', () => {
       expect(far!.connections).toBe(before + 1);
       const redirect = scoped.activity().records.find((r) => r.host === far!.host)!;
       expect(redirect).toMatchObject({ layer: 'socket', feature: 'model-download', decision: 'allowed', purpose: 'download a test model (redirected from models.example)' });
+      // A library that loses the async context: the operation's related hosts still count, while it runs.
+      const related = { url: 'https://cdn-host.example/x', feature: 'voice-download', purpose: 'download a test voice', relatedHosts: [far!.host] };
+      const viaRelated = await scoped.run(related, () => networkScope.exit(() => fetch(`${far!.url}/v1/models`, { headers: { connection: 'close' } }).then((r) => r.text())));
+      expect(viaRelated).toContain('far-model');
+      await expect(networkScope.exit(() => fetch(`${far!.url}/v1/models`))).rejects.toThrow();
+      expect(scoped.activity().records[0]).toMatchObject({ host: far!.host, decision: 'blocked', feature: 'unannounced' });
     } finally {
       gate = previous;
     }

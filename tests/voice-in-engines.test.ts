@@ -312,11 +312,11 @@ describe.skipIf(skip)('npm run voice (the CLI)', () => {
     expect(decodeWav(readFileSync(out)).samples.length).toBeGreaterThan(1000);
   });
 
-  it('--say names the engines it skipped and why (an unreachable Edge, then espeak)', async () => {
+  it('--say names the engines it skipped and why (Piper without a voice, then espeak)', async () => {
     const out = path.join(dir, 'said2.wav');
-    const r = await run('--say', 'hello again', '--out', out, '--edge-endpoint', 'ws://127.0.0.1:9/edge');
+    const r = await run('--say', 'hello again', '--out', out, '--data', path.join(dir, 'no-voices'));
     expect(r.status).toBe(0);
-    expect(r.json).toMatchObject({ engine: 'espeak', skipped: [{ engine: 'msedge', reason: expect.any(String) }] });
+    expect(r.json).toMatchObject({ engine: 'espeak', skipped: [{ engine: 'piper', reason: expect.stringMatching(/Piper has no voice yet/) }] });
   });
 });
 

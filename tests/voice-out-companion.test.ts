@@ -214,7 +214,8 @@ describe.skipIf(!ESPEAK)('Edge fallback through the real companion', () => {
   });
 
   it('an unreachable Edge falls back to espeak-ng at once and the reply completes', async () => {
-    const c = await startCompanion({ args: ['--edge-endpoint', `ws://127.0.0.1:${await closedPort()}/edge`, '--max-reply-tokens', '80'] });
+    // Edge is online and opt-in: chosen here, in front of espeak-ng.
+    const c = await startCompanion({ args: ['--tts-engines', 'msedge,espeak', '--edge-endpoint', `ws://127.0.0.1:${await closedPort()}/edge`, '--max-reply-tokens', '80'] });
     try {
       const client = await TestClient.connect(c);
       const t0 = performance.now();
@@ -226,7 +227,7 @@ describe.skipIf(!ESPEAK)('Edge fallback through the real companion', () => {
       expect(end?.reason).toBe('done');
       expect(performance.now() - t0).toBeLessThan(10_000);
       const status = await client.request('voice.status', {});
-      expect(status.tts.map((t) => t.id)).toEqual(['msedge', 'espeak', 'piper']);
+      expect(status.tts.map((t) => t.id)).toEqual(['msedge', 'espeak']);
       expect(status.tts[0]!.available).toBe(false);
       expect(status.lastEngine).toBe('espeak');
       client.close();
@@ -236,7 +237,7 @@ describe.skipIf(!ESPEAK)('Edge fallback through the real companion', () => {
   });
 
   it('a hanging Edge is given up after the time limit, then tried again after the cool-down', async () => {
-    const c = await startCompanion({ args: ['--edge-endpoint', fake.url, '--tts-timeout-ms', '500', '--tts-cooldown-ms', '1500', '--max-reply-tokens', '80'] });
+    const c = await startCompanion({ args: ['--tts-engines', 'msedge,espeak', '--edge-endpoint', fake.url, '--tts-timeout-ms', '500', '--tts-cooldown-ms', '1500', '--max-reply-tokens', '80'] });
     try {
       const client = await TestClient.connect(c);
       const first = await speak(client);
@@ -270,7 +271,8 @@ describe.skipIf(!ESPEAK)('Edge fallback through the real companion', () => {
       await speak(client, 'The dog ran to the park');
       const notices = client.events.filter((m) => m.type === 'voice.notice');
       expect(notices).toHaveLength(1);
-      expect(notices[0]).toMatchObject({ action: expect.stringContaining('sudo apt install espeak-ng') });
+      expect(notices[0]).toMatchObject({ action: expect.stringContaining('sudo apt install espeak-ng'), code: 'piper_voice_missing' });
+      expect(notices[0]).toMatchObject({ action: expect.stringMatching(/Download Piper's voice .* or choose a voice you have/) });
       expect(notices[0]!.type === 'voice.notice' && notices[0]!.message).toMatch(/Piper/);
       const status = await client.request('voice.status', {});
       expect(status.error?.code).toBe('voice_unavailable');

@@ -139,7 +139,8 @@ describe('piper engine: unavailable reasons (Piper is not installed here, so it 
   it('says what is missing', async () => {
     const dir = tempDir('alisa-piper-');
     const reason = async (binary: string | null, model: string | null) => (await new PiperEngine({ binary, model }).available()).reason;
-    expect(await reason(null, null)).toMatch(/not set up.*piperBinary/);
+    // No binary: built-in Piper (sherpa-onnx), which has no voice until one is downloaded or chosen.
+    expect(await reason(null, null)).toMatch(/Piper has no voice yet: download one.*alisa\.voice\.piperModel/);
     expect(await reason(path.join(dir, 'piper'), null)).toMatch(/piperBinary.*piper does not exist/);
     expect(await reason('piper-not-on-path-here', null)).toMatch(/piperBinary.*not found on PATH/);
     expect(await reason(dir, null)).toMatch(/piperBinary.*is not a file/);
@@ -189,7 +190,7 @@ describe.skipIf(!ESPEAK)('fallback chain', () => {
   });
 
   it('offline Edge (nothing listening) falls back at once', async () => {
-    const chain = new TtsChain({ edgeEndpoint: `ws://127.0.0.1:${await closedPort()}/edge`, timings: { firstAudioMs: 4000 } });
+    const chain = new TtsChain({ order: ['msedge', 'espeak'], edgeEndpoint: `ws://127.0.0.1:${await closedPort()}/edge`, timings: { firstAudioMs: 4000 } });
     const t0 = performance.now();
     const r = await chain.synthesize('Hello.', OPTS, signal());
     expect(r.engine).toBe('espeak');

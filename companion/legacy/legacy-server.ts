@@ -8,7 +8,8 @@
 //
 // Client -> server frames (raw text):
 //   anything else                 chat in the legacy session; the reply streams to the sender
-//                                 and every other legacy client
+//                                 and every other legacy client (a message sent while a legacy
+//                                 reply streams is answered after it, in turn)
 //   {"message": "..."}            chat (the JSON form some old clients send)
 //   /mode <name>                  -> [MODE CHANGED], [END] to the sender
 //   [SPEECH_START] / [SPEECH_END] relayed to the other legacy clients
@@ -19,8 +20,9 @@
 // requester when generation fails. Unsolicited, each complete and terminated: spontaneous
 // remarks, and help offers for a [VISION_DESKTOP] error (text, [EMOTION]x, [END]); a client in
 // the middle of a reply gets them after its [END]. Her own [SPEECH_START]/[SPEECH_END] (from
-// speaking with the companion's voice) only with `speechFrames` (--legacy-speech-frames): old
-// text clients would print them as reply text.
+// speaking with the companion's voice, whatever she says: timing only, no text) only with
+// `speechFrames` (--legacy-speech-frames), for the overlay's mouth: old text clients would print
+// them as reply text.
 // Unlike the seed: no emotion tag ever appears in the text frames, keep-alive is WebSocket
 // pings (not empty frames), and every reply ends with [END].
 import http, { type IncomingMessage } from 'node:http';
@@ -40,6 +42,8 @@ const MAX_FRAME = 64 * 1024;
 const PING_INTERVAL_MS = 20_000;
 /** Unsolicited utterances held for a client while a reply streams to it. */
 const MAX_WAITING = 20;
+/** Legacy messages held while a legacy reply streams (they are answered in turn). */
+const MAX_PENDING = 10;
 /** Errors reported by legacy vision whose help offers go to legacy clients. */
 const MAX_OFFER_KEYS = 50;
 const MODE_COMMAND = /^\/mode(?:\s+(\S+))?\s*$/i;
@@ -77,6 +81,8 @@ export class LegacyServer {
   private readonly clients = new Map<WebSocket, LegacyClient>();
   /** Replies to legacy clients' messages (the only replies shown here), by reply id. */
   private readonly replies = new Map<string, LegacyReply>();
+  /** Legacy messages waiting for the streaming legacy reply to end. */
+  private readonly pending: Array<{ client: LegacyClient; text: string }> = [];
   /** Spontaneous remarks under way (reply.end has no `spontaneous` flag; its reply.start has). */
   private readonly spontaneous = new Set<string>();
   private readonly offerKeys = new Set<string>();
@@ -191,6 +197,7 @@ export class LegacyServer {
             this.sendTo(c, '[END]');
             this.doneStreaming(c, event.replyId);
           }
+          this.answerPending();
         } else if (this.spontaneous.delete(event.replyId)) {
           this.deliverToAll([event.text, `[EMOTION]${event.emotion}`, '[END]']);
         }
@@ -209,6 +216,7 @@ export class LegacyServer {
           }
           this.doneStreaming(c, event.replyId);
         }
+        this.answerPending();
         break;
       }
       case 'help.offer':
@@ -241,16 +249,18 @@ export class LegacyServer {
     if (c.ws.readyState === c.ws.OPEN) c.ws.send(frame);
   }
 
-  /** A complete unsolicited utterance: now, or after the [END] of the reply streaming to `c`. */
-  private deliverToAll(frames: string[]): void {
-    for (const c of this.clients.values()) {
-      if (c.streaming === null) {
-        for (const f of frames) this.sendTo(c, f);
-        continue;
-      }
-      c.waiting.push(frames);
-      if (c.waiting.length > MAX_WAITING) c.waiting.shift();
+  /** Complete frames for `c` (ending in [END]): now, or after the [END] of the reply streaming to it. */
+  private deliver(c: LegacyClient, frames: string[]): void {
+    if (c.streaming === null) {
+      for (const f of frames) this.sendTo(c, f);
+      return;
     }
+    c.waiting.push(frames);
+    if (c.waiting.length > MAX_WAITING) c.waiting.shift();
+  }
+
+  private deliverToAll(frames: string[]): void {
+    for (const c of this.clients.values()) this.deliver(c, frames);
   }
 
   private doneStreaming(c: LegacyClient, replyId: string): void {
@@ -308,20 +318,45 @@ export class LegacyServer {
     }
     text = text.trim();
     if (text === '') return;
-    try {
-      const mode = MODE_COMMAND.exec(text);
-      if (mode) {
+    const mode = MODE_COMMAND.exec(text);
+    if (mode) {
+      try {
         chat.setModeByName(mode[1] ?? '');
-        this.sendTo(client, '[MODE CHANGED]');
-        this.sendTo(client, '[END]');
-        return;
+        this.deliver(client, ['[MODE CHANGED]', '[END]']);
+      } catch (err) {
+        this.deps.log(`legacy: ${toAlisaError(err).message}`);
+        this.deliver(client, ['[ERROR]', '[END]']);
       }
-      chat.send({ text, sessionId: this.deps.session.ensure() }, { clientId: client.id });
+      return;
+    }
+    if (this.replies.size > 0 || this.pending.length > 0) {
+      // A legacy reply is streaming to every legacy client: this message is answered after it,
+      // in turn, rather than refused in the middle of it.
+      if (this.pending.length >= MAX_PENDING) this.deliver(client, ['[ERROR]', '[END]']);
+      else this.pending.push({ client, text });
+      return;
+    }
+    this.startChat(client, text);
+  }
+
+  private startChat(client: LegacyClient, text: string): void {
+    try {
+      this.deps.chat.send({ text, sessionId: this.deps.session.ensure() }, { clientId: client.id });
     } catch (err) {
       this.deps.log(`legacy: ${toAlisaError(err).message}`);
-      this.sendTo(client, '[ERROR]');
-      this.sendTo(client, '[END]');
+      this.deliver(client, ['[ERROR]', '[END]']);
     }
+  }
+
+  /** The next held message, once the reply that ended has left the chat pipeline. */
+  private answerPending(): void {
+    setImmediate(() => {
+      while (this.replies.size === 0 && this.pending.length > 0) {
+        const next = this.pending.shift()!;
+        if (next.client.ws.readyState !== next.client.ws.OPEN) continue;
+        this.startChat(next.client, next.text);
+      }
+    });
   }
 
   private rememberOfferKey(key: string): void {

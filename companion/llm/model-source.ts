@@ -74,12 +74,25 @@ export async function downloadModel(uri: string, modelsDir: string, options: Dow
     {
       url: host,
       feature: 'model-download',
-      purpose: `download the language model ${uri}`,
+      purpose: `download the language model ${withoutSecrets(uri)}`,
       alternative: 'choose a GGUF file you already have ("Alisa: Choose Model File", or --model FILE)',
       signal: options.signal,
+      // Hugging Face serves the files from its CDNs (cdn-lfs.huggingface.co, cas-bridge.xethub.hf.co, …).
+      relatedHosts: /(^|\.)huggingface\.co$|(^|\.)hf\.co$/.test(new URL(host).hostname) ? ['*.huggingface.co', '*.hf.co'] : [],
     },
     () => downloadModelNow(uri, modelsDir, options),
   );
+}
+
+/** A URL without user:password@, query or fragment (they may hold a key): what the activity may keep. */
+function withoutSecrets(uri: string): string {
+  if (!/^https?:\/\//i.test(uri)) return uri;
+  try {
+    const u = new URL(uri);
+    return `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    return uri.replace(/[?#].*$/, '');
+  }
 }
 
 async function downloadModelNow(uri: string, modelsDir: string, options: DownloadOptions): Promise<string> {

@@ -23,13 +23,17 @@
 //   - It throws AlisaError('network_blocked') whose message names the host and what it was for,
 //     and whose action says how to allow it (alisa.network) or the `alternative`.
 //   - `signal` aborting stops the wait (with the signal's reason); the question stays open.
+//   - `noWait: true` (a voice that must speak now) asks but does not wait: this attempt is refused
+//     at once ("until you answer, she does without it"), later ones pass once the host is allowed.
 //   - `feature` is a short id (protocol/network.ts NETWORK_FEATURE_LABELS: model-download,
 //     llm-endpoint, voice-edge, voice-download, stt-server); `purpose` completes "to ..." and
 //     must not contain secrets; the URL itself is never recorded, only its host and port.
 //
 // `run` also makes its work a scope (AsyncLocalStorage): sockets opened inside it, e.g. a redirect
 // from huggingface.co to its CDN, are allowed as part of the approved operation and their bytes
-// counted on its record. Outside a scope the socket guard allows only hosts the gate approved.
+// counted on its record; `relatedHosts` (e.g. ['*.hf.co']) name hosts that count as part of it
+// while it runs even where a library loses the async context. Outside those, the socket guard
+// allows only hosts the gate approved.
 //
 // Answers: "Allow once" allows the host until the companion restarts; "Always allow" is kept in
 // DATA/network-hosts.json; "Block" blocks it until the companion restarts. The activity is kept
@@ -66,6 +70,17 @@ export interface NetworkRequest {
   /** What the user can do instead, for the blocked message: "choose a GGUF file you already have". */
   alternative?: string;
   signal?: AbortSignal;
+  /**
+   * Do not wait for the user's answer (a voice that must speak now): the question is asked, this
+   * attempt is refused at once, and later attempts pass once the user allowed the host.
+   */
+  noWait?: boolean;
+  /**
+   * With `run`: other hosts the operation is known to reach (a download host's CDN), as exact
+   * names or `*.example.com` (any subdomain). While the operation runs they are part of it even
+   * where a library loses the async context.
+   */
+  relatedHosts?: string[];
 }
 
 export interface NetworkGateOptions {
@@ -170,12 +185,16 @@ export class NetworkGate {
   private readonly alwaysAllowed = new Set<string>();
   private readonly sessionAllowed = new Set<string>();
   private readonly sessionBlocked = new Set<string>();
+  /** Hosts the user said yes to in another dialog that named them (allowForRun). */
+  private readonly consented = new Set<string>();
   private readonly pendingByHost = new Map<string, PendingAsk>();
   private readonly pendingById = new Map<string, PendingAsk>();
   /** Questions that expired unanswered, by id: a late answer still counts (bounded). */
   private readonly expired = new Map<string, string>();
   /** The newest allowed gate record per host, for sockets opened outside a scope. */
   private readonly lastAllowed = new Map<string, number>();
+  /** Operations running under `run` with related hosts. */
+  private readonly activeRuns = new Set<{ scope: Scope; patterns: string[] }>();
   private saveTimer: NodeJS.Timeout | null = null;
   private dirty = false;
   private readonly askTimeoutMs: number;
@@ -206,7 +225,25 @@ export class NetworkGate {
   /** `request`, then `work` as the approved operation: its sockets (redirects too) are allowed and counted. */
   async run<T>(req: NetworkRequest, work: () => Promise<T>): Promise<T> {
     const scope = await this.approve(req);
-    return scope ? networkScope.run(scope, work) : work();
+    if (!scope) return work();
+    const patterns = (req.relatedHosts ?? []).map((p) => p.trim().toLowerCase()).filter(Boolean);
+    const active = { scope, patterns };
+    if (patterns.length) this.activeRuns.add(active);
+    try {
+      return await networkScope.run(scope, work);
+    } finally {
+      this.activeRuns.delete(active);
+    }
+  }
+
+  /** The running operation `host` belongs to: the async context's, else one that names it as related. */
+  private scopeFor(host: string): Scope | undefined {
+    const scope = networkScope.getStore();
+    if (scope) return scope;
+    for (const run of this.activeRuns) {
+      if (run.patterns.some((p) => (p.startsWith('*.') ? host.endsWith(p.slice(1)) : host === p))) return run.scope;
+    }
+    return undefined;
   }
 
   private async approve(req: NetworkRequest): Promise<Scope | null> {
@@ -234,6 +271,7 @@ export class NetworkGate {
     }
     if (this.alwaysAllowed.has(host)) return allow('allowed', 'you always allow this host');
     if (this.sessionAllowed.has(host)) return allow('asked-allowed', 'you allowed this host earlier in this run');
+    if (this.consented.has(host)) return allow('asked-allowed', 'you said yes to the download, which named this host');
 
     let pending = this.pendingByHost.get(host);
     if (!pending) {
@@ -252,6 +290,10 @@ export class NetworkGate {
       this.changed();
     }
     const ask = pending;
+    if (req.noWait) {
+      this.record({ ...base, decision: 'blocked', reason: 'waiting for your answer' });
+      throw this.blocked('waiting', host, req);
+    }
     await new Promise<void>((resolve, reject) => {
       const waiter: Waiter = {
         resolve: () => {
@@ -274,6 +316,18 @@ export class NetworkGate {
     // The answer was yes (a no rejects the waiters): this attempt goes ahead under the ask's record.
     const recordId = this.lastAllowed.get(host) ?? this.record({ ...base, decision: 'asked-allowed', reason: 'you allowed it' }).id;
     return { recordId, host, feature: base.feature, purpose: base.purpose };
+  }
+
+  /**
+   * The user already said yes to this host in a dialog that named it (the model download's, which
+   * tells the host, size, disk and RAM): allowed until the companion restarts, as "Allow once",
+   * so they are not asked twice. Changes nothing in `offline` (the setting wins) or `allowed`.
+   */
+  allowForRun(host: string): void {
+    if (this.currentMode !== 'ask' || isLoopbackHost(host)) return;
+    const h = host.toLowerCase();
+    this.sessionBlocked.delete(h);
+    this.consented.add(h);
   }
 
   /** The user's answer to a question (`network.decide`); false when the id is unknown. */
@@ -395,7 +449,7 @@ export class NetworkGate {
    */
   checkConnection(host: string, port: number | null, layer: 'socket' | 'dns' | 'udp'): ConnectionVerdict {
     const h = host.toLowerCase().replace(/^\[|\]$/g, '');
-    const scope = networkScope.getStore();
+    const scope = this.scopeFor(h);
     const feature = scope?.feature ?? 'unannounced';
     const purpose = scope ? (scope.host === h ? scope.purpose : `${scope.purpose} (redirected from ${scope.host})`) : 'a connection that did not go through the network gate';
     const base = { host: h, port, feature, purpose, layer };
@@ -410,7 +464,7 @@ export class NetworkGate {
     };
     if (this.currentMode === 'offline') return refuse(`${this.setting} is "offline"`);
     if (this.currentMode === 'ask' && this.sessionBlocked.has(h)) return refuse('you blocked this host');
-    const approved = this.currentMode === 'allowed' || this.alwaysAllowed.has(h) || this.sessionAllowed.has(h);
+    const approved = this.currentMode === 'allowed' || this.alwaysAllowed.has(h) || this.sessionAllowed.has(h) || this.consented.has(h);
     if (layer === 'dns') return approved || scope ? { allowed: true, recordId: null } : refuse('not announced to the network gate, so you were not asked');
     if (scope && scope.host === h) return { allowed: true, recordId: scope.recordId };
     if (scope) return { allowed: true, recordId: this.record({ ...base, decision: 'allowed', reason: 'part of an allowed operation' }).id };
@@ -541,7 +595,7 @@ export class NetworkGate {
     this.opts.onChange?.(this.status());
   }
 
-  private blocked(kind: 'offline' | 'denied' | 'no-ui' | 'timeout', host: string, req: NetworkRequest): AlisaError {
+  private blocked(kind: 'offline' | 'denied' | 'no-ui' | 'timeout' | 'waiting', host: string, req: NetworkRequest): AlisaError {
     const alt = req.alternative ? `; or ${req.alternative}` : '';
     const purpose = clip(req.purpose, 300);
     switch (kind) {
@@ -558,6 +612,12 @@ export class NetworkGate {
           'network_blocked',
           `Alisa must ask you before she connects to ${host} to ${purpose}, and no Alisa window is open to ask.`,
           `Open Alisa's panel and try again, or ${this.howToAllow.all}${alt}.`,
+        );
+      case 'waiting':
+        return new AlisaError(
+          'network_blocked',
+          `Alisa asked whether she may connect to ${host} to ${purpose}; until you answer, she does without it.`,
+          `Answer the question in VS Code or in her panel, or ${this.howToAllow.all}${alt}.`,
         );
       case 'timeout':
         return new AlisaError(

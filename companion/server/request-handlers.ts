@@ -10,6 +10,8 @@ import type { ScreenService } from '../screen/screen-service';
 import type { VoiceService } from '../voice/voice-service';
 import { AlisaError } from '../errors';
 import { downloadPlan } from '../llm/download-plan';
+import { isRemoteModel } from '../llm/model-source';
+import { networkGate } from '../privacy/network-gate';
 import { redactContextUpdate, redactExplain, redactFix, secretsIn } from '../privacy/doors';
 import type { ProviderRegistry } from '../llm';
 import type { MemoryStore } from '../memory';
@@ -61,8 +63,13 @@ export function createHandlers(core: CompanionCore): Handlers {
     'mode.set': (p) => ({ mode: core.chat.setModeByName(p.mode) }),
     'status.get': () => core.status(),
     'model.load': () => {
-      // An explicit load is the user's yes to a download the model may need.
+      // An explicit load is the user's yes to a download the model may need, and to its host (the
+      // download dialog named it): the network gate does not ask a second time.
       core.registry.allowDownloads();
+      if (isRemoteModel(core.modelUri)) {
+        const host = downloadPlan(core.modelUri, core.modelsDir).host;
+        if (host) networkGate().allowForRun(new URL(`http://${host}`).hostname);
+      }
       // In the background: the caller follows progress and errors through `status` events.
       core.registry.active().catch(() => {});
       return { model: core.registry.current() };
@@ -139,6 +146,9 @@ export function createHandlers(core: CompanionCore): Handlers {
     'voice.status': () => core.voice.status(),
     'voice.stop': () => core.voice.stop(),
     'voice.listen': (p) => core.voice.listenAction(p.action),
+    'voice.downloadPlan': () => core.voice.downloadPlan(),
+    'voice.download': () => core.voice.startDownload(),
+    'voice.cancelDownload': () => core.voice.cancelDownload(),
     'presence.configure': (p) => core.presence.configure(p),
     'presence.status': () => core.presence.status(),
     'idle.configure': (p) => core.idle.configure(p),

@@ -8,6 +8,7 @@
 //                           (both null when the speech is none of them; heard = the raw grammar
 //                           result, confidence = the share of the speech it covers)
 //   --say "TEXT" --out FILE.wav   speech out (the TTS registry in companion/voice/tts/)
+//   --download-voice        download Piper's default voice into DATA/voices/ (needs --network allowed)
 import { readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { TtsEngineId } from '../../protocol';
@@ -22,12 +23,17 @@ import { POCKETSPHINX_INSTALL } from './stt/pocketsphinx';
 import { createSttEngines, dictationEngineId, resolveSherpaModel } from './stt/registry';
 import { findExecutable } from './recorder';
 import { AllEnginesFailed, TtsChain } from './tts/registry';
+import { voicesDir } from './tts/piper-voice';
+import { describeVoicePlan, downloadVoice, voiceDownloadPlan } from './voice-download';
+import { defaultDataDir } from '../config';
+import path from 'node:path';
 import { cutSegment, findSpeech } from './vad';
 import { decodeWav, toMono16k } from './wav-io';
 
 const USAGE = `Usage: npm run voice -- --transcribe FILE.wav [--engine sherpa|openai|pocketsphinx] [--model DIR] [--endpoint URL]
        npm run voice -- --command FILE.wav
        npm run voice -- --say "TEXT" --out FILE.wav
+       npm run voice -- --download-voice --network allowed
 
   --transcribe FILE   transcribe a WAV file (any rate, 16-bit PCM) and print {engine, text, ms}
   --command FILE      recognise a built-in voice command offline and print {engine, command, text, ms}
@@ -35,9 +41,14 @@ const USAGE = `Usage: npm run voice -- --transcribe FILE.wav [--engine sherpa|op
   --model PATH        sherpa-onnx Whisper/Moonshine model folder
   --endpoint URL      OpenAI-compatible transcription server (key: ALISA_STT_API_KEY)
   --server-model NAME model name sent to that server (default whisper-1)
-  --say TEXT          speak TEXT into --out FILE.wav (first working engine of msedge, espeak, piper)
+  --say TEXT          speak TEXT into --out FILE.wav (first working engine of piper, espeak; msedge
+                      is online and used only with --tts-engine msedge)
   --edge-endpoint URL replace Edge TTS's WebSocket URL (also ALISA_EDGE_TTS_URL)
-  --tts-engine ID     speak with this engine only (msedge, espeak or piper)
+  --tts-engine ID     speak with this engine only (piper, espeak or msedge)
+  --data DIR          Alisa's data folder (its voices/ holds downloaded Piper voices; default: the companion's)
+  --piper-model PATH  a Piper voice: a vits-piper-* folder (or its .onnx); --piper-binary FILE: the piper program
+  --download-voice    download Piper's voice (Amy, about 64 MB from github.com) into DATA/voices/;
+                      prints the size and free disk space first, then {dir, ms}; resumes if interrupted
   --no-vad            give the whole file to the engine instead of the speech the VAD finds
   --network MODE      offline (default: Edge's online voice and a remote transcription server are
                       blocked; loopback servers work) or allowed (connect)
@@ -64,7 +75,7 @@ function readSpeech(file: string, vad: boolean): Int16Array {
 }
 
 /** Speech out through the TTS chain (companion/voice/tts/registry.ts) into a file. */
-async function say(text: string, out: string | undefined, engine: string | undefined, edgeEndpoint: string | null): Promise<number> {
+async function say(text: string, out: string | undefined, engine: string | undefined, edgeEndpoint: string | null, piper: { binary: string | null; model: string | null; voicesDir: string }): Promise<number> {
   if (!out) throw new AlisaError('invalid_argument', '--say needs --out FILE.wav.');
   let order: TtsEngineId[] | undefined;
   if (engine !== undefined) {
@@ -72,7 +83,7 @@ async function say(text: string, out: string | undefined, engine: string | undef
     if (!id.success) throw new AlisaError('invalid_argument', `Unknown text-to-speech engine "${engine}".`, 'Use msedge, espeak or piper.');
     order = [id.data];
   }
-  const chain = new TtsChain({ order, edgeEndpoint });
+  const chain = new TtsChain({ order, edgeEndpoint, piper });
   const t0 = performance.now();
   try {
     const r = await chain.synthesize(text, { voice: null, rate: '+15%', pitch: '+10Hz' }, AbortSignal.timeout(60_000));
@@ -92,7 +103,7 @@ async function say(text: string, out: string | undefined, engine: string | undef
     return 0;
   } catch (err) {
     if (err instanceof AllEnginesFailed) {
-      throw new AlisaError('voice_unavailable', `No text-to-speech engine could speak: ${err.message}`.slice(0, 500), 'Install espeak-ng (apt install espeak-ng), or set up Piper.');
+      throw new AlisaError('voice_unavailable', `No text-to-speech engine could speak: ${err.message}`.slice(0, 500), 'Download Piper\'s voice (npm run voice -- --download-voice --network allowed), or install espeak-ng (apt install espeak-ng).');
     }
     throw err;
   } finally {
@@ -115,6 +126,10 @@ async function main(): Promise<number> {
       'no-vad': { type: 'boolean' },
       'tts-engine': { type: 'string' },
       'edge-endpoint': { type: 'string' },
+      data: { type: 'string' },
+      'piper-model': { type: 'string' },
+      'piper-binary': { type: 'string' },
+      'download-voice': { type: 'boolean' },
       network: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -126,11 +141,34 @@ async function main(): Promise<number> {
   }
   setNetworkGate(new NetworkGate({ mode: network as NetworkMode, setting: '--network', howToAllow: { some: 'run it with --network allowed', all: 'run it with --network allowed' } }));
   installSocketGuard(networkGate);
+  const voices = voicesDir(path.resolve(values.data ?? process.env.ALISA_DATA_DIR ?? defaultDataDir()));
+  if (values['download-voice']) {
+    const plan = voiceDownloadPlan(voices);
+    process.stderr.write(`${describeVoicePlan(plan)}\n`);
+    const t0 = performance.now();
+    let shown = -1;
+    const dir = await downloadVoice({
+      voicesDir: voices,
+      signal: new AbortController().signal,
+      onState: (st) => {
+        const pct = st.progress === null ? -1 : Math.floor(st.progress * 10) * 10;
+        if (pct !== shown) {
+          shown = pct;
+          process.stderr.write(`${st.state}${pct >= 0 ? ` ${pct}%` : ''}\n`);
+        }
+      },
+    });
+    process.stdout.write(`${JSON.stringify({ voice: plan.voice, dir, ms: Math.round(performance.now() - t0) })}\n`);
+    return 0;
+  }
   if (values.help || (!values.transcribe && !values.command && values.say === undefined)) {
     process.stderr.write(USAGE);
     return values.help ? 0 : 2;
   }
-  if (values.say !== undefined) return say(values.say, values.out, values['tts-engine'], values['edge-endpoint'] ?? process.env.ALISA_EDGE_TTS_URL ?? null);
+  if (values.say !== undefined) {
+    const piper = { binary: values['piper-binary'] || null, model: values['piper-model'] || null, voicesDir: voices };
+    return say(values.say, values.out, values['tts-engine'], values['edge-endpoint'] ?? process.env.ALISA_EDGE_TTS_URL ?? null, piper);
+  }
   const vad = !values['no-vad'];
   const engineArg = values.engine;
   if (engineArg !== undefined && !['sherpa', 'openai', 'pocketsphinx', 'auto'].includes(engineArg)) {

@@ -15,7 +15,7 @@
 // merged into VoiceStatus, and without it voice.listen answers voice_unavailable.
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import type { CompanionEvent, TtsEngineId, VoiceConfigure, VoiceStatus } from '../../protocol';
+import type { CompanionEvent, TtsEngineId, VoiceConfigure, VoiceDownloadPlan, VoiceDownloadState, VoiceStatus } from '../../protocol';
 import type { ChatService } from '../chat/chat-service';
 import { AlisaError, toAlisaError } from '../errors';
 import { cleanForSpeech, CODE_STAND_IN } from './clean';
@@ -26,6 +26,8 @@ import { EDGE_DEFAULTS } from './tts/msedge';
 import { ESPEAK_INSTALL } from './tts/espeak';
 import { AllEnginesFailed, DEFAULT_TTS_ORDER, TtsChain, type ChainResult, type ChainTimings } from './tts/registry';
 import type { TtsEngine } from './tts/types';
+import { DEFAULT_PIPER_VOICE, voicesDir, type PiperCatalogVoice } from './tts/piper-voice';
+import { downloadVoice, voiceDownloadPlan, type VoiceDownloadTimeouts } from './voice-download';
 
 /** Units synthesised ahead of the one being emitted (sentence n+1 while n plays). */
 const PIPELINE_DEPTH = 2;
@@ -47,6 +49,9 @@ export interface VoiceOptions {
   diskCacheBytes?: number;
   /** Engines substituted in tests. */
   engines?: Partial<Record<TtsEngineId, TtsEngine>>;
+  /** The voice `voice.download` fetches (default: Amy, DEFAULT_PIPER_VOICE); tests point it at a local server. */
+  downloadVoice?: PiperCatalogVoice;
+  downloadTimeouts?: Partial<VoiceDownloadTimeouts>;
 }
 
 export interface VoiceServiceDeps {
@@ -102,12 +107,16 @@ export class VoiceService {
     this.rate = o.rate ?? EDGE_DEFAULTS.rate;
     this.pitch = o.pitch ?? EDGE_DEFAULTS.pitch;
     this.listen = deps.listen;
+    this.voicesDir = deps.dataDir ? voicesDir(deps.dataDir) : null;
+    this.catalogVoice = o.downloadVoice ?? DEFAULT_PIPER_VOICE;
+    this.downloadTimeouts = o.downloadTimeouts;
     this.chain = new TtsChain({
       order: o.ttsEngines ?? DEFAULT_TTS_ORDER,
       edgeEndpoint: o.edgeEndpoint ?? null,
-      piper: { binary: o.piperBinary ?? null, model: o.piperModel ?? null },
+      piper: { binary: o.piperBinary ?? null, model: o.piperModel ?? null, voicesDir: this.voicesDir },
       timings: o.timings,
       engines: o.engines,
+      log: deps.log,
     });
     this.cache = new TtsCache({
       dir: deps.dataDir && o.diskCacheBytes !== 0 ? path.join(deps.dataDir, 'voice-cache') : null,
@@ -119,6 +128,14 @@ export class VoiceService {
 
   /** Plugs in speech in later (app.ts constructs it after this service). */
   private listenReady: Promise<void> = Promise.resolve();
+
+  /** DATA/voices (null without a data folder: no downloads). */
+  private readonly voicesDir: string | null;
+  private readonly catalogVoice: PiperCatalogVoice;
+  private readonly downloadTimeouts: Partial<VoiceDownloadTimeouts> | undefined;
+  private download: { state: VoiceDownloadState; controller: AbortController | null } | null = null;
+  private lastDownloadEmit = 0;
+  private downloadTimer: NodeJS.Timeout | null = null;
 
   attachListen(listen: ListenServiceApi): void {
     this.listen = listen;
@@ -141,7 +158,80 @@ export class VoiceService {
       stt: l?.stt ?? [],
       lastEngine: this.lastEngine,
       error: l?.error ?? this.lastError?.toInfo() ?? null,
+      piperVoice: this.chain.engines.piper.voicePath(),
+      voiceDownload: this.download ? { ...this.download.state } : null,
     };
+  }
+
+  // ---- the Piper voice download (only on the user's request) ----
+
+  private requireVoicesDir(): string {
+    if (!this.voicesDir) throw new AlisaError('voice_download_failed', 'Alisa has no data folder to keep a downloaded voice in.', 'Start the companion with --data DIR.');
+    return this.voicesDir;
+  }
+
+  /** voice.downloadPlan: size, free disk, where it goes. No network. */
+  downloadPlan(): VoiceDownloadPlan {
+    return voiceDownloadPlan(this.requireVoicesDir(), this.catalogVoice);
+  }
+
+  /**
+   * voice.download: starts downloading the voice in the background (or answers the one running).
+   * Progress and the outcome come as `voice.state` events; when it is installed, Piper speaks.
+   */
+  startDownload(): VoiceDownloadState {
+    const dir = this.requireVoicesDir();
+    if (this.download?.controller) return { ...this.download.state };
+    const controller = new AbortController();
+    const voice = this.catalogVoice;
+    const dl: { state: VoiceDownloadState; controller: AbortController | null } = {
+      state: { state: 'downloading', voice: voice.id, name: voice.name, progress: null, receivedBytes: null, totalBytes: null, path: null, error: null },
+      controller,
+    };
+    this.download = dl;
+    this.deps.log(`voice: downloading the Piper voice ${voice.id} (asked for by the user)`);
+    void downloadVoice({
+      voicesDir: dir,
+      voice,
+      signal: controller.signal,
+      timeouts: this.downloadTimeouts,
+      onState: (s) => {
+        const step = s.state !== dl.state.state;
+        dl.state = s;
+        // Progress at most five times a second (the latest one always follows); a new step at once.
+        const wait = 200 - (Date.now() - this.lastDownloadEmit);
+        if (!step && wait > 0) {
+          this.downloadTimer ??= setTimeout(() => {
+            this.downloadTimer = null;
+            this.lastDownloadEmit = Date.now();
+            this.changed();
+          }, wait);
+          return;
+        }
+        this.lastDownloadEmit = Date.now();
+        this.changed();
+      },
+    }).then(
+      (installed) => {
+        this.deps.log(`voice: the Piper voice ${voice.id} is installed in ${installed}`);
+        this.noticed.clear(); // Piper speaks now; a later failure is news again
+        this.chain.clearFailure('piper');
+      },
+      (err) => this.deps.log(`voice: voice download: ${toAlisaError(err).message}`),
+    ).finally(() => {
+      dl.controller = null;
+      this.changed();
+    });
+    this.changed();
+    return { ...dl.state };
+  }
+
+  /** voice.cancelDownload: stops it; what arrived is kept and resumes next time. */
+  cancelDownload(): { cancelled: boolean } {
+    const controller = this.download?.controller;
+    if (!controller) return { cancelled: false };
+    controller.abort(new AlisaError('cancelled', 'The voice download was cancelled.'));
+    return { cancelled: true };
   }
 
   async configure(p: VoiceConfigure): Promise<VoiceStatus> {
@@ -211,6 +301,8 @@ export class VoiceService {
   }
 
   async dispose(): Promise<void> {
+    this.cancelDownload();
+    if (this.downloadTimer) clearTimeout(this.downloadTimer);
     this.unsubscribe();
     this.bargeIn();
     this.chain.close();
@@ -228,7 +320,10 @@ export class VoiceService {
     switch (event.type) {
       case 'reply.start':
         this.bargeIn();
-        if (!this.muted) this.begin(event.replyId);
+        if (!this.muted) {
+          this.chain.warm();
+          this.begin(event.replyId);
+        }
         break;
       case 'reply.token': {
         const u = this.current;
@@ -321,10 +416,11 @@ export class VoiceService {
     const pitch = this.pitch;
     try {
       const result = await this.chain.synthesize(text, { voice, rate, pitch }, signal, {
-        cached: (engine) => this.cache.get(cacheKey({ engine, voice, rate, pitch, text })),
+        cached: (engine) => this.cache.get(cacheKey({ engine: this.chain.cacheTag(engine), voice, rate, pitch, text })),
         log: this.deps.log,
       });
-      void this.cache.put(cacheKey({ engine: result.engine, voice, rate, pitch, text }), result);
+      void this.cache.put(cacheKey({ engine: this.chain.cacheTag(result.engine), voice, rate, pitch, text }), result);
+      if (result.skipped?.some((f) => f.engine === 'piper')) this.offerVoice(result.engine);
       return result;
     } catch (err) {
       if (signal.aborted) return null;
@@ -404,15 +500,50 @@ export class VoiceService {
         ? 'Alisa cannot speak: no text-to-speech engine is enabled.'
         : `Alisa cannot speak right now, so she stays silent (the chat goes on): ${failures.map((f) => `${ENGINE_NAMES[f.engine]}: ${f.reason.replace(/\.$/, '')}`).join('; ')}.`;
     const espeakMissing = failures.some((f) => f.engine === 'espeak' && /not installed/.test(f.reason));
-    const action = failures.length === 0 ? 'Enable an engine in the voice settings (msedge, espeak or piper).' : espeakMissing || !this.chain.order.includes('espeak') ? `Install a local voice: ${ESPEAK_INSTALL}` : 'Check the voice settings.';
+    const piperNeedsVoice = failures.some((f) => f.engine === 'piper') && this.piperNeedsVoice();
+    const action =
+      failures.length === 0
+        ? 'Enable an engine in the voice settings (piper, espeak; msedge is online).'
+        : piperNeedsVoice
+          ? `Download Piper's voice ${this.catalogVoice.name} (about ${Math.round(this.catalogVoice.sizeBytes / 1024 ** 2)} MB, once) or choose a voice you have${espeakMissing || !this.chain.order.includes('espeak') ? `; or install a simpler local voice: ${ESPEAK_INSTALL}` : ''}.`
+          : espeakMissing || !this.chain.order.includes('espeak')
+            ? `Install a local voice: ${ESPEAK_INSTALL}`
+            : 'Check the voice settings.';
     this.lastError = new AlisaError('voice_unavailable', message, action);
     // Once per cause: which engines failed and how (not the changing details of each error).
     const cause = failures.map((f) => `${f.engine}:${causeClass(f.reason)}`).join(',') || 'none';
     this.deps.log(`voice: ${message}`);
     if (this.noticed.has(cause)) return;
     this.noticed.add(cause);
-    this.deps.emit({ type: 'voice.notice', message, action });
+    this.deps.emit({ type: 'voice.notice', message, action, code: piperNeedsVoice ? 'piper_voice_missing' : null });
     this.changed();
+  }
+
+  /** Piper (built in) is in the chain but has no voice, and none is downloading. */
+  private piperNeedsVoice(): boolean {
+    return !this.download?.controller && this.chain.order.includes('piper') && this.chain.engines.piper.needsVoice();
+  }
+
+  /**
+   * Piper was passed over and another engine spoke: when that is because Piper has no voice yet,
+   * say so once (code piper_voice_missing), so the UI can offer the download or a voice file.
+   * Nothing is downloaded without the user's yes.
+   */
+  private offerVoice(spoke: TtsEngineId): void {
+    if (!this.piperNeedsVoice() || this.noticed.has('piper:no-voice')) return;
+    this.noticed.add('piper:no-voice');
+    const message = `Alisa speaks with ${ENGINE_NAMES[spoke]} for now: Piper, her natural voice on this machine, has no voice yet.`;
+    const action = `Download Piper's voice ${this.catalogVoice.name} (about ${Math.round(this.catalogVoice.sizeBytes / 1024 ** 2)} MB, once, from ${hostOf(this.catalogVoice.url)}) or choose a voice you have.`;
+    this.deps.log(`voice: ${message}`);
+    this.deps.emit({ type: 'voice.notice', message, action, code: 'piper_voice_missing' });
+  }
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
   }
 }
 

@@ -43,6 +43,8 @@ export function voiceCommandAction(command: string | null): string | null {
 /** The protocol's VOICE_LIMITS and engine ids (protocol/voice.ts), repeated to keep zod out of activation; a test checks they agree. */
 export const VOICE_SETTING_LIMITS = { text: 2000, engines: 10, path: 1000 } as const;
 export const TTS_ENGINES = ['msedge', 'espeak', 'piper'] as const satisfies readonly TtsEngineId[];
+/** The default order (protocol/voice.ts DEFAULT_TTS_ENGINES): local only; msedge is online and opt-in. */
+export const DEFAULT_TTS_ORDER = ['piper', 'espeak'] as const satisfies readonly TtsEngineId[];
 export const STT_ENGINES = ['auto', 'sherpa', 'openai', 'pocketsphinx'] as const;
 
 export interface VoiceSettings {
@@ -59,10 +61,11 @@ export interface VoiceSettings {
 
 export const VOICE_DEFAULTS: VoiceSettings = {
   muted: false,
-  voice: 'en-US-AnaNeural',
+  // Empty: each engine's own voice (Piper's downloaded or chosen voice, espeak-ng's en-us).
+  voice: '',
   rate: '+15%',
   pitch: '+10Hz',
-  ttsEngines: [...TTS_ENGINES],
+  ttsEngines: [...DEFAULT_TTS_ORDER],
   sttEngine: 'auto',
   transcript: 'insert',
   handsFree: false,

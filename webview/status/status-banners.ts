@@ -40,6 +40,7 @@ const MODEL_ERROR_TITLES: Partial<Record<ErrorCode, string>> = {
   llm_unreachable: 'The model server does not answer',
   llm_failed: 'The model stopped working',
   no_provider: 'No model is set up',
+  network_blocked: 'Alisa did not connect to another machine (alisa.network)',
 };
 
 function actions(allowed: readonly UiAction[], wanted: UiAction[], labels: Partial<Record<UiAction, string>> = {}): BannerAction[] {
@@ -96,6 +97,8 @@ function modelBanner(h: HostState, s: Status): Banner | null {
           ? ['downloadModel', 'chooseModelFile', 'showLogs', 'restartCompanion']
           : m.error.code === 'model_download_required'
             ? ['downloadModel', 'chooseModelFile']
+          : m.error.code === 'network_blocked'
+            ? ['chooseModelFile', 'openSettings', 'downloadModel']
           : ['chooseModelFile', 'showLogs', 'restartCompanion'];
     return {
       id: 'model',

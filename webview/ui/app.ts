@@ -23,6 +23,7 @@ import { ScreenIndicatorView } from './screen-indicator-view';
 import { SearchView } from './search-view';
 import { SessionBarView } from './session-bar-view';
 import { VoiceView } from './voice-view';
+import { NetworkAskView } from './network-ask-view';
 import { buildShell, type Shell } from './shell';
 
 const PAGE_SIZE = 200;
@@ -60,6 +61,8 @@ export class App {
   private readonly voice: VoiceView;
   private readonly camera: CameraIndicatorView;
   private readonly dnd: DndToggleView;
+  /** The network gate's questions; shown in a browser only (VS Code asks with a modal). */
+  private readonly networkAsks: NetworkAskView;
   readonly speech: SpeechPlayer;
   /** Notices already shown (`voice.notice` comes once per cause; a reload must not repeat it). */
   private readonly voiceNotices = new Set<string>();
@@ -162,8 +165,16 @@ export class App {
         if (muted) this.bargeIn();
       },
     });
-    this.shell.headerStatus.append(this.voice.muteButton, this.dnd.node);
+    this.shell.headerStatus.append(this.voice.muteButton, this.voice.onlineBadge, this.dnd.node);
     this.shell.composer.before(this.voice.line);
+    this.networkAsks = new NetworkAskView({
+      decide: (id, allow, remember) => {
+        const call = request(host, 'network.decide', { id, allow, remember });
+        this.call(call);
+        return call;
+      },
+    });
+    this.shell.composer.before(this.networkAsks.node);
     // The autoplay rule: audio may start only after the user has touched the page.
     const unlock = () =>
       this.voiceStep(() => {
@@ -271,6 +282,13 @@ export class App {
         this.voiceNotices.add(m.message);
         this.banners.notify({ code: 'voice_unavailable', message: m.message, ...(m.action ? { action: m.action } : {}) }, 'Voice');
         return;
+      case 'network.ask':
+        if (this.host.kind === 'browser') this.networkAsks.show(m);
+        return;
+      case 'network.askDone':
+        return this.networkAsks.done(m.id);
+      case 'network.state':
+        return;
     }
   }
 
@@ -292,6 +310,7 @@ export class App {
     }
     if (!ready && wasReady) {
       this.offers.clear();
+      this.networkAsks.clear();
       this.screen.setStatus(null); // a companion that is gone captures nothing
       this.voiceStep(() => this.speech.stop()); // …and says nothing more
       this.setVoiceStatus(null);
@@ -332,6 +351,13 @@ export class App {
     // …and without presence or idle talk: no camera pill, no Do-not-disturb toggle.
     if (presence.status === 'fulfilled') this.camera.setStatus(presence.value);
     if (idle.status === 'fulfilled') this.dnd.setStatus(idle.value);
+    // Questions of the network gate asked before this page connected (browser only; not waited for).
+    if (this.host.kind === 'browser') {
+      request(this.host, 'network.status', {}).then(
+        (s) => s.pending.forEach((ask) => this.networkAsks.show(ask)),
+        () => {},
+      );
+    }
     await this.refreshSessions({ reopen: true });
   }
 

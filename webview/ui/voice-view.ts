@@ -8,7 +8,11 @@
 //
 // Both buttons stay hidden until the companion reports a VoiceStatus (an older companion without
 // voice answers `voice.status` with an error: no buttons).
-import type { VoiceConfigure, VoiceStatus } from '../../protocol';
+//
+// Next to the mute toggle, an "online" badge (`.voice-online`) while the voice that speaks (the
+// one that spoke last, else the first available) sends her words to a server on another machine
+// (EngineState.online: Microsoft Edge's voices), so the user always sees it; hidden when muted.
+import type { EngineState, VoiceConfigure, VoiceStatus } from '../../protocol';
 import { el, icon } from './dom';
 import { ICONS } from './icons';
 
@@ -22,6 +26,16 @@ export interface VoiceViewOptions {
   now?: () => number;
 }
 
+/** The online engine that speaks now (or would speak next), or null. */
+export function onlineVoice(status: VoiceStatus | null): EngineState | null {
+  if (!status || status.muted) return null;
+  const id = status.lastEngine ?? status.tts.find((t) => t.available)?.id ?? null;
+  const engine = status.tts.find((t) => t.id === id);
+  return engine?.online ? engine : null;
+}
+
+const ONLINE_NAMES: Record<string, string> = { msedge: "Microsoft Edge's online voice service" };
+
 const HOLD_MS = 400;
 const HEARD_MS = 8000;
 
@@ -30,6 +44,8 @@ export class VoiceView {
   readonly micButton: HTMLButtonElement;
   /** The small line above the composer ("Heard: …", the autoplay hint). */
   readonly line: HTMLElement;
+  /** "online" while an online engine is her voice. */
+  readonly onlineBadge: HTMLElement;
   private status: VoiceStatus | null = null;
   private listening = false;
   private pressedAt: number | null = null;
@@ -43,6 +59,7 @@ export class VoiceView {
     this.micButton = el('button', { type: 'button', class: 'icon-btn voice-mic', 'aria-pressed': 'false', hidden: true });
     this.micButton.append(icon(ICONS.mic));
     this.line = el('div', { class: 'voice-line', role: 'status', 'aria-live': 'polite', hidden: true });
+    this.onlineBadge = el('span', { class: 'voice-online', text: 'online', hidden: true });
     this.renderMute();
     this.renderMic();
 
@@ -149,6 +166,17 @@ export class VoiceView {
     this.muteButton.setAttribute('aria-label', label);
     this.muteButton.title = label;
     this.muteButton.replaceChildren(icon(muted ? ICONS.speakerMuted : ICONS.speaker));
+    this.renderOnline();
+  }
+
+  private renderOnline(): void {
+    const engine = onlineVoice(this.status);
+    this.onlineBadge.hidden = engine === null;
+    if (!engine) return;
+    const title = `Alisa's voice is ${ONLINE_NAMES[engine.id] ?? `${engine.id}, online`}: what she says is sent there to be spoken (alisa.voice.ttsEngines; "Alisa: Show Network Activity" lists every connection).`;
+    this.onlineBadge.title = title;
+    this.onlineBadge.setAttribute('aria-label', title);
+    this.onlineBadge.dataset.engine = engine.id;
   }
 
   private renderMic(): void {

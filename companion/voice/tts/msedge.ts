@@ -96,6 +96,8 @@ export class MsEdgeEngine implements TtsEngine {
       purpose: "speak with Microsoft Edge's online voice",
       alternative: 'use a voice on this machine (alisa.voice.ttsEngines: espeak or piper)',
       signal,
+      // She speaks now: while the user has not answered, the next engine speaks instead.
+      noWait: true,
     };
     const i = this.idle.findIndex((e) => e.voice === voice);
     const client = i >= 0 ? this.idle.splice(i, 1)[0]!.client : new mod.MsEdgeTTS();

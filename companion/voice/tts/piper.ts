@@ -1,5 +1,11 @@
-// Piper: local neural voices. The user points to the binary and a voice model (an .onnx file
-// with its .onnx.json beside it); nothing is downloaded. Both are launch settings only
+// Piper: local neural voices, Alisa's default voice. Two ways to run it:
+//   - built in (no piper binary set): sherpa-onnx-node runs a Piper voice packaged for it (a
+//     folder with the .onnx, tokens.txt and espeak-ng-data/, see piper-voice.ts) in a child
+//     process (piper-sherpa.ts). The voice is the one alisa.voice.piperModel names, else the one
+//     downloaded into DATA/voices/ on the user's request (voice-download.ts). With neither,
+//     piper is unavailable with a reason that says how to get one, and the next engine speaks.
+//   - the piper binary: the user points to the binary and a voice model (an .onnx file with its
+//     .onnx.json beside it). Both are launch settings only
 // (alisa.voice.piperBinary / --piper-binary, alisa.voice.piperModel / --piper-model), checked
 // here: the binary must be an executable file (or a name on PATH), the model an existing .onnx
 // file with its .onnx.json; what is wrong shows as piper's reason in the voice status. Raw 16-bit mono samples at the
@@ -7,6 +13,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import type { EngineState } from '../../../protocol';
 import path from 'node:path';
+import { installedVoice, resolvePiperVoice, type ResolvedPiperVoice } from './piper-voice';
+import { SherpaPiperHost, sherpaTtsPackage } from './piper-sherpa';
 import { resolveExecutable, runToBuffer } from './run';
 import type { SpeakOptions, SynthResult, TtsEngine } from './types';
 import { wavFromPcm16 } from './wav';
@@ -14,7 +22,13 @@ import { wavFromPcm16 } from './wav';
 export interface PiperPaths {
   binary: string | null;
   model: string | null;
+  /** DATA/voices: downloaded voices (built-in mode, when no model is set). */
+  voicesDir?: string | null;
 }
+
+/** Built-in Piper has no voice yet (no piperModel, nothing downloaded). */
+export const PIPER_NO_VOICE =
+  'Piper has no voice yet: download one ("Alisa: Download Voice" in VS Code, or npm run voice -- --download-voice) or choose a voice folder you have (alisa.voice.piperModel / --piper-model).';
 
 function isFile(p: string): boolean {
   try {
@@ -36,11 +50,87 @@ const MODEL_SETTING = 'alisa.voice.piperModel / --piper-model';
 
 export class PiperEngine implements TtsEngine {
   readonly id = 'piper' as const;
+  private host: SherpaPiperHost | null = null;
 
-  constructor(private paths: PiperPaths) {}
+  constructor(
+    private paths: PiperPaths,
+    private readonly log?: (line: string) => void,
+  ) {}
 
   setPaths(paths: PiperPaths): void {
     this.paths = paths;
+    this.close();
+  }
+
+  /** Built in (no binary set): the voice to use, or what is wrong. */
+  private sherpaVoice(): ResolvedPiperVoice | { error: string } {
+    if (this.paths.model) {
+      const v = resolvePiperVoice(this.paths.model);
+      return 'problem' in v ? { error: `${v.problem}.` } : v;
+    }
+    return installedVoice(this.paths.voicesDir ?? null) ?? { error: PIPER_NO_VOICE };
+  }
+
+  /** True when built-in Piper has no voice at all: the user may download one or choose one. */
+  needsVoice(): boolean {
+    return !this.paths.binary && !this.paths.model && installedVoice(this.paths.voicesDir ?? null) === null;
+  }
+
+  /** The voice Piper speaks with (a folder, or the binary's .onnx), or null when it has none that is usable. */
+  voicePath(): string | null {
+    if (this.paths.binary) {
+      const c = this.check();
+      return 'error' in c ? null : c.model;
+    }
+    const v = this.sherpaVoice();
+    return 'error' in v ? null : v.dir;
+  }
+
+  /** Told apart in the speech cache: another voice says the same text differently. */
+  cacheTag(): string {
+    if (this.paths.binary) return `piper:bin:${this.paths.model ?? ''}`;
+    const v = this.sherpaVoice();
+    return `piper:${'error' in v ? '' : v.model}`;
+  }
+
+  /** Loads the voice now (built in), so that the first sentence does not wait for it. */
+  warm(): void {
+    if (this.paths.binary || !sherpaTtsPackage()) return;
+    const v = this.sherpaVoice();
+    if (!('error' in v)) this.hostFor(v).warm();
+  }
+
+  close(): void {
+    this.host?.close();
+    this.host = null;
+  }
+
+  private hostFor(voice: ResolvedPiperVoice): SherpaPiperHost {
+    if (!this.host || this.host.voiceModel !== voice.model) {
+      this.host?.close();
+      this.host = new SherpaPiperHost(voice, { log: this.log });
+    }
+    return this.host;
+  }
+
+  private builtInState(): EngineState {
+    if (!sherpaTtsPackage()) return { id: this.id, available: false, reason: 'sherpa-onnx-node is not installed (npm install), and no piper binary is set (alisa.voice.piperBinary).' };
+    const v = this.sherpaVoice();
+    if ('error' in v) return { id: this.id, available: false, reason: v.error };
+    const problem = this.hostFor(v).loadProblem();
+    if (problem) return { id: this.id, available: false, reason: `${problem.replace(/\.$/, '')}. Download the voice again or choose another (alisa.voice.piperModel).` };
+    return { id: this.id, available: true, reason: null };
+  }
+
+  private async synthesizeBuiltIn(text: string, opts: SpeakOptions, signal: AbortSignal): Promise<SynthResult> {
+    const v = this.sherpaVoice();
+    if ('error' in v) throw new Error(v.error);
+    // A number in the voice setting picks a speaker of a multi-speaker voice; names are other engines'.
+    const sid = opts.voice && /^\d{1,4}$/.test(opts.voice.trim()) ? Number(opts.voice.trim()) : null;
+    const { pcm, sampleRate } = await this.hostFor(v).synthesize(text, { speed: Math.round((1 / piperLengthScale(opts.rate)) * 100) / 100, sid }, signal);
+    if (pcm.length === 0) throw new Error('Piper produced no audio.');
+    opts.onAudio?.();
+    return { mime: 'audio/wav', data: wavFromPcm16(pcm, sampleRate), durationMs: Math.round((pcm.length / 2 / sampleRate) * 1000) };
   }
 
   /** What is wrong with the set-up, or the resolved paths. */
@@ -61,11 +151,13 @@ export class PiperEngine implements TtsEngine {
   }
 
   async available(): Promise<EngineState> {
+    if (!this.paths.binary) return this.builtInState();
     const c = this.check();
     return 'error' in c ? { id: this.id, available: false, reason: c.error } : { id: this.id, available: true, reason: null };
   }
 
   async synthesize(text: string, opts: SpeakOptions, signal: AbortSignal): Promise<SynthResult> {
+    if (!this.paths.binary) return this.synthesizeBuiltIn(text, opts, signal);
     const c = this.check();
     if ('error' in c) throw new Error(c.error);
     let sampleRate = 22050;

@@ -1,20 +1,22 @@
 // The text-to-speech fallback chain. Order (configurable, VoiceConfigure.ttsEngines):
 //
-//   msedge → espeak → piper → silence
+//   piper → espeak → silence            (the default: nothing leaves the machine)
 //
-// Edge's neural voice first (best, needs the network), then espeak-ng (local, always fast),
-// then Piper (local neural, when the user set it up), then silence with one voice.notice per
-// cause saying what to install. For every unit of speech each engine is tried in order; one
+// Piper's neural voice first (local; built in through sherpa-onnx once a voice is downloaded or
+// chosen, or the user's piper binary), then espeak-ng (local, robotic, always fast), then silence
+// with one voice.notice per cause saying what to install. Microsoft Edge's neural voices
+// (`msedge`) are online (the text goes to Microsoft, through the network gate) and used only when
+// the user puts them in the order. For every unit of speech each engine is tried in order; one
 // that fails, or sends no audio within `firstAudioMs` (then within `totalMs` overall), is
 // skipped for that unit and rests for `cooldownMs`: later units go straight to the next engine
 // until the cool-down is over, then the preferred engine is tried again. Chat never waits on it.
-import type { EngineState, TtsEngineId } from '../../../protocol';
+import { DEFAULT_TTS_ENGINES, type EngineState, type TtsEngineId } from '../../../protocol';
 import { EspeakEngine } from './espeak';
 import { MsEdgeEngine } from './msedge';
 import { PiperEngine, type PiperPaths } from './piper';
 import type { SpeakOptions, SynthResult, TtsEngine } from './types';
 
-export const DEFAULT_TTS_ORDER: readonly TtsEngineId[] = ['msedge', 'espeak', 'piper'];
+export const DEFAULT_TTS_ORDER: readonly TtsEngineId[] = DEFAULT_TTS_ENGINES;
 
 export interface ChainTimings {
   /** Time allowed until the first audio bytes of a unit (default 4 s). */
@@ -53,11 +55,21 @@ export class TtsChain {
   /** When each engine last failed, and why (for the status while it cools down). */
   private failed = new Map<TtsEngineId, { at: number; reason: string }>();
 
-  constructor(opts: { order?: readonly TtsEngineId[]; edgeEndpoint?: string | null; piper?: PiperPaths; espeakBinary?: string; timings?: Partial<ChainTimings>; engines?: Partial<Record<TtsEngineId, TtsEngine>> } = {}) {
+  constructor(
+    opts: {
+      order?: readonly TtsEngineId[];
+      edgeEndpoint?: string | null;
+      piper?: PiperPaths;
+      espeakBinary?: string;
+      timings?: Partial<ChainTimings>;
+      engines?: Partial<Record<TtsEngineId, TtsEngine>>;
+      log?: (line: string) => void;
+    } = {},
+  ) {
     this.engines = {
       msedge: new MsEdgeEngine(opts.edgeEndpoint ?? null),
       espeak: new EspeakEngine(opts.espeakBinary),
-      piper: new PiperEngine(opts.piper ?? { binary: null, model: null }),
+      piper: new PiperEngine(opts.piper ?? { binary: null, model: null }, opts.log),
     };
     this.overrides = opts.engines ?? {};
     this.order = [...new Set(opts.order ?? DEFAULT_TTS_ORDER)];
@@ -143,7 +155,23 @@ export class TtsChain {
     throw new AllEnginesFailed(failures);
   }
 
+  /** Forget a failure (its cause is gone, e.g. a voice was installed): the engine is tried at once. */
+  clearFailure(id: TtsEngineId): void {
+    this.failed.delete(id);
+  }
+
+  /** What tells one engine's voice from another's in the speech cache (Piper: the voice file). */
+  cacheTag(id: TtsEngineId): string {
+    return id === 'piper' && !this.overrides.piper ? this.engines.piper.cacheTag() : id;
+  }
+
+  /** A reply is starting: engines that load a voice (built-in Piper) load it now, if first in line. */
+  warm(): void {
+    if (this.order[0] === 'piper' && !this.overrides.piper) this.engines.piper.warm();
+  }
+
   close(): void {
     this.engines.msedge.close();
+    this.engines.piper.close();
   }
 }

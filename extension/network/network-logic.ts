@@ -1,0 +1,109 @@
+// The network gate as VS Code shows it: the question's words and buttons, what each answer
+// means, and "Alisa: Show Network Activity" as a Markdown document. No `vscode` import:
+// unit-tested in vitest (tests/network-gate.test.ts).
+import type { NetworkActivity, NetworkAskInfo, NetworkRecord } from '../../protocol/network';
+
+export const NETWORK_COMMANDS = { showActivity: 'alisa.showNetworkActivity' } as const;
+
+export const ALLOW_ONCE = 'Allow Once';
+export const ALWAYS_ALLOW = 'Always Allow This Host';
+export const BLOCK = 'Block';
+export const FORGET_ANSWERS = 'Forget These Answers';
+
+/** Kept equal to protocol/network.ts (a test checks it); the extension's first bundle stays free of zod. */
+const FEATURE_LABELS: Record<string, string> = {
+  'model-download': 'model download',
+  'llm-endpoint': 'remote language model server',
+  'voice-edge': 'online voice (Microsoft Edge)',
+  'voice-download': 'voice download',
+  'stt-server': 'transcription server',
+  unannounced: 'connection outside the gate',
+};
+
+const MODE_TEXT: Record<string, string> = {
+  offline: 'Offline: Alisa never connects to another machine; online voices, downloads and remote servers are blocked.',
+  ask: 'Ask: Alisa asks you once per host before she connects to another machine (a download, an online voice, a remote server).',
+  allowed: 'Allowed: Alisa connects when a feature needs it, and records every connection.',
+};
+
+export function featureLabel(feature: string): string {
+  return FEATURE_LABELS[feature] ?? feature;
+}
+
+function where(host: string, port: number | null): string {
+  return port && port !== 443 && port !== 80 ? `${host}:${port}` : host;
+}
+
+/** The modal: title and detail. */
+export function askText(ask: Pick<NetworkAskInfo, 'host' | 'port' | 'feature' | 'purpose'>): { message: string; detail: string } {
+  return {
+    message: `Alisa wants to connect to ${where(ask.host, ask.port)}`,
+    detail:
+      `To ${ask.purpose} (${featureLabel(ask.feature)}). Nothing is sent until you answer.\n\n` +
+      `${ALLOW_ONCE}: until Alisa restarts. ${ALWAYS_ALLOW}: remembered. ${BLOCK}: she does without it until she restarts.\n` +
+      'The setting alisa.network (offline / ask / allowed) decides for every host; "Alisa: Show Network Activity" lists every connection.',
+  };
+}
+
+/** What a button means; no choice (the dialog was closed) is a block, never a silent yes. */
+export function decisionFor(choice: string | undefined): { allow: boolean; remember: boolean } {
+  if (choice === ALLOW_ONCE) return { allow: true, remember: false };
+  if (choice === ALWAYS_ALLOW) return { allow: true, remember: true };
+  return { allow: false, remember: false };
+}
+
+function cell(s: string): string {
+  return s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
+}
+
+function pad(n: number): string {
+  return String(n).padStart(2, '0');
+}
+
+export function formatTime(ms: number): string {
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+  if (n < 1024 ** 3) return `${(n / 1024 / 1024).toFixed(1)} MB`;
+  return `${(n / 1024 ** 3).toFixed(2)} GB`;
+}
+
+const DECISION_TEXT: Record<NetworkRecord['decision'], string> = {
+  allowed: 'allowed',
+  'asked-allowed': 'allowed by you',
+  blocked: 'blocked',
+  denied: 'blocked by you',
+};
+
+function row(r: NetworkRecord): string {
+  const when = r.count > 1 ? `${formatTime(r.at)} (${r.count} times, last ${formatTime(r.lastAt)})` : formatTime(r.at);
+  const what = `${featureLabel(r.feature)}: ${r.purpose}${r.layer === 'gate' ? '' : ` [caught by the ${r.layer} guard]`}`;
+  const decision = `${DECISION_TEXT[r.decision]}${r.reason ? ` (${r.reason})` : ''}`;
+  const bytes = r.bytesSent === null && r.bytesReceived === null ? '—' : `${formatBytes(r.bytesSent ?? 0)} sent, ${formatBytes(r.bytesReceived ?? 0)} received`;
+  return `| ${cell(when)} | ${cell(where(r.host, r.port))} | ${cell(what)} | ${cell(decision)} | ${cell(bytes)} |`;
+}
+
+/** "Alisa: Show Network Activity": the mode, the remembered hosts, and every record, newest first. */
+export function activityMarkdown(a: NetworkActivity): string {
+  const lines = [
+    '# Alisa: network activity',
+    '',
+    `**Mode (alisa.network): ${a.mode}.** ${MODE_TEXT[a.mode] ?? ''} Servers on this machine (127.0.0.1, localhost) are always allowed and not listed.`,
+    '',
+    `**Always allowed:** ${a.allowedHosts.length ? a.allowedHosts.join(', ') : 'no host.'}`,
+    '',
+  ];
+  if (a.records.length === 0) {
+    lines.push('Nothing has left this machine: Alisa has not connected to, nor tried to reach, any other machine.');
+  } else {
+    const opened = a.records.filter((r) => r.decision === 'allowed' || r.decision === 'asked-allowed').length;
+    lines.push(`${a.records.length} kind(s) of connection, newest first; ${opened} allowed, ${a.records.length - opened} blocked. Bytes are counted when a connection closes.`, '');
+    lines.push('| When | Host | What for | Decision | Bytes |', '|---|---|---|---|---|');
+    for (const r of a.records) lines.push(row(r));
+  }
+  return `${lines.join('\n')}\n`;
+}

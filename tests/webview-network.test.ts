@@ -1,0 +1,210 @@
+// @vitest-environment happy-dom
+// The network gate in the panel: in a browser, the companion's question (`network.ask`) is a card
+// with Allow once / Always allow / Block answered with `network.decide` (VS Code asks with a modal,
+// so its panel shows none); a question answered elsewhere goes away; a question asked before the
+// page connected is shown too. And the "online" badge next to the mute toggle while an online
+// engine is her voice. Driven the way the hosts drive the page.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import './helpers/happy-dom-fixes';
+import type { CompanionMessage, ErrorInfo, HostToWebview, NetworkAskInfo, NetworkStatus, Status, VoiceStatus, WebviewToHost } from '../protocol';
+import type { Host } from '../webview/host/host';
+import { renderWebviewHtml } from '../webview/html';
+import { App } from '../webview/ui/app';
+import { onlineVoice } from '../webview/ui/voice-view';
+import { computeBanners } from '../webview/status/status-banners';
+import type { AudioOutput } from '../webview/audio/audio-output';
+
+const status: Status = {
+  version: '0.1.0',
+  protocolVersion: 1,
+  model: { provider: 'embedded', state: 'ready', model: 'm.gguf', progress: null, error: null },
+  providers: [],
+  database: { state: 'ready', path: '/d', error: null },
+  mode: 'teasing',
+  characterId: 1,
+};
+const edgeVoice: VoiceStatus = {
+  muted: false,
+  speaking: false,
+  listening: false,
+  handsFree: false,
+  tts: [
+    { id: 'msedge', available: true, reason: null, online: true },
+    { id: 'espeak', available: true, reason: null, online: false },
+  ],
+  stt: [],
+  lastEngine: null,
+  error: null,
+};
+const question: NetworkAskInfo = { id: 'q1', host: 'huggingface.co', port: 443, feature: 'model-download', purpose: 'download the language model hf:x', expiresAt: 0 };
+
+class FakeHost implements Host {
+  sent: WebviewToHost[] = [];
+  pending: NetworkAskInfo[] = [];
+  voice: VoiceStatus = edgeVoice;
+  private listeners: Array<(m: HostToWebview) => void> = [];
+  constructor(readonly kind: 'vscode' | 'browser') {}
+  answers: Record<string, (params: any) => unknown> = {
+    'status.get': () => status,
+    'character.list': () => ({ characters: [{ id: 1, key: 'alisa', name: 'Alisa', systemPrompt: 'x', voice: null, avatar: null, builtin: true }], activeId: 1 }),
+    'session.list': () => ({ sessions: [] }),
+    'voice.status': () => this.voice,
+    'network.status': (): NetworkStatus => ({ mode: 'ask', allowedHosts: [], sessionAllowed: [], sessionBlocked: [], pending: this.pending }),
+    'network.decide': () => ({ applied: true }),
+  };
+  send(msg: WebviewToHost): void {
+    this.sent.push(msg);
+    if (msg.type !== 'request') return;
+    const answer = this.answers[msg.method];
+    let reply: CompanionMessage;
+    try {
+      reply = answer ? { type: 'response', id: msg.id, result: answer(msg.params) } : { type: 'error', id: msg.id, error: { code: 'unknown_method', message: `No ${msg.method} here.` } };
+    } catch (error) {
+      reply = { type: 'error', id: msg.id, error: error as ErrorInfo };
+    }
+    queueMicrotask(() => this.emit(reply));
+  }
+  onMessage(cb: (m: HostToWebview) => void): void {
+    this.listeners.push(cb);
+  }
+  getState<T>(): T | undefined {
+    return undefined;
+  }
+  setState(): void {}
+  emit(m: HostToWebview): void {
+    for (const l of this.listeners) l(m);
+  }
+  requests(method: string) {
+    return this.sent.filter((m): m is Extract<WebviewToHost, { type: 'request' }> => m.type === 'request' && m.method === method);
+  }
+}
+
+/** No speech is played in these tests: an output that has none. */
+const silent: AudioOutput = {
+  now: () => 0,
+  state: () => 'unavailable',
+  resume: async () => {},
+  decode: async () => {
+    throw new Error('no audio in this test');
+  },
+  play: () => {
+    throw new Error('no audio in this test');
+  },
+};
+
+const settle = async () => {
+  for (let i = 0; i < 8; i++) await new Promise((r) => setTimeout(r, 0));
+};
+
+let host: FakeHost;
+async function startApp(kind: 'vscode' | 'browser', pending: NetworkAskInfo[] = []): Promise<void> {
+  const html = renderWebviewHtml({
+    scriptUri: 'webview.js',
+    styleUri: 'webview-style.css',
+    cspSource: "'self'",
+    nonce: 'dGVzdG5vbmNlMTIz',
+    avatarSvg: readFileSync(path.join(__dirname, '..', 'media', 'avatar.svg'), 'utf8'),
+  });
+  document.body.innerHTML = /<body>([\s\S]*)<script/.exec(html)![1]!;
+  host = new FakeHost(kind);
+  host.pending = pending;
+  new App(host, document.querySelector<HTMLElement>('#app')!, { audio: silent });
+  host.emit({ type: 'host.state', host: kind, connection: 'ready', message: null, error: null, modelConfigured: true, actions: [] });
+  await settle();
+}
+
+const cards = () => [...document.querySelectorAll<HTMLElement>('.network-ask')];
+const badge = () => document.querySelector<HTMLElement>('.app-header .voice-online')!;
+
+afterEach(() => {
+  document.body.innerHTML = '';
+});
+
+describe('the network question in the panel', () => {
+  it('in a browser: a card per host; "Always allow" answers every question for that host, then goes', async () => {
+    await startApp('browser');
+    host.emit({ type: 'network.ask', ...question });
+    host.emit({ type: 'network.ask', ...question, id: 'q2' });
+    await settle();
+    expect(cards()).toHaveLength(1);
+    expect(cards()[0]!.querySelector('.network-ask-text')!.textContent).toBe('Alisa wants to connect to huggingface.co to download the language model hf:x.');
+    expect([...cards()[0]!.querySelectorAll('button')].map((b) => b.textContent)).toEqual(['Allow once', 'Always allow', 'Block']);
+    cards()[0]!.querySelector<HTMLButtonElement>('[data-choice="always"]')!.click();
+    await settle();
+    expect(host.requests('network.decide').map((r) => r.params)).toEqual([
+      { id: 'q1', allow: true, remember: true },
+      { id: 'q2', allow: true, remember: true },
+    ]);
+    expect(cards()).toHaveLength(0);
+  });
+
+  it('"Block" answers no; a question answered elsewhere goes away unanswered', async () => {
+    await startApp('browser');
+    host.emit({ type: 'network.ask', ...question });
+    host.emit({ type: 'network.ask', ...question, id: 'e1', host: 'example.org' });
+    await settle();
+    expect(cards()).toHaveLength(2);
+    host.emit({ type: 'network.askDone', id: 'e1', allow: true });
+    await settle();
+    expect(cards().map((c) => c.dataset.host)).toEqual(['huggingface.co']);
+    cards()[0]!.querySelector<HTMLButtonElement>('[data-choice="block"]')!.click();
+    await settle();
+    expect(host.requests('network.decide').map((r) => r.params)).toEqual([{ id: 'q1', allow: false, remember: false }]);
+  });
+
+  it('a question asked before the page connected is shown', async () => {
+    await startApp('browser', [question]);
+    expect(cards().map((c) => c.dataset.host)).toEqual(['huggingface.co']);
+  });
+
+  it('in VS Code the extension asks (a modal): no card', async () => {
+    await startApp('vscode', [question]);
+    host.emit({ type: 'network.ask', ...question });
+    await settle();
+    expect(cards()).toHaveLength(0);
+    expect(host.requests('network.status')).toHaveLength(0);
+  });
+});
+
+describe('the "online" badge', () => {
+  it('shows while an online engine is her voice, and not when muted or a local voice speaks', async () => {
+    await startApp('vscode');
+    expect(badge().hidden).toBe(false);
+    expect(badge().textContent).toBe('online');
+    expect(badge().title).toMatch(/Microsoft Edge's online voice service: what she says is sent there/);
+    host.emit({ type: 'voice.state', status: { ...edgeVoice, lastEngine: 'espeak' } });
+    await settle();
+    expect(badge().hidden).toBe(true);
+    host.emit({ type: 'voice.state', status: { ...edgeVoice, lastEngine: 'msedge' } });
+    await settle();
+    expect(badge().hidden).toBe(false);
+    host.emit({ type: 'voice.state', status: { ...edgeVoice, muted: true } });
+    await settle();
+    expect(badge().hidden).toBe(true);
+  });
+
+  it('follows the engine that would speak: Edge cooling down (blocked offline) means the local voice', () => {
+    expect(onlineVoice({ ...edgeVoice, tts: [{ id: 'msedge', available: false, reason: 'blocked', online: true }, edgeVoice.tts[1]!] })).toBeNull();
+    expect(onlineVoice(edgeVoice)?.id).toBe('msedge');
+    expect(onlineVoice(null)).toBeNull();
+  });
+});
+
+describe('a blocked download in the model banner', () => {
+  it('says the gate did not connect, with what to do: a file, the setting, or try again', () => {
+    const error = { code: 'network_blocked' as const, message: 'Alisa works offline (alisa.network is "offline"), so she did not connect to huggingface.co to download the language model hf:x.', action: 'To allow it, set alisa.network to "ask" or "allowed".' };
+    const banners = computeBanners(
+      { type: 'host.state', host: 'vscode', connection: 'ready', message: null, error: null, modelConfigured: true, actions: ['chooseModelFile', 'openSettings', 'downloadModel', 'showLogs'] },
+      { ...status, model: { provider: 'embedded', state: 'error', model: 'x', progress: null, error } },
+    );
+    const model = banners.find((b) => b.id === 'model')!;
+    expect(model).toMatchObject({ kind: 'error', title: 'Alisa did not connect to another machine (alisa.network)', detail: `${error.message} ${error.action}` });
+    expect(model.actions.map((a) => [a.action, a.label])).toEqual([
+      ['chooseModelFile', expect.any(String)],
+      ['openSettings', 'Settings'],
+      ['downloadModel', 'Try again'],
+    ]);
+  });
+});
