@@ -58,7 +58,7 @@ export interface CompanionConfig {
   screenIdleMs: number | undefined;
   /** Speech out starts muted (--mute); otherwise Alisa speaks her replies. */
   muted: boolean;
-  /** Text-to-speech engines in fallback order (default msedge, espeak, piper). */
+  /** Text-to-speech engines in fallback order (default piper, espeak: local only; msedge is online, opt-in). */
   ttsEngines: TtsEngineId[] | undefined;
   /** Replaces Edge TTS's WebSocket URL (--edge-endpoint, ALISA_EDGE_TTS_URL). */
   edgeEndpoint: string | null;
@@ -120,10 +120,16 @@ export const HELP = `Usage: npm run companion -- [options]
   --screen-active-ms N   screen sampling period while the user is there (default 8000)
   --screen-idle-ms N     screen sampling period otherwise (default 20000)
   --mute                 start with speech out muted (Alisa speaks her replies by default)
-  --tts-engines LIST     text-to-speech engines in fallback order (default msedge,espeak,piper)
-  --tts-voice NAME       Edge voice (default en-US-AnaNeural) or espeak-ng voice (default en-us)
+  --tts-engines LIST     text-to-speech engines in fallback order (default piper,espeak: nothing leaves
+                         the machine); msedge is online (the text goes to Microsoft), opt-in
+  --tts-voice NAME       an espeak-ng voice (en-us), an Edge voice (en-US-AnaNeural) or a Piper speaker
+                         number; default: each engine's own
   --edge-endpoint URL    WebSocket URL replacing Edge TTS's (also ALISA_EDGE_TTS_URL)
-  --piper-binary FILE    the Piper binary; --piper-model FILE: its voice (.onnx with .onnx.json)
+  --piper-model PATH     a Piper voice for the built-in engine (sherpa-onnx): a vits-piper-* folder
+                         (.onnx, tokens.txt, espeak-ng-data/) or its .onnx; default: the voice
+                         downloaded into DATA/voices/ (voice.download; npm run voice -- --download-voice)
+  --piper-binary FILE    run Piper with this program instead; --piper-model is then an .onnx with
+                         its .onnx.json
   --stt-model PATH       sherpa-onnx dictation model (its folder or one of its .onnx files)
   --stt-endpoint URL     OpenAI-compatible transcription server, e.g. http://127.0.0.1:8080/v1
                          (key in ALISA_STT_API_KEY). These four are launch settings only: they
@@ -252,7 +258,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     ttsEngines = [];
     for (const e of values['tts-engines'].split(',').map((x) => x.trim()).filter(Boolean)) {
       const parsed = TtsEngineId.safeParse(e);
-      if (!parsed.success) throw new AlisaError('invalid_argument', `Unknown text-to-speech engine "${e}": use msedge, espeak or piper.`);
+      if (!parsed.success) throw new AlisaError('invalid_argument', `Unknown text-to-speech engine "${e}": use piper, espeak or msedge (online).`);
       ttsEngines.push(parsed.data);
     }
   }

@@ -134,7 +134,8 @@ class FakeManager {
     this.requests.push({ method, params });
     if (method === 'voice.downloadPlan') return this.plan;
     if (method === 'voice.download') {
-      queueMicrotask(() => this.downloadStarted());
+      // Like the companion: its voice.state events follow its answer.
+      setTimeout(() => this.downloadStarted(), 0);
       return state({ receivedBytes: 0 });
     }
     if (method === 'voice.cancelDownload') return { cancelled: true };

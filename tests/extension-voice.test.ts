@@ -251,6 +251,8 @@ describe('voice status bar looks', () => {
   it('mute item: hidden while unknown, $(unmute) speaking, $(mute) muted; a click toggles', () => {
     expect(voiceMuteLook(null)).toBeNull();
     expect(voiceMuteLook(base)).toEqual({ text: '$(unmute)', tooltip: 'Alisa speaks her replies (last spoken with msedge). Click to mute.', command: 'alisa.voice.toggleMute' });
+    const online = { ...base, tts: [{ id: 'msedge', available: true, reason: null, online: true }, ...base.tts.slice(1)] };
+    expect(voiceMuteLook(online)!.tooltip).toBe('Alisa speaks her replies (last spoken with msedge, online: her text goes to that service). Click to mute.');
     expect(voiceMuteLook({ ...base, muted: true })).toEqual({ text: '$(mute)', tooltip: "Alisa's voice is muted. Click to unmute.", command: 'alisa.voice.toggleMute' });
   });
 

@@ -17,7 +17,7 @@ import { checkVoiceFolder, DEFAULT_PIPER_VOICE, installedVoice, type PiperCatalo
 import { extractTarBz2Sync, unpackTarBz2 } from '../companion/voice/tts/voice-archive';
 import { describeVoicePlan, downloadVoice, voiceDownloadPlan } from '../companion/voice/voice-download';
 import { remoteAddress } from './helpers/remote-host';
-import { tempDir } from './helpers/companion';
+import { startCompanion, tempDir, TestClient } from './helpers/companion';
 import { writeTinyVoice } from './helpers/tiny-vits';
 import { sherpaTtsPackage } from '../companion/voice/tts/piper-sherpa';
 import { VoiceService } from '../companion/voice/voice-service';
@@ -448,6 +448,56 @@ describe.skipIf(!TOOLS)('VoiceService: the download the user asked for, then Pip
     expect(states().at(-1)).toMatchObject({ state: 'cancelled', error: { code: 'cancelled' } });
     expect(voice.downloadPlan().partialBytes).toBe(1000);
     await voice.dispose();
+  });
+});
+
+describe('through the companion (dist/companion.mjs, the protocol)', () => {
+  it('by default: Piper then espeak, Piper waiting for a voice; voice.downloadPlan tells the figures; offline, voice.download is refused by the gate', async () => {
+    const c = await startCompanion({ args: ['--no-model', '--network', 'offline', '--mute'] });
+    try {
+      const client = await TestClient.connect(c);
+      const status = await client.request('voice.status', {});
+      expect(status.tts.map((t) => t.id)).toEqual(['piper', 'espeak']);
+      expect(status.tts[0]).toMatchObject({ available: false, reason: expect.stringMatching(/Piper has no voice yet/) });
+      expect(status.tts.some((t) => t.online)).toBe(false);
+      expect(status).toMatchObject({ piperVoice: null, voiceDownload: null });
+      const plan = await client.request('voice.downloadPlan', {});
+      expect(plan).toMatchObject({ voice: 'en_US-amy-low', host: 'github.com', installed: false, partialBytes: 0, dir: path.join(c.dataDir, 'voices', 'en_US-amy-low') });
+      expect(plan.freeDiskBytes).toBeGreaterThan(0);
+      // No address comes over the connection: the companion downloads only its own voice.
+      await expect(client.request('voice.download', { url: 'http://127.0.0.1:1/x.tar.bz2' } as never)).rejects.toThrow();
+      const started = await client.request('voice.download', {});
+      expect(started).toMatchObject({ state: 'downloading', voice: 'en_US-amy-low' });
+      const failed = await client.waitFor((m) => m.type === 'voice.state' && m.status.voiceDownload?.state === 'error');
+      const error = failed.type === 'voice.state' ? failed.status.voiceDownload!.error! : null;
+      expect(error).toMatchObject({ code: 'network_blocked' });
+      expect(error!.message).toMatch(/offline.*did not connect to github\.com to download the Piper voice Amy/);
+      expect(error!.action).toMatch(/Choose Voice…/);
+      expect(await client.request('voice.cancelDownload', {})).toEqual({ cancelled: false });
+      client.close();
+    } finally {
+      await c.stop();
+    }
+  });
+});
+
+describe('the user\'s yes to the voice download', () => {
+  it('in ask mode it answers the gate for the host its dialog named: no second question', async () => {
+    const c = await startCompanion({ args: ['--no-model', '--network', 'ask', '--mute'] });
+    try {
+      const client = await TestClient.connect(c);
+      await client.request('voice.download', {});
+      // Past the gate at once; here (no internet) the real download then fails to reach github.com.
+      const failed = await client.waitFor((m) => m.type === 'voice.state' && m.status.voiceDownload?.state === 'error', 60_000);
+      const error = failed.type === 'voice.state' ? failed.status.voiceDownload!.error! : null;
+      expect(error!.code).toBe('voice_download_failed');
+      expect(client.events.filter((m) => m.type === 'network.ask')).toEqual([]);
+      const { records } = await client.request('network.activity', {});
+      expect(records[0]).toMatchObject({ host: 'github.com', feature: 'voice-download', decision: 'asked-allowed', reason: 'you said yes to the download, which named this host' });
+      client.close();
+    } finally {
+      await c.stop();
+    }
   });
 });
 

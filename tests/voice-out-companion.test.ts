@@ -71,7 +71,7 @@ describe.skipIf(!ESPEAK)('speech out with espeak-ng through the real companion',
     expect(s.stt.map((e) => e.id)).toContain('pocketsphinx');
     const reordered = await client.request('voice.configure', { ttsEngines: ['piper', 'espeak'] });
     expect(reordered.tts.map((t) => t.id)).toEqual(['piper', 'espeak']);
-    expect(reordered.tts[0]).toMatchObject({ available: false, reason: expect.stringMatching(/Piper is not set up/) });
+    expect(reordered.tts[0]).toMatchObject({ available: false, reason: expect.stringMatching(/Piper has no voice yet: download one/) });
     await expect(client.request('voice.configure', { rate: 'fast please' })).rejects.toMatchObject({ info: { code: 'invalid_argument' } });
     expect((await client.request('voice.configure', { ttsEngines: ['espeak'], rate: '+15%', pitch: '+10Hz' })).tts).toHaveLength(1);
   });

@@ -135,7 +135,7 @@ describe('prosody mapping', () => {
   });
 });
 
-describe('piper engine: unavailable reasons (Piper is not installed here, so it is never run)', () => {
+describe('piper engine: unavailable reasons (the piper binary is not installed here, so it is never run)', () => {
   it('says what is missing', async () => {
     const dir = tempDir('alisa-piper-');
     const reason = async (binary: string | null, model: string | null) => (await new PiperEngine({ binary, model }).available()).reason;

@@ -171,7 +171,8 @@ describe('VoiceService', () => {
     }
     const notices = events.filter((e) => e.type === 'voice.notice');
     expect(notices).toHaveLength(1);
-    expect(notices[0]).toMatchObject({ message: expect.stringMatching(/Piper is not set up/), action: expect.stringMatching(/apt install espeak-ng/) });
+    // Built-in Piper without a voice: the notice says how to get one (code piper_voice_missing: the UI offers it) and names espeak-ng too.
+    expect(notices[0]).toMatchObject({ message: expect.stringMatching(/Piper has no voice yet/), action: expect.stringMatching(/Download Piper's voice.*apt install espeak-ng/), code: 'piper_voice_missing' });
     await expect(voice.listenAction('start')).rejects.toMatchObject({ code: 'voice_unavailable' });
     const status = await voice.status();
     expect(status).toMatchObject({ stt: [], listening: false, error: { code: 'voice_unavailable' } });

@@ -152,9 +152,12 @@ describe('Piper voices for sherpa-onnx', () => {
     const engine = new PiperEngine({ binary: null, model: voice }, (l) => logs.push(l));
     expect(await engine.available()).toEqual({ id: 'piper', available: true, reason: null });
     expect(engine.voicePath()).toBe(voice);
+    // Until the voice is loaded the chain allows extra time for the first audio; then none.
+    expect(engine.startupMs()).toBeGreaterThan(0);
     let first = false;
     const short = await engine.synthesize('Hi.', { ...OPTS, onAudio: () => (first = true) }, signal());
     expect(first).toBe(true);
+    expect(engine.startupMs()).toBe(0);
     const wav = readWav(short.data)!;
     expect(wav).toMatchObject({ sampleRate: TINY_VITS_RATE, channels: 1, bitsPerSample: 16 });
     // The tiny model sounds one tone per phoneme id sherpa's espeak-ng front end produced.

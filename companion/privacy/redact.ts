@@ -149,7 +149,7 @@ const DESCRIPTIVE = canonSet([
   'storage', 'store', 'lifetime', 'scope', 'scopes', 'algorithm', 'alg', 'issuer', 'audience', 'method', 'methods', 'index', 'class',
   'manager', 'handler', 'factory', 'client', 'builder', 'helper', 'cache', 'map', 'options', 'config', 'result', 'state', 'status',
   'response', 'request', 'event', 'callback', 'listener', 'flow', 'attribute', 'claims', 'title', 'description', 'module', 'service',
-  'expired', 'missing', 'invalid', 'changed', 'reset', 'updated', 'created',
+  'expired', 'missing', 'invalid', 'changed', 'reset', 'updated', 'created', 'expression', 'color', 'background', 'foreground',
 ]);
 /** Words that end a name when scanning back through OCR text where `_` became spaces. */
 const STOP_WORDS = new Set(['the', 'a', 'an', 'is', 'are', 'was', 'were', 'be', 'to', 'of', 'in', 'on', 'for', 'from', 'with', 'and', 'or', 'not', 'no', 'this', 'that', 'if', 'when', 'then', 'your', 'their', 'our', 'its']);
@@ -229,20 +229,20 @@ function isLabel(v: string): boolean {
   if (v.includes(' ')) return v.split(' ').every((w) => w !== '' && isLabel(w));
   if (!/^[A-Za-z][A-Za-z0-9_.:-]*$/.test(v) || /[0-9]/.test(v.replace(/[_-]?[vV][0-9]+(?![0-9])/g, ''))) return false;
   const words = nameWords(v.replace(/:/g, ' '));
-  if (words.length === 1) return isSecretWord(v);
+  if (words.length === 1) return SECRET_WORDS.has(v.toLowerCase()) || SECRET_WORDS_CANON.has(canon(v));
   return wordiness(v.replace(/[^A-Za-z0-9]/g, '')) >= 0.7 && words.some(isSecretWord);
 }
 
 /** An identifier (`FlowMfaRequiredResultV2`, `tokenValue`): words, digits only as a version. */
 function isIdentifier(v: string): boolean {
-  return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(v) && !/[0-9]/.test(v.replace(/[_-]?[vV]?[0-9]+$/, '')) && wordiness(v.replace(/[^A-Za-z0-9]/g, '')) >= 0.7;
+  return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(v) && nameWords(v).length > 1 && !/[0-9]/.test(v.replace(/[_-]?[vV]?[0-9]+$/, '')) && wordiness(v.replace(/[^A-Za-z0-9]/g, '')) >= 0.7;
 }
 
 /** Placeholders are short: the long regex never sees a long value. */
 const isPlaceholder = (v: string) => v.length <= 80 && PLACEHOLDER.test(v);
 const SEMVER = /^[~^<>=v]{0,3}\d+(?:\.(?:\d+|x|\*)){1,3}(?:[-+][0-9A-Za-z.-]+)?$/;
 const DOTTED_KEY = /^[A-Za-z_$][\w$-]*(?:\.[A-Za-z_$][\w$-]*)+\.?$/;
-const MEMBER_CHAIN = /^[A-Za-z_$][\w$]*(?:\??\.[A-Za-z_$][\w$]*)+$/;
+const MEMBER_CHAIN = /^[A-Za-z_$#][\w$]*(?:\??\.[A-Za-z_$#][\w$]*)+$/;
 /** Words that start code, not a value (`password:` / `return ...` in a switch). */
 const CODE_WORDS = new Set(['return', 'await', 'new', 'typeof', 'yield', 'function', 'async', 'this', 'self', 'None', 'True', 'False', 'nil', 'null', 'undefined', 'lambda', 'not', 'if', 'else']);
 const TYPE_WORDS = new Set(['string', 'str', 'number', 'int', 'integer', 'float', 'bool', 'boolean', 'bytes', 'any', 'unknown', 'object', 'buffer', 'secretstr', 'optional', 'void', 'never', 'char', 'text', 'varchar', 'uuid']);
@@ -264,8 +264,11 @@ function looksLiteral(v: string, quoted: boolean, style: Style, name: NameVerdic
   // A sentence is a message about the secret, not the secret.
   if ((v.match(/ /g)?.length ?? 0) >= 2 && !/[0-9]/.test(v) && (/^[A-Z][a-z]/.test(v) || PROSE_WORDS.test(v))) return false;
   // Interpolation (`Bearer ${token}`) and dotted keys (`alisa.llm.apiKey`) are code.
-  if (isLabel(v)) return false;
+  if (isLabel(v) || /^#[0-9a-fA-F]{3,8}$|^0x[0-9a-fA-F]+$/.test(v) || AUTH_SCHEMES.has(v.trim().toLowerCase())) return false;
+  // In code, a quoted lower-case word is an enum (`credentials: 'include'`, `'invalid_grant'`).
+  if (quoted && style === 'code' && /^[a-z]{1,12}(?:[-_][a-z]{1,12}){0,3}$/.test(v)) return false;
   if (quoted) return v.length >= 4 && !/\$\{|\{\{|#\{/.test(v) && !DOTTED_KEY.test(v);
+  if (/&&|\|\||>>|<<|=>|\?\.|\?\?/.test(v)) return false;
   if (style !== 'env' && isIdentifier(v)) return false;
   if (/[([{<]/.test(v) || /^[!|&]/.test(v) || MEMBER_CHAIN.test(v) || TYPE_WORDS.has(v.toLowerCase()) || CODE_WORDS.has(v.split(' ')[0]!)) return false;
   if (/^[0-9]+$/.test(v)) return nameEndsInSecret && v.length >= 4 && style !== 'code';
@@ -332,14 +335,15 @@ const MAX_KEY_BLOCK = 16_000;
 function isKeyLine(line: string): boolean {
   let b64 = 0;
   let spaces = 0;
-  const t = line.trim();
+  let noise = 0;
+  const t = line.replace(/^\s*\d{1,5}\s/, '').trim(); // an editor's line number
   for (let i = 0; i < t.length; i++) {
     const c = t.charCodeAt(i);
-    if (isB64(c) || c === 61 || c === 124) b64++;
+    if (isB64(c) || c === 61) b64++;
     else if (c === 32) spaces++;
-    else return false;
+    else noise++; // OCR: `]` for `J`, `|` for `l`, ...
   }
-  return b64 >= 16 && spaces <= 3;
+  return b64 >= 16 && spaces <= 3 && noise <= 3 && noise * 10 <= b64;
 }
 
 /** Private key blocks, with or without their END line. */
@@ -421,7 +425,7 @@ const SHAPES: readonly Shape[] = [
   { kind: 'twilio', re: new RegExp(`${B}SK[0-9a-fA-F]{32}(?![A-Za-z0-9])`, 'g') },
   { kind: 'azure', re: new RegExp(`(?<![A-Za-z0-9_~.-])[A-Za-z0-9_~.-]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34}(?![A-Za-z0-9_~.-])`, 'g') },
   { kind: 'shopify', re: new RegExp(`${B}shp(?:at|ca|pa|ss)[_ ][a-fA-F0-9]{32}`, 'g') },
-  { kind: 'digitalocean', re: new RegExp(`${B}do[por][_ ]?v1[_ ]?[a-f0-9]{64}`, 'g') },
+  { kind: 'digitalocean', re: new RegExp(`${B}do[por][_ ]{0,2}v[1lI|][_ ]{0,2}[a-f0-9]{32,64}`, 'g') },
   { kind: 'docker', re: new RegExp(`${B}dckr[_ ]pat[_ ][A-Za-z0-9_-]{20,100}`, 'g') },
   { kind: 'pypi', re: new RegExp(`${B}pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,400}`, 'g') },
   { kind: 'telegram', re: /(?<![0-9])[0-9]{8,10}:AA[A-Za-z0-9_-]{33}(?![A-Za-z0-9_-])/g },
@@ -465,8 +469,10 @@ function urlPasswords(ctx: Ctx): void {
     const userEnd = scanUntil(text, i, 128, ':', '\t @/?#"\'<>');
     if (userEnd < 0) continue;
     i = userEnd + 1;
-    const passEnd = scanUntil(text, i, 256, '@', ' \t/?#"\'<>');
+    let passEnd = scanUntil(text, i, 256, '@', ' \t/?#"\'<>');
     if (passEnd <= i) continue;
+    // The userinfo ends at the last `@` of the authority (OCR reads `0` as `@` too: `m@ng@Pa55`).
+    for (let more = scanUntil(text, passEnd + 1, 256, '@', ' \t/?#"\'<>'); more > passEnd; more = scanUntil(text, more + 1, 256, '@', ' \t/?#"\'<>')) passEnd = more;
     const pass = text.slice(i, passEnd);
     if (pass.startsWith('[REDACTED') || isPlaceholder(pass) || /^\$\{?\w+\}?$/.test(pass)) continue;
     ctx.spans.push({ kind: 'password', start: i, end: passEnd, rank: Rank.Header });
@@ -534,6 +540,7 @@ function assignments(ctx: Ctx): void {
       if (o < 0 || !QUOTES.includes(text[o]!)) continue;
       name = text.slice(o + 1, k - 1);
       nameStart = o;
+      if (!/^[A-Za-z0-9_ .$-]{1,60}$/.test(name)) continue; // not a name: code between two strings
       if (/[@\/]/.test(name)) continue; // a package (`"@azure/core-auth": "^1.10.0"`), not a name
     } else {
       let s = k;
@@ -548,6 +555,7 @@ function assignments(ctx: Ctx): void {
     }
     // `config.password = ...`: the property is the name (`authFrame.style.visibility` is not secret).
     if (name.includes('.') && !/\s/.test(name)) name = name.slice(name.lastIndexOf('.') + 1);
+    name = name.replace(/^\d{1,5} (?=\S)/, ''); // an editor's line number before the name
     if (!name || (!MAYBE_SECRET_NAME.test(name) && !/^value$/i.test(name))) continue;
     let verdict = nameVerdict(name);
     // Kubernetes/compose env lists: `- name: DB_PASSWORD` then `value: s3cr3t`.
@@ -648,11 +656,17 @@ function wrappedRun(text: string, at: number): [number, number] | null {
 /** `=` or `:` other than base64 padding at the end. */
 const hasOperator = (run: string) => /[=:]/.test(run.replace(/=+["'`]*$/, ''));
 
+/** The line above the one holding `i`, skipping up to two blank lines (OCR adds them). */
 function previousLine(ctx: Ctx, i: number): string {
-  const ls = lineStartOf(ctx, i);
-  if (ls === 0) return '';
-  const prevStart = lineStartOf(ctx, ls - 1);
-  return ls - prevStart > 200 ? '' : ctx.text.slice(prevStart, ls - 1);
+  let ls = lineStartOf(ctx, i);
+  for (let n = 0; n < 3 && ls > 0; n++) {
+    const prevStart = lineStartOf(ctx, ls - 1);
+    if (ls - prevStart > 200) return '';
+    const line = ctx.text.slice(prevStart, ls - 1);
+    if (line.trim()) return line;
+    ls = prevStart;
+  }
+  return '';
 }
 
 /** End of a bare value: up to a space or delimiter; `&` too in a URL query; `=` only as padding. */
@@ -660,7 +674,13 @@ function bareEnd(text: string, start: number, query: boolean): number {
   let e = start;
   while (e < text.length && e - start < MAX_VALUE) {
     const ch = text[e]!;
-    if (isValueStop(text.charCodeAt(e)) || (query && ch === '&')) break;
+    if (isValueStop(text.charCodeAt(e)) || (query && ch === '&')) {
+      // OCR reads `J` as `]` and puts stray quotes inside words: a bracket or quote that starts the
+      // value, or has more value right after it, is part of it (`]dbc5ecret`, `Rt7'!qPz2`).
+      const next = text.charCodeAt(e + 1);
+      const noise = ch === ']' || ch === ')' || ch === '}' || ch === '"' || ch === "'" || ch === '`';
+      if (!(noise && (e === start || isAlnum(next) || (next >= 33 && next <= 38) || next === 42 || next === 64))) break;
+    }
     if (ch === '=') {
       let p = e;
       while (text[p] === '=') p++;
@@ -687,11 +707,15 @@ function continueValue(text: string, end: number): number {
   return end;
 }
 
-// Contexts where a base64 or hex run is a digest or public data, never a secret.
+// Contexts where a base64 or hex run is a digest or public data (certificates and public keys
+// too), never a secret.
 const ALLOW_ZONES: readonly RegExp[] = [
   /data:[^,\s"')]{0,100};base64,[A-Za-z0-9+\/=_-]{1,1000000}/g,
-  /(?<![A-Za-z0-9])sha(?:1|224|256|384|512)[-:][A-Za-z0-9+\/=_-]{16,200}/gi,
-  /(?<![A-Za-z0-9])(?:h1|md5|sha1?|blake2b|xxh64):[A-Za-z0-9+\/=]{16,200}/g,
+  // Digests, also as OCR reads them (`sha5l2-`, `h1l:`, a `]` inside).
+  /(?<![A-Za-z0-9])sha[0-9lI|]{1,3}[-:][^\s"',;]{16,200}/gi,
+  /(?<![A-Za-z0-9])(?:h[1lI|]{1,2}|md5|blake2b|xxh64):[^\s"',;]{16,200}/g,
+  /\bintegrity["']?\s{0,3}[:=]?\s{0,3}["']?[^\s"',;]{16,200}/g,
+  /-----BEGIN (?:CERTIFICATE|PUBLIC KEY|RSA PUBLIC KEY|PGP PUBLIC KEY BLOCK|CERTIFICATE REQUEST|X509 CRL)-----[^-]{0,16000}-----END [A-Z0-9 ]{3,30}-----/g,
   /(?:ssh-(?:rsa|dss|ed25519)|ecdsa-sha2-nistp\d{3}|sk-ssh-ed25519@openssh\.com)\s{0,3}AAAA[A-Za-z0-9+\/=]{16,16000}/g,
 ];
 /** Words near a hex run that say it is a digest or an id. */
@@ -700,7 +724,7 @@ const HASH_WORDS = canonSet(['sha', 'sha1', 'sha256', 'sha512', 'md5', 'hash', '
 /** High-entropy runs (base62/base64, or hex as a quoted or assigned value). */
 function highEntropy(ctx: Ctx): void {
   const { text } = ctx;
-  const RUN = /[A-Za-z0-9+\/_-]{20,}={0,3}/g;
+  const RUN = /(?<![A-Za-z0-9+\/_-])[A-Za-z0-9+\/_-]{20,}={0,3}/g;
   for (let m = RUN.exec(text); m; m = RUN.exec(text)) {
     const run = m[0];
     const at = m.index;
@@ -724,7 +748,7 @@ function checkRun(ctx: Ctx, run: string, at: number): void {
   const core = run.replace(/^[_-]+/, '');
   const start = at + (run.length - core.length);
   const alnum = core.replace(/[^A-Za-z0-9]/g, '');
-  if (alnum.length < 20) return;
+  if (alnum.length < 20 || core.startsWith('xn--')) return;
   if (/^[0-9a-f]+$/.test(alnum) || /^[0-9A-F]+$/.test(alnum)) {
     if (isHexSecret(ctx, core, start, alnum)) ctx.spans.push({ kind: 'high_entropy', start, end: start + core.length, rank: Rank.Entropy });
     return;
@@ -746,23 +770,54 @@ function isHexSecret(ctx: Ctx, core: string, start: number, alnum: string): bool
   return true;
 }
 
-/** A token OCR split at its `_`: the random-looking pieces one space after (or before) it. */
+/**
+ * Characters OCR puts inside a token it misreads (`0` as `@`, `J` as `]`, `l` as `|`), and the
+ * dot between a JWT's parts: a token goes on across one of them.
+ */
+const JOINERS = '.@[]()|!\'\u2018\u2019%\u00a2{};^~`';
+
+/** A piece of a token: random-looking, and not words joined by `-` or `_` (`us-east-1`). */
+function tokenPiece(piece: string): boolean {
+  if (!randomish(piece)) return false;
+  const segments = piece.split(/[_-]+/).filter(Boolean);
+  return segments.length < 2 || piece.length / segments.length >= 6;
+}
+
+/**
+ * A token OCR split (its `_` read as a space, a `0` read as `@`, a `.` between JWT parts): the
+ * random-looking pieces after it are absorbed, across one space and/or one joiner each; short
+ * pieces between two joiners (`]9.eyJ)`) bridge to the next random piece. High-entropy spans
+ * also absorb random pieces one space before them.
+ */
 function absorbPieces(ctx: Ctx, span: Span): void {
   const { text } = ctx;
-  for (let n = 0; n < 8 && text[span.end] === ' '; n++) {
-    let e = span.end + 1;
-    while (e < text.length && e - span.end <= 256 && isB64(text.charCodeAt(e))) e++;
-    while (text[e] === '=') e++;
-    const piece = text.slice(span.end + 1, e);
-    if (piece.length < 2 || !randomish(piece) || text[e] === ':' || (text[e] === '=' && !/=$/.test(piece))) break;
-    span.end = e;
+  for (let guard = 0; guard < 16; guard++) {
+    let e = span.end;
+    let to = -1;
+    for (let step = 0; step < 3 && to < 0; step++) {
+      let p = e;
+      if (text[p] === ' ') p++;
+      const joined = JOINERS.includes(text[p] ?? '\n');
+      if (joined) p++;
+      if (p === e) break;
+      let q = p;
+      while (q < text.length && q - p < 256 && isB64(text.charCodeAt(q))) q++;
+      while (text[q] === '=') q++;
+      const piece = text.slice(p, q);
+      if (piece.length >= 2 && tokenPiece(piece) && text[q] !== ':' && !(text[q] === '=' && !piece.endsWith('='))) to = q;
+      // A bridge: a short piece between two joiners.
+      else if (joined && piece.length >= 1 && piece.length <= 4 && JOINERS.includes(text[q] ?? '\n')) e = q;
+      else break;
+    }
+    if (to < 0) break;
+    span.end = to;
   }
   if (span.kind !== 'high_entropy') return;
   for (let n = 0; n < 8 && text[span.start - 1] === ' '; n++) {
     let s = span.start - 1;
     while (s > 0 && span.start - s <= 256 && isB64(text.charCodeAt(s - 1))) s--;
     const piece = text.slice(s, span.start - 1);
-    if (piece.length < 2 || !randomish(piece) || piece.length < 4 && !/[0-9]/.test(piece)) break;
+    if (piece.length < 2 || !tokenPiece(piece) || (piece.length < 4 && !/[0-9]/.test(piece))) break;
     span.start = s;
   }
 }

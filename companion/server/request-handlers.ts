@@ -147,7 +147,12 @@ export function createHandlers(core: CompanionCore): Handlers {
     'voice.stop': () => core.voice.stop(),
     'voice.listen': (p) => core.voice.listenAction(p.action),
     'voice.downloadPlan': () => core.voice.downloadPlan(),
-    'voice.download': () => core.voice.startDownload(),
+    'voice.download': () => {
+      // The user's yes to the download (its dialog named the host) answers the gate for that host.
+      const host = core.voice.downloadPlan().host;
+      if (host) networkGate().allowForRun(new URL(`https://${host}`).hostname);
+      return core.voice.startDownload();
+    },
     'voice.cancelDownload': () => core.voice.cancelDownload(),
     'presence.configure': (p) => core.presence.configure(p),
     'presence.status': () => core.presence.status(),

@@ -166,7 +166,15 @@ export async function downloadVoice(options: VoiceDownloadOptions): Promise<stri
     }
     emit({ receivedBytes: plan.partialBytes });
     await networkGate().run(
-      { url: url.origin, feature: 'voice-download', purpose: `download the Piper voice ${voice.name} (${voice.id})`, alternative: CHOOSE_VOICE_ALTERNATIVE, signal },
+      {
+        url: url.origin,
+        feature: 'voice-download',
+        purpose: `download the Piper voice ${voice.name} (${voice.id})`,
+        alternative: CHOOSE_VOICE_ALTERNATIVE,
+        signal,
+        // GitHub release assets redirect to its download CDN.
+        relatedHosts: url.hostname === 'github.com' ? ['*.githubusercontent.com'] : [],
+      },
       () => fetchToPart(url.href, part, voice, timeouts, signal, emit),
     );
 

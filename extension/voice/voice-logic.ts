@@ -179,7 +179,9 @@ export interface VoiceStatusLook {
 export function voiceMuteLook(status: VoiceStatus | null): VoiceStatusLook | null {
   if (!status) return null;
   if (status.muted) return { text: '$(mute)', tooltip: "Alisa's voice is muted. Click to unmute.", command: VOICE_COMMANDS.toggleMute };
-  const engine = status.lastEngine ? ` (last spoken with ${status.lastEngine})` : '';
+  // An online engine (EngineState.online: msedge) is named as such: her text goes to another machine.
+  const online = status.tts.find((e) => e.id === status.lastEngine)?.online === true;
+  const engine = status.lastEngine ? ` (last spoken with ${status.lastEngine}${online ? ', online: her text goes to that service' : ''})` : '';
   const silent = status.tts.length > 0 && !status.tts.some((e) => e.available);
   const why = silent ? `\nNo speech engine works here: ${status.tts.map((e) => `${e.id}: ${e.reason ?? 'unavailable'}`).join('; ')}` : '';
   return { text: '$(unmute)', tooltip: `Alisa speaks her replies${engine}. Click to mute.${why}`, command: VOICE_COMMANDS.toggleMute };

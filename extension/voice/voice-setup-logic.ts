@@ -27,8 +27,8 @@ export interface ProgressStep {
 
 /**
  * Follows the voice download through `voice.state` events: `step` for each state says what the
- * notification shows, or (once) how it ended. States from an earlier download are not news:
- * an outcome counts only once this one was seen running.
+ * notification shows, or (once) how it ended. A failure or cancel counts only once this download
+ * was seen running (the answer to voice.download is its first state).
  */
 export class DownloadFollower {
   private shown = 0;

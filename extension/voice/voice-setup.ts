@@ -159,14 +159,18 @@ export class VoiceSetup implements vscode.Disposable {
         resolve(outcome);
       };
       const onState = (state: VoiceDownloadState | null | undefined) => {
+        if (finished) return;
         const step = follower.step(state);
         if (!step) return;
         if ('progress' in step) progress.report(step.progress);
         else finish(step.outcome);
       };
+      // voice.state carries the last download's state too: only what comes after the companion
+      // answered voice.download (it answers once the new download has replaced the old) is news.
+      let answered = false;
       disposables.push(
         this.manager.onDidReceiveEvent((e) => {
-          if (e.type === 'voice.state') onState(e.status.voiceDownload);
+          if (e.type === 'voice.state' && answered) onState(e.status.voiceDownload);
         }),
         this.manager.onDidChangeState((s) => {
           if (s.state === 'failed' || s.state === 'stopped') finish({ kind: 'error', error: s.error ?? { code: 'internal', message: s.message ?? 'Alisa stopped during the download; run "Alisa: Download Voice" again to resume it.' } });
@@ -178,7 +182,13 @@ export class VoiceSetup implements vscode.Disposable {
         }),
       );
       progress.report({ message: 'Starting…' });
-      this.manager.request('voice.download', {}).then(onState, (err: Error) => finish({ kind: 'error', error: { code: 'internal', message: err.message } }));
+      this.manager.request('voice.download', {}).then(
+        (state) => {
+          answered = true;
+          onState(state);
+        },
+        (err: Error) => finish({ kind: 'error', error: { code: 'internal', message: err.message } }),
+      );
     });
   }
 

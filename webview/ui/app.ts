@@ -278,6 +278,8 @@ export class App {
       case 'voice.transcript':
         return this.onTranscript(m);
       case 'voice.notice':
+        // Piper has no voice yet: in VS Code the extension offers the download (a notification); the browser shows it here.
+        if (m.code === 'piper_voice_missing' && this.host.kind === 'vscode') return;
         if (this.voiceNotices.has(m.message)) return;
         this.voiceNotices.add(m.message);
         this.banners.notify({ code: 'voice_unavailable', message: m.message, ...(m.action ? { action: m.action } : {}) }, 'Voice');

@@ -100,6 +100,7 @@ function fileKey(p: string): string {
 export class SherpaPiperHost {
   private child: ChildProcessWithoutNullStreams | null = null;
   private ready: Promise<void> | null = null;
+  private isLoaded = false;
   private pending = new Map<number, Pending>();
   private nextId = 1;
   private idleTimer: NodeJS.Timeout | null = null;
@@ -114,6 +115,11 @@ export class SherpaPiperHost {
 
   get voiceModel(): string {
     return this.voice.model;
+  }
+
+  /** The voice is loaded and the child waits for sentences. */
+  get loaded(): boolean {
+    return this.isLoaded;
   }
 
   /** Why this voice cannot be loaded (it crashed or failed before), or null. */
@@ -158,6 +164,7 @@ export class SherpaPiperHost {
     const child = this.child;
     this.child = null;
     this.ready = null;
+    this.isLoaded = false;
     this.failAll(new Error('The Piper voice was closed.'));
     if (child && child.exitCode === null) child.kill();
   }
@@ -210,6 +217,7 @@ export class SherpaPiperHost {
         if (m.id === null) {
           if (m.ready) {
             loaded = true;
+            this.isLoaded = true;
             this.opts.log?.(`voice: Piper voice ${this.voice.id} loaded in ${Math.round(performance.now() - started)} ms`);
             resolve();
           } else if (m.error !== undefined) {
@@ -235,6 +243,7 @@ export class SherpaPiperHost {
         if (this.child === child) {
           this.child = null;
           this.ready = null;
+          this.isLoaded = false;
         }
         const why = this.stderrWhy() || ` (exit ${code ?? sig})`;
         if (!loaded) {

@@ -5,11 +5,12 @@
 //     downloaded into DATA/voices/ on the user's request (voice-download.ts). With neither,
 //     piper is unavailable with a reason that says how to get one, and the next engine speaks.
 //   - the piper binary: the user points to the binary and a voice model (an .onnx file with its
-//     .onnx.json beside it). Both are launch settings only
-// (alisa.voice.piperBinary / --piper-binary, alisa.voice.piperModel / --piper-model), checked
-// here: the binary must be an executable file (or a name on PATH), the model an existing .onnx
-// file with its .onnx.json; what is wrong shows as piper's reason in the voice status. Raw 16-bit mono samples at the
-// model's rate (`--output-raw`) are wrapped in a WAV header here.
+//     .onnx.json beside it). Raw 16-bit mono samples at the model's rate (`--output-raw`) are
+//     wrapped in a WAV header here.
+// Both settings are launch settings only (alisa.voice.piperBinary / --piper-binary,
+// alisa.voice.piperModel / --piper-model), checked here: the binary must be an executable file
+// (or a name on PATH), the model a voice folder or .onnx (with its .onnx.json for the binary);
+// what is wrong shows as piper's reason in the voice status.
 import { readFileSync, statSync } from 'node:fs';
 import type { EngineState } from '../../../protocol';
 import path from 'node:path';
@@ -25,6 +26,9 @@ export interface PiperPaths {
   /** DATA/voices: downloaded voices (built-in mode, when no model is set). */
   voicesDir?: string | null;
 }
+
+/** Time allowed on top of the first-audio limit while the built-in engine loads its voice. */
+const PIPER_STARTUP_MS = 10_000;
 
 /** Built-in Piper has no voice yet (no piperModel, nothing downloaded). */
 export const PIPER_NO_VOICE =
@@ -103,6 +107,12 @@ export class PiperEngine implements TtsEngine {
   close(): void {
     this.host?.close();
     this.host = null;
+  }
+
+  /** Built in, before its voice is loaded: starting the child and loading the voice take a moment. */
+  startupMs(): number {
+    if (this.paths.binary) return 0;
+    return this.host?.loaded ? 0 : PIPER_STARTUP_MS;
   }
 
   private hostFor(voice: ResolvedPiperVoice): SherpaPiperHost {

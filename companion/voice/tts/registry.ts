@@ -130,7 +130,9 @@ export class TtsChain {
       const attempt = new AbortController();
       const onOuterAbort = () => attempt.abort(signal.reason);
       signal.addEventListener('abort', onOuterAbort, { once: true });
-      let timer = setTimeout(() => attempt.abort(new Error(`no audio within ${this.timings.firstAudioMs} ms`)), this.timings.firstAudioMs);
+      // An engine that loads first (built-in Piper's voice, about a second) gets that time on top.
+      const firstAudioMs = this.timings.firstAudioMs + (engine.startupMs?.() ?? 0);
+      let timer = setTimeout(() => attempt.abort(new Error(`no audio within ${firstAudioMs} ms`)), firstAudioMs);
       let firstAudioAt: number | null = null;
       const onAudio = () => {
         firstAudioAt ??= performance.now();

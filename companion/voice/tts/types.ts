@@ -25,6 +25,8 @@ export interface TtsEngine {
   available(): Promise<EngineState>;
   /** Speaks one unit of text; rejects on failure or when `signal` aborts. */
   synthesize(text: string, opts: SpeakOptions, signal: AbortSignal): Promise<SynthResult>;
+  /** Extra time for the first audio when the engine must load first (built-in Piper's voice); 0 once loaded. */
+  startupMs?(): number;
 }
 
 /** Rejects with the signal's reason as soon as it aborts. */
