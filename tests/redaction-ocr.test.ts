@@ -1,6 +1,6 @@
 // Secret redaction on text as OCR really produces it: the corpus (tests/fixtures/secrets) is
 // rendered as editor screenshots by real Chromium (playwright-core, /usr/bin/chromium), light and
-// dark, 13 and 16 px monospace with a line-number gutter and simple syntax colours, several lines
+// dark, 13 to 16 px monospace with a line-number gutter and simple syntax colours, several lines
 // per screenshot; each is read by the product's OCR engine (tesseract.js through OcrEngine, with
 // its default preprocessing) and redacted with redactSecrets, as analyzeFrame does.
 //
@@ -21,8 +21,10 @@ if (MISSING) console.log(`SKIPPED redaction-ocr: ${MISSING}`);
 const MAX_FALSE_POSITIVE_RATE = 0.05;
 const LINES_PER_SHOT = 26;
 const CONFIGS = [
-  { theme: 'dark', fontSize: 13 },
-  { theme: 'light', fontSize: 16 },
+  { theme: 'light', fontSize: 13 },
+  { theme: 'dark', fontSize: 14 },
+  { theme: 'light', fontSize: 15 },
+  { theme: 'dark', fontSize: 16 },
 ] as const;
 
 const THEMES = {
@@ -91,7 +93,7 @@ function similarity(a: string, b: string): number {
   return total ? (2 * common) / total : 0;
 }
 
-describe.skipIf(MISSING !== null)('redaction on real OCR of rendered screenshots', () => {
+describe.skipIf(MISSING !== null)(MISSING ? `redaction on real OCR (skipped: ${MISSING})` : 'redaction on real OCR of rendered screenshots', () => {
   let browser: Browser;
   let page: Page;
   const engine = new OcrEngine();
