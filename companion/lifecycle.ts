@@ -13,8 +13,14 @@ function alive(pid: number): boolean {
   }
 }
 
-export function watchParent(explicitPid: number | null, onDeath: () => void): NodeJS.Timeout {
-  const originalPpid = process.ppid;
+/** The parent at the time this module loaded: before any start-up work a parent could die during. */
+const PPID_AT_LOAD = process.ppid;
+
+/**
+ * `originalPpid` defaults to the parent at load time, not at the call: a parent killed right after
+ * the ready line (before this is called) must still count as gone.
+ */
+export function watchParent(explicitPid: number | null, onDeath: () => void, originalPpid = PPID_AT_LOAD): NodeJS.Timeout {
   const timer = setInterval(() => {
     const reparented = process.platform !== 'win32' && process.ppid !== originalPpid;
     const gone = !alive(originalPpid) || (explicitPid !== null && !alive(explicitPid));
