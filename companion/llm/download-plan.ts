@@ -1,10 +1,9 @@
 // What a model download will cost, told before it starts: the size (known for the recommended
 // model, else from a partial file or unknown), the free disk space where it goes, and the RAM it
 // needs against what this machine has. Nothing here touches the network.
-import { existsSync, statfsSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import type { DownloadPlan } from '../../protocol';
+import { freeDiskBytes } from '../disk';
 import { downloadHost } from './model-source';
 
 export { describePlan, formatBytes, lacksDisk } from './plan-text';
@@ -22,21 +21,6 @@ const KNOWN_MODELS: Record<string, KnownModel> = {
 /** KV cache and runtime buffers on top of the weights, for a 4096-token context on a ~3B model. */
 const RAM_OVERHEAD_BYTES = 700 * 1024 * 1024;
 
-/** Free bytes on the file system that holds `dir` (or its nearest existing parent), or null. */
-export function freeDiskBytes(dir: string): number | null {
-  let p = path.resolve(dir);
-  while (!existsSync(p)) {
-    const parent = path.dirname(p);
-    if (parent === p) return null;
-    p = parent;
-  }
-  try {
-    const s = statfsSync(p);
-    return s.bavail * s.bsize;
-  } catch {
-    return null;
-  }
-}
 
 export function downloadPlan(uri: string, modelsDir: string): DownloadPlan {
   const known = KNOWN_MODELS[uri.trim()];

@@ -11,8 +11,9 @@
 //
 // Offline (the host cannot be reached) the error says so and names the alternative: choosing a
 // voice folder or file the user already has. Nothing here runs what it downloads.
+import { freeDiskBytes } from '../disk';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statfsSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { VoiceDownloadPlan, VoiceDownloadState } from '../../protocol';
 import { AlisaError } from '../errors';
@@ -67,21 +68,6 @@ function sizeOf(file: string): number {
   }
 }
 
-/** Free bytes on the file system that holds `dir` (or its nearest existing parent), or null. */
-function freeDiskBytes(dir: string): number | null {
-  let p = path.resolve(dir);
-  while (!existsSync(p)) {
-    const parent = path.dirname(p);
-    if (parent === p) return null;
-    p = parent;
-  }
-  try {
-    const s = statfsSync(p);
-    return s.bavail * s.bsize;
-  } catch {
-    return null;
-  }
-}
 
 /** "fetch failed" alone says nothing: add the system error code and message from the cause. */
 function networkReason(err: unknown): string {

@@ -12,6 +12,7 @@
 // make it reject (a closed socket) is checked first by `setMetadata`, which is awaited here.
 import type { EngineState } from '../../../protocol';
 import { isLoopbackHost, networkGate, parseTarget } from '../../privacy/network-gate';
+import { abortableWork } from './run';
 import type { SpeakOptions, SynthResult, TtsEngine } from './types';
 
 export const EDGE_DEFAULTS = { voice: 'en-US-AnaNeural', rate: '+15%', pitch: '+10Hz' } as const;
@@ -160,15 +161,3 @@ function closeQuietly(client: MsEdgeClient): void {
   }
 }
 
-function abortableWork<T>(signal: AbortSignal, work: Promise<T>): Promise<T> {
-  work.catch(() => {}); // rejected later, after an abort: already handled
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (v) => (signal.removeEventListener('abort', onAbort), resolve(v)),
-      (e) => (signal.removeEventListener('abort', onAbort), reject(e)),
-    );
-  });
-}

@@ -17,6 +17,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import readline from 'node:readline';
 import type { ResolvedPiperVoice } from './piper-voice';
+import { abortableWork } from './run';
 
 /** The sherpa-onnx-node package entry, or null when it is not installed. */
 export function sherpaTtsPackage(): string | null {
@@ -140,7 +141,7 @@ export class SherpaPiperHost {
     const problem = this.loadProblem();
     if (problem) throw new Error(problem);
     this.touch();
-    await abortable(signal, this.start());
+    await abortableWork(signal, this.start());
     const child = this.child!;
     const id = this.nextId++;
     return new Promise<SherpaSpeech>((resolve, reject) => {
@@ -271,14 +272,3 @@ export class SherpaPiperHost {
   }
 }
 
-function abortable<T>(signal: AbortSignal, work: Promise<T>): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (v) => (signal.removeEventListener('abort', onAbort), resolve(v)),
-      (e) => (signal.removeEventListener('abort', onAbort), reject(e)),
-    );
-  });
-}

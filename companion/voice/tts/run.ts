@@ -98,3 +98,17 @@ export function resolveExecutable(value: string): { path: string } | { problem: 
   if (!isExecutableFile(abs)) return { problem: `${abs} is not executable (chmod +x it)` };
   return { path: abs };
 }
+
+/** `work`, or the signal's reason as soon as it aborts (a later rejection of `work` is handled). */
+export function abortableWork<T>(signal: AbortSignal, work: Promise<T>): Promise<T> {
+  work.catch(() => {}); // rejected later, after an abort: already handled
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (v) => (signal.removeEventListener('abort', onAbort), resolve(v)),
+      (e) => (signal.removeEventListener('abort', onAbort), reject(e)),
+    );
+  });
+}
