@@ -2,10 +2,10 @@
 // servers, and reports status. Start-up never waits for the model: the server is ready at once
 // and the model loads in the background (its progress is in /health and `status` events).
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { PROTOCOL_VERSION, type DatabaseState, type ModelState, type Status } from '../protocol';
 import { ChatService } from './chat/chat-service';
 import type { CompanionConfig } from './config';
+import { ensureDataDir } from './data-dir';
 import { HelpService } from './help/help-service';
 import { IdleService } from './idle/idle-service';
 import { AwareContextStore, RhythmService } from './rhythm';
@@ -15,7 +15,7 @@ import { AlisaError, toAlisaError } from './errors';
 import { LegacyServer } from './legacy/legacy-server';
 import { LegacySession } from './legacy/legacy-session';
 import { createProviders, type ProviderRegistry } from './llm';
-import { MemoryStore } from './memory';
+import { MemoryStore, type MovedAside } from './memory';
 import { DEFAULT_CHARACTER } from './persona';
 import { loadApiKey, type ApiKey } from './server/api-key';
 import { CompanionServer } from './server/companion-server';
@@ -51,6 +51,8 @@ export class CompanionApp {
   private memoryStore: MemoryStore | null = null;
   private dbError: AlisaError | null = null;
   private dbFailedAt = 0;
+  /** The damaged file moved aside at open, reported in status until the companion exits. */
+  private dbRecovered: MovedAside | null = null;
   private server: CompanionServer | null = null;
   private legacy: LegacyServer | null = null;
   private defaultCharacterId = 1;
@@ -205,17 +207,26 @@ export class CompanionApp {
 
   private tryOpenMemory(): void {
     try {
-      mkdirSync(this.config.dataDir, { recursive: true });
+      ensureDataDir(this.config.dataDir);
       const store = MemoryStore.open(this.config.dbPath);
-      const interrupted = store.markStreamingInterrupted();
-      if (interrupted > 0) this.log(`marked ${interrupted} reply(s) cut off by the last exit as interrupted`);
-      this.defaultCharacterId = store.upsertBuiltinCharacter(DEFAULT_CHARACTER).id;
+      if (store.movedAside) {
+        this.dbRecovered = store.movedAside;
+        this.log(`database: ${store.movedAside.message} ${store.movedAside.action}`);
+      }
+      try {
+        const interrupted = store.markStreamingInterrupted();
+        if (interrupted > 0) this.log(`marked ${interrupted} reply(s) cut off by the last exit as interrupted`);
+        this.defaultCharacterId = store.upsertBuiltinCharacter(DEFAULT_CHARACTER).id;
+      } catch (err) {
+        store.close();
+        throw err;
+      }
       this.memoryStore = store;
       this.dbError = null;
     } catch (err) {
       this.dbError = toAlisaError(err, 'database_unavailable');
       this.dbFailedAt = Date.now();
-      this.log(`database: ${this.dbError.message}`);
+      this.log(`database: ${this.dbError.message}${this.dbError.action ? ` ${this.dbError.action}` : ''}`);
     }
   }
 
@@ -228,11 +239,16 @@ export class CompanionApp {
     return this.defaultCharacterId;
   }
 
+  private recoveredInfo(): DatabaseState['recovered'] {
+    const r = this.dbRecovered;
+    return r ? { movedTo: r.movedTo, message: r.message, action: r.action } : null;
+  }
+
   status(): Status {
     const providers = this.registry.states();
     const database: DatabaseState = this.memoryStore
-      ? { state: 'ready', path: this.config.dbPath, error: null }
-      : { state: 'error', path: this.config.dbPath, error: (this.dbError ?? new AlisaError('database_unavailable', 'The database is not open.')).toInfo() };
+      ? { state: 'ready', path: this.config.dbPath, error: null, recovered: this.recoveredInfo() }
+      : { state: 'error', path: this.config.dbPath, error: (this.dbError ?? new AlisaError('database_unavailable', 'The database is not open.')).toInfo(), recovered: this.recoveredInfo() };
     const model: ModelState = this.registry.current();
     return {
       version: VERSION,

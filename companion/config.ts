@@ -148,8 +148,8 @@ export const HELP = `Usage: npm run companion -- [options]
                          allowed (connect and record); loopback is always allowed
   --network-ask-ms N     how long a connection waits for the user's answer in mode ask (default 60000)
 
-Environment: ALISA_TOKEN (fixed control token), ALISA_API_KEY (fixed /v1 API key, at least 32
-characters; otherwise kept in DATA/api-key), ALISA_LLM_API_KEY, ALISA_STT_API_KEY, ALISA_MODEL,
+Environment: ALISA_TOKEN (fixed control token, at least 32 random characters), ALISA_API_KEY
+(fixed /v1 API key, at least 32 characters; otherwise kept in DATA/api-key), ALISA_LLM_API_KEY, ALISA_STT_API_KEY, ALISA_MODEL,
 ALISA_DATA_DIR, ALISA_EDGE_TTS_URL.`;
 
 export function defaultDataDir(): string {
@@ -268,6 +268,16 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
   }
 
   const token = env.ALISA_TOKEN && env.ALISA_TOKEN.length > 0 ? env.ALISA_TOKEN : null;
+  if (token !== null) {
+    // The control token opens everything: a guessable one (`ALISA_TOKEN=a`) is refused, not used.
+    const problem = apiKeyProblem(token) ?? (new Set(token).size < 5 ? 'it does not look random (fewer than 5 different characters)' : null);
+    if (problem) {
+      throw new AlisaError(
+        'invalid_argument',
+        `ALISA_TOKEN is not a usable control token: ${problem}. Set it to at least 32 random characters (e.g. \`openssl rand -base64 32\`), or unset it for a fresh random token per launch.`,
+      );
+    }
+  }
   const openAiApiKey = env.ALISA_API_KEY && env.ALISA_API_KEY.length > 0 ? env.ALISA_API_KEY : null;
   if (openAiApiKey !== null) {
     const problem = apiKeyProblem(openAiApiKey);

@@ -16,7 +16,27 @@ import { PROTOCOL_VERSION, type ReadyLine } from '../protocol';
 
 // Every log line passes the one redaction module: a secret in an error message, a transcript or a
 // file name never reaches a terminal or a log file.
-const log = (line: string) => process.stderr.write(`[alisa ${new Date().toISOString()}] ${redactSecrets(line).text}\n`);
+// The logger never throws: when stderr's reader is gone (`npm start 2>&1 | head`, a closed
+// terminal, a parent killed with SIGKILL) it stops writing, and the lost pipe ends the process
+// cleanly (see onLostPipe below) instead of an uncaught EPIPE that logs again, in a loop.
+let logClosed = false;
+const log = (line: string): void => {
+  if (logClosed) return;
+  try {
+    process.stderr.write(`[alisa ${new Date().toISOString()}] ${redactSecrets(line).text}\n`);
+  } catch {
+    logClosed = true;
+  }
+};
+/** Set by main() once the companion runs: what a lost stdout/stderr pipe does. */
+let onLostPipe: (why: string) => void = () => process.exit(0);
+// Any error on stdout/stderr (EPIPE: the reader went away) means nobody is listening any more.
+for (const [name, stream] of [['stderr', process.stderr], ['stdout', process.stdout]] as const) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (name === 'stderr') logClosed = true;
+    onLostPipe(`${name} closed${err.code ? ` (${err.code})` : ''}`);
+  });
+}
 
 async function main(): Promise<void> {
   let config;
@@ -64,8 +84,32 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGHUP', () => void stop('SIGHUP'));
-  // A bug must not take the user's companion down silently: log it and keep serving.
-  process.on('uncaughtException', (err) => log(`uncaught: ${err.stack ?? err.message}`));
+  onLostPipe = (why) => {
+    logClosed = true;
+    void stop(why);
+  };
+  // A bug must not take the user's companion down silently: log it and keep serving. Never in a
+  // loop: an exception raised while handling one is not logged again, and a lost pipe stops.
+  // Also a cap: past 20 in a second, the rest of that second is counted, not logged.
+  let inUncaught = false;
+  let windowStart = 0;
+  let inWindow = 0;
+  process.on('uncaughtException', (err) => {
+    if (inUncaught) return;
+    const now = Date.now();
+    if (now - windowStart > 1000) {
+      if (inWindow > 20) log(`(${inWindow - 20} more uncaught exceptions not logged)`);
+      windowStart = now;
+      inWindow = 0;
+    }
+    if (++inWindow > 20) return;
+    inUncaught = true;
+    try {
+      log(`uncaught: ${err.stack ?? err.message}`);
+    } finally {
+      inUncaught = false;
+    }
+  });
   process.on('unhandledRejection', (err) => log(`unhandled rejection: ${toAlisaError(err).stack ?? String(err)}`));
 
   let started;

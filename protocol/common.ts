@@ -154,6 +154,11 @@ export const DatabaseState = z.object({
   state: z.enum(['ready', 'error']),
   path: z.string(),
   error: ErrorInfo.nullable(),
+  /**
+   * Set when the file found at start was damaged: it was moved (never deleted) to `movedTo` and
+   * a fresh database started. `message` says what happened, `action` what to do.
+   */
+  recovered: z.object({ movedTo: z.string(), message: z.string(), action: z.string() }).nullable().optional(),
 });
 export type DatabaseState = z.infer<typeof DatabaseState>;
 

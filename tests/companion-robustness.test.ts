@@ -39,14 +39,15 @@ describe('connections', () => {
     await c?.stop();
   });
 
-  it('listens on 127.0.0.1 only', async () => {
+  it('listens on 127.0.0.1 only', async (ctx) => {
     const { networkInterfaces } = await import('node:os');
     const external = Object.values(networkInterfaces())
       .flat()
       .find((i) => i && i.family === 'IPv4' && !i.internal);
     if (!external) {
-      console.log('skipped the external-interface probe: this machine has no non-loopback IPv4 address');
-      return;
+      const reason = 'this machine has no non-loopback IPv4 address';
+      console.log(`SKIPPED the external-interface probe: ${reason}`);
+      return ctx.skip(reason);
     }
     await expect(fetch(`http://${external.address}:${c.port}/health`)).rejects.toThrow();
   });
@@ -101,16 +102,32 @@ describe('connections', () => {
     const client = await TestClient.connect(c);
     const before = client.events.length;
     for (let i = 0; i < 150; i++) client.sendJson({ type: 'request', id: `f${i}`, method: 'status.get', params: {} });
-    await client.waitFor((m) => m.type === 'response' && m.id === 'f149', 10_000).catch(() => undefined);
-    await new Promise((r) => setTimeout(r, 300));
-    const answered = client.events.slice(before);
-    const limited = answered.filter((m) => m.type === 'error' && m.error.code === 'rate_limited').length;
-    const ok = answered.filter((m) => m.type === 'response').length;
+    // Every request is answered, with its result or with rate_limited (which has no id: the
+    // frame is dropped unread): wait for the 150th answer rather than a fixed time.
+    const floodResponses = () => client.events.slice(before).filter((m) => m.type === 'response' && typeof m.id === 'string' && m.id.startsWith('f'));
+    const floodLimited = () => client.events.slice(before).filter((m) => m.type === 'error' && m.error.code === 'rate_limited');
+    await client.waitFor(() => floodResponses().length + floodLimited().length >= 150, 10_000);
+    const limited = floodLimited().length;
+    const ok = floodResponses().length;
     expect(limited).toBeGreaterThan(50);
     expect(ok).toBeGreaterThanOrEqual(30);
     expect(ok + limited).toBe(150);
-    await new Promise((r) => setTimeout(r, 1200));
-    expect((await client.request('status.get', {})).version).toBeTruthy();
+    // The connection recovers: once the limit refills, a request is answered again (retried
+    // until then, rather than sent once after a fixed sleep).
+    const tryStatus = async (id: string): Promise<boolean> => {
+      const from = client.events.length;
+      client.sendJson({ type: 'request', id, method: 'status.get', params: {} });
+      const m = await client.waitFor((x) => client.events.indexOf(x) >= from && ((x.type === 'response' && x.id === id) || (x.type === 'error' && x.error.code === 'rate_limited')), 10_000);
+      return m.type === 'response';
+    };
+    let recovered = false;
+    for (let i = 0; i < 100 && !recovered; i++) {
+      recovered = await tryStatus(`again${i}`);
+      if (!recovered) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(recovered).toBe(true);
+    // That answer came after all of the flood's: no flood request was answered twice.
+    expect(floodResponses()).toHaveLength(ok);
     client.close();
   });
 
@@ -120,7 +137,8 @@ describe('connections', () => {
     const m = await client.waitFor((x) => x.type === 'error');
     expect(m).toMatchObject({ type: 'error', error: { code: 'protocol_mismatch' } });
     if (m.type === 'error') expect(m.error.message).toContain(`protocol ${PROTOCOL_VERSION}`);
-    await new Promise((r) => setTimeout(r, 200));
+    // Wait for the close itself, not a fixed time.
+    if (!client.closed) await new Promise((r) => client.ws.once('close', r));
     expect(client.closed?.code).toBe(4001);
   });
 });
@@ -168,9 +186,7 @@ describe('model failures', () => {
 describe('process lifecycle', () => {
   it('exits cleanly on SIGTERM', async () => {
     const c = await startCompanion({ args: ['--no-model'] });
-    const t0 = performance.now();
     expect(await c.stop('SIGTERM')).toBe(0);
-    expect(performance.now() - t0).toBeLessThan(5000);
   });
 
   it('exits when its parent dies (no orphans)', async () => {

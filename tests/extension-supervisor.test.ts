@@ -152,7 +152,12 @@ describe('companion supervisor with the real companion', () => {
     const { sup } = supervisor();
     const started = sup.start(spec({}, { dataFolder }));
     await waitForState(sup, (s) => s.state === 'starting');
-    await new Promise((r) => setTimeout(r, 150)); // past the Node check, into the spawn
+    // Past the Node check, into the spawn: wait for the companion's process to exist (the
+    // event), not for a fixed time.
+    const spawned = () => spawnSync('pgrep', ['-f', `companion.mjs --data ${dataFolder}`], { encoding: 'utf8' }).stdout.trim() !== '';
+    const until = Date.now() + 20_000;
+    while (!spawned() && sup.state.state === 'starting' && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
+    expect(sup.state.state).toBe('starting');
     await sup.stop();
     await started;
     expect(sup.state.state).toBe('stopped');

@@ -220,13 +220,11 @@ describe('EmbeddedProvider model sources and failures', () => {
     expect((await failure(good.generate({ messages: chatTurns, onText: () => {} }))).code).toBe('llm_failed');
   });
 
-  it('an hf: URI offline fails as model_download_failed, quickly, after a downloading state', async () => {
+  it('an hf: URI offline fails as model_download_failed, after a downloading state', async () => {
     const provider = new EmbeddedProvider(base({ model: 'hf:ggml-org/tiny-llamas/stories260K.gguf', modelsDir: path.join(tmp, 'empty-models'), downloadAllowed: true }));
     const states: string[] = [];
     provider.onStateChange((s) => states.push(s.state));
-    const started = Date.now();
     const err = await failure(provider.ensureReady());
-    expect(Date.now() - started).toBeLessThan(30_000);
     expect(err.code).toBe('model_download_failed');
     expect(err.message).toMatch(/Downloading the model hf:ggml-org\/tiny-llamas\/stories260K\.gguf failed/);
     expect(err.message).toMatch(/offline/);

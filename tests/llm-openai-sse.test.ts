@@ -120,7 +120,7 @@ describe('chat completion stream reader', () => {
 });
 
 describe('OpenAiProvider without a server', () => {
-  it('a closed port is llm_unreachable, quickly, and the state says so', async () => {
+  it('a closed port is llm_unreachable (the refusal, not a timeout), and the state says so', async () => {
     const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as { port: number };
@@ -129,14 +129,12 @@ describe('OpenAiProvider without a server', () => {
     const baseUrl = `http://127.0.0.1:${port}/v1`;
     const provider = new OpenAiProvider({ baseUrl, model: 'x' });
     expect(provider.state()).toEqual({ provider: 'openai', state: 'none', model: 'x', progress: null, error: null });
-    const started = Date.now();
     let error: AlisaError | undefined;
     try {
       await provider.ensureReady();
     } catch (err) {
       error = err as AlisaError;
     }
-    expect(Date.now() - started).toBeLessThan(2000);
     expect(error).toBeInstanceOf(AlisaError);
     expect(error!.code).toBe('llm_unreachable');
     expect(error!.message).toMatch(new RegExp(`^The LLM server at ${baseUrl.replace(/[./]/g, '\\$&')} did not answer \\(.*ECONNREFUSED.*\\)\\.$`));

@@ -57,9 +57,7 @@ describe('ProviderRegistry', () => {
       openai: { baseUrl: `http://127.0.0.1:${port}/v1`, timeoutMs: 2000 },
     });
     try {
-      const started = Date.now();
       const err = await failure(registry.active());
-      expect(Date.now() - started).toBeLessThan(5000);
       expect(err.code).toBe('model_missing');
       expect(err.action).toMatch(/Choose a GGUF model file/);
       expect(err.message).toContain(`embedded: Model file not found: ${missingFile}`);

@@ -91,11 +91,16 @@ describe('database', () => {
     raw.close();
   });
 
-  it('refuses a file that is not a database, or one from a newer version, with database_unavailable', () => {
+  it('moves a file that is not a database aside untouched; refuses one from a newer version with database_unavailable', () => {
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, 'this is not sqlite, just some text that is long enough to have a header'.repeat(20));
-    const err = errorOf(() => MemoryStore.open(file));
-    expect(err).toMatchObject({ code: 'database_unavailable', message: expect.stringContaining(file), action: expect.any(String) });
+    const garbage = Buffer.from('this is not sqlite, just some text that is long enough to have a header'.repeat(20));
+    fs.writeFileSync(file, garbage);
+    const recovered = MemoryStore.open(file);
+    const moved = recovered.movedAside!;
+    expect(moved).toMatchObject({ movedTo: expect.stringContaining(`${file}.corrupt-`), message: expect.stringContaining(moved.movedTo), action: expect.stringContaining(moved.movedTo) });
+    expect(fs.readFileSync(moved.movedTo).equals(garbage)).toBe(true);
+    expect(recovered.listSessions()).toEqual([]);
+    recovered.close();
     fs.rmSync(file);
     openStore().close();
     withRaw((raw) => raw.pragma(`user_version = ${MIGRATIONS.length + 1}`));

@@ -60,11 +60,11 @@ describe('parseConfig', () => {
 
   it('reads flags and environment', () => {
     const c = parseConfig(['--model', 'm.gguf', '--data', '/tmp/x', '--port', '1234', '--legacy-port', '8000', '--endpoint', 'http://127.0.0.1:1/v1'], {
-      ALISA_TOKEN: 'tok',
+      ALISA_TOKEN: 'tok-4fJ9qZ2xLm8RvB3nT6wYc1KdH5sPaE0g',
       ALISA_LLM_API_KEY: 'key',
     });
     if (c === 'help') throw new Error('unexpected');
-    expect(c).toMatchObject({ model: 'm.gguf', dataDir: '/tmp/x', dbPath: '/tmp/x/alisa.db', port: 1234, legacyPort: 8000, token: 'tok', apiKey: 'key', providers: ['embedded', 'openai'] });
+    expect(c).toMatchObject({ model: 'm.gguf', dataDir: '/tmp/x', dbPath: '/tmp/x/alisa.db', port: 1234, legacyPort: 8000, token: 'tok-4fJ9qZ2xLm8RvB3nT6wYc1KdH5sPaE0g', apiKey: 'key', providers: ['embedded', 'openai'] });
   });
 
   it('explains bad values', () => {

@@ -337,8 +337,9 @@ describe.skipIf(!TOOLS)('voice download', () => {
   it('goes through the network gate: recorded when allowed, refused with its message when blocked', async (ctx) => {
     const remote = remoteAddress();
     if (!remote) {
-      ctx.skip(); // no non-loopback address on this machine: the gate never asks for loopback
-      return;
+      const reason = 'no non-loopback address on this machine: the gate never asks for loopback';
+      console.log(`SKIPPED the network-gate download case: ${reason}`);
+      return ctx.skip(reason);
     }
     const far = await serve(remote);
     const voice = voiceAt(far);
@@ -378,8 +379,9 @@ class Replies {
 describe.skipIf(!TOOLS)('VoiceService: the download the user asked for, then Piper speaks', () => {
   it('voice.download reports progress in voice.state; once installed, her replies are spoken by Piper', async (ctx) => {
     if (tinyArchive.length === 0) {
-      ctx.skip(); // sherpa-onnx-node or espeak-ng-data missing: no Piper-shaped voice can be made here
-      return;
+      const reason = 'sherpa-onnx-node or espeak-ng-data missing: no Piper-shaped voice can be made here';
+      console.log(`SKIPPED the Piper download case: ${reason}`);
+      return ctx.skip(reason);
     }
     const chat = new Replies();
     const events: CompanionEvent[] = [];

@@ -144,11 +144,11 @@ describe.skipIf(skip)('commands through the recorder, the VAD and pocketsphinx',
     let hits = 0;
     const lines: string[] = [];
     for (const { c, r, wallMs } of recs) {
-      // Stopped by the VAD at the end of speech, before the end of the file.
+      // Stopped by the VAD at the end of speech, before the end of the file (which would be
+      // end_of_input). The wall time is printed, not asserted: a loaded machine is slower.
       expect(r.reason, c.phrase).toBe('end_of_speech');
       expect(r.tool).toBe('wav');
       const fileS = read16k(wavs.get(c.id)!).length / RATE;
-      expect(wallMs / 1000).toBeLessThan(fileS);
       const t0 = performance.now();
       const t = await engine.transcribe(r.speech!);
       const ms = performance.now() - t0;

@@ -76,7 +76,7 @@ describe.skipIf(!ESPEAK)('speech out with espeak-ng through the real companion',
     expect((await client.request('voice.configure', { ttsEngines: ['espeak'], rate: '+15%', pitch: '+10Hz' })).tts).toHaveLength(1);
   });
 
-  it('hears a spoken command: a WAV stands in for the microphone, pocketsphinx recognises it offline', async () => {
+  it('hears a spoken command: a WAV stands in for the microphone, pocketsphinx recognises it offline', async (ctx) => {
     const hasTools = ['pocketsphinx_continuous', 'sox'].every((t) => {
       try {
         execFileSync('which', [t]);
@@ -86,8 +86,9 @@ describe.skipIf(!ESPEAK)('speech out with espeak-ng through the real companion',
       }
     });
     if (!hasTools) {
-      console.log('SKIPPED the spoken-command case: pocketsphinx or sox is missing (apt-get install pocketsphinx pocketsphinx-en-us sox).');
-      return;
+      const reason = 'pocketsphinx or sox is missing (apt-get install pocketsphinx pocketsphinx-en-us sox)';
+      console.log(`SKIPPED the spoken-command case: ${reason}.`);
+      return ctx.skip(reason);
     }
     const dir = mkdtempSync(path.join(os.tmpdir(), 'alisa-voice-cmd-'));
     const raw = path.join(dir, 'raw.wav');
@@ -190,12 +191,22 @@ describe.skipIf(!ESPEAK)('speech out with espeak-ng through the real companion',
 
   it('tells legacy clients when she starts and stops speaking (--legacy-speech-frames)', async () => {
     const frames: string[] = [];
+    let onFrame = (): void => {};
     const ws = new WebSocket(`ws://127.0.0.1:${c.legacyPort}/ws/chat`);
-    ws.on('message', (d) => frames.push(d.toString()));
+    ws.on('message', (d) => (frames.push(d.toString()), onFrame()));
     await new Promise<void>((resolve, reject) => (ws.once('open', () => resolve()), ws.once('error', reject)));
     const { end } = await speak(client, 'The dog ran to the park');
     expect(end).not.toBeNull();
-    await new Promise((r) => setTimeout(r, 200));
+    // Wait for the legacy end frame itself (it may trail the protocol's speech.end).
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no [SPEECH_END] frame; frames: ${JSON.stringify(frames.slice(-5))}`)), 30_000);
+      onFrame = () => {
+        if (!frames.includes('[SPEECH_END]')) return;
+        clearTimeout(timer);
+        resolve();
+      };
+      onFrame();
+    });
     ws.close();
     const start = frames.indexOf('[SPEECH_START]');
     expect(start).toBeGreaterThan(-1);
@@ -218,17 +229,18 @@ describe.skipIf(!ESPEAK)('Edge fallback through the real companion', () => {
     const c = await startCompanion({ args: ['--tts-engines', 'msedge,espeak', '--edge-endpoint', `ws://127.0.0.1:${await closedPort()}/edge`, '--max-reply-tokens', '80'] });
     try {
       const client = await TestClient.connect(c);
-      const t0 = performance.now();
       const { replyId, events, end } = await speak(client);
       const chunks = chunksOf(events, replyId);
       expect(events.some((m) => m.type === 'reply.end')).toBe(true);
       expect(chunks.length).toBeGreaterThan(0);
       expect(chunks.every((ch) => ch.engine === 'espeak')).toBe(true);
       expect(end?.reason).toBe('done');
-      expect(performance.now() - t0).toBeLessThan(10_000);
       const status = await client.request('voice.status', {});
       expect(status.tts.map((t) => t.id)).toEqual(['msedge', 'espeak']);
       expect(status.tts[0]!.available).toBe(false);
+      // At once: Edge failed on the refused connection, not on the first-audio time limit.
+      expect(status.tts[0]!.reason).toMatch(/Failed recently/);
+      expect(status.tts[0]!.reason).not.toMatch(/no audio within/);
       expect(status.lastEngine).toBe('espeak');
       client.close();
     } finally {
@@ -248,7 +260,10 @@ describe.skipIf(!ESPEAK)('Edge fallback through the real companion', () => {
       expect(first.end?.reason).toBe('done');
       // Edge answers again: after the cool-down it speaks (MP3) once more.
       fake.mode = 'ok';
-      await new Promise((r) => setTimeout(r, 1600));
+      // Wait until the companion says the cool-down is over (not for a fixed time).
+      const until = Date.now() + 30_000;
+      while (!(await client.request('voice.status', {})).tts[0]!.available && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+      expect((await client.request('voice.status', {})).tts[0]).toMatchObject({ id: 'msedge', available: true });
       const second = await speak(client, 'The cat sat on the mat');
       const again = chunksOf(second.events, second.replyId);
       expect(again[0]).toMatchObject({ engine: 'msedge', mime: 'audio/mpeg' });

@@ -78,11 +78,11 @@ describe('msedge engine against a local Edge-protocol server', () => {
     expect(ssml).toContain('pitch="+2st"');
   });
 
-  it('fails fast when nothing listens, and when the server drops the connection', async () => {
+  it('fails when nothing listens, and when the server drops the connection', async () => {
+    // The engine has no timer of its own and the signal is never aborted: only the refused
+    // connection can end this (a hang would be the test's timeout).
     const engine = new MsEdgeEngine(`ws://127.0.0.1:${await closedPort()}/edge`);
-    const t0 = performance.now();
     await expect(engine.synthesize('Hi.', OPTS, signal())).rejects.toThrow();
-    expect(performance.now() - t0).toBeLessThan(2000);
     const dropper = await startFakeEdge({ mode: 'close' });
     const e2 = new MsEdgeEngine(dropper.url);
     await expect(e2.synthesize('Hi.', OPTS, signal())).rejects.toThrow();
@@ -162,26 +162,26 @@ describe.skipIf(!ESPEAK)('fallback chain', () => {
     const hang = await startFakeEdge({ mode: 'hang' });
     const chain = new TtsChain({ order: ['msedge', 'espeak', 'piper'], edgeEndpoint: hang.url, timings: { firstAudioMs: 400, cooldownMs: 1500 } });
     const logs: string[] = [];
-    const t0 = performance.now();
     const r1 = await chain.synthesize('First sentence.', OPTS, signal(), { log: (l) => logs.push(l) });
-    const took = performance.now() - t0;
+    // The first-audio limit is what ended the wait (the hanging server never would).
     expect(r1.engine).toBe('espeak');
-    expect(took).toBeGreaterThanOrEqual(390);
-    expect(took).toBeLessThan(2000);
+    expect(r1.skipped).toEqual([{ engine: 'msedge', reason: 'no audio within 400 ms' }]);
     expect(logs.join('\n')).toMatch(/msedge failed \(no audio within 400 ms\)/);
     expect(hang.ssml.length).toBe(1);
     // Cooling down: straight to espeak, Edge not asked.
-    const t1 = performance.now();
     const r2 = await chain.synthesize('Second sentence.', OPTS, signal());
     expect(r2.engine).toBe('espeak');
-    expect(performance.now() - t1).toBeLessThan(300);
+    expect(r2.skipped).toEqual([{ engine: 'msedge', reason: 'no audio within 400 ms' }]);
     expect(hang.ssml.length).toBe(1);
     const states = await chain.states();
     expect(states[0]).toMatchObject({ id: 'msedge', available: false });
     expect(states[0]!.reason).toMatch(/Failed recently/);
-    // After the cool-down Edge is tried again; now it answers.
+    // After the cool-down Edge is tried again; now it answers. Wait for the chain to say the
+    // cool-down is over (the event), not for a fixed time.
     hang.mode = 'ok';
-    await new Promise((r) => setTimeout(r, 1600));
+    const until = Date.now() + 30_000;
+    while (!(await chain.states())[0]!.available && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    expect((await chain.states())[0]).toMatchObject({ id: 'msedge', available: true });
     const r3 = await chain.synthesize('Third sentence.', OPTS, signal());
     expect(r3.engine).toBe('msedge');
     expect(r3.mime).toBe('audio/mpeg');
@@ -191,10 +191,12 @@ describe.skipIf(!ESPEAK)('fallback chain', () => {
 
   it('offline Edge (nothing listening) falls back at once', async () => {
     const chain = new TtsChain({ order: ['msedge', 'espeak'], edgeEndpoint: `ws://127.0.0.1:${await closedPort()}/edge`, timings: { firstAudioMs: 4000 } });
-    const t0 = performance.now();
     const r = await chain.synthesize('Hello.', OPTS, signal());
     expect(r.engine).toBe('espeak');
-    expect(performance.now() - t0).toBeLessThan(1500);
+    // At once: Edge failed on the refused connection, not on the 4 s first-audio limit.
+    expect(r.skipped).toHaveLength(1);
+    expect(r.skipped![0]!.engine).toBe('msedge');
+    expect(r.skipped![0]!.reason).not.toMatch(/no audio within/);
     chain.close();
   });
 

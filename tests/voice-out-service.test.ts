@@ -120,8 +120,13 @@ describe('VoiceService', () => {
     chat.start('r2');
     const end = await waitFor((e) => e.type === 'speech.end' && e.replyId === 'r1');
     expect(end).toMatchObject({ reason: 'stopped' });
-    await new Promise((r) => setTimeout(r, 500));
+    // r2 speaks to its end: its sentence was sent to "Edge" after r1's last one, so by r2's
+    // speech.end anything late of r1 would have come (an event, not a fixed sleep).
+    chat.token('r2', 'Four.');
+    chat.end('r2', 'Four.');
+    expect(await waitFor((e) => e.type === 'speech.end' && e.replyId === 'r2')).toMatchObject({ reason: 'done' });
     expect(events.some((e) => e.type === 'speech.chunk' && e.replyId === 'r1')).toBe(false);
+    expect(events.filter((e) => e.type === 'speech.chunk').map((e) => (e as { replyId: string }).replyId)).toEqual(['r2']);
     expect((await voice.status()).speaking).toBe(false);
   });
 
@@ -132,14 +137,14 @@ describe('VoiceService', () => {
     chat.start('r1');
     chat.token('r1', 'Hello there. Bye now.');
     chat.end('r1');
-    await new Promise((r) => setTimeout(r, 200));
-    expect(events.filter((e) => e.type.startsWith('speech.'))).toEqual([]);
-    expect(fake.ssml).toEqual([]);
     await voice.configure({ muted: false });
     chat.start('r2');
-    chat.token('r2', 'Hello there. Bye');
+    chat.token('r2', 'Good morning. See');
     chat.end('r2', '', true);
     expect(await waitFor((e) => e.type === 'speech.end' && e.replyId === 'r2')).toMatchObject({ reason: 'stopped' });
+    // r2's end came after r1 was done with: nothing of the muted r1 was spoken or synthesised.
+    expect(events.filter((e) => e.type.startsWith('speech.') && (e as { replyId?: string }).replyId !== 'r2')).toEqual([]);
+    expect(fake.ssml.filter((s) => /Hello there|Bye now/.test(s))).toEqual([]);
   });
 
   it.skipIf(!ESPEAK)('a TCP server that never answers the WebSocket upgrade: espeak-ng speaks within the time limit', async () => {

@@ -4,7 +4,7 @@
 // tiers rely on (labels, roles, data attributes).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import './helpers/happy-dom-fixes';
 import type { CompanionMessage, ErrorInfo, HostToWebview, Message, Status, WebviewToHost } from '../protocol';
 import type { Host } from '../webview/host/host';
@@ -224,8 +224,8 @@ describe('webview app', () => {
     const box = $<HTMLTextAreaElement>('textarea[aria-label="Message Alisa"]');
     box.value = 'half a thought';
     box.dispatchEvent(new Event('input'));
-    await new Promise((r) => setTimeout(r, 200));
-    expect(host.state).toMatchObject({ draft: 'half a thought', sessionId: 7 });
+    // Saved after a short debounce: wait for it rather than for a fixed time.
+    await vi.waitFor(() => expect(host.state).toMatchObject({ draft: 'half a thought', sessionId: 7 }), { timeout: 5000, interval: 20 });
   });
 
   it('shows model problems with the actions that fix them', async () => {

@@ -82,6 +82,14 @@ describe('status banners', () => {
     expect(computeBanners(null, null)).toMatchObject([{ kind: 'progress', title: 'Starting Alisa…' }]);
   });
 
+  it('warns that a damaged database was moved aside, naming where the old one is kept', () => {
+    const s = status();
+    s.database = { state: 'ready', path: '/d/alisa.db', error: null, recovered: { movedTo: '/d/alisa.db.corrupt-1', message: 'It was damaged, so Alisa moved it to /d/alisa.db.corrupt-1.', action: 'Your old history is kept there.' } };
+    expect(computeBanners(host(), s)).toMatchObject([{ id: 'database', kind: 'warning', detail: 'It was damaged, so Alisa moved it to /d/alisa.db.corrupt-1. Your old history is kept there.' }]);
+    s.database = { ...s.database, recovered: null };
+    expect(computeBanners(host(), s)).toEqual([]);
+  });
+
   it('reports a database that cannot be opened', () => {
     const s = status();
     s.database = { state: 'error', path: '/d/alisa.db', error: { code: 'database_locked', message: 'Another Alisa holds the database.', action: 'Close it.' } };

@@ -9,7 +9,7 @@
 // its clock moves only when the test says. It lives here, in tests/, not in the product.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import './helpers/happy-dom-fixes';
 import { FakeTimers } from './helpers/fake-timers';
 import type { CompanionMessage, ErrorInfo, HostToWebview, Status, VoiceConfigure, VoiceStatus, WebviewToHost } from '../protocol';
@@ -535,8 +535,7 @@ describe('webview voice controls', () => {
     expect(avatar.dataset.speaking).toBe('true');
     // The player ticks every 20 ms with the level heard now.
     out.time = 0.2;
-    await new Promise((r) => setTimeout(r, 60));
-    expect(avatar.dataset.mouth).toBe('wide');
+    await vi.waitFor(() => expect(avatar.dataset.mouth).toBe('wide'), { timeout: 5000, interval: 10 });
     out.advance(1);
     await settle();
     expect(avatar.dataset.speaking).toBe('false');

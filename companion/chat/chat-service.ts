@@ -3,15 +3,18 @@
 // persist the reply as it grows, and report everything as protocol events.
 //
 // Durability: the user's message is committed before generation starts. The reply row is
-// created at the first token with status 'streaming' and its text is flushed every
-// FLUSH_INTERVAL_MS, so a crash loses at most that much; at the next start such rows become
-// 'interrupted'. A cancelled reply keeps its text and is marked 'interrupted'.
+// created, empty and 'streaming', before generation starts (so a crash or kill before the first
+// token still leaves a trace) and its text is flushed every FLUSH_INTERVAL_MS, so a crash loses
+// at most that much; at the next start such rows become 'interrupted'. A cancelled reply keeps
+// its text and is marked 'interrupted'; a reply that failed before saying anything leaves no row
+// (the user's message and the reply.error say it all).
 import { randomUUID } from 'node:crypto';
 import type { CompanionEvent, Emotion, Mode, Params, Result } from '../../protocol';
 import { EMOTIONS, MODES } from '../../protocol';
 import { AlisaError, toAlisaError } from '../errors';
 import type { ChatTurn, GenerateRequest, LlmProvider, ProviderRegistry } from '../llm';
-import type { MemoryStore } from '../memory';
+import { retryWhileLocked, type MemoryStore } from '../memory';
+import { wellFormed } from '../memory/validate';
 import { buildPrompt, DEFAULT_CHARACTER, EmotionStream } from '../persona';
 import type { CompanionState } from '../state';
 import type { ContextStore } from '../context/context-store';
@@ -291,7 +294,9 @@ export class ChatService {
     let dirty = false;
     let providerId = 'none';
     const flush = (status: 'streaming' | 'complete' | 'interrupted', extra: { emotion?: Emotion; promptTokens?: number; completionTokens?: number } = {}) => {
-      const text = stream.cleanText;
+      // The model's text, stored: a lone surrogate from a server (or a pair not complete yet) is
+      // stored as U+FFFD, since the store refuses lone surrogates (see memory/validate.ts).
+      const text = wellFormed(stream.cleanText);
       if (messageId === null) {
         if (text === '' && status !== 'complete') return;
         messageId = memory.addMessage({ sessionId, role: 'assistant', text, status, emotion: stream.currentEmotion, ...extra }).id;
@@ -336,6 +341,12 @@ export class ChatService {
       }
       this.emit({ type: 'reply.token', replyId, text }, origin);
     };
+    // The placeholder: 'streaming' and empty until the first token (see Durability above).
+    try {
+      messageId = memory.addMessage({ sessionId, role: 'assistant', text: '', status: 'streaming' }).id;
+    } catch {
+      // A locked database: the first token's flush creates the row instead.
+    }
     const timer = setInterval(() => {
       if (dirty) {
         try {
@@ -363,7 +374,9 @@ export class ChatService {
       sendTokens();
       const interrupted = result.stopReason === 'cancelled';
       const tokens = { prompt: result.promptTokens, completion: result.completionTokens };
-      flush(interrupted ? 'interrupted' : 'complete', { emotion, promptTokens: tokens.prompt, completionTokens: tokens.completion });
+      // The finished reply must be stored: a lock held by another process is waited out
+      // between turns of the event loop (memory/retry.ts), never inside SQLite's busy wait.
+      await retryWhileLocked(() => flush(interrupted ? 'interrupted' : 'complete', { emotion, promptTokens: tokens.prompt, completionTokens: tokens.completion }));
       const endAt = performance.now();
       const genSeconds = (endAt - (firstTokenAt ?? startedAt)) / 1000;
       this.emit(
@@ -390,7 +403,13 @@ export class ChatService {
       stream.finish();
       sendTokens();
       try {
-        flush('interrupted');
+        if (messageId !== null && stream.cleanText === '' && !controller.signal.aborted) {
+          // Failed before saying anything (no model, a server down): no empty reply row is kept.
+          memory.deleteMessage(messageId);
+          messageId = null;
+        } else {
+          flush('interrupted');
+        }
       } catch {
         // Already reported below; the user's message is committed regardless.
       }

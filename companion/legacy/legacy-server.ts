@@ -35,6 +35,7 @@ import { PRESENCE_STATES, type ContextStore, type Presence } from '../context/co
 import { toAlisaError } from '../errors';
 import { checkHostAndOrigin } from '../server/auth';
 import { json } from '../server/companion-server';
+import { guardedSend, HEADERS_TIMEOUT_MS, LogThrottle, MAX_CONNECTIONS, MAX_HTTP_CONNECTIONS, refuseUpgrade, REQUEST_TIMEOUT_MS } from '../server/backpressure';
 import type { LegacySession } from './legacy-session';
 import { parseVisionDesktop, parseVisionScreen } from './legacy-vision';
 
@@ -92,12 +93,14 @@ export class LegacyServer {
   private nextId = 1;
   private pingTimer: NodeJS.Timeout | null = null;
   private unsubscribe: () => void;
+  private readonly refusals: LogThrottle;
 
   constructor(
     private readonly port: number,
     private readonly deps: LegacyServerDeps,
   ) {
-    this.http = http.createServer((req, res) => {
+    this.refusals = new LogThrottle(deps.log);
+    this.http = http.createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1_000 }, (req, res) => {
       const failure = checkHostAndOrigin(req, this.boundPort, []);
       if (failure) return json(res, failure.status, { detail: failure.reason });
       const route = `${req.method} ${new URL(req.url ?? '/', 'http://127.0.0.1').pathname}`;
@@ -123,12 +126,17 @@ export class LegacyServer {
       const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
       const failure = path === '/ws/chat' ? checkHostAndOrigin(req, this.boundPort, []) : { status: 404, reason: 'Use /ws/chat.' };
       if (failure) {
-        deps.log(`legacy: refused websocket: ${failure.reason}`);
-        socket.end(`HTTP/1.1 ${failure.status} Refused\r\nConnection: close\r\n\r\n${failure.reason}\n`);
-        return;
+        this.refusals.line(`refused-${failure.status}`, `legacy: refused websocket: ${failure.reason}`);
+        return refuseUpgrade(socket, failure.status, failure.reason);
+      }
+      if (this.clients.size >= MAX_CONNECTIONS) {
+        const reason = `Too many legacy connections (${MAX_CONNECTIONS}).`;
+        this.refusals.line('full', `legacy: refused websocket: ${reason}`);
+        return refuseUpgrade(socket, 503, reason);
       }
       this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws));
     });
+    this.http.maxConnections = MAX_HTTP_CONNECTIONS;
     this.unsubscribe = deps.chat.onEvent((event, origin) => this.onChatEvent(event, origin));
   }
 
@@ -245,8 +253,9 @@ export class LegacyServer {
     return undefined;
   }
 
+  /** Legacy frames are all needed (tokens are the reply's text): a client too far behind is closed (see backpressure.ts). */
   private sendTo(c: LegacyClient, frame: string): void {
-    if (c.ws.readyState === c.ws.OPEN) c.ws.send(frame);
+    guardedSend(c.ws, frame, { droppable: false, onClose: (reason) => this.deps.log(`legacy: client ${c.id} closed: ${reason}`) });
   }
 
   /** Complete frames for `c` (ending in [END]): now, or after the [END] of the reply streaming to it. */

@@ -29,6 +29,9 @@ export function parseSearchQuery(raw: string): SearchTerms | null {
   const seen = new Set<string>();
   const words = raw
     .normalize('NFC')
+    // Control characters separate words (FTS5's tokenizer splits on them too); a NUL inside a
+    // MATCH string would end it early in SQLite's C code and fail the whole query.
+    .replace(/[\u0000-\u001f\u007f]/gu, ' ')
     .split(/\s+/u)
     .filter((w) => HAS_TOKEN_CHAR.test(w))
     // A repeated word adds nothing to an AND but costs another pass over its matches; the

@@ -24,6 +24,7 @@ export type {
   NewMessage,
 } from './types';
 export type { ExportedSession, HistoryExport } from './export-format';
-export { DEFAULT_BUSY_TIMEOUT_MS, isBusyError } from './database';
+export { DEFAULT_BUSY_TIMEOUT_MS, isBusyError, type MovedAside } from './database';
+export { retryWhileLocked, type RetryOptions } from './retry';
 export { parseSearchQuery, toFtsQuery, type SearchTerms } from './fts-query';
 export { DEFAULT_SEARCH_WINDOW, chooseMatch } from './search';

@@ -6,7 +6,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Character, HistorySummary, Message, SearchHit, Session } from '../../protocol';
 import { AlisaError } from '../errors';
-import { mapRuntimeError, openDatabase, type Db } from './database';
+import { mapRuntimeError, openDatabase, type Db, type MovedAside } from './database';
 import { renderJson, renderMarkdown, type ExportedSession, type HistoryExport } from './export-format';
 import { parseSearchQuery } from './fts-query';
 import { toCharacter, toMessage, toSession, type SummaryRow } from './rows';
@@ -50,6 +50,8 @@ export class MemoryStore {
   private readonly sql: Statements;
   /** One reusable transaction wrapper; nested use becomes a savepoint. */
   private readonly tx: BetterSqlite3.Transaction<(fn: () => unknown) => unknown>;
+  /** Set when the file found at open was damaged and moved aside (this store is a fresh one). */
+  movedAside: MovedAside | null = null;
 
   private constructor(
     readonly path: string,
@@ -65,9 +67,12 @@ export class MemoryStore {
   static open(path: string, opts: MemoryStoreOptions = {}): MemoryStore {
     const window = opts.searchWindow ?? DEFAULT_SEARCH_WINDOW;
     if (!Number.isInteger(window) || window < 0) throw new AlisaError('invalid_argument', `searchWindow must be a non-negative integer, got ${window}.`);
-    const db = openDatabase(path, { busyTimeoutMs: opts.busyTimeoutMs });
+    let movedAside: MovedAside | null = null;
+    const db = openDatabase(path, { busyTimeoutMs: opts.busyTimeoutMs, onMovedAside: (info) => (movedAside = info) });
     try {
-      return new MemoryStore(path, db, opts.now ?? Date.now, window);
+      const store = new MemoryStore(path, db, opts.now ?? Date.now, window);
+      store.movedAside = movedAside;
+      return store;
     } catch (err) {
       db.close();
       throw mapRuntimeError(path, err);
@@ -213,6 +218,11 @@ export class MemoryStore {
       if (rows.length === 0 && !this.sql.sessionExists.get(sessionId)) throw v.notFound('Session', sessionId);
       return rows.map(toMessage);
     });
+  }
+
+  /** Removes one message (a reply's placeholder row that never got any text); false if it was not there. */
+  deleteMessage(id: number): boolean {
+    return this.write(() => this.sql.deleteMessage.run(id).changes > 0);
   }
 
   /** At start-up: replies a crash left 'streaming' will never finish; says how many there were. */
@@ -412,7 +422,7 @@ export class MemoryStore {
     if (!INTERRUPTION_OUTCOMES.includes(outcome)) throw new AlisaError('invalid_argument', `Unknown interruption outcome "${outcome}".`);
     if (!Number.isInteger(hour) || hour < 0 || hour > 23) throw new AlisaError('invalid_argument', `An hour is 0-23, got ${hour}.`);
     const kindText = v.checkText(kind, 'The interruption kind');
-    const taskText = task === null ? null : v.checkText(task.slice(0, RHYTHM_MAX_TASK), 'The task');
+    const taskText = task === null ? null : v.checkText(v.wellFormed(task.slice(0, RHYTHM_MAX_TASK)), 'The task');
     this.write(() => {
       this.sql.addInterruptionWithTask.run(at, hour, kindText, outcome, taskText);
       this.sql.pruneInterruptionsBefore.run(at - INTERRUPTION_MAX_AGE_MS);
@@ -431,7 +441,7 @@ export class MemoryStore {
    */
   recordActivityMinute(task: string, at: number, hour: number): void {
     if (!Number.isInteger(hour) || hour < 0 || hour > 23) throw new AlisaError('invalid_argument', `An hour is 0-23, got ${hour}.`);
-    const taskText = v.checkText(task.slice(0, RHYTHM_MAX_TASK), 'The task');
+    const taskText = v.checkText(v.wellFormed(task.slice(0, RHYTHM_MAX_TASK)), 'The task');
     const day = Math.floor(at / DAY_MS);
     this.write(() => {
       this.sql.addActivityMinute.run(day, hour, taskText);
@@ -446,8 +456,8 @@ export class MemoryStore {
 
   /** `to` followed `from`; counts are capped and old or surplus pairs dropped. */
   recordTaskSequence(from: string, to: string, at: number): void {
-    const f = v.checkText(from.slice(0, RHYTHM_MAX_TASK), 'The task');
-    const t = v.checkText(to.slice(0, RHYTHM_MAX_TASK), 'The task');
+    const f = v.checkText(v.wellFormed(from.slice(0, RHYTHM_MAX_TASK)), 'The task');
+    const t = v.checkText(v.wellFormed(to.slice(0, RHYTHM_MAX_TASK)), 'The task');
     this.write(() => {
       this.sql.addSequence.run(f, t, at, RHYTHM_MAX_COUNT);
       this.sql.pruneSequencesBefore.run(at - RHYTHM_MAX_AGE_MS);

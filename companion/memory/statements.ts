@@ -79,6 +79,7 @@ export function prepareStatements(db: Db) {
     allMessages: db.prepare<[number], MessageRow>(`SELECT * FROM messages WHERE session_id = ? ORDER BY id`),
     markInterrupted: db.prepare<[]>(`UPDATE messages SET status = 'interrupted' WHERE status = 'streaming'`),
     deleteSessionMessages: db.prepare<[number]>(`DELETE FROM messages WHERE session_id = ?`),
+    deleteMessage: db.prepare<[number]>(`DELETE FROM messages WHERE id = ?`),
 
     // search (see search.ts for why it takes these steps)
     // Whether a quoted word occurs at all: stops at the first match.

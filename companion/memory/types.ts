@@ -3,7 +3,7 @@
 import type { Emotion, MessageStatus, Role } from '../../protocol';
 
 export interface MemoryStoreOptions {
-  /** How long a call waits for another process's lock before `database_locked` (default 5000 ms). */
+  /** How long a call waits for another process's lock before `database_locked` (default 25 ms: the wait blocks the event loop). */
   busyTimeoutMs?: number;
   /** Clock for timestamps (ms since epoch); tests pin it. */
   now?: () => number;

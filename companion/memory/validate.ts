@@ -40,8 +40,21 @@ export function checkEmotion(emotion: unknown): Emotion | null {
   return emotion as Emotion;
 }
 
+/** A UTF-16 surrogate without its other half: SQLite stores text as UTF-8, where it has no form. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Lone surrogates as U+FFFD: for text the companion made itself (a model's output, a window title
+ * cut at a length limit), where a half character is an artefact, not something a user sent.
+ */
+export function wellFormed(text: string): string {
+  return text.replace(new RegExp(LONE_SURROGATE.source, 'g'), '\uFFFD');
+}
+
 export function checkText(text: unknown, what = 'Message text'): string {
   if (typeof text !== 'string') throw invalid(`${what} must be a string.`);
+  // Refused rather than stored lossily (as U+FFFD): what is stored is what was sent, or nothing.
+  if (LONE_SURROGATE.test(text)) throw invalid(`${what} holds a lone UTF-16 surrogate (half of a character, such as \\uD800), which cannot be stored as text.`);
   return text;
 }
 

@@ -7,7 +7,8 @@
 // characters), else DATA/api-key, created once (32 random bytes, base64url) with mode 0600 and
 // reused. It is never logged; it is printed only on request (`--print-api-key`).
 import { randomBytes } from 'node:crypto';
-import { chmodSync, linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { ensureDataDir } from '../data-dir';
+import { chmodSync, linkSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { AlisaError } from '../errors';
 
@@ -78,7 +79,7 @@ export function loadApiKey(dataDir: string, envKey: string | undefined, log: (li
   }
   const file = path.join(dataDir, API_KEY_FILE_NAME);
   try {
-    mkdirSync(dataDir, { recursive: true });
+    ensureDataDir(dataDir);
     const existing = readKeyFile(file);
     if (existing !== null) {
       const problem = apiKeyProblem(existing);

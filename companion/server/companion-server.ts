@@ -15,6 +15,7 @@ import type { ProviderRegistry } from '../llm';
 import { authorize, checkHostAndOrigin, type Scope } from './auth';
 import { isUiRoute, serveUi } from './ui-routes';
 import { JsonSocket } from './json-socket';
+import { HEADERS_TIMEOUT_MS, LogThrottle, MAX_CONNECTIONS, MAX_HTTP_CONNECTIONS, refuseUpgrade, REQUEST_TIMEOUT_MS } from './backpressure';
 import { handleChatCompletions, handleModels } from './openai-routes';
 import { createHandlers, type CompanionCore } from './request-handlers';
 
@@ -30,6 +31,8 @@ export interface CompanionServerOptions {
   allowedOrigins: string[];
   version: string;
   log: (line: string) => void;
+  /** WebSocket connections at once (default MAX_CONNECTIONS); more are refused with 503. */
+  maxConnections?: number;
 }
 
 export class CompanionServer {
@@ -40,6 +43,9 @@ export class CompanionServer {
   private pingTimer: NodeJS.Timeout | null = null;
   private nextClient = 1;
   private boundPort = 0;
+  /** Upgrades accepted but not yet open, so that a burst cannot pass the cap. */
+  private pendingUpgrades = 0;
+  private readonly refusals: LogThrottle;
 
   constructor(
     private readonly core: CompanionCore,
@@ -47,7 +53,11 @@ export class CompanionServer {
     private readonly opts: CompanionServerOptions,
   ) {
     const handlers = createHandlers(core);
-    this.http = http.createServer((req, res) => void this.onRequest(req, res));
+    this.refusals = new LogThrottle(opts.log);
+    // A socket that never sends a whole request head (or body) is closed with 408; the checks run
+    // every second instead of Node's default 30 s.
+    this.http = http.createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1_000 }, (req, res) => void this.onRequest(req, res));
+    this.http.maxConnections = MAX_HTTP_CONNECTIONS;
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: HARD_MAX_FRAME_BYTES,
@@ -123,12 +133,27 @@ export class CompanionServer {
     const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
     const failure = path === '/ws' ? this.auth(req) : { status: 404 as const, reason: `No WebSocket endpoint at ${path}; use /ws.` };
     if (failure) {
-      this.opts.log(`refused websocket: ${failure.reason}`);
-      const text = failure.status === 401 ? 'Unauthorized' : failure.status === 403 ? 'Forbidden' : 'Not Found';
-      socket.end(`HTTP/1.1 ${failure.status} ${text}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${failure.reason}\n`);
-      return;
+      // At most one line per 10 s and status (with a count): a refused client retrying in a loop cannot fill the log.
+      this.refusals.line(`refused-${failure.status}`, `refused websocket: ${failure.reason}`);
+      return refuseUpgrade(socket, failure.status, failure.reason);
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit('connection', ws, req));
+    const max = this.opts.maxConnections ?? MAX_CONNECTIONS;
+    if (this.sockets.size + this.pendingUpgrades >= max) {
+      const reason = `Too many connections (${max}); close another Alisa window or tool and try again.`;
+      this.refusals.line('full', `refused websocket: ${reason}`);
+      return refuseUpgrade(socket, 503, reason);
+    }
+    this.pendingUpgrades++;
+    let settled = false;
+    const settle = () => {
+      if (!settled) this.pendingUpgrades--;
+      settled = true;
+    };
+    socket.once('close', settle);
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      settle();
+      this.wss.emit('connection', ws, req);
+    });
   }
 
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {

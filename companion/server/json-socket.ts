@@ -15,9 +15,14 @@ import {
 } from '../../protocol';
 import { toAlisaError } from '../errors';
 import { RateLimiter } from './rate-limit';
+import { guardedSend, HELLO_TIMEOUT_MS, type SendOutcome } from './backpressure';
 import type { Handlers, CompanionCore } from './request-handlers';
 
 export const CLOSE_PROTOCOL_MISMATCH = 4001;
+export const CLOSE_HELLO_TIMEOUT = 1008;
+
+/** Events a slow consumer may miss: each is superseded (reply.end carries the whole text). */
+const DROPPABLE: ReadonlySet<string> = new Set(['reply.token', 'speech.chunk']);
 
 export interface JsonSocketOptions {
   clientId: string;
@@ -35,6 +40,8 @@ function describeIssues(error: z.ZodError): string {
 export class JsonSocket {
   private helloDone = false;
   private readonly limiter: RateLimiter;
+  private helloTimer: NodeJS.Timeout | null;
+  private dropped = 0;
 
   constructor(
     readonly ws: WebSocket,
@@ -44,14 +51,33 @@ export class JsonSocket {
   ) {
     this.limiter = new RateLimiter(opts.rateLimit);
     ws.on('message', (data, isBinary) => void this.onFrame(data, isBinary));
+    // An upgraded socket that never says hello holds a connection slot: it gets HELLO_TIMEOUT_MS.
+    this.helloTimer = setTimeout(() => {
+      opts.log(`client ${opts.clientId} closed: no hello within ${HELLO_TIMEOUT_MS / 1000} s`);
+      ws.close(CLOSE_HELLO_TIMEOUT, `no hello within ${HELLO_TIMEOUT_MS / 1000} s`);
+    }, HELLO_TIMEOUT_MS);
+    this.helloTimer.unref();
+    ws.once('close', () => this.clearHelloTimer());
+  }
+
+  private clearHelloTimer(): void {
+    if (this.helloTimer) clearTimeout(this.helloTimer);
+    this.helloTimer = null;
   }
 
   get ready(): boolean {
     return this.helloDone;
   }
 
-  send(message: CompanionMessage): void {
-    if (this.ws.readyState === this.ws.OPEN) this.ws.send(JSON.stringify(message));
+  /** Sends unless the client is too far behind (see backpressure.ts): droppable events are dropped, and a client past the hard limit is closed. */
+  send(message: CompanionMessage): SendOutcome {
+    if (this.ws.readyState !== this.ws.OPEN) return 'closed';
+    const outcome = guardedSend(this.ws, JSON.stringify(message), {
+      droppable: DROPPABLE.has(message.type),
+      onClose: (reason) => this.opts.log(`client ${this.opts.clientId} closed: ${reason}${this.dropped ? `; ${this.dropped} event(s) dropped before` : ''}`),
+    });
+    if (outcome === 'dropped' && this.dropped++ === 0) this.opts.log(`client ${this.opts.clientId} is not keeping up: dropping its token and speech events`);
+    return outcome;
   }
 
   private fail(id: string | number | null, error: ErrorInfo): void {
@@ -59,6 +85,8 @@ export class JsonSocket {
   }
 
   private async onFrame(data: RawData, isBinary: boolean): Promise<void> {
+    // A client being closed (slow consumer, hello timeout) gets no more work done for it.
+    if (this.ws.readyState !== this.ws.OPEN) return;
     const size = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data instanceof ArrayBuffer ? data.byteLength : data.length;
     if (size > MAX_FRAME_BYTES) {
       return this.fail(null, { code: 'frame_too_large', message: `The message is ${size} bytes; the limit is ${MAX_FRAME_BYTES}.` });
@@ -114,6 +142,7 @@ export class JsonSocket {
       return;
     }
     this.helloDone = true;
+    this.clearHelloTimer();
     this.opts.log(`client ${this.opts.clientId} (${client}) connected`);
     this.send({ type: 'welcome', protocolVersion: PROTOCOL_VERSION, status: this.core.status() });
   }

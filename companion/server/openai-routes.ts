@@ -7,7 +7,13 @@ import * as z from 'zod';
 import { AlisaError, toAlisaError } from '../errors';
 import type { ChatTurn, ProviderRegistry } from '../llm';
 
-const MAX_BODY_BYTES = 4 * 1024 * 1024;
+/**
+ * Request size limits, checked before any parsing or tokenizing: a 3.5 MB prompt once held the
+ * event loop for seconds (JSON.parse, then the tokenizer) while the panel waited.
+ */
+export const MAX_BODY_BYTES = 1024 * 1024;
+/** The prompt's characters, at most this many per token of context (generous: ~4 is typical). */
+const MAX_CHARS_PER_CONTEXT_TOKEN = 16;
 
 const ContentPart = z.object({ type: z.string(), text: z.string().optional() });
 const CompletionRequest = z.object({
@@ -29,6 +35,7 @@ const CompletionRequest = z.object({
 
 const STATUS_BY_CODE: Partial<Record<string, number>> = {
   invalid_argument: 400,
+  frame_too_large: 413,
   bad_json: 400,
   bad_message: 400,
   model_missing: 503,
@@ -50,16 +57,24 @@ function sendError(res: ServerResponse, err: unknown): void {
     if (!res.writableEnded) res.end(`data: ${body}\n\n`);
     return;
   }
-  res.writeHead(status, { 'content-type': 'application/json' });
+  // An oversized body is not read to its end: the connection closes after the answer.
+  res.writeHead(status, { 'content-type': 'application/json', ...(status === 413 ? { connection: 'close' } : {}) });
   res.end(body);
 }
 
+const tooLarge = () =>
+  new AlisaError('frame_too_large', `The request body is over ${MAX_BODY_BYTES} bytes (1 MiB).`, 'Send a shorter prompt: it has to fit the model context anyway.');
+
 async function readBody(req: IncomingMessage): Promise<unknown> {
+  // Refused on the declared length before a byte is read, and on a running count otherwise
+  // (chunked bodies, or a length that lies): never buffered past the limit.
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) throw tooLarge();
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new AlisaError('invalid_argument', `The request body is over ${MAX_BODY_BYTES} bytes.`);
+    if (size > MAX_BODY_BYTES) throw tooLarge();
     chunks.push(chunk as Buffer);
   }
   try {
@@ -95,6 +110,18 @@ export async function handleChatCompletions(req: IncomingMessage, res: ServerRes
     }
     const body = parsed.data;
     const provider = await registry.active();
+    const turns = toTurns(body.messages);
+    // Before the tokenizer sees it: a prompt that cannot fit the context is refused by its length.
+    const contextSize = provider.contextSize();
+    const maxChars = contextSize ? contextSize * MAX_CHARS_PER_CONTEXT_TOKEN : MAX_BODY_BYTES;
+    const chars = turns.reduce((n, t) => n + t.content.length, 0);
+    if (chars > maxChars) {
+      throw new AlisaError(
+        'invalid_argument',
+        `The messages hold ${chars} characters, more than the ${maxChars} that could fit the model's context of ${contextSize ?? '?'} tokens.`,
+        'Send a shorter prompt, or raise the model context size (--context-size).',
+      );
+    }
     const model = provider.modelName() ?? provider.id;
     const id = `chatcmpl-${randomUUID()}`;
     const created = Math.floor(Date.now() / 1000);
@@ -104,7 +131,7 @@ export async function handleChatCompletions(req: IncomingMessage, res: ServerRes
       if (!res.writableFinished) controller.abort(new AlisaError('cancelled', 'The client disconnected.'));
     });
     const request = {
-      messages: toTurns(body.messages),
+      messages: turns,
       maxTokens: body.max_completion_tokens ?? body.max_tokens,
       temperature: body.temperature,
       signal: controller.signal,

@@ -144,6 +144,17 @@ function modelBanner(h: HostState, s: Status): Banner | null {
 }
 
 function databaseBanner(h: HostState, s: Status): Banner | null {
+  const recovered = s.database.recovered;
+  if (s.database.state !== 'error' && recovered) {
+    // A damaged file was moved aside at start (kept, never deleted): a fresh memory is in use.
+    return {
+      id: 'database',
+      kind: 'warning',
+      title: 'Alisa found her memory damaged and started a new one',
+      detail: `${recovered.message} ${recovered.action}`,
+      actions: actions(h.actions, ['showLogs']),
+    };
+  }
   if (s.database.state !== 'error') return null;
   return {
     id: 'database',
