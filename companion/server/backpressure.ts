@@ -2,7 +2,8 @@
 // flood of clients) from growing the companion's memory without bound.
 //
 // Every frame to a WebSocket goes through `guardedSend`, which looks at `ws.bufferedAmount` (bytes
-// accepted by `send` but not yet handed to the kernel):
+// accepted by `send` but not yet handed to the kernel) plus a cost per frame still queued
+// (FRAME_OVERHEAD_BYTES):
 //   - above SOFT_LIMIT, droppable events (reply tokens, speech chunks, presence updates: each is
 //     superseded by a later event such as `reply.end`, which carries the whole text) are dropped;
 //   - above HARD_LIMIT, the client is closed with 1008 and a reason that says why; if its buffer
@@ -29,7 +30,21 @@ export const SLOW_CONSUMER_REASON = 'too slow: the client is not reading its mes
 
 export type SendOutcome = 'sent' | 'dropped' | 'closed';
 
+/**
+ * What one queued frame costs beyond its bytes (the write request, its buffers): `bufferedAmount`
+ * counts only the bytes, so a flood of tiny frames (16-byte legacy relays) would hold hundreds of
+ * MB while it stays under the limit. Frames not yet handed to the kernel are counted by their send
+ * callbacks.
+ */
+export const FRAME_OVERHEAD_BYTES = 512;
+
 const closing = new WeakSet<WebSocket>();
+const pendingFrames = new WeakMap<WebSocket, number>();
+
+/** The memory a socket holds for its client: bytes waiting plus a cost per frame waiting. */
+export function queuedWeight(ws: WebSocket): number {
+  return ws.bufferedAmount + (pendingFrames.get(ws) ?? 0) * FRAME_OVERHEAD_BYTES;
+}
 
 /**
  * Sends `data` unless the socket is closed, too far behind for a droppable frame (dropped), or
@@ -37,13 +52,14 @@ const closing = new WeakSet<WebSocket>();
  */
 export function guardedSend(ws: WebSocket, data: string, opts: { droppable: boolean; onClose?: (reason: string) => void }): SendOutcome {
   if (ws.readyState !== ws.OPEN || closing.has(ws)) return 'closed';
-  const buffered = ws.bufferedAmount;
-  if (buffered + data.length > HARD_LIMIT_BYTES) {
-    closeSlowConsumer(ws, buffered, opts.onClose);
+  const weight = queuedWeight(ws);
+  if (weight + data.length > HARD_LIMIT_BYTES) {
+    closeSlowConsumer(ws, weight, opts.onClose);
     return 'closed';
   }
-  if (opts.droppable && buffered > SOFT_LIMIT_BYTES) return 'dropped';
-  ws.send(data);
+  if (opts.droppable && weight > SOFT_LIMIT_BYTES) return 'dropped';
+  pendingFrames.set(ws, (pendingFrames.get(ws) ?? 0) + 1);
+  ws.send(data, () => pendingFrames.set(ws, (pendingFrames.get(ws) ?? 1) - 1));
   return 'sent';
 }
 
