@@ -131,10 +131,9 @@ async function main(): Promise<void> {
   };
   process.stdout.write(`${JSON.stringify(ready)}\n`);
   log(`listening on http://127.0.0.1:${started.port} (health: /health, websocket: /ws)`);
-  // Standalone only: under the extension (--parent-pid) the token stays out of the logs.
-  // The one line meant to carry a secret, for the user at the terminal: written past the log's
-  // redaction on purpose (the token is their key to the browser UI).
-  if (config.parentPid === null) process.stderr.write(`[alisa ${new Date().toISOString()}] open Alisa in a browser: http://127.0.0.1:${started.port}/#token=${app.token}\n`);
+  // Standalone only, and on stdout (where the ready line already carries the token), never in the
+  // log: the address with the token is the user's key to the browser UI, and stderr is the log.
+  if (config.parentPid === null) process.stdout.write(`open Alisa in a browser: http://127.0.0.1:${started.port}/#token=${app.token}\n`);
   log(`OpenAI-compatible API: http://127.0.0.1:${started.port}/v1 (its key: npm run companion -- --print-api-key${app.apiKey.file ? `, or the file ${app.apiKey.file}` : ''})`);
   if (started.legacyPort !== null) log(`legacy protocol on ws://127.0.0.1:${started.legacyPort}/ws/chat`);
   watchParent(config.parentPid, () => void stop('parent process died'));

@@ -5,7 +5,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireModel } from '../helpers/model';
 import { startCompanion, type RunningCompanion } from '../helpers/companion';
-import { launchBrowser } from './harness/workbench';
+import { launchBrowser, until } from './harness/workbench';
 
 const noChromium = spawnSync('sh', ['-c', 'command -v chromium']).status !== 0;
 if (noChromium) console.log('SKIPPED the browser-mode suite: Debian chromium is not installed (apt-get install chromium). .ci/run installs it.');
@@ -25,7 +25,8 @@ describe.skipIf(noChromium)('the chat UI served to a browser', () => {
   });
 
   it('prints the address with the token, and the page chats with the real model', async () => {
-    expect(c.stderr()).toContain(`open Alisa in a browser: http://127.0.0.1:${c.port}/#token=${c.token}`);
+    await until('the browser address on stdout', async () => c.stdout().includes(`open Alisa in a browser: http://127.0.0.1:${c.port}/#token=${c.token}`));
+    expect(c.stderr()).not.toContain(c.token); // the log never holds the token
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));

@@ -24,6 +24,8 @@ export interface RunningCompanion {
   dataDir: string;
   url: string;
   stderr: () => string;
+  /** What the companion printed on stdout after its ready line. */
+  stdout: () => string;
   stop: (signal?: NodeJS.Signals) => Promise<number | null>;
 }
 
@@ -39,6 +41,7 @@ export async function startCompanion(opts: { args?: string[]; dataDir?: string; 
     env: { ...process.env, ...opts.env },
   });
   let stderr = '';
+  let stdoutRest = '';
   proc.stderr!.on('data', (d) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
   const firstLine = await new Promise<string>((resolve, reject) => {
@@ -47,6 +50,8 @@ export async function startCompanion(opts: { args?: string[]; dataDir?: string; 
     rl.once('line', (line) => {
       clearTimeout(timer);
       resolve(line);
+      // Lines after the ready line (the standalone browser address) are kept for tests.
+      rl.on('line', (more) => (stdoutRest += `${more}\n`));
     });
     proc.once('exit', (code) => reject(new Error(`companion exited with ${code} before ready. stderr:\n${stderr}`)));
   });
@@ -60,6 +65,7 @@ export async function startCompanion(opts: { args?: string[]; dataDir?: string; 
     dataDir,
     url: `http://127.0.0.1:${ready.port}`,
     stderr: () => stderr,
+    stdout: () => stdoutRest,
     stop: async (signal: NodeJS.Signals = 'SIGTERM') => {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
       return exited;
