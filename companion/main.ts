@@ -12,6 +12,8 @@ import { watchParent } from './lifecycle';
 import { networkGate } from './privacy/network-gate';
 import { installSocketGuard } from './privacy/socket-guard';
 import { loadApiKey } from './server/api-key';
+import { ensureDataDir } from './data-dir';
+import { EXIT_ALREADY_RUNNING, InstanceLock, alreadyRunningMessage } from './instance-lock';
 import { PROTOCOL_VERSION, type ReadyLine } from '../protocol';
 
 // Every log line passes the one redaction module: a secret in an error message, a transcript or a
@@ -64,6 +66,26 @@ async function main(): Promise<void> {
     }
     return;
   }
+  // One companion per data folder, taken before anything opens or marks the database: a second
+  // companion on the same folder exits (EXIT_ALREADY_RUNNING) naming the running one, and touches
+  // nothing. A folder that cannot be created or written is reported by the database, as before.
+  let lock: InstanceLock | null = null;
+  try {
+    ensureDataDir(config.dataDir);
+    const taken = InstanceLock.acquire(config.dataDir);
+    if (taken.ok === false) {
+      process.stderr.write(`${alreadyRunningMessage(config.dataDir, taken.holder)}\n`);
+      process.exit(EXIT_ALREADY_RUNNING);
+    }
+    if (taken.ok === true) lock = taken.lock;
+    else log(`could not take the data folder's lock (${taken.reason}); continuing without it`);
+  } catch {
+    // ensureDataDir failed: the app reports the folder (with its action) through the database state.
+  }
+  if (lock) {
+    const held = lock;
+    process.on('exit', () => held.release());
+  }
   const app = new CompanionApp(config, log);
   // Under every library: a connection to another machine that the gate did not approve never opens.
   installSocketGuard(networkGate);
@@ -79,6 +101,7 @@ async function main(): Promise<void> {
     } catch (err) {
       log(`error while stopping: ${toAlisaError(err).message}`);
     }
+    lock?.release();
     process.exit(code);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
@@ -129,6 +152,7 @@ async function main(): Promise<void> {
     legacyPort: started.legacyPort,
     apiKeyFile: app.apiKey.file,
   };
+  lock?.setPort(started.port);
   process.stdout.write(`${JSON.stringify(ready)}\n`);
   log(`listening on http://127.0.0.1:${started.port} (health: /health, websocket: /ws)`);
   // Standalone only, and on stdout (where the ready line already carries the token), never in the

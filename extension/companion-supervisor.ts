@@ -15,11 +15,11 @@ import type { RpcClient } from '../protocol/rpc-client';
 import type { ConnectionState } from '../protocol/webview';
 import { connectCompanion, type CompanionConnection } from './companion-connection';
 import { describeExit, launchCompanion, STOP_GRACE_MS, type CompanionProcess, type ExitInfo, type LaunchSpec, type StartError } from './companion-process';
-import { checkNodeRuntime } from './node-runtime';
+import { checkNativeAddons, checkNodeRuntime } from './node-runtime';
 import { DEFAULT_RESTART_POLICY, describeDuration, RestartPolicy, type RestartPolicyOptions } from './restart-policy';
 
 /** Why the supervisor gave up: decides which button the user is offered. */
-export type FailureKind = 'runtime' | 'settings' | 'crashed';
+export type FailureKind = 'runtime' | 'settings' | 'crashed' | 'in-use';
 
 export interface SupervisorState {
   state: ConnectionState;
@@ -51,6 +51,10 @@ export interface SupervisorOptions {
 const RECONNECT_DELAYS_MS = [0, 500, 1000, 2000];
 /** The exit code of companion/main.ts when it refuses its arguments: restarting cannot help. */
 const EXIT_BAD_ARGUMENTS = 2;
+/** companion/instance-lock.ts: another companion already uses the data folder. Restarting cannot help. */
+const EXIT_ALREADY_RUNNING = 75;
+/** Waits before trying again while another companion still holds the data folder (about 10 s in all). */
+const IN_USE_RETRY_MS = [500, 1000, 2000, 3000, 3500];
 const SEE_LOG = 'See the log ("Alisa: Show Logs"), fix the cause, then run "Alisa: Restart Companion".';
 
 export class CompanionSupervisor {
@@ -63,6 +67,8 @@ export class CompanionSupervisor {
   private launching: Promise<void> | null = null;
   /** Set when the supervisor itself kills a process, so its exit is explained properly. */
   private killReason: string | null = null;
+  /** Launch attempts refused because another companion held the data folder (reset on success). */
+  private inUseRetries = 0;
   private readonly policy: RestartPolicy;
   private current: SupervisorState = { state: 'stopped', message: 'Alisa is not running.', error: null, failure: null };
   private latestStatus: Status | null = null;
@@ -121,6 +127,9 @@ export class CompanionSupervisor {
     this.policy.reset();
     const gen = this.bump();
     await this.shutdownCurrent();
+    // A launch still under way stops its own process once it sees the new generation: wait for it,
+    // or the new companion would find the data folder still locked by it (exit code 75).
+    if (this.launching) await Promise.race([this.launching, sleep((this.opts.stopGraceMs ?? STOP_GRACE_MS) + 1000)]);
     if (gen !== this.generation) return;
     await this.track(this.launch(gen, null));
   }
@@ -181,6 +190,10 @@ export class CompanionSupervisor {
       return;
     }
 
+    // The package carries its SQLite addon per Node ABI: a Node it has none for still runs the
+    // companion (chat without history; the companion's status says the same with the fix).
+    const native = checkNativeAddons(spec.script, spec.nodePath, runtime.version, runtime.major);
+    if (native && !native.ok) this.opts.log.warn(`${native.message} ${native.action}`);
     this.opts.log.info(`starting the companion with Node.js ${runtime.version}: ${spec.nodePath} ${spec.script} ${spec.args.join(' ')}`);
     let proc: CompanionProcess;
     try {
@@ -197,6 +210,23 @@ export class CompanionSupervisor {
         this.fail('settings', `Alisa's companion refused its settings: ${why}`, 'Fix the setting (Settings, search "alisa"), then run "Alisa: Restart Companion".');
         return;
       }
+      if (e.exit?.code === EXIT_ALREADY_RUNNING) {
+        // A window that is reloading or closing leaves its companion a moment to exit (it notices
+        // its parent is gone within a second): wait for it a few times before calling it in use.
+        if (this.inUseRetries < IN_USE_RETRY_MS.length) {
+          const delay = IN_USE_RETRY_MS[this.inUseRetries++]!;
+          this.opts.log.info(`the data folder is still held by another companion; trying again in ${delay} ms`);
+          this.setState(phase, 'Waiting for the previous companion to exit…');
+          await new Promise((r) => setTimeout(r, delay));
+          if (gen !== this.generation) return;
+          return this.launch(gen, restartNote);
+        }
+        this.inUseRetries = 0;
+        // Its one stderr line names the running companion (pid, port) and what to do.
+        const why = firstLine(e.stderr, 800) ?? 'Another Alisa companion is already running on this data folder.';
+        this.fail('in-use', why, 'Close the other VS Code window (or stop that companion), then run "Alisa: Restart Companion".');
+        return;
+      }
       this.crashed(gen, `Alisa's companion could not start: ${e.message}${lastWords(e.stderr)}.`);
       return;
     }
@@ -205,6 +235,7 @@ export class CompanionSupervisor {
       return;
     }
     this.proc = proc;
+    this.inUseRetries = 0;
     this.opts.log.info(`companion ready: pid ${proc.pid}, port ${proc.ready.port}, version ${proc.ready.version}`);
     void proc.exited.then((exit) => this.onExit(gen, proc, exit));
     if (!restartNote) this.setState('connecting', 'Connecting to Alisa…');
@@ -350,9 +381,9 @@ function stripPrefix(line: string): string {
   return line.replace(/^\[alisa [^\]]*\]\s*/, '').trim();
 }
 
-function firstLine(stderr: string[]): string | null {
+function firstLine(stderr: string[], max = 300): string | null {
   const line = stderr.map(stripPrefix).find((l) => l.length > 0);
-  return line ? line.slice(0, 300) : null;
+  return line ? line.slice(0, max) : null;
 }
 
 /** `; last output: "..."` from the last stderr line, or '' when it printed nothing. */

@@ -1,4 +1,4 @@
-// `npm run package`: builds for production and packages the extension as a .vsix for this
+// `npm run package`: builds for production (and better-sqlite3 per Node ABI) and packages the extension as a .vsix for this
 // platform (the companion's native parts, better-sqlite3 and llama.cpp, are per platform).
 // Prints the .vsix path as the last stdout line. It rebuilds dist/ for production: do not run it
 // while tests use dist/ (npm test runs the e2e files, which package, one at a time after the rest).
@@ -11,6 +11,7 @@ import { mkdirSync, readFileSync, readdirSync, writeFileSync, existsSync } from 
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildNativeAddons } from './native-addons.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
@@ -26,6 +27,11 @@ function run(cmd, args) {
 }
 
 run(process.execPath, [path.join(root, 'scripts', 'build.mjs'), '--production']);
+
+// better-sqlite3 once per supported Node ABI (20, 22, 24) into dist/native/: the companion runs
+// on the user's own node and loads the addon for its ABI (scripts/native-addons.mjs; cached).
+const native = buildNativeAddons();
+console.error(`the package carries better-sqlite3 for Node.js ${native.abis.map((a) => `${a.node} (ABI ${a.abi})`).join(', ')} on ${native.platform}-${native.arch}`);
 
 // The committed .vscodeignore, plus every node-llama-cpp binary package but this platform's.
 const ignore = [readFileSync(path.join(root, '.vscodeignore'), 'utf8')];

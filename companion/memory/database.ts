@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { accessSync, constants as fsConstants, existsSync, mkdirSync, renameSync, statfsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { AlisaError } from '../errors';
+import { describeNativeLoadError, sqliteAddonPath } from './native-addon';
 import { MIGRATIONS, type Migration } from './schema';
 
 export type Db = Database.Database;
@@ -57,7 +58,7 @@ export function openDatabase(file: string, opts: OpenDatabaseOptions = {}): Db {
       const damage = checkIntegrity(file, busyTimeoutMs);
       if (damage) opts.onMovedAside?.(moveAside(file, damage));
     }
-    db = new Database(file, { timeout: busyTimeoutMs });
+    db = new Database(file, { timeout: busyTimeoutMs, nativeBinding: sqliteAddonPath() });
     db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     // WAL lets the UI read history while a reply is being written; NORMAL sync is safe with
     // WAL (a power cut can lose the last commit, never corrupt the file).
@@ -103,7 +104,7 @@ export function checkIntegrity(file: string, busyTimeoutMs = DEFAULT_BUSY_TIMEOU
   if (st.size === 0) return null;
   let check: Db | undefined;
   try {
-    check = new Database(file, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
+    check = new Database(file, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs, nativeBinding: sqliteAddonPath() });
     const rows = check.pragma('quick_check(20)') as Array<{ quick_check: string }>;
     const problems = rows.map((r) => r.quick_check).filter((line) => line !== 'ok');
     return problems.length === 0 ? null : `it has damaged pages (SQLite quick_check: ${problems.slice(0, 3).join('; ')})`;
@@ -263,6 +264,9 @@ const NEARLY_FULL_BYTES = 1024 * 1024;
 /** Any failure while opening, as an AlisaError. */
 export function toDatabaseError(file: string, err: unknown): AlisaError {
   if (err instanceof AlisaError) return err;
+  // The SQLite addon itself did not load (built for another Node.js ABI): no file problem.
+  const native = describeNativeLoadError(err);
+  if (native) return new AlisaError('database_unavailable', native.message, native.action, { cause: err });
   return isBusyError(err) ? lockedError(file, err) : unavailableError(file, err);
 }
 
