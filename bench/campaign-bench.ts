@@ -22,8 +22,8 @@ async function main(): Promise<void> {
   const s = await main.request('session.create', {});
   const r = await main.request('chat.send', { text: 'Once upon a time', sessionId: s.id });
   await main.reply(r.replyId!);
-  await fuzzConnection(main, { seed: SEED + 1000, count: 300, authed: true, stats: emptyStats(), prefix: 'warm' });
-  await fuzzHttp(c, API_KEY, SEED + 1000, 20);
+  await fuzzConnection(main, { seed: SEED + 1000, count: 1_000, authed: true, stats: emptyStats(), prefix: 'warm' });
+  await fuzzHttp(c, API_KEY, SEED + 1000, 100);
   const rssStart = rssBytes(pid);
   let rssPeak = rssStart;
   const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rssBytes(pid))), 50);
