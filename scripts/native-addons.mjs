@@ -72,7 +72,10 @@ function buildFor(major) {
   mkdirSync(work, { recursive: true });
   for (const item of ['binding.gyp', 'package.json', 'deps', 'src']) cpSync(path.join(bs3, item), path.join(work, item), { recursive: true });
   try {
-    run(rt.node, [gyp, 'rebuild', '--release', `--nodedir=${rt.headers}`, `--jobs=${Math.max(1, os.availableParallelism?.() ?? 1)}`], { cwd: work, maxBuffer: 64 * 1024 * 1024 });
+    // Without npm's own settings: under `npm run`/`npm test`, npm_config_* variables (e.g. the
+    // running npm's node headers) would override --nodedir and build for the wrong ABI.
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_(config|package)_/i.test(k)));
+    run(rt.node, [gyp, 'rebuild', '--release', `--nodedir=${rt.headers}`, `--jobs=${Math.max(1, os.availableParallelism?.() ?? 1)}`], { cwd: work, maxBuffer: 64 * 1024 * 1024, env });
     mkdirSync(path.dirname(cached), { recursive: true });
     copyFileSync(path.join(work, 'build', 'Release', 'better_sqlite3.node'), cached);
   } finally {

@@ -4,7 +4,7 @@
 // ABI the addon was built for, and the fix. With the addon for its own ABI (what the package
 // carries per ABI, scripts/native-addons.mjs) the database is ready under Node 22 too.
 // Node 22 comes from the npm registry (`node@22`), cached in node_modules/.cache/alisa-native.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -19,14 +19,22 @@ const OWN_ADDON = path.join(REPO_ROOT, 'node_modules', 'better-sqlite3', 'build'
 const OWN_MAJOR = Number(process.versions.node.split('.')[0]);
 
 /** A Node 22 binary from the npm registry (cached); the reason when there is none. */
-function node22(): { node: string } | { reason: string } {
+async function node22(): Promise<{ node: string } | { reason: string }> {
   const dir = path.join(CACHE, 'node-22');
   const plat = process.platform === 'win32' ? 'win' : process.platform;
   const bin = path.join(dir, 'node_modules', 'node', 'node_modules', `node-${plat}-${process.arch}`, 'bin', process.platform === 'win32' ? 'node.exe' : 'node');
   if (!existsSync(bin)) {
     mkdirSync(dir, { recursive: true });
     writeFileSync(path.join(dir, 'package.json'), '{"private":true}');
-    const r = spawnSync('npm', ['install', 'node@22', '--no-save', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir, encoding: 'utf8', timeout: 180_000, shell: process.platform === 'win32' });
+    // Asynchronously: a long spawnSync would starve the test worker's own messages.
+    const r = await new Promise<{ status: number | null; stderr: string; error?: Error }>((resolve) => {
+      const child = spawn('npm', ['install', 'node@22', '--no-save', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir, shell: process.platform === 'win32', stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr!.on('data', (d) => (stderr += d));
+      const timer = setTimeout(() => child.kill(), 180_000);
+      child.once('error', (error) => (clearTimeout(timer), resolve({ status: null, stderr, error })));
+      child.once('close', (status) => (clearTimeout(timer), resolve({ status, stderr })));
+    });
     if (r.status !== 0 || !existsSync(bin)) return { reason: `Node 22 could not be installed from the npm registry (npm install node@22: ${(r.stderr || r.error?.message || `exit ${r.status}`).trim().split('\n').slice(-2).join(' ')})` };
   }
   const v = spawnSync(bin, ['--version'], { encoding: 'utf8' });
@@ -104,8 +112,8 @@ describe('native addon load errors', () => {
 
 describe.skipIf(!existsSync(COMPANION_BUNDLE))('the built companion on Node 20 and Node 22', () => {
   let n22: { node: string } | { reason: string };
-  beforeAll(() => {
-    n22 = node22();
+  beforeAll(async () => {
+    n22 = await node22();
   }, 200_000);
 
   it(`is ready under the Node that built its addon (Node ${OWN_MAJOR})`, async () => {
@@ -134,7 +142,12 @@ describe.skipIf(!existsSync(COMPANION_BUNDLE))('the built companion on Node 20 a
     const packaged = path.join(REPO_ROOT, 'dist', 'native', packagedAddonName(127));
     if (!existsSync(packaged)) {
       // Builds (or takes from the cache) the Node 22 addon, as `npm run package` does.
-      const r = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'native-addons.mjs'), '22'], { encoding: 'utf8', timeout: 400_000 });
+      // Asynchronously: a minute-long spawnSync would starve the test worker's own messages.
+      const r = await new Promise<{ stderr: string; error?: Error }>((resolve) =>
+        execFile(process.execPath, [path.join(REPO_ROOT, 'scripts', 'native-addons.mjs'), '22'], { encoding: 'utf8', timeout: 400_000, maxBuffer: 64 * 1024 * 1024 }, (error, _stdout, stderr) =>
+          resolve({ stderr, ...(error ? { error } : {}) }),
+        ),
+      );
       if (!existsSync(packaged)) ctx.skip(`no better-sqlite3 addon for Node 22 could be built here: ${(r.stderr || r.error?.message || '').trim().split('\n').slice(-2).join(' ')}`);
     }
     // No override: the companion finds dist/native/<its ABI> by itself.
@@ -167,9 +180,9 @@ function unpackedVsix(): { dir: string; manifest: { abis: Array<{ abi: number; n
 describe('the packaged companion (.vsix) on Node 20 and Node 22', () => {
   let pkg: ReturnType<typeof unpackedVsix>;
   let n22: { node: string } | { reason: string };
-  beforeAll(() => {
+  beforeAll(async () => {
     pkg = unpackedVsix();
-    n22 = node22();
+    n22 = await node22();
   }, 200_000);
 
   async function startPackaged(node: string): Promise<Run> {
