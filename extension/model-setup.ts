@@ -2,6 +2,7 @@
 // cancellable progress notification, and the first-run prompt that offers both.
 import * as vscode from 'vscode';
 import type { DownloadPlan, ErrorInfo, ModelState, Status } from '../protocol/common';
+import { isRemoteModel } from '../companion/llm/model-uri';
 import { describePlan, formatBytes, lacksDisk } from '../companion/llm/plan-text';
 import { RECOMMENDED_MODEL } from './companion-args';
 import type { CompanionManager } from './companion-manager';
@@ -74,7 +75,7 @@ export class ModelSetup implements vscode.Disposable {
       return;
     }
     const configured = vscode.workspace.getConfiguration(SECTION).get<string>(MODEL_PATH_KEY, '').trim();
-    const uri = /^(hf:|huggingface:|https?:\/\/)/i.test(configured) ? configured : RECOMMENDED_MODEL;
+    const uri = isRemoteModel(configured) ? configured : RECOMMENDED_MODEL;
     if (!(await this.confirmDownload(uri))) return;
     this.downloading = true;
     try {

@@ -6,6 +6,7 @@
 // (piperBinary, piperModel, sttModel, sttEndpoint: launch flags, the user's own value only); and
 // so are presence and idle talk (`alisa.presence.*`, `alisa.idle.*`,
 // rhythm/presence-controller.ts and rhythm/idle-controller.ts).
+import { isRemoteModel } from '../companion/llm/model-uri';
 import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
@@ -80,7 +81,7 @@ export function readSettings(defaultDataFolder: string): CompanionSettings & { n
   // scope), so a workspace's .vscode/settings.json cannot point Alisa elsewhere.
   const modelPath = stringOr(userValue(c, 'model.path'), '').trim();
   return {
-    modelPath: /^(hf:|https?:)/i.test(modelPath) ? modelPath : expandHome(modelPath),
+    modelPath: isRemoteModel(modelPath) ? modelPath : expandHome(modelPath),
     dataFolder: expandHome(stringOr(userValue(c, 'dataFolder'), '')) || defaultDataFolder,
     providers: isSet(c, 'llm.providers') ? providers : null,
     endpoint: stringOr(userValue(c, 'llm.endpoint'), ''),
