@@ -280,6 +280,7 @@ export class CompanionApp {
         network: this.network,
         modelUri: this.config.model,
         modelsDir: this.config.modelsDir,
+        detach: () => this.detach?.() ?? false,
       },
       this.registry,
       { port: this.config.port, token: this.token, apiKey: this.apiKey.key, rateLimit: this.config.rateLimit, allowedOrigins: this.config.allowedOrigins, version: VERSION, log: this.log },
@@ -306,6 +307,18 @@ export class CompanionApp {
       this.registry.active().catch((err) => this.log(`model: ${toAlisaError(err).message}`));
     }
     return { port, legacyPort };
+  }
+
+  /** Set by main.ts: the starting window is closing; true when the companion stays for other windows. */
+  detach: (() => boolean) | null = null;
+
+  /** VS Code windows connected now (see window-keeper.ts). */
+  windowCount(): number {
+    return this.server?.windowCount() ?? 0;
+  }
+
+  onClientsChanged(listener: () => void): () => void {
+    return this.server?.onClientsChanged(listener) ?? (() => {});
   }
 
   async stop(): Promise<void> {

@@ -7,6 +7,13 @@
 import { closeSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 
+/**
+ * How a VS Code window finds the running companion and attaches to it instead of starting a
+ * second one: the ready line (port, per-launch token, pid, versions), written once the server
+ * listens, mode 0600 (only this user can read the token), removed with the lock.
+ */
+export const ATTACH_FILE = 'companion.attach';
+
 /** companion/main.ts exits with this code when another companion already uses the data folder. */
 export const EXIT_ALREADY_RUNNING = 75; // EX_TEMPFAIL (sysexits.h): distinct from a crash (1) and bad arguments (2)
 export const LOCK_FILE = 'companion.lock';
@@ -79,6 +86,8 @@ export class InstanceLock {
           throw err;
         }
         closeSync(fd);
+        // An attach file beside a lock we just took belongs to a companion that is gone.
+        removeQuietly(path.join(dataDir, ATTACH_FILE));
         return { ok: true, lock: new InstanceLock(file, info) };
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
@@ -120,10 +129,41 @@ export class InstanceLock {
     }
   }
 
-  /** Removes the lock if it is still ours. Synchronous: safe in an 'exit' handler. */
+  /**
+   * Publishes how to attach (see ATTACH_FILE): written to a 0600 temporary file, then renamed, so a
+   * reader sees the whole file or none. Returns false when it could not be written (the windows
+   * then start their own companion, which finds the lock and says so).
+   */
+  publish(ready: object): boolean {
+    if (this.released) return false;
+    const file = path.join(path.dirname(this.file), ATTACH_FILE);
+    const tmp = `${file}.${process.pid}.tmp`;
+    try {
+      writeFileSync(tmp, JSON.stringify(ready), { mode: 0o600 });
+      renameSync(tmp, file);
+      return true;
+    } catch {
+      removeQuietly(tmp);
+      return false;
+    }
+  }
+
+  /** Takes the attach file back (the companion is stopping: no window should attach to it now). */
+  unpublish(): void {
+    const attach = path.join(path.dirname(this.file), ATTACH_FILE);
+    try {
+      const raw = readFileSync(attach, 'utf8');
+      if ((JSON.parse(raw) as { pid?: unknown }).pid === this.info.pid) unlinkSync(attach);
+    } catch {
+      // none, or not ours
+    }
+  }
+
+  /** Removes the lock (and the attach file) if still ours. Synchronous: safe in an 'exit' handler. */
   release(): void {
     if (this.released) return;
     this.released = true;
+    this.unpublish();
     try {
       const current = readLock(this.file);
       if (current?.info?.pid === this.info.pid) unlinkSync(this.file);
@@ -141,4 +181,12 @@ export function alreadyRunningMessage(dataDir: string, holder: LockInfo): string
     `Another Alisa companion is already running on the data folder ${path.resolve(dataDir)} (${where}${since}). ` +
     `This one did not start and left the folder untouched: use the running one, stop it to start here, or choose another data folder with --data DIR.`
   );
+}
+
+function removeQuietly(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    // not there
+  }
 }

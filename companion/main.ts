@@ -4,6 +4,8 @@
 // (`token` is the per-launch control token; the /v1 API key for other tools is never printed here:
 // `--print-api-key` prints it and exits.)
 // Everything else (logs) goes to stderr. Exits on SIGTERM/SIGINT and when its parent dies.
+import { openSync, renameSync, statSync, writeSync } from 'node:fs';
+import path from 'node:path';
 import { CompanionApp, VERSION } from './app';
 import { HELP, parseConfig } from './config';
 import { toAlisaError } from './errors';
@@ -14,6 +16,7 @@ import { installSocketGuard } from './privacy/socket-guard';
 import { loadApiKey } from './server/api-key';
 import { ensureDataDir } from './data-dir';
 import { EXIT_ALREADY_RUNNING, InstanceLock, alreadyRunningMessage } from './instance-lock';
+import { DEFAULT_ORPHAN_GRACE_MS, WindowKeeper } from './window-keeper';
 import { PROTOCOL_VERSION, type ReadyLine } from '../protocol';
 
 // Every log line passes the one redaction module: a secret in an error message, a transcript or a
@@ -22,14 +25,40 @@ import { PROTOCOL_VERSION, type ReadyLine } from '../protocol';
 // terminal, a parent killed with SIGKILL) it stops writing, and the lost pipe ends the process
 // cleanly (see onLostPipe below) instead of an uncaught EPIPE that logs again, in a loop.
 let logClosed = false;
+/** Once the parent is gone the log goes on in DATA/companion.log (see logToFile). */
+let logFd: number | null = null;
 const log = (line: string): void => {
+  const text = `[alisa ${new Date().toISOString()}] ${redactSecrets(line).text}\n`;
+  if (logFd !== null) {
+    try {
+      writeSync(logFd, text);
+    } catch {
+      // a full disk: the line is lost, the companion goes on
+    }
+  }
   if (logClosed) return;
   try {
-    process.stderr.write(`[alisa ${new Date().toISOString()}] ${redactSecrets(line).text}\n`);
+    process.stderr.write(text);
   } catch {
     logClosed = true;
   }
 };
+
+/** The parent (and whoever read stderr) is gone: later lines go to DATA/companion.log (0600, one 2 MB generation kept). */
+function logToFile(dataDir: string): void {
+  if (logFd !== null) return;
+  const file = path.join(dataDir, 'companion.log');
+  try {
+    if (statSync(file).size > 2 * 1024 * 1024) renameSync(file, `${file}.1`);
+  } catch {
+    // none yet
+  }
+  try {
+    logFd = openSync(file, 'a', 0o600);
+  } catch {
+    logFd = null;
+  }
+}
 /** Set by main() once the companion runs: what a lost stdout/stderr pipe does. */
 let onLostPipe: (why: string) => void = () => process.exit(0);
 // Any error on stdout/stderr (EPIPE: the reader went away) means nobody is listening any more.
@@ -93,6 +122,7 @@ async function main(): Promise<void> {
   const stop = async (why: string, code = 0) => {
     if (stopping) return;
     stopping = true;
+    lock?.unpublish();
     log(`stopping (${why})`);
     const force = setTimeout(() => process.exit(code), 5000);
     force.unref();
@@ -107,9 +137,29 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGHUP', () => void stop('SIGHUP'));
+  // The window that started this companion may go while other windows still use it: then it
+  // keeps serving them, and stops when none is left (window-keeper.ts).
+  const keeper = new WindowKeeper({
+    windows: () => app.windowCount(),
+    onClientsChanged: (l) => app.onClientsChanged(l),
+    stop: (why) => void stop(why),
+    log,
+    graceMs: orphanGraceMs(),
+  });
+  const parentGone = (why: string) => {
+    logToFile(config.dataDir);
+    keeper.parentGone(why);
+  };
   onLostPipe = (why) => {
     logClosed = true;
-    void stop(why);
+    parentGone(why);
+  };
+  // The starting window says it is closing (companion.detach): with other windows attached the
+  // companion stays for them; else the window stops it.
+  app.detach = () => {
+    const others = app.windowCount() - 1;
+    if (others > 0) parentGone('the window that started the companion closed');
+    return others > 0;
   };
   // A bug must not take the user's companion down silently: log it and keep serving. Never in a
   // loop: an exception raised while handling one is not logged again, and a lost pipe stops.
@@ -153,6 +203,8 @@ async function main(): Promise<void> {
     apiKeyFile: app.apiKey.file,
   };
   lock?.setPort(started.port);
+  // Other VS Code windows of this user attach through this file (0600) instead of starting a second companion.
+  lock?.publish(ready);
   process.stdout.write(`${JSON.stringify(ready)}\n`);
   log(`listening on http://127.0.0.1:${started.port} (health: /health, websocket: /ws)`);
   // Standalone only, and on stdout (where the ready line already carries the token), never in the
@@ -160,7 +212,14 @@ async function main(): Promise<void> {
   if (config.parentPid === null) process.stdout.write(`open Alisa in a browser: http://127.0.0.1:${started.port}/#token=${app.token}\n`);
   log(`OpenAI-compatible API: http://127.0.0.1:${started.port}/v1 (its key: npm run companion -- --print-api-key${app.apiKey.file ? `, or the file ${app.apiKey.file}` : ''})`);
   if (started.legacyPort !== null) log(`legacy protocol on ws://127.0.0.1:${started.legacyPort}/ws/chat`);
-  watchParent(config.parentPid, () => void stop('parent process died'));
+  watchParent(config.parentPid, () => parentGone('the window that started the companion is gone'));
+}
+
+/** ALISA_ORPHAN_GRACE_MS: how long a companion whose windows have all gone waits for one to come back. */
+function orphanGraceMs(): number {
+  const raw = process.env.ALISA_ORPHAN_GRACE_MS;
+  const n = raw ? Number(raw) : NaN;
+  return Number.isInteger(n) && n >= 0 && n <= 3_600_000 ? n : DEFAULT_ORPHAN_GRACE_MS;
 }
 
 void main();

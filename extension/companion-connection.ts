@@ -5,7 +5,7 @@
 // No `vscode` import: unit-tested in vitest against the real companion.
 import WebSocket from 'ws';
 import type { Status } from '../protocol/common';
-import type { CompanionEvent, CompanionMessage } from '../protocol/messages';
+import type { ClientWorkspace, CompanionEvent, CompanionMessage } from '../protocol/messages';
 import { RpcClient } from '../protocol/rpc-client';
 
 export interface CompanionConnection {
@@ -19,6 +19,8 @@ export interface ConnectOptions {
   port: number;
   token: string;
   client: string;
+  /** The window's workspace, said in hello: the companion files its new chats under it. Null or absent: none. */
+  workspace?: ClientWorkspace | null;
   /** Unsolicited companion messages (reply.*, status, ...). */
   onEvent: (event: CompanionEvent) => void;
   /** The socket closed after the welcome (not called when `close()` was asked for). */
@@ -33,7 +35,7 @@ export function connectCompanion(opts: ConnectOptions): Promise<CompanionConnect
     headers: { Authorization: `Bearer ${opts.token}` },
     handshakeTimeout: timeoutMs,
   });
-  const rpc = new RpcClient({ send: (data) => ws.send(data) }, { client: opts.client, timeoutMs: opts.requestTimeoutMs ?? 60_000 });
+  const rpc = new RpcClient({ send: (data) => ws.send(data) }, { client: opts.client, workspace: opts.workspace ?? null, timeoutMs: opts.requestTimeoutMs ?? 60_000 });
   let closedByUs = false;
 
   return new Promise<CompanionConnection>((resolve, reject) => {

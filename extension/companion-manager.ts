@@ -18,6 +18,7 @@ import { readOpenAiAccess, type OpenAiAccess } from './openai-key';
 import type { CompanionSupervisor, SupervisorState } from './companion-supervisor';
 import { NODE_PATH_SETTING } from './node-runtime';
 import { API_KEY_SECRET, LIVE_KEYS, needsRestart, readSettings, SECTION } from './settings';
+import { workspaceIdentity } from './workspace-identity';
 
 /** How long a request waits for a companion that is (re)starting. */
 const READY_WAIT_MS = 30_000;
@@ -154,6 +155,8 @@ export class CompanionManager implements vscode.Disposable {
       const log = this.log;
       const supervisor = new CompanionSupervisor({
         clientName: `alisa-vscode/${String(this.context.extension.packageJSON.version ?? '0')}`,
+        // This window's chats are filed under its workspace (the companion may serve other windows too).
+        workspace: workspaceIdentity((vscode.workspace.workspaceFile ?? vscode.workspace.workspaceFolders?.[0]?.uri)?.toString(), vscode.workspace.name),
         log: {
           info: (m) => log.info(m),
           warn: (m) => log.warn(m),

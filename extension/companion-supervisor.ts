@@ -13,6 +13,7 @@ import type { ErrorInfo, Status } from '../protocol/common';
 import type { CompanionEvent } from '../protocol/messages';
 import type { RpcClient } from '../protocol/rpc-client';
 import type { ConnectionState } from '../protocol/webview';
+import { attachedCompanion, findRunningCompanion, isAttached } from './companion-attach';
 import { connectCompanion, type CompanionConnection } from './companion-connection';
 import { describeExit, launchCompanion, STOP_GRACE_MS, type CompanionProcess, type ExitInfo, type LaunchSpec, type StartError } from './companion-process';
 import { checkNativeAddons, checkNodeRuntime } from './node-runtime';
@@ -41,6 +42,8 @@ export interface SupervisorOptions {
   log: SupervisorLog;
   /** Sent in `hello`. */
   clientName?: string;
+  /** The window's workspace, sent in `hello` (null: no folder open). */
+  workspace?: { id: string; name: string } | null;
   policy?: RestartPolicyOptions;
   readyTimeoutMs?: number;
   connectTimeoutMs?: number;
@@ -49,6 +52,8 @@ export interface SupervisorOptions {
 }
 
 const RECONNECT_DELAYS_MS = [0, 500, 1000, 2000];
+/** How long a closing window waits for its companion to say whether other windows still use it. */
+const DETACH_WAIT_MS = 1500;
 /** The exit code of companion/main.ts when it refuses its arguments: restarting cannot help. */
 const EXIT_BAD_ARGUMENTS = 2;
 /** companion/instance-lock.ts: another companion already uses the data folder. Restarting cannot help. */
@@ -69,6 +74,8 @@ export class CompanionSupervisor {
   private killReason: string | null = null;
   /** Launch attempts refused because another companion held the data folder (reset on success). */
   private inUseRetries = 0;
+  /** Companions of other windows this one could not reach (pid:port): not attached to again. */
+  private readonly unreachable = new Set<string>();
   private readonly policy: RestartPolicy;
   private current: SupervisorState = { state: 'stopped', message: 'Alisa is not running.', error: null, failure: null };
   private latestStatus: Status | null = null;
@@ -91,6 +98,11 @@ export class CompanionSupervisor {
   /** The companion's pid while one runs. */
   get pid(): number | null {
     return this.proc?.pid ?? null;
+  }
+
+  /** True while this window uses a companion another window started (see companion-attach.ts). */
+  get attached(): boolean {
+    return isAttached(this.proc);
   }
 
   /** The running companion's ready line (port, where its /v1 API key is kept), or null. */
@@ -126,7 +138,7 @@ export class CompanionSupervisor {
     this.spec = spec;
     this.policy.reset();
     const gen = this.bump();
-    await this.shutdownCurrent();
+    await this.shutdownCurrent('restart');
     // A launch still under way stops its own process once it sees the new generation: wait for it,
     // or the new companion would find the data folder still locked by it (exit code 75).
     if (this.launching) await Promise.race([this.launching, sleep((this.opts.stopGraceMs ?? STOP_GRACE_MS) + 1000)]);
@@ -140,10 +152,14 @@ export class CompanionSupervisor {
     await this.start(this.spec);
   }
 
-  /** Stops the companion (SIGTERM, SIGKILL after the grace period) and stays stopped. */
+  /**
+   * This window stops using the companion and stays stopped: its own companion is stopped
+   * (SIGTERM, SIGKILL after the grace period) unless other windows are attached to it, which it
+   * then leaves to them; a companion another window started is only left.
+   */
   async stop(): Promise<void> {
     const gen = this.bump();
-    await this.shutdownCurrent();
+    await this.shutdownCurrent('close');
     // A launch still under way sees the new generation and stops its process itself.
     if (this.launching) await Promise.race([this.launching, sleep((this.opts.stopGraceMs ?? STOP_GRACE_MS) + 1000)]);
     if (gen === this.generation) this.setState('stopped', 'Alisa is stopped.');
@@ -181,6 +197,28 @@ export class CompanionSupervisor {
     this.killReason = null;
     const phase = restartNote ? 'restarting' : 'starting';
     this.setState(phase, restartNote ?? 'Starting Alisa…');
+
+    // One companion per user: attach to the one another window runs on this data folder.
+    const dataDir = dataDirOf(spec);
+    const found = dataDir ? findRunningCompanion(dataDir) : { kind: 'none' as const };
+    if (found.kind === 'unusable') {
+      this.opts.log.error(found.reason);
+      this.fail('in-use', found.reason, 'Reload the other VS Code windows, then run "Alisa: Restart Companion" here.');
+      return;
+    }
+    if (found.kind === 'found' && !this.unreachable.has(`${found.ready.pid}:${found.ready.port}`)) {
+      const proc = attachedCompanion(found.ready);
+      this.proc = proc;
+      this.inUseRetries = 0;
+      this.opts.log.info(`attaching to the companion another window started: pid ${proc.pid}, port ${proc.ready.port}, version ${proc.ready.version}`);
+      void proc.exited.then((exit) => this.onExit(gen, proc, exit));
+      if (!restartNote) this.setState('connecting', 'Connecting to Alisa…');
+      if (await this.connect(gen, proc)) return;
+      if (gen !== this.generation) return;
+      // Alive but unreachable from here: start one of our own (which says so if the folder stays locked).
+      this.unreachable.add(`${proc.pid}:${proc.ready.port}`);
+      return;
+    }
 
     const runtime = await checkNodeRuntime(spec.nodePath);
     if (gen !== this.generation) return;
@@ -224,7 +262,7 @@ export class CompanionSupervisor {
         this.inUseRetries = 0;
         // Its one stderr line names the running companion (pid, port) and what to do.
         const why = firstLine(e.stderr, 800) ?? 'Another Alisa companion is already running on this data folder.';
-        this.fail('in-use', why, 'Close the other VS Code window (or stop that companion), then run "Alisa: Restart Companion".');
+        this.fail('in-use', why, 'Stop that companion (or close the program that started it), then run "Alisa: Restart Companion".');
         return;
       }
       this.crashed(gen, `Alisa's companion could not start: ${e.message}${lastWords(e.stderr)}.`);
@@ -249,6 +287,7 @@ export class CompanionSupervisor {
         port: proc.ready.port,
         token: proc.ready.token,
         client: this.opts.clientName ?? 'alisa-vscode',
+        workspace: this.opts.workspace ?? null,
         timeoutMs: this.opts.connectTimeoutMs,
         requestTimeoutMs: this.opts.requestTimeoutMs,
         onEvent: (event) => {
@@ -257,6 +296,7 @@ export class CompanionSupervisor {
         },
         onClose: (reason) => void this.onConnectionLost(gen, proc, reason),
       });
+      if (isAttached(proc)) this.opts.log.info(`attached to the companion of another window (pid ${proc.pid}): one companion and one memory for all windows`);
       if (gen !== this.generation || this.proc !== proc) {
         conn.close();
         return false;
@@ -298,7 +338,11 @@ export class CompanionSupervisor {
     this.conn?.close();
     this.conn = null;
     if (gen !== this.generation) return;
-    const reason = this.killReason ?? `Alisa's companion stopped unexpectedly (${describeExit(exit)})${lastWords(proc.recentStderr())}.`;
+    const reason =
+      this.killReason ??
+      (isAttached(proc)
+        ? `The companion another VS Code window started (pid ${proc.pid}) has stopped (restarted with new settings, or ended).`
+        : `Alisa's companion stopped unexpectedly (${describeExit(exit)})${lastWords(proc.recentStderr())}.`);
     this.crashed(gen, reason);
   }
 
@@ -335,14 +379,47 @@ export class CompanionSupervisor {
     return ++this.generation;
   }
 
-  private async shutdownCurrent(): Promise<void> {
+  /**
+   * 'restart': the companion is stopped for every window (new settings apply to all; the others
+   * attach to the new one). 'close': this window goes; a companion other windows still use is
+   * left to them.
+   */
+  private async shutdownCurrent(why: 'restart' | 'close'): Promise<void> {
     const proc = this.proc;
+    const conn = this.conn;
     this.proc = null;
-    this.conn?.close();
     this.conn = null;
+    const grace = this.opts.stopGraceMs ?? STOP_GRACE_MS;
+    if (proc && isAttached(proc)) {
+      conn?.close();
+      if (why === 'close') {
+        this.opts.log.info(`leaving the companion of another window (pid ${proc.pid}) running`);
+        proc.detach();
+        return;
+      }
+      this.opts.log.info(`stopping the shared companion (pid ${proc.pid}) to restart it`);
+      await proc.terminate(grace);
+      this.opts.log.info('the shared companion stopped');
+      return;
+    }
+    if (proc && conn && why === 'close') {
+      // Other windows attached to it? Then it keeps running for them (companion/window-keeper.ts).
+      const staying = await Promise.race([
+        conn.rpc.request('companion.detach', {}).then(
+          (r) => r.staying,
+          () => false,
+        ),
+        sleep(DETACH_WAIT_MS).then(() => false),
+      ]);
+      conn.close();
+      if (staying) {
+        this.opts.log.info(`other windows use the companion (pid ${proc.pid}): it keeps running for them`);
+        return;
+      }
+    } else conn?.close();
     if (!proc) return;
     this.opts.log.info(`stopping the companion (pid ${proc.pid})`);
-    const exit = await proc.stop(this.opts.stopGraceMs ?? STOP_GRACE_MS);
+    const exit = await proc.stop(grace);
     this.opts.log.info(`companion stopped (${describeExit(exit)})`);
   }
 
@@ -372,6 +449,12 @@ export class CompanionSupervisor {
       }
     }
   }
+}
+
+/** The data folder in the companion's arguments (`--data DIR`), or null. */
+function dataDirOf(spec: LaunchSpec): string | null {
+  const i = spec.args.indexOf('--data');
+  return i >= 0 ? (spec.args[i + 1] ?? null) : null;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -72,6 +72,13 @@ export const Session = z.object({
   createdAt: z.number(),
   updatedAt: z.number(),
   messageCount: z.number().int().nonnegative(),
+  /**
+   * The workspace the session belongs to (its id, see `Hello.workspace`) and its display name;
+   * null for a session tied to no workspace (older ones, the browser UI's). Older companions do
+   * not send them: read as null.
+   */
+  workspace: z.string().nullable().default(null),
+  workspaceName: z.string().nullable().default(null),
 });
 export type Session = z.infer<typeof Session>;
 
@@ -104,6 +111,8 @@ export const SearchHit = z.object({
   messageId: Id,
   sessionId: Id,
   sessionTitle: z.string(),
+  /** The workspace name of the hit's session (null: none; older companions do not send it). */
+  workspaceName: z.string().nullable().default(null),
   role: Role,
   /** Text around the match; matched terms are wrapped in `[[` and `]]`. */
   snippet: z.string(),

@@ -46,13 +46,22 @@ import {
 const method = <P extends z.ZodType, R extends z.ZodType>(params: P, result: R) => ({ params, result });
 const Empty = z.object({}).strict();
 const Ok = z.object({ ok: z.literal(true) });
+/** Which workspace a client works in (see `Hello.workspace`). */
+export const ClientWorkspace = z.object({ id: z.string().max(2000), name: z.string().max(200) });
+export type ClientWorkspace = z.infer<typeof ClientWorkspace>;
+export const SessionScope = z.enum(['workspace', 'all']);
+export type SessionScope = z.infer<typeof SessionScope>;
 
 export const methods = {
   /** Start a reply. The result arrives at once; the reply streams as `reply.*` events. */
   'chat.send': method(
     z.object({
       text: z.string().min(1).max(100_000),
-      /** Omitted: the most recent session other than the legacy clients' own (created if there is none). */
+      /**
+       * Omitted: the most recent session of the client's workspace (created in it if there is
+       * none); for a client without a workspace, the most recent session other than the legacy
+       * clients' own (created if there is none).
+       */
       sessionId: Id.optional(),
       maxTokens: z.number().int().positive().max(8192).optional(),
     }),
@@ -70,6 +79,11 @@ export const methods = {
   'chat.cancel': method(z.object({ replyId: z.string() }), z.object({ cancelled: z.boolean() })),
   'mode.set': method(z.object({ mode: Mode }), z.object({ mode: Mode })),
   'status.get': method(Empty, Status),
+  /**
+   * The window that started the companion is closing: the companion stops, unless other VS Code
+   * windows are attached to it (then it keeps serving them, `staying: true`).
+   */
+  'companion.detach': method(Empty, z.object({ staying: z.boolean() })),
   /** Loads the configured model now (or retries after a failure); progress arrives as `status` events. */
   'model.load': method(Empty, z.object({ model: ModelState })),
   /** Stops a download or load in progress; a partial download is kept and resumes next time. */
@@ -77,7 +91,13 @@ export const methods = {
   /** What downloading a model (default: the configured one) would take: size, free disk, RAM. No network. */
   'model.downloadPlan': method(z.object({ uri: z.string().min(1).max(2000).optional() }), DownloadPlan),
 
-  'session.list': method(Empty, z.object({ sessions: z.array(Session) })),
+  /**
+   * `workspace` (the default): for a client that said its workspace in hello, that workspace's
+   * sessions and those tied to none; `all`: every session. A client without a workspace gets all.
+   * Newest first either way.
+   */
+  'session.list': method(z.object({ scope: SessionScope.optional() }).strict(), z.object({ sessions: z.array(Session) })),
+  /** The new session belongs to the client's workspace (none for a client without one). */
   'session.create': method(z.object({ title: z.string().max(200).optional() }), Session),
   'session.rename': method(z.object({ sessionId: Id, title: z.string().min(1).max(200) }), Session),
   'session.delete': method(z.object({ sessionId: Id }), Ok),
@@ -207,6 +227,12 @@ export const Hello = z.object({
   type: z.literal('hello'),
   protocolVersion: z.number().int(),
   client: z.string().max(100),
+  /**
+   * The workspace the client works in (a VS Code window): `id` is a stable key (the workspace
+   * file's or the first folder's URI), `name` its display name. Null or absent: no workspace
+   * (the browser UI, a window with no folder, older clients), which sees every session.
+   */
+  workspace: ClientWorkspace.nullable().optional(),
 });
 export type Hello = z.infer<typeof Hello>;
 

@@ -3,7 +3,7 @@
 // It sends `hello`, matches responses to requests by id, and hands every other message to
 // `onMessage`. Requests made before the welcome wait for it.
 import { PROTOCOL_VERSION, type ErrorInfo, type Status } from './common';
-import { CompanionMessage, type MethodName, type Params, type Result } from './messages';
+import { CompanionMessage, type ClientWorkspace, type Hello, type MethodName, type Params, type Result } from './messages';
 
 export class RpcError extends Error {
   constructor(readonly info: ErrorInfo) {
@@ -34,12 +34,15 @@ export class RpcClient {
 
   constructor(
     private readonly transport: RpcTransport,
-    private readonly opts: { client: string; timeoutMs?: number },
+    /** `workspace`: said in hello (see Hello.workspace); absent or null for none. */
+    private readonly opts: { client: string; timeoutMs?: number; workspace?: ClientWorkspace | null },
   ) {}
 
   /** Call once the transport is open. */
   hello(): void {
-    this.transport.send(JSON.stringify({ type: 'hello', protocolVersion: PROTOCOL_VERSION, client: this.opts.client }));
+    const hello: Hello = { type: 'hello', protocolVersion: PROTOCOL_VERSION, client: this.opts.client };
+    if (this.opts.workspace) hello.workspace = this.opts.workspace;
+    this.transport.send(JSON.stringify(hello));
   }
 
   /** Feed every frame received from the companion here. */

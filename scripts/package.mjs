@@ -15,8 +15,11 @@ import { buildNativeAddons } from './native-addons.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
-const target = `${process.platform === 'win32' ? 'win' : process.platform === 'darwin' ? 'mac' : 'linux'}-${process.arch}`;
-const keepLlama = process.platform === 'darwin' && process.arch === 'arm64' ? 'mac-arm64-metal' : target;
+// node-llama-cpp names its binary packages linux-x64, mac-arm64-metal, win-x64, ...; VS Code's
+// Marketplace targets are linux-x64, linux-arm64, linux-armhf, darwin-x64, darwin-arm64, win32-x64, win32-arm64.
+const llamaPlatform = `${process.platform === 'win32' ? 'win' : process.platform === 'darwin' ? 'mac' : 'linux'}-${process.arch === 'arm' ? 'armv7l' : process.arch}`;
+const keepLlama = process.platform === 'darwin' && process.arch === 'arm64' ? 'mac-arm64-metal' : llamaPlatform;
+const target = `${process.platform}-${process.arch === 'arm' ? 'armhf' : process.arch}`;
 
 function run(cmd, args) {
   const r = spawnSync(cmd, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });

@@ -114,3 +114,27 @@ describe('help offers and fixes through the companion', () => {
     expect(messages.filter((m) => m.role === 'user').at(-1)!.text).toBe('Explain: `npm test` exited with code 1');
   });
 });
+
+describe('help offers with several windows on one companion', () => {
+  it('an offer about a window\'s editor goes to that window only; the activity state goes to all', async () => {
+    requireModel();
+    const c = await startCompanion({ args: ['--no-model', '--help-debounce-ms', '300', '--help-cooldown-ms', '200'] });
+    const a = await TestClient.connect(c);
+    const b = await TestClient.connect(c);
+    try {
+      await a.request('context.update', update([typeError], true));
+      await sleep(400); // past the debounce: see the first test
+      await a.request('context.update', update([typeError]));
+      const offer = (await a.waitFor((m) => m.type === 'help.offer', 10_000)) as Ev<'help.offer'>;
+      expect(offer.target).toMatchObject({ kind: 'diagnostic', path: 'src/app.ts' });
+      // Frames on one socket arrive in order: once b's answer is in, anything sent to b before it is too.
+      await b.request('status.get', {});
+      expect(b.events.some((m) => m.type === 'help.offer')).toBe(false);
+      expect(b.events.some((m) => m.type === 'context.state' && m.state.broken)).toBe(true);
+    } finally {
+      a.close();
+      b.close();
+      await c.stop();
+    }
+  });
+});

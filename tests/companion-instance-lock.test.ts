@@ -1,7 +1,8 @@
 // One companion per data folder (issue 12, "Several windows, one memory", first step): a second
 // companion started on a folder in use exits with a clear message naming the running one (pid,
 // port) and EXIT_ALREADY_RUNNING, prints no ready line and touches nothing; once the first one
-// has stopped (cleanly, or killed with SIGKILL: a stale lock), the second starts fine.
+// has stopped (cleanly, or killed with SIGKILL: a stale lock), the second starts fine. (A VS Code
+// window attaches to the running companion instead: tests/extension-windows.test.ts.)
 // The real companion, the real tiny model, real SQLite.
 import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
@@ -9,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CompanionMessage } from '../protocol';
-import { EXIT_ALREADY_RUNNING, LOCK_FILE } from '../companion/instance-lock';
+import { ATTACH_FILE, EXIT_ALREADY_RUNNING, LOCK_FILE } from '../companion/instance-lock';
 import { companionArgs, type CompanionSettings } from '../extension/companion-args';
 import { CompanionSupervisor, type SupervisorState } from '../extension/companion-supervisor';
 import { COMPANION_BUNDLE, startCompanion, tempDir, TestClient, TINY_MODEL_ARGS, type RunningCompanion } from './helpers/companion';
@@ -162,13 +163,16 @@ describe('a second VS Code window on the same data folder', () => {
     return { sup, states };
   };
 
-  it('is told that Alisa already runs for this folder (pid, port), with what to do, and does not restart', async () => {
+  it('a companion it cannot attach to (no attach file): told that Alisa already runs for this folder (pid, port), with what to do, and does not restart', async () => {
     const dataDir = tempDir();
     const spec = { nodePath: process.execPath, script: COMPANION_BUNDLE, args: companionArgs(settings(dataDir), process.pid), env: {} };
     const first = window();
     await first.sup.start(spec);
     expect(first.sup.state.state).toBe('ready');
     const held = readLock(dataDir);
+    // As with a companion that could not write it (a full disk) or an older one: nothing to attach with.
+    // (With the file, the second window attaches: tests/extension-windows.test.ts.)
+    fs.unlinkSync(path.join(dataDir, ATTACH_FILE));
 
     const second = window();
     await second.sup.start(spec);
@@ -184,21 +188,30 @@ describe('a second VS Code window on the same data folder', () => {
     expect(readLock(dataDir)).toEqual(held);
   });
 
-  it('a reloading window: the new companion waits while the old one exits, then starts (no "in use")', async () => {
+  it('a reloading window: the old companion is stopping while the new window starts; the new window ends up ready (no "in use")', async () => {
     const dataDir = tempDir();
     const spec = { nodePath: process.execPath, script: COMPANION_BUNDLE, args: companionArgs(settings(dataDir), process.pid), env: {} };
     const old = window();
     await old.sup.start(spec);
     expect(old.sup.state.state).toBe('ready');
     const oldPid = readLock(dataDir).pid;
+    // The old window's host deactivates (it stops its lone companion) while the new one starts:
+    // the new window either waits for the folder or attaches and then follows the restart.
+    const stopping = old.sup.stop();
     const next = window();
-    const waiting = new Promise<void>((resolve) => next.sup.onState((st) => st.message === 'Waiting for the previous companion to exit…' && resolve()));
-    const starting = next.sup.start(spec);
-    await waiting; // refused once: the old companion still holds the folder
-    await old.sup.stop();
-    await starting;
-    expect(next.sup.state.state).toBe('ready');
-    expect(readLock(dataDir).pid).not.toBe(oldPid);
+    await next.sup.start(spec);
+    await stopping;
+    await new Promise<void>((resolve) => {
+      if (next.sup.state.state === 'ready' && next.sup.pid !== oldPid) return resolve();
+      const off = next.sup.onState((st) => {
+        if (st.state === 'ready' && next.sup.pid !== oldPid) {
+          off();
+          resolve();
+        }
+      });
+    });
+    expect(next.states.some((st) => st.state === 'failed')).toBe(false);
+    expect(readLock(dataDir).pid).toBe(next.sup.pid);
   });
 
   it('a new start while a launch is under way waits for that launch to let go of the folder', async () => {

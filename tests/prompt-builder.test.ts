@@ -46,6 +46,21 @@ describe('prompt builder', () => {
     expect(trimHistory(history, 0, count).turns).toEqual([]);
   });
 
+  it('leaves out a turn too long for the budget without tokenizing it, and everything older', () => {
+    const seen: number[] = [];
+    const counting = (t: string) => {
+      seen.push(t.length);
+      return count(t);
+    };
+    const pasted = { role: 'user' as const, content: 'log line '.repeat(200_000) }; // 1.8 MB
+    const long: ChatTurn[] = [history[0]!, history[1]!, pasted, history[2]!, history[3]!];
+    const r = trimHistory(long, 100, counting);
+    expect(r.turns).toEqual([history[2], history[3]]);
+    expect(r.tokens).toBe(13);
+    // The pasted turn was never handed to the tokenizer, nor anything older than it.
+    expect(seen).toEqual([history[3]!.content.length, history[2]!.content.length]);
+  });
+
   it('compact style drops everything but a short persona', () => {
     const p = buildPrompt({ persona: 'LONG PERSONA', mode: 'teasing', history: [], userMessage: 'hi', historyTokenBudget: 10, countTokens: count, style: 'compact', passiveContext: ['x'] });
     expect(p.messages[0]!.content).not.toContain('LONG PERSONA');

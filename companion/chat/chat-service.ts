@@ -9,7 +9,7 @@
 // its text and is marked 'interrupted'; a reply that failed before saying anything leaves no row
 // (the user's message and the reply.error say it all).
 import { randomUUID } from 'node:crypto';
-import type { CompanionEvent, Emotion, Mode, Params, Result } from '../../protocol';
+import type { ClientWorkspace, CompanionEvent, Emotion, Mode, Params, Result } from '../../protocol';
 import { EMOTIONS, MODES } from '../../protocol';
 import { AlisaError, toAlisaError } from '../errors';
 import type { ChatTurn, GenerateRequest, LlmProvider, ProviderRegistry } from '../llm';
@@ -41,6 +41,10 @@ export interface ChatSettings {
 export interface ReplyOrigin {
   /** Who asked: used by the legacy endpoint to answer errors to the requester only. */
   clientId: string;
+  /** The requester's workspace (see Hello.workspace): a request naming no session lands in its sessions. */
+  workspace?: ClientWorkspace | null;
+  /** Only this client hears the event (a help offer about its own window's editor). */
+  only?: boolean;
 }
 
 export type ChatEventListener = (event: CompanionEvent, origin: ReplyOrigin | null) => void;
@@ -94,7 +98,7 @@ export class ChatService {
    */
   send(params: Params<'chat.send'>, origin: ReplyOrigin | null): Result<'chat.send'> {
     const memory = this.deps.memory();
-    const session = this.resolveSession(memory, params.sessionId);
+    const session = this.resolveSession(memory, params.sessionId, { workspace: origin?.workspace });
     const command = /^\/mode(?:\s+(\S+))?\s*$/i.exec(params.text.trim());
     if (command) {
       const mode = this.setModeByName(command[1] ?? '');
@@ -119,11 +123,13 @@ export class ChatService {
       maxLines?: number;
       maxLineLength?: number;
       maxTokens?: number;
+      /** The requester's workspace, for a request naming no session (see `send`). */
+      workspace?: ClientWorkspace | null;
     },
     origin: ReplyOrigin | null = null,
   ): { replyId: string; sessionId: number; userMessageId: number } {
     const memory = this.deps.memory();
-    const session = this.resolveSession(memory, params.sessionId);
+    const session = this.resolveSession(memory, params.sessionId, { workspace: params.workspace ?? origin?.workspace });
     const format: ReplyFormat | undefined =
       params.format === 'code-block'
         ? {
@@ -177,9 +183,8 @@ export class ChatService {
     attempts?: number;
   }): Promise<{ replyId: string; sessionId: number; messageId: number; text: string } | null> {
     const memory = this.deps.memory();
-    const created = params.sessionId === undefined && memory.latestSession() === null;
-    const session = this.resolveSession(memory, params.sessionId, true);
-    if (created) this.emit({ type: 'sessions.changed' });
+    // Nobody asked, so no workspace: the most recent session of all (created when there is none).
+    const session = this.resolveSession(memory, params.sessionId, { allowReserved: true });
     for (const reply of this.active.values()) if (reply.sessionId === session.id) return null;
     const replyId = randomUUID();
     const controller = new AbortController();
@@ -265,17 +270,31 @@ export class ChatService {
     return mode as Mode;
   }
 
-  private resolveSession(memory: MemoryStore, sessionId: number | undefined, allowReserved = false) {
+  /**
+   * The session a request goes to: the one it names; else, for a client with a workspace, that
+   * workspace's most recent session (never one tied to no workspace or to another), created in it
+   * when it has none; else the most recent session other than the legacy clients' own (unless
+   * `allowReserved`), created when there is none. A created session is announced.
+   */
+  private resolveSession(memory: MemoryStore, sessionId: number | undefined, opts: { allowReserved?: boolean; workspace?: ClientWorkspace | null } = {}) {
     if (sessionId !== undefined) {
       const s = memory.getSession(sessionId);
       if (!s) throw new AlisaError('not_found', `There is no chat session ${sessionId}.`, 'Pick a session from the list or start a new one.');
       return s;
     }
+    const create = (workspace: ClientWorkspace | null) => {
+      const s = memory.createSession(undefined, this.deps.state.characterId, workspace);
+      this.emit({ type: 'sessions.changed' });
+      return s;
+    };
+    const workspace = opts.workspace ?? null;
+    // The legacy clients' session is tied to no workspace, so it is never a workspace's own.
+    if (workspace) return memory.latestSession(workspace.id) ?? create(workspace);
     const latest = memory.latestSession();
-    if (!allowReserved && latest && this.isReservedSession(latest.id)) {
-      return memory.listSessions().find((s) => !this.isReservedSession(s.id)) ?? memory.createSession(undefined, this.deps.state.characterId);
+    if (!opts.allowReserved && latest && this.isReservedSession(latest.id)) {
+      return memory.listSessions().find((s) => !this.isReservedSession(s.id)) ?? create(null);
     }
-    return latest ?? memory.createSession(undefined, this.deps.state.characterId);
+    return latest ?? create(null);
   }
 
   private async generate(

@@ -2,7 +2,7 @@
 // offer policy; a 1 s tick asks the policy and emits `help.offer`; the user's answer (or a direct
 // explain / fix request) starts a reply through ChatService with a help prompt.
 import { randomUUID } from 'node:crypto';
-import type { Params, Result } from '../../protocol';
+import type { ClientWorkspace, Params, Result } from '../../protocol';
 import type { ActivityState, ContextUpdate, HelpTarget } from '../../protocol/context';
 import type { ChatService } from '../chat/chat-service';
 import type { ContextStore } from '../context/context-store';
@@ -67,6 +67,8 @@ export class HelpService {
   private quiet = new Set<number>();
   private lastState: string | null = null;
   private timer: NodeJS.Timeout | null = null;
+  /** The client whose context report came last (see onContextUpdate). */
+  private contextClient: string | null = null;
 
   constructor(private readonly deps: HelpServiceDeps) {
     this.now = deps.now ?? Date.now;
@@ -122,7 +124,12 @@ export class HelpService {
     this.timer = null;
   }
 
-  onContextUpdate(update: ContextUpdate): { state: ActivityState } {
+  /**
+   * `clientId`: the window that reported it. With several windows on one companion, the latest
+   * report is the window the user works in, and that window alone gets the offers about it.
+   */
+  onContextUpdate(update: ContextUpdate, clientId: string | null = null): { state: ActivityState } {
+    if (clientId !== null) this.contextClient = clientId;
     const at = this.now();
     const fuser = this.deps.context.activity;
     fuser.apply(update);
@@ -152,7 +159,9 @@ export class HelpService {
       this.offers.delete(oldestId);
       this.recordOutcome('ignored', oldest.at, oldest.task);
     }
-    this.deps.chat.emit({ type: 'help.offer', offerId, text, emotion, target: due.target });
+    // An offer about a window's editor goes to that window only; one about the screen to all.
+    const to = due.target.kind !== 'screen' && this.contextClient !== null ? { clientId: this.contextClient, only: true } : null;
+    this.deps.chat.emit({ type: 'help.offer', offerId, text, emotion, target: due.target }, to);
   }
 
   /** Offers nobody answered in time are taken as ignored. */
@@ -172,7 +181,8 @@ export class HelpService {
     this.deps.chat.emit({ type: 'context.state', state });
   }
 
-  respond(p: Params<'help.respond'>): Result<'help.respond'> {
+  /** `workspace`: the answering client's, where the reply goes (see ChatService.send). */
+  respond(p: Params<'help.respond'>, workspace: ClientWorkspace | null = null): Result<'help.respond'> {
     const offer = this.offers.get(p.offerId);
     if (!offer) throw new AlisaError('not_found', 'That help offer is no longer open.', 'Ask about the error directly instead.');
     this.offers.delete(p.offerId);
@@ -184,11 +194,11 @@ export class HelpService {
     this.policy.engaged(offer.key);
     this.recordOutcome('engaged', offer.at, offer.task);
     const detail = this.deps.context.activity.detailFor(offer.target);
-    const started = this.startHelpReply(p.response, { target: offer.target, ...detail });
+    const started = this.startHelpReply(p.response, { target: offer.target, ...detail }, workspace);
     return { replyId: started.replyId, sessionId: started.sessionId };
   }
 
-  explain(p: Params<'help.explain'>): Result<'help.explain'> {
+  explain(p: Params<'help.explain'>, workspace: ClientWorkspace | null = null): Result<'help.explain'> {
     this.policy.engaged(errorKey(p.target));
     const held = this.deps.context.activity.detailFor(p.target);
     const input: HelpPromptInput = { target: p.target, ...held };
@@ -197,10 +207,10 @@ export class HelpService {
       delete input.excerptStartLine;
     }
     if (p.language !== undefined) input.language = p.language;
-    return this.startHelpReply('explain', input);
+    return this.startHelpReply('explain', input, workspace);
   }
 
-  proposeFix(p: Params<'fix.propose'>): Result<'fix.propose'> {
+  proposeFix(p: Params<'fix.propose'>, workspace: ClientWorkspace | null = null): Result<'fix.propose'> {
     this.policy.engaged(errorKey(p.target));
     return this.startHelpReply('fix', {
       target: p.target,
@@ -209,14 +219,14 @@ export class HelpService {
       excerpt: p.excerpt,
       excerptStartLine: p.excerptStartLine,
       ...(p.related ? { related: p.related } : {}),
-    });
+    }, workspace);
   }
 
-  private startHelpReply(kind: 'explain' | 'fix', input: HelpPromptInput): { replyId: string; sessionId: number } {
+  private startHelpReply(kind: 'explain' | 'fix', input: HelpPromptInput, workspace: ClientWorkspace | null): { replyId: string; sessionId: number } {
     const promptText = buildHelpPrompt(kind, input);
     const shownText = shortLine(kind === 'fix' ? 'Fix' : 'Explain', { ...input.target, path: input.path ?? input.target.path });
     if (kind === 'explain') {
-      const started = this.deps.chat.startReply({ shownText, promptText });
+      const started = this.deps.chat.startReply({ shownText, promptText, workspace });
       return { replyId: started.replyId, sessionId: started.sessionId };
     }
     const lines = input.excerpt ? input.excerpt.replace(/\r\n/g, '\n').split('\n') : [];
@@ -224,7 +234,7 @@ export class HelpService {
     const maxLineLength = Math.max(FIX_MIN_LINE_LENGTH, ...lines.map((l) => l.length * 2));
     const needed = maxLines * (maxLineLength + 1) + 40;
     const maxTokens = Math.min(FIX_MAX_TOKENS, Math.max(this.deps.maxReplyTokens ?? 0, needed));
-    const started = this.deps.chat.startReply({ shownText, promptText, format: 'code-block', language: input.language ?? '', maxLines, maxLineLength, maxTokens });
+    const started = this.deps.chat.startReply({ shownText, promptText, format: 'code-block', language: input.language ?? '', maxLines, maxLineLength, maxTokens, workspace });
     return { replyId: started.replyId, sessionId: started.sessionId };
   }
 }

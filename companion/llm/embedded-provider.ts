@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { ChatHistoryItem, Llama, LlamaChat, LlamaContext, LlamaGrammar, LlamaModel } from 'node-llama-cpp';
 import { nodeLlama } from './node-llama';
 import { AlisaError, toAlisaError } from '../errors';
-import { countPromptTokens, promptWindow, toChatHistory } from './chat-history';
+import { countPromptTokens, fitTurnsToContext, PromptTooLongError, promptWindow, toChatHistory } from './chat-history';
 import { checkGgufFile, MODEL_INVALID_ACTION, modelDisplayName } from './gguf-check';
 import { getRuntime, logMark, logSince, type GpuSetting } from './llama-runtime';
 import type { DownloadPlan, ModelState } from '../../protocol';
@@ -20,7 +20,7 @@ import { downloadModel, findDownloadedModel, isRemoteModel, type DownloadTimeout
 import { SerialQueue } from './serial-queue';
 import { StateHolder } from './state-holder';
 import { defaultThreads } from './threads';
-import type { GenerateRequest, GenerateResult, LlmProvider } from './types';
+import type { ChatTurn, GenerateRequest, GenerateResult, LlmProvider } from './types';
 
 export interface EmbeddedOptions {
   /** Registry id; default 'embedded' (set another to register two embedded models). */
@@ -254,7 +254,7 @@ export class EmbeddedProvider implements LlmProvider {
     try {
       const turn = await this.queue.run(() => this.generateNow(req, controller.signal), controller.signal);
       if (turn) return turn.value;
-      return { text: '', promptTokens: this.safePromptTokens(req), completionTokens: 0, stopReason: 'cancelled' };
+      return { text: '', promptTokens: this.safePromptTokens(req.messages), completionTokens: 0, stopReason: 'cancelled' };
     } finally {
       this.running.delete(controller);
       req.signal?.removeEventListener('abort', onCallerAbort);
@@ -264,11 +264,24 @@ export class EmbeddedProvider implements LlmProvider {
   private async generateNow(req: GenerateRequest, signal: AbortSignal): Promise<GenerateResult> {
     const loaded = this.loaded;
     if (!loaded) throw disposedError();
-    const history = toChatHistory(req.messages);
-    const prefix = history.at(-1)?.type === 'model' ? history.at(-1) : undefined;
+    const contextSize = loaded.context.contextSize;
     let text = '';
     let completionTokens = 0;
-    const contextSize = loaded.context.contextSize;
+    // Only what can fit the context reaches LlamaChat, chosen by tokenizing in chunks that yield:
+    // LlamaChat tokenizes the whole history it is given, repeatedly while compressing it, in one
+    // synchronous go (a request at the /v1 character cap held the event loop for ~250 ms).
+    let turns: ChatTurn[];
+    try {
+      turns = await fitTurnsToContext(req.messages, promptBudget(contextSize, req.maxTokens), (chunk) => loaded.model.tokenize(chunk).length, {
+        limit: contextSize - contextShiftReserve(contextSize),
+        signal,
+      });
+    } catch (err) {
+      if (signal.aborted) return { text, promptTokens: estimatePromptTokens(req.messages), completionTokens, stopReason: 'cancelled' };
+      throw err instanceof PromptTooLongError ? contextOverflowError(contextSize, err) : err;
+    }
+    const history = toChatHistory(turns);
+    const prefix = history.at(-1)?.type === 'model' ? history.at(-1) : undefined;
     try {
       const grammar = req.requireCodeBlock
         ? await this.grammarFor(loaded, codeBlockGrammar(req.requireCodeBlock.language, { emotions: req.requireEmotionTag, maxLines: req.requireCodeBlock.maxLines, maxLineLength: req.requireCodeBlock.maxLineLength }))
@@ -301,7 +314,7 @@ export class EmbeddedProvider implements LlmProvider {
       };
     } catch (err) {
       // Aborted before the first token: node-llama-cpp throws the abort reason; ours is a result.
-      if (signal.aborted) return { text, promptTokens: this.safePromptTokens(req), completionTokens, stopReason: 'cancelled' };
+      if (signal.aborted) return { text, promptTokens: this.safePromptTokens(turns), completionTokens, stopReason: 'cancelled' };
       throw generationError(err, contextSize);
     }
   }
@@ -317,13 +330,18 @@ export class EmbeddedProvider implements LlmProvider {
     return grammar;
   }
 
-  private safePromptTokens(req: GenerateRequest): number {
+  private safePromptTokens(messages: readonly ChatTurn[]): number {
     try {
-      if (this.loaded) return countPromptTokens(this.loaded.chat, toChatHistory(req.messages));
+      // Exact only for a prompt that could fit the context: tokenizing a huge one would hold the
+      // event loop just to report a cancelled request.
+      const context = this.loaded?.context.contextSize ?? 0;
+      if (this.loaded && messages.reduce((n, m) => n + m.content.length, 0) <= context * 4) {
+        return countPromptTokens(this.loaded.chat, toChatHistory(messages));
+      }
     } catch {
       // Fall through to the estimate.
     }
-    return req.messages.reduce((sum, m) => sum + Math.ceil(m.content.length / 4), 0);
+    return estimatePromptTokens(messages);
   }
 
   async dispose(): Promise<void> {
@@ -348,6 +366,26 @@ export class EmbeddedProvider implements LlmProvider {
     this.holder.set({ state: 'none', progress: null, error: null });
     this.holder.clear();
   }
+}
+
+/**
+ * Tokens the prompt may take: the context less LlamaChat's context-shift reserve (a tenth, its
+ * default) and room for the reply (what was asked, at most a quarter of the context). A prompt
+ * within it is evaluated as given; LlamaChat compresses one beyond it with a coarse strategy.
+ */
+export function promptBudget(contextSize: number, maxTokens: number | undefined): number {
+  const shift = contextShiftReserve(contextSize);
+  const reply = Math.min(maxTokens ?? DEFAULT_MAX_TOKENS, Math.floor(contextSize / 4));
+  return Math.max(1, contextSize - shift - reply);
+}
+
+/** LlamaChat's default context-shift size: a prompt must leave this much of the context free. */
+function contextShiftReserve(contextSize: number): number {
+  return Math.max(1, Math.floor(contextSize / 10));
+}
+
+function estimatePromptTokens(messages: readonly ChatTurn[]): number {
+  return messages.reduce((sum, m) => sum + Math.ceil(m.content.length / 4), 0);
 }
 
 function throwIfCancelled(signal: AbortSignal): void {
@@ -377,16 +415,19 @@ function contextError(contextSize: number, err: unknown, log: string[]): AlisaEr
   return new AlisaError('llm_failed', `Could not create a context of ${contextSize} tokens for the model: ${detail}`, 'Lower the model context size (contextSize) or choose a smaller model.', { cause: err });
 }
 
+/** Its cause is a PromptTooLongError when the prompt was measured before generating (see openai-routes.ts). */
+function contextOverflowError(contextSize: number, cause: unknown): AlisaError {
+  return new AlisaError(
+    'llm_failed',
+    `The conversation does not fit the model's context of ${contextSize} tokens: the system prompt or the last message alone is too long to leave room for a reply.`,
+    CONTEXT_OVERFLOW_ACTION,
+    { cause },
+  );
+}
+
 function generationError(err: unknown, contextSize: number): AlisaError {
   if (err instanceof AlisaError) return err;
   const message = (err as Error)?.message ?? String(err);
-  if (/Failed to compress chat history/i.test(message)) {
-    return new AlisaError(
-      'llm_failed',
-      `The conversation does not fit the model's context of ${contextSize} tokens: the system prompt or the last message alone is too long to leave room for a reply.`,
-      CONTEXT_OVERFLOW_ACTION,
-      { cause: err },
-    );
-  }
+  if (/Failed to compress chat history/i.test(message)) return contextOverflowError(contextSize, err);
   return new AlisaError('llm_failed', `The model failed while generating: ${message}`, undefined, { cause: err });
 }

@@ -47,7 +47,8 @@ export function renderMarkdown(doc: HistoryExport, characterName: (id: number) =
   for (const s of doc.sessions) {
     const assistant = (s.characterId !== null ? characterName(s.characterId) : undefined) ?? 'Alisa';
     out.push(`# ${s.title.replace(/\s*\n\s*/g, ' ')}`, '');
-    out.push(`_Started ${formatTime(s.createdAt)} · ${s.messages.length} message${s.messages.length === 1 ? '' : 's'}_`, '');
+    const where = s.workspaceName ? ` · ${s.workspaceName.replace(/\s*\n\s*/g, ' ')}` : '';
+    out.push(`_Started ${formatTime(s.createdAt)} · ${s.messages.length} message${s.messages.length === 1 ? '' : 's'}${where}_`, '');
     for (const m of s.messages) {
       out.push(`**${speaker(m, assistant)}** · ${formatTime(m.createdAt)}${statusNote(m)}`, '');
       out.push(m.text.trim() === '' ? '_(empty)_' : m.text.trimEnd(), '');

@@ -4,7 +4,7 @@
 // fails only with AlisaError for anything a user could meet: a lock held by another process
 // becomes `database_locked`, an unknown id `not_found`, bad input `invalid_argument`.
 import type BetterSqlite3 from 'better-sqlite3';
-import type { Character, HistorySummary, Message, SearchHit, Session } from '../../protocol';
+import type { Character, ClientWorkspace, HistorySummary, Message, SearchHit, Session } from '../../protocol';
 import { AlisaError } from '../errors';
 import { mapRuntimeError, openDatabase, type Db, type MovedAside } from './database';
 import { renderJson, renderMarkdown, type ExportedSession, type HistoryExport } from './export-format';
@@ -98,9 +98,12 @@ export class MemoryStore {
 
   // ---- sessions --------------------------------------------------------------------------
 
-  /** Newest activity first. */
-  listSessions(): Session[] {
-    return this.guard(() => this.sql.listSessions.all().map(toSession));
+  /**
+   * Newest activity first. With `workspace` (a workspace id): only that workspace's sessions and
+   * those tied to no workspace.
+   */
+  listSessions(workspace?: string | null): Session[] {
+    return this.guard(() => (typeof workspace === 'string' ? this.sql.listWorkspaceSessions.all(workspace) : this.sql.listSessions.all()).map(toSession));
   }
 
   getSession(id: number): Session | null {
@@ -110,22 +113,26 @@ export class MemoryStore {
     });
   }
 
-  latestSession(): Session | null {
+  /** The most recent session of all; with `workspace`, the most recent of that workspace's own (none tied to no workspace). */
+  latestSession(workspace?: string | null): Session | null {
     return this.guard(() => {
-      const row = this.sql.latestSession.get();
+      const row = typeof workspace === 'string' ? this.sql.latestWorkspaceSession.get(workspace) : this.sql.latestSession.get();
       return row ? toSession(row) : null;
     });
   }
 
-  /** A blank or missing title becomes "New chat". */
-  createSession(title?: string, characterId: number | null = null): Session {
+  /** A blank or missing title becomes "New chat". `workspace` ties it to one (null: to none). */
+  createSession(title?: string, characterId: number | null = null, workspace: ClientWorkspace | null = null): Session {
     const clean = typeof title === 'string' && title.trim() !== '' ? v.cleanTitle(title) : DEFAULT_SESSION_TITLE;
     if (characterId !== null) v.checkId(characterId, 'characterId');
+    const workspaceId = workspace ? v.checkText(workspace.id, 'The workspace id') : null;
+    // The name is only shown: stored lossily rather than refused.
+    const workspaceName = workspace ? v.wellFormed(workspace.name) : null;
     return this.write(() => {
       const ts = this.now();
       let id: number;
       try {
-        id = this.sql.insertSession.get(clean, characterId, ts, ts)!;
+        id = this.sql.insertSession.get(clean, characterId, ts, ts, workspaceId, workspaceName)!;
       } catch (err) {
         throw isForeignKeyError(err) ? v.notFound('Character', characterId!) : err;
       }

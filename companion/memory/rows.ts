@@ -8,6 +8,8 @@ export interface SessionRow {
   character_id: number | null;
   created_ts: number;
   updated_ts: number;
+  workspace: string | null;
+  workspace_name: string | null;
   message_count: number;
 }
 
@@ -45,6 +47,7 @@ export interface SearchDetailsRow {
   id: number;
   session_id: number;
   title: string;
+  workspace_name: string | null;
   role: string;
   created_ts: number;
   snippet: string;
@@ -72,6 +75,8 @@ export function toSession(r: SessionRow): Session {
     createdAt: r.created_ts,
     updatedAt: r.updated_ts,
     messageCount: r.message_count,
+    workspace: r.workspace,
+    workspaceName: r.workspace_name,
   };
 }
 
@@ -108,6 +113,7 @@ export function toSearchHit(top: SearchTopRow, r: SearchDetailsRow): SearchHit {
     messageId: r.id,
     sessionId: r.session_id,
     sessionTitle: r.title,
+    workspaceName: r.workspace_name,
     role: r.role as Role,
     snippet: r.snippet,
     rank: top.rank,

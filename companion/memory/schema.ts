@@ -134,5 +134,20 @@ function v3(db: BetterSqlite3.Database): void {
   `);
 }
 
+/**
+ * v4: sessions belong to a workspace (one VS Code window's folder or workspace file), so several
+ * windows sharing one companion each see their own chats. `workspace` is the client's stable key
+ * for it, `workspace_name` what the user calls it. Sessions from before, and those the browser UI
+ * or legacy clients start, stay NULL: tied to no workspace, shown in every window.
+ */
+function v4(db: BetterSqlite3.Database): void {
+  db.exec(`
+    ALTER TABLE sessions ADD COLUMN workspace TEXT;
+    ALTER TABLE sessions ADD COLUMN workspace_name TEXT;
+    -- A window's own sessions, newest first (chat.send without a session, the list's workspace scope).
+    CREATE INDEX sessions_by_workspace ON sessions(workspace, updated_ts DESC, id DESC);
+  `);
+}
+
 /** Index i holds the migration to version i + 1. */
-export const MIGRATIONS: readonly Migration[] = [v1, v2, v3];
+export const MIGRATIONS: readonly Migration[] = [v1, v2, v3, v4];

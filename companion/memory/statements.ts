@@ -3,7 +3,7 @@
 import type { Db } from './database';
 import type { CharacterRow, MessageRow, SearchDetailsRow, SearchTopRow, SessionRow, SummaryRow } from './rows';
 
-const SESSION_COLUMNS = `s.id, s.title, s.character_id, s.created_ts, s.updated_ts,
+const SESSION_COLUMNS = `s.id, s.title, s.character_id, s.created_ts, s.updated_ts, s.workspace, s.workspace_name,
   (SELECT COUNT(*) FROM messages m WHERE m.session_id = s.id) AS message_count`;
 
 /** Named parameters of `updateMessage`: each `set_*` flag says whether that column changes. */
@@ -48,9 +48,16 @@ export function prepareStatements(db: Db) {
     listSessions: db.prepare<[], SessionRow>(`SELECT ${SESSION_COLUMNS} FROM sessions s ORDER BY s.updated_ts DESC, s.id DESC`),
     getSession: db.prepare<[number], SessionRow>(`SELECT ${SESSION_COLUMNS} FROM sessions s WHERE s.id = ?`),
     latestSession: db.prepare<[], SessionRow>(`SELECT ${SESSION_COLUMNS} FROM sessions s ORDER BY s.updated_ts DESC, s.id DESC LIMIT 1`),
+    // v4: one workspace's sessions and those tied to none; and the workspace's own newest.
+    listWorkspaceSessions: db.prepare<[string], SessionRow>(
+      `SELECT ${SESSION_COLUMNS} FROM sessions s WHERE s.workspace = ? OR s.workspace IS NULL ORDER BY s.updated_ts DESC, s.id DESC`,
+    ),
+    latestWorkspaceSession: db.prepare<[string], SessionRow>(
+      `SELECT ${SESSION_COLUMNS} FROM sessions s WHERE s.workspace = ? ORDER BY s.updated_ts DESC, s.id DESC LIMIT 1`,
+    ),
     sessionExists: db.prepare<[number], number>(`SELECT 1 FROM sessions WHERE id = ?`).pluck(),
-    insertSession: db.prepare<[string, number | null, number, number], number>(
-      `INSERT INTO sessions (title, character_id, created_ts, updated_ts) VALUES (?, ?, ?, ?) RETURNING id`,
+    insertSession: db.prepare<[string, number | null, number, number, string | null, string | null], number>(
+      `INSERT INTO sessions (title, character_id, created_ts, updated_ts, workspace, workspace_name) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
     ).pluck(),
     renameSession: db.prepare<[string, number]>(`UPDATE sessions SET title = ? WHERE id = ?`),
     touchSession: db.prepare<[number, number]>(`UPDATE sessions SET updated_ts = ? WHERE id = ?`),
@@ -103,7 +110,7 @@ export function prepareStatements(db: Db) {
     // id list a filter instead of a per-id lookup. better-sqlite3 binds JS numbers as REAL,
     // and FTS5 ignores some rowid constraints that are not INTEGER: hence the CASTs.
     searchDetails: db.prepare<SearchDetailsParams, SearchDetailsRow>(
-      `SELECT f.rowid AS id, m.session_id, s.title, m.role, m.created_ts,
+      `SELECT f.rowid AS id, m.session_id, s.title, s.workspace_name, m.role, m.created_ts,
          snippet(messages_fts, 0, '[[', ']]', '…', 12) AS snippet
        FROM messages_fts f
        JOIN messages m ON m.id = f.rowid

@@ -60,8 +60,17 @@ export function buildPrompt(input: PromptInput): BuiltPrompt {
 }
 
 /**
+ * Characters per token beyond which a text is taken not to fit: tokenizers average ~4 characters
+ * per token, so a turn longer than this many characters per token of the remaining budget is left
+ * out without tokenizing all of it (an old pasted log must not hold the event loop).
+ */
+const MAX_CHARS_PER_TOKEN = 16;
+
+/**
  * Keeps the newest turns whose tokens fit the budget. The cut never leaves an assistant turn
- * first (a reply without its question confuses small models).
+ * first (a reply without its question confuses small models). Each turn is tokenized once, and only
+ * when it has at most (remaining budget + 1) x MAX_CHARS_PER_TOKEN characters: the work is bounded
+ * by the budget, not by the length of the history.
  */
 export function trimHistory(
   history: ChatTurn[],
@@ -69,14 +78,23 @@ export function trimHistory(
   countTokens: (text: string) => number,
 ): { turns: ChatTurn[]; tokens: number } {
   const kept: ChatTurn[] = [];
+  const costs: number[] = [];
   let tokens = 0;
   for (let i = history.length - 1; i >= 0; i--) {
     const turn = history[i]!;
-    const cost = countTokens(turn.content) + 4; // role markers
+    const room = budget - tokens - 4; // role markers
+    if (room < 0) break;
+    // Too long to fit at MAX_CHARS_PER_TOKEN characters a token: left out untokenized.
+    if (turn.content.length > (room + 1) * MAX_CHARS_PER_TOKEN) break;
+    const cost = countTokens(turn.content) + 4;
     if (tokens + cost > budget) break;
     kept.unshift(turn);
+    costs.unshift(cost);
     tokens += cost;
   }
-  while (kept.length && kept[0]!.role === 'assistant') tokens -= countTokens(kept.shift()!.content) + 4;
+  while (kept.length && kept[0]!.role === 'assistant') {
+    kept.shift();
+    tokens -= costs.shift()!;
+  }
   return { turns: kept, tokens };
 }

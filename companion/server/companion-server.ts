@@ -21,6 +21,8 @@ import { createHandlers, type CompanionCore } from './request-handlers';
 
 /** A client that misses two pings in a row is gone. */
 const PING_INTERVAL_MS = 15_000;
+/** The client name (prefix) VS Code windows say in hello; see extension/companion-manager.ts. */
+export const WINDOW_CLIENT = 'alisa-vscode';
 
 export interface CompanionServerOptions {
   port: number;
@@ -45,6 +47,7 @@ export class CompanionServer {
   private boundPort = 0;
   /** Upgrades accepted but not yet open, so that a burst cannot pass the cap. */
   private pendingUpgrades = 0;
+  private readonly clientListeners = new Set<() => void>();
   private readonly refusals: LogThrottle;
 
   constructor(
@@ -71,10 +74,14 @@ export class CompanionServer {
       this.sockets.add(socket);
       this.alive.set(ws, true);
       ws.on('pong', () => this.alive.set(ws, true));
-      ws.on('close', () => this.sockets.delete(socket));
+      ws.on('close', () => {
+        this.sockets.delete(socket);
+        if (socket.clientName !== null) this.emitClients();
+      });
+      socket.afterHello = () => this.emitClients();
       ws.on('error', (err) => opts.log(`websocket error: ${err.message}`));
     });
-    core.chat.onEvent((event) => this.broadcast(event));
+    core.chat.onEvent((event, origin) => (origin?.only ? this.sendTo(origin.clientId, event) : this.broadcast(event)));
   }
 
   get port(): number {
@@ -99,11 +106,33 @@ export class CompanionServer {
     for (const s of this.sockets) if (s.ready) s.send(event);
   }
 
+  /** One client only (gone: nobody). */
+  sendTo(clientId: string, event: CompanionEvent): void {
+    for (const s of this.sockets) if (s.ready && s.clientId === clientId) s.send(event);
+  }
+
   /** Clients that said hello and hear events (the network gate asks only when someone can answer). */
   clientCount(): number {
     let n = 0;
     for (const s of this.sockets) if (s.ready && s.ws.readyState === s.ws.OPEN) n++;
     return n;
+  }
+
+  /** VS Code windows connected (clients whose hello named them `alisa-vscode…`): they keep an orphaned companion alive. */
+  windowCount(): number {
+    let n = 0;
+    for (const s of this.sockets) if (s.ready && s.clientName?.startsWith(WINDOW_CLIENT) && s.ws.readyState === s.ws.OPEN) n++;
+    return n;
+  }
+
+  /** Called whenever a client has said hello or gone. */
+  onClientsChanged(listener: () => void): () => void {
+    this.clientListeners.add(listener);
+    return () => this.clientListeners.delete(listener);
+  }
+
+  private emitClients(): void {
+    for (const l of [...this.clientListeners]) l();
   }
 
   async close(): Promise<void> {

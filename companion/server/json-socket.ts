@@ -9,6 +9,7 @@ import {
   MAX_FRAME_BYTES,
   PROTOCOL_VERSION,
   methods,
+  type ClientWorkspace,
   type CompanionMessage,
   type ErrorInfo,
   type MethodName,
@@ -16,7 +17,7 @@ import {
 import { toAlisaError } from '../errors';
 import { RateLimiter } from './rate-limit';
 import { guardedSend, HELLO_TIMEOUT_MS, type SendOutcome } from './backpressure';
-import type { Handlers, CompanionCore } from './request-handlers';
+import type { Handlers, CompanionCore, RequestContext } from './request-handlers';
 
 export const CLOSE_PROTOCOL_MISMATCH = 4001;
 export const CLOSE_HELLO_TIMEOUT = 1008;
@@ -39,6 +40,11 @@ function describeIssues(error: z.ZodError): string {
 
 export class JsonSocket {
   private helloDone = false;
+  /** The workspace the client said it works in (hello); null: none, it sees every session. */
+  private workspace: ClientWorkspace | null = null;
+  private client: string | null = null;
+  /** Set by the server: told once the client has said hello. */
+  afterHello: (() => void) | null = null;
   private readonly limiter: RateLimiter;
   private helloTimer: NodeJS.Timeout | null;
   private dropped = 0;
@@ -67,6 +73,15 @@ export class JsonSocket {
 
   get ready(): boolean {
     return this.helloDone;
+  }
+
+  get clientId(): string {
+    return this.opts.clientId;
+  }
+
+  /** What the client called itself in hello ('alisa-vscode/0.1.0' for a VS Code window), or null before. */
+  get clientName(): string | null {
+    return this.client;
   }
 
   /** Sends unless the client is too far behind (see backpressure.ts): droppable events are dropped, and a client past the hard limit is closed. */
@@ -107,7 +122,11 @@ export class JsonSocket {
       return this.fail(id, { code: 'bad_message', message: `Not a message of the Alisa protocol: ${describeIssues(parsed.error)}.` });
     }
     const msg = parsed.data;
-    if (msg.type === 'hello') return this.onHello(msg.protocolVersion, msg.client);
+    if (msg.type === 'hello') {
+      // Remembered for every later request (see RequestContext); a mismatch closes the socket anyway.
+      this.workspace = msg.workspace && msg.workspace.id !== '' ? msg.workspace : null;
+      return this.onHello(msg.protocolVersion, msg.client);
+    }
     if (!this.helloDone) {
       return this.fail(msg.id, { code: 'hello_required', message: 'Send hello with the protocol version first.' });
     }
@@ -120,8 +139,8 @@ export class JsonSocket {
       return this.fail(msg.id, { code: 'invalid_argument', message: `Bad parameters for ${method}: ${describeIssues(params.error)}.` });
     }
     try {
-      const handler = this.handlers[method] as (p: unknown, ctx: { clientId: string }) => unknown;
-      const result = await handler(params.data, { clientId: this.opts.clientId });
+      const handler = this.handlers[method] as (p: unknown, ctx: RequestContext) => unknown;
+      const result = await handler(params.data, { clientId: this.opts.clientId, workspace: this.workspace });
       this.send({ type: 'response', id: msg.id, result });
     } catch (err) {
       const error = toAlisaError(err);
@@ -142,7 +161,9 @@ export class JsonSocket {
       return;
     }
     this.helloDone = true;
+    this.client = client;
     this.clearHelloTimer();
+    this.afterHello?.();
     this.opts.log(`client ${this.opts.clientId} (${client}) connected`);
     this.send({ type: 'welcome', protocolVersion: PROTOCOL_VERSION, status: this.core.status() });
   }

@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as z from 'zod';
 import { AlisaError, toAlisaError } from '../errors';
 import type { ChatTurn, ProviderRegistry } from '../llm';
+import { PromptTooLongError } from '../llm/chat-history';
 
 /**
  * Request size limits, checked before any parsing or tokenizing: a 3.5 MB prompt once held the
@@ -49,7 +50,9 @@ const STATUS_BY_CODE: Partial<Record<string, number>> = {
 };
 
 function sendError(res: ServerResponse, err: unknown): void {
-  const e = toAlisaError(err);
+  let e = toAlisaError(err);
+  // A prompt measured too long for the context is the client's to shorten: 400, as OpenAI answers.
+  if (e.cause instanceof PromptTooLongError) e = new AlisaError('invalid_argument', e.message, 'Send a shorter prompt, or raise the model context size (--context-size).', { cause: e });
   const status = STATUS_BY_CODE[e.code] ?? 500;
   const body = JSON.stringify({ error: { message: e.action ? `${e.message} ${e.action}` : e.message, type: e.code, code: e.code } });
   if (res.headersSent) {

@@ -1,6 +1,6 @@
 // One handler per protocol method. The compiler checks that every method in `protocol/` has a
 // handler here and that each returns that method's result type.
-import type { MethodName, Params, Result, Status } from '../../protocol';
+import type { ClientWorkspace, MethodName, Params, Result, Status } from '../../protocol';
 import type { ChatService } from '../chat/chat-service';
 import type { HelpService } from '../help/help-service';
 import type { IdleService } from '../idle/idle-service';
@@ -38,10 +38,14 @@ export interface CompanionCore {
   /** The network gate: its mode, the user's answers, the activity. */
   network: NetworkGate;
   modelsDir: string;
+  /** The starting window is closing (companion.detach): true when the companion stays for other windows. */
+  detach?: () => boolean;
 }
 
 export interface RequestContext {
   clientId: string;
+  /** The workspace the client said in hello; null: none (the browser UI, older clients). */
+  workspace: ClientWorkspace | null;
 }
 
 export type Handlers = {
@@ -54,7 +58,7 @@ export function createHandlers(core: CompanionCore): Handlers {
     'chat.send': (p, ctx) => {
       // A new message from the user is a barge-in: she stops talking at once.
       core.voice.bargeIn();
-      const result = core.chat.send(p, { clientId: ctx.clientId });
+      const result = core.chat.send(p, { clientId: ctx.clientId, workspace: ctx.workspace });
       // The user's own words are stored as typed; a secret in them is reported for a warning.
       const secrets = result.replyId === null ? 0 : secretsIn(p.text);
       return secrets > 0 ? { ...result, secrets } : result;
@@ -62,6 +66,7 @@ export function createHandlers(core: CompanionCore): Handlers {
     'chat.cancel': (p) => ({ cancelled: core.chat.cancel(p.replyId) }),
     'mode.set': (p) => ({ mode: core.chat.setModeByName(p.mode) }),
     'status.get': () => core.status(),
+    'companion.detach': () => ({ staying: core.detach?.() ?? false }),
     'model.load': () => {
       // An explicit load is the user's yes to a download the model may need, and to its host (the
       // download dialog named it): the network gate does not ask a second time.
@@ -77,9 +82,10 @@ export function createHandlers(core: CompanionCore): Handlers {
     'model.cancelLoad': () => ({ cancelled: core.registry.cancelLoads() }),
     'model.downloadPlan': (p) => downloadPlan(p.uri ?? core.modelUri, core.modelsDir),
 
-    'session.list': () => ({ sessions: core.memory().listSessions() }),
-    'session.create': (p) => {
-      const s = core.memory().createSession(p.title, core.state.characterId);
+    // A client without a workspace sees every session, whatever scope it asks for.
+    'session.list': (p, ctx) => ({ sessions: core.memory().listSessions(p.scope === 'all' ? null : ctx.workspace?.id) }),
+    'session.create': (p, ctx) => {
+      const s = core.memory().createSession(p.title, core.state.characterId, ctx.workspace);
       sessionsChanged();
       return s;
     },
@@ -128,18 +134,18 @@ export function createHandlers(core: CompanionCore): Handlers {
       return { activeId: p.characterId };
     },
 
-    'context.update': (raw) => {
+    'context.update': (raw, ctx) => {
       // Outside text (editor, diagnostics, terminal, debugger) is redacted at the door.
       const p = redactContextUpdate(raw).update;
-      const result = core.help.onContextUpdate(p);
+      const result = core.help.onContextUpdate(p, ctx.clientId);
       // Each report is a sign of activity for task memory; typing keeps idle talk back.
       core.rhythm.observe(result.state.activity);
       if (p.typing) core.idle.typing();
       return result;
     },
-    'help.respond': (p) => core.help.respond(p),
-    'help.explain': (p) => core.help.explain(redactExplain(p)),
-    'fix.propose': (p) => core.help.proposeFix(redactFix(p)),
+    'help.respond': (p, ctx) => core.help.respond(p, ctx.workspace),
+    'help.explain': (p, ctx) => core.help.explain(redactExplain(p), ctx.workspace),
+    'fix.propose': (p, ctx) => core.help.proposeFix(redactFix(p), ctx.workspace),
     'screen.configure': (p) => core.screen.configure(p),
     'screen.status': () => core.screen.status(),
     'voice.configure': (p) => core.voice.configure(p),

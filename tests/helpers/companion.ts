@@ -9,7 +9,8 @@ import WebSocket from 'ws';
 import { PROTOCOL_VERSION, ReadyLine, type CompanionMessage, type MethodName, type Params, type Result } from '../../protocol';
 import { MODEL_PATH, REPO_ROOT } from './model';
 
-export const COMPANION_BUNDLE = path.join(REPO_ROOT, 'dist', 'companion.mjs');
+/** ALISA_TEST_COMPANION: another build of it (a private one, while dist/ is someone else's). */
+export const COMPANION_BUNDLE = process.env.ALISA_TEST_COMPANION ?? path.join(REPO_ROOT, 'dist', 'companion.mjs');
 
 /** Settings that suit the 260K-parameter test model: one thread, compact prompt, short replies. */
 export const TINY_MODEL_ARGS = ['--threads', '1', '--gpu', 'off', '--prompt-style', 'compact', '--history-tokens', '300', '--max-reply-tokens', '40'];

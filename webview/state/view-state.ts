@@ -1,6 +1,7 @@
 // What the view remembers across reloads and hides (VS Code's getState/setState, localStorage in
-// a browser): the chat on screen, the unsent draft, where the list was scrolled, and whether the
-// avatar is folded away. Read defensively: the stored value may come from an older version.
+// a browser): the chat on screen, the unsent draft, where the list was scrolled, whether the
+// avatar is folded away, and whether the chat list shows this workspace's chats or all. Read defensively: the stored value may come from an older version.
+import type { SessionScope } from '../../protocol';
 import type { Host } from '../host/host';
 
 export interface ViewState {
@@ -10,9 +11,11 @@ export interface ViewState {
   /** Scroll offset of the message list; null means "at the bottom". */
   scrollTop: number | null;
   avatarHidden: boolean;
+  /** Which chats the list shows (see session.list). */
+  sessionScope: SessionScope;
 }
 
-export const EMPTY_VIEW_STATE: ViewState = { v: 1, sessionId: null, draft: '', scrollTop: null, avatarHidden: false };
+export const EMPTY_VIEW_STATE: ViewState = { v: 1, sessionId: null, draft: '', scrollTop: null, avatarHidden: false, sessionScope: 'workspace' };
 
 export function readViewState(raw: unknown): ViewState {
   if (!raw || typeof raw !== 'object') return { ...EMPTY_VIEW_STATE };
@@ -23,6 +26,7 @@ export function readViewState(raw: unknown): ViewState {
     draft: typeof r.draft === 'string' ? r.draft.slice(0, 100_000) : '',
     scrollTop: typeof r.scrollTop === 'number' && r.scrollTop >= 0 ? r.scrollTop : null,
     avatarHidden: r.avatarHidden === true,
+    sessionScope: r.sessionScope === 'all' ? 'all' : 'workspace',
   };
 }
 

@@ -2,7 +2,7 @@
 // the host reports the connection ready (first start, or after a restart) the app reloads status,
 // chats and characters and shows the chat the user had open. Companion events then keep
 // everything current: reply.* stream into the log and move the face, status updates the banners.
-import type { ErrorInfo, HelpOffer, HostState, HostToWebview, Message, Session, Status, VoiceStatus, VoiceTranscript } from '../../protocol';
+import type { ErrorInfo, HelpOffer, HostState, HostToWebview, Message, Session, SessionScope, Status, VoiceStatus, VoiceTranscript } from '../../protocol';
 import { WebAudioOutput, type AudioOutput } from '../audio/audio-output';
 import { SpeechPlayer } from '../audio/speech-player';
 import type { ChatMessage } from '../chat/chat-message';
@@ -106,6 +106,18 @@ export class App {
       onSwitch: (id) => void this.openSession(id),
       onRename: (sessionId, title) => this.call(request(host, 'session.rename', { sessionId, title }).then(() => this.refreshSessions())),
       onDelete: (sessionId) => this.call(this.deleteSession(sessionId)),
+      // A browser belongs to no workspace: it always sees every chat.
+      ...(host.kind === 'vscode'
+        ? {
+            scope: {
+              initial: this.store.get().sessionScope,
+              onChange: (sessionScope: SessionScope) => {
+                this.store.update({ sessionScope });
+                void this.refreshSessions();
+              },
+            },
+          }
+        : {}),
     });
     this.search = new SearchView(this.shell.searchPanel, this.shell.searchToggle, {
       search: (query) => request(host, 'memory.search', { query, limit: 50 }).then((r) => r.hits),
@@ -363,15 +375,26 @@ export class App {
     await this.refreshSessions({ reopen: true });
   }
 
+  /** Shows `scope` in the picker and remembers it (the caller reloads the list). */
+  private setScope(sessionScope: SessionScope): void {
+    this.store.update({ sessionScope });
+    this.sessionBar.setScope(sessionScope);
+  }
+
   /** Reloads the chat list; opens another chat if the one on screen is gone (or on reconnect). */
   private async refreshSessions(opts: { reopen?: boolean } = {}): Promise<void> {
     let sessions: Session[];
+    const scopeNow = () => (this.host.kind === 'vscode' ? this.store.get().sessionScope : 'workspace');
+    const scope = scopeNow();
     try {
-      sessions = (await request(this.host, 'session.list', {})).sessions;
+      // The default scope is sent as no scope: the request a companion before workspaces knows.
+      sessions = (await request(this.host, 'session.list', scope === 'all' ? { scope } : {})).sessions;
     } catch (err) {
       if (opts.reopen) this.banners.notify(toErrorInfo(err), 'Your chats could not be loaded');
       return;
     }
+    // The scope changed meanwhile: the list asked for with the new one is the one to show.
+    if (scope !== scopeNow() && !opts.reopen) return;
     this.sessions = [...sessions].sort((a, b) => b.updatedAt - a.updatedAt || b.id - a.id);
     const current = this.assembler.sessionId;
     const exists = (id: number | null) => id !== null && this.sessions.some((s) => s.id === id);
@@ -426,6 +449,12 @@ export class App {
 
   /** Opens a chat at a message (a search result), paging back until it is loaded. */
   private async openAt(sessionId: number, messageId: number): Promise<void> {
+    // Search spans every workspace: a hit in a chat this list does not show switches it to all,
+    // or the chat would be dropped again at the next refresh.
+    if (this.host.kind === 'vscode' && this.store.get().sessionScope !== 'all' && !this.sessions.some((s) => s.id === sessionId)) {
+      this.setScope('all');
+      await this.refreshSessions();
+    }
     if (sessionId !== this.assembler.sessionId) await this.openSession(sessionId);
     for (let page = 0; page < 20 && !this.list.reveal(messageId); page++) {
       if (!(await this.loadEarlier())) break;

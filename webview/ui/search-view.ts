@@ -116,10 +116,12 @@ export class SearchView {
     snippet.innerHTML = renderSnippetHtml(hit.snippet); // escaped except our <mark>
     const when = new Date(hit.createdAt).toLocaleDateString([], { year: 'numeric', month: 'short', day: 'numeric' });
     const who = hit.role === 'user' ? 'You' : 'Alisa';
+    // Search spans every workspace: a hit from a workspace says which (older companions do not say).
+    const where = typeof hit.workspaceName === 'string' && hit.workspaceName !== '' ? ` (${hit.workspaceName})` : '';
     const button = el(
       'button',
       { type: 'button', class: 'search-hit', 'data-message-id': hit.messageId, 'data-session-id': hit.sessionId },
-      el('span', { class: 'hit-meta', text: `${sessionTitle({ title: hit.sessionTitle, createdAt: hit.createdAt })} · ${who} · ${when}` }),
+      el('span', { class: 'hit-meta', text: `${sessionTitle({ title: hit.sessionTitle, createdAt: hit.createdAt })}${where} · ${who} · ${when}` }),
       snippet,
     );
     button.addEventListener('click', () => this.opts.onOpen(hit));

@@ -1,6 +1,8 @@
 // The chat picker with rename and delete. Webviews cannot open prompt() or confirm() dialogs, so
 // renaming and the delete confirmation happen inline in the bar; Escape cancels either.
-import type { Session } from '../../protocol';
+// In VS Code a second picker chooses which chats are listed: this workspace's (and those tied to
+// none) or all workspaces'; in the latter each chat says which workspace it belongs to.
+import type { Session, SessionScope } from '../../protocol';
 import { el, iconButton } from './dom';
 import { ICONS } from './icons';
 
@@ -8,6 +10,16 @@ export interface SessionBarOptions {
   onSwitch: (sessionId: number) => void;
   onRename: (sessionId: number, title: string) => void;
   onDelete: (sessionId: number) => void;
+  /** Shows the scope picker (VS Code only: a browser belongs to no workspace and sees all chats). */
+  scope?: { initial: SessionScope; onChange: (scope: SessionScope) => void };
+}
+
+const SCOPE_LABELS: Record<SessionScope, string> = { workspace: 'This workspace', all: 'All workspaces' };
+
+/** The workspace a session belongs to, if any (older companions do not say). */
+function workspaceOf(s: Session): string | null {
+  const name = (s as Partial<Session>).workspaceName;
+  return typeof name === 'string' && name.trim() !== '' ? name.trim() : null;
 }
 
 export function sessionTitle(s: Pick<Session, 'title' | 'createdAt'>): string {
@@ -24,6 +36,10 @@ export class SessionBarView {
   private readonly deleteButton: HTMLButtonElement;
   private readonly normal: HTMLElement;
   private readonly editor: HTMLElement;
+  private readonly scopeSelect: HTMLSelectElement | null = null;
+  /** The open chat's workspace, shown small and muted in the all-workspaces view. */
+  private readonly workspaceLabel: HTMLElement;
+  private scope: SessionScope = 'workspace';
 
   constructor(
     root: HTMLElement,
@@ -32,9 +48,29 @@ export class SessionBarView {
     this.select = el('select', { id: 'session-select', class: 'select session-select', 'aria-label': 'Chat' });
     this.renameButton = iconButton('Rename chat', ICONS.rename, { id: 'rename-chat' });
     this.deleteButton = iconButton('Delete chat', ICONS.trash, { id: 'delete-chat' });
+    this.workspaceLabel = el('span', { id: 'session-workspace', class: 'session-workspace', hidden: true });
     this.normal = el('div', { class: 'session-row' }, this.select, this.renameButton, this.deleteButton);
     this.editor = el('div', { class: 'session-row session-editor', hidden: true });
-    root.replaceChildren(this.normal, this.editor);
+    const rows: HTMLElement[] = [this.normal, this.editor];
+    if (opts.scope) {
+      this.scope = opts.scope.initial;
+      const scopeSelect = el(
+        'select',
+        { id: 'session-scope', class: 'select session-scope', 'aria-label': 'Chats of', title: 'Which chats are listed' },
+        ...(Object.keys(SCOPE_LABELS) as SessionScope[]).map((scope) => el('option', { value: scope, text: SCOPE_LABELS[scope] })),
+      );
+      scopeSelect.value = this.scope;
+      scopeSelect.addEventListener('change', () => {
+        const scope: SessionScope = scopeSelect.value === 'all' ? 'all' : 'workspace';
+        if (scope === this.scope) return;
+        this.scope = scope;
+        this.render();
+        opts.scope!.onChange(scope);
+      });
+      this.scopeSelect = scopeSelect;
+      rows.unshift(el('div', { class: 'session-row session-scope-row' }, scopeSelect, this.workspaceLabel));
+    }
+    root.replaceChildren(...rows);
 
     this.select.addEventListener('change', () => {
       const id = Number(this.select.value);
@@ -44,10 +80,28 @@ export class SessionBarView {
     this.deleteButton.addEventListener('click', () => this.startDelete());
   }
 
+  /** Follows a scope chosen elsewhere (a restored view state); does not call `onChange`. */
+  setScope(scope: SessionScope): void {
+    this.scope = scope;
+    if (this.scopeSelect) this.scopeSelect.value = scope;
+    this.render();
+  }
+
   setSessions(sessions: readonly Session[], current: number | null): void {
     this.sessions = [...sessions];
     this.current = current;
-    const options = this.sessions.map((s) => el('option', { value: String(s.id), text: sessionTitle(s) }));
+    this.render();
+  }
+
+  private render(): void {
+    const current = this.current;
+    const all = this.scopeSelect !== null && this.scope === 'all';
+    // A native option cannot be styled, so there the workspace follows the title.
+    const label = (s: Session) => {
+      const where = all ? workspaceOf(s) : null;
+      return where ? `${sessionTitle(s)} · ${where}` : sessionTitle(s);
+    };
+    const options = this.sessions.map((s) => el('option', { value: String(s.id), text: label(s), ...(all ? { 'data-workspace': workspaceOf(s) ?? '' } : {}) }));
     if (current === null || !this.sessions.some((s) => s.id === current)) {
       options.unshift(el('option', { value: '', text: 'New chat' }));
     }
@@ -56,6 +110,11 @@ export class SessionBarView {
     const real = current !== null && this.sessions.some((s) => s.id === current);
     this.renameButton.disabled = !real;
     this.deleteButton.disabled = !real;
+    const open = this.currentSession();
+    const where = all && open ? workspaceOf(open) : null;
+    this.workspaceLabel.textContent = where ?? (all && open ? 'No workspace' : '');
+    this.workspaceLabel.title = where ? `This chat belongs to the workspace "${where}"` : all && open ? 'This chat belongs to no workspace' : '';
+    this.workspaceLabel.hidden = !(all && open);
   }
 
   setCurrent(current: number | null): void {

@@ -1,0 +1,180 @@
+// @vitest-environment happy-dom
+// The chat bar's scope picker: "This workspace" / "All workspaces", sent as session.list's scope,
+// remembered in the view state, kept on sessions.changed, and in the all-view each chat says its
+// workspace. Driven through the webview's host interface as the extension drives it.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import './helpers/happy-dom-fixes';
+import type { CompanionMessage, HostToWebview, Session, Status, WebviewToHost } from '../protocol';
+import type { Host } from '../webview/host/host';
+import { renderWebviewHtml } from '../webview/html';
+import { App } from '../webview/ui/app';
+
+const now = 1_700_000_000_000;
+const status: Status = {
+  version: '0.1.0',
+  protocolVersion: 1,
+  model: { provider: 'embedded', state: 'ready', model: 'm.gguf', progress: null, error: null },
+  providers: [],
+  database: { state: 'ready', path: '/d', error: null },
+  mode: 'teasing',
+  characterId: 1,
+};
+const session = (id: number, title: string, workspace: string | null, workspaceName: string | null, updatedAt: number): Session => ({
+  id,
+  title,
+  characterId: 1,
+  createdAt: now,
+  updatedAt,
+  messageCount: 0,
+  workspace,
+  workspaceName,
+});
+const ALPHA = session(7, 'Regex troubles', 'file:///alpha', 'alpha', now + 30);
+const BETA = session(5, 'Beta build', 'file:///beta', 'beta', now + 20);
+const LOOSE = session(3, 'Older chat', null, null, now + 10);
+
+/** The extension's side: answers session.list by scope as a companion serving the "alpha" window does. */
+class FakeHost implements Host {
+  sent: WebviewToHost[] = [];
+  private listeners: Array<(m: HostToWebview) => void> = [];
+  constructor(
+    readonly kind: 'vscode' | 'browser',
+    public state: unknown = undefined,
+  ) {}
+  answer(method: string, params: any): unknown {
+    switch (method) {
+      case 'status.get':
+        return status;
+      case 'character.list':
+        return { characters: [{ id: 1, key: 'alisa', name: 'Alisa', systemPrompt: 'x', voice: null, avatar: null, builtin: true }], activeId: 1 };
+      case 'session.list':
+        return { sessions: params.scope === 'all' || this.kind === 'browser' ? [ALPHA, BETA, LOOSE] : [ALPHA, LOOSE] };
+      case 'session.messages':
+        return { messages: [] };
+      default:
+        return undefined; // answered as the companion answers what it does not know
+    }
+  }
+  send(msg: WebviewToHost): void {
+    this.sent.push(msg);
+    if (msg.type !== 'request') return;
+    const result = this.answer(msg.method, msg.params);
+    const reply: CompanionMessage =
+      result === undefined
+        ? { type: 'error', id: msg.id, error: { code: 'unknown_method', message: `No ${msg.method} here.` } }
+        : { type: 'response', id: msg.id, result };
+    queueMicrotask(() => this.emit(reply));
+  }
+  onMessage(cb: (m: HostToWebview) => void): void {
+    this.listeners.push(cb);
+  }
+  getState<T>(): T | undefined {
+    return this.state as T | undefined;
+  }
+  setState<T>(s: T): void {
+    this.state = s;
+  }
+  emit(m: HostToWebview): void {
+    for (const l of this.listeners) l(m);
+  }
+  lists(): unknown[] {
+    return this.sent.filter((m) => m.type === 'request' && m.method === 'session.list').map((m) => (m as { params: unknown }).params);
+  }
+  ready(): void {
+    this.emit({ type: 'host.state', host: this.kind, connection: 'ready', message: null, error: null, modelConfigured: true, actions: [] });
+  }
+}
+
+const $ = <T extends Element = HTMLElement>(sel: string) => document.querySelector<T>(sel);
+
+/** Waits until the app has asked for the chat list `n` times. */
+async function listed(host: FakeHost, n: number): Promise<void> {
+  await vi.waitFor(() => expect(host.lists()).toHaveLength(n));
+}
+
+/** Waits until the chat picker shows these options (the answer has arrived and been applied). */
+const showsOptions = (texts: string[]) => vi.waitFor(() => expect(optionTexts()).toEqual(texts));
+
+function start(kind: 'vscode' | 'browser', state?: unknown): FakeHost {
+  const html = renderWebviewHtml({
+    scriptUri: 'webview.js',
+    styleUri: 'webview-style.css',
+    cspSource: "'self'",
+    nonce: 'dGVzdG5vbmNlMTIz',
+    avatarSvg: readFileSync(path.join(__dirname, '..', 'media', 'avatar.svg'), 'utf8'),
+  });
+  document.body.innerHTML = /<body>([\s\S]*)<script/.exec(html)![1]!;
+  const host = new FakeHost(kind, state);
+  new App(host, $('#app')!);
+  host.ready();
+  return host;
+}
+
+const optionTexts = () => [...$<HTMLSelectElement>('#session-select')!.options].map((o) => o.textContent);
+
+afterEach(() => {
+  document.body.innerHTML = '';
+});
+
+describe('chat list scope', () => {
+  it("lists this workspace's chats by default, switches to all with the workspace shown, and back", async () => {
+    const host = start('vscode');
+    await listed(host, 1);
+    const scope = $<HTMLSelectElement>('select[aria-label="Chats of"]')!;
+    expect(scope).not.toBeNull();
+    expect(scope.value).toBe('workspace');
+    expect([...scope.options].map((o) => o.textContent)).toEqual(['This workspace', 'All workspaces']);
+    expect(host.lists()).toEqual([{}]);
+    await showsOptions(['Regex troubles', 'Older chat']);
+    expect($('#session-workspace')!.hidden).toBe(true);
+
+    scope.value = 'all';
+    scope.dispatchEvent(new Event('change'));
+    await listed(host, 2);
+    expect(host.lists()[1]).toEqual({ scope: 'all' });
+    await showsOptions(['Regex troubles · alpha', 'Beta build · beta', 'Older chat']);
+    const label = $('#session-workspace')!;
+    expect(label.hidden).toBe(false);
+    expect(label.textContent).toBe('alpha');
+    // Remembered like the open chat.
+    await vi.waitFor(() => expect((host.state as { sessionScope?: string } | undefined)?.sessionScope).toBe('all'));
+
+    // A change elsewhere reloads the list in the scope on screen.
+    host.emit({ type: 'sessions.changed' });
+    await listed(host, 3);
+    expect(host.lists()[2]).toEqual({ scope: 'all' });
+
+    // A chat of no workspace says so in the all-view.
+    const chat = $<HTMLSelectElement>('#session-select')!;
+    chat.value = '3';
+    chat.dispatchEvent(new Event('change'));
+    await vi.waitFor(() => expect($('#session-workspace')!.textContent).toBe('No workspace'));
+
+    scope.value = 'workspace';
+    scope.dispatchEvent(new Event('change'));
+    await listed(host, 4);
+    expect(host.lists()[3]).toEqual({});
+    await showsOptions(['Regex troubles', 'Older chat']);
+    expect($('#session-workspace')!.hidden).toBe(true);
+    await vi.waitFor(() => expect((host.state as { sessionScope?: string }).sessionScope).toBe('workspace'));
+  });
+
+  it('starts in the scope the view state remembered', async () => {
+    const host = start('vscode', { v: 1, sessionId: 5, draft: '', scrollTop: null, avatarHidden: false, sessionScope: 'all' });
+    await listed(host, 1);
+    expect(host.lists()).toEqual([{ scope: 'all' }]);
+    expect($<HTMLSelectElement>('select[aria-label="Chats of"]')!.value).toBe('all');
+    await vi.waitFor(() => expect($<HTMLSelectElement>('#session-select')!.value).toBe('5'));
+    expect($('#session-workspace')!.textContent).toBe('beta');
+  });
+
+  it('has no scope picker in a browser, which belongs to no workspace', async () => {
+    const host = start('browser', { v: 1, sessionId: null, draft: '', scrollTop: null, avatarHidden: false, sessionScope: 'all' });
+    await listed(host, 1);
+    expect($('select[aria-label="Chats of"]')).toBeNull();
+    expect(host.lists()).toEqual([{}]);
+    await showsOptions(['Regex troubles', 'Beta build', 'Older chat']);
+  });
+});
