@@ -16,6 +16,7 @@ import { LegacyServer } from './legacy/legacy-server';
 import { LegacySession } from './legacy/legacy-session';
 import { createProviders, type ProviderRegistry } from './llm';
 import { MemoryStore, type MovedAside } from './memory';
+import { describeNativeLoadError } from './memory/native-addon';
 import { DEFAULT_CHARACTER } from './persona';
 import { loadApiKey, type ApiKey } from './server/api-key';
 import { CompanionServer } from './server/companion-server';
@@ -27,8 +28,14 @@ import { NetworkGate, setNetworkGate } from './privacy/network-gate';
 declare const __ALISA_VERSION__: string;
 export const VERSION = typeof __ALISA_VERSION__ === 'string' ? __ALISA_VERSION__ : '0.0.0-dev';
 
-/** A failed database open is retried on demand, at most this often. */
-const DB_RETRY_MS = 2000;
+/**
+ * A failed database open is retried on demand, at most this often (a lock may go away).
+ * ALISA_DB_RETRY_MS overrides it (tests: 0 retries on every request).
+ */
+const DB_RETRY_MS = (() => {
+  const v = Number(process.env.ALISA_DB_RETRY_MS ?? '');
+  return process.env.ALISA_DB_RETRY_MS && Number.isInteger(v) && v >= 0 ? v : 2000;
+})();
 
 export class CompanionApp {
   readonly token: string;
@@ -51,6 +58,10 @@ export class CompanionApp {
   private memoryStore: MemoryStore | null = null;
   private dbError: AlisaError | null = null;
   private dbFailedAt = 0;
+  /** The failure cannot heal by waiting (the SQLite addon does not load): no more attempts. */
+  private dbFinal = false;
+  /** The failure last logged and how often it came back since, unlogged. */
+  private dbLogged: { text: string; repeats: number } | null = null;
   /** The damaged file moved aside at open, reported in status until the companion exits. */
   private dbRecovered: MovedAside | null = null;
   private server: CompanionServer | null = null;
@@ -200,7 +211,7 @@ export class CompanionApp {
   /** The open database, reopening it if an earlier attempt failed (a lock may have gone). */
   memory(): MemoryStore {
     if (this.memoryStore) return this.memoryStore;
-    if (Date.now() - this.dbFailedAt >= DB_RETRY_MS) this.tryOpenMemory();
+    if (!this.dbFinal && Date.now() - this.dbFailedAt >= DB_RETRY_MS) this.tryOpenMemory();
     if (this.memoryStore) return this.memoryStore;
     throw this.dbError ?? new AlisaError('database_unavailable', 'The database is not open.');
   }
@@ -223,11 +234,30 @@ export class CompanionApp {
       }
       this.memoryStore = store;
       this.dbError = null;
+      if (this.dbLogged) {
+        this.log(`database: open now, after ${this.dbLogged.repeats + 1} failed attempt(s) with the error above`);
+        this.dbLogged = null;
+      }
     } catch (err) {
       this.dbError = toAlisaError(err, 'database_unavailable');
       this.dbFailedAt = Date.now();
-      this.log(`database: ${this.dbError.message}${this.dbError.action ? ` ${this.dbError.action}` : ''}`);
+      // A SQLite addon that does not load (another Node's ABI, missing, another platform) stays so
+      // until the companion restarts: reported once, never retried every 2 s.
+      this.dbFinal = describeNativeLoadError(this.dbError.cause ?? err) !== null;
+      this.logDbFailure(`${this.dbError.message}${this.dbError.action ? ` ${this.dbError.action}` : ''}${this.dbFinal ? ' (not retried until Alisa restarts)' : ''}`);
     }
+  }
+
+  /** Each distinct failure once; a repeat is counted, and the count told when the error changes. */
+  private logDbFailure(text: string): void {
+    const last = this.dbLogged;
+    if (last?.text === text) {
+      last.repeats++;
+      return;
+    }
+    if (last && last.repeats > 0) this.log(`database: the error above came back ${last.repeats} more time(s)`);
+    this.dbLogged = { text, repeats: 0 };
+    this.log(`database: ${text}`);
   }
 
   private pickCharacter(): number {

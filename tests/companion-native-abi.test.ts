@@ -5,13 +5,13 @@
 // carries per ABI, scripts/native-addons.mjs) the database is ready under Node 22 too.
 // Node 22 comes from the npm registry (`node@22`), cached in node_modules/.cache/alisa-native.
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { describeNativeLoadError, packagedAddonName } from '../companion/memory/native-addon';
 import { checkNativeAddons, judgeNativeAddons } from '../extension/node-runtime';
-import { COMPANION_BUNDLE, tempDir } from './helpers/companion';
+import { COMPANION_BUNDLE, TestClient, tempDir } from './helpers/companion';
 import { REPO_ROOT } from './helpers/model';
 
 const CACHE = path.join(REPO_ROOT, 'node_modules', '.cache', 'alisa-native');
@@ -107,6 +107,78 @@ describe('native addon load errors', () => {
     writeFileSync(path.join(dist, 'native', 'manifest.json'), JSON.stringify({ ...manifest, platform: process.platform, arch: process.arch }));
     expect(checkNativeAddons(script, 'node', 'v24.1.0', 24)).toMatchObject({ ok: false });
     expect(checkNativeAddons(script, 'node', 'v20.1.0', 20)).toEqual({ ok: true });
+  });
+});
+
+describe.skipIf(!existsSync(COMPANION_BUNDLE))('a database that cannot open is logged once, not every 2 s', () => {
+  /** The companion's log lines about the database. */
+  const dbLines = (run: Run) => run.stderr().split('\n').filter((l) => l.includes('] database: '));
+  /** Requests that need the database: each one would retry the open (ALISA_DB_RETRY_MS=0). */
+  async function askMemory(run: Run, times: number): Promise<string[]> {
+    const client = await TestClient.connect(run);
+    const codes: string[] = [];
+    try {
+      for (let i = 0; i < times; i++) {
+        codes.push(
+          await client.request('character.list', {}).then(
+            () => 'ok',
+            (err: { info?: { code: string } }) => err.info?.code ?? 'unknown',
+          ),
+        );
+      }
+    } finally {
+      client.close();
+    }
+    return codes;
+  }
+  const stopped = (run: Run) => {
+    const exit = new Promise<void>((resolve) => run.proc.once('exit', () => resolve()));
+    run.proc.kill('SIGTERM');
+    return exit;
+  };
+
+  it('a SQLite addon that does not load: reported once and not retried (fixing the file changes nothing until a restart)', async () => {
+    const dir = tempDir('alisa-addon-');
+    const addon = path.join(dir, 'better_sqlite3.node');
+    writeFileSync(addon, 'not a shared library');
+    const run = await start(process.execPath, { ALISA_SQLITE_ADDON: addon, ALISA_DB_RETRY_MS: '0' });
+    expect(await askMemory(run, 5)).toEqual(Array(5).fill('database_unavailable'));
+    // Were the open retried, it would now succeed: the addon is a real one.
+    copyFileSync(OWN_ADDON, addon);
+    expect(await askMemory(run, 3)).toEqual(Array(3).fill('database_unavailable'));
+    expect((await database(run)).error?.message).toContain('cannot load');
+    // After the exit every line the companion wrote has arrived.
+    await stopped(run);
+    const lines = dbLines(run);
+    expect(lines, run.stderr()).toHaveLength(1);
+    expect(lines[0]).toContain('cannot load');
+    expect(lines[0]).toContain('not retried until Alisa restarts');
+  });
+
+  it('a failure that can heal (a folder where the database file goes): retried on every request, logged once, and its end told with the count', async () => {
+    const data = tempDir('alisa-dbdir-');
+    mkdirSync(path.join(data, 'alisa.db'));
+    const proc = spawn(process.execPath, [COMPANION_BUNDLE, '--no-model', '--data', data], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ALISA_DB_RETRY_MS: '0' } });
+    running.push(proc);
+    let stderr = '';
+    proc.stderr!.on('data', (d) => (stderr += d.toString()));
+    const ready = JSON.parse(await new Promise<string>((resolve) => readline.createInterface({ input: proc.stdout! }).once('line', resolve))) as { port: number; token: string };
+    const run: Run = { proc, port: ready.port, token: ready.token, stderr: () => stderr };
+    expect(await askMemory(run, 5)).toEqual(Array(5).fill('database_unavailable'));
+    rmSync(path.join(data, 'alisa.db'), { recursive: true });
+    expect(await askMemory(run, 1)).toEqual(['ok']);
+    // Wait for the line that ends the story; the lines before it have arrived too (one pipe).
+    await new Promise<void>((resolve) => {
+      const check = () => (/database: open now/.test(stderr) ? resolve() : proc.stderr!.once('data', check));
+      check();
+    });
+    const lines = dbLines(run);
+    expect(lines, stderr).toHaveLength(2);
+    expect(lines[0]).toContain('is a folder, not a database file');
+    // At least the start's attempt and the five requests' retries (connecting may ask too): one line.
+    const attempts = Number(/open now, after (\d+) failed attempt\(s\)/.exec(lines[1]!)?.[1]);
+    expect(attempts).toBeGreaterThanOrEqual(6);
+    expect((await database(run)).state).toBe('ready');
   });
 });
 

@@ -53,6 +53,8 @@ class FakeHost implements Host {
         return { sessions: params.scope === 'all' || this.kind === 'browser' ? [ALPHA, BETA, LOOSE] : [ALPHA, LOOSE] };
       case 'session.messages':
         return { messages: [] };
+      case 'memory.search':
+        return { hits: [{ messageId: 40, sessionId: BETA.id, sessionTitle: BETA.title, workspaceName: 'beta', role: 'user', snippet: 'the [[build]] broke', rank: 1, createdAt: now }] };
       default:
         return undefined; // answered as the companion answers what it does not know
     }
@@ -159,6 +161,25 @@ describe('chat list scope', () => {
     await showsOptions(['Regex troubles', 'Older chat']);
     expect($('#session-workspace')!.hidden).toBe(true);
     await vi.waitFor(() => expect((host.state as { sessionScope?: string }).sessionScope).toBe('workspace'));
+  });
+
+  it("opens a search hit from another workspace's chat by switching the list to all workspaces", async () => {
+    const host = start('vscode');
+    await listed(host, 1);
+    await showsOptions(['Regex troubles', 'Older chat']);
+    host.emit({ type: 'host.command', command: 'showSearch', query: 'build' });
+    const hit = await vi.waitFor(() => {
+      const b = $<HTMLButtonElement>('button.search-hit');
+      expect(b).not.toBeNull();
+      return b!;
+    });
+    expect(hit.querySelector('.hit-meta')!.textContent).toMatch(/^Beta build \(beta\) · You · /);
+    hit.click();
+    await listed(host, 2);
+    expect(host.lists()[1]).toEqual({ scope: 'all' });
+    await vi.waitFor(() => expect($<HTMLSelectElement>('#session-select')!.value).toBe(String(BETA.id)));
+    expect($<HTMLSelectElement>('select[aria-label="Chats of"]')!.value).toBe('all');
+    expect($('#session-workspace')!.textContent).toBe('beta');
   });
 
   it('starts in the scope the view state remembered', async () => {

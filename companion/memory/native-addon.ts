@@ -70,7 +70,9 @@ export function describeNativeLoadError(err: unknown): NativeLoadProblem | null 
         `or rebuild the module for Node.js ${runningMajor}: run \`npm rebuild better-sqlite3\` with that node in Alisa's folder (needs a C++ toolchain), then restart Alisa.`,
     };
   }
-  if (code === 'ERR_DLOPEN_FAILED' || /Could not locate the bindings file|better_sqlite3\.node/.test(text)) {
+  // A missing addon (ALISA_SQLITE_ADDON or a packaged file that is not there) cannot load either.
+  const missingAddon = code === 'MODULE_NOT_FOUND' && /\.node\b/.test(text);
+  if (code === 'ERR_DLOPEN_FAILED' || missingAddon || /Could not locate the bindings file|better_sqlite3\.node/.test(text)) {
     return {
       message: `Alisa's memory database cannot load: the SQLite module (better-sqlite3) does not load in ${running} on ${process.platform}-${process.arch} (${text.split('\n')[0]!.slice(0, 300)}). Chat works without history until this is fixed.`,
       action: `Reinstall Alisa for this platform, or rebuild the module: run \`npm rebuild better-sqlite3\` with this node in Alisa's folder (needs a C++ toolchain), then restart Alisa.`,
