@@ -161,6 +161,23 @@ export class CompanionApp {
       if (event.type === 'reply.start' && !event.spontaneous) this.rhythm.observe('chat');
       else if (event.type === 'context.state') this.rhythm.observe(event.state.activity);
     });
+    // A reply starting or ending changed its session (a message more, newer): every client hears
+    // of it with the session itself and updates its list in place instead of reloading it. After
+    // the reply event itself (a microtask), which the clients see first.
+    this.chat.onEvent((event) => {
+      if (event.type !== 'reply.start' && event.type !== 'reply.end' && event.type !== 'reply.error') return;
+      const { sessionId } = event;
+      queueMicrotask(() => {
+        let session;
+        try {
+          session = this.memory().getSession(sessionId);
+        } catch (err) {
+          log(`session ${sessionId} could not be read for the session list: ${err instanceof Error ? err.message : String(err)}`);
+          return;
+        }
+        if (session) this.chat.emit({ type: 'sessions.changed', session });
+      });
+    });
     this.screen = new ScreenService({
       context: this.context,
       emit: (e) => this.chat.emit(e),

@@ -104,8 +104,9 @@ export class CompanionManager implements vscode.Disposable {
       return await client.request(method, params);
     } catch (err) {
       // An RpcError carries what happened and what to do; the user gets both.
-      const info = (err as { info?: { message: string; action?: string } }).info;
-      if (info) throw new Error(info.action ? `${info.message} ${info.action}` : info.message);
+      const info = (err as { info?: { code: string; message: string; action?: string } }).info;
+      // The code stays on the error for callers that act on it (e.g. frame_too_large: awareness sends less).
+      if (info) throw Object.assign(new Error(info.action ? `${info.message} ${info.action}` : info.message), { code: info.code });
       throw err;
     }
   }

@@ -12,6 +12,8 @@ export const CONTEXT_LIMITS = {
   terminalOutput: 4000,
   commandLine: 1000,
   path: 500,
+  /** Files reported by their counts only (beyond those sent with their diagnostics). */
+  countedFiles: 5000,
 } as const;
 
 const Pos = z.object({ line: z.number().int().nonnegative(), character: z.number().int().nonnegative() });
@@ -69,11 +71,39 @@ export const DebugStop = z.object({
 });
 export type DebugStop = z.infer<typeof DebugStop>;
 
+/** A file with problems sent by its counts only (its diagnostics did not fit the update's budget). */
+export const DiagnosticCount = z.object({
+  path: z.string().max(CONTEXT_LIMITS.path),
+  errors: z.number().int().nonnegative(),
+  warnings: z.number().int().nonnegative(),
+});
+export type DiagnosticCount = z.infer<typeof DiagnosticCount>;
+
+/**
+ * What a bounded diagnostics snapshot left out (errors and warnings only; the update must fit
+ * the frame limit): `files` with problems not in `diagnostics` (counted in `diagnosticCounts` or
+ * not at all), `diagnostics` not sent in full, out of `totalFiles` and `totalDiagnostics`.
+ */
+export const DiagnosticsTruncation = z.object({
+  files: z.number().int().nonnegative(),
+  diagnostics: z.number().int().nonnegative(),
+  totalFiles: z.number().int().nonnegative(),
+  totalDiagnostics: z.number().int().nonnegative(),
+});
+export type DiagnosticsTruncation = z.infer<typeof DiagnosticsTruncation>;
+
 /** One coalesced snapshot; absent fields mean "unchanged", null means "gone". */
 export const ContextUpdate = z.object({
   editor: EditorContext.nullable().optional(),
   /** The full current diagnostics (files with none are omitted). */
   diagnostics: z.array(FileDiagnostics).max(CONTEXT_LIMITS.files).optional(),
+  /**
+   * Sent with `diagnostics` (older extensions send neither): the files with problems beyond
+   * those in `diagnostics`, by their counts, most relevant first; and what was left out (null:
+   * nothing). The active file and recently changed files come first, with full detail.
+   */
+  diagnosticCounts: z.array(DiagnosticCount).max(CONTEXT_LIMITS.countedFiles).optional(),
+  diagnosticsTruncated: DiagnosticsTruncation.nullable().optional(),
   terminalFailure: TerminalFailure.optional(),
   debugStop: DebugStop.optional(),
   /** The user typed in the last few seconds (help waits while they type). */
@@ -90,6 +120,8 @@ export const ActivityState = z.object({
   /** Something is broken now (errors that persisted, a failed command, a stopped debugger). */
   broken: z.boolean(),
   summary: z.string(),
+  /** The editor's last diagnostics snapshot left something out (the panel says so); absent: nothing. */
+  diagnosticsTruncated: DiagnosticsTruncation.optional(),
 });
 export type ActivityState = z.infer<typeof ActivityState>;
 

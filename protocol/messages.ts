@@ -94,9 +94,24 @@ export const methods = {
   /**
    * `workspace` (the default): for a client that said its workspace in hello, that workspace's
    * sessions and those tied to none; `all`: every session. A client without a workspace gets all.
-   * Newest first either way.
+   * Newest first either way, one page at a time: `limit` sessions (default 50) after `cursor`
+   * (the previous page's `nextCursor`; none for the first page). `nextCursor` is null on the last
+   * page. Sessions that change later arrive as `sessions.changed` events carrying them, so a
+   * client keeps its list without asking again.
    */
-  'session.list': method(z.object({ scope: SessionScope.optional() }).strict(), z.object({ sessions: z.array(Session) })),
+  'session.list': method(
+    z.object({ scope: SessionScope.optional(), limit: z.number().int().positive().max(500).optional(), cursor: z.string().max(64).optional() }).strict(),
+    z.object({
+      sessions: z.array(Session),
+      /** Older companions do not page: read as null (the list was whole). */
+      nextCursor: z.string().nullable().default(null),
+      /**
+       * The workspace id the companion knows this client by (from hello; null: none), so the client
+       * can tell whether a session from an event belongs in its `workspace` scope.
+       */
+      workspace: z.string().nullable().default(null),
+    }),
+  ),
   /** The new session belongs to the client's workspace (none for a client without one). */
   'session.create': method(z.object({ title: z.string().max(200).optional() }), Session),
   'session.rename': method(z.object({ sessionId: Id, title: z.string().min(1).max(200) }), Session),
@@ -294,7 +309,12 @@ export const ReplyEnd = z.object({
   text: z.string(),
   emotion: Emotion,
   interrupted: z.boolean(),
-  tokens: z.object({ prompt: z.number().int(), completion: z.number().int() }),
+  tokens: z.object({
+    prompt: z.number().int(),
+    completion: z.number().int(),
+    /** Prompt tokens the model evaluated for this reply (the rest was reused from its cache); when the provider knows. */
+    evaluated: z.number().int().optional(),
+  }),
   timings: Timings,
   provider: z.string(),
 });
@@ -310,7 +330,17 @@ export const ReplyError = z.object({
 export const StatusEvent = z.object({ type: z.literal('status'), status: Status });
 export const ContextStateEvent = z.object({ type: z.literal('context.state'), state: ActivityState });
 export const ModeChanged = z.object({ type: z.literal('mode.changed'), mode: Mode });
-export const SessionsChanged = z.object({ type: z.literal('sessions.changed') });
+/**
+ * The session list changed. With `session`: that one was created or changed (a message added, a
+ * rename, its history cleared): put it in place of the old copy, newest first. With
+ * `deletedSessionId`: that one is gone. With neither: reload the list (older companions, clearing
+ * every chat).
+ */
+export const SessionsChanged = z.object({
+  type: z.literal('sessions.changed'),
+  session: Session.optional(),
+  deletedSessionId: Id.optional(),
+});
 
 export const CompanionMessage = z.discriminatedUnion('type', [
   Welcome,

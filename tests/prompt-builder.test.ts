@@ -12,7 +12,7 @@ describe('prompt builder', () => {
     { role: 'assistant', content: 'ten' },
   ];
 
-  it('lays out persona, mode, passive context, patterns, history, then the message', () => {
+  it('lays out persona, mode and patterns (stable) first, then history, then this moment\'s context with the message', () => {
     const p = buildPrompt({
       persona: 'PERSONA',
       mode: 'serious',
@@ -25,14 +25,21 @@ describe('prompt builder', () => {
     });
     const system = p.messages[0]!;
     expect(system.role).toBe('system');
-    const order = ['PERSONA', EMOTION_INSTRUCTION, MODE_INSTRUCTIONS.serious, 'The user seems to be coding.', 'Busy at 10:00.'].map((s) =>
-      system.content.indexOf(s),
-    );
+    const order = ['PERSONA', EMOTION_INSTRUCTION, MODE_INSTRUCTIONS.serious, 'Busy at 10:00.'].map((s) => system.content.indexOf(s));
     expect(order.every((i) => i >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
-    expect(system.content).not.toMatch(/I am watching|I see on your/i);
-    expect(p.messages.slice(1)).toEqual([...history, { role: 'user', content: 'hello' }]);
+    // What changes every turn is not in the system message (it would spoil the model's prompt cache)...
+    expect(system.content).not.toContain('The user seems to be coding.');
+    // ...but with the user's message, before it.
+    const last = p.messages.at(-1)!;
+    expect(last.role).toBe('user');
+    expect(last.content.indexOf('The user seems to be coding.')).toBeGreaterThanOrEqual(0);
+    expect(last.content.endsWith('\n\nhello')).toBe(true);
+    expect(last.content).not.toMatch(/I am watching|I see on your/i);
+    expect(p.messages.slice(1, -1)).toEqual(history);
     expect(p.historyTurns).toBe(4);
+    // Nothing sensed: the message alone.
+    expect(buildPrompt({ persona: 'P', mode: 'serious', history: [], userMessage: 'hi', historyTokenBudget: 10, countTokens: count }).messages.at(-1)).toEqual({ role: 'user', content: 'hi' });
   });
 
   it('keeps the newest turns within the budget and never starts with an assistant turn', () => {

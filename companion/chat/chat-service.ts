@@ -15,7 +15,8 @@ import { AlisaError, toAlisaError } from '../errors';
 import type { ChatTurn, GenerateRequest, LlmProvider, ProviderRegistry } from '../llm';
 import { retryWhileLocked, type MemoryStore } from '../memory';
 import { wellFormed } from '../memory/validate';
-import { buildPrompt, DEFAULT_CHARACTER, EmotionStream } from '../persona';
+import { DEFAULT_CHARACTER, EmotionStream, systemPrompt, userTurn } from '../persona';
+import { chooseWindow, type HistoryTurn } from './prompt-window';
 import type { CompanionState } from '../state';
 import type { ContextStore } from '../context/context-store';
 
@@ -29,6 +30,12 @@ const FLUSH_INTERVAL_MS = 500;
 const TOKEN_BATCH_MS = 8;
 /** How many earlier messages are read from the database before trimming to the token budget. */
 const HISTORY_FETCH = 200;
+/** Tokens a chat format adds around a turn (role markers), counted on top of the text's own. */
+const TURN_OVERHEAD_TOKENS = 4;
+/** A turn longer than this many characters per token of room is taken not to fit (not tokenized). */
+const MAX_CHARS_PER_TOKEN = 16;
+/** Turns remembered as the model saw them, and token counts, per message (bounded). */
+const RENDERED_MAX = 4096;
 
 export interface ChatSettings {
   historyTokens: number;
@@ -61,6 +68,12 @@ interface ActiveReply {
 
 export class ChatService {
   private listeners = new Set<ChatEventListener>();
+  /** Each turn as the model saw it (context and emotion tag included), by message id. */
+  private readonly rendered = new BoundedMap<number, string>(RENDERED_MAX);
+  /** Tokens of each rendered turn, by 'x'|'e' (exact or estimated) + message id. */
+  private readonly tokenCounts = new BoundedMap<string, number>(RENDERED_MAX * 2);
+  /** Each session's prompt window anchor (see prompt-window.ts). */
+  private readonly anchors = new BoundedMap<number, number | null>(256);
   private active = new Map<string, ActiveReply>();
   /**
    * Sessions a request that names none must not land in: the legacy clients' own session (see
@@ -202,10 +215,12 @@ export class ChatService {
         if (controller.signal.aborted) return null;
         let raw = '';
         const stream = new EmotionStream({ onEmotion: () => {}, onText: (t) => (raw += t) });
-        const messages = this.prompt(memory, provider, session.id, (lastId ?? 0) + 1, params.instruction);
+        const maxTokens = params.maxTokens ?? Math.min(80, this.deps.settings.maxReplyTokens);
+        // The instruction is no message of the session: not remembered as one.
+        const messages = this.prompt(memory, provider, session.id, (lastId ?? 0) + 1, params.instruction, maxTokens, false);
         const result = await provider.generate({
           messages,
-          maxTokens: params.maxTokens ?? Math.min(80, this.deps.settings.maxReplyTokens),
+          maxTokens,
           temperature: this.deps.settings.temperature,
           signal: controller.signal,
           onText: (chunk) => stream.push(chunk),
@@ -284,7 +299,7 @@ export class ChatService {
     }
     const create = (workspace: ClientWorkspace | null) => {
       const s = memory.createSession(undefined, this.deps.state.characterId, workspace);
-      this.emit({ type: 'sessions.changed' });
+      this.emit({ type: 'sessions.changed', session: s });
       return s;
     };
     const workspace = opts.workspace ?? null;
@@ -379,10 +394,11 @@ export class ChatService {
       const provider = await this.deps.registry.active();
       providerId = provider.id;
       if (controller.signal.aborted) throw controller.signal.reason;
-      const messages = this.prompt(memory, provider, sessionId, userMessageId, userText);
+      const replyTokens = maxTokens ?? this.deps.settings.maxReplyTokens;
+      const messages = this.prompt(memory, provider, sessionId, userMessageId, userText, replyTokens);
       const result = await provider.generate({
         messages,
-        maxTokens: maxTokens ?? this.deps.settings.maxReplyTokens,
+        maxTokens: replyTokens,
         temperature: this.deps.settings.temperature,
         signal: controller.signal,
         onText: (chunk) => stream.push(chunk),
@@ -392,10 +408,13 @@ export class ChatService {
       const { emotion, text } = stream.finish();
       sendTokens();
       const interrupted = result.stopReason === 'cancelled';
-      const tokens = { prompt: result.promptTokens, completion: result.completionTokens };
+      // As generated (emotion tag included): how the next prompt renders this reply.
+      const renderedReply = result.text;
+      const tokens = { prompt: result.promptTokens, completion: result.completionTokens, ...(result.evaluatedTokens !== undefined ? { evaluated: result.evaluatedTokens } : {}) };
       // The finished reply must be stored: a lock held by another process is waited out
       // between turns of the event loop (memory/retry.ts), never inside SQLite's busy wait.
       await retryWhileLocked(() => flush(interrupted ? 'interrupted' : 'complete', { emotion, promptTokens: tokens.prompt, completionTokens: tokens.completion }));
+      if (messageId !== null && renderedReply.trim() !== '') this.rendered.set(messageId, renderedReply);
       const endAt = performance.now();
       const genSeconds = (endAt - (firstTokenAt ?? startedAt)) / 1000;
       this.emit(
@@ -438,23 +457,57 @@ export class ChatService {
     }
   }
 
-  private prompt(memory: MemoryStore, provider: LlmProvider, sessionId: number, userMessageId: number, userText: string): ChatTurn[] {
-    const history: ChatTurn[] = memory
+  /**
+   * The prompt for a reply, laid out for the model's prompt cache (see persona/prompt-builder.ts and
+   * prompt-window.ts): a stable system message, the session's window of earlier turns rendered as
+   * the model saw them, then this moment's context with the user's message.
+   */
+  private prompt(memory: MemoryStore, provider: LlmProvider, sessionId: number, userMessageId: number, userText: string, maxTokens: number, remember = true): ChatTurn[] {
+    const style = this.deps.settings.promptStyle;
+    const history: HistoryTurn[] = memory
       .listMessages(sessionId, { limit: HISTORY_FETCH, beforeId: userMessageId })
       .filter((m) => m.text.trim() !== '' && m.role !== 'system')
-      .map((m) => ({ role: m.role, content: m.text }));
+      .map((m) => ({ id: m.id, role: m.role as 'user' | 'assistant', content: this.rendered.get(m.id) ?? (m.role === 'assistant' && m.emotion && style !== 'compact' ? `<emotion=${m.emotion}> ${m.text}` : m.text) }));
     const character = memory.getCharacter(this.deps.state.characterId);
-    const built = buildPrompt({
-      persona: character?.systemPrompt ?? DEFAULT_CHARACTER.systemPrompt,
-      mode: this.deps.state.mode,
-      history,
-      userMessage: userText,
-      passiveContext: this.deps.context.passiveContextLines(),
-      historyTokenBudget: this.deps.settings.historyTokens,
-      countTokens: (t) => provider.countTokens(t),
-      style: this.deps.settings.promptStyle,
-    });
-    return built.messages;
+    const system = systemPrompt({ persona: character?.systemPrompt ?? DEFAULT_CHARACTER.systemPrompt, mode: this.deps.state.mode, style });
+    const user = userTurn(userText, this.deps.context.passiveContextLines(), style);
+    // Later prompts render this message exactly as now, context included (the cache matches).
+    if (remember) this.rendered.set(userMessageId, user);
+    const exact = provider.exactTokenCount;
+    const cost = (turn: HistoryTurn, room: number): number => {
+      const key = `${exact ? 'x' : 'e'}${turn.id}`;
+      const known = this.tokenCounts.get(key);
+      if (known !== undefined) return known;
+      // Too long to fit at MAX_CHARS_PER_TOKEN characters a token: left out untokenized.
+      if (turn.content.length > (Math.max(0, room) + 1) * MAX_CHARS_PER_TOKEN) return Infinity;
+      const n = provider.countTokens(turn.content) + TURN_OVERHEAD_TOKENS;
+      this.tokenCounts.set(key, n);
+      return n;
+    };
+    // Within what the model can evaluate as given: beyond it the provider would drop turns itself.
+    let budget = this.deps.settings.historyTokens;
+    const providerBudget = provider.promptTokenBudget?.(maxTokens) ?? null;
+    if (providerBudget !== null) {
+      const fixed = provider.countTokens(system) + provider.countTokens(user) + 2 * TURN_OVERHEAD_TOKENS;
+      budget = Math.min(budget, Math.floor((providerBudget - fixed) * 0.97) - 8);
+    }
+    const window = chooseWindow(history, { budget, anchorId: this.anchors.get(sessionId) ?? null, cost });
+    this.anchors.set(sessionId, window.anchorId);
+    return [{ role: 'system', content: system }, ...window.turns.map(({ role, content }) => ({ role, content })), { role: 'user', content: user }];
+  }
+}
+
+/** A Map that forgets its oldest entries past `max` (insertion order). */
+class BoundedMap<K, V> extends Map<K, V> {
+  constructor(private readonly max: number) {
+    super();
+  }
+
+  override set(key: K, value: V): this {
+    super.delete(key);
+    super.set(key, value);
+    if (this.size > this.max) this.delete(this.keys().next().value!);
+    return this;
   }
 }
 

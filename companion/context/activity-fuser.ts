@@ -1,7 +1,7 @@
 // Fuses what the editor reports (`context.update`: editor, diagnostics, terminal failures, debug
 // stops) with the legacy desktop context into one current ActivityState, and lists the current
 // errors the help policy may offer help with. Pure apart from the injected clock.
-import type { ActivityState, ContextUpdate, DebugStop, EditorContext, FileDiagnostics, HelpTarget, Range, TerminalFailure } from '../../protocol/context';
+import type { ActivityState, ContextUpdate, DebugStop, DiagnosticCount, DiagnosticsTruncation, EditorContext, FileDiagnostics, HelpTarget, Range, TerminalFailure } from '../../protocol/context';
 import type { DesktopContext, ScreenErrorInfo } from './context-store';
 
 /** A debug stop counts (activity debugging, an error to help with) this long. */
@@ -93,6 +93,10 @@ export function languageName(id: string | null | undefined): string | null {
 export class ActivityFuser {
   editor: EditorContext | null = null;
   diagnostics: FileDiagnostics[] = [];
+  /** Files with problems the editor sent by their counts only (a big workspace). */
+  diagnosticCounts: DiagnosticCount[] = [];
+  /** What the editor's last diagnostics snapshot left out (null: nothing). */
+  diagnosticsTruncated: DiagnosticsTruncation | null = null;
   terminalFailure: (TerminalFailure & { receivedAt: number }) | null = null;
   debugStop: (DebugStop & { receivedAt: number }) | null = null;
   private editorChangedAt: number | null = null;
@@ -126,7 +130,14 @@ export class ActivityFuser {
       this.editor = next;
     }
     if (update.typing) this.editorChangedAt = now;
-    if (update.diagnostics !== undefined) this.diagnostics = update.diagnostics;
+    if (update.diagnostics !== undefined) {
+      this.diagnostics = update.diagnostics;
+      // Older extensions send the list alone: nothing counted, nothing left out.
+      if (update.diagnosticCounts === undefined) this.diagnosticCounts = [];
+      if (update.diagnosticsTruncated === undefined) this.diagnosticsTruncated = null;
+    }
+    if (update.diagnosticCounts !== undefined) this.diagnosticCounts = update.diagnosticCounts;
+    if (update.diagnosticsTruncated !== undefined) this.diagnosticsTruncated = update.diagnosticsTruncated;
     if (update.terminalFailure) {
       this.terminalFailure = { ...update.terminalFailure, receivedAt: now };
       this.countFailure(errorKey(terminalTarget(update.terminalFailure)));
@@ -283,7 +294,8 @@ export class ActivityFuser {
       }
     }
     const broken = this.broken() || Boolean(desktopFresh?.hasError);
-    return { activity, language, file, broken, summary: this.summary(activity, language, file, broken) };
+    const truncated = this.diagnosticsTruncated;
+    return { activity, language, file, broken, summary: this.summary(activity, language, file, broken), ...(truncated ? { diagnosticsTruncated: truncated } : {}) };
   }
 
   private summary(activity: ActivityState['activity'], language: string | null, file: string | null, broken: boolean): string {
@@ -325,7 +337,9 @@ export class ActivityFuser {
     const first = errors[0];
     if (!first) return 'something seems to have gone wrong';
     const kind = /type/i.test(first.target.message) ? 'a type error' : 'an error';
-    return errors.length > 1 ? `there are ${errors.length} errors, one they have been stuck on` : `there is ${kind} they have been stuck on`;
+    // In a big workspace most files come by their counts only.
+    const total = errors.length + this.diagnosticCounts.reduce((n, c) => n + c.errors, 0);
+    return total > 1 ? `there are ${total} errors, one they have been stuck on` : `there is ${kind} they have been stuck on`;
   }
 
   /** Lines for the prompt's passive context (intuition, never "I am watching"). */

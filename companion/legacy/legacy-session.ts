@@ -39,7 +39,10 @@ export class LegacySession {
       created = true;
       return session.id;
     });
-    if (created) this.deps.emit({ type: 'sessions.changed' });
+    if (created) {
+      const session = memory.getSession(id);
+      this.deps.emit(session ? { type: 'sessions.changed', session } : { type: 'sessions.changed' });
+    }
     return id;
   }
 

@@ -91,7 +91,7 @@ export async function fitTurnsToContext(
     used += c;
     first--;
   }
-  return first === head ? [...turns] : [...turns.slice(0, head), ...turns.slice(first)];
+  return [...turns.slice(0, head), ...turns.slice(first)];
 }
 
 export function toChatHistory(turns: readonly ChatTurn[]): ChatHistoryItem[] {

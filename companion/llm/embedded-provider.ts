@@ -128,6 +128,10 @@ export class EmbeddedProvider implements LlmProvider {
     return this.loaded?.fileName ?? this.holder.get().model;
   }
 
+  promptTokenBudget(maxTokens: number | undefined): number | null {
+    return this.loaded ? promptBudget(this.loaded.context.contextSize, maxTokens) : null;
+  }
+
   contextSize(): number | null {
     return this.loaded?.context.contextSize ?? null;
   }
@@ -282,6 +286,8 @@ export class EmbeddedProvider implements LlmProvider {
     }
     const history = toChatHistory(turns);
     const prefix = history.at(-1)?.type === 'model' ? history.at(-1) : undefined;
+    const meter = loaded.chat.sequence.tokenMeter;
+    const inputBefore = meter.usedInputTokens;
     try {
       const grammar = req.requireCodeBlock
         ? await this.grammarFor(loaded, codeBlockGrammar(req.requireCodeBlock.language, { emotions: req.requireEmotionTag, maxLines: req.requireCodeBlock.maxLines, maxLineLength: req.requireCodeBlock.maxLineLength }))
@@ -311,6 +317,7 @@ export class EmbeddedProvider implements LlmProvider {
         promptTokens: countPromptTokens(loaded.chat, window),
         completionTokens,
         stopReason: signal.aborted || stop === 'abort' ? 'cancelled' : stop === 'maxTokens' ? 'length' : 'stop',
+        evaluatedTokens: meter.usedInputTokens - inputBefore,
       };
     } catch (err) {
       // Aborted before the first token: node-llama-cpp throws the abort reason; ours is a result.

@@ -38,6 +38,11 @@ export interface GenerateResult {
   completionTokens: number;
   /** stop: the model finished; length: maxTokens reached; cancelled: the signal was aborted. */
   stopReason: 'stop' | 'length' | 'cancelled';
+  /**
+   * Prompt tokens the model actually evaluated for this reply; the rest of the prompt came from
+   * its cache of the previous turn. Only providers that know say (the embedded one).
+   */
+  evaluatedTokens?: number;
 }
 
 export interface LlmProvider {
@@ -54,6 +59,12 @@ export interface LlmProvider {
   /** Exact with the model's tokenizer when `exactTokenCount`, else an estimate (ceil(chars / 4)). */
   countTokens(text: string): number;
   readonly exactTokenCount: boolean;
+  /**
+   * Tokens a prompt may take and still be evaluated as given, leaving room for a reply of
+   * `maxTokens` (beyond it the provider drops old turns itself, which defeats the prompt cache);
+   * null when unknown (a server, or a model not loaded yet).
+   */
+  promptTokenBudget?(maxTokens: number | undefined): number | null;
   modelName(): string | null;
   contextSize(): number | null;
   /** Calls ensureReady() first. Throws an AlisaError on failure; never rejects because of the signal. */

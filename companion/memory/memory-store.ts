@@ -9,7 +9,7 @@ import { AlisaError } from '../errors';
 import { mapRuntimeError, openDatabase, type Db, type MovedAside } from './database';
 import { renderJson, renderMarkdown, type ExportedSession, type HistoryExport } from './export-format';
 import { parseSearchQuery } from './fts-query';
-import { toCharacter, toMessage, toSession, type SummaryRow } from './rows';
+import { toCharacter, toMessage, toSession, type SessionRow, type SummaryRow } from './rows';
 import { DEFAULT_SEARCH_WINDOW, runSearch } from './search';
 import { prepareStatements, type Statements } from './statements';
 import type { BuiltinCharacter, CharacterPatch, ListMessagesOptions, MemoryStoreOptions, MessagePatch, NewCharacter, NewMessage } from './types';
@@ -35,12 +35,26 @@ export const RHYTHM_MAX_SESSIONS = 1000;
 const RHYTHM_MAX_TASK = 64;
 const DAY_MS = 24 * 3600_000;
 export const DEFAULT_PAGE_SIZE = 200;
+/** Sessions per page of the list (session.list) unless asked otherwise, and the most a page holds. */
+export const DEFAULT_SESSION_PAGE = 50;
+export const MAX_SESSION_PAGE = 500;
 const MAX_PAGE_SIZE = 10_000;
 const MAX_SEARCH_HITS = 200;
 
 /** A patch field counts when present and not undefined; null means "clear it". */
 const has = (o: object, key: string) => (o as Record<string, unknown>)[key] !== undefined;
 const flag = (b: boolean) => (b ? 1 : 0);
+
+/** A `nextCursor` of listSessionsPage: "<updatedAt>:<id>". */
+function parseSessionCursor(cursor: string): [number, number] {
+  const m = typeof cursor === 'string' ? /^(\d{1,16}):(\d{1,16})$/.exec(cursor) : null;
+  const ts = m ? Number(m[1]) : NaN;
+  const id = m ? Number(m[2]) : NaN;
+  if (!Number.isSafeInteger(ts) || !Number.isSafeInteger(id)) {
+    throw new AlisaError('invalid_argument', `Not a session list cursor: ${JSON.stringify(String(cursor).slice(0, 40))}.`, 'Pass the nextCursor of the previous page, or none for the first page.');
+  }
+  return [ts, id];
+}
 
 function isForeignKeyError(err: unknown): boolean {
   return (err as { code?: unknown } | null)?.code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
@@ -104,6 +118,35 @@ export class MemoryStore {
    */
   listSessions(workspace?: string | null): Session[] {
     return this.guard(() => (typeof workspace === 'string' ? this.sql.listWorkspaceSessions.all(workspace) : this.sql.listSessions.all()).map(toSession));
+  }
+
+  /**
+   * One page of the list, newest activity first (scope as in `listSessions`). `cursor` is the
+   * `nextCursor` of the page before (absent: the first page); `nextCursor` is null on the last
+   * page. Keyset paging on (updatedAt, id): a session created or used while paging moves above
+   * the cursor, so later pages neither repeat nor skip the others (clients hear of the moved one
+   * as an event).
+   */
+  listSessionsPage(opts: { workspace?: string | null; limit?: number; cursor?: string } = {}): { sessions: Session[]; nextCursor: string | null } {
+    const limit = v.checkLimit(opts.limit ?? DEFAULT_SESSION_PAGE, 'limit', MAX_SESSION_PAGE);
+    const [ts, id] = opts.cursor === undefined ? [Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER] : parseSessionCursor(opts.cursor);
+    return this.guard(() =>
+      this.tx.deferred(() => {
+        let rows: SessionRow[];
+        if (typeof opts.workspace === 'string') {
+          // Both halves in index order, merged: the first limit + 1 of their union.
+          const own = this.sql.pageWorkspaceSessions.all(opts.workspace, ts, id, limit + 1);
+          const loose = this.sql.pageLooseSessions.all(ts, id, limit + 1);
+          rows = [...own, ...loose].sort((a, b) => b.updated_ts - a.updated_ts || b.id - a.id).slice(0, limit + 1);
+        } else {
+          rows = this.sql.pageSessions.all(ts, id, limit + 1);
+        }
+        const more = rows.length > limit;
+        const page = rows.slice(0, limit);
+        const last = page.at(-1);
+        return { sessions: page.map(toSession), nextCursor: more && last ? `${last.updated_ts}:${last.id}` : null };
+      }) as { sessions: Session[]; nextCursor: string | null },
+    );
   }
 
   getSession(id: number): Session | null {
@@ -240,7 +283,7 @@ export class MemoryStore {
   // ---- search ----------------------------------------------------------------------------
 
   /**
-   * Full-text search, best match first: bm25 over the newest `searchWindow` matches, the last
+   * Full-text search, best match first: bm25 over every match (or the newest `searchWindow`), the last
    * word matching as a prefix while it is not a complete word yet (see search.ts). Any input
    * is safe: it is reduced to quoted words (fts-query.ts); nothing searchable means no hits.
    */

@@ -3,8 +3,8 @@
 import type { Db } from './database';
 import type { CharacterRow, MessageRow, SearchDetailsRow, SearchTopRow, SessionRow, SummaryRow } from './rows';
 
-const SESSION_COLUMNS = `s.id, s.title, s.character_id, s.created_ts, s.updated_ts, s.workspace, s.workspace_name,
-  (SELECT COUNT(*) FROM messages m WHERE m.session_id = s.id) AS message_count`;
+// v5: message_count is a column kept by triggers (schema.ts), not counted on each read.
+const SESSION_COLUMNS = `s.id, s.title, s.character_id, s.created_ts, s.updated_ts, s.workspace, s.workspace_name, s.message_count`;
 
 /** Named parameters of `updateMessage`: each `set_*` flag says whether that column changes. */
 export interface MessagePatchParams {
@@ -54,6 +54,20 @@ export function prepareStatements(db: Db) {
     ),
     latestWorkspaceSession: db.prepare<[string], SessionRow>(
       `SELECT ${SESSION_COLUMNS} FROM sessions s WHERE s.workspace = ? ORDER BY s.updated_ts DESC, s.id DESC LIMIT 1`,
+    ),
+    // Pages of the list (newest first), after a (updated_ts, id) cursor: keyset paging on
+    // sessions_by_updated / sessions_by_workspace, so a page costs the same however deep it is.
+    // The workspace scope runs the second and third and merges them (an OR would sort every row).
+    pageSessions: db.prepare<[number, number, number], SessionRow>(
+      `SELECT ${SESSION_COLUMNS} FROM sessions s WHERE (s.updated_ts, s.id) < (?, ?) ORDER BY s.updated_ts DESC, s.id DESC LIMIT ?`,
+    ),
+    pageWorkspaceSessions: db.prepare<[string, number, number, number], SessionRow>(
+      `SELECT ${SESSION_COLUMNS} FROM sessions s WHERE s.workspace = ? AND (s.updated_ts, s.id) < (?, ?)
+       ORDER BY s.updated_ts DESC, s.id DESC LIMIT ?`,
+    ),
+    pageLooseSessions: db.prepare<[number, number, number], SessionRow>(
+      `SELECT ${SESSION_COLUMNS} FROM sessions s WHERE s.workspace IS NULL AND (s.updated_ts, s.id) < (?, ?)
+       ORDER BY s.updated_ts DESC, s.id DESC LIMIT ?`,
     ),
     sessionExists: db.prepare<[number], number>(`SELECT 1 FROM sessions WHERE id = ?`).pluck(),
     insertSession: db.prepare<[string, number | null, number, number, string | null, string | null], number>(

@@ -7,7 +7,7 @@ export interface MemoryStoreOptions {
   busyTimeoutMs?: number;
   /** Clock for timestamps (ms since epoch); tests pin it. */
   now?: () => number;
-  /** Search ranks at most this many of the newest matches of a query (default 1000); 0 ranks all. */
+  /** Search ranks at most this many of the newest matches of a query; 0 (the default) ranks all. */
   searchWindow?: number;
 }
 

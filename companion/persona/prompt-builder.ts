@@ -1,11 +1,12 @@
-// Builds the messages sent to the model, in the order the seed used:
-//   1. persona (the character's system prompt) and the emotion-tag instruction
-//   2. the current mode (internal instruction)
-//   3. recent shared context: previous turns, trimmed to a token budget (newest kept)
-//   4. passive context: what she notices, phrased as intuition, never as surveillance
-//   5. learned patterns of the user
-// then the user's new message. 4 and 5 are folded into the system message, after the mode, so
-// chat formats that allow one system message still see them.
+// Builds the messages sent to the model. Laid out for the model's prompt cache (issue 13): what
+// rarely changes comes first, what changes every turn last.
+//   1. system: persona (the character's system prompt), the emotion-tag instruction, the current
+//      mode (internal instruction) and learned patterns of the user: stable for many turns
+//   2. recent shared context: previous turns (see chat/prompt-window.ts for which), each rendered
+//      exactly as the model saw it when it was new
+//   3. the user's new message, preceded by the passive context of this moment (what she notices,
+//      phrased as intuition, never as surveillance). It stays with that message in later turns, so
+//      the prompt of the next turn begins with the tokens of this one.
 import { EMOTIONS, type Mode } from '../../protocol';
 import type { ChatTurn } from '../llm';
 import { COMPACT_PERSONA } from './characters';
@@ -40,23 +41,28 @@ export interface BuiltPrompt {
 }
 
 export function buildPrompt(input: PromptInput): BuiltPrompt {
-  const compact = input.style === 'compact';
-  const system: string[] = compact ? [COMPACT_PERSONA] : [input.persona, EMOTION_INSTRUCTION, MODE_INSTRUCTIONS[input.mode]];
-  if (!compact && input.passiveContext?.length) {
-    system.push(
-      'Things you sense about what the user is doing (use them only as intuition; never say you are watching):\n' +
-        input.passiveContext.map((line) => `- ${line}`).join('\n'),
-    );
-  }
-  if (!compact && input.patterns?.length) {
-    system.push('What you have learned about the user over time:\n' + input.patterns.map((line) => `- ${line}`).join('\n'));
-  }
   const { turns, tokens } = trimHistory(input.history, input.historyTokenBudget, input.countTokens);
   return {
-    messages: [{ role: 'system', content: system.join('\n\n') }, ...turns, { role: 'user', content: input.userMessage }],
+    messages: [{ role: 'system', content: systemPrompt(input) }, ...turns, { role: 'user', content: userTurn(input.userMessage, input.passiveContext, input.style) }],
     historyTurns: turns.length,
     historyTokens: tokens,
   };
+}
+
+/** The system message: persona, emotion instruction, mode and learned patterns (stable across turns). */
+export function systemPrompt(input: Pick<PromptInput, 'persona' | 'mode' | 'patterns' | 'style'>): string {
+  if (input.style === 'compact') return COMPACT_PERSONA;
+  const system: string[] = [input.persona, EMOTION_INSTRUCTION, MODE_INSTRUCTIONS[input.mode]];
+  if (input.patterns?.length) {
+    system.push('What you have learned about the user over time:\n' + input.patterns.map((line) => `- ${line}`).join('\n'));
+  }
+  return system.join('\n\n');
+}
+
+/** The user's message as the model sees it: after what she senses right now, if anything (full style). */
+export function userTurn(text: string, passiveContext: readonly string[] | undefined, style: PromptInput['style']): string {
+  if (style === 'compact' || !passiveContext?.length) return text;
+  return `(What you sense right now; use it only as intuition, never say you are watching:\n${passiveContext.map((line) => `- ${line}`).join('\n')})\n\n${text}`;
 }
 
 /**

@@ -104,7 +104,8 @@ export class JsonSocket {
     if (this.ws.readyState !== this.ws.OPEN) return;
     const size = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data instanceof ArrayBuffer ? data.byteLength : data.length;
     if (size > MAX_FRAME_BYTES) {
-      return this.fail(null, { code: 'frame_too_large', message: `The message is ${size} bytes; the limit is ${MAX_FRAME_BYTES}.` });
+      // Not parsed; the request's id is answered when it opens the frame (as our clients write it), so the sender learns at once.
+      return this.fail(leadingRequestId(data), { code: 'frame_too_large', message: `The message is ${size} bytes; the limit is ${MAX_FRAME_BYTES}.` });
     }
     if (!this.limiter.take()) {
       return this.fail(null, { code: 'rate_limited', message: 'Too many messages too quickly; this one was dropped.', action: 'Slow down and send it again.' });
@@ -175,4 +176,14 @@ function idOf(json: unknown): string | number | null {
     if (typeof id === 'string' || typeof id === 'number') return id;
   }
   return null;
+}
+
+/** `{"type":"request","id":…` at the very start of a frame: its id (a short string or an integer), else null. */
+function leadingRequestId(data: RawData): string | number | null {
+  const first = Array.isArray(data) ? data[0] : data instanceof ArrayBuffer ? Buffer.from(data) : data;
+  if (!first) return null;
+  const head = first.subarray(0, 160).toString('latin1');
+  const m = /^\{"type":"request","id":(?:"([A-Za-z0-9_.:-]{1,100})"|(\d{1,15}))[,}]/.exec(head);
+  if (!m) return null;
+  return m[1] !== undefined ? m[1] : Number(m[2]);
 }

@@ -1,6 +1,6 @@
 // One handler per protocol method. The compiler checks that every method in `protocol/` has a
 // handler here and that each returns that method's result type.
-import type { ClientWorkspace, MethodName, Params, Result, Status } from '../../protocol';
+import type { ClientWorkspace, MethodName, Params, Result, Session, Status } from '../../protocol';
 import type { ChatService } from '../chat/chat-service';
 import type { HelpService } from '../help/help-service';
 import type { IdleService } from '../idle/idle-service';
@@ -53,7 +53,7 @@ export type Handlers = {
 };
 
 export function createHandlers(core: CompanionCore): Handlers {
-  const sessionsChanged = () => core.chat.emit({ type: 'sessions.changed' });
+  const sessionsChanged = (change: { session?: Session; deletedSessionId?: number } = {}) => core.chat.emit({ type: 'sessions.changed', ...change });
   return {
     'chat.send': (p, ctx) => {
       // A new message from the user is a barge-in: she stops talking at once.
@@ -83,20 +83,23 @@ export function createHandlers(core: CompanionCore): Handlers {
     'model.downloadPlan': (p) => downloadPlan(p.uri ?? core.modelUri, core.modelsDir),
 
     // A client without a workspace sees every session, whatever scope it asks for.
-    'session.list': (p, ctx) => ({ sessions: core.memory().listSessions(p.scope === 'all' ? null : ctx.workspace?.id) }),
+    'session.list': (p, ctx) => ({
+      ...core.memory().listSessionsPage({ workspace: p.scope === 'all' ? null : ctx.workspace?.id, limit: p.limit, cursor: p.cursor }),
+      workspace: ctx.workspace?.id ?? null,
+    }),
     'session.create': (p, ctx) => {
       const s = core.memory().createSession(p.title, core.state.characterId, ctx.workspace);
-      sessionsChanged();
+      sessionsChanged({ session: s });
       return s;
     },
     'session.rename': (p) => {
       const s = core.memory().renameSession(p.sessionId, p.title);
-      sessionsChanged();
+      sessionsChanged({ session: s });
       return s;
     },
     'session.delete': (p) => {
       core.memory().deleteSession(p.sessionId);
-      sessionsChanged();
+      sessionsChanged({ deletedSessionId: p.sessionId });
       return { ok: true };
     },
     'session.messages': (p) => {
@@ -108,8 +111,11 @@ export function createHandlers(core: CompanionCore): Handlers {
     'memory.search': (p) => ({ hits: core.memory().search(p.query, p.limit) }),
     'history.summary': (p) => core.memory().summary(p.sessionId, core.historyTokens),
     'history.clear': (p) => {
-      core.memory().clear(p.sessionId);
-      sessionsChanged();
+      const memory = core.memory();
+      memory.clear(p.sessionId);
+      // One chat emptied: that one changed; all of them: every client reloads its (empty) list.
+      const session = p.sessionId === undefined ? null : memory.getSession(p.sessionId);
+      sessionsChanged(session ? { session } : {});
       return { ok: true };
     },
     'history.export': (p) => {

@@ -58,7 +58,7 @@ export class Awareness implements vscode.Disposable {
   }
 
   private start(): void {
-    const coalescer = new ContextCoalescer((u) => this.send(u));
+    const coalescer = new ContextCoalescer((u) => this.send(u), undefined, undefined, { log: (m) => this.manager.log.warn(m) });
     this.coalescer = coalescer;
     const emit = (u: ContextUpdate) => {
       coalescer.update(u);

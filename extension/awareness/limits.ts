@@ -10,6 +10,7 @@ export const LIMITS = {
   terminalOutput: 4000,
   commandLine: 1000,
   path: 500,
+  countedFiles: 5000,
 } as const satisfies typeof PROTOCOL_LIMITS;
 
 // And the other way round: every protocol limit is here with the same value.

@@ -7,7 +7,7 @@ export function toRange(r: vscode.Range): Range {
   return { start: { line: r.start.line, character: r.start.character }, end: { line: r.end.line, character: r.end.character } };
 }
 
-const SEVERITY: Record<vscode.DiagnosticSeverity, RawDiagnostic['severity']> = {
+export const SEVERITY: Record<vscode.DiagnosticSeverity, RawDiagnostic['severity']> = {
   [vscode.DiagnosticSeverity.Error]: 'error',
   [vscode.DiagnosticSeverity.Warning]: 'warning',
   [vscode.DiagnosticSeverity.Information]: 'info',

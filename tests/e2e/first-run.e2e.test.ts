@@ -71,10 +71,13 @@ describe.skipIf(missing !== null)('first run without a model, in real VS Code', 
     await input.waitFor({ state: 'visible' });
     // The dialog fills in its starting folder a moment after it opens, over anything typed
     // earlier: type the path until it sticks, then accept it.
+    const fileRow = wb.page.locator('.quick-input-widget .monaco-list-row', { hasText: path.basename(MODEL_PATH) }).first();
     for (let attempt = 1; ; attempt++) {
-      await wb.page.waitForTimeout(1000);
+      // The starting folder has been filled in (it would overwrite what is typed before).
+      await until('the file dialog to fill in its folder', async () => (await input.inputValue()) !== '', 10_000).catch(() => {});
       await input.fill(MODEL_PATH);
-      await wb.page.waitForTimeout(700);
+      // The dialog has taken the typed path: it lists that folder, with the model file in it.
+      await fileRow.waitFor({ state: 'visible', timeout: 10_000 }).catch(() => {});
       if ((await input.inputValue()) !== MODEL_PATH) {
         if (attempt === 4) throw new Error('the file dialog did not keep the typed path');
         continue;

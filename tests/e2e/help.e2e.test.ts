@@ -78,8 +78,11 @@ describe.skipIf(missing !== null)('help when errors appear, in real VS Code', { 
     // Cursor onto the error (Go to Next Problem), then the quick-fix menu.
     await wb.page.locator('.monaco-editor .view-lines').first().click();
     await wb.page.keyboard.press('F8');
-    await wb.page.waitForTimeout(500);
+    // The problem's peek widget opens at the error (the cursor is on it); Escape closes it.
+    const peek = wb.page.locator('.monaco-editor .marker-widget').first();
+    await peek.waitFor({ state: 'visible', timeout: 30_000 });
     await wb.page.keyboard.press('Escape');
+    await peek.waitFor({ state: 'hidden', timeout: 30_000 });
     await wb.page.keyboard.press('Control+.');
     const item = wb.page.locator('.action-widget .monaco-list-row, .context-view .action-item', { hasText: 'Ask Alisa to fix' }).first();
     await item.waitFor({ timeout: 30_000 });
@@ -108,18 +111,19 @@ describe.skipIf(missing !== null)('help when errors appear, in real VS Code', { 
   it('a failing command in the integrated terminal is caught', async () => {
     await wb.runCommand('Terminal: Create New Terminal');
     await wb.page.locator('.terminal-wrapper, .xterm').first().waitFor({ timeout: 60_000 });
-    await wb.page.waitForTimeout(3000); // the shell starts and shell integration reports in
+    // The shell starts and shell integration reports in: its prompt gets a command decoration.
+    await wb.page.locator('.xterm .terminal-command-decoration').first().waitFor({ state: 'visible', timeout: 60_000 });
     await wb.page.keyboard.type('node -e "process.exit(3)"');
     await wb.page.keyboard.press('Enter');
-    await wb.page.waitForTimeout(3000);
+    // Shell integration reports the command's end with its exit code: the decoration turns to error.
+    await wb.page.locator('.xterm .terminal-command-decoration.error').first().waitFor({ state: 'visible', timeout: 60_000 });
     await wb.screenshot('terminal');
     // The palette key goes to the terminal while it has focus: focus the editor first.
     await wb.page.locator('.monaco-editor .view-lines').first().click();
     await wb.runCommand('Alisa: Explain Last Terminal Failure');
-    await wb.page.waitForTimeout(2000);
-    await wb.screenshot('terminal-explain');
     const asked = frame.locator('[data-role="user"]', { hasText: 'process.exit(3)' }).first();
     await asked.waitFor({ timeout: 60_000 });
+    await wb.screenshot('terminal-explain');
     await wb.screenshot('terminal-failure');
   });
 });

@@ -111,8 +111,10 @@ describe.skipIf(missing !== null)('Alisa in real VS Code', { timeout: 180_000 },
 
   it('finds the history again after reloading the window', async () => {
     const texts = await assistantMessages(frame).allInnerTexts();
+    // The reload is a new page load: wait for it, or the old workbench would still match below.
+    const reloaded = wb.page.waitForEvent('load', { timeout: 60_000 });
     await wb.runCommand('Developer: Reload Window');
-    await wb.page.waitForTimeout(1000);
+    await reloaded;
     await wb.page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
     // VS Code restores the open sidebar; the command reveals it either way (a click would toggle it).
     await wb.waitForAlisa();

@@ -32,6 +32,7 @@ export class BlinkScheduler {
   private timer: unknown = null;
   private closed = false;
   private active = false;
+  private pace = 1;
   private readonly timers: Timers;
   private readonly random: () => number;
   private readonly o: Required<Omit<BlinkOptions, 'onBlink' | 'timers' | 'random'>>;
@@ -61,15 +62,20 @@ export class BlinkScheduler {
     else this.halt();
   }
 
+  /** Stretches the pauses between blinks by `factor` (she blinks less while she rests); 1 is normal. */
+  setPace(factor: number): void {
+    this.pace = factor > 0 ? factor : 1;
+  }
+
   dispose(): void {
     this.active = false;
     this.halt();
   }
 
-  /** The delay before the next blink, within [min, max]. */
+  /** The delay before the next blink, within [min, max] (times the pace). */
   nextInterval(): number {
     const { minIntervalMs: min, maxIntervalMs: max } = this.o;
-    return min + this.random() * (max - min);
+    return (min + this.random() * (max - min)) * this.pace;
   }
 
   private scheduleNext(): void {

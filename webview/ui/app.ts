@@ -16,6 +16,7 @@ import { BannerView } from './banner-view';
 import { CameraIndicatorView } from './camera-indicator-view';
 import { ComposerView } from './composer-view';
 import { DndToggleView } from './dnd-toggle-view';
+import { ContextNoticeView } from './context-notice-view';
 import { HelpOfferView, type HelpOfferChoice } from './help-offer-view';
 import { MessageListView } from './message-list-view';
 import { PersonaView } from './persona-view';
@@ -27,6 +28,9 @@ import { NetworkAskView } from './network-ask-view';
 import { buildShell, type Shell } from './shell';
 
 const PAGE_SIZE = 200;
+/** Chats per page of the chat list, and the most one reload asks for (session.list's limit). */
+const SESSION_PAGE = 50;
+const SESSION_PAGE_MAX = 500;
 
 export interface AppOptions {
   /** Where speech plays (default: Web Audio). Tests pass a recording stand-in. */
@@ -40,6 +44,14 @@ export class App {
   private hostState: HostState | null = null;
   private status: Status | null = null;
   private sessions: Session[] = [];
+  /** Where the next page of the chat list starts (null: the list is whole). */
+  private sessionsCursor: string | null = null;
+  /**
+   * The workspace the companion knows this panel by (session.list says it), to tell whether a
+   * session from an event belongs in the "This workspace" list; undefined until a companion that
+   * pushes session changes has answered (older ones: the list is reloaded after each reply).
+   */
+  private ownWorkspace: string | null | undefined = undefined;
   private openSeq = 0;
   private firstOpen = true;
   /** Settles when the latest (re)load after connecting is done. */
@@ -61,6 +73,8 @@ export class App {
   private readonly voice: VoiceView;
   private readonly camera: CameraIndicatorView;
   private readonly dnd: DndToggleView;
+  /** Says when Alisa sees only part of the editor's problems (a big workspace). */
+  private readonly contextNotice = new ContextNoticeView();
   /** The network gate's questions; shown in a browser only (VS Code asks with a modal). */
   private readonly networkAsks: NetworkAskView;
   readonly speech: SpeechPlayer;
@@ -104,7 +118,8 @@ export class App {
     });
     this.sessionBar = new SessionBarView(this.shell.sessionBar, {
       onSwitch: (id) => void this.openSession(id),
-      onRename: (sessionId, title) => this.call(request(host, 'session.rename', { sessionId, title }).then(() => this.refreshSessions())),
+      onRename: (sessionId, title) => this.call(request(host, 'session.rename', { sessionId, title }).then((s) => this.upsertSession(s))),
+      onLoadMore: () => void this.loadMoreSessions(),
       onDelete: (sessionId) => this.call(this.deleteSession(sessionId)),
       // A browser belongs to no workspace: it always sees every chat.
       ...(host.kind === 'vscode'
@@ -187,6 +202,7 @@ export class App {
       },
     });
     this.shell.composer.before(this.networkAsks.node);
+    this.shell.composer.before(this.contextNotice.node);
     // The autoplay rule: audio may start only after the user has touched the page.
     const unlock = () =>
       this.voiceStep(() => {
@@ -247,6 +263,9 @@ export class App {
       case 'mode.changed':
         return this.persona.setMode(m.mode);
       case 'sessions.changed':
+        // The changed session itself (in place, no reload), one gone, or: reload the list.
+        if (m.session) return this.upsertSession(m.session);
+        if (m.deletedSessionId !== undefined) return void this.dropSession(m.deletedSessionId);
         return void this.refreshSessions();
       case 'reply.start':
       case 'reply.token':
@@ -259,7 +278,8 @@ export class App {
         const result = this.assembler.apply(m);
         this.applyResult(result);
         if (result.needsReload && this.assembler.sessionId !== null) void this.openSession(this.assembler.sessionId, { keepScroll: 'bottom' });
-        if (m.type === 'reply.end' || m.type === 'reply.error') void this.refreshSessions();
+        // A companion that pushes session changes says so with sessions.changed after the reply.
+        if ((m.type === 'reply.end' || m.type === 'reply.error') && this.ownWorkspace === undefined) void this.refreshSessions();
         return;
       }
       case 'error':
@@ -274,7 +294,7 @@ export class App {
         this.face.apply({ type: 'reply.emotion', replyId: `offer:${m.offerId}`, emotion: m.emotion });
         return;
       case 'context.state':
-        return;
+        return this.contextNotice.setState(m.state);
       case 'screen.state':
         return this.screen.setStatus(m.status);
       case 'speech.start':
@@ -330,6 +350,7 @@ export class App {
       this.setVoiceStatus(null);
       this.camera.setStatus(null); // …nor looks through the camera
       this.dnd.setStatus(null);
+      this.contextNotice.setState(null);
       this.applyResult(this.assembler.interruptAll());
       this.face.reset();
     }
@@ -384,19 +405,32 @@ export class App {
   /** Reloads the chat list; opens another chat if the one on screen is gone (or on reconnect). */
   private async refreshSessions(opts: { reopen?: boolean } = {}): Promise<void> {
     let sessions: Session[];
+    let cursor: string | null;
+    let workspace: string | null | undefined;
     const scopeNow = () => (this.host.kind === 'vscode' ? this.store.get().sessionScope : 'workspace');
     const scope = scopeNow();
     try {
       // The default scope is sent as no scope: the request a companion before workspaces knows.
-      sessions = (await request(this.host, 'session.list', scope === 'all' ? { scope } : {})).sessions;
+      // As many as are loaded now (pages that were loaded stay loaded), at least one page.
+      const limit = Math.min(SESSION_PAGE_MAX, Math.max(SESSION_PAGE, this.sessions.length));
+      const res = await request(this.host, 'session.list', scope === 'all' ? { scope, limit } : { limit });
+      sessions = res.sessions;
+      cursor = res.nextCursor ?? null;
+      workspace = res.workspace;
     } catch (err) {
       if (opts.reopen) this.banners.notify(toErrorInfo(err), 'Your chats could not be loaded');
       return;
     }
     // The scope changed meanwhile: the list asked for with the new one is the one to show.
     if (scope !== scopeNow() && !opts.reopen) return;
+    const previous = this.sessions;
     this.sessions = [...sessions].sort((a, b) => b.updatedAt - a.updatedAt || b.id - a.id);
+    this.sessionsCursor = cursor;
+    this.ownWorkspace = workspace;
     const current = this.assembler.sessionId;
+    // The open chat lies beyond the pages loaded now: it stays listed rather than being switched away.
+    const kept = cursor !== null && current !== null && !this.sessions.some((s) => s.id === current) ? previous.find((s) => s.id === current) : undefined;
+    if (kept) this.sessions.push(kept);
     const exists = (id: number | null) => id !== null && this.sessions.some((s) => s.id === id);
     if (opts.reopen || (current !== null && !exists(current))) {
       const saved = this.store.get().sessionId;
@@ -405,8 +439,53 @@ export class App {
       this.firstOpen = false;
       await this.openSession(pick, { keepScroll: restore });
     } else {
-      this.sessionBar.setSessions(this.sessions, current);
+      this.sessionBar.setSessions(this.sessions, current, this.sessionsCursor !== null);
     }
+  }
+
+  /** The next page of the chat list ('Older chats…' in the bar). */
+  private async loadMoreSessions(): Promise<void> {
+    const cursor = this.sessionsCursor;
+    if (cursor === null) return;
+    const scope = this.host.kind === 'vscode' ? this.store.get().sessionScope : 'workspace';
+    let res;
+    try {
+      res = await request(this.host, 'session.list', scope === 'all' ? { scope, limit: SESSION_PAGE, cursor } : { limit: SESSION_PAGE, cursor });
+    } catch (err) {
+      this.banners.notify(toErrorInfo(err), 'Older chats could not be loaded');
+      return;
+    }
+    // The list was reloaded or the scope changed meanwhile: this page belongs to another list.
+    if (cursor !== this.sessionsCursor || scope !== (this.host.kind === 'vscode' ? this.store.get().sessionScope : 'workspace')) return;
+    const known = new Set(this.sessions.map((s) => s.id));
+    this.sessions = [...this.sessions, ...res.sessions.filter((s) => !known.has(s.id))];
+    this.sessionsCursor = res.nextCursor ?? null;
+    this.sessionBar.setSessions(this.sessions, this.assembler.sessionId, this.sessionsCursor !== null);
+  }
+
+  /** A session created or changed elsewhere (sessions.changed): put in place, newest first, without a reload. */
+  private upsertSession(session: Session): void {
+    const scope = this.host.kind === 'vscode' ? this.store.get().sessionScope : 'workspace';
+    const own = this.ownWorkspace;
+    const inScope = scope === 'all' || own === null || own === undefined || session.workspace === null || session.workspace === own;
+    const rest = this.sessions.filter((s) => s.id !== session.id);
+    const newer = (a: Session, b: Session) => a.updatedAt > b.updatedAt || (a.updatedAt === b.updatedAt && a.id > b.id);
+    const last = rest.at(-1);
+    // Beyond the loaded pages it is not shown (yet): 'Older chats…' brings it in its place.
+    const loaded = this.sessionsCursor === null || last === undefined || newer(session, last) || session.id === this.assembler.sessionId;
+    if (inScope && loaded) {
+      const at = rest.findIndex((s) => newer(session, s));
+      rest.splice(at === -1 ? rest.length : at, 0, session);
+    }
+    this.sessions = rest;
+    this.sessionBar.setSessions(this.sessions, this.assembler.sessionId, this.sessionsCursor !== null);
+  }
+
+  /** A session deleted elsewhere; the open one gone opens the newest left. */
+  private async dropSession(sessionId: number): Promise<void> {
+    this.sessions = this.sessions.filter((s) => s.id !== sessionId);
+    if (this.assembler.sessionId === sessionId) await this.openSession(this.sessions[0]?.id ?? null);
+    else this.sessionBar.setSessions(this.sessions, this.assembler.sessionId, this.sessionsCursor !== null);
   }
 
   /** Shows a chat: its latest messages, merged with a reply still streaming there. */
@@ -426,7 +505,7 @@ export class App {
     this.list.setCanLoadEarlier(messages.length >= PAGE_SIZE);
     this.list.sync(this.assembler.messages, { keepScroll: opts.keepScroll ?? 'bottom' });
     this.store.update({ sessionId, scrollTop: typeof opts.keepScroll === 'number' ? opts.keepScroll : null });
-    this.sessionBar.setSessions(this.sessions, sessionId);
+    this.sessionBar.setSessions(this.sessions, sessionId, this.sessionsCursor !== null);
     this.updateStreaming();
   }
 
@@ -472,7 +551,7 @@ export class App {
     await request(this.host, 'session.delete', { sessionId });
     this.sessions = this.sessions.filter((s) => s.id !== sessionId);
     if (this.assembler.sessionId === sessionId) await this.openSession(this.sessions[0]?.id ?? null);
-    else this.sessionBar.setSessions(this.sessions, this.assembler.sessionId);
+    else this.sessionBar.setSessions(this.sessions, this.assembler.sessionId, this.sessionsCursor !== null);
   }
 
   /**

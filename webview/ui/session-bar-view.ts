@@ -10,9 +10,14 @@ export interface SessionBarOptions {
   onSwitch: (sessionId: number) => void;
   onRename: (sessionId: number, title: string) => void;
   onDelete: (sessionId: number) => void;
+  /** The list has more (older) chats than shown: 'Older chats…' at its end asks for the next page. */
+  onLoadMore?: () => void;
   /** Shows the scope picker (VS Code only: a browser belongs to no workspace and sees all chats). */
   scope?: { initial: SessionScope; onChange: (scope: SessionScope) => void };
 }
+
+/** The option that loads the next page of the list rather than opening a chat. */
+const MORE = 'more';
 
 const SCOPE_LABELS: Record<SessionScope, string> = { workspace: 'This workspace', all: 'All workspaces' };
 
@@ -31,6 +36,7 @@ export function sessionTitle(s: Pick<Session, 'title' | 'createdAt'>): string {
 export class SessionBarView {
   private sessions: Session[] = [];
   private current: number | null = null;
+  private hasMore = false;
   private readonly select: HTMLSelectElement;
   private readonly renameButton: HTMLButtonElement;
   private readonly deleteButton: HTMLButtonElement;
@@ -73,6 +79,12 @@ export class SessionBarView {
     root.replaceChildren(...rows);
 
     this.select.addEventListener('change', () => {
+      if (this.select.value === MORE) {
+        // Not a chat: the open one stays selected while the next page loads.
+        this.select.value = this.current === null ? '' : String(this.current);
+        opts.onLoadMore?.();
+        return;
+      }
       const id = Number(this.select.value);
       if (Number.isInteger(id) && id > 0 && id !== this.current) opts.onSwitch(id);
     });
@@ -87,9 +99,11 @@ export class SessionBarView {
     this.render();
   }
 
-  setSessions(sessions: readonly Session[], current: number | null): void {
+  /** `hasMore`: older chats exist beyond these (the list offers to load them). */
+  setSessions(sessions: readonly Session[], current: number | null, hasMore = this.hasMore): void {
     this.sessions = [...sessions];
     this.current = current;
+    this.hasMore = hasMore;
     this.render();
   }
 
@@ -105,6 +119,7 @@ export class SessionBarView {
     if (current === null || !this.sessions.some((s) => s.id === current)) {
       options.unshift(el('option', { value: '', text: 'New chat' }));
     }
+    if (this.hasMore && this.opts.onLoadMore) options.push(el('option', { value: MORE, text: 'Older chats…', class: 'session-more' }));
     this.select.replaceChildren(...options);
     this.select.value = current === null ? '' : String(current);
     const real = current !== null && this.sessions.some((s) => s.id === current);

@@ -57,7 +57,8 @@ export class Workbench {
       } catch (err) {
         if (attempt === 3) throw err;
         await page.keyboard.press('Escape');
-        await page.waitForTimeout(1000);
+        // Closed (or never opened): the next F1 starts from a quiet palette.
+        await input.waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => {});
       }
     }
   }

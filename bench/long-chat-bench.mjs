@@ -1,0 +1,115 @@
+// Long chats must not slow down (issue 13): one conversation of BENCH_TURNS turns (default 120)
+// with the companion's DEFAULT prompt settings (full prompt, 3,000-token history budget, the
+// model's context), against a raw node-llama-cpp LlamaChatSession holding the same conversation,
+// side by side in the same run (same model, threads, greedy decoding, same user messages).
+//
+// Per turn it records the prompt tokens the model evaluated (node-llama-cpp's token meter; the rest
+// of the prompt came from its cache) and the time to the first token. Prints `name: value` lines:
+// evaluated tokens per turn (mean over the last half) for both, their ratio (goal <= 1.2), first
+// token at the last turn for both and their ratio (goal <= 1.5), and the machine load.
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
+import { getLlama, LlamaChatSession } from 'node-llama-cpp';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const MODEL = path.resolve(process.env.ALISA_TEST_MODEL ?? path.join(root, '..', 'shared', 'models', 'stories260K.gguf'));
+const TURNS = Number(process.env.BENCH_TURNS ?? 120);
+const MAX_TOKENS = Number(process.env.BENCH_MAX_TOKENS ?? 60);
+const THREADS = Number(process.env.BENCH_THREADS ?? 1);
+const SUBJECTS = ['the sea', 'a red ball', 'her grandmother', 'a lost puppy', 'the big tree', 'a rainy day', 'the moon', 'a little boat', 'his friend Tim', 'the garden'];
+const VERBS = ['loved', 'found', 'talked about', 'dreamed of', 'played with', 'looked for', 'painted', 'sang about'];
+/** Varied user messages, the same for both sides. */
+const message = (i) => `Tell me how Lily ${VERBS[i % VERBS.length]} ${SUBJECTS[(i * 7) % SUBJECTS.length]} on day ${i + 1}.`;
+const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
+
+async function raw() {
+  const llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' });
+  const model = await llama.loadModel({ modelPath: MODEL });
+  const context = await model.createContext({ contextSize: Math.min(model.trainContextSize, 4096), threads: THREADS });
+  const sequence = context.getSequence();
+  const session = new LlamaChatSession({ contextSequence: sequence, systemPrompt: 'You are Alisa, a teasing but warm companion.' });
+  const turns = [];
+  for (let i = 0; i < TURNS; i++) {
+    const before = sequence.tokenMeter.usedInputTokens;
+    const t0 = performance.now();
+    let first = null;
+    await session.prompt(message(i), { maxTokens: MAX_TOKENS, temperature: 0, onTextChunk: () => (first ??= performance.now() - t0) });
+    turns.push({ evaluated: sequence.tokenMeter.usedInputTokens - before, firstMs: first ?? performance.now() - t0 });
+  }
+  await context.dispose();
+  await model.dispose();
+  return turns;
+}
+
+async function ours() {
+  const data = mkdtempSync(path.join(os.tmpdir(), 'alisa-long-chat-'));
+  // Default settings but for the model, threads, greedy decoding and the reply length (as raw).
+  const proc = spawn(
+    process.execPath,
+    [path.join(root, 'dist', 'companion.mjs'), '--model', MODEL, '--data', data, '--threads', String(THREADS), '--gpu', 'off', '--temperature', '0', '--max-reply-tokens', String(MAX_TOKENS)],
+    { stdio: ['ignore', 'pipe', 'ignore'] },
+  );
+  const ready = JSON.parse(await new Promise((resolve) => readline.createInterface({ input: proc.stdout }).once('line', resolve)));
+  const ws = new WebSocket(`ws://127.0.0.1:${ready.port}/ws`, { headers: { authorization: `Bearer ${ready.token}` } });
+  await new Promise((resolve, reject) => (ws.once('open', resolve), ws.once('error', reject)));
+  const waiters = new Set();
+  ws.on('message', (d) => {
+    const m = JSON.parse(d.toString());
+    for (const w of [...waiters]) if (w.pred(m)) (waiters.delete(w), w.resolve(m));
+  });
+  const next = (pred) => new Promise((resolve) => waiters.add({ pred, resolve }));
+  const welcome = next((m) => m.type === 'welcome');
+  ws.send(JSON.stringify({ type: 'hello', protocolVersion: 1, client: 'bench' }));
+  await welcome;
+  let id = 0;
+  const request = async (method, params) => {
+    const rid = `r${id++}`;
+    const res = next((m) => (m.type === 'response' || m.type === 'error') && m.id === rid);
+    ws.send(JSON.stringify({ type: 'request', id: rid, method, params }));
+    const m = await res;
+    if (m.type === 'error') throw new Error(`${method}: ${m.error.message}`);
+    return m.result;
+  };
+  const session = await request('session.create', {});
+  const turns = [];
+  for (let i = 0; i < TURNS; i++) {
+    const t0 = performance.now();
+    let first = null;
+    const firstToken = next((m) => m.type === 'reply.token').then(() => (first ??= performance.now() - t0));
+    const sent = await request('chat.send', { text: message(i), sessionId: session.id });
+    const end = await next((m) => (m.type === 'reply.end' || m.type === 'reply.error') && m.replyId === sent.replyId);
+    if (end.type === 'reply.error') throw new Error(`turn ${i}: ${end.error.message}`);
+    void firstToken;
+    turns.push({ evaluated: end.tokens.evaluated ?? NaN, prompt: end.tokens.prompt, firstMs: end.timings.firstTokenMs ?? first ?? NaN });
+  }
+  ws.close();
+  proc.kill('SIGTERM');
+  return turns;
+}
+
+const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+console.error(`long chat: ${TURNS} turns, ${MAX_TOKENS} reply tokens, ${THREADS} thread(s); load before ${load()}`);
+const r = await raw();
+const o = await ours();
+const half = Math.floor(TURNS / 2);
+const rEval = mean(r.slice(half).map((t) => t.evaluated));
+const oEval = mean(o.slice(half).map((t) => t.evaluated));
+if (process.env.BENCH_VERBOSE) for (let i = 0; i < TURNS; i++) console.error(`turn ${i + 1}: raw eval ${r[i].evaluated} first ${r[i].firstMs.toFixed(0)} ms | ours eval ${o[i].evaluated} prompt ${o[i].prompt} first ${o[i].firstMs.toFixed(0)} ms`);
+const lastR = median3(r.slice(-3).map((t) => t.firstMs));
+const lastO = median3(o.slice(-3).map((t) => t.firstMs));
+function median3(xs) {
+  return [...xs].sort((a, b) => a - b)[1] ?? xs[0];
+}
+console.log(`long_chat_turns: ${TURNS}`);
+console.log(`long_chat_raw_evaluated_tokens_per_turn: ${rEval.toFixed(1)}`);
+console.log(`long_chat_ours_evaluated_tokens_per_turn: ${oEval.toFixed(1)}`);
+console.log(`long_chat_evaluated_ratio: ${(oEval / rEval).toFixed(2)} (goal <= 1.2)`);
+console.log(`long_chat_raw_first_token_last_turn_ms: ${lastR.toFixed(1)}`);
+console.log(`long_chat_ours_first_token_last_turn_ms: ${lastO.toFixed(1)}`);
+console.log(`long_chat_first_token_ratio: ${(lastO / lastR).toFixed(2)} (goal <= 1.5)`);
+console.log(`long_chat_load: ${load()}`);

@@ -1,0 +1,243 @@
+// Idle motion: breathing, a slow sway of the head, the tails swinging a little behind. The moving
+// parts of the art are split into stacked HTML layers (`splitAvatarLayers`), each its own
+// compositing layer, and a timer sets their CSS transforms a few times a second: the compositor
+// moves the layers without repainting the art, and between ticks nothing runs at all (a CSS
+// animation would produce frames at the display rate). The motion is sub-pixel, so a low frame
+// rate looks the same. After a while without activity she settles (the motion stops where it is)
+// and any activity resumes it where it left off.
+import { realTimers, type Timers } from '../util/timers';
+import { animating, type MotionConditions } from './motion-gate';
+
+/** Frames per second of idle motion. */
+export const IDLE_FPS = 4;
+/** Without activity for this long, idle motion stops until the next activity. */
+export const REST_AFTER_MS = 30_000;
+
+export interface AvatarLayers {
+  /** Everything: breathing. */
+  breath: HTMLElement;
+  /** Tails and back hair: the head's sway. */
+  back: HTMLElement;
+  tailL: HTMLElement;
+  tailR: HTMLElement;
+  /** Face and front hair: the head's sway (faster while she speaks). */
+  head: HTMLElement;
+}
+
+/** CSS `ease-in-out`, cubic-bezier(0.42, 0, 0.58, 1), at x in [0, 1]. */
+export function easeInOut(x: number): number {
+  if (x <= 0) return 0;
+  if (x >= 1) return 1;
+  // Solve bx(t) = x for t (bx is monotonic), then return by(t).
+  const bx = (t: number) => 3 * (1 - t) * (1 - t) * t * 0.42 + 3 * (1 - t) * t * t * 0.58 + t * t * t;
+  let lo = 0;
+  let hi = 1;
+  let t = x;
+  for (let i = 0; i < 30; i++) {
+    const v = bx(t);
+    if (Math.abs(v - x) < 1e-6) break;
+    if (v < x) lo = t;
+    else hi = t;
+    t = (lo + hi) / 2;
+  }
+  return 3 * (1 - t) * t * t + t * t * t;
+}
+
+/** A keyframe cycle 0% -> 50% -> 100% (low, high, low), each half eased: 0..1 for a phase 0..1. */
+export function swing(phase: number): number {
+  const p = phase - Math.floor(phase);
+  return p < 0.5 ? easeInOut(p * 2) : 1 - easeInOut((p - 0.5) * 2);
+}
+
+const BREATH_S = 4.6;
+const SWAY_S = 8;
+const SWAY_SPEAKING_S = 3.2;
+const TAIL_S = 5.4;
+const TAIL_R_DELAY_S = 2.1;
+
+const f = (x: number) => x.toFixed(4);
+
+/** The transforms at `t` seconds of motion; `headPhase` is the head's own cycle (it speeds up while she speaks). */
+export function idlePose(t: number, headPhase: number): Record<keyof AvatarLayers, string> {
+  const b = swing(t / BREATH_S);
+  // In the art's units (a 200-unit square): up 0.9 units at the top of a breath = 0.45 % of the box.
+  const breath = `translateY(${f(-0.45 * b)}%) scale(${f(1 + 0.004 * b)}, ${f(1 + 0.008 * b)})`;
+  const sway = (phase: number) => `rotate(${f(-0.9 + 1.8 * swing(phase))}deg)`;
+  const tail = (phase: number) => `rotate(${f(-1.6 + 3.4 * swing(phase))}deg)`;
+  return {
+    breath,
+    back: sway(t / SWAY_S),
+    head: sway(headPhase),
+    tailL: tail(t / TAIL_S),
+    // The right tail runs the same swing backwards, 2.1 s ahead.
+    tailR: tail(1 - (t + TAIL_R_DELAY_S) / TAIL_S),
+  };
+}
+
+export interface IdleMotionOptions {
+  timers?: Timers;
+  fps?: number;
+  restAfterMs?: number;
+  /** Called when she settles (true) or starts moving again (false). */
+  onRest?: (resting: boolean) => void;
+}
+
+export class IdleMotion {
+  private readonly timers: Timers;
+  private readonly frameMs: number;
+  private readonly restAfterMs: number;
+  private conditions: MotionConditions = { visible: true, reducedMotion: false };
+  private timer: unknown = null;
+  /** Seconds of motion so far (the clock stops while she rests or nothing moves). */
+  private clock = 0;
+  private headPhase = 0;
+  private lastTick = 0;
+  private lastActivity: number;
+  private speaking = false;
+  private resting = false;
+  private posed = false;
+
+  constructor(
+    private readonly layers: AvatarLayers | null,
+    private readonly opts: IdleMotionOptions = {},
+  ) {
+    this.timers = opts.timers ?? realTimers;
+    this.frameMs = 1000 / (opts.fps ?? IDLE_FPS);
+    this.restAfterMs = opts.restAfterMs ?? REST_AFTER_MS;
+    this.lastActivity = this.timers.now();
+  }
+
+  get running(): boolean {
+    return this.timer !== null;
+  }
+
+  get isResting(): boolean {
+    return this.resting;
+  }
+
+  setConditions(c: MotionConditions): void {
+    const was = animating(this.conditions);
+    this.conditions = c;
+    const now = animating(c);
+    if (now && !was) {
+      // Shown again: that is activity too.
+      this.lastActivity = this.timers.now();
+      this.setResting(false);
+    }
+    this.update();
+  }
+
+  setSpeaking(speaking: boolean): void {
+    if (speaking === this.speaking) return;
+    this.speaking = speaking;
+    this.activity();
+  }
+
+  /** Something happened (input, a message, a change of mood): keep moving, or start again. */
+  activity(): void {
+    this.lastActivity = this.timers.now();
+    if (this.resting) {
+      this.setResting(false);
+      this.update();
+    }
+  }
+
+  dispose(): void {
+    this.stop();
+  }
+
+  private update(): void {
+    if (!this.layers) return;
+    if (!animating(this.conditions)) {
+      this.stop();
+      // Hidden or reduced motion: the still pose, as the art is drawn.
+      if (this.posed) for (const el of Object.values(this.layers)) el.style.transform = '';
+      this.posed = false;
+      return;
+    }
+    if (!this.resting && this.timer === null) {
+      this.lastTick = this.timers.now();
+      this.tick();
+    }
+  }
+
+  private tick(): void {
+    const now = this.timers.now();
+    const dt = Math.min(now - this.lastTick, 4 * this.frameMs) / 1000;
+    this.lastTick = now;
+    this.clock += dt;
+    this.headPhase += dt / (this.speaking ? SWAY_SPEAKING_S : SWAY_S);
+    this.apply();
+    if (now - this.lastActivity >= this.restAfterMs) {
+      this.timer = null;
+      this.setResting(true);
+      return;
+    }
+    this.timer = this.timers.setTimeout(() => {
+      this.timer = null;
+      this.tick();
+    }, this.frameMs);
+  }
+
+  private apply(): void {
+    const pose = idlePose(this.clock, this.headPhase);
+    const layers = this.layers!;
+    for (const key of Object.keys(pose) as Array<keyof AvatarLayers>) layers[key].style.transform = pose[key];
+    this.posed = true;
+  }
+
+  private stop(): void {
+    if (this.timer !== null) this.timers.clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private setResting(resting: boolean): void {
+    if (resting === this.resting) return;
+    this.resting = resting;
+    this.opts.onRest?.(resting);
+  }
+}
+
+/**
+ * Splits the inlined art (`svg.avatar-art` with `.av-breath`) into stacked layers: tails, back
+ * hair, body and head each in its own `<svg>` with the same view box, drawn in the same order.
+ * The original `<svg>` stays first and keeps the shared `<defs>` (gradients, clip paths).
+ * Returns null when the art is not there.
+ */
+export function splitAvatarLayers(root: HTMLElement): AvatarLayers | null {
+  const art = [...root.children].find((c) => c.localName === 'svg' && c.classList.contains('avatar-art'));
+  const breathG = art && [...art.children].find((c) => c.classList.contains('av-breath'));
+  if (!art || !breathG) return null;
+  const parts = [...breathG.children];
+  const backG = parts.find((c) => c.classList.contains('av-sway') && !c.classList.contains('av-head'));
+  const bodyG = parts.find((c) => c.classList.contains('av-body'));
+  const headG = parts.find((c) => c.classList.contains('av-head'));
+  const tailLG = backG && [...backG.children].find((c) => c.classList.contains('av-tail-l'));
+  const tailRG = backG && [...backG.children].find((c) => c.classList.contains('av-tail-r'));
+  if (!backG || !bodyG || !headG || !tailLG || !tailRG) return null;
+  const doc = root.ownerDocument;
+  const svgOf = (...content: Node[]) => {
+    const s = art.cloneNode(false) as Element;
+    s.removeAttribute('id');
+    s.classList.add('av-layer');
+    s.append(...content);
+    return s;
+  };
+  const div = (cls: string, ...content: Element[]) => {
+    const d = doc.createElement('div');
+    d.className = `av-layer ${cls}`;
+    d.append(...content);
+    return d;
+  };
+  const tailL = div('av-l-tail-l', svgOf(tailLG));
+  const tailR = div('av-l-tail-r', svgOf(tailRG));
+  // What is left of the back group (the back hair) is drawn above the tails, as in the file.
+  const back = div('av-l-back', tailL, tailR, svgOf(...Array.from(backG.childNodes)));
+  const head = div('av-l-head', svgOf(headG));
+  const breath = div('av-l-breath', back, svgOf(bodyG), head);
+  breathG.remove();
+  art.classList.add('av-layer', 'av-defs');
+  root.append(breath);
+  root.classList.add('av-layered');
+  return { breath, back, tailL, tailR, head };
+}
