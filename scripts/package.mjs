@@ -45,7 +45,9 @@ if (existsSync(llamaDir)) {
 if (!existsSync(path.join(llamaDir, keepLlama))) {
   console.error(`warning: @node-llama-cpp/${keepLlama} is not installed; the packaged companion will not find a llama.cpp binary for ${target}.`);
 }
-const outDir = path.join(root, 'dist-package');
+// ALISA_PACKAGE_OUT: another folder (the e2e suites package this Node's addon only, into
+// dist-package/e2e/, so a release package in dist-package/ is never mistaken for theirs).
+const outDir = process.env.ALISA_PACKAGE_OUT ? path.resolve(process.env.ALISA_PACKAGE_OUT) : path.join(root, 'dist-package');
 mkdirSync(outDir, { recursive: true });
 const ignoreFile = path.join(os.tmpdir(), `alisa-vscodeignore-${process.pid}`);
 writeFileSync(ignoreFile, ignore.join('\n'));

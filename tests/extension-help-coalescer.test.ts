@@ -89,6 +89,9 @@ describe('ContextCoalescer', () => {
     expect(sent).toHaveLength(0);
     setFailing(false);
     c.update({ editor: null });
+    // Failed at 0 and 1000: the next try waits 2 s (retries back off), new values or not.
+    await clock.advance(1000);
+    expect(sent).toHaveLength(0);
     await clock.advance(1000);
     expect(sent).toEqual([{ typing: true, editor: null }]);
     c.reset();

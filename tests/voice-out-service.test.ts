@@ -52,13 +52,14 @@ class Replies {
   }
 }
 
-function setup(options: ConstructorParameters<typeof VoiceService>[0]['options']) {
+function setup(options: ConstructorParameters<typeof VoiceService>[0]['options'], onEmit?: (e: CompanionEvent) => void) {
   const chat = new Replies();
   const events: CompanionEvent[] = [];
   const waiters: Array<() => void> = [];
   const voice = new VoiceService({
     chat,
     emit: (e) => {
+      onEmit?.(e);
       events.push(e);
       for (const w of waiters.splice(0)) w();
     },
@@ -108,6 +109,27 @@ describe('VoiceService', () => {
     ]);
     expect(chunks.every((c) => c.engine === 'msedge' && c.mime === 'audio/mpeg' && c.replyId === 'r1')).toBe(true);
     expect(speech.at(-1)).toMatchObject({ type: 'speech.end', reason: 'done', replyId: 'r1' });
+  });
+
+  it('while the reply is still being written, synthesises one sentence at a time (the model keeps the cores); then at full depth', async () => {
+    // Sentence 2 answers late, sentence 3 at once: with two in flight, 3 is requested before 2's chunk goes out.
+    fake = await startFakeEdge({ delayMs: (ssml) => (ssml.includes('Second') ? 300 : 0) });
+    const edge = fake;
+    const requestedAtChunk: number[] = [];
+    const { chat, voice, waitFor } = setup({ ttsEngines: ['msedge'], edgeEndpoint: edge.url, diskCacheBytes: 0 }, (e) => {
+      if (e.type === 'speech.chunk') requestedAtChunk.push(edge.ssml.filter((x) => x.includes('<speak')).length);
+    });
+    service = voice;
+    chat.start('r2');
+    chat.token('r2', 'First sentence here. Second one follows! Third one is here. ');
+    await waitFor((e) => e.type === 'speech.chunk');
+    // Still writing: only the first sentence was sent to synthesis when its audio went out.
+    expect(requestedAtChunk[0]).toBe(1);
+    chat.end('r2', 'First sentence here. Second one follows! Third one is here.');
+    await waitFor((e) => e.type === 'speech.end');
+    // Complete: the rest synthesised side by side (the third requested before the second's audio went out).
+    expect(requestedAtChunk).toHaveLength(3);
+    expect(requestedAtChunk[1]).toBe(3);
   });
 
   it('a new reply stops the current one at once; nothing of it is emitted later', async () => {

@@ -31,6 +31,13 @@ import { downloadVoice, voiceDownloadPlan, type VoiceDownloadTimeouts } from './
 
 /** Units synthesised ahead of the one being emitted (sentence n+1 while n plays). */
 const PIPELINE_DEPTH = 2;
+/**
+ * While the reply is still being written, synthesis gives the model the cores: one unit at a time,
+ * and the next one only when less than this much audio is left to play (issue 13: on 2 cores,
+ * synthesis racing generation cost 11-15 % of its speed). Once the reply is complete the
+ * pipeline runs at full depth.
+ */
+const LEAD_WHILE_WRITING_MS = 1500;
 
 export interface VoiceOptions {
   muted?: boolean;
@@ -82,6 +89,11 @@ interface Utterance {
   chunks: number;
   failedUnits: number;
   ended: boolean;
+  /** When the first chunk went out (its playback starts about then), and the audio sent since. */
+  playFrom: number | null;
+  sentMs: number;
+  /** A fill() waiting for the audio sent to play down (see LEAD_WHILE_WRITING_MS). */
+  fillTimer: NodeJS.Timeout | null;
 }
 
 export class VoiceService {
@@ -338,8 +350,8 @@ export class VoiceService {
           this.finish(u, 'stopped');
           break;
         }
-        this.enqueue(u, u.splitter.flush());
         u.inputDone = true;
+        this.enqueue(u, u.splitter.flush());
         void this.pump(u);
         break;
       }
@@ -368,6 +380,9 @@ export class VoiceService {
       chunks: 0,
       failedUnits: 0,
       ended: false,
+      playFrom: null,
+      sentMs: 0,
+      fillTimer: null,
     };
     this.current = u;
     return u;
@@ -378,8 +393,8 @@ export class VoiceService {
     if (this.muted) return null;
     this.bargeIn();
     const u = this.begin(null);
+    u.inputDone = true; // the whole text is known: full pipeline depth
     this.enqueue(u, [...u.splitter.push(text), ...u.splitter.flush()]);
-    u.inputDone = true;
     void this.pump(u);
     return u.id;
   }
@@ -403,6 +418,21 @@ export class VoiceService {
   /** Starts synthesis for waiting units while there is room in the pipeline. */
   private fill(u: Utterance): void {
     while (!u.ended && u.waiting.length > 0 && u.inFlight.length < PIPELINE_DEPTH) {
+      if (!u.inputDone) {
+        // The model is still writing: one synthesis at a time, and only when the audio runs low.
+        if (u.inFlight.length > 0) break;
+        const ahead = u.playFrom === null ? 0 : u.playFrom + u.sentMs - performance.now();
+        if (ahead > LEAD_WHILE_WRITING_MS) {
+          if (!u.fillTimer) {
+            u.fillTimer = setTimeout(() => {
+              u.fillTimer = null;
+              this.fill(u);
+            }, ahead - LEAD_WHILE_WRITING_MS);
+            u.fillTimer.unref?.();
+          }
+          break;
+        }
+      }
       const text = u.waiting.shift()!;
       u.texts.push(text);
       u.inFlight.push(this.synthesize(text, u.controller.signal));
@@ -452,6 +482,8 @@ export class VoiceService {
             durationMs: result.durationMs,
           });
           u.chunks++;
+          u.playFrom ??= performance.now();
+          u.sentMs += result.durationMs ?? 0;
           if (this.lastEngine !== result.engine || this.lastError) {
             this.lastEngine = result.engine;
             this.lastError = null;
@@ -484,6 +516,8 @@ export class VoiceService {
     if (u.ended) return;
     const hadOutput = u.started;
     u.ended = true;
+    if (u.fillTimer) clearTimeout(u.fillTimer);
+    u.fillTimer = null;
     u.controller.abort(new AlisaError('cancelled', 'Speech stopped.'));
     u.waiting = [];
     u.inFlight = [];

@@ -153,6 +153,18 @@ export function shrinkFile(file: FileDiagnostics, maxBytes: number): FileDiagnos
   return n > 0 ? { ...f, diagnostics: f.diagnostics.slice(0, n) } : null;
 }
 
+/** The largest k in 0..n with ok(k) (ok is monotone: true up to some k, false after); 0 if none. */
+function largest(n: number, ok: (k: number) => boolean): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (ok(mid)) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
 /** The bytes of the frame that carries `update` (the envelope estimated). */
 export function frameBytes(update: ContextUpdate): number {
   return jsonBytes(update) + ENVELOPE_BYTES;
@@ -187,28 +199,24 @@ export function fitUpdate(update: ContextUpdate, maxBytes: number = MAX_UPDATE_B
     };
     set(files, counts);
     if (fits()) return done();
-    // 1. counts, halved from the end
-    let c = counts.length;
-    while (c > 0) {
-      c = Math.floor(c / 2);
-      set(files, counts.slice(0, c));
-      if (fits()) return done();
-    }
+    // 1. counts, from the least relevant
+    const c = largest(counts.length, (k) => (set(files, counts.slice(0, k)), fits()));
+    set(files, counts.slice(0, c));
+    if (fits()) return done();
     // 2. excerpts of the less relevant files, then those files
     let d: FileDiagnostics[] = files.map((f, i) => (i === 0 || !f.excerpts ? f : { path: f.path, language: f.language, diagnostics: f.diagnostics }));
     set(d, []);
     if (fits()) return done();
-    let n = d.length;
-    while (n > 1) {
-      n = Math.ceil(n / 2);
+    const n = largest(d.length, (k) => (set(d.slice(0, k), []), fits()));
+    if (n > 0) {
       set(d.slice(0, n), []);
-      if (fits()) return done();
+      return done();
     }
     d = d.slice(0, 1);
     // 3. the most relevant file, cut to what is left
     if (d.length === 1) {
       set([], []);
-      const room = maxBytes - frameBytes(u) - 8;
+      const room = maxBytes - frameBytes(u) - 64;
       const first = room > 0 ? shrinkFile(d[0]!, room) : null;
       set(first ? [first] : [], []);
       if (fits()) return done();

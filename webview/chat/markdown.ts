@@ -3,7 +3,7 @@
 // the view. Raw HTML in a reply is shown as text (a reply about HTML stays readable and inert);
 // images become links (the view loads nothing from the network).
 import createDOMPurify, { type DOMPurify } from 'dompurify';
-import { Marked } from 'marked';
+import { Marked, type Token } from 'marked';
 import { escapeHtml } from '../util/escape-html';
 
 const marked = new Marked({
@@ -45,15 +45,105 @@ export interface CodeActionLabels {
 
 /** Replaces the target's content with the rendered markdown. */
 export function renderMarkdown(target: HTMLElement, text: string, opts: CodeActionLabels = { insert: true }): void {
-  const html = marked.parse(text) as string;
+  target.replaceChildren(fragmentOf(marked.lexer(normalize(text)), target.ownerDocument, opts));
+}
+
+/** Line endings as marked sees them (it does this itself; done first, token offsets match the text). */
+function normalize(text: string): string {
+  return text.includes('\r') ? text.replace(/\r\n|\r/g, '\n') : text;
+}
+
+/** Sanitized, decorated DOM for block tokens. */
+function fragmentOf(tokens: Token[], doc: Document, opts: CodeActionLabels): DocumentFragment {
+  const html = marked.parser(tokens);
   const fragment = purify().sanitize(html, {
     ALLOWED_TAGS,
     ALLOWED_ATTR,
     ALLOWED_URI_REGEXP: SAFE_URL,
     RETURN_DOM_FRAGMENT: true,
   });
-  decorate(fragment, target.ownerDocument, opts);
-  target.replaceChildren(fragment);
+  decorate(fragment, doc, opts);
+  return fragment;
+}
+
+/**
+ * Markdown rendered into an element as a reply streams. Blocks that are complete (another block
+ * has started after them: nothing appended later can change them) are rendered once and kept; on
+ * each update only the text from the last block on is lexed and rendered again, so a reply costs
+ * time linear in its length. `render(text, true)` at the end renders the whole text once and
+ * keeps every node that came out the same (a link definition at the end, say, can still change
+ * an earlier block), so the result is exactly `renderMarkdown` of the whole text.
+ */
+export class MarkdownStream {
+  /** The text shown. */
+  private text = '';
+  /** `text` up to here is shown as complete blocks, in the target's first `stableNodes` nodes. */
+  private stableEnd = 0;
+  private stableNodes = 0;
+  /** The nodes of the growing last block (after the complete ones). */
+  private live: Node[] = [];
+  private complete = false;
+
+  constructor(
+    private readonly target: HTMLElement,
+    private readonly opts: CodeActionLabels = { insert: true },
+  ) {}
+
+  /** Shows `text`; `final` once it will not grow any more (the reply ended). */
+  render(input: string, final: boolean): void {
+    const text = normalize(input);
+    if (text === this.text && final === this.complete && this.target.childNodes.length === this.stableNodes + this.live.length) return;
+    if (final) return this.finish(text);
+    if (this.complete || !text.startsWith(this.text.slice(0, this.stableEnd)) || this.target.childNodes.length !== this.stableNodes + this.live.length) this.reset();
+    this.text = text;
+    const doc = this.target.ownerDocument;
+    const tail = text.slice(this.stableEnd);
+    const tokens = marked.lexer(tail);
+    let last = tokens.length - 1;
+    while (last > 0 && tokens[last]!.type === 'space') last--;
+    // Token offsets are trusted only when the tokens cover the text exactly.
+    const covered = tokens.reduce((n, t) => n + t.raw.length, 0) === tail.length;
+    const done = covered && last > 0 ? tokens.slice(0, last) : [];
+    for (const node of this.live) node.parentNode?.removeChild(node);
+    this.live = [];
+    if (done.length > 0) {
+      const fragment = fragmentOf(done, doc, this.opts);
+      this.stableNodes += fragment.childNodes.length;
+      this.stableEnd += done.reduce((n, t) => n + t.raw.length, 0);
+      this.target.append(fragment);
+    }
+    const rest = done.length > 0 ? tokens.slice(last) : tokens;
+    const fragment = fragmentOf(rest, doc, this.opts);
+    this.live = [...fragment.childNodes];
+    this.target.append(fragment);
+  }
+
+  private finish(text: string): void {
+    const doc = this.target.ownerDocument;
+    const next = [...fragmentOf(marked.lexer(text), doc, this.opts).childNodes];
+    const current = [...this.target.childNodes];
+    for (let i = 0; i < Math.max(next.length, current.length); i++) {
+      const have = current[i];
+      const want = next[i];
+      if (!want) have?.parentNode?.removeChild(have);
+      else if (!have) this.target.append(want);
+      else if (!have.isEqualNode(want)) this.target.replaceChild(want, have);
+    }
+    this.text = text;
+    this.complete = true;
+    this.stableEnd = text.length;
+    this.stableNodes = this.target.childNodes.length;
+    this.live = [];
+  }
+
+  private reset(): void {
+    this.target.replaceChildren();
+    this.text = '';
+    this.stableEnd = 0;
+    this.stableNodes = 0;
+    this.live = [];
+    this.complete = false;
+  }
 }
 
 function decorate(root: DocumentFragment, doc: Document, opts: CodeActionLabels): void {

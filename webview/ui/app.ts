@@ -411,9 +411,10 @@ export class App {
     const scope = scopeNow();
     try {
       // The default scope is sent as no scope: the request a companion before workspaces knows.
-      // As many as are loaded now (pages that were loaded stay loaded), at least one page.
+      // As many as are loaded now (pages that were loaded stay loaded), at least one page; the
+      // companion's default page is sent as no limit (a companion before paging refuses one).
       const limit = Math.min(SESSION_PAGE_MAX, Math.max(SESSION_PAGE, this.sessions.length));
-      const res = await request(this.host, 'session.list', scope === 'all' ? { scope, limit } : { limit });
+      const res = await request(this.host, 'session.list', { ...(scope === 'all' ? { scope } : {}), ...(limit > SESSION_PAGE ? { limit } : {}) });
       sessions = res.sessions;
       cursor = res.nextCursor ?? null;
       workspace = res.workspace;
@@ -450,7 +451,7 @@ export class App {
     const scope = this.host.kind === 'vscode' ? this.store.get().sessionScope : 'workspace';
     let res;
     try {
-      res = await request(this.host, 'session.list', scope === 'all' ? { scope, limit: SESSION_PAGE, cursor } : { limit: SESSION_PAGE, cursor });
+      res = await request(this.host, 'session.list', scope === 'all' ? { scope, cursor } : { cursor });
     } catch (err) {
       this.banners.notify(toErrorInfo(err), 'Older chats could not be loaded');
       return;

@@ -1,9 +1,10 @@
-// The conversation log. Elements are keyed by message so a streaming reply is updated in place;
-// its markdown is re-rendered at most once per animation frame however fast tokens come. The
+// The conversation log. Elements are keyed by message so a streaming reply is updated in place:
+// at most once per animation frame however fast tokens come, and only its growing last block is
+// rendered again (MarkdownStream), so a long reply costs time linear in its length. The
 // list stays pinned to the bottom while the user is there, and leaves their scroll alone when
 // they have scrolled up to read.
 import type { ChatMessage } from '../chat/chat-message';
-import { codeOfButton, renderMarkdown } from '../chat/markdown';
+import { codeOfButton, MarkdownStream } from '../chat/markdown';
 import { el } from './dom';
 
 export interface MessageListOptions {
@@ -13,12 +14,19 @@ export interface MessageListOptions {
   onLoadEarlier: () => void;
   /** The scroll offset, or null when at the bottom. */
   onScroll: (scrollTop: number | null) => void;
+  /** Schedules the next render (default: the next animation frame). */
+  requestFrame?: (render: () => void) => void;
 }
 
 interface Rendered {
   node: HTMLElement;
   body: HTMLElement;
   text: string | null;
+  /** Whether `text` was rendered as the final text (the reply no longer streams). */
+  final: boolean;
+  markdown: MarkdownStream | null;
+  /** What the meta line shows, to redo it only when that changes. */
+  meta: string;
   message: ChatMessage;
 }
 
@@ -27,7 +35,7 @@ const BOTTOM_SLACK_PX = 40;
 export class MessageListView {
   private readonly rendered = new Map<string, Rendered>();
   private readonly dirty = new Set<string>();
-  private frame: number | null = null;
+  private frame = false;
   private readonly earlier: HTMLButtonElement;
   private readonly empty: HTMLElement;
   private readonly list: HTMLElement;
@@ -100,7 +108,9 @@ export class MessageListView {
     if (!r) return;
     if (message) r.message = message;
     this.dirty.add(key);
-    if (this.frame === null) this.frame = requestAnimationFrame(() => this.flush());
+    if (this.frame) return;
+    this.frame = true;
+    (this.opts.requestFrame ?? requestAnimationFrame)(() => this.flush());
   }
 
   scrollToBottom(): void {
@@ -120,7 +130,7 @@ export class MessageListView {
   }
 
   private flush(): void {
-    this.frame = null;
+    this.frame = false;
     const stick = this.pinned;
     for (const key of this.dirty) {
       const r = this.rendered.get(key);
@@ -135,7 +145,7 @@ export class MessageListView {
     const node = el('article', { class: 'msg', tabindex: -1 });
     const body = el('div', { class: 'msg-body' });
     node.append(el('div', { class: 'msg-meta' }), body, el('div', { class: 'msg-note', hidden: true }));
-    const r: Rendered = { node, body, text: null, message: m };
+    const r: Rendered = { node, body, text: null, final: false, markdown: null, meta: '', message: m };
     this.renderNow(r);
     return r;
   }
@@ -144,6 +154,9 @@ export class MessageListView {
     const meta = r.node.querySelector('.msg-meta')!;
     const m = r.message;
     const who = m.role === 'user' ? 'You' : m.role === 'assistant' ? this.assistantName : 'Note';
+    const shown = `${who}\n${m.spontaneous}\n${m.createdAt}`;
+    if (shown === r.meta) return;
+    r.meta = shown;
     const time = new Date(m.createdAt);
     const parts: Node[] = [el('span', { class: 'msg-author', text: who })];
     if (m.spontaneous && m.role === 'assistant') parts.push(el('span', { class: 'msg-spontaneous', title: `${this.assistantName} spoke up on her own`, text: 'on her own' }));
@@ -166,14 +179,23 @@ export class MessageListView {
     if (m.spontaneous) n.dataset.spontaneous = 'true';
     else delete n.dataset.spontaneous;
     this.renderMeta(r);
-    if (r.text !== m.text) {
-      r.text = m.text;
-      if (m.role === 'assistant') renderMarkdown(r.body, m.text, { insert: this.opts.canInsert });
-      else r.body.textContent = m.text;
-    }
+    const final = m.status !== 'streaming';
     if (m.role === 'assistant' && m.status === 'streaming' && m.text === '') {
-      r.body.replaceChildren(el('span', { class: 'typing', role: 'img', 'aria-label': `${this.assistantName} is typing` }, el('span'), el('span'), el('span')));
+      if (r.text !== null || !r.body.querySelector('.typing')) {
+        r.body.replaceChildren(el('span', { class: 'typing', role: 'img', 'aria-label': `${this.assistantName} is typing` }, el('span'), el('span'), el('span')));
+      }
       r.text = null;
+      r.markdown = null;
+    } else if (m.role === 'assistant') {
+      if (r.text !== m.text || r.final !== final) {
+        r.text = m.text;
+        r.final = final;
+        r.markdown ??= new MarkdownStream(r.body, { insert: this.opts.canInsert });
+        r.markdown.render(m.text, final);
+      }
+    } else if (r.text !== m.text) {
+      r.text = m.text;
+      r.body.textContent = m.text;
     }
     const note = n.querySelector<HTMLElement>('.msg-note')!;
     if (m.status === 'error') {

@@ -17,7 +17,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import readline from 'node:readline';
 import type { ResolvedPiperVoice } from './piper-voice';
-import { abortableWork } from './run';
+import { abortableWork, lowerPriority } from './run';
 
 /** The sherpa-onnx-node package entry, or null when it is not installed. */
 export function sherpaTtsPackage(): string | null {
@@ -199,6 +199,7 @@ export class SherpaPiperHost {
       maxNumSentences: 1,
     };
     const child = spawn(process.execPath, ['-e', CHILD, pkg, JSON.stringify(config)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    lowerPriority(child.pid);
     this.child = child;
     this.stderr = '';
     const started = performance.now();

@@ -212,7 +212,11 @@ export async function packageVsix(): Promise<string> {
     if (existsSync(marker)) return readFileSync(marker, 'utf8');
     // The suites run the package on this Node: its own SQLite addon is enough (a release package
     // carries one per Node ABI; tests/companion-native-abi.test.ts checks those).
-    const r = await run(process.execPath, [path.join(REPO_ROOT, 'scripts', 'package.mjs')], { cwd: REPO_ROOT, env: { ...process.env, ALISA_NATIVE_MAJORS: process.env.ALISA_NATIVE_MAJORS ?? 'current' } });
+    // Into dist-package/e2e/: the release package (every ABI) in dist-package/ stays what tests/companion-native-abi.test.ts checks.
+    const r = await run(process.execPath, [path.join(REPO_ROOT, 'scripts', 'package.mjs')], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ALISA_NATIVE_MAJORS: process.env.ALISA_NATIVE_MAJORS ?? 'current', ALISA_PACKAGE_OUT: path.join(outDir, 'e2e') },
+    });
     const vsix = r.out.trim().split('\n').at(-1) ?? '';
     if (r.status !== 0 || !vsix.endsWith('.vsix')) throw new Error(`packaging failed (exit ${r.status}):\n${r.out.slice(-4000)}`);
     writeFileSync(marker, vsix);

@@ -1,0 +1,74 @@
+// @vitest-environment happy-dom
+// The panel says when Alisa sees only part of the editor's problems: the companion's
+// `context.state` carries what the last diagnostics update left out (issue 13).
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import './helpers/happy-dom-fixes';
+import type { ActivityState, CompanionMessage, HostToWebview, WebviewToHost } from '../protocol';
+import type { Host } from '../webview/host/host';
+import { renderWebviewHtml } from '../webview/html';
+import { App } from '../webview/ui/app';
+import { contextNoticeText } from '../webview/ui/context-notice-view';
+
+/** A host that answers no request (the notice needs none) and lets the test play the companion. */
+class QuietHost implements Host {
+  kind = 'vscode' as const;
+  private listeners: Array<(m: HostToWebview) => void> = [];
+  send(msg: WebviewToHost): void {
+    if (msg.type === 'request') {
+      const reply: CompanionMessage = { type: 'error', id: msg.id, error: { code: 'unknown_method', message: `No ${msg.method} here.` } };
+      queueMicrotask(() => this.emit(reply));
+    }
+  }
+  onMessage(cb: (m: HostToWebview) => void): void {
+    this.listeners.push(cb);
+  }
+  getState<T>(): T | undefined {
+    return undefined;
+  }
+  setState(): void {}
+  emit(m: HostToWebview): void {
+    for (const l of this.listeners) l(m);
+  }
+  connection(connection: 'ready' | 'stopped'): void {
+    this.emit({ type: 'host.state', host: 'vscode', connection, message: null, error: null, modelConfigured: true, actions: [] });
+  }
+}
+
+const state = (patch: Partial<ActivityState> = {}): ActivityState => ({ activity: 'coding', language: 'typescript', file: 'src/a.ts', broken: true, summary: 'x', ...patch });
+let host: QuietHost;
+const notice = () => document.querySelector<HTMLElement>('.context-notice')!;
+
+beforeEach(() => {
+  const html = renderWebviewHtml({ scriptUri: 'webview.js', styleUri: 'webview-style.css', cspSource: "'self'", nonce: 'dGVzdG5vbmNlMTIz', avatarSvg: readFileSync(path.join(__dirname, '..', 'media', 'avatar.svg'), 'utf8') });
+  document.body.innerHTML = /<body>([\s\S]*)<script/.exec(html)![1]!;
+  host = new QuietHost();
+  new App(host, document.querySelector<HTMLElement>('#app')!);
+  host.connection('ready');
+});
+
+afterEach(() => {
+  document.body.innerHTML = '';
+});
+
+describe('the context notice', () => {
+  it('shows what was left out, and goes when nothing is or the companion is gone', () => {
+    expect(notice().hidden).toBe(true);
+    host.emit({ type: 'context.state', state: state({ diagnosticsTruncated: { files: 1960, diagnostics: 48_900, totalFiles: 2000, totalDiagnostics: 50_000 } }) });
+    expect(notice().hidden).toBe(false);
+    expect(notice().getAttribute('role')).toBe('status');
+    expect(notice().textContent).toBe('Showing Alisa 40 of 2,000 files with problems (1,100 of 50,000 problems in full): too many to send, the rest only as counts.');
+    host.emit({ type: 'context.state', state: state() });
+    expect(notice().hidden).toBe(true);
+    host.emit({ type: 'context.state', state: state({ diagnosticsTruncated: { files: 0, diagnostics: 10, totalFiles: 1, totalDiagnostics: 60 } }) });
+    expect(notice().textContent).toBe('Showing Alisa 50 of 60 problems in full: at most 50 per file are sent.');
+    host.connection('stopped');
+    expect(notice().hidden).toBe(true);
+  });
+
+  it('words nothing when nothing was left out', () => {
+    expect(contextNoticeText(null)).toBeNull();
+    expect(contextNoticeText({ files: 0, diagnostics: 0, totalFiles: 3, totalDiagnostics: 9 })).toBeNull();
+  });
+});

@@ -1,0 +1,205 @@
+// @vitest-environment happy-dom
+// The chat list keeps itself up to date from sessions.changed events that carry the changed
+// session (no session.list after each reply), respects the "This workspace / All workspaces"
+// scope for sessions it hears of, pages with 'Older chats…', and falls back to reloading after
+// each reply with a companion that does not push sessions. Driven through the webview's host
+// interface as the extension drives it.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import './helpers/happy-dom-fixes';
+import type { CompanionMessage, HostToWebview, Session, Status, WebviewToHost } from '../protocol';
+import type { Host } from '../webview/host/host';
+import { renderWebviewHtml } from '../webview/html';
+import { App } from '../webview/ui/app';
+
+const now = 1_700_000_000_000;
+const status: Status = {
+  version: '0.1.0',
+  protocolVersion: 1,
+  model: { provider: 'embedded', state: 'ready', model: 'm.gguf', progress: null, error: null },
+  providers: [],
+  database: { state: 'ready', path: '/d', error: null },
+  mode: 'teasing',
+  characterId: 1,
+};
+const ALPHA_ID = 'file:///alpha';
+const session = (id: number, title: string, workspace: string | null, updatedAt: number, messageCount = 2): Session => ({
+  id,
+  title,
+  characterId: 1,
+  createdAt: now,
+  updatedAt,
+  messageCount,
+  workspace,
+  workspaceName: workspace === null ? null : workspace.slice('file:///'.length),
+});
+
+/** The extension's side. `pages` answers session.list by cursor; `legacy` answers as a companion before paging did. */
+class FakeHost implements Host {
+  sent: WebviewToHost[] = [];
+  private listeners: Array<(m: HostToWebview) => void> = [];
+  constructor(
+    readonly pages: Record<string, { sessions: Session[]; nextCursor: string | null }>,
+    readonly opts: { legacy?: boolean; kind?: 'vscode' | 'browser' } = {},
+  ) {}
+  get kind(): 'vscode' | 'browser' {
+    return this.opts.kind ?? 'vscode';
+  }
+  answer(method: string, params: any): unknown {
+    switch (method) {
+      case 'status.get':
+        return status;
+      case 'character.list':
+        return { characters: [{ id: 1, key: 'alisa', name: 'Alisa', systemPrompt: 'x', voice: null, avatar: null, builtin: true }], activeId: 1 };
+      case 'session.list': {
+        const page = this.pages[`${params.scope ?? 'workspace'}:${params.cursor ?? ''}`];
+        if (!page) return undefined;
+        return this.opts.legacy ? { sessions: page.sessions } : { ...page, workspace: this.kind === 'browser' ? null : ALPHA_ID };
+      }
+      case 'session.messages':
+        return { messages: [] };
+      default:
+        return undefined;
+    }
+  }
+  send(msg: WebviewToHost): void {
+    this.sent.push(msg);
+    if (msg.type !== 'request') return;
+    const result = this.answer(msg.method, msg.params);
+    const reply: CompanionMessage =
+      result === undefined
+        ? { type: 'error', id: msg.id, error: { code: 'unknown_method', message: `No ${msg.method} here.` } }
+        : { type: 'response', id: msg.id, result };
+    queueMicrotask(() => this.emit(reply));
+  }
+  onMessage(cb: (m: HostToWebview) => void): void {
+    this.listeners.push(cb);
+  }
+  getState<T>(): T | undefined {
+    return undefined;
+  }
+  setState(): void {}
+  emit(m: HostToWebview): void {
+    for (const l of this.listeners) l(m);
+  }
+  lists(): unknown[] {
+    return this.sent.filter((m) => m.type === 'request' && m.method === 'session.list').map((m) => (m as { params: unknown }).params);
+  }
+}
+
+const $ = <T extends Element = HTMLElement>(sel: string) => document.querySelector<T>(sel);
+const optionTexts = () => [...$<HTMLSelectElement>('#session-select')!.options].map((o) => o.textContent);
+const showsOptions = (texts: string[]) => vi.waitFor(() => expect(optionTexts()).toEqual(texts));
+
+function start(host: FakeHost): FakeHost {
+  const html = renderWebviewHtml({
+    scriptUri: 'webview.js',
+    styleUri: 'webview-style.css',
+    cspSource: "'self'",
+    nonce: 'dGVzdG5vbmNlMTIz',
+    avatarSvg: readFileSync(path.join(__dirname, '..', 'media', 'avatar.svg'), 'utf8'),
+  });
+  document.body.innerHTML = /<body>([\s\S]*)<script/.exec(html)![1]!;
+  new App(host, $('#app')!);
+  host.emit({ type: 'host.state', host: host.kind, connection: 'ready', message: null, error: null, modelConfigured: true, actions: [] });
+  return host;
+}
+
+/** Lets queued messages and their handlers run. */
+const settle = async () => {
+  for (let i = 0; i < 10; i++) await new Promise((r) => setTimeout(r, 0));
+};
+
+function replyEnd(sessionId: number): CompanionMessage {
+  return {
+    type: 'reply.end',
+    replyId: `r${sessionId}`,
+    sessionId,
+    messageId: 100 + sessionId,
+    text: 'Done.',
+    emotion: 'neutral',
+    interrupted: false,
+    tokens: { prompt: 1, completion: 1 },
+    timings: { firstTokenMs: 1, totalMs: 2, tokensPerSecond: null },
+    provider: 'embedded',
+  };
+}
+
+afterEach(() => {
+  document.body.innerHTML = '';
+});
+
+describe('chat list updates from events', () => {
+  const regex = session(7, 'Regex troubles', ALPHA_ID, now + 30);
+  const loose = session(3, 'Older chat', null, now + 10);
+  const beta = session(5, 'Beta build', 'file:///beta', now + 20);
+
+  it('moves a chat to the top after a reply from the event alone, without asking for the list again', async () => {
+    const host = start(new FakeHost({ 'workspace:': { sessions: [regex, loose], nextCursor: null }, 'all:': { sessions: [regex, beta, loose], nextCursor: null } }));
+    await showsOptions(['Regex troubles', 'Older chat']);
+    expect(host.lists()).toHaveLength(1);
+
+    // A reply in the older chat: reply.end, then the session itself with its new time and count.
+    host.emit(replyEnd(loose.id));
+    host.emit({ type: 'sessions.changed', session: { ...loose, updatedAt: now + 40, messageCount: 4 } });
+    await showsOptions(['Older chat', 'Regex troubles']);
+    await settle();
+    expect(host.lists()).toHaveLength(1);
+
+    // Another workspace's chat is not this workspace's list; a new one of this workspace is, on top.
+    host.emit({ type: 'sessions.changed', session: { ...beta, updatedAt: now + 50 } });
+    host.emit({ type: 'sessions.changed', session: session(9, 'Fresh', ALPHA_ID, now + 60, 0) });
+    await showsOptions(['Fresh', 'Older chat', 'Regex troubles']);
+    // A rename arrives in place; a deleted chat goes.
+    host.emit({ type: 'sessions.changed', session: { ...regex, title: 'Regex, solved' } });
+    await showsOptions(['Fresh', 'Older chat', 'Regex, solved']);
+    host.emit({ type: 'sessions.changed', deletedSessionId: 9 });
+    await showsOptions(['Older chat', 'Regex, solved']);
+    await settle();
+    expect(host.lists()).toHaveLength(1);
+
+    // In the all-workspaces view the other workspace's chats come in too.
+    const scope = $<HTMLSelectElement>('select[aria-label="Chats of"]')!;
+    scope.value = 'all';
+    scope.dispatchEvent(new Event('change'));
+    await vi.waitFor(() => expect(host.lists()).toHaveLength(2));
+    await showsOptions(['Regex troubles · alpha', 'Beta build · beta', 'Older chat']);
+    host.emit({ type: 'sessions.changed', session: { ...beta, updatedAt: now + 70 } });
+    await showsOptions(['Beta build · beta', 'Regex troubles · alpha', 'Older chat']);
+    // A bare sessions.changed (clearing every chat) still reloads, in the scope on screen.
+    host.emit({ type: 'sessions.changed' });
+    await vi.waitFor(() => expect(host.lists()).toHaveLength(3));
+    expect(host.lists()[2]).toEqual({ scope: 'all' });
+  });
+
+  it("pages with 'Older chats…' and leaves out a changed chat beyond the pages loaded", async () => {
+    const first = Array.from({ length: 3 }, (_, i) => session(20 - i, `Chat ${20 - i}`, ALPHA_ID, now + 100 - i));
+    const second = Array.from({ length: 2 }, (_, i) => session(17 - i, `Chat ${17 - i}`, null, now + 97 - i));
+    const host = start(new FakeHost({ 'workspace:': { sessions: first, nextCursor: 'p2' }, 'workspace:p2': { sessions: second, nextCursor: null } }));
+    await showsOptions(['Chat 20', 'Chat 19', 'Chat 18', 'Older chats…']);
+    const select = $<HTMLSelectElement>('#session-select')!;
+    expect(select.value).toBe('20');
+
+    // A chat older than every loaded one changed without moving up (a rename): not shown yet.
+    host.emit({ type: 'sessions.changed', session: { ...second[1]!, title: 'Renamed far away' } });
+    await settle();
+    expect(optionTexts()).toEqual(['Chat 20', 'Chat 19', 'Chat 18', 'Older chats…']);
+
+    select.value = 'more';
+    select.dispatchEvent(new Event('change'));
+    await vi.waitFor(() => expect(host.lists()).toHaveLength(2));
+    expect(host.lists()[1]).toEqual({ cursor: 'p2' });
+    await showsOptions(['Chat 20', 'Chat 19', 'Chat 18', 'Chat 17', 'Chat 16']);
+    expect(select.value).toBe('20'); // the open chat stays open
+  });
+
+  it('reloads the list after each reply with a companion that does not push sessions', async () => {
+    const host = start(new FakeHost({ 'workspace:': { sessions: [regex, loose], nextCursor: null } }, { legacy: true }));
+    await showsOptions(['Regex troubles', 'Older chat']);
+    expect(host.lists()).toHaveLength(1);
+    host.emit(replyEnd(regex.id));
+    await vi.waitFor(() => expect(host.lists()).toHaveLength(2));
+    expect(optionTexts()).not.toContain('Older chats…');
+  });
+});
