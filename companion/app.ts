@@ -98,6 +98,7 @@ export class CompanionApp {
         modelsDir: config.modelsDir,
         contextSize: config.contextSize,
         threads: config.threads,
+        parallel: config.parallel,
         gpu: config.gpu,
         downloadAllowed: config.downloadModel,
       },

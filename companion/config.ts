@@ -28,6 +28,8 @@ export interface CompanionConfig {
   model: string;
   contextSize: number | undefined;
   threads: number | undefined;
+  /** Sequences the embedded model serves side by side (--parallel; default 2). */
+  parallel: number | undefined;
   gpu: 'auto' | false;
   endpoint: string | null;
   endpointModel: string | undefined;
@@ -100,6 +102,8 @@ export const HELP = `Usage: npm run companion -- [options]
   --endpoint-model NAME  model name on that server (default: the first it lists)
   --context-size N       context size in tokens (default: the model's, at most 4096)
   --threads N            CPU threads for the embedded model (default: from the core count)
+  --parallel N           replies the embedded model writes side by side, each with its own
+                         prompt cache and a context's worth of memory (1-8, default 2)
   --gpu auto|off         use a GPU when there is one (default auto)
   --mode NAME            teasing, serious or calm
   --character KEY        character to start with
@@ -185,6 +189,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
       'endpoint-model': { type: 'string' },
       'context-size': { type: 'string' },
       threads: { type: 'string' },
+      parallel: { type: 'string' },
       gpu: { type: 'string' },
       mode: { type: 'string' },
       character: { type: 'string' },
@@ -306,6 +311,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     model: values.model ?? env.ALISA_MODEL ?? RECOMMENDED_MODEL,
     contextSize: int('context-size', values['context-size'], 128, 1_048_576),
     threads: int('threads', values.threads, 1, 1024),
+    parallel: int('parallel', values.parallel, 1, 8),
     gpu: gpu === 'auto' ? 'auto' : false,
     endpoint: values.endpoint ?? null,
     endpointModel: values['endpoint-model'],

@@ -23,6 +23,8 @@ export interface CompanionSettings {
   endpointModel: string;
   contextSize: number | null;
   threads: number | null;
+  /** alisa.llm.parallel (null: the companion's default). */
+  parallel?: number | null;
   gpu: 'auto' | 'off';
   promptStyle: 'full' | 'compact';
   emotionGrammar: boolean;
@@ -74,6 +76,7 @@ export function companionArgs(s: CompanionSettings, parentPid: number): string[]
   if (s.endpointModel.trim()) args.push('--endpoint-model', s.endpointModel.trim());
   if (s.contextSize !== null) args.push('--context-size', String(s.contextSize));
   if (s.threads !== null) args.push('--threads', String(s.threads));
+  if (s.parallel != null) args.push('--parallel', String(Math.min(8, s.parallel)));
   args.push('--gpu', s.gpu);
   args.push('--prompt-style', s.promptStyle);
   if (s.emotionGrammar) args.push('--emotion-grammar');

@@ -88,6 +88,7 @@ export function readSettings(defaultDataFolder: string): CompanionSettings & { n
     endpointModel: c.get<string>('llm.endpointModel', ''),
     contextSize: intOrNull(c.get('llm.contextSize', null), 128),
     threads: intOrNull(c.get('llm.threads', null), 1),
+    parallel: intOrNull(c.get('llm.parallel', null), 1),
     gpu: c.get<string>('llm.gpu', 'auto') === 'off' ? 'off' : 'auto',
     promptStyle: c.get<string>('llm.promptStyle', 'full') === 'compact' ? 'compact' : 'full',
     emotionGrammar: c.get<boolean>('llm.emotionGrammar', false) === true,

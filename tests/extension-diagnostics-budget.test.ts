@@ -114,7 +114,8 @@ describe('diagnostics updates in a big workspace, against the real companion', (
       const fields = snapshot(ws, active.path, recent);
 
       const { coalescer, attempts, until } = sender();
-      const stateEvent = panel.waitFor((m) => m.type === 'context.state' && m.state.diagnosticsTruncated?.totalFiles === size.files);
+      const from = panel.events.length;
+      const stateEvent = panel.waitFor((m) => panel.events.indexOf(m) >= from && m.type === 'context.state' && m.state.diagnosticsTruncated?.totalFiles === size.files);
       coalescer.update(fields);
       const done = await until(() => true);
       coalescer.dispose();
@@ -156,6 +157,17 @@ describe('diagnostics updates in a big workspace, against the real companion', (
       expect(notice).toContain(`Showing Alisa ${(size.files - t.files).toLocaleString('en-US')} of ${size.files.toLocaleString('en-US')} files with problems`);
     });
   }
+
+  it('is backward tolerant: an older extension\'s update (the list alone) means nothing was left out', async () => {
+    const ws = diagnosticsWorkspace({ files: 300, diagnostics: 6000, seed: 5 });
+    const first = await conn.rpc.request('context.update', snapshot(ws, null));
+    expect(first.state.diagnosticsTruncated?.totalFiles).toBe(300);
+    const from = panel.events.length;
+    const cleared = panel.waitFor((m) => panel.events.indexOf(m) >= from && m.type === 'context.state' && m.state.diagnosticsTruncated === undefined);
+    const old = await conn.rpc.request('context.update', { diagnostics: [] });
+    expect(old.state.diagnosticsTruncated).toBeUndefined();
+    await cleared;
+  });
 
   it('never resends a refused frame unchanged: the budget halves and the smaller update is accepted', async () => {
     // An extension that believes the limit is 1 MiB (a companion with a smaller one), with an update of ~600 KB.

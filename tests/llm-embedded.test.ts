@@ -92,7 +92,7 @@ describe('EmbeddedProvider with the real model', () => {
     expect(result).toMatchObject({ text: '', completionTokens: 0, stopReason: 'cancelled' });
   });
 
-  it('serializes concurrent generations and completes both', async () => {
+  it('writes two replies side by side on its two sequences (the default), and completes both', async () => {
     const order: string[] = [];
     const [a, b] = await Promise.all([
       provider.generate({ messages: chatTurns, maxTokens: 30, onText: () => order.push('a') }),
@@ -100,20 +100,61 @@ describe('EmbeddedProvider with the real model', () => {
     ]);
     expect(a.text.length).toBeGreaterThan(0);
     expect(b.text.length).toBeGreaterThan(0);
-    // One at a time: all of one reply's chunks, then all of the other's.
+    // Interleaved chunks: neither waited for the other to finish.
     const switches = order.filter((id, i) => i > 0 && id !== order[i - 1]).length;
-    expect(switches).toBe(1);
+    expect(switches).toBeGreaterThan(1);
   });
 
-  it('a queued generation whose signal aborts leaves the queue without waiting', async () => {
-    const first = provider.generate({ messages: chatTurns, maxTokens: 300, onText: () => {} });
-    const controller = new AbortController();
-    const second = provider.generate({ messages: chatTurns, signal: controller.signal, onText: () => {} });
-    controller.abort();
-    const result = await second;
-    expect(result.stopReason).toBe('cancelled');
-    expect(result.text).toBe('');
-    expect((await first).text.length).toBeGreaterThan(0);
+  it('with parallel: 1, serializes concurrent generations and completes both', async () => {
+    const serial = new EmbeddedProvider(base({ parallel: 1 }));
+    try {
+      const order: string[] = [];
+      const [a, b] = await Promise.all([
+        serial.generate({ messages: chatTurns, maxTokens: 30, onText: () => order.push('a') }),
+        serial.generate({ messages: [{ role: 'user', content: 'Once upon a time' }], maxTokens: 30, onText: () => order.push('b') }),
+      ]);
+      expect(a.text.length).toBeGreaterThan(0);
+      expect(b.text.length).toBeGreaterThan(0);
+      // One at a time: all of one reply's chunks, then all of the other's.
+      const switches = order.filter((id, i) => i > 0 && id !== order[i - 1]).length;
+      expect(switches).toBe(1);
+
+      // A queued generation whose signal aborts leaves the queue without waiting.
+      const first = serial.generate({ messages: chatTurns, maxTokens: 300, onText: () => {} });
+      const controller = new AbortController();
+      const second = serial.generate({ messages: chatTurns, signal: controller.signal, onText: () => {} });
+      controller.abort();
+      const result = await second;
+      expect(result.stopReason).toBe('cancelled');
+      expect(result.text).toBe('');
+      expect((await first).text.length).toBeGreaterThan(0);
+    } finally {
+      await serial.dispose();
+    }
+  });
+
+  it('a conversation goes back to the sequence that served it: switching between two sessions keeps both prompt caches', async () => {
+    const story = (who: string) => [
+      { role: 'system' as const, content: `You are Alisa, a kind friend who tells long stories about ${who}.` },
+      { role: 'user' as const, content: `Tell me a long story about ${who} and the sea, with many friends in it.` },
+    ];
+    const run = (p: EmbeddedProvider, who: string, key?: string) => p.generate({ messages: story(who), maxTokens: 8, temperature: 0, onText: () => {}, ...(key ? { cacheKey: key } : {}) });
+    // Two sessions, each asked twice, alternating: a, b, a, b.
+    await run(provider, 'a cat', 'session:a');
+    await run(provider, 'a dog', 'session:b');
+    const again = await run(provider, 'a cat', 'session:a');
+    // Its own sequence still holds its prompt: only the tail is evaluated again.
+    expect(again.evaluatedTokens).toBeLessThan(again.promptTokens / 2);
+    // One sequence for both: each switch evaluates the whole prompt again.
+    const serial = new EmbeddedProvider(base({ parallel: 1 }));
+    try {
+      await run(serial, 'a cat', 'session:a');
+      await run(serial, 'a dog', 'session:b');
+      const switched = await run(serial, 'a cat', 'session:a');
+      expect(switched.evaluatedTokens).toBeGreaterThan(switched.promptTokens / 2);
+    } finally {
+      await serial.dispose();
+    }
   });
 
   it('dispose() during a generation ends it as cancelled and frees the model', async () => {

@@ -18,6 +18,21 @@ describe('serving /v1 (checked with the openai npm client)', () => {
     await server?.stop();
   });
 
+  it('a /v1 request does not queue behind a chat reply (two sequences by default)', async () => {
+    const client = await TestClient.connect(server);
+    try {
+      const chat = await client.request('chat.send', { text: 'Tell me a very long story', maxTokens: 1500 });
+      await client.waitFor((m) => m.type === 'reply.token' && m.replyId === chat.replyId);
+      const v1 = await openai.chat.completions.create({ model: 'any', messages: [{ role: 'user', content: 'Once upon a time' }], max_tokens: 10 });
+      expect(v1.choices[0]!.message.content!.length).toBeGreaterThan(0);
+      // Answered while the chat reply was still being written (with one sequence it waited for its end).
+      expect(client.events.some((m) => m.type === 'reply.end' && m.replyId === chat.replyId)).toBe(false);
+      await client.request('chat.cancel', { replyId: chat.replyId! });
+    } finally {
+      client.close();
+    }
+  });
+
   it('lists the active model', async () => {
     const models = await openai.models.list();
     expect(models.data.map((m) => m.id)).toEqual(['stories260K.gguf']);

@@ -41,7 +41,7 @@ class FakeHost implements Host {
   private listeners: Array<(m: HostToWebview) => void> = [];
   constructor(
     readonly pages: Record<string, { sessions: Session[]; nextCursor: string | null }>,
-    readonly opts: { legacy?: boolean; kind?: 'vscode' | 'browser' } = {},
+    readonly opts: { legacy?: boolean; kind?: 'vscode' | 'browser'; state?: unknown; hitIn?: Session } = {},
   ) {}
   get kind(): 'vscode' | 'browser' {
     return this.opts.kind ?? 'vscode';
@@ -59,6 +59,10 @@ class FakeHost implements Host {
       }
       case 'session.messages':
         return { messages: [] };
+      case 'memory.search': {
+        const s = this.opts.hitIn!;
+        return { hits: [{ messageId: 40, sessionId: s.id, sessionTitle: s.title, workspaceName: s.workspaceName, role: 'user', snippet: 'the [[build]] broke', rank: 1, createdAt: now }] };
+      }
       default:
         return undefined;
     }
@@ -77,7 +81,7 @@ class FakeHost implements Host {
     this.listeners.push(cb);
   }
   getState<T>(): T | undefined {
-    return undefined;
+    return this.opts.state as T | undefined;
   }
   setState(): void {}
   emit(m: HostToWebview): void {
@@ -192,6 +196,33 @@ describe('chat list updates from events', () => {
     expect(host.lists()[1]).toEqual({ cursor: 'p2' });
     await showsOptions(['Chat 20', 'Chat 19', 'Chat 18', 'Chat 17', 'Chat 16']);
     expect(select.value).toBe('20'); // the open chat stays open
+  });
+
+  it('pages on to an older chat of this workspace for a search hit and for the chat remembered, instead of switching scope or chat', async () => {
+    const first = [session(20, 'Chat 20', ALPHA_ID, now + 100), session(19, 'Chat 19', ALPHA_ID, now + 99)];
+    const second = [session(18, 'Chat 18', ALPHA_ID, now + 98), session(17, 'Chat 17', null, now + 97)];
+    const third = [session(16, 'Chat 16', ALPHA_ID, now + 96)];
+    const pages = { 'workspace:': { sessions: first, nextCursor: 'p2' }, 'workspace:p2': { sessions: second, nextCursor: 'p3' }, 'workspace:p3': { sessions: third, nextCursor: null } };
+    const host = start(new FakeHost(pages, { hitIn: third[0]! }));
+    await showsOptions(['Chat 20', 'Chat 19', 'Older chats…']);
+    host.emit({ type: 'host.command', command: 'showSearch', query: 'build' });
+    const hit = await vi.waitFor(() => {
+      const b = $<HTMLButtonElement>('button.search-hit');
+      expect(b).not.toBeNull();
+      return b!;
+    });
+    hit.click();
+    await vi.waitFor(() => expect($<HTMLSelectElement>('#session-select')!.value).toBe('16'));
+    expect(host.lists()).toEqual([{}, { cursor: 'p2' }, { cursor: 'p3' }]);
+    expect($<HTMLSelectElement>('select[aria-label="Chats of"]')!.value).toBe('workspace');
+    expect(optionTexts()).toEqual(['Chat 20', 'Chat 19', 'Chat 18', 'Chat 17', 'Chat 16']);
+
+    // Reopened later with that chat remembered: the list pages on to it and it opens again.
+    document.body.innerHTML = '';
+    const again = start(new FakeHost(pages, { state: { v: 1, sessionId: 17, draft: '', scrollTop: null, avatarHidden: false, sessionScope: 'workspace' } }));
+    await vi.waitFor(() => expect($<HTMLSelectElement>('#session-select')!.value).toBe('17'));
+    expect(again.lists()).toEqual([{}, { cursor: 'p2' }]);
+    expect(optionTexts()).toEqual(['Chat 20', 'Chat 19', 'Chat 18', 'Chat 17', 'Older chats…']);
   });
 
   it('reloads the list after each reply with a companion that does not push sessions', async () => {

@@ -221,6 +221,7 @@ export class ChatService {
         const result = await provider.generate({
           messages,
           maxTokens,
+          cacheKey: `session:${session.id}`,
           temperature: this.deps.settings.temperature,
           signal: controller.signal,
           onText: (chunk) => stream.push(chunk),
@@ -399,6 +400,7 @@ export class ChatService {
       const result = await provider.generate({
         messages,
         maxTokens: replyTokens,
+        cacheKey: `session:${sessionId}`,
         temperature: this.deps.settings.temperature,
         signal: controller.signal,
         onText: (chunk) => stream.push(chunk),

@@ -5,8 +5,11 @@
 // user may have fixed the file or come online). Nothing here may crash the process: every failure
 // of node-llama-cpp becomes an AlisaError and an 'error' state.
 //
-// Generation: one context with one sequence, so one generation at a time; the others wait in a
-// SerialQueue (a waiter whose signal aborts leaves the queue at once with 'cancelled').
+// Generation: one context with `parallel` sequences (default 2), each with its own LlamaChat; a
+// request takes a free one, preferably the one that last served its conversation (slot-pool.ts),
+// so a /v1 request does not queue behind a chat reply and the prompt cache of a few sessions
+// survives switching between them. More requests than sequences wait in arrival order (a waiter
+// whose signal aborts leaves at once with 'cancelled').
 import path from 'node:path';
 import type { ChatHistoryItem, Llama, LlamaChat, LlamaContext, LlamaGrammar, LlamaModel } from 'node-llama-cpp';
 import { nodeLlama } from './node-llama';
@@ -17,7 +20,7 @@ import { getRuntime, logMark, logSince, type GpuSetting } from './llama-runtime'
 import type { DownloadPlan, ModelState } from '../../protocol';
 import { describePlan, downloadPlan, lacksDisk } from './download-plan';
 import { downloadModel, findDownloadedModel, isRemoteModel, type DownloadTimeouts } from './model-source';
-import { SerialQueue } from './serial-queue';
+import { SlotPool } from './slot-pool';
 import { StateHolder } from './state-holder';
 import { defaultThreads } from './threads';
 import type { ChatTurn, GenerateRequest, GenerateResult, LlmProvider } from './types';
@@ -33,6 +36,12 @@ export interface EmbeddedOptions {
   contextSize?: number;
   /** Default: defaultThreads() (every core but one, see threads.ts). */
   threads?: number;
+  /**
+   * Sequences generating side by side (llama-server's --parallel), each with its own prompt cache
+   * and its own share of memory (one context's worth of KV cache each). Default 2: the chat and
+   * one other (a /v1 client, another session). Falls back to 1 when memory is short.
+   */
+  parallel?: number;
   /** Default 'auto' (falls back to the CPU when no GPU build starts). */
   gpu?: GpuSetting;
   batchSize?: number;
@@ -47,6 +56,8 @@ export interface EmbeddedOptions {
 }
 
 const DEFAULT_CONTEXT_CAP = 4096;
+/** Sequences by default (see EmbeddedOptions.parallel). */
+export const DEFAULT_PARALLEL = 2;
 /** Cap on a reply when the caller gives no maxTokens: a model that never stops must not run forever. */
 const DEFAULT_MAX_TOKENS = 1024;
 const CONTEXT_OVERFLOW_ACTION = 'Lower the history budget or raise the model context size (contextSize).';
@@ -54,7 +65,10 @@ const CONTEXT_OVERFLOW_ACTION = 'Lower the history budget or raise the model con
 interface Loaded {
   model: LlamaModel;
   context: LlamaContext;
+  /** The first sequence's chat (for rendering and counting prompts; any would do). */
   chat: LlamaChat;
+  /** Every sequence's chat. */
+  slots: SlotPool<LlamaChat>;
   fileName: string;
   llama: Llama;
   /** Grammars by their GBNF source, built on first use. */
@@ -96,7 +110,10 @@ export class EmbeddedProvider implements LlmProvider {
   private loaded: Loaded | null = null;
   private loading: Promise<void> | null = null;
   private loadAbort: AbortController | null = null;
-  private readonly queue = new SerialQueue();
+  /** Set once loaded; generations wait on it. */
+  private get pool(): SlotPool<LlamaChat> | null {
+    return this.loaded?.slots ?? null;
+  }
   private readonly running = new Set<AbortController>();
   private disposed = false;
   private downloadAllowed: boolean;
@@ -193,21 +210,32 @@ export class EmbeddedProvider implements LlmProvider {
       throwIfCancelled(signal);
 
       const contextSize = opts.contextSize ?? Math.min(model.trainContextSize || DEFAULT_CONTEXT_CAP, DEFAULT_CONTEXT_CAP);
-      try {
-        context = await model.createContext({
+      const parallel = Math.max(1, Math.min(8, Math.floor(opts.parallel ?? DEFAULT_PARALLEL)));
+      const create = (sequences: number) =>
+        model!.createContext({
           contextSize,
+          sequences,
           threads: opts.threads ?? defaultThreads(),
           ...(opts.batchSize ? { batchSize: opts.batchSize } : {}),
           createSignal: signal,
         });
+      try {
+        try {
+          context = await create(parallel);
+        } catch (err) {
+          // Each sequence holds a context's worth of memory: short of it, one sequence still works.
+          throwIfCancelled(signal);
+          if (parallel === 1) throw err;
+          context = await create(1);
+        }
       } catch (err) {
         throwIfCancelled(signal);
         throw contextError(contextSize, err, logSince(mark));
       }
       throwIfCancelled(signal);
       const { LlamaChat } = await nodeLlama();
-      const chat = new LlamaChat({ contextSequence: context.getSequence(), chatWrapper: 'auto' });
-      this.loaded = { model, context, chat, fileName, llama, grammars: new Map() };
+      const chats = Array.from({ length: context.totalSequences }, () => new LlamaChat({ contextSequence: context!.getSequence(), chatWrapper: 'auto' }));
+      this.loaded = { model, context, chat: chats[0]!, slots: new SlotPool(chats), fileName, llama, grammars: new Map() };
       this.holder.set({ state: 'ready', progress: null, error: null });
     } catch (err) {
       await context?.dispose().catch(() => {});
@@ -256,16 +284,22 @@ export class EmbeddedProvider implements LlmProvider {
     req.signal?.addEventListener('abort', onCallerAbort, { once: true });
     this.running.add(controller);
     try {
-      const turn = await this.queue.run(() => this.generateNow(req, controller.signal), controller.signal);
-      if (turn) return turn.value;
-      return { text: '', promptTokens: this.safePromptTokens(req.messages), completionTokens: 0, stopReason: 'cancelled' };
+      const pool = this.pool;
+      if (!pool) throw disposedError();
+      const lease = await pool.acquire(req.cacheKey ?? null, controller.signal);
+      if (!lease) return { text: '', promptTokens: this.safePromptTokens(req.messages), completionTokens: 0, stopReason: 'cancelled' };
+      try {
+        return await this.generateNow(req, controller.signal, lease.value);
+      } finally {
+        lease.release();
+      }
     } finally {
       this.running.delete(controller);
       req.signal?.removeEventListener('abort', onCallerAbort);
     }
   }
 
-  private async generateNow(req: GenerateRequest, signal: AbortSignal): Promise<GenerateResult> {
+  private async generateNow(req: GenerateRequest, signal: AbortSignal, chat: LlamaChat): Promise<GenerateResult> {
     const loaded = this.loaded;
     if (!loaded) throw disposedError();
     const contextSize = loaded.context.contextSize;
@@ -286,7 +320,7 @@ export class EmbeddedProvider implements LlmProvider {
     }
     const history = toChatHistory(turns);
     const prefix = history.at(-1)?.type === 'model' ? history.at(-1) : undefined;
-    const meter = loaded.chat.sequence.tokenMeter;
+    const meter = chat.sequence.tokenMeter;
     const inputBefore = meter.usedInputTokens;
     try {
       const grammar = req.requireCodeBlock
@@ -294,7 +328,7 @@ export class EmbeddedProvider implements LlmProvider {
         : req.requireEmotionTag?.length
           ? await this.grammarFor(loaded, emotionTagGrammar(req.requireEmotionTag))
           : undefined;
-      const response = await loaded.chat.generateResponse(history, {
+      const response = await chat.generateResponse(history, {
         ...(grammar ? { grammar } : {}),
         signal,
         stopOnAbortSignal: true,
@@ -314,7 +348,7 @@ export class EmbeddedProvider implements LlmProvider {
       return {
         // The streamed chunks ARE the result: `text` is their concatenation by construction.
         text,
-        promptTokens: countPromptTokens(loaded.chat, window),
+        promptTokens: countPromptTokens(chat, window),
         completionTokens,
         stopReason: signal.aborted || stop === 'abort' ? 'cancelled' : stop === 'maxTokens' ? 'length' : 'stop',
         evaluatedTokens: meter.usedInputTokens - inputBefore,
@@ -358,12 +392,12 @@ export class EmbeddedProvider implements LlmProvider {
     for (const controller of this.running) controller.abort(new AlisaError('cancelled', 'The model is shutting down.'));
     await this.loading?.catch(() => {});
     // Wait for the running generation to unwind before freeing the context under it.
-    const release = await this.queue.acquire();
+    const release = this.pool ? await this.pool.drain() : null;
     try {
       const loaded = this.loaded;
       this.loaded = null;
       if (loaded) {
-        loaded.chat.dispose();
+        for (const chat of loaded.slots.values()) chat.dispose();
         await loaded.context.dispose().catch(() => {});
         await loaded.model.dispose().catch(() => {});
       }

@@ -30,6 +30,11 @@ export interface GenerateRequest {
    * maxLines * (maxLineLength + 1) + 40 the block always closes); others rely on the prompt.
    */
   requireCodeBlock?: { language: string; maxLines?: number; maxLineLength?: number };
+  /**
+   * The conversation this request continues (a chat session): the embedded provider runs it on the
+   * sequence that last served it, whose prompt cache still matches. None: any free sequence.
+   */
+  cacheKey?: string;
 }
 
 export interface GenerateResult {

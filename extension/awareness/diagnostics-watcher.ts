@@ -11,13 +11,15 @@ import { readExcludeGlobs, sendablePathOf } from './workspace-privacy';
 export const DIAGNOSTICS_DEBOUNCE_MS = 750;
 /** How many files whose problems changed are remembered for ranking. */
 const RECENT_FILES = 100;
+/** A diagnostics change touching more files than this is a bulk refresh, not a sign of recent work. */
+const BULK_CHANGE = 20;
 /** Sendable paths remembered at most (past it, the memory starts over). */
 const PATHS_KEPT = 100_000;
 
 export class DiagnosticsWatcher implements vscode.Disposable {
   private readonly subscriptions: vscode.Disposable[];
   private timer: ReturnType<typeof setTimeout> | null = null;
-  /** URIs whose diagnostics changed, most recent first. */
+  /** URIs the user edited or whose problems changed alone lately, most recent first. */
   private recent: string[] = [];
   /**
    * Each URI's sendable path (null: not sendable), kept between snapshots: the privacy filter
@@ -29,8 +31,14 @@ export class DiagnosticsWatcher implements vscode.Disposable {
   constructor(private readonly emit: (u: ContextUpdate) => void) {
     this.subscriptions = [
       vscode.languages.onDidChangeDiagnostics((e) => {
-        this.noteChanged(e.uris);
+        // A few files at a time: the language server answering an edit. A bulk refresh (a build
+        // task's problem matcher) says nothing about what the user works on.
+        if (e.uris.length <= BULK_CHANGE) this.noteChanged(e.uris);
         this.schedule();
+      }),
+      // The files the user edits are the most recent of all.
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (e.contentChanges.length > 0 && this.recent[0] !== e.document.uri.toString()) this.noteChanged([e.document.uri]);
       }),
       vscode.window.onDidChangeActiveTextEditor(() => this.schedule()),
       vscode.workspace.onDidChangeWorkspaceFolders(() => {
@@ -42,7 +50,6 @@ export class DiagnosticsWatcher implements vscode.Disposable {
   }
 
   private noteChanged(uris: readonly vscode.Uri[]): void {
-    if (uris.length > RECENT_FILES) uris = uris.slice(0, RECENT_FILES);
     const fresh = uris.map((u) => u.toString());
     const seen = new Set(fresh);
     this.recent = [...fresh, ...this.recent.filter((u) => !seen.has(u))].slice(0, RECENT_FILES);

@@ -424,17 +424,18 @@ export class App {
     }
     // The scope changed meanwhile: the list asked for with the new one is the one to show.
     if (scope !== scopeNow() && !opts.reopen) return;
-    const previous = this.sessions;
     this.sessions = [...sessions].sort((a, b) => b.updatedAt - a.updatedAt || b.id - a.id);
     this.sessionsCursor = cursor;
     this.ownWorkspace = workspace;
     const current = this.assembler.sessionId;
-    // The open chat lies beyond the pages loaded now: it stays listed rather than being switched away.
-    const kept = cursor !== null && current !== null && !this.sessions.some((s) => s.id === current) ? previous.find((s) => s.id === current) : undefined;
-    if (kept) this.sessions.push(kept);
     const exists = (id: number | null) => id !== null && this.sessions.some((s) => s.id === id);
-    if (opts.reopen || (current !== null && !exists(current))) {
-      const saved = this.store.get().sessionId;
+    const saved = this.store.get().sessionId;
+    // The open (or remembered) chat may lie beyond the pages loaded: the list pages on to it.
+    const wanted = current ?? (opts.reopen ? saved : null);
+    if (wanted !== null && !exists(wanted)) await this.ensureListed(wanted);
+    // Only a whole list says the open chat is gone (then another one opens).
+    const gone = current !== null && !exists(current) && this.sessionsCursor === null;
+    if (opts.reopen || gone) {
       const pick = exists(current) ? current : exists(saved) ? saved : (this.sessions[0]?.id ?? null);
       const restore = this.firstOpen && pick === saved ? (this.store.get().scrollTop ?? 'bottom') : 'bottom';
       this.firstOpen = false;
@@ -442,6 +443,16 @@ export class App {
     } else {
       this.sessionBar.setSessions(this.sessions, current, this.sessionsCursor !== null);
     }
+  }
+
+  /** Loads pages of the list until it shows `sessionId` or is whole (at most 40 pages); says whether it is listed. */
+  private async ensureListed(sessionId: number): Promise<boolean> {
+    for (let page = 0; page < 40 && this.sessionsCursor !== null && !this.sessions.some((s) => s.id === sessionId); page++) {
+      const before = this.sessionsCursor;
+      await this.loadMoreSessions();
+      if (this.sessionsCursor === before) break; // failed or superseded: no further
+    }
+    return this.sessions.some((s) => s.id === sessionId);
   }
 
   /** The next page of the chat list ('Older chats…' in the bar). */
@@ -529,11 +540,13 @@ export class App {
 
   /** Opens a chat at a message (a search result), paging back until it is loaded. */
   private async openAt(sessionId: number, messageId: number): Promise<void> {
-    // Search spans every workspace: a hit in a chat this list does not show switches it to all,
-    // or the chat would be dropped again at the next refresh.
-    if (this.host.kind === 'vscode' && this.store.get().sessionScope !== 'all' && !this.sessions.some((s) => s.id === sessionId)) {
+    // Search spans every workspace: a hit in a chat this list does not hold (once paged to its
+    // end) switches it to all, or the chat would be dropped again at the next refresh.
+    const listed = await this.ensureListed(sessionId);
+    if (this.host.kind === 'vscode' && this.store.get().sessionScope !== 'all' && !listed) {
       this.setScope('all');
       await this.refreshSessions();
+      await this.ensureListed(sessionId);
     }
     if (sessionId !== this.assembler.sessionId) await this.openSession(sessionId);
     for (let page = 0; page < 20 && !this.list.reveal(messageId); page++) {

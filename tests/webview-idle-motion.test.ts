@@ -1,0 +1,131 @@
+// @vitest-environment happy-dom
+// Idle motion on the real art: split into stacked layers that keep every part of the drawing in
+// order, moved by transforms a few times a second along the stylesheet's old keyframes, settling
+// after a quiet while and resuming where it stopped on any activity.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AvatarView } from '../webview/avatar/avatar-view';
+import { easeInOut, IDLE_FPS, idlePose, REST_AFTER_MS, splitAvatarLayers, swing } from '../webview/avatar/idle-motion';
+import { FakeTimers } from './helpers/fake-timers';
+
+const ART = readFileSync(path.join(__dirname, '..', 'media', 'avatar.svg'), 'utf8');
+
+function mount(): HTMLElement {
+  const root = document.createElement('div');
+  root.id = 'avatar';
+  root.className = 'avatar';
+  root.setAttribute('data-emotion', 'neutral');
+  root.innerHTML = ART;
+  document.body.append(root);
+  return root;
+}
+
+/** Every drawn shape of the art, in document order, as markup. */
+function shapes(root: Element): string[] {
+  return [...root.querySelectorAll('path, ellipse, circle')].map((e) => e.outerHTML);
+}
+
+function setReducedMotion(reduce: boolean): void {
+  Object.defineProperty(window, 'matchMedia', {
+    configurable: true,
+    value: (q: string) => ({ matches: reduce && q.includes('reduce'), addEventListener() {}, removeEventListener() {} }),
+  });
+}
+
+afterEach(() => {
+  document.body.innerHTML = '';
+  setReducedMotion(false);
+});
+
+describe('idle motion', () => {
+  it('follows the keyframes: rest at 0 % and 100 %, the far point at 50 %, ease-in-out between', () => {
+    expect(easeInOut(0)).toBe(0);
+    expect(easeInOut(1)).toBe(1);
+    expect(easeInOut(0.5)).toBeCloseTo(0.5, 5);
+    // cubic-bezier(0.42, 0, 0.58, 1) is slow at both ends.
+    expect(easeInOut(0.1)).toBeLessThan(0.05);
+    expect(easeInOut(0.9)).toBeGreaterThan(0.95);
+    expect(swing(0)).toBe(0);
+    expect(swing(0.5)).toBe(1);
+    expect(swing(0.25)).toBeCloseTo(0.5, 5);
+    const rest = idlePose(0, 0);
+    expect(rest.breath).toBe('translateY(0.0000%) scale(1.0000, 1.0000)');
+    expect(rest.back).toBe('rotate(-0.9000deg)');
+    expect(rest.tailL).toBe('rotate(-1.6000deg)');
+    // Half-way through each cycle: translateY(-0.9 of 200 units) scale(1.004, 1.008); sway 0.9deg; tail 1.8deg.
+    expect(idlePose(2.3, 0).breath).toBe('translateY(-0.4500%) scale(1.0040, 1.0080)');
+    expect(idlePose(4, 0.5).back).toBe('rotate(0.9000deg)');
+    expect(idlePose(4, 0.5).head).toBe('rotate(0.9000deg)');
+    expect(idlePose(2.7, 0).tailL).toBe('rotate(1.8000deg)');
+    // The right tail: the same swing reversed, 2.1 s ahead (at 0.6 s it is at its far point).
+    expect(idlePose(0.6, 0).tailR).toBe('rotate(1.8000deg)');
+  });
+
+  it('splits the art into stacked layers without losing or reordering a shape', () => {
+    const root = mount();
+    const before = shapes(root);
+    const layers = splitAvatarLayers(root)!;
+    expect(layers).not.toBeNull();
+    expect(shapes(root)).toEqual(before);
+    // Back to front: tails, back hair, body, head; the shared gradients stay in the first svg.
+    expect(layers.back.contains(layers.tailL) && layers.back.contains(layers.tailR)).toBe(true);
+    expect(layers.breath.contains(layers.back) && layers.breath.contains(layers.head)).toBe(true);
+    expect(root.querySelector('svg.av-defs defs linearGradient#al-hair')).not.toBeNull();
+    expect(layers.head.querySelector('.av-eyes-open')).not.toBeNull();
+    expect(layers.tailL.querySelector('path')?.getAttribute('fill')).toBe('url(#al-tail)');
+    for (const svg of root.querySelectorAll('svg')) expect(svg.getAttribute('viewBox')).toBe('0 0 200 200');
+    expect(root.querySelectorAll('[id]')).toHaveLength(new DOMParser().parseFromString(ART, 'image/svg+xml').querySelectorAll('[id]').length);
+  });
+
+  it(`moves ${IDLE_FPS} times a second, settles after a quiet while and goes on from there on activity`, () => {
+    const timers = new FakeTimers();
+    const root = mount();
+    const view = new AvatarView(root, { timers, random: () => 0.5 });
+    const head = root.querySelector<HTMLElement>('.av-l-head')!;
+    const seen: string[] = [];
+    for (let i = 0; i < IDLE_FPS * 3; i++) {
+      timers.advance(1000 / IDLE_FPS);
+      seen.push(head.style.transform);
+    }
+    // A new pose every frame, and only every frame.
+    expect(new Set(seen).size).toBe(seen.length);
+    const frameDelays = timers.delays.filter((d) => d === 1000 / IDLE_FPS).length;
+    expect(frameDelays).toBeGreaterThanOrEqual(IDLE_FPS * 3);
+    expect(root.dataset.resting).toBe('false');
+
+    timers.advance(REST_AFTER_MS);
+    expect(root.dataset.resting).toBe('true');
+    const still = head.style.transform;
+    const delays = timers.delays.length;
+    timers.advance(60_000);
+    expect(head.style.transform).toBe(still);
+    // While she rests only blinks are scheduled, far apart.
+    expect(timers.delays.slice(delays).filter((d) => d === 1000 / IDLE_FPS)).toHaveLength(0);
+
+    window.dispatchEvent(new Event('pointermove'));
+    expect(root.dataset.resting).toBe('false');
+    expect(head.style.transform).toBe(still);
+    timers.advance(1000 / IDLE_FPS);
+    expect(head.style.transform).not.toBe(still);
+
+    // A change of mood wakes her too.
+    timers.advance(REST_AFTER_MS + 1000);
+    expect(root.dataset.resting).toBe('true');
+    view.setEmotion('happy');
+    expect(root.dataset.resting).toBe('false');
+    view.dispose();
+  });
+
+  it('stands still with reduced motion', () => {
+    setReducedMotion(true);
+    const timers = new FakeTimers();
+    const root = mount();
+    const view = new AvatarView(root, { timers });
+    timers.advance(5000);
+    expect(root.dataset.motion).toBe('reduced');
+    for (const layer of root.querySelectorAll<HTMLElement>('.av-l-breath, .av-l-back, .av-l-head, .av-l-tail-l, .av-l-tail-r')) expect(layer.style.transform).toBe('');
+    expect(timers.delays.filter((d) => d === 1000 / IDLE_FPS)).toHaveLength(0);
+    view.dispose();
+  });
+});
