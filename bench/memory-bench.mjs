@@ -3,7 +3,8 @@
 //   better-sqlite3 connection (every match scored by FTS5's bm25, sorted in JS: no candidate cap,
 //   no LIMIT). Reports overlap@20 with that ranking (relevance: 1.00 = the same top 20) and
 //   p50/p95 latency of both, and the same for the old behaviour (ranking only the newest 1,000
-//   matches, `searchWindow: 1000`) for comparison. `memory_N_search_*` is the typical query mix
+//   matches, `searchWindow: 1000`) for comparison, and the SQL floor (the store's statements on a
+//   bare connection: what SQLite itself costs). `memory_N_search_*` is the typical query mix
 //   (the goal is judged on it); `memory_N_search_common_*` the 25 most frequent content words
 //   alone, the worst case.
 // - session list: the first page of `session.list` (listSessionsPage, 50) and a deep page,
@@ -248,6 +249,24 @@ function runSize(n) {
       return rows.slice(0, K).map((r) => r[0]);
     };
 
+    // The floor: the statements the store runs (companion/memory/search.ts), on a bare connection.
+    const floorTop = raw.prepare('SELECT rowid AS id, bm25(messages_fts) AS rank FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rank, rowid DESC LIMIT ?');
+    const floorDetails = raw.prepare(
+      `SELECT f.rowid AS id, m.session_id, s.title, s.workspace_name, m.role, m.created_ts, snippet(messages_fts, 0, '[[', ']]', '…', 12) AS snippet
+       FROM messages_fts f JOIN messages m ON m.id = f.rowid JOIN sessions s ON s.id = m.session_id
+       WHERE messages_fts MATCH @match AND f.rowid BETWEEN CAST(@lo AS INTEGER) AND CAST(@hi AS INTEGER)
+         AND +f.rowid IN (SELECT value FROM json_each(@ids))`,
+    );
+    const floorSearch = (q) => {
+      const terms = parseSearchQuery(q);
+      if (!terms) return [];
+      const match = terms.prefix === null || exists.get(terms.last) ? terms.exact : terms.prefix;
+      const top = floorTop.all(match, K);
+      if (top.length === 0) return top;
+      const ids = top.map((r) => r.id);
+      return floorDetails.all({ match, lo: Math.min(...ids), hi: Math.max(...ids), ids: JSON.stringify(ids) });
+    };
+
     // Queries: content words as users remember them. Half drawn by how often the word occurs
     // (the words users see), half uniformly from the 5,000 most frequent content words; one or two
     // words; one in five caught mid-typing (last word cut to 3-5 letters). Plus the common stratum.
@@ -297,12 +316,13 @@ function runSize(n) {
     // enjoys the warmest cache; several rounds, the median of the rounds reported.
     const rounds = [];
     for (let round = 0; round < ROUNDS; round++) {
-      const t = { ours: {}, full: {}, window: {} };
+      const t = { ours: {}, full: {}, window: {}, floor: {} };
       for (const g of Object.keys(groups)) for (const k of Object.keys(t)) t[k][g] = [];
       const runners = {
         ours: (q) => store.search(q, K),
         full: (q) => fullTop(q),
         window: (q) => windowed.search(q, K),
+        floor: (q) => floorSearch(q),
       };
       const names = Object.keys(runners);
       everyQuery.forEach((q, i) => {
@@ -327,6 +347,8 @@ function runSize(n) {
       put(`search${sfx}_full_bm25_p50_ms`, fmt(stat('full', g, 50)));
       put(`search${sfx}_full_bm25_p95_ms`, fmt(stat('full', g, 95)));
       put(`search${sfx}_p95_ratio_to_full_bm25`, fmt(stat('ours', g, 95) / stat('full', g, 95)));
+      put(`search${sfx}_sql_floor_p95_ms`, fmt(stat('floor', g, 95)));
+      put(`search${sfx}_p95_ratio_to_sql_floor`, fmt(stat('ours', g, 95) / stat('floor', g, 95)));
       put(`search${sfx}_window${OLD_WINDOW}_overlap_at_20`, fmt(overlaps.window[g], 3));
       put(`search${sfx}_window${OLD_WINDOW}_p95_ms`, fmt(stat('window', g, 95)));
     }

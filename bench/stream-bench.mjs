@@ -21,7 +21,14 @@ const MAX_TOKENS = Number(process.env.BENCH_MAX_TOKENS ?? 300);
 const THREADS = Number(process.env.BENCH_THREADS ?? 1);
 // The companion's compact prompt (companion/persona/characters.ts COMPACT_PERSONA) with no history.
 const SYSTEM = 'You are Alisa, a teasing but warm companion. Reply briefly.';
-const PROMPT = 'Once upon a time there was a little girl who loved the sea';
+// Varied prompts (run i uses PROMPTS[i % n] on both sides): one prompt would measure one reply.
+const PROMPTS = [
+  'Once upon a time there was a little girl who loved the sea',
+  'Tell me about a dog who found a red ball in the park',
+  'Why did the little bird fly to the top of the tall tree?',
+  'Lily and Tom wanted to bake a cake for their mom',
+  'The old man had a boat and a big smile',
+];
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -30,14 +37,14 @@ async function rawRunner() {
   const model = await llama.loadModel({ modelPath: MODEL });
   const context = await model.createContext({ contextSize: Math.min(model.trainContextSize, 4096), threads: THREADS });
   const chat = new LlamaChat({ contextSequence: context.getSequence() });
-  return async () => {
+  return async (i = 0) => {
     const t0 = performance.now();
     let first = null;
     let tokens = 0;
     await chat.generateResponse(
       [
         { type: 'system', text: SYSTEM },
-        { type: 'user', text: PROMPT },
+        { type: 'user', text: PROMPTS[i % PROMPTS.length] },
       ],
       {
         maxTokens: MAX_TOKENS,
@@ -69,7 +76,7 @@ async function oursRunner(muted) {
   ws.send(JSON.stringify({ type: 'hello', protocolVersion: 1, client: 'bench' }));
   await welcome;
   let n = 0;
-  const run = async () => {
+  const run = async (i = 0) => {
     // A new session each time, so every run sees the same prompt with no history.
     const created = next((m) => m.type === 'response');
     ws.send(JSON.stringify({ type: 'request', id: `s${n}`, method: 'session.create', params: {} }));
@@ -82,7 +89,7 @@ async function oursRunner(muted) {
         if (m.type === 'reply.end' || m.type === 'reply.error') resolve(m);
       };
     });
-    ws.send(JSON.stringify({ type: 'request', id: `c${n++}`, method: 'chat.send', params: { text: PROMPT, sessionId: session.id } }));
+    ws.send(JSON.stringify({ type: 'request', id: `c${n++}`, method: 'chat.send', params: { text: PROMPTS[i % PROMPTS.length], sessionId: session.id } }));
     const end = await done;
     if (end.type === 'reply.error') throw new Error(end.error.message);
     return { first, total: performance.now() - t0, tokens: end.tokens.completion };
@@ -100,8 +107,8 @@ async function measure(muted) {
   const rawResults = [];
   const ourResults = [];
   for (let i = 0; i < RUNS; i++) {
-    rawResults.push(await raw());
-    ourResults.push(await ours.run());
+    rawResults.push(await raw(i));
+    ourResults.push(await ours.run(i));
   }
   ours.stop();
   return { rawResults, ourResults };
