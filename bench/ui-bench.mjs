@@ -285,6 +285,10 @@ try {
     await page.emulateMedia({ reducedMotion: on ? 'reduce' : 'no-preference' });
     await page.waitForTimeout(300);
   };
+  // Idle means after her voice too: the last reply may still be spoken (and the audio output
+  // suspends a few seconds after the last sound).
+  await page.waitForFunction(() => document.querySelector('#avatar')?.getAttribute('data-speaking') === 'false', null, { timeout: 180_000 });
+  await page.waitForTimeout(5000);
   const moving = [];
   const floor = [];
   for (let i = 0; i < ROUNDS; i++) {

@@ -277,9 +277,12 @@ describe('clearing and sharing what was learned', () => {
       history: [],
       userMessage: 'hi',
       passiveContext: context.passiveContextLines(),
+      patterns: context.learnedLines(),
       historyTokenBudget: 100,
       countTokens: (s) => s.length / 4,
     });
+    // In the system message (it changes rarely: the model's prompt cache keeps it), not with the message.
     expect(built.messages[0]!.content).toContain('the user is usually busiest around 10:00 and 15:00');
+    expect(built.messages.at(-1)!.content).not.toContain('busiest');
   });
 });

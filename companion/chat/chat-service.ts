@@ -471,7 +471,7 @@ export class ChatService {
       .filter((m) => m.text.trim() !== '' && m.role !== 'system')
       .map((m) => ({ id: m.id, role: m.role as 'user' | 'assistant', content: this.rendered.get(m.id) ?? (m.role === 'assistant' && m.emotion && style !== 'compact' ? `<emotion=${m.emotion}> ${m.text}` : m.text) }));
     const character = memory.getCharacter(this.deps.state.characterId);
-    const system = systemPrompt({ persona: character?.systemPrompt ?? DEFAULT_CHARACTER.systemPrompt, mode: this.deps.state.mode, style });
+    const system = systemPrompt({ persona: character?.systemPrompt ?? DEFAULT_CHARACTER.systemPrompt, mode: this.deps.state.mode, patterns: this.deps.context.learnedLines(), style });
     const user = userTurn(userText, this.deps.context.passiveContextLines(), style);
     // Later prompts render this message exactly as now, context included (the cache matches).
     if (remember) this.rendered.set(userMessageId, user);

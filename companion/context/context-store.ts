@@ -62,6 +62,11 @@ export class ContextStore {
     this.screen = { window: window.slice(0, 200), text: text.slice(0, MAX_TEXT), at: this.now() };
   }
 
+  /** What she has learned about the user, for the system message (none without task memory). */
+  learnedLines(): string[] {
+    return [];
+  }
+
   /** Short lines for the prompt, fresh context only. */
   passiveContextLines(): string[] {
     const now = this.now();

@@ -1,18 +1,17 @@
-// The context store with task memory folded in: the prompt's passive context gets one short line
-// of what she has learned about the user (busy and quiet hours, habits), as background awareness.
+// The context store with task memory folded in: one short line of what she has learned about the
+// user (busy and quiet hours, habits), as background awareness. It changes rarely, so it goes into
+// the prompt's system message (see persona/prompt-builder.ts), not with each message.
 import { ContextStore } from '../context/context-store';
 
 export class AwareContextStore extends ContextStore {
-  /** Set once task memory exists; lines are appended after what she senses right now. */
+  /** Set once task memory exists. */
   patternLines: () => string[] = () => [];
 
-  override passiveContextLines(): string[] {
-    let learned: string[] = [];
+  override learnedLines(): string[] {
     try {
-      learned = this.patternLines();
+      return this.patternLines();
     } catch {
-      // Task memory unreadable: the prompt goes without it.
+      return []; // Task memory unreadable: the prompt goes without it.
     }
-    return [...super.passiveContextLines(), ...learned];
   }
 }

@@ -44,7 +44,7 @@ export class WebAudioOutput implements AudioOutput {
   private failed = false;
   /** Sounds started and not ended. */
   private playing = 0;
-  private idleTimer: ReturnType<typeof setTimeout> | null = null;
+  private idleTimer: number | null = null;
   /** Suspended by us for silence (not by the autoplay rule): it counts as running. */
   private idle = false;
 
