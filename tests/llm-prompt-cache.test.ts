@@ -33,7 +33,7 @@ describe('the prompt cache over a long chat', () => {
     await client.request('context.update', { editor: { path: 'src/app.ts', language: 'typescript', visibleRange: null, selection: null, text: 'let a = 1;', textStartLine: 0 }, diagnostics: [], typing: true });
     const session = await client.request('session.create', {});
     const ends: End[] = [];
-    for (let i = 0; i < 30; i++) {
+    for (let i = 0; i < 26; i++) {
       const sent = await client.request('chat.send', { text: `Tell me how Lily found ${SUBJECTS[i % SUBJECTS.length]} on day ${i + 1}.`, sessionId: session.id });
       const events = await client.reply(sent.replyId!);
       const end = events.at(-1) as End;
@@ -42,7 +42,7 @@ describe('the prompt cache over a long chat', () => {
     }
     for (const e of ends) expect(e.tokens.evaluated, 'the embedded provider reports evaluated tokens').toBeTypeOf('number');
     // The history filled the context: late prompts are far bigger than one turn.
-    const late = ends.slice(10);
+    const late = ends.slice(8);
     const biggest = Math.max(...late.map((e) => e.tokens.prompt));
     expect(biggest).toBeGreaterThan(1000);
     // Most late turns evaluate a small part of their prompt (the new message and the end of the last
@@ -53,5 +53,5 @@ describe('the prompt cache over a long chat', () => {
     const total = late.reduce((n, e) => n + e.tokens.evaluated!, 0);
     const prompts = late.reduce((n, e) => n + e.tokens.prompt, 0);
     expect(total / prompts).toBeLessThan(0.35);
-  });
+  }, 240_000);
 });
