@@ -23,7 +23,7 @@ import { chromium } from 'playwright-core';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MODEL = path.resolve(process.env.ALISA_TEST_MODEL ?? path.join(root, '..', 'shared', 'models', 'stories260K.gguf'));
 const RUNS = Number(process.env.BENCH_RUNS ?? 9);
-const SAMPLE_S = Number(process.env.BENCH_IDLE_SECONDS ?? 3);
+const SAMPLE_S = Number(process.env.BENCH_IDLE_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_IDLE_ROUNDS ?? 3);
 /** The avatar settles after 30 s without activity (REST_AFTER_MS in webview/avatar/idle-motion.ts). */
 const REST_WAIT_S = Number(process.env.BENCH_REST_WAIT_S ?? 32);

@@ -40,6 +40,14 @@ describe('exclude globs', () => {
     expect(isExcludedPath('src/a.ts', ['', '  '])).toBe(false);
     expect(globToRegExp('src/*.ts').test('src/a/b.ts')).toBe(false);
     expect(globToRegExp('src/**').test('src/a/b.ts')).toBe(true);
+    // The same answers as minimatch/picomatch on the edge cases a hand-written matcher got wrong.
+    expect(globToRegExp('**/a**b').test('x/aZZb')).toBe(true);
+    expect(globToRegExp('[]]').test(']')).toBe(true);
+    expect(globToRegExp('**/*.pem').test('.git/keys/server.PEM')).toBe(true);
+    expect(globToRegExp('**/secrets.{json,yml}').test('config/secrets.yml')).toBe(true);
+    expect(globToRegExp('**/secrets.{json,yml}').test('config/secrets.txt')).toBe(false);
+    expect(globToRegExp('**/[!a]*.key').test('b.key')).toBe(true);
+    expect(globToRegExp('**/[!a]*.key').test('a.key')).toBe(false);
   });
 
   it('matches the setting default in package.json', () => {

@@ -23,7 +23,8 @@ export async function analyzeFrame(image: Gray, title: string | null, ocr: OcrEn
   const safeTitle = title === null ? null : redactSecrets(title).text;
   // A bare shell title ("bash", "~/src") says little; the window class ("XTerm") says terminal.
   const understanding = understandScreen({ title: appClass && safeTitle ? `${safeTitle} - ${appClass}` : safeTitle ?? appClass, text: redacted.text });
-  const text = redacted.text.replace(/[ \t]+\n/g, '\n').replace(/\n{3,}/g, '\n\n').trim().slice(0, MAX_SCREEN_TEXT);
+  // `(?<![ \t])`: a run of blanks is tried from its start only (linear on 100k blanks).
+  const text = redacted.text.replace(/(?<![ \t])[ \t]+\n/g, '\n').replace(/\n{3,}/g, '\n\n').trim().slice(0, MAX_SCREEN_TEXT);
   return {
     ...understanding,
     window: safeTitle,

@@ -158,9 +158,46 @@ export function fileCategory(title: string | null): FileCategory | null {
 // ---------------------------------------------------------------------------------------------
 // Errors
 
+/**
+ * No screen shows a line this long (1920 px at 5 px a character is under 400): longer lines are
+ * read wrapped, as a terminal would show them (at a space where there is one). So no pattern ever
+ * runs on more than MAX_LINE characters, whatever the text: the cost of detectErrors is linear
+ * in the text's length by construction (a 100k-character text without line breaks included).
+ */
+export const MAX_LINE = 1000;
+
+/** What the error patterns were run on: lets a test count the work instead of timing it. */
+export interface PatternMeter {
+  /** Pattern executions (test and replace). */
+  runs: number;
+  /** Characters handed to them, in total. */
+  chars: number;
+  /** The longest string one of them saw. */
+  longest: number;
+}
+
+let meter: PatternMeter | null = null;
+
+function count(s: string): void {
+  if (!meter) return;
+  meter.runs++;
+  meter.chars += s.length;
+  if (s.length > meter.longest) meter.longest = s.length;
+}
+
+function test(re: RegExp, s: string): boolean {
+  count(s);
+  return re.test(s);
+}
+
+function sub(s: string, re: RegExp, by: string | ((m: string) => string)): string {
+  count(s);
+  return s.replace(re, by as string);
+}
+
 /** OCR reads `l` as `|`; same-length fix so offsets stay valid. Only for matching. */
 function ocrNormalise(line: string): string {
-  return line.replace(/(?<=[A-Za-z])\|+|\|+(?=[a-z])/g, (m) => 'l'.repeat(m.length));
+  return sub(line, /(?<=[A-Za-z])\|+|\|+(?=[a-z])/g, (m) => 'l'.repeat(m.length));
 }
 
 interface Hit {
@@ -210,16 +247,19 @@ const NOT_AN_ERROR =
 const PROSE_AFTER_KEYWORD =
   /\b(?:errors?|exceptions?|failures?)\s+(?:handling|handler|handlers|boundary|boundaries|messages?|codes?|reporting|prone|types?|class(?:es)?|and (?:exceptions|warnings)|recovery|tracking|logging)\b/i;
 
+const NOT_AN_ERROR_ALL = new RegExp(NOT_AN_ERROR.source, 'gi');
+const PROSE_AFTER_KEYWORD_ALL = new RegExp(PROSE_AFTER_KEYWORD.source, 'gi');
+
 function genericMatch(line: string): boolean {
-  if (NOT_AN_ERROR.test(line)) {
+  if (test(NOT_AN_ERROR, line)) {
     // "0 failed" alone is a success line; but "2 failed, 0 errors" still has something.
-    const stripped = line.replace(new RegExp(NOT_AN_ERROR.source, 'gi'), ' ');
+    const stripped = sub(line, NOT_AN_ERROR_ALL, ' ');
     return genericMatch(stripped);
   }
-  if (GENERIC_FIXED.test(line)) return true;
-  if (CODE_FIELD.test(line) || CODE_STATEMENT.test(line)) return false;
-  const prose = line.replace(new RegExp(PROSE_AFTER_KEYWORD.source, 'gi'), ' ');
-  return GENERIC_KEYWORD_COLON.test(prose) || GENERIC_MESSAGE_START.test(prose.trimStart());
+  if (test(GENERIC_FIXED, line)) return true;
+  if (test(CODE_FIELD, line) || test(CODE_STATEMENT, line)) return false;
+  const prose = sub(line, PROSE_AFTER_KEYWORD_ALL, ' ');
+  return test(GENERIC_KEYWORD_COLON, prose) || test(GENERIC_MESSAGE_START, prose.trimStart());
 }
 
 function pythonTraceback(lines: readonly string[], i: number): Hit {
@@ -229,11 +269,11 @@ function pythonTraceback(lines: readonly string[], i: number): Hit {
   for (let j = i + 1; j < lines.length && j <= i + 60; j++) {
     const l = lines[j]!;
     if (l.trim() === '') continue;
-    if (RE.pyFinal.test(l) && !/^\s/.test(l)) { final = j; last = j; break; }
+    if (test(RE.pyFinal, l) && !test(/^\s/, l)) { final = j; last = j; break; }
     // Frames are indented; OCR may drop the indent of the source line under a `File "..."` line.
-    const afterFrame = /^\s*File\s+"/.test(lines[last]!);
-    if (RE.pyFrame.test(l) || /^\s*[\^~]+\s*$/.test(l) || afterFrame) { last = j; continue; }
-    if (RE.pyFinal.test(l)) { final = j; last = j; break; }
+    const afterFrame = test(/^\s*File\s+"/, lines[last]!);
+    if (test(RE.pyFrame, l) || test(/^\s*[\^~]+\s*$/, l) || afterFrame) { last = j; continue; }
+    if (test(RE.pyFinal, l)) { final = j; last = j; break; }
     break;
   }
   return { kind: 'python_traceback', first: i, last, at: final >= 0 ? final : i, typed: true };
@@ -242,28 +282,28 @@ function pythonTraceback(lines: readonly string[], i: number): Hit {
 function typedHit(norm: readonly string[], i: number): Hit | null {
   const l = norm[i]!;
   const one = (kind: ScreenErrorKind): Hit => ({ kind, first: i, last: i, at: i, typed: true });
-  if (RE.traceback.test(l)) return pythonTraceback(norm, i);
-  if (RE.compile.test(l)) return one('compile_error');
-  if (RE.npm.test(l)) {
+  if (test(RE.traceback, l)) return pythonTraceback(norm, i);
+  if (test(RE.compile, l)) return one('compile_error');
+  if (test(RE.npm, l)) {
     let last = i;
-    while (last + 1 < norm.length && RE.npm.test(norm[last + 1]!)) last++;
+    while (last + 1 < norm.length && test(RE.npm, norm[last + 1]!)) last++;
     // The line that says what went wrong, not "npm ERR! code E404".
     let at = i;
-    for (let j = i; j <= last; j++) if (!/^\s*npm\s+(?:ERR!|error)\s+(?:code|errno|syscall|path|A complete log|\s*$)/i.test(norm[j]!)) { at = j; break; }
+    for (let j = i; j <= last; j++) if (!test(/^\s*npm\s+(?:ERR!|error)\s+(?:code|errno|syscall|path|A complete log|\s*$)/i, norm[j]!)) { at = j; break; }
     return { kind: 'npm_error', first: i, last, at, typed: true };
   }
-  if (RE.pip.test(l)) return one('pip_error');
-  if (RE.test.test(l)) return one('test_failure');
+  if (test(RE.pip, l)) return one('pip_error');
+  if (test(RE.test, l)) return one('test_failure');
   const withFrames = (kind: ScreenErrorKind): Hit => {
     let last = i;
-    while (last + 1 < norm.length && last - i < 12 && RE.jsFrame.test(norm[last + 1]!)) last++;
+    while (last + 1 < norm.length && last - i < 12 && test(RE.jsFrame, norm[last + 1]!)) last++;
     return { kind, first: i, last, at: i, typed: true };
   };
-  if (CODE_STATEMENT.test(l)) return RE.http.test(l) ? one('http_error') : null;
-  if (RE.jsError.test(l) && !PROSE_AFTER_KEYWORD.test(l)) return withFrames('js_error');
-  if (RE.pyError.test(l)) return one('python_error');
-  if (RE.exception.test(l) && !PROSE_AFTER_KEYWORD.test(l) && !NOT_AN_ERROR.test(l)) return withFrames('exception');
-  if (RE.http.test(l)) return one('http_error');
+  if (test(CODE_STATEMENT, l)) return test(RE.http, l) ? one('http_error') : null;
+  if (test(RE.jsError, l) && !test(PROSE_AFTER_KEYWORD, l)) return withFrames('js_error');
+  if (test(RE.pyError, l)) return one('python_error');
+  if (test(RE.exception, l) && !test(PROSE_AFTER_KEYWORD, l) && !test(NOT_AN_ERROR, l)) return withFrames('exception');
+  if (test(RE.http, l)) return one('http_error');
   return null;
 }
 
@@ -276,30 +316,53 @@ function clip(context: string, line: string): string {
   return context.slice(start, start + MAX_ERROR_CONTEXT);
 }
 
-function tracebackContext(lines: readonly string[], h: Hit): string {
-  const all = lines.slice(h.first, h.last + 1).join('\n').trim();
-  if (all.length <= MAX_ERROR_CONTEXT) return all;
-  // Header, then as much of the end (the deepest frames and the exception) as fits.
-  const head = lines[h.first]!.trim() + '\n…\n';
-  return head + all.slice(all.length - (MAX_ERROR_CONTEXT - head.length));
+/** The text's lines, the long ones wrapped at MAX_LINE, with the offset of each in `text`. */
+function screenLines(text: string): { lines: string[]; offsets: number[] } {
+  const lines: string[] = [];
+  const offsets: number[] = [];
+  let off = 0;
+  for (const line of text.split('\n')) {
+    let start = 0;
+    while (line.length - start > MAX_LINE) {
+      // The last space in the second half of the window, else a hard cut.
+      let cut = start + MAX_LINE;
+      while (cut > start + MAX_LINE / 2 && line[cut] !== ' ' && line[cut] !== '\t') cut--;
+      const soft = line[cut] === ' ' || line[cut] === '\t';
+      if (!soft) cut = start + MAX_LINE;
+      lines.push(line.slice(start, cut));
+      offsets.push(off + start);
+      start = soft ? cut + 1 : cut;
+    }
+    lines.push(line.slice(start));
+    offsets.push(off + start);
+    off += line.length + 1;
+  }
+  return { lines, offsets };
 }
 
 /**
  * Errors visible in screen text, in reading order. Typed shapes are found first and win a region
  * over generic words; a generic hit within 2 lines of an earlier hit is the same error; the same
- * line text seen twice is one error. At most MAX_SCREEN_ERRORS, typed ones kept first.
+ * line text seen twice is one error. At most MAX_SCREEN_ERRORS, typed ones kept first. `work`,
+ * when given, counts what the patterns ran on (see PatternMeter).
  */
-export function detectErrors(text: string): ScreenError[] {
-  const lines = text.replace(/\r\n?/g, '\n').split('\n');
+export function detectErrors(text: string, work?: PatternMeter): ScreenError[] {
+  meter = work ?? null;
+  try {
+    return findErrors(text.replace(/\r\n?/g, '\n'));
+  } finally {
+    meter = null;
+  }
+}
+
+function findErrors(src: string): ScreenError[] {
+  const { lines, offsets } = screenLines(src);
   const norm = lines.map(ocrNormalise);
-  const offsets: number[] = [];
-  let off = 0;
-  for (const l of lines) { offsets.push(off); off += l.length + 1; }
+  /** Lines first..last as they stand in the text (a wrapped line keeps its space), trimmed. */
+  const region = (first: number, last: number) => src.slice(offsets[first]!, offsets[last]! + lines[last]!.length).trim();
 
   const hits: Hit[] = [];
-  const covered = (i: number, margin: number) => hits.some((h) => i >= h.first - margin && i <= h.last + margin);
   for (let i = 0; i < lines.length; i++) {
-    if (covered(i, 0)) continue;
     const h = typedHit(norm, i);
     if (!h) continue;
     // Lines of one kind close together are one error (pip's two ERROR lines, FAIL + its
@@ -309,9 +372,17 @@ export function detectErrors(text: string): ScreenError[] {
     else hits.push(h);
     i = h.last;
   }
+  // Lines within CONTEXT_LINES of a typed error belong to it; a generic hit likewise covers the
+  // next CONTEXT_LINES lines (hits are in line order, so only the latest one can).
+  const near = new Uint8Array(lines.length);
+  for (const h of hits) near.fill(1, Math.max(0, h.first - CONTEXT_LINES), Math.min(lines.length, h.last + CONTEXT_LINES + 1));
+  let lastGeneric = -Infinity;
   for (let i = 0; i < lines.length; i++) {
-    if (covered(i, CONTEXT_LINES)) continue;
-    if (genericMatch(norm[i]!)) hits.push({ kind: 'generic', first: i, last: i, at: i, typed: false });
+    if (near[i] || i - lastGeneric <= CONTEXT_LINES) continue;
+    if (genericMatch(norm[i]!)) {
+      hits.push({ kind: 'generic', first: i, last: i, at: i, typed: false });
+      lastGeneric = i;
+    }
   }
 
   const seen = new Set<string>();
@@ -327,10 +398,15 @@ export function detectErrors(text: string): ScreenError[] {
     .sort((a, b) => a.at - b.at)
     .map((h) => {
       const line = lines[h.at]!.trim();
-      const context =
-        h.kind === 'python_traceback'
-          ? tracebackContext(lines, h)
-          : clip(lines.slice(Math.max(0, h.first - CONTEXT_LINES), Math.min(lines.length, h.last + CONTEXT_LINES + 1)).join('\n').trim(), line);
+      let context: string;
+      if (h.kind === 'python_traceback') {
+        // Header, then as much of the end (the deepest frames and the exception) as fits.
+        const all = region(h.first, h.last);
+        const head = lines[h.first]!.trim() + '\n…\n';
+        context = all.length <= MAX_ERROR_CONTEXT ? all : head + all.slice(all.length - (MAX_ERROR_CONTEXT - head.length));
+      } else {
+        context = clip(region(Math.max(0, h.first - CONTEXT_LINES), Math.min(lines.length - 1, h.last + CONTEXT_LINES)), line);
+      }
       return { kind: h.kind, line, context, index: offsets[h.at]! + lines[h.at]!.indexOf(line) };
     });
 }

@@ -1,6 +1,7 @@
 // What may leave the editor (pure, no `vscode`): the `alisa.privacy.excludeGlobs` patterns, the
 // workspace-relative check, and the size caps. Nothing from a matching file, or from a file
 // outside the workspace, is ever sent to the companion.
+import { Minimatch } from 'minimatch';
 
 export const DEFAULT_EXCLUDE_GLOBS: readonly string[] = [
   '**/.env*',
@@ -17,40 +18,23 @@ export const DEFAULT_EXCLUDE_GLOBS: readonly string[] = [
 
 const cache = new Map<string, RegExp>();
 
-/** A glob (`**`, `*`, `?`, `{a,b}`, `[abc]`) as an anchored regular expression over `/` paths. */
+/**
+ * A glob as an anchored, case-insensitive regular expression over `/` paths, by minimatch (npm's
+ * and glob's matcher), so `alisa.privacy.excludeGlobs` means what the same glob means elsewhere
+ * (`**`, `*`, `?`, `{a,b}`, `[abc]`, `[!a]`, extglobs). Dot files and dot folders match like any
+ * other (`**` goes into `.git/`). A pattern minimatch cannot read matches itself, literally.
+ */
 export function globToRegExp(glob: string): RegExp {
   const hit = cache.get(glob);
   if (hit) return hit;
-  let re = '';
-  let braces = 0;
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
-    if (c === '*') {
-      if (glob[i + 1] === '*') {
-        // `**/` matches zero or more folders; a trailing `**` matches everything below.
-        const slash = glob[i + 2] === '/';
-        re += slash ? '(?:[^/]*/)*' : '.*';
-        i += slash ? 2 : 1;
-      } else re += '[^/]*';
-    } else if (c === '?') re += '[^/]';
-    else if (c === '{') {
-      braces++;
-      re += '(?:';
-    } else if (c === '}' && braces > 0) {
-      braces--;
-      re += ')';
-    } else if (c === ',' && braces > 0) re += '|';
-    else if (c === '[') {
-      const end = glob.indexOf(']', i + 1);
-      if (end < 0) re += '\\[';
-      else {
-        const body = glob.slice(i + 1, end).replace(/\\/g, '\\\\');
-        re += `[${body.startsWith('!') ? '^' + body.slice(1) : body}]`;
-        i = end;
-      }
-    } else re += c.replace(/[.+^$()|\\/]/g, (m) => '\\' + m);
+  let compiled: RegExp;
+  try {
+    const re = new Minimatch(glob, { dot: true, nocase: true }).makeRe();
+    if (!re) throw new Error('not a glob');
+    compiled = re;
+  } catch {
+    compiled = new RegExp(`^${glob.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`, 'i');
   }
-  const compiled = new RegExp(`^${re}$`, 'i');
   if (cache.size > 500) cache.clear();
   cache.set(glob, compiled);
   return compiled;

@@ -1,0 +1,445 @@
+// BASELINE for bench/screen-text-bench.ts: screen understanding as it was before it was made linear on
+// long lines (git show 06a83b6:companion/screen/understand.ts), kept unchanged (but for its import
+// path) so the bench can measure the new module against it in the same run. Not used by the product.
+//
+// What is on the user's screen, from the OCR text of a screenshot and the active window's title:
+// which kind of app, which kind of file, what she thinks the user is doing, which errors are
+// visible, and whether those errors are worth an offer of help. Pure functions, no I/O.
+//
+// Rules:
+// - The app is read from the title's last segment first (" - ", " — ", " – ", " | " separate the
+//   page or file from the app: "app.ts - proj - Visual Studio Code", "Docs — Mozilla Firefox"),
+//   then from the whole title; within one of those, APP_RULES are tried in order (code editors,
+//   browsers, communication, media, pdf, documents, terminals), first match wins. A browser
+//   showing a media, chat, office or PDF page takes that page's category (YouTube in Firefox is
+//   media). A terminal running vim/emacs/nano is code. A bare `user@host:` prompt is a terminal.
+// - Errors need an error-shaped line, not just a word: typed shapes first (tracebacks, compiler,
+//   npm, pip, test runners, JS/Python exceptions, HTTP statuses), then generic words only in
+//   message position (start of line, after `prefix: `, followed by `:`, or in fixed phrases like
+//   "command not found"). Prose ("error handling", "Errors and Exceptions") and zero counts
+//   ("0 failed", "no errors", "failed: 0") are not errors. One error per region, at most 5.
+// - The "just browsing" rule: offerWorthy = errors were seen AND the task is not a browsing one
+//   (browsing, browsing_code, researching_problem, reading_document, watching_video) AND the app
+//   is not media/communication. In a browser, errors count as the user's own only with evidence:
+//   a local page (localhost, 127.0.0.1, 0.0.0.0, file://), the devtools, or (off code hosts and
+//   Q&A sites, where stacks are other people's) a Python traceback or a JS error with `at f (x.js:1:2)`
+//   frames. Then the task is a coding task, so browsing is false and the offer is made.
+// - The text and title are passed through redactSecrets first: no secret reaches the result.
+import { redactSecrets } from '../../companion/privacy/redact';
+
+export type AppCategory = 'code' | 'browser' | 'document' | 'pdf' | 'terminal' | 'media' | 'communication' | 'other';
+export type FileCategory = 'code' | 'web' | 'data' | 'doc' | 'config';
+export type ScreenTask =
+  | 'coding_python'
+  | 'coding_javascript'
+  | 'coding'
+  | 'editing_data'
+  | 'configuration'
+  | 'watching_video'
+  | 'browsing_code'
+  | 'researching_problem'
+  | 'browsing'
+  | 'reading_document'
+  | 'running_python'
+  | 'running_node'
+  | 'using_git'
+  | 'terminal_work'
+  | 'general_work';
+
+export type ScreenErrorKind =
+  | 'python_traceback'
+  | 'python_error'
+  | 'js_error'
+  | 'compile_error'
+  | 'npm_error'
+  | 'pip_error'
+  | 'test_failure'
+  | 'http_error'
+  | 'exception'
+  | 'generic';
+
+export interface ScreenError {
+  kind: ScreenErrorKind;
+  /** The most telling line, trimmed (for a traceback: the final exception line). */
+  line: string;
+  /** The error with about 2 lines around it (a traceback: header to exception), <= 600 chars. */
+  context: string;
+  /** Character offset of `line` in the text. */
+  index: number;
+}
+
+export interface ScreenUnderstanding {
+  app: AppCategory;
+  window: string | null;
+  fileCategory: FileCategory | null;
+  task: ScreenTask;
+  errors: ScreenError[];
+  browsing: boolean;
+  offerWorthy: boolean;
+}
+
+export const MAX_SCREEN_ERRORS = 5;
+export const MAX_ERROR_CONTEXT = 600;
+const CONTEXT_LINES = 2;
+
+// ---------------------------------------------------------------------------------------------
+// App and file categories
+
+/** Ordered: the first matching rule wins (see the header for why code editors come first). */
+const APP_RULES: ReadonlyArray<readonly [AppCategory, RegExp]> = [
+  ['code', /visual studio code|\bvs ?code\b|code-server|vscodium|pycharm|intellij|webstorm|phpstorm|goland|rider|clion|rubymine|android studio|sublime text|\bn?vim\b|\bemacs\b|\bzed\b|notepad\+\+|\bcursor\b|\bxcode\b|\beclipse\b|\bkate\b|\bgedit\b|jupyterlab|\bhelix\b/i],
+  ['browser', /mozilla firefox|\bfirefox\b|chromium|google chrome|\bchrome\b|\bbrave\b|microsoft edge|\bsafari\b|\bopera\b|\bvivaldi\b|librewolf|\bepiphany\b|gnome web/i],
+  ['communication', /\bslack\b|\bdiscord\b|microsoft teams|\bteams\b|\bzoom\b|thunderbird|telegram|\bsignal\b|whatsapp|\belement\b|\boutlook\b|\bgmail\b|mattermost|\bskype\b/i],
+  ['media', /youtube|netflix|twitch|vimeo|prime video|disney\+|\bplex\b|\bvlc\b|\bmpv\b|spotify|\btotem\b|\bcelluloid\b|media player/i],
+  ['pdf', /\.pdf\b|\bevince\b|\bokular\b|document viewer|acrobat|\bfoxit\b|\bzathura\b|\bsumatrapdf\b/i],
+  ['document', /libreoffice|openoffice|onlyoffice|microsoft word|\bword\b|\bexcel\b|powerpoint|google docs|google sheets|google slides|\bpages\b|\bnotion\b|\bobsidian\b|\babiword\b|\btextedit\b/i],
+  ['terminal', /\bxterm\b|\bterminal\b|\bkonsole\b|alacritty|\bkitty\b|\biterm2?\b|powershell|\bcmd\.exe\b|command prompt|\bbash\b|\bzsh\b|\bfish\b|\btmux\b|\bwezterm\b|\bterminator\b|\bguake\b|\btilix\b|\bfoot\b|\bghostty\b|\bwarp\b/i],
+];
+
+/** Pages that give a browser window another category, in this order. */
+const BROWSER_PAGE_RULES: ReadonlyArray<readonly [AppCategory, RegExp]> = [
+  ['media', /youtube|netflix|twitch|vimeo|prime video|disney\+|spotify/i],
+  ['communication', /\bslack\b|\bdiscord\b|microsoft teams|\bgmail\b|\boutlook\b|\bwhatsapp\b|\btelegram\b|\bzoom\b/i],
+  ['document', /google docs|google sheets|google slides|\bword\b|\bexcel\b|powerpoint|\bnotion\b/i],
+  ['pdf', /\.pdf\b/i],
+];
+
+const PROMPT_TITLE = /^[\w.-]+@[\w.-]+:\s*[~/]/;
+const EDITOR_IN_TERMINAL = /\b(?:n?vim?|emacs|nano|helix|hx|micro)\b/i;
+
+function lastSegment(title: string): string {
+  const parts = title.split(/\s+[-—–|]\s+/);
+  return parts[parts.length - 1]!.trim();
+}
+
+function firstRule(rules: ReadonlyArray<readonly [AppCategory, RegExp]>, s: string): AppCategory | null {
+  for (const [cat, re] of rules) if (re.test(s)) return cat;
+  return null;
+}
+
+/** The kind of app, from the active window's title. */
+export function appCategory(title: string | null): AppCategory {
+  if (!title || !title.trim()) return 'other';
+  const app = firstRule(APP_RULES, lastSegment(title)) ?? firstRule(APP_RULES, title) ?? (PROMPT_TITLE.test(title.trim()) ? 'terminal' : 'other');
+  if (app === 'browser') return firstRule(BROWSER_PAGE_RULES, title) ?? 'browser';
+  if (app === 'terminal' && EDITOR_IN_TERMINAL.test(title)) return 'code';
+  return app;
+}
+
+const EXTENSIONS: ReadonlyArray<readonly [FileCategory, readonly string[]]> = [
+  ['code', ['py', 'pyw', 'ipynb', 'js', 'mjs', 'cjs', 'jsx', 'ts', 'tsx', 'mts', 'cts', 'java', 'c', 'h', 'cpp', 'cc', 'cxx', 'hpp', 'cs', 'go', 'rs', 'rb', 'php', 'swift', 'kt', 'kts', 'scala', 'sh', 'bash', 'zsh', 'ps1', 'lua', 'r', 'dart', 'sql', 'vue', 'svelte', 'ex', 'exs', 'hs', 'ml', 'clj', 'zig', 'pl', 'jl']],
+  ['web', ['html', 'htm', 'css', 'scss', 'sass', 'less', 'xhtml']],
+  ['data', ['csv', 'tsv', 'json', 'jsonl', 'ndjson', 'xml', 'xlsx', 'xls', 'ods', 'parquet', 'sqlite', 'db', 'geojson']],
+  ['doc', ['md', 'markdown', 'mdx', 'txt', 'rst', 'pdf', 'doc', 'docx', 'odt', 'rtf', 'tex', 'pptx', 'odp', 'adoc', 'org']],
+  ['config', ['yaml', 'yml', 'toml', 'ini', 'cfg', 'conf', 'env', 'properties', 'lock', 'plist', 'editorconfig', 'gitignore', 'dockerignore', 'npmrc', 'nvmrc']],
+];
+const EXT_CATEGORY = new Map<string, FileCategory>(EXTENSIONS.flatMap(([cat, exts]) => exts.map((e) => [e, cat] as const)));
+/** Whole file names that are configuration whatever their extension. */
+const CONFIG_FILES = /^(?:package\.json|tsconfig(?:\.[\w-]+)?\.json|jsconfig\.json|\.eslintrc(?:\.\w+)?|\.prettierrc(?:\.\w+)?|dockerfile|containerfile|makefile|docker-compose\.ya?ml|compose\.ya?ml|\.env(?:\.[\w-]+)?|pyproject\.toml|setup\.cfg|requirements(?:-\w+)?\.txt|vite\.config\.\w+|vitest\.config\.\w+|webpack\.config\.\w+|\.babelrc|cargo\.toml|go\.mod)$/i;
+/** Product names that look like file names in page titles ("Node.js — Mozilla Firefox"). */
+const NOT_FILES = /^(?:node|vue|next|nuxt|three|d3|express|react|chart|moment|p5|socket\.io|ember|backbone|angular|alpine|solid|svelte|deno|bun|nest|knockout)\.js$/i;
+
+/** The kind of file named in a window title, or null. */
+export function fileCategory(title: string | null): FileCategory | null {
+  if (!title) return null;
+  for (const raw of title.split(/[\s"'`()[\]{}<>,]+/)) {
+    const token = raw.replace(/^[●•*✱]+/, '').replace(/[:;.!?]+$/, '');
+    const base = token.split(/[\\/]/).pop() ?? '';
+    if (!base || /:\/\//.test(token) || NOT_FILES.test(base)) continue;
+    if (CONFIG_FILES.test(base)) return 'config';
+    const dot = base.lastIndexOf('.');
+    if (dot < 0 || dot === base.length - 1) continue;
+    // A dotfile like ".gitignore" is its own extension; "v1.2" is not a file.
+    const stem = base.slice(0, dot);
+    const ext = base.slice(dot + 1).toLowerCase();
+    if (stem !== '' && !/[A-Za-z0-9_]$/.test(stem)) continue;
+    const cat = EXT_CATEGORY.get(ext);
+    if (cat) return cat;
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+/** OCR reads `l` as `|`; same-length fix so offsets stay valid. Only for matching. */
+function ocrNormalise(line: string): string {
+  return line.replace(/(?<=[A-Za-z])\|+|\|+(?=[a-z])/g, (m) => 'l'.repeat(m.length));
+}
+
+interface Hit {
+  kind: ScreenErrorKind;
+  /** Line numbers of the error itself (a traceback, a run of npm lines, a JS error and its frames). */
+  first: number;
+  last: number;
+  /** The line shown as `line`. */
+  at: number;
+  typed: boolean;
+}
+
+const JS_ERRORS = 'TypeError|ReferenceError|SyntaxError|RangeError|EvalError|URIError|AggregateError|InternalError|Error';
+const PY_ERRORS =
+  'ModuleNotFoundError|ImportError|KeyError|ValueError|AttributeError|NameError|IndexError|ZeroDivisionError|FileNotFoundError|IndentationError|TabError|RuntimeError|RecursionError|NotImplementedError|OSError|PermissionError|UnicodeDecodeError|UnicodeEncodeError|AssertionError|StopIteration|KeyboardInterrupt|TimeoutError|ConnectionError|ConnectionRefusedError|OverflowError|LookupError|ArithmeticError|UnboundLocalError|IsADirectoryError';
+
+const RE = {
+  traceback: /\bTraceback\s*\(?\s*most recent ca\w*\s*last\)?/i,
+  pyFrame: /^\s+(?:File\s+"|\S)|^\s*File\s+"/,
+  pyFinal: /^\s*[A-Za-z_][\w.]*(?:Error|Exception|Warning|Exit|Interrupt|Iteration)\b\s*(?::|$)/,
+  compile: /(?:\S+\.(?:[cm]?[jt]sx?|vue|svelte)\(\d+,\d+\)\s*:\s*error\b|\S+:\d+:\d+\s*-\s*error\s+TS\d+|\berror\s+TS\d+\s*:|^\s*\S+\.(?:c|cc|cpp|h|hpp|go|rs|java|kt|swift)\s*:\s*\d+(?::\d+)?\s*:\s*(?:fatal\s+)?error\b|^\s*error\[E\d+\]\s*:)/i,
+  npm: /^\s*npm\s+(?:ERR!|error\b)/,
+  pip: /^\s*(?:ERROR:\s+(?:Could not (?:find|install|build|open)|No matching distribution|Failed (?:building|to build)|Cannot (?:install|uninstall)|ResolutionImpossible|pip's dependency)|error:\s+(?:externally-managed-environment|subprocess-exited-with-error))/i,
+  test: /(?:^\s*FAIL\s+\S|^\s*FAILED\s+\S+::|^\s*---\s*FAIL:|\bAssertionError\b|^\s*[✕✗✘×]\s+\S|\b[1-9]\d*\s+(?:failed|failing)\b|\bTests?:\s+[1-9]\d*\s+failed\b)/,
+  jsError: new RegExp(`(?:^|[\\s:>\\]])(?:Uncaught\\s+(?:\\(in promise\\)\\s+)?)?(?:${JS_ERRORS})\\s*:\\s*\\S`),
+  jsUncaught: /\bUncaught\b/,
+  pyError: new RegExp(`^\\s*(?:E\\s+)?(?:[\\w]+\\.)*(?:${PY_ERRORS})\\s*:`),
+  exception: /(?:^|\s)(?:[a-z_][\w]*\.)*[A-Z]\w*(?:Exception|Error)\b(?:\s*:|\s+at\b|$)/,
+  http: /\b[45]\d\d\s*[:-]?\s*(?:Not Found|Internal Server Error|Bad Request|Unauthorized|Forbidden|Bad Gateway|Service Unavailable|Gateway Time-?out|Method Not Allowed|Conflict|Too Many Requests|Unprocessable (?:Entity|Content)|Request Timeout|Gone)\b|\bHTTP(?:\/[\d.]+)?\s+(?:ERROR\s+)?[45]\d\d\b|\bstatus(?:\s+code)?\s*[:=]?\s*[45]\d\d\b/i,
+  jsFrame: /^\s*Require stack:?\s*$|^\s*-\s+\S+\.[cm]?[jt]s\s*$|^\s*at\s+(?:\S+\s+\()?\S*:\d+(?::\d+)?\)?\s*$|^\s*at\s+\S+\s+\(.*\)\s*$|^\s*at\s+<anonymous>/,
+};
+
+// Generic words count only in message position or fixed message phrases.
+const GENERIC_FIXED =
+  /\bcommand not found\b|\bno such file or directory\b|\bpermission denied\b|\bsegmentation fault\b|\bnull ?reference\b|\bis not defined\b|\bis not a function\b|\bundefined reference to\b|\bsyntax error\b|\bunhandled (?:promise )?rejection\b|\bmodule not found\b|\bstack trace\s*:|\bcore dumped\b|\bpanic:|\bof undefined\b|\bis undefined\b|\bundefined (?:variable|index|method|symbol|offset|property)\b/i;
+const GENERIC_KEYWORD_COLON = /(?:^|[\s[(])(?:error|errors|fatal|failure|exception|failed)\s*:|\[(?:error|fatal)\]|(?:^|[\s[\]])(?:ERROR|FATAL|FAILED|FAILURE)\b(?!['"])/;
+/** `error: string;`, `failed: true,`, `{ error: e.message }`: a field in code, not a message. */
+const CODE_FIELD = /\b(?:error|errors|failed|failure|exception|fatal)\??\s*:\s*[\w$.<>[\]'"]+(?:\s*[|&]\s*[\w$.<>[\]'"]+)*\s*[;,=)}]?\s*(?:\/\/.*)?$/i;
+/** Lines of code that name an exception type without one having happened. */
+const CODE_STATEMENT = /^\s*(?:except|catch|raise|throw|class|import|from|def|function|interface|type|export|const|let|var|if|elif|else|return|@?param|@throws)\b|}\s*catch\b|\bnew\s+\w*(?:Error|Exception)\s*\(/;
+const GENERIC_MESSAGE_START =
+  /(?:^|:\s+|^\s*[EWF]:\s*)(?:error\b|fatal\b|failed\b|failure\b|exception\b|traceback\b|cannot\b|can't\b|could not\b|couldn't\b|unable to\b|invalid\b|not found\b|undefined\b)/i;
+const NOT_AN_ERROR =
+  /\b(?:no|0|zero|without|never)\s+(?:errors?|failures?|exceptions?|problems?|issues?)\b|\b(?:errors?|failed|failures?|failing|exceptions?)\s*[:=]\s*0\b|\b0\s+(?:failed|failing|errors?)\b|\berror[- ]free\b/i;
+const PROSE_AFTER_KEYWORD =
+  /\b(?:errors?|exceptions?|failures?)\s+(?:handling|handler|handlers|boundary|boundaries|messages?|codes?|reporting|prone|types?|class(?:es)?|and (?:exceptions|warnings)|recovery|tracking|logging)\b/i;
+
+function genericMatch(line: string): boolean {
+  if (NOT_AN_ERROR.test(line)) {
+    // "0 failed" alone is a success line; but "2 failed, 0 errors" still has something.
+    const stripped = line.replace(new RegExp(NOT_AN_ERROR.source, 'gi'), ' ');
+    return genericMatch(stripped);
+  }
+  if (GENERIC_FIXED.test(line)) return true;
+  if (CODE_FIELD.test(line) || CODE_STATEMENT.test(line)) return false;
+  const prose = line.replace(new RegExp(PROSE_AFTER_KEYWORD.source, 'gi'), ' ');
+  return GENERIC_KEYWORD_COLON.test(prose) || GENERIC_MESSAGE_START.test(prose.trimStart());
+}
+
+function pythonTraceback(lines: readonly string[], i: number): Hit {
+  // From the header down through indented frames to the first unindented exception line.
+  let last = i;
+  let final = -1;
+  for (let j = i + 1; j < lines.length && j <= i + 60; j++) {
+    const l = lines[j]!;
+    if (l.trim() === '') continue;
+    if (RE.pyFinal.test(l) && !/^\s/.test(l)) { final = j; last = j; break; }
+    // Frames are indented; OCR may drop the indent of the source line under a `File "..."` line.
+    const afterFrame = /^\s*File\s+"/.test(lines[last]!);
+    if (RE.pyFrame.test(l) || /^\s*[\^~]+\s*$/.test(l) || afterFrame) { last = j; continue; }
+    if (RE.pyFinal.test(l)) { final = j; last = j; break; }
+    break;
+  }
+  return { kind: 'python_traceback', first: i, last, at: final >= 0 ? final : i, typed: true };
+}
+
+function typedHit(norm: readonly string[], i: number): Hit | null {
+  const l = norm[i]!;
+  const one = (kind: ScreenErrorKind): Hit => ({ kind, first: i, last: i, at: i, typed: true });
+  if (RE.traceback.test(l)) return pythonTraceback(norm, i);
+  if (RE.compile.test(l)) return one('compile_error');
+  if (RE.npm.test(l)) {
+    let last = i;
+    while (last + 1 < norm.length && RE.npm.test(norm[last + 1]!)) last++;
+    // The line that says what went wrong, not "npm ERR! code E404".
+    let at = i;
+    for (let j = i; j <= last; j++) if (!/^\s*npm\s+(?:ERR!|error)\s+(?:code|errno|syscall|path|A complete log|\s*$)/i.test(norm[j]!)) { at = j; break; }
+    return { kind: 'npm_error', first: i, last, at, typed: true };
+  }
+  if (RE.pip.test(l)) return one('pip_error');
+  if (RE.test.test(l)) return one('test_failure');
+  const withFrames = (kind: ScreenErrorKind): Hit => {
+    let last = i;
+    while (last + 1 < norm.length && last - i < 12 && RE.jsFrame.test(norm[last + 1]!)) last++;
+    return { kind, first: i, last, at: i, typed: true };
+  };
+  if (CODE_STATEMENT.test(l)) return RE.http.test(l) ? one('http_error') : null;
+  if (RE.jsError.test(l) && !PROSE_AFTER_KEYWORD.test(l)) return withFrames('js_error');
+  if (RE.pyError.test(l)) return one('python_error');
+  if (RE.exception.test(l) && !PROSE_AFTER_KEYWORD.test(l) && !NOT_AN_ERROR.test(l)) return withFrames('exception');
+  if (RE.http.test(l)) return one('http_error');
+  return null;
+}
+
+function clip(context: string, line: string): string {
+  if (context.length <= MAX_ERROR_CONTEXT) return context;
+  // Keep the error line and as much around it as fits.
+  const at = Math.max(0, context.indexOf(line));
+  const room = MAX_ERROR_CONTEXT - Math.min(line.length, MAX_ERROR_CONTEXT);
+  const start = Math.max(0, Math.min(at - Math.floor(room / 2), context.length - MAX_ERROR_CONTEXT));
+  return context.slice(start, start + MAX_ERROR_CONTEXT);
+}
+
+function tracebackContext(lines: readonly string[], h: Hit): string {
+  const all = lines.slice(h.first, h.last + 1).join('\n').trim();
+  if (all.length <= MAX_ERROR_CONTEXT) return all;
+  // Header, then as much of the end (the deepest frames and the exception) as fits.
+  const head = lines[h.first]!.trim() + '\n…\n';
+  return head + all.slice(all.length - (MAX_ERROR_CONTEXT - head.length));
+}
+
+/**
+ * Errors visible in screen text, in reading order. Typed shapes are found first and win a region
+ * over generic words; a generic hit within 2 lines of an earlier hit is the same error; the same
+ * line text seen twice is one error. At most MAX_SCREEN_ERRORS, typed ones kept first.
+ */
+export function detectErrors(text: string): ScreenError[] {
+  const lines = text.replace(/\r\n?/g, '\n').split('\n');
+  const norm = lines.map(ocrNormalise);
+  const offsets: number[] = [];
+  let off = 0;
+  for (const l of lines) { offsets.push(off); off += l.length + 1; }
+
+  const hits: Hit[] = [];
+  const covered = (i: number, margin: number) => hits.some((h) => i >= h.first - margin && i <= h.last + margin);
+  for (let i = 0; i < lines.length; i++) {
+    if (covered(i, 0)) continue;
+    const h = typedHit(norm, i);
+    if (!h) continue;
+    // Lines of one kind close together are one error (pip's two ERROR lines, FAIL + its
+    // AssertionError); compiler errors are each their own, one per line.
+    const prev = hits[hits.length - 1];
+    if (prev && prev.kind === h.kind && h.kind !== 'compile_error' && h.first - prev.last <= CONTEXT_LINES) prev.last = h.last;
+    else hits.push(h);
+    i = h.last;
+  }
+  for (let i = 0; i < lines.length; i++) {
+    if (covered(i, CONTEXT_LINES)) continue;
+    if (genericMatch(norm[i]!)) hits.push({ kind: 'generic', first: i, last: i, at: i, typed: false });
+  }
+
+  const seen = new Set<string>();
+  const kept: Hit[] = [];
+  for (const h of hits) {
+    const key = lines[h.at]!.trim().toLowerCase();
+    if (seen.has(key)) continue;
+    seen.add(key);
+    kept.push(h);
+  }
+  return kept
+    .slice(0, MAX_SCREEN_ERRORS)
+    .sort((a, b) => a.at - b.at)
+    .map((h) => {
+      const line = lines[h.at]!.trim();
+      const context =
+        h.kind === 'python_traceback'
+          ? tracebackContext(lines, h)
+          : clip(lines.slice(Math.max(0, h.first - CONTEXT_LINES), Math.min(lines.length, h.last + CONTEXT_LINES + 1)).join('\n').trim(), line);
+      return { kind: h.kind, line, context, index: offsets[h.at]! + lines[h.at]!.indexOf(line) };
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Task
+
+const PY_EXT = /\.(?:py|pyw|ipynb)\b/i;
+const JS_EXT = /\.(?:[cm]?[jt]sx?|vue|svelte)\b/i;
+const CODE_HOST = /github|gitlab|bitbucket|codeberg|sourcehut|sourcegraph|stack ?overflow|stackexchange|superuser|serverfault|npmjs|pypi|crates\.io|pkg\.go\.dev|gist\b/i;
+const QA_SITE = /stack ?overflow|stackexchange|superuser|serverfault|askubuntu/i;
+const QUESTION = /\bhow (?:to|do|can|does)\b|\bwhy\b|\bwhat (?:is|does|causes)\b|\?|\berror\b|\bexception\b|\bfail(?:s|ed|ing)?\b|\bnot working\b|\bfix\b|\bissues?\b|\bbug\b|\bcrash/i;
+const LOCAL_DEV = /\blocalhost\b|\b127\.0\.0\.1\b|\b0\.0\.0\.0\b|file:\/\/|\bdevtools\b|developer tools/i;
+const JS_STACK_FRAME = /^\s*at\s+(?:[\w$.<>[\] ]+\s+)?\(?[^\s()]+:\d+:\d+\)?\s*$/m;
+
+/** The language of code in the text, by keywords; null when it cannot tell. */
+function languageOf(text: string): 'python' | 'javascript' | null {
+  const py = (text.match(/^\s*def \w+\(|^\s*from [\w.]+ import\b|^\s*import \w+\s*$|\bself\.|^\s*elif\b|\bprint\(|Traceback \(most recent|__name__|\bNone\b/gm) ?? []).length;
+  const js = (text.match(/\bconst \w+\s*=|\blet \w+\s*=|\bfunction\b|=>|\brequire\(|console\.\w+\(|^\s*import .+ from ['"]|^\s*export (?:default|const|function|class)\b|\bundefined\b|\bat \S+ \(\S+:\d+:\d+\)/gm) ?? []).length;
+  if (py === js) return null;
+  return py > js ? 'python' : 'javascript';
+}
+
+function codingTask(language: 'python' | 'javascript' | null): ScreenTask {
+  return language === 'python' ? 'coding_python' : language === 'javascript' ? 'coding_javascript' : 'coding';
+}
+
+/** The most recent kind of command visible in a terminal: the last one on screen wins. */
+function terminalTask(title: string, text: string): ScreenTask {
+  const kinds: ReadonlyArray<readonly [ScreenTask, RegExp]> = [
+    ['running_python', /\b(?:python[23]?(?:\.\d+)?|pip[23]?|pytest|poetry|uv run|conda|jupyter|ipython)\b|Traceback \(most recent|\b\w+\.py\b/gi],
+    ['running_node', /\b(?:node|npm|npx|yarn|pnpm|deno|bun|tsx|ts-node|vitest|jest)\b|\b\w+\.[cm]?[jt]s\b/gi],
+    ['using_git', /\bgit\s+(?:status|commit|push|pull|log|diff|add|checkout|switch|rebase|merge|clone|branch|fetch|stash|reset|restore|cherry-pick|tag|remote|init|show|blame)\b|\bOn branch\b|\bnot a git repository\b|\bChanges (?:not staged|to be committed)\b/gi],
+  ];
+  // The title shows the foreground command in most terminals: it decides when it names one.
+  for (const [task, re] of kinds) if (new RegExp(re.source, 'i').test(title.replace(/^[\w.-]+@[\w.-]+:\s*\S*/, ''))) return task;
+  let best: ScreenTask = 'terminal_work';
+  let bestAt = -1;
+  for (const [task, re] of kinds) {
+    for (const m of text.matchAll(re)) if (m.index! >= bestAt) { bestAt = m.index!; best = task; }
+  }
+  return best;
+}
+
+export interface TaskInput {
+  app: AppCategory;
+  title: string | null;
+  text: string;
+  fileCategory: FileCategory | null;
+  /** The errors already found in `text`, to save detecting them again. */
+  errors?: readonly ScreenError[];
+}
+
+/** Whether a browser shows the user's own error (see the header for the rule). */
+function ownErrorInBrowser(title: string, text: string, errors: readonly ScreenError[]): boolean {
+  if (errors.length === 0) return false;
+  if (LOCAL_DEV.test(title) || LOCAL_DEV.test(text)) return true;
+  if (CODE_HOST.test(title)) return false;
+  return errors.some((e) => e.kind === 'python_traceback' || ((e.kind === 'js_error' || e.kind === 'exception') && JS_STACK_FRAME.test(e.context)));
+}
+
+/** What the user is doing, as the seed's task names. */
+export function inferTask(input: TaskInput): ScreenTask {
+  const title = input.title ?? '';
+  const { text } = input;
+  switch (input.app) {
+    case 'code': {
+      if (input.fileCategory === 'data') return 'editing_data';
+      if (input.fileCategory === 'config') return 'configuration';
+      if (input.fileCategory === 'doc') return 'general_work';
+      if (PY_EXT.test(title)) return 'coding_python';
+      if (JS_EXT.test(title)) return 'coding_javascript';
+      if (input.fileCategory === 'code' || input.fileCategory === 'web') return 'coding';
+      return codingTask(languageOf(text));
+    }
+    case 'browser': {
+      const errors = input.errors ?? detectErrors(text);
+      if (ownErrorInBrowser(title, text, errors)) return codingTask(languageOf(text));
+      if (QA_SITE.test(title)) return 'researching_problem';
+      if (CODE_HOST.test(title)) return QUESTION.test(title) || errors.length > 0 ? 'researching_problem' : 'browsing_code';
+      // A search for an error or a question ("how to fix TypeError - Google Search").
+      if (/\bsearch\b/i.test(title) && QUESTION.test(title.replace(/\bsearch\b/gi, ''))) return 'researching_problem';
+      return 'browsing';
+    }
+    case 'terminal':
+      return terminalTask(title, text);
+    case 'document':
+    case 'pdf':
+      return 'reading_document';
+    case 'media':
+      return 'watching_video';
+    case 'communication':
+    case 'other':
+      return 'general_work';
+  }
+}
+
+const BROWSING_TASKS: ReadonlySet<ScreenTask> = new Set<ScreenTask>(['browsing', 'browsing_code', 'researching_problem', 'reading_document', 'watching_video']);
+
+/** Everything she understands from one screenshot's OCR text and the active window title. */
+export function understandScreen(input: { title: string | null; text: string }): ScreenUnderstanding {
+  const title = input.title === null ? null : redactSecrets(input.title).text;
+  const text = redactSecrets(input.text).text;
+  const app = appCategory(title);
+  const file = fileCategory(title);
+  const errors = detectErrors(text);
+  const task = inferTask({ app, title, text, fileCategory: file, errors });
+  const browsing = BROWSING_TASKS.has(task) || app === 'media' || app === 'communication';
+  return { app, window: title, fileCategory: file, task, errors, browsing, offerWorthy: errors.length > 0 && !browsing };
+}

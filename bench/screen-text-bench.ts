@@ -1,0 +1,54 @@
+// Screen understanding on long text (issue 13: 28.5 s for 100k characters without line breaks):
+// the time of understandScreen (redaction, app, task, errors) at 25k and 100k characters, and the
+// ratio (linear = ~4), for texts without line breaks (minified code: one run without a space;
+// screen text with its breaks made spaces) and with them (screen text; a screen full of error
+// lines). The baseline, measured side by side in this run, is the module before the fix
+// (bench/baselines/understand-v1.ts). Prints `name: value` lines and the machine's load.
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { understandScreen } from '../companion/screen/understand';
+import { understandScreen as baselineUnderstand } from './baselines/understand-v1';
+
+const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
+console.log(`screen_text_load_before: ${load()}`);
+
+const dir = path.join(__dirname, '..', 'tests', 'fixtures', 'screen');
+const screens = (JSON.parse(readFileSync(path.join(dir, 'cases.json'), 'utf8')) as Array<{ text: string }>).map((c) => c.text).join('\n');
+const fill = (unit: string, n: number) => unit.repeat(Math.ceil(n / unit.length)).slice(0, n);
+const INPUTS: Record<string, (n: number) => string> = {
+  minified: (n) => fill('function f(a,b){return a.map(x=>x*2).filter(Boolean)}var t=f([1,2,3],"x");if(!t)throw new Error("e");', n),
+  screen_nobreak: (n) => fill(screens.replace(/\s*\n\s*/g, ' ') + ' ', n),
+  screen_lines: (n) => fill(screens + '\n', n),
+  error_lines: (n) => fill('src/app.ts(12,5): error TS2304: Cannot find name \'x\'.\nfatal: not a git repository\n', n),
+};
+
+type Understand = (input: { title: string | null; text: string }) => unknown;
+const TITLE = 'app.ts - proj - Visual Studio Code';
+
+/** Best of `runs` timings, in ms. */
+function best(f: Understand, text: string, runs: number): number {
+  let min = Infinity;
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    f({ title: TITLE, text });
+    min = Math.min(min, performance.now() - t0);
+  }
+  return min;
+}
+
+for (const [name, make] of Object.entries(INPUTS)) {
+  const small = make(25_000);
+  const large = make(100_000);
+  const ours = [best(understandScreen, small, 3), best(understandScreen, large, 3)];
+  console.log(`screen_text_${name}_25k_ms: ${ours[0]!.toFixed(1)}`);
+  console.log(`screen_text_${name}_100k_ms: ${ours[1]!.toFixed(1)}`);
+  console.log(`screen_text_${name}_ratio: ${(ours[1]! / ours[0]!).toFixed(2)} (100k/25k, linear = ~4)`);
+  // The baseline once each: on a run without spaces it takes tens of seconds at 100k.
+  const base = [best(baselineUnderstand, small, 1), best(baselineUnderstand, large, 1)];
+  console.log(`screen_text_${name}_25k_baseline_ms: ${base[0]!.toFixed(1)}`);
+  console.log(`screen_text_${name}_100k_baseline_ms: ${base[1]!.toFixed(1)}`);
+  console.log(`screen_text_${name}_ratio_baseline: ${(base[1]! / base[0]!).toFixed(2)} (100k/25k, quadratic = ~16)`);
+  console.log(`screen_text_${name}_100k_vs_baseline: ${(ours[1]! / base[1]!).toFixed(3)}`);
+}
+console.log(`screen_text_load_after: ${load()}`);
