@@ -15,9 +15,20 @@ console.log(`screen_text_load_before: ${load()}`);
 
 const dir = path.join(__dirname, '..', 'tests', 'fixtures', 'screen');
 const screens = (JSON.parse(readFileSync(path.join(dir, 'cases.json'), 'utf8')) as Array<{ text: string }>).map((c) => c.text).join('\n');
+let seed = 7;
+/** Seeded, so every run reads the same text. */
+function random(n: number, alphabet: string): string {
+  let s = '';
+  for (let i = 0; i < n; i++) {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    s += alphabet[Math.floor(seed / 65536) % alphabet.length];
+  }
+  return s;
+}
 const fill = (unit: string, n: number) => unit.repeat(Math.ceil(n / unit.length)).slice(0, n);
 const INPUTS: Record<string, (n: number) => string> = {
-  minified: (n) => fill('function f(a,b){return a.map(x=>x*2).filter(Boolean)}var t=f([1,2,3],"x");if(!t)throw new Error("e");', n),
+  minified: (n) => fill('function f(a,b){return(a||[]).map(x=>x*2).filter(Boolean)}window.t=f([1,2,3],"x");if(!t)throw(Error("e"));', n),
+  base64: (n) => random(n, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'),
   screen_nobreak: (n) => fill(screens.replace(/\s*\n\s*/g, ' ') + ' ', n),
   screen_lines: (n) => fill(screens + '\n', n),
   error_lines: (n) => fill('src/app.ts(12,5): error TS2304: Cannot find name \'x\'.\nfatal: not a git repository\n', n),
@@ -40,7 +51,7 @@ function best(f: Understand, text: string, runs: number): number {
 for (const [name, make] of Object.entries(INPUTS)) {
   const small = make(25_000);
   const large = make(100_000);
-  const ours = [best(understandScreen, small, 3), best(understandScreen, large, 3)];
+  const ours = [best(understandScreen, small, 5), best(understandScreen, large, 5)];
   console.log(`screen_text_${name}_25k_ms: ${ours[0]!.toFixed(1)}`);
   console.log(`screen_text_${name}_100k_ms: ${ours[1]!.toFixed(1)}`);
   console.log(`screen_text_${name}_ratio: ${(ours[1]! / ours[0]!).toFixed(2)} (100k/25k, linear = ~4)`);
