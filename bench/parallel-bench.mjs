@@ -11,7 +11,8 @@
 //
 // Prints `name: value` lines: parallel4_ours_tokens_per_s, parallel4_llama_server_tokens_per_s,
 // parallel4_ours_vs_llama_server_ratio (goal close to 1), parallel4_vs_parallel1_speedup,
-// parallel4_vs_sequential_speedup, first-token figures and the machine load.
+// parallel4_vs_sequential_speedup (and llama-server's own, for comparison), first-token figures
+// and the machine load.
 // Env: ALISA_TEST_MODEL, BENCH_THREADS (1), BENCH_CONTEXT (2048 per sequence), BENCH_RUNS (5),
 // BENCH_MAX_TOKENS (200), LLAMA_SERVER (the binary; default: where the build script puts it).
 import { spawn } from 'node:child_process';
@@ -199,7 +200,7 @@ const configs = [
   { key: 'p4', run: (i) => batch(p4, i) },
   { key: 'seq', run: (i) => batch(p4, i, true) },
   { key: 'p1', run: (i) => batch(p1, i) },
-  ...(llama ? [{ key: 'ls', run: (i) => batch(llama, i) }] : []),
+  ...(llama ? [{ key: 'ls', run: (i) => batch(llama, i) }, { key: 'lsSeq', run: (i) => batch(llama, i, true) }] : []),
 ];
 const results = Object.fromEntries(configs.map((c) => [c.key, []]));
 const loads = [];
@@ -223,6 +224,8 @@ console.log(`sequential_ours_tokens_per_s: ${f(tpsMedian('seq'))} (the 4 request
 if (llama) {
   console.log(`parallel4_llama_server_tokens_per_s: ${f(tpsMedian('ls'))} (llama-server -np 4, the same 4 concurrent streams; ${f(tokensPerStream('ls'))} tokens per stream)`);
   console.log(`parallel4_ours_vs_llama_server_ratio: ${f(pairRatio('p4', 'ls'))} (goal close to 1)`);
+  console.log(`sequential_llama_server_tokens_per_s: ${f(tpsMedian('lsSeq'))} (the 4 requests one after another on llama-server)`);
+  console.log(`parallel4_vs_sequential_speedup_llama_server: ${f(pairRatio('ls', 'lsSeq'))} (what 4 slots gain llama-server, for comparison with ours)`);
 } else {
   console.log(`parallel4_llama_server: skipped: ${skipped}`);
 }

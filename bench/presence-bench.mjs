@@ -1,11 +1,15 @@
-// Webcam presence: CPU of the presence loop at the default rate (one analysed frame every 1.5 s),
-// over ~30 s, as % of one core: this process (face model) + its ffmpeg child, read from /proc.
-// The camera is stood in for by a 640x480 JPEG of a face decoded 5 times a second (like an MJPEG
-// webcam at `-framerate 5`), so ffmpeg's share includes decoding every camera frame.
-// `node bench/presence-bench.mjs [seconds]`; prints `name: value` lines.
+// Webcam presence: CPU of the presence loop at the default rate (one frame every 1.5 s), over
+// ~30 s per run, as % of one core: this process (face model) + its ffmpeg child, read from /proc.
+// The camera is stood in for by 640x480 MJPEG at 5 frames a second, so ffmpeg's share includes
+// decoding every camera frame. Three runs, side by side:
+//   still: a JPEG of a face, looped (every frame identical);
+//   noisy: the same face with a camera's sensor noise (temporal, every frame differs a little);
+//   noisy_baseline: the noisy camera with the change gate off (the model looks at every frame
+//   it is given, as before the gate), for the ratio.
+// `node bench/presence-bench.mjs [seconds]`; prints `name: value` lines and the machine's load.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
@@ -31,8 +35,12 @@ const { PresenceService } = await import(pathToFileURL(out).href);
 
 const tmp = path.join(tmpdir(), `alisa-presence-bench-${process.pid}`);
 mkdirSync(tmp, { recursive: true });
-const camera = path.join(tmp, 'camera.jpg');
-execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-i', path.join(root, 'tests', 'fixtures', 'presence', 'face.jpg'), '-vf', 'scale=640:480', '-q:v', '3', camera]);
+const still = path.join(tmp, 'camera.jpg');
+execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-i', path.join(root, 'tests', 'fixtures', 'presence', 'face.jpg'), '-vf', 'scale=640:480', '-q:v', '3', still]);
+// A noisy camera: the face with temporal noise (strength 8 of 255, new every frame), as MJPEG at
+// 5 fps, long enough for a run (a video input plays once, in real time).
+const noisy = path.join(tmp, 'camera.mkv');
+execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-loop', '1', '-framerate', '5', '-i', still, '-t', String(seconds + 15), '-vf', 'noise=alls=8:allf=t', '-c:v', 'mjpeg', '-q:v', '3', noisy]);
 
 const TICK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 /** CPU seconds (user + system) of a process, from /proc/<pid>/stat. */
@@ -42,43 +50,59 @@ function cpuSeconds(pid) {
   return (Number(fields[11]) + Number(fields[12])) / TICK;
 }
 
-const states = [];
-const svc = new PresenceService({
-  context: { setPresence: (s) => states.push(s) },
-  emit: () => {},
-  options: { sequenceFps: 5 }, // default analysis rate (2/3 fps); the "camera" runs at 5 fps
-});
-const t0 = performance.now();
-const st = await svc.configure({ enabled: true, input: camera });
-if (st.error) {
-  console.error(`presence could not start: ${st.error.message}`);
-  process.exit(1);
-}
-const startMs = Math.round(performance.now() - t0);
-// Let the first frames (and the model's first-run compilation) pass before measuring.
-await new Promise((r) => setTimeout(r, 3000));
-const pid = svc.ffmpegPid;
-const analysed0 = svc.stats.analysed;
-const ms0 = svc.stats.totalMs;
-const self0 = cpuSeconds(process.pid);
-const ff0 = cpuSeconds(pid);
-const w0 = performance.now();
-await new Promise((r) => setTimeout(r, seconds * 1000));
-const self1 = cpuSeconds(process.pid);
-const ff1 = cpuSeconds(pid);
-const wall = (performance.now() - w0) / 1000;
-const analysed = svc.stats.analysed - analysed0;
-const frameMs = analysed ? (svc.stats.totalMs - ms0) / analysed : NaN;
-await svc.stop();
-rmSync(tmp, { recursive: true, force: true });
+const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
+console.log(`presence_load_before: ${load()}`);
 
-const pct = (s) => ((100 * s) / wall).toFixed(1);
-console.log(`presence_model_load_ms: ${svc.stats.loadMs}`);
-console.log(`presence_start_ms: ${startMs}`);
-console.log(`presence_frame_ms_320x240: ${frameMs.toFixed(1)}`);
-console.log(`presence_frames_analysed: ${analysed}`);
-console.log(`presence_frames_per_s: ${(analysed / wall).toFixed(2)}`);
-console.log(`presence_cpu_node_pct: ${pct(self1 - self0)}`);
-console.log(`presence_cpu_ffmpeg_pct: ${pct(ff1 - ff0)}`);
-console.log(`presence_cpu_total_pct: ${pct(self1 - self0 + ff1 - ff0)}`);
-console.log(`presence_states: ${states.join(',') || 'none'}`);
+async function run(name, input, options) {
+  const states = [];
+  const svc = new PresenceService({
+    context: { setPresence: (s) => states.push(s) },
+    emit: () => {},
+    options: { sequenceFps: 5, ...options }, // default analysis rate (2/3 fps); the "camera" runs at 5 fps
+  });
+  const t0 = performance.now();
+  const st = await svc.configure({ enabled: true, input });
+  if (st.error) {
+    console.error(`presence could not start: ${st.error.message}`);
+    process.exit(1);
+  }
+  const startMs = Math.round(performance.now() - t0);
+  // Let the first frames (and the model's first-run compilation) pass before measuring.
+  await new Promise((r) => setTimeout(r, 3000));
+  const pid = svc.ffmpegPid;
+  const analysed0 = svc.stats.analysed;
+  const unchanged0 = svc.stats.unchanged;
+  const ms0 = svc.stats.totalMs;
+  const self0 = cpuSeconds(process.pid);
+  const ff0 = cpuSeconds(pid);
+  const w0 = performance.now();
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  const self1 = cpuSeconds(process.pid);
+  const ff1 = cpuSeconds(pid);
+  const wall = (performance.now() - w0) / 1000;
+  const analysed = svc.stats.analysed - analysed0;
+  const unchanged = svc.stats.unchanged - unchanged0;
+  const frameMs = analysed ? (svc.stats.totalMs - ms0) / analysed : NaN;
+  await svc.stop();
+  const pct = (s) => ((100 * s) / wall).toFixed(1);
+  const p = `presence_${name}`;
+  if (name === 'still') {
+    console.log(`presence_model_load_ms: ${svc.stats.loadMs}`);
+    console.log(`presence_start_ms: ${startMs}`);
+  }
+  console.log(`${p}_frame_ms_320x240: ${frameMs.toFixed(1)}`);
+  console.log(`${p}_frames_analysed: ${analysed} (and ${unchanged} unchanged, not analysed)`);
+  console.log(`${p}_frames_per_s: ${(analysed / wall).toFixed(2)}`);
+  console.log(`${p}_cpu_node_pct: ${pct(self1 - self0)}`);
+  console.log(`${p}_cpu_ffmpeg_pct: ${pct(ff1 - ff0)}`);
+  console.log(`${p}_cpu_total_pct: ${pct(self1 - self0 + ff1 - ff0)}`);
+  console.log(`${p}_states: ${states.join(',') || 'none'}`);
+  return (self1 - self0 + ff1 - ff0) / wall;
+}
+
+await run('still', still, {});
+const ours = await run('noisy', noisy, {});
+const base = await run('noisy_baseline', noisy, { changeGate: false });
+console.log(`presence_cpu_total_vs_baseline: ${(ours / base).toFixed(2)} (noisy camera, gate on / off; goal: total <= 3 %)`);
+console.log(`presence_load_after: ${load()}`);
+rmSync(tmp, { recursive: true, force: true });

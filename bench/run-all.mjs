@@ -12,7 +12,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const tmp = path.join(here, '..', 'dist-bench');
 mkdirSync(tmp, { recursive: true });
 let failed = false;
-for (const script of ['startup-bench.mjs', 'stream-bench.mjs', 'long-chat-bench.mjs', 'memory-bench.mjs', 'ui-bench.mjs', 'vscode-bench.ts', 'typing-bench.ts', 'ocr-accuracy.mjs', 'screen-bench.ts', 'voice-bench.mjs', 'presence-bench.mjs', 'redaction-bench.ts', 'diagnostics-bench.ts', 'campaign-small-bench.mjs', 'campaign-bench.ts', 'soak-bench.mjs', 'lock-bench.mjs', 'crash-bench.ts', 'v1-stall-bench.mjs', 'parallel-bench.mjs']) {
+for (const script of ['startup-bench.mjs', 'stream-bench.mjs', 'long-chat-bench.mjs', 'memory-bench.mjs', 'ui-bench.mjs', 'vscode-bench.ts', 'typing-bench.ts', 'ocr-accuracy.mjs', 'screen-bench.ts', 'screen-text-bench.ts', 'voice-bench.mjs', 'presence-bench.mjs', 'redaction-bench.ts', 'diagnostics-bench.ts', 'campaign-small-bench.mjs', 'campaign-bench.ts', 'soak-bench.mjs', 'lock-bench.mjs', 'crash-bench.ts', 'v1-stall-bench.mjs', 'parallel-bench.mjs']) {
   let file = path.join(here, script);
   if (script.endsWith('.ts')) {
     const out = path.join(tmp, script.replace(/\.ts$/, '.cjs'));

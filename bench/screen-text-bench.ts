@@ -1,7 +1,7 @@
 // Screen understanding on long text (issue 13: 28.5 s for 100k characters without line breaks):
 // the time of understandScreen (redaction, app, task, errors) at 25k and 100k characters, and the
-// ratio (linear = ~4), for texts without line breaks (minified code: one run without a space;
-// screen text with its breaks made spaces) and with them (screen text; a screen full of error
+// ratio (linear = ~4), for texts without line breaks (one run without a space: a URL, a rule of
+// dashes, base64; screen text with its breaks made spaces) and with them (screen text; a screen full of error
 // lines). The baseline, measured side by side in this run, is the module before the fix
 // (bench/baselines/understand-v1.ts). Prints `name: value` lines and the machine's load.
 import { readFileSync } from 'node:fs';
@@ -27,8 +27,10 @@ function random(n: number, alphabet: string): string {
 }
 const fill = (unit: string, n: number) => unit.repeat(Math.ceil(n / unit.length)).slice(0, n);
 const INPUTS: Record<string, (n: number) => string> = {
-  minified: (n) => fill('function f(a,b){return(a||[]).map(x=>x*2).filter(Boolean)}window.t=f([1,2,3],"x");if(!t)throw(Error("e"));', n),
-  base64: (n) => random(n, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'),
+  // One run without a space: a long URL, a rule of dashes (as OCR reads a separator line).
+  url_run: (n) => fill('https://example.com/path/to/page?query=value&other=thing#', n),
+  rule_run: (n) => fill('-', n),
+  base64_run: (n) => random(n, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'),
   screen_nobreak: (n) => fill(screens.replace(/\s*\n\s*/g, ' ') + ' ', n),
   screen_lines: (n) => fill(screens + '\n', n),
   error_lines: (n) => fill('src/app.ts(12,5): error TS2304: Cannot find name \'x\'.\nfatal: not a git repository\n', n),
@@ -60,6 +62,6 @@ for (const [name, make] of Object.entries(INPUTS)) {
   console.log(`screen_text_${name}_25k_baseline_ms: ${base[0]!.toFixed(1)}`);
   console.log(`screen_text_${name}_100k_baseline_ms: ${base[1]!.toFixed(1)}`);
   console.log(`screen_text_${name}_ratio_baseline: ${(base[1]! / base[0]!).toFixed(2)} (100k/25k, quadratic = ~16)`);
-  console.log(`screen_text_${name}_100k_vs_baseline: ${(ours[1]! / base[1]!).toFixed(3)}`);
+  console.log(`screen_text_${name}_100k_vs_baseline: ${(ours[1]! / base[1]!).toPrecision(3)}`);
 }
 console.log(`screen_text_load_after: ${load()}`);

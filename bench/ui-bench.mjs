@@ -6,7 +6,8 @@
 //   text is in the DOM; the bare client writes it at the next frame, when it would be painted).
 // - renderer time of a streaming reply of 1, 4 and 16 KB (the real message list and markdown,
 //   tokens of 8 characters every 4 ms), against re-rendering the whole reply as markdown every
-//   frame (what the list did before); per KB, so linear shows as a flat line.
+//   frame (what the list did before) and against appending plain text (the browser's own cost of
+//   a growing page); per KB, so linear shows as a flat line; script time apart.
 // - avatar CPU while idle and visible: Chromium's CPU (all its processes) and the page's main
 //   thread per second, moving (just after activity) and resting (after a quiet while), against
 //   the same page with reduced motion (no avatar motion at all); also hidden.
@@ -205,6 +206,16 @@ try {
             const list = new MessageListView(rootEl, { canInsert: true, onCodeAction() {}, onLoadEarlier() {}, onScroll() {} });
             list.sync([reply('', 'streaming')]);
             update = (t, status) => list.update('r1', reply(t, status));
+          } else if (mode === 'plain') {
+            // The least a page can do: the new characters appended as plain text, once per frame.
+            const body = document.createElement('div');
+            body.className = 'msg-body';
+            body.style.whiteSpace = 'pre-wrap';
+            const node = document.createTextNode('');
+            body.append(node);
+            rootEl.append(body);
+            let latest = '', frame = false;
+            update = (t) => { latest = t; if (!frame) { frame = true; requestAnimationFrame(() => { frame = false; node.appendData(latest.slice(node.length)); rootEl.scrollTop = rootEl.scrollHeight; }); } };
           } else {
             // Before: the whole reply rendered as markdown on every frame.
             const body = document.createElement('div');
@@ -252,23 +263,32 @@ try {
     }
     return parts.join('\n\n').slice(0, kb * 1024);
   };
-  const renderMs = { incremental: {}, full: {} };
+  const renderMs = { incremental: {}, full: {}, plain: {} };
+  const scriptMs = { incremental: {}, full: {}, plain: {} };
+  const metric = async (cdp, name) => {
+    const { metrics } = await cdp.send('Performance.getMetrics');
+    return (metrics.find((m) => m.name === name)?.value ?? 0) * 1000;
+  };
   await renderPage.bringToFront();
   await renderPage.evaluate(({ text }) => window.__stream(text, 'incremental', 8, 4), { text: replyText(1) }); // warm-up
   for (const kb of SIZES_KB) {
-    for (const mode of ['incremental', 'full']) {
+    for (const mode of ['incremental', 'full', 'plain']) {
       const text = replyText(kb);
       const a = await mainThreadMs(renderCdp);
+      const sa = await metric(renderCdp, 'ScriptDuration');
       await renderPage.evaluate(({ text, mode }) => window.__stream(text, mode, 8, 4), { text, mode });
       renderMs[mode][kb] = (await mainThreadMs(renderCdp)) - a;
+      scriptMs[mode][kb] = (await metric(renderCdp, 'ScriptDuration')) - sa;
     }
   }
   await renderPage.close();
   for (const kb of SIZES_KB) {
-    console.log(`ui_render_${kb}kb_ms: ${f(renderMs.incremental[kb])} (${f(renderMs.incremental[kb] / kb)} per KB; whole reply every frame: ${f(renderMs.full[kb])}, ${f(renderMs.full[kb] / kb)} per KB)`);
+    const r = (mode) => `${f(renderMs[mode][kb])} ms, ${f(renderMs[mode][kb] / kb)} per KB, script ${f(scriptMs[mode][kb] / kb)} per KB`;
+    console.log(`ui_render_${kb}kb_ms: ${f(renderMs.incremental[kb])} (${r('incremental')}; whole reply every frame: ${r('full')}; plain text appended: ${r('plain')})`);
   }
   const [small, big] = [SIZES_KB[0], SIZES_KB[SIZES_KB.length - 1]];
-  console.log(`ui_render_per_kb_ratio_${big}kb_vs_${small}kb: ${f(renderMs.incremental[big] / big / (renderMs.incremental[small] / small))} (1 = linear; whole reply every frame: ${f(renderMs.full[big] / big / (renderMs.full[small] / small))})`);
+  const ratio = (x, mode) => f(x[mode][big] / big / (x[mode][small] / small));
+  console.log(`ui_render_per_kb_ratio_${big}kb_vs_${small}kb: ${ratio(renderMs, 'incremental')} (1 = linear; script alone ${ratio(scriptMs, 'incremental')}; whole reply every frame ${ratio(renderMs, 'full')}; plain text appended ${ratio(renderMs, 'plain')})`);
 
   // ------------------------------------------------------------------ avatar
   const cdp = await context.newCDPSession(page);

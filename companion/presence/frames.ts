@@ -20,6 +20,38 @@ export const FRAME_WIDTH = 320;
 export const FRAME_HEIGHT = 240;
 export const FRAME_BYTES = FRAME_WIDTH * FRAME_HEIGHT * 3;
 
+/**
+ * A frame's coarse picture: the mean brightness of each 8x8 block (40x30 blocks). Sensor noise
+ * averages out within a block (64 pixels); a face that moves, turns or goes changes many blocks.
+ */
+export const BLOCK = 8;
+export const SIGNATURE_BLOCKS = (FRAME_WIDTH / BLOCK) * (FRAME_HEIGHT / BLOCK);
+
+export function frameSignature(rgb: Uint8Array, out: Uint16Array = new Uint16Array(SIGNATURE_BLOCKS)): Uint16Array {
+  const cols = FRAME_WIDTH / BLOCK;
+  out.fill(0);
+  // Sums of r+g+b per block (at most 64 * 765 = 48960: fits 16 bits), one pass over the frame.
+  for (let y = 0; y < FRAME_HEIGHT; y++) {
+    const row = ((y / BLOCK) | 0) * cols;
+    let i = y * FRAME_WIDTH * 3;
+    for (let x = 0; x < FRAME_WIDTH; x += BLOCK) {
+      let sum = 0;
+      for (let k = 0; k < BLOCK * 3; k++) sum += rgb[i + k]!;
+      out[row + x / BLOCK] += sum;
+      i += BLOCK * 3;
+    }
+  }
+  return out;
+}
+
+/** Blocks whose mean brightness (0..255) differs by more than `delta` between two signatures. */
+export function changedBlocks(a: Uint16Array, b: Uint16Array, delta: number): number {
+  const limit = delta * BLOCK * BLOCK * 3;
+  let n = 0;
+  for (let i = 0; i < a.length; i++) if (Math.abs(a[i]! - b[i]!) > limit) n++;
+  return n;
+}
+
 const IMAGE_EXT = /\.(jpe?g|png|bmp|webp|gif|tiff?)$/i;
 const INSTALL_FFMPEG =
   'Install ffmpeg (Linux: `sudo apt install ffmpeg`; macOS: `brew install ffmpeg`; Windows: `winget install ffmpeg`) and make sure it is on PATH, then turn presence on again.';

@@ -12,7 +12,7 @@ import type { CompanionEvent, PresenceConfigure, PresenceStatus } from '../../pr
 import type { Presence } from '../context/context-store';
 import { AlisaError, toAlisaError } from '../errors';
 import { loadFaceDetector, type FaceDetector } from './face-detector';
-import { FRAME_BYTES, FRAME_HEIGHT, FRAME_WIDTH, FrameSource } from './frames';
+import { changedBlocks, FRAME_BYTES, FRAME_HEIGHT, FRAME_WIDTH, frameSignature, FrameSource, SIGNATURE_BLOCKS } from './frames';
 import { attentionOf, PresenceMachine, type PresenceThresholds } from './state-machine';
 
 export interface PresenceContext {
@@ -39,15 +39,30 @@ export interface PresenceOptions {
   releaseAfterMs: number;
   ffmpegPath: string;
   thresholds: Partial<PresenceThresholds>;
+  /**
+   * Skip the face model for a frame that barely differs from the last analysed one (the same
+   * observation holds): on by default; off only to measure what it saves (the bench).
+   */
+  changeGate: boolean;
 }
 
-export const DEFAULT_PRESENCE_OPTIONS: PresenceOptions = { fps: 2 / 3, releaseAfterMs: 60_000, ffmpegPath: 'ffmpeg', thresholds: {} };
+export const DEFAULT_PRESENCE_OPTIONS: PresenceOptions = { fps: 2 / 3, releaseAfterMs: 60_000, ffmpegPath: 'ffmpeg', thresholds: {}, changeGate: true };
 
 /** How long `configure` waits for the camera's first frame before answering. */
 const OPEN_WAIT_MS = 5000;
 
 /** Analyses in a row agreeing with the state before the rate halves. */
 const STEADY_AFTER = 8;
+
+/**
+ * The change gate: a frame is "the same picture" when fewer than UNCHANGED_BLOCKS of its 1200
+ * 8x8 blocks changed brightness by more than BLOCK_DELTA (of 255) since the last analysed frame.
+ * Sensor noise moves a block's mean by ~1; a head turning moves dozens of blocks by far more. At
+ * most MAX_REUSE frames in a row reuse an observation: then the model looks again anyway.
+ */
+const BLOCK_DELTA = 10;
+const UNCHANGED_BLOCKS = 6;
+const MAX_REUSE = 8;
 
 export class PresenceService {
   private enabled = false;
@@ -70,7 +85,12 @@ export class PresenceService {
   private lastSent = '';
   private firstFrame: (() => void) | null = null;
   /** Per-frame analysis times, for the logs and the bench. */
-  readonly stats = { frames: 0, analysed: 0, dropped: 0, skipped: 0, totalMs: 0, loadMs: null as number | null };
+  readonly stats = { frames: 0, analysed: 0, dropped: 0, skipped: 0, unchanged: 0, totalMs: 0, loadMs: null as number | null };
+  /** The last analysed frame's signature and observation, and how often it was reused since. */
+  private lastSignature: Uint16Array | null = null;
+  private lastObservation: Parameters<PresenceMachine['observe']>[0] | null = null;
+  private reused = 0;
+  private readonly signature = new Uint16Array(SIGNATURE_BLOCKS);
   /** Analyses in a row that agreed with the current state (a steady user is looked at half as often). */
   private steady = 0;
 
@@ -179,6 +199,8 @@ export class PresenceService {
   private async closeCamera(): Promise<void> {
     this.generation++;
     this.steady = 0;
+    this.lastSignature = this.lastObservation = null;
+    this.reused = 0;
     const source = this.source;
     this.source = null;
     this.pending = null;
@@ -224,8 +246,27 @@ export class PresenceService {
       this.stats.skipped++;
       return;
     }
+    // The same picture as the last analysed frame: the same observation, without the model.
+    if (this.opts.changeGate && this.lastSignature && this.lastObservation && this.reused < MAX_REUSE) {
+      if (changedBlocks(frameSignature(rgb, this.signature), this.lastSignature, BLOCK_DELTA) < UNCHANGED_BLOCKS) {
+        this.reused++;
+        this.stats.unchanged++;
+        this.observe(this.lastObservation);
+        return;
+      }
+    }
     const frame = Buffer.from(rgb);
     void this.analyse(gen, frame);
+  }
+
+  /** One observation into the state machine; a change is reported. */
+  private observe(o: Parameters<PresenceMachine['observe']>[0]): void {
+    const changed = this.machine.observe(o, this.now());
+    this.steady = !changed && this.agrees(o) ? this.steady + 1 : 0;
+    if (changed) {
+      this.deps.context.setPresence(changed);
+      this.changed();
+    }
   }
 
   /** Whether an observation agrees with the current state (nothing is building up to a change). */
@@ -252,16 +293,17 @@ export class PresenceService {
     try {
       let next: Buffer | null = frame;
       while (next && gen === this.generation) {
-        const r = await detector.detect(next, FRAME_WIDTH, FRAME_HEIGHT);
+        const analysed = next;
+        const r = await detector.detect(analysed, FRAME_WIDTH, FRAME_HEIGHT);
         this.stats.analysed++;
         this.stats.totalMs += r.ms;
         if (gen !== this.generation) break;
-        const changed = this.machine.observe(r.observation, this.now());
-        this.steady = !changed && this.agrees(r.observation) ? this.steady + 1 : 0;
-        if (changed) {
-          this.deps.context.setPresence(changed);
-          this.changed();
+        if (this.opts.changeGate) {
+          this.lastSignature = frameSignature(analysed, this.lastSignature ?? undefined);
+          this.lastObservation = r.observation;
+          this.reused = 0;
         }
+        this.observe(r.observation);
         // Take the frame that came in meanwhile, if any (copied out, so the slot can refill).
         next = this.pending ? Buffer.from(this.pending) : null;
         this.pending = null;

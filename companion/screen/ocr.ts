@@ -40,6 +40,37 @@ export function defaultLangPath(): string | null {
   }
 }
 
+/**
+ * The worker script tesseract.js runs, as a `data:` module: its own Node worker script with one
+ * fix. tesseract.js 7 hands its Node getCore a boolean (`lstmOnly`) where that function expects an
+ * OEM number, so on Node it always loaded the full core (legacy engine and LSTM, ~30 % larger)
+ * even for LSTM_ONLY. Translated here, the LSTM-only core is loaded (tesseract-core-simd-lstm,
+ * or its relaxed-SIMD or plain variant, as the machine supports): the package carries only those.
+ */
+export function lstmWorkerUrl(): URL | null {
+  let script: string;
+  try {
+    script = localRequire().resolve('tesseract.js/src/worker-script/node/index.js');
+  } catch {
+    return null;
+  }
+  const code = `import { createRequire } from 'node:module';
+const require = createRequire(${JSON.stringify(script)});
+const { parentPort } = require('node:worker_threads');
+const worker = require('..');
+const getCore = require('./getCore');
+const OEM = require('../../constants/OEM');
+parentPort.on('message', (packet) => worker.dispatchHandlers(packet, (obj) => parentPort.postMessage(obj)));
+worker.setAdapter({
+  getCore: (lstmOnly, corePath, res) => getCore(lstmOnly ? OEM.LSTM_ONLY : OEM.TESSERACT_LSTM_COMBINED, corePath, res),
+  gunzip: require('./gunzip'),
+  fetch: globalThis.fetch,
+  ...require('./cache'),
+});
+`;
+  return new URL(`data:text/javascript,${encodeURIComponent(code)}`);
+}
+
 export class OcrEngine {
   private readonly langPath: string | undefined;
   private readonly log: (msg: string) => void;
@@ -141,6 +172,7 @@ export class OcrEngine {
       throw new AlisaError('ocr_unavailable', `The OCR language data could not be read from ${langPath}: ${describe(err)}`, INSTALL_ACTION, { cause: err });
     }
     const t0 = performance.now();
+    const workerPath = lstmWorkerUrl();
     let worker: Worker;
     let failStart: (err: unknown) => void = () => {};
     const startFailed = new Promise<never>((_, reject) => {
@@ -150,6 +182,7 @@ export class OcrEngine {
     try {
       worker = await Promise.race([
         tesseract.createWorker('eng', tesseract.OEM.LSTM_ONLY, {
+          ...(workerPath ? { workerPath: workerPath as unknown as string } : {}),
           langPath,
           gzip: true,
           cacheMethod: 'none',

@@ -20,7 +20,10 @@ export interface MessageListOptions {
 
 interface Rendered {
   node: HTMLElement;
+  /** The meta line, body and note of `node` (held: looking them up would walk the whole reply). */
+  metaEl: HTMLElement;
   body: HTMLElement;
+  note: HTMLElement;
   text: string | null;
   /** Whether `text` was rendered as the final text (the reply no longer streams). */
   final: boolean;
@@ -143,15 +146,17 @@ export class MessageListView {
 
   private create(m: ChatMessage): Rendered {
     const node = el('article', { class: 'msg', tabindex: -1 });
+    const metaEl = el('div', { class: 'msg-meta' });
     const body = el('div', { class: 'msg-body' });
-    node.append(el('div', { class: 'msg-meta' }), body, el('div', { class: 'msg-note', hidden: true }));
-    const r: Rendered = { node, body, text: null, final: false, markdown: null, meta: '', message: m };
+    const note = el('div', { class: 'msg-note', hidden: true });
+    node.append(metaEl, body, note);
+    const r: Rendered = { node, metaEl, body, note, text: null, final: false, markdown: null, meta: '', message: m };
     this.renderNow(r);
     return r;
   }
 
   private renderMeta(r: Rendered): void {
-    const meta = r.node.querySelector('.msg-meta')!;
+    const meta = r.metaEl;
     const m = r.message;
     const who = m.role === 'user' ? 'You' : m.role === 'assistant' ? this.assistantName : 'Note';
     const shown = `${who}\n${m.spontaneous}\n${m.createdAt}`;
@@ -197,7 +202,7 @@ export class MessageListView {
       r.text = m.text;
       r.body.textContent = m.text;
     }
-    const note = n.querySelector<HTMLElement>('.msg-note')!;
+    const note = r.note;
     if (m.status === 'error') {
       note.hidden = false;
       note.setAttribute('role', 'note');
