@@ -13,7 +13,8 @@ import { understandScreen as baselineUnderstand } from './baselines/understand-v
 const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
 console.log(`screen_text_load_before: ${load()}`);
 
-const dir = path.join(__dirname, '..', 'tests', 'fixtures', 'screen');
+// Bundled by bench/run-all.mjs with __dirname = tests/helpers (as the other TypeScript benches).
+const dir = path.join(__dirname, '..', 'fixtures', 'screen');
 const screens = (JSON.parse(readFileSync(path.join(dir, 'cases.json'), 'utf8')) as Array<{ text: string }>).map((c) => c.text).join('\n');
 let seed = 7;
 /** Seeded, so every run reads the same text. */

@@ -39,7 +39,7 @@ const data = mkdtempSync(path.join(os.tmpdir(), 'alisa-ui-bench-'));
 const companion = spawn(
   process.execPath,
   // BENCH_COMPANION: another build (say, of an older webview) to compare with.
-  [process.env.BENCH_COMPANION ?? path.join(root, 'dist', 'companion.mjs'), '--model', MODEL, '--data', data, '--threads', '1', '--gpu', 'off', '--prompt-style', 'compact', '--history-tokens', '0', '--max-reply-tokens', '60'],
+  [process.env.BENCH_COMPANION ?? path.join(root, 'dist', 'companion.mjs'), '--model', MODEL, '--data', data, '--threads', '1', '--gpu', 'off', '--prompt-style', 'compact', '--history-tokens', '0', '--max-reply-tokens', '60', '--no-idle'],
   { stdio: ['ignore', 'pipe', 'ignore'] },
 );
 const ready = JSON.parse(await new Promise((resolve) => readline.createInterface({ input: companion.stdout }).once('line', resolve)));
@@ -305,7 +305,7 @@ try {
     await page.emulateMedia({ reducedMotion: on ? 'reduce' : 'no-preference' });
     await page.waitForTimeout(300);
   };
-  // Idle means after her voice too: the last reply may still be spoken (and the audio output
+  // Idle means after her voice too (and idle talk is off: --no-idle): the last reply may still be spoken (and the audio output
   // suspends a few seconds after the last sound).
   await page.waitForFunction(() => document.querySelector('#avatar')?.getAttribute('data-speaking') === 'false', null, { timeout: 180_000 });
   await page.waitForTimeout(5000);
@@ -323,7 +323,10 @@ try {
   await page.waitForTimeout(REST_WAIT_S * 1000);
   const resting = [];
   const restState = await page.getAttribute('#avatar', 'data-resting');
+  const messagesBefore = await page.locator('[data-role="assistant"]').count();
   for (let i = 0; i < ROUNDS; i++) resting.push(await sample());
+  // Nothing may have happened meanwhile (no message, still resting), or the figure is not idle.
+  const restStill = `${await page.getAttribute('#avatar', 'data-resting')}, ${(await page.locator('[data-role="assistant"]').count()) - messagesBefore} new replies`;
   await reduced(true);
   for (let i = 0; i < ROUNDS; i++) floor.push(await sample());
   // Hidden as the page sees it when its tab or VS Code view is hidden.
@@ -340,7 +343,7 @@ try {
     console.log(`${name}: chromium ${f(m(xs, 'cpu'))} ms/s (${f(m(xs, 'cpu') / Math.max(fl.cpu, 1))}x floor), main thread ${f(m(xs, 'main'))} ms/s (${f(m(xs, 'main') / Math.max(fl.main, 0.1))}x floor)`);
   console.log(`avatar_floor_reduced_motion: chromium ${f(fl.cpu)} ms/s, main thread ${f(fl.main)} ms/s`);
   line('avatar_idle_moving', moving);
-  line(`avatar_idle_resting (data-resting=${restState})`, resting);
+  line(`avatar_idle_resting (data-resting=${restState}; after: ${restStill})`, resting);
   line('avatar_hidden', hidden);
   console.log(`avatar_resting_vs_reduced_motion_ratio: ${f(m(resting, 'cpu') / Math.max(fl.cpu, 1))} (goal <= 2; chromium CPU, floor clamped to >= 1 ms/s)`);
 } finally {

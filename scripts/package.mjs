@@ -177,6 +177,7 @@ mkdirSync(outDir, { recursive: true });
 // holding only these files (hard links where it can).
 const stage = path.join(outDir, `.stage-${process.pid}`);
 rmSync(stage, { recursive: true, force: true });
+process.on('exit', () => rmSync(stage, { recursive: true, force: true }));
 const files = packageFiles();
 let bytes = 0;
 for (const rel of files) {

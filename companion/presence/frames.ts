@@ -44,6 +44,19 @@ export function frameSignature(rgb: Uint8Array, out: Uint16Array = new Uint16Arr
   return out;
 }
 
+/**
+ * The change gate: two frames show the same picture when fewer than UNCHANGED_BLOCKS of their 1200
+ * blocks differ in mean brightness by more than BLOCK_DELTA (of 255). Sensor noise moves a block's
+ * mean by ~1; a head turning or a person leaving moves dozens of blocks by far more
+ * (tests/presence-gate.test.ts measures both on the fixtures).
+ */
+export const BLOCK_DELTA = 10;
+export const UNCHANGED_BLOCKS = 6;
+
+export function samePicture(a: Uint16Array, b: Uint16Array): boolean {
+  return changedBlocks(a, b, BLOCK_DELTA) < UNCHANGED_BLOCKS;
+}
+
 /** Blocks whose mean brightness (0..255) differs by more than `delta` between two signatures. */
 export function changedBlocks(a: Uint16Array, b: Uint16Array, delta: number): number {
   const limit = delta * BLOCK * BLOCK * 3;

@@ -168,7 +168,7 @@ describe.skipIf(missing !== null)('Alisa in real VS Code', { timeout: 180_000 },
   });
 
   it('the installed package carries what presence needs: its companion sees a face in an image', async () => {
-    // The .vsix leaves out most of TensorFlow.js and human (see .vscodeignore): check that what
+    // The .vsix leaves out most of TensorFlow.js and human (see scripts/package.mjs): check that what
     // remains is enough, with the companion exactly as installed, outside VS Code.
     const installed = readdirSync(extensionsDir).find((n) => n.startsWith('alisa-dev.alisa'));
     expect(installed).toBeDefined();
