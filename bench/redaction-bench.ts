@@ -10,7 +10,7 @@
 // tests/redaction-ocr.test.ts (it needs Chromium).
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { redactSecrets } from '../companion/privacy/redact';
+import { redactSecrets } from '../common/privacy/redact';
 import { redactSecrets as baselineRedact } from './baselines/redact-label-v1';
 import { DISTORTIONS, LOOKALIKE_CASES, SECRET_CASES, survivors, withoutSecrets } from '../tests/fixtures/secrets/corpus';
 

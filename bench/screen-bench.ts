@@ -12,7 +12,7 @@ import { captureScreen } from '../companion/screen/capture';
 import { decodeImage } from '../companion/screen/image';
 import { OcrEngine } from '../companion/screen/ocr';
 import { ScreenService } from '../companion/screen/screen-service';
-import { missingScreenTools, startXvfb } from './../tests/helpers/xvfb';
+import { missingScreenTools, startXvfb } from '../tests/helpers/xvfb';
 
 const SAMPLE_MS = 1000;
 const WINDOW_MS = 15_000;

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { CompanionApp, VERSION } from './app';
 import { HELP, parseConfig } from './config';
 import { toAlisaError } from './errors';
-import { redactSecrets } from './privacy/redact';
+import { redactSecrets } from '../common/privacy/redact';
 import { watchParent } from './lifecycle';
 import { networkGate } from './privacy/network-gate';
 import { installSocketGuard } from './privacy/socket-guard';

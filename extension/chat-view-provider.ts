@@ -17,7 +17,7 @@ import * as vscode from 'vscode';
 import type { CompanionMessage } from '../protocol/messages';
 import type { HelpTarget } from '../protocol/context';
 import type { HostCommand, HostState, HostToWebview, UiAction } from '../protocol/webview';
-import { renderWebviewHtml } from '../webview/html';
+import { renderWebviewHtml } from '../common/webview-html';
 import type { CompanionManager } from './companion-manager';
 
 export const CHAT_VIEW_ID = 'alisa.chat';

@@ -2,7 +2,7 @@
 // File"): the file's workspace-relative path, its language, and the text in a fenced block, cut
 // to a size a local model can take. Secrets in the code are redacted here, at the door (the
 // same module as every other door). No `vscode` import: unit-tested in vitest.
-import { redactSecrets } from '../companion/privacy/redact';
+import { redactSecrets } from '../common/privacy/redact';
 
 /** Code beyond this many characters is cut (a small model's context holds a few thousand tokens). */
 export const MAX_CODE_CHARS = 20_000;

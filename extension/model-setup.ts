@@ -2,8 +2,8 @@
 // cancellable progress notification, and the first-run prompt that offers both.
 import * as vscode from 'vscode';
 import type { DownloadPlan, ErrorInfo, ModelState, Status } from '../protocol/common';
-import { isRemoteModel } from '../companion/llm/model-uri';
-import { describePlan, formatBytes, lacksDisk } from '../companion/llm/plan-text';
+import { isRemoteModel } from '../common/model-uri';
+import { describePlan, formatBytes, lacksDisk } from '../common/plan-text';
 import { RECOMMENDED_MODEL } from './companion-args';
 import type { CompanionManager } from './companion-manager';
 import { downloadFailedMessage } from './download-messages';

@@ -6,7 +6,7 @@
 // (piperBinary, piperModel, sttModel, sttEndpoint: launch flags, the user's own value only); and
 // so are presence and idle talk (`alisa.presence.*`, `alisa.idle.*`,
 // rhythm/presence-controller.ts and rhythm/idle-controller.ts).
-import { isRemoteModel } from '../companion/llm/model-uri';
+import { isRemoteModel } from '../common/model-uri';
 import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';

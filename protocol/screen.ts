@@ -44,3 +44,23 @@ export type ScreenConfigure = z.infer<typeof ScreenConfigure>;
 
 export const ScreenStateEvent = z.object({ type: z.literal('screen.state'), status: ScreenStatus });
 export type ScreenStateEvent = z.infer<typeof ScreenStateEvent>;
+
+/** Password managers and keychains: never looked at, by default (the companion's and the extension's `alisa.screen.excludeWindows` default). */
+export const DEFAULT_EXCLUDED_WINDOWS: readonly string[] = [
+  'KeePass', // also KeePassXC, KeePass 2
+  'KeePassXC',
+  '1Password',
+  'Bitwarden',
+  'LastPass',
+  'Dashlane',
+  'Enpass',
+  'Keeper*', // the Keeper app titles itself "Keeper ..."; a substring would hit "Bookkeeper"
+  'Keeper Password Manager',
+  'Proton Pass',
+  'Passwords and Keys', // GNOME Seahorse
+  'Seahorse',
+  'Keychain Access',
+  'KWalletManager',
+  'KDE Wallet',
+  'Credential Manager',
+];

@@ -195,7 +195,10 @@ for (const rel of files) {
 // inside dist/), so vsce's `npm list --production` finds exactly the staged tree; no prepublish
 // (the build above is it).
 const manifest = { ...pkg, scripts: {}, devDependencies: {}, dependencies: Object.fromEntries(runtimeRoots.filter((n) => installed.has(n)).map((n) => [n, installed.get(n)])) };
-writeFileSync(path.join(stage, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+// A new file, never through the hard link to the project's own package.json (writing through it
+// once replaced the project's scripts and dependencies with the staged ones).
+rmSync(path.join(stage, 'package.json'), { force: true });
+writeFileSync(path.join(stage, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`, { flag: 'wx' });
 console.error(`packaging ${files.length} files, ${(bytes / 1e6).toFixed(1)} MB before compression`);
 const ignoreFile = path.join(stage, '.vscodeignore');
 writeFileSync(ignoreFile, '.vscodeignore\n');

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_EXCLUDED_WINDOWS as COMPANION_DEFAULTS } from '../companion/screen/windows';
+import { DEFAULT_EXCLUDED_WINDOWS as COMPANION_DEFAULTS } from '../protocol/screen';
 import { ScreenConfigure, SCREEN_LIMITS, type ScreenStatus } from '../protocol/screen';
 import {
   DEFAULT_EXCLUDED_WINDOWS,

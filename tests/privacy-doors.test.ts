@@ -10,8 +10,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CompanionMessage, ContextUpdate } from '../protocol';
 import { redactContextUpdate } from '../companion/privacy/doors';
-import { redactedOriginals, restoreSecrets } from '../companion/privacy/restore';
-import { redactSecrets } from '../companion/privacy/redact';
+import { redactedOriginals, restoreSecrets } from '../common/privacy/restore';
+import { redactSecrets } from '../common/privacy/redact';
 import { explainFileMessage, selectionMessage } from '../extension/code-message';
 import { startCompanion, TestClient, type RunningCompanion } from './helpers/companion';
 

@@ -4,7 +4,7 @@
 // line broken in two; see corpus.ts). Every secret must be gone in every variant; look-alikes
 // must come out unchanged (false-positive rate asserted under 5 %, printed per variant).
 import { describe, expect, it } from 'vitest';
-import { findSecrets, hasSecret, redactSecrets } from '../companion/privacy/redact';
+import { findSecrets, hasSecret, redactSecrets } from '../common/privacy/redact';
 import { DISTORTIONS, LOOKALIKE_CASES, SECRET_CASES, survivors, withoutSecrets } from './fixtures/secrets/corpus';
 
 const MAX_FALSE_POSITIVE_RATE = 0.05;

@@ -10,7 +10,7 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { redactSecrets } from '../companion/privacy/redact';
+import { redactSecrets } from '../common/privacy/redact';
 import { OcrEngine } from '../companion/screen/ocr';
 import { LOOKALIKE_CASES, SECRET_CASES, fold, survivors, withoutSecrets, type LookalikeCase, type SecretCase } from './fixtures/secrets/corpus';
 

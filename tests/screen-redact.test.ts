@@ -3,8 +3,9 @@
 // ordinary code, ids and hashes are left alone; counts are right. (The full corpus, clean and
 // OCR-distorted, is in redaction-corpus.test.ts; real OCR in redaction-ocr.test.ts.)
 import { describe, expect, it } from 'vitest';
-import { isSecretName, redactSecrets } from '../companion/privacy/redact';
-import { DEFAULT_EXCLUDED_WINDOWS, isExcludedWindow } from '../companion/screen/windows';
+import { isSecretName, redactSecrets } from '../common/privacy/redact';
+import { isExcludedWindow } from '../companion/screen/windows';
+import { DEFAULT_EXCLUDED_WINDOWS } from '../protocol/screen';
 
 const PEM_BODY = ['MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7', 'aB3xQ9Lw0p2Yq7cT1uVnR8sKj4mF6hD5gE0zW9yX3vU2tS1rQ0pO', 'Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx5d2FsZG8='];
 

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import './helpers/happy-dom-fixes';
 import type { ActivityState, CompanionMessage, HostToWebview, WebviewToHost } from '../protocol';
 import type { Host } from '../webview/host/host';
-import { renderWebviewHtml } from '../webview/html';
+import { renderWebviewHtml } from '../common/webview-html';
 import { App } from '../webview/ui/app';
 import { contextNoticeText } from '../webview/ui/context-notice-view';
 

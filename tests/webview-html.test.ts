@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { renderWebviewHtml } from '../webview/html';
+import { renderWebviewHtml } from '../common/webview-html';
 
 const avatarSvg = readFileSync(path.join(__dirname, '..', 'media', 'avatar.svg'), 'utf8');
 const base = { scriptUri: 'https://file+.vscode-resource.vscode-cdn.net/ext/dist/webview.js', styleUri: 'https://file+.vscode-resource.vscode-cdn.net/ext/dist/webview-style.css', cspSource: 'https://*.vscode-cdn.net', nonce: 'bm9uY2Vub25jZTEyMw==', avatarSvg };

@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import './helpers/happy-dom-fixes';
 import type { CompanionMessage, ErrorInfo, HostToWebview, NetworkAskInfo, NetworkStatus, Status, VoiceStatus, WebviewToHost } from '../protocol';
 import type { Host } from '../webview/host/host';
-import { renderWebviewHtml } from '../webview/html';
+import { renderWebviewHtml } from '../common/webview-html';
 import { App } from '../webview/ui/app';
 import { onlineVoice } from '../webview/ui/voice-view';
 import { computeBanners } from '../webview/status/status-banners';

@@ -12,7 +12,7 @@ import './helpers/happy-dom-fixes';
 import type { CompanionMessage, ErrorInfo, HostState, HostToWebview, Status, VoiceStatus, WebviewToHost } from '../protocol';
 import type { AudioOutput, DecodedAudio, PlayingSound } from '../webview/audio/audio-output';
 import type { Host } from '../webview/host/host';
-import { renderWebviewHtml } from '../webview/html';
+import { renderWebviewHtml } from '../common/webview-html';
 import { App } from '../webview/ui/app';
 
 const RATE = 8000;

@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import './helpers/happy-dom-fixes';
 import type { CompanionMessage, ErrorInfo, HostToWebview, IdleConfigure, IdleStatus, PresenceConfigure, PresenceStatus, Status, WebviewToHost } from '../protocol';
 import type { Host } from '../webview/host/host';
-import { renderWebviewHtml } from '../webview/html';
+import { renderWebviewHtml } from '../common/webview-html';
 import { App } from '../webview/ui/app';
 
 const status: Status = {

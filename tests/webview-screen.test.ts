@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import './helpers/happy-dom-fixes';
 import type { CompanionMessage, ErrorInfo, HostToWebview, ScreenConfigure, ScreenStatus, Status, WebviewToHost } from '../protocol';
 import type { Host } from '../webview/host/host';
-import { renderWebviewHtml } from '../webview/html';
+import { renderWebviewHtml } from '../common/webview-html';
 import { App } from '../webview/ui/app';
 
 const status: Status = {

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import './helpers/happy-dom-fixes';
 import type { CompanionMessage, HostToWebview, Session, Status, WebviewToHost } from '../protocol';
 import type { Host } from '../webview/host/host';
-import { renderWebviewHtml } from '../webview/html';
+import { renderWebviewHtml } from '../common/webview-html';
 import { App } from '../webview/ui/app';
 
 const now = 1_700_000_000_000;

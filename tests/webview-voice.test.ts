@@ -18,7 +18,7 @@ import type { AudioOutput, DecodedAudio, PlayingSound } from '../webview/audio/a
 import { SpeechPlayer } from '../webview/audio/speech-player';
 import { MouthAnimator, type MouthShape } from '../webview/avatar/mouth-animator';
 import type { Host } from '../webview/host/host';
-import { renderWebviewHtml } from '../webview/html';
+import { renderWebviewHtml } from '../common/webview-html';
 import { App } from '../webview/ui/app';
 
 // ------------------------------------------------------------------ audio test double

@@ -25,7 +25,7 @@
 //   Q&A sites, where stacks are other people's) a Python traceback or a JS error with `at f (x.js:1:2)`
 //   frames. Then the task is a coding task, so browsing is false and the offer is made.
 // - The text and title are passed through redactSecrets first: no secret reaches the result.
-import { redactSecrets } from '../../companion/privacy/redact';
+import { redactSecrets } from '../../common/privacy/redact';
 
 export type AppCategory = 'code' | 'browser' | 'document' | 'pdf' | 'terminal' | 'media' | 'communication' | 'other';
 export type FileCategory = 'code' | 'web' | 'data' | 'doc' | 'config';

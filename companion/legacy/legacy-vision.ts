@@ -11,7 +11,7 @@
 // the rest of the frame, '|' included. has_error "True" with an offer text makes the error
 // offer-worthy: it reaches the help policy as a 'screen' error, like screen understanding's.
 import type { DesktopContext, ScreenErrorInfo } from '../context/context-store';
-import { redactSecrets } from '../privacy/redact';
+import { redactSecrets } from '../../common/privacy/redact';
 import { detectErrors, MAX_ERROR_CONTEXT, MAX_SCREEN_ERRORS } from '../screen/understand';
 
 export const VISION_LIMITS = {

@@ -30,7 +30,7 @@ export interface DownloadTimeouts {
 
 export const DEFAULT_DOWNLOAD_TIMEOUTS: DownloadTimeouts = { preflightMs: 10_000, resolveMs: 30_000, stallMs: 60_000 };
 
-export { isRemoteModel } from './model-uri';
+export { isRemoteModel } from '../../common/model-uri';
 
 /** The already-downloaded file for `uri` in `modelsDir`, or null. Never touches the network. */
 export async function findDownloadedModel(uri: string, modelsDir: string): Promise<string | null> {

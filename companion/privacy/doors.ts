@@ -6,7 +6,7 @@
 // message is the one exception: it is stored as typed, and a secret in it is reported back so the
 // panel can warn (see `secretsIn`).
 import type { ContextUpdate, HelpTarget, Params } from '../../protocol';
-import { redactSecrets } from './redact';
+import { redactSecrets } from '../../common/privacy/redact';
 
 /** Redacts `text`, adding what it found to `tally`. */
 function clean(text: string, tally: { count: number }): string {

@@ -4,7 +4,7 @@
 //
 // USE (a feature that connects out, e.g. a voice download):
 //
-//   import { networkGate } from '../privacy/network-gate';
+//   import { networkGate } from './network-gate';
 //   await networkGate().run(
 //     { url, feature: 'voice-download', purpose: 'download the Piper voice en_US-amy',
 //       alternative: 'choose a voice file you already have (alisa.voice.piperModel)', signal },

@@ -2,7 +2,7 @@
 // then the understanding. Shared by the screen service and `npm run screen`.
 import type { Gray } from './image';
 import type { OcrEngine } from './ocr';
-import { redactSecrets } from '../privacy/redact';
+import { redactSecrets } from '../../common/privacy/redact';
 import { understandScreen, type ScreenUnderstanding } from './understand';
 
 /** OCR text kept per frame (memory only). */

@@ -11,7 +11,8 @@ import { decodeBmpGray, isBmp } from './bmp';
 import { activeWindow, captureScreen, checkCapture } from './capture';
 import { decodeImage, type Gray } from './image';
 import { OcrEngine } from './ocr';
-import { DEFAULT_EXCLUDED_WINDOWS, isExcludedWindow } from './windows';
+import { DEFAULT_EXCLUDED_WINDOWS } from '../../protocol/screen';
+import { isExcludedWindow } from './windows';
 
 const USAGE = `Usage: npm run screen -- --once [--image FILE] [--title TEXT]
 

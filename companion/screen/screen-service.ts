@@ -19,7 +19,8 @@ import { analyzeFrame, type FrameAnalysis } from './analyze';
 import { activeWindow, captureScreen, checkCapture, type ActiveWindow, type Frame } from './capture';
 import { frameDiff, type Gray } from './image';
 import { OcrEngine } from './ocr';
-import { DEFAULT_EXCLUDED_WINDOWS, isExcludedWindow } from './windows';
+import { DEFAULT_EXCLUDED_WINDOWS } from '../../protocol/screen';
+import { isExcludedWindow } from './windows';
 
 export interface ScreenTiming {
   activeMs: number;

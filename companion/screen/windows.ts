@@ -15,23 +15,3 @@ export function isExcludedWindow(title: string | null, patterns: readonly string
     return re.test(t);
   });
 }
-
-/** Password managers and keychains: never looked at, by default. */
-export const DEFAULT_EXCLUDED_WINDOWS: readonly string[] = [
-  'KeePass', // also KeePassXC, KeePass 2
-  'KeePassXC',
-  '1Password',
-  'Bitwarden',
-  'LastPass',
-  'Dashlane',
-  'Enpass',
-  'Keeper*', // the Keeper app titles itself "Keeper ..."; a substring would hit "Bookkeeper"
-  'Keeper Password Manager',
-  'Proton Pass',
-  'Passwords and Keys', // GNOME Seahorse
-  'Seahorse',
-  'Keychain Access',
-  'KWalletManager',
-  'KDE Wallet',
-  'Credential Manager',
-];

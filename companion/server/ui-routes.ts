@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { renderWebviewHtml } from '../../webview/html';
+import { renderWebviewHtml } from '../../common/webview-html';
 
 /** dist/ when running from the bundle (dist/companion.mjs); media/ beside it. */
 const DIST = path.dirname(fileURLToPath(import.meta.url));

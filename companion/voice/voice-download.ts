@@ -18,10 +18,10 @@ import path from 'node:path';
 import type { VoiceDownloadPlan, VoiceDownloadState } from '../../protocol';
 import { AlisaError } from '../errors';
 // plan-text only (pure): llm/download-plan and model-source load node-llama-cpp.
-import { formatBytes } from '../llm/plan-text';
-import { voiceLacksDisk } from './voice-plan-text';
+import { formatBytes } from '../../common/plan-text';
+import { voiceLacksDisk } from '../../common/voice-plan-text';
 
-export { describeVoicePlan, voiceLacksDisk } from './voice-plan-text';
+export { describeVoicePlan, voiceLacksDisk } from '../../common/voice-plan-text';
 import { networkGate } from '../privacy/network-gate';
 import { unpackTarBz2 } from './tts/voice-archive';
 import { checkVoiceFolder, DEFAULT_PIPER_VOICE, type PiperCatalogVoice } from './tts/piper-voice';

@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { sendablePathOf } from '../awareness/workspace-privacy';
 import { toRawDiagnostic } from '../awareness/vscode-diagnostics';
 import type { CompanionManager } from '../companion-manager';
-import { restoreSecrets } from '../../companion/privacy/restore';
+import { restoreSecrets } from '../../common/privacy/restore';
 import { applyProposal, extractLastCodeBlock, notCleanMessage } from './code-block';
 import { buildFixParams } from './help-request';
 import type { ProposalProvider } from './proposal-provider';

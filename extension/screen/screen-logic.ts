@@ -5,7 +5,7 @@
 // Only type imports from the protocol: a value import would load zod at activation.
 import type { ErrorInfo } from '../../protocol/common';
 import type { ScreenConfigure, ScreenStatus } from '../../protocol/screen';
-import { DEFAULT_EXCLUDED_WINDOWS } from '../../companion/screen/windows';
+import { DEFAULT_EXCLUDED_WINDOWS } from '../../protocol/screen';
 
 export const SCREEN_SETTINGS = {
   enabled: 'alisa.screen.enabled',

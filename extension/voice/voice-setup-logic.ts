@@ -1,7 +1,7 @@
 // The vscode-free part of getting Alisa a Piper voice (voice-setup.ts): what the progress
 // notification says for each state of the companion's voice download, when the download is over,
 // and what the user reads when it failed. Type imports only (no zod at activation).
-import { formatBytes } from '../../companion/llm/plan-text';
+import { formatBytes } from '../../common/plan-text';
 import type { ErrorInfo } from '../../protocol/common';
 import type { VoiceDownloadState } from '../../protocol/voice';
 

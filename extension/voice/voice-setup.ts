@@ -9,8 +9,8 @@
 //     offer to download it or choose one: never a silent download. Meanwhile espeak-ng speaks.
 import * as vscode from 'vscode';
 import type { VoiceDownloadPlan, VoiceDownloadState } from '../../protocol/voice';
-import { formatBytes } from '../../companion/llm/plan-text';
-import { describeVoicePlan, voiceLacksDisk } from '../../companion/voice/voice-plan-text';
+import { formatBytes } from '../../common/plan-text';
+import { describeVoicePlan, voiceLacksDisk } from '../../common/voice-plan-text';
 import type { CompanionManager } from '../companion-manager';
 import { SECTION } from '../settings';
 import { DownloadFollower, downloadErrorText, PIPER_MODEL_KEY, PIPER_VOICE_MISSING, VOICE_SETUP_COMMANDS, type DownloadOutcome } from './voice-setup-logic';

@@ -4,7 +4,7 @@
 // images become links (the view loads nothing from the network).
 import createDOMPurify, { type DOMPurify } from 'dompurify';
 import { Marked, type Token } from 'marked';
-import { escapeHtml } from '../util/escape-html';
+import { escapeHtml } from '../../common/escape-html';
 
 const marked = new Marked({
   gfm: true,

@@ -2,7 +2,7 @@
 // snippet is message text (anything a user or a model wrote), so everything is escaped and the
 // only markup produced is our own <mark>. Unbalanced markers are tolerated: an unclosed `[[`
 // marks to the end, a stray `]]` stays as text.
-import { escapeHtml } from '../util/escape-html';
+import { escapeHtml } from '../../common/escape-html';
 
 export interface SnippetPart {
   text: string;

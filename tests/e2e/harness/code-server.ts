@@ -212,6 +212,7 @@ export async function packageVsix(): Promise<string> {
     if (existsSync(marker)) return readFileSync(marker, 'utf8');
     // The suites run the package on this Node: its own SQLite addon is enough (a release package
     // carries one per Node ABI; tests/companion-native-abi.test.ts checks those).
+    const projectFiles = ['package.json', 'README.md', '.vscodeignore'].map((f) => [f, readFileSync(path.join(REPO_ROOT, f), 'utf8')] as const);
     // Into dist-package/e2e/: the release package (every ABI) in dist-package/ stays what tests/companion-native-abi.test.ts checks.
     const r = await run(process.execPath, [path.join(REPO_ROOT, 'scripts', 'package.mjs')], {
       cwd: REPO_ROOT,
@@ -219,6 +220,10 @@ export async function packageVsix(): Promise<string> {
     });
     const vsix = r.out.trim().split('\n').at(-1) ?? '';
     if (r.status !== 0 || !vsix.endsWith('.vsix')) throw new Error(`packaging failed (exit ${r.status}):\n${r.out.slice(-4000)}`);
+    // Packaging must leave the project as it was (its staged manifest once overwrote package.json through a hard link).
+    for (const [file, before] of projectFiles) {
+      if (readFileSync(path.join(REPO_ROOT, file), 'utf8') !== before) throw new Error(`npm run package changed ${file}`);
+    }
     writeFileSync(marker, vsix);
     return vsix;
   } finally {

@@ -1,5 +1,5 @@
 // A download plan in words (pure: the extension and the panel use it too).
-import type { DownloadPlan } from '../../protocol';
+import type { DownloadPlan } from '../protocol';
 
 export function formatBytes(n: number): string {
   if (n >= 1024 ** 3) return `${(n / 1024 ** 3).toFixed(1)} GB`;

@@ -1,6 +1,6 @@
 // A voice download plan in words (pure: the extension uses it too, without loading the companion).
-import type { VoiceDownloadPlan } from '../../protocol/voice';
-import { formatBytes } from '../llm/plan-text';
+import type { VoiceDownloadPlan } from '../protocol/voice';
+import { formatBytes } from './plan-text';
 
 /** The plan in one sentence, with every figure the user needs to decide. */
 export function describeVoicePlan(plan: VoiceDownloadPlan): string {

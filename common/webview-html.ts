@@ -2,7 +2,7 @@
 // sidebar and the companion for the standalone browser UI, each passing its own URIs, CSP source
 // and a fresh nonce per load. The avatar's SVG markup is inlined so the page script can animate
 // its layers; the rest of the UI is built by `main.ts`.
-import { escapeHtml } from './util/escape-html';
+import { escapeHtml } from './escape-html';
 
 export interface WebviewHtmlOptions {
   /** URI of dist/webview.js as the page may load it. */
