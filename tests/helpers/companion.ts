@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import WebSocket from 'ws';
-import { PROTOCOL_VERSION, ReadyLine, type CompanionMessage, type MethodName, type Params, type Result } from '../../protocol';
+import { methods, PROTOCOL_VERSION, ReadyLine, type CompanionMessage, type MethodName, type Params, type Result } from '../../protocol';
 import { MODEL_PATH, REPO_ROOT } from './model';
 
 /** ALISA_TEST_COMPANION: another build of it (a private one, while dist/ is someone else's). */
@@ -136,6 +136,10 @@ export class TestClient {
     this.sendJson({ type: 'request', id, method, params });
     const m = await answer;
     if (m.type === 'error') throw Object.assign(new Error(m.error.message), { info: m.error });
+    // Every answer is checked against the result schema its method declares in protocol/: a
+    // handler cannot drift from its contract without a test failing.
+    const checked = methods[method].result.safeParse((m as { result: unknown }).result);
+    if (!checked.success) throw new Error(`the companion's answer to ${method} does not match its declared result: ${checked.error.message.slice(0, 600)}`);
     return (m as { result: Result<M> }).result;
   }
 
