@@ -8,8 +8,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import './helpers/happy-dom-fixes';
-import type { CompanionMessage, HostToWebview, Session, Status, WebviewToHost } from '../protocol';
-import type { Host } from '../webview/host/host';
+import type { CompanionMessage, Session, Status } from '../protocol';
+import { FakeHost } from './helpers/fake-host';
 import { renderWebviewHtml } from '../common/webview-html';
 import { App } from '../webview/ui/app';
 
@@ -36,17 +36,15 @@ const session = (id: number, title: string, workspace: string | null, updatedAt:
 });
 
 /** The extension's side. `pages` answers session.list by cursor; `legacy` answers as a companion before paging did. */
-class FakeHost implements Host {
-  sent: WebviewToHost[] = [];
-  private listeners: Array<(m: HostToWebview) => void> = [];
+class PagesHost extends FakeHost {
   constructor(
     readonly pages: Record<string, { sessions: Session[]; nextCursor: string | null }>,
     readonly opts: { legacy?: boolean; kind?: 'vscode' | 'browser'; state?: unknown; hitIn?: Session } = {},
-  ) {}
-  get kind(): 'vscode' | 'browser' {
-    return this.opts.kind ?? 'vscode';
+  ) {
+    super(opts.kind ?? 'vscode', { state: opts.state });
   }
-  answer(method: string, params: any): unknown {
+  override setState(): void {}
+  override answer(method: string, params: any): unknown {
     switch (method) {
       case 'status.get':
         return status;
@@ -67,28 +65,8 @@ class FakeHost implements Host {
         return undefined;
     }
   }
-  send(msg: WebviewToHost): void {
-    this.sent.push(msg);
-    if (msg.type !== 'request') return;
-    const result = this.answer(msg.method, msg.params);
-    const reply: CompanionMessage =
-      result === undefined
-        ? { type: 'error', id: msg.id, error: { code: 'unknown_method', message: `No ${msg.method} here.` } }
-        : { type: 'response', id: msg.id, result };
-    queueMicrotask(() => this.emit(reply));
-  }
-  onMessage(cb: (m: HostToWebview) => void): void {
-    this.listeners.push(cb);
-  }
-  getState<T>(): T | undefined {
-    return this.opts.state as T | undefined;
-  }
-  setState(): void {}
-  emit(m: HostToWebview): void {
-    for (const l of this.listeners) l(m);
-  }
   lists(): unknown[] {
-    return this.sent.filter((m) => m.type === 'request' && m.method === 'session.list').map((m) => (m as { params: unknown }).params);
+    return this.requests('session.list').map((m) => m.params);
   }
 }
 
@@ -96,7 +74,7 @@ const $ = <T extends Element = HTMLElement>(sel: string) => document.querySelect
 const optionTexts = () => [...$<HTMLSelectElement>('#session-select')!.options].map((o) => o.textContent);
 const showsOptions = (texts: string[]) => vi.waitFor(() => expect(optionTexts()).toEqual(texts));
 
-function start(host: FakeHost): FakeHost {
+function start(host: PagesHost): PagesHost {
   const html = renderWebviewHtml({
     scriptUri: 'webview.js',
     styleUri: 'webview-style.css',
@@ -140,7 +118,7 @@ describe('chat list updates from events', () => {
   const beta = session(5, 'Beta build', 'file:///beta', now + 20);
 
   it('moves a chat to the top after a reply from the event alone, without asking for the list again', async () => {
-    const host = start(new FakeHost({ 'workspace:': { sessions: [regex, loose], nextCursor: null }, 'all:': { sessions: [regex, beta, loose], nextCursor: null } }));
+    const host = start(new PagesHost({ 'workspace:': { sessions: [regex, loose], nextCursor: null }, 'all:': { sessions: [regex, beta, loose], nextCursor: null } }));
     await showsOptions(['Regex troubles', 'Older chat']);
     expect(host.lists()).toHaveLength(1);
 
@@ -180,7 +158,7 @@ describe('chat list updates from events', () => {
   it("pages with 'Older chats…' and leaves out a changed chat beyond the pages loaded", async () => {
     const first = Array.from({ length: 3 }, (_, i) => session(20 - i, `Chat ${20 - i}`, ALPHA_ID, now + 100 - i));
     const second = Array.from({ length: 2 }, (_, i) => session(17 - i, `Chat ${17 - i}`, null, now + 97 - i));
-    const host = start(new FakeHost({ 'workspace:': { sessions: first, nextCursor: 'p2' }, 'workspace:p2': { sessions: second, nextCursor: null } }));
+    const host = start(new PagesHost({ 'workspace:': { sessions: first, nextCursor: 'p2' }, 'workspace:p2': { sessions: second, nextCursor: null } }));
     await showsOptions(['Chat 20', 'Chat 19', 'Chat 18', 'Older chats…']);
     const select = $<HTMLSelectElement>('#session-select')!;
     expect(select.value).toBe('20');
@@ -203,7 +181,7 @@ describe('chat list updates from events', () => {
     const second = [session(18, 'Chat 18', ALPHA_ID, now + 98), session(17, 'Chat 17', null, now + 97)];
     const third = [session(16, 'Chat 16', ALPHA_ID, now + 96)];
     const pages = { 'workspace:': { sessions: first, nextCursor: 'p2' }, 'workspace:p2': { sessions: second, nextCursor: 'p3' }, 'workspace:p3': { sessions: third, nextCursor: null } };
-    const host = start(new FakeHost(pages, { hitIn: third[0]! }));
+    const host = start(new PagesHost(pages, { hitIn: third[0]! }));
     await showsOptions(['Chat 20', 'Chat 19', 'Older chats…']);
     host.emit({ type: 'host.command', command: 'showSearch', query: 'build' });
     const hit = await vi.waitFor(() => {
@@ -219,14 +197,14 @@ describe('chat list updates from events', () => {
 
     // Reopened later with that chat remembered: the list pages on to it and it opens again.
     document.body.innerHTML = '';
-    const again = start(new FakeHost(pages, { state: { v: 1, sessionId: 17, draft: '', scrollTop: null, avatarHidden: false, sessionScope: 'workspace' } }));
+    const again = start(new PagesHost(pages, { state: { v: 1, sessionId: 17, draft: '', scrollTop: null, avatarHidden: false, sessionScope: 'workspace' } }));
     await vi.waitFor(() => expect($<HTMLSelectElement>('#session-select')!.value).toBe('17'));
     expect(again.lists()).toEqual([{}, { cursor: 'p2' }]);
     expect(optionTexts()).toEqual(['Chat 20', 'Chat 19', 'Chat 18', 'Chat 17', 'Older chats…']);
   });
 
   it('reloads the list after each reply with a companion that does not push sessions', async () => {
-    const host = start(new FakeHost({ 'workspace:': { sessions: [regex, loose], nextCursor: null } }, { legacy: true }));
+    const host = start(new PagesHost({ 'workspace:': { sessions: [regex, loose], nextCursor: null } }, { legacy: true }));
     await showsOptions(['Regex troubles', 'Older chat']);
     expect(host.lists()).toHaveLength(1);
     host.emit(replyEnd(regex.id));

@@ -6,8 +6,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import './helpers/happy-dom-fixes';
-import type { CompanionMessage, HostToWebview, Session, Status, WebviewToHost } from '../protocol';
-import type { Host } from '../webview/host/host';
+import type { Session, Status } from '../protocol';
+import { FakeHost } from './helpers/fake-host';
 import { renderWebviewHtml } from '../common/webview-html';
 import { App } from '../webview/ui/app';
 
@@ -36,14 +36,11 @@ const BETA = session(5, 'Beta build', 'file:///beta', 'beta', now + 20);
 const LOOSE = session(3, 'Older chat', null, null, now + 10);
 
 /** The extension's side: answers session.list by scope as a companion serving the "alpha" window does. */
-class FakeHost implements Host {
-  sent: WebviewToHost[] = [];
-  private listeners: Array<(m: HostToWebview) => void> = [];
-  constructor(
-    readonly kind: 'vscode' | 'browser',
-    public state: unknown = undefined,
-  ) {}
-  answer(method: string, params: any): unknown {
+class ScopeHost extends FakeHost {
+  constructor(kind: 'vscode' | 'browser', state: unknown = undefined) {
+    super(kind, { state });
+  }
+  override answer(method: string, params: any): unknown {
     switch (method) {
       case 'status.get':
         return status;
@@ -59,47 +56,22 @@ class FakeHost implements Host {
         return undefined; // answered as the companion answers what it does not know
     }
   }
-  send(msg: WebviewToHost): void {
-    this.sent.push(msg);
-    if (msg.type !== 'request') return;
-    const result = this.answer(msg.method, msg.params);
-    const reply: CompanionMessage =
-      result === undefined
-        ? { type: 'error', id: msg.id, error: { code: 'unknown_method', message: `No ${msg.method} here.` } }
-        : { type: 'response', id: msg.id, result };
-    queueMicrotask(() => this.emit(reply));
-  }
-  onMessage(cb: (m: HostToWebview) => void): void {
-    this.listeners.push(cb);
-  }
-  getState<T>(): T | undefined {
-    return this.state as T | undefined;
-  }
-  setState<T>(s: T): void {
-    this.state = s;
-  }
-  emit(m: HostToWebview): void {
-    for (const l of this.listeners) l(m);
-  }
   lists(): unknown[] {
-    return this.sent.filter((m) => m.type === 'request' && m.method === 'session.list').map((m) => (m as { params: unknown }).params);
-  }
-  ready(): void {
-    this.emit({ type: 'host.state', host: this.kind, connection: 'ready', message: null, error: null, modelConfigured: true, actions: [] });
+    return this.requests('session.list').map((m) => m.params);
   }
 }
 
 const $ = <T extends Element = HTMLElement>(sel: string) => document.querySelector<T>(sel);
 
 /** Waits until the app has asked for the chat list `n` times. */
-async function listed(host: FakeHost, n: number): Promise<void> {
+async function listed(host: ScopeHost, n: number): Promise<void> {
   await vi.waitFor(() => expect(host.lists()).toHaveLength(n));
 }
 
 /** Waits until the chat picker shows these options (the answer has arrived and been applied). */
 const showsOptions = (texts: string[]) => vi.waitFor(() => expect(optionTexts()).toEqual(texts));
 
-function start(kind: 'vscode' | 'browser', state?: unknown): FakeHost {
+function start(kind: 'vscode' | 'browser', state?: unknown): ScopeHost {
   const html = renderWebviewHtml({
     scriptUri: 'webview.js',
     styleUri: 'webview-style.css',
@@ -108,7 +80,7 @@ function start(kind: 'vscode' | 'browser', state?: unknown): FakeHost {
     avatarSvg: readFileSync(path.join(__dirname, '..', 'media', 'avatar.svg'), 'utf8'),
   });
   document.body.innerHTML = /<body>([\s\S]*)<script/.exec(html)![1]!;
-  const host = new FakeHost(kind, state);
+  const host = new ScopeHost(kind, state);
   new App(host, $('#app')!);
   host.ready();
   return host;

@@ -1,0 +1,83 @@
+// One fake webview Host (webview/host/host.ts) for the webview tests: the extension's side of the
+// panel, answering requests as the companion would. A test subclasses it and overrides `answer`
+// (or passes an answer table). Every answer is checked against the result schema its method
+// declares in protocol/: a fake that drifts from the contract fails the test run loudly, so the
+// webview is never tested against answers the companion cannot give.
+import { methods, type CompanionMessage, type ErrorInfo, type HostToWebview, type MethodName, type WebviewToHost } from '../../protocol';
+import type { Host } from '../../webview/host/host';
+
+export type Answers = Partial<Record<MethodName, (params: any) => unknown>>;
+
+export class FakeHost implements Host {
+  sent: WebviewToHost[] = [];
+  state: unknown;
+  private readonly listeners: Array<(m: HostToWebview) => void> = [];
+
+  constructor(
+    public kind: 'vscode' | 'browser' = 'vscode',
+    opts: { state?: unknown; answers?: Answers } = {},
+  ) {
+    this.state = opts.state;
+    this.answers = opts.answers ?? {};
+  }
+
+  /** Per-method answers; a method with none gets `unknown_method`, as from the companion. */
+  answers: Answers;
+
+  /** The result for a request; undefined: the method is unknown here. Throw an ErrorInfo to refuse. */
+  answer(method: string, params: any): unknown {
+    return this.answers[method as MethodName]?.(params);
+  }
+
+  send(msg: WebviewToHost): void {
+    this.sent.push(msg);
+    if (msg.type !== 'request') return;
+    let reply: CompanionMessage;
+    try {
+      const result = this.answer(msg.method, msg.params);
+      if (result === undefined) reply = { type: 'error', id: msg.id, error: { code: 'unknown_method', message: `No ${msg.method} here.` } };
+      else {
+        const schema = (methods as Record<string, { result: { safeParse(v: unknown): { success: boolean; error?: { message: string } } } }>)[msg.method]?.result;
+        const checked = schema?.safeParse(result);
+        if (checked && !checked.success) this.breach(new Error(`the fake host's answer to ${msg.method} breaks its declared result: ${checked.error!.message.slice(0, 500)}`));
+        reply = { type: 'response', id: msg.id, result };
+      }
+    } catch (error) {
+      reply = { type: 'error', id: msg.id, error: error as ErrorInfo }; // an answer may refuse, as the companion does
+    }
+    queueMicrotask(() => this.emit(reply));
+  }
+
+  /** An answer that breaks the contract: thrown where nothing can catch it, so the test run fails. */
+  protected breach(problem: Error): void {
+    queueMicrotask(() => {
+      throw problem;
+    });
+  }
+
+  onMessage(cb: (m: HostToWebview) => void): void {
+    this.listeners.push(cb);
+  }
+
+  getState<T>(): T | undefined {
+    return this.state as T | undefined;
+  }
+
+  setState<T>(s: T): void {
+    this.state = s;
+  }
+
+  emit(m: HostToWebview): void {
+    for (const l of this.listeners) l(m);
+  }
+
+  /** The requests of one method the webview sent, in order. */
+  requests(method: MethodName) {
+    return this.sent.filter((m): m is Extract<WebviewToHost, { type: 'request' }> => m.type === 'request' && m.method === method);
+  }
+
+  /** The host says the companion is ready (as the extension does once connected). */
+  ready(): void {
+    this.emit({ type: 'host.state', host: this.kind, connection: 'ready', message: null, error: null, modelConfigured: true, actions: [] });
+  }
+}
