@@ -6,10 +6,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import './helpers/happy-dom-fixes';
-import type { CompanionMessage, ErrorInfo, HostToWebview, Message, Status, WebviewToHost } from '../protocol';
-import type { Host } from '../webview/host/host';
+import type { ErrorInfo, Message, Status } from '../protocol';
 import { renderWebviewHtml } from '../common/webview-html';
 import { App } from '../webview/ui/app';
+import { FakeHost as SharedFakeHost, type Answers } from './helpers/fake-host';
 
 const now = 1_700_000_000_000;
 const status: Status = {
@@ -35,12 +35,9 @@ const stored = (id: number, role: 'user' | 'assistant', text: string): Message =
 });
 
 /** The host side as the extension plays it, answering requests from a table. */
-class FakeHost implements Host {
-  kind = 'vscode' as const;
-  sent: WebviewToHost[] = [];
-  state: unknown = undefined;
-  private listeners: Array<(m: HostToWebview) => void> = [];
-  answers: Record<string, (params: any) => unknown> = {
+class FakeHost extends SharedFakeHost {
+  override kind = 'vscode' as const;
+  override answers: Answers = {
     'status.get': () => status,
     'character.list': () => ({
       characters: [
@@ -63,37 +60,7 @@ class FakeHost implements Host {
     }),
     'session.create': () => ({ id: 9, title: '', characterId: 1, createdAt: now, updatedAt: now, messageCount: 0 }),
   };
-  send(msg: WebviewToHost): void {
-    this.sent.push(msg);
-    if (msg.type === 'request') {
-      const answer = this.answers[msg.method];
-      let reply: CompanionMessage;
-      try {
-        reply = answer
-          ? { type: 'response', id: msg.id, result: answer(msg.params) }
-          : { type: 'error', id: msg.id, error: { code: 'unknown_method', message: `No ${msg.method} here.` } };
-      } catch (error) {
-        reply = { type: 'error', id: msg.id, error: error as ErrorInfo }; // an answer may refuse, as the companion does
-      }
-      queueMicrotask(() => this.emit(reply));
-    }
-  }
-  onMessage(cb: (m: HostToWebview) => void): void {
-    this.listeners.push(cb);
-  }
-  getState<T>(): T | undefined {
-    return this.state as T | undefined;
-  }
-  setState<T>(s: T): void {
-    this.state = s;
-  }
-  emit(m: HostToWebview): void {
-    for (const l of this.listeners) l(m);
-  }
-  requests(method: string) {
-    return this.sent.filter((m): m is Extract<WebviewToHost, { type: 'request' }> => m.type === 'request' && m.method === method);
-  }
-  ready(patch: Record<string, unknown> = {}): void {
+  override ready(patch: Record<string, unknown> = {}): void {
     this.emit({
       type: 'host.state',
       host: 'vscode',

@@ -8,13 +8,13 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import './helpers/happy-dom-fixes';
-import type { CompanionMessage, ErrorInfo, HostToWebview, NetworkAskInfo, NetworkStatus, Status, VoiceStatus, WebviewToHost } from '../protocol';
-import type { Host } from '../webview/host/host';
+import type { NetworkAskInfo, NetworkStatus, Status, VoiceStatus } from '../protocol';
 import { renderWebviewHtml } from '../common/webview-html';
 import { App } from '../webview/ui/app';
 import { onlineVoice } from '../webview/ui/voice-view';
 import { computeBanners } from '../webview/status/status-banners';
 import type { AudioOutput } from '../webview/audio/audio-output';
+import { FakeHost as SharedFakeHost, type Answers } from './helpers/fake-host';
 
 const status: Status = {
   version: '0.1.0',
@@ -40,13 +40,13 @@ const edgeVoice: VoiceStatus = {
 };
 const question: NetworkAskInfo = { id: 'q1', host: 'huggingface.co', port: 443, feature: 'model-download', purpose: 'download the language model hf:x', expiresAt: 0 };
 
-class FakeHost implements Host {
-  sent: WebviewToHost[] = [];
+class FakeHost extends SharedFakeHost {
   pending: NetworkAskInfo[] = [];
   voice: VoiceStatus = edgeVoice;
-  private listeners: Array<(m: HostToWebview) => void> = [];
-  constructor(readonly kind: 'vscode' | 'browser') {}
-  answers: Record<string, (params: any) => unknown> = {
+  constructor(kind: 'vscode' | 'browser') {
+    super(kind);
+  }
+  override answers: Answers = {
     'status.get': () => status,
     'character.list': () => ({ characters: [{ id: 1, key: 'alisa', name: 'Alisa', systemPrompt: 'x', voice: null, avatar: null, builtin: true }], activeId: 1 }),
     'session.list': () => ({ sessions: [] }),
@@ -54,31 +54,7 @@ class FakeHost implements Host {
     'network.status': (): NetworkStatus => ({ mode: 'ask', allowedHosts: [], sessionAllowed: [], sessionBlocked: [], pending: this.pending }),
     'network.decide': () => ({ applied: true }),
   };
-  send(msg: WebviewToHost): void {
-    this.sent.push(msg);
-    if (msg.type !== 'request') return;
-    const answer = this.answers[msg.method];
-    let reply: CompanionMessage;
-    try {
-      reply = answer ? { type: 'response', id: msg.id, result: answer(msg.params) } : { type: 'error', id: msg.id, error: { code: 'unknown_method', message: `No ${msg.method} here.` } };
-    } catch (error) {
-      reply = { type: 'error', id: msg.id, error: error as ErrorInfo };
-    }
-    queueMicrotask(() => this.emit(reply));
-  }
-  onMessage(cb: (m: HostToWebview) => void): void {
-    this.listeners.push(cb);
-  }
-  getState<T>(): T | undefined {
-    return undefined;
-  }
-  setState(): void {}
-  emit(m: HostToWebview): void {
-    for (const l of this.listeners) l(m);
-  }
-  requests(method: string) {
-    return this.sent.filter((m): m is Extract<WebviewToHost, { type: 'request' }> => m.type === 'request' && m.method === method);
-  }
+  override setState(): void {}
 }
 
 /** No speech is played in these tests: an output that has none. */

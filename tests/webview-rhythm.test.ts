@@ -7,10 +7,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import './helpers/happy-dom-fixes';
-import type { CompanionMessage, ErrorInfo, HostToWebview, IdleConfigure, IdleStatus, PresenceConfigure, PresenceStatus, Status, WebviewToHost } from '../protocol';
-import type { Host } from '../webview/host/host';
+import type { IdleConfigure, IdleStatus, PresenceConfigure, PresenceStatus, Status } from '../protocol';
 import { renderWebviewHtml } from '../common/webview-html';
 import { App } from '../webview/ui/app';
+import { FakeHost as SharedFakeHost, type Answers } from './helpers/fake-host';
 
 const status: Status = {
   version: '0.1.0',
@@ -33,15 +33,12 @@ const presenceFailing: PresenceStatus = {
 const idleOn: IdleStatus = { doNotDisturb: false, chattiness: 1, quietReason: null, lastSpokeAt: null };
 
 /** The host as the extension (or the browser adapter) plays it, with a companion that keeps a presence and an idle status. */
-class FakeHost implements Host {
-  kind: 'vscode' | 'browser' = 'vscode';
-  sent: WebviewToHost[] = [];
+class FakeHost extends SharedFakeHost {
+  override kind: 'vscode' | 'browser' = 'vscode';
   failIdle = false;
-  state: unknown = undefined;
   presence: PresenceStatus = presenceOff;
   idle: IdleStatus = idleOn;
-  private listeners: Array<(m: HostToWebview) => void> = [];
-  answers: Record<string, (params: any) => unknown> = {
+  override answers: Answers = {
     'status.get': () => status,
     'character.list': () => ({ characters: [{ id: 1, key: 'alisa', name: 'Alisa', systemPrompt: 'x', voice: null, avatar: null, builtin: true }], activeId: 1 }),
     'session.list': () => ({ sessions: [] }),
@@ -67,35 +64,6 @@ class FakeHost implements Host {
       return s;
     },
   };
-  send(msg: WebviewToHost): void {
-    this.sent.push(msg);
-    if (msg.type !== 'request') return;
-    const answer = this.answers[msg.method];
-    let reply: CompanionMessage;
-    try {
-      reply = answer
-        ? { type: 'response', id: msg.id, result: answer(msg.params) }
-        : { type: 'error', id: msg.id, error: { code: 'unknown_method', message: `No ${msg.method} here.` } };
-    } catch (error) {
-      reply = { type: 'error', id: msg.id, error: error as ErrorInfo };
-    }
-    queueMicrotask(() => this.emit(reply));
-  }
-  onMessage(cb: (m: HostToWebview) => void): void {
-    this.listeners.push(cb);
-  }
-  getState<T>(): T | undefined {
-    return this.state as T | undefined;
-  }
-  setState<T>(s: T): void {
-    this.state = s;
-  }
-  emit(m: HostToWebview): void {
-    for (const l of this.listeners) l(m);
-  }
-  requests(method: string) {
-    return this.sent.filter((m): m is Extract<WebviewToHost, { type: 'request' }> => m.type === 'request' && m.method === method);
-  }
   connection(connection: 'ready' | 'restarting'): void {
     this.emit({
       type: 'host.state',

@@ -12,14 +12,14 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import './helpers/happy-dom-fixes';
 import { FakeTimers } from './helpers/fake-timers';
-import type { CompanionMessage, ErrorInfo, HostToWebview, Status, VoiceConfigure, VoiceStatus, WebviewToHost } from '../protocol';
+import type { Status, VoiceConfigure, VoiceStatus } from '../protocol';
 import type { SpeechChunk } from '../protocol/voice';
 import type { AudioOutput, DecodedAudio, PlayingSound } from '../webview/audio/audio-output';
 import { SpeechPlayer } from '../webview/audio/speech-player';
 import { MouthAnimator, type MouthShape } from '../webview/avatar/mouth-animator';
-import type { Host } from '../webview/host/host';
 import { renderWebviewHtml } from '../common/webview-html';
 import { App } from '../webview/ui/app';
+import { FakeHost as SharedFakeHost, type Answers } from './helpers/fake-host';
 
 // ------------------------------------------------------------------ audio test double
 
@@ -397,13 +397,10 @@ const voiceStatus: VoiceStatus = {
   error: null,
 };
 
-class FakeHost implements Host {
-  kind: 'vscode' | 'browser' = 'vscode';
-  sent: WebviewToHost[] = [];
-  state: unknown = undefined;
+class FakeHost extends SharedFakeHost {
+  override kind: 'vscode' | 'browser' = 'vscode';
   voice: VoiceStatus | null = voiceStatus;
-  private listeners: Array<(m: HostToWebview) => void> = [];
-  answers: Record<string, (params: any) => unknown> = {
+  override answers: Answers = {
     'status.get': () => status,
     'character.list': () => ({ characters: [{ id: 1, key: 'alisa', name: 'Alisa', systemPrompt: 'x', voice: null, avatar: null, builtin: true }], activeId: 1 }),
     'session.list': () => ({ sessions: [{ id: 9, title: '', characterId: 1, createdAt: 1, updatedAt: 1, messageCount: 0 }] }),
@@ -429,35 +426,6 @@ class FakeHost implements Host {
     },
     'voice.stop': () => ({ ok: true }),
   };
-  send(msg: WebviewToHost): void {
-    this.sent.push(msg);
-    if (msg.type !== 'request') return;
-    const answer = this.answers[msg.method];
-    let reply: CompanionMessage;
-    try {
-      reply = answer
-        ? { type: 'response', id: msg.id, result: answer(msg.params) }
-        : { type: 'error', id: msg.id, error: { code: 'unknown_method', message: `No ${msg.method} here.` } };
-    } catch (error) {
-      reply = { type: 'error', id: msg.id, error: error as ErrorInfo };
-    }
-    queueMicrotask(() => this.emit(reply));
-  }
-  onMessage(cb: (m: HostToWebview) => void): void {
-    this.listeners.push(cb);
-  }
-  getState<T>(): T | undefined {
-    return this.state as T | undefined;
-  }
-  setState<T>(s: T): void {
-    this.state = s;
-  }
-  emit(m: HostToWebview): void {
-    for (const l of this.listeners) l(m);
-  }
-  requests(method: string) {
-    return this.sent.filter((m): m is Extract<WebviewToHost, { type: 'request' }> => m.type === 'request' && m.method === method);
-  }
   connection(connection: 'ready' | 'restarting'): void {
     this.emit({ type: 'host.state', host: this.kind, connection, message: null, error: null, modelConfigured: true, actions: [] });
   }

@@ -24,9 +24,9 @@ export class FakeHost implements Host {
   /** Per-method answers; a method with none gets `unknown_method`, as from the companion. */
   answers: Answers;
 
-  /** The result for a request; undefined: the method is unknown here. Throw an ErrorInfo to refuse. */
-  answer(method: string, params: any): unknown {
-    return this.answers[method as MethodName]?.(params);
+  /** The result for a request not in the table; undefined: the method is unknown here. Throw an ErrorInfo to refuse. */
+  answer(_method: string, _params: any): unknown {
+    return undefined;
   }
 
   send(msg: WebviewToHost): void {
@@ -34,7 +34,9 @@ export class FakeHost implements Host {
     if (msg.type !== 'request') return;
     let reply: CompanionMessage;
     try {
-      const result = this.answer(msg.method, msg.params);
+      // A method in the table is answered with what its entry gives (even nothing); else answer().
+      const entry = this.answers[msg.method as MethodName];
+      const result = entry ? (entry(msg.params) ?? null) : this.answer(msg.method, msg.params);
       if (result === undefined) reply = { type: 'error', id: msg.id, error: { code: 'unknown_method', message: `No ${msg.method} here.` } };
       else {
         const schema = (methods as Record<string, { result: { safeParse(v: unknown): { success: boolean; error?: { message: string } } } }>)[msg.method]?.result;
