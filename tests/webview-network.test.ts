@@ -14,17 +14,9 @@ import { App } from '../webview/ui/app';
 import { onlineVoice } from '../webview/ui/voice-view';
 import { computeBanners } from '../webview/status/status-banners';
 import type { AudioOutput } from '../webview/audio/audio-output';
-import { FakeHost as SharedFakeHost, type Answers } from './helpers/fake-host';
+import { FakeHost as SharedFakeHost, type Answers, READY_STATUS } from './helpers/fake-host';
 
-const status: Status = {
-  version: '0.1.0',
-  protocolVersion: 1,
-  model: { provider: 'embedded', state: 'ready', model: 'm.gguf', progress: null, error: null },
-  providers: [],
-  database: { state: 'ready', path: '/d', error: null },
-  mode: 'teasing',
-  characterId: 1,
-};
+const status: Status = { ...READY_STATUS };
 const edgeVoice: VoiceStatus = {
   muted: false,
   speaking: false,

@@ -14,6 +14,7 @@ import type { AudioOutput, DecodedAudio, PlayingSound } from '../webview/audio/a
 import type { Host } from '../webview/host/host';
 import { renderWebviewHtml } from '../common/webview-html';
 import { App } from '../webview/ui/app';
+import { READY_STATUS } from './helpers/fake-host';
 
 const RATE = 8000;
 function wav(seconds: number): string {
@@ -81,15 +82,7 @@ class TestOutput implements AudioOutput {
   }
 }
 
-const status: Status = {
-  version: '0.1.0',
-  protocolVersion: 1,
-  model: { provider: 'embedded', state: 'ready', model: 'm.gguf', progress: null, error: null },
-  providers: [],
-  database: { state: 'ready', path: '/d', error: null },
-  mode: 'teasing',
-  characterId: 1,
-};
+const status: Status = { ...READY_STATUS };
 const voiceStatus: VoiceStatus = {
   muted: false,
   speaking: true,

@@ -10,17 +10,9 @@ import './helpers/happy-dom-fixes';
 import type { IdleConfigure, IdleStatus, PresenceConfigure, PresenceStatus, Status } from '../protocol';
 import { renderWebviewHtml } from '../common/webview-html';
 import { App } from '../webview/ui/app';
-import { FakeHost as SharedFakeHost, type Answers } from './helpers/fake-host';
+import { FakeHost as SharedFakeHost, type Answers, READY_STATUS } from './helpers/fake-host';
 
-const status: Status = {
-  version: '0.1.0',
-  protocolVersion: 1,
-  model: { provider: 'embedded', state: 'ready', model: 'm.gguf', progress: null, error: null },
-  providers: [],
-  database: { state: 'ready', path: '/d', error: null },
-  mode: 'teasing',
-  characterId: 1,
-};
+const status: Status = { ...READY_STATUS };
 const presenceOff: PresenceStatus = { enabled: false, active: false, paused: false, state: null, input: 'default', error: null };
 const presenceOn: PresenceStatus = { ...presenceOff, enabled: true, active: true, state: 'focused' };
 const presencePaused: PresenceStatus = { ...presenceOff, enabled: true, paused: true };

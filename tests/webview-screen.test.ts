@@ -8,17 +8,9 @@ import './helpers/happy-dom-fixes';
 import type { ScreenConfigure, ScreenStatus, Status } from '../protocol';
 import { renderWebviewHtml } from '../common/webview-html';
 import { App } from '../webview/ui/app';
-import { FakeHost as SharedFakeHost, type Answers } from './helpers/fake-host';
+import { FakeHost as SharedFakeHost, type Answers, READY_STATUS } from './helpers/fake-host';
 
-const status: Status = {
-  version: '0.1.0',
-  protocolVersion: 1,
-  model: { provider: 'embedded', state: 'ready', model: 'm.gguf', progress: null, error: null },
-  providers: [],
-  database: { state: 'ready', path: '/d', error: null },
-  mode: 'teasing',
-  characterId: 1,
-};
+const status: Status = { ...READY_STATUS };
 const off: ScreenStatus = {
   enabled: false,
   paused: false,

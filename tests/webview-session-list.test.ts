@@ -9,20 +9,12 @@ import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import './helpers/happy-dom-fixes';
 import type { CompanionMessage, Session, Status } from '../protocol';
-import { FakeHost } from './helpers/fake-host';
+import { FakeHost, READY_STATUS } from './helpers/fake-host';
 import { renderWebviewHtml } from '../common/webview-html';
 import { App } from '../webview/ui/app';
 
 const now = 1_700_000_000_000;
-const status: Status = {
-  version: '0.1.0',
-  protocolVersion: 1,
-  model: { provider: 'embedded', state: 'ready', model: 'm.gguf', progress: null, error: null },
-  providers: [],
-  database: { state: 'ready', path: '/d', error: null },
-  mode: 'teasing',
-  characterId: 1,
-};
+const status: Status = { ...READY_STATUS };
 const ALPHA_ID = 'file:///alpha';
 const session = (id: number, title: string, workspace: string | null, updatedAt: number, messageCount = 2): Session => ({
   id,

@@ -19,7 +19,7 @@ import { SpeechPlayer } from '../webview/audio/speech-player';
 import { MouthAnimator, type MouthShape } from '../webview/avatar/mouth-animator';
 import { renderWebviewHtml } from '../common/webview-html';
 import { App } from '../webview/ui/app';
-import { FakeHost as SharedFakeHost, type Answers } from './helpers/fake-host';
+import { FakeHost as SharedFakeHost, type Answers, READY_STATUS } from './helpers/fake-host';
 
 // ------------------------------------------------------------------ audio test double
 
@@ -377,15 +377,7 @@ describe('mouth: audio during speech, the text rhythm otherwise', () => {
 
 // ------------------------------------------------------------------ the panel
 
-const status: Status = {
-  version: '0.1.0',
-  protocolVersion: 1,
-  model: { provider: 'embedded', state: 'ready', model: 'm.gguf', progress: null, error: null },
-  providers: [],
-  database: { state: 'ready', path: '/d', error: null },
-  mode: 'teasing',
-  characterId: 1,
-};
+const status: Status = { ...READY_STATUS };
 const voiceStatus: VoiceStatus = {
   muted: false,
   speaking: false,

@@ -3,8 +3,19 @@
 // (or passes an answer table). Every answer is checked against the result schema its method
 // declares in protocol/: a fake that drifts from the contract fails the test run loudly, so the
 // webview is never tested against answers the companion cannot give.
-import { methods, type CompanionMessage, type ErrorInfo, type HostToWebview, type MethodName, type WebviewToHost } from '../../protocol';
+import { methods, type CompanionMessage, type ErrorInfo, type HostToWebview, type MethodName, type Status, type WebviewToHost } from '../../protocol';
 import type { Host } from '../../webview/host/host';
+
+/** A companion with its model and database ready (what `status.get` answers in most panel tests). */
+export const READY_STATUS: Status = {
+  version: '0.1.0',
+  protocolVersion: 1,
+  model: { provider: 'embedded', state: 'ready', model: 'm.gguf', progress: null, error: null },
+  providers: [],
+  database: { state: 'ready', path: '/d', error: null },
+  mode: 'teasing',
+  characterId: 1,
+};
 
 export type Answers = Partial<Record<MethodName, (params: any) => unknown>>;
 
