@@ -20,6 +20,7 @@ import { describeNativeLoadError } from './memory/native-addon';
 import { DEFAULT_CHARACTER } from './persona';
 import { loadApiKey, type ApiKey } from './server/api-key';
 import { CompanionServer } from './server/companion-server';
+import { EventHub } from './events';
 import { CompanionState } from './state';
 import { ListenService } from './voice/listen-service';
 import { VoiceService } from './voice/voice-service';
@@ -64,6 +65,8 @@ export class CompanionApp {
   private dbLogged: { text: string; repeats: number } | null = null;
   /** The damaged file moved aside at open, reported in status until the companion exits. */
   private dbRecovered: MovedAside | null = null;
+  /** The process's one event hub (events.ts): built before everything that publishes or listens. */
+  readonly events = new EventHub();
   private server: CompanionServer | null = null;
   private legacy: LegacyServer | null = null;
   private defaultCharacterId = 1;
@@ -81,11 +84,11 @@ export class CompanionApp {
       askTimeoutMs: config.networkAskMs,
       log,
       ask: (ask) => {
-        this.chat.emit({ type: 'network.ask', ...ask });
+        this.events.emit({ type: 'network.ask', ...ask });
         return this.server?.clientCount() ?? 0;
       },
-      askDone: (id, allow) => this.chat.emit({ type: 'network.askDone', id, allow }),
-      onChange: (status) => this.chat?.emit({ type: 'network.state', status }),
+      askDone: (id, allow) => this.events.emit({ type: 'network.askDone', id, allow }),
+      onChange: (status) => this.events.emit({ type: 'network.state', status }),
     });
     setNetworkGate(this.network);
     this.apiKey = loadApiKey(config.dataDir, config.openAiApiKey ?? undefined, log);
@@ -118,8 +121,9 @@ export class CompanionApp {
         promptStyle: config.promptStyle,
         emotionGrammar: config.emotionGrammar,
       },
+      events: this.events,
     });
-    this.legacySession = new LegacySession({ memory: () => this.memory(), emit: (e) => this.chat.emit(e), characterId: () => this.state.characterId });
+    this.legacySession = new LegacySession({ memory: () => this.memory(), emit: (e) => this.events.emit(e), characterId: () => this.state.characterId });
     this.chat.isReservedSession = (id) => this.legacySession.isReserved(id);
     // Task memory first: help offers and idle talk share its learned quiet hours.
     this.rhythm = new RhythmService({
@@ -158,14 +162,14 @@ export class CompanionApp {
     });
     // What the user does feeds task memory: their chats, and changes of activity (editor or
     // desktop) as the activity fuser reports them.
-    this.chat.onEvent((event) => {
+    this.events.onEvent((event) => {
       if (event.type === 'reply.start' && !event.spontaneous) this.rhythm.observe('chat');
       else if (event.type === 'context.state') this.rhythm.observe(event.state.activity);
     });
     // A reply starting or ending changed its session (a message more, newer): every client hears
     // of it with the session itself and updates its list in place instead of reloading it. After
     // the reply event itself (a microtask), which the clients see first.
-    this.chat.onEvent((event) => {
+    this.events.onEvent((event) => {
       if (event.type !== 'reply.start' && event.type !== 'reply.end' && event.type !== 'reply.error') return;
       const { sessionId } = event;
       queueMicrotask(() => {
@@ -176,22 +180,22 @@ export class CompanionApp {
           log(`session ${sessionId} could not be read for the session list: ${err instanceof Error ? err.message : String(err)}`);
           return;
         }
-        if (session) this.chat.emit({ type: 'sessions.changed', session });
+        if (session) this.events.emit({ type: 'sessions.changed', session });
       });
     });
     this.screen = new ScreenService({
       context: this.context,
-      emit: (e) => this.chat.emit(e),
+      emit: (e) => this.events.emit(e),
       log,
       timing: {
         ...(config.screenActiveMs !== undefined ? { activeMs: config.screenActiveMs } : {}),
         ...(config.screenIdleMs !== undefined ? { idleMs: config.screenIdleMs } : {}),
       },
     });
-    this.presence = new PresenceService({ context: this.context, emit: (e) => this.chat.emit(e), log });
+    this.presence = new PresenceService({ context: this.context, emit: (e) => this.events.emit(e), log });
     this.voice = new VoiceService({
-      chat: this.chat,
-      emit: (e) => this.chat.emit(e),
+      events: this.events,
+      emit: (e) => this.events.emit(e),
       dataDir: config.dataDir,
       log,
       options: {
@@ -210,7 +214,7 @@ export class CompanionApp {
     // Speech in: push-to-talk and hands-free recording, dictation and the offline voice commands.
     this.voice.attachListen(
       new ListenService({
-        emit: (e) => this.chat.emit(e),
+        emit: (e) => this.events.emit(e),
         modelsDir: config.modelsDir,
         // Launch settings only (never over the connection): checked by the engines, which say
         // in the voice status what is wrong and which setting to fix.
@@ -222,8 +226,8 @@ export class CompanionApp {
         onChange: () => this.voice.changed(),
       }),
     );
-    this.registry.onStateChange(() => this.chat.emit({ type: 'status', status: this.status() }));
-    this.state.onChange(() => this.chat.emit({ type: 'status', status: this.status() }));
+    this.registry.onStateChange(() => this.events.emit({ type: 'status', status: this.status() }));
+    this.state.onChange(() => this.events.emit({ type: 'status', status: this.status() }));
   }
 
   /** The open database, reopening it if an earlier attempt failed (a lock may have gone). */
@@ -313,6 +317,7 @@ export class CompanionApp {
     this.server = new CompanionServer(
       {
         chat: this.chat,
+        events: this.events,
         help: this.help,
         idle: this.idle,
         rhythm: this.rhythm,

@@ -388,7 +388,7 @@ describe.skipIf(!TOOLS)('VoiceService: the download the user asked for, then Pip
     let wake: (() => void) | null = null;
     const dataDir = tempDir('alisa-voice-svc-');
     const voice = new VoiceService({
-      chat,
+      events: chat,
       emit: (e) => {
         events.push(e);
         wake?.();
@@ -429,7 +429,7 @@ describe.skipIf(!TOOLS)('VoiceService: the download the user asked for, then Pip
     const events: CompanionEvent[] = [];
     let wake: (() => void) | null = null;
     const voice = new VoiceService({
-      chat,
+      events: chat,
       emit: (e) => {
         events.push(e);
         wake?.();

@@ -57,7 +57,7 @@ function setup(options: ConstructorParameters<typeof VoiceService>[0]['options']
   const events: CompanionEvent[] = [];
   const waiters: Array<() => void> = [];
   const voice = new VoiceService({
-    chat,
+    events: chat,
     emit: (e) => {
       onEmit?.(e);
       events.push(e);

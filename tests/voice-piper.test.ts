@@ -248,7 +248,7 @@ describe.skipIf(!ESPEAK)('VoiceService with the default chain', () => {
     let wake: (() => void) | null = null;
     const dataDir = tempDir('alisa-voice-');
     const voice = new VoiceService({
-      chat,
+      events: chat,
       emit: (e) => {
         events.push(e);
         wake?.();

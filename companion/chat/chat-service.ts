@@ -17,6 +17,7 @@ import { retryWhileLocked, type MemoryStore } from '../memory';
 import { wellFormed } from '../memory/validate';
 import { DEFAULT_CHARACTER, EmotionStream, systemPrompt, userTurn } from '../persona';
 import { chooseWindow, type HistoryTurn } from './prompt-window';
+import type { EventHub, EventListener, ReplyOrigin } from '../events';
 import type { CompanionState } from '../state';
 import type { ContextStore } from '../context/context-store';
 
@@ -45,16 +46,8 @@ export interface ChatSettings {
   emotionGrammar: boolean;
 }
 
-export interface ReplyOrigin {
-  /** Who asked: used by the legacy endpoint to answer errors to the requester only. */
-  clientId: string;
-  /** The requester's workspace (see Hello.workspace): a request naming no session lands in its sessions. */
-  workspace?: ClientWorkspace | null;
-  /** Only this client hears the event (a help offer about its own window's editor). */
-  only?: boolean;
-}
-
-export type ChatEventListener = (event: CompanionEvent, origin: ReplyOrigin | null) => void;
+export type { ReplyOrigin } from '../events';
+export type ChatEventListener = EventListener;
 
 /** Constraints on a reply's shape, passed through to the provider. */
 type ReplyFormat = Pick<GenerateRequest, 'requireCodeBlock'>;
@@ -67,7 +60,6 @@ interface ActiveReply {
 }
 
 export class ChatService {
-  private listeners = new Set<ChatEventListener>();
   /** Each turn as the model saw it (context and emotion tag included), by message id. */
   private readonly rendered = new BoundedMap<number, string>(RENDERED_MAX);
   /** Tokens of each rendered turn, by 'x'|'e' (exact or estimated) + message id. */
@@ -88,16 +80,19 @@ export class ChatService {
       state: CompanionState;
       context: ContextStore;
       settings: ChatSettings;
+      /** The process's event hub (events.ts): replies are published there. */
+      events: EventHub;
     },
   ) {}
 
+  /** The hub's listeners (for services that follow replies). */
   onEvent(listener: ChatEventListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.deps.events.onEvent(listener);
   }
 
+  /** Publishes on the process's event hub. */
   emit(event: CompanionEvent, origin: ReplyOrigin | null = null): void {
-    for (const l of this.listeners) l(event, origin);
+    this.deps.events.emit(event, origin);
   }
 
   /** Replies still streaming (for shutdown and tests). */

@@ -81,7 +81,7 @@ export class CompanionServer {
       socket.afterHello = () => this.emitClients();
       ws.on('error', (err) => opts.log(`websocket error: ${err.message}`));
     });
-    core.chat.onEvent((event, origin) => (origin?.only ? this.sendTo(origin.clientId, event) : this.broadcast(event)));
+    core.events.onEvent((event, origin) => (origin?.only ? this.sendTo(origin.clientId, event) : this.broadcast(event)));
   }
 
   get port(): number {

@@ -2,6 +2,7 @@
 // handler here and that each returns that method's result type.
 import type { ClientWorkspace, MethodName, Params, Result, Session, Status } from '../../protocol';
 import type { ChatService } from '../chat/chat-service';
+import type { EventHub } from '../events';
 import type { HelpService } from '../help/help-service';
 import type { IdleService } from '../idle/idle-service';
 import type { RhythmService } from '../rhythm';
@@ -20,6 +21,8 @@ import type { NetworkGate } from '../privacy/network-gate';
 
 export interface CompanionCore {
   chat: ChatService;
+  /** The process's event hub (events.ts). */
+  events: EventHub;
   help: HelpService;
   idle: IdleService;
   rhythm: RhythmService;
@@ -53,7 +56,7 @@ export type Handlers = {
 };
 
 export function createHandlers(core: CompanionCore): Handlers {
-  const sessionsChanged = (change: { session?: Session; deletedSessionId?: number } = {}) => core.chat.emit({ type: 'sessions.changed', ...change });
+  const sessionsChanged = (change: { session?: Session; deletedSessionId?: number } = {}) => core.events.emit({ type: 'sessions.changed', ...change });
   return {
     'chat.send': (p, ctx) => {
       // A new message from the user is a barge-in: she stops talking at once.

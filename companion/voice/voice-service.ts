@@ -16,7 +16,7 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { CompanionEvent, TtsEngineId, VoiceConfigure, VoiceDownloadPlan, VoiceDownloadState, VoiceStatus } from '../../protocol';
-import type { ChatService } from '../chat/chat-service';
+import type { EventSource } from '../events';
 import { AlisaError, toAlisaError } from '../errors';
 import { cleanForSpeech, CODE_STAND_IN } from './clean';
 import type { ListenServiceApi } from './listen-types';
@@ -62,7 +62,8 @@ export interface VoiceOptions {
 }
 
 export interface VoiceServiceDeps {
-  chat: Pick<ChatService, 'onEvent'>;
+  /** The process's event hub: replies to speak, barge-ins. */
+  events: EventSource;
   emit: (e: CompanionEvent) => void;
   /** The companion's data folder; the disk cache lives in DATA/voice-cache/. */
   dataDir: string | null;
@@ -135,7 +136,7 @@ export class VoiceService {
       memoryBytes: o.memoryCacheBytes,
       diskBytes: o.diskCacheBytes,
     });
-    this.unsubscribe = deps.chat.onEvent((event) => this.onChatEvent(event));
+    this.unsubscribe = deps.events.onEvent((event) => this.onChatEvent(event));
   }
 
   /** Plugs in speech in later (app.ts constructs it after this service). */
