@@ -6,6 +6,7 @@
 // stale and replaced. The lock is removed on a clean exit.
 import { closeSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { isProcessAlive } from '../common/process-alive';
 
 /**
  * How a VS Code window finds the running companion and attaches to it instead of starting a
@@ -32,12 +33,7 @@ export type LockResult =
 
 function alive(pid: number): boolean {
   if (pid === process.pid) return false; // our own pid: a lock left by an earlier life of this pid (containers)
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return isProcessAlive(pid);
 }
 
 function readLock(file: string): { raw: string; info: LockInfo | null } | null {

@@ -2,16 +2,9 @@
 // platforms differ: on POSIX an orphan is re-parented (ppid changes); everywhere, the original
 // parent's pid stops answering signal 0. `explicitPid` (--parent-pid) lets a launcher that
 // goes through a shell or npm name the real parent.
-const CHECK_INTERVAL_MS = 1000;
+import { isProcessAlive as alive } from '../common/process-alive';
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+const CHECK_INTERVAL_MS = 1000;
 
 /** The parent at the time this module loaded: before any start-up work a parent could die during. */
 const PPID_AT_LOAD = process.ppid;

@@ -14,6 +14,7 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { PROTOCOL_VERSION } from '../protocol/common';
 import { ReadyLine } from '../protocol/messages';
+import { isProcessAlive as alive } from '../common/process-alive';
 import type { CompanionProcess, ExitInfo } from './companion-process';
 
 export const ATTACH_FILE = 'companion.attach';
@@ -25,14 +26,6 @@ export type AttachLookup =
   /** A companion runs but cannot be used from here; `reason` is for the user. */
   | { kind: 'unusable'; reason: string };
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** The companion another window runs on `dataDir`, if there is one this window may attach to. */
 export function findRunningCompanion(dataDir: string): AttachLookup {

@@ -64,6 +64,8 @@ export class ChatService {
   private readonly rendered = new BoundedMap<number, string>(RENDERED_MAX);
   /** Tokens of each rendered turn, by 'x'|'e' (exact or estimated) + message id. */
   private readonly tokenCounts = new BoundedMap<string, number>(RENDERED_MAX * 2);
+  /** Tokens of the system messages last used (they change only with the mode, character or patterns). */
+  private readonly systemTokens = new BoundedMap<string, number>(8);
   /** Each session's prompt window anchor (see prompt-window.ts). */
   private readonly anchors = new BoundedMap<number, number | null>(256);
   private active = new Map<string, ActiveReply>();
@@ -485,7 +487,11 @@ export class ChatService {
     let budget = this.deps.settings.historyTokens;
     const providerBudget = provider.promptTokenBudget?.(maxTokens) ?? null;
     if (providerBudget !== null) {
-      const fixed = provider.countTokens(system) + provider.countTokens(user) + 2 * TURN_OVERHEAD_TOKENS;
+      // The system message is the same turn after turn: counted once per text.
+      const systemKey = `${exact ? 'x' : 'e'}${system}`;
+      let systemTokens = this.systemTokens.get(systemKey);
+      if (systemTokens === undefined) this.systemTokens.set(systemKey, (systemTokens = provider.countTokens(system)));
+      const fixed = systemTokens + provider.countTokens(user) + 2 * TURN_OVERHEAD_TOKENS;
       budget = Math.min(budget, Math.floor((providerBudget - fixed) * 0.97) - 8);
     }
     const window = chooseWindow(history, { budget, anchorId: this.anchors.get(sessionId) ?? null, cost });
