@@ -120,6 +120,21 @@ describe('oversized /v1 requests', () => {
     expect(body.error.message).toMatch(/over 1048576 bytes/);
   });
 
+  it('a client still sending its oversized body gets the 413, not a reset connection (the rest is read and dropped)', async () => {
+    const body = Buffer.alloc(6 * 1024 * 1024, 'a'); // well past what the socket buffers take at once
+    for (let i = 0; i < 20; i++) {
+      const status = await new Promise<number | string>((resolve) => {
+        const req = http.request(`${c.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${c.token}`, 'content-type': 'application/json', 'content-length': body.length } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', (err) => resolve((err as NodeJS.ErrnoException).code ?? 'error'));
+        req.end(body);
+      });
+      expect(status, `request ${i + 1}`).toBe(413);
+    }
+  });
+
   it('stops reading a chunked body (no content-length) once it passes the limit', async () => {
     const r = await postChunked(`${c.url}/v1/chat/completions`, c.token, 'b'.repeat(64 * 1024), 40);
     expect(r.status).toBe(413);

@@ -60,31 +60,59 @@ function sendError(res: ServerResponse, err: unknown): void {
     if (!res.writableEnded) res.end(`data: ${body}\n\n`);
     return;
   }
-  // An oversized body is not read to its end: the connection closes after the answer.
-  res.writeHead(status, { 'content-type': 'application/json', ...(status === 413 ? { connection: 'close' } : {}) });
+  // An oversized body is read to its end and dropped (see discardRest): closing the connection on
+  // a client still sending would reset it, and the client would never see this answer.
+  res.writeHead(status, { 'content-type': 'application/json' });
   res.end(body);
 }
 
 const tooLarge = () =>
   new AlisaError('frame_too_large', `The request body is over ${MAX_BODY_BYTES} bytes (1 MiB).`, 'Send a shorter prompt: it has to fit the model context anyway.');
 
-async function readBody(req: IncomingMessage): Promise<unknown> {
-  // Refused on the declared length before a byte is read, and on a running count otherwise
+/** Past this much dropped body the client is cut off (a reset) instead of read to its end. */
+const DISCARD_MAX_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The rest of a refused body is read and dropped, never kept, so the client that is still sending
+ * gets the 413 instead of a reset connection (closing a socket with unread data resets it).
+ */
+function discardRest(req: IncomingMessage): void {
+  let dropped = 0;
+  req.on('data', (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > DISCARD_MAX_BYTES) req.destroy();
+  });
+  req.resume();
+}
+
+function readBody(req: IncomingMessage): Promise<unknown> {
+  // Refused on the declared length before a byte is kept, and on a running count otherwise
   // (chunked bodies, or a length that lies): never buffered past the limit.
   const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) throw tooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw tooLarge();
-    chunks.push(chunk as Buffer);
+  if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) {
+    discardRest(req);
+    return Promise.reject(tooLarge());
   }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch {
-    throw new AlisaError('bad_json', 'The request body is not valid JSON.');
-  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) return void chunks.push(chunk);
+      req.off('data', onData).off('end', onEnd);
+      chunks.length = 0;
+      discardRest(req);
+      reject(tooLarge());
+    };
+    const onEnd = () => {
+      try {
+        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+      } catch {
+        reject(new AlisaError('bad_json', 'The request body is not valid JSON.'));
+      }
+    };
+    req.on('data', onData).once('end', onEnd).once('error', reject);
+  });
 }
 
 function toTurns(messages: z.infer<typeof CompletionRequest>['messages']): ChatTurn[] {
