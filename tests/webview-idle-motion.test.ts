@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AvatarView } from '../webview/avatar/avatar-view';
-import { easeInOut, IDLE_FPS, idlePose, REST_AFTER_MS, splitAvatarLayers, swing } from '../webview/avatar/idle-motion';
+import { easeInOut, IDLE_FPS, idlePose, idleValues, MIN_STEP_PX, REST_AFTER_MS, splitAvatarLayers, stepPx, swing } from '../webview/avatar/idle-motion';
 import { FakeTimers } from './helpers/fake-timers';
 
 const ART = readFileSync(path.join(__dirname, '..', 'media', 'avatar.svg'), 'utf8');
@@ -83,15 +83,19 @@ describe('idle motion', () => {
     const root = mount();
     const view = new AvatarView(root, { timers, random: () => 0.5 });
     const head = root.querySelector<HTMLElement>('.av-l-head')!;
-    const seen: string[] = [];
+    const layers = [...root.querySelectorAll<HTMLElement>('.av-l-breath, .av-l-back, .av-l-head, .av-l-tail-l, .av-l-tail-r')];
+    const frames: string[] = [];
     for (let i = 0; i < IDLE_FPS * 3; i++) {
       timers.advance(1000 / IDLE_FPS);
-      seen.push(head.style.transform);
+      const pose = layers.map((l) => l.style.transform).join(' | ');
+      if (pose !== frames.at(-1)) frames.push(pose);
     }
-    // A new pose every frame, and only every frame.
-    expect(new Set(seen).size).toBe(seen.length);
+    // It ticks every frame and moves: most ticks draw a new pose (only the slow turns of the
+    // swings are skipped, until a part has moved far enough to see).
     const frameDelays = timers.delays.filter((d) => d === 1000 / IDLE_FPS).length;
     expect(frameDelays).toBeGreaterThanOrEqual(IDLE_FPS * 3);
+    expect(frames.length).toBeGreaterThan(IDLE_FPS * 3 * 0.5);
+    expect(frames.length).toBeLessThanOrEqual(IDLE_FPS * 3);
     expect(root.dataset.resting).toBe('false');
 
     timers.advance(REST_AFTER_MS);
@@ -114,6 +118,39 @@ describe('idle motion', () => {
     expect(root.dataset.resting).toBe('true');
     view.setEmotion('happy');
     expect(root.dataset.resting).toBe('false');
+    view.dispose();
+  });
+
+  it(`draws a tick only when some part has moved at least ${MIN_STEP_PX} px since the last frame`, () => {
+    const timers = new FakeTimers();
+    const root = mount();
+    const view = new AvatarView(root, { timers, random: () => 0.5 });
+    const layers = [...root.querySelectorAll<HTMLElement>('.av-l-breath, .av-l-back, .av-l-head, .av-l-tail-l, .av-l-tail-r')];
+    let drawn = 0;
+    let skipped = 0;
+    let last = layers.map((l) => l.style.transform).join('|');
+    let lastPose = idleValues(0, 0);
+    for (let i = 1; i <= IDLE_FPS * 20; i++) {
+      timers.advance(1000 / IDLE_FPS);
+      const now = layers.map((l) => l.style.transform).join('|');
+      if (now === last) {
+        skipped++;
+        continue;
+      }
+      drawn++;
+      // Each drawn step is one that can be seen (the art is 180 px here, the default size).
+      const pose = idleValues(i / IDLE_FPS, i / IDLE_FPS / 8);
+      expect(stepPx(lastPose, pose, 180)).toBeGreaterThanOrEqual(MIN_STEP_PX);
+      lastPose = pose;
+      last = now;
+    }
+    // Over 20 s both happen: the turns of the swings are skipped, the rest is drawn.
+    expect(skipped).toBeGreaterThan(0);
+    expect(drawn).toBeGreaterThan(skipped);
+    // A step measures the part that moved most: a head turn of 1 degree moves its top 0.75 x 180 x pi/180 px.
+    const still = idleValues(0, 0);
+    expect(stepPx(still, { ...still, head: still.head + 1 }, 180)).toBeCloseTo(0.75 * 180 * (Math.PI / 180), 6);
+    expect(stepPx(still, still, 180)).toBe(0);
     view.dispose();
   });
 

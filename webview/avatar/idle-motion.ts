@@ -5,6 +5,12 @@
 // animation would produce frames at the display rate). The motion is sub-pixel, so a low frame
 // rate looks the same. After a while without activity she settles (the motion stops where it is)
 // and any activity resumes it where it left off.
+// What a frame costs is Chromium's pipeline, not the page: about 7 ms of CPU across its processes
+// for each change of a transform, whatever its size (measured with bench/ui-bench.mjs: breathing
+// off changes nothing, half the frame rate costs half). So a tick changes the transforms only
+// when some part has moved at least MIN_STEP_PX on screen since the last change: where the
+// motion is slow (the turn of every swing) ticks pass without a frame, and each step that is
+// drawn is as large as the fast ones were.
 import { realTimers, type Timers } from '../util/timers';
 import { animating, type MotionConditions } from './motion-gate';
 
@@ -12,6 +18,10 @@ import { animating, type MotionConditions } from './motion-gate';
 export const IDLE_FPS = 4;
 /** Without activity for this long, idle motion stops until the next activity. */
 export const REST_AFTER_MS = 30_000;
+/** A tick draws only when some part moved at least this far (CSS pixels) since the last frame. */
+export const MIN_STEP_PX = 0.4;
+/** The avatar's size in CSS pixels when the page cannot tell (not laid out yet). */
+const DEFAULT_SIZE_PX = 180;
 
 export interface AvatarLayers {
   /** Everything: breathing. */
@@ -57,21 +67,57 @@ const TAIL_R_DELAY_S = 2.1;
 
 const f = (x: number) => x.toFixed(4);
 
-/** The transforms at `t` seconds of motion; `headPhase` is the head's own cycle (it speeds up while she speaks). */
-export function idlePose(t: number, headPhase: number): Record<keyof AvatarLayers, string> {
-  const b = swing(t / BREATH_S);
-  // In the art's units (a 200-unit square): up 0.9 units at the top of a breath = 0.45 % of the box.
-  const breath = `translateY(${f(-0.45 * b)}%) scale(${f(1 + 0.004 * b)}, ${f(1 + 0.008 * b)})`;
-  const sway = (phase: number) => `rotate(${f(-0.9 + 1.8 * swing(phase))}deg)`;
-  const tail = (phase: number) => `rotate(${f(-1.6 + 3.4 * swing(phase))}deg)`;
+/** Where each part is at `t` seconds of motion: breath 0..1 (out..in), the rest in degrees. */
+export type PoseValues = Record<keyof AvatarLayers, number>;
+
+/** The pose at `t` seconds of motion; `headPhase` is the head's own cycle (it speeds up while she speaks). */
+export function idleValues(t: number, headPhase: number): PoseValues {
+  const sway = (phase: number) => -0.9 + 1.8 * swing(phase);
+  const tail = (phase: number) => -1.6 + 3.4 * swing(phase);
   return {
-    breath,
+    breath: swing(t / BREATH_S),
     back: sway(t / SWAY_S),
     head: sway(headPhase),
     tailL: tail(t / TAIL_S),
     // The right tail runs the same swing backwards, 2.1 s ahead.
     tailR: tail(1 - (t + TAIL_R_DELAY_S) / TAIL_S),
   };
+}
+
+/** The CSS transforms of a pose. */
+export function poseTransforms(v: PoseValues): Record<keyof AvatarLayers, string> {
+  // In the art's units (a 200-unit square): up 0.9 units at the top of a breath = 0.45 % of the box.
+  const b = v.breath;
+  const rotate = (deg: number) => `rotate(${f(deg)}deg)`;
+  return {
+    breath: `translateY(${f(-0.45 * b)}%) scale(${f(1 + 0.004 * b)}, ${f(1 + 0.008 * b)})`,
+    back: rotate(v.back),
+    head: rotate(v.head),
+    tailL: rotate(v.tailL),
+    tailR: rotate(v.tailR),
+  };
+}
+
+/** The transforms at `t` seconds of motion. */
+export function idlePose(t: number, headPhase: number): Record<keyof AvatarLayers, string> {
+  return poseTransforms(idleValues(t, headPhase));
+}
+
+const RAD = Math.PI / 180;
+/**
+ * How far (CSS pixels) the part that moved most travelled from pose `a` to `b`, for an avatar
+ * `size` pixels square: breathing lifts the top by 0.45 % and stretches it by 0.8 %; a rotation
+ * moves the far end of its part by angle x radius (the head's top is 3/4 of the box from its
+ * origin, a tail's tip about a third).
+ */
+export function stepPx(a: PoseValues, b: PoseValues, size: number): number {
+  return Math.max(
+    Math.abs(b.breath - a.breath) * (0.0045 + 0.008) * size,
+    Math.abs(b.back - a.back) * RAD * 0.75 * size,
+    Math.abs(b.head - a.head) * RAD * 0.75 * size,
+    Math.abs(b.tailL - a.tailL) * RAD * 0.35 * size,
+    Math.abs(b.tailR - a.tailR) * RAD * 0.35 * size,
+  );
 }
 
 export interface IdleMotionOptions {
@@ -95,7 +141,9 @@ export class IdleMotion {
   private lastActivity: number;
   private speaking = false;
   private resting = false;
-  private posed = false;
+  /** The pose on screen (null: the art as drawn) and the avatar's size when motion started. */
+  private shown: PoseValues | null = null;
+  private sizePx = DEFAULT_SIZE_PX;
 
   constructor(
     private readonly layers: AvatarLayers | null,
@@ -151,12 +199,14 @@ export class IdleMotion {
     if (!animating(this.conditions)) {
       this.stop();
       // Hidden or reduced motion: the still pose, as the art is drawn.
-      if (this.posed) for (const el of Object.values(this.layers)) el.style.transform = '';
-      this.posed = false;
+      if (this.shown) for (const el of Object.values(this.layers)) el.style.transform = '';
+      this.shown = null;
       return;
     }
     if (!this.resting && this.timer === null) {
       this.lastTick = this.timers.now();
+      // Read once per start, not per tick (a read can force a layout).
+      this.sizePx = this.layers.breath.offsetWidth || DEFAULT_SIZE_PX;
       this.tick();
     }
   }
@@ -180,10 +230,13 @@ export class IdleMotion {
   }
 
   private apply(): void {
-    const pose = idlePose(this.clock, this.headPhase);
+    const pose = idleValues(this.clock, this.headPhase);
+    // Too small a step to see: no frame this tick (the next one measures from the same pose).
+    if (this.shown && stepPx(this.shown, pose, this.sizePx) < MIN_STEP_PX) return;
+    const css = poseTransforms(pose);
     const layers = this.layers!;
-    for (const key of Object.keys(pose) as Array<keyof AvatarLayers>) layers[key].style.transform = pose[key];
-    this.posed = true;
+    for (const key of Object.keys(css) as Array<keyof AvatarLayers>) layers[key].style.transform = css[key];
+    this.shown = pose;
   }
 
   private stop(): void {
