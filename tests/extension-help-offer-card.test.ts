@@ -5,41 +5,24 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import './helpers/happy-dom-fixes';
-import type { CompanionMessage, HelpOffer, HostToWebview, WebviewToHost } from '../protocol';
-import type { Host } from '../webview/host/host';
+import type { HelpOffer } from '../protocol';
 import { renderWebviewHtml } from '../common/webview-html';
 import { App } from '../webview/ui/app';
+import { FakeHost } from './helpers/fake-host';
 
-class FakeHost implements Host {
-  kind: 'vscode' | 'browser' = 'vscode';
-  sent: WebviewToHost[] = [];
+/** The shared fake host answering as the companion does here; `failRespond` makes help.respond fail. */
+class OfferHost extends FakeHost {
   failRespond = false;
-  private listeners: Array<(m: HostToWebview) => void> = [];
-  private state: unknown;
-  send(msg: WebviewToHost): void {
-    this.sent.push(msg);
-    if (msg.type !== 'request') return;
-    let reply: CompanionMessage;
-    if (msg.method === 'help.respond' && this.failRespond) reply = { type: 'error', id: msg.id, error: { code: 'internal', message: 'Nope.' } };
-    else if (msg.method === 'help.respond') reply = { type: 'response', id: msg.id, result: { replyId: 'r9', sessionId: 7 } };
-    else if (msg.method === 'session.list') reply = { type: 'response', id: msg.id, result: { sessions: [] } };
-    else reply = { type: 'error', id: msg.id, error: { code: 'unknown_method', message: 'no' } };
-    queueMicrotask(() => this.emit(reply));
-  }
-  onMessage(cb: (m: HostToWebview) => void): void {
-    this.listeners.push(cb);
-  }
-  getState<T>(): T | undefined {
-    return this.state as T | undefined;
-  }
-  setState<T>(s: T): void {
-    this.state = s;
-  }
-  emit(m: HostToWebview): void {
-    for (const l of this.listeners) l(m);
+  override answer(method: string): unknown {
+    if (method === 'help.respond') {
+      if (this.failRespond) throw { code: 'internal', message: 'Nope.' };
+      return { replyId: 'r9', sessionId: 7 };
+    }
+    if (method === 'session.list') return { sessions: [] };
+    return undefined;
   }
   responds() {
-    return this.sent.filter((m) => m.type === 'request' && m.method === 'help.respond').map((m) => (m as { params: unknown }).params);
+    return this.requests('help.respond').map((m) => m.params);
   }
 }
 
@@ -56,7 +39,7 @@ const offer: HelpOffer = {
 const card = () => document.querySelector<HTMLElement>('.help-offer');
 const button = (label: string) => [...card()!.querySelectorAll('button')].find((b) => b.textContent === label)!;
 
-let host: FakeHost;
+let host: OfferHost;
 async function start(kind: 'vscode' | 'browser' = 'vscode') {
   const html = renderWebviewHtml({
     scriptUri: 'webview.js',
@@ -66,10 +49,9 @@ async function start(kind: 'vscode' | 'browser' = 'vscode') {
     avatarSvg: readFileSync(path.join(__dirname, '..', 'media', 'avatar.svg'), 'utf8'),
   });
   document.body.innerHTML = /<body>([\s\S]*)<script/.exec(html)![1]!;
-  host = new FakeHost();
-  host.kind = kind;
+  host = new OfferHost(kind);
   new App(host, document.querySelector<HTMLElement>('#app')!);
-  host.emit({ type: 'host.state', host: kind, connection: 'ready', message: null, error: null, modelConfigured: true, actions: [] });
+  host.ready();
   await settle();
 }
 

@@ -1,73 +1,14 @@
 // The network gate in the extension: the setting and the command as contributed, the launch flag,
 // alisa.network -> `network.configure` (the user's value only: a workspace cannot loosen it), the
 // companion's questions as modals answered with `network.decide`, and "Show Network Activity" as
-// a document. `vscode` is a small stand-in (this runs outside VS Code); the companion is a
-// recording fake manager.
+// a document. `vscode` is the shared fake (tests/helpers/fake-vscode.ts: this runs outside VS
+// Code); the companion is a recording fake manager.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { EventEmitter, fake } from './helpers/fake-vscode';
 
-const h = vi.hoisted(() => {
-  class EventEmitter<T> {
-    private listeners: Array<(e: T) => void> = [];
-    event = (l: (e: T) => void) => {
-      this.listeners.push(l);
-      return { dispose: () => (this.listeners = this.listeners.filter((x) => x !== l)) };
-    };
-    fire(e: T): void {
-      for (const l of [...this.listeners]) l(e);
-    }
-    dispose(): void {
-      this.listeners = [];
-    }
-  }
-  const config: Record<string, unknown> = {};
-  const workspaceConfig: Record<string, unknown> = {};
-  const configChanged = new EventEmitter<{ affectsConfiguration: (s: string) => boolean }>();
-  const commands = new Map<string, (...a: unknown[]) => unknown>();
-  const dialogs: Array<{ kind: string; message: string; options: any; buttons: string[] }> = [];
-  /** Answers to the next dialogs; a dialog with no answer queued waits for `release()`. */
-  const answers: Array<string | undefined> = [];
-  let pendingDialog: ((v: string | undefined) => void) | null = null;
-  const documents: Array<{ language: string; content: string }> = [];
-  const dialog = (kind: string) => (message: string, ...rest: unknown[]) => {
-    const options = typeof rest[0] === 'object' && rest[0] !== null ? rest.shift() : undefined;
-    dialogs.push({ kind, message, options, buttons: rest as string[] });
-    if (answers.length) return Promise.resolve(answers.shift());
-    return new Promise<string | undefined>((resolve) => (pendingDialog = resolve));
-  };
-  const release = (answer: string | undefined) => {
-    const p = pendingDialog;
-    pendingDialog = null;
-    p?.(answer);
-  };
-  const vscode = {
-    EventEmitter,
-    workspace: {
-      onDidChangeConfiguration: configChanged.event,
-      getConfiguration: (section: string) => ({
-        get: (key: string, fallback?: unknown) => workspaceConfig[`${section}.${key}`] ?? config[`${section}.${key}`] ?? fallback,
-        inspect: (key: string) => ({ globalValue: config[`${section}.${key}`], workspaceValue: workspaceConfig[`${section}.${key}`], defaultValue: 'ask' }),
-      }),
-      openTextDocument: async (d: { language: string; content: string }) => (documents.push(d), d),
-    },
-    commands: {
-      registerCommand: (id: string, fn: (...a: unknown[]) => unknown) => {
-        commands.set(id, fn);
-        return { dispose: () => commands.delete(id) };
-      },
-    },
-    window: {
-      showInformationMessage: dialog('info'),
-      showWarningMessage: dialog('warning'),
-      showTextDocument: async () => undefined,
-      setStatusBarMessage: () => undefined,
-    },
-  };
-  return { vscode, config, workspaceConfig, configChanged, commands, dialogs, answers, release, documents, EventEmitter };
-});
-
-vi.mock('vscode', () => h.vscode);
+vi.mock('vscode', () => import('./helpers/fake-vscode').then((m) => m.fake.api));
 
 import { NETWORK_FEATURE_LABELS, NETWORK_MODE_TEXT, NetworkConfigure, NetworkDecide, type NetworkActivity, type NetworkStatus } from '../protocol/network';
 import { companionArgs, type CompanionSettings } from '../extension/companion-args';
@@ -83,8 +24,8 @@ class FakeManager {
   connected = true;
   activity: NetworkActivity = { mode: 'ask', allowedHosts: [], records: [] };
   readonly requests: Array<{ method: string; params: any }> = [];
-  readonly state = new h.EventEmitter<{ state: string }>();
-  readonly events = new h.EventEmitter<any>();
+  readonly state = new EventEmitter<{ state: string }>();
+  readonly events = new EventEmitter<any>();
   readonly onDidChangeState = this.state.event;
   readonly onDidReceiveEvent = this.events.event;
   readonly log = { warn: vi.fn() };
@@ -176,22 +117,19 @@ describe('NetworkController', () => {
   let c: NetworkController;
 
   beforeEach(async () => {
-    for (const k of Object.keys(h.config)) delete h.config[k];
-    for (const k of Object.keys(h.workspaceConfig)) delete h.workspaceConfig[k];
-    h.dialogs.length = 0;
-    h.answers.length = 0;
-    h.documents.length = 0;
+    fake.reset();
+    fake.unanswered = 'wait'; // a modal stays open until the test answers it (release)
     m = new FakeManager();
   });
   afterEach(() => c?.dispose());
 
   it('sends the user\'s mode on start and on change, at once; a workspace value does not count', async () => {
-    h.workspaceConfig['alisa.network'] = 'allowed';
+    fake.workspaceConfig['alisa.network'] = 'allowed';
     c = new NetworkController(m as never);
     await flush();
     expect(m.sent('network.configure')).toEqual([{ mode: 'ask' }]);
-    h.config['alisa.network'] = 'offline';
-    h.configChanged.fire({ affectsConfiguration: (s) => 'alisa.network'.startsWith(s) });
+    fake.config['alisa.network'] = 'offline';
+    fake.configChanged.fire({ affectsConfiguration: (s) => 'alisa.network'.startsWith(s) });
     await flush();
     expect(m.sent('network.configure')).toEqual([{ mode: 'ask' }, { mode: 'offline' }]);
     expect(c.status?.mode).toBe('offline');
@@ -203,20 +141,20 @@ describe('NetworkController', () => {
     m.events.fire(ask('a1'));
     m.events.fire(ask('b1', 'example.org'));
     await flush();
-    expect(h.dialogs).toHaveLength(1);
-    expect(h.dialogs[0]).toMatchObject({ kind: 'warning', message: 'Alisa wants to connect to huggingface.co', options: { modal: true }, buttons: [ALLOW_ONCE, ALWAYS_ALLOW, BLOCK] });
+    expect(fake.dialogs).toHaveLength(1);
+    expect(fake.dialogs[0]).toMatchObject({ kind: 'warning', message: 'Alisa wants to connect to huggingface.co', options: { modal: true }, buttons: [ALLOW_ONCE, ALWAYS_ALLOW, BLOCK] });
     m.events.fire(ask('a2')); // same host, while the modal is open
     await flush();
-    h.release(ALWAYS_ALLOW);
+    fake.release(ALWAYS_ALLOW);
     await flush();
     expect(m.sent('network.decide')).toEqual([
       { id: 'a1', allow: true, remember: true },
       { id: 'a2', allow: true, remember: true },
     ]);
     // Then the next host; closing the dialog blocks.
-    expect(h.dialogs).toHaveLength(2);
-    expect(h.dialogs[1]!.message).toBe('Alisa wants to connect to example.org');
-    h.release(undefined);
+    expect(fake.dialogs).toHaveLength(2);
+    expect(fake.dialogs[1]!.message).toBe('Alisa wants to connect to example.org');
+    fake.release(undefined);
     await flush();
     expect(m.sent('network.decide').at(-1)).toEqual({ id: 'b1', allow: false, remember: false });
   });
@@ -228,25 +166,25 @@ describe('NetworkController', () => {
     m.events.fire(ask('b1', 'example.org'));
     m.events.fire({ type: 'network.askDone', id: 'b1', allow: true });
     await flush();
-    h.release(ALLOW_ONCE);
+    fake.release(ALLOW_ONCE);
     await flush();
-    expect(h.dialogs.map((d) => d.message)).toEqual(['Alisa wants to connect to huggingface.co']);
+    expect(fake.dialogs.map((d) => d.message)).toEqual(['Alisa wants to connect to huggingface.co']);
     expect(m.sent('network.decide')).toEqual([{ id: 'a1', allow: true, remember: false }]);
   });
 
   it('"Show Network Activity" opens the activity as Markdown and offers to forget remembered hosts', async () => {
     c = new NetworkController(m as never);
     await flush();
-    await h.commands.get(NETWORK_COMMANDS.showActivity)!();
-    expect(h.documents).toHaveLength(1);
-    expect(h.documents[0]!.language).toBe('markdown');
-    expect(h.documents[0]!.content).toContain('Nothing has left this machine');
-    expect(h.dialogs).toEqual([]);
+    await fake.commands.get(NETWORK_COMMANDS.showActivity)!();
+    expect(fake.documents).toHaveLength(1);
+    expect(fake.documents[0]!.language).toBe('markdown');
+    expect(fake.documents[0]!.content).toContain('Nothing has left this machine');
+    expect(fake.dialogs).toEqual([]);
 
     m.activity = { mode: 'ask', allowedHosts: ['huggingface.co'], records: [] };
-    h.answers.push('Forget These Answers');
-    await h.commands.get(NETWORK_COMMANDS.showActivity)!();
-    expect(h.dialogs.at(-1)!.message).toBe('Alisa always allows: huggingface.co.');
+    fake.answers.push('Forget These Answers');
+    await fake.commands.get(NETWORK_COMMANDS.showActivity)!();
+    expect(fake.dialogs.at(-1)!.message).toBe('Alisa always allows: huggingface.co.');
     await flush();
     expect(m.sent('network.configure').at(-1)).toEqual({ forgetHosts: true });
   });

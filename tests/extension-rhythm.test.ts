@@ -1,106 +1,14 @@
 // Issue 7 in the extension: webcam presence, idle talk (Do not disturb) and what Alisa learns about
 // the user. The settings and commands as contributed, settings -> `presence.configure` /
 // `idle.configure` (on connect, on change, the editor's focus), the status bar items, the panel's
-// Do-not-disturb kept in the setting, and the two rhythm commands. `vscode` is a small stand-in
-// (this runs outside VS Code); the companion is a recording fake manager.
+// Do-not-disturb kept in the setting, and the two rhythm commands. `vscode` is the shared fake
+// (tests/helpers/fake-vscode.ts: this runs outside VS Code); the companion is a recording fake manager.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { EventEmitter, fake } from './helpers/fake-vscode';
 
-const h = vi.hoisted(() => {
-  class EventEmitter<T> {
-    private listeners: Array<(e: T) => void> = [];
-    event = (l: (e: T) => void) => {
-      this.listeners.push(l);
-      return { dispose: () => (this.listeners = this.listeners.filter((x) => x !== l)) };
-    };
-    fire(e: T): void {
-      for (const l of [...this.listeners]) l(e);
-    }
-    dispose(): void {
-      this.listeners = [];
-    }
-  }
-  const config: Record<string, unknown> = {};
-  const workspaceConfig: Record<string, unknown> = {};
-  const configChanged = new EventEmitter<{ affectsConfiguration: (s: string) => boolean }>();
-  const windowState = new EventEmitter<{ focused: boolean }>();
-  const commands = new Map<string, (...a: unknown[]) => unknown>();
-  const items: Array<{ id: string; text: string; tooltip: string; command: string | undefined; visible: boolean; name: string; backgroundColor: unknown }> = [];
-  const messages: string[] = [];
-  /** Every dialog or notification: its message, options and buttons. */
-  const dialogs: Array<{ kind: 'info' | 'warning'; message: string; options: any; buttons: string[] }> = [];
-  /** What the user clicks in the next dialogs (undefined: dismissed). */
-  const answers: Array<string | undefined> = [];
-  const updates: Array<{ key: string; value: unknown; target: number }> = [];
-  const get = (key: string) => (key in workspaceConfig ? workspaceConfig[key] : config[key]);
-  const dialog = (kind: 'info' | 'warning') => async (message: string, ...rest: unknown[]) => {
-    const options = typeof rest[0] === 'object' && rest[0] !== null ? rest.shift() : undefined;
-    dialogs.push({ kind, message, options, buttons: rest as string[] });
-    return answers.shift();
-  };
-  const vscode = {
-    EventEmitter,
-    ConfigurationTarget: { Global: 1, Workspace: 2, WorkspaceFolder: 3 },
-    StatusBarAlignment: { Left: 1, Right: 2 },
-    ThemeColor: class {
-      constructor(readonly id: string) {}
-    },
-    workspace: {
-      onDidChangeConfiguration: configChanged.event,
-      getConfiguration: (section: string) => ({
-        get: (key: string, fallback?: unknown) => {
-          const v = get(`${section}.${key}`);
-          return v === undefined ? fallback : v;
-        },
-        inspect: (key: string) => ({ globalValue: config[`${section}.${key}`], workspaceValue: workspaceConfig[`${section}.${key}`] }),
-        update: async (key: string, value: unknown, target: number) => {
-          updates.push({ key: `${section}.${key}`, value, target });
-          if (target === 1) config[`${section}.${key}`] = value;
-          else workspaceConfig[`${section}.${key}`] = value;
-          const full = `${section}.${key}`;
-          configChanged.fire({ affectsConfiguration: (s: string) => full === s || full.startsWith(`${s}.`) });
-        },
-      }),
-    },
-    commands: {
-      registerCommand: (id: string, fn: (...a: unknown[]) => unknown) => {
-        commands.set(id, fn);
-        return { dispose: () => commands.delete(id) };
-      },
-    },
-    window: {
-      state: { focused: true },
-      onDidChangeWindowState: windowState.event,
-      setStatusBarMessage: (m: string) => void messages.push(m),
-      showInformationMessage: dialog('info'),
-      showWarningMessage: dialog('warning'),
-      createStatusBarItem: (id: string) => {
-        const item = {
-          id,
-          name: '',
-          text: '',
-          tooltip: '',
-          command: undefined as string | undefined,
-          visible: false,
-          backgroundColor: undefined as unknown,
-          show() {
-            item.visible = true;
-          },
-          hide() {
-            item.visible = false;
-          },
-          dispose() {},
-        };
-        items.push(item);
-        return item;
-      },
-    },
-  };
-  return { vscode, config, workspaceConfig, configChanged, windowState, commands, items, messages, dialogs, answers, updates, EventEmitter };
-});
-
-vi.mock('vscode', () => h.vscode);
+vi.mock('vscode', () => import('./helpers/fake-vscode').then((m) => m.fake.api));
 
 import { IdleConfigure, PresenceConfigure, type IdleStatus, type PresenceStatus, type RhythmSummary } from '../protocol/rhythm';
 import { IdleController } from '../extension/rhythm/idle-controller';
@@ -257,8 +165,8 @@ class FakeManager {
   idle: IdleStatus = idle;
   summary: RhythmSummary = summary;
   readonly requests: Array<{ method: string; params: any }> = [];
-  readonly state = new h.EventEmitter<{ state: string }>();
-  readonly events = new h.EventEmitter<any>();
+  readonly state = new EventEmitter<{ state: string }>();
+  readonly events = new EventEmitter<any>();
   readonly onDidChangeState = this.state.event;
   readonly onDidReceiveEvent = this.events.event;
   readonly log = { warn: vi.fn() };
@@ -296,23 +204,13 @@ const flush = async () => {
   for (let i = 0; i < 10; i++) await new Promise((r) => setTimeout(r, 0));
 };
 
-function reset(): void {
-  for (const k of Object.keys(h.config)) delete h.config[k];
-  for (const k of Object.keys(h.workspaceConfig)) delete h.workspaceConfig[k];
-  h.items.length = 0;
-  h.updates.length = 0;
-  h.messages.length = 0;
-  h.dialogs.length = 0;
-  h.answers.length = 0;
-  h.vscode.window.state.focused = true;
-}
 
 describe('PresenceController', () => {
   let m: FakeManager;
   let c: PresenceController;
 
   beforeEach(async () => {
-    reset();
+    fake.reset();
     m = new FakeManager();
     c = new PresenceController(m as never, 1000);
     await flush();
@@ -329,21 +227,21 @@ describe('PresenceController', () => {
     m.state.fire({ state: 'ready' });
     await flush();
     expect(m.sent('presence.configure')).toHaveLength(2);
-    await h.vscode.workspace.getConfiguration('alisa').update('presence.input', '/tmp/me.mp4', 1);
+    await fake.api.workspace.getConfiguration('alisa').update('presence.input', '/tmp/me.mp4', 1);
     await flush();
     expect(m.sent('presence.configure').at(-1)).toEqual({ enabled: false, input: '/tmp/me.mp4' });
-    h.configChanged.fire({ affectsConfiguration: (s) => s === 'alisa.voice' });
+    fake.configChanged.fire({ affectsConfiguration: (s) => s === 'alisa.voice' });
     await flush();
     expect(m.sent('presence.configure')).toHaveLength(3);
   });
 
   it('the toggle writes the user setting; the camera item follows', async () => {
     new PresenceStatusBar(c);
-    const item = h.items.find((i) => i.id === 'alisa.presence')!;
+    const item = fake.items.find((i) => i.id === 'alisa.presence')!;
     expect(item.visible).toBe(false);
-    await h.commands.get(RHYTHM_COMMANDS.presenceToggle)!();
+    await fake.commands.get(RHYTHM_COMMANDS.presenceToggle)!();
     await flush();
-    expect(h.updates).toEqual([{ key: 'alisa.presence.enabled', value: true, target: 1 }]);
+    expect(fake.updates).toEqual([{ key: 'alisa.presence.enabled', value: true, target: 1 }]);
     expect(m.sent('presence.configure').at(-1)).toEqual({ enabled: true, input: 'default', paused: false, editorFocused: true });
     expect(item).toMatchObject({ text: '$(device-camera) Camera', visible: true, command: 'alisa.presence.pause' });
     // An event from the companion (the panel paused it) moves the item too.
@@ -354,46 +252,46 @@ describe('PresenceController', () => {
   });
 
   it('pause and resume without touching the setting; the pause survives a restart', async () => {
-    h.config['alisa.presence.enabled'] = true;
-    h.configChanged.fire({ affectsConfiguration: (s) => s === 'alisa.presence' });
+    fake.config['alisa.presence.enabled'] = true;
+    fake.configChanged.fire({ affectsConfiguration: (s) => s === 'alisa.presence' });
     await flush();
-    await h.commands.get(RHYTHM_COMMANDS.presencePause)!();
+    await fake.commands.get(RHYTHM_COMMANDS.presencePause)!();
     expect(m.sent('presence.configure').at(-1)).toEqual({ paused: true });
     expect(c.status).toMatchObject({ paused: true, active: false });
     m.state.fire({ state: 'restarting' });
     m.state.fire({ state: 'ready' });
     await flush();
     expect(m.sent('presence.configure').at(-1)).toMatchObject({ enabled: true, paused: true });
-    await h.commands.get(RHYTHM_COMMANDS.presencePause)!();
+    await fake.commands.get(RHYTHM_COMMANDS.presencePause)!();
     expect(m.sent('presence.configure').at(-1)).toEqual({ paused: false });
-    expect(h.updates).toEqual([]);
+    expect(fake.updates).toEqual([]);
   });
 
   it('pause while off offers to turn it on', async () => {
-    h.answers.push('Turn On');
-    await h.commands.get(RHYTHM_COMMANDS.presencePause)!();
-    expect(h.dialogs[0]!.message).toMatch(/off/);
-    expect(h.config['alisa.presence.enabled']).toBe(true);
+    fake.answers.push('Turn On');
+    await fake.commands.get(RHYTHM_COMMANDS.presencePause)!();
+    expect(fake.dialogs[0]!.message).toMatch(/off/);
+    expect(fake.config['alisa.presence.enabled']).toBe(true);
   });
 
   it('tells the companion when VS Code has been in the background a while, and when it is back', async () => {
     vi.useFakeTimers();
-    h.config['alisa.presence.enabled'] = true;
-    h.configChanged.fire({ affectsConfiguration: (s) => s === 'alisa.presence' });
+    fake.config['alisa.presence.enabled'] = true;
+    fake.configChanged.fire({ affectsConfiguration: (s) => s === 'alisa.presence' });
     await vi.advanceTimersByTimeAsync(0);
     const n = m.sent('presence.configure').length;
     // A quick look elsewhere keeps the camera.
-    h.windowState.fire({ focused: false });
+    fake.setWindowFocused(false);
     await vi.advanceTimersByTimeAsync(500);
-    h.windowState.fire({ focused: true });
+    fake.setWindowFocused(true);
     await vi.advanceTimersByTimeAsync(2000);
     expect(m.sent('presence.configure')).toHaveLength(n);
     // A long one releases it.
-    h.windowState.fire({ focused: false });
+    fake.setWindowFocused(false);
     await vi.advanceTimersByTimeAsync(1000);
     expect(m.sent('presence.configure').at(-1)).toEqual({ editorFocused: false });
     expect(c.status?.active).toBe(false);
-    h.windowState.fire({ focused: true });
+    fake.setWindowFocused(true);
     await vi.advanceTimersByTimeAsync(0);
     expect(m.sent('presence.configure').at(-1)).toEqual({ editorFocused: true });
     expect(c.status?.active).toBe(true);
@@ -402,27 +300,27 @@ describe('PresenceController', () => {
   it('sends nothing about focus while presence is off', async () => {
     vi.useFakeTimers();
     const n = m.sent('presence.configure').length;
-    h.windowState.fire({ focused: false });
+    fake.setWindowFocused(false);
     await vi.advanceTimersByTimeAsync(5000);
-    h.windowState.fire({ focused: true });
+    fake.setWindowFocused(true);
     await vi.advanceTimersByTimeAsync(0);
     expect(m.sent('presence.configure')).toHaveLength(n);
   });
 
   it('a camera error is told once, with Retry and Turn Off', async () => {
     m.events.fire({ type: 'presence.state', status: presenceFailing }); // off in the settings: not told
-    expect(h.dialogs).toHaveLength(0);
-    h.config['alisa.presence.enabled'] = true;
-    h.configChanged.fire({ affectsConfiguration: (s) => s === 'alisa.presence' });
+    expect(fake.dialogs).toHaveLength(0);
+    fake.config['alisa.presence.enabled'] = true;
+    fake.configChanged.fire({ affectsConfiguration: (s) => s === 'alisa.presence' });
     await flush();
-    h.answers.push('Turn Off');
+    fake.answers.push('Turn Off');
     m.events.fire({ type: 'presence.state', status: presenceFailing });
     m.events.fire({ type: 'presence.state', status: presenceFailing });
     await flush();
-    expect(h.dialogs).toHaveLength(1);
-    expect(h.dialogs[0]).toMatchObject({ kind: 'warning', buttons: ['Retry', 'Turn Off'] });
-    expect(h.dialogs[0]!.message).toContain('No camera was found.');
-    expect(h.config['alisa.presence.enabled']).toBe(false);
+    expect(fake.dialogs).toHaveLength(1);
+    expect(fake.dialogs[0]).toMatchObject({ kind: 'warning', buttons: ['Retry', 'Turn Off'] });
+    expect(fake.dialogs[0]!.message).toContain('No camera was found.');
+    expect(fake.config['alisa.presence.enabled']).toBe(false);
   });
 });
 
@@ -431,7 +329,7 @@ describe('IdleController', () => {
   let c: IdleController;
 
   beforeEach(async () => {
-    reset();
+    fake.reset();
     m = new FakeManager();
     c = new IdleController(m as never);
     await flush();
@@ -443,7 +341,7 @@ describe('IdleController', () => {
     expect(c.status).toBeNull();
     m.state.fire({ state: 'ready' });
     await flush();
-    await h.vscode.workspace.getConfiguration('alisa').update('idle.chattiness', 2, 1);
+    await fake.api.workspace.getConfiguration('alisa').update('idle.chattiness', 2, 1);
     await flush();
     expect(m.sent('idle.configure')).toEqual([
       { doNotDisturb: false, chattiness: 1 },
@@ -454,14 +352,14 @@ describe('IdleController', () => {
 
   it('the command flips the setting, which goes to the companion; the status bar follows', async () => {
     new IdleStatusBar(c);
-    const item = h.items.find((i) => i.id === 'alisa.idle')!;
+    const item = fake.items.find((i) => i.id === 'alisa.idle')!;
     expect(item).toMatchObject({ text: '$(bell)', visible: true });
-    await h.commands.get(RHYTHM_COMMANDS.toggleDoNotDisturb)!();
+    await fake.commands.get(RHYTHM_COMMANDS.toggleDoNotDisturb)!();
     await flush();
-    expect(h.config['alisa.idle.doNotDisturb']).toBe(true);
+    expect(fake.config['alisa.idle.doNotDisturb']).toBe(true);
     expect(m.sent('idle.configure').at(-1)).toEqual({ doNotDisturb: true, chattiness: 1 });
     expect(item).toMatchObject({ text: '$(bell-slash) Do not disturb', command: 'alisa.idle.toggleDoNotDisturb', visible: true });
-    await h.commands.get(RHYTHM_COMMANDS.toggleDoNotDisturb)!();
+    await fake.commands.get(RHYTHM_COMMANDS.toggleDoNotDisturb)!();
     await flush();
     expect(item.text).toBe('$(bell)');
     m.state.fire({ state: 'restarting' });
@@ -472,7 +370,7 @@ describe('IdleController', () => {
     m.idle = { ...idle, doNotDisturb: true };
     m.events.fire({ type: 'idle.state', status: m.idle });
     await flush();
-    expect(h.updates).toEqual([{ key: 'alisa.idle.doNotDisturb', value: true, target: 1 }]);
+    expect(fake.updates).toEqual([{ key: 'alisa.idle.doNotDisturb', value: true, target: 1 }]);
     expect(m.sent('idle.configure')).toHaveLength(1);
   });
 });
@@ -481,48 +379,48 @@ describe('what she has learned', () => {
   let m: FakeManager;
 
   beforeEach(() => {
-    reset();
+    fake.reset();
     m = new FakeManager();
     new RhythmCommands(m as never);
   });
 
   it('"What Have You Learned About Me?" shows her summary, with a way to forget it', async () => {
-    await h.commands.get(RHYTHM_COMMANDS.show)!();
+    await fake.commands.get(RHYTHM_COMMANDS.show)!();
     expect(m.sent('rhythm.summary')).toEqual([{}]);
-    expect(h.dialogs).toHaveLength(1);
-    const d = h.dialogs[0]!;
+    expect(fake.dialogs).toHaveLength(1);
+    const d = fake.dialogs[0]!;
     expect(d.message).toBe(SUMMARY_TITLE);
     expect(d.options).toMatchObject({ modal: true });
-    expect(d.options.detail).toContain(summary.text);
+    expect(d.options?.detail).toContain(summary.text);
     expect(d.buttons).toEqual([FORGET_BUTTON]);
     expect(m.sent('rhythm.clear')).toEqual([]); // dismissed: nothing forgotten
   });
 
   it('"Forget It All" in the summary forgets', async () => {
-    h.answers.push(FORGET_BUTTON);
-    await h.commands.get(RHYTHM_COMMANDS.show)!();
+    fake.answers.push(FORGET_BUTTON);
+    await fake.commands.get(RHYTHM_COMMANDS.show)!();
     expect(m.sent('rhythm.clear')).toEqual([{}]);
-    expect(h.messages.at(-1)).toMatch(/forgotten/);
+    expect(fake.statusBarMessages.at(-1)).toMatch(/forgotten/);
     // Nothing left: no button to forget.
-    await h.commands.get(RHYTHM_COMMANDS.show)!();
-    expect(h.dialogs.at(-1)!.buttons).toEqual([]);
+    await fake.commands.get(RHYTHM_COMMANDS.show)!();
+    expect(fake.dialogs.at(-1)!.buttons).toEqual([]);
   });
 
   it('"Forget What You Learned About Me" asks first; only a yes clears', async () => {
-    await h.commands.get(RHYTHM_COMMANDS.clear)!();
-    expect(h.dialogs[0]).toMatchObject({ kind: 'warning', buttons: [CONFIRM_BUTTON], options: { modal: true } });
-    expect(h.dialogs[0]!.message).toMatch(/Forget what Alisa has learned/);
+    await fake.commands.get(RHYTHM_COMMANDS.clear)!();
+    expect(fake.dialogs[0]).toMatchObject({ kind: 'warning', buttons: [CONFIRM_BUTTON], options: { modal: true } });
+    expect(fake.dialogs[0]!.message).toMatch(/Forget what Alisa has learned/);
     expect(m.sent('rhythm.clear')).toEqual([]);
-    h.answers.push(CONFIRM_BUTTON);
-    await h.commands.get(RHYTHM_COMMANDS.clear)!();
+    fake.answers.push(CONFIRM_BUTTON);
+    await fake.commands.get(RHYTHM_COMMANDS.clear)!();
     expect(m.sent('rhythm.clear')).toEqual([{}]);
   });
 
   it('says so when she is not running', async () => {
     m.connected = false;
-    await h.commands.get(RHYTHM_COMMANDS.show)!();
-    await h.commands.get(RHYTHM_COMMANDS.clear)!();
+    await fake.commands.get(RHYTHM_COMMANDS.show)!();
+    await fake.commands.get(RHYTHM_COMMANDS.clear)!();
     expect(m.requests).toEqual([]);
-    expect(h.dialogs.map((d) => d.message)).toEqual([expect.stringMatching(/not running/), expect.stringMatching(/not running/)]);
+    expect(fake.dialogs.map((d) => d.message)).toEqual([expect.stringMatching(/not running/), expect.stringMatching(/not running/)]);
   });
 });

@@ -1,95 +1,15 @@
 // Getting Alisa her local voice in VS Code (extension/voice/voice-setup.ts): the offer when Piper
 // has no voice (never a silent download), "Download Voice" (the size and disk first, then a
 // notification with progress and Cancel that follows the companion's voice.state), the offline
-// message with "Choose Voice…", and "Choose Voice…" writing the user setting. `vscode` is a small
-// stand-in (this runs outside VS Code) that answers the dialogs as a script says; the companion is
-// a recording fake manager (the companion's side is tested in voice-download.test.ts).
+// message with "Choose Voice…", and "Choose Voice…" writing the user setting. `vscode` is the shared
+// fake (tests/helpers/fake-vscode.ts: this runs outside VS Code), its dialogs answered as a script
+// says; the companion is a recording fake manager (the companion's side is tested in
+// voice-download.test.ts).
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { VoiceDownloadPlan, VoiceDownloadState } from '../protocol/voice';
+import { EventEmitter, fake } from './helpers/fake-vscode';
 
-const h = vi.hoisted(() => {
-  class EventEmitter<T> {
-    private listeners: Array<(e: T) => void> = [];
-    event = (l: (e: T) => void) => {
-      this.listeners.push(l);
-      return { dispose: () => (this.listeners = this.listeners.filter((x) => x !== l)) };
-    };
-    fire(e: T): void {
-      for (const l of [...this.listeners]) l(e);
-    }
-  }
-  const config: Record<string, unknown> = {};
-  const updates: Array<{ key: string; value: unknown; target: number }> = [];
-  const commands = new Map<string, (...a: unknown[]) => unknown>();
-  /** Every dialog shown: its kind, text and buttons; answered from `answers` (first match by text). */
-  const shown: Array<{ kind: string; text: string; detail?: string; buttons: string[] }> = [];
-  const answers: Array<{ match: RegExp; answer: string | undefined }> = [];
-  const answer = (kind: string, text: string, rest: unknown[]) => {
-    const opts = rest[0] && typeof rest[0] === 'object' ? (rest[0] as { detail?: string }) : undefined;
-    const buttons = rest.filter((r): r is string => typeof r === 'string');
-    shown.push({ kind, text, detail: opts?.detail, buttons });
-    const i = answers.findIndex((a) => a.match.test(text));
-    if (i < 0) return undefined;
-    return answers.splice(i, 1)[0]!.answer;
-  };
-  const progress: Array<{ message?: string; increment?: number }> = [];
-  const cancel = new EventEmitter<void>();
-  const dialogs = { open: [] as unknown[], quickPick: [] as unknown[] };
-  let openResult: Array<{ fsPath: string }> | undefined;
-  let quickPickIndex = 0;
-  const vscode = {
-    EventEmitter,
-    ConfigurationTarget: { Global: 1, Workspace: 2, WorkspaceFolder: 3 },
-    ProgressLocation: { Notification: 15 },
-    workspace: {
-      getConfiguration: (section: string) => ({
-        get: (key: string, fallback?: unknown) => config[`${section}.${key}`] ?? fallback,
-        inspect: (key: string) => ({ globalValue: config[`${section}.${key}`] }),
-        update: async (key: string, value: unknown, target: number) => {
-          updates.push({ key: `${section}.${key}`, value, target });
-          config[`${section}.${key}`] = value;
-        },
-      }),
-    },
-    commands: {
-      registerCommand: (id: string, fn: (...a: unknown[]) => unknown) => {
-        commands.set(id, fn);
-        return { dispose: () => commands.delete(id) };
-      },
-    },
-    window: {
-      showInformationMessage: async (text: string, ...rest: unknown[]) => answer('info', text, rest),
-      showWarningMessage: async (text: string, ...rest: unknown[]) => answer('warning', text, rest),
-      showErrorMessage: async (text: string, ...rest: unknown[]) => answer('error', text, rest),
-      showQuickPick: async (items: Array<{ label: string }>, opts: unknown) => {
-        dialogs.quickPick.push({ items: items.map((i) => i.label), opts });
-        return items[quickPickIndex];
-      },
-      showOpenDialog: async (opts: unknown) => {
-        dialogs.open.push(opts);
-        return openResult;
-      },
-      withProgress: async (_opts: unknown, task: (p: { report: (v: { message?: string; increment?: number }) => void }, t: { onCancellationRequested: (l: () => void) => { dispose(): void } }) => Promise<unknown>) =>
-        task({ report: (v) => void progress.push(v) }, { onCancellationRequested: (l) => cancel.event(l) }),
-    },
-  };
-  return {
-    vscode,
-    config,
-    updates,
-    commands,
-    shown,
-    answers,
-    progress,
-    cancel,
-    dialogs,
-    setOpenResult: (r: Array<{ fsPath: string }> | undefined) => (openResult = r),
-    setQuickPick: (i: number) => (quickPickIndex = i),
-    EventEmitter,
-  };
-});
-
-vi.mock('vscode', () => h.vscode);
+vi.mock('vscode', () => import('./helpers/fake-vscode').then((m) => m.fake.api));
 
 import { VoiceSetup } from '../extension/voice/voice-setup';
 import { DownloadFollower, progressText, VOICE_SETUP_COMMANDS } from '../extension/voice/voice-setup-logic';
@@ -122,8 +42,8 @@ const state = (patch: Partial<VoiceDownloadState>): VoiceDownloadState => ({
 });
 
 class FakeManager {
-  events = new h.EventEmitter<unknown>();
-  stateEvents = new h.EventEmitter<{ state: string }>();
+  events = new EventEmitter<unknown>();
+  stateEvents = new EventEmitter<{ state: string }>();
   readonly onDidReceiveEvent = this.events.event;
   readonly onDidChangeState = this.stateEvents.event;
   requests: Array<{ method: string; params: unknown }> = [];
@@ -157,13 +77,7 @@ const flush = () => new Promise((r) => setTimeout(r, 0));
 let m: FakeManager;
 let setup: VoiceSetup;
 beforeEach(() => {
-  h.shown.length = 0;
-  h.answers.length = 0;
-  h.progress.length = 0;
-  h.updates.length = 0;
-  h.dialogs.open.length = 0;
-  h.dialogs.quickPick.length = 0;
-  for (const k of Object.keys(h.config)) delete h.config[k];
+  fake.reset();
   setup?.dispose();
   m = new FakeManager();
   setup = new VoiceSetup(m as never);
@@ -176,26 +90,26 @@ describe('the commands as contributed', () => {
     expect(commands.find((c) => c.command === VOICE_SETUP_COMMANDS.download)).toMatchObject({ title: 'Download Voice', category: 'Alisa' });
     expect(commands.find((c) => c.command === VOICE_SETUP_COMMANDS.choose)).toMatchObject({ title: 'Choose Voice…', category: 'Alisa' });
     expect(commands.find((c) => c.command === VOICE_SETUP_COMMANDS.cancel)).toMatchObject({ title: 'Cancel Voice Download', category: 'Alisa' });
-    for (const id of Object.values(VOICE_SETUP_COMMANDS)) expect(h.commands.has(id)).toBe(true);
+    for (const id of Object.values(VOICE_SETUP_COMMANDS)) expect(fake.commands.has(id)).toBe(true);
   });
 });
 
 describe('the offer when Piper has no voice', () => {
   it('asks once per session, and downloads nothing when the user says not now', async () => {
-    h.answers.push({ match: /Piper.*has no voice yet/, answer: 'Not Now' });
+    fake.answers.push({ match: /Piper.*has no voice yet/, answer: 'Not Now' });
     const notice = { type: 'voice.notice', message: 'Alisa speaks with espeak-ng for now: Piper, her natural voice on this machine, has no voice yet.', action: null, code: 'piper_voice_missing' };
     m.events.fire(notice);
     m.events.fire(notice);
     m.events.fire({ type: 'voice.notice', message: 'Something else.', action: null, code: null });
     await flush();
-    expect(h.shown).toHaveLength(1);
-    expect(h.shown[0]).toMatchObject({ kind: 'info', buttons: ['Download Voice', 'Choose Voice…', 'Not Now'] });
-    expect(h.shown[0]!.text).toMatch(/about 64 MB, once; it runs on this machine/);
+    expect(fake.dialogs).toHaveLength(1);
+    expect(fake.dialogs[0]).toMatchObject({ kind: 'info', buttons: ['Download Voice', 'Choose Voice…', 'Not Now'] });
+    expect(fake.dialogs[0]!.message).toMatch(/about 64 MB, once; it runs on this machine/);
     expect(m.requests).toEqual([]);
   });
 
   it('"Download Voice" tells the size, disk and place first, then follows the download to the end', async () => {
-    h.answers.push({ match: /has no voice yet/, answer: 'Download Voice' }, { match: /^Download Alisa's voice/, answer: 'Download Voice' });
+    fake.answers.push({ match: /has no voice yet/, answer: 'Download Voice' }, { match: /^Download Alisa's voice/, answer: 'Download Voice' });
     m.downloadStarted = () => {
       m.voiceState(state({ progress: 0.5, receivedBytes: 32 * 1024 ** 2, totalBytes: 64 * 1024 ** 2 }));
       m.voiceState(state({ progress: 1, receivedBytes: 64 * 1024 ** 2, totalBytes: 64 * 1024 ** 2 }));
@@ -203,55 +117,55 @@ describe('the offer when Piper has no voice', () => {
       m.voiceState(state({ state: 'done', progress: 1, path: PLAN.dir }));
     };
     m.events.fire({ type: 'voice.notice', message: 'Piper has no voice yet.', action: null, code: 'piper_voice_missing' });
-    await vi.waitFor(() => expect(h.shown.some((s) => /voice is installed/.test(s.text))).toBe(true));
+    await vi.waitFor(() => expect(fake.dialogs.some((s) => /voice is installed/.test(s.message))).toBe(true));
     expect(m.methods()).toEqual(['voice.downloadPlan', 'voice.download']);
-    const confirm = h.shown.find((s) => s.kind === 'warning')!;
-    expect(confirm.text).toBe("Download Alisa's voice Amy (US English, Piper) (about 64 MB)?");
-    expect(confirm.detail).toMatch(/from github\.com takes about 64 MB \(about 80 MB once unpacked\); 50\.0 GB is free on that disk\. It goes to .*voices\/en_US-amy-low\. It resumes if interrupted, and you can cancel it\./);
-    expect(h.progress.map((p) => p.message)).toEqual([
+    const confirm = fake.dialogs.find((s) => s.kind === 'warning')!;
+    expect(confirm.message).toBe("Download Alisa's voice Amy (US English, Piper) (about 64 MB)?");
+    expect(confirm.options?.detail).toMatch(/from github\.com takes about 64 MB \(about 80 MB once unpacked\); 50\.0 GB is free on that disk\. It goes to .*voices\/en_US-amy-low\. It resumes if interrupted, and you can cancel it\./);
+    expect(fake.progress.map((p) => p.message)).toEqual([
       'Starting…',
       'Downloading Amy (US English, Piper)…',
       'Downloading Amy (US English, Piper): 50% (32 MB of 64 MB)',
       'Downloading Amy (US English, Piper): 100% (64 MB of 64 MB)',
       'Unpacking Amy (US English, Piper): 50%',
     ]);
-    expect(h.progress.reduce((sum, p) => sum + (p.increment ?? 0), 0)).toBe(95);
-    expect(h.shown.at(-1)!.text).toMatch(/voice is installed \(.*en_US-amy-low\): she speaks with Piper from her next sentence/);
+    expect(fake.progress.reduce((sum, p) => sum + (p.increment ?? 0), 0)).toBe(95);
+    expect(fake.dialogs.at(-1)!.message).toMatch(/voice is installed \(.*en_US-amy-low\): she speaks with Piper from her next sentence/);
   });
 
   it('no yes, no download: closing the size dialog stops there', async () => {
     await setup.download();
-    expect(h.shown.map((s) => s.kind)).toEqual(['warning']);
+    expect(fake.dialogs.map((s) => s.kind)).toEqual(['warning']);
     expect(m.methods()).toEqual(['voice.downloadPlan']);
   });
 
   it('not enough disk: says how much is needed and offers a voice file instead', async () => {
     m.plan = { ...PLAN, freeDiskBytes: 10 * 1024 ** 2 };
     await setup.download();
-    expect(h.shown).toHaveLength(1);
-    expect(h.shown[0]).toMatchObject({ kind: 'error', buttons: ['Choose Voice…'] });
-    expect(h.shown[0]!.text).toMatch(/Not enough disk space for the voice Amy.*needs about 144 MB, 10 MB is free/);
+    expect(fake.dialogs).toHaveLength(1);
+    expect(fake.dialogs[0]).toMatchObject({ kind: 'error', buttons: ['Choose Voice…'] });
+    expect(fake.dialogs[0]!.message).toMatch(/Not enough disk space for the voice Amy.*needs about 144 MB, 10 MB is free/);
     expect(m.methods()).toEqual(['voice.downloadPlan']);
   });
 });
 
 describe('the download notification', () => {
   it('Cancel stops it in the companion and says how to resume', async () => {
-    h.answers.push({ match: /^Download Alisa's voice/, answer: 'Download Voice' });
+    fake.answers.push({ match: /^Download Alisa's voice/, answer: 'Download Voice' });
     m.downloadStarted = () => {
       m.voiceState(state({ progress: 0.1, receivedBytes: 6 * 1024 ** 2, totalBytes: 64 * 1024 ** 2 }));
-      h.cancel.fire();
+      fake.cancel.fire();
       m.voiceState(state({ state: 'cancelled', error: { code: 'cancelled', message: 'The download of the voice Amy was cancelled.' } }));
     };
     await setup.download();
     expect(m.methods()).toEqual(['voice.downloadPlan', 'voice.download', 'voice.cancelDownload']);
-    expect(h.shown.at(-1)!.text).toMatch(/cancelled\. Run "Alisa: Download Voice" again to resume it/);
+    expect(fake.dialogs.at(-1)!.message).toMatch(/cancelled\. Run "Alisa: Download Voice" again to resume it/);
   });
 
   it('offline: the companion\'s message with what to do, and "Choose Voice…" sets alisa.voice.piperModel (a user setting) and restarts', async () => {
-    h.answers.push({ match: /^Download Alisa's voice/, answer: 'Download Voice' }, { match: /Could not reach github\.com/, answer: 'Choose Voice…' });
-    h.setQuickPick(0);
-    h.setOpenResult([{ fsPath: '/home/me/voices/vits-piper-en_GB-alba-medium' }]);
+    fake.answers.push({ match: /^Download Alisa's voice/, answer: 'Download Voice' }, { match: /Could not reach github\.com/, answer: 'Choose Voice…' });
+    fake.quickPickIndex = 0;
+    fake.openDialogResult = [{ fsPath: '/home/me/voices/vits-piper-en_GB-alba-medium' }];
     m.downloadStarted = () =>
       m.voiceState(
         state({
@@ -264,12 +178,12 @@ describe('the download notification', () => {
         }),
       );
     await setup.download();
-    const error = h.shown.find((s) => s.kind === 'error')!;
-    expect(error.text).toMatch(/^Could not reach github\.com .* may be offline .* Choose a voice folder or \.onnx file you already have/);
+    const error = fake.dialogs.find((s) => s.kind === 'error')!;
+    expect(error.message).toMatch(/^Could not reach github\.com .* may be offline .* Choose a voice folder or \.onnx file you already have/);
     expect(error.buttons).toEqual(['Choose Voice…', 'Retry']);
-    if (process.platform !== 'darwin') expect(h.dialogs.quickPick).toHaveLength(1);
-    expect(h.dialogs.open[0]).toMatchObject({ canSelectFolders: true, openLabel: 'Use This Voice' });
-    expect(h.updates).toEqual([{ key: 'alisa.voice.piperModel', value: '/home/me/voices/vits-piper-en_GB-alba-medium', target: 1 }]);
+    if (process.platform !== 'darwin') expect(fake.quickPicks).toHaveLength(1);
+    expect(fake.openDialogs[0]).toMatchObject({ canSelectFolders: true, openLabel: 'Use This Voice' });
+    expect(fake.updates).toEqual([{ key: 'alisa.voice.piperModel', value: '/home/me/voices/vits-piper-en_GB-alba-medium', target: 1 }]);
     expect(m.applied).toBe(1);
   });
 });

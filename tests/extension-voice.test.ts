@@ -1,93 +1,13 @@
 // Voice in the extension: the `alisa.voice.*` settings and commands as contributed, settings ->
 // `voice.configure` (on connect, on change, with the character's voice), the commands, the
-// status bar items, and a mute from the panel kept in the setting. `vscode` is a small stand-in
-// (this runs outside VS Code); the companion is a recording fake manager.
+// status bar items, and a mute from the panel kept in the setting. `vscode` is the shared fake
+// (tests/helpers/fake-vscode.ts: this runs outside VS Code); the companion is a recording fake manager.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { EventEmitter, fake } from './helpers/fake-vscode';
 
-const h = vi.hoisted(() => {
-  class EventEmitter<T> {
-    private listeners: Array<(e: T) => void> = [];
-    event = (l: (e: T) => void) => {
-      this.listeners.push(l);
-      return { dispose: () => (this.listeners = this.listeners.filter((x) => x !== l)) };
-    };
-    fire(e: T): void {
-      for (const l of [...this.listeners]) l(e);
-    }
-    dispose(): void {
-      this.listeners = [];
-    }
-  }
-  const config: Record<string, unknown> = {};
-  const workspaceConfig: Record<string, unknown> = {};
-  const configChanged = new EventEmitter<{ affectsConfiguration: (s: string) => boolean }>();
-  const commands = new Map<string, (...a: unknown[]) => unknown>();
-  const items: Array<{ id: string; text: string; tooltip: string; command: string | undefined; visible: boolean; name: string }> = [];
-  const messages: string[] = [];
-  const updates: Array<{ key: string; value: unknown; target: number }> = [];
-  const get = (key: string) => (key in workspaceConfig ? workspaceConfig[key] : config[key]);
-  const vscode = {
-    EventEmitter,
-    ConfigurationTarget: { Global: 1, Workspace: 2, WorkspaceFolder: 3 },
-    StatusBarAlignment: { Left: 1, Right: 2 },
-    ThemeColor: class {
-      constructor(readonly id: string) {}
-    },
-    workspace: {
-      onDidChangeConfiguration: configChanged.event,
-      getConfiguration: (section: string) => ({
-        get: (key: string, fallback?: unknown) => {
-          const v = get(`${section}.${key}`);
-          return v === undefined ? fallback : v;
-        },
-        inspect: (key: string) => ({ globalValue: config[`${section}.${key}`], workspaceValue: workspaceConfig[`${section}.${key}`] }),
-        update: async (key: string, value: unknown, target: number) => {
-          updates.push({ key: `${section}.${key}`, value, target });
-          if (target === 1) config[`${section}.${key}`] = value;
-          else workspaceConfig[`${section}.${key}`] = value;
-          const full = `${section}.${key}`;
-          configChanged.fire({ affectsConfiguration: (s: string) => full === s || full.startsWith(`${s}.`) });
-        },
-      }),
-    },
-    commands: {
-      registerCommand: (id: string, fn: (...a: unknown[]) => unknown) => {
-        commands.set(id, fn);
-        return { dispose: () => commands.delete(id) };
-      },
-    },
-    window: {
-      setStatusBarMessage: (m: string) => void messages.push(m),
-      showInformationMessage: async (m: string) => void messages.push(m),
-      showWarningMessage: async (m: string) => void messages.push(m),
-      createStatusBarItem: (id: string) => {
-        const item = {
-          id,
-          name: '',
-          text: '',
-          tooltip: '',
-          command: undefined as string | undefined,
-          visible: false,
-          backgroundColor: undefined,
-          show() {
-            item.visible = true;
-          },
-          hide() {
-            item.visible = false;
-          },
-          dispose() {},
-        };
-        items.push(item);
-        return item;
-      },
-    },
-  };
-  return { vscode, config, workspaceConfig, configChanged, commands, items, messages, updates, EventEmitter };
-});
-
-vi.mock('vscode', () => h.vscode);
+vi.mock('vscode', () => import('./helpers/fake-vscode').then((m) => m.fake.api));
 
 import { DEFAULT_TTS_ENGINES, VOICE_LAUNCH_ONLY, VOICE_LIMITS, VoiceConfigure, TtsEngineId, type VoiceStatus } from '../protocol/voice';
 import { VoiceStatusBar } from '../extension/status-bar';
@@ -288,8 +208,8 @@ class FakeManager {
   voice: VoiceStatus = base;
   characterVoice: string | null = null;
   readonly requests: Array<{ method: string; params: any }> = [];
-  readonly state = new h.EventEmitter<{ state: string }>();
-  readonly events = new h.EventEmitter<any>();
+  readonly state = new EventEmitter<{ state: string }>();
+  readonly events = new EventEmitter<any>();
   readonly onDidChangeState = this.state.event;
   readonly onDidReceiveEvent = this.events.event;
   readonly log = { warn: vi.fn() };
@@ -324,11 +244,7 @@ describe('VoiceController', () => {
   let c: VoiceController;
 
   beforeEach(async () => {
-    for (const k of Object.keys(h.config)) delete h.config[k];
-    for (const k of Object.keys(h.workspaceConfig)) delete h.workspaceConfig[k];
-    h.items.length = 0;
-    h.updates.length = 0;
-    h.messages.length = 0;
+    fake.reset();
     m = new FakeManager();
     c = new VoiceController(m as never);
     await flush();
@@ -342,19 +258,19 @@ describe('VoiceController', () => {
     m.state.fire({ state: 'ready' });
     await flush();
     expect(m.configures()).toHaveLength(2);
-    await h.vscode.workspace.getConfiguration('alisa').update('voice.rate', '+30%', 1);
+    await fake.api.workspace.getConfiguration('alisa').update('voice.rate', '+30%', 1);
     await flush();
     expect(m.configures()).toHaveLength(3);
     expect(m.configures()[2]).toMatchObject({ rate: '+30%' });
     // A change elsewhere sends nothing.
-    h.configChanged.fire({ affectsConfiguration: (s) => s === 'alisa.mode' });
+    fake.configChanged.fire({ affectsConfiguration: (s) => s === 'alisa.mode' });
     await flush();
     expect(m.configures()).toHaveLength(3);
   });
 
   it('programs, model files and servers: launch flags from the user\'s own settings (a restart), never voice.configure; a workspace value is ignored', async () => {
     const before = m.configures().length;
-    const config = h.vscode.workspace.getConfiguration('alisa');
+    const config = fake.api.workspace.getConfiguration('alisa');
     // A workspace's .vscode/settings.json tries to name a program: nothing uses it.
     await config.update('voice.piperBinary', '/tmp/evil/piper', 2);
     await config.update('voice.sttEndpoint', 'http://evil.example/v1', 2);
@@ -389,11 +305,11 @@ describe('VoiceController', () => {
 
   it('an input the companion would refuse is not sent: the default, and the user is told once', async () => {
     const before = m.configures().length;
-    await h.vscode.workspace.getConfiguration('alisa').update('voice.input', 'http://evil.example/stream', 1);
+    await fake.api.workspace.getConfiguration('alisa').update('voice.input', 'http://evil.example/stream', 1);
     await flush();
     expect(m.configures().length).toBe(before);
-    expect(h.messages.filter((x) => /alisa\.voice\.input.*is a URL/.test(x))).toHaveLength(1);
-    await h.vscode.workspace.getConfiguration('alisa').update('voice.input', '/tmp/mic.wav', 1);
+    expect(fake.dialogs.filter((d) => /alisa\.voice\.input.*is a URL/.test(d.message))).toHaveLength(1);
+    await fake.api.workspace.getConfiguration('alisa').update('voice.input', '/tmp/mic.wav', 1);
     await flush();
     expect(m.configures().at(-1)).toMatchObject({ input: '/tmp/mic.wav' });
   });
@@ -412,16 +328,16 @@ describe('VoiceController', () => {
 
   it('toggle mute writes the setting, which goes to the companion; the status bar follows', async () => {
     const bar = new VoiceStatusBar(c);
-    const mute = h.items.find((i) => i.id === 'alisa.voice.mute')!;
-    const listening = h.items.find((i) => i.id === 'alisa.voice.listening')!;
+    const mute = fake.items.find((i) => i.id === 'alisa.voice.mute')!;
+    const listening = fake.items.find((i) => i.id === 'alisa.voice.listening')!;
     expect(mute).toMatchObject({ text: '$(unmute)', visible: true, command: 'alisa.voice.toggleMute' });
     expect(listening.visible).toBe(false);
-    await h.commands.get(VOICE_COMMANDS.toggleMute)!();
+    await fake.commands.get(VOICE_COMMANDS.toggleMute)!();
     await flush();
-    expect(h.config['alisa.voice.muted']).toBe(true);
+    expect(fake.config['alisa.voice.muted']).toBe(true);
     expect(m.configures().at(-1)).toMatchObject({ muted: true });
     expect(mute.text).toBe('$(mute)');
-    await h.commands.get(VOICE_COMMANDS.toggleMute)!();
+    await fake.commands.get(VOICE_COMMANDS.toggleMute)!();
     await flush();
     expect(m.configures().at(-1)).toMatchObject({ muted: false });
     expect(mute.text).toBe('$(unmute)');
@@ -430,11 +346,11 @@ describe('VoiceController', () => {
 
   it('push to talk toggles listening; the status bar shows Listening…', async () => {
     new VoiceStatusBar(c);
-    const listening = h.items.find((i) => i.id === 'alisa.voice.listening')!;
-    await h.commands.get(VOICE_COMMANDS.pushToTalk)!();
+    const listening = fake.items.find((i) => i.id === 'alisa.voice.listening')!;
+    await fake.commands.get(VOICE_COMMANDS.pushToTalk)!();
     expect(m.requests.at(-1)).toEqual({ method: 'voice.listen', params: { action: 'start' } });
     expect(listening).toMatchObject({ text: '$(record) Listening…', visible: true });
-    await h.commands.get(VOICE_COMMANDS.pushToTalk)!();
+    await fake.commands.get(VOICE_COMMANDS.pushToTalk)!();
     expect(m.requests.at(-1)).toEqual({ method: 'voice.listen', params: { action: 'stop' } });
     expect(listening.visible).toBe(false);
     // Listening started elsewhere (the panel's mic) shows too.
@@ -443,7 +359,7 @@ describe('VoiceController', () => {
   });
 
   it('stop speaking asks the companion', async () => {
-    await h.commands.get(VOICE_COMMANDS.stop)!();
+    await fake.commands.get(VOICE_COMMANDS.stop)!();
     expect(m.requests.at(-1)).toEqual({ method: 'voice.stop', params: {} });
   });
 
@@ -451,7 +367,7 @@ describe('VoiceController', () => {
     m.voice = { ...base, muted: true };
     m.events.fire({ type: 'voice.state', status: m.voice });
     await flush();
-    expect(h.updates).toEqual([{ key: 'alisa.voice.muted', value: true, target: 1 }]);
+    expect(fake.updates).toEqual([{ key: 'alisa.voice.muted', value: true, target: 1 }]);
     // The setting change has nothing new to send.
     expect(m.configures()).toHaveLength(1);
   });

@@ -11,7 +11,7 @@ import { EspeakEngine, espeakPitch, espeakRate } from '../companion/voice/tts/es
 import { MsEdgeEngine } from '../companion/voice/tts/msedge';
 import { PiperEngine, piperLengthScale } from '../companion/voice/tts/piper';
 import { AllEnginesFailed, TtsChain } from '../companion/voice/tts/registry';
-import { readWav } from '../companion/voice/tts/wav';
+import { readWav } from '../companion/voice/wav-io';
 import { startFakeEdge, type FakeEdge } from './helpers/fake-edge-tts';
 import { tempDir } from './helpers/companion';
 

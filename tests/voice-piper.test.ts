@@ -13,7 +13,7 @@ import { PiperEngine, PIPER_NO_VOICE } from '../companion/voice/tts/piper';
 import { installedVoice, resolvePiperVoice } from '../companion/voice/tts/piper-voice';
 import { sherpaTtsPackage } from '../companion/voice/tts/piper-sherpa';
 import { DEFAULT_TTS_ORDER, TtsChain } from '../companion/voice/tts/registry';
-import { readWav } from '../companion/voice/tts/wav';
+import { readWav } from '../companion/voice/wav-io';
 import { VoiceService } from '../companion/voice/voice-service';
 import { startFakeEdge, type FakeEdge } from './helpers/fake-edge-tts';
 import { tempDir } from './helpers/companion';

@@ -5,45 +5,21 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import './helpers/happy-dom-fixes';
-import type { ActivityState, CompanionMessage, HostToWebview, WebviewToHost } from '../protocol';
-import type { Host } from '../webview/host/host';
+import type { ActivityState } from '../protocol';
 import { renderWebviewHtml } from '../common/webview-html';
 import { App } from '../webview/ui/app';
 import { contextNoticeText } from '../webview/ui/context-notice-view';
-
-/** A host that answers no request (the notice needs none) and lets the test play the companion. */
-class QuietHost implements Host {
-  kind = 'vscode' as const;
-  private listeners: Array<(m: HostToWebview) => void> = [];
-  send(msg: WebviewToHost): void {
-    if (msg.type === 'request') {
-      const reply: CompanionMessage = { type: 'error', id: msg.id, error: { code: 'unknown_method', message: `No ${msg.method} here.` } };
-      queueMicrotask(() => this.emit(reply));
-    }
-  }
-  onMessage(cb: (m: HostToWebview) => void): void {
-    this.listeners.push(cb);
-  }
-  getState<T>(): T | undefined {
-    return undefined;
-  }
-  setState(): void {}
-  emit(m: HostToWebview): void {
-    for (const l of this.listeners) l(m);
-  }
-  connection(connection: 'ready' | 'stopped'): void {
-    this.emit({ type: 'host.state', host: 'vscode', connection, message: null, error: null, modelConfigured: true, actions: [] });
-  }
-}
+import { FakeHost } from './helpers/fake-host';
 
 const state = (patch: Partial<ActivityState> = {}): ActivityState => ({ activity: 'coding', language: 'typescript', file: 'src/a.ts', broken: true, summary: 'x', ...patch });
-let host: QuietHost;
+/** The shared fake host, with no answers (the notice needs none): the test plays the companion. */
+let host: FakeHost;
 const notice = () => document.querySelector<HTMLElement>('.context-notice')!;
 
 beforeEach(() => {
   const html = renderWebviewHtml({ scriptUri: 'webview.js', styleUri: 'webview-style.css', cspSource: "'self'", nonce: 'dGVzdG5vbmNlMTIz', avatarSvg: readFileSync(path.join(__dirname, '..', 'media', 'avatar.svg'), 'utf8') });
   document.body.innerHTML = /<body>([\s\S]*)<script/.exec(html)![1]!;
-  host = new QuietHost();
+  host = new FakeHost();
   new App(host, document.querySelector<HTMLElement>('#app')!);
   host.connection('ready');
 });

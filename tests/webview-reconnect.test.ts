@@ -9,31 +9,18 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import './helpers/happy-dom-fixes';
-import type { CompanionMessage, ErrorInfo, HostState, HostToWebview, Status, VoiceStatus, WebviewToHost } from '../protocol';
+import type { HostToWebview, Status, VoiceStatus } from '../protocol';
 import type { AudioOutput, DecodedAudio, PlayingSound } from '../webview/audio/audio-output';
-import type { Host } from '../webview/host/host';
 import { renderWebviewHtml } from '../common/webview-html';
 import { App } from '../webview/ui/app';
-import { READY_STATUS } from './helpers/fake-host';
+import { decodeWav, encodeWav } from '../companion/voice/wav-io';
+import { FakeHost, READY_STATUS } from './helpers/fake-host';
 
 const RATE = 8000;
+/** A 16-bit mono PCM WAV (base64): `seconds` of a 200 Hz tone. */
 function wav(seconds: number): string {
-  const n = Math.round(seconds * RATE);
-  const buf = Buffer.alloc(44 + n * 2);
-  buf.write('RIFF', 0, 'ascii');
-  buf.writeUInt32LE(36 + n * 2, 4);
-  buf.write('WAVEfmt ', 8, 'ascii');
-  buf.writeUInt32LE(16, 16);
-  buf.writeUInt16LE(1, 20);
-  buf.writeUInt16LE(1, 22);
-  buf.writeUInt32LE(RATE, 24);
-  buf.writeUInt32LE(RATE * 2, 28);
-  buf.writeUInt16LE(2, 32);
-  buf.writeUInt16LE(16, 34);
-  buf.write('data', 36, 'ascii');
-  buf.writeUInt32LE(n * 2, 40);
-  for (let i = 0; i < n; i++) buf.writeInt16LE(Math.round(Math.sin((2 * Math.PI * 200 * i) / RATE) * 0.5 * 32767), 44 + i * 2);
-  return buf.toString('base64');
+  const samples = Int16Array.from({ length: Math.round(seconds * RATE) }, (_, i) => Math.round(Math.sin((2 * Math.PI * 200 * i) / RATE) * 0.5 * 32767));
+  return encodeWav(samples, RATE).toString('base64');
 }
 
 /** A stand-in for the browser's audio output; `broken` makes every call throw, `suspended` never resumes. */
@@ -62,8 +49,7 @@ class TestOutput implements AudioOutput {
   }
   decode(bytes: ArrayBuffer): Promise<DecodedAudio> {
     this.check();
-    const b = Buffer.from(bytes);
-    const n = b.readUInt32LE(40) / 2;
+    const n = decodeWav(Buffer.from(bytes)).samples.length;
     const audio: DecodedAudio = { duration: n / RATE, sampleRate: RATE, samples: new Float32Array(n) };
     if (!this.holding) return Promise.resolve(audio);
     return new Promise((resolve) => this.held.push(() => resolve(audio)));
@@ -94,67 +80,28 @@ const voiceStatus: VoiceStatus = {
   error: null,
 };
 
-class FakeHost implements Host {
-  kind = 'vscode' as const;
-  sent: WebviewToHost[] = [];
-  state: unknown = undefined;
-  private listeners: Array<(m: HostToWebview) => void> = [];
-  /** Methods whose answers wait until flush() (a slow companion). */
-  late = new Set<string>();
-  private waiting: Array<() => void> = [];
-  answers: Record<string, (params: any) => unknown> = {
-    'status.get': () => status,
-    'character.list': () => ({ characters: [{ id: 1, key: 'alisa', name: 'Alisa', systemPrompt: 'x', voice: null, avatar: null, builtin: true }], activeId: 1 }),
-    'screen.status': () => {
-      throw { code: 'unknown_method', message: 'no screen' };
+/** The shared fake host answering as the companion does; a variant may hold an answer back (`late`) or drop one. */
+function reconnectHost(): FakeHost {
+  return new FakeHost('vscode', {
+    actions: ['showLogs', 'restartCompanion'],
+    answers: {
+      'status.get': () => status,
+      'character.list': () => ({ characters: [{ id: 1, key: 'alisa', name: 'Alisa', systemPrompt: 'x', voice: null, avatar: null, builtin: true }], activeId: 1 }),
+      'screen.status': () => {
+        throw { code: 'unknown_method', message: 'no screen' };
+      },
+      'voice.status': () => voiceStatus,
+      'session.list': () => ({ sessions: [{ id: 9, title: 'Cats', characterId: 1, createdAt: 1, updatedAt: 2, messageCount: 2 }] }),
+      'session.messages': () => ({
+        messages: [
+          { id: 1, sessionId: 9, role: 'user', text: 'Tell me a story', emotion: null, status: 'complete', spontaneous: false, promptTokens: null, completionTokens: null, createdAt: 1 },
+          { id: 2, sessionId: 9, role: 'assistant', text: 'Once upon a time.', emotion: 'happy', status: 'complete', spontaneous: false, promptTokens: null, completionTokens: null, createdAt: 2 },
+        ],
+      }),
+      'chat.send': (p: { text: string }) => ({ replyId: `r-${p.text.length}`, sessionId: 9, userMessageId: 50 }),
+      'voice.stop': () => ({ ok: true }),
     },
-    'voice.status': () => voiceStatus,
-    'session.list': () => ({ sessions: [{ id: 9, title: 'Cats', characterId: 1, createdAt: 1, updatedAt: 2, messageCount: 2 }] }),
-    'session.messages': () => ({
-      messages: [
-        { id: 1, sessionId: 9, role: 'user', text: 'Tell me a story', emotion: null, status: 'complete', spontaneous: false, promptTokens: null, completionTokens: null, createdAt: 1 },
-        { id: 2, sessionId: 9, role: 'assistant', text: 'Once upon a time.', emotion: 'happy', status: 'complete', spontaneous: false, promptTokens: null, completionTokens: null, createdAt: 2 },
-      ],
-    }),
-    'chat.send': (p: { text: string }) => ({ replyId: `r-${p.text.length}`, sessionId: 9, userMessageId: 50 }),
-    'voice.stop': () => ({ ok: true }),
-  };
-  send(msg: WebviewToHost): void {
-    this.sent.push(msg);
-    if (msg.type !== 'request') return;
-    const answer = this.answers[msg.method];
-    let reply: CompanionMessage;
-    try {
-      reply = answer
-        ? { type: 'response', id: msg.id, result: answer(msg.params) }
-        : { type: 'error', id: msg.id, error: { code: 'unknown_method', message: `No ${msg.method} here.` } };
-    } catch (error) {
-      reply = { type: 'error', id: msg.id, error: error as ErrorInfo };
-    }
-    if (this.late.has(msg.method)) this.waiting.push(() => this.emit(reply));
-    else queueMicrotask(() => this.emit(reply));
-  }
-  flush(): void {
-    for (const w of this.waiting.splice(0)) w();
-  }
-  onMessage(cb: (m: HostToWebview) => void): void {
-    this.listeners.push(cb);
-  }
-  getState<T>(): T | undefined {
-    return this.state as T | undefined;
-  }
-  setState<T>(s: T): void {
-    this.state = s;
-  }
-  emit(m: HostToWebview): void {
-    for (const l of this.listeners) l(m);
-  }
-  requests(method: string) {
-    return this.sent.filter((m): m is Extract<WebviewToHost, { type: 'request' }> => m.type === 'request' && m.method === method);
-  }
-  connection(connection: HostState['connection'], message: string | null = null, error: ErrorInfo | null = null): void {
-    this.emit({ type: 'host.state', host: 'vscode', connection, message, error, modelConfigured: true, actions: ['showLogs', 'restartCompanion'] });
-  }
+  });
 }
 
 const settle = async () => {
@@ -184,7 +131,7 @@ function startApp(out: TestOutput): FakeHost {
     avatarSvg: readFileSync(path.join(__dirname, '..', 'media', 'avatar.svg'), 'utf8'),
   });
   document.body.innerHTML = /<body>([\s\S]*)<script/.exec(html)![1]!;
-  const host = new FakeHost();
+  const host = reconnectHost();
   app = new App(host, document.querySelector<HTMLElement>('#app')!, { audio: out });
   return host;
 }

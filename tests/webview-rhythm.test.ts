@@ -27,6 +27,7 @@ const idleOn: IdleStatus = { doNotDisturb: false, chattiness: 1, quietReason: nu
 /** The host as the extension (or the browser adapter) plays it, with a companion that keeps a presence and an idle status. */
 class FakeHost extends SharedFakeHost {
   override kind: 'vscode' | 'browser' = 'vscode';
+  override actions: SharedFakeHost['actions'] = ['chooseModelFile', 'downloadModel', 'cancelDownload', 'openSettings', 'showLogs', 'restartCompanion', 'setApiKey'];
   failIdle = false;
   presence: PresenceStatus = presenceOff;
   idle: IdleStatus = idleOn;
@@ -56,17 +57,6 @@ class FakeHost extends SharedFakeHost {
       return s;
     },
   };
-  connection(connection: 'ready' | 'restarting'): void {
-    this.emit({
-      type: 'host.state',
-      host: this.kind,
-      connection,
-      message: null,
-      error: null,
-      modelConfigured: true,
-      actions: ['chooseModelFile', 'downloadModel', 'cancelDownload', 'openSettings', 'showLogs', 'restartCompanion', 'setApiKey'],
-    });
-  }
 }
 
 const settle = async () => {

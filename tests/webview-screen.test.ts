@@ -37,6 +37,7 @@ const failing: ScreenStatus = {
 /** The host as the extension (or the browser adapter) plays it, with a companion that keeps a screen status. */
 class FakeHost extends SharedFakeHost {
   override kind = 'vscode' as const;
+  override actions: SharedFakeHost['actions'] = ['chooseModelFile', 'downloadModel', 'cancelDownload', 'openSettings', 'showLogs', 'restartCompanion', 'setApiKey'];
   screen: ScreenStatus = off;
   override answers: Answers = {
     'status.get': () => status,
@@ -60,17 +61,6 @@ class FakeHost extends SharedFakeHost {
       return s;
     },
   };
-  connection(connection: 'ready' | 'restarting'): void {
-    this.emit({
-      type: 'host.state',
-      host: 'vscode',
-      connection,
-      message: null,
-      error: null,
-      modelConfigured: true,
-      actions: ['chooseModelFile', 'downloadModel', 'cancelDownload', 'openSettings', 'showLogs', 'restartCompanion', 'setApiKey'],
-    });
-  }
 }
 
 const settle = async () => {

@@ -1,6 +1,6 @@
 // The lip-sync envelope on REAL speech: espeak-ng speaks a sentence into a WAV, a second of
-// silence is appended (sox), the WAV is parsed here, and envelope() must move while she speaks
-// and stay at 0 in the silence.
+// silence is appended (sox), the WAV is read with companion/voice/wav-io.ts, and envelope() must
+// move while she speaks and stay at 0 in the silence.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -8,43 +8,14 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { envelope, levelAt, mono } from '../webview/audio/envelope';
 import { mouthForLevel } from '../webview/avatar/mouth-animator';
+import { decodeWav } from '../companion/voice/wav-io';
 
-/** A PCM WAV (8/16/32-bit integer or 32-bit float): its sample rate and mono samples in -1..1. */
+/** A 16-bit PCM WAV (what espeak-ng and sox write here): its sample rate and mono samples in -1..1. */
 function parseWav(buf: Buffer): { sampleRate: number; samples: Float32Array } {
-  expect(buf.toString('ascii', 0, 4)).toBe('RIFF');
-  expect(buf.toString('ascii', 8, 12)).toBe('WAVE');
-  let off = 12;
-  let format = 0;
-  let channels = 0;
-  let sampleRate = 0;
-  let bits = 0;
-  while (off + 8 <= buf.length) {
-    const id = buf.toString('ascii', off, off + 4);
-    // espeak-ng writes 0x7fffffff sizes when it streams; the data then runs to the end of the file.
-    let size = buf.readUInt32LE(off + 4);
-    const body = off + 8;
-    if (id === 'fmt ') {
-      format = buf.readUInt16LE(body);
-      channels = buf.readUInt16LE(body + 2);
-      sampleRate = buf.readUInt32LE(body + 4);
-      bits = buf.readUInt16LE(body + 14);
-    } else if (id === 'data') {
-      size = Math.min(size, buf.length - body);
-      const bytes = bits / 8;
-      const frames = Math.floor(size / (bytes * channels));
-      const chans = Array.from({ length: channels }, () => new Float32Array(frames));
-      for (let f = 0; f < frames; f++) {
-        for (let c = 0; c < channels; c++) {
-          const at = body + (f * channels + c) * bytes;
-          chans[c]![f] =
-            format === 3 ? buf.readFloatLE(at) : bits === 16 ? buf.readInt16LE(at) / 32768 : bits === 32 ? buf.readInt32LE(at) / 2 ** 31 : (buf.readUInt8(at) - 128) / 128;
-        }
-      }
-      return { sampleRate, samples: mono(chans) };
-    }
-    off = body + size + (size % 2);
-  }
-  throw new Error('no data chunk');
+  const { sampleRate, channels, samples } = decodeWav(buf);
+  const frames = Math.floor(samples.length / channels);
+  const chans = Array.from({ length: channels }, (_, c) => Float32Array.from({ length: frames }, (_, f) => samples[f * channels + c]! / 32768));
+  return { sampleRate, samples: mono(chans) };
 }
 
 let dir: string;

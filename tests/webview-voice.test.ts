@@ -19,6 +19,7 @@ import { SpeechPlayer } from '../webview/audio/speech-player';
 import { MouthAnimator, type MouthShape } from '../webview/avatar/mouth-animator';
 import { renderWebviewHtml } from '../common/webview-html';
 import { App } from '../webview/ui/app';
+import { decodeWav, encodeWav, type PcmAudio } from '../companion/voice/wav-io';
 import { FakeHost as SharedFakeHost, type Answers, READY_STATUS } from './helpers/fake-host';
 
 // ------------------------------------------------------------------ audio test double
@@ -27,22 +28,8 @@ const RATE = 8000;
 
 /** A 16-bit mono PCM WAV: `seconds` of a 200 Hz tone at `amplitude` (0: silence). */
 function wav(seconds: number, amplitude = 0.5): string {
-  const n = Math.round(seconds * RATE);
-  const buf = Buffer.alloc(44 + n * 2);
-  buf.write('RIFF', 0, 'ascii');
-  buf.writeUInt32LE(36 + n * 2, 4);
-  buf.write('WAVEfmt ', 8, 'ascii');
-  buf.writeUInt32LE(16, 16);
-  buf.writeUInt16LE(1, 20);
-  buf.writeUInt16LE(1, 22);
-  buf.writeUInt32LE(RATE, 24);
-  buf.writeUInt32LE(RATE * 2, 28);
-  buf.writeUInt16LE(2, 32);
-  buf.writeUInt16LE(16, 34);
-  buf.write('data', 36, 'ascii');
-  buf.writeUInt32LE(n * 2, 40);
-  for (let i = 0; i < n; i++) buf.writeInt16LE(Math.round(Math.sin((2 * Math.PI * 200 * i) / RATE) * amplitude * 32767), 44 + i * 2);
-  return buf.toString('base64');
+  const samples = Int16Array.from({ length: Math.round(seconds * RATE) }, (_, i) => Math.round(Math.sin((2 * Math.PI * 200 * i) / RATE) * amplitude * 32767));
+  return encodeWav(samples, RATE).toString('base64');
 }
 
 interface Played {
@@ -75,12 +62,14 @@ class RecordingOutput implements AudioOutput {
     if (this.resumable && this.current === 'suspended') this.current = 'running';
   }
   decode(bytes: ArrayBuffer): Promise<DecodedAudio> {
-    const b = Buffer.from(bytes);
-    if (b.toString('ascii', 0, 4) !== 'RIFF') return Promise.reject(new Error('EncodingError'));
-    const n = b.readUInt32LE(40) / 2;
-    const samples = new Float32Array(n);
-    for (let i = 0; i < n; i++) samples[i] = b.readInt16LE(44 + i * 2) / 32768;
-    const audio: DecodedAudio = { duration: n / b.readUInt32LE(24), sampleRate: b.readUInt32LE(24), samples };
+    let pcm: PcmAudio;
+    try {
+      pcm = decodeWav(Buffer.from(bytes));
+    } catch {
+      return Promise.reject(new Error('EncodingError'));
+    }
+    const samples = Float32Array.from(pcm.samples, (v) => v / 32768);
+    const audio: DecodedAudio = { duration: samples.length / pcm.sampleRate, sampleRate: pcm.sampleRate, samples };
     if (!this.holding) return Promise.resolve(audio);
     return new Promise((resolve) => this.held.push({ duration: audio.duration, release: () => resolve(audio) }));
   }
@@ -418,9 +407,6 @@ class FakeHost extends SharedFakeHost {
     },
     'voice.stop': () => ({ ok: true }),
   };
-  connection(connection: 'ready' | 'restarting'): void {
-    this.emit({ type: 'host.state', host: this.kind, connection, message: null, error: null, modelConfigured: true, actions: [] });
-  }
 }
 
 let host: FakeHost;

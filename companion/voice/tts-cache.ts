@@ -7,7 +7,7 @@ import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { SynthResult } from './tts/types';
-import { readWav } from './tts/wav';
+import { readWav } from './wav-io';
 
 export const CACHE_DEFAULTS = { memoryBytes: 16 * 1024 * 1024, diskBytes: 50 * 1024 * 1024 } as const;
 const MP3_BITS_PER_SECOND = 48_000;

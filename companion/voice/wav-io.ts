@@ -1,5 +1,9 @@
-// WAV helpers for speech in: 16-bit PCM RIFF encode/decode and the conversions the recorder and
-// the speech-to-text engines need (mono mix-down, linear resampling to 16 kHz).
+// The one WAV module: 16-bit PCM RIFF encode/decode for speech in and out. The recorder and the
+// speech-to-text engines decode and convert (mono mix-down, linear resampling to 16 kHz); the
+// text-to-speech engines wrap raw PCM (piper's --output-raw, sherpa-onnx) with `encodeWav`, and
+// engines that stream WAV to stdout (espeak-ng, piper) write a header with placeholder sizes
+// (0x7ffff000), fixed with `fixWavHeader` once the whole output is in, so players and the
+// duration agree with the data. Tests build their WAVs here too.
 
 export const STT_RATE = 16000;
 
@@ -10,10 +14,22 @@ export interface PcmAudio {
   samples: Int16Array;
 }
 
-/** A 16-bit PCM WAV file of `samples` (mono unless `channels` says otherwise). */
-export function encodeWav(samples: Int16Array, sampleRate = STT_RATE, channels = 1): Buffer {
-  const dataBytes = samples.length * 2;
-  const buf = Buffer.alloc(44 + dataBytes);
+/**
+ * A 16-bit PCM WAV file of `samples` (mono unless `channels` says otherwise): an Int16Array, or a
+ * Buffer of raw little-endian 16-bit PCM (piper's --output-raw), copied byte for byte.
+ */
+export function encodeWav(samples: Int16Array | Buffer, sampleRate = STT_RATE, channels = 1): Buffer {
+  let pcm: Buffer;
+  if (samples instanceof Int16Array) {
+    pcm = Buffer.alloc(samples.length * 2);
+    for (let i = 0; i < samples.length; i++) pcm.writeInt16LE(samples[i]!, i * 2);
+  } else pcm = samples;
+  return Buffer.concat([wavHeader(pcm.length, sampleRate, channels), pcm]);
+}
+
+/** The 44-byte header of a 16-bit PCM WAV with `dataBytes` of data. */
+function wavHeader(dataBytes: number, sampleRate: number, channels: number): Buffer {
+  const buf = Buffer.alloc(44);
   buf.write('RIFF', 0, 'ascii');
   buf.writeUInt32LE(36 + dataBytes, 4);
   buf.write('WAVE', 8, 'ascii');
@@ -27,7 +43,6 @@ export function encodeWav(samples: Int16Array, sampleRate = STT_RATE, channels =
   buf.writeUInt16LE(16, 34);
   buf.write('data', 36, 'ascii');
   buf.writeUInt32LE(dataBytes, 40);
-  for (let i = 0; i < samples.length; i++) buf.writeInt16LE(samples[i]!, 44 + i * 2);
   return buf;
 }
 
@@ -58,6 +73,46 @@ export function decodeWav(buf: Buffer): PcmAudio {
     off = body + size + (size % 2);
   }
   throw new Error('WAV file has no data chunk');
+}
+
+export interface WavInfo {
+  sampleRate: number;
+  channels: number;
+  bitsPerSample: number;
+  dataOffset: number;
+  dataBytes: number;
+  durationMs: number;
+}
+
+/** Where a WAV's data is and how long it plays (any PCM width); null if it is not a RIFF/WAVE file with a data chunk. */
+export function readWav(buf: Buffer): WavInfo | null {
+  if (buf.length < 12 || buf.toString('ascii', 0, 4) !== 'RIFF' || buf.toString('ascii', 8, 12) !== 'WAVE') return null;
+  let off = 12;
+  let fmt: { sampleRate: number; channels: number; bitsPerSample: number } | null = null;
+  while (off + 8 <= buf.length) {
+    const id = buf.toString('ascii', off, off + 4);
+    const size = buf.readUInt32LE(off + 4);
+    if (id === 'fmt ' && off + 24 <= buf.length) {
+      fmt = { channels: buf.readUInt16LE(off + 10), sampleRate: buf.readUInt32LE(off + 12), bitsPerSample: buf.readUInt16LE(off + 22) };
+    } else if (id === 'data') {
+      if (!fmt) return null;
+      const dataOffset = off + 8;
+      const dataBytes = Math.min(size, buf.length - dataOffset);
+      const bytesPerSecond = fmt.sampleRate * fmt.channels * (fmt.bitsPerSample / 8);
+      return { ...fmt, dataOffset, dataBytes, durationMs: bytesPerSecond > 0 ? Math.round((dataBytes / bytesPerSecond) * 1000) : 0 };
+    }
+    off += 8 + size + (size % 2);
+  }
+  return null;
+}
+
+/** Rewrites the RIFF and data sizes to the real ones; returns the info, or null if not a WAV. */
+export function fixWavHeader(buf: Buffer): WavInfo | null {
+  const info = readWav(buf);
+  if (!info) return null;
+  buf.writeUInt32LE(buf.length - 8, 4);
+  buf.writeUInt32LE(info.dataBytes, info.dataOffset - 4);
+  return info;
 }
 
 /** Mono at `rate` Hz: channels averaged, linear interpolation (good enough for speech to 16 kHz). */

@@ -2,8 +2,9 @@
 // panel, answering requests as the companion would. A test subclasses it and overrides `answer`
 // (or passes an answer table). Every answer is checked against the result schema its method
 // declares in protocol/: a fake that drifts from the contract fails the test run loudly, so the
-// webview is never tested against answers the companion cannot give.
-import { methods, type CompanionMessage, type ErrorInfo, type HostToWebview, type MethodName, type Status, type WebviewToHost } from '../../protocol';
+// webview is never tested against answers the companion cannot give. A slow companion: methods in
+// `late` are answered only at `flush()`.
+import { methods, type CompanionMessage, type ErrorInfo, type HostState, type HostToWebview, type MethodName, type Status, type WebviewToHost } from '../../protocol';
 import type { Host } from '../../webview/host/host';
 
 /** A companion with its model and database ready (what `status.get` answers in most panel tests). */
@@ -22,14 +23,20 @@ export type Answers = Partial<Record<MethodName, (params: any) => unknown>>;
 export class FakeHost implements Host {
   sent: WebviewToHost[] = [];
   state: unknown;
+  /** Methods whose answers wait until flush() (a slow companion). */
+  late = new Set<MethodName>();
+  /** The buttons host.state offers (ready() and connection()). */
+  actions: HostState['actions'];
   private readonly listeners: Array<(m: HostToWebview) => void> = [];
+  private readonly waiting: Array<() => void> = [];
 
   constructor(
     public kind: 'vscode' | 'browser' = 'vscode',
-    opts: { state?: unknown; answers?: Answers } = {},
+    opts: { state?: unknown; answers?: Answers; actions?: HostState['actions'] } = {},
   ) {
     this.state = opts.state;
     this.answers = opts.answers ?? {};
+    this.actions = opts.actions ?? [];
   }
 
   /** Per-method answers; a method with none gets `unknown_method`, as from the companion. */
@@ -58,7 +65,13 @@ export class FakeHost implements Host {
     } catch (error) {
       reply = { type: 'error', id: msg.id, error: error as ErrorInfo }; // an answer may refuse, as the companion does
     }
-    queueMicrotask(() => this.emit(reply));
+    if (this.late.has(msg.method as MethodName)) this.waiting.push(() => this.emit(reply));
+    else queueMicrotask(() => this.emit(reply));
+  }
+
+  /** Sends the answers held back for `late` methods, in order. */
+  flush(): void {
+    for (const w of this.waiting.splice(0)) w();
   }
 
   /** An answer that breaks the contract: thrown where nothing can catch it, so the test run fails. */
@@ -91,6 +104,11 @@ export class FakeHost implements Host {
 
   /** The host says the companion is ready (as the extension does once connected). */
   ready(): void {
-    this.emit({ type: 'host.state', host: this.kind, connection: 'ready', message: null, error: null, modelConfigured: true, actions: [] });
+    this.connection('ready');
+  }
+
+  /** The host says how the connection to the companion is (connecting, restarting, failed...). */
+  connection(connection: HostState['connection'], message: string | null = null, error: ErrorInfo | null = null): void {
+    this.emit({ type: 'host.state', host: this.kind, connection, message, error, modelConfigured: true, actions: this.actions });
   }
 }

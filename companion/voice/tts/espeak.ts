@@ -3,7 +3,7 @@
 import type { EngineState } from '../../../protocol';
 import { findBinary, runToBuffer } from './run';
 import type { SpeakOptions, SynthResult, TtsEngine } from './types';
-import { fixWavHeader } from './wav';
+import { fixWavHeader } from '../wav-io';
 
 export const ESPEAK_INSTALL = 'sudo apt install espeak-ng';
 const DEFAULT_VOICE = 'en-us';

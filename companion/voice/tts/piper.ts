@@ -18,7 +18,7 @@ import { installedVoice, resolvePiperVoice, type ResolvedPiperVoice } from './pi
 import { SherpaPiperHost, sherpaTtsPackage } from './piper-sherpa';
 import { resolveExecutable, runToBuffer } from './run';
 import type { SpeakOptions, SynthResult, TtsEngine } from './types';
-import { wavFromPcm16 } from './wav';
+import { encodeWav } from '../wav-io';
 
 export interface PiperPaths {
   binary: string | null;
@@ -140,7 +140,7 @@ export class PiperEngine implements TtsEngine {
     const { pcm, sampleRate } = await this.hostFor(v).synthesize(text, { speed: Math.round((1 / piperLengthScale(opts.rate)) * 100) / 100, sid }, signal);
     if (pcm.length === 0) throw new Error('Piper produced no audio.');
     opts.onAudio?.();
-    return { mime: 'audio/wav', data: wavFromPcm16(pcm, sampleRate), durationMs: Math.round((pcm.length / 2 / sampleRate) * 1000) };
+    return { mime: 'audio/wav', data: encodeWav(pcm, sampleRate), durationMs: Math.round((pcm.length / 2 / sampleRate) * 1000) };
   }
 
   /** What is wrong with the set-up, or the resolved paths. */
@@ -180,6 +180,6 @@ export class PiperEngine implements TtsEngine {
     const args = ['--model', c.model, '--output-raw', '--length_scale', String(piperLengthScale(opts.rate))];
     const pcm = await runToBuffer(c.binary, args, `${text.replace(/\s+/g, ' ')}\n`, signal, opts.onAudio);
     if (pcm.length === 0) throw new Error('Piper produced no audio.');
-    return { mime: 'audio/wav', data: wavFromPcm16(pcm, sampleRate), durationMs: Math.round((pcm.length / 2 / sampleRate) * 1000) };
+    return { mime: 'audio/wav', data: encodeWav(pcm, sampleRate), durationMs: Math.round((pcm.length / 2 / sampleRate) * 1000) };
   }
 }
