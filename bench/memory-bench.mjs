@@ -108,7 +108,7 @@ function makeVocabulary(rand, n) {
 function zipf(items, s, rand, q = 0) {
   const cum = new Float64Array(items.length);
   let total = 0;
-  for (let i = 0; i < items.length; i++) cum[i] = total += 1 / Math.pow(i + 1 + q, s);
+  for (let i = 0; i < items.length; i++) cum[i] = total += 1 / (i + 1 + q) ** s;
   return () => {
     const x = rand() * total;
     let lo = 0;

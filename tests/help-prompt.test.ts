@@ -127,7 +127,7 @@ describe('ActivityFuser', () => {
   });
 
   it('is idle with nothing reported, and uses the legacy desktop context', () => {
-    let t = 0;
+    const t = 0;
     const store = new ContextStore(() => t);
     expect(store.activity.state().activity).toBe('idle');
     store.setDesktop({ task: 'terminal_work', app: 'Terminal', fileCategory: '', hasError: true, offerText: '', window: 'bash', text: 'error' });

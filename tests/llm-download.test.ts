@@ -30,7 +30,7 @@ const server: Server = createServer((req, res) => {
   }
   const range = /bytes=(\d+)-(\d*)/.exec(req.headers.range ?? '');
   const start = range ? Number(range[1]) : 0;
-  const end = range && range[2] ? Number(range[2]) : MODEL_BYTES.length - 1;
+  const end = range?.[2] ? Number(range[2]) : MODEL_BYTES.length - 1;
   const headers = { 'content-type': 'application/octet-stream', 'accept-ranges': 'bytes', 'content-length': String(end - start + 1) };
   if (range) res.writeHead(206, { ...headers, 'content-range': `bytes ${start}-${end}/${MODEL_BYTES.length}` });
   else res.writeHead(200, headers);

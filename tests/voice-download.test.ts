@@ -125,7 +125,7 @@ function handler(req: IncomingMessage, res: ServerResponse): void {
   }
   const range = /bytes=(\d+)-(\d*)/.exec(req.headers.range ?? '');
   const start = range ? Number(range[1]) : 0;
-  const end = range && range[2] ? Number(range[2]) : body.length - 1;
+  const end = range?.[2] ? Number(range[2]) : body.length - 1;
   if (start >= body.length) {
     res.writeHead(416, { 'content-range': `bytes */${body.length}` }).end();
     return;

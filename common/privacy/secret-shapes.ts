@@ -112,7 +112,7 @@ const SHAPES: readonly Shape[] = [
   { kind: 'npm', re: new RegExp(`${B}npm[_ ][A-Za-z0-9]{36}(?![A-Za-z0-9])`, 'g'), check: (s) => randomish(s.slice(4)) },
   { kind: 'sendgrid', re: new RegExp(`${B}SG\\.[A-Za-z0-9_ -]{22}\\.[A-Za-z0-9_ -]{43}`, 'g') },
   { kind: 'twilio', re: new RegExp(`${B}SK[0-9a-fA-F]{32}(?![A-Za-z0-9])`, 'g') },
-  { kind: 'azure', re: new RegExp(`(?<![A-Za-z0-9_~.-])[A-Za-z0-9_~.-]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34}(?![A-Za-z0-9_~.-])`, 'g') },
+  { kind: 'azure', re: /(?<![A-Za-z0-9_~.-])[A-Za-z0-9_~.-]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34}(?![A-Za-z0-9_~.-])/g },
   { kind: 'shopify', re: new RegExp(`${B}shp(?:at|ca|pa|ss)[_ ][a-fA-F0-9]{32}`, 'g') },
   { kind: 'digitalocean', re: new RegExp(`${B}do[por][_ ]{0,2}v[1lI|][_ ]{0,2}[a-f0-9]{32,64}`, 'g') },
   { kind: 'docker', re: new RegExp(`${B}dckr[_ ]pat[_ ][A-Za-z0-9_-]{20,100}`, 'g') },

@@ -281,7 +281,7 @@ export class ActivityFuser {
     if (stop) activity = 'debugging';
     else if (failure && looksLikeTestRun(failure.commandLine) && (this.editorChangedAt === null || failure.receivedAt >= this.editorChangedAt)) activity = 'running_tests';
     else if (failure && (this.editorChangedAt === null || failure.receivedAt > this.editorChangedAt)) activity = 'terminal_work';
-    else if (ed && ed.language && editorRecent) activity = 'coding';
+    else if (ed?.language && editorRecent) activity = 'coding';
     else if (ed && this.lastUpdateAt !== null && now - this.lastUpdateAt < IDLE_AFTER_MS) activity = 'reading';
     else if (desktopFresh) {
       const t = desktopFresh.task;

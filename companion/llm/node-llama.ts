@@ -6,5 +6,6 @@ type NodeLlama = typeof import('node-llama-cpp');
 let loading: Promise<NodeLlama> | null = null;
 
 export function nodeLlama(): Promise<NodeLlama> {
-  return (loading ??= import('node-llama-cpp'));
+  loading ??= import('node-llama-cpp');
+  return loading;
 }

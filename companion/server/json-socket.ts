@@ -3,7 +3,7 @@
 // `error` frame and the connection lives on (only a protocol-version mismatch closes it, after
 // saying why).
 import type { WebSocket, RawData } from 'ws';
-import * as z from 'zod';
+import type * as z from 'zod';
 import {
   ClientMessage,
   MAX_FRAME_BYTES,
