@@ -28,7 +28,7 @@ import { ScreenController } from './screen/screen-controller';
 import { IdleController } from './rhythm/idle-controller';
 import { PresenceController } from './rhythm/presence-controller';
 import { RhythmCommands } from './rhythm/rhythm-commands';
-import { IdleStatusBar, PresenceStatusBar, ScreenStatusBar, StatusBar, VoiceStatusBar } from './status-bar';
+import { StatusBar } from './status-bar';
 import { VoiceController } from './voice/voice-controller';
 import { VoiceSetup } from './voice/voice-setup';
 import { NetworkController } from './network/network-controller';
@@ -65,16 +65,12 @@ export function activate(context: vscode.ExtensionContext): AlisaApi {
     log,
     view,
     models,
-    new StatusBar(manager),
+    new StatusBar(manager, { screen, voice, presence, idle }),
     screen,
-    new ScreenStatusBar(screen),
     voice,
-    new VoiceStatusBar(voice),
     new VoiceSetup(manager),
     presence,
-    new PresenceStatusBar(presence),
     idle,
-    new IdleStatusBar(idle),
     new RhythmCommands(manager),
     new NetworkController(manager),
     awareness,

@@ -1,42 +1,82 @@
-// A status bar item that says how Alisa is doing at a glance (starting, downloading or loading
-// the model with a percentage, ready, or what went wrong) and opens the chat when clicked; and a
-// second one, shown only while screen understanding is on, that says whether she is looking at
-// the screen (click: pause or resume); and the voice items: mute (`$(unmute)`/`$(mute)`, click
-// toggles) and `$(record) Listening…` while she listens (click stops); and issue 7's: the camera
-// (`$(device-camera) Camera` while webcam presence has the camera open; click pauses) and Do not
-// disturb (`$(bell-slash) Do not disturb` when on, `$(bell)` when off; click toggles).
+// Alisa's one status bar item: how she is doing at a glance (starting, downloading or loading the
+// model with a percentage, ready, or what went wrong), with an icon for each feature the user
+// must see (the camera open, the screen read, listening, muted, Do not disturb: status-menu.ts
+// decides which). A click opens a menu: the chat, one action per feature (pause the camera, mute,
+// stop listening...), the logs and the settings. The features' own commands stay in the command
+// palette and keybindings; the menu runs the same ones.
 import * as vscode from 'vscode';
 import type { ModelState } from '../protocol/common';
 import type { ScreenStatus } from '../protocol/screen';
 import type { CompanionManager } from './companion-manager';
 import { screenStatusLook } from './screen/screen-logic';
 import type { VoiceStatus } from '../protocol/voice';
-import { voiceListeningLook, voiceMuteLook, type VoiceStatusLook } from './voice/voice-logic';
+import { voiceListeningLook, voiceMuteLook } from './voice/voice-logic';
 import type { IdleStatus, PresenceStatus } from '../protocol/rhythm';
-import { idleStatusLook, presenceStatusLook, type StatusLook } from './rhythm/rhythm-logic';
+import { idleStatusLook, presenceStatusLook } from './rhythm/rhythm-logic';
+import { combineLook, menuEntries, type Indicator, type MainLook } from './status-menu';
 
-interface Look {
-  text: string;
-  tooltip: string;
-  background?: 'error' | 'warning';
+/** The command a click on the item runs. */
+export const STATUS_MENU_COMMAND = 'alisa.statusMenu';
+
+interface Source<T> {
+  readonly status: T | null;
+  readonly onDidChange: vscode.Event<T | null>;
 }
+
+/** The features the item shows; each is optional (a test, or a build without it). */
+export interface StatusSources {
+  screen?: Source<ScreenStatus>;
+  voice?: Source<VoiceStatus>;
+  presence?: Source<PresenceStatus>;
+  idle?: Source<IdleStatus>;
+}
+
+type Look = MainLook;
 
 export class StatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('alisa.status', vscode.StatusBarAlignment.Right, 100);
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(private readonly manager: CompanionManager) {
+  constructor(
+    private readonly manager: Pick<CompanionManager, 'state' | 'status' | 'modelConfigured' | 'onDidChangeState' | 'onDidReceiveEvent'>,
+    private readonly sources: StatusSources = {},
+  ) {
     this.item.name = 'Alisa';
-    this.item.command = 'alisa.openChat';
+    this.item.command = STATUS_MENU_COMMAND;
     this.disposables.push(
       this.item,
       manager.onDidChangeState(() => this.render()),
       manager.onDidReceiveEvent((e) => {
         if (e.type === 'status') this.render();
       }),
+      vscode.commands.registerCommand(STATUS_MENU_COMMAND, () => this.showMenu()),
     );
+    for (const source of Object.values(sources) as Array<Source<unknown>>) this.disposables.push(source.onDidChange(() => this.render()));
     this.render();
     this.item.show();
+  }
+
+  /** What each feature shows now, in the item's order. */
+  indicators(): Indicator[] {
+    const s = this.sources;
+    const voice = s.voice?.status ?? null;
+    return [
+      { id: 'camera', look: s.presence ? presenceStatusLook(s.presence.status) : null },
+      { id: 'screen', look: s.screen ? screenStatusLook(s.screen.status) : null },
+      { id: 'listening', look: s.voice ? voiceListeningLook(voice) : null },
+      { id: 'voice', look: s.voice ? voiceMuteLook(voice) : null },
+      { id: 'doNotDisturb', look: s.idle ? idleStatusLook(s.idle.status) : null },
+    ];
+  }
+
+  /** The menu behind the item: a quick pick whose choice runs its command. */
+  async showMenu(): Promise<void> {
+    const entries = menuEntries({ failed: this.manager.state.state === 'failed' }, this.indicators());
+    const picked = await vscode.window.showQuickPick(
+      entries.map((e) => ({ label: e.label, ...(e.detail ? { detail: e.detail } : {}), entry: e })),
+      { title: 'Alisa', placeHolder: this.look().tooltip },
+    );
+    if (picked) await vscode.commands.executeCommand(picked.entry.command, ...(picked.entry.args ?? []));
   }
 
   dispose(): void {
@@ -44,9 +84,9 @@ export class StatusBar implements vscode.Disposable {
   }
 
   private render(): void {
-    const look = this.look();
+    const look = combineLook(this.look(), this.indicators());
     this.item.text = look.text;
-    this.item.tooltip = `${look.tooltip}\nClick to open the chat.`;
+    this.item.tooltip = [...look.tooltip, 'Click for the chat and her controls.'].join('\n');
     this.item.backgroundColor = look.background ? new vscode.ThemeColor(`statusBarItem.${look.background}Background`) : undefined;
   }
 
@@ -85,113 +125,4 @@ export class StatusBar implements vscode.Disposable {
           : { text: '$(circle-large-outline) Alisa', tooltip: 'Alisa needs a language model: choose a GGUF file or download the recommended one.' };
     }
   }
-}
-
-/** Screen understanding at a glance: hidden while it is off, `$(eye) Screen` while Alisa looks. */
-export class ScreenStatusBar implements vscode.Disposable {
-  private readonly item = vscode.window.createStatusBarItem('alisa.screen', vscode.StatusBarAlignment.Right, 99);
-  private readonly disposables: vscode.Disposable[] = [];
-
-  constructor(source: { readonly status: ScreenStatus | null; readonly onDidChange: vscode.Event<ScreenStatus | null> }) {
-    this.item.name = 'Alisa Screen Understanding';
-    this.disposables.push(
-      this.item,
-      source.onDidChange((s) => this.render(s)),
-    );
-    this.render(source.status);
-  }
-
-  dispose(): void {
-    for (const d of this.disposables.splice(0)) d.dispose();
-  }
-
-  private render(status: ScreenStatus | null): void {
-    const look = screenStatusLook(status);
-    if (!look) {
-      this.item.hide();
-      return;
-    }
-    this.item.text = look.text;
-    this.item.tooltip = look.tooltip;
-    this.item.command = look.command;
-    this.item.backgroundColor = look.background ? new vscode.ThemeColor(`statusBarItem.${look.background}Background`) : undefined;
-    this.item.show();
-  }
-}
-
-/** Voice at a glance: the mute toggle, and "Listening…" while the companion listens. Hidden while unknown. */
-export class VoiceStatusBar implements vscode.Disposable {
-  private readonly mute = vscode.window.createStatusBarItem('alisa.voice.mute', vscode.StatusBarAlignment.Right, 98);
-  private readonly listening = vscode.window.createStatusBarItem('alisa.voice.listening', vscode.StatusBarAlignment.Right, 97);
-  private readonly disposables: vscode.Disposable[] = [];
-
-  constructor(source: { readonly status: VoiceStatus | null; readonly onDidChange: vscode.Event<VoiceStatus | null> }) {
-    this.mute.name = "Alisa's Voice";
-    this.listening.name = 'Alisa Listening';
-    this.disposables.push(
-      this.mute,
-      this.listening,
-      source.onDidChange((s) => this.render(s)),
-    );
-    this.render(source.status);
-  }
-
-  dispose(): void {
-    for (const d of this.disposables.splice(0)) d.dispose();
-  }
-
-  private render(status: VoiceStatus | null): void {
-    show(this.mute, voiceMuteLook(status));
-    show(this.listening, voiceListeningLook(status));
-  }
-}
-
-/** Webcam presence at a glance: `$(device-camera) Camera` while the camera is open (also paused, or in error); hidden otherwise. */
-export class PresenceStatusBar implements vscode.Disposable {
-  private readonly item = vscode.window.createStatusBarItem('alisa.presence', vscode.StatusBarAlignment.Right, 96);
-  private readonly disposables: vscode.Disposable[] = [];
-
-  constructor(source: { readonly status: PresenceStatus | null; readonly onDidChange: vscode.Event<PresenceStatus | null> }) {
-    this.item.name = 'Alisa Webcam Presence';
-    this.disposables.push(
-      this.item,
-      source.onDidChange((s) => show(this.item, presenceStatusLook(s))),
-    );
-    show(this.item, presenceStatusLook(source.status));
-  }
-
-  dispose(): void {
-    for (const d of this.disposables.splice(0)) d.dispose();
-  }
-}
-
-/** Do not disturb at a glance: `$(bell-slash) Do not disturb` or `$(bell)`; hidden while unknown. */
-export class IdleStatusBar implements vscode.Disposable {
-  private readonly item = vscode.window.createStatusBarItem('alisa.idle', vscode.StatusBarAlignment.Right, 95);
-  private readonly disposables: vscode.Disposable[] = [];
-
-  constructor(source: { readonly status: IdleStatus | null; readonly onDidChange: vscode.Event<IdleStatus | null> }) {
-    this.item.name = 'Alisa Do Not Disturb';
-    this.disposables.push(
-      this.item,
-      source.onDidChange((s) => show(this.item, idleStatusLook(s))),
-    );
-    show(this.item, idleStatusLook(source.status));
-  }
-
-  dispose(): void {
-    for (const d of this.disposables.splice(0)) d.dispose();
-  }
-}
-
-function show(item: vscode.StatusBarItem, look: VoiceStatusLook | StatusLook | null): void {
-  if (!look) {
-    item.hide();
-    return;
-  }
-  item.text = look.text;
-  item.tooltip = look.tooltip;
-  item.command = look.command;
-  item.backgroundColor = 'background' in look && look.background ? new vscode.ThemeColor(`statusBarItem.${look.background}Background`) : undefined;
-  item.show();
 }

@@ -29,7 +29,7 @@ import {
   RHYTHM_COMMANDS,
   rhythmSummaryDetail,
 } from '../extension/rhythm/rhythm-logic';
-import { IdleStatusBar, PresenceStatusBar } from '../extension/status-bar';
+import { StatusBar, type StatusSources } from '../extension/status-bar';
 
 const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8'));
 
@@ -159,6 +159,15 @@ describe('status bar looks', () => {
 
 // ------------------------------------------------------------------ the controllers with a fake companion
 
+/** Alisa's one status item over `sources`, with her state taken from the fake manager's last event. */
+function statusItem(m: FakeManager, sources: StatusSources) {
+  let state: { state: string } = { state: 'ready' };
+  m.state.event((s) => (state = s as { state: string }));
+  const manager = { get state() { return state; }, status: null, modelConfigured: true, onDidChangeState: m.state.event, onDidReceiveEvent: m.events.event };
+  new StatusBar(manager as never, sources);
+  return fake.items.filter((i) => i.id === 'alisa.status').at(-1)!;
+}
+
 class FakeManager {
   connected = true;
   presence: PresenceStatus = presenceOff;
@@ -235,20 +244,28 @@ describe('PresenceController', () => {
     expect(m.sent('presence.configure')).toHaveLength(3);
   });
 
-  it('the toggle writes the user setting; the camera item follows', async () => {
-    new PresenceStatusBar(c);
-    const item = fake.items.find((i) => i.id === 'alisa.presence')!;
-    expect(item.visible).toBe(false);
+  it('the toggle writes the user setting; the status item shows the camera and its menu pauses it', async () => {
+    const item = statusItem(m, { presence: c });
+    expect(item).toMatchObject({ text: '$(comment-discussion) Alisa', visible: true, command: 'alisa.statusMenu' });
     await fake.commands.get(RHYTHM_COMMANDS.presenceToggle)!();
     await flush();
     expect(fake.updates).toEqual([{ key: 'alisa.presence.enabled', value: true, target: 1 }]);
     expect(m.sent('presence.configure').at(-1)).toEqual({ enabled: true, input: 'default', paused: false, editorFocused: true });
-    expect(item).toMatchObject({ text: '$(device-camera) Camera', visible: true, command: 'alisa.presence.pause' });
-    // An event from the companion (the panel paused it) moves the item too.
+    expect(item).toMatchObject({ text: '$(comment-discussion) Alisa $(device-camera)', visible: true });
+    expect(String(item.tooltip)).toMatch(/can see you through the camera/);
+    // The menu's camera action is the pause command.
+    fake.quickPickIndex = 1;
+    await fake.commands.get('alisa.statusMenu')!();
+    expect(fake.quickPicks.at(-1)!.items).toEqual(['$(comment-discussion) Open the chat', '$(debug-pause) Pause the camera', '$(output) Show logs', '$(gear) Settings']);
+    expect(m.sent('presence.configure').at(-1)).toEqual({ paused: true });
+    // An event from the companion (the panel paused it) moves the item too: still there while the camera feature is on.
     m.events.fire({ type: 'presence.state', status: presencePaused });
-    expect(item.text).toBe('$(device-camera) Camera paused');
+    expect(item.text).toBe('$(comment-discussion) Alisa $(device-camera)');
+    fake.quickPickIndex = undefined;
+    await fake.commands.get('alisa.statusMenu')!();
+    expect(fake.quickPicks.at(-1)!.items).toContain('$(device-camera) Resume the camera');
     m.events.fire({ type: 'presence.state', status: presenceOff });
-    expect(item.visible).toBe(false);
+    expect(item.text).toBe('$(comment-discussion) Alisa');
   });
 
   it('pause and resume without touching the setting; the pause survives a restart', async () => {
@@ -350,20 +367,29 @@ describe('IdleController', () => {
     ]);
   });
 
-  it('the command flips the setting, which goes to the companion; the status bar follows', async () => {
-    new IdleStatusBar(c);
-    const item = fake.items.find((i) => i.id === 'alisa.idle')!;
-    expect(item).toMatchObject({ text: '$(bell)', visible: true });
+  it('the command flips the setting, which goes to the companion; the status item follows', async () => {
+    const item = statusItem(m, { idle: c });
+    // Her normal state (she may talk when you seem idle) is not worth an icon; the tooltip says it.
+    expect(item).toMatchObject({ text: '$(comment-discussion) Alisa', visible: true });
+    expect(String(item.tooltip)).toMatch(/when you seem idle/);
     await fake.commands.get(RHYTHM_COMMANDS.toggleDoNotDisturb)!();
     await flush();
     expect(fake.config['alisa.idle.doNotDisturb']).toBe(true);
     expect(m.sent('idle.configure').at(-1)).toEqual({ doNotDisturb: true, chattiness: 1 });
-    expect(item).toMatchObject({ text: '$(bell-slash) Do not disturb', command: 'alisa.idle.toggleDoNotDisturb', visible: true });
+    expect(item.text).toBe('$(comment-discussion) Alisa $(bell-slash)');
+    // The menu turns it off again, through the same command.
+    fake.quickPickIndex = 1;
+    await fake.commands.get('alisa.statusMenu')!();
+    expect(fake.quickPicks.at(-1)!.items[1]).toBe('$(bell) Turn off Do not disturb');
+    await flush();
+    expect(fake.config['alisa.idle.doNotDisturb']).toBe(false);
+    expect(item.text).toBe('$(comment-discussion) Alisa');
     await fake.commands.get(RHYTHM_COMMANDS.toggleDoNotDisturb)!();
     await flush();
-    expect(item.text).toBe('$(bell)');
+    expect(item.text).toBe('$(comment-discussion) Alisa $(bell-slash)');
+    // Unknown while she restarts: no icon claims a state nobody knows.
     m.state.fire({ state: 'restarting' });
-    expect(item.visible).toBe(false);
+    expect(item.text).not.toContain('$(bell-slash)');
   });
 
   it("the panel's toggle (seen in idle.state) is kept in the setting, without a loop", async () => {

@@ -10,7 +10,7 @@ import { EventEmitter, fake } from './helpers/fake-vscode';
 vi.mock('vscode', () => import('./helpers/fake-vscode').then((m) => m.fake.api));
 
 import { DEFAULT_TTS_ENGINES, VOICE_LAUNCH_ONLY, VOICE_LIMITS, VoiceConfigure, TtsEngineId, type VoiceStatus } from '../protocol/voice';
-import { VoiceStatusBar } from '../extension/status-bar';
+import { StatusBar } from '../extension/status-bar';
 import { VoiceController } from '../extension/voice/voice-controller';
 import { companionArgs } from '../extension/companion-args';
 import { needsRestart, readSettings, readVoiceSettings } from '../extension/settings';
@@ -202,6 +202,13 @@ describe('a mute from the panel is kept in the setting', () => {
 
 // ------------------------------------------------------------------ the controller with a fake companion
 
+/** Alisa's one status item over the voice controller `c`, her state ready. */
+function statusItem(m: FakeManager, c: VoiceController) {
+  const manager = { state: { state: 'ready' }, status: null, modelConfigured: true, onDidChangeState: m.state.event, onDidReceiveEvent: m.events.event };
+  const bar = new StatusBar(manager as never, { voice: c });
+  return { bar, item: fake.items.filter((i) => i.id === 'alisa.status').at(-1)! };
+}
+
 class FakeManager {
   connected = true;
   status = { characterId: 1 } as { characterId: number };
@@ -327,35 +334,41 @@ describe('VoiceController', () => {
   });
 
   it('toggle mute writes the setting, which goes to the companion; the status bar follows', async () => {
-    const bar = new VoiceStatusBar(c);
-    const mute = fake.items.find((i) => i.id === 'alisa.voice.mute')!;
-    const listening = fake.items.find((i) => i.id === 'alisa.voice.listening')!;
-    expect(mute).toMatchObject({ text: '$(unmute)', visible: true, command: 'alisa.voice.toggleMute' });
-    expect(listening.visible).toBe(false);
+    const { bar, item } = statusItem(m, c);
+    // Speaking aloud is her normal state: no icon, but the tooltip and the menu say it.
+    expect(item).toMatchObject({ text: '$(comment-discussion) Alisa', visible: true, command: 'alisa.statusMenu' });
+    expect(String(item.tooltip)).toMatch(/speaks her replies/);
     await fake.commands.get(VOICE_COMMANDS.toggleMute)!();
     await flush();
     expect(fake.config['alisa.voice.muted']).toBe(true);
     expect(m.configures().at(-1)).toMatchObject({ muted: true });
-    expect(mute.text).toBe('$(mute)');
-    await fake.commands.get(VOICE_COMMANDS.toggleMute)!();
+    expect(item.text).toBe('$(comment-discussion) Alisa $(mute)');
+    // The menu unmutes through the same command.
+    fake.quickPickIndex = 1;
+    await fake.commands.get('alisa.statusMenu')!();
+    expect(fake.quickPicks.at(-1)!.items[1]).toBe('$(unmute) Unmute her voice');
     await flush();
     expect(m.configures().at(-1)).toMatchObject({ muted: false });
-    expect(mute.text).toBe('$(unmute)');
+    expect(item.text).toBe('$(comment-discussion) Alisa');
     bar.dispose();
   });
 
   it('push to talk toggles listening; the status bar shows Listening…', async () => {
-    new VoiceStatusBar(c);
-    const listening = fake.items.find((i) => i.id === 'alisa.voice.listening')!;
+    const { item } = statusItem(m, c);
     await fake.commands.get(VOICE_COMMANDS.pushToTalk)!();
     expect(m.requests.at(-1)).toEqual({ method: 'voice.listen', params: { action: 'start' } });
-    expect(listening).toMatchObject({ text: '$(record) Listening…', visible: true });
+    expect(item.text).toBe('$(comment-discussion) Alisa $(record)');
+    expect(String(item.tooltip)).toMatch(/Alisa listens/);
     await fake.commands.get(VOICE_COMMANDS.pushToTalk)!();
     expect(m.requests.at(-1)).toEqual({ method: 'voice.listen', params: { action: 'stop' } });
-    expect(listening.visible).toBe(false);
-    // Listening started elsewhere (the panel's mic) shows too.
+    expect(item.text).toBe('$(comment-discussion) Alisa');
+    // Listening started elsewhere (the panel's mic) shows too, and the menu stops it.
     m.events.fire({ type: 'voice.state', status: { ...base, listening: true } });
-    expect(listening.visible).toBe(true);
+    expect(item.text).toBe('$(comment-discussion) Alisa $(record)');
+    fake.quickPickIndex = 1;
+    await fake.commands.get('alisa.statusMenu')!();
+    expect(fake.quickPicks.at(-1)!.items[1]).toBe('$(debug-stop) Stop listening');
+    expect(m.requests.at(-1)).toEqual({ method: 'voice.listen', params: { action: 'stop' } });
   });
 
   it('stop speaking asks the companion', async () => {
