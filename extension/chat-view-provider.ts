@@ -10,15 +10,19 @@
 // on every load. Until then nothing is posted to it (it would be lost), except commands, which
 // wait in a short queue.
 //
+// Help offers: the open one is kept here (help/offer-presence.ts) so a hidden panel shows it as
+// a badge (and a notification if wanted) and the page gets it again when it loads.
+//
 // The schemas (zod) are loaded on the first message rather than at activation; see
 // companion-manager.ts.
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { CompanionMessage } from '../protocol/messages';
-import type { HelpTarget } from '../protocol/context';
+import type { HelpOffer, HelpTarget } from '../protocol/context';
 import type { HostCommand, HostState, HostToWebview, UiAction } from '../protocol/webview';
 import { renderWebviewHtml } from '../common/webview-html';
 import type { CompanionManager } from './companion-manager';
+import { OfferPresence, type OfferChoice } from './help/offer-presence';
 
 export const CHAT_VIEW_ID = 'alisa.chat';
 const MAX_QUEUED_COMMANDS = 10;
@@ -34,6 +38,18 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   private readonly disposables: vscode.Disposable[] = [];
   /** "Fix" on a help offer (set by the help commands; the fix flow runs in the host). */
   onFix: ((offerId: string, target: HelpTarget) => void) | null = null;
+  private readonly offers = new OfferPresence({
+    setBadge: (badge) => {
+      if (this.view) this.view.badge = badge;
+    },
+    notifyEnabled: () => vscode.workspace.getConfiguration('alisa').get<boolean>('help.notifyOffers', false),
+    notify: async (offer, choices) => {
+      const labels: Record<OfferChoice, string> = { explain: 'Explain', fix: 'Fix', dismiss: 'Not now' };
+      const picked = await vscode.window.showInformationMessage(`Alisa: ${offer.text}`, ...choices.map((c) => labels[c]));
+      return choices.find((c) => labels[c] === picked);
+    },
+    answer: (offer, choice) => void this.answerOffer(offer, choice),
+  });
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -41,8 +57,15 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     private readonly runAction: (action: UiAction) => void,
   ) {
     this.disposables.push(
-      manager.onDidChangeState(() => this.postHostState()),
-      manager.onDidReceiveEvent((event) => this.post(event)),
+      manager.onDidChangeState(() => {
+        if (manager.state.state !== 'ready') this.offers.clear();
+        this.postHostState();
+      }),
+      manager.onDidReceiveEvent((event) => {
+        if (event.type === 'help.offer') this.offers.offered(event);
+        else if (event.type === 'help.retract') this.offers.answered(event.offerId);
+        this.post(event);
+      }),
     );
   }
 
@@ -56,12 +79,16 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       view.webview.onDidReceiveMessage((raw) => void this.onMessage(raw)),
       // A hidden view's page is discarded; the reloaded page says `ui.ready` again.
       view.onDidChangeVisibility(() => {
-        if (!view.visible) this.pageReady = false;
+        if (!view.visible) {
+          this.pageReady = false;
+          this.offers.setVisible(false);
+        }
       }),
       view.onDidDispose(() => {
         if (this.view === view) {
           this.view = null;
           this.pageReady = false;
+          this.offers.setVisible(false);
         }
         for (const s of subscriptions) s.dispose();
       }),
@@ -104,6 +131,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     const message = parsed.data;
     switch (message.type) {
       case 'request': {
+        if (message.method === 'help.respond') this.offers.answered((message.params as { offerId: string }).offerId);
         const reply: CompanionMessage = await this.manager.forward(message.id, message.method, message.params);
         // A reply for a page that has since reloaded is harmless: it ignores unknown ids.
         if (this.view) void this.view.webview.postMessage(reply);
@@ -115,6 +143,9 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
         this.postHostState();
         if (this.manager.state.state === 'ready' && this.manager.status) this.post({ type: 'status', status: this.manager.status });
         for (const command of this.queued.splice(0)) this.post(command);
+        // An offer made while the page was away (hidden, reloading) is still open: show it.
+        if (this.offers.open) this.post(this.offers.open);
+        this.offers.setVisible(true);
         return;
       case 'ui.action':
         this.runAction(message.action);
@@ -127,8 +158,23 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
         vscode.window.setStatusBarMessage('$(check) Copied to the clipboard', 2000);
         return;
       case 'ui.fix':
+        this.offers.answered(message.offerId);
         this.onFix?.(message.offerId, message.target);
         return;
+    }
+  }
+
+  /** An answer from the offer's notification: what the panel's buttons would do. */
+  private async answerOffer(offer: HelpOffer, choice: OfferChoice): Promise<void> {
+    if (choice === 'fix') {
+      this.onFix?.(offer.offerId, offer.target);
+      return;
+    }
+    try {
+      const { sessionId } = await this.manager.request('help.respond', { offerId: offer.offerId, response: choice });
+      if (sessionId !== null) await this.postCommand({ type: 'host.command', command: 'showSession', sessionId });
+    } catch (err) {
+      void vscode.window.showWarningMessage(`Alisa could not take up the offer: ${(err as Error).message}`);
     }
   }
 

@@ -143,3 +143,15 @@ export const HelpOffer = z.object({
   target: HelpTarget,
 });
 export type HelpOffer = z.infer<typeof HelpOffer>;
+
+/**
+ * An open offer is withdrawn: its error is gone (fixed, the failed command is old news), or a
+ * newer offer replaced it (at most one is open at a time). Clients remove its card or badge; an
+ * answer to it would get `not_found`.
+ */
+export const HelpRetract = z.object({
+  type: z.literal('help.retract'),
+  offerId: z.string(),
+  reason: z.enum(['resolved', 'replaced']),
+});
+export type HelpRetract = z.infer<typeof HelpRetract>;

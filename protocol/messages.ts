@@ -11,7 +11,7 @@
 // compiler checks every send and every handler, and the companion validates every incoming
 // frame against the same schemas at its socket.
 import * as z from 'zod';
-import { ActivityState, ContextUpdate, HelpOffer, HelpTarget, Range } from './context';
+import { ActivityState, ContextUpdate, HelpOffer, HelpRetract, HelpTarget, Range } from './context';
 import { IdleConfigure, IdleStateEvent, IdleStatus, PresenceConfigure, PresenceStateEvent, PresenceStatus, RhythmSummary } from './rhythm';
 import { NetworkActivity, NetworkAskDoneEvent, NetworkAskEvent, NetworkConfigure, NetworkDecide, NetworkStateEvent, NetworkStatus } from './network';
 import { ScreenConfigure, ScreenStateEvent, ScreenStatus } from './screen';
@@ -356,6 +356,7 @@ export const CompanionMessage = z.discriminatedUnion('type', [
   SessionsChanged,
   ContextStateEvent,
   HelpOffer,
+  HelpRetract,
   ScreenStateEvent,
   SpeechStart,
   SpeechChunk,

@@ -113,6 +113,31 @@ describe('help offers and fixes through the companion', () => {
     const { messages } = await client.request('session.messages', { sessionId: started.sessionId });
     expect(messages.filter((m) => m.role === 'user').at(-1)!.text).toBe('Explain: `npm test` exited with code 1');
   });
+
+  it('keeps offers about the present: one open at a time, withdrawn when the error is gone', async () => {
+    const err = (message: string, line: number) => ({ ...typeError, message, code: null as unknown as string, range: { start: { line, character: 0 }, end: { line, character: 3 } } });
+    const a = err("Property 'x' does not exist on type 'A'.", 0);
+    const b = err("Property 'y' does not exist on type 'B'.", 1);
+    const from = client.events.length;
+    // A persists and is offered.
+    await client.request('context.update', update([a]));
+    const offerA = (await client.waitFor((m) => m.type === 'help.offer' && m.target.message === a.message && client.events.indexOf(m) >= from, 10_000)) as Ev<'help.offer'>;
+    // B comes too: when B is offered, A is retracted first (replaced): never two open offers.
+    await client.request('context.update', update([a, b]));
+    const offerB = (await client.waitFor((m) => m.type === 'help.offer' && m.target.message === b.message && client.events.indexOf(m) >= from, 10_000)) as Ev<'help.offer'>;
+    const ours = client.events.slice(from).filter((m) => m.type === 'help.offer' || m.type === 'help.retract');
+    expect(ours.map((m) => [m.type, m.offerId, m.type === 'help.retract' ? m.reason : null])).toEqual([
+      ['help.offer', offerA.offerId, null],
+      ['help.retract', offerA.offerId, 'replaced'],
+      ['help.offer', offerB.offerId, null],
+    ]);
+    await expect(client.request('help.respond', { offerId: offerA.offerId, response: 'explain' })).rejects.toMatchObject({ info: { code: 'not_found' } });
+    // The user fixes B: its offer is withdrawn with the report that no longer has it.
+    await client.request('context.update', update([a]));
+    const gone = (await client.waitFor((m) => m.type === 'help.retract' && m.offerId === offerB.offerId, 10_000)) as Ev<'help.retract'>;
+    expect(gone.reason).toBe('resolved');
+    await expect(client.request('help.respond', { offerId: offerB.offerId, response: 'dismiss' })).rejects.toMatchObject({ info: { code: 'not_found' } });
+  });
 });
 
 describe('help offers with several windows on one companion', () => {

@@ -19,6 +19,8 @@ class OfferHost extends FakeHost {
       return { replyId: 'r9', sessionId: 7 };
     }
     if (method === 'session.list') return { sessions: [] };
+    if (method === 'session.create') return { id: 8, title: 'New chat', characterId: null, createdAt: 1, updatedAt: 1, messageCount: 0, workspace: null, workspaceName: null };
+    if (method === 'session.messages') return { messages: [] };
     return undefined;
   }
   responds() {
@@ -117,14 +119,30 @@ describe('help offer card', () => {
     expect(document.querySelector('#alerts')!.textContent).toContain('Nope.');
   });
 
-  it('replaces an older offer for the same problem, and clears offers when the connection drops', () => {
+  it('shows one offer at a time, the newest; clears offers when the connection drops', () => {
     host.emit(offer);
     host.emit({ ...offer, offerId: 'o2', text: 'Still there, you know.' });
     expect(document.querySelectorAll('.help-offer')).toHaveLength(1);
     expect(card()!.dataset.offerId).toBe('o2');
+    // Another problem: its offer takes the place of the older one (never two cards).
     host.emit({ ...offer, offerId: 'o3', target: { ...offer.target, message: 'Another one.' } });
-    expect(document.querySelectorAll('.help-offer')).toHaveLength(2);
+    expect(document.querySelectorAll('.help-offer')).toHaveLength(1);
+    expect(card()!.dataset.offerId).toBe('o3');
     host.emit({ type: 'host.state', host: 'vscode', connection: 'restarting', message: null, error: null, modelConfigured: true, actions: [] });
     expect(document.querySelectorAll('.help-offer')).toHaveLength(0);
+  });
+
+  it('drops the card when the companion withdraws the offer (the error is gone), and on a new chat', async () => {
+    host.emit(offer);
+    // A retraction of another offer changes nothing.
+    host.emit({ type: 'help.retract', offerId: 'other', reason: 'resolved' });
+    expect(card()!.dataset.offerId).toBe('o1');
+    host.emit({ type: 'help.retract', offerId: 'o1', reason: 'resolved' });
+    expect(card()).toBeNull();
+    host.emit({ ...offer, offerId: 'o4' });
+    expect(card()!.dataset.offerId).toBe('o4');
+    document.querySelector<HTMLButtonElement>('#new-chat')!.click();
+    await settle();
+    expect(card()).toBeNull();
   });
 });

@@ -83,6 +83,20 @@ describe('OfferPolicy', () => {
     expect(policy.due()?.key).toBe('b');
   });
 
+  it("prefers an error in the file in front of the user over an older one elsewhere", () => {
+    const { policy, clock } = setup();
+    const py = { key: 'py', target: { ...target('NameError: x', 2), path: 'src/app.py' } };
+    policy.observe([A]);
+    clock.advance(1000);
+    policy.observe([A, py]);
+    clock.advance(5000);
+    // A (src/app.ts) is older, but app.py is the active file: its error is the one she names.
+    expect(policy.due(undefined, 'src/app.py')).toEqual({ key: 'py', target: py.target });
+    clock.advance(180_000);
+    // With no active file (or another one), the oldest comes first, as before.
+    expect(policy.due(undefined, 'src/other.ts')).toEqual({ key: 'a', target: A.target });
+  });
+
   it('multiplies the cooldown by 3 in focus mode', () => {
     const { policy, clock } = setup();
     policy.setFocusMode(true);

@@ -1,6 +1,9 @@
 // "Help when errors appear", the companion side: editor reports go to the activity fuser and the
 // offer policy; a 1 s tick asks the policy and emits `help.offer`; the user's answer (or a direct
 // explain / fix request) starts a reply through ChatService with a help prompt.
+// Offers are about the present: at most one is open (a new one retracts the one before), an
+// offer whose error is gone (fixed, or the failed command is old news) is retracted at the next
+// report or tick (`help.retract`), and among errors due the active file's come first.
 import { randomUUID } from 'node:crypto';
 import type { ClientWorkspace, Params, Result } from '../../protocol';
 import type { ActivityState, ContextUpdate, HelpTarget } from '../../protocol/context';
@@ -29,7 +32,7 @@ const FIX_MIN_LINE_LENGTH = 60;
 const FIX_EXTRA_LINES = 4;
 const FIX_MAX_TOKENS = 4096;
 
-export interface HelpServiceDeps {
+interface HelpServiceDeps {
   chat: ChatService;
   context: ContextStore;
   state: CompanionState;
@@ -63,7 +66,7 @@ function shortLine(prefix: string, target: HelpTarget): string {
 export class HelpService {
   readonly policy: OfferPolicy;
   private readonly now: () => number;
-  private offers = new Map<string, { key: string; target: HelpTarget; at: number; task: string | null }>();
+  private offers = new Map<string, { key: string; target: HelpTarget; at: number; task: string | null; retracted?: boolean }>();
   private quiet = new Set<number>();
   private lastState: string | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -135,7 +138,9 @@ export class HelpService {
     fuser.apply(update);
     if (update.typing) this.policy.typing(at);
     if (update.focusMode !== undefined) this.policy.setFocusMode(update.focusMode);
-    this.policy.observe(fuser.currentErrors(), at);
+    const errors = fuser.currentErrors();
+    this.policy.observe(errors, at);
+    this.retractResolved(errors);
     const state = fuser.state();
     this.emitStateIfChanged(state);
     return { state };
@@ -145,11 +150,15 @@ export class HelpService {
   tick(): void {
     const fuser = this.deps.context.activity;
     // Time-limited errors (a failed command, a debug stop) expire without an update.
-    this.policy.observe(fuser.currentErrors(), this.now());
+    const errors = fuser.currentErrors();
+    this.policy.observe(errors, this.now());
+    this.retractResolved(errors);
     this.emitStateIfChanged(fuser.state());
     this.expireOffers();
-    const due = this.policy.due(this.now());
+    const due = this.policy.due(this.now(), fuser.editor?.path ?? null);
     if (!due) return;
+    // One open offer at a time: the newest is about what the user faces now.
+    for (const [id, open] of [...this.offers]) if (!open.retracted) this.retract(id, 'replaced');
     const task = due.target.kind === 'screen' ? this.deps.context.desktop?.task : undefined;
     const { text, emotion } = offerText({ target: due.target, mode: this.deps.state.mode, repeated: fuser.failureCount(due.key) > 1, ...(task ? { task } : {}) });
     const offerId = randomUUID();
@@ -157,21 +166,40 @@ export class HelpService {
     if (this.offers.size > MAX_OFFERS) {
       const [oldestId, oldest] = this.offers.entries().next().value!;
       this.offers.delete(oldestId);
-      this.recordOutcome('ignored', oldest.at, oldest.task);
+      if (!oldest.retracted) this.recordOutcome('ignored', oldest.at, oldest.task);
     }
     // An offer about a window's editor goes to that window only; one about the screen to all.
     const to = due.target.kind !== 'screen' && this.contextClient !== null ? { clientId: this.contextClient, only: true } : null;
     this.deps.chat.emit({ type: 'help.offer', offerId, text, emotion, target: due.target }, to);
   }
 
-  /** Offers nobody answered in time are taken as ignored. */
+  /** Offers nobody answered in time are taken as ignored (a retracted one was never ignored). */
   private expireOffers(): void {
     const now = this.now();
     for (const [id, offer] of this.offers) {
       if (now - offer.at < OFFER_IGNORED_AFTER_MS) continue;
       this.offers.delete(id);
-      this.recordOutcome('ignored', offer.at, offer.task);
+      if (!offer.retracted) this.recordOutcome('ignored', offer.at, offer.task);
     }
+  }
+
+  /** Open offers whose error is no longer current are withdrawn. */
+  private retractResolved(errors: ReadonlyArray<{ key: string }>): void {
+    if (this.offers.size === 0) return;
+    const current = new Set(errors.map((e) => e.key));
+    for (const [id, offer] of this.offers) if (!offer.retracted && !current.has(offer.key)) this.retract(id, 'resolved');
+  }
+
+  /**
+   * Withdraws an open offer: clients drop its card, and an answer gets `not_found`. It stays in
+   * the map as retracted only so that its slot expires like the others (it is not counted as
+   * ignored: the user fixed the error, or a newer offer took its place).
+   */
+  private retract(offerId: string, reason: 'resolved' | 'replaced'): void {
+    const offer = this.offers.get(offerId);
+    if (!offer || offer.retracted) return;
+    offer.retracted = true;
+    this.deps.chat.emit({ type: 'help.retract', offerId, reason });
   }
 
   private emitStateIfChanged(state: ActivityState): void {
@@ -184,7 +212,7 @@ export class HelpService {
   /** `workspace`: the answering client's, where the reply goes (see ChatService.send). */
   respond(p: Params<'help.respond'>, workspace: ClientWorkspace | null = null): Result<'help.respond'> {
     const offer = this.offers.get(p.offerId);
-    if (!offer) throw new AlisaError('not_found', 'That help offer is no longer open.', 'Ask about the error directly instead.');
+    if (!offer || offer.retracted) throw new AlisaError('not_found', 'That help offer is no longer open.', 'Ask about the error directly instead.');
     this.offers.delete(p.offerId);
     if (p.response === 'dismiss') {
       this.policy.declined(offer.key, this.now());

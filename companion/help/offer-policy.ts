@@ -20,7 +20,7 @@ export interface OfferPolicyOptions {
   hourOf?: (at: number) => number;
 }
 
-export interface DueOffer {
+interface DueOffer {
   key: string;
   target: HelpTarget;
 }
@@ -97,15 +97,20 @@ export class OfferPolicy {
     return this.hourOf(at);
   }
 
-  /** The offer to make now, if any; it is recorded as made (once per key, cooldown starts). */
-  due(at: number = this.now()): DueOffer | null {
+  /**
+   * The offer to make now, if any; it is recorded as made (once per key, cooldown starts). Of the
+   * errors due, one in `activePath` (the file in front of the user) wins; then the oldest.
+   */
+  due(at: number = this.now(), activePath: string | null = null): DueOffer | null {
     if (this.quietHour?.(this.hourOf(at))) return null;
     if (this.lastTypingAt !== null && at - this.lastTypingAt < this.typingQuietMs) return null;
     if (this.lastOfferAt !== null && at - this.lastOfferAt < this.cooldownAt(at)) return null;
     let best: { key: string; target: HelpTarget; since: number } | null = null;
     for (const [key, p] of this.present) {
       if (this.offered.has(key) || at - p.since < this.debounceMs) continue;
-      if (!best || p.since < best.since) best = { key, ...p };
+      const active = activePath !== null && p.target.path === activePath;
+      const bestActive = best !== null && activePath !== null && best.target.path === activePath;
+      if (!best || (active && !bestActive) || (active === bestActive && p.since < best.since)) best = { key, ...p };
     }
     if (!best) return null;
     this.offered.add(best.key);

@@ -1,17 +1,19 @@
 // Alisa's offers of help ("That type error again? Want me to look?"), shown as a card under the
-// conversation with Explain / Fix / Not now. One card per offer; answering removes it. A newer
-// offer for the same thing replaces the older card.
+// conversation with Explain / Fix / Not now. Offers are about the present: one card at most (a
+// newer offer replaces it), answering removes it, and so does `help.retract` (the error is gone)
+// or a new chat.
 import type { HelpOffer } from '../../protocol';
 import { el } from './dom';
 
 export type HelpOfferChoice = 'explain' | 'fix' | 'dismiss';
 
-export interface HelpOfferOptions {
+interface HelpOfferOptions {
   /** The user's answer; a rejected promise puts the card back (enabled) so they can try again. */
   onChoice: (offer: HelpOffer, choice: HelpOfferChoice) => Promise<void>;
 }
 
-const MAX_CARDS = 3;
+/** One offer at a time: the companion keeps one open, and an older card would be stale. */
+const MAX_CARDS = 1;
 
 export class HelpOfferView {
   private readonly container: HTMLElement;
@@ -58,7 +60,12 @@ export class HelpOfferView {
     card.scrollIntoView?.({ block: 'nearest' });
   }
 
-  /** Removes every card (e.g. the connection is gone: the offers are stale). */
+  /** The companion withdrew the offer (its error is gone, or a newer one replaced it). */
+  retract(offerId: string): void {
+    this.remove(offerId);
+  }
+
+  /** Removes every card (e.g. the connection is gone, or a new chat: the offers are stale). */
   clear(): void {
     for (const id of [...this.cards.keys()]) this.remove(id);
   }
