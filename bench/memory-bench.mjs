@@ -51,7 +51,12 @@ console.log(`memory_load_avg_start: ${loadAtStart.map((x) => x.toFixed(2)).join(
 const outDir = path.join(root, 'node_modules', '.cache', 'alisa-bench');
 const outfile = path.join(outDir, `memory-${process.pid}.mjs`);
 await esbuild.build({
-  entryPoints: [path.join(root, 'companion', 'memory', 'index.ts')],
+  // The store, and the shared seeded PRNG for the generated history.
+  stdin: {
+    contents: "export * from './companion/memory/index.ts'; export { seededRandom as mulberry32 } from './tests/helpers/seeded-random.ts';",
+    resolveDir: root,
+    loader: 'ts',
+  },
   outfile,
   bundle: true,
   platform: 'node',
@@ -60,7 +65,7 @@ await esbuild.build({
   external: ['better-sqlite3'],
   logLevel: 'warning',
 });
-const { MemoryStore, parseSearchQuery } = await import(pathToFileURL(outfile).href);
+const { MemoryStore, parseSearchQuery, mulberry32 } = await import(pathToFileURL(outfile).href);
 fs.rmSync(outfile, { force: true });
 
 // ---- realistic text from a seeded generator --------------------------------------------------
@@ -69,16 +74,6 @@ fs.rmSync(outfile, { force: true });
 // topic (a handful of content words it keeps coming back to), so words repeat within a message
 // and a chat as they do in real conversations; user turns are short, replies longer and varied.
 
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const FUNCTION_WORDS = (
   'the I to a and you it of is that in this for with on be have not my can do but what so if at ' +

@@ -4,7 +4,7 @@
 // its layers; the rest of the UI is built by `main.ts`.
 import { escapeHtml } from './escape-html';
 
-export interface WebviewHtmlOptions {
+interface WebviewHtmlOptions {
   /** URI of dist/webview.js as the page may load it. */
   scriptUri: string;
   /** URI of dist/webview-style.css. */
@@ -31,7 +31,7 @@ function cspSources(value: string, name: string): string {
   return v;
 }
 
-export function contentSecurityPolicy(o: Pick<WebviewHtmlOptions, 'cspSource' | 'nonce' | 'connectSrc'>): string {
+function contentSecurityPolicy(o: Pick<WebviewHtmlOptions, 'cspSource' | 'nonce' | 'connectSrc'>): string {
   if (!NONCE.test(o.nonce)) throw new Error('renderWebviewHtml: the nonce must be 8-200 base64 or hex characters.');
   const src = cspSources(o.cspSource, 'cspSource');
   const connect = o.connectSrc === undefined ? "'none'" : cspSources(o.connectSrc, 'connectSrc');

@@ -3,6 +3,7 @@
 // and the model loads in the background (its progress is in /health and `status` events).
 import { randomBytes } from 'node:crypto';
 import { PROTOCOL_VERSION, type DatabaseState, type ModelState, type Status } from '../protocol';
+import { SessionTitler } from './chat/session-title';
 import { ChatService } from './chat/chat-service';
 import type { CompanionConfig } from './config';
 import { ensureDataDir } from './data-dir';
@@ -122,6 +123,13 @@ export class CompanionApp {
         emotionGrammar: config.emotionGrammar,
       },
       events: this.events,
+    });
+    new SessionTitler({
+      memory: () => this.memory(),
+      events: this.events,
+      mode: config.autoTitle,
+      log,
+      readyProvider: () => this.registry.readyProvider(),
     });
     this.legacySession = new LegacySession({ memory: () => this.memory(), emit: (e) => this.events.emit(e), characterId: () => this.state.characterId });
     this.chat.isReservedSession = (id) => this.legacySession.isReserved(id);

@@ -41,6 +41,8 @@ export interface CompanionConfig {
   maxReplyTokens: number;
   temperature: number;
   promptStyle: 'full' | 'compact';
+  /** How chats get their titles after the first exchange (chat/session-title.ts). */
+  autoTitle: 'model' | 'words' | 'off';
   /** Enforce the opening emotion tag by grammar (embedded model), for small models that forget it. */
   emotionGrammar: boolean;
   /** Frames per second a connection may send on average (bursts up to twice that). */
@@ -110,6 +112,7 @@ export const HELP = `Usage: npm run companion -- [options]
   --history-tokens N     token budget for recent turns in the prompt (default 3000)
   --max-reply-tokens N   longest reply (default 512)
   --prompt-style S       full or compact (compact suits tiny models)
+  --auto-title T         model (default: first words, then a title the model writes), words, or off
   --emotion-grammar      make the embedded model open every reply with an emotion tag
   --rate-limit N         frames per second per connection (default 20)
   --allow-origin ORIGIN  an extra browser Origin allowed to connect (repeatable)
@@ -197,6 +200,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
       'max-reply-tokens': { type: 'string' },
       temperature: { type: 'string' },
       'prompt-style': { type: 'string' },
+      'auto-title': { type: 'string' },
       'rate-limit': { type: 'string' },
       'allow-origin': { type: 'string', multiple: true },
       'parent-pid': { type: 'string' },
@@ -243,6 +247,10 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
   const promptStyle = values['prompt-style'] ?? 'full';
   if (promptStyle !== 'full' && promptStyle !== 'compact') {
     throw new AlisaError('invalid_argument', `--prompt-style must be full or compact, got "${promptStyle}".`);
+  }
+  const autoTitle = values['auto-title'] ?? 'model';
+  if (autoTitle !== 'model' && autoTitle !== 'words' && autoTitle !== 'off') {
+    throw new AlisaError('invalid_argument', `--auto-title must be model, words or off, got "${autoTitle}".`);
   }
   const gpu = values.gpu ?? 'auto';
   if (!['auto', 'off', 'false'].includes(gpu)) throw new AlisaError('invalid_argument', `--gpu must be auto or off, got "${gpu}".`);
@@ -323,6 +331,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     maxReplyTokens: int('max-reply-tokens', values['max-reply-tokens'], 1, 8192) ?? 512,
     temperature,
     promptStyle,
+    autoTitle,
     emotionGrammar: values['emotion-grammar'] ?? false,
     rateLimit: int('rate-limit', values['rate-limit'], 1, 100_000) ?? 20,
     allowedOrigins: values['allow-origin'] ?? [],

@@ -1,20 +1,27 @@
 // Errors the user can meet carry a protocol error code, a sentence saying what happened and,
-// where there is one, what to do about it. Everything that crosses the socket is an AlisaError.
+// where there is one, what to do about it; raw output (a tool's stderr) goes in `details`. Everything that crosses the socket is an AlisaError.
 import type { ErrorCode, ErrorInfo } from '../protocol';
 
 export class AlisaError extends Error {
+  /** The raw output behind the error (a tool's exit lines): for "Details", never the message. */
+  readonly details?: string;
+
   constructor(
     readonly code: ErrorCode,
     message: string,
     readonly action?: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; details?: string },
   ) {
     super(message, options);
     this.name = 'AlisaError';
+    if (options?.details) this.details = options.details;
   }
 
   toInfo(): ErrorInfo {
-    return this.action ? { code: this.code, message: this.message, action: this.action } : { code: this.code, message: this.message };
+    const info: ErrorInfo = { code: this.code, message: this.message };
+    if (this.action) info.action = this.action;
+    if (this.details) info.details = this.details;
+    return info;
   }
 }
 

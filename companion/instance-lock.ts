@@ -19,13 +19,13 @@ export const ATTACH_FILE = 'companion.attach';
 export const EXIT_ALREADY_RUNNING = 75; // EX_TEMPFAIL (sysexits.h): distinct from a crash (1) and bad arguments (2)
 export const LOCK_FILE = 'companion.lock';
 
-export interface LockInfo {
+interface LockInfo {
   pid: number;
   port: number | null;
   startedAt: string;
 }
 
-export type LockResult =
+type LockResult =
   | { ok: true; lock: InstanceLock }
   | { ok: false; holder: LockInfo; file: string }
   /** The lock could not be written (read-only folder, full disk): the database reports the cause. */

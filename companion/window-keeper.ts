@@ -7,7 +7,7 @@
 //     for `graceMs` (a window that reloads comes back within that time and finds it still there).
 // Browser tabs and other tools do not keep it alive: they never started it.
 
-export interface WindowKeeperOptions {
+interface WindowKeeperOptions {
   /** VS Code windows connected now. */
   windows(): number;
   /** Subscribes to connections and disconnections; returns the unsubscribe. */

@@ -7,7 +7,7 @@ import { redactSecrets } from '../common/privacy/redact';
 /** Code beyond this many characters is cut (a small model's context holds a few thousand tokens). */
 export const MAX_CODE_CHARS = 20_000;
 
-export interface CodeSource {
+interface CodeSource {
   /** Workspace-relative path (or the file name for files outside the workspace). */
   path: string;
   /** VS Code language id, used as the fence's info string. */

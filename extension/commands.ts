@@ -44,7 +44,7 @@ export function runUiAction(action: UiAction): void {
   void vscode.commands.executeCommand(UI_ACTION_COMMANDS[action]);
 }
 
-export interface CommandDeps {
+interface CommandDeps {
   context: vscode.ExtensionContext;
   manager: CompanionManager;
   view: ChatViewProvider;

@@ -27,6 +27,8 @@ export interface CompanionSettings {
   parallel?: number | null;
   gpu: 'auto' | 'off';
   promptStyle: 'full' | 'compact';
+  /** alisa.chat.autoTitle (absent: the companion's default, model). */
+  autoTitle?: 'model' | 'words' | 'off';
   emotionGrammar: boolean;
   historyTokens: number;
   maxReplyTokens: number;
@@ -79,6 +81,7 @@ export function companionArgs(s: CompanionSettings, parentPid: number): string[]
   if (s.parallel != null) args.push('--parallel', String(Math.min(8, s.parallel)));
   args.push('--gpu', s.gpu);
   args.push('--prompt-style', s.promptStyle);
+  if (s.autoTitle && s.autoTitle !== 'model') args.push('--auto-title', s.autoTitle);
   if (s.emotionGrammar) args.push('--emotion-grammar');
   args.push('--history-tokens', String(s.historyTokens));
   args.push('--max-reply-tokens', String(s.maxReplyTokens));

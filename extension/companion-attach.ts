@@ -20,7 +20,7 @@ import type { CompanionProcess, ExitInfo } from './companion-process';
 export const ATTACH_FILE = 'companion.attach';
 const POLL_MS = 1000;
 
-export type AttachLookup =
+type AttachLookup =
   | { kind: 'none' }
   | { kind: 'found'; ready: ReadyLine }
   /** A companion runs but cannot be used from here; `reason` is for the user. */
@@ -61,7 +61,7 @@ export function findRunningCompanion(dataDir: string): AttachLookup {
 }
 
 /** A companion another window started, seen as a process this window does not own. */
-export interface AttachedCompanion extends CompanionProcess {
+interface AttachedCompanion extends CompanionProcess {
   readonly attached: true;
   /** Stops it for every window (a restart with new settings): SIGTERM, SIGKILL after `graceMs`. */
   terminate(graceMs: number): Promise<ExitInfo>;

@@ -15,7 +15,7 @@ export interface CompanionConnection {
   close(): void;
 }
 
-export interface ConnectOptions {
+interface ConnectOptions {
   port: number;
   token: string;
   client: string;

@@ -19,6 +19,8 @@ import type { CompanionSupervisor, SupervisorState } from './companion-superviso
 import { NODE_PATH_SETTING } from './node-runtime';
 import { API_KEY_SECRET, LIVE_KEYS, needsRestart, readSettings, SECTION } from './settings';
 import { workspaceIdentity } from './workspace-identity';
+import { joinSentences } from '../common/sentences';
+import { errorFromInfo, showWithDetails } from './error-details';
 
 /** How long a request waits for a companion that is (re)starting. */
 const READY_WAIT_MS = 30_000;
@@ -104,9 +106,10 @@ export class CompanionManager implements vscode.Disposable {
       return await client.request(method, params);
     } catch (err) {
       // An RpcError carries what happened and what to do; the user gets both.
-      const info = (err as { info?: { code: string; message: string; action?: string } }).info;
-      // The code stays on the error for callers that act on it (e.g. frame_too_large: awareness sends less).
-      if (info) throw Object.assign(new Error(info.action ? `${info.message} ${info.action}` : info.message), { code: info.code });
+      const info = (err as { info?: { code: string; message: string; action?: string; details?: string } }).info;
+      // The code stays on the error for callers that act on it (e.g. frame_too_large: awareness
+      // sends less); the raw output (`details`) for a notification's "Details" button.
+      if (info) throw errorFromInfo(info);
       throw err;
     }
   }
@@ -234,7 +237,7 @@ export class CompanionManager implements vscode.Disposable {
 
   /** Tells the user once per failure what happened, with the button that helps. */
   private async tellFailure(s: SupervisorState): Promise<void> {
-    const text = s.error?.action ? `${s.message} ${s.error.action}` : (s.message ?? 'Alisa stopped.');
+    const text = s.error?.action ? joinSentences(s.message, s.error.action) : (s.message ?? 'Alisa stopped.');
     if (s.failure === 'runtime') {
       const choice = await vscode.window.showErrorMessage(text, 'Open Setting', 'Download Node.js');
       if (choice === 'Open Setting') await vscode.commands.executeCommand('workbench.action.openSettings', NODE_PATH_SETTING);
@@ -242,7 +245,7 @@ export class CompanionManager implements vscode.Disposable {
       return;
     }
     const buttons = s.failure === 'settings' ? ['Open Settings', 'Restart'] : ['Restart', 'Show Logs'];
-    const choice = await vscode.window.showErrorMessage(text, ...buttons);
+    const choice = await showWithDetails('error', text, s.error?.details, this.log, ...buttons);
     if (choice === 'Restart') await this.restart();
     if (choice === 'Show Logs') this.log.show();
     if (choice === 'Open Settings') await vscode.commands.executeCommand('workbench.action.openSettings', `@ext:${this.context.extension.id}`);

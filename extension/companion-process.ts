@@ -41,7 +41,7 @@ export interface CompanionProcess {
   kill(): void;
 }
 
-export type StartFailure = 'spawn-failed' | 'exited' | 'timeout' | 'bad-ready-line';
+type StartFailure = 'spawn-failed' | 'exited' | 'timeout' | 'bad-ready-line';
 
 export class StartError extends Error {
   constructor(
@@ -55,13 +55,13 @@ export class StartError extends Error {
   }
 }
 
-export interface LaunchOptions {
+interface LaunchOptions {
   readyTimeoutMs?: number;
   onStderr?: (line: string) => void;
   onStdout?: (line: string) => void;
 }
 
-export const DEFAULT_READY_TIMEOUT_MS = 30_000;
+const DEFAULT_READY_TIMEOUT_MS = 30_000;
 export const STOP_GRACE_MS = 3000;
 const STDERR_KEPT = 30;
 

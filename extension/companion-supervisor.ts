@@ -9,6 +9,9 @@
 // Every async step captures the `generation` it belongs to; `start()`, `stop()` and each
 // automatic restart bump it, so the continuations of a superseded launch just return.
 // No `vscode` import: unit-tested in vitest against the real companion.
+// It stays over 400 lines on purpose: launch, connect, reconnect, crash handling and shutdown
+// are one state machine guarded by `generation`, which is only checkable read in one place (the
+// process, connection, attach and restart-policy parts already have their own modules).
 import type { ErrorInfo, Status } from '../protocol/common';
 import type { CompanionEvent } from '../protocol/messages';
 import type { RpcClient } from '../protocol/rpc-client';
@@ -30,7 +33,7 @@ export interface SupervisorState {
   failure: FailureKind | null;
 }
 
-export interface SupervisorLog {
+interface SupervisorLog {
   info(message: string): void;
   warn(message: string): void;
   error(message: string): void;
@@ -38,7 +41,7 @@ export interface SupervisorLog {
   companion(line: string): void;
 }
 
-export interface SupervisorOptions {
+interface SupervisorOptions {
   log: SupervisorLog;
   /** Sent in `hello`. */
   clientName?: string;

@@ -13,7 +13,7 @@ import type { CompanionManager } from './companion-manager';
 type StateEvent = Extract<CompanionEvent, { status: unknown }>;
 type StateEventType = StateEvent['type'];
 
-export interface FeatureSyncOptions<S, M extends MethodName, E extends StateEventType> {
+interface FeatureSyncOptions<S, M extends MethodName, E extends StateEventType> {
   /** The settings section that concerns the feature, e.g. `alisa.screen`. */
   section: string;
   /** Reads the feature's settings (compared as JSON: an unchanged read sends nothing). */

@@ -8,6 +8,8 @@ import { RECOMMENDED_MODEL } from './companion-args';
 import type { CompanionManager } from './companion-manager';
 import { downloadFailedMessage } from './download-messages';
 import { SECTION, settingTarget } from './settings';
+import { errorText } from '../common/sentences';
+import { showWithDetails } from './error-details';
 
 const MODEL_PATH_KEY = 'model.path';
 const CHOOSE_FILE = 'Choose File…';
@@ -216,8 +218,8 @@ export class ModelSetup implements vscode.Disposable {
       return;
     }
     const { error } = outcome;
-    const text = error.code === 'model_download_failed' ? downloadFailedMessage(error.message) : [error.message, error.action].filter(Boolean).join(' ');
-    const choice = await vscode.window.showErrorMessage(text, CHOOSE_FILE);
+    const text = error.code === 'model_download_failed' ? downloadFailedMessage(error.message) : errorText(error);
+    const choice = await showWithDetails('error', text, error.details, this.manager.log, CHOOSE_FILE);
     if (choice === CHOOSE_FILE) await this.chooseModelFile();
   }
 }

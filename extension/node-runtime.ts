@@ -6,11 +6,11 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 /** The companion uses Node 20 APIs (and its native modules are built for them). */
-export const MIN_NODE_MAJOR = 20;
+const MIN_NODE_MAJOR = 20;
 
 export const NODE_PATH_SETTING = 'alisa.companion.nodePath';
 
-export type RuntimeCheck =
+type RuntimeCheck =
   | { ok: true; version: string; major: number }
   | { ok: false; reason: 'missing' | 'too-old' | 'unusable'; message: string; action: string };
 
@@ -56,13 +56,13 @@ export function judgeVersion(nodePath: string, output: string): RuntimeCheck {
 }
 
 /** dist/native/manifest.json, written by scripts/native-addons.mjs when the package is made. */
-export interface NativeManifest {
+interface NativeManifest {
   platform: string;
   arch: string;
   abis: Array<{ abi: number; node: number }>;
 }
 
-export type NativeCheck = { ok: true } | { ok: false; message: string; action: string };
+type NativeCheck = { ok: true } | { ok: false; message: string; action: string };
 
 /**
  * Whether the package carries a better-sqlite3 addon for `major` (the user's Node) on this

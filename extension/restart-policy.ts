@@ -21,7 +21,7 @@ export const DEFAULT_RESTART_POLICY: RestartPolicyOptions = {
   windowMs: 2 * 60_000,
 };
 
-export type CrashDecision =
+type CrashDecision =
   | { giveUp: false; delayMs: number; /** 1-based restart number within the window. */ attempt: number; /** Restarts allowed before giving up. */ maxAttempts: number }
   | { giveUp: true; crashes: number; windowMs: number };
 

@@ -17,6 +17,7 @@ import type { CompanionSettings, ProviderId } from './companion-args';
 import { DEFAULT_EXCLUDED_WINDOWS, normalizeScreenSettings, type ScreenSettings } from './screen/screen-logic';
 import { normalizeVoiceLaunchSettings, normalizeVoiceSettings, voiceInput, type VoiceSettings } from './voice/voice-logic';
 import { IDLE_DEFAULTS, normalizeIdleSettings, normalizePresenceSettings, PRESENCE_DEFAULTS, type IdleSettings, type PresenceSettings } from './rhythm/rhythm-logic';
+import { joinSentences } from '../common/sentences';
 
 export const SECTION = 'alisa';
 export const API_KEY_SECRET = 'alisa.llm.apiKey';
@@ -91,6 +92,7 @@ export function readSettings(defaultDataFolder: string): CompanionSettings & { n
     parallel: intOrNull(c.get('llm.parallel', null), 1),
     gpu: c.get<string>('llm.gpu', 'auto') === 'off' ? 'off' : 'auto',
     promptStyle: c.get<string>('llm.promptStyle', 'full') === 'compact' ? 'compact' : 'full',
+    autoTitle: autoTitleOf(c.get<string>('chat.autoTitle', 'model')),
     emotionGrammar: c.get<boolean>('llm.emotionGrammar', false) === true,
     historyTokens: intOrNull(c.get('llm.historyTokens', 3000), 0) ?? 3000,
     maxReplyTokens: intOrNull(c.get('llm.maxReplyTokens', 512), 1) ?? 512,
@@ -136,7 +138,7 @@ const warned = new Set<string>();
 function warnOnce(problem: string, consequence: string): void {
   if (warned.has(problem)) return;
   warned.add(problem);
-  void vscode.window.showWarningMessage(`${problem} ${consequence}`);
+  void vscode.window.showWarningMessage(joinSentences(problem, consequence));
 }
 
 /** `alisa.presence.*` (application scope: a workspace's settings cannot turn the camera on). */
@@ -162,4 +164,9 @@ export function settingTarget(config: vscode.WorkspaceConfiguration, key: string
     : i?.workspaceValue !== undefined
       ? vscode.ConfigurationTarget.Workspace
       : vscode.ConfigurationTarget.Global;
+}
+
+/** alisa.chat.autoTitle: anything unknown is the default. */
+function autoTitleOf(v: string | undefined): 'model' | 'words' | 'off' {
+  return v === 'words' || v === 'off' ? v : 'model';
 }

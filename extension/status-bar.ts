@@ -5,6 +5,7 @@
 // stop listening...), the logs and the settings. The features' own commands stay in the command
 // palette and keybindings; the menu runs the same ones.
 import * as vscode from 'vscode';
+import { joinSentences } from '../common/sentences';
 import type { ModelState } from '../protocol/common';
 import type { ScreenStatus } from '../protocol/screen';
 import type { CompanionManager } from './companion-manager';
@@ -99,7 +100,7 @@ export class StatusBar implements vscode.Disposable {
       case 'restarting':
         return { text: '$(sync~spin) Alisa', tooltip: s.message ?? 'Restarting Alisa…', background: 'warning' };
       case 'failed':
-        return { text: '$(error) Alisa', tooltip: [s.message, s.error?.action].filter(Boolean).join(' '), background: 'error' };
+        return { text: '$(error) Alisa', tooltip: joinSentences(s.message, s.error?.action), background: 'error' };
       case 'stopped':
         return { text: '$(circle-slash) Alisa', tooltip: s.message ?? 'Alisa is stopped.' };
       case 'ready':
@@ -116,7 +117,7 @@ export class StatusBar implements vscode.Disposable {
       case 'loading':
         return { text: `$(loading~spin) Alisa${percent}`, tooltip: `Loading ${name}${percent}…` };
       case 'error':
-        return { text: '$(warning) Alisa', tooltip: [model.error?.message, model.error?.action].filter(Boolean).join(' ') || 'The model could not be loaded.', background: 'warning' };
+        return { text: '$(warning) Alisa', tooltip: joinSentences(model.error?.message, model.error?.action) || 'The model could not be loaded.', background: 'warning' };
       case 'ready':
         return { text: '$(comment-discussion) Alisa', tooltip: `Alisa is ready (${name}${model.provider ? `, ${model.provider}` : ''}).` };
       default:

@@ -55,11 +55,16 @@ export const ErrorCode = z.enum([
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 
-/** What an error tells the user: what happened (`message`) and what to do (`action`). */
+/**
+ * What an error tells the user: what happened (`message`, one short sentence), what to do
+ * (`action`, one sentence) and, for whoever wants it, the raw output behind it (`details`: a
+ * tool's exit lines, a server's answer), which the UIs show folded under "Details", never inline.
+ */
 export const ErrorInfo = z.object({
   code: ErrorCode,
   message: z.string(),
   action: z.string().optional(),
+  details: z.string().optional(),
 });
 export type ErrorInfo = z.infer<typeof ErrorInfo>;
 
@@ -104,6 +109,8 @@ export const Character = z.object({
   voice: z.string().nullable(),
   avatar: z.string().nullable(),
   builtin: z.boolean(),
+  /** Her first line in an empty chat (shown, not sent to the model); older companions omit it. */
+  greeting: z.string().nullable().optional(),
 });
 export type Character = z.infer<typeof Character>;
 

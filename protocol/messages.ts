@@ -76,6 +76,31 @@ export const methods = {
       secrets: z.number().int().nonnegative().optional(),
     }),
   ),
+  /**
+   * Asks again for the reply to the user's message `userMessageId` (its reply failed, was stopped,
+   * or never came): the messages after it are deleted (`removedMessageIds`; a failed reply never
+   * reaches a prompt) and a new reply streams as after chat.send. Only a chat's last message of
+   * the user's can be retried (`invalid_argument` otherwise); `busy` while a reply streams there.
+   */
+  'chat.retry': method(
+    z.object({ userMessageId: Id }),
+    z.object({ replyId: z.string(), sessionId: Id, userMessageId: Id, removedMessageIds: z.array(Id) }),
+  ),
+  /**
+   * The user rewrote her message `messageId`: its text is replaced (stored as typed, like
+   * chat.send; `secrets` counts what looks like one, for a warning), every later message of its
+   * chat is deleted (`removedMessageIds`) and a new reply streams. `busy` while a reply streams there.
+   */
+  'chat.edit': method(
+    z.object({ messageId: Id, text: z.string().min(1).max(100_000) }),
+    z.object({
+      replyId: z.string(),
+      sessionId: Id,
+      userMessageId: Id,
+      removedMessageIds: z.array(Id),
+      secrets: z.number().int().nonnegative().optional(),
+    }),
+  ),
   'chat.cancel': method(z.object({ replyId: z.string() }), z.object({ cancelled: z.boolean() })),
   'mode.set': method(z.object({ mode: Mode }), z.object({ mode: Mode })),
   'status.get': method(Empty, Status),
@@ -146,6 +171,7 @@ export const methods = {
       systemPrompt: z.string().min(1).max(20_000),
       voice: z.string().max(200).optional(),
       avatar: z.string().max(500).optional(),
+      greeting: z.string().max(1000).optional(),
     }),
     Character,
   ),
@@ -156,6 +182,7 @@ export const methods = {
       systemPrompt: z.string().min(1).max(20_000).optional(),
       voice: z.string().max(200).nullable().optional(),
       avatar: z.string().max(500).nullable().optional(),
+      greeting: z.string().max(1000).nullable().optional(),
     }),
     Character,
   ),

@@ -169,7 +169,14 @@ export const SpeechEnd = z.object({
  * `code` names causes a client may act on: `piper_voice_missing` (Piper has no voice yet: offer
  * to download one or choose one; another engine speaks meanwhile).
  */
-export const VoiceNotice = z.object({ type: z.literal('voice.notice'), message: z.string(), action: z.string().nullable(), code: z.string().nullable().optional() });
+export const VoiceNotice = z.object({
+  type: z.literal('voice.notice'),
+  message: z.string(),
+  action: z.string().nullable(),
+  code: z.string().nullable().optional(),
+  /** The raw reasons (each engine's error), shown folded under "Details". */
+  details: z.string().optional(),
+});
 export const VoiceStateEvent = z.object({ type: z.literal('voice.state'), status: VoiceStatus });
 export const VoiceTranscript = z.object({
   type: z.literal('voice.transcript'),

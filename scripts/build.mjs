@@ -4,6 +4,7 @@
 //   screen     -> dist/screen.mjs     (`npm run screen`, the screen-understanding CLI)
 //   voice      -> dist/voice.mjs      (`npm run voice`, the voice CLI)
 //   webview    -> dist/webview.js     (browser, iife)
+//   hljs       -> dist/hljs/<name>.js (one syntax-highlighting language each, loaded on demand)
 // `node scripts/build.mjs [--watch] [--production] [target...]`
 import * as esbuild from 'esbuild';
 import { readFileSync } from 'node:fs';
@@ -28,6 +29,22 @@ const zodEnglishOnly = {
     build.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({
       contents: `export { default as en } from ${JSON.stringify(args.path)};`,
       resolveDir: path.dirname(args.path),
+    }));
+  },
+};
+
+// Each language of webview/chat/code-languages.json as a script of its own that hands its
+// highlight.js definition to the page (webview/chat/highlight.ts loads it when a code block in it
+// shows up): the page bundle carries only highlight.js's core.
+const codeLanguages = Object.keys(JSON.parse(readFileSync(path.join(root, 'webview', 'chat', 'code-languages.json'), 'utf8')));
+const hljsLanguageEntries = {
+  name: 'hljs-language-entries',
+  setup(build) {
+    build.onResolve({ filter: /^hljs-language:/ }, (args) => ({ path: args.path.slice('hljs-language:'.length), namespace: 'hljs-language' }));
+    build.onLoad({ filter: /.*/, namespace: 'hljs-language' }, (args) => ({
+      contents: `import language from 'highlight.js/lib/languages/${args.path}';\nwindow.__alisaCodeLanguage?.(${JSON.stringify(args.path)}, language);\n`,
+      resolveDir: root,
+      loader: 'js',
     }));
   },
 };
@@ -82,6 +99,18 @@ const targets = {
     platform: 'browser',
     format: 'iife',
     target: 'es2022',
+  },
+  hljs: {
+    ...common,
+    plugins: [hljsLanguageEntries],
+    entryPoints: codeLanguages.map((name) => ({ in: `hljs-language:${name}`, out: `hljs/${name}` })),
+    outdir: 'dist',
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    // Third-party grammars, read by nobody: always small, no source maps.
+    minify: true,
+    sourcemap: false,
   },
 };
 

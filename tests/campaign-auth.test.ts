@@ -109,6 +109,9 @@ describe('campaign: the auth and origin matrix over every route', () => {
       { method: 'GET', path: '/ui/webview.js', kind: 'ui' as const, allowedStatus: 200 },
       { method: 'GET', path: '/ui/webview-style.css', kind: 'ui' as const, allowedStatus: 200 },
       { method: 'GET', path: '/favicon.ico', kind: 'ui' as const, allowedStatus: 200 },
+      // A syntax-highlighting language the page loads on demand (dist/hljs/), and one not shipped.
+      { method: 'GET', path: '/ui/hljs/python.js', kind: 'ui' as const, allowedStatus: 200 },
+      { method: 'GET', path: '/ui/hljs/no-such-language.js', kind: 'ui' as const, allowedStatus: 404 },
       { method: 'GET', path: '/health', kind: 'control' as const, allowedStatus: 200 },
       { method: 'POST', path: '/health', kind: 'control' as const, allowedStatus: 404 },
       { method: 'GET', path: '/nothing-here', kind: 'control' as const, allowedStatus: 404 },

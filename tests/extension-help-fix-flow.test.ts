@@ -1,6 +1,8 @@
 // The fix flow against the shared fake `vscode` (tests/helpers/fake-vscode.ts): fix.propose with the
-// excerpt, the reply's last code block previewed as a diff, applied only on "Apply", and refused
-// plainly when the file changed.
+// excerpt, the reply's last code block checked against the file and handed to the proposal
+// controller as a region (old lines, her lines) without changing anything, and refused plainly
+// when the file changed. Apply, Discard and Revert are the controller's: proposal-model.test.ts
+// (unit) and tests/e2e/help.e2e.test.ts (clicked in real VS Code).
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { EventEmitter, fake, Range, Uri } from './helpers/fake-vscode';
 
@@ -8,7 +10,7 @@ vi.mock('vscode', () => import('./helpers/fake-vscode').then((m) => m.fake.api))
 
 import type { CompanionEvent } from '../protocol/messages';
 import { FixFlow } from '../extension/help/fix-flow';
-import { ProposalProvider } from '../extension/help/proposal-provider';
+import type { ProposalDraft } from '../extension/help/proposal-controller';
 
 const FILE = '/ws/src/app.ts';
 const SOURCE = ['export function total(prices: number[]): number {', '  let sum = 0;', '  for (const p of prices) sum += p;', '  return sum.toFixed(2);', '}', ''].join('\n');
@@ -21,10 +23,9 @@ const diagnostic = {
   relatedInformation: [],
 };
 
-function setup(reply: string, opts: { changeFileTo?: string; answer?: string } = {}) {
+function setup(reply: string, opts: { changeFileTo?: string } = {}) {
   fake.files.set(FILE, SOURCE);
   fake.files.set('/ws/.env', SOURCE);
-  fake.answers.push({ match: /^Apply/, answer: opts.answer ?? 'Apply' });
   const events = new EventEmitter<CompanionEvent>();
   const requests: Array<{ method: string; params: any }> = [];
   const manager = {
@@ -37,10 +38,11 @@ function setup(reply: string, opts: { changeFileTo?: string; answer?: string } =
       return { replyId: 'r1', sessionId: 1 };
     }),
   };
-  const proposals = new ProposalProvider();
+  const opened: ProposalDraft[] = [];
+  const proposals = { open: vi.fn(async (draft: ProposalDraft) => void opened.push(draft)) };
   const reveal = vi.fn(async () => undefined);
   const flow = new FixFlow(manager as never, proposals, reveal);
-  return { flow, requests, reveal, proposals };
+  return { flow, requests, reveal, opened };
 }
 
 const uri = Uri.file(FILE);
@@ -52,37 +54,35 @@ beforeEach(() => {
 });
 
 describe('fix flow', () => {
-  it('asks for a fix, previews the diff, and applies it on Apply', async () => {
+  it('asks for a fix and hands her code block on as a proposal for the excerpt, changing nothing', async () => {
     const fixed = SOURCE.trimEnd().replace('sum.toFixed(2)', 'sum');
-    const { flow, requests, reveal } = setup(`Tsk. Here:\n\`\`\`ts\n${fixed}\n\`\`\``);
+    const { flow, requests, reveal, opened } = setup(`Tsk. Here:\n\`\`\`ts\n${fixed}\n\`\`\``);
     await flow.run(uri as never, diagnostic as never);
     expect(requests[0]!.method).toBe('fix.propose');
     expect(requests[0]!.params).toMatchObject({ path: 'src/app.ts', language: 'typescript', excerptStartLine: 0, target: { kind: 'diagnostic', code: '2322' } });
     expect(requests[0]!.params.excerpt).toBe(SOURCE.trimEnd());
     expect(reveal).toHaveBeenCalled();
-    const diff = fake.api.commands.executeCommand.mock.calls.find((c: unknown[]) => c[0] === 'vscode.diff') as unknown[];
-    expect(diff[1]).toBe(uri);
-    expect((diff[2] as { scheme: string }).scheme).toBe('alisa-proposal');
-    expect(diff[3]).toBe("Alisa's fix: app.ts ↔ proposed");
-    expect(fake.api.window.showInformationMessage).toHaveBeenCalledWith("Apply Alisa's fix to app.ts?", 'Apply', 'Discard');
-    expect(fake.edits).toHaveLength(1);
-    expect(fake.edits[0]!.range).toEqual(new Range(0, 0, 4, 1));
-    expect(fake.edits[0]!.text).toBe(fixed);
-  });
-
-  it('changes nothing on Discard', async () => {
-    const { flow } = setup('```ts\nconst x = 1;\n```', { answer: 'Discard' });
-    await flow.run(uri as never, diagnostic as never);
-    expect(fake.api.commands.executeCommand.mock.calls.some((c: unknown[]) => c[0] === 'vscode.diff')).toBe(true);
+    expect(opened).toHaveLength(1);
+    expect(opened[0]).toMatchObject({ uri, path: 'src/app.ts', name: 'app.ts', languageId: 'typescript' });
+    expect(opened[0]!.region).toEqual({ start: 0, oldLines: SOURCE.split('\n').slice(0, 5), newLines: fixed.split('\n') });
+    // Nothing changes before the user's click, and no toast asks (the diff's title bar does).
     expect(fake.edits).toHaveLength(0);
     expect(fake.api.workspace.applyEdit).not.toHaveBeenCalled();
+    expect(fake.dialogs).toHaveLength(0);
+  });
+
+  it('says so, and shows nothing, when her proposal changes nothing', async () => {
+    const { flow, opened } = setup(`\`\`\`ts\n${SOURCE.trimEnd()}\n\`\`\``);
+    await flow.run(uri as never, diagnostic as never);
+    expect(opened).toHaveLength(0);
+    expect(fake.api.window.showInformationMessage.mock.calls[0]![0]).toMatch(/nothing to apply/);
   });
 
   it('says so when the file changed since she looked', async () => {
-    const { flow } = setup('```ts\nx\n```', { changeFileTo: '// edited\n' + SOURCE });
+    const { flow, opened } = setup('```ts\nx\n```', { changeFileTo: '// edited\n' + SOURCE });
     await flow.run(uri as never, diagnostic as never);
     expect(fake.api.window.showWarningMessage).toHaveBeenCalledWith('The proposal does not apply cleanly: app.ts changed since Alisa looked at it.');
-    expect(fake.api.commands.executeCommand.mock.calls.some((c: unknown[]) => c[0] === 'vscode.diff')).toBe(false);
+    expect(opened).toHaveLength(0);
     expect(fake.edits).toHaveLength(0);
   });
 

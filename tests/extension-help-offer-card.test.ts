@@ -141,7 +141,8 @@ describe('help offer card', () => {
     expect(card()).toBeNull();
     host.emit({ ...offer, offerId: 'o4' });
     expect(card()!.dataset.offerId).toBe('o4');
-    document.querySelector<HTMLButtonElement>('#new-chat')!.click();
+    // VS Code's "+" in the view title (New Chat Session) tells the page so.
+    host.emit({ type: 'host.command', command: 'newSession' });
     await settle();
     expect(card()).toBeNull();
   });

@@ -13,7 +13,7 @@ vi.mock('vscode', () => import('./helpers/fake-vscode').then((m) => m.fake.api))
 import { IdleConfigure, PresenceConfigure, type IdleStatus, type PresenceStatus, type RhythmSummary } from '../protocol/rhythm';
 import { IdleController } from '../extension/rhythm/idle-controller';
 import { PresenceController } from '../extension/rhythm/presence-controller';
-import { CONFIRM_BUTTON, FORGET_BUTTON, RhythmCommands, SUMMARY_TITLE } from '../extension/rhythm/rhythm-commands';
+import { CONFIRM_BUTTON, FORGET_BUTTON, KEEP_BUTTON, RhythmCommands, SUMMARY_TITLE } from '../extension/rhythm/rhythm-commands';
 import {
   doNotDisturbToPersist,
   IDLE_SETTINGS,
@@ -152,7 +152,9 @@ describe('status bar looks', () => {
   });
 
   it('the summary detail says how much it rests on', () => {
-    expect(rhythmSummaryDetail(summary)).toBe(`${summary.text}\n\n(From 42 observations, kept only on this machine.)`);
+    expect(rhythmSummaryDetail(summary)).toBe(`${summary.text}\n\nThis comes from 42 things I noticed, and it stays on this machine.`);
+    // Sentences, not a key: value dump or a parenthesised footnote.
+    expect(rhythmSummaryDetail(summary)).not.toMatch(/^\s*\w+:\s|\(From /m);
     expect(rhythmSummaryDetail({ ...summary, text: ' ', samples: 0 })).toBe('Nothing yet.');
   });
 });
@@ -418,7 +420,8 @@ describe('what she has learned', () => {
     expect(d.message).toBe(SUMMARY_TITLE);
     expect(d.options).toMatchObject({ modal: true });
     expect(d.options?.detail).toContain(summary.text);
-    expect(d.buttons).toEqual([FORGET_BUTTON]);
+    // The default button (a modal's first) keeps everything: forgetting is never what Enter does.
+    expect(d.buttons).toEqual([KEEP_BUTTON, FORGET_BUTTON]);
     expect(m.sent('rhythm.clear')).toEqual([]); // dismissed: nothing forgotten
   });
 
@@ -434,8 +437,11 @@ describe('what she has learned', () => {
 
   it('"Forget What You Learned About Me" asks first; only a yes clears', async () => {
     await fake.commands.get(RHYTHM_COMMANDS.clear)!();
-    expect(fake.dialogs[0]).toMatchObject({ kind: 'warning', buttons: [CONFIRM_BUTTON], options: { modal: true } });
+    expect(fake.dialogs[0]).toMatchObject({ kind: 'warning', buttons: [KEEP_BUTTON, CONFIRM_BUTTON], options: { modal: true } });
     expect(fake.dialogs[0]!.message).toMatch(/Forget what Alisa has learned/);
+    expect(m.sent('rhythm.clear')).toEqual([]);
+    fake.answers.push(KEEP_BUTTON); // the default button: nothing is forgotten
+    await fake.commands.get(RHYTHM_COMMANDS.clear)!();
     expect(m.sent('rhythm.clear')).toEqual([]);
     fake.answers.push(CONFIRM_BUTTON);
     await fake.commands.get(RHYTHM_COMMANDS.clear)!();

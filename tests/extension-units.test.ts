@@ -87,6 +87,18 @@ describe('companion arguments from settings', () => {
     expect(RECOMMENDED_MODEL).toBe(COMPANION_RECOMMENDED);
   });
 
+  it('passes alisa.chat.autoTitle on (the default, model, needs no flag)', () => {
+    const parse = (s: CompanionSettings) => {
+      const config = parseConfig(companionArgs(s, 1), {});
+      if (config === 'help') throw new Error('help');
+      return config.autoTitle;
+    };
+    expect(parse(base)).toBe('model');
+    expect(parse({ ...base, autoTitle: 'words' })).toBe('words');
+    expect(parse({ ...base, autoTitle: 'off' })).toBe('off');
+    expect(() => parseConfig(['--auto-title', 'sometimes'], {})).toThrow(/--auto-title must be model, words or off/);
+  });
+
   it('starts without a model but with the recommended URI when none is chosen', () => {
     const args = companionArgs(base, 4242);
     const config = parseConfig(args, {});

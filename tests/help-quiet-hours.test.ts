@@ -95,14 +95,18 @@ describe('HelpService with learned quiet hours', () => {
     });
   }
 
-  function error(n: number): ContextUpdate {
-    const range = { start: { line: n, character: 0 }, end: { line: n, character: 3 } };
-    return { diagnostics: [{ path: `src/f${n}.ts`, language: 'typescript', diagnostics: [{ severity: 'error', message: `Cannot find name 'x${n}'.`, code: '2304', source: 'ts', range, related: [] }], excerpts: {} }] };
+  /** Diagnostics with error `n` (and the errors before it too with `keepEarlier`: none was fixed). */
+  function error(n: number, keepEarlier = false): ContextUpdate {
+    const file = (i: number) => {
+      const range = { start: { line: i, character: 0 }, end: { line: i, character: 3 } };
+      return { path: `src/f${i}.ts`, language: 'typescript', diagnostics: [{ severity: 'error' as const, message: `Cannot find name 'x${i}'.`, code: '2304', source: 'ts', range, related: [] }], excerpts: {} };
+    };
+    return { diagnostics: (keepEarlier ? Array.from({ length: n + 1 }, (_, i) => i) : [n]).map(file) };
   }
 
   /** Raises a fresh error and lets it persist until she offers; returns the offer id or null. */
-  function offerFor(help: HelpService, n: number): string | null {
-    help.onContextUpdate(error(n));
+  function offerFor(help: HelpService, n: number, keepEarlier = false): string | null {
+    help.onContextUpdate(error(n, keepEarlier));
     t += 1500;
     const before = events.length;
     help.tick();
@@ -151,15 +155,30 @@ describe('HelpService with learned quiet hours', () => {
     ]);
   });
 
-  it('counts an offer left unanswered as ignored', () => {
+  it('counts an offer left unanswered as ignored (also one a newer offer replaced)', () => {
     const help = makeService();
-    const ids = [offerFor(help, 0), offerFor(help, 1), offerFor(help, 2)];
+    // The errors stay: each new offer replaces the one before, unanswered.
+    const ids = [offerFor(help, 0, true), offerFor(help, 1, true), offerFor(help, 2, true)];
     expect(ids.every((id) => id !== null)).toBe(true);
     t += OFFER_IGNORED_AFTER_MS;
     help.tick();
     expect(store.interruptionStats(0)).toEqual([{ hour: 14, engaged: 0, declined: 0, ignored: 3 }]);
     expect(help.quietHours()).toEqual([14]);
     expect(() => help.respond({ offerId: ids[0]!, response: 'dismiss' })).toThrow(/no longer open/);
+  });
+
+  it('does not count an offer whose error the user fixed', () => {
+    const help = makeService();
+    // Each report has only the newest error: the one offered before was fixed, its offer withdrawn.
+    const ids = [offerFor(help, 0), offerFor(help, 1), offerFor(help, 2)];
+    expect(ids.every((id) => id !== null)).toBe(true);
+    expect(events.filter((e) => e.type === 'help.retract').map((e) => [e.type === 'help.retract' && e.offerId, e.type === 'help.retract' && e.reason])).toEqual([
+      [ids[0], 'resolved'],
+      [ids[1], 'resolved'],
+    ]);
+    t += OFFER_IGNORED_AFTER_MS;
+    help.tick();
+    expect(store.interruptionStats(0)).toEqual([{ hour: 14, engaged: 0, declined: 0, ignored: 1 }]);
   });
 
   it('offers as before when the database cannot be used', () => {

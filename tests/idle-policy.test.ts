@@ -1,7 +1,8 @@
 // The idle policy as tables: silence bands, the multipliers, cooldowns and the vetoes, with a
 // fake clock and a seeded random source.
 import { describe, expect, it } from 'vitest';
-import { IdlePolicy, seededRandom, type IdleInputs, type PresenceState } from '../companion/idle/idle-policy';
+import { IdlePolicy, type IdleInputs, type PresenceState } from '../companion/idle/idle-policy';
+import { seededRandom } from './helpers/seeded-random';
 import { fallbackUtterance, shapeUtterance } from '../companion/idle/utterance';
 import type { Mode } from '../protocol';
 

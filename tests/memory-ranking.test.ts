@@ -6,17 +6,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryStore, parseSearchQuery } from '../companion/memory';
 import { tempDir } from './helpers/companion';
+import { seededRandom as mulberry32 } from './helpers/seeded-random';
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Few enough words that the common ones match far more messages than the 1,000 the old search
 // ranked, varied lengths and repeats so that bm25 really orders them; older messages as good as

@@ -12,7 +12,7 @@ import { IdleService } from '../companion/idle/idle-service';
 import { MemoryStore, RHYTHM_MAX_COUNT, RHYTHM_MAX_SEQUENCES, RHYTHM_MAX_SESSIONS } from '../companion/memory';
 import { buildPrompt } from '../companion/persona';
 import { AwareContextStore, busyHoursOf, derivePatterns, quietHoursOf, RhythmService } from '../companion/rhythm';
-import { seededRandom } from '../companion/idle/idle-policy';
+import { seededRandom } from './helpers/seeded-random';
 import { CompanionState } from '../companion/state';
 import type { CompanionEvent, ContextUpdate } from '../protocol';
 
@@ -79,7 +79,7 @@ describe('task memory learns a week', () => {
       { hour: 13, engaged: 0, total: 7 },
     ]);
     expect(s.text).toBe(
-      "You're usually busiest around 10:00 and 15:00; you rarely take me up on things around 13:00; after coding you often run tests; your sessions last about 50 minutes.",
+      "You're usually busiest around 10:00 and 15:00. You rarely take me up on things around 13:00. After coding you often run tests. Your sessions last about 50 minutes.",
     );
     expect(s.samples).toBeGreaterThan(7 * 150);
     // Activity per hour is in active minutes: at most 60 per hour and day however often reported.

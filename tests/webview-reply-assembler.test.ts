@@ -187,3 +187,41 @@ describe('ReplyAssembler', () => {
     expect(a.messages.map((m) => m.id)).toEqual([3, 4, 5, 6]);
   });
 });
+
+describe('asking again (retry, edit) and queued messages', () => {
+  it('a reply for a question already answered replaces what followed it; only another window reloads', () => {
+    const a = new ReplyAssembler(() => 0);
+    a.load(1, [stored(10, 'user', 'q'), stored(11, 'assistant', 'cut', 'interrupted'), stored(12, 'user', 'later'), stored(13, 'assistant', 'x')]);
+    a.expectAgain(10);
+    expect(a.apply(start('r1', 1, 10))).toMatchObject({ listChanged: true, needsReload: false });
+    expect(a.messages.map((m) => m.key)).toEqual(['m10', 'rr1']);
+    // The same, asked from another window: reloaded (an edited text is only in the companion).
+    const b = new ReplyAssembler(() => 0);
+    b.load(1, [stored(10, 'user', 'q'), stored(11, 'assistant', 'cut', 'interrupted')]);
+    expect(b.apply(start('r1', 1, 10)).needsReload).toBe(true);
+  });
+
+  it('a deleted reply whose id is given to the new one is never merged into a later load', () => {
+    const a = new ReplyAssembler(() => 0);
+    a.load(1, [stored(10, 'user', 'q')]);
+    a.apply(start('r1', 1, 10));
+    a.apply(end('r1', 'old', { messageId: 11, interrupted: true }));
+    a.expectAgain(10);
+    a.apply(start('r2', 1, 10));
+    a.apply(token('r2', 'new'));
+    // The history is read while r2 streams: its row (id 11 again) is still 'streaming'.
+    a.load(1, [stored(10, 'user', 'q'), stored(11, 'assistant', 'ne', 'streaming')]);
+    expect(a.messages.map((m) => [m.key, m.text, m.status])).toEqual([
+      ['m10', 'q', 'complete'],
+      ['rr2', 'new', 'streaming'],
+    ]);
+  });
+
+  it('keeps queued messages last: a reply that starts goes above them', () => {
+    const a = withUser();
+    const queued = a.addUserMessage('wait for it', { queued: true });
+    a.apply(start('r1', 1, null));
+    expect(a.messages.at(-1)).toBe(queued);
+    expect(a.messages.at(-2)!.key).toBe('rr1');
+  });
+});

@@ -624,10 +624,11 @@ describe('webview voice controls', () => {
 
   it('voice.notice appears once as a banner', async () => {
     await startApp();
-    const notice = { type: 'voice.notice' as const, message: 'Alisa cannot speak: no speech engine works.', action: 'sudo apt install espeak-ng' };
+    const notice = { type: 'voice.notice' as const, message: 'Alisa cannot speak: no speech engine works.', action: 'Install espeak-ng (sudo apt install espeak-ng)' };
     host.emit(notice);
     host.emit(notice);
-    expect(notices().map((n) => n.dataset.notice)).toEqual(['Alisa cannot speak: no speech engine works. sudo apt install espeak-ng']);
+    // Joined as sentences: the action gets its full stop.
+    expect(notices().map((n) => n.dataset.notice)).toEqual(['Alisa cannot speak: no speech engine works. Install espeak-ng (sudo apt install espeak-ng).']);
     notices()[0]!.querySelector<HTMLButtonElement>('.banner-dismiss')?.click();
     host.emit(notice);
     expect(notices()).toHaveLength(0);

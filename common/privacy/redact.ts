@@ -43,7 +43,7 @@ import { isRunChar, randomish, Rank, type Ctx, type Span } from './secret-text';
 
 export { isSecretName } from './secret-names';
 
-export interface Redaction {
+interface Redaction {
   text: string;
   /** How many secrets were replaced. */
   count: number;

@@ -12,9 +12,9 @@ export interface Span extends SecretFinding {
 
 // Character helpers (char codes: no regex per character on the hot paths)
 
-export const isDigit = (c: number) => c >= 48 && c <= 57;
-export const isUpper = (c: number) => c >= 65 && c <= 90;
-export const isLower = (c: number) => c >= 97 && c <= 122;
+const isDigit = (c: number) => c >= 48 && c <= 57;
+const isUpper = (c: number) => c >= 65 && c <= 90;
+const isLower = (c: number) => c >= 97 && c <= 122;
 export const isAlnum = (c: number) => isDigit(c) || isUpper(c) || isLower(c);
 export const isSpace = (c: number) => c === 32 || c === 9;
 export const isEol = (c: number) => c === 10 || c === 13 || Number.isNaN(c);

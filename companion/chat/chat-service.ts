@@ -8,15 +8,22 @@
 // at most that much; at the next start such rows become 'interrupted'. A cancelled reply keeps
 // its text and is marked 'interrupted'; a reply that failed before saying anything leaves no row
 // (the user's message and the reply.error say it all).
+//
+// Asking again (retry, edit): the later messages of the chat are deleted, not kept as superseded,
+// so history, search, export and every prompt hold only the conversation as it now stands.
+//
+// The prompt itself (history window, rendered turns, token counts) is chat-prompt.ts's. This
+// file stays over 400 lines because `generate` is one pipeline (stream, batch, persist, emit,
+// cancel) whose steps share the reply's state and are easiest to check read in one piece.
 import { randomUUID } from 'node:crypto';
 import type { ClientWorkspace, CompanionEvent, Emotion, Mode, Params, Result } from '../../protocol';
 import { EMOTIONS, MODES } from '../../protocol';
 import { AlisaError, toAlisaError } from '../errors';
-import type { ChatTurn, GenerateRequest, LlmProvider, ProviderRegistry } from '../llm';
+import type { GenerateRequest, ProviderRegistry } from '../llm';
 import { retryWhileLocked, type MemoryStore } from '../memory';
 import { wellFormed } from '../memory/validate';
-import { DEFAULT_CHARACTER, EmotionStream, systemPrompt, userTurn } from '../persona';
-import { chooseWindow, type HistoryTurn } from './prompt-window';
+import { EmotionStream } from '../persona';
+import { ChatPrompt } from './chat-prompt';
 import type { EventHub, EventListener, ReplyOrigin } from '../events';
 import type { CompanionState } from '../state';
 import type { ContextStore } from '../context/context-store';
@@ -29,16 +36,8 @@ const FLUSH_INTERVAL_MS = 500;
  * throughput without batching, 0.93-0.98 with it, on stories260K at ~900 tokens/s).
  */
 const TOKEN_BATCH_MS = 8;
-/** How many earlier messages are read from the database before trimming to the token budget. */
-const HISTORY_FETCH = 200;
-/** Tokens a chat format adds around a turn (role markers), counted on top of the text's own. */
-const TURN_OVERHEAD_TOKENS = 4;
-/** A turn longer than this many characters per token of room is taken not to fit (not tokenized). */
-const MAX_CHARS_PER_TOKEN = 16;
-/** Turns remembered as the model saw them, and token counts, per message (bounded). */
-const RENDERED_MAX = 4096;
 
-export interface ChatSettings {
+interface ChatSettings {
   historyTokens: number;
   maxReplyTokens: number;
   temperature: number;
@@ -52,6 +51,16 @@ export type ChatEventListener = EventListener;
 /** Constraints on a reply's shape, passed through to the provider. */
 type ReplyFormat = Pick<GenerateRequest, 'requireCodeBlock'>;
 
+/** What the model is asked for a user message (its text, or a help request's full prompt). */
+interface AskedReply {
+  promptText: string;
+  maxTokens?: number;
+  format?: ReplyFormat;
+}
+
+/** Help requests remembered with their full prompt, so that a retry asks the same (bounded). */
+const ASKED_MAX = 64;
+
 interface ActiveReply {
   replyId: string;
   sessionId: number;
@@ -60,15 +69,11 @@ interface ActiveReply {
 }
 
 export class ChatService {
-  /** Each turn as the model saw it (context and emotion tag included), by message id. */
-  private readonly rendered = new BoundedMap<number, string>(RENDERED_MAX);
-  /** Tokens of each rendered turn, by 'x'|'e' (exact or estimated) + message id. */
-  private readonly tokenCounts = new BoundedMap<string, number>(RENDERED_MAX * 2);
-  /** Tokens of the system messages last used (they change only with the mode, character or patterns). */
-  private readonly systemTokens = new BoundedMap<string, number>(8);
-  /** Each session's prompt window anchor (see prompt-window.ts). */
-  private readonly anchors = new BoundedMap<number, number | null>(256);
+  /** Builds each reply's prompt and remembers how earlier turns were rendered (chat-prompt.ts). */
+  private readonly prompts: ChatPrompt;
   private active = new Map<string, ActiveReply>();
+  /** Replies asked with more than the stored text (help requests), by user message id. */
+  private readonly asked = new Map<number, AskedReply>();
   /**
    * Sessions a request that names none must not land in: the legacy clients' own session (see
    * legacy/legacy-session.ts). Spontaneous speech may still go to it when it is the latest.
@@ -85,7 +90,9 @@ export class ChatService {
       /** The process's event hub (events.ts): replies are published there. */
       events: EventHub;
     },
-  ) {}
+  ) {
+    this.prompts = new ChatPrompt(deps);
+  }
 
   /** The hub's listeners (for services that follow replies). */
   onEvent(listener: ChatEventListener): () => void {
@@ -153,26 +160,82 @@ export class ChatService {
     return this.begin(memory, session.id, { shownText: params.shownText, promptText: params.promptText, maxTokens: params.maxTokens, format }, origin);
   }
 
-  private begin(
-    memory: MemoryStore,
-    sessionId: number,
-    p: { shownText: string; promptText: string; maxTokens?: number; format?: ReplyFormat },
-    origin: ReplyOrigin | null,
-  ): { replyId: string; sessionId: number; userMessageId: number } {
+  /**
+   * Asks again for the reply to the user's message `userMessageId` (its reply failed, was stopped,
+   * or never came because the companion stopped): the replies after it are deleted, so the failed
+   * one never reaches a prompt, and a new reply streams. Only a chat's last question can be
+   * retried (no later message of the user's is lost). A help request asked in this run is asked
+   * again with its full prompt.
+   */
+  retry(userMessageId: number, origin: ReplyOrigin | null): Result<'chat.retry'> {
+    const memory = this.deps.memory();
+    const message = memory.getMessage(userMessageId);
+    if (!message) throw new AlisaError('not_found', 'That message no longer exists.', 'Reload the chat, then ask again.');
+    this.ensureIdle(message.sessionId);
+    const { removed } = memory.rewindTo(userMessageId, { onlyReplies: true });
+    this.prompts.rewind(message.sessionId, userMessageId, removed);
+    for (const id of removed) this.asked.delete(id);
+    const asked = this.asked.get(userMessageId) ?? { promptText: message.text };
+    const started = this.launch(message.sessionId, userMessageId, asked, origin);
+    return { ...started, removedMessageIds: removed };
+  }
+
+  /**
+   * The user rewrote her message `messageId`: its text is replaced (stored as typed, as chat.send
+   * stores it), every later message of its chat is deleted, and a new reply streams.
+   */
+  edit(messageId: number, text: string, origin: ReplyOrigin | null): Result<'chat.edit'> {
+    const memory = this.deps.memory();
+    const message = memory.getMessage(messageId);
+    if (!message) throw new AlisaError('not_found', 'That message no longer exists.', 'Reload the chat, then edit it again.');
+    this.ensureIdle(message.sessionId);
+    const { removed } = memory.rewindTo(messageId, { text });
+    this.prompts.rewind(message.sessionId, messageId, [messageId, ...removed]);
+    // SQLite may give a deleted message's id to a new one: nothing of theirs may stay keyed by it.
+    for (const id of [messageId, ...removed]) this.asked.delete(id);
+    const started = this.launch(message.sessionId, messageId, { promptText: text }, origin);
+    return { ...started, removedMessageIds: removed };
+  }
+
+  private ensureIdle(sessionId: number): void {
     for (const reply of this.active.values()) {
       if (reply.sessionId === sessionId) {
         throw new AlisaError('busy', 'Alisa is still answering in this chat.', 'Wait for the reply to finish, or stop it first.');
       }
     }
+  }
+
+  private begin(
+    memory: MemoryStore,
+    sessionId: number,
+    p: AskedReply & { shownText: string },
+    origin: ReplyOrigin | null,
+  ): { replyId: string; sessionId: number; userMessageId: number } {
+    this.ensureIdle(sessionId);
     const userMessage = memory.addMessage({ sessionId, role: 'user', text: p.shownText });
+    // What the model was asked, when it differs from what is stored (help requests): for a retry.
+    if (p.promptText !== p.shownText || p.format || p.maxTokens !== undefined) {
+      this.asked.set(userMessage.id, { promptText: p.promptText, maxTokens: p.maxTokens, format: p.format });
+      if (this.asked.size > ASKED_MAX) this.asked.delete(this.asked.keys().next().value!);
+    }
+    return this.launch(sessionId, userMessage.id, p, origin);
+  }
+
+  /** Starts the reply to the stored user message `userMessageId`. */
+  private launch(
+    sessionId: number,
+    userMessageId: number,
+    p: AskedReply,
+    origin: ReplyOrigin | null,
+  ): { replyId: string; sessionId: number; userMessageId: number } {
     const replyId = randomUUID();
     const controller = new AbortController();
     const reply: ActiveReply = { replyId, sessionId, controller, done: Promise.resolve() };
     this.active.set(replyId, reply);
     const startedAt = performance.now();
-    this.emit({ type: 'reply.start', replyId, sessionId, userMessageId: userMessage.id, spontaneous: false }, origin);
-    reply.done = this.generate(reply, userMessage.id, p.promptText, p.maxTokens, startedAt, origin, p.format).finally(() => this.active.delete(replyId));
-    return { replyId, sessionId, userMessageId: userMessage.id };
+    this.emit({ type: 'reply.start', replyId, sessionId, userMessageId, spontaneous: false }, origin);
+    reply.done = this.generate(reply, userMessageId, p.promptText, p.maxTokens, startedAt, origin, p.format).finally(() => this.active.delete(replyId));
+    return { replyId, sessionId, userMessageId };
   }
 
   /**
@@ -214,7 +277,7 @@ export class ChatService {
         const stream = new EmotionStream({ onEmotion: () => {}, onText: (t) => (raw += t) });
         const maxTokens = params.maxTokens ?? Math.min(80, this.deps.settings.maxReplyTokens);
         // The instruction is no message of the session: not remembered as one.
-        const messages = this.prompt(memory, provider, session.id, (lastId ?? 0) + 1, params.instruction, maxTokens, false);
+        const messages = this.prompts.build(memory, provider, session.id, (lastId ?? 0) + 1, params.instruction, maxTokens, false);
         const result = await provider.generate({
           messages,
           maxTokens,
@@ -393,7 +456,7 @@ export class ChatService {
       providerId = provider.id;
       if (controller.signal.aborted) throw controller.signal.reason;
       const replyTokens = maxTokens ?? this.deps.settings.maxReplyTokens;
-      const messages = this.prompt(memory, provider, sessionId, userMessageId, userText, replyTokens);
+      const messages = this.prompts.build(memory, provider, sessionId, userMessageId, userText, replyTokens);
       const result = await provider.generate({
         messages,
         maxTokens: replyTokens,
@@ -413,7 +476,7 @@ export class ChatService {
       // The finished reply must be stored: a lock held by another process is waited out
       // between turns of the event loop (memory/retry.ts), never inside SQLite's busy wait.
       await retryWhileLocked(() => flush(interrupted ? 'interrupted' : 'complete', { emotion, promptTokens: tokens.prompt, completionTokens: tokens.completion }));
-      if (messageId !== null && renderedReply.trim() !== '') this.rendered.set(messageId, renderedReply);
+      if (messageId !== null && renderedReply.trim() !== '') this.prompts.rememberReply(messageId, renderedReply);
       const endAt = performance.now();
       const genSeconds = (endAt - (firstTokenAt ?? startedAt)) / 1000;
       this.emit(
@@ -454,63 +517,6 @@ export class ChatService {
     } finally {
       clearInterval(timer);
     }
-  }
-
-  /**
-   * The prompt for a reply, laid out for the model's prompt cache (see persona/prompt-builder.ts and
-   * prompt-window.ts): a stable system message, the session's window of earlier turns rendered as
-   * the model saw them, then this moment's context with the user's message.
-   */
-  private prompt(memory: MemoryStore, provider: LlmProvider, sessionId: number, userMessageId: number, userText: string, maxTokens: number, remember = true): ChatTurn[] {
-    const style = this.deps.settings.promptStyle;
-    const history: HistoryTurn[] = memory
-      .listMessages(sessionId, { limit: HISTORY_FETCH, beforeId: userMessageId })
-      .filter((m) => m.text.trim() !== '' && m.role !== 'system')
-      .map((m) => ({ id: m.id, role: m.role as 'user' | 'assistant', content: this.rendered.get(m.id) ?? (m.role === 'assistant' && m.emotion && style !== 'compact' ? `<emotion=${m.emotion}> ${m.text}` : m.text) }));
-    const character = memory.getCharacter(this.deps.state.characterId);
-    const system = systemPrompt({ persona: character?.systemPrompt ?? DEFAULT_CHARACTER.systemPrompt, mode: this.deps.state.mode, patterns: this.deps.context.learnedLines(), style });
-    const user = userTurn(userText, this.deps.context.passiveContextLines(), style);
-    // Later prompts render this message exactly as now, context included (the cache matches).
-    if (remember) this.rendered.set(userMessageId, user);
-    const exact = provider.exactTokenCount;
-    const cost = (turn: HistoryTurn, room: number): number => {
-      const key = `${exact ? 'x' : 'e'}${turn.id}`;
-      const known = this.tokenCounts.get(key);
-      if (known !== undefined) return known;
-      // Too long to fit at MAX_CHARS_PER_TOKEN characters a token: left out untokenized.
-      if (turn.content.length > (Math.max(0, room) + 1) * MAX_CHARS_PER_TOKEN) return Infinity;
-      const n = provider.countTokens(turn.content) + TURN_OVERHEAD_TOKENS;
-      this.tokenCounts.set(key, n);
-      return n;
-    };
-    // Within what the model can evaluate as given: beyond it the provider would drop turns itself.
-    let budget = this.deps.settings.historyTokens;
-    const providerBudget = provider.promptTokenBudget?.(maxTokens) ?? null;
-    if (providerBudget !== null) {
-      // The system message is the same turn after turn: counted once per text.
-      const systemKey = `${exact ? 'x' : 'e'}${system}`;
-      let systemTokens = this.systemTokens.get(systemKey);
-      if (systemTokens === undefined) this.systemTokens.set(systemKey, (systemTokens = provider.countTokens(system)));
-      const fixed = systemTokens + provider.countTokens(user) + 2 * TURN_OVERHEAD_TOKENS;
-      budget = Math.min(budget, Math.floor((providerBudget - fixed) * 0.97) - 8);
-    }
-    const window = chooseWindow(history, { budget, anchorId: this.anchors.get(sessionId) ?? null, cost });
-    this.anchors.set(sessionId, window.anchorId);
-    return [{ role: 'system', content: system }, ...window.turns.map(({ role, content }) => ({ role, content })), { role: 'user', content: user }];
-  }
-}
-
-/** A Map that forgets its oldest entries past `max` (insertion order). */
-class BoundedMap<K, V> extends Map<K, V> {
-  constructor(private readonly max: number) {
-    super();
-  }
-
-  override set(key: K, value: V): this {
-    super.delete(key);
-    super.set(key, value);
-    if (this.size > this.max) this.delete(this.keys().next().value!);
-    return this;
   }
 }
 

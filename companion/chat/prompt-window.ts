@@ -19,7 +19,7 @@ export interface HistoryTurn extends ChatTurn {
   id: number;
 }
 
-export interface PromptWindow {
+interface PromptWindow {
   turns: HistoryTurn[];
   /** The first turn's id, to pass back next time (null: no history in the prompt). */
   anchorId: number | null;

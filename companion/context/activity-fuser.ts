@@ -23,13 +23,13 @@ export function looksLikeTestRun(commandLine: string): boolean {
 }
 
 /** A current error the policy may offer help with; `key` is stable while the error persists. */
-export interface CurrentError {
+interface CurrentError {
   key: string;
   target: HelpTarget;
 }
 
 /** What the prompt may use about a target: the code around it and related information. */
-export interface TargetDetail {
+interface TargetDetail {
   path?: string;
   language?: string;
   excerpt?: string;
@@ -85,7 +85,7 @@ const LANGUAGE_NAMES: Record<string, string> = {
   shellscript: 'shell script',
 };
 
-export function languageName(id: string | null | undefined): string | null {
+function languageName(id: string | null | undefined): string | null {
   if (!id) return null;
   return LANGUAGE_NAMES[id] ?? id;
 }

@@ -66,7 +66,7 @@ function shortLine(prefix: string, target: HelpTarget): string {
 export class HelpService {
   readonly policy: OfferPolicy;
   private readonly now: () => number;
-  private offers = new Map<string, { key: string; target: HelpTarget; at: number; task: string | null; retracted?: boolean }>();
+  private offers = new Map<string, { key: string; target: HelpTarget; at: number; task: string | null }>();
   private quiet = new Set<number>();
   private lastState: string | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -158,7 +158,7 @@ export class HelpService {
     const due = this.policy.due(this.now(), fuser.editor?.path ?? null);
     if (!due) return;
     // One open offer at a time: the newest is about what the user faces now.
-    for (const [id, open] of [...this.offers]) if (!open.retracted) this.retract(id, 'replaced');
+    for (const id of [...this.offers.keys()]) this.retract(id, 'replaced');
     const task = due.target.kind === 'screen' ? this.deps.context.desktop?.task : undefined;
     const { text, emotion } = offerText({ target: due.target, mode: this.deps.state.mode, repeated: fuser.failureCount(due.key) > 1, ...(task ? { task } : {}) });
     const offerId = randomUUID();
@@ -166,20 +166,20 @@ export class HelpService {
     if (this.offers.size > MAX_OFFERS) {
       const [oldestId, oldest] = this.offers.entries().next().value!;
       this.offers.delete(oldestId);
-      if (!oldest.retracted) this.recordOutcome('ignored', oldest.at, oldest.task);
+      this.recordOutcome('ignored', oldest.at, oldest.task);
     }
     // An offer about a window's editor goes to that window only; one about the screen to all.
     const to = due.target.kind !== 'screen' && this.contextClient !== null ? { clientId: this.contextClient, only: true } : null;
     this.deps.chat.emit({ type: 'help.offer', offerId, text, emotion, target: due.target }, to);
   }
 
-  /** Offers nobody answered in time are taken as ignored (a retracted one was never ignored). */
+  /** Offers nobody answered in time are taken as ignored. */
   private expireOffers(): void {
     const now = this.now();
     for (const [id, offer] of this.offers) {
       if (now - offer.at < OFFER_IGNORED_AFTER_MS) continue;
       this.offers.delete(id);
-      if (!offer.retracted) this.recordOutcome('ignored', offer.at, offer.task);
+      this.recordOutcome('ignored', offer.at, offer.task);
     }
   }
 
@@ -187,18 +187,19 @@ export class HelpService {
   private retractResolved(errors: ReadonlyArray<{ key: string }>): void {
     if (this.offers.size === 0) return;
     const current = new Set(errors.map((e) => e.key));
-    for (const [id, offer] of this.offers) if (!offer.retracted && !current.has(offer.key)) this.retract(id, 'resolved');
+    for (const [id, offer] of [...this.offers]) if (!current.has(offer.key)) this.retract(id, 'resolved');
   }
 
   /**
-   * Withdraws an open offer: clients drop its card, and an answer gets `not_found`. It stays in
-   * the map as retracted only so that its slot expires like the others (it is not counted as
-   * ignored: the user fixed the error, or a newer offer took its place).
+   * Withdraws an open offer: clients drop its card, and an answer gets `not_found`. One replaced
+   * by a newer offer went unanswered while it was up: it counts as ignored (for the learned quiet
+   * hours). One whose error is gone counts as nothing: the user fixed it without her.
    */
   private retract(offerId: string, reason: 'resolved' | 'replaced'): void {
     const offer = this.offers.get(offerId);
-    if (!offer || offer.retracted) return;
-    offer.retracted = true;
+    if (!offer) return;
+    this.offers.delete(offerId);
+    if (reason === 'replaced') this.recordOutcome('ignored', offer.at, offer.task);
     this.deps.chat.emit({ type: 'help.retract', offerId, reason });
   }
 
@@ -212,7 +213,7 @@ export class HelpService {
   /** `workspace`: the answering client's, where the reply goes (see ChatService.send). */
   respond(p: Params<'help.respond'>, workspace: ClientWorkspace | null = null): Result<'help.respond'> {
     const offer = this.offers.get(p.offerId);
-    if (!offer || offer.retracted) throw new AlisaError('not_found', 'That help offer is no longer open.', 'Ask about the error directly instead.');
+    if (!offer) throw new AlisaError('not_found', 'That help offer is no longer open.', 'Ask about the error directly instead.');
     this.offers.delete(p.offerId);
     if (p.response === 'dismiss') {
       this.policy.declined(offer.key, this.now());

@@ -4,7 +4,7 @@
 import type { Mode } from '../../protocol';
 import type { HelpOffer, HelpTarget } from '../../protocol/context';
 
-export interface OfferTextInput {
+interface OfferTextInput {
   target: HelpTarget;
   mode: Mode;
   /** The same failure happened before this session. */

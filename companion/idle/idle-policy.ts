@@ -27,38 +27,38 @@ export type UtteranceKind = 'idle' | 'welcome_back' | 'leaving' | 'drifting';
 
 export const SECOND = 1000;
 /** [from, to) silence in ms, base chance, and whether the band needs 3+ chats first. */
-export const SILENCE_BANDS: ReadonlyArray<{ fromMs: number; toMs: number; chance: number; needsChats: boolean }> = [
+const SILENCE_BANDS: ReadonlyArray<{ fromMs: number; toMs: number; chance: number; needsChats: boolean }> = [
   { fromMs: 120 * SECOND, toMs: 300 * SECOND, chance: 0.08, needsChats: true },
   { fromMs: 300 * SECOND, toMs: 600 * SECOND, chance: 0.15, needsChats: true },
   { fromMs: 600 * SECOND, toMs: 1800 * SECOND, chance: 0.25, needsChats: false },
   { fromMs: 1800 * SECOND, toMs: Infinity, chance: 0.4, needsChats: false },
 ];
-export const CHECK_MS = 30 * SECOND;
-export const MIN_GAP_MS = 90 * SECOND;
-export const MIN_CHATS_FOR_SHORT_BANDS = 3;
-export const REACTION_COOLDOWN_MS: Record<Exclude<UtteranceKind, 'idle'>, number> = {
+const CHECK_MS = 30 * SECOND;
+const MIN_GAP_MS = 90 * SECOND;
+const MIN_CHATS_FOR_SHORT_BANDS = 3;
+const REACTION_COOLDOWN_MS: Record<Exclude<UtteranceKind, 'idle'>, number> = {
   welcome_back: 30 * SECOND,
   leaving: 60 * SECOND,
   drifting: 60 * SECOND,
 };
 /** The user's chat rate is averaged over this window. */
-export const CHAT_RATE_WINDOW_MS = 10 * 60 * SECOND;
+const CHAT_RATE_WINDOW_MS = 10 * 60 * SECOND;
 /** The user typed this recently: typing. */
-export const TYPING_QUIET_MS = 2500;
+const TYPING_QUIET_MS = 2500;
 /** After a real change of task she waits this long (the seed's veto, fixed). */
-export const TASK_SWITCH_QUIET_MS = 60 * SECOND;
+const TASK_SWITCH_QUIET_MS = 60 * SECOND;
 
-export const PRESENCE_FACTOR: Record<PresenceState, number> = { absent: 0.3, distracted: 1.2, focused: 0.7, present: 1 };
-export const MODE_FACTOR: Record<Mode, number> = { serious: 0.6, teasing: 1.2, calm: 0.8 };
+const PRESENCE_FACTOR: Record<PresenceState, number> = { absent: 0.3, distracted: 1.2, focused: 0.7, present: 1 };
+const MODE_FACTOR: Record<Mode, number> = { serious: 0.6, teasing: 1.2, calm: 0.8 };
 
-export function hourFactor(hour: number): number {
+function hourFactor(hour: number): number {
   if (hour < 6) return 0.2;
   if (hour < 9) return 0.7;
   if (hour >= 22) return 0.5;
   return 1;
 }
 
-export function chatRateFactor(chatsPerMinute: number): number {
+function chatRateFactor(chatsPerMinute: number): number {
   if (chatsPerMinute > 2) return 0.7;
   if (chatsPerMinute > 1) return 0.85;
   return 1;
@@ -77,9 +77,9 @@ export interface IdleInputs {
   chattiness: number;
 }
 
-export type QuietReason = 'do not disturb' | 'never (chattiness 0)' | 'typing' | 'streaming' | 'quiet hour' | 'just switched tasks';
+type QuietReason = 'do not disturb' | 'never (chattiness 0)' | 'typing' | 'streaming' | 'quiet hour' | 'just switched tasks';
 
-export interface IdleDecision {
+interface IdleDecision {
   speak: UtteranceKind | null;
   /** The chance that was rolled against (idle talk only), for tests and logs. */
   chance: number;
@@ -231,16 +231,4 @@ export class IdlePolicy {
     if (p <= 0) return { speak: null, chance: 0, quietReason };
     return { speak: this.random() < p ? 'idle' : null, chance: p, quietReason };
   }
-}
-
-/** A small seeded random source (mulberry32) for reproducible tests. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

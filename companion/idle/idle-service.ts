@@ -12,21 +12,21 @@ import { IdlePolicy, SECOND, type IdleInputs, type IdlePolicyOptions, type Utter
 import { fallbackUtterance, shapeUtterance, utteranceInstruction } from './utterance';
 
 /** A user message this soon after an utterance means they took her up on it. */
-export const ENGAGED_WITHIN_MS = 120 * SECOND;
+const ENGAGED_WITHIN_MS = 120 * SECOND;
 /** Presence is looked at this often (reactions should not wait for the 30 s check). */
 const PRESENCE_POLL_MS = 1000;
 
 const MODE_EMOTION: Record<Mode, Emotion> = { teasing: 'teasing', serious: 'serious', calm: 'calm' };
 
 /** What the idle loop needs from task memory. */
-export interface RhythmHooks {
+interface RhythmHooks {
   isQuietHour(hour: number): boolean;
   /** The user's current task (for the interruption record), or null. */
   currentTask(): string | null;
   recordInterruption(kind: string, outcome: 'engaged' | 'ignored', at: number, hour: number, task: string | null): void;
 }
 
-export interface IdleServiceDeps {
+interface IdleServiceDeps {
   chat: ChatService;
   context: ContextStore;
   state: CompanionState;

@@ -49,7 +49,7 @@ const MAX_PENDING = 10;
 const MAX_OFFER_KEYS = 50;
 const MODE_COMMAND = /^\/mode(?:\s+(\S+))?\s*$/i;
 
-export interface LegacyServerDeps {
+interface LegacyServerDeps {
   chat: ChatService;
   context: ContextStore;
   session: LegacySession;

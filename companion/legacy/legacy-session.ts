@@ -6,10 +6,10 @@
 import type { CompanionEvent, HistorySummary } from '../../protocol';
 import type { MemoryStore } from '../memory';
 
-export const LEGACY_SESSION_TITLE = 'Legacy clients';
+const LEGACY_SESSION_TITLE = 'Legacy clients';
 const SETTING = 'legacy.sessionId';
 
-export interface LegacySessionDeps {
+interface LegacySessionDeps {
   memory: () => MemoryStore;
   emit: (event: CompanionEvent) => void;
   /** The character a new legacy session starts with. */

@@ -31,7 +31,7 @@ const DESKTOP_FIELDS = 7;
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/g;
 const CONTROL_AND_NEWLINES = /[\u0000-\u001f\u007f]+/g;
 
-export interface CleanResult {
+interface CleanResult {
   text: string;
   /** Secrets replaced. */
   redactions: number;
@@ -47,7 +47,7 @@ function clean(raw: string, max: number, oneLine: boolean): CleanResult {
   return { text: r.text.trim().slice(0, max), redactions: r.count };
 }
 
-export interface VisionDesktop {
+interface VisionDesktop {
   desktop: Omit<DesktopContext, 'at'>;
   redactions: number;
 }

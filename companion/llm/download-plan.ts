@@ -6,7 +6,7 @@ import type { DownloadPlan } from '../../protocol';
 import { freeDiskBytes } from '../disk';
 import { downloadHost } from './model-source';
 
-export { describePlan, formatBytes, lacksDisk } from '../../common/plan-text';
+export { describePlan, lacksDisk } from '../../common/plan-text';
 
 interface KnownModel {
   name: string;

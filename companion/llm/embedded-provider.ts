@@ -10,6 +10,11 @@
 // so a /v1 request does not queue behind a chat reply and the prompt cache of a few sessions
 // survives switching between them. More requests than sequences wait in arrival order (a waiter
 // whose signal aborts leaves at once with 'cancelled').
+//
+// It stays over 400 lines on purpose: loading, generating and disposing share the loaded model,
+// its context and the slot pool, and their failure paths (each mapped to an AlisaError at the
+// bottom of the file) are easiest to check side by side; the pieces that stand alone already
+// live beside it (chat-history, gguf-check, model-source, slot-pool, state-holder).
 import path from 'node:path';
 import type { ChatHistoryItem, Llama, LlamaChat, LlamaContext, LlamaGrammar, LlamaModel } from 'node-llama-cpp';
 import { nodeLlama } from './node-llama';
@@ -57,7 +62,7 @@ export interface EmbeddedOptions {
 
 const DEFAULT_CONTEXT_CAP = 4096;
 /** Sequences by default (see EmbeddedOptions.parallel). */
-export const DEFAULT_PARALLEL = 2;
+const DEFAULT_PARALLEL = 2;
 /** Cap on a reply when the caller gives no maxTokens: a model that never stops must not run forever. */
 const DEFAULT_MAX_TOKENS = 1024;
 const CONTEXT_OVERFLOW_ACTION = 'Lower the history budget or raise the model context size (contextSize).';
@@ -79,7 +84,7 @@ interface Loaded {
  * A GBNF grammar that makes the reply open with an emotion tag and leaves the rest free. Small
  * models forget the tag the prompt asks for; sampling cannot.
  */
-export function emotionTagGrammar(emotions: readonly string[]): string {
+function emotionTagGrammar(emotions: readonly string[]): string {
   const names = emotions.map((e) => JSON.stringify(e)).join(' | ');
   return `root ::= "<emotion=" (${names}) "> " rest\nrest ::= [^\\x00]*`;
 }

@@ -12,10 +12,10 @@ import type { Llama, readGgufFileInfo } from 'node-llama-cpp';
 import { nodeLlama } from './node-llama';
 import { AlisaError } from '../errors';
 
-export const MODEL_MISSING_ACTION = 'Choose a GGUF model file (setting alisa.model.path or --model), or download the recommended model.';
+const MODEL_MISSING_ACTION = 'Choose a GGUF model file (setting alisa.model.path or --model), or download the recommended model.';
 export const MODEL_INVALID_ACTION = 'Download the model again or choose another GGUF file.';
 
-export interface GgufSummary {
+interface GgufSummary {
   architecture: string;
   fileSize: number;
 }

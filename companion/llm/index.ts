@@ -4,14 +4,13 @@ import { OpenAiProvider, type OpenAiOptions } from './openai-provider';
 import { ProviderRegistry } from './provider-registry';
 import type { LlmProvider } from './types';
 
-export type { ChatTurn, GenerateRequest, GenerateResult, LlmProvider } from './types';
+export type { ChatTurn, GenerateRequest, LlmProvider } from './types';
 export { EmbeddedProvider, type EmbeddedOptions } from './embedded-provider';
-export { OpenAiProvider, type OpenAiOptions } from './openai-provider';
-export { ProviderRegistry, type RegistryListener } from './provider-registry';
-export { defaultThreads } from './threads';
-export { parseSse, SseParser, type SseEvent } from './sse-parser';
+export { OpenAiProvider } from './openai-provider';
+export { ProviderRegistry } from './provider-registry';
+export { parseSse, SseParser } from './sse-parser';
 
-export interface ProvidersConfig {
+interface ProvidersConfig {
   /** Provider ids, most preferred first: 'embedded', 'openai'. See provider-registry.ts. */
   order: string[];
   embedded?: EmbeddedOptions;

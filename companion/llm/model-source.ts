@@ -17,7 +17,7 @@ import { nodeLlama } from './node-llama';
 import { AlisaError } from '../errors';
 import { networkGate } from '../privacy/network-gate';
 
-export const DOWNLOAD_FAILED_ACTION = 'Choose a GGUF file you already have, or retry when online.';
+const DOWNLOAD_FAILED_ACTION = 'Choose a GGUF file you already have, or retry when online.';
 
 export interface DownloadTimeouts {
   /** The download host must answer (any HTTP status) within this time. */
@@ -28,7 +28,7 @@ export interface DownloadTimeouts {
   stallMs: number;
 }
 
-export const DEFAULT_DOWNLOAD_TIMEOUTS: DownloadTimeouts = { preflightMs: 10_000, resolveMs: 30_000, stallMs: 60_000 };
+const DEFAULT_DOWNLOAD_TIMEOUTS: DownloadTimeouts = { preflightMs: 10_000, resolveMs: 30_000, stallMs: 60_000 };
 
 export { isRemoteModel } from '../../common/model-uri';
 
@@ -51,7 +51,7 @@ export async function findDownloadedModel(uri: string, modelsDir: string): Promi
   return null;
 }
 
-export interface DownloadOptions {
+interface DownloadOptions {
   signal: AbortSignal;
   onProgress: (fraction: number) => void;
   timeouts?: Partial<DownloadTimeouts>;

@@ -27,7 +27,9 @@ export interface OpenAiOptions {
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 const UNREACHABLE_ACTION = 'Start the server or fix the endpoint setting (alisa.llm.endpoint).';
-const API_KEY_ACTION = 'Set the API key this server expects (alisa.llm.apiKey), or fix the endpoint setting (alisa.llm.endpoint).';
+// The key is no setting: VS Code keeps it in SecretStorage, set by the "Alisa: Set API Key" command
+// (alisa.setApiKey); a companion started by hand reads ALISA_LLM_API_KEY.
+const API_KEY_ACTION = 'Set the API key this server expects with "Alisa: Set API Key" (or ALISA_LLM_API_KEY when you start the companion yourself), or fix the endpoint setting (alisa.llm.endpoint).';
 
 /** An AbortController that fires when the caller aborts or when `timeoutMs` pass without `touch()`. */
 class Watchdog {
@@ -166,7 +168,7 @@ export class OpenAiProvider implements LlmProvider {
       const ids = Array.isArray((body as { data?: unknown })?.data) ? (body as { data: Array<{ id?: unknown }> }).data.map((m) => m?.id).filter((id): id is string => typeof id === 'string') : [];
       const model = this.options.model ?? ids[0];
       if (!model) {
-        throw new AlisaError('llm_failed', `The LLM server at ${this.baseUrl} has no model loaded (GET /models listed none).`, 'Load a model in the server, or name one in the settings (alisa.llm.model).');
+        throw new AlisaError('llm_failed', `The LLM server at ${this.baseUrl} has no model loaded (GET /models listed none).`, 'Load a model in the server, or name one in the settings (alisa.llm.endpointModel).');
       }
       this.setReady(model);
     } catch (err) {
@@ -219,7 +221,7 @@ export class OpenAiProvider implements LlmProvider {
       if (response.status === 401 || response.status === 403) throw this.authError(response.status, await readBody(response, watchdog));
       if (!response.ok) {
         const body = await readBody(response, watchdog);
-        throw new AlisaError('llm_failed', `The LLM server at ${this.baseUrl} refused the request (HTTP ${response.status}: ${errorMessage(body)}).`, 'Check the model name (alisa.llm.model) and the server log.');
+        throw new AlisaError('llm_failed', `The LLM server at ${this.baseUrl} refused the request (HTTP ${response.status}: ${errorMessage(body)}).`, 'Check the model name (alisa.llm.endpointModel) and the server log.');
       }
       if ((response.headers.get('content-type') ?? '').includes('application/json')) {
         // A server that ignored `stream: true` and sent one JSON completion. Anything else is
@@ -241,7 +243,7 @@ export class OpenAiProvider implements LlmProvider {
       if (err instanceof AlisaError) throw err;
       if (watchdog.timedOut) {
         const phase = stream.text ? 'stopped sending the reply' : 'did not start the reply';
-        throw new AlisaError('llm_failed', `The LLM server at ${this.baseUrl} ${phase} (no data for ${Math.round(this.timeoutMs / 1000)} s).`, 'Check the server, or raise the LLM timeout setting.', { cause: err });
+        throw new AlisaError('llm_failed', `The LLM server at ${this.baseUrl} ${phase} (no data for ${Math.round(this.timeoutMs / 1000)} s).`, "Check the server and its log; a slow server may need a longer wait (the companion's --llm-timeout option, in milliseconds).", { cause: err });
       }
       // The connection failed: the server may be gone, so re-check before the next use.
       const error = this.unreachable(networkReason(err), err);

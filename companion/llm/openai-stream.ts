@@ -14,7 +14,7 @@
 import { AlisaError } from '../errors';
 import type { SseEvent } from './sse-parser';
 
-export interface CompletionUsage {
+interface CompletionUsage {
   promptTokens: number;
   completionTokens: number;
 }

@@ -19,7 +19,7 @@ import type { ModelState } from '../../protocol';
 import { AlisaError, toAlisaError } from '../errors';
 import type { LlmProvider } from './types';
 
-export type RegistryListener = (current: ModelState, all: ModelState[]) => void;
+type RegistryListener = (current: ModelState, all: ModelState[]) => void;
 
 export class ProviderRegistry {
   private readonly providers = new Map<string, LlmProvider>();
@@ -64,6 +64,11 @@ export class ProviderRegistry {
   /** Every configured provider's state, in preference order (ids in `order` first). */
   states(): ModelState[] {
     return this.ordered().map((p) => p.state());
+  }
+
+  /** The preferred provider that is ready now, without loading anything (null: none is). */
+  readyProvider(): LlmProvider | null {
+    return this.order.map((id) => this.providers.get(id)).find((p): p is LlmProvider => p !== undefined && p.state().state === 'ready') ?? null;
   }
 
   /** The preferred provider that is ready; else the first in order; else 'none'. */

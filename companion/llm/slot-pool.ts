@@ -20,7 +20,7 @@ interface Waiter<T> {
   onAbort?: () => void;
 }
 
-export interface Lease<T> {
+interface Lease<T> {
   value: T;
   /** Index of the slot (for logs and tests). */
   index: number;

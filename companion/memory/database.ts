@@ -18,7 +18,7 @@ export type Db = Database.Database;
  */
 export const DEFAULT_BUSY_TIMEOUT_MS = 25;
 
-export interface OpenDatabaseOptions {
+interface OpenDatabaseOptions {
   /** How long a statement waits for another connection's lock before failing (ms). */
   busyTimeoutMs?: number;
   /** Only tests pass their own list. */
@@ -130,7 +130,7 @@ export function checkIntegrity(file: string, busyTimeoutMs = DEFAULT_BUSY_TIMEOU
  * `<file>.corrupt-<time>`, never deleting anything. Throws when it cannot be moved: then
  * nothing is opened, so nothing is written into it.
  */
-export function moveAside(file: string, reason: string): MovedAside {
+function moveAside(file: string, reason: string): MovedAside {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   let target = `${file}.corrupt-${stamp}`;
   for (let n = 2; [target, `${target}-wal`, `${target}-shm`].some((f) => existsSync(f)); n++) target = `${file}.corrupt-${stamp}-${n}`;
@@ -196,7 +196,7 @@ export function isBusyError(err: unknown): boolean {
   return code !== undefined && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
 }
 
-export function lockedError(file: string, cause?: unknown): AlisaError {
+function lockedError(file: string, cause?: unknown): AlisaError {
   return new AlisaError(
     'database_locked',
     `Another process holds the memory database at ${file}, so it cannot be written right now.`,
@@ -206,7 +206,7 @@ export function lockedError(file: string, cause?: unknown): AlisaError {
 }
 
 /** What went wrong and what to do, chosen from the SQLite or file-system error code. */
-export function unavailableError(file: string, cause: unknown): AlisaError {
+function unavailableError(file: string, cause: unknown): AlisaError {
   const code = sqliteCode(cause) ?? '';
   const detail = cause instanceof Error ? cause.message : String(cause);
   const fail = (what: string, action: string) =>
@@ -262,7 +262,7 @@ function folderProblem(folder: string): 'read-only' | 'no-permission' | 'full' |
 const NEARLY_FULL_BYTES = 1024 * 1024;
 
 /** Any failure while opening, as an AlisaError. */
-export function toDatabaseError(file: string, err: unknown): AlisaError {
+function toDatabaseError(file: string, err: unknown): AlisaError {
   if (err instanceof AlisaError) return err;
   // The SQLite addon itself did not load (built for another Node.js ABI): no file problem.
   const native = describeNativeLoadError(err);

@@ -19,7 +19,7 @@ export function renderJson(doc: HistoryExport): string {
 const pad = (n: number) => String(n).padStart(2, '0');
 
 /** Local wall-clock time, `YYYY-MM-DD HH:MM`: what the user saw when they wrote it. */
-export function formatTime(ms: number): string {
+function formatTime(ms: number): string {
   const d = new Date(ms);
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }

@@ -1,9 +1,7 @@
 // The memory module's public surface: the store, what callers pass it, and the open/lock
 // helpers the companion needs when it reports the database state.
+export { MemoryStore, DEFAULT_PAGE_SIZE, DEFAULT_SESSION_TITLE } from './memory-store';
 export {
-  MemoryStore,
-  DEFAULT_PAGE_SIZE,
-  DEFAULT_SESSION_TITLE,
   INTERRUPTION_MAX_AGE_MS,
   INTERRUPTION_MAX_ROWS,
   INTERRUPTION_OUTCOMES,
@@ -13,7 +11,7 @@ export {
   RHYTHM_MAX_SESSIONS,
   type HourOutcomes,
   type InterruptionOutcome,
-} from './memory-store';
+} from './rhythm-store';
 export type {
   BuiltinCharacter,
   CharacterPatch,

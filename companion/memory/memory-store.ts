@@ -3,7 +3,9 @@
 // the database consistent on its own (multi-statement writes run in one transaction), and
 // fails only with AlisaError for anything a user could meet: a lock held by another process
 // becomes `database_locked`, an unknown id `not_found`, bad input `invalid_argument`.
-import type BetterSqlite3 from 'better-sqlite3';
+// The shared internals (statements, transactions, the error gate) live in store-core.ts and
+// the rhythm tables (interruptions, task memory) in rhythm-store.ts; MemoryStore inherits both,
+// so callers still see one store.
 import type { Character, ClientWorkspace, HistorySummary, Message, SearchHit, Session } from '../../protocol';
 import { AlisaError } from '../errors';
 import { mapRuntimeError, openDatabase, type Db, type MovedAside } from './database';
@@ -11,70 +13,27 @@ import { renderJson, renderMarkdown, type ExportedSession, type HistoryExport } 
 import { parseSearchQuery } from './fts-query';
 import { toCharacter, toMessage, toSession, type SessionRow, type SummaryRow } from './rows';
 import { DEFAULT_SEARCH_WINDOW, runSearch } from './search';
-import { prepareStatements, type Statements } from './statements';
+import { RhythmStore } from './rhythm-store';
 import type { BuiltinCharacter, CharacterPatch, ListMessagesOptions, MemoryStoreOptions, MessagePatch, NewCharacter, NewMessage } from './types';
 import * as v from './validate';
+import { flag, has, isForeignKeyError, parseSessionCursor } from './validate';
 
 export const DEFAULT_SESSION_TITLE = 'New chat';
-export const INTERRUPTION_OUTCOMES = ['engaged', 'declined', 'ignored'] as const;
-export type InterruptionOutcome = (typeof INTERRUPTION_OUTCOMES)[number];
-export interface HourOutcomes {
-  hour: number;
-  engaged: number;
-  declined: number;
-  ignored: number;
-}
-export const INTERRUPTION_MAX_AGE_MS = 60 * 24 * 3600_000;
-export const INTERRUPTION_MAX_ROWS = 5000;
-/** Task memory keeps this much history (buckets, pairs and sessions older are dropped). */
-export const RHYTHM_MAX_AGE_MS = 60 * 24 * 3600_000;
-/** A task pair's count stops growing here (the order of pairs is all that matters). */
-export const RHYTHM_MAX_COUNT = 10_000;
-export const RHYTHM_MAX_SEQUENCES = 400;
-export const RHYTHM_MAX_SESSIONS = 1000;
-const RHYTHM_MAX_TASK = 64;
-const DAY_MS = 24 * 3600_000;
 export const DEFAULT_PAGE_SIZE = 200;
 /** Sessions per page of the list (session.list) unless asked otherwise, and the most a page holds. */
-export const DEFAULT_SESSION_PAGE = 50;
-export const MAX_SESSION_PAGE = 500;
+const DEFAULT_SESSION_PAGE = 50;
+const MAX_SESSION_PAGE = 500;
 const MAX_PAGE_SIZE = 10_000;
 const MAX_SEARCH_HITS = 200;
 
-/** A patch field counts when present and not undefined; null means "clear it". */
-const has = (o: object, key: string) => (o as Record<string, unknown>)[key] !== undefined;
-const flag = (b: boolean) => (b ? 1 : 0);
-
-/** A `nextCursor` of listSessionsPage: "<updatedAt>:<id>". */
-function parseSessionCursor(cursor: string): [number, number] {
-  const m = typeof cursor === 'string' ? /^(\d{1,16}):(\d{1,16})$/.exec(cursor) : null;
-  const ts = m ? Number(m[1]) : NaN;
-  const id = m ? Number(m[2]) : NaN;
-  if (!Number.isSafeInteger(ts) || !Number.isSafeInteger(id)) {
-    throw new AlisaError('invalid_argument', `Not a session list cursor: ${JSON.stringify(String(cursor).slice(0, 40))}.`, 'Pass the nextCursor of the previous page, or none for the first page.');
-  }
-  return [ts, id];
-}
-
-function isForeignKeyError(err: unknown): boolean {
-  return (err as { code?: unknown } | null)?.code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
-}
-
-export class MemoryStore {
-  private readonly sql: Statements;
-  /** One reusable transaction wrapper; nested use becomes a savepoint. */
-  private readonly tx: BetterSqlite3.Transaction<(fn: () => unknown) => unknown>;
-  /** Set when the file found at open was damaged and moved aside (this store is a fresh one). */
-  movedAside: MovedAside | null = null;
-
+export class MemoryStore extends RhythmStore {
   private constructor(
-    readonly path: string,
-    private readonly db: Db,
-    private readonly now: () => number,
+    path: string,
+    db: Db,
+    now: () => number,
     private readonly searchWindow: number,
   ) {
-    this.sql = prepareStatements(db);
-    this.tx = db.transaction((fn: () => unknown) => fn());
+    super(path, db, now);
   }
 
   /** Opens or creates the database at `path` and migrates it. Throws AlisaError on failure. */
@@ -91,23 +50,6 @@ export class MemoryStore {
       db.close();
       throw mapRuntimeError(path, err);
     }
-  }
-
-  get isOpen(): boolean {
-    return this.db.open;
-  }
-
-  /** Safe to call twice. */
-  close(): void {
-    if (this.db.open) this.db.close();
-  }
-
-  /**
-   * Runs `fn` in one write transaction: all of its store calls commit together or not at all.
-   * Takes the write lock up front so a busy database fails fast instead of mid-way.
-   */
-  transaction<T>(fn: () => T): T {
-    return this.guard(() => this.tx.immediate(fn) as T);
   }
 
   // ---- sessions --------------------------------------------------------------------------
@@ -275,6 +217,32 @@ export class MemoryStore {
     return this.write(() => this.sql.deleteMessage.run(id).changes > 0);
   }
 
+  /**
+   * Asking again from one of the user's messages (chat.retry, chat.edit): in one transaction,
+   * replaces its text when `text` is given and deletes every later message of its session (their
+   * search entries go by trigger), so no superseded reply is left to reach a prompt.
+   * `onlyReplies` refuses when a later message of the user's would go too. Returns the message
+   * and the ids deleted.
+   */
+  rewindTo(messageId: number, opts: { text?: string; onlyReplies?: boolean } = {}): { message: Message; removed: number[] } {
+    const text = opts.text === undefined ? undefined : v.checkText(opts.text);
+    return this.write(() => {
+      const row = this.sql.getMessage.get(messageId);
+      if (!row) throw v.notFound('Message', messageId);
+      if (row.role !== 'user') throw new AlisaError('invalid_argument', 'Only your own messages can be asked again or edited.');
+      const after = this.sql.messagesAfter.all(row.session_id, messageId);
+      if (opts.onlyReplies && after.some((m) => m.role === 'user')) {
+        throw new AlisaError('invalid_argument', 'Only the last question of a chat can be retried.', 'Edit the message instead to ask again from there.');
+      }
+      this.sql.deleteMessagesAfter.run(row.session_id, messageId);
+      const unchanged = { set_emotion: 0, emotion: null, set_status: 0, status: null, set_prompt_tokens: 0, prompt_tokens: null };
+      const patch = { ...unchanged, set_completion_tokens: 0, completion_tokens: null, id: messageId, set_text: 1, text: text ?? null };
+      const kept = text === undefined ? row : this.sql.updateMessage.get(patch)!;
+      this.sql.touchSession.run(this.now(), row.session_id);
+      return { message: toMessage(kept), removed: after.map((m) => m.id) };
+    });
+  }
+
   /** At start-up: replies a crash left 'streaming' will never finish; says how many there were. */
   markStreamingInterrupted(): number {
     return this.write(() => this.sql.markInterrupted.run().changes);
@@ -376,9 +344,10 @@ export class MemoryStore {
     const prompt = v.checkText(c.systemPrompt, 'The system prompt');
     const voice = v.optionalString(c.voice, 'voice');
     const avatar = v.optionalString(c.avatar, 'avatar');
+    const greeting = v.optionalString(c.greeting, 'greeting');
     return this.write(() => {
       const ts = this.now();
-      const row = this.sql.insertCharacter.get(this.unusedKey(v.slugify(name)), name, prompt, voice, avatar, 0, ts, ts)!;
+      const row = this.sql.insertCharacter.get(this.unusedKey(v.slugify(name)), name, prompt, voice, avatar, 0, ts, ts, greeting)!;
       return toCharacter(row);
     });
   }
@@ -394,6 +363,8 @@ export class MemoryStore {
       voice: v.optionalString(patch.voice, 'voice'),
       set_avatar: flag(has(patch, 'avatar')),
       avatar: v.optionalString(patch.avatar, 'avatar'),
+      set_greeting: flag(has(patch, 'greeting')),
+      greeting: v.optionalString(patch.greeting, 'greeting'),
     };
     return this.write(() => {
       const row = this.sql.updateCharacter.get({ ...params, now: this.now() });
@@ -423,7 +394,7 @@ export class MemoryStore {
     if (typeof c.key !== 'string' || c.key.trim() === '') throw new AlisaError('invalid_argument', 'A builtin character needs a key.');
     return this.write(() => {
       const ts = this.now();
-      const row = this.sql.refreshBuiltin.get(prompt, ts, c.key) ?? this.sql.insertCharacter.get(c.key, name, prompt, voice, null, 1, ts, ts)!;
+      const row = this.sql.refreshBuiltin.get(prompt, ts, c.key) ?? this.sql.insertCharacter.get(c.key, name, prompt, voice, null, 1, ts, ts, null)!;
       return toCharacter(row);
     });
   }
@@ -442,142 +413,7 @@ export class MemoryStore {
     });
   }
 
-  // ---- interruptions --------------------------------------------------------------------
-
-  /**
-   * Records what the user did with something she said unasked. Rows older than
-   * INTERRUPTION_MAX_AGE_MS, and all but the newest INTERRUPTION_MAX_ROWS, are dropped, so the
-   * table stays small however long Alisa runs.
-   */
-  recordInterruption(kind: string, outcome: InterruptionOutcome, at: number = this.now(), hour: number = new Date(at).getHours()): void {
-    if (!INTERRUPTION_OUTCOMES.includes(outcome)) throw new AlisaError('invalid_argument', `Unknown interruption outcome "${outcome}".`);
-    if (!Number.isInteger(hour) || hour < 0 || hour > 23) throw new AlisaError('invalid_argument', `An hour is 0-23, got ${hour}.`);
-    const kindText = v.checkText(kind, 'The interruption kind');
-    this.write(() => {
-      this.sql.addInterruption.run(at, hour, kindText, outcome);
-      this.sql.pruneInterruptionsBefore.run(at - INTERRUPTION_MAX_AGE_MS);
-      this.sql.pruneInterruptionsOverCount.run(INTERRUPTION_MAX_ROWS);
-    });
-  }
-
-  /** Outcome counts per local hour for interruptions since `since` (hours with none are absent). */
-  interruptionStats(since: number): HourOutcomes[] {
-    return this.guard(() => this.sql.interruptionStats.all(since));
-  }
-
-  // ---- task memory (the user's rhythm) -------------------------------------------------
-
-  /** Like recordInterruption, also noting the task it interrupted (null: unknown). */
-  recordInterruptionForTask(kind: string, outcome: InterruptionOutcome, at: number, hour: number, task: string | null): void {
-    if (!INTERRUPTION_OUTCOMES.includes(outcome)) throw new AlisaError('invalid_argument', `Unknown interruption outcome "${outcome}".`);
-    if (!Number.isInteger(hour) || hour < 0 || hour > 23) throw new AlisaError('invalid_argument', `An hour is 0-23, got ${hour}.`);
-    const kindText = v.checkText(kind, 'The interruption kind');
-    const taskText = task === null ? null : v.checkText(v.wellFormed(task.slice(0, RHYTHM_MAX_TASK)), 'The task');
-    this.write(() => {
-      this.sql.addInterruptionWithTask.run(at, hour, kindText, outcome, taskText);
-      this.sql.pruneInterruptionsBefore.run(at - INTERRUPTION_MAX_AGE_MS);
-      this.sql.pruneInterruptionsOverCount.run(INTERRUPTION_MAX_ROWS);
-    });
-  }
-
-  /** Engaged and total interruptions per task since `since`. */
-  interruptionsByTask(since: number): Array<{ task: string; engaged: number; total: number }> {
-    return this.guard(() => this.sql.interruptionsByTask.all(since));
-  }
-
-  /**
-   * One active minute of `task` in (UTC day of `at`, local `hour`). Buckets hold at most 60 and
-   * those older than RHYTHM_MAX_AGE_MS are dropped, so the table stays bounded.
-   */
-  recordActivityMinute(task: string, at: number, hour: number): void {
-    if (!Number.isInteger(hour) || hour < 0 || hour > 23) throw new AlisaError('invalid_argument', `An hour is 0-23, got ${hour}.`);
-    const taskText = v.checkText(v.wellFormed(task.slice(0, RHYTHM_MAX_TASK)), 'The task');
-    const day = Math.floor(at / DAY_MS);
-    this.write(() => {
-      this.sql.addActivityMinute.run(day, hour, taskText);
-      this.sql.pruneActivityBefore.run(day - Math.ceil(RHYTHM_MAX_AGE_MS / DAY_MS));
-    });
-  }
-
-  /** Active minutes and distinct days per local hour since `since`. */
-  activityByHour(since: number): Array<{ hour: number; minutes: number; days: number }> {
-    return this.guard(() => this.sql.activityByHour.all(Math.floor(since / DAY_MS)));
-  }
-
-  /** `to` followed `from`; counts are capped and old or surplus pairs dropped. */
-  recordTaskSequence(from: string, to: string, at: number): void {
-    const f = v.checkText(v.wellFormed(from.slice(0, RHYTHM_MAX_TASK)), 'The task');
-    const t = v.checkText(v.wellFormed(to.slice(0, RHYTHM_MAX_TASK)), 'The task');
-    this.write(() => {
-      this.sql.addSequence.run(f, t, at, RHYTHM_MAX_COUNT);
-      this.sql.pruneSequencesBefore.run(at - RHYTHM_MAX_AGE_MS);
-      this.sql.pruneSequencesOverCount.run(RHYTHM_MAX_SEQUENCES);
-    });
-  }
-
-  /** Task pairs seen at least `minCount` times since `since`, most frequent first. */
-  taskSequences(since: number, minCount = 1): Array<{ from: string; to: string; count: number }> {
-    return this.guard(() => this.sql.sequences.all(since, minCount));
-  }
-
-  /** Starts a work session; returns its id for `extendRhythmSession`. */
-  startRhythmSession(at: number): number {
-    return this.write(() => {
-      const id = this.sql.insertRhythmSession.get(at, at)!;
-      this.sql.pruneRhythmSessionsBefore.run(at - RHYTHM_MAX_AGE_MS);
-      this.sql.pruneRhythmSessionsOverCount.run(RHYTHM_MAX_SESSIONS);
-      return id;
-    });
-  }
-
-  extendRhythmSession(id: number, endAt: number): void {
-    this.write(() => {
-      this.sql.updateRhythmSession.run(endAt, id);
-    });
-  }
-
-  /** Lengths (ms) of work sessions started since `since`, oldest first. */
-  rhythmSessionLengths(since: number): number[] {
-    return this.guard(() => this.sql.rhythmSessionLengths.all(since));
-  }
-
-  /** Row counts of the task-memory tables (for the summary and the bounds tests). */
-  rhythmSizes(): { activityRows: number; activityMinutes: number; sequenceRows: number; sessionRows: number; interruptionRows: number } {
-    return this.guard(() => ({
-      activityRows: this.sql.activityRows.get()!,
-      activityMinutes: this.sql.activityTotal.get()!,
-      sequenceRows: this.sql.sequenceRows.get()!,
-      sessionRows: this.sql.rhythmSessionRows.get()!,
-      interruptionRows: this.sql.interruptionCount.get()!,
-    }));
-  }
-
-  /** Forgets everything learned about the user's rhythm, interruption outcomes included. */
-  clearRhythm(): void {
-    this.write(() => {
-      this.sql.clearRhythm.run();
-      this.sql.clearSequences.run();
-      this.sql.clearRhythmSessions.run();
-      this.sql.clearInterruptions.run();
-    });
-  }
-
   // ---- internals -------------------------------------------------------------------------
-
-  /** Every database access goes through here so lock and storage failures speak AlisaError. */
-  private guard<T>(fn: () => T): T {
-    if (!this.db.open) throw new AlisaError('database_unavailable', `The memory database at ${this.path} is closed.`, 'Restart the companion.');
-    try {
-      return fn();
-    } catch (err) {
-      throw mapRuntimeError(this.path, err);
-    }
-  }
-
-  /** A guarded write transaction (a savepoint when already inside `transaction()`). */
-  private write<T>(fn: () => T): T {
-    return this.guard(() => this.tx.immediate(fn) as T);
-  }
 
   private requireSession(id: number): Session {
     const row = this.sql.getSession.get(id);

@@ -13,7 +13,7 @@ import path from 'node:path';
 /** Node.js majors by ABI (NODE_MODULE_VERSION), for messages. */
 const NODE_MAJOR_BY_ABI: Record<number, number> = { 93: 16, 108: 18, 115: 20, 120: 21, 127: 22, 131: 23, 137: 24, 141: 25 };
 
-export function nodeMajorForAbi(abi: number): number | null {
+function nodeMajorForAbi(abi: number): number | null {
   return NODE_MAJOR_BY_ABI[abi] ?? null;
 }
 
@@ -44,7 +44,7 @@ export function sqliteAddonPath(): string | undefined {
   return existsSync(file) ? file : undefined;
 }
 
-export interface NativeLoadProblem {
+interface NativeLoadProblem {
   message: string;
   action: string;
 }

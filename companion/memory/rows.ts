@@ -36,6 +36,7 @@ export interface CharacterRow {
   builtin: number;
   created_ts: number;
   updated_ts: number;
+  greeting: string | null;
 }
 
 export interface SearchTopRow {
@@ -105,6 +106,7 @@ export function toCharacter(r: CharacterRow): Character {
     voice: r.voice,
     avatar: r.avatar,
     builtin: r.builtin !== 0,
+    greeting: r.greeting ?? null,
   };
 }
 

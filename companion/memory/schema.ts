@@ -176,5 +176,10 @@ function v5(db: BetterSqlite3.Database): void {
   `);
 }
 
+/** v6: a character's greeting, her first line in an empty chat (NULL: none). */
+function v6(db: BetterSqlite3.Database): void {
+  db.exec(`ALTER TABLE characters ADD COLUMN greeting TEXT;`);
+}
+
 /** Index i holds the migration to version i + 1. */
-export const MIGRATIONS: readonly Migration[] = [v1, v2, v3, v4, v5];
+export const MIGRATIONS: readonly Migration[] = [v1, v2, v3, v4, v5, v6];

@@ -39,6 +39,8 @@ export interface CharacterPatchParams {
   voice: string | null;
   set_avatar: number;
   avatar: string | null;
+  set_greeting: number;
+  greeting: string | null;
   now: number;
 }
 
@@ -101,6 +103,9 @@ export function prepareStatements(db: Db) {
     markInterrupted: db.prepare<[]>(`UPDATE messages SET status = 'interrupted' WHERE status = 'streaming'`),
     deleteSessionMessages: db.prepare<[number]>(`DELETE FROM messages WHERE session_id = ?`),
     deleteMessage: db.prepare<[number]>(`DELETE FROM messages WHERE id = ?`),
+    // Asking again from a message (retry, edit): what follows it in its session, then deleting that.
+    messagesAfter: db.prepare<[number, number], { id: number; role: string }>(`SELECT id, role FROM messages WHERE session_id = ? AND id > ? ORDER BY id`),
+    deleteMessagesAfter: db.prepare<[number, number]>(`DELETE FROM messages WHERE session_id = ? AND id > ?`),
 
     // search (see search.ts for why it takes these steps)
     // Whether a quoted word occurs at all: stops at the first match.
@@ -147,9 +152,9 @@ export function prepareStatements(db: Db) {
     listCharacters: db.prepare<[], CharacterRow>(`SELECT * FROM characters ORDER BY builtin DESC, name COLLATE NOCASE, id`),
     getCharacter: db.prepare<[number], CharacterRow>(`SELECT * FROM characters WHERE id = ?`),
     getCharacterByKey: db.prepare<[string], CharacterRow>(`SELECT * FROM characters WHERE key = ?`),
-    insertCharacter: db.prepare<[string, string, string, string | null, string | null, number, number, number], CharacterRow>(
-      `INSERT INTO characters (key, name, system_prompt, voice, avatar, builtin, created_ts, updated_ts)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+    insertCharacter: db.prepare<[string, string, string, string | null, string | null, number, number, number, string | null], CharacterRow>(
+      `INSERT INTO characters (key, name, system_prompt, voice, avatar, builtin, created_ts, updated_ts, greeting)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
     ),
     updateCharacter: db.prepare<CharacterPatchParams, CharacterRow>(
       `UPDATE characters SET
@@ -157,6 +162,7 @@ export function prepareStatements(db: Db) {
          system_prompt = CASE WHEN @set_system_prompt THEN @system_prompt ELSE system_prompt END,
          voice = CASE WHEN @set_voice THEN @voice ELSE voice END,
          avatar = CASE WHEN @set_avatar THEN @avatar ELSE avatar END,
+         greeting = CASE WHEN @set_greeting THEN @greeting ELSE greeting END,
          updated_ts = @now
        WHERE id = @id RETURNING *`,
     ),

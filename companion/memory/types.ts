@@ -43,6 +43,7 @@ export interface NewCharacter {
   systemPrompt: string;
   voice?: string | null;
   avatar?: string | null;
+  greeting?: string | null;
 }
 
 /** Only the fields present change; the key stays as created. */
@@ -51,6 +52,7 @@ export interface CharacterPatch {
   systemPrompt?: string;
   voice?: string | null;
   avatar?: string | null;
+  greeting?: string | null;
 }
 
 export interface BuiltinCharacter {

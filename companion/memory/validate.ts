@@ -104,3 +104,23 @@ export function slugify(name: string): string {
   const short = [...slug].slice(0, MAX_SLUG_CHARS).join('').replace(/-+$/, '');
   return short || 'character';
 }
+
+/** A patch field counts when present and not undefined; null means "clear it". */
+export const has = (o: object, key: string) => (o as Record<string, unknown>)[key] !== undefined;
+export const flag = (b: boolean) => (b ? 1 : 0);
+
+/** A `nextCursor` of listSessionsPage: "<updatedAt>:<id>". */
+export function parseSessionCursor(cursor: string): [number, number] {
+  const m = typeof cursor === 'string' ? /^(\d{1,16}):(\d{1,16})$/.exec(cursor) : null;
+  const ts = m ? Number(m[1]) : NaN;
+  const id = m ? Number(m[2]) : NaN;
+  if (!Number.isSafeInteger(ts) || !Number.isSafeInteger(id)) {
+    throw new AlisaError('invalid_argument', `Not a session list cursor: ${JSON.stringify(String(cursor).slice(0, 40))}.`, 'Pass the nextCursor of the previous page, or none for the first page.');
+  }
+  return [ts, id];
+}
+
+/** SQLite refused a row whose parent is missing (the foreign key is the existence check). */
+export function isForeignKeyError(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
+}

@@ -1,7 +1,7 @@
 // The built-in character. User characters live in SQLite next to it; this one is written
 // there at every start (so prompt improvements reach existing users) and cannot be deleted.
 
-export const DEFAULT_CHARACTER_KEY = 'alisa';
+const DEFAULT_CHARACTER_KEY = 'alisa';
 
 export const DEFAULT_CHARACTER = {
   key: DEFAULT_CHARACTER_KEY,

@@ -35,7 +35,7 @@ function couldBeTag(s: string): boolean {
   return true;
 }
 
-export interface EmotionStreamEvents {
+interface EmotionStreamEvents {
   onEmotion(emotion: Emotion): void;
   onText(text: string): void;
 }

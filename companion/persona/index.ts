@@ -1,4 +1,4 @@
-export { EmotionStream, stripEmotionTags, toEmotion, type EmotionStreamEvents } from './emotion-stream';
-export { DEFAULT_CHARACTER, DEFAULT_CHARACTER_KEY, COMPACT_PERSONA } from './characters';
+export { EmotionStream, stripEmotionTags, toEmotion } from './emotion-stream';
+export { DEFAULT_CHARACTER } from './characters';
 export { DEFAULT_MODE, MODE_INSTRUCTIONS } from './modes';
-export { buildPrompt, trimHistory, systemPrompt, userTurn, EMOTION_INSTRUCTION, type PromptInput, type BuiltPrompt } from './prompt-builder';
+export { buildPrompt, trimHistory, systemPrompt, userTurn, EMOTION_INSTRUCTION } from './prompt-builder';

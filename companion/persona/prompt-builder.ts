@@ -16,7 +16,7 @@ export const EMOTION_INSTRUCTION =
   `Begin every reply with an emotion tag that fits how you feel, exactly like <emotion=happy>, ` +
   `using one of: ${EMOTIONS.join(', ')}. Never mention the tag.`;
 
-export interface PromptInput {
+interface PromptInput {
   persona: string;
   mode: Mode;
   /** Earlier turns of the session, oldest first (the new user message not included). */
@@ -33,7 +33,7 @@ export interface PromptInput {
   style?: 'full' | 'compact';
 }
 
-export interface BuiltPrompt {
+interface BuiltPrompt {
   messages: ChatTurn[];
   /** How many history turns made it into the prompt. */
   historyTurns: number;

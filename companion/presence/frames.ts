@@ -24,7 +24,7 @@ export const FRAME_BYTES = FRAME_WIDTH * FRAME_HEIGHT * 3;
  * A frame's coarse picture: the mean brightness of each 8x8 block (40x30 blocks). Sensor noise
  * averages out within a block (64 pixels); a face that moves, turns or goes changes many blocks.
  */
-export const BLOCK = 8;
+const BLOCK = 8;
 export const SIGNATURE_BLOCKS = (FRAME_WIDTH / BLOCK) * (FRAME_HEIGHT / BLOCK);
 
 export function frameSignature(rgb: Uint8Array, out: Uint16Array = new Uint16Array(SIGNATURE_BLOCKS)): Uint16Array {
@@ -69,7 +69,7 @@ const IMAGE_EXT = /\.(jpe?g|png|bmp|webp|gif|tiff?)$/i;
 const INSTALL_FFMPEG =
   'Install ffmpeg (Linux: `sudo apt install ffmpeg`; macOS: `brew install ffmpeg`; Windows: `winget install ffmpeg`) and make sure it is on PATH, then turn presence on again.';
 
-export interface FrameSourceOptions {
+interface FrameSourceOptions {
   input: string;
   /** Analysed frames per second (default 2/3: one frame every 1.5 s). */
   fps: number;

@@ -19,7 +19,7 @@ import { loadFaceDetector, type FaceDetector } from './face-detector';
 import { FRAME_BYTES, FRAME_HEIGHT, FRAME_WIDTH, frameSignature, FrameSource, samePicture, SIGNATURE_BLOCKS } from './frames';
 import { attentionOf, PresenceMachine, type PresenceThresholds } from './state-machine';
 
-export interface PresenceContext {
+interface PresenceContext {
   setPresence(state: Presence): void;
   presence?: { state: Presence; at: number } | null;
 }

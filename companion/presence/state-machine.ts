@@ -37,7 +37,7 @@ export const DEFAULT_THRESHOLDS: PresenceThresholds = {
   yawAway: 0.35,
 };
 
-export type Attention = 'none' | 'toward' | 'away' | 'unknown';
+type Attention = 'none' | 'toward' | 'away' | 'unknown';
 
 export function attentionOf(o: Observation, yawAway: number): Attention {
   if (o.kind === 'none') return 'none';

@@ -43,24 +43,32 @@
 // `networkGate()` is the process's gate: the companion (app.ts) and the CLIs set it with
 // setNetworkGate() before anything connects. Unset (library use, unit tests), it is an in-memory
 // gate in mode `allowed`: it records, and blocks nothing.
+//
+// The activity log lives in network-activity.ts and address parsing in network-target.ts; this
+// file stays over 400 lines because the decisions (approve, decide, expire, setMode,
+// checkConnection) share one state of hosts and open questions and read best together, and this
+// header is the gate's usage guide.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import {
-  networkFeatureLabel,
+import type {
+  NetworkActivity,
   NetworkRecord,
-  type NetworkActivity,
-  type NetworkAskInfo,
-  type NetworkConfigure,
-  type NetworkDecision,
-  type NetworkMode,
-  type NetworkStatus,
+  NetworkAskInfo,
+  NetworkConfigure,
+  NetworkDecision,
+  NetworkMode,
+  NetworkStatus,
 } from '../../protocol';
 import { AlisaError } from '../errors';
+import { ActivityLog, writeAtomic, type RecordInput } from './network-activity';
+import { isLoopbackHost, parseTarget } from './network-target';
 
-export interface NetworkRequest {
+export { ACTIVITY_FILE } from './network-activity';
+export { isLoopbackHost, parseTarget } from './network-target';
+
+interface NetworkRequest {
   /** Where it goes: an http(s)/ws(s) URL, or "host:port". Only the host and port are kept. */
   url: string;
   /** A short id: model-download, llm-endpoint, voice-edge, voice-download, stt-server, … */
@@ -105,7 +113,7 @@ export interface NetworkGateOptions {
 }
 
 /** What the socket guard decides for one connection. */
-export type ConnectionVerdict = { allowed: true; recordId: number | null } | { allowed: false; error: Error };
+type ConnectionVerdict = { allowed: true; recordId: number | null } | { allowed: false; error: Error };
 
 interface Scope {
   recordId: number;
@@ -117,52 +125,13 @@ interface Scope {
 /** The approved operation the current async context belongs to (see `run`). */
 export const networkScope = new AsyncLocalStorage<Scope>();
 
-export const ACTIVITY_FILE = 'network-activity.jsonl';
 export const HOSTS_FILE = 'network-hosts.json';
 const DEFAULT_ASK_MS = 60_000;
 const DEFAULT_MAX_RECORDS = 500;
-/** A repeat of an attempt within this long is counted on the same record. */
-const MERGE_WINDOW_MS = 60 * 60_000;
-/** Records looked through for a repeat. */
-const MERGE_LOOKBACK = 50;
-const SAVE_DELAY_MS = 300;
 const DEFAULT_HOW_TO_ALLOW = {
   some: 'set alisa.network to "ask" or "allowed" in VS Code\'s settings (standalone companion: --network ask)',
   all: 'set alisa.network to "allowed" (standalone companion: --network allowed)',
 };
-
-/** True for 127.0.0.0/8, ::1 (also IPv4-mapped), and localhost. */
-export function isLoopbackHost(host: string): boolean {
-  let h = host.trim().toLowerCase();
-  if (h.startsWith('[') && h.endsWith(']')) h = h.slice(1, -1);
-  if (h.endsWith('.')) h = h.slice(0, -1);
-  if (h === 'localhost') return true;
-  if (net.isIPv4(h)) return h.startsWith('127.');
-  if (net.isIPv6(h)) {
-    const zone = h.indexOf('%');
-    if (zone >= 0) h = h.slice(0, zone);
-    if (h === '::1' || h === '0:0:0:0:0:0:0:1') return true;
-    const mapped = /^(?:0:0:0:0:0:|::)ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(h);
-    return mapped !== null && mapped[1]!.startsWith('127.');
-  }
-  return false;
-}
-
-const DEFAULT_PORTS: Record<string, number> = { 'http:': 80, 'https:': 443, 'ws:': 80, 'wss:': 443 };
-
-/** The host (lowercase, no brackets) and port of a URL or "host:port"; throws AlisaError on nonsense. */
-export function parseTarget(url: string): { host: string; port: number | null } {
-  const text = url.trim();
-  try {
-    const u = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `tcp://${text}`);
-    const host = u.hostname.toLowerCase().replace(/^\[|\]$/g, '');
-    if (!host) throw new Error('no host');
-    const port = u.port ? Number(u.port) : (DEFAULT_PORTS[u.protocol] ?? null);
-    return { host, port };
-  } catch (err) {
-    throw new AlisaError('invalid_argument', `"${text.slice(0, 200)}" is not an address Alisa can connect to.`, undefined, { cause: err });
-  }
-}
 
 interface Waiter {
   resolve: () => void;
@@ -176,12 +145,10 @@ interface PendingAsk {
   timer: NodeJS.Timeout;
 }
 
-type RecordInput = Pick<NetworkRecord, 'host' | 'port' | 'feature' | 'purpose' | 'decision' | 'reason' | 'layer'>;
-
 export class NetworkGate {
   private currentMode: NetworkMode;
-  private readonly records: NetworkRecord[] = [];
-  private nextId = 1;
+  /** Every attempt to reach another machine, kept in DATA/network-activity.jsonl. */
+  private readonly activityLog: ActivityLog;
   private readonly alwaysAllowed = new Set<string>();
   private readonly sessionAllowed = new Set<string>();
   private readonly sessionBlocked = new Set<string>();
@@ -195,8 +162,6 @@ export class NetworkGate {
   private readonly lastAllowed = new Map<string, number>();
   /** Operations running under `run` with related hosts. */
   private readonly activeRuns = new Set<{ scope: Scope; patterns: string[] }>();
-  private saveTimer: NodeJS.Timeout | null = null;
-  private dirty = false;
   private readonly askTimeoutMs: number;
   private readonly maxRecords: number;
   private readonly howToAllow: { some: string; all: string };
@@ -208,7 +173,8 @@ export class NetworkGate {
     this.maxRecords = Math.max(1, opts.maxRecords ?? DEFAULT_MAX_RECORDS);
     this.howToAllow = opts.howToAllow ?? DEFAULT_HOW_TO_ALLOW;
     this.setting = opts.setting ?? 'alisa.network';
-    this.load();
+    this.activityLog = new ActivityLog({ dataDir: opts.dataDir, maxRecords: this.maxRecords, log: opts.log });
+    this.loadHosts();
   }
 
   get mode(): NetworkMode {
@@ -435,7 +401,7 @@ export class NetworkGate {
 
   /** The records, newest first. */
   activity(limit = this.maxRecords): NetworkActivity {
-    const records = this.records.slice(-Math.max(0, limit)).reverse().map((r) => ({ ...r }));
+    const records = this.activityLog.newest(limit);
     return { mode: this.currentMode, allowedHosts: [...this.alwaysAllowed].sort(), records };
   }
 
@@ -470,7 +436,7 @@ export class NetworkGate {
     if (scope) return { allowed: true, recordId: this.record({ ...base, decision: 'allowed', reason: 'part of an allowed operation' }).id };
     if (approved) {
       const last = this.lastAllowed.get(h);
-      if (last !== undefined && this.records.some((r) => r.id === last)) return { allowed: true, recordId: last };
+      if (last !== undefined && this.activityLog.has(last)) return { allowed: true, recordId: last };
       return { allowed: true, recordId: this.record({ ...base, decision: 'allowed', reason: this.currentMode === 'allowed' ? `${this.setting} is "allowed"` : 'an allowed host' }).id };
     }
     return refuse('not announced to the network gate, so you were not asked');
@@ -478,62 +444,18 @@ export class NetworkGate {
 
   /** Adds the bytes of a closed connection to its record. */
   addBytes(recordId: number, sent: number, received: number): void {
-    const rec = this.records.find((r) => r.id === recordId);
-    if (!rec) return;
-    rec.bytesSent = (rec.bytesSent ?? 0) + Math.max(0, sent || 0);
-    rec.bytesReceived = (rec.bytesReceived ?? 0) + Math.max(0, received || 0);
-    this.scheduleSave();
+    this.activityLog.addBytes(recordId, sent, received);
   }
 
-  // ------------------------------------------------------------------ records and files
+  // ------------------------------------------------------------------ records and files (network-activity.ts)
 
   private record(input: RecordInput): NetworkRecord {
-    const now = Date.now();
-    const start = Math.max(0, this.records.length - MERGE_LOOKBACK);
-    for (let i = this.records.length - 1; i >= start; i--) {
-      const r = this.records[i]!;
-      if (
-        r.host === input.host &&
-        r.port === input.port &&
-        r.feature === input.feature &&
-        r.purpose === input.purpose &&
-        r.decision === input.decision &&
-        r.reason === input.reason &&
-        r.layer === input.layer &&
-        now - r.lastAt < MERGE_WINDOW_MS
-      ) {
-        r.count++;
-        r.lastAt = now;
-        // The newest attempt goes last, so the order is by latest attempt.
-        this.records.splice(i, 1);
-        this.records.push(r);
-        this.scheduleSave();
-        return r;
-      }
-    }
-    const rec: NetworkRecord = { id: this.nextId++, at: now, lastAt: now, count: 1, ...input, bytesSent: null, bytesReceived: null };
-    this.records.push(rec);
-    if (this.records.length > this.maxRecords) this.records.splice(0, this.records.length - this.maxRecords);
-    if (input.decision === 'blocked' || input.decision === 'denied') {
-      this.opts.log?.(`network: ${input.decision} ${input.host}${input.port ? `:${input.port}` : ''} (${networkFeatureLabel(input.feature)}; ${input.reason ?? ''})`);
-    }
-    this.scheduleSave();
-    return rec;
+    return this.activityLog.record(input);
   }
 
   /** Writes the activity now (the companion calls it when it stops). */
   flush(): void {
-    if (this.saveTimer) clearTimeout(this.saveTimer);
-    this.saveTimer = null;
-    if (!this.dirty || !this.opts.dataDir) return;
-    this.dirty = false;
-    const file = path.join(this.opts.dataDir, ACTIVITY_FILE);
-    try {
-      mkdirSync(this.opts.dataDir, { recursive: true });
-      writeAtomic(file, this.records.map((r) => JSON.stringify(r)).join('\n') + (this.records.length ? '\n' : ''));
-    } catch (err) {
-      this.opts.log?.(`network: could not save the activity to ${file}: ${(err as Error).message}`);
-    }
+    this.activityLog.flush();
   }
 
   /** Stops timers and open questions (their attempts are refused) and saves. */
@@ -546,32 +468,9 @@ export class NetworkGate {
     this.flush();
   }
 
-  private scheduleSave(): void {
-    this.dirty = true;
-    if (!this.opts.dataDir || this.saveTimer) return;
-    this.saveTimer = setTimeout(() => this.flush(), SAVE_DELAY_MS);
-    this.saveTimer.unref();
-  }
-
-  private load(): void {
+  private loadHosts(): void {
     const dir = this.opts.dataDir;
     if (!dir) return;
-    try {
-      const lines = readFileSync(path.join(dir, ACTIVITY_FILE), 'utf8').split('\n');
-      for (const line of lines) {
-        if (!line.trim()) continue;
-        try {
-          const parsed = NetworkRecord.safeParse(JSON.parse(line));
-          if (parsed.success) this.records.push(parsed.data);
-        } catch {
-          // A torn line (power cut while writing): skip it.
-        }
-      }
-      if (this.records.length > this.maxRecords) this.records.splice(0, this.records.length - this.maxRecords);
-      this.nextId = this.records.reduce((m, r) => Math.max(m, r.id), 0) + 1;
-    } catch {
-      // No activity yet.
-    }
     try {
       const hosts = JSON.parse(readFileSync(path.join(dir, HOSTS_FILE), 'utf8')) as { alwaysAllow?: unknown };
       if (Array.isArray(hosts.alwaysAllow)) for (const h of hosts.alwaysAllow) if (typeof h === 'string' && h.length <= 255) this.alwaysAllowed.add(h.toLowerCase());
@@ -636,12 +535,6 @@ function seconds(ms: number): number {
 
 function clip(s: string, max: number): string {
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
-}
-
-function writeAtomic(file: string, text: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, text, { mode: 0o600 });
-  renameSync(tmp, file);
 }
 
 let current: NetworkGate | null = null;

@@ -1,3 +1,3 @@
-export { RhythmService, SEQUENCE_WINDOW_MS, SESSION_GAP_MS, type RhythmServiceDeps } from './rhythm-service';
-export { derivePatterns, busyHoursOf, quietHoursOf, typicalSessionMinutes, type RhythmCounts, type RhythmPatterns } from './patterns';
+export { RhythmService } from './rhythm-service';
+export { derivePatterns, busyHoursOf, quietHoursOf } from './patterns';
 export { AwareContextStore } from './aware-context';

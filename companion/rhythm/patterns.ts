@@ -17,18 +17,18 @@ import type { RhythmSummary } from '../../protocol';
 import { learnQuietHours, type QuietHoursOptions } from '../help/quiet-hours';
 import type { HourOutcomes } from '../memory';
 
-export const BUSY_MIN_DAYS = 2;
-export const BUSY_MIN_MINUTES = 30;
-export const BUSY_TOP = 3;
-export const SEQUENCE_MIN_COUNT = 2;
-export const SEQUENCE_TOP = 5;
-export const SESSION_MIN_MS = 5 * 60_000;
-export const SESSION_MIN_COUNT = 2;
+const BUSY_MIN_DAYS = 2;
+const BUSY_MIN_MINUTES = 30;
+const BUSY_TOP = 3;
+const SEQUENCE_MIN_COUNT = 2;
+const SEQUENCE_TOP = 5;
+const SESSION_MIN_MS = 5 * 60_000;
+const SESSION_MIN_COUNT = 2;
 /** A task with at least this many interruptions and at most this share engaged is "not now". */
 const TASK_MIN_SAMPLES = 3;
 const TASK_MAX_ACCEPTANCE = 0.25;
 
-export interface RhythmCounts {
+interface RhythmCounts {
   activity: ReadonlyArray<{ hour: number; minutes: number; days: number }>;
   outcomes: readonly HourOutcomes[];
   byTask: ReadonlyArray<{ task: string; engaged: number; total: number }>;
@@ -57,7 +57,7 @@ export function busyHoursOf(activity: RhythmCounts['activity'], quiet: ReadonlyS
     .sort((a, b) => a - b);
 }
 
-export function typicalSessionMinutes(lengthsMs: readonly number[]): number | null {
+function typicalSessionMinutes(lengthsMs: readonly number[]): number | null {
   const long = lengthsMs.filter((l) => l >= SESSION_MIN_MS).sort((a, b) => a - b);
   if (long.length < SESSION_MIN_COUNT) return null;
   const mid = long.length >> 1;
@@ -135,7 +135,9 @@ export function derivePatterns(counts: RhythmCounts, opts: { quietHours?: QuietH
     const s = parts.join('; ');
     return `${s.charAt(0).toUpperCase()}${s.slice(1)}.`;
   };
-  const text = you.length ? sentence(you) : "I haven't learned much about your rhythm yet.";
+  // For the user ("What Have You Learned About Me?"): each finding its own sentence, not one
+  // long run of semicolons. The prompt line stays one compact sentence.
+  const text = you.length ? you.map((part) => sentence([part])).join(' ') : "I haven't learned much about your rhythm yet.";
   return {
     text,
     busyHours,

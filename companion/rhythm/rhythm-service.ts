@@ -15,15 +15,15 @@ import { QUIET_HOURS_WINDOW_MS, type QuietHoursOptions } from '../help/quiet-hou
 import { RHYTHM_MAX_AGE_MS, type InterruptionOutcome, type MemoryStore } from '../memory';
 import { derivePatterns, type RhythmPatterns } from './patterns';
 
-export const SEQUENCE_WINDOW_MS = 300_000;
-export const SESSION_GAP_MS = 30 * 60_000;
+const SEQUENCE_WINDOW_MS = 300_000;
+const SESSION_GAP_MS = 30 * 60_000;
 /** Patterns are re-derived from the database at most this often (and after every change). */
 const CACHE_MS = 60_000;
 /** A task not seen for this long is not "current" any more. */
 const CURRENT_TASK_MS = 5 * 60_000;
 const SESSION_EXTEND_MS = 60_000;
 
-export interface RhythmServiceDeps {
+interface RhythmServiceDeps {
   memory: () => MemoryStore;
   now?: () => number;
   hourOf?: (at: number) => number;

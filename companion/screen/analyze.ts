@@ -6,7 +6,7 @@ import { redactSecrets } from '../../common/privacy/redact';
 import { understandScreen, type ScreenUnderstanding } from './understand';
 
 /** OCR text kept per frame (memory only). */
-export const MAX_SCREEN_TEXT = 4000;
+const MAX_SCREEN_TEXT = 4000;
 
 export interface FrameAnalysis extends ScreenUnderstanding {
   /** The redacted OCR text, at most MAX_SCREEN_TEXT characters. */

@@ -11,7 +11,7 @@ import { AlisaError } from '../errors';
 import { localRequire } from './local-require';
 import { decodeImage, encodePgm, preprocess, type Gray, type PreprocessOptions } from './image';
 
-export interface OcrResult {
+interface OcrResult {
   text: string;
   /** Tesseract's mean word confidence scaled to 0..1. */
   confidence: number;
@@ -19,7 +19,7 @@ export interface OcrResult {
   ms: number;
 }
 
-export interface OcrEngineOptions {
+interface OcrEngineOptions {
   /** Folder holding eng.traineddata.gz; default: @tesseract.js-data/eng/4.0.0_best_int. */
   langPath?: string;
   logger?: (msg: string) => void;
@@ -32,7 +32,7 @@ export interface OcrEngineOptions {
 const INSTALL_ACTION = 'Reinstall Alisa (its OCR language data, @tesseract.js-data/eng, is missing or damaged), or turn screen understanding off.';
 
 /** The default language data folder, or null when the package is not installed. */
-export function defaultLangPath(): string | null {
+function defaultLangPath(): string | null {
   try {
     return path.join(path.dirname(localRequire().resolve('@tesseract.js-data/eng/package.json')), '4.0.0_best_int');
   } catch {
@@ -47,7 +47,7 @@ export function defaultLangPath(): string | null {
  * even for LSTM_ONLY. Translated here, the LSTM-only core is loaded (tesseract-core-simd-lstm,
  * or its relaxed-SIMD or plain variant, as the machine supports): the package carries only those.
  */
-export function lstmWorkerUrl(): URL | null {
+function lstmWorkerUrl(): URL | null {
   let script: string;
   try {
     script = localRequire().resolve('tesseract.js/src/worker-script/node/index.js');

@@ -17,12 +17,13 @@ import type { ContextStore } from '../context/context-store';
 import { toAlisaError, type AlisaError } from '../errors';
 import { analyzeFrame, type FrameAnalysis } from './analyze';
 import { activeWindow, captureScreen, checkCapture, type ActiveWindow, type Frame } from './capture';
-import { frameDiff, type Gray } from './image';
+import { frameDiff } from './frame-diff';
+import type { Gray } from './image';
 import { OcrEngine } from './ocr';
 import { DEFAULT_EXCLUDED_WINDOWS } from '../../protocol/screen';
 import { isExcludedWindow } from './windows';
 
-export interface ScreenTiming {
+interface ScreenTiming {
   activeMs: number;
   idleMs: number;
   awayPollMs: number;
@@ -32,7 +33,7 @@ export interface ScreenTiming {
 
 export const DEFAULT_SCREEN_TIMING: ScreenTiming = { activeMs: 8000, idleMs: 20_000, awayPollMs: 5000, recentChangeMs: 120_000 };
 
-export interface ScreenServiceDeps {
+interface ScreenServiceDeps {
   context: ContextStore;
   emit: (e: CompanionEvent) => void;
   now?: () => number;
@@ -45,7 +46,7 @@ export interface ScreenServiceDeps {
   ocr?: OcrEngine;
 }
 
-export type SampleOutcome = 'recognized' | 'unchanged' | 'excluded' | 'skipped' | 'failed';
+type SampleOutcome = 'recognized' | 'unchanged' | 'excluded' | 'skipped' | 'failed';
 
 /**
  * When to look next: null means the user is away (do not capture, just check again later). A

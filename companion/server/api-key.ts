@@ -12,8 +12,8 @@ import { chmodSync, linkSync, readFileSync, statSync, unlinkSync, writeFileSync 
 import path from 'node:path';
 import { AlisaError } from '../errors';
 
-export const API_KEY_FILE_NAME = 'api-key';
-export const MIN_API_KEY_LENGTH = 32;
+const API_KEY_FILE_NAME = 'api-key';
+const MIN_API_KEY_LENGTH = 32;
 /** What may appear in a key: it travels in an `Authorization: Bearer` header. */
 const KEY_CHARS = /^[A-Za-z0-9._~+/=-]+$/;
 
@@ -32,7 +32,7 @@ export function apiKeyProblem(key: string): string | null {
   return null;
 }
 
-export function newApiKey(): string {
+function newApiKey(): string {
   return randomBytes(32).toString('base64url');
 }
 

@@ -9,7 +9,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { TOKEN_SUBPROTOCOL_PREFIX } from '../../protocol';
 
-export type AuthFailure = { status: 401 | 403; reason: string };
+type AuthFailure = { status: 401 | 403; reason: string };
 
 export function tokenFromRequest(req: IncomingMessage): string | null {
   const auth = req.headers.authorization;
@@ -27,13 +27,13 @@ export function tokenFromRequest(req: IncomingMessage): string | null {
   return url.searchParams.get('token');
 }
 
-export function tokensEqual(a: string, b: string): boolean {
+function tokensEqual(a: string, b: string): boolean {
   const ab = Buffer.from(a);
   const bb = Buffer.from(b);
   return ab.length === bb.length && timingSafeEqual(ab, bb);
 }
 
-export function loopbackOrigins(port: number): string[] {
+function loopbackOrigins(port: number): string[] {
   return [`http://127.0.0.1:${port}`, `http://localhost:${port}`];
 }
 
@@ -55,7 +55,7 @@ export type Scope = 'control' | 'api';
 export const API_KEY_SCOPE_MESSAGE =
   'This key is for the OpenAI-compatible API only (/v1/models, /v1/chat/completions); it cannot open this route. The extension and the panel use the per-launch control token.';
 
-export interface AuthOptions {
+interface AuthOptions {
   port: number;
   /** The control token; null (the legacy port) checks Host and Origin only. */
   token: string | null;

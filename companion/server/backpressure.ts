@@ -14,7 +14,7 @@ import type { WebSocket } from 'ws';
 
 export const SOFT_LIMIT_BYTES = 1024 * 1024;
 export const HARD_LIMIT_BYTES = 8 * 1024 * 1024;
-export const CLOSE_GRACE_MS = 10_000;
+const CLOSE_GRACE_MS = 10_000;
 /** WebSocket connections per server (the extension's windows, panels and a few tools fit easily). */
 export const MAX_CONNECTIONS = 32;
 /** An upgraded socket that has not said hello in this time is closed. */
@@ -25,8 +25,8 @@ export const REQUEST_TIMEOUT_MS = 30_000;
 /** Raw TCP connections per HTTP server (WebSockets included), beyond which new ones are dropped. */
 export const MAX_HTTP_CONNECTIONS = 128;
 
-export const CLOSE_SLOW_CONSUMER = 1008;
-export const SLOW_CONSUMER_REASON = 'too slow: the client is not reading its messages';
+const CLOSE_SLOW_CONSUMER = 1008;
+const SLOW_CONSUMER_REASON = 'too slow: the client is not reading its messages';
 
 export type SendOutcome = 'sent' | 'dropped' | 'closed';
 
@@ -36,7 +36,7 @@ export type SendOutcome = 'sent' | 'dropped' | 'closed';
  * MB while it stays under the limit. Frames not yet handed to the kernel are counted by their send
  * callbacks.
  */
-export const FRAME_OVERHEAD_BYTES = 512;
+const FRAME_OVERHEAD_BYTES = 512;
 
 const closing = new WeakSet<WebSocket>();
 const pendingFrames = new WeakMap<WebSocket, number>();
@@ -63,7 +63,7 @@ export function guardedSend(ws: WebSocket, data: string, opts: { droppable: bool
   return 'sent';
 }
 
-export function closeSlowConsumer(ws: WebSocket, buffered: number, onClose?: (reason: string) => void): void {
+function closeSlowConsumer(ws: WebSocket, buffered: number, onClose?: (reason: string) => void): void {
   if (closing.has(ws)) return;
   closing.add(ws);
   const reason = `${SLOW_CONSUMER_REASON} (${Math.round(buffered / 1024)} KiB waiting)`;
@@ -82,11 +82,6 @@ export function closeSlowConsumer(ws: WebSocket, buffered: number, onClose?: (re
   }, CLOSE_GRACE_MS);
   timer.unref();
   ws.once('close', () => clearInterval(timer));
-}
-
-/** True when the socket was closed (or is being closed) as a slow consumer. */
-export function isClosingSlow(ws: WebSocket): boolean {
-  return closing.has(ws);
 }
 
 /** Logs at most one line per `intervalMs` per key; the next line says how many were left out. */

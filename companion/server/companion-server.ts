@@ -22,9 +22,9 @@ import { createHandlers, type CompanionCore } from './request-handlers';
 /** A client that misses two pings in a row is gone. */
 const PING_INTERVAL_MS = 15_000;
 /** The client name (prefix) VS Code windows say in hello; see extension/companion-manager.ts. */
-export const WINDOW_CLIENT = 'alisa-vscode';
+const WINDOW_CLIENT = 'alisa-vscode';
 
-export interface CompanionServerOptions {
+interface CompanionServerOptions {
   port: number;
   token: string;
   /** The key of the OpenAI-compatible API: accepted on /v1/* only. */

@@ -19,13 +19,13 @@ import { RateLimiter } from './rate-limit';
 import { guardedSend, HELLO_TIMEOUT_MS, type SendOutcome } from './backpressure';
 import type { Handlers, CompanionCore, RequestContext } from './request-handlers';
 
-export const CLOSE_PROTOCOL_MISMATCH = 4001;
-export const CLOSE_HELLO_TIMEOUT = 1008;
+const CLOSE_PROTOCOL_MISMATCH = 4001;
+const CLOSE_HELLO_TIMEOUT = 1008;
 
 /** Events a slow consumer may miss: each is superseded (reply.end carries the whole text). */
 const DROPPABLE: ReadonlySet<string> = new Set(['reply.token', 'speech.chunk']);
 
-export interface JsonSocketOptions {
+interface JsonSocketOptions {
   clientId: string;
   rateLimit: number;
   log: (line: string) => void;

@@ -7,12 +7,13 @@ import * as z from 'zod';
 import { AlisaError, toAlisaError } from '../errors';
 import type { ChatTurn, ProviderRegistry } from '../llm';
 import { PromptTooLongError } from '../llm/chat-history';
+import { errorText } from '../../common/sentences';
 
 /**
  * Request size limits, checked before any parsing or tokenizing: a 3.5 MB prompt once held the
  * event loop for seconds (JSON.parse, then the tokenizer) while the panel waited.
  */
-export const MAX_BODY_BYTES = 1024 * 1024;
+const MAX_BODY_BYTES = 1024 * 1024;
 /** The prompt's characters, at most this many per token of context (generous: ~4 is typical). */
 const MAX_CHARS_PER_CONTEXT_TOKEN = 16;
 
@@ -54,7 +55,7 @@ function sendError(res: ServerResponse, err: unknown): void {
   // A prompt measured too long for the context is the client's to shorten: 400, as OpenAI answers.
   if (e.cause instanceof PromptTooLongError) e = new AlisaError('invalid_argument', e.message, 'Send a shorter prompt, or raise the model context size (--context-size).', { cause: e });
   const status = STATUS_BY_CODE[e.code] ?? 500;
-  const body = JSON.stringify({ error: { message: e.action ? `${e.message} ${e.action}` : e.message, type: e.code, code: e.code } });
+  const body = JSON.stringify({ error: { message: errorText(e), type: e.code, code: e.code } });
   if (res.headersSent) {
     // Mid-stream: the error travels as an SSE event, as OpenAI-compatible servers do.
     if (!res.writableEnded) res.end(`data: ${body}\n\n`);

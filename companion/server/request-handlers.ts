@@ -66,6 +66,17 @@ export function createHandlers(core: CompanionCore): Handlers {
       const secrets = result.replyId === null ? 0 : secretsIn(p.text);
       return secrets > 0 ? { ...result, secrets } : result;
     },
+    'chat.retry': (p, ctx) => {
+      core.voice.bargeIn();
+      return core.chat.retry(p.userMessageId, { clientId: ctx.clientId, workspace: ctx.workspace });
+    },
+    'chat.edit': (p, ctx) => {
+      core.voice.bargeIn();
+      const result = core.chat.edit(p.messageId, p.text, { clientId: ctx.clientId, workspace: ctx.workspace });
+      // Stored as typed, as chat.send stores it; a secret in it is reported for a warning.
+      const secrets = secretsIn(p.text);
+      return secrets > 0 ? { ...result, secrets } : result;
+    },
     'chat.cancel': (p) => ({ cancelled: core.chat.cancel(p.replyId) }),
     'mode.set': (p) => ({ mode: core.chat.setModeByName(p.mode) }),
     'status.get': () => core.status(),

@@ -1,9 +1,10 @@
 // The standalone UI: the same webview bundle VS Code shows in its sidebar, served to a browser.
 // The page and its two assets are public (they hold no secret); the browser host inside the page
 // takes the token from the URL fragment (never sent to the server) and offers it as a WebSocket
-// subprotocol. Host and Origin checks still apply to these routes.
+// subprotocol. Host and Origin checks still apply to these routes. The page loads its
+// syntax-highlighting languages on demand from /ui/hljs/<name>.js (dist/hljs/, public too).
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,10 +20,13 @@ const ASSETS: Record<string, { file: string; type: string }> = {
   '/favicon.ico': { file: path.join(MEDIA, 'alisa-icon.svg'), type: 'image/svg+xml' },
 };
 
+/** A language script of the code highlighter: a plain name (no dots or slashes) under dist/hljs/. */
+const LANGUAGE_SCRIPT = /^\/ui\/hljs\/([a-z0-9-]{1,40})\.js$/;
+
 let avatarSvg: string | null = null;
 
 export function isUiRoute(method: string | undefined, pathname: string): boolean {
-  return method === 'GET' && (pathname === '/' || pathname in ASSETS);
+  return method === 'GET' && (pathname === '/' || pathname in ASSETS || LANGUAGE_SCRIPT.test(pathname));
 }
 
 export function serveUi(pathname: string, port: number, res: ServerResponse): void {
@@ -35,11 +39,24 @@ export function serveUi(pathname: string, port: number, res: ServerResponse): vo
         cspSource: "'self'",
         nonce: randomBytes(16).toString('base64url'),
         avatarSvg,
-        connectSrc: `ws://127.0.0.1:${port} ws://localhost:${port}`,
+        // The socket, and /health: when the socket fails, the page asks it why (token or gone).
+        connectSrc: `ws://127.0.0.1:${port} ws://localhost:${port} http://127.0.0.1:${port} http://localhost:${port}`,
         title: 'Alisa',
       });
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' });
       res.end(html);
+      return;
+    }
+    const language = LANGUAGE_SCRIPT.exec(pathname)?.[1];
+    if (language) {
+      const file = path.join(DIST, 'hljs', `${language}.js`);
+      if (!existsSync(file)) {
+        res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
+        res.end('No such language.');
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' });
+      res.end(readFileSync(file));
       return;
     }
     const asset = ASSETS[pathname]!;

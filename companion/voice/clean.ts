@@ -11,7 +11,7 @@
 import { EMOTIONS } from '../../protocol';
 
 export const CODE_STAND_IN = "I've put the code in the chat.";
-export const LINK_WORDS = 'a link';
+const LINK_WORDS = 'a link';
 
 const EMO = EMOTIONS.join('|');
 const EMOTION_TAG = /<\s*emotion\s*[=:]\s*[a-z_-]*\s*>/gi;

@@ -54,7 +54,7 @@ export const COMMAND_PRONUNCIATIONS: readonly string[] = [
 // Names dictation engines write for "Alisa".
 const NAME_VARIANTS = /\b(alyssa|elisa|alissa|aliza|elissa|melissa|lisa|alisha)\b/g;
 
-export function normalizeSpeech(text: string): string {
+function normalizeSpeech(text: string): string {
   return text
     .toLowerCase()
     .replace(/[^a-z' ]+/g, ' ')
@@ -77,7 +77,7 @@ export function matchCommand(text: string, commands: readonly VoiceCommand[] = B
 }
 
 /** Share of the speech a grammar match must cover to count as a command (pocketsphinx parseOutput). */
-export const MIN_COMMAND_COVERAGE = 0.5;
+const MIN_COMMAND_COVERAGE = 0.5;
 
 /** The command of a grammar transcript, when it is confident enough. */
 export function confidentCommand(t: { text: string; confidence?: number }): VoiceCommand | null {

@@ -16,14 +16,16 @@ import { startRecording, type RecordOptions, type RecordResult, type Recording }
 import { createSttEngines, sttStates, type SttEngines } from './stt/registry';
 import { POCKETSPHINX_INSTALL } from './stt/pocketsphinx';
 
-export const NO_STT_MESSAGE = 'No speech-to-text engine: install pocketsphinx and pocketsphinx-en-us, or set a Whisper model / a transcription server.';
+export const NO_STT_MESSAGE = 'Alisa cannot listen: no speech-to-text engine is installed or set up.';
+/** What to do about it, in one sentence (the settings are launch settings the extension passes on). */
+const NO_STT_ACTION = `${POCKETSPHINX_INSTALL.replace(/\.$/, '')}, or set a Whisper model folder (alisa.voice.sttModel) or a transcription server (alisa.voice.sttEndpoint).`;
 
 type ListenSettings = Required<Pick<VoiceConfigure, 'sttEngine' | 'transcript' | 'handsFree' | 'input'>> & {
   sttModel: string | null;
   sttEndpoint: string | null;
 };
 
-export interface Recognition {
+interface Recognition {
   text: string;
   engine: string;
   command: VoiceCommand | null;
@@ -141,7 +143,7 @@ export class ListenService implements ListenServiceApi {
   private requireEngine(): void {
     const dict = this.engines.dictation && this.states.find((s) => s.id === this.engines.dictation!.id && s.available);
     if (!dict && !this.commandsUsable()) {
-      const e = new AlisaError('voice_unavailable', NO_STT_MESSAGE, `${POCKETSPHINX_INSTALL} Or set alisa voice speech-to-text to a Whisper model folder or an OpenAI-compatible transcription server.`);
+      const e = new AlisaError('voice_unavailable', NO_STT_MESSAGE, NO_STT_ACTION);
       this.setError(e);
       throw e;
     }

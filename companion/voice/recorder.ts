@@ -20,7 +20,7 @@ import { STT_RATE, decodeWav, toMono16k } from './wav-io';
 
 export type RecorderTool = 'ffmpeg' | 'sox' | 'arecord' | 'wav';
 
-export interface RecorderCommand {
+interface RecorderCommand {
   tool: Exclude<RecorderTool, 'wav'>;
   bin: string;
   args: string[];
@@ -67,7 +67,7 @@ export interface RecordResult {
 
 const MIC_ACTION = 'Install ffmpeg, sox or alsa-utils (arecord), connect a microphone, or set the voice input to a device name.';
 
-export const isWavInput = (input: string | undefined): input is string => !!input && /\.wav$/i.test(input);
+const isWavInput = (input: string | undefined): input is string => !!input && /\.wav$/i.test(input);
 
 /** The executable `name` on PATH (with Windows extensions), or null. */
 export function findExecutable(name: string, env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string | null {
@@ -118,7 +118,7 @@ export function recorderCommands(input = 'default', env: NodeJS.ProcessEnv = pro
 }
 
 /** The audio samples of a WAV file at 16 kHz mono, or a clear error. */
-export function readWavInput(file: string): Int16Array {
+function readWavInput(file: string): Int16Array {
   let buf: Buffer;
   try {
     buf = readFileSync(file);
@@ -358,6 +358,17 @@ function processSource(rec: Recording, cmd: RecorderCommand, log?: (line: string
   });
 }
 
+/** What the user reads when no recorder could open the input: one short sentence. */
+export function microphoneMessage(input: string): string {
+  return input === 'default' ? 'Alisa could not open the microphone.' : `Alisa could not open the microphone "${input}".`;
+}
+
+/** The raw story for "Details": each recorder tried and its last error line, one per line, bounded. */
+function recorderDetails(input: string, failures: readonly string[]): string {
+  const lines = [`Voice input: ${input}`, ...failures.map((f) => `- ${f}`)];
+  return lines.join('\n').slice(0, 4000);
+}
+
 /**
  * Starts recording. Resolves when audio flows (a device opened, or the WAV is being read);
  * rejects with microphone_unavailable when no tool or no device works.
@@ -389,7 +400,8 @@ export async function startRecording(opts: RecordOptions = {}): Promise<Recordin
   opts.log?.(`voice: no recorder could open "${input}": ${failures.join('; ')}`);
   throw new AlisaError(
     'microphone_unavailable',
-    `No microphone could be opened ("${input}"). Tried ${failures.join('; ')}`.slice(0, 600),
-    'Connect a microphone (and check that the system sees it), or set the voice input to a device name or a WAV file.',
+    microphoneMessage(input),
+    'Connect a microphone and check that the system sees it, or set the voice input (alisa.voice.input) to a device name.',
+    { details: recorderDetails(input, failures) },
   );
 }

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { SynthResult } from './tts/types';
 import { readWav } from './wav-io';
 
-export const CACHE_DEFAULTS = { memoryBytes: 16 * 1024 * 1024, diskBytes: 50 * 1024 * 1024 } as const;
+const CACHE_DEFAULTS = { memoryBytes: 16 * 1024 * 1024, diskBytes: 50 * 1024 * 1024 } as const;
 const MP3_BITS_PER_SECOND = 48_000;
 
 export function cacheKey(parts: { engine: string; voice: string | null; rate: string; pitch: string; text: string }): string {

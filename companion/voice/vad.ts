@@ -33,7 +33,7 @@ export const DEFAULT_VAD: VadOptions = {
   floorRise: 0.02,
 };
 
-export type VadEvent = { type: 'start'; sample: number } | { type: 'end'; sample: number };
+type VadEvent = { type: 'start'; sample: number } | { type: 'end'; sample: number };
 
 export interface SpeechSegment {
   /** First sample of speech. */
@@ -42,7 +42,7 @@ export interface SpeechSegment {
   end: number;
 }
 
-export function frameDbfs(frame: Int16Array, from = 0, to = frame.length): number {
+function frameDbfs(frame: Int16Array, from = 0, to = frame.length): number {
   let sum = 0;
   for (let i = from; i < to; i++) sum += frame[i]! * frame[i]!;
   const n = to - from;

@@ -21,12 +21,12 @@ import { AlisaError } from '../errors';
 import { formatBytes } from '../../common/plan-text';
 import { voiceLacksDisk } from '../../common/voice-plan-text';
 
-export { describeVoicePlan, voiceLacksDisk } from '../../common/voice-plan-text';
+export { describeVoicePlan } from '../../common/voice-plan-text';
 import { networkGate } from '../privacy/network-gate';
 import { unpackTarBz2 } from './tts/voice-archive';
 import { checkVoiceFolder, DEFAULT_PIPER_VOICE, type PiperCatalogVoice } from './tts/piper-voice';
 
-export const CHOOSE_VOICE_ALTERNATIVE = 'choose a voice folder or .onnx file you already have ("Alisa: Choose Voice…" in VS Code, or alisa.voice.piperModel / --piper-model)';
+const CHOOSE_VOICE_ALTERNATIVE = 'choose a voice folder or .onnx file you already have ("Alisa: Choose Voice…" in VS Code, or alisa.voice.piperModel / --piper-model)';
 
 export interface VoiceDownloadTimeouts {
   /** The server must answer (headers) within this time. */
@@ -35,9 +35,9 @@ export interface VoiceDownloadTimeouts {
   stallMs: number;
 }
 
-export const DEFAULT_VOICE_TIMEOUTS: VoiceDownloadTimeouts = { connectMs: 15_000, stallMs: 30_000 };
+const DEFAULT_VOICE_TIMEOUTS: VoiceDownloadTimeouts = { connectMs: 15_000, stallMs: 30_000 };
 
-export interface VoiceDownloadOptions {
+interface VoiceDownloadOptions {
   voicesDir: string;
   voice?: PiperCatalogVoice;
   signal: AbortSignal;
@@ -87,7 +87,7 @@ function hostOf(url: string): string {
 }
 
 /** The installed folder of `voice` in `voicesDir` when it is complete, else null. */
-export function installedCatalogVoice(voicesDir: string, voice: PiperCatalogVoice = DEFAULT_PIPER_VOICE): string | null {
+function installedCatalogVoice(voicesDir: string, voice: PiperCatalogVoice = DEFAULT_PIPER_VOICE): string | null {
   const dir = path.join(voicesDir, voice.id);
   return existsSync(dir) && !('problem' in checkVoiceFolder(dir)) ? dir : null;
 }

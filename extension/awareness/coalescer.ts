@@ -12,13 +12,13 @@ export interface CoalescerTimers {
   clearTimeout(handle: unknown): void;
 }
 
-export const DEFAULT_COALESCE_MS = 1000;
+const DEFAULT_COALESCE_MS = 1000;
 /** Failures other than "too large" are retried after at most this long. */
-export const MAX_RETRY_MS = 30_000;
+const MAX_RETRY_MS = 30_000;
 /** Below this budget a refused update is given up (and said so in the log). */
 const MIN_UPDATE_BYTES = 4 * 1024;
 
-export interface CoalescerOptions {
+interface CoalescerOptions {
   /** The most a frame may take (default: the protocol's limit less a safety margin). */
   maxBytes?: number;
   /** Told (once per kind) when something was cut or given up. */

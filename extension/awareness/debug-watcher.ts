@@ -23,7 +23,7 @@ const isExceptionStop = (m: unknown): m is StoppedEvent => {
  * Remote-SSH, WSL) turns it into a URI string, `vscode-remote://authority/abs/path`, while this
  * extension host (on the remote) sees its workspace folders as `file:` URIs.
  */
-export function sendableFramePath(p: string): string | null {
+function sendableFramePath(p: string): string | null {
   if (!/^[a-zA-Z][a-zA-Z0-9+.-]+:\/\//.test(p)) return sendableFsPath(p);
   const uri = vscode.Uri.parse(p);
   return sendablePathOf(uri) ?? (uri.scheme === 'vscode-remote' ? sendablePathOf(vscode.Uri.file(uri.path)) : null);

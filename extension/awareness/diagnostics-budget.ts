@@ -16,11 +16,11 @@ import { LIMITS } from './limits';
 import { capHead, capTail } from './privacy';
 
 /** What the diagnostics group may take of a frame: room is left for the editor, terminal and debugger fields. */
-export const DIAGNOSTICS_BUDGET_BYTES = 160 * 1024;
+const DIAGNOSTICS_BUDGET_BYTES = 160 * 1024;
 /** Of the group's budget, the counts of files beyond those in detail keep at most this share. */
 const COUNTS_SHARE = 0.3;
 /** A frame is built to stay this far under the protocol's limit (the request envelope, rounding). */
-export const FRAME_SAFETY_BYTES = 16 * 1024;
+const FRAME_SAFETY_BYTES = 16 * 1024;
 export const MAX_UPDATE_BYTES = MAX_FRAME_BYTES - FRAME_SAFETY_BYTES;
 /** The request envelope around `params`: `{"type":"request","id":"c123…","method":"context.update","params":…}`. */
 const ENVELOPE_BYTES = 96;
@@ -40,7 +40,7 @@ export interface DiagnosticsSource<D> {
   diagnostics: readonly D[];
 }
 
-export interface SnapshotOptions<D> {
+interface SnapshotOptions<D> {
   /** The active editor's file (sendable path), first with full detail. */
   active: string | null;
   /** Files whose problems changed lately, most recent first (sendable paths). */
@@ -140,7 +140,7 @@ function truncation(diagnostics: readonly FileDiagnostics[], totalFiles: number,
  * shorter messages, then with fewer diagnostics (errors come first, so they stay). Null if not even
  * one diagnostic fits.
  */
-export function shrinkFile(file: FileDiagnostics, maxBytes: number): FileDiagnostics | null {
+function shrinkFile(file: FileDiagnostics, maxBytes: number): FileDiagnostics | null {
   const fits = (f: FileDiagnostics) => jsonBytes(f) <= maxBytes;
   if (fits(file)) return file;
   let f: FileDiagnostics = { path: file.path, language: file.language, diagnostics: file.diagnostics };

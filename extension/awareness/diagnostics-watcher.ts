@@ -8,7 +8,7 @@ import { buildDiagnosticsSnapshot, type DiagnosticsFields, type DiagnosticsSourc
 import { SEVERITY, toRawDiagnostic } from './vscode-diagnostics';
 import { readExcludeGlobs, sendablePathOf } from './workspace-privacy';
 
-export const DIAGNOSTICS_DEBOUNCE_MS = 750;
+const DIAGNOSTICS_DEBOUNCE_MS = 750;
 /** How many files whose problems changed are remembered for ranking. */
 const RECENT_FILES = 100;
 /** A diagnostics change touching more files than this is a bulk refresh, not a sign of recent work. */
@@ -74,7 +74,7 @@ export class DiagnosticsWatcher implements vscode.Disposable {
  * The current diagnostics of sendable files, bounded. `recent`: URIs whose problems changed lately,
  * most recent first; `known`: sendable paths by URI from earlier snapshots (read and filled).
  */
-export function snapshotDiagnostics(recent: readonly string[] = [], known: Map<string, string | null> = new Map()): DiagnosticsFields {
+function snapshotDiagnostics(recent: readonly string[] = [], known: Map<string, string | null> = new Map()): DiagnosticsFields {
   const globs = readExcludeGlobs();
   const pathOf = (uri: vscode.Uri) => sendablePathOf(uri, globs);
   const open = new Map(vscode.workspace.textDocuments.map((d) => [d.uri.toString(), d]));

@@ -7,7 +7,7 @@ import { capHead } from './privacy';
 import { toRange } from './vscode-diagnostics';
 import { sendablePathOf } from './workspace-privacy';
 
-export const TYPING_WINDOW_MS = 2500;
+const TYPING_WINDOW_MS = 2500;
 const SNAPSHOT_DEBOUNCE_MS = 300;
 
 export class EditorWatcher implements vscode.Disposable {
@@ -54,7 +54,7 @@ export class EditorWatcher implements vscode.Disposable {
 }
 
 /** Null when there is no editor, or its file may not be sent. */
-export function snapshotEditor(editor: vscode.TextEditor | undefined): EditorContext | null {
+function snapshotEditor(editor: vscode.TextEditor | undefined): EditorContext | null {
   if (!editor) return null;
   const path = sendablePathOf(editor.document.uri);
   if (path === null) return null;

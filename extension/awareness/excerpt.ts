@@ -5,9 +5,9 @@ import { LIMITS } from './limits';
 import type { DiagnosticInfo, FileDiagnostics, Range } from '../../protocol/context';
 import { capHead } from './privacy';
 
-export const EXCERPT_RADIUS = 8;
+const EXCERPT_RADIUS = 8;
 
-export interface Excerpt {
+interface Excerpt {
   text: string;
   /** 0-based line of the excerpt's first line. */
   startLine: number;
@@ -65,7 +65,7 @@ export interface RawDiagnostic {
   related: Array<{ path: string | null; range: Range; message: string }>;
 }
 
-export function toDiagnosticInfo(d: RawDiagnostic & { severity: 'error' | 'warning' }): DiagnosticInfo {
+function toDiagnosticInfo(d: RawDiagnostic & { severity: 'error' | 'warning' }): DiagnosticInfo {
   return {
     severity: d.severity,
     message: capHead(d.message, LIMITS.message),

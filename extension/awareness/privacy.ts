@@ -41,7 +41,7 @@ export function globToRegExp(glob: string): RegExp {
 }
 
 /** Normalizes a workspace-relative path: forward slashes, no leading `./` or `/`. */
-export function normalizeRelPath(p: string): string {
+function normalizeRelPath(p: string): string {
   return p.replace(/\\/g, '/').replace(/^(\.\/)+/, '').replace(/^\/+/, '');
 }
 

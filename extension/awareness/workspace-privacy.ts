@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import { DEFAULT_EXCLUDE_GLOBS, isExcludedPath, relativeToRoots } from './privacy';
 
-export const AWARENESS_SECTION = 'alisa';
+const AWARENESS_SECTION = 'alisa';
 
 export function readExcludeGlobs(): string[] {
   const globs = vscode.workspace.getConfiguration(AWARENESS_SECTION).get<unknown>('privacy.excludeGlobs', DEFAULT_EXCLUDE_GLOBS);

@@ -1,7 +1,7 @@
 // The proposal in Alisa's reply (pure): the last fenced code block, and the document it makes
 // when it replaces the excerpt she was shown, if that excerpt is still what the file holds.
 
-export interface CodeBlock {
+interface CodeBlock {
   code: string;
   language: string | null;
 }
@@ -31,7 +31,7 @@ export function extractLastCodeBlock(text: string): CodeBlock | null {
   return last;
 }
 
-export type ApplyResult =
+type ApplyResult =
   | {
       ok: true;
       /** The whole proposed document. */

@@ -1,7 +1,8 @@
 // "Ask Alisa to fix": sends `fix.propose` with the lines around the diagnostic, shows the chat
-// (where her reply streams), takes the last code block of the finished reply, and previews it as
-// a diff against the current file. Nothing is changed until the user clicks "Apply"; if the file
-// changed under the excerpt meanwhile, she says so instead of guessing.
+// (where her reply streams), takes the last code block of the finished reply, checks it still fits
+// the file, and hands it to the ProposalController, which shows it as a diff with Apply and
+// Discard where the diff is (proposal-controller.ts). Nothing is changed here; if the file changed
+// under the excerpt meanwhile, she says so instead of guessing.
 import * as vscode from 'vscode';
 import { sendablePathOf } from '../awareness/workspace-privacy';
 import { toRawDiagnostic } from '../awareness/vscode-diagnostics';
@@ -9,7 +10,8 @@ import type { CompanionManager } from '../companion-manager';
 import { restoreSecrets } from '../../common/privacy/restore';
 import { applyProposal, extractLastCodeBlock, notCleanMessage } from './code-block';
 import { buildFixParams } from './help-request';
-import type { ProposalProvider } from './proposal-provider';
+import type { ProposalOpener } from './proposal-controller';
+import { regionProposal } from './proposal-model';
 import { ReplyWaiter } from './reply-waiter';
 
 /** The longest a fix reply may take (a small local model can be slow). */
@@ -20,7 +22,7 @@ const baseName = (p: string) => p.slice(p.replace(/\\/g, '/').lastIndexOf('/') +
 export class FixFlow {
   constructor(
     private readonly manager: CompanionManager,
-    private readonly proposals: ProposalProvider,
+    private readonly proposals: ProposalOpener,
     private readonly showSession: (sessionId: number) => Promise<void>,
   ) {}
 
@@ -89,32 +91,13 @@ export class FixFlow {
       void vscode.window.showInformationMessage(`Alisa's proposal leaves ${name} as it is: there is nothing to apply.`);
       return;
     }
-    const proposal = this.proposals.add(path, result.text);
-    try {
-      await vscode.commands.executeCommand('vscode.diff', uri, proposal, `Alisa's fix: ${name} ↔ proposed`, { preview: true });
-      const choice = await vscode.window.showInformationMessage(`Apply Alisa's fix to ${name}?`, 'Apply', 'Discard');
-      if (choice !== 'Apply') return;
-      // Checked again: the file may have changed while the question was open.
-      const now = await vscode.workspace.openTextDocument(uri);
-      const again = applyProposal(now.getText(), excerpt, startLine, code);
-      if (!again.ok) {
-        void vscode.window.showWarningMessage(notCleanMessage(name, again.reason));
-        return;
-      }
-      const { edit } = again;
-      const lastLine = edit.startLine + edit.lineCount - 1;
-      const range = new vscode.Range(edit.startLine, 0, lastLine, now.lineAt(lastLine).text.length);
-      const workspaceEdit = new vscode.WorkspaceEdit();
-      workspaceEdit.replace(uri, range, edit.newText);
-      const ok = await vscode.workspace.applyEdit(workspaceEdit);
-      if (!ok) {
-        void vscode.window.showErrorMessage(`Alisa's fix could not be applied to ${name} (is it read-only?).`);
-        return;
-      }
-      await vscode.window.showTextDocument(now, { preview: false });
-      vscode.window.setStatusBarMessage(`$(check) Applied Alisa's fix to ${name}`, 3000);
-    } finally {
-      this.proposals.remove(proposal);
-    }
+    const { edit } = result;
+    await this.proposals.open({
+      uri,
+      path,
+      name,
+      languageId: current.languageId,
+      region: regionProposal(current.getText(), edit.startLine, edit.lineCount, edit.newText),
+    });
   }
 }

@@ -1,5 +1,6 @@
 // The help commands (explain an error, explain the last terminal failure, fix a diagnostic),
-// the lightbulb actions, the proposal documents, and the chat view's "Fix" button.
+// the lightbulb actions, the proposal documents and their Apply / Discard / Revert commands
+// (proposal-controller.ts), and the chat view's "Fix" button.
 import * as vscode from 'vscode';
 import type { HelpTarget } from '../../protocol/context';
 import type { Awareness } from '../awareness/awareness';
@@ -10,9 +11,11 @@ import type { CompanionManager } from '../companion-manager';
 import { AlisaCodeActions, HELP_COMMANDS } from './code-actions';
 import { FixFlow } from './fix-flow';
 import { buildExplainParams, buildTerminalExplainParams, findDiagnostic } from './help-request';
+import { PROPOSAL_COMMANDS, ProposalController } from './proposal-controller';
 import { PROPOSAL_SCHEME, ProposalProvider } from './proposal-provider';
+import { RevertLedger } from './revert-ledger';
 
-export interface HelpDeps {
+interface HelpDeps {
   manager: CompanionManager;
   awareness: Awareness;
   /** Reveals the chat on the session where a reply the editor asked for streams. */
@@ -21,11 +24,13 @@ export interface HelpDeps {
 
 export class HelpCommands implements vscode.Disposable {
   private readonly proposals = new ProposalProvider();
+  private readonly controller: ProposalController;
   private readonly fixFlow: FixFlow;
   private readonly disposables: vscode.Disposable[];
 
   constructor(private readonly deps: HelpDeps) {
-    this.fixFlow = new FixFlow(deps.manager, this.proposals, (sessionId) => deps.showSession(sessionId));
+    this.controller = new ProposalController(this.proposals, new RevertLedger(), (line) => deps.manager.log.info(line));
+    this.fixFlow = new FixFlow(deps.manager, this.controller, (sessionId) => deps.showSession(sessionId));
     const guard =
       (id: string, fn: (...args: unknown[]) => Promise<void>) =>
       async (...args: unknown[]) => {
@@ -46,6 +51,12 @@ export class HelpCommands implements vscode.Disposable {
       vscode.commands.registerCommand(HELP_COMMANDS.explainError, guard(HELP_COMMANDS.explainError, (uri, d) => this.explainError(uri, d))),
       vscode.commands.registerCommand(HELP_COMMANDS.explainTerminalFailure, guard(HELP_COMMANDS.explainTerminalFailure, () => this.explainTerminalFailure())),
       vscode.commands.registerCommand(HELP_COMMANDS.fixDiagnostic, guard(HELP_COMMANDS.fixDiagnostic, (uri, d) => this.fixDiagnostic(uri, d))),
+      this.controller,
+      vscode.commands.registerCommand(PROPOSAL_COMMANDS.apply, guard(PROPOSAL_COMMANDS.apply, (uri) => this.controller.applyAll(uri))),
+      vscode.commands.registerCommand(PROPOSAL_COMMANDS.discard, guard(PROPOSAL_COMMANDS.discard, (uri) => this.controller.discardAll(uri))),
+      vscode.commands.registerCommand(PROPOSAL_COMMANDS.applyHunk, guard(PROPOSAL_COMMANDS.applyHunk, (key, gen, i) => this.controller.applyHunk(key, gen, i))),
+      vscode.commands.registerCommand(PROPOSAL_COMMANDS.discardHunk, guard(PROPOSAL_COMMANDS.discardHunk, (key, gen, i) => this.controller.discardHunk(key, gen, i))),
+      vscode.commands.registerCommand(PROPOSAL_COMMANDS.revertLastChange, guard(PROPOSAL_COMMANDS.revertLastChange, () => this.controller.revertLast())),
     ];
   }
 

@@ -8,16 +8,16 @@ import { buildExcerpt, splitLines } from '../awareness/excerpt';
 import { capHead } from '../awareness/privacy';
 
 /** The protocol's excerpt limit for help requests. */
-export const HELP_EXCERPT_MAX = 8000;
+const HELP_EXCERPT_MAX = 8000;
 
-export interface DiagnosticLike {
+interface DiagnosticLike {
   message: string;
   code: string | number | null;
   range: Range;
   related: Array<{ path: string | null; range: Range; message: string }>;
 }
 
-export function diagnosticTarget(path: string, d: DiagnosticLike): HelpTarget {
+function diagnosticTarget(path: string, d: DiagnosticLike): HelpTarget {
   return {
     kind: 'diagnostic',
     path,
@@ -39,7 +39,7 @@ export function buildTerminalExplainParams(f: TerminalFailure): Params<'help.exp
   return f.output ? { target, excerpt: capHead(f.output, HELP_EXCERPT_MAX) } : { target };
 }
 
-export type FixParams = Params<'fix.propose'>;
+type FixParams = Params<'fix.propose'>;
 
 /** `fix.propose` for diagnostic `d` in the file `path` whose text is `text`. */
 export function buildFixParams(p: { path: string; language: string; text: string; diagnostic: DiagnosticLike }): FixParams {

@@ -3,7 +3,7 @@
 import type * as vscode from 'vscode';
 import type { CompanionEvent, ReplyEnd, ReplyError } from '../../protocol/messages';
 
-export type ReplyOutcome = ReplyEnd | ReplyError | { type: 'timeout' };
+type ReplyOutcome = ReplyEnd | ReplyError | { type: 'timeout' };
 
 export class ReplyWaiter {
   private readonly ended = new Map<string, ReplyEnd | ReplyError>();

@@ -75,6 +75,3 @@ async function writeDoNotDisturb(on: boolean): Promise<void> {
     // A read-only settings file: the companion still has it for this session.
   }
 }
-
-/** For the status bar: the Do-not-disturb item. */
-export type IdleSource = Pick<IdleController, 'status' | 'onDidChange'>;

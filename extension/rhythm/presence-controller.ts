@@ -12,6 +12,7 @@
 import * as vscode from 'vscode';
 import type { PresenceConfigure, PresenceStatus } from '../../protocol/rhythm';
 import type { CompanionManager } from '../companion-manager';
+import { showWithDetails } from '../error-details';
 import { FeatureSync } from '../feature-sync';
 import { readPresenceSettings } from '../settings';
 import { EDITOR_AWAY_MS, errorText, presenceConfigureParams, PresenceErrorNotifier, RHYTHM_COMMANDS, type PresenceSettings } from './rhythm-logic';
@@ -131,13 +132,13 @@ export class PresenceController implements vscode.Disposable {
   private onStatus(status: PresenceStatus | null): void {
     if (status?.enabled) this.userPaused = status.paused;
     const error = this.settings.enabled ? this.notifier.check(status) : null;
-    if (error) void this.tellError(errorText(error));
+    if (error) void this.tellError(errorText(error), error.details);
   }
 
-  private async tellError(text: string): Promise<void> {
+  private async tellError(text: string, details?: string): Promise<void> {
     const retry = 'Retry';
     const off = 'Turn Off';
-    const choice = await vscode.window.showWarningMessage(`Alisa cannot use the camera: ${text}`, retry, off);
+    const choice = await showWithDetails('warning', `Alisa cannot use the camera: ${text}`, details, this.manager.log, retry, off);
     if (choice === retry) {
       this.notifier.arm();
       if (this.manager.connected) await this.sync.send({ ...presenceConfigureParams(this.settings, this.userPaused, this.editorFocused), enabled: true });
@@ -145,6 +146,3 @@ export class PresenceController implements vscode.Disposable {
     if (choice === off) await vscode.workspace.getConfiguration('alisa').update('presence.enabled', false, vscode.ConfigurationTarget.Global);
   }
 }
-
-/** For the status bar: the camera item. */
-export type PresenceSource = Pick<PresenceController, 'status' | 'onDidChange'>;

@@ -1,7 +1,8 @@
 // What Alisa learns about the user's rhythm (issue 7), inspectable and clearable from the editor:
 // "What Have You Learned About Me?" asks the companion (`rhythm.summary`) and shows its words in
 // a dialog with "Forget It All"; "Forget What You Learned About Me" asks for confirmation first,
-// then `rhythm.clear`. The companion keeps the data (on this machine); the extension only shows it.
+// then `rhythm.clear`. In both dialogs the first button (the default, what Enter picks) keeps
+// everything: forgetting is never one keystroke away. The companion keeps the data (on this machine); the extension only shows it.
 import * as vscode from 'vscode';
 import type { CompanionManager } from '../companion-manager';
 import { RHYTHM_COMMANDS, rhythmSummaryDetail } from './rhythm-logic';
@@ -9,6 +10,8 @@ import { RHYTHM_COMMANDS, rhythmSummaryDetail } from './rhythm-logic';
 export const SUMMARY_TITLE = 'What Alisa has learned about you';
 export const FORGET_BUTTON = 'Forget It All';
 export const CONFIRM_BUTTON = 'Forget';
+/** The non-destructive first button of both dialogs (a modal's first item is its default). */
+export const KEEP_BUTTON = 'Keep It';
 
 type Manager = Pick<CompanionManager, 'connected' | 'request' | 'log'>;
 
@@ -39,7 +42,7 @@ export class RhythmCommands implements vscode.Disposable {
       void vscode.window.showWarningMessage(`Alisa cannot tell what she has learned: ${(err as Error).message}`);
       return;
     }
-    const buttons = samples > 0 ? [FORGET_BUTTON] : [];
+    const buttons = samples > 0 ? [KEEP_BUTTON, FORGET_BUTTON] : [];
     const choice = await vscode.window.showInformationMessage(SUMMARY_TITLE, { modal: true, detail }, ...buttons);
     // The user has just read what would be forgotten: no second question.
     if (choice === FORGET_BUTTON) await this.forget();
@@ -54,6 +57,7 @@ export class RhythmCommands implements vscode.Disposable {
         modal: true,
         detail: 'Your busy and quiet hours, what usually follows what, and when her remarks were welcome are deleted. This cannot be undone; she starts learning again from now.',
       },
+      KEEP_BUTTON,
       CONFIRM_BUTTON,
     );
     if (choice !== CONFIRM_BUTTON) return;

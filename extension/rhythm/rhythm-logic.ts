@@ -8,6 +8,7 @@
 import type { ErrorInfo } from '../../protocol/common';
 import { deviceInputProblem } from '../../protocol/inputs';
 import type { IdleConfigure, IdleStatus, PresenceConfigure, PresenceStatus, RhythmSummary } from '../../protocol/rhythm';
+import { errorText as joinedErrorText } from '../../common/sentences';
 
 export const PRESENCE_SETTINGS = {
   section: 'alisa.presence',
@@ -30,7 +31,7 @@ export const RHYTHM_COMMANDS = {
 } as const;
 
 /** The protocol's limits (protocol/rhythm.ts), repeated to keep zod out of activation; a test checks they agree. */
-export const RHYTHM_SETTING_LIMITS = { input: 1000, chattinessMin: 0, chattinessMax: 2 } as const;
+const RHYTHM_SETTING_LIMITS = { input: 1000, chattinessMin: 0, chattinessMax: 2 } as const;
 
 /** How long VS Code may lose focus before the camera is released (a quick look at a browser keeps it). */
 export const EDITOR_AWAY_MS = 60_000;
@@ -89,10 +90,10 @@ export function idleConfigureParams(settings: IdleSettings): IdleConfigure {
 }
 
 export function errorText(error: ErrorInfo): string {
-  return [error.message, error.action].filter(Boolean).join(' ');
+  return joinedErrorText(error);
 }
 
-export type PresenceIndicatorState = 'active' | 'paused' | 'error';
+type PresenceIndicatorState = 'active' | 'paused' | 'error';
 
 /**
  * What the camera indicators show: active while the camera is open, paused while the user paused
@@ -115,7 +116,7 @@ const PRESENCE_WORDS: Record<NonNullable<PresenceStatus['state']>, string> = {
 };
 
 /** "She thinks you are focused." for the tooltips; empty when she has no guess yet. */
-export function presenceWords(state: PresenceStatus['state']): string {
+function presenceWords(state: PresenceStatus['state']): string {
   return state ? PRESENCE_WORDS[state] : '';
 }
 
@@ -159,7 +160,7 @@ export function presenceStatusLook(status: PresenceStatus | null): StatusLook | 
 
 const CHATTINESS_WORDS = ['never speaks up on her own', 'speaks up now and then', 'speaks up often'];
 
-export function chattinessWords(chattiness: number): string {
+function chattinessWords(chattiness: number): string {
   return CHATTINESS_WORDS[Math.round(Math.min(2, Math.max(0, chattiness)))]!;
 }
 
@@ -196,32 +197,9 @@ export function doNotDisturbToPersist(setting: boolean, status: IdleStatus | nul
 export function rhythmSummaryDetail(summary: RhythmSummary): string {
   const text = summary.text.trim() || 'Nothing yet.';
   if (summary.samples === 0) return text;
-  const n = summary.samples === 1 ? '1 observation' : `${summary.samples} observations`;
-  return `${text}\n\n(From ${n}, kept only on this machine.)`;
+  const n = summary.samples === 1 ? 'one thing I noticed' : `${summary.samples} things I noticed`;
+  return `${text}\n\nThis comes from ${n}, and it stays on this machine.`;
 }
 
-/**
- * Decides when a camera error deserves a notification: the first time it shows while presence is
- * on, not again for the same error on later events. Turning it on again (`arm()`) or the error
- * clearing lets the next one through. (The screen's rule, for PresenceStatus.)
- */
-export class PresenceErrorNotifier {
-  private shown: string | null = null;
-
-  /** The error to tell the user about now, if any. */
-  check(status: PresenceStatus | null): ErrorInfo | null {
-    if (!status?.enabled || !status.error) {
-      if (status) this.shown = null;
-      return null;
-    }
-    const key = `${status.error.code}\n${status.error.message}`;
-    if (key === this.shown) return null;
-    this.shown = key;
-    return status.error;
-  }
-
-  /** The user turned it on (again): an error after that is news even if it is the same one. */
-  arm(): void {
-    this.shown = null;
-  }
-}
+/** When a camera error deserves a notification (the rule every feature shares). */
+export { FeatureErrorNotifier as PresenceErrorNotifier } from '../feature-error-notifier';

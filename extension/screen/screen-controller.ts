@@ -10,6 +10,7 @@
 import * as vscode from 'vscode';
 import type { ScreenConfigure, ScreenStatus } from '../../protocol/screen';
 import type { CompanionManager } from '../companion-manager';
+import { showWithDetails } from '../error-details';
 import { FeatureSync } from '../feature-sync';
 import { readScreenSettings } from '../settings';
 import { errorText, SCREEN_COMMANDS, screenConfigureParams, ScreenErrorNotifier, type ScreenSettings } from './screen-logic';
@@ -92,13 +93,13 @@ export class ScreenController implements vscode.Disposable {
   private onStatus(status: ScreenStatus | null): void {
     if (status) this.userPaused = status.pausedReason === 'user';
     const error = this.settings.enabled ? this.notifier.check(status) : null;
-    if (error) void this.tellError(errorText(error));
+    if (error) void this.tellError(errorText(error), error.details);
   }
 
-  private async tellError(text: string): Promise<void> {
+  private async tellError(text: string, details?: string): Promise<void> {
     const retry = 'Retry';
     const off = 'Turn Off';
-    const choice = await vscode.window.showWarningMessage(`Alisa cannot read your screen: ${text}`, retry, off);
+    const choice = await showWithDetails('warning', `Alisa cannot read your screen: ${text}`, details, this.manager.log, retry, off);
     if (choice === retry) {
       this.notifier.arm();
       if (this.manager.connected) await this.sync.send({ ...screenConfigureParams(this.settings, this.userPaused), enabled: true });

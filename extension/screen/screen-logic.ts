@@ -6,6 +6,7 @@
 import type { ErrorInfo } from '../../protocol/common';
 import type { ScreenConfigure, ScreenStatus } from '../../protocol/screen';
 import { DEFAULT_EXCLUDED_WINDOWS } from '../../protocol/screen';
+import { errorText as joinedErrorText } from '../../common/sentences';
 
 export const SCREEN_SETTINGS = {
   enabled: 'alisa.screen.enabled',
@@ -54,7 +55,7 @@ export function screenConfigureParams(settings: ScreenSettings, userPaused: bool
   };
 }
 
-export type ScreenIndicatorState = 'active' | 'paused' | 'away' | 'error';
+type ScreenIndicatorState = 'active' | 'paused' | 'away' | 'error';
 
 /** What the indicators show for a status; null when screen understanding is off (or unknown). */
 export function screenIndicatorState(status: ScreenStatus | null): ScreenIndicatorState | null {
@@ -64,7 +65,7 @@ export function screenIndicatorState(status: ScreenStatus | null): ScreenIndicat
   return 'active';
 }
 
-export interface ScreenStatusLook {
+interface ScreenStatusLook {
   text: string;
   tooltip: string;
   /** The command a click runs. */
@@ -73,7 +74,7 @@ export interface ScreenStatusLook {
 }
 
 export function errorText(error: ErrorInfo): string {
-  return [error.message, error.action].filter(Boolean).join(' ');
+  return joinedErrorText(error);
 }
 
 /** The status bar item for a status; null hides it. */
@@ -102,28 +103,5 @@ export function screenStatusLook(status: ScreenStatus | null): ScreenStatusLook 
   }
 }
 
-/**
- * Decides when a capture error deserves a notification: the first time it shows while the
- * feature is on, not again for the same error on later events. Turning the feature on again
- * (`arm()`) or the error clearing lets the next one through.
- */
-export class ScreenErrorNotifier {
-  private shown: string | null = null;
-
-  /** The error to tell the user about now, if any. */
-  check(status: ScreenStatus | null): ErrorInfo | null {
-    if (!status?.enabled || !status.error) {
-      if (status) this.shown = null;
-      return null;
-    }
-    const key = `${status.error.code}\n${status.error.message}`;
-    if (key === this.shown) return null;
-    this.shown = key;
-    return status.error;
-  }
-
-  /** The user turned it on (again): an error after that is news even if it is the same one. */
-  arm(): void {
-    this.shown = null;
-  }
-}
+/** When a capture error deserves a notification (the rule every feature shares). */
+export { FeatureErrorNotifier as ScreenErrorNotifier } from '../feature-error-notifier';

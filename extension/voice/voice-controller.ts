@@ -13,6 +13,7 @@
 import * as vscode from 'vscode';
 import type { VoiceConfigure, VoiceStatus } from '../../protocol/voice';
 import type { CompanionManager } from '../companion-manager';
+import { detailsOf, showWithDetails } from '../error-details';
 import { FeatureSync } from '../feature-sync';
 import { readVoiceSettings, settingTarget } from '../settings';
 import { muteToPersist, VOICE_COMMANDS, voiceCommandAction, voiceConfigureParams, type VoiceSettings } from './voice-logic';
@@ -91,7 +92,8 @@ export class VoiceController implements vscode.Disposable {
       const current = this.status;
       if (current) this.sync.setStatus({ ...current, listening });
     } catch (err) {
-      void vscode.window.showWarningMessage(`Alisa cannot listen: ${(err as Error).message}`);
+      // One sentence of what happened, one of what to do; the recorders' exit lines under "Details".
+      void showWithDetails('warning', (err as Error).message, detailsOf(err), this.manager.log);
     }
   }
 
@@ -139,6 +141,3 @@ async function writeMuted(muted: boolean): Promise<void> {
     // A read-only settings file: the companion still has the mute for this session.
   }
 }
-
-/** For the status bar: `$(unmute)`/`$(mute)` and `$(record) Listening…`. */
-export type VoiceSource = Pick<VoiceController, 'status' | 'onDidChange'>;

@@ -8,11 +8,6 @@
 import { deviceInputProblem } from '../../protocol/inputs';
 import type { TtsEngineId, VoiceConfigure, VoiceStatus } from '../../protocol/voice';
 
-export const VOICE_SETTINGS = {
-  section: 'alisa.voice',
-  muted: 'alisa.voice.muted',
-} as const;
-
 export const VOICE_COMMANDS = {
   toggleMute: 'alisa.voice.toggleMute',
   pushToTalk: 'alisa.voice.pushToTalk',
@@ -24,7 +19,7 @@ export const VOICE_COMMANDS = {
  * VS Code command). "stop talking" / "be quiet" are handled in the companion, "hello alisa" in the
  * panel. Explain and fix act on the error at the cursor; a fix is still only applied on a click.
  */
-export const VOICE_COMMAND_ACTIONS: Readonly<Record<string, string>> = {
+const VOICE_COMMAND_ACTIONS: Readonly<Record<string, string>> = {
   'explain this error': 'alisa.explainError',
   'explain the error': 'alisa.explainError',
   'fix this error': 'alisa.fixDiagnostic',

@@ -4,6 +4,7 @@
 import { formatBytes } from '../../common/plan-text';
 import type { ErrorInfo } from '../../protocol/common';
 import type { VoiceDownloadState } from '../../protocol/voice';
+import { errorText } from '../../common/sentences';
 
 export const VOICE_SETUP_COMMANDS = {
   download: 'alisa.downloadVoice',
@@ -19,7 +20,7 @@ export const PIPER_MODEL_KEY = 'voice.piperModel';
 
 export type DownloadOutcome = { kind: 'done'; path: string | null } | { kind: 'cancelled' } | { kind: 'error'; error: ErrorInfo };
 
-export interface ProgressStep {
+interface ProgressStep {
   message: string;
   /** Percent points to add to the notification's bar (it only grows). */
   increment: number;
@@ -72,5 +73,5 @@ export function progressText(state: VoiceDownloadState): string {
 
 /** What the user reads when it failed: the companion's message and what to do. */
 export function downloadErrorText(error: ErrorInfo): string {
-  return [error.message, error.action].filter(Boolean).join(' ');
+  return errorText(error);
 }

@@ -7,17 +7,9 @@ import net from 'node:net';
 import { CompanionMessage, ErrorCode, MAX_FRAME_BYTES, PROTOCOL_VERSION } from '../../protocol';
 import { TestClient } from './companion';
 
-/** mulberry32: a small seeded PRNG. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The shared seeded PRNG (mulberry32), by the name the campaigns use. */
+import { seededRandom as prng } from './seeded-random';
+export { prng };
 
 /** RSS of a process in bytes, from /proc/<pid>/status. */
 export function rssBytes(pid: number): number {

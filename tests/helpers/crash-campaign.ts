@@ -9,17 +9,9 @@ import path from 'node:path';
 import type { CompanionMessage } from '../../protocol';
 import { startCompanion, TestClient } from './companion';
 
-/** mulberry32: small, seeded, good enough to pick moments. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The shared seeded PRNG (mulberry32), by the name the campaigns use. */
+import { seededRandom as prng } from './seeded-random';
+export { prng };
 
 interface Acked {
   id: number;

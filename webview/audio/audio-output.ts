@@ -37,7 +37,7 @@ interface WebAudioDecoded extends DecodedAudio {
 type AudioContextCtor = new () => AudioContext;
 
 /** Silence for this long suspends the context. */
-export const OUTPUT_IDLE_SUSPEND_MS = 3000;
+const OUTPUT_IDLE_SUSPEND_MS = 3000;
 
 export class WebAudioOutput implements AudioOutput {
   private ctx: AudioContext | null = null;

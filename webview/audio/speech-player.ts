@@ -17,7 +17,7 @@ import { realTimers, type Timers } from '../util/timers';
 import { base64ToBytes, type AudioOutput, type DecodedAudio, type PlayingSound } from './audio-output';
 import { envelope, ENVELOPE_DEFAULTS, levelAt } from './envelope';
 
-export interface SpeechPlayerOptions {
+interface SpeechPlayerOptions {
   output: AudioOutput;
   timers?: Timers;
   onLevel?: (level: number) => void;

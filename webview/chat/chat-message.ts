@@ -21,6 +21,10 @@ export interface ChatMessage {
   createdAt: number;
   /** Secrets the companion found in this (user) message: it is stored as typed, and the panel warns. */
   secrets?: number;
+  /** The user message a live reply answers (from reply.start). */
+  userMessageId?: number | null;
+  /** Typed while a reply streamed: held by the outbox and sent when that reply ends. */
+  queued?: boolean;
   /** The companion's own time to the first token of this reply (from reply.end), for measuring the UI's share. */
   firstTokenMs?: number | null;
 }

@@ -10,7 +10,7 @@ export interface FaceState {
   speaking: boolean;
 }
 
-export interface EmotionStateOptions {
+interface EmotionStateOptions {
   onChange: (state: FaceState) => void;
   timers?: Timers;
   /** How long the last reply's emotion stays after it ends. */
@@ -18,7 +18,7 @@ export interface EmotionStateOptions {
   resting?: Emotion;
 }
 
-export const DEFAULT_REST_AFTER_MS = 45_000;
+const DEFAULT_REST_AFTER_MS = 45_000;
 
 export class EmotionState {
   private state: FaceState;

@@ -1,10 +1,12 @@
 // Markdown for Alisa's replies: `marked` turns it into HTML, DOMPurify keeps only the tags and
 // URLs a chat message needs, then code blocks get Copy / Insert buttons and links open outside
 // the view. Raw HTML in a reply is shown as text (a reply about HTML stays readable and inert);
-// images become links (the view loads nothing from the network).
+// images become links (the view loads nothing from the network). Complete code blocks are
+// syntax-highlighted (highlight.ts) after sanitizing, once each: never the block still growing.
 import createDOMPurify, { type DOMPurify } from 'dompurify';
 import { Marked, type Token } from 'marked';
 import { escapeHtml } from '../../common/escape-html';
+import { highlightCode, preloadLanguage, unhighlight } from './highlight';
 
 const marked = new Marked({
   gfm: true,
@@ -38,14 +40,20 @@ export function markdownToSafeHtml(text: string): string {
   return purify().sanitize(html, { ALLOWED_TAGS, ALLOWED_ATTR, ALLOWED_URI_REGEXP: SAFE_URL });
 }
 
-export interface CodeActionLabels {
+interface CodeActionLabels {
   /** Show the Insert button (an editor is there to insert into). */
   insert: boolean;
 }
 
+/**
+ * What happens to code blocks: highlighted (complete), only their language fetched (a block
+ * still growing: it is there once the block is complete), or left alone (highlighted later).
+ */
+type CodeMode = 'highlight' | 'preload' | 'none';
+
 /** Replaces the target's content with the rendered markdown. */
 export function renderMarkdown(target: HTMLElement, text: string, opts: CodeActionLabels = { insert: true }): void {
-  target.replaceChildren(fragmentOf(marked.lexer(normalize(text)), target.ownerDocument, opts));
+  target.replaceChildren(fragmentOf(marked.lexer(normalize(text)), target.ownerDocument, opts, 'highlight'));
 }
 
 /** Line endings as marked sees them (it does this itself; done first, token offsets match the text). */
@@ -54,7 +62,7 @@ function normalize(text: string): string {
 }
 
 /** Sanitized, decorated DOM for block tokens. */
-function fragmentOf(tokens: Token[], doc: Document, opts: CodeActionLabels): DocumentFragment {
+function fragmentOf(tokens: Token[], doc: Document, opts: CodeActionLabels, code: CodeMode): DocumentFragment {
   const html = marked.parser(tokens);
   const fragment = purify().sanitize(html, {
     ALLOWED_TAGS,
@@ -62,7 +70,7 @@ function fragmentOf(tokens: Token[], doc: Document, opts: CodeActionLabels): Doc
     ALLOWED_URI_REGEXP: SAFE_URL,
     RETURN_DOM_FRAGMENT: true,
   });
-  decorate(fragment, doc, opts);
+  decorate(fragment, doc, opts, code);
   return fragment;
 }
 
@@ -107,28 +115,31 @@ export class MarkdownStream {
     for (const node of this.live) node.parentNode?.removeChild(node);
     this.live = [];
     if (done.length > 0) {
-      const fragment = fragmentOf(done, doc, this.opts);
+      const fragment = fragmentOf(done, doc, this.opts, 'highlight');
       this.stableNodes += fragment.childNodes.length;
       this.stableEnd += done.reduce((n, t) => n + t.raw.length, 0);
       this.target.append(fragment);
     }
     const rest = done.length > 0 ? tokens.slice(last) : tokens;
-    const fragment = fragmentOf(rest, doc, this.opts);
+    const fragment = fragmentOf(rest, doc, this.opts, 'preload');
     this.live = [...fragment.childNodes];
     this.target.append(fragment);
   }
 
   private finish(text: string): void {
     const doc = this.target.ownerDocument;
-    const next = [...fragmentOf(marked.lexer(text), doc, this.opts).childNodes];
+    const next = [...fragmentOf(marked.lexer(text), doc, this.opts, 'none').childNodes];
     const current = [...this.target.childNodes];
     for (let i = 0; i < Math.max(next.length, current.length); i++) {
       const have = current[i];
       const want = next[i];
       if (!want) have?.parentNode?.removeChild(have);
       else if (!have) this.target.append(want);
-      else if (!have.isEqualNode(want)) this.target.replaceChild(want, have);
+      else if (!sameAsRendered(have, want)) this.target.replaceChild(want, have);
     }
+    // The last block is complete now, and so is any a late link definition changed: highlighted
+    // (blocks highlighted before are skipped).
+    for (const node of this.target.childNodes) highlightWithin(node);
     this.text = text;
     this.complete = true;
     this.stableEnd = text.length;
@@ -146,7 +157,27 @@ export class MarkdownStream {
   }
 }
 
-function decorate(root: DocumentFragment, doc: Document, opts: CodeActionLabels): void {
+/** Whether a shown node is `want` (a fresh, unhighlighted render), its code highlighted or not. */
+function sameAsRendered(have: Node, want: Node): boolean {
+  if (have.isEqualNode(want)) return true;
+  if (!(have instanceof Element) || !have.querySelector('code[data-highlighted]')) return false;
+  const plain = have.cloneNode(true) as Element;
+  for (const code of plain.querySelectorAll('code[data-highlighted]')) unhighlight(code);
+  return plain.isEqualNode(want);
+}
+
+/** Highlights the complete code blocks in or at `node`. */
+function highlightWithin(node: Node): void {
+  if (!(node instanceof Element)) return;
+  const blocks = node.matches('.code-block') ? [node] : [...node.querySelectorAll('.code-block')];
+  for (const block of blocks) {
+    const code = block.querySelector<HTMLElement>('pre code');
+    const language = block.getAttribute('data-language');
+    if (code && language) highlightCode(code, language);
+  }
+}
+
+function decorate(root: DocumentFragment, doc: Document, opts: CodeActionLabels, mode: CodeMode): void {
   for (const a of root.querySelectorAll('a')) {
     const href = a.getAttribute('href');
     if (href === null || !SAFE_URL.test(href)) {
@@ -178,6 +209,8 @@ function decorate(root: DocumentFragment, doc: Document, opts: CodeActionLabels)
     pre.setAttribute('tabindex', '0');
     pre.replaceWith(block);
     block.append(bar, pre);
+    if (language && mode === 'highlight') highlightCode(code, language);
+    else if (language && mode === 'preload') preloadLanguage(language);
   }
 }
 

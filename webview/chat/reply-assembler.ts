@@ -9,6 +9,10 @@
 // Out-of-order safety: a token or emotion before its start creates the reply (its session is
 // learned from start or end); anything after the end is ignored; a repeated start is harmless;
 // history loaded while a reply streams does not duplicate it.
+//
+// Asking again (chat.retry, chat.edit): a reply that starts for a user message already followed
+// by messages means the companion deleted those; they go here too (a window that did not ask
+// reloads the chat, for an edited text). Messages queued while she answers stay last.
 import type { CompanionMessage, ErrorInfo, Message } from '../../protocol';
 import { fromStored, type ChatMessage } from './chat-message';
 
@@ -36,6 +40,10 @@ export class ReplyAssembler {
   private list: ChatMessage[] = [];
   private readonly live = new Map<string, LiveReply>();
   private localCounter = 0;
+  /** Messages queued while she answered, until sent or cancelled (shown again when their chat is). */
+  private held: ChatMessage[] = [];
+  /** User messages this window asked again for (no reload needed when their reply starts). */
+  private readonly askedAgain = new Set<number>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -73,7 +81,9 @@ export class ReplyAssembler {
         if (at >= 0) list[at] = { ...list[at]!, text: m.text, emotion: m.emotion, status: m.status };
       }
     }
-    this.list = [...list, ...keepLocal.filter((l) => !list.includes(l))];
+    this.held = this.held.filter((m) => m.queued);
+    const heldHere = this.held.filter((m) => m.sessionId === sessionId && !keepLocal.includes(m));
+    this.list = [...list, ...keepLocal.filter((l) => !list.includes(l)), ...heldHere];
   }
 
   /** Older stored messages, put before the shown ones (paging back through a long chat). */
@@ -82,8 +92,14 @@ export class ReplyAssembler {
     this.list = [...older.filter((m) => !known.has(m.id)).map(fromStored), ...this.list];
   }
 
-  /** The user's message, shown at once while `chat.send` is on its way. */
-  addUserMessage(text: string): ChatMessage {
+  /** This window asks again from a user message (retry, edit): its reply needs no reload. */
+  expectAgain(userMessageId: number, expected = true): void {
+    if (expected) this.askedAgain.add(userMessageId);
+    else this.askedAgain.delete(userMessageId);
+  }
+
+  /** The user's message, shown at once while `chat.send` is on its way (`queued`: held until her reply ends). */
+  addUserMessage(text: string, opts: { queued?: boolean } = {}): ChatMessage {
     const m: ChatMessage = {
       key: `u${++this.localCounter}`,
       id: null,
@@ -97,8 +113,10 @@ export class ReplyAssembler {
       error: null,
       replyId: null,
       createdAt: this.now(),
+      ...(opts.queued ? { queued: true } : {}),
     };
     this.list.push(m);
+    if (opts.queued) this.held.push(m);
     return m;
   }
 
@@ -120,9 +138,19 @@ export class ReplyAssembler {
     m.error = error;
   }
 
+  /** The user's message now reads `text` (she edited it); secrets as the companion counted them. */
+  setUserText(key: string, text: string, secrets = 0): void {
+    const m = this.list.find((x) => x.key === key);
+    if (!m) return;
+    m.text = text;
+    if (secrets > 0) m.secrets = secrets;
+    else delete m.secrets;
+  }
+
   /** Removes a local message (the text was a command such as `/mode calm`, not a chat message). */
   removeLocal(key: string): void {
     this.list = this.list.filter((m) => m.key !== key);
+    this.held = this.held.filter((m) => m.key !== key);
   }
 
   /** The connection is gone: replies still streaming will never end, so they stop here. */
@@ -145,13 +173,27 @@ export class ReplyAssembler {
         const wasShown = this.shown(r.message);
         r.message.sessionId = event.sessionId;
         r.message.spontaneous = event.spontaneous;
+        r.message.userMessageId = event.userMessageId;
         if (wasShown || event.sessionId !== this.current) return none();
         const userAt = event.userMessageId === null ? -1 : this.list.findIndex((m) => m.id === event.userMessageId);
-        if (userAt >= 0) this.list.splice(userAt + 1, 0, r.message);
-        else this.list.push(r.message);
+        let dropped = false;
+        if (userAt >= 0) {
+          // Asked again: what followed it was deleted (local messages on their way stay).
+          const after = this.list.slice(userAt + 1);
+          const kept = after.filter((m) => m.pending || m.queued);
+          dropped = kept.length < after.length;
+          // Gone from the companion: their ids may be given to new messages (SQLite reuses the
+          // highest), so an ended reply among them must never be merged into a later load.
+          for (const m of after) if (!kept.includes(m)) m.id = null;
+          this.list = [...this.list.slice(0, userAt + 1), r.message, ...kept];
+        } else {
+          const queuedAt = this.list.findIndex((m) => m.queued);
+          this.list.splice(queuedAt < 0 ? this.list.length : queuedAt, 0, r.message);
+        }
+        const askedHere = event.userMessageId !== null && this.askedAgain.delete(event.userMessageId);
         // A pending local message in this session is most likely the one this reply answers.
-        const ours = this.list.some((m) => m.pending && m.role === 'user');
-        return { updated: [], listChanged: true, needsReload: event.userMessageId !== null && userAt < 0 && !ours };
+        const ours = this.list.some((m) => m.pending && !m.queued && m.role === 'user');
+        return { updated: [], listChanged: true, needsReload: (event.userMessageId !== null && userAt < 0 && !ours) || (dropped && !askedHere) };
       }
       case 'reply.token': {
         const r = this.reply(event.replyId);
@@ -242,7 +284,8 @@ export class ReplyAssembler {
       this.list[stored] = { ...old, text: m.text, emotion: m.emotion, status: m.status, error: m.error };
       return { updated: [old.key], listChanged: false, needsReload: false };
     }
-    this.list.push(m);
+    const queuedAt = this.list.findIndex((x) => x.queued);
+    this.list.splice(queuedAt < 0 ? this.list.length : queuedAt, 0, m);
     return { updated: [], listChanged: true, needsReload: false };
   }
 

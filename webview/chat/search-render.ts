@@ -4,7 +4,7 @@
 // marks to the end, a stray `]]` stays as text.
 import { escapeHtml } from '../../common/escape-html';
 
-export interface SnippetPart {
+interface SnippetPart {
   text: string;
   match: boolean;
 }

@@ -3,10 +3,17 @@
 // WebSocket (the token travels as a subprotocol, since browsers cannot set headers), drives the
 // protocol client, reconnects with backoff, and tells the webview about the connection with
 // the same `host.state` messages the extension sends.
+//
+// When the socket closes (or never opens), the page asks /health with its token why: a refused
+// WebSocket upgrade hides its status from scripts. 401/403: this link's token is not valid (the
+// companion was restarted and printed a new link): said plainly, and no more attempts. No answer
+// at all: the companion is not running: said at once (nothing here restarts it; the page keeps
+// listening quietly for it). Anything else is a passing failure: it reconnects.
 import {
   ALISA_SUBPROTOCOL,
   RpcClient,
   TOKEN_SUBPROTOCOL_PREFIX,
+  type ErrorInfo,
   type HostState,
   type HostToWebview,
   type Status,
@@ -21,8 +28,35 @@ const TOKEN_KEY = 'alisa.token';
 /** What a browser can do without an editor: load or download the configured model, or stop it. */
 const BROWSER_ACTIONS: UiAction[] = ['downloadModel', 'cancelDownload'];
 const MAX_BACKOFF_MS = 10_000;
-/** Failed attempts in a row before the UI says "failed" instead of "restarting" (it keeps trying). */
+/** Failed attempts in a row (the companion answers, the socket does not stay) before the UI says "failed" (it keeps trying). */
 const ATTEMPTS_BEFORE_FAILED = 5;
+/** How long the /health probe may take before the companion counts as unreachable. */
+const PROBE_TIMEOUT_MS = 5_000;
+
+export const BAD_TOKEN_ERROR: ErrorInfo = {
+  code: 'forbidden',
+  message: "This link's token is not valid any more.",
+  action: 'Open the link the companion printed when it started (each start prints a new one), or run `npm start` and open the link it prints.',
+};
+
+export const NOT_RUNNING_ERROR: ErrorInfo = {
+  code: 'internal',
+  message: "Alisa's companion is not running.",
+  action: 'Start it with `npm start`, then open the link it prints.',
+};
+
+/** Why the connection failed, as the companion's /health answers this page's token. */
+type Reachability = 'up' | 'bad-token' | 'down';
+
+async function probeCompanion(win: Window, token: string): Promise<Reachability> {
+  try {
+    const signal = typeof AbortSignal.timeout === 'function' ? AbortSignal.timeout(PROBE_TIMEOUT_MS) : undefined;
+    const res = await win.fetch('/health', { headers: { authorization: `Bearer ${token}` }, cache: 'no-store', signal });
+    return res.status === 401 || res.status === 403 ? 'bad-token' : 'up';
+  } catch {
+    return 'down';
+  }
+}
 
 /**
  * The token comes in the address's fragment (`#token=…`), which the browser never sends to a
@@ -48,7 +82,7 @@ function takeToken(win: Window): string | null {
   }
 }
 
-export function modelConfigured(status: Status): boolean {
+function modelConfigured(status: Status): boolean {
   return status.model.state !== 'none' || status.model.error !== null;
 }
 
@@ -66,8 +100,10 @@ export function createBrowserHost(win: Window = window): Host {
     actions: BROWSER_ACTIONS,
   };
   const setState = (patch: Partial<HostState>) => {
-    state = { ...state, ...patch };
-    deliver(state);
+    const next = { ...state, ...patch };
+    const same = JSON.stringify(next) === JSON.stringify(state);
+    state = next;
+    if (!same) deliver(state); // a companion that stays down is not news on every probe
   };
 
   let socket: WebSocket | null = null;
@@ -110,20 +146,30 @@ export function createBrowserHost(win: Window = window): Host {
       client.close('the connection was lost');
       failures++;
       const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** (failures - 1)) * (0.8 + Math.random() * 0.4);
-      if (failures <= ATTEMPTS_BEFORE_FAILED) {
-        setState({ connection: 'restarting', message: `Reconnecting to Alisa (attempt ${failures})…`, error: null });
-      } else {
-        setState({
-          connection: 'failed',
-          message: null,
-          error: {
-            code: 'internal',
-            message: 'Alisa cannot be reached.',
-            action: 'Check that the companion is still running (npm start). This page keeps trying.',
-          },
-        });
-      }
-      win.setTimeout(connect, delay);
+      void probeCompanion(win, token).then((why) => {
+        if (socket !== null) return; // a newer attempt is under way
+        if (why === 'bad-token') {
+          // The token will not become valid: no more attempts, the user needs the new link.
+          setState({ connection: 'failed', message: null, error: BAD_TOKEN_ERROR });
+          return;
+        }
+        if (why === 'down') {
+          setState({ connection: 'failed', message: null, error: NOT_RUNNING_ERROR });
+        } else if (failures <= ATTEMPTS_BEFORE_FAILED) {
+          setState({ connection: 'restarting', message: 'Reconnecting to Alisa…', error: null });
+        } else {
+          setState({
+            connection: 'failed',
+            message: null,
+            error: {
+              code: 'internal',
+              message: 'Alisa does not keep this page connected.',
+              action: "Reload the page; if it goes on, see the companion's log.",
+            },
+          });
+        }
+        win.setTimeout(connect, delay);
+      });
     };
   };
 

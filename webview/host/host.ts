@@ -12,9 +12,6 @@ export interface Host {
   setState<T>(s: T): void;
 }
 
-/** Rejection value of `request`: the companion's error, or one made here on a timeout. */
-export type RequestError = ErrorInfo;
-
 interface Pending {
   resolve: (v: unknown) => void;
   reject: (e: ErrorInfo) => void;

@@ -4,7 +4,7 @@
 import type { SessionScope } from '../../protocol';
 import type { Host } from '../host/host';
 
-export interface ViewState {
+interface ViewState {
   v: 1;
   sessionId: number | null;
   draft: string;
@@ -15,9 +15,9 @@ export interface ViewState {
   sessionScope: SessionScope;
 }
 
-export const EMPTY_VIEW_STATE: ViewState = { v: 1, sessionId: null, draft: '', scrollTop: null, avatarHidden: false, sessionScope: 'workspace' };
+const EMPTY_VIEW_STATE: ViewState = { v: 1, sessionId: null, draft: '', scrollTop: null, avatarHidden: false, sessionScope: 'workspace' };
 
-export function readViewState(raw: unknown): ViewState {
+function readViewState(raw: unknown): ViewState {
   if (!raw || typeof raw !== 'object') return { ...EMPTY_VIEW_STATE };
   const r = raw as Partial<Record<keyof ViewState, unknown>>;
   return {

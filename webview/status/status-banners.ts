@@ -1,7 +1,9 @@
 // What the panel says about the connection and the model, in words for the user, each with the
 // actions that fix it. Pure: computed from the host's `host.state` and the companion's status.
-// Only actions the host can carry out (host.state.actions) are offered.
+// Only actions the host can carry out (host.state.actions) are offered. An error's raw output
+// (`details`) rides along for the view's folded "Details".
 import type { ErrorCode, ErrorInfo, HostState, Status, UiAction } from '../../protocol';
+import { errorText, joinSentences } from '../../common/sentences';
 
 export type BannerKind = 'info' | 'progress' | 'warning' | 'error';
 
@@ -16,6 +18,8 @@ export interface Banner {
   kind: BannerKind;
   title: string;
   detail: string | null;
+  /** Raw output behind an error (a tool's exit lines), shown folded under "Details". */
+  details?: string | null;
   /** 0..1 for a determinate progress bar; null for an indeterminate one. */
   progress?: number | null;
   actions: BannerAction[];
@@ -48,7 +52,7 @@ function actions(allowed: readonly UiAction[], wanted: UiAction[], labels: Parti
 }
 
 function detailOf(e: ErrorInfo): string {
-  return e.action ? `${e.message} ${e.action}` : e.message;
+  return errorText(e);
 }
 
 function connectionBanner(h: HostState): Banner | null {
@@ -63,14 +67,28 @@ function connectionBanner(h: HostState): Banner | null {
         kind: 'warning',
         title: 'Alisa is restarting',
         detail: h.message ?? (h.error ? detailOf(h.error) : 'She will be back in a moment.'),
+        details: h.error?.details ?? null,
         actions: actions(allowed, ['showLogs']),
       };
     case 'failed':
+      // In a browser tab nothing restarts her: the error itself is the headline ("This link's
+      // token is not valid any more.", "Alisa's companion is not running."), its action the detail.
+      if (h.host === 'browser' && h.error) {
+        return {
+          id: 'connection',
+          kind: 'error',
+          title: h.error.message,
+          detail: h.error.action ?? null,
+          details: h.error.details ?? null,
+          actions: actions(allowed, ['restartCompanion']),
+        };
+      }
       return {
         id: 'connection',
         kind: 'error',
         title: 'Alisa stopped',
         detail: h.error ? detailOf(h.error) : (h.message ?? 'The companion could not be started.'),
+        details: h.error?.details ?? null,
         actions: actions(allowed, ['restartCompanion', 'showLogs', 'openSettings']),
       };
     case 'stopped':
@@ -105,6 +123,7 @@ function modelBanner(h: HostState, s: Status): Banner | null {
       kind: m.error.code === 'model_download_required' ? 'info' : 'error',
       title: MODEL_ERROR_TITLES[m.error.code] ?? 'The model could not be loaded',
       detail: detailOf(m.error),
+      details: m.error.details ?? null,
       actions: actions(allowed, wanted, m.error.code === 'model_download_required' ? {} : { downloadModel: 'Try again' }),
     };
   }
@@ -151,7 +170,7 @@ function databaseBanner(h: HostState, s: Status): Banner | null {
       id: 'database',
       kind: 'warning',
       title: 'Alisa found her memory damaged and started a new one',
-      detail: `${recovered.message} ${recovered.action}`,
+      detail: joinSentences(recovered.message, recovered.action),
       actions: actions(h.actions, ['showLogs']),
     };
   }
@@ -161,6 +180,7 @@ function databaseBanner(h: HostState, s: Status): Banner | null {
     kind: 'error',
     title: 'Alisa cannot reach her memory',
     detail: s.database.error ? detailOf(s.database.error) : `The database at ${s.database.path} could not be opened.`,
+    details: s.database.error?.details ?? null,
     actions: actions(h.actions, ['showLogs', 'restartCompanion']),
   };
 }
@@ -173,7 +193,14 @@ export function computeBanners(host: HostState | null, status: Status | null): B
   if (connection) out.push(connection);
   if (host.connection === 'ready') {
     if (host.error) {
-      out.push({ id: 'host', kind: 'error', title: host.error.message, detail: host.error.action ?? null, actions: actions(host.actions, ['showLogs']) });
+      out.push({
+        id: 'host',
+        kind: 'error',
+        title: host.error.message,
+        detail: host.error.action ?? null,
+        details: host.error.details ?? null,
+        actions: actions(host.actions, ['showLogs']),
+      });
     } else if (host.message) {
       out.push({ id: 'host', kind: 'info', title: host.message, detail: null, actions: [] });
     }

@@ -1,9 +1,12 @@
 // Shows the status banners (connection, model, database) and short-lived notices (a request that
 // failed). Calm news goes to the polite status region, errors to the alert region. Banners are
 // updated in place, so a download's progress moves without re-announcing the whole banner.
+// Each says what happened and what to do in a sentence each; raw output (an error's `details`)
+// sits below, folded in a "Details" disclosure.
 import type { ErrorInfo, UiAction } from '../../protocol';
+import { errorText } from '../../common/sentences';
 import type { Banner } from '../status/status-banners';
-import { el, iconButton } from './dom';
+import { detailsDisclosure, el, iconButton } from './dom';
 import { ICONS } from './icons';
 
 interface Shown {
@@ -31,7 +34,7 @@ export class BannerView {
       }
     }
     for (const b of banners) {
-      const signature = JSON.stringify([b.kind, b.title, b.detail, b.actions, b.progress === null || b.progress === undefined]);
+      const signature = JSON.stringify([b.kind, b.title, b.detail, b.details ?? null, b.actions, b.progress === null || b.progress === undefined]);
       const old = this.shown.get(b.id);
       if (old && old.signature === signature) {
         this.setProgress(old.node, b.progress);
@@ -47,7 +50,7 @@ export class BannerView {
 
   /** A transient message about something that just failed; replaces an identical one. */
   notify(error: ErrorInfo, title = 'That did not work'): void {
-    const text = `${error.message}${error.action ? ` ${error.action}` : ''}`;
+    const text = errorText(error);
     for (const n of this.alerts.querySelectorAll<HTMLElement>('.banner[data-notice]')) {
       if (n.dataset.notice === text) n.remove();
     }
@@ -55,16 +58,31 @@ export class BannerView {
     const node = el(
       'div',
       { class: 'banner', 'data-kind': 'error', 'data-notice': text },
-      el('div', { class: 'banner-text' }, el('strong', { class: 'banner-title', text: title }), el('p', { class: 'banner-detail', text })),
+      el(
+        'div',
+        { class: 'banner-text' },
+        el('strong', { class: 'banner-title', text: title }),
+        el('p', { class: 'banner-detail', text }),
+        detailsDisclosure(error.details),
+      ),
       dismiss,
     );
     dismiss.addEventListener('click', () => node.remove());
     this.alerts.append(node);
-    setTimeout(() => node.remove(), NOTICE_MS);
+    // A notice whose Details the user has opened stays until dismissed: they are reading it.
+    setTimeout(() => {
+      if (!node.querySelector('details[open]')) node.remove();
+    }, NOTICE_MS);
   }
 
   private render(b: Banner): HTMLElement {
-    const text = el('div', { class: 'banner-text' }, el('strong', { class: 'banner-title', text: b.title }), b.detail ? el('p', { class: 'banner-detail', text: b.detail }) : null);
+    const text = el(
+      'div',
+      { class: 'banner-text' },
+      el('strong', { class: 'banner-title', text: b.title }),
+      b.detail ? el('p', { class: 'banner-detail', text: b.detail }) : null,
+      detailsDisclosure(b.details),
+    );
     const node = el('div', { class: 'banner', 'data-kind': b.kind, 'data-banner-id': b.id }, text);
     if (b.kind === 'progress') {
       const bar = el('progress', { class: 'banner-progress', max: 1, 'aria-label': b.title });

@@ -1,9 +1,13 @@
 // The message box: Enter sends, Shift+Enter starts a new line, and the box grows with its text.
-// While a reply streams in this chat, Stop replaces Send (Escape stops too).
+// While a reply streams in this chat, Stop shows beside Send (Escape stops too), and Send (or
+// Enter) queues the message: it goes when her reply ends (outbox.ts). When nothing can
+// reach Alisa from this page (browser mode: a link whose token is no longer valid, a companion
+// that is not running), the box is disabled and its placeholder says why (`setBlocked`).
+import type { HostState } from '../../protocol';
 import { el, iconButton } from './dom';
 import { ICONS } from './icons';
 
-export interface ComposerOptions {
+interface ComposerOptions {
   /** Returns false when the text could not be sent now (it stays in the box). */
   onSend: (text: string) => boolean;
   onStop: () => void;
@@ -11,6 +15,17 @@ export interface ComposerOptions {
 }
 
 const MAX_ROWS_PX = 200;
+const PLACEHOLDER = 'Message Alisa…';
+
+/**
+ * Why the message box is disabled, or null. Only in a browser tab: its failures (a token that
+ * is not valid, a companion that is not running) do not mend themselves, whereas VS Code restarts
+ * the companion and keeps the box (messages wait for her).
+ */
+export function composerBlockedReason(state: HostState | null | undefined): string | null {
+  if (state?.host !== 'browser' || state.connection !== 'failed') return null;
+  return state.error?.code === 'forbidden' ? 'This link no longer opens Alisa' : 'Alisa cannot be reached';
+}
 
 export class ComposerView {
   readonly input: HTMLTextAreaElement;
@@ -25,13 +40,17 @@ export class ComposerView {
       class: 'composer-input',
       rows: 1,
       'aria-label': 'Message Alisa',
-      placeholder: 'Message Alisa…',
+      placeholder: PLACEHOLDER,
       'aria-describedby': 'composer-hint',
       maxlength: 100_000,
     });
     this.sendButton = iconButton('Send', ICONS.send, { id: 'send', type: 'submit', class: 'icon-btn primary' });
     this.stopButton = iconButton('Stop', ICONS.stop, { id: 'stop', class: 'icon-btn danger', hidden: true });
-    const hint = el('span', { id: 'composer-hint', class: 'visually-hidden', text: 'Enter sends; Shift+Enter starts a new line.' });
+    const hint = el('span', {
+      id: 'composer-hint',
+      class: 'visually-hidden',
+      text: 'Enter sends; Shift+Enter starts a new line. While Alisa answers, Enter queues your message.',
+    });
     this.actions = el('div', { class: 'composer-actions' }, this.stopButton, this.sendButton);
     form.replaceChildren(this.input, hint, this.actions);
 
@@ -81,19 +100,29 @@ export class ComposerView {
     this.input.focus();
   }
 
-  /** Shows Stop instead of Send while a reply streams in the chat on screen. */
+  /** Disables the box and Send (the placeholder says why), or enables them again (null). */
+  setBlocked(reason: string | null): void {
+    const blocked = reason !== null;
+    this.input.disabled = blocked;
+    this.sendButton.disabled = blocked;
+    this.input.placeholder = reason ?? PLACEHOLDER;
+  }
+
+  /** Shows Stop while a reply streams in the chat on screen; Send then queues (its label says so). */
   setStreaming(streaming: boolean): void {
     if (streaming === this.streaming) return;
     const hadFocus = this.stopButton.ownerDocument.activeElement === this.stopButton;
     this.streaming = streaming;
     this.stopButton.hidden = !streaming;
-    this.sendButton.hidden = streaming;
+    const label = streaming ? 'Queue message (sent when Alisa finishes)' : 'Send';
+    this.sendButton.setAttribute('aria-label', label);
+    this.sendButton.title = label;
     if (hadFocus && !streaming) this.input.focus();
   }
 
   private submit(): void {
     const text = this.input.value.trim();
-    if (text === '' || this.streaming) return;
+    if (text === '' || this.input.disabled) return;
     if (this.opts.onSend(text)) this.setValue('');
   }
 

@@ -41,6 +41,12 @@ export function iconButton(label: string, paths: readonly string[], attrs: Attrs
   return b;
 }
 
-export function show(node: HTMLElement, visible: boolean): void {
-  node.hidden = !visible;
+/**
+ * The raw output behind an error (a tool's exit lines), folded under "Details": closed until the
+ * user opens it, kept as text (never HTML), in a scrollable block so it never widens the panel.
+ */
+export function detailsDisclosure(text: string | null | undefined): HTMLDetailsElement | null {
+  const t = (text ?? '').trim();
+  if (!t) return null;
+  return el('details', { class: 'error-details' }, el('summary', { text: 'Details' }), el('pre', { class: 'error-details-text', text: t }));
 }

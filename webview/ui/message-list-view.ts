@@ -2,18 +2,27 @@
 // at most once per animation frame however fast tokens come, and only its growing last block is
 // rendered again (MarkdownStream), so a long reply costs time linear in its length. The
 // list stays pinned to the bottom while the user is there, and leaves their scroll alone when
-// they have scrolled up to read.
+// they have scrolled up to read. Each message has a row of actions (Retry, Edit, a queued
+// message's Stop and send / Cancel: message-actions.ts), redrawn when what it offers changes.
 import type { ChatMessage } from '../chat/chat-message';
 import { codeOfButton, MarkdownStream } from '../chat/markdown';
-import { el } from './dom';
+import { errorText } from '../../common/sentences';
+import { detailsDisclosure, el } from './dom';
+import { actionsFor, openEditor, renderActions, type MessageAction } from './message-actions';
 
-export interface MessageListOptions {
+interface MessageListOptions {
   /** Whether code blocks get an Insert button (there is an editor to insert into). */
   canInsert: boolean;
   onCodeAction: (action: 'copy' | 'insert', code: string, language: string | undefined) => void;
   onLoadEarlier: () => void;
   /** The scroll offset, or null when at the bottom. */
   onScroll: (scrollTop: number | null) => void;
+  /** Retry on a failed or stopped reply (the message given) or on an unanswered question. */
+  onRetry?: (m: ChatMessage) => void;
+  /** Saving an edited message: true when the companion took it (the editor closes). */
+  onEdit?: (m: ChatMessage, text: string) => Promise<boolean>;
+  /** A queued message's buttons. */
+  onQueued?: (m: ChatMessage, action: 'send-now' | 'cancel') => void;
   /** Schedules the next render (default: the next animation frame). */
   requestFrame?: (render: () => void) => void;
 }
@@ -24,6 +33,11 @@ interface Rendered {
   metaEl: HTMLElement;
   body: HTMLElement;
   note: HTMLElement;
+  /** The row of actions (message-actions.ts) and what it shows, to redraw it only on change. */
+  actions: HTMLElement;
+  actionsShown: string;
+  /** The inline editor while the user edits this message. */
+  editor: HTMLElement | null;
   text: string | null;
   /** Whether `text` was rendered as the final text (the reply no longer streams). */
   final: boolean;
@@ -34,6 +48,9 @@ interface Rendered {
 }
 
 const BOTTOM_SLACK_PX = 40;
+
+/** An empty chat with no greeting of the character's (the built-in Alisa's line). */
+const EMPTY_CHAT = 'Say hello to Alisa. She is listening (though she would never admit it).';
 
 export class MessageListView {
   private readonly rendered = new Map<string, Rendered>();
@@ -51,7 +68,7 @@ export class MessageListView {
   ) {
     this.earlier = el('button', { type: 'button', class: 'link-btn load-earlier', text: 'Show earlier messages', hidden: true });
     this.earlier.addEventListener('click', () => opts.onLoadEarlier());
-    this.empty = el('p', { class: 'empty-chat', text: 'Say hello to Alisa. She is listening (though she would never admit it).' });
+    this.empty = el('p', { class: 'empty-chat', text: EMPTY_CHAT });
     this.list = el('div', { class: 'message-items' });
     root.replaceChildren(this.earlier, this.empty, this.list);
     root.addEventListener('click', (ev) => this.onClick(ev));
@@ -64,6 +81,12 @@ export class MessageListView {
   setAssistantName(name: string): void {
     this.assistantName = name;
     for (const r of this.rendered.values()) if (r.message.role === 'assistant') this.renderMeta(r);
+  }
+
+  /** What an empty chat says: the active character's greeting, or an invitation to say hello. */
+  setGreeting(name: string, greeting: string | null): void {
+    this.empty.textContent = greeting ? `${name}: “${greeting}”` : name === 'Alisa' ? EMPTY_CHAT : `Say hello to ${name}.`;
+    this.empty.toggleAttribute('data-greeting', greeting !== null);
   }
 
   setCanLoadEarlier(can: boolean): void {
@@ -149,8 +172,9 @@ export class MessageListView {
     const metaEl = el('div', { class: 'msg-meta' });
     const body = el('div', { class: 'msg-body' });
     const note = el('div', { class: 'msg-note', hidden: true });
-    node.append(metaEl, body, note);
-    const r: Rendered = { node, metaEl, body, note, text: null, final: false, markdown: null, meta: '', message: m };
+    const actions = el('div', { class: 'msg-actions', hidden: true });
+    node.append(metaEl, body, note, actions);
+    const r: Rendered = { node, metaEl, body, note, actions, actionsShown: '', editor: null, text: null, final: false, markdown: null, meta: '', message: m };
     this.renderNow(r);
     return r;
   }
@@ -180,6 +204,7 @@ export class MessageListView {
     if (m.role === 'assistant') n.dataset.emotion = m.emotion ?? 'neutral';
     if (m.firstTokenMs != null) n.dataset.firstTokenMs = String(m.firstTokenMs);
     n.toggleAttribute('data-pending', m.pending);
+    n.toggleAttribute('data-queued', m.queued === true);
     // She spoke up on her own (idle talk, a help offer's reply): marked subtly, see renderMeta.
     if (m.spontaneous) n.dataset.spontaneous = 'true';
     else delete n.dataset.spontaneous;
@@ -209,7 +234,8 @@ export class MessageListView {
       const e = m.error;
       note.replaceChildren(
         el('strong', { text: m.role === 'user' ? 'Not sent. ' : 'Reply failed. ' }),
-        e ? `${e.message}${e.action ? ` ${e.action}` : ''}` : 'Something went wrong.',
+        e ? errorText(e) : 'Something went wrong.',
+        ...[detailsDisclosure(e?.details)].filter((d) => d !== null),
       );
     } else if (m.status === 'interrupted') {
       note.hidden = false;
@@ -234,6 +260,48 @@ export class MessageListView {
     const streaming = [...this.rendered.values()].some((r) => r.message.status === 'streaming');
     // Screen readers announce the finished reply rather than every token.
     this.root.setAttribute('aria-busy', String(streaming));
+    this.updateActions(streaming);
+  }
+
+  /** Redraws the action rows whose offer changed (the last message, a reply streaming or not). */
+  private updateActions(busy: boolean): void {
+    if (!this.opts.onRetry && !this.opts.onEdit && !this.opts.onQueued) return;
+    // The chat's last message, queued messages (still to be sent) aside.
+    let tail: Element | null = this.list.lastElementChild;
+    while (tail?.hasAttribute('data-queued')) tail = tail.previousElementSibling;
+    for (const r of this.rendered.values()) {
+      const actions = actionsFor(r.message, { tail: r.node === tail, busy }).filter((a) => this.offers(a));
+      const shown = `${actions.join()}|${r.message.queued ?? false}`;
+      if (shown === r.actionsShown) continue;
+      r.actionsShown = shown;
+      renderActions(r.actions, r.message, actions);
+      r.actions.hidden ||= r.editor !== null;
+    }
+  }
+
+  private offers(a: MessageAction): boolean {
+    if (a === 'retry') return this.opts.onRetry !== undefined;
+    if (a === 'edit') return this.opts.onEdit !== undefined;
+    return this.opts.onQueued !== undefined;
+  }
+
+  private onMessageAction(r: Rendered, action: MessageAction): void {
+    const m = r.message;
+    if (action === 'retry') this.opts.onRetry?.(m);
+    else if (action === 'send-now') this.opts.onQueued?.(m, 'send-now');
+    else if (action === 'cancel-queued') this.opts.onQueued?.(m, 'cancel');
+    else if (action === 'edit' && this.opts.onEdit && r.editor === null) {
+      const onEdit = this.opts.onEdit;
+      r.body.hidden = true;
+      r.actions.hidden = true;
+      const closed = () => {
+        r.editor = null;
+        r.body.hidden = false;
+        r.actionsShown = ''; // drawn again below, for the message as it now is
+        this.updateBusy();
+      };
+      r.editor = openEditor(r.node, m.text, (text) => onEdit(r.message, text), closed);
+    }
   }
 
   private atBottom(): boolean {
@@ -242,6 +310,10 @@ export class MessageListView {
 
   private onClick(ev: MouseEvent): void {
     const target = ev.target as Element | null;
+    const action = target?.closest?.<HTMLElement>('[data-msg-action]');
+    const key = action?.closest<HTMLElement>('.msg')?.dataset.key;
+    const owner = key === undefined ? undefined : this.rendered.get(key);
+    if (action && owner) return this.onMessageAction(owner, action.dataset.msgAction as MessageAction);
     const button = target?.closest?.('[data-code-action]');
     if (!button) return;
     const found = codeOfButton(button);

@@ -5,7 +5,7 @@
 import { networkFeatureLabel, type NetworkAskInfo } from '../../protocol';
 import { el } from './dom';
 
-export interface NetworkAskOptions {
+interface NetworkAskOptions {
   /** The answer (`network.decide`); a rejection puts the buttons back. */
   decide: (id: string, allow: boolean, remember: boolean) => Promise<unknown>;
 }

@@ -5,8 +5,9 @@ import type { ErrorInfo, SearchHit } from '../../protocol';
 import { renderSnippetHtml } from '../chat/search-render';
 import { el } from './dom';
 import { sessionTitle } from './session-bar-view';
+import { errorText } from '../../common/sentences';
 
-export interface SearchViewOptions {
+interface SearchViewOptions {
   search: (query: string) => Promise<SearchHit[]>;
   onOpen: (hit: SearchHit) => void;
   onClose: () => void;
@@ -106,7 +107,7 @@ export class SearchView {
     } catch (err) {
       if (seq !== this.sequence) return;
       const e = err as ErrorInfo;
-      this.summary.textContent = `Search failed: ${e.message ?? String(err)}${e.action ? ` ${e.action}` : ''}`;
+      this.summary.textContent = `Search failed: ${errorText({ message: e.message ?? String(err), action: e.action })}`;
       this.results.replaceChildren();
     }
   }

@@ -6,7 +6,7 @@ import type { Session, SessionScope } from '../../protocol';
 import { el, iconButton } from './dom';
 import { ICONS } from './icons';
 
-export interface SessionBarOptions {
+interface SessionBarOptions {
   onSwitch: (sessionId: number) => void;
   onRename: (sessionId: number, title: string) => void;
   onDelete: (sessionId: number) => void;

@@ -16,7 +16,7 @@ import type { EngineState, VoiceConfigure, VoiceStatus } from '../../protocol';
 import { el, icon } from './dom';
 import { ICONS } from './icons';
 
-export interface VoiceViewOptions {
+interface VoiceViewOptions {
   configure: (params: VoiceConfigure) => Promise<unknown>;
   listen: (action: 'start' | 'stop') => Promise<{ listening: boolean }>;
   /** Muting silences the page at once, before the companion answers. */

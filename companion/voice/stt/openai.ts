@@ -7,7 +7,7 @@ import { isLoopbackHost, networkGate } from '../../privacy/network-gate';
 import { asInt16, encodeWav } from '../wav-io';
 import type { SttEngine, Transcript } from './types';
 
-export interface OpenAiSttOptions {
+interface OpenAiSttOptions {
   /** Base URL (`http://127.0.0.1:8080/v1`) or the full transcriptions URL. */
   endpoint: string;
   model?: string;
@@ -25,7 +25,7 @@ export function transcriptionsUrl(endpoint: string): string {
 const ENDPOINT_SETTING = 'alisa.voice.sttEndpoint / --stt-endpoint';
 
 /** Why `endpoint` cannot be a transcription server address, or null. Only http(s), no credentials in it. */
-export function sttEndpointProblem(endpoint: string): string | null {
+function sttEndpointProblem(endpoint: string): string | null {
   let url: URL;
   try {
     url = new URL(transcriptionsUrl(endpoint));

@@ -17,7 +17,7 @@ import type { SttEngine, Transcript } from './types';
 export const POCKETSPHINX_INSTALL = 'Install pocketsphinx and pocketsphinx-en-us (apt install pocketsphinx pocketsphinx-en-us).';
 const MODEL_DIRS = ['/usr/share/pocketsphinx/model/en-us', '/usr/local/share/pocketsphinx/model/en-us'];
 
-export interface PocketsphinxOptions {
+interface PocketsphinxOptions {
   /** A JSGF grammar: only its phrases can come out (or nothing). Null: free dictation. */
   grammar?: string | null;
   /** Extra pronunciations for the grammar words ("word(2) PH O N E S"); the dictionary then holds only those words. */
@@ -102,7 +102,7 @@ const WORD_LINE = /^(\S+) (\d+\.\d+) (\d+\.\d+) ([\d.]+)$/;
  * `-time yes` one "word start end prob" line per word. With `pcm` (grammar mode) the confidence
  * is the share of the speech (as the VAD finds it in `pcm`) covered by recognised words.
  */
-export function parseOutput(stdout: string, pcm: Int16Array | null): Transcript {
+function parseOutput(stdout: string, pcm: Int16Array | null): Transcript {
   const hyps: string[] = [];
   let covered = 0;
   for (const raw of stdout.split('\n')) {

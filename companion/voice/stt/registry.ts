@@ -12,12 +12,11 @@ import { PocketsphinxEngine } from './pocketsphinx';
 import { SherpaEngine } from './sherpa';
 import type { SttEngine } from './types';
 
-export type { SttEngine, Transcript } from './types';
-export { OpenAiSttEngine } from './openai';
+export type { SttEngine } from './types';
 export { PocketsphinxEngine } from './pocketsphinx';
-export { SherpaEngine, resolveSherpaModel } from './sherpa';
+export { resolveSherpaModel } from './sherpa';
 
-export interface SttSettings {
+interface SttSettings {
   sttEngine?: 'auto' | SttEngineId;
   sttModel?: string | null;
   sttEndpoint?: string | null;

@@ -19,10 +19,10 @@ import { AlisaError } from '../../errors';
 import { asInt16, encodeWav } from '../wav-io';
 import type { SttEngine, Transcript } from './types';
 
-export const SHERPA_MODEL_ACTION =
+const SHERPA_MODEL_ACTION =
   'Download a Whisper or Moonshine model for sherpa-onnx (e.g. sherpa-onnx-whisper-tiny.en from https://github.com/k2-fsa/sherpa-onnx/releases/tag/asr-models), unpack it and set the speech-to-text model to its folder, or choose another engine.';
 
-export type SherpaModel =
+type SherpaModel =
   | { kind: 'whisper'; dir: string; encoder: string; decoder: string; tokens: string }
   | { kind: 'moonshine'; dir: string; preprocessor: string; encoder: string; uncachedDecoder: string; cachedDecoder: string; tokens: string };
 
@@ -36,7 +36,7 @@ const MODEL_SETTING = 'alisa.voice.sttModel / --stt-model';
 
 /** The model files of `model` (folder or a file in it), or stt_model_missing saying what is missing. */
 export function resolveSherpaModel(model: string | null | undefined, modelsDir?: string): SherpaModel {
-  if (!model || !model.trim()) {
+  if (!model?.trim()) {
     throw new AlisaError('stt_model_missing', `No speech-to-text model is set for sherpa-onnx (${MODEL_SETTING}).`, SHERPA_MODEL_ACTION);
   }
   let p = model.trim();
@@ -95,7 +95,7 @@ try {
 }
 `;
 
-export interface SherpaOptions {
+interface SherpaOptions {
   model: string | null | undefined;
   modelsDir?: string;
   numThreads?: number;

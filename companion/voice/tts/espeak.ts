@@ -30,7 +30,7 @@ export function espeakPitch(pitch: string): number {
 }
 
 /** Edge voice names ("en-US-AnaNeural") mean nothing to espeak: its own default is used. */
-export function espeakVoice(voice: string | null): string {
+function espeakVoice(voice: string | null): string {
   if (!voice || /neural/i.test(voice) || !/^[a-z]{2,3}(?:[-_][a-z0-9]+)*(?:\+[a-z0-9]+)?$/i.test(voice)) return DEFAULT_VOICE;
   return voice;
 }

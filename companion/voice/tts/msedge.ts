@@ -30,16 +30,16 @@ function loadModule(): Promise<MsEdgeModule> {
   return modulePromise;
 }
 
-export function escapeXml(s: string): string {
+function escapeXml(s: string): string {
   return s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
 }
 
 /** Edge voices are named like "en-US-AnaNeural"; anything else (an espeak voice) means the default. */
-export function edgeVoice(voice: string | null): string {
+function edgeVoice(voice: string | null): string {
   return voice && /^[a-z]{2,3}-[A-Za-z]{2,4}-\w+Neural$/.test(voice) ? voice : EDGE_DEFAULTS.voice;
 }
 
-export function buildSsml(text: string, voice: string, rate: string, pitch: string): string {
+function buildSsml(text: string, voice: string, rate: string, pitch: string): string {
   const lang = /^[a-z]{2,3}-[A-Za-z]{2,4}/.exec(voice)?.[0] ?? 'en-US';
   return (
     `<speak version="1.0" xmlns="http://www.w3.org/2001/10/synthesis" xmlns:mstts="https://www.w3.org/2001/mstts" xml:lang="${lang}">` +

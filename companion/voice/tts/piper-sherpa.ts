@@ -76,7 +76,7 @@ require('readline').createInterface({ input: process.stdin }).on('line', (line) 
 /** A child's stdout line. */
 type ChildLine = { id: number | null; error?: string; ready?: boolean; sampleRate?: number; numSpeakers?: number; pcm?: string };
 
-export interface SherpaSpeech {
+interface SherpaSpeech {
   pcm: Buffer;
   sampleRate: number;
 }

@@ -27,7 +27,7 @@ export interface ChainTimings {
   cooldownMs: number;
 }
 
-export const DEFAULT_TIMINGS: ChainTimings = { firstAudioMs: 4000, totalMs: 20_000, cooldownMs: 30_000 };
+const DEFAULT_TIMINGS: ChainTimings = { firstAudioMs: 4000, totalMs: 20_000, cooldownMs: 30_000 };
 
 export interface ChainFailure {
   engine: TtsEngineId;

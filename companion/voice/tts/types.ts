@@ -28,22 +28,3 @@ export interface TtsEngine {
   /** Extra time for the first audio when the engine must load first (built-in Piper's voice); 0 once loaded. */
   startupMs?(): number;
 }
-
-/** Rejects with the signal's reason as soon as it aborts. */
-export function abortable<T>(signal: AbortSignal, work: Promise<T>): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
-}

@@ -10,14 +10,14 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 
-export interface UnpackResult {
+interface UnpackResult {
   files: number;
   bytes: number;
   /** Entries not written (links, devices). */
   skipped: number;
 }
 
-export interface UnpackDeps {
+interface UnpackDeps {
   fs: typeof import('node:fs');
   path: typeof import('node:path');
   /** seek-bzip's module: `decode(input, output)` with byte streams. */

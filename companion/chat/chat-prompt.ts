@@ -1,0 +1,136 @@
+// The prompt for each reply (split out of chat-service.ts, issue 14), laid out for the model's
+// prompt cache (see persona/prompt-builder.ts and prompt-window.ts): a stable system message, the
+// session's window of earlier turns rendered exactly as the model saw them, then this moment's
+// context with the user's message. It remembers, in bounded maps, each turn as rendered, token
+// counts per turn and per system message, and each session's window anchor, so consecutive
+// prompts share their prefix and nothing is tokenized twice.
+import type { ChatTurn, LlmProvider } from '../llm';
+import type { MemoryStore } from '../memory';
+import { DEFAULT_CHARACTER, systemPrompt, userTurn } from '../persona';
+import type { ContextStore } from '../context/context-store';
+import type { CompanionState } from '../state';
+import { chooseWindow, type HistoryTurn } from './prompt-window';
+
+/** How many earlier messages are read from the database before trimming to the token budget. */
+const HISTORY_FETCH = 200;
+/** Tokens a chat format adds around a turn (role markers), counted on top of the text's own. */
+const TURN_OVERHEAD_TOKENS = 4;
+/** A turn longer than this many characters per token of room is taken not to fit (not tokenized). */
+const MAX_CHARS_PER_TOKEN = 16;
+/** Turns remembered as the model saw them, and token counts, per message (bounded). */
+const RENDERED_MAX = 4096;
+
+interface ChatPromptDeps {
+  state: CompanionState;
+  context: ContextStore;
+  settings: { historyTokens: number; promptStyle: 'full' | 'compact' };
+}
+
+export class ChatPrompt {
+  /** Each turn as the model saw it (context and emotion tag included), by message id. */
+  private readonly rendered = new BoundedMap<number, string>(RENDERED_MAX);
+  /** Tokens of each rendered turn, by 'x'|'e' (exact or estimated) + message id. */
+  private readonly tokenCounts = new BoundedMap<string, number>(RENDERED_MAX * 2);
+  /** Tokens of the system messages last used (they change only with the mode, character or patterns). */
+  private readonly systemTokens = new BoundedMap<string, number>(8);
+  /** Each session's prompt window anchor (see prompt-window.ts). */
+  private readonly anchors = new BoundedMap<number, number | null>(256);
+
+  constructor(private readonly deps: ChatPromptDeps) {}
+
+  /** A reply as generated (emotion tag included): how the next prompt renders it. */
+  rememberReply(messageId: number, text: string): void {
+    this.rendered.set(messageId, text);
+  }
+
+  /**
+   * Asking again from message `fromId` of a session (retry, edit): `changed` messages were deleted
+   * or rewritten, so their remembered renderings and counts go (SQLite may give a deleted id to a
+   * new message), and a window anchored after `fromId` starts afresh.
+   */
+  rewind(sessionId: number, fromId: number, changed: readonly number[]): void {
+    for (const id of changed) {
+      this.rendered.delete(id);
+      this.tokenCounts.delete(`x${id}`);
+      this.tokenCounts.delete(`e${id}`);
+    }
+    if ((this.anchors.get(sessionId) ?? 0) > fromId) this.anchors.delete(sessionId);
+  }
+
+  /**
+   * The prompt for a reply, laid out for the model's prompt cache (see persona/prompt-builder.ts and
+   * prompt-window.ts): a stable system message, the session's window of earlier turns rendered as
+   * the model saw them, then this moment's context with the user's message.
+   */
+  build(
+    memory: MemoryStore,
+    provider: LlmProvider,
+    sessionId: number,
+    userMessageId: number,
+    userText: string,
+    maxTokens: number,
+    remember = true,
+  ): ChatTurn[] {
+    const style = this.deps.settings.promptStyle;
+    const history: HistoryTurn[] = memory
+      .listMessages(sessionId, { limit: HISTORY_FETCH, beforeId: userMessageId })
+      .filter((m) => m.text.trim() !== '' && m.role !== 'system')
+      .map((m) => ({
+        id: m.id,
+        role: m.role as 'user' | 'assistant',
+        content: this.rendered.get(m.id) ?? (m.role === 'assistant' && m.emotion && style !== 'compact' ? `<emotion=${m.emotion}> ${m.text}` : m.text),
+      }));
+    const character = memory.getCharacter(this.deps.state.characterId);
+    const system = systemPrompt({
+      persona: character?.systemPrompt ?? DEFAULT_CHARACTER.systemPrompt,
+      mode: this.deps.state.mode,
+      patterns: this.deps.context.learnedLines(),
+      style,
+    });
+    const user = userTurn(userText, this.deps.context.passiveContextLines(), style);
+    // Later prompts render this message exactly as now, context included (the cache matches).
+    if (remember) this.rendered.set(userMessageId, user);
+    const exact = provider.exactTokenCount;
+    const cost = (turn: HistoryTurn, room: number): number => {
+      const key = `${exact ? 'x' : 'e'}${turn.id}`;
+      const known = this.tokenCounts.get(key);
+      if (known !== undefined) return known;
+      // Too long to fit at MAX_CHARS_PER_TOKEN characters a token: left out untokenized.
+      if (turn.content.length > (Math.max(0, room) + 1) * MAX_CHARS_PER_TOKEN) return Infinity;
+      const n = provider.countTokens(turn.content) + TURN_OVERHEAD_TOKENS;
+      this.tokenCounts.set(key, n);
+      return n;
+    };
+    // Within what the model can evaluate as given: beyond it the provider would drop turns itself.
+    let budget = this.deps.settings.historyTokens;
+    const providerBudget = provider.promptTokenBudget?.(maxTokens) ?? null;
+    if (providerBudget !== null) {
+      // The system message is the same turn after turn: counted once per text.
+      const systemKey = `${exact ? 'x' : 'e'}${system}`;
+      let systemTokens = this.systemTokens.get(systemKey);
+      if (systemTokens === undefined) {
+        systemTokens = provider.countTokens(system);
+        this.systemTokens.set(systemKey, systemTokens);
+      }
+      const fixed = systemTokens + provider.countTokens(user) + 2 * TURN_OVERHEAD_TOKENS;
+      budget = Math.min(budget, Math.floor((providerBudget - fixed) * 0.97) - 8);
+    }
+    const window = chooseWindow(history, { budget, anchorId: this.anchors.get(sessionId) ?? null, cost });
+    this.anchors.set(sessionId, window.anchorId);
+    return [{ role: 'system', content: system }, ...window.turns.map(({ role, content }) => ({ role, content })), { role: 'user', content: user }];
+  }
+}
+
+/** A Map that forgets its oldest entries past `max` (insertion order). */
+class BoundedMap<K, V> extends Map<K, V> {
+  constructor(private readonly max: number) {
+    super();
+  }
+
+  override set(key: K, value: V): this {
+    super.delete(key);
+    super.set(key, value);
+    if (this.size > this.max) this.delete(this.keys().next().value!);
+    return this;
+  }
+}

@@ -1,0 +1,13 @@
+// One seeded random source (mulberry32) for everything that needs reproducible "random" input:
+// the idle policy's tests, the fuzz campaigns, the ranking corpus and the memory bench's
+// generated history (the bench bundles this file). Not for anything security-related.
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
