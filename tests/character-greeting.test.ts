@@ -1,6 +1,8 @@
 // A character's greeting (her first line in an empty chat) in the memory store, against a real
 // SQLite file: created, changed, cleared, listed; and a database from before it (schema v5) gains
-// the column on open with every character kept and no greeting.
+// the column on open with every character kept and no greeting. Then over the companion's real
+// WebSocket (the built process, no model needed): character.create / update carry it through the
+// request schemas, which drop what they do not declare.
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -10,6 +12,7 @@ import { Character } from '../protocol';
 import { MemoryStore } from '../companion/memory';
 import { migrate } from '../companion/memory/database';
 import { MIGRATIONS } from '../companion/memory/schema';
+import { startCompanion, TestClient } from './helpers/companion';
 
 let dir: string;
 let file: string;
@@ -68,5 +71,22 @@ describe('character greetings', () => {
     const zoe = store.getCharacterByKey('zoe')!;
     expect(zoe).toMatchObject({ name: 'Zoe', greeting: null });
     expect(store.updateCharacter(zoe.id, { greeting: 'Hello.' }).greeting).toBe('Hello.');
+  });
+
+  it('go through the companion: created with one, changed, cleared, and listed', async () => {
+    const c = await startCompanion({ model: null });
+    try {
+      const client = await TestClient.connect(c);
+      const mika = await client.request('character.create', { name: 'Mika', systemPrompt: 'You are Mika.', greeting: 'Hi! Ready?' });
+      expect(mika.greeting).toBe('Hi! Ready?');
+      expect((await client.request('character.update', { characterId: mika.id, greeting: 'Back?' })).greeting).toBe('Back?');
+      expect((await client.request('character.update', { characterId: mika.id, greeting: null })).greeting).toBeNull();
+      const { characters } = await client.request('character.list', {});
+      expect(characters.find((x) => x.id === mika.id)).toMatchObject({ name: 'Mika', greeting: null });
+      expect(characters.find((x) => x.builtin)).toMatchObject({ greeting: null });
+      client.close();
+    } finally {
+      await c.stop();
+    }
   });
 });

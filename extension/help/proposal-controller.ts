@@ -113,7 +113,7 @@ export class ProposalController implements ProposalOpener, vscode.CodeLensProvid
     }
     await vscode.commands.executeCommand('vscode.diff', draft.uri, proposalUri, `Alisa's fix: ${draft.name} ↔ proposed`, { preview: false });
     this.updateContext();
-    vscode.window.setStatusBarMessage(`Alisa's fix for ${draft.name}: Apply or Discard in the diff's title bar, or on each change.`, 10_000);
+    vscode.window.setStatusBarMessage(`Alisa's fix for ${draft.name} is open: Apply or Discard it in the diff's title bar.`, 10_000);
   }
 
   /** "Apply": every remaining hunk, as one edit, then the diff closes. `arg`: the proposal's URI (from the title bar) or nothing (the active one). */
@@ -132,7 +132,7 @@ export class ProposalController implements ProposalOpener, vscode.CodeLensProvid
   /** "Discard": closes the diff; the file stays as it is. */
   async discardAll(arg?: unknown): Promise<void> {
     const p = this.find(arg);
-    if (!p) return void vscode.window.showInformationMessage('There is no open proposal from Alisa to discard.');
+    if (!p) return void vscode.window.showInformationMessage('There is no open proposal from Alisa to discard, so nothing changed.');
     await this.settle(p);
     vscode.window.setStatusBarMessage(`Discarded Alisa's fix for ${p.name}.`, 3000);
   }

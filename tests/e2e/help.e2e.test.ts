@@ -122,7 +122,8 @@ describe.skipIf(missing !== null)('help when errors appear, in real VS Code', { 
     await wb.page.keyboard.press('Control+Shift+M');
     const problems = wb.page.locator('.markers-panel');
     await problems.locator('.monaco-list-row', { hasText: 'total.ts' }).first().waitFor({ timeout: 30_000 });
-    await until('the TypeScript service to finish analyzing', async () => (await wb.page.locator('.statusbar-item', { hasText: /Analyzing|Initializing JS\/TS/ }).count()) === 0, 60_000);
+    const analyzing = wb.page.locator('.statusbar-item', { hasText: /Analyzing|Initializing JS\/TS/ });
+    await until('the TypeScript service to finish analyzing', async () => (await analyzing.count()) === 0, 60_000);
     expect(await errorCount()).toBe(errorsBefore);
     expect(await diff.locator('.editor.modified .squiggly-error').count()).toBe(0);
     await wb.screenshot('problems');

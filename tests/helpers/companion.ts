@@ -12,8 +12,12 @@ import { MODEL_PATH, REPO_ROOT } from './model';
 /** ALISA_TEST_COMPANION: another build of it (a private one, while dist/ is someone else's). */
 export const COMPANION_BUNDLE = process.env.ALISA_TEST_COMPANION ?? path.join(REPO_ROOT, 'dist', 'companion.mjs');
 
-/** Settings that suit the 260K-parameter test model: one thread, compact prompt, short replies. */
-export const TINY_MODEL_ARGS = ['--threads', '1', '--gpu', 'off', '--prompt-style', 'compact', '--history-tokens', '300', '--max-reply-tokens', '40'];
+/**
+ * Settings that suit the 260K-parameter test model: one thread, compact prompt, short replies. And
+ * chats named by their first words only: a title the model writes lands at a moment of its own,
+ * which would race a test's reads of the session list (tests/chat-session-title.test.ts covers it).
+ */
+export const TINY_MODEL_ARGS = ['--threads', '1', '--gpu', 'off', '--prompt-style', 'compact', '--history-tokens', '300', '--max-reply-tokens', '40', '--auto-title', 'words'];
 
 export interface RunningCompanion {
   proc: ChildProcess;
