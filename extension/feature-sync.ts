@@ -11,7 +11,7 @@ import type { CompanionManager } from './companion-manager';
 
 /** An event that carries a feature's status (`screen.state`, `voice.state`, ...). */
 type StateEvent = Extract<CompanionEvent, { status: unknown }>;
-type StateEventType = StateEvent['type'];
+export type StateEventType = StateEvent['type'];
 
 interface FeatureSyncOptions<S, M extends MethodName, E extends StateEventType> {
   /** The settings section that concerns the feature, e.g. `alisa.screen`. */

@@ -12,25 +12,30 @@
 import * as vscode from 'vscode';
 import type { PresenceConfigure, PresenceStatus } from '../../protocol/rhythm';
 import type { CompanionManager } from '../companion-manager';
-import { showWithDetails } from '../error-details';
 import { FeatureSync } from '../feature-sync';
+import { PausableFeature } from '../pausable-feature';
 import { readPresenceSettings } from '../settings';
-import { EDITOR_AWAY_MS, errorText, presenceConfigureParams, PresenceErrorNotifier, RHYTHM_COMMANDS, type PresenceSettings } from './rhythm-logic';
+import { EDITOR_AWAY_MS, presenceConfigureParams, RHYTHM_COMMANDS, type PresenceSettings } from './rhythm-logic';
 
-export class PresenceController implements vscode.Disposable {
-  /** Paused (true) or resumed (false) by the user in this window; null: never touched. */
-  private userPaused: boolean | null = null;
+export class PresenceController extends PausableFeature<PresenceSettings, 'presence.configure', 'presence.state'> {
   /** What the companion was told about the editor's focus (false only after EDITOR_AWAY_MS in the background). */
   private editorFocused = true;
   private awayTimer: ReturnType<typeof setTimeout> | null = null;
-  private readonly notifier = new PresenceErrorNotifier();
-  private readonly sync: FeatureSync<PresenceSettings, 'presence.configure', 'presence.state'>;
-  private readonly disposables: vscode.Disposable[] = [];
+  protected readonly sync: FeatureSync<PresenceSettings, 'presence.configure', 'presence.state'>;
 
   constructor(
-    private readonly manager: CompanionManager,
+    manager: CompanionManager,
     private readonly awayMs = EDITOR_AWAY_MS,
   ) {
+    super(manager, {
+      enabledSetting: 'presence.enabled',
+      on: '$(device-camera) Webcam presence is on',
+      off: 'Webcam presence is off: the camera is closed',
+      paused: 'Webcam presence paused: the camera is closed',
+      resumed: '$(device-camera) Webcam presence resumed',
+      nothingToPause: 'Webcam presence is off, so there is nothing to pause.',
+      cannot: 'Alisa cannot use the camera',
+    });
     this.editorFocused = vscode.window.state?.focused ?? true;
     this.sync = new FeatureSync(manager, {
       section: 'alisa.presence',
@@ -38,15 +43,13 @@ export class PresenceController implements vscode.Disposable {
       configure: 'presence.configure',
       stateEvent: 'presence.state',
       // The settings, this window's pause, the editor's focus.
+      // (From the settings it is given: this.sync is not assigned yet when the first send happens.)
       params: (settings) => presenceConfigureParams(settings, this.userPaused, this.editorFocused),
-      onSettingsChanged: (before, after) => {
-        if (after.enabled && !before.enabled) {
-          // Turning it on means on: a pause from before does not linger, and an error is news again.
-          this.userPaused = false;
-          this.notifier.arm();
-        }
+      onSettingsChanged: (before, after) => this.settingsChanged(before, after),
+      onStatus: (status) => {
+        if (status?.enabled) this.userPaused = status.paused;
+        this.tellNewError(status);
       },
-      onStatus: (status) => this.onStatus(status),
     });
     this.disposables.push(
       this.sync,
@@ -57,46 +60,12 @@ export class PresenceController implements vscode.Disposable {
     );
   }
 
-  /** The companion's latest presence status; null while unknown. */
-  get status(): PresenceStatus | null {
-    return this.sync.status;
+  protected pausedIn(status: PresenceStatus | null): boolean {
+    return status?.paused ?? false;
   }
 
-  /** The status changed (null: unknown, e.g. the companion is not connected). */
-  get onDidChange(): vscode.Event<PresenceStatus | null> {
-    return this.sync.onDidChange;
-  }
-
-  private get settings(): PresenceSettings {
-    return this.sync.settings;
-  }
-
-  dispose(): void {
-    for (const d of this.disposables.splice(0)) d.dispose();
-  }
-
-  // ------------------------------------------------------------------ commands
-
-  /** "Turn Webcam Presence On/Off": flips the user setting (the change handler does the rest). */
-  async toggle(): Promise<void> {
-    const on = !this.settings.enabled;
-    await vscode.workspace.getConfiguration('alisa').update('presence.enabled', on, vscode.ConfigurationTarget.Global);
-    vscode.window.setStatusBarMessage(on ? '$(device-camera) Webcam presence is on' : 'Webcam presence is off: the camera is closed', 3000);
-  }
-
-  /** "Pause/Resume Webcam Presence": closes or reopens the camera without touching the setting. */
-  async togglePause(): Promise<void> {
-    if (!this.settings.enabled) {
-      const turnOn = 'Turn On';
-      const choice = await vscode.window.showInformationMessage('Webcam presence is off, so there is nothing to pause.', turnOn);
-      if (choice === turnOn) await this.toggle();
-      return;
-    }
-    const paused = !(this.userPaused ?? this.status?.paused ?? false);
-    this.userPaused = paused;
-    vscode.window.setStatusBarMessage(paused ? 'Webcam presence paused: the camera is closed' : '$(device-camera) Webcam presence resumed', 3000);
-    if (!this.manager.connected) return; // sent with the next connection
-    await this.sync.send({ paused } satisfies PresenceConfigure);
+  protected params(): PresenceConfigure {
+    return presenceConfigureParams(this.settings, this.userPaused, this.editorFocused);
   }
 
   // ------------------------------------------------------------------ editor focus
@@ -125,24 +94,5 @@ export class PresenceController implements vscode.Disposable {
   private clearAwayTimer(): void {
     if (this.awayTimer) clearTimeout(this.awayTimer);
     this.awayTimer = null;
-  }
-
-  // ------------------------------------------------------------------ companion
-
-  private onStatus(status: PresenceStatus | null): void {
-    if (status?.enabled) this.userPaused = status.paused;
-    const error = this.settings.enabled ? this.notifier.check(status) : null;
-    if (error) void this.tellError(errorText(error), error.details);
-  }
-
-  private async tellError(text: string, details?: string): Promise<void> {
-    const retry = 'Retry';
-    const off = 'Turn Off';
-    const choice = await showWithDetails('warning', `Alisa cannot use the camera: ${text}`, details, this.manager.log, retry, off);
-    if (choice === retry) {
-      this.notifier.arm();
-      if (this.manager.connected) await this.sync.send({ ...presenceConfigureParams(this.settings, this.userPaused, this.editorFocused), enabled: true });
-    }
-    if (choice === off) await vscode.workspace.getConfiguration('alisa').update('presence.enabled', false, vscode.ConfigurationTarget.Global);
   }
 }

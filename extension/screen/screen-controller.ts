@@ -10,34 +10,37 @@
 import * as vscode from 'vscode';
 import type { ScreenConfigure, ScreenStatus } from '../../protocol/screen';
 import type { CompanionManager } from '../companion-manager';
-import { showWithDetails } from '../error-details';
 import { FeatureSync } from '../feature-sync';
+import { PausableFeature } from '../pausable-feature';
 import { readScreenSettings } from '../settings';
-import { errorText, SCREEN_COMMANDS, screenConfigureParams, ScreenErrorNotifier, type ScreenSettings } from './screen-logic';
+import { SCREEN_COMMANDS, screenConfigureParams, type ScreenSettings } from './screen-logic';
 
-export class ScreenController implements vscode.Disposable {
-  /** Paused (true) or resumed (false) by the user in this window; null: never touched. */
-  private userPaused: boolean | null = null;
-  private readonly notifier = new ScreenErrorNotifier();
-  private readonly sync: FeatureSync<ScreenSettings, 'screen.configure', 'screen.state'>;
-  private readonly disposables: vscode.Disposable[] = [];
+export class ScreenController extends PausableFeature<ScreenSettings, 'screen.configure', 'screen.state'> {
+  protected readonly sync: FeatureSync<ScreenSettings, 'screen.configure', 'screen.state'>;
 
-  constructor(private readonly manager: CompanionManager) {
+  constructor(manager: CompanionManager) {
+    super(manager, {
+      enabledSetting: 'screen.enabled',
+      on: '$(eye) Screen understanding is on',
+      off: '$(eye-closed) Screen understanding is off',
+      paused: '$(eye-closed) Screen understanding paused',
+      resumed: '$(eye) Screen understanding resumed',
+      nothingToPause: 'Screen understanding is off, so there is nothing to pause.',
+      cannot: 'Alisa cannot read your screen',
+    });
     this.sync = new FeatureSync(manager, {
       section: 'alisa.screen',
       read: readScreenSettings,
       configure: 'screen.configure',
       stateEvent: 'screen.state',
       // The settings and this window's pause.
+      // (From the settings it is given: this.sync is not assigned yet when the first send happens.)
       params: (settings) => screenConfigureParams(settings, this.userPaused),
-      onSettingsChanged: (before, after) => {
-        if (after.enabled && !before.enabled) {
-          // Turning it on means on: a pause from before does not linger, and an error is news again.
-          this.userPaused = false;
-          this.notifier.arm();
-        }
+      onSettingsChanged: (before, after) => this.settingsChanged(before, after),
+      onStatus: (status) => {
+        if (status) this.userPaused = status.pausedReason === 'user';
+        this.tellNewError(status);
       },
-      onStatus: (status) => this.onStatus(status),
     });
     this.disposables.push(
       this.sync,
@@ -46,64 +49,11 @@ export class ScreenController implements vscode.Disposable {
     );
   }
 
-  /** The companion's latest screen status; null while unknown. */
-  get status(): ScreenStatus | null {
-    return this.sync.status;
+  protected pausedIn(status: ScreenStatus | null): boolean {
+    return status?.pausedReason === 'user';
   }
 
-  /** The status changed (null: unknown, e.g. the companion is not connected). */
-  get onDidChange(): vscode.Event<ScreenStatus | null> {
-    return this.sync.onDidChange;
-  }
-
-  private get settings(): ScreenSettings {
-    return this.sync.settings;
-  }
-
-  dispose(): void {
-    for (const d of this.disposables.splice(0)) d.dispose();
-  }
-
-  // ------------------------------------------------------------------ commands
-
-  /** "Turn Screen Understanding On/Off": flips the user setting (the change handler does the rest). */
-  async toggle(): Promise<void> {
-    const on = !this.settings.enabled;
-    await vscode.workspace.getConfiguration('alisa').update('screen.enabled', on, vscode.ConfigurationTarget.Global);
-    vscode.window.setStatusBarMessage(on ? '$(eye) Screen understanding is on' : '$(eye-closed) Screen understanding is off', 3000);
-  }
-
-  /** "Pause/Resume Screen Understanding": stops or restarts capture without touching the setting. */
-  async togglePause(): Promise<void> {
-    if (!this.settings.enabled) {
-      const turnOn = 'Turn On';
-      const choice = await vscode.window.showInformationMessage('Screen understanding is off, so there is nothing to pause.', turnOn);
-      if (choice === turnOn) await this.toggle();
-      return;
-    }
-    const paused = !(this.userPaused ?? this.status?.pausedReason === 'user');
-    this.userPaused = paused;
-    vscode.window.setStatusBarMessage(paused ? '$(eye-closed) Screen understanding paused' : '$(eye) Screen understanding resumed', 3000);
-    if (!this.manager.connected) return; // sent with the next connection
-    await this.sync.send({ paused } satisfies ScreenConfigure);
-  }
-
-  // ------------------------------------------------------------------ companion
-
-  private onStatus(status: ScreenStatus | null): void {
-    if (status) this.userPaused = status.pausedReason === 'user';
-    const error = this.settings.enabled ? this.notifier.check(status) : null;
-    if (error) void this.tellError(errorText(error), error.details);
-  }
-
-  private async tellError(text: string, details?: string): Promise<void> {
-    const retry = 'Retry';
-    const off = 'Turn Off';
-    const choice = await showWithDetails('warning', `Alisa cannot read your screen: ${text}`, details, this.manager.log, retry, off);
-    if (choice === retry) {
-      this.notifier.arm();
-      if (this.manager.connected) await this.sync.send({ ...screenConfigureParams(this.settings, this.userPaused), enabled: true });
-    }
-    if (choice === off) await vscode.workspace.getConfiguration('alisa').update('screen.enabled', false, vscode.ConfigurationTarget.Global);
+  protected params(): ScreenConfigure {
+    return screenConfigureParams(this.settings, this.userPaused);
   }
 }

@@ -111,13 +111,17 @@ describe.skipIf(missing !== null)('help when errors appear, in real VS Code', { 
     expect(await diff.locator('.codelens-decoration', { hasText: 'Discard' }).count()).toBeGreaterThan(0);
     await wb.screenshot('diff');
     const text = async (lines: import('playwright-core').Locator) => (await lines.innerText()).replace(/\u00a0/g, ' ');
+    // Both sides as shown (read now: the Problems panel below makes the editor shorter).
     const proposed = await text(diff.locator('.editor.modified .view-lines'));
+    const original = await text(diff.locator('.editor.original .view-lines'));
+    // Not applied before the click: the file still has the error line.
+    expect(original).toContain('const label: number = "sum";');
     // The proposal is in its own language, which the TypeScript service does not claim (it checks
     // every open TypeScript document of any scheme whose tab is open), so its errors never reach
     // Problems: the status bar names that language with the proposal focused, and once the
     // TypeScript service has finished analyzing, the error count is still the file's own (with
     // the proposal shown as `typescript`, it rose from 1 to about 100 here) and the proposal has no squiggle.
-    await diff.locator('.editor.modified .view-lines').click();
+    await diff.locator('.editor.modified .view-line').first().click();
     await wb.page.locator('.statusbar-item', { hasText: "TypeScript (Alisa's proposal)" }).first().waitFor({ timeout: 30_000 });
     await wb.page.keyboard.press('Control+Shift+M');
     const problems = wb.page.locator('.markers-panel');
@@ -127,9 +131,9 @@ describe.skipIf(missing !== null)('help when errors appear, in real VS Code', { 
     expect(await errorCount()).toBe(errorsBefore);
     expect(await diff.locator('.editor.modified .squiggly-error').count()).toBe(0);
     await wb.screenshot('problems');
-    // Not applied before the click: the file still has the error line.
-    const original = await text(diff.locator('.editor.original .view-lines'));
-    expect(original).toContain('const label: number = "sum";');
+    // The panel goes away again (Toggle Panel), so the editor has its full height back.
+    await wb.page.keyboard.press('Control+J');
+    await problems.waitFor({ state: 'hidden', timeout: 30_000 });
     await apply.click();
     // Applied: the diff tab closes and the file shows exactly her proposal.
     await until('the diff tab to close', async () => (await diffTab.count()) === 0, 30_000);
