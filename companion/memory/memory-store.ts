@@ -3,18 +3,18 @@
 // the database consistent on its own (multi-statement writes run in one transaction), and
 // fails only with AlisaError for anything a user could meet: a lock held by another process
 // becomes `database_locked`, an unknown id `not_found`, bad input `invalid_argument`.
-// The shared internals (statements, transactions, the error gate) live in store-core.ts and
-// the rhythm tables (interruptions, task memory) in rhythm-store.ts; MemoryStore inherits both,
-// so callers still see one store.
-import type { Character, ClientWorkspace, HistorySummary, Message, SearchHit, Session } from '../../protocol';
+// The shared internals (statements, transactions, the error gate) live in store-core.ts, the
+// rhythm tables (interruptions, task memory) in rhythm-store.ts and the characters in
+// character-store.ts; MemoryStore inherits them all, so callers still see one store.
+import type { ClientWorkspace, HistorySummary, Message, SearchHit, Session } from '../../protocol';
 import { AlisaError } from '../errors';
 import { mapRuntimeError, openDatabase, type Db, type MovedAside } from './database';
 import { renderJson, renderMarkdown, type ExportedSession, type HistoryExport } from './export-format';
 import { parseSearchQuery } from './fts-query';
-import { toCharacter, toMessage, toSession, type SessionRow, type SummaryRow } from './rows';
+import { toMessage, toSession, type SessionRow, type SummaryRow } from './rows';
 import { DEFAULT_SEARCH_WINDOW, runSearch } from './search';
-import { RhythmStore } from './rhythm-store';
-import type { BuiltinCharacter, CharacterPatch, ListMessagesOptions, MemoryStoreOptions, MessagePatch, NewCharacter, NewMessage } from './types';
+import { CharacterStore } from './character-store';
+import type { ListMessagesOptions, MemoryStoreOptions, MessagePatch, NewMessage } from './types';
 import * as v from './validate';
 import { flag, has, isForeignKeyError, parseSessionCursor } from './validate';
 
@@ -26,7 +26,7 @@ const MAX_SESSION_PAGE = 500;
 const MAX_PAGE_SIZE = 10_000;
 const MAX_SEARCH_HITS = 200;
 
-export class MemoryStore extends RhythmStore {
+export class MemoryStore extends CharacterStore {
   private constructor(
     path: string,
     db: Db,
@@ -317,88 +317,6 @@ export class MemoryStore extends RhythmStore {
     );
   }
 
-  // ---- characters ------------------------------------------------------------------------
-
-  /** Builtin characters first, then the user's by name. */
-  listCharacters(): Character[] {
-    return this.guard(() => this.sql.listCharacters.all().map(toCharacter));
-  }
-
-  getCharacter(id: number): Character | null {
-    return this.guard(() => {
-      const row = this.sql.getCharacter.get(id);
-      return row ? toCharacter(row) : null;
-    });
-  }
-
-  getCharacterByKey(key: string): Character | null {
-    return this.guard(() => {
-      const row = this.sql.getCharacterByKey.get(key);
-      return row ? toCharacter(row) : null;
-    });
-  }
-
-  /** A user character; its key is the slug of its name, suffixed -2, -3... if taken. */
-  createCharacter(c: NewCharacter): Character {
-    const name = v.cleanName(c.name);
-    const prompt = v.checkText(c.systemPrompt, 'The system prompt');
-    const voice = v.optionalString(c.voice, 'voice');
-    const avatar = v.optionalString(c.avatar, 'avatar');
-    const greeting = v.optionalString(c.greeting, 'greeting');
-    return this.write(() => {
-      const ts = this.now();
-      const row = this.sql.insertCharacter.get(this.unusedKey(v.slugify(name)), name, prompt, voice, avatar, 0, ts, ts, greeting)!;
-      return toCharacter(row);
-    });
-  }
-
-  updateCharacter(id: number, patch: CharacterPatch): Character {
-    const params = {
-      id,
-      set_name: flag(has(patch, 'name')),
-      name: has(patch, 'name') ? v.cleanName(patch.name) : null,
-      set_system_prompt: flag(has(patch, 'systemPrompt')),
-      system_prompt: has(patch, 'systemPrompt') ? v.checkText(patch.systemPrompt, 'The system prompt') : null,
-      set_voice: flag(has(patch, 'voice')),
-      voice: v.optionalString(patch.voice, 'voice'),
-      set_avatar: flag(has(patch, 'avatar')),
-      avatar: v.optionalString(patch.avatar, 'avatar'),
-      set_greeting: flag(has(patch, 'greeting')),
-      greeting: v.optionalString(patch.greeting, 'greeting'),
-    };
-    return this.write(() => {
-      const row = this.sql.updateCharacter.get({ ...params, now: this.now() });
-      if (!row) throw v.notFound('Character', id);
-      return toCharacter(row);
-    });
-  }
-
-  /** Sessions that used it keep their history and fall back to no character. */
-  deleteCharacter(id: number): void {
-    this.write(() => {
-      const row = this.sql.getCharacter.get(id);
-      if (!row) throw v.notFound('Character', id);
-      if (row.builtin) throw new AlisaError('forbidden', 'The default character cannot be deleted.', 'Edit it instead, or create a new character.');
-      this.sql.deleteCharacter.run(id);
-    });
-  }
-
-  /**
-   * At start-up: makes sure a character shipped with Alisa exists. A new one is inserted; an
-   * existing one gets the current system prompt and keeps the rest (the user may have renamed it).
-   */
-  upsertBuiltinCharacter(c: BuiltinCharacter): Character {
-    const name = v.cleanName(c.name);
-    const prompt = v.checkText(c.systemPrompt, 'The system prompt');
-    const voice = v.optionalString(c.voice, 'voice');
-    if (typeof c.key !== 'string' || c.key.trim() === '') throw new AlisaError('invalid_argument', 'A builtin character needs a key.');
-    return this.write(() => {
-      const ts = this.now();
-      const row = this.sql.refreshBuiltin.get(prompt, ts, c.key) ?? this.sql.insertCharacter.get(c.key, name, prompt, voice, null, 1, ts, ts, null)!;
-      return toCharacter(row);
-    });
-  }
-
   // ---- settings --------------------------------------------------------------------------
 
   getSetting(key: string): string | null {
@@ -419,11 +337,5 @@ export class MemoryStore extends RhythmStore {
     const row = this.sql.getSession.get(id);
     if (!row) throw v.notFound('Session', id);
     return toSession(row);
-  }
-
-  private unusedKey(base: string): string {
-    let key = base;
-    for (let n = 2; this.sql.getCharacterByKey.get(key); n++) key = `${base}-${n}`;
-    return key;
   }
 }

@@ -10,6 +10,8 @@
 //   arecord  Linux (alsa-utils): `arecord -f S16_LE -r 16000 -c 1 -t raw [-D <input>]`
 // `input` = a path ending in .wav stands in for the microphone: the file is read here, converted
 // to 16 kHz mono and paced in real time (or `speed` times faster), frame by frame, like a device.
+// It is just over 400 lines because the fallback chain and its error report (what each tool said,
+// for the Details of the one-sentence message) only make sense read together.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, readFileSync } from 'node:fs';
 import path from 'node:path';

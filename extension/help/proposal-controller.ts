@@ -60,6 +60,8 @@ interface OpenProposal {
   region: RegionProposal;
   /** Bumped on every change of the hunks, so a CodeLens click on a stale lens is recognised. */
   generation: number;
+  /** The status bar hint shown while it is open. */
+  hint?: vscode.Disposable;
 }
 
 const eolOf = (doc: vscode.TextDocument): '\n' | '\r\n' => (doc.eol === vscode.EndOfLine.CRLF ? '\r\n' : '\n');
@@ -113,7 +115,7 @@ export class ProposalController implements ProposalOpener, vscode.CodeLensProvid
     }
     await vscode.commands.executeCommand('vscode.diff', draft.uri, proposalUri, `Alisa's fix: ${draft.name} ↔ proposed`, { preview: false });
     this.updateContext();
-    vscode.window.setStatusBarMessage(`Alisa's fix for ${draft.name} is open: Apply or Discard it in the diff's title bar.`, 10_000);
+    p.hint = vscode.window.setStatusBarMessage(`Alisa's fix for ${draft.name} is open: Apply or Discard it in the diff's title bar.`, 10_000);
   }
 
   /** "Apply": every remaining hunk, as one edit, then the diff closes. `arg`: the proposal's URI (from the title bar) or nothing (the active one). */
@@ -321,6 +323,7 @@ export class ProposalController implements ProposalOpener, vscode.CodeLensProvid
     const p = this.open_.get(key);
     if (!p) return;
     this.open_.delete(key);
+    p.hint?.dispose();
     this.provider.remove(p.proposalUri);
     this.lensesChanged.fire();
     this.updateContext();

@@ -59,6 +59,27 @@ describe.skipIf(missing !== null)('help when errors appear, in real VS Code', { 
     await server?.stop();
   });
 
+  /** Cursor onto the error (Go to Next Problem), then the lightbulb's "Ask Alisa to fix". */
+  async function askForFix(): Promise<void> {
+    // Cursor onto the error (Go to Next Problem), then the quick-fix menu.
+    await wb.page.locator('.monaco-editor .view-lines').first().click();
+    await wb.page.keyboard.press('F8');
+    // The problem's peek widget opens at the error (the cursor is on it); Escape closes it.
+    const peek = wb.page.locator('.monaco-editor .marker-widget').first();
+    await peek.waitFor({ state: 'visible', timeout: 30_000 });
+    await wb.page.keyboard.press('Escape');
+    await peek.waitFor({ state: 'hidden', timeout: 30_000 });
+    await wb.page.keyboard.press('Control+.');
+    const item = wb.page.locator('.action-widget .monaco-list-row, .context-view .action-item', { hasText: 'Ask Alisa to fix' }).first();
+    await item.waitFor({ timeout: 30_000 });
+    await wb.screenshot('lightbulb');
+    // The first entry is focused; Enter takes it (the menu animates, which defeats a click).
+    expect(await wb.page.locator('.action-widget .monaco-list-row.focused', { hasText: 'Ask Alisa to fix' }).count()).toBe(1);
+    // Once per diagnostic, not once per registered scheme.
+    expect(await wb.page.locator('.action-widget .monaco-list-row', { hasText: 'Ask Alisa to fix' }).count()).toBe(1);
+    await wb.page.keyboard.press('Enter');
+  }
+
   it('a persisting type error in a workspace file brings an offer of help to the panel', async () => {
     await wb.page.keyboard.press('Control+P');
     const input = wb.page.locator('.quick-input-widget input');
@@ -80,23 +101,7 @@ describe.skipIf(missing !== null)('help when errors appear, in real VS Code', { 
     // The status bar's error count: the file's own errors before she proposes anything.
     const errorCount = async () => Number((await wb.page.locator('[id="status.problems"]').innerText()).match(/\d+/)?.[0]);
     const errorsBefore = await until('the error count', errorCount);
-    // Cursor onto the error (Go to Next Problem), then the quick-fix menu.
-    await wb.page.locator('.monaco-editor .view-lines').first().click();
-    await wb.page.keyboard.press('F8');
-    // The problem's peek widget opens at the error (the cursor is on it); Escape closes it.
-    const peek = wb.page.locator('.monaco-editor .marker-widget').first();
-    await peek.waitFor({ state: 'visible', timeout: 30_000 });
-    await wb.page.keyboard.press('Escape');
-    await peek.waitFor({ state: 'hidden', timeout: 30_000 });
-    await wb.page.keyboard.press('Control+.');
-    const item = wb.page.locator('.action-widget .monaco-list-row, .context-view .action-item', { hasText: 'Ask Alisa to fix' }).first();
-    await item.waitFor({ timeout: 30_000 });
-    await wb.screenshot('lightbulb');
-    // The first entry is focused; Enter takes it (the menu animates, which defeats a click).
-    expect(await wb.page.locator('.action-widget .monaco-list-row.focused', { hasText: 'Ask Alisa to fix' }).count()).toBe(1);
-    // Once per diagnostic, not once per registered scheme.
-    expect(await wb.page.locator('.action-widget .monaco-list-row', { hasText: 'Ask Alisa to fix' }).count()).toBe(1);
-    await wb.page.keyboard.press('Enter');
+    await askForFix();
     // The reply streams in the panel; then the diff opens with the proposal.
     const diffTab = wb.page.locator('.tab', { hasText: /Alisa.s fix/ });
     await diffTab.first().waitFor({ timeout: 90_000 });
@@ -153,6 +158,37 @@ describe.skipIf(missing !== null)('help when errors appear, in real VS Code', { 
     await wb.screenshot('reverted');
     // The reply that carried the fix streamed in the panel, in the chat the panel shows.
     expect(await frame.locator('[data-role="user"]', { hasText: /^Fix:|Fix: / }).count()).toBeGreaterThan(0);
+  });
+
+  it('a change applied from its CodeLens; a revert after the user typed is refused, keeping their edit', async () => {
+    await wb.page.locator('.tab', { hasText: 'total.ts' }).first().click();
+    await askForFix();
+    const diffTab = wb.page.locator('.tab', { hasText: /Alisa.s fix/ });
+    await diffTab.first().waitFor({ timeout: 90_000 });
+    const diff = wb.page.locator('.monaco-diff-editor').first();
+    const lens = diff.locator('.codelens-decoration a', { hasText: 'Apply this change' });
+    await lens.first().waitFor({ timeout: 30_000 });
+    // One hunk at a time; with more than one, the diff stays open until the last is applied.
+    while ((await diffTab.count()) > 0 && (await lens.count()) > 0) {
+      const before = await lens.count();
+      await lens.first().click();
+      await until('the change to be applied', async () => (await diffTab.count()) === 0 || (await lens.count()) < before, 30_000);
+    }
+    await until('the diff tab to close', async () => (await diffTab.count()) === 0, 30_000);
+    const editorLines = wb.page.locator('.monaco-editor .view-lines').first();
+    const text = async () => (await editorLines.innerText()).replace(/\u00a0/g, ' ');
+    await until('her change to land', async () => !(await text()).includes('const label: number = "sum";'), 30_000);
+    // The user types; her change can no longer be reverted without losing that.
+    await editorLines.click();
+    await wb.page.keyboard.press('Control+End');
+    await wb.page.keyboard.type('// mine');
+    await until('the typing to land', async () => (await text()).includes('// mine'), 30_000);
+    await wb.runCommand("Alisa: Revert Alisa's Last Change");
+    const refusal = wb.page.locator('.notifications-toasts .notification-toast', { hasText: 'changed after her edit' }).first();
+    await refusal.waitFor({ timeout: 30_000 });
+    expect(await refusal.innerText()).toMatch(/Undo \(Ctrl\+Z\) or the Timeline/);
+    expect(await text()).toContain('// mine');
+    await wb.screenshot('revert-refused');
   });
 
   it('a failing command in the integrated terminal is caught', async () => {
