@@ -198,6 +198,12 @@ const manifest = { ...pkg, scripts: {}, devDependencies: {}, dependencies: Objec
 // once replaced the project's scripts and dependencies with the staged ones).
 rmSync(path.join(stage, 'package.json'), { force: true });
 writeFileSync(path.join(stage, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`, { flag: 'wx' });
+// The README's screenshots (docs/screenshots/) are for the repository page; docs/ is not packaged,
+// and vsce refuses relative image links without a repository URL: the staged README leaves those
+// image lines out (a new file again, never written through the hard link).
+const readme = readFileSync(path.join(root, 'README.md'), 'utf8').replace(/^!\[[^\]]*\]\(docs\/[^)]*\)[^\n]*\n/gm, '');
+rmSync(path.join(stage, 'README.md'), { force: true });
+writeFileSync(path.join(stage, 'README.md'), readme, { flag: 'wx' });
 console.error(`packaging ${files.length} files, ${(bytes / 1e6).toFixed(1)} MB before compression`);
 const ignoreFile = path.join(stage, '.vscodeignore');
 writeFileSync(ignoreFile, '.vscodeignore\n');

@@ -59,16 +59,25 @@ describe.skipIf(missing !== null)('help when errors appear, in real VS Code', { 
     await server?.stop();
   });
 
+  /** The status bar's error count, and the file's own (before she proposes anything). */
+  const errorCount = async () => Number((await wb.page.locator('[id="status.problems"]').innerText()).match(/\d+/)?.[0]);
+  let errorsBefore = 0;
+
   /** Cursor onto the error (Go to Next Problem), then the lightbulb's "Ask Alisa to fix". */
-  async function askForFix(): Promise<void> {
-    // Cursor onto the error (Go to Next Problem), then the quick-fix menu.
+  async function askForFix(cursor: 'next problem' | 'keys' = 'next problem'): Promise<void> {
     await wb.page.locator('.monaco-editor .view-lines').first().click();
-    await wb.page.keyboard.press('F8');
-    // The problem's peek widget opens at the error (the cursor is on it); Escape closes it.
-    const peek = wb.page.locator('.monaco-editor .marker-widget').first();
-    await peek.waitFor({ state: 'visible', timeout: 30_000 });
-    await wb.page.keyboard.press('Escape');
-    await peek.waitFor({ state: 'hidden', timeout: 30_000 });
+    if (cursor === 'next problem') {
+      // Cursor onto the error (Go to Next Problem), then the quick-fix menu.
+      await wb.page.keyboard.press('F8');
+      // The problem's peek widget opens at the error (the cursor is on it); Escape closes it.
+      const peek = wb.page.locator('.monaco-editor .marker-widget').first();
+      await peek.waitFor({ state: 'visible', timeout: 30_000 });
+      await wb.page.keyboard.press('Escape');
+      await peek.waitFor({ state: 'hidden', timeout: 30_000 });
+    } else {
+      // Onto `label` in line 2 (`  const label: ...`), where the error is.
+      for (const key of ['Control+Home', 'ArrowDown', 'Home', ...Array(8).fill('ArrowRight')]) await wb.page.keyboard.press(key);
+    }
     await wb.page.keyboard.press('Control+.');
     const item = wb.page.locator('.action-widget .monaco-list-row, .context-view .action-item', { hasText: 'Ask Alisa to fix' }).first();
     await item.waitFor({ timeout: 30_000 });
@@ -98,9 +107,7 @@ describe.skipIf(missing !== null)('help when errors appear, in real VS Code', { 
   });
 
   it('the lightbulb offers "Ask Alisa to fix"; the diff has Apply in its title bar, one undo step, and a revert', async () => {
-    // The status bar's error count: the file's own errors before she proposes anything.
-    const errorCount = async () => Number((await wb.page.locator('[id="status.problems"]').innerText()).match(/\d+/)?.[0]);
-    const errorsBefore = await until('the error count', errorCount);
+    errorsBefore = await until('the error count', errorCount);
     await askForFix();
     // The reply streams in the panel; then the diff opens with the proposal.
     const diffTab = wb.page.locator('.tab', { hasText: /Alisa.s fix/ });
@@ -161,8 +168,9 @@ describe.skipIf(missing !== null)('help when errors appear, in real VS Code', { 
   });
 
   it('a change applied from its CodeLens; a revert after the user typed is refused, keeping their edit', async () => {
-    await wb.page.locator('.tab', { hasText: 'total.ts' }).first().click();
-    await askForFix();
+    // The reverted file is checked again: only its own error is left.
+    await until('the file to have only its own errors', async () => (await errorCount()) === errorsBefore, 60_000);
+    await askForFix('keys');
     const diffTab = wb.page.locator('.tab', { hasText: /Alisa.s fix/ });
     await diffTab.first().waitFor({ timeout: 90_000 });
     const diff = wb.page.locator('.monaco-diff-editor').first();
