@@ -38,6 +38,8 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   private readonly disposables: vscode.Disposable[] = [];
   /** "Fix" on a help offer (set by the help commands; the fix flow runs in the host). */
   onFix: ((offerId: string, target: HelpTarget) => void) | null = null;
+  /** "Apply…" on a code block (set by the help commands: the diff flow runs in the host). */
+  onApplyCode: ((code: string) => void) | null = null;
   private readonly offers = new OfferPresence({
     setBadge: (badge) => {
       if (this.view) this.view.badge = badge;
@@ -156,6 +158,9 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       case 'ui.copy':
         await vscode.env.clipboard.writeText(message.text);
         vscode.window.setStatusBarMessage('$(check) Copied to the clipboard', 2000);
+        return;
+      case 'ui.applyCode':
+        this.onApplyCode?.(message.code);
         return;
       case 'ui.fix':
         this.offers.answered(message.offerId);

@@ -61,6 +61,7 @@ export function activate(context: vscode.ExtensionContext): AlisaApi {
     showSession: (sessionId) => view.postCommand({ type: 'host.command', command: 'showSession', sessionId }),
   });
   view.onFix = (offerId, target) => void help.fixOffer(offerId, target);
+  view.onApplyCode = (code) => void help.applyCode(code);
   context.subscriptions.push(
     log,
     view,

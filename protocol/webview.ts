@@ -31,6 +31,8 @@ export const WebviewToHost = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ui.insertCode'), code: z.string().max(1_000_000), language: z.string().max(50).optional() }),
   /** Copy text to the clipboard (webviews may not reach the clipboard themselves). */
   z.object({ type: z.literal('ui.copy'), text: z.string().max(1_000_000) }),
+  /** "Apply…" on a code block: the host asks where, then shows it as a diff (nothing changes without Apply). */
+  z.object({ type: z.literal('ui.applyCode'), code: z.string().max(1_000_000), language: z.string().max(50).optional() }),
   /** "Fix" on a help offer: the host asks the companion for a fix and previews it as a diff. */
   z.object({ type: z.literal('ui.fix'), offerId: z.string().max(100), target: HelpTarget }),
 ]);

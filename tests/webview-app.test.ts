@@ -224,6 +224,9 @@ describe('webview app', () => {
     expect(host.sent.at(-1)).toEqual({ type: 'ui.insertCode', code: 'let a = 1;', language: 'js' });
     document.querySelector<HTMLButtonElement>('[data-code-action="copy"]')!.click();
     expect(host.sent.at(-1)).toEqual({ type: 'ui.copy', text: 'let a = 1;' });
+    // Apply… hands the code to the host, which asks where and shows a diff.
+    document.querySelector<HTMLButtonElement>('[data-code-action="apply"]')!.click();
+    expect(host.sent.at(-1)).toEqual({ type: 'ui.applyCode', code: 'let a = 1;', language: 'js' });
   });
 
   it('creates a new chat on the host command and renames it inline', async () => {

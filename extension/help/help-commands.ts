@@ -14,6 +14,7 @@ import { buildExplainParams, buildTerminalExplainParams, findDiagnostic } from '
 import { PROPOSAL_COMMANDS, ProposalController } from './proposal-controller';
 import { PROPOSAL_SCHEME, ProposalProvider } from './proposal-provider';
 import { RevertLedger } from './revert-ledger';
+import { applyCodeToFile } from './apply-code';
 
 interface HelpDeps {
   manager: CompanionManager;
@@ -58,6 +59,16 @@ export class HelpCommands implements vscode.Disposable {
       vscode.commands.registerCommand(PROPOSAL_COMMANDS.discardHunk, guard(PROPOSAL_COMMANDS.discardHunk, (key, gen, i) => this.controller.discardHunk(key, gen, i))),
       vscode.commands.registerCommand(PROPOSAL_COMMANDS.revertLastChange, guard(PROPOSAL_COMMANDS.revertLastChange, () => this.controller.revertLast())),
     ];
+  }
+
+  /** "Apply…" on a code block in the chat view. */
+  async applyCode(code: string): Promise<void> {
+    try {
+      await applyCodeToFile(code, this.controller);
+    } catch (err) {
+      this.deps.manager.log.error(`applying code failed: ${(err as Error).stack ?? String(err)}`);
+      void vscode.window.showErrorMessage(`Alisa could not show the code as a diff: ${(err as Error).message}`);
+    }
   }
 
   /** "Fix" on a help offer in the chat view. */

@@ -147,7 +147,8 @@ describe.skipIf(missing !== null)("a user's first hour with Alisa, in one real V
     await dialog.locator('.monaco-button', { hasText: /^Download$/ }).first().click();
     await wb.page.locator('.notifications-toasts', { hasText: /language model is ready/ }).first().waitFor({ timeout: 180_000 });
     await until('the model banner to go', async () => (await frame.locator(`${BUSY_OR_BROKEN}, .banner[data-banner-id="model"]`).count()) === 0, 60_000);
-    expect(model.bytesSent()).toBe(statSync(MODEL_PATH).size);
+    // The whole file came from the test's server (node-llama-cpp's downloader may ask twice).
+    expect(model.bytesSent()).toBeGreaterThanOrEqual(statSync(MODEL_PATH).size);
     await wb.screenshot('first-run-model-ready');
   });
 
@@ -194,15 +195,15 @@ describe.skipIf(missing !== null)("a user's first hour with Alisa, in one real V
   });
 
   it('the fix opens as a diff; Apply in its title bar changes the file; the offer is retracted', async () => {
-    // Cursor onto the error, then the quick-fix menu (as in help.e2e.test.ts).
-    await wb.page.locator('.monaco-editor .view-lines').first().click();
-    await wb.page.keyboard.press('F8');
-    const peek = wb.page.locator('.monaco-editor .marker-widget').first();
-    await peek.waitFor({ state: 'visible', timeout: 30_000 });
-    await wb.page.keyboard.press('Escape');
-    await peek.waitFor({ state: 'hidden', timeout: 30_000 });
+    // Cursor onto the error (a click on its squiggle), then the quick-fix menu; "Ask Alisa to
+    // fix" is chosen with the keyboard (the menu animates, which defeats a click; help.e2e.test.ts).
+    const squiggle = (await wb.page.locator('.squiggly-error').first().boundingBox())!;
+    await wb.page.mouse.click(squiggle.x + squiggle.width / 2, squiggle.y + squiggle.height / 2);
     await wb.page.keyboard.press('Control+.');
-    await wb.page.locator('.action-widget .monaco-list-row.focused', { hasText: 'Ask Alisa to fix' }).first().waitFor({ timeout: 30_000 });
+    await wb.page.locator('.action-widget .monaco-list-row', { hasText: 'Ask Alisa to fix' }).first().waitFor({ timeout: 30_000 });
+    const focused = wb.page.locator('.action-widget .monaco-list-row.focused', { hasText: 'Ask Alisa to fix' });
+    for (let i = 0; i < 10 && (await focused.count()) === 0; i++) await wb.page.keyboard.press('ArrowDown');
+    await focused.first().waitFor({ timeout: 10_000 });
     await wb.screenshot('ask-to-fix');
     await wb.page.keyboard.press('Enter');
     const diffTab = wb.page.locator('.tab', { hasText: /Alisa.s fix/ });

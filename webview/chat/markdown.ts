@@ -1,5 +1,5 @@
 // Markdown for Alisa's replies: `marked` turns it into HTML, DOMPurify keeps only the tags and
-// URLs a chat message needs, then code blocks get Copy / Insert buttons and links open outside
+// URLs a chat message needs, then code blocks get Copy / Insert / Apply… buttons and links open outside
 // the view. Raw HTML in a reply is shown as text (a reply about HTML stays readable and inert);
 // images become links (the view loads nothing from the network). Complete code blocks are
 // syntax-highlighted (highlight.ts) after sanitizing, once each: never the block still growing.
@@ -41,7 +41,7 @@ export function markdownToSafeHtml(text: string): string {
 }
 
 interface CodeActionLabels {
-  /** Show the Insert button (an editor is there to insert into). */
+  /** Show the Insert and Apply… buttons (an editor is there to insert into, files to apply to). */
   insert: boolean;
 }
 
@@ -205,7 +205,7 @@ function decorate(root: DocumentFragment, doc: Document, opts: CodeActionLabels,
     lang.className = 'code-lang';
     lang.textContent = language || 'code';
     bar.append(lang, button(doc, 'copy', 'Copy', 'Copy code'));
-    if (opts.insert) bar.append(button(doc, 'insert', 'Insert', 'Insert code at cursor'));
+    if (opts.insert) bar.append(button(doc, 'insert', 'Insert', 'Insert code at cursor'), button(doc, 'apply', 'Apply…', 'Apply to a file (shows a diff first)'));
     pre.setAttribute('tabindex', '0');
     pre.replaceWith(block);
     block.append(bar, pre);
@@ -214,7 +214,10 @@ function decorate(root: DocumentFragment, doc: Document, opts: CodeActionLabels,
   }
 }
 
-function button(doc: Document, action: 'copy' | 'insert', text: string, label: string): HTMLButtonElement {
+/** What a code block's buttons do: copy it, insert it at the cursor, apply it to a file through a diff. */
+export type CodeAction = 'copy' | 'insert' | 'apply';
+
+function button(doc: Document, action: CodeAction, text: string, label: string): HTMLButtonElement {
   const b = doc.createElement('button');
   b.type = 'button';
   b.className = 'code-btn';
@@ -225,11 +228,11 @@ function button(doc: Document, action: 'copy' | 'insert', text: string, label: s
 }
 
 /** The code and language of the block a Copy / Insert button belongs to. */
-export function codeOfButton(buttonEl: Element): { action: 'copy' | 'insert'; code: string; language?: string } | null {
+export function codeOfButton(buttonEl: Element): { action: CodeAction; code: string; language?: string } | null {
   const action = buttonEl.getAttribute('data-code-action');
   const block = buttonEl.closest('.code-block');
   const code = block?.querySelector('pre code');
-  if ((action !== 'copy' && action !== 'insert') || !block || !code) return null;
+  if ((action !== 'copy' && action !== 'insert' && action !== 'apply') || !block || !code) return null;
   const language = block.getAttribute('data-language') ?? undefined;
   // marked ends a code block with a newline; the code itself does not.
   return { action, code: (code.textContent ?? '').replace(/\n$/, ''), ...(language ? { language } : {}) };

@@ -133,7 +133,13 @@ export class App {
     this.list = new MessageListView(this.shell.messages, {
       canInsert: host.kind === 'vscode',
       onCodeAction: (action, code, language) =>
-        host.send(action === 'copy' ? { type: 'ui.copy', text: code } : { type: 'ui.insertCode', code, ...(language ? { language } : {}) }),
+        host.send(
+          action === 'copy'
+            ? { type: 'ui.copy', text: code }
+            : action === 'apply'
+              ? { type: 'ui.applyCode', code, ...(language ? { language } : {}) }
+              : { type: 'ui.insertCode', code, ...(language ? { language } : {}) },
+        ),
       onLoadEarlier: () => void this.chats.loadEarlier(),
       onScroll: (scrollTop) => this.store.update({ scrollTop }),
       onRetry: (m) => void this.askAgain.retry(m),

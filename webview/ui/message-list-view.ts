@@ -5,7 +5,7 @@
 // they have scrolled up to read. Each message has a row of actions (Retry, Edit, a queued
 // message's Stop and send / Cancel: message-actions.ts), redrawn when what it offers changes.
 import type { ChatMessage } from '../chat/chat-message';
-import { codeOfButton, MarkdownStream } from '../chat/markdown';
+import { type CodeAction, codeOfButton, MarkdownStream } from '../chat/markdown';
 import { errorText } from '../../common/sentences';
 import { detailsDisclosure, el } from './dom';
 import { actionsFor, openEditor, renderActions, type MessageAction } from './message-actions';
@@ -13,7 +13,7 @@ import { actionsFor, openEditor, renderActions, type MessageAction } from './mes
 interface MessageListOptions {
   /** Whether code blocks get an Insert button (there is an editor to insert into). */
   canInsert: boolean;
-  onCodeAction: (action: 'copy' | 'insert', code: string, language: string | undefined) => void;
+  onCodeAction: (action: CodeAction, code: string, language: string | undefined) => void;
   onLoadEarlier: () => void;
   /** The scroll offset, or null when at the bottom. */
   onScroll: (scrollTop: number | null) => void;
@@ -320,7 +320,7 @@ export class MessageListView {
     if (!found) return;
     this.opts.onCodeAction(found.action, found.code, found.language);
     const original = button.textContent;
-    button.textContent = found.action === 'copy' ? 'Copied' : 'Inserted';
+    button.textContent = found.action === 'copy' ? 'Copied' : found.action === 'insert' ? 'Inserted' : 'Opened';
     setTimeout(() => {
       if (button.isConnected) button.textContent = original;
     }, 1500);
