@@ -58,11 +58,19 @@ function cpuSeconds(pid) {
   const c = await start(['--model', model, ...TINY, '--context-size', '4096']);
   const auth = { authorization: `Bearer ${c.token}` };
   // Load the model first, so the figure is the request's, not the model's load.
-  await fetch(`http://127.0.0.1:${c.port}/v1/chat/completions`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ messages: [{ role: 'user', content: 'hi' }], max_tokens: 1 }) });
+  await fetch(`http://127.0.0.1:${c.port}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { ...auth, 'content-type': 'application/json' },
+    body: JSON.stringify({ messages: [{ role: 'user', content: 'hi' }], max_tokens: 1 }),
+  });
   const measure = async (content) => {
     const body = JSON.stringify({ messages: [{ role: 'user', content }], max_tokens: 1 });
     const t0 = performance.now();
-    const big = fetch(`http://127.0.0.1:${c.port}/v1/chat/completions`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body }).then(async (r) => {
+    const big = fetch(`http://127.0.0.1:${c.port}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body,
+    }).then(async (r) => {
       await r.arrayBuffer();
       return { status: r.status, ms: performance.now() - t0 };
     });

@@ -19,7 +19,11 @@ import { MAX_FRAME_BYTES } from '../protocol/limits';
 import { diagnosticsWorkspace, type WorkspaceFile } from '../tests/helpers/diagnostics-workspace';
 
 const ROOT = '/home/user/project';
-const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
+const load = () =>
+  os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
 console.log(`diagnostics_load_avg_start: ${load()}`);
 
 /** VS Code's shape: absolute URIs' paths, diagnostics objects converted per file by the watcher. */

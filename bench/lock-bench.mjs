@@ -22,7 +22,11 @@ const ROUNDS = Number(process.env.LOCK_BENCH_ROUNDS ?? 200);
 const MESSAGES = Number(process.env.LOCK_BENCH_MESSAGES ?? 50_000);
 
 async function startCompanion(data) {
-  const proc = spawn(process.execPath, [path.join(root, 'dist', 'companion.mjs'), '--no-model', '--data', data, '--rate-limit', '100000', '--parent-pid', String(process.pid)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(
+    process.execPath,
+    [path.join(root, 'dist', 'companion.mjs'), '--no-model', '--data', data, '--rate-limit', '100000', '--parent-pid', String(process.pid)],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   proc.stderr.resume();
   const line = await new Promise((resolve, reject) => {
     readline.createInterface({ input: proc.stdout }).once('line', resolve);
@@ -73,7 +77,10 @@ const client = await connect(c);
 const free = await healthTimes(c, ROUNDS);
 const holder = spawn(
   process.execPath,
-  ['-e', `const D=require('better-sqlite3');const db=new D(${JSON.stringify(path.join(data, 'alisa.db'))});db.exec('BEGIN EXCLUSIVE');db.prepare('SELECT 1').get();process.stdout.write('locked\\n');process.stdin.once('data',()=>{db.exec('COMMIT');db.close();process.exit(0)});`],
+  [
+    '-e',
+    `const D=require('better-sqlite3');const db=new D(${JSON.stringify(path.join(data, 'alisa.db'))});db.exec('BEGIN EXCLUSIVE');db.prepare('SELECT 1').get();process.stdout.write('locked\\n');process.stdin.once('data',()=>{db.exec('COMMIT');db.close();process.exit(0)});`,
+  ],
   { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] },
 );
 await new Promise((resolve) => readline.createInterface({ input: holder.stdout }).once('line', resolve));

@@ -21,11 +21,26 @@ const MODEL = path.resolve(process.env.ALISA_TEST_MODEL ?? path.join(root, '..',
 const TURNS = Number(process.env.BENCH_TURNS ?? 120);
 const MAX_TOKENS = Number(process.env.BENCH_MAX_TOKENS ?? 60);
 const THREADS = Number(process.env.BENCH_THREADS ?? 1);
-const SUBJECTS = ['the sea', 'a red ball', 'her grandmother', 'a lost puppy', 'the big tree', 'a rainy day', 'the moon', 'a little boat', 'his friend Tim', 'the garden'];
+const SUBJECTS = [
+  'the sea',
+  'a red ball',
+  'her grandmother',
+  'a lost puppy',
+  'the big tree',
+  'a rainy day',
+  'the moon',
+  'a little boat',
+  'his friend Tim',
+  'the garden',
+];
 const VERBS = ['loved', 'found', 'talked about', 'dreamed of', 'played with', 'looked for', 'painted', 'sang about'];
 /** Varied user messages, the same for both sides. */
 const message = (i) => `Tell me how Lily ${VERBS[i % VERBS.length]} ${SUBJECTS[(i * 7) % SUBJECTS.length]} on day ${i + 1}.`;
-const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
+const load = () =>
+  os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
 
 /** A raw LlamaChatSession: returns a function that runs turn i. */
 async function raw() {
@@ -48,7 +63,21 @@ async function ours() {
   // Default settings but for the model, threads, greedy decoding and the reply length (as raw).
   const proc = spawn(
     process.execPath,
-    [path.join(root, 'dist', 'companion.mjs'), '--model', MODEL, '--data', data, '--threads', String(THREADS), '--gpu', 'off', '--temperature', '0', '--max-reply-tokens', String(MAX_TOKENS)],
+    [
+      path.join(root, 'dist', 'companion.mjs'),
+      '--model',
+      MODEL,
+      '--data',
+      data,
+      '--threads',
+      String(THREADS),
+      '--gpu',
+      'off',
+      '--temperature',
+      '0',
+      '--max-reply-tokens',
+      String(MAX_TOKENS),
+    ],
     { stdio: ['ignore', 'pipe', 'ignore'] },
   );
   const ready = JSON.parse(await new Promise((resolve) => readline.createInterface({ input: proc.stdout }).once('line', resolve)));
@@ -57,7 +86,7 @@ async function ours() {
   const waiters = new Set();
   ws.on('message', (d) => {
     const m = JSON.parse(d.toString());
-    for (const w of [...waiters]) if (w.pred(m)) (waiters.delete(w), w.resolve(m));
+    for (const w of [...waiters]) if (w.pred(m)) waiters.delete(w), w.resolve(m);
   });
   const next = (pred) => new Promise((resolve) => waiters.add({ pred, resolve }));
   const welcome = next((m) => m.type === 'welcome');
@@ -102,7 +131,11 @@ oursSide.stop();
 const half = Math.floor(TURNS / 2);
 const rEval = mean(r.slice(half).map((t) => t.evaluated));
 const oEval = mean(o.slice(half).map((t) => t.evaluated));
-if (process.env.BENCH_VERBOSE) for (let i = 0; i < TURNS; i++) console.error(`turn ${i + 1}: raw eval ${r[i].evaluated} first ${r[i].firstMs.toFixed(0)} ms | ours eval ${o[i].evaluated} prompt ${o[i].prompt} first ${o[i].firstMs.toFixed(0)} ms`);
+if (process.env.BENCH_VERBOSE)
+  for (let i = 0; i < TURNS; i++)
+    console.error(
+      `turn ${i + 1}: raw eval ${r[i].evaluated} first ${r[i].firstMs.toFixed(0)} ms | ours eval ${o[i].evaluated} prompt ${o[i].prompt} first ${o[i].firstMs.toFixed(0)} ms`,
+    );
 // "At turn ~N": the median of the last 10 turns (one turn alone is noise; a cut of the window, or
 // raw's context shift, falls on some turns), and the worst of them.
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

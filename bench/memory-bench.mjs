@@ -74,7 +74,6 @@ fs.rmSync(outfile, { force: true });
 // topic (a handful of content words it keeps coming back to), so words repeat within a message
 // and a chat as they do in real conversations; user turns are short, replies longer and varied.
 
-
 const FUNCTION_WORDS = (
   'the I to a and you it of is that in this for with on be have not my can do but what so if at ' +
   'was are just me we your there as or about how from get like one all would will when out up ' +
@@ -149,7 +148,8 @@ function makeCorpus(seed) {
         if (r < 0.45) w = fn();
         else if (r < 0.6) w = topic[Math.floor(rand() * topic.length)];
         else if (r < 0.65) w = local[Math.floor(rand() * local.length)];
-        else if (r < 0.67) w = `${word()}${Math.floor(rand() * 100)}`; // identifiers, versions
+        else if (r < 0.67)
+          w = `${word()}${Math.floor(rand() * 100)}`; // identifiers, versions
         else w = word();
         out.push(w);
       }
@@ -162,7 +162,10 @@ function makeCorpus(seed) {
 
 // ---- the databases (cached) ------------------------------------------------------------------
 
-const schemaHash = createHash('sha1').update(fs.readFileSync(path.join(root, 'companion', 'memory', 'schema.ts'))).digest('hex').slice(0, 10);
+const schemaHash = createHash('sha1')
+  .update(fs.readFileSync(path.join(root, 'companion', 'memory', 'schema.ts')))
+  .digest('hex')
+  .slice(0, 10);
 const cacheDir = path.join(os.tmpdir(), 'alisa-memory-bench');
 fs.mkdirSync(cacheDir, { recursive: true });
 
@@ -245,7 +248,9 @@ function runSize(n) {
     };
 
     // The floor: the statements the store runs (companion/memory/search.ts), on a bare connection.
-    const floorTop = raw.prepare('SELECT rowid AS id, bm25(messages_fts) AS rank FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rank, rowid DESC LIMIT ?');
+    const floorTop = raw.prepare(
+      'SELECT rowid AS id, bm25(messages_fts) AS rank FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rank, rowid DESC LIMIT ?',
+    );
     const floorDetails = raw.prepare(
       `SELECT f.rowid AS id, m.session_id, s.title, s.workspace_name, m.role, m.created_ts, snippet(messages_fts, 0, '[[', ']]', '…', 12) AS snippet
        FROM messages_fts f JOIN messages m ON m.id = f.rowid JOIN sessions s ON s.id = m.session_id
@@ -392,5 +397,10 @@ function runSize(n) {
 }
 
 for (const n of SIZES) runSize(n);
-console.log(`memory_load_avg_end: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+console.log(
+  `memory_load_avg_end: ${os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}`,
+);
 console.log(`memory_cores: ${os.cpus().length}`);

@@ -62,18 +62,31 @@ async function run(v) {
     for (const p of c.keyPhrases) hits[c.theme].push(phraseFound(r.text, p) ? 1 : 0);
   }
   const row = {
-    name: v.name, opts: v.opts,
-    acc: mean([...acc.light, ...acc.dark]), accLight: mean(acc.light), accDark: mean(acc.dark),
-    phrases: mean([...hits.light, ...hits.dark]), phrasesLight: mean(hits.light), phrasesDark: mean(hits.dark),
-    msFull: mean(msFull), msAll: mean(msAll), msCrop: mean(msCrop),
+    name: v.name,
+    opts: v.opts,
+    acc: mean([...acc.light, ...acc.dark]),
+    accLight: mean(acc.light),
+    accDark: mean(acc.dark),
+    phrases: mean([...hits.light, ...hits.dark]),
+    phrasesLight: mean(hits.light),
+    phrasesDark: mean(hits.dark),
+    msFull: mean(msFull),
+    msAll: mean(msAll),
+    msCrop: mean(msCrop),
   };
   const pct = (x) => (Number.isNaN(x) ? '   -  ' : `${(x * 100).toFixed(1).padStart(5)}%`);
-  console.log(`${row.name.padEnd(30)} ${pct(row.acc)} ${pct(row.accLight)} ${pct(row.accDark)}   ${pct(row.phrases)} ${pct(row.phrasesLight)} ${pct(row.phrasesDark)}   ${row.msFull.toFixed(0).padStart(8)} ${row.msCrop.toFixed(0).padStart(7)}`);
+  console.log(
+    `${row.name.padEnd(30)} ${pct(row.acc)} ${pct(row.accLight)} ${pct(row.accDark)}   ${pct(row.phrases)} ${pct(row.phrasesLight)} ${pct(row.phrasesDark)}   ${row.msFull.toFixed(0).padStart(8)} ${row.msCrop.toFixed(0).padStart(7)}`,
+  );
   return row;
 }
 
-console.log(`ocr-accuracy: ${cases.length} fixtures (${cases.filter((c) => c.theme === 'light').length} light, ${cases.filter((c) => c.theme === 'dark').length} dark, ${cases.filter((c) => c.cropped).length} cropped)`);
-console.log(`${'variant'.padEnd(30)} ${'chars'.padStart(6)} ${'light'.padStart(6)} ${'dark'.padStart(6)}   ${'phrase'.padStart(6)} ${'light'.padStart(6)} ${'dark'.padStart(6)}   ${'ms/1080p'.padStart(8)} ${'ms/crop'.padStart(7)}`);
+console.log(
+  `ocr-accuracy: ${cases.length} fixtures (${cases.filter((c) => c.theme === 'light').length} light, ${cases.filter((c) => c.theme === 'dark').length} dark, ${cases.filter((c) => c.cropped).length} cropped)`,
+);
+console.log(
+  `${'variant'.padEnd(30)} ${'chars'.padStart(6)} ${'light'.padStart(6)} ${'dark'.padStart(6)}   ${'phrase'.padStart(6)} ${'light'.padStart(6)} ${'dark'.padStart(6)}   ${'ms/1080p'.padStart(8)} ${'ms/crop'.padStart(7)}`,
+);
 await engine.recognize(preprocess(images.get(cases[0].file), { scale: 0.25, contrast: false, invertDark: false })); // warm-up (worker start)
 
 const rows = [];
@@ -82,7 +95,8 @@ for (const v of [
   { name: 'gray+contrast', opts: { scale: 1, contrast: true, invertDark: false } },
   { name: 'gray+invert-dark', opts: { scale: 1, contrast: false, invertDark: true } },
   { name: 'gray+contrast+invert-dark', opts: { scale: 1, contrast: true, invertDark: true } },
-]) rows.push(await run(v));
+])
+  rows.push(await run(v));
 // Key-phrase detection first (what the help feature needs), then character accuracy.
 const better = (a, b) => (Math.abs(a.phrases - b.phrases) > 0.005 ? (a.phrases > b.phrases ? a : b) : a.acc >= b.acc ? a : b);
 const base = rows.reduce(better);
@@ -99,4 +113,6 @@ for (const r of rows) {
   console.log(`ocr_${key}_phrase_rate: ${r.phrases.toFixed(4)}`);
   console.log(`ocr_${key}_ms_per_frame: ${r.msFull.toFixed(0)}`);
 }
-console.log(`ocr chosen variant: ${chosen.name} ${JSON.stringify(chosen.opts)} (char ${(chosen.acc * 100).toFixed(1)}%, phrases ${(chosen.phrases * 100).toFixed(1)}%, ${chosen.msFull.toFixed(0)} ms per 1920x1080 frame)`);
+console.log(
+  `ocr chosen variant: ${chosen.name} ${JSON.stringify(chosen.opts)} (char ${(chosen.acc * 100).toFixed(1)}%, phrases ${(chosen.phrases * 100).toFixed(1)}%, ${chosen.msFull.toFixed(0)} ms per 1920x1080 frame)`,
+);

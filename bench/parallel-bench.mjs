@@ -44,7 +44,11 @@ const PROMPTS = [
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const f = (x) => (Number.isFinite(x) ? x.toFixed(2) : String(x));
-const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
+const load = () =>
+  os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
 const children = [];
 const tmpDirs = [];
 
@@ -66,7 +70,23 @@ async function startCompanion(parallel) {
   const key = randomBytes(32).toString('base64url');
   const proc = spawn(
     process.execPath,
-    [path.join(root, 'dist', 'companion.mjs'), '--model', MODEL, '--data', data, '--parallel', String(parallel), '--threads', String(THREADS), '--context-size', String(CONTEXT), '--gpu', 'off', '--mute', '--no-idle'],
+    [
+      path.join(root, 'dist', 'companion.mjs'),
+      '--model',
+      MODEL,
+      '--data',
+      data,
+      '--parallel',
+      String(parallel),
+      '--threads',
+      String(THREADS),
+      '--context-size',
+      String(CONTEXT),
+      '--gpu',
+      'off',
+      '--mute',
+      '--no-idle',
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ALISA_API_KEY: key } },
   );
   children.push(proc);
@@ -84,7 +104,29 @@ async function startCompanion(parallel) {
 async function startLlamaServer() {
   const port = await freePort();
   const key = randomBytes(32).toString('base64url');
-  const args = ['-m', MODEL, '--host', '127.0.0.1', '--port', String(port), '--api-key', key, '-np', String(STREAMS), '-c', String(CONTEXT * STREAMS), '-t', String(THREADS), '-tb', String(THREADS), '-ngl', '0', '--temp', '0', '--no-webui'];
+  const args = [
+    '-m',
+    MODEL,
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--api-key',
+    key,
+    '-np',
+    String(STREAMS),
+    '-c',
+    String(CONTEXT * STREAMS),
+    '-t',
+    String(THREADS),
+    '-tb',
+    String(THREADS),
+    '-ngl',
+    '0',
+    '--temp',
+    '0',
+    '--no-webui',
+  ];
   const proc = spawn(LLAMA_SERVER, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(proc);
   let log = '';
@@ -177,7 +219,9 @@ function cleanup() {
 }
 process.on('exit', cleanup);
 
-console.log(`parallel_bench_setup: model ${path.basename(MODEL)}, threads ${THREADS}, context ${CONTEXT} per sequence, ${STREAMS} streams of max ${MAX_TOKENS} tokens, ${RUNS} rounds, greedy`);
+console.log(
+  `parallel_bench_setup: model ${path.basename(MODEL)}, threads ${THREADS}, context ${CONTEXT} per sequence, ${STREAMS} streams of max ${MAX_TOKENS} tokens, ${RUNS} rounds, greedy`,
+);
 console.log(`load_before_parallel_bench: ${load()}`);
 const p4 = await startCompanion(4);
 const p1 = await startCompanion(1);
@@ -200,7 +244,12 @@ const configs = [
   { key: 'p4', run: (i) => batch(p4, i) },
   { key: 'seq', run: (i) => batch(p4, i, true) },
   { key: 'p1', run: (i) => batch(p1, i) },
-  ...(llama ? [{ key: 'ls', run: (i) => batch(llama, i) }, { key: 'lsSeq', run: (i) => batch(llama, i, true) }] : []),
+  ...(llama
+    ? [
+        { key: 'ls', run: (i) => batch(llama, i) },
+        { key: 'lsSeq', run: (i) => batch(llama, i, true) },
+      ]
+    : []),
 ];
 const results = Object.fromEntries(configs.map((c) => [c.key, []]));
 const loads = [];
@@ -222,7 +271,9 @@ console.log(`parallel4_ours_tokens_per_s: ${f(tpsMedian('p4'))} (4 concurrent st
 console.log(`parallel1_ours_tokens_per_s: ${f(tpsMedian('p1'))} (the same 4 concurrent streams, --parallel 1)`);
 console.log(`sequential_ours_tokens_per_s: ${f(tpsMedian('seq'))} (the 4 requests one after another, --parallel 4)`);
 if (llama) {
-  console.log(`parallel4_llama_server_tokens_per_s: ${f(tpsMedian('ls'))} (llama-server -np 4, the same 4 concurrent streams; ${f(tokensPerStream('ls'))} tokens per stream)`);
+  console.log(
+    `parallel4_llama_server_tokens_per_s: ${f(tpsMedian('ls'))} (llama-server -np 4, the same 4 concurrent streams; ${f(tokensPerStream('ls'))} tokens per stream)`,
+  );
   console.log(`parallel4_ours_vs_llama_server_ratio: ${f(pairRatio('p4', 'ls'))} (goal close to 1)`);
   console.log(`sequential_llama_server_tokens_per_s: ${f(tpsMedian('lsSeq'))} (the 4 requests one after another on llama-server)`);
   console.log(`parallel4_vs_sequential_speedup_llama_server: ${f(pairRatio('ls', 'lsSeq'))} (what 4 slots gain llama-server, for comparison with ours)`);

@@ -36,11 +36,41 @@ const { PresenceService } = await import(pathToFileURL(out).href);
 const tmp = path.join(tmpdir(), `alisa-presence-bench-${process.pid}`);
 mkdirSync(tmp, { recursive: true });
 const still = path.join(tmp, 'camera.jpg');
-execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-i', path.join(root, 'tests', 'fixtures', 'presence', 'face.jpg'), '-vf', 'scale=640:480', '-q:v', '3', still]);
+execFileSync('ffmpeg', [
+  '-loglevel',
+  'error',
+  '-y',
+  '-i',
+  path.join(root, 'tests', 'fixtures', 'presence', 'face.jpg'),
+  '-vf',
+  'scale=640:480',
+  '-q:v',
+  '3',
+  still,
+]);
 // A noisy camera: the face with temporal noise (strength 8 of 255, new every frame), as MJPEG at
 // 5 fps, long enough for a run (a video input plays once, in real time).
 const noisy = path.join(tmp, 'camera.mkv');
-execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-loop', '1', '-framerate', '5', '-i', still, '-t', String(seconds + 15), '-vf', 'noise=alls=8:allf=t', '-c:v', 'mjpeg', '-q:v', '3', noisy]);
+execFileSync('ffmpeg', [
+  '-loglevel',
+  'error',
+  '-y',
+  '-loop',
+  '1',
+  '-framerate',
+  '5',
+  '-i',
+  still,
+  '-t',
+  String(seconds + 15),
+  '-vf',
+  'noise=alls=8:allf=t',
+  '-c:v',
+  'mjpeg',
+  '-q:v',
+  '3',
+  noisy,
+]);
 
 const TICK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 /** CPU seconds (user + system) of a process, from /proc/<pid>/stat. */
@@ -50,7 +80,11 @@ function cpuSeconds(pid) {
   return (Number(fields[11]) + Number(fields[12])) / TICK;
 }
 
-const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
+const load = () =>
+  os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
 console.log(`presence_load_before: ${load()}`);
 
 async function run(name, input, options) {

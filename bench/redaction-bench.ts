@@ -61,7 +61,8 @@ function sources(dir: string, out: string[] = []): string[] {
 
 function realisticText(root: string): string {
   const parts: string[] = [];
-  for (const d of ['companion', 'extension', 'webview', 'protocol', 'scripts']) for (const f of sources(path.join(root, d))) parts.push(readFileSync(f, 'utf8'));
+  for (const d of ['companion', 'extension', 'webview', 'protocol', 'scripts'])
+    for (const f of sources(path.join(root, d))) parts.push(readFileSync(f, 'utf8'));
   parts.push(readFileSync(path.join(root, 'README.md'), 'utf8'));
   parts.push(readFileSync(path.join(root, 'package-lock.json'), 'utf8'));
   const screens = JSON.parse(readFileSync(path.join(root, 'tests', 'fixtures', 'screen', 'cases.json'), 'utf8')) as Array<{ text: string }>;

@@ -12,15 +12,52 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const tmp = path.join(here, '..', 'dist-bench');
 mkdirSync(tmp, { recursive: true });
 let failed = false;
-for (const script of ['startup-bench.mjs', 'stream-bench.mjs', 'long-chat-bench.mjs', 'memory-bench.mjs', 'ui-bench.mjs', 'vscode-bench.ts', 'typing-bench.ts', 'ocr-accuracy.mjs', 'screen-bench.ts', 'screen-text-bench.ts', 'voice-bench.mjs', 'presence-bench.mjs', 'redaction-bench.ts', 'diagnostics-bench.ts', 'campaign-small-bench.mjs', 'campaign-bench.ts', 'soak-bench.mjs', 'lock-bench.mjs', 'crash-bench.ts', 'v1-stall-bench.mjs', 'parallel-bench.mjs']) {
+for (const script of [
+  'startup-bench.mjs',
+  'stream-bench.mjs',
+  'long-chat-bench.mjs',
+  'memory-bench.mjs',
+  'ui-bench.mjs',
+  'vscode-bench.ts',
+  'typing-bench.ts',
+  'ocr-accuracy.mjs',
+  'screen-bench.ts',
+  'screen-text-bench.ts',
+  'voice-bench.mjs',
+  'presence-bench.mjs',
+  'redaction-bench.ts',
+  'diagnostics-bench.ts',
+  'campaign-small-bench.mjs',
+  'campaign-bench.ts',
+  'soak-bench.mjs',
+  'lock-bench.mjs',
+  'crash-bench.ts',
+  'v1-stall-bench.mjs',
+  'parallel-bench.mjs',
+]) {
   let file = path.join(here, script);
   if (script.endsWith('.ts')) {
     const out = path.join(tmp, script.replace(/\.ts$/, '.cjs'));
-    await build({ entryPoints: [file], outfile: out, bundle: true, platform: 'node', format: 'cjs', target: 'node20', packages: 'external', logLevel: 'warning', logOverride: { 'empty-import-meta': 'silent' }, define: { __dirname: JSON.stringify(path.join(here, '..', 'tests', 'helpers')) } });
+    await build({
+      entryPoints: [file],
+      outfile: out,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      packages: 'external',
+      logLevel: 'warning',
+      logOverride: { 'empty-import-meta': 'silent' },
+      define: { __dirname: JSON.stringify(path.join(here, '..', 'tests', 'helpers')) },
+    });
     file = out;
   }
   // Every figure is read against the load the machine was under while it was measured.
-  const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
+  const load = () =>
+    os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ');
   console.log(`${script.replace(/\.(mjs|ts)$/, '')}_load_before: ${load()}`);
   const r = spawnSync(process.execPath, [file], { stdio: 'inherit' });
   console.log(`${script.replace(/\.(mjs|ts)$/, '')}_load_after: ${load()}`);

@@ -10,7 +10,11 @@ import path from 'node:path';
 import { understandScreen } from '../companion/screen/understand';
 import { understandScreen as baselineUnderstand } from './baselines/understand-v1';
 
-const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
+const load = () =>
+  os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
 console.log(`screen_text_load_before: ${load()}`);
 
 // Bundled by bench/run-all.mjs with __dirname = tests/helpers (as the other TypeScript benches).
@@ -34,7 +38,7 @@ const INPUTS: Record<string, (n: number) => string> = {
   base64_run: (n) => random(n, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'),
   screen_nobreak: (n) => fill(screens.replace(/\s*\n\s*/g, ' ') + ' ', n),
   screen_lines: (n) => fill(screens + '\n', n),
-  error_lines: (n) => fill('src/app.ts(12,5): error TS2304: Cannot find name \'x\'.\nfatal: not a git repository\n', n),
+  error_lines: (n) => fill("src/app.ts(12,5): error TS2304: Cannot find name 'x'.\nfatal: not a git repository\n", n),
 };
 
 type Understand = (input: { title: string | null; text: string }) => unknown;

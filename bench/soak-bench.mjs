@@ -38,7 +38,27 @@ async function startCompanion() {
   const data = mkdtempSync(path.join(os.tmpdir(), 'alisa-soak-'));
   const proc = spawn(
     process.execPath,
-    [process.env.SOAK_BUNDLE ?? path.join(root, 'dist', 'companion.mjs'), '--model', MODEL, '--data', data, '--threads', '1', '--gpu', 'off', '--prompt-style', 'compact', '--history-tokens', '300', '--max-reply-tokens', '40', '--rate-limit', '100000', '--parent-pid', String(process.pid)],
+    [
+      process.env.SOAK_BUNDLE ?? path.join(root, 'dist', 'companion.mjs'),
+      '--model',
+      MODEL,
+      '--data',
+      data,
+      '--threads',
+      '1',
+      '--gpu',
+      'off',
+      '--prompt-style',
+      'compact',
+      '--history-tokens',
+      '300',
+      '--max-reply-tokens',
+      '40',
+      '--rate-limit',
+      '100000',
+      '--parent-pid',
+      String(process.pid),
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   proc.stderr.resume();
@@ -110,7 +130,16 @@ async function run(stuck) {
   await chatting;
   // A reading client has its answers by now; the stuck ones resume so that their sockets end.
   for (const ws of clients) ws._socket.resume();
-  await Promise.all(clients.map((ws) => (ws.readyState === WebSocket.CLOSED ? null : new Promise((resolve) => { ws.once('close', resolve); ws.close(); }))));
+  await Promise.all(
+    clients.map((ws) =>
+      ws.readyState === WebSocket.CLOSED
+        ? null
+        : new Promise((resolve) => {
+            ws.once('close', resolve);
+            ws.close();
+          }),
+    ),
+  );
   peak = Math.max(peak, rss(c.proc.pid));
   clearInterval(sampler);
   const end = rss(c.proc.pid);

@@ -63,7 +63,26 @@ async function oursRunner(muted) {
   const data = mkdtempSync(path.join(os.tmpdir(), 'alisa-bench-'));
   const proc = spawn(
     process.execPath,
-    [path.join(root, 'dist', 'companion.mjs'), '--model', MODEL, '--data', data, '--threads', String(THREADS), '--gpu', 'off', '--prompt-style', 'compact', '--history-tokens', '0', '--temperature', '0', '--max-reply-tokens', String(MAX_TOKENS), ...(muted ? ['--mute'] : [])],
+    [
+      path.join(root, 'dist', 'companion.mjs'),
+      '--model',
+      MODEL,
+      '--data',
+      data,
+      '--threads',
+      String(THREADS),
+      '--gpu',
+      'off',
+      '--prompt-style',
+      'compact',
+      '--history-tokens',
+      '0',
+      '--temperature',
+      '0',
+      '--max-reply-tokens',
+      String(MAX_TOKENS),
+      ...(muted ? ['--mute'] : []),
+    ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const ready = JSON.parse(await new Promise((resolve) => readline.createInterface({ input: proc.stdout }).once('line', resolve)));
@@ -118,7 +137,12 @@ const { rawResults, ourResults } = await measure(false);
 const tpsOf = (r) => (r.tokens / r.total) * 1000;
 const mutedRatio = median(muted.ourResults.map((r, i) => tpsOf(r) / tpsOf(muted.rawResults[i])));
 console.log(`stream_throughput_ratio_muted: ${mutedRatio.toFixed(2)} (goal >= 0.95)`);
-console.log(`load_during_stream_bench: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+console.log(
+  `load_during_stream_bench: ${os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}`,
+);
 
 const tps = (r) => (r.tokens / r.total) * 1000;
 const rawTps = median(rawResults.map(tps));

@@ -42,13 +42,20 @@ async function main(): Promise<void> {
   const workspace = mkdtempSync(path.join(os.tmpdir(), 'alisa-typing-'));
   // A large file, with type errors (diagnostics that change as the user types: the text typed below
   // calls functions that do not exist), in a project TypeScript checks.
-  const lines = Array.from({ length: 5000 }, (_, i) => (i % 25 === 0 ? `export const s${i}: string = ${i};` : `export function f${i}(a: number, b: number): number { return a * ${i} + b; }`));
+  const lines = Array.from({ length: 5000 }, (_, i) =>
+    i % 25 === 0 ? `export const s${i}: string = ${i};` : `export function f${i}(a: number, b: number): number { return a * ${i} + b; }`,
+  );
   writeFileSync(path.join(workspace, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, noEmit: true }, include: ['*.ts'] }));
   writeFileSync(path.join(workspace, 'big.ts'), lines.join('\n') + '\n');
   const server = await startCodeServer({
     vsix: await packageVsix(),
     workspace,
-    settings: { 'alisa.model.path': MODEL_PATH, 'alisa.llm.threads': 1, 'alisa.llm.gpu': 'off', 'alisa.dataFolder': mkdtempSync(path.join(os.tmpdir(), 'alisa-typing-data-')) },
+    settings: {
+      'alisa.model.path': MODEL_PATH,
+      'alisa.llm.threads': 1,
+      'alisa.llm.gpu': 'off',
+      'alisa.dataFolder': mkdtempSync(path.join(os.tmpdir(), 'alisa-typing-data-')),
+    },
   });
   const settingsFile = path.join(server.userDataDir, 'User', 'settings.json');
   const setAwareness = (on: boolean) => {
@@ -91,7 +98,12 @@ async function main(): Promise<void> {
     console.log(`typing_exthost_cpu_ratio: ${(on / Math.max(off, 1)).toFixed(2)}`);
     console.log(`typing_wall_ms_on: ${median(results.on.wall).toFixed(0)}`);
     console.log(`typing_wall_ms_off: ${median(results.off.wall).toFixed(0)}`);
-    console.log(`typing_load: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+    console.log(
+      `typing_load: ${os
+        .loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')}`,
+    );
   } finally {
     await browser.close();
     await server.stop();

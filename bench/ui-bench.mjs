@@ -34,7 +34,11 @@ const SIZES_KB = (process.env.BENCH_REPLY_KB ?? '1,4,16').split(',').map(Number)
 const want = (part) => !process.env.BENCH_UI_PARTS || process.env.BENCH_UI_PARTS.split(',').includes(part);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const f = (x) => x.toFixed(2);
-const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
+const load = () =>
+  os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
 
 console.log(`ui_machine_load_before: ${load()} (${os.cpus().length} cores)`);
 
@@ -42,7 +46,24 @@ const data = mkdtempSync(path.join(os.tmpdir(), 'alisa-ui-bench-'));
 const companion = spawn(
   process.execPath,
   // BENCH_COMPANION: another build (say, of an older webview) to compare with.
-  [process.env.BENCH_COMPANION ?? path.join(root, 'dist', 'companion.mjs'), '--model', MODEL, '--data', data, '--threads', '1', '--gpu', 'off', '--prompt-style', 'compact', '--history-tokens', '0', '--max-reply-tokens', '60', '--no-idle'],
+  [
+    process.env.BENCH_COMPANION ?? path.join(root, 'dist', 'companion.mjs'),
+    '--model',
+    MODEL,
+    '--data',
+    data,
+    '--threads',
+    '1',
+    '--gpu',
+    'off',
+    '--prompt-style',
+    'compact',
+    '--history-tokens',
+    '0',
+    '--max-reply-tokens',
+    '60',
+    '--no-idle',
+  ],
   { stdio: ['ignore', 'pipe', 'ignore'] },
 );
 const ready = JSON.parse(await new Promise((resolve) => readline.createInterface({ input: companion.stdout }).once('line', resolve)));
@@ -67,7 +88,7 @@ function chromiumCpuMs() {
   const ours = new Set([process.pid]);
   for (let grew = true; grew; ) {
     grew = false;
-    for (const [pid, p] of procs) if (!ours.has(pid) && ours.has(p.ppid) && pid !== companion.pid) (ours.add(pid), (grew = true));
+    for (const [pid, p] of procs) if (!ours.has(pid) && ours.has(p.ppid) && pid !== companion.pid) ours.add(pid), (grew = true);
   }
   let ticks = 0;
   for (const pid of ours) if (procs.get(pid)?.comm.startsWith('chrom')) ticks += procs.get(pid).ticks;
@@ -81,7 +102,7 @@ try {
     const send = WebSocket.prototype.send;
     WebSocket.prototype.send = function (d) {
       const w = window;
-      if (typeof d === 'string' && d.includes('"chat.send"') && w.__armedSend) ((w.__tSend = performance.now()), (w.__armedSend = false));
+      if (typeof d === 'string' && d.includes('"chat.send"') && w.__armedSend) (w.__tSend = performance.now()), (w.__armedSend = false);
       if (!this.__benchHooked) {
         this.__benchHooked = true;
         this.addEventListener('message', (ev) => {
@@ -150,7 +171,12 @@ try {
         w.__reply ??= res.replyId;
       }, `Tell me a story about a fox (bare ${i})`);
       await bare.waitForFunction(() => window.__done && window.__painted, null, { timeout: 60_000 });
-      return bare.evaluate(() => ({ total: window.__painted - window.__t0, send: window.__tSend - window.__t0, token: window.__tTok - window.__tSend, paint: window.__painted - window.__tTok }));
+      return bare.evaluate(() => ({
+        total: window.__painted - window.__t0,
+        send: window.__tSend - window.__t0,
+        token: window.__tTok - window.__tSend,
+        paint: window.__painted - window.__tTok,
+      }));
     };
     const uiRun = async (i) => {
       const before = await page.locator('[data-role="assistant"]').count();
@@ -172,8 +198,17 @@ try {
       }, before);
       await box.fill(`Tell me a story about a fox (${i})`);
       await box.press('Enter');
-      await page.waitForFunction((n) => document.querySelectorAll('[data-role="assistant"]')[n]?.getAttribute('data-status') === 'complete' && window.__t1 > 0, before, { timeout: 60_000 });
-      return page.evaluate(() => ({ total: window.__t1 - window.__t0, send: window.__tSend - window.__t0, token: window.__tTok - window.__tSend, paint: window.__t1 - window.__tTok }));
+      await page.waitForFunction(
+        (n) => document.querySelectorAll('[data-role="assistant"]')[n]?.getAttribute('data-status') === 'complete' && window.__t1 > 0,
+        before,
+        { timeout: 60_000 },
+      );
+      return page.evaluate(() => ({
+        total: window.__t1 - window.__t0,
+        send: window.__tSend - window.__t0,
+        token: window.__tTok - window.__tSend,
+        paint: window.__t1 - window.__tTok,
+      }));
     };
     await page.bringToFront();
     await uiRun(-1); // warms the model, the page and the chat
@@ -188,7 +223,8 @@ try {
     }
     await bare.close();
     await page.bringToFront();
-    if (ui.some((x) => !(x.total > 0)) || bareMs.some((x) => !(x.total > 0))) throw new Error(`a first-token figure is not positive: ui ${JSON.stringify(ui)} bare ${JSON.stringify(bareMs)}`);
+    if (ui.some((x) => !(x.total > 0)) || bareMs.some((x) => !(x.total > 0)))
+      throw new Error(`a first-token figure is not positive: ui ${JSON.stringify(ui)} bare ${JSON.stringify(bareMs)}`);
     const parts = (xs) => ['send', 'token', 'paint'].map((k) => `${k} ${f(median(xs.map((x) => x[k])))}`).join(', ');
     const uiTotal = median(ui.map((x) => x.total));
     const bareTotal = median(bareMs.map((x) => x.total));
@@ -197,8 +233,9 @@ try {
     // The client's own share: before chat.send leaves plus from the first token to paint (the
     // companion's time in between is the same for both and varies more than the difference).
     const own = (xs) => median(xs.map((x) => x.send + x.paint));
-    console.log(`ui_first_token_added_ms: ${f(own(ui) - own(bareMs))} (goal <= 10; the client's own share, ui ${f(own(ui))} vs bare ${f(own(bareMs))}; totals differ by ${f(uiTotal - bareTotal)}: runs ui ${ui.map((x) => x.total.toFixed(0)).join(' ')} | bare ${bareMs.map((x) => x.total.toFixed(0)).join(' ')})`);
-
+    console.log(
+      `ui_first_token_added_ms: ${f(own(ui) - own(bareMs))} (goal <= 10; the client's own share, ui ${f(own(ui))} vs bare ${f(own(bareMs))}; totals differ by ${f(uiTotal - bareTotal)}: runs ui ${ui.map((x) => x.total.toFixed(0)).join(' ')} | bare ${bareMs.map((x) => x.total.toFixed(0)).join(' ')})`,
+    );
   }
   if (want('render')) {
     // ------------------------------------------------------------------ renderer time per reply size
@@ -254,7 +291,9 @@ try {
       logLevel: 'warning',
     });
     const renderPage = await context.newPage();
-    await renderPage.setContent(`<!DOCTYPE html><html><head><style>${readFileSync(path.join(root, 'dist', 'webview-style.css'), 'utf8')}</style></head><body><div class="app"><div class="messages" id="messages" style="height:600px;overflow:auto"></div></div></body></html>`);
+    await renderPage.setContent(
+      `<!DOCTYPE html><html><head><style>${readFileSync(path.join(root, 'dist', 'webview-style.css'), 'utf8')}</style></head><body><div class="app"><div class="messages" id="messages" style="height:600px;overflow:auto"></div></div></body></html>`,
+    );
     await renderPage.addScriptTag({ content: harness.outputFiles[0].text });
     const renderCdp = await context.newCDPSession(renderPage);
     await renderCdp.send('Performance.enable');
@@ -262,9 +301,13 @@ try {
     const replyText = (kb) => {
       const parts = [];
       for (let n = 0; parts.join('\n\n').length < kb * 1024; n++) {
-        if (n % 4 === 0) parts.push(`Here is a thought, number ${n}: the fox **ran** across the field and \`looked\` back at the [river](https://example.com/${n}).\nShe waited until the light was gone.`);
+        if (n % 4 === 0)
+          parts.push(
+            `Here is a thought, number ${n}: the fox **ran** across the field and \`looked\` back at the [river](https://example.com/${n}).\nShe waited until the light was gone.`,
+          );
         else if (n % 4 === 1) parts.push(`- first point ${n}\n- second point with *emphasis*\n- third point`);
-        else if (n % 4 === 2) parts.push('```ts\n' + `const fox${n} = { name: 'fox', steps: ${n} };\nfor (const s of [1, 2, 3]) console.log(s * fox${n}.steps);` + '\n```');
+        else if (n % 4 === 2)
+          parts.push('```ts\n' + `const fox${n} = { name: 'fox', steps: ${n} };\nfor (const s of [1, 2, 3]) console.log(s * fox${n}.steps);` + '\n```');
         else parts.push(`> A quote ${n}, and then a plain sentence that carries on for a while to fill the line.`);
       }
       return parts.join('\n\n').slice(0, kb * 1024);
@@ -290,12 +333,15 @@ try {
     await renderPage.close();
     for (const kb of SIZES_KB) {
       const r = (mode) => `${f(renderMs[mode][kb])} ms, ${f(renderMs[mode][kb] / kb)} per KB, script ${f(scriptMs[mode][kb] / kb)} per KB`;
-      console.log(`ui_render_${kb}kb_ms: ${f(renderMs.incremental[kb])} (${r('incremental')}; whole reply every frame: ${r('full')}; plain text appended: ${r('plain')})`);
+      console.log(
+        `ui_render_${kb}kb_ms: ${f(renderMs.incremental[kb])} (${r('incremental')}; whole reply every frame: ${r('full')}; plain text appended: ${r('plain')})`,
+      );
     }
     const [small, big] = [SIZES_KB[0], SIZES_KB[SIZES_KB.length - 1]];
     const ratio = (x, mode) => f(x[mode][big] / big / (x[mode][small] / small));
-    console.log(`ui_render_per_kb_ratio_${big}kb_vs_${small}kb: ${ratio(renderMs, 'incremental')} (1 = linear; script alone ${ratio(scriptMs, 'incremental')}; whole reply every frame ${ratio(renderMs, 'full')}; plain text appended ${ratio(renderMs, 'plain')})`);
-
+    console.log(
+      `ui_render_per_kb_ratio_${big}kb_vs_${small}kb: ${ratio(renderMs, 'incremental')} (1 = linear; script alone ${ratio(scriptMs, 'incremental')}; whole reply every frame ${ratio(renderMs, 'full')}; plain text appended ${ratio(renderMs, 'plain')})`,
+    );
   }
   if (want('avatar')) {
     // ------------------------------------------------------------------ avatar
@@ -348,7 +394,9 @@ try {
     const m = (xs, k) => median(xs.map((x) => x[k]));
     const fl = { cpu: m(floor, 'cpu'), main: m(floor, 'main') };
     const line = (name, xs) =>
-      console.log(`${name}: chromium ${f(m(xs, 'cpu'))} ms/s (${f(m(xs, 'cpu') / Math.max(fl.cpu, 1))}x floor), main thread ${f(m(xs, 'main'))} ms/s (${f(m(xs, 'main') / Math.max(fl.main, 0.1))}x floor)`);
+      console.log(
+        `${name}: chromium ${f(m(xs, 'cpu'))} ms/s (${f(m(xs, 'cpu') / Math.max(fl.cpu, 1))}x floor), main thread ${f(m(xs, 'main'))} ms/s (${f(m(xs, 'main') / Math.max(fl.main, 0.1))}x floor)`,
+      );
     console.log(`avatar_floor_reduced_motion: chromium ${f(fl.cpu)} ms/s, main thread ${f(fl.main)} ms/s`);
     line('avatar_idle_moving', moving);
     line(`avatar_idle_resting (data-resting=${restState}; after: ${restStill})`, resting);

@@ -21,14 +21,20 @@ const CHAR_CAP = CONTEXT * 16;
 const ROUNDS = Number(process.env.ALISA_BENCH_ROUNDS ?? 3);
 
 const data = mkdtempSync(path.join(os.tmpdir(), 'alisa-bench-'));
-const proc = spawn(process.execPath, [bundle, '--data', data, '--model', model, ...TINY, '--context-size', String(CONTEXT)], { stdio: ['ignore', 'pipe', 'pipe'] });
+const proc = spawn(process.execPath, [bundle, '--data', data, '--model', model, ...TINY, '--context-size', String(CONTEXT)], {
+  stdio: ['ignore', 'pipe', 'pipe'],
+});
 proc.stderr.on('data', () => {});
 const ready = await new Promise((resolve) => readline.createInterface({ input: proc.stdout }).once('line', (l) => resolve(JSON.parse(l))));
 const base = `http://127.0.0.1:${ready.port}`;
 const auth = { authorization: `Bearer ${ready.token}` };
 
 const post = (messages) =>
-  fetch(`${base}/v1/chat/completions`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ messages, max_tokens: 8 }) });
+  fetch(`${base}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { ...auth, 'content-type': 'application/json' },
+    body: JSON.stringify({ messages, max_tokens: 8 }),
+  });
 
 /** The request's status and time, and the slowest /health answer while it was in flight. */
 async function measure(messages) {

@@ -45,7 +45,26 @@ async function startCompanion(extra) {
   const data = mkdtempSync(path.join(os.tmpdir(), 'alisa-voice-bench-'));
   const proc = spawn(
     process.execPath,
-    [path.join(root, 'dist', 'companion.mjs'), '--model', MODEL, '--data', data, '--threads', '1', '--gpu', 'off', '--prompt-style', 'compact', '--history-tokens', '0', '--temperature', '0', '--max-reply-tokens', String(MAX_TOKENS), ...extra],
+    [
+      path.join(root, 'dist', 'companion.mjs'),
+      '--model',
+      MODEL,
+      '--data',
+      data,
+      '--threads',
+      '1',
+      '--gpu',
+      'off',
+      '--prompt-style',
+      'compact',
+      '--history-tokens',
+      '0',
+      '--temperature',
+      '0',
+      '--max-reply-tokens',
+      String(MAX_TOKENS),
+      ...extra,
+    ],
     { stdio: ['ignore', 'pipe', 'ignore'] },
   );
   const ready = JSON.parse(await new Promise((resolve) => readline.createInterface({ input: proc.stdout }).once('line', resolve)));
@@ -128,7 +147,7 @@ async function msedgeRtf() {
         audioStream.once('error', reject);
       });
       const bytes = chunks.reduce((s, c) => s + c.length, 0);
-      return (performance.now() - t0) / ((bytes * 8) / 48_000 * 1000);
+      return (performance.now() - t0) / (((bytes * 8) / 48_000) * 1000);
     })();
     work.catch(() => {});
     const r = await Promise.race([work, new Promise((_, reject) => setTimeout(() => reject(new Error('no answer within 4 s')), 4000))]);

@@ -22,7 +22,12 @@ async function main(): Promise<void> {
     return;
   }
   const vsix = await packageVsix();
-  for (const [name, file] of [['extension', 'extension.js'], ['companion', 'companion.mjs'], ['webview', 'webview.js'], ['webview_css', 'webview-style.css']]) {
+  for (const [name, file] of [
+    ['extension', 'extension.js'],
+    ['companion', 'companion.mjs'],
+    ['webview', 'webview.js'],
+    ['webview_css', 'webview-style.css'],
+  ]) {
     console.log(`bundle_${name}_kb: ${f(statSync(path.join(REPO_ROOT, 'dist', file)).size / 1024)}`);
   }
   console.log(`vsix_mb: ${f(statSync(vsix).size / 1024 / 1024)}`);
@@ -68,7 +73,9 @@ async function main(): Promise<void> {
       }, before);
       await box.fill(`Tell me a story about an owl (${i})`);
       await box.press('Enter');
-      await frame.waitForFunction((n) => document.querySelectorAll('[data-role="assistant"]')[n]?.getAttribute('data-status') === 'complete', before, { timeout: 60_000 });
+      await frame.waitForFunction((n) => document.querySelectorAll('[data-role="assistant"]')[n]?.getAttribute('data-status') === 'complete', before, {
+        timeout: 60_000,
+      });
       const t = await frame.evaluate(() => (window as unknown as { __t0: number; __t1: number }).__t1 - (window as unknown as { __t0: number }).__t0);
       const first = Number(await frame.locator('[data-role="assistant"]').nth(before).getAttribute('data-first-token-ms'));
       if (i > 0) {

@@ -106,9 +106,7 @@ export class CompanionApp {
         gpu: config.gpu,
         downloadAllowed: config.downloadModel,
       },
-      openai: config.endpoint
-        ? { baseUrl: config.endpoint, apiKey: config.apiKey, model: config.endpointModel, timeoutMs: config.llmTimeoutMs }
-        : undefined,
+      openai: config.endpoint ? { baseUrl: config.endpoint, apiKey: config.apiKey, model: config.endpointModel, timeoutMs: config.llmTimeoutMs } : undefined,
     });
     this.chat = new ChatService({
       memory: () => this.memory(),
@@ -274,7 +272,9 @@ export class CompanionApp {
       // A SQLite addon that does not load (another Node's ABI, missing, another platform) stays so
       // until the companion restarts: reported once, never retried every 2 s.
       this.dbFinal = describeNativeLoadError(this.dbError.cause ?? err) !== null;
-      this.logDbFailure(`${this.dbError.message}${this.dbError.action ? ` ${this.dbError.action}` : ''}${this.dbFinal ? ' (not retried until Alisa restarts)' : ''}`);
+      this.logDbFailure(
+        `${this.dbError.message}${this.dbError.action ? ` ${this.dbError.action}` : ''}${this.dbFinal ? ' (not retried until Alisa restarts)' : ''}`,
+      );
     }
   }
 
@@ -308,7 +308,12 @@ export class CompanionApp {
     const providers = this.registry.states();
     const database: DatabaseState = this.memoryStore
       ? { state: 'ready', path: this.config.dbPath, error: null, recovered: this.recoveredInfo() }
-      : { state: 'error', path: this.config.dbPath, error: (this.dbError ?? new AlisaError('database_unavailable', 'The database is not open.')).toInfo(), recovered: this.recoveredInfo() };
+      : {
+          state: 'error',
+          path: this.config.dbPath,
+          error: (this.dbError ?? new AlisaError('database_unavailable', 'The database is not open.')).toInfo(),
+          recovered: this.recoveredInfo(),
+        };
     const model: ModelState = this.registry.current();
     return {
       version: VERSION,
@@ -344,7 +349,15 @@ export class CompanionApp {
         detach: () => this.detach?.() ?? false,
       },
       this.registry,
-      { port: this.config.port, token: this.token, apiKey: this.apiKey.key, rateLimit: this.config.rateLimit, allowedOrigins: this.config.allowedOrigins, version: VERSION, log: this.log },
+      {
+        port: this.config.port,
+        token: this.token,
+        apiKey: this.apiKey.key,
+        rateLimit: this.config.rateLimit,
+        allowedOrigins: this.config.allowedOrigins,
+        version: VERSION,
+        log: this.log,
+      },
     );
     const port = await this.server.listen();
     this.help.start();

@@ -269,7 +269,10 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
   let ttsEngines: TtsEngineId[] | undefined;
   if (values['tts-engines'] !== undefined) {
     ttsEngines = [];
-    for (const e of values['tts-engines'].split(',').map((x) => x.trim()).filter(Boolean)) {
+    for (const e of values['tts-engines']
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean)) {
       const parsed = TtsEngineId.safeParse(e);
       if (!parsed.success) throw new AlisaError('invalid_argument', `Unknown text-to-speech engine "${e}": use piper, espeak or msedge (online).`);
       ttsEngines.push(parsed.data);
@@ -295,13 +298,15 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
   if (openAiApiKey !== null) {
     const problem = apiKeyProblem(openAiApiKey);
     if (problem) throw new AlisaError('invalid_argument', `ALISA_API_KEY is not a usable API key: ${problem}.`);
-    if (openAiApiKey === token) throw new AlisaError('invalid_argument', 'ALISA_API_KEY must differ from ALISA_TOKEN: the API key opens only /v1, the token everything.');
+    if (openAiApiKey === token)
+      throw new AlisaError('invalid_argument', 'ALISA_API_KEY must differ from ALISA_TOKEN: the API key opens only /v1, the token everything.');
   }
 
   const fraction = (name: string, value: string | undefined, min: number, max: number): number | undefined => {
     if (value === undefined) return undefined;
     const n = Number(value);
-    if (!Number.isFinite(n) || n < min || n > max) throw new AlisaError('invalid_argument', `--${name} must be a number from ${min} to ${max}, got "${value}".`);
+    if (!Number.isFinite(n) || n < min || n > max)
+      throw new AlisaError('invalid_argument', `--${name} must be a number from ${min} to ${max}, got "${value}".`);
     return n;
   };
 

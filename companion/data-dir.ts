@@ -44,6 +44,8 @@ export function ensureDataDir(dir: string): void {
       why = `${code}: ${(err as Error).message}`;
       action = `Check that the path exists and can be written to, ${CHOOSE_ANOTHER}.`;
     }
-    throw new AlisaError('database_unavailable', `Could not create the data folder ${folder}: ${why}.`, action.charAt(0).toUpperCase() + action.slice(1), { cause: err });
+    throw new AlisaError('database_unavailable', `Could not create the data folder ${folder}: ${why}.`, action.charAt(0).toUpperCase() + action.slice(1), {
+      cause: err,
+    });
   }
 }

@@ -62,7 +62,10 @@ function logToFile(dataDir: string): void {
 /** Set by main() once the companion runs: what a lost stdout/stderr pipe does. */
 let onLostPipe: (why: string) => void = () => process.exit(0);
 // Any error on stdout/stderr (EPIPE: the reader went away) means nobody is listening any more.
-for (const [name, stream] of [['stderr', process.stderr], ['stdout', process.stdout]] as const) {
+for (const [name, stream] of [
+  ['stderr', process.stderr],
+  ['stdout', process.stdout],
+] as const) {
   stream.on('error', (err: NodeJS.ErrnoException) => {
     if (name === 'stderr') logClosed = true;
     onLostPipe(`${name} closed${err.code ? ` (${err.code})` : ''}`);
@@ -210,7 +213,9 @@ async function main(): Promise<void> {
   // Standalone only, and on stdout (where the ready line already carries the token), never in the
   // log: the address with the token is the user's key to the browser UI, and stderr is the log.
   if (config.parentPid === null) process.stdout.write(`open Alisa in a browser: http://127.0.0.1:${started.port}/#token=${app.token}\n`);
-  log(`OpenAI-compatible API: http://127.0.0.1:${started.port}/v1 (its key: npm run companion -- --print-api-key${app.apiKey.file ? `, or the file ${app.apiKey.file}` : ''})`);
+  log(
+    `OpenAI-compatible API: http://127.0.0.1:${started.port}/v1 (its key: npm run companion -- --print-api-key${app.apiKey.file ? `, or the file ${app.apiKey.file}` : ''})`,
+  );
   if (started.legacyPort !== null) log(`legacy protocol on ws://127.0.0.1:${started.legacyPort}/ws/chat`);
   watchParent(config.parentPid, () => parentGone('the window that started the companion is gone'));
 }

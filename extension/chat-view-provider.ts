@@ -222,14 +222,18 @@ const loadProtocol = () => (protocol ??= import('../protocol/webview'));
 async function insertCode(code: string): Promise<void> {
   const editor = vscode.window.activeTextEditor ?? vscode.window.visibleTextEditors[0];
   if (!editor) {
-    void vscode.window.showInformationMessage('There is no open editor to insert the code into. Open a file, place the cursor where the code should go, then click Insert again.');
+    void vscode.window.showInformationMessage(
+      'There is no open editor to insert the code into. Open a file, place the cursor where the code should go, then click Insert again.',
+    );
     return;
   }
   const ok = await editor.edit((edit) => {
     for (const selection of editor.selections) edit.replace(selection, code);
   });
   if (!ok) {
-    void vscode.window.showWarningMessage(`The code could not be inserted into ${vscode.workspace.asRelativePath(editor.document.uri)} (is it read-only?). Use Copy instead.`);
+    void vscode.window.showWarningMessage(
+      `The code could not be inserted into ${vscode.workspace.asRelativePath(editor.document.uri)} (is it read-only?). Use Copy instead.`,
+    );
     return;
   }
   await vscode.window.showTextDocument(editor.document, editor.viewColumn);

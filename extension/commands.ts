@@ -113,7 +113,7 @@ async function explainFile(view: ChatViewProvider): Promise<void> {
 
 async function searchMemory(view: ChatViewProvider): Promise<void> {
   const query = await vscode.window.showInputBox({
-    title: 'Search Alisa\'s memory',
+    title: "Search Alisa's memory",
     prompt: 'Words from anything you and Alisa have said',
     placeHolder: 'e.g. sqlite migration',
     validateInput: (v) => (v.length > 500 ? 'At most 500 characters.' : null),
@@ -127,13 +127,13 @@ async function searchMemory(view: ChatViewProvider): Promise<void> {
 async function clearHistory(manager: CompanionManager): Promise<void> {
   const confirm = 'Delete All';
   const choice = await vscode.window.showWarningMessage(
-    'Delete all of Alisa\'s chat history?',
+    "Delete all of Alisa's chat history?",
     { modal: true, detail: 'Every chat session and message is removed from this machine. This cannot be undone; export the history first if you want a copy.' },
     confirm,
   );
   if (choice !== confirm) return;
   await manager.request('history.clear', { confirm: true });
-  void vscode.window.showInformationMessage('Alisa\'s chat history was deleted.');
+  void vscode.window.showInformationMessage("Alisa's chat history was deleted.");
 }
 
 async function exportHistory(manager: CompanionManager): Promise<void> {
@@ -141,12 +141,12 @@ async function exportHistory(manager: CompanionManager): Promise<void> {
     { label: 'Markdown', description: 'easy to read', format: 'markdown' as const, ext: 'md' },
     { label: 'JSON', description: 'every field, for other tools', format: 'json' as const, ext: 'json' },
   ];
-  const pick = await vscode.window.showQuickPick(formats, { title: 'Export Alisa\'s chat history as…' });
+  const pick = await vscode.window.showQuickPick(formats, { title: "Export Alisa's chat history as…" });
   if (!pick) return;
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(os.homedir());
   const date = new Date().toISOString().slice(0, 10);
   const target = await vscode.window.showSaveDialog({
-    title: 'Export Alisa\'s chat history',
+    title: "Export Alisa's chat history",
     defaultUri: vscode.Uri.joinPath(folder, `alisa-history-${date}.${pick.ext}`),
     filters: { [pick.label]: [pick.ext] },
     saveLabel: 'Export',
@@ -164,14 +164,16 @@ async function exportHistory(manager: CompanionManager): Promise<void> {
 async function setApiKey(context: vscode.ExtensionContext, manager: CompanionManager): Promise<void> {
   const key = await vscode.window.showInputBox({
     title: 'API key for the OpenAI-compatible server (alisa.llm.endpoint)',
-    prompt: 'Kept in VS Code\'s secret storage, never in settings. Leave empty to remove the stored key.',
+    prompt: "Kept in VS Code's secret storage, never in settings. Leave empty to remove the stored key.",
     password: true,
     ignoreFocusOut: true,
   });
   if (key === undefined) return;
   if (key.trim()) await context.secrets.store(API_KEY_SECRET, key.trim());
   else await context.secrets.delete(API_KEY_SECRET);
-  void vscode.window.showInformationMessage(key.trim() ? 'The API key was saved; Alisa restarts to use it.' : 'The stored API key was removed; Alisa restarts without it.');
+  void vscode.window.showInformationMessage(
+    key.trim() ? 'The API key was saved; Alisa restarts to use it.' : 'The stored API key was removed; Alisa restarts without it.',
+  );
   await manager.applySettings();
 }
 

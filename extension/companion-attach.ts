@@ -26,7 +26,6 @@ type AttachLookup =
   /** A companion runs but cannot be used from here; `reason` is for the user. */
   | { kind: 'unusable'; reason: string };
 
-
 /** The companion another window runs on `dataDir`, if there is one this window may attach to. */
 export function findRunningCompanion(dataDir: string): AttachLookup {
   const file = path.join(dataDir, ATTACH_FILE);

@@ -35,7 +35,10 @@ export function connectCompanion(opts: ConnectOptions): Promise<CompanionConnect
     headers: { Authorization: `Bearer ${opts.token}` },
     handshakeTimeout: timeoutMs,
   });
-  const rpc = new RpcClient({ send: (data) => ws.send(data) }, { client: opts.client, workspace: opts.workspace ?? null, timeoutMs: opts.requestTimeoutMs ?? 60_000 });
+  const rpc = new RpcClient(
+    { send: (data) => ws.send(data) },
+    { client: opts.client, workspace: opts.workspace ?? null, timeoutMs: opts.requestTimeoutMs ?? 60_000 },
+  );
   let closedByUs = false;
 
   return new Promise<CompanionConnection>((resolve, reject) => {

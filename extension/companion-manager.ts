@@ -123,7 +123,11 @@ export class CompanionManager implements vscode.Disposable {
       return {
         type: 'error',
         id,
-        error: { code: 'internal', message: (err as Error).message, action: 'Wait for Alisa to start, or run "Alisa: Restart Companion" (details: "Alisa: Show Logs").' },
+        error: {
+          code: 'internal',
+          message: (err as Error).message,
+          action: 'Wait for Alisa to start, or run "Alisa: Restart Companion" (details: "Alisa: Show Logs").',
+        },
       };
     }
   }

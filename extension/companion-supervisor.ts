@@ -248,7 +248,11 @@ export class CompanionSupervisor {
       const e = err as StartError;
       if (e.exit?.code === EXIT_BAD_ARGUMENTS) {
         const why = firstLine(e.stderr) ?? 'it did not say why';
-        this.fail('settings', `Alisa's companion refused its settings: ${why}`, 'Fix the setting (Settings, search "alisa"), then run "Alisa: Restart Companion".');
+        this.fail(
+          'settings',
+          `Alisa's companion refused its settings: ${why}`,
+          'Fix the setting (Settings, search "alisa"), then run "Alisa: Restart Companion".',
+        );
         return;
       }
       if (e.exit?.code === EXIT_ALREADY_RUNNING) {
@@ -353,7 +357,11 @@ export class CompanionSupervisor {
     this.opts.log.warn(reason);
     const decision = this.policy.recordCrash();
     if (decision.giveUp) {
-      this.fail('crashed', `Alisa's companion stopped ${decision.crashes} times within ${describeDuration(decision.windowMs)}, so it is not restarted again. Last problem: ${reason}`, SEE_LOG);
+      this.fail(
+        'crashed',
+        `Alisa's companion stopped ${decision.crashes} times within ${describeDuration(decision.windowMs)}, so it is not restarted again. Last problem: ${reason}`,
+        SEE_LOG,
+      );
       return;
     }
     const attempt = `(attempt ${decision.attempt} of ${decision.maxAttempts})`;

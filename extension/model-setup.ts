@@ -190,7 +190,8 @@ export class ModelSetup implements vscode.Disposable {
           if (e.type === 'status') onModel(embedded(e.status));
         }),
         this.manager.onDidChangeState((s) => {
-          if (s.state === 'failed' || s.state === 'stopped') finish({ kind: 'error', error: s.error ?? { code: 'internal', message: s.message ?? 'Alisa stopped.' } });
+          if (s.state === 'failed' || s.state === 'stopped')
+            finish({ kind: 'error', error: s.error ?? { code: 'internal', message: s.message ?? 'Alisa stopped.' } });
         }),
         token.onCancellationRequested(() => {
           void this.manager.request('model.cancelLoad', {}).catch(() => {});
@@ -210,7 +211,7 @@ export class ModelSetup implements vscode.Disposable {
 
   private async report(outcome: DownloadOutcome): Promise<void> {
     if (outcome.kind === 'ready') {
-      void vscode.window.showInformationMessage('Alisa\'s language model is ready.');
+      void vscode.window.showInformationMessage("Alisa's language model is ready.");
       return;
     }
     if (outcome.kind === 'cancelled') {

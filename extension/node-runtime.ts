@@ -10,9 +10,7 @@ const MIN_NODE_MAJOR = 20;
 
 export const NODE_PATH_SETTING = 'alisa.companion.nodePath';
 
-type RuntimeCheck =
-  | { ok: true; version: string; major: number }
-  | { ok: false; reason: 'missing' | 'too-old' | 'unusable'; message: string; action: string };
+type RuntimeCheck = { ok: true; version: string; major: number } | { ok: false; reason: 'missing' | 'too-old' | 'unusable'; message: string; action: string };
 
 const ACTION = `Install Node.js ${MIN_NODE_MAJOR} or newer (https://nodejs.org), or set ${NODE_PATH_SETTING} to the full path of a node executable, then restart Alisa.`;
 
@@ -27,7 +25,12 @@ export function checkNodeRuntime(nodePath: string, timeoutMs = 10_000): Promise<
       if (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'ENOENT') {
-          resolve({ ok: false, reason: 'missing', message: `Alisa needs Node.js ${MIN_NODE_MAJOR} or newer to run her companion, but "${nodePath}" was not found.`, action: ACTION });
+          resolve({
+            ok: false,
+            reason: 'missing',
+            message: `Alisa needs Node.js ${MIN_NODE_MAJOR} or newer to run her companion, but "${nodePath}" was not found.`,
+            action: ACTION,
+          });
         } else if (code === 'EACCES') {
           resolve({ ok: false, reason: 'unusable', message: `Alisa cannot run "${nodePath}": it is not executable.`, action: ACTION });
         } else {
@@ -46,7 +49,12 @@ export function judgeVersion(nodePath: string, output: string): RuntimeCheck {
   const version = output.trim();
   const match = /^v(\d+)\.\d+\.\d+/.exec(version);
   if (!match) {
-    return { ok: false, reason: 'unusable', message: `"${nodePath}" does not look like Node.js: it answered "${version.slice(0, 80)}" to --version.`, action: ACTION };
+    return {
+      ok: false,
+      reason: 'unusable',
+      message: `"${nodePath}" does not look like Node.js: it answered "${version.slice(0, 80)}" to --version.`,
+      action: ACTION,
+    };
   }
   const major = Number(match[1]);
   if (major < MIN_NODE_MAJOR) {
@@ -69,7 +77,14 @@ type NativeCheck = { ok: true } | { ok: false; message: string; action: string }
  * platform. Every release line of one even Node major keeps its ABI, so the major decides.
  * Pure; exported for tests.
  */
-export function judgeNativeAddons(nodePath: string, version: string, major: number, manifest: NativeManifest, platform: string = process.platform, arch: string = process.arch): NativeCheck {
+export function judgeNativeAddons(
+  nodePath: string,
+  version: string,
+  major: number,
+  manifest: NativeManifest,
+  platform: string = process.platform,
+  arch: string = process.arch,
+): NativeCheck {
   if (manifest.platform !== platform || manifest.arch !== arch) {
     return {
       ok: false,

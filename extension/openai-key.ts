@@ -25,9 +25,12 @@ export async function readOpenAiAccess(ready: ReadyLine, env: NodeJS.ProcessEnv 
     try {
       key = (await readFile(ready.apiKeyFile, 'utf8')).trim();
     } catch (err) {
-      throw new Error(`Alisa's API key file ${ready.apiKeyFile} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}). Run "Alisa: Restart Companion" to create it again.`);
+      throw new Error(
+        `Alisa's API key file ${ready.apiKeyFile} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}). Run "Alisa: Restart Companion" to create it again.`,
+      );
     }
-    if (key.length < MIN_KEY_LENGTH) throw new Error(`Alisa's API key file ${ready.apiKeyFile} does not hold a key. Run "Alisa: Restart Companion" to write a new one.`);
+    if (key.length < MIN_KEY_LENGTH)
+      throw new Error(`Alisa's API key file ${ready.apiKeyFile} does not hold a key. Run "Alisa: Restart Companion" to write a new one.`);
     return { baseUrl, key, source: ready.apiKeyFile };
   }
   if (ready.apiKeyFile === null && env.ALISA_API_KEY) return { baseUrl, key: env.ALISA_API_KEY, source: 'ALISA_API_KEY' };

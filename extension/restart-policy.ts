@@ -22,7 +22,12 @@ export const DEFAULT_RESTART_POLICY: RestartPolicyOptions = {
 };
 
 type CrashDecision =
-  | { giveUp: false; delayMs: number; /** 1-based restart number within the window. */ attempt: number; /** Restarts allowed before giving up. */ maxAttempts: number }
+  | {
+      giveUp: false;
+      delayMs: number /** 1-based restart number within the window. */;
+      attempt: number /** Restarts allowed before giving up. */;
+      maxAttempts: number;
+    }
   | { giveUp: true; crashes: number; windowMs: number };
 
 export class RestartPolicy {

@@ -16,7 +16,14 @@ import { deviceInputProblem } from '../protocol/inputs';
 import type { CompanionSettings, ProviderId } from './companion-args';
 import { DEFAULT_EXCLUDED_WINDOWS, normalizeScreenSettings, type ScreenSettings } from './screen/screen-logic';
 import { normalizeVoiceLaunchSettings, normalizeVoiceSettings, voiceInput, type VoiceSettings } from './voice/voice-logic';
-import { IDLE_DEFAULTS, normalizeIdleSettings, normalizePresenceSettings, PRESENCE_DEFAULTS, type IdleSettings, type PresenceSettings } from './rhythm/rhythm-logic';
+import {
+  IDLE_DEFAULTS,
+  normalizeIdleSettings,
+  normalizePresenceSettings,
+  PRESENCE_DEFAULTS,
+  type IdleSettings,
+  type PresenceSettings,
+} from './rhythm/rhythm-logic';
 import { joinSentences } from '../common/sentences';
 
 export const SECTION = 'alisa';

@@ -117,7 +117,11 @@ export class StatusBar implements vscode.Disposable {
       case 'loading':
         return { text: `$(loading~spin) Alisa${percent}`, tooltip: `Loading ${name}${percent}…` };
       case 'error':
-        return { text: '$(warning) Alisa', tooltip: joinSentences(model.error?.message, model.error?.action) || 'The model could not be loaded.', background: 'warning' };
+        return {
+          text: '$(warning) Alisa',
+          tooltip: joinSentences(model.error?.message, model.error?.action) || 'The model could not be loaded.',
+          background: 'warning',
+        };
       case 'ready':
         return { text: '$(comment-discussion) Alisa', tooltip: `Alisa is ready (${name}${model.provider ? `, ${model.provider}` : ''}).` };
       default:

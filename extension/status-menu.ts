@@ -92,7 +92,11 @@ function actionLabel(ind: Indicator): string {
     case 'camera':
       return failing ? '$(circle-slash) Turn off webcam presence' : paused ? '$(device-camera) Resume the camera' : '$(debug-pause) Pause the camera';
     case 'screen':
-      return failing ? '$(circle-slash) Turn off screen understanding' : paused ? '$(eye) Resume screen understanding' : '$(eye-closed) Pause screen understanding';
+      return failing
+        ? '$(circle-slash) Turn off screen understanding'
+        : paused
+          ? '$(eye) Resume screen understanding'
+          : '$(eye-closed) Pause screen understanding';
     case 'listening':
       return '$(debug-stop) Stop listening';
     case 'voice':

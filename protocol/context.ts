@@ -26,9 +26,7 @@ export const DiagnosticInfo = z.object({
   code: z.string().max(100).nullable(),
   source: z.string().max(100).nullable(),
   range: Range,
-  related: z
-    .array(z.object({ path: z.string().max(CONTEXT_LIMITS.path), range: Range, message: z.string().max(CONTEXT_LIMITS.message) }))
-    .max(10),
+  related: z.array(z.object({ path: z.string().max(CONTEXT_LIMITS.path), range: Range, message: z.string().max(CONTEXT_LIMITS.message) })).max(10),
 });
 export type DiagnosticInfo = z.infer<typeof DiagnosticInfo>;
 

@@ -9,11 +9,66 @@
 
 /** ffmpeg's protocols (`ffmpeg -protocols`), which it opens given `name:` even without `//`. */
 const FFMPEG_PROTOCOLS = new Set([
-  'async', 'bluray', 'cache', 'concat', 'concatf', 'crypto', 'data', 'dtls', 'fd', 'ffrtmpcrypt', 'ffrtmphttp', 'file', 'ftp',
-  'gopher', 'gophers', 'hls', 'http', 'httpproxy', 'https', 'icecast', 'ipfs', 'ipns', 'md5', 'mmsh', 'mmst', 'pipe',
-  'prompeg', 'rist', 'rtmp', 'rtmpe', 'rtmps', 'rtmpt', 'rtmpte', 'rtmpts', 'rtp', 'rtsp', 'rtsps', 'sctp', 'sftp', 'smb',
-  'srt', 'srtp', 'subfile', 'tcp', 'tee', 'tls', 'udp', 'udplite', 'unix', 'zmq', 'ws', 'wss', 'ssh', 'libssh', 'librist',
-  'libsrt', 'librtmp', 'android_content', 'fuse', 'ndi',
+  'async',
+  'bluray',
+  'cache',
+  'concat',
+  'concatf',
+  'crypto',
+  'data',
+  'dtls',
+  'fd',
+  'ffrtmpcrypt',
+  'ffrtmphttp',
+  'file',
+  'ftp',
+  'gopher',
+  'gophers',
+  'hls',
+  'http',
+  'httpproxy',
+  'https',
+  'icecast',
+  'ipfs',
+  'ipns',
+  'md5',
+  'mmsh',
+  'mmst',
+  'pipe',
+  'prompeg',
+  'rist',
+  'rtmp',
+  'rtmpe',
+  'rtmps',
+  'rtmpt',
+  'rtmpte',
+  'rtmpts',
+  'rtp',
+  'rtsp',
+  'rtsps',
+  'sctp',
+  'sftp',
+  'smb',
+  'srt',
+  'srtp',
+  'subfile',
+  'tcp',
+  'tee',
+  'tls',
+  'udp',
+  'udplite',
+  'unix',
+  'zmq',
+  'ws',
+  'wss',
+  'ssh',
+  'libssh',
+  'librist',
+  'libsrt',
+  'librtmp',
+  'android_content',
+  'fuse',
+  'ndi',
 ]);
 
 export const DEVICE_INPUT_HELP = 'Use "default", a device name, or the path of an existing file.';
@@ -27,7 +82,8 @@ export function deviceInputProblem(input: string, label = 'The input'): string |
   if (t === '') return null;
   if (/[\u0000-\u001f\u007f]/.test(t)) return `${label} contains control characters. ${DEVICE_INPUT_HELP}`;
   if (t.startsWith('-')) return `${label} "${t.slice(0, 80)}" starts with "-", which a recorder would take as an option. ${DEVICE_INPUT_HELP}`;
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(t)) return `${label} "${t.slice(0, 80)}" is a URL; Alisa reads only this machine's devices and files. ${DEVICE_INPUT_HELP}`;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(t))
+    return `${label} "${t.slice(0, 80)}" is a URL; Alisa reads only this machine's devices and files. ${DEVICE_INPUT_HELP}`;
   // A scheme of two letters or more (one letter is a Windows drive, `C:\...`).
   const scheme = /^([a-z][a-z0-9+._-]+):/i.exec(t)?.[1]?.toLowerCase();
   if (scheme && FFMPEG_PROTOCOLS.has(scheme)) {

@@ -29,21 +29,7 @@ import {
   VoiceStatus,
   VoiceTranscript,
 } from './voice';
-import {
-  Character,
-  DownloadPlan,
-  Emotion,
-  ErrorInfo,
-  HistorySummary,
-  Id,
-  Message,
-  Mode,
-  ModelState,
-  SearchHit,
-  Session,
-  Status,
-  Timings,
-} from './common';
+import { Character, DownloadPlan, Emotion, ErrorInfo, HistorySummary, Id, Message, Mode, ModelState, SearchHit, Session, Status, Timings } from './common';
 
 const method = <P extends z.ZodType, R extends z.ZodType>(params: P, result: R) => ({ params, result });
 const Empty = z.object({}).strict();
@@ -84,10 +70,7 @@ export const methods = {
    * reaches a prompt) and a new reply streams as after chat.send. Only a chat's last message of
    * the user's can be retried (`invalid_argument` otherwise); `busy` while a reply streams there.
    */
-  'chat.retry': method(
-    z.object({ userMessageId: Id }),
-    z.object({ replyId: z.string(), sessionId: Id, userMessageId: Id, removedMessageIds: z.array(Id) }),
-  ),
+  'chat.retry': method(z.object({ userMessageId: Id }), z.object({ replyId: z.string(), sessionId: Id, userMessageId: Id, removedMessageIds: z.array(Id) })),
   /**
    * The user rewrote her message `messageId`: its text is replaced (stored as typed, like
    * chat.send; `secrets` counts what looks like one, for a warning), every later message of its
@@ -214,7 +197,10 @@ export const methods = {
       language: z.string().max(50),
       excerpt: z.string().max(8000),
       excerptStartLine: z.number().int().nonnegative(),
-      related: z.array(z.object({ path: z.string().max(500), range: Range, message: z.string().max(2000) })).max(10).optional(),
+      related: z
+        .array(z.object({ path: z.string().max(500), range: Range, message: z.string().max(2000) }))
+        .max(10)
+        .optional(),
     }),
     z.object({ replyId: z.string(), sessionId: Id }),
   ),

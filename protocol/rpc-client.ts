@@ -96,7 +96,9 @@ export class RpcClient {
     this.welcomed = false;
     for (const [id, p] of this.pending) {
       if (p.timer) clearTimeout(p.timer);
-      p.reject(new RpcError({ code: 'internal', message: `The connection to Alisa closed (${reason}).`, action: 'It restarts by itself; try again in a moment.' }));
+      p.reject(
+        new RpcError({ code: 'internal', message: `The connection to Alisa closed (${reason}).`, action: 'It restarts by itself; try again in a moment.' }),
+      );
       this.pending.delete(id);
     }
   }

@@ -57,7 +57,11 @@ async function main() {
     run('git', ['clone', '--quiet', bundle, src]);
     // node-llama-cpp applies these patches to the same source before building its addon.
     const patches = path.join(shipped, 'patches');
-    for (const name of existsSync(patches) ? readdirSync(patches).filter((f) => f.endsWith('.diff')).sort() : []) {
+    for (const name of existsSync(patches)
+      ? readdirSync(patches)
+          .filter((f) => f.endsWith('.diff'))
+          .sort()
+      : []) {
       const patch = path.join(patches, name);
       const applied = spawnSync('git', ['apply', '--reverse', '--check', '--ignore-whitespace', patch], { cwd: src, stdio: 'ignore' }).status === 0;
       if (applied) continue;
@@ -69,8 +73,10 @@ async function main() {
   const nice = process.platform !== 'win32' && spawnSync('nice', ['-n', '10', 'true']).status === 0;
   const niced = (cmd, args) => (nice ? run('nice', ['-n', '10', cmd, ...args]) : run(cmd, args));
   niced('cmake', [
-    '-S', src,
-    '-B', build,
+    '-S',
+    src,
+    '-B',
+    build,
     '-DCMAKE_BUILD_TYPE=Release',
     '-DLLAMA_CURL=OFF',
     '-DGGML_NATIVE=ON',

@@ -24,7 +24,9 @@ const zodEnglishOnly = {
   name: 'zod-english-only',
   setup(build) {
     build.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
-      args.importer.includes(`${path.sep}zod${path.sep}`) ? { path: path.join(path.dirname(args.importer), '..', 'locales', 'en.js') , namespace: 'zod-locales' } : undefined,
+      args.importer.includes(`${path.sep}zod${path.sep}`)
+        ? { path: path.join(path.dirname(args.importer), '..', 'locales', 'en.js'), namespace: 'zod-locales' }
+        : undefined,
     );
     build.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({
       contents: `export { default as en } from ${JSON.stringify(args.path)};`,
@@ -81,7 +83,21 @@ const targets = {
     // ws's optional native speed-ups are left out; ws works without them.
     // tesseract.js starts its worker from a script path and screenshot-desktop ships helper
     // binaries: both are loaded from node_modules.
-    external: ['better-sqlite3', 'node-llama-cpp', 'bufferutil', 'utf-8-validate', 'tesseract.js', 'screenshot-desktop', 'msedge-tts', 'sherpa-onnx-node', '@vladmandic/human', '@tensorflow/tfjs', '@tensorflow/tfjs-core', '@tensorflow/tfjs-converter', '@tensorflow/tfjs-backend-wasm'],
+    external: [
+      'better-sqlite3',
+      'node-llama-cpp',
+      'bufferutil',
+      'utf-8-validate',
+      'tesseract.js',
+      'screenshot-desktop',
+      'msedge-tts',
+      'sherpa-onnx-node',
+      '@vladmandic/human',
+      '@tensorflow/tfjs',
+      '@tensorflow/tfjs-core',
+      '@tensorflow/tfjs-converter',
+      '@tensorflow/tfjs-backend-wasm',
+    ],
     banner: {
       js: "import { createRequire as __alisaCreateRequire } from 'node:module'; const require = __alisaCreateRequire(import.meta.url);",
     },

@@ -30,7 +30,10 @@ export const SUPPORTED_NODE_MAJORS = [20, 22, 24];
 
 function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', windowsHide: true, ...opts });
-  if (r.error || r.status !== 0) throw new Error(`${path.basename(cmd)} ${args.slice(0, 3).join(' ')} failed: ${r.error?.message ?? (r.stderr || r.stdout || '').trim().split('\n').slice(-5).join(' | ')}`);
+  if (r.error || r.status !== 0)
+    throw new Error(
+      `${path.basename(cmd)} ${args.slice(0, 3).join(' ')} failed: ${r.error?.message ?? (r.stderr || r.stdout || '').trim().split('\n').slice(-5).join(' | ')}`,
+    );
   return r.stdout;
 }
 
@@ -48,11 +51,22 @@ function nodeGypScript() {
 /** Installs node@<major> into the cache; returns { node, headers, abi }. */
 function nodeRuntime(major) {
   const dir = path.join(cache, `node-${major}`);
-  const nodeBin = path.join(dir, 'node_modules', 'node', 'node_modules', `node-${plat}-${process.arch}`, 'bin', process.platform === 'win32' ? 'node.exe' : 'node');
+  const nodeBin = path.join(
+    dir,
+    'node_modules',
+    'node',
+    'node_modules',
+    `node-${plat}-${process.arch}`,
+    'bin',
+    process.platform === 'win32' ? 'node.exe' : 'node',
+  );
   if (!existsSync(nodeBin)) {
     mkdirSync(dir, { recursive: true });
     writeFileSync(path.join(dir, 'package.json'), '{"private":true}');
-    run(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['install', `node@${major}`, '--no-save', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir, shell: process.platform === 'win32' });
+    run(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['install', `node@${major}`, '--no-save', '--no-audit', '--no-fund', '--loglevel=error'], {
+      cwd: dir,
+      shell: process.platform === 'win32',
+    });
   }
   const headers = path.resolve(path.dirname(nodeBin), '..');
   if (!existsSync(path.join(headers, 'include', 'node', 'node.h'))) throw new Error(`node@${major} from npm has no C headers in ${headers}`);
@@ -75,7 +89,11 @@ function buildFor(major) {
     // Without npm's own settings: under `npm run`/`npm test`, npm_config_* variables (e.g. the
     // running npm's node headers) would override --nodedir and build for the wrong ABI.
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_(config|package)_/i.test(k)));
-    run(rt.node, [gyp, 'rebuild', '--release', `--nodedir=${rt.headers}`, `--jobs=${Math.max(1, os.availableParallelism?.() ?? 1)}`], { cwd: work, maxBuffer: 64 * 1024 * 1024, env });
+    run(rt.node, [gyp, 'rebuild', '--release', `--nodedir=${rt.headers}`, `--jobs=${Math.max(1, os.availableParallelism?.() ?? 1)}`], {
+      cwd: work,
+      maxBuffer: 64 * 1024 * 1024,
+      env,
+    });
     mkdirSync(path.dirname(cached), { recursive: true });
     copyFileSync(path.join(work, 'build', 'Release', 'better_sqlite3.node'), cached);
   } finally {
@@ -119,7 +137,13 @@ export function buildNativeAddons(majors = majorsFromEnv()) {
       console.error(`warning: no better-sqlite3 addon for Node.js ${major} in this package: ${err.message}`);
     }
   }
-  const manifest = { betterSqlite3: bs3Version, platform: process.platform, arch: process.arch, abis: carried.sort((a, b) => a.abi - b.abi), missingNodeMajors: missing };
+  const manifest = {
+    betterSqlite3: bs3Version,
+    platform: process.platform,
+    arch: process.arch,
+    abis: carried.sort((a, b) => a.abi - b.abi),
+    missingNodeMajors: missing,
+  };
   writeFileSync(path.join(outDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
   return manifest;
 }

@@ -35,7 +35,22 @@ const target = `${process.platform}-${process.arch === 'arm' ? 'armhf' : process
  * dependencies and installed optional dependencies come along; peers (TypeScript, optional for
  * node-llama-cpp) do not. packageFiles() checks that every package the bundles name is here.
  */
-const runtimeRoots = ['better-sqlite3', 'node-llama-cpp', 'tesseract.js', '@tesseract.js-data/eng', 'screenshot-desktop', 'msedge-tts', 'sherpa-onnx-node', 'seek-bzip', '@vladmandic/human', '@tensorflow/tfjs-core', '@tensorflow/tfjs-converter', '@tensorflow/tfjs-backend-wasm', 'bufferutil', 'utf-8-validate'];
+const runtimeRoots = [
+  'better-sqlite3',
+  'node-llama-cpp',
+  'tesseract.js',
+  '@tesseract.js-data/eng',
+  'screenshot-desktop',
+  'msedge-tts',
+  'sherpa-onnx-node',
+  'seek-bzip',
+  '@vladmandic/human',
+  '@tensorflow/tfjs-core',
+  '@tensorflow/tfjs-converter',
+  '@tensorflow/tfjs-backend-wasm',
+  'bufferutil',
+  'utf-8-validate',
+];
 /** Installed versions of the packages found, by name (for the staged manifest). */
 const installed = new Map();
 
@@ -161,7 +176,9 @@ run(process.execPath, [path.join(root, 'scripts', 'build.mjs'), '--production'])
 // better-sqlite3 once per supported Node ABI (20, 22, 24) into dist/native/: the companion runs
 // on the user's own node and loads the addon for its ABI (scripts/native-addons.mjs; cached).
 const native = buildNativeAddons();
-console.error(`the package carries better-sqlite3 for Node.js ${native.abis.map((a) => `${a.node} (ABI ${a.abi})`).join(', ')} on ${native.platform}-${native.arch}`);
+console.error(
+  `the package carries better-sqlite3 for Node.js ${native.abis.map((a) => `${a.node} (ABI ${a.abi})`).join(', ')} on ${native.platform}-${native.arch}`,
+);
 
 if (!existsSync(path.join(root, 'node_modules', '@node-llama-cpp', keepLlama))) {
   console.error(`warning: @node-llama-cpp/${keepLlama} is not installed; the packaged companion will not find a llama.cpp binary for ${target}.`);
@@ -193,7 +210,12 @@ for (const rel of files) {
 // The staged manifest lists what the package carries as its dependencies (the bundled ones are
 // inside dist/), so vsce's `npm list --production` finds exactly the staged tree; no prepublish
 // (the build above is it).
-const manifest = { ...pkg, scripts: {}, devDependencies: {}, dependencies: Object.fromEntries(runtimeRoots.filter((n) => installed.has(n)).map((n) => [n, installed.get(n)])) };
+const manifest = {
+  ...pkg,
+  scripts: {},
+  devDependencies: {},
+  dependencies: Object.fromEntries(runtimeRoots.filter((n) => installed.has(n)).map((n) => [n, installed.get(n)])),
+};
 // A new file, never through the hard link to the project's own package.json (writing through it
 // once replaced the project's scripts and dependencies with the staged ones).
 rmSync(path.join(stage, 'package.json'), { force: true });
@@ -209,6 +231,10 @@ const ignoreFile = path.join(stage, '.vscodeignore');
 writeFileSync(ignoreFile, '.vscodeignore\n');
 const vsix = path.join(outDir, `${pkg.name}-${pkg.version}-${target}.vsix`);
 const vsce = path.join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
-run(process.execPath, [vsce, 'package', '--no-update-package-json', '--allow-missing-repository', '--skip-license', '--target', target, '--ignoreFile', ignoreFile, '--out', vsix], stage);
+run(
+  process.execPath,
+  [vsce, 'package', '--no-update-package-json', '--allow-missing-repository', '--skip-license', '--target', target, '--ignoreFile', ignoreFile, '--out', vsix],
+  stage,
+);
 rmSync(stage, { recursive: true, force: true });
 console.log(vsix);

@@ -24,9 +24,7 @@ function newestSource(dir) {
   return newest;
 }
 
-const stale =
-  !existsSync(bundle) ||
-  Math.max(newestSource(path.join(root, 'companion')), newestSource(path.join(root, 'protocol'))) > statSync(bundle).mtimeMs;
+const stale = !existsSync(bundle) || Math.max(newestSource(path.join(root, 'companion')), newestSource(path.join(root, 'protocol'))) > statSync(bundle).mtimeMs;
 if (stale) {
   const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'build.mjs'), target], { stdio: ['ignore', 'inherit', 'inherit'] });
   if (r.status !== 0) process.exit(r.status ?? 1);

@@ -144,8 +144,10 @@ describe('campaign: the auth and origin matrix over every route', () => {
           const want = expected(route, cred, variant);
           const label = `${route.method} ${route.path} cred=${cred} ${variant}`;
           if (answer.status !== want) mismatches.push(`${label}: ${answer.status}, expected ${want} (${answer.body.slice(0, 120)})`);
-          if (answer.headers['access-control-allow-origin'] !== undefined) mismatches.push(`${label}: CORS allow header ${answer.headers['access-control-allow-origin']}`);
-          if (answer.protocol !== undefined && answer.protocol !== ALISA_SUBPROTOCOL && answer.protocol !== '') mismatches.push(`${label}: subprotocol echoed: ${answer.protocol}`);
+          if (answer.headers['access-control-allow-origin'] !== undefined)
+            mismatches.push(`${label}: CORS allow header ${answer.headers['access-control-allow-origin']}`);
+          if (answer.protocol !== undefined && answer.protocol !== ALISA_SUBPROTOCOL && answer.protocol !== '')
+            mismatches.push(`${label}: subprotocol echoed: ${answer.protocol}`);
           if (answer.headers['sec-websocket-protocol']?.includes(c.token)) mismatches.push(`${label}: token echoed in Sec-WebSocket-Protocol`);
           if (answer.body.includes(c.token) || answer.body.includes(apiKey)) mismatches.push(`${label}: a secret in the response body`);
         }

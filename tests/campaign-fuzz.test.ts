@@ -86,7 +86,8 @@ describe('campaign: fuzz', () => {
     expect(stats.answers).toBe(stats.frames);
     expect(stats.byCode.internal).toBeUndefined();
     // Every kind of refusal was exercised.
-    for (const code of ['bad_json', 'bad_message', 'unknown_method', 'invalid_argument', 'frame_too_large', 'hello_required']) expect(stats.byCode[code], code).toBeGreaterThan(0);
+    for (const code of ['bad_json', 'bad_message', 'unknown_method', 'invalid_argument', 'frame_too_large', 'hello_required'])
+      expect(stats.byCode[code], code).toBeGreaterThan(0);
 
     // Where the protocol closes: a hello of another version (4001, after saying why) and a frame
     // past the hard limit (1009); the companion lives on.
@@ -131,7 +132,9 @@ describe('campaign: fuzz', () => {
       await new Promise((r) => setTimeout(r, 250));
       rssEnd = rssBytes(pid);
     }
-    console.log(`fuzz: frames ${stats.frames}, answers ${stats.answers}, by code ${JSON.stringify(stats.byCode)}, responses ${stats.responses}; http ${httpRun.answers.length}; rss start ${(rssStart / 1e6).toFixed(1)} MB, peak ${(rssPeak / 1e6).toFixed(1)} MB, end ${(rssEnd / 1e6).toFixed(1)} MB`);
+    console.log(
+      `fuzz: frames ${stats.frames}, answers ${stats.answers}, by code ${JSON.stringify(stats.byCode)}, responses ${stats.responses}; http ${httpRun.answers.length}; rss start ${(rssStart / 1e6).toFixed(1)} MB, peak ${(rssPeak / 1e6).toFixed(1)} MB, end ${(rssEnd / 1e6).toFixed(1)} MB`,
+    );
     expect(rssEnd).toBeLessThanOrEqual(rssStart * 1.2);
 
     // And it chats correctly afterwards, with the real model.

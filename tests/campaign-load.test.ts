@@ -23,7 +23,9 @@ afterAll(async () => {
 });
 
 describe('campaign: load', () => {
-  it(`${CLIENTS} clients x ${MESSAGES} messages: each stored once, each reply to its own client and session; 4 concurrent /v1 streams`, { timeout: 240_000 }, async () => {
+  it(`${CLIENTS} clients x ${MESSAGES} messages: each stored once, each reply to its own client and session; 4 concurrent /v1 streams`, {
+    timeout: 240_000,
+  }, async () => {
     const streams = Promise.all(Array.from({ length: 4 }, (_, i) => v1Stream(c.port, API_KEY, `Stream ${i} says`)));
     const load = await runLoad(c, { clients: CLIENTS, messages: MESSAGES });
     console.log(`load: ${JSON.stringify({ ...load, problems: load.problems.length })}`);

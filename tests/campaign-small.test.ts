@@ -124,10 +124,14 @@ describe('oversized /v1 requests', () => {
     const body = Buffer.alloc(6 * 1024 * 1024, 'a'); // well past what the socket buffers take at once
     for (let i = 0; i < 20; i++) {
       const status = await new Promise<number | string>((resolve) => {
-        const req = http.request(`${c.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${c.token}`, 'content-type': 'application/json', 'content-length': body.length } }, (res) => {
-          res.resume();
-          resolve(res.statusCode ?? 0);
-        });
+        const req = http.request(
+          `${c.url}/v1/chat/completions`,
+          { method: 'POST', headers: { authorization: `Bearer ${c.token}`, 'content-type': 'application/json', 'content-length': body.length } },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
         req.on('error', (err) => resolve((err as NodeJS.ErrnoException).code ?? 'error'));
         req.end(body);
       });

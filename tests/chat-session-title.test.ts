@@ -75,7 +75,8 @@ describe('SessionTitler', () => {
     store.addMessage({ sessionId: s.id, role: 'assistant', text: 'Let me look.' });
     return s.id;
   };
-  const titles = (id: number) => seen.filter((e) => e.type === 'sessions.changed' && e.session?.id === id).map((e) => (e as { session: { title: string } }).session.title);
+  const titles = (id: number) =>
+    seen.filter((e) => e.type === 'sessions.changed' && e.session?.id === id).map((e) => (e as { session: { title: string } }).session.title);
 
   it('names a new chat by its first words at once, then by the model', async () => {
     const titler = new SessionTitler({ memory: () => store, events, mode: 'model', readyProvider: () => provider });

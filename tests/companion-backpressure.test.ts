@@ -30,7 +30,11 @@ function rssOf(pid: number): number | null {
 /** Resolves with the first log line matching `re` once the companion has written it (no polling by time). */
 function logLine(c: RunningCompanion, re: RegExp, timeoutMs = 60_000): Promise<string> {
   return new Promise((resolve, reject) => {
-    const find = () => c.stderr().split('\n').find((l) => re.test(l));
+    const find = () =>
+      c
+        .stderr()
+        .split('\n')
+        .find((l) => re.test(l));
     const onData = () => {
       const hit = find();
       if (hit) done(() => resolve(hit));
@@ -105,12 +109,14 @@ describe('slow consumers and connection floods', () => {
       expect(next).not.toBeNull();
       next!.close();
     } finally {
-      await Promise.all(clients.map((cl) => {
-        if (cl.ws.readyState === WebSocket.CLOSED) return;
-        const closed = closeOf(cl.ws);
-        cl.close();
-        return closed;
-      }));
+      await Promise.all(
+        clients.map((cl) => {
+          if (cl.ws.readyState === WebSocket.CLOSED) return;
+          const closed = closeOf(cl.ws);
+          cl.close();
+          return closed;
+        }),
+      );
     }
   });
 
@@ -188,25 +194,37 @@ describe('slow consumers and connection floods', () => {
     // Generous: the hard limit is 8 MB a socket (plus the kernel's buffers); without the limit the
     // campaign saw gigabytes.
     const growthMb = (rssPeak - rssStart) / 2 ** 20;
-    console.log(`slow consumer: RSS start ${(rssStart / 2 ** 20).toFixed(0)} MB, peak ${(rssPeak / 2 ** 20).toFixed(0)} MB, ${sent} requests sent (the companion answers them in its own time)`);
+    console.log(
+      `slow consumer: RSS start ${(rssStart / 2 ** 20).toFixed(0)} MB, peak ${(rssPeak / 2 ** 20).toFixed(0)} MB, ${sent} requests sent (the companion answers them in its own time)`,
+    );
     expect(growthMb, `RSS start ${(rssStart / 2 ** 20).toFixed(0)} MB, peak ${(rssPeak / 2 ** 20).toFixed(0)} MB after ${sent} requests`).toBeLessThan(250);
     normal.close();
   }, 180_000);
 
   it('logs refused upgrades at most once per 10 s, never with the token', async () => {
-    const before = c.stderr().split('\n').filter((l) => /refused websocket/.test(l)).length;
+    const before = c
+      .stderr()
+      .split('\n')
+      .filter((l) => /refused websocket/.test(l)).length;
     for (let i = 0; i < 40; i++) {
       const r = await upgradeRefusal(c, `${c.token.slice(0, -1)}${i % 10}`);
       expect(r.status).toBe(401);
     }
     const first = await logLine(c, /refused websocket: The token is not valid/);
     expect(first).toBeTruthy();
-    const lines = c.stderr().split('\n').filter((l) => /refused websocket/.test(l)).length - before;
+    const lines =
+      c
+        .stderr()
+        .split('\n')
+        .filter((l) => /refused websocket/.test(l)).length - before;
     // 40 refusals in a few seconds: one line (two or three if the run crossed a 10 s window), never 40.
     expect(lines).toBeGreaterThanOrEqual(1);
     expect(lines).toBeLessThan(8);
     // The refusal lines name the reason, never the token offered (nor the real one).
-    const refusalLines = c.stderr().split('\n').filter((l) => /refused websocket/.test(l));
+    const refusalLines = c
+      .stderr()
+      .split('\n')
+      .filter((l) => /refused websocket/.test(l));
     for (const l of refusalLines) {
       expect(l).not.toContain(c.token);
       expect(l).not.toContain(c.token.slice(0, -1));
@@ -244,15 +262,16 @@ describe('the legacy port', () => {
     let sent = 0;
     // After each batch a `/mode calm` round trip: the companion has handled the batch before the
     // next one goes, so the test sees the close as it happens rather than behind a backlog.
-    const modeChanged = () => new Promise<void>((resolve) => {
-      const onMessage = (d: WebSocket.RawData) => {
-        if (d.toString() === '[END]') {
-          sender.off('message', onMessage);
-          resolve();
-        }
-      };
-      sender.on('message', onMessage);
-    });
+    const modeChanged = () =>
+      new Promise<void>((resolve) => {
+        const onMessage = (d: WebSocket.RawData) => {
+          if (d.toString() === '[END]') {
+            sender.off('message', onMessage);
+            resolve();
+          }
+        };
+        sender.on('message', onMessage);
+      });
     while (closedLine === null && sent < 3_000_000) {
       for (let i = 0; i < 10_000; i++) sender.send('[SPEECH_START]');
       sent += 10_000;
@@ -325,7 +344,11 @@ describe('LogThrottle', () => {
   it('logs one line per interval and key, and the next line counts the ones left out', () => {
     let t = 0;
     const lines: string[] = [];
-    const throttle = new LogThrottle((l) => lines.push(l), 10_000, () => t);
+    const throttle = new LogThrottle(
+      (l) => lines.push(l),
+      10_000,
+      () => t,
+    );
     for (let i = 0; i < 25; i++) throttle.line('refused', 'refused websocket: bad token');
     throttle.line('full', 'refused websocket: too many');
     expect(lines).toEqual(['refused websocket: bad token', 'refused websocket: too many']);

@@ -42,7 +42,12 @@ function buildHistory(file: string): number {
   const store = MemoryStore.open(file);
   for (let s = 0; s < 4; s++) {
     const session = store.createSession(`session ${s}`);
-    for (let i = 0; i < 60; i++) store.addMessage({ sessionId: session.id, role: i % 2 ? 'assistant' : 'user', text: `message ${s}/${i} ${'about the little dog in the park '.repeat(8)}` });
+    for (let i = 0; i < 60; i++)
+      store.addMessage({
+        sessionId: session.id,
+        role: i % 2 ? 'assistant' : 'user',
+        text: `message ${s}/${i} ${'about the little dog in the park '.repeat(8)}`,
+      });
   }
   store.close();
   const db = new Database(file, { readonly: true });
@@ -145,7 +150,10 @@ describe('a damaged database file', () => {
     fs.writeFileSync(path.join(file, 'keep.txt'), 'mine');
     const { c, client } = await start(dataDir);
     const h = await health(c);
-    expect(h.database).toMatchObject({ state: 'error', error: { code: 'database_unavailable', message: expect.stringContaining('is a folder'), action: expect.stringMatching(/move or rename/i) } });
+    expect(h.database).toMatchObject({
+      state: 'error',
+      error: { code: 'database_unavailable', message: expect.stringContaining('is a folder'), action: expect.stringMatching(/move or rename/i) },
+    });
     await expect(client.request('chat.send', { text: 'hello' })).rejects.toMatchObject({ info: { code: 'database_unavailable' } });
     expect(fs.readdirSync(file)).toEqual(['keep.txt']);
     expect(fs.readFileSync(path.join(file, 'keep.txt'), 'utf8')).toBe('mine');
@@ -167,10 +175,11 @@ async function holdLock(file: string, mode: 'write' | 'exclusive'): Promise<{ re
   const child = spawn(process.execPath, ['-e', script], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
   children.push(child);
   const lines = readline.createInterface({ input: child.stdout! });
-  const next = () => new Promise<string>((resolve, reject) => {
-    lines.once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`lock holder exited with ${code}`)));
-  });
+  const next = () =>
+    new Promise<string>((resolve, reject) => {
+      lines.once('line', resolve);
+      child.once('exit', (code) => reject(new Error(`lock holder exited with ${code}`)));
+    });
   expect(await next()).toBe('locked');
   return {
     release: async () => {
@@ -193,7 +202,13 @@ describe('a database locked by another process', () => {
     for (let i = 0; i < 20; i++) {
       const send = client.request('chat.send', { text: `while locked ${i}` });
       const h = health(c);
-      await expect(send).rejects.toMatchObject({ info: { code: 'database_locked', message: expect.stringContaining('Another process holds the memory database'), action: expect.stringMatching(/close/i) } });
+      await expect(send).rejects.toMatchObject({
+        info: {
+          code: 'database_locked',
+          message: expect.stringContaining('Another process holds the memory database'),
+          action: expect.stringMatching(/close/i),
+        },
+      });
       expect((await h).ok).toBe(true);
       healthAnswers++;
     }
@@ -273,7 +288,9 @@ describe('a data folder that cannot be written', () => {
         state: 'error',
         error: { code: 'database_unavailable', message: expect.stringContaining('read-only file system'), action: expect.stringMatching(/writable disk/) },
       });
-      await expect(client.request('chat.send', { text: 'hello' })).rejects.toMatchObject({ info: { code: 'database_unavailable', message: expect.stringContaining('read-only') } });
+      await expect(client.request('chat.send', { text: 'hello' })).rejects.toMatchObject({
+        info: { code: 'database_unavailable', message: expect.stringContaining('read-only') },
+      });
       await c.stop();
       expect(fs.readFileSync(file).equals(before)).toBe(true);
       mnt.remount('rw');
@@ -301,7 +318,11 @@ describe('a data folder that cannot be written', () => {
       expect((await health(c)).database).toMatchObject({
         state: 'error',
         recovered: null,
-        error: { code: 'database_unavailable', message: expect.stringMatching(/could not be moved aside.*did not open or change it/), action: expect.stringMatching(/keep it/) },
+        error: {
+          code: 'database_unavailable',
+          message: expect.stringMatching(/could not be moved aside.*did not open or change it/),
+          action: expect.stringMatching(/keep it/),
+        },
       });
       await c.stop();
       expect(fs.readdirSync(dataDir)).toEqual(['alisa.db']);
@@ -336,7 +357,10 @@ describe('a data folder that cannot be written', () => {
       }
       const { c, client } = await start(dataDir);
       const h = await health(c);
-      expect(h.database).toMatchObject({ state: 'error', error: { code: 'database_unavailable', message: expect.stringMatching(/disk .*is full/), action: expect.stringMatching(/free some disk space/i) } });
+      expect(h.database).toMatchObject({
+        state: 'error',
+        error: { code: 'database_unavailable', message: expect.stringMatching(/disk .*is full/), action: expect.stringMatching(/free some disk space/i) },
+      });
       await expect(client.request('chat.send', { text: 'hello' })).rejects.toMatchObject({ info: { code: 'database_unavailable' } });
       await c.stop();
       expect(fs.readFileSync(file).equals(before)).toBe(true);

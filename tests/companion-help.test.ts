@@ -19,7 +19,12 @@ const typeError = {
   range: { start: { line: 2, character: 8 }, end: { line: 2, character: 9 } },
   related: [],
 };
-const otherError = { ...typeError, message: "Cannot find name 'foo'.", code: '2304', range: { start: { line: 1, character: 2 }, end: { line: 1, character: 5 } } };
+const otherError = {
+  ...typeError,
+  message: "Cannot find name 'foo'.",
+  code: '2304',
+  range: { start: { line: 1, character: 2 }, end: { line: 1, character: 5 } },
+};
 
 function update(errors: Array<typeof typeError>, typing = false): ContextUpdate {
   const diagnostics: FileDiagnostics[] = [{ path: 'src/app.ts', language: 'typescript', diagnostics: errors, excerpts: { '0': CODE } }];
@@ -115,16 +120,27 @@ describe('help offers and fixes through the companion', () => {
   });
 
   it('keeps offers about the present: one open at a time, withdrawn when the error is gone', async () => {
-    const err = (message: string, line: number) => ({ ...typeError, message, code: null as unknown as string, range: { start: { line, character: 0 }, end: { line, character: 3 } } });
+    const err = (message: string, line: number) => ({
+      ...typeError,
+      message,
+      code: null as unknown as string,
+      range: { start: { line, character: 0 }, end: { line, character: 3 } },
+    });
     const a = err("Property 'x' does not exist on type 'A'.", 0);
     const b = err("Property 'y' does not exist on type 'B'.", 1);
     const from = client.events.length;
     // A persists and is offered.
     await client.request('context.update', update([a]));
-    const offerA = (await client.waitFor((m) => m.type === 'help.offer' && m.target.message === a.message && client.events.indexOf(m) >= from, 10_000)) as Ev<'help.offer'>;
+    const offerA = (await client.waitFor(
+      (m) => m.type === 'help.offer' && m.target.message === a.message && client.events.indexOf(m) >= from,
+      10_000,
+    )) as Ev<'help.offer'>;
     // B comes too: when B is offered, A is retracted first (replaced): never two open offers.
     await client.request('context.update', update([a, b]));
-    const offerB = (await client.waitFor((m) => m.type === 'help.offer' && m.target.message === b.message && client.events.indexOf(m) >= from, 10_000)) as Ev<'help.offer'>;
+    const offerB = (await client.waitFor(
+      (m) => m.type === 'help.offer' && m.target.message === b.message && client.events.indexOf(m) >= from,
+      10_000,
+    )) as Ev<'help.offer'>;
     const ours = client.events.slice(from).filter((m) => m.type === 'help.offer' || m.type === 'help.retract');
     expect(ours.map((m) => [m.type, m.offerId, m.type === 'help.retract' ? m.reason : null])).toEqual([
       ['help.offer', offerA.offerId, null],
@@ -141,7 +157,7 @@ describe('help offers and fixes through the companion', () => {
 });
 
 describe('help offers with several windows on one companion', () => {
-  it('an offer about a window\'s editor goes to that window only; the activity state goes to all', async () => {
+  it("an offer about a window's editor goes to that window only; the activity state goes to all", async () => {
     requireModel();
     const c = await startCompanion({ args: ['--no-model', '--help-debounce-ms', '300', '--help-cooldown-ms', '200'] });
     const a = await TestClient.connect(c);

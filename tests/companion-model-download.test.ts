@@ -94,7 +94,10 @@ describe('model download through the companion', () => {
     const stopped = await client.waitFor((m) => modelOf(m)?.state === 'none' || modelOf(m)?.state === 'error');
     expect(modelOf(stopped)).toMatchObject({ state: 'none', error: { code: 'cancelled' } });
 
-    const progressSeen = client.events.map(modelOf).filter((s): s is ModelState => s?.state === 'downloading').map((s) => s.progress!);
+    const progressSeen = client.events
+      .map(modelOf)
+      .filter((s): s is ModelState => s?.state === 'downloading')
+      .map((s) => s.progress!);
     expect(progressSeen.length).toBeGreaterThan(1);
     expect(progressSeen.every((p, i) => i === 0 || p >= progressSeen[i - 1]!)).toBe(true);
 

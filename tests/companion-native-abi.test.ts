@@ -28,14 +28,21 @@ async function node22(): Promise<{ node: string } | { reason: string }> {
     writeFileSync(path.join(dir, 'package.json'), '{"private":true}');
     // Asynchronously: a long spawnSync would starve the test worker's own messages.
     const r = await new Promise<{ status: number | null; stderr: string; error?: Error }>((resolve) => {
-      const child = spawn('npm', ['install', 'node@22', '--no-save', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir, shell: process.platform === 'win32', stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn('npm', ['install', 'node@22', '--no-save', '--no-audit', '--no-fund', '--loglevel=error'], {
+        cwd: dir,
+        shell: process.platform === 'win32',
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
       let stderr = '';
       child.stderr!.on('data', (d) => (stderr += d));
       const timer = setTimeout(() => child.kill(), 180_000);
       child.once('error', (error) => (clearTimeout(timer), resolve({ status: null, stderr, error })));
       child.once('close', (status) => (clearTimeout(timer), resolve({ status, stderr })));
     });
-    if (r.status !== 0 || !existsSync(bin)) return { reason: `Node 22 could not be installed from the npm registry (npm install node@22: ${(r.stderr || r.error?.message || `exit ${r.status}`).trim().split('\n').slice(-2).join(' ')})` };
+    if (r.status !== 0 || !existsSync(bin))
+      return {
+        reason: `Node 22 could not be installed from the npm registry (npm install node@22: ${(r.stderr || r.error?.message || `exit ${r.status}`).trim().split('\n').slice(-2).join(' ')})`,
+      };
   }
   const v = spawnSync(bin, ['--version'], { encoding: 'utf8' });
   if (!/^v22\./.test(v.stdout)) return { reason: `the cached Node 22 at ${bin} does not run (${v.stderr || v.error?.message})` };
@@ -51,7 +58,10 @@ interface Run {
 const running: ChildProcess[] = [];
 
 async function start(node: string, env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  const proc = spawn(node, [COMPANION_BUNDLE, '--no-model', '--data', tempDir('alisa-abi-')], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const proc = spawn(node, [COMPANION_BUNDLE, '--no-model', '--data', tempDir('alisa-abi-')], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
   running.push(proc);
   let stderr = '';
   proc.stderr!.on('data', (d) => (stderr += d.toString()));
@@ -78,7 +88,9 @@ afterEach(() => {
 describe('native addon load errors', () => {
   it('turns an ABI mismatch into the Node it runs on, the ABI the addon wants, and the fix', () => {
     const err = Object.assign(
-      new Error(`The module '/x/better_sqlite3.node'\nwas compiled against a different Node.js version using\nNODE_MODULE_VERSION 115. This version of Node.js requires\nNODE_MODULE_VERSION ${process.versions.modules}. Please try re-compiling or re-installing\nthe module (for instance, using \`npm rebuild\` or \`npm install\`).`),
+      new Error(
+        `The module '/x/better_sqlite3.node'\nwas compiled against a different Node.js version using\nNODE_MODULE_VERSION 115. This version of Node.js requires\nNODE_MODULE_VERSION ${process.versions.modules}. Please try re-compiling or re-installing\nthe module (for instance, using \`npm rebuild\` or \`npm install\`).`,
+      ),
       { code: 'ERR_DLOPEN_FAILED' },
     );
     const got = describeNativeLoadError(err);
@@ -89,8 +101,15 @@ describe('native addon load errors', () => {
     expect(describeNativeLoadError(Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' }))).toBeNull();
   });
 
-  it('the extension warns before spawning when the package has no addon for the user\'s Node', () => {
-    const manifest = { platform: 'linux', arch: 'x64', abis: [{ abi: 115, node: 20 }, { abi: 127, node: 22 }] };
+  it("the extension warns before spawning when the package has no addon for the user's Node", () => {
+    const manifest = {
+      platform: 'linux',
+      arch: 'x64',
+      abis: [
+        { abi: 115, node: 20 },
+        { abi: 127, node: 22 },
+      ],
+    };
     expect(judgeNativeAddons('node', 'v22.3.0', 22, manifest, 'linux', 'x64')).toEqual({ ok: true });
     const no = judgeNativeAddons('/opt/node', 'v24.1.0', 24, manifest, 'linux', 'x64');
     expect(no).toMatchObject({ ok: false });
@@ -112,7 +131,11 @@ describe('native addon load errors', () => {
 
 describe.skipIf(!existsSync(COMPANION_BUNDLE))('a database that cannot open is logged once, not every 2 s', () => {
   /** The companion's log lines about the database. */
-  const dbLines = (run: Run) => run.stderr().split('\n').filter((l) => l.includes('] database: '));
+  const dbLines = (run: Run) =>
+    run
+      .stderr()
+      .split('\n')
+      .filter((l) => l.includes('] database: '));
   /** Requests that need the database: each one would retry the open (ALISA_DB_RETRY_MS=0). */
   async function askMemory(run: Run, times: number): Promise<string[]> {
     const client = await TestClient.connect(run);
@@ -158,11 +181,17 @@ describe.skipIf(!existsSync(COMPANION_BUNDLE))('a database that cannot open is l
   it('a failure that can heal (a folder where the database file goes): retried on every request, logged once, and its end told with the count', async () => {
     const data = tempDir('alisa-dbdir-');
     mkdirSync(path.join(data, 'alisa.db'));
-    const proc = spawn(process.execPath, [COMPANION_BUNDLE, '--no-model', '--data', data], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ALISA_DB_RETRY_MS: '0' } });
+    const proc = spawn(process.execPath, [COMPANION_BUNDLE, '--no-model', '--data', data], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ALISA_DB_RETRY_MS: '0' },
+    });
     running.push(proc);
     let stderr = '';
     proc.stderr!.on('data', (d) => (stderr += d.toString()));
-    const ready = JSON.parse(await new Promise<string>((resolve) => readline.createInterface({ input: proc.stdout! }).once('line', resolve))) as { port: number; token: string };
+    const ready = JSON.parse(await new Promise<string>((resolve) => readline.createInterface({ input: proc.stdout! }).once('line', resolve))) as {
+      port: number;
+      token: string;
+    };
     const run: Run = { proc, port: ready.port, token: ready.token, stderr: () => stderr };
     expect(await askMemory(run, 5)).toEqual(Array(5).fill('database_unavailable'));
     rmSync(path.join(data, 'alisa.db'), { recursive: true });
@@ -216,11 +245,15 @@ describe.skipIf(!existsSync(COMPANION_BUNDLE))('the built companion on Node 20 a
       // Builds (or takes from the cache) the Node 22 addon, as `npm run package` does.
       // Asynchronously: a minute-long spawnSync would starve the test worker's own messages.
       const r = await new Promise<{ stderr: string; error?: Error }>((resolve) =>
-        execFile(process.execPath, [path.join(REPO_ROOT, 'scripts', 'native-addons.mjs'), '22'], { encoding: 'utf8', timeout: 400_000, maxBuffer: 64 * 1024 * 1024 }, (error, _stdout, stderr) =>
-          resolve({ stderr, ...(error ? { error } : {}) }),
+        execFile(
+          process.execPath,
+          [path.join(REPO_ROOT, 'scripts', 'native-addons.mjs'), '22'],
+          { encoding: 'utf8', timeout: 400_000, maxBuffer: 64 * 1024 * 1024 },
+          (error, _stdout, stderr) => resolve({ stderr, ...(error ? { error } : {}) }),
         ),
       );
-      if (!existsSync(packaged)) ctx.skip(`no better-sqlite3 addon for Node 22 could be built here: ${(r.stderr || r.error?.message || '').trim().split('\n').slice(-2).join(' ')}`);
+      if (!existsSync(packaged))
+        ctx.skip(`no better-sqlite3 addon for Node 22 could be built here: ${(r.stderr || r.error?.message || '').trim().split('\n').slice(-2).join(' ')}`);
     }
     // No override: the companion finds dist/native/<its ABI> by itself.
     const run = await start((n22 as { node: string }).node, { ALISA_SQLITE_ADDON: '' });
@@ -237,7 +270,11 @@ afterAll(() => {
 /** The newest .vsix of `npm run package` (or ALISA_TEST_VSIX), unpacked (its extension/ folder); or why there is none. */
 function unpackedVsix(): { dir: string; manifest: { abis: Array<{ abi: number; node: number }> } } | { reason: string } {
   const out = path.join(REPO_ROOT, 'dist-package');
-  const vsixes = existsSync(out) ? readdirSync(out).filter((f) => f.endsWith('.vsix')).map((f) => path.join(out, f)) : [];
+  const vsixes = existsSync(out)
+    ? readdirSync(out)
+        .filter((f) => f.endsWith('.vsix'))
+        .map((f) => path.join(out, f))
+    : [];
   const vsix = process.env.ALISA_TEST_VSIX || vsixes.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
   if (!vsix) return { reason: 'no .vsix in dist-package/ (run `npm run package`)' };
   const dir = tempDir('alisa-vsix-');
@@ -245,7 +282,8 @@ function unpackedVsix(): { dir: string; manifest: { abis: Array<{ abi: number; n
   const r = spawnSync('unzip', ['-q', vsix, 'extension/*', '-d', dir], { encoding: 'utf8' });
   if (r.error || r.status !== 0) return { reason: `unzip could not unpack ${vsix}: ${r.error?.message ?? r.stderr}` };
   const manifestFile = path.join(dir, 'extension', 'dist', 'native', 'manifest.json');
-  if (!existsSync(manifestFile)) return { reason: `${path.basename(vsix)} was packaged before the per-ABI addons (no dist/native/manifest.json): run \`npm run package\`` };
+  if (!existsSync(manifestFile))
+    return { reason: `${path.basename(vsix)} was packaged before the per-ABI addons (no dist/native/manifest.json): run \`npm run package\`` };
   return { dir: path.join(dir, 'extension'), manifest: JSON.parse(readFileSync(manifestFile, 'utf8')) };
 }
 
@@ -258,7 +296,10 @@ describe('the packaged companion (.vsix) on Node 20 and Node 22', () => {
   }, 200_000);
 
   async function startPackaged(node: string): Promise<Run> {
-    const proc = spawn(node, [path.join((pkg as { dir: string }).dir, 'dist', 'companion.mjs'), '--no-model', '--data', tempDir('alisa-abi-')], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ALISA_SQLITE_ADDON: '' } });
+    const proc = spawn(node, [path.join((pkg as { dir: string }).dir, 'dist', 'companion.mjs'), '--no-model', '--data', tempDir('alisa-abi-')], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ALISA_SQLITE_ADDON: '' },
+    });
     running.push(proc);
     let stderr = '';
     proc.stderr!.on('data', (d) => (stderr += d.toString()));

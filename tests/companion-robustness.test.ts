@@ -117,7 +117,10 @@ describe('connections', () => {
     const tryStatus = async (id: string): Promise<boolean> => {
       const from = client.events.length;
       client.sendJson({ type: 'request', id, method: 'status.get', params: {} });
-      const m = await client.waitFor((x) => client.events.indexOf(x) >= from && ((x.type === 'response' && x.id === id) || (x.type === 'error' && x.error.code === 'rate_limited')), 10_000);
+      const m = await client.waitFor(
+        (x) => client.events.indexOf(x) >= from && ((x.type === 'response' && x.id === id) || (x.type === 'error' && x.error.code === 'rate_limited')),
+        10_000,
+      );
       return m.type === 'response';
     };
     let recovered = false;

@@ -8,7 +8,10 @@ function run(chunks: string[]) {
   for (const c of chunks) s.push(c);
   const end = s.finish();
   const emotions = events.filter((e) => e[0] === 'emotion').map((e) => e[1]);
-  const text = events.filter((e) => e[0] === 'text').map((e) => e[1]).join('');
+  const text = events
+    .filter((e) => e[0] === 'text')
+    .map((e) => e[1])
+    .join('');
   return { events, emotions, text, end };
 }
 

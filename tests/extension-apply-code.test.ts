@@ -47,7 +47,12 @@ describe('where the code goes', () => {
     await applyCodeToFile('const b = 20;\nconst bb = 21;\n', proposals);
     expect(fake.quickPicks.at(-1)!.items).toEqual(['$(selection) The selected lines of app.ts', '$(file) All of app.ts', '$(folder-opened) Another file…']);
     expect(opened).toHaveLength(1);
-    expect(opened[0]).toMatchObject({ path: 'src/app.ts', name: 'app.ts', languageId: 'typescript', region: { start: 1, oldLines: ['const b = 2;'], newLines: ['const b = 20;', 'const bb = 21;'] } });
+    expect(opened[0]).toMatchObject({
+      path: 'src/app.ts',
+      name: 'app.ts',
+      languageId: 'typescript',
+      region: { start: 1, oldLines: ['const b = 2;'], newLines: ['const b = 20;', 'const bb = 21;'] },
+    });
   });
 
   it('replaces the whole file when chosen; says so when nothing would change', async () => {

@@ -115,7 +115,9 @@ describe('diagnostics updates in a big workspace, against the real companion', (
 
       const { coalescer, attempts, until } = sender();
       const from = panel.events.length;
-      const stateEvent = panel.waitFor((m) => panel.events.indexOf(m) >= from && m.type === 'context.state' && m.state.diagnosticsTruncated?.totalFiles === size.files);
+      const stateEvent = panel.waitFor(
+        (m) => panel.events.indexOf(m) >= from && m.type === 'context.state' && m.state.diagnosticsTruncated?.totalFiles === size.files,
+      );
       coalescer.update(fields);
       const done = await until(() => true);
       coalescer.dispose();
@@ -124,7 +126,9 @@ describe('diagnostics updates in a big workspace, against the real companion', (
       expect(done.outcome, JSON.stringify(done.outcome)).toMatchObject({ ok: true });
       expect(done.bytes).toBeLessThanOrEqual(MAX_FRAME_BYTES);
       const sent = JSON.parse(done.json) as ContextUpdate;
-      expect(Buffer.byteLength(JSON.stringify({ type: 'request', id: 'c1000000', method: 'context.update', params: sent }))).toBeLessThanOrEqual(MAX_FRAME_BYTES);
+      expect(Buffer.byteLength(JSON.stringify({ type: 'request', id: 'c1000000', method: 'context.update', params: sent }))).toBeLessThanOrEqual(
+        MAX_FRAME_BYTES,
+      );
 
       // The active file first and in full (the same as its own unbounded snapshot, excerpts included), then the recent ones.
       const full = buildFileDiagnostics({ path: active.path, language: active.language, text: active.text, diagnostics: active.diagnostics });
@@ -158,7 +162,7 @@ describe('diagnostics updates in a big workspace, against the real companion', (
     });
   }
 
-  it('is backward tolerant: an older extension\'s update (the list alone) means nothing was left out', async () => {
+  it("is backward tolerant: an older extension's update (the list alone) means nothing was left out", async () => {
     const ws = diagnosticsWorkspace({ files: 300, diagnostics: 6000, seed: 5 });
     const first = await conn.rpc.request('context.update', snapshot(ws, null));
     expect(first.state.diagnosticsTruncated?.totalFiles).toBe(300);
@@ -186,7 +190,10 @@ describe('diagnostics updates in a big workspace, against the real companion', (
     for (let i = 1; i < attempts.length; i++) expect(attempts[i]!.bytes).toBeLessThanOrEqual(attempts[i - 1]!.bytes / 2 + 1);
     expect(new Set(attempts.map((a) => a.json)).size).toBe(attempts.length);
     expect(coalescer.budgetBytes).toBeLessThan(attempts[0]!.bytes);
-    expect(logs.some((m) => /refused a context\.update of \d+ bytes as too large/.test(m)), logs.join('\n')).toBe(true);
+    expect(
+      logs.some((m) => /refused a context\.update of \d+ bytes as too large/.test(m)),
+      logs.join('\n'),
+    ).toBe(true);
     // The active file is still first and the truncation still true to what was sent.
     const sent = JSON.parse(accepted.json) as ContextUpdate;
     expect(sent.diagnostics![0]!.path).toBe(ws[3]!.path);

@@ -61,7 +61,12 @@ describe('applyProposal', () => {
 
   it('round-trips with the excerpt the fix request sends', () => {
     const text = Array.from({ length: 30 }, (_, i) => `const v${i} = ${i};`).join('\n') + '\n';
-    const p = buildFixParams({ path: 'a.ts', language: 'typescript', text, diagnostic: { message: 'm', code: null, range: { start: { line: 15, character: 0 }, end: { line: 15, character: 5 } }, related: [] } });
+    const p = buildFixParams({
+      path: 'a.ts',
+      language: 'typescript',
+      text,
+      diagnostic: { message: 'm', code: null, range: { start: { line: 15, character: 0 }, end: { line: 15, character: 5 } }, related: [] },
+    });
     const fixed = p.excerpt.replace('const v15 = 15;', 'const v15 = 15 as const;');
     const r = applyProposal(text, p.excerpt, p.excerptStartLine, fixed);
     expect(r.ok && r.text).toBe(text.replace('const v15 = 15;', 'const v15 = 15 as const;'));

@@ -8,7 +8,15 @@ import { methods } from '../protocol/messages';
 
 const lines = Array.from({ length: 40 }, (_, i) => `line ${i}`);
 const range = (l: number, c = 0, el = l, ec = c + 1) => ({ start: { line: l, character: c }, end: { line: el, character: ec } });
-const raw = (p: Partial<RawDiagnostic> = {}): RawDiagnostic => ({ severity: 'error', message: 'boom', code: 2322, source: 'ts', range: range(20), related: [], ...p });
+const raw = (p: Partial<RawDiagnostic> = {}): RawDiagnostic => ({
+  severity: 'error',
+  message: 'boom',
+  code: 2322,
+  source: 'ts',
+  range: range(20),
+  related: [],
+  ...p,
+});
 
 describe('buildExcerpt', () => {
   it('takes ±8 lines around the error', () => {
@@ -64,7 +72,14 @@ describe('buildFileDiagnostics', () => {
   });
   it('caps counts and message sizes; drops related locations that may not be sent', () => {
     const many = Array.from({ length: 80 }, (_, i) =>
-      raw({ range: range(i % 40), message: 'm'.repeat(3000), related: [{ path: null, range: range(0), message: 'secret' }, { path: 'b.ts', range: range(1), message: 'ok' }] }),
+      raw({
+        range: range(i % 40),
+        message: 'm'.repeat(3000),
+        related: [
+          { path: null, range: range(0), message: 'secret' },
+          { path: 'b.ts', range: range(1), message: 'ok' },
+        ],
+      }),
     );
     const f = buildFileDiagnostics({ path: 'a.ts', language: null, text: null, diagnostics: many })!;
     expect(f.diagnostics).toHaveLength(50);
@@ -100,7 +115,15 @@ describe('help requests', () => {
       path: 'src/a.ts',
       language: 'typescript',
       text,
-      diagnostic: { message: 'bad', code: 2322, range: range(20, 4), related: [{ path: null, range: range(1), message: 'x' }, { path: 'src/b.ts', range: range(2), message: 'declared here' }] },
+      diagnostic: {
+        message: 'bad',
+        code: 2322,
+        range: range(20, 4),
+        related: [
+          { path: null, range: range(1), message: 'x' },
+          { path: 'src/b.ts', range: range(2), message: 'declared here' },
+        ],
+      },
     });
     expect(p.excerptStartLine).toBe(12);
     expect(p.excerpt.split('\n')[8]).toBe('line 20');

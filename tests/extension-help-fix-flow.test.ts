@@ -13,7 +13,14 @@ import { FixFlow } from '../extension/help/fix-flow';
 import type { ProposalDraft } from '../extension/help/proposal-controller';
 
 const FILE = '/ws/src/app.ts';
-const SOURCE = ['export function total(prices: number[]): number {', '  let sum = 0;', '  for (const p of prices) sum += p;', '  return sum.toFixed(2);', '}', ''].join('\n');
+const SOURCE = [
+  'export function total(prices: number[]): number {',
+  '  let sum = 0;',
+  '  for (const p of prices) sum += p;',
+  '  return sum.toFixed(2);',
+  '}',
+  '',
+].join('\n');
 const diagnostic = {
   message: "Type 'string' is not assignable to type 'number'.",
   code: 2322,
@@ -34,7 +41,18 @@ function setup(reply: string, opts: { changeFileTo?: string } = {}) {
       requests.push({ method, params });
       // The reply ends before the request's answer arrives: it must not be missed.
       if (opts.changeFileTo !== undefined) fake.files.set(FILE, opts.changeFileTo);
-      events.fire({ type: 'reply.end', replyId: 'r1', sessionId: 1, messageId: 2, text: reply, emotion: 'calm', interrupted: false, tokens: { prompt: 1, completion: 1 }, timings: {} as never, provider: 'x' });
+      events.fire({
+        type: 'reply.end',
+        replyId: 'r1',
+        sessionId: 1,
+        messageId: 2,
+        text: reply,
+        emotion: 'calm',
+        interrupted: false,
+        tokens: { prompt: 1, completion: 1 },
+        timings: {} as never,
+        provider: 'x',
+      });
       return { replyId: 'r1', sessionId: 1 };
     }),
   };
@@ -59,7 +77,12 @@ describe('fix flow', () => {
     const { flow, requests, reveal, opened } = setup(`Tsk. Here:\n\`\`\`ts\n${fixed}\n\`\`\``);
     await flow.run(uri as never, diagnostic as never);
     expect(requests[0]!.method).toBe('fix.propose');
-    expect(requests[0]!.params).toMatchObject({ path: 'src/app.ts', language: 'typescript', excerptStartLine: 0, target: { kind: 'diagnostic', code: '2322' } });
+    expect(requests[0]!.params).toMatchObject({
+      path: 'src/app.ts',
+      language: 'typescript',
+      excerptStartLine: 0,
+      target: { kind: 'diagnostic', code: '2322' },
+    });
     expect(requests[0]!.params.excerpt).toBe(SOURCE.trimEnd());
     expect(reveal).toHaveBeenCalled();
     expect(opened).toHaveLength(1);

@@ -19,7 +19,8 @@ class OfferHost extends FakeHost {
       return { replyId: 'r9', sessionId: 7 };
     }
     if (method === 'session.list') return { sessions: [] };
-    if (method === 'session.create') return { id: 8, title: 'New chat', characterId: null, createdAt: 1, updatedAt: 1, messageCount: 0, workspace: null, workspaceName: null };
+    if (method === 'session.create')
+      return { id: 8, title: 'New chat', characterId: null, createdAt: 1, updatedAt: 1, messageCount: 0, workspace: null, workspaceName: null };
     if (method === 'session.messages') return { messages: [] };
     return undefined;
   }
@@ -36,7 +37,13 @@ const offer: HelpOffer = {
   offerId: 'o1',
   text: 'That type error has been sitting there for a while. Want me to look?',
   emotion: 'teasing',
-  target: { kind: 'diagnostic', path: 'src/app.ts', range: { start: { line: 11, character: 4 }, end: { line: 11, character: 9 } }, message: "Type 'string' is not assignable to type 'number'.", code: '2322' },
+  target: {
+    kind: 'diagnostic',
+    path: 'src/app.ts',
+    range: { start: { line: 11, character: 4 }, end: { line: 11, character: 9 } },
+    message: "Type 'string' is not assignable to type 'number'.",
+    code: '2322',
+  },
 };
 const card = () => document.querySelector<HTMLElement>('.help-offer');
 const button = (label: string) => [...card()!.querySelectorAll('button')].find((b) => b.textContent === label)!;

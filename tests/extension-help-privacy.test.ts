@@ -24,9 +24,8 @@ describe('exclude globs', () => {
     'CERTS/SERVER.PEM',
   ])('excludes %s by default', (p) => expect(isExcludedPath(p)).toBe(true));
 
-  it.each(['src/app.ts', 'env.ts', 'src/environment.ts', 'docs/keys.md', 'src/secretsManager.ts', 'keystore.md', 'src/pem.ts', 'README.md'])(
-    'keeps %s',
-    (p) => expect(isExcludedPath(p)).toBe(false),
+  it.each(['src/app.ts', 'env.ts', 'src/environment.ts', 'docs/keys.md', 'src/secretsManager.ts', 'keystore.md', 'src/pem.ts', 'README.md'])('keeps %s', (p) =>
+    expect(isExcludedPath(p)).toBe(false),
   );
 
   it('supports user globs: folders, braces, classes, bare names, backslashes', () => {

@@ -18,7 +18,15 @@ import { activityMarkdown, ALLOW_ONCE, ALWAYS_ALLOW, askText, BLOCK, decisionFor
 const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8'));
 
 const status = (mode: NetworkStatus['mode']): NetworkStatus => ({ mode, allowedHosts: [], sessionAllowed: [], sessionBlocked: [], pending: [] });
-const ask = (id: string, host = 'huggingface.co') => ({ type: 'network.ask' as const, id, host, port: 443, feature: 'model-download', purpose: 'download the language model hf:x', expiresAt: Date.now() + 60_000 });
+const ask = (id: string, host = 'huggingface.co') => ({
+  type: 'network.ask' as const,
+  id,
+  host,
+  port: 443,
+  feature: 'model-download',
+  purpose: 'download the language model hf:x',
+  expiresAt: Date.now() + 60_000,
+});
 
 class FakeManager {
   connected = true;
@@ -74,7 +82,23 @@ describe('as contributed', () => {
   });
 
   it('the companion starts with the mode', () => {
-    const base: CompanionSettings = { modelPath: '', dataFolder: '/d', providers: null, endpoint: '', endpointModel: '', contextSize: null, threads: null, gpu: 'auto', promptStyle: 'full', emotionGrammar: false, historyTokens: 3000, maxReplyTokens: 512, character: null, mode: null, legacyPort: null };
+    const base: CompanionSettings = {
+      modelPath: '',
+      dataFolder: '/d',
+      providers: null,
+      endpoint: '',
+      endpointModel: '',
+      contextSize: null,
+      threads: null,
+      gpu: 'auto',
+      promptStyle: 'full',
+      emotionGrammar: false,
+      historyTokens: 3000,
+      maxReplyTokens: 512,
+      character: null,
+      mode: null,
+      legacyPort: null,
+    };
     const args = companionArgs({ ...base, network: 'offline' }, 1);
     expect(args[args.indexOf('--network') + 1]).toBe('offline');
     expect(companionArgs(base, 1)).not.toContain('--network');
@@ -100,13 +124,43 @@ describe('what the user reads', () => {
       mode: 'ask',
       allowedHosts: ['huggingface.co'],
       records: [
-        { id: 2, at: Date.UTC(2026, 0, 2, 3, 4, 5), lastAt: Date.UTC(2026, 0, 2, 3, 4, 9), count: 3, host: 'speech.platform.bing.com', port: 443, feature: 'voice-edge', purpose: "speak with Microsoft Edge's online voice", decision: 'blocked', reason: 'you blocked | this host', layer: 'gate', bytesSent: null, bytesReceived: null },
-        { id: 1, at: Date.UTC(2026, 0, 1), lastAt: Date.UTC(2026, 0, 1), count: 1, host: 'huggingface.co', port: 443, feature: 'model-download', purpose: 'download the language model hf:x', decision: 'asked-allowed', reason: null, layer: 'gate', bytesSent: 2048, bytesReceived: 3 * 1024 * 1024 },
+        {
+          id: 2,
+          at: Date.UTC(2026, 0, 2, 3, 4, 5),
+          lastAt: Date.UTC(2026, 0, 2, 3, 4, 9),
+          count: 3,
+          host: 'speech.platform.bing.com',
+          port: 443,
+          feature: 'voice-edge',
+          purpose: "speak with Microsoft Edge's online voice",
+          decision: 'blocked',
+          reason: 'you blocked | this host',
+          layer: 'gate',
+          bytesSent: null,
+          bytesReceived: null,
+        },
+        {
+          id: 1,
+          at: Date.UTC(2026, 0, 1),
+          lastAt: Date.UTC(2026, 0, 1),
+          count: 1,
+          host: 'huggingface.co',
+          port: 443,
+          feature: 'model-download',
+          purpose: 'download the language model hf:x',
+          decision: 'asked-allowed',
+          reason: null,
+          layer: 'gate',
+          bytesSent: 2048,
+          bytesReceived: 3 * 1024 * 1024,
+        },
       ],
     });
     const rows = md.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| When'));
     expect(rows).toHaveLength(2);
-    expect(rows[0]).toMatch(/\(3 times, last .*\) \| speech\.platform\.bing\.com \| online voice \(Microsoft Edge\): speak with Microsoft Edge's online voice \| blocked \(you blocked \\\| this host\) \| — \|$/);
+    expect(rows[0]).toMatch(
+      /\(3 times, last .*\) \| speech\.platform\.bing\.com \| online voice \(Microsoft Edge\): speak with Microsoft Edge's online voice \| blocked \(you blocked \\\| this host\) \| — \|$/,
+    );
     expect(rows[1]).toMatch(/\| huggingface\.co \| model download: download the language model hf:x \| allowed by you \| 2\.0 KB sent, 3\.0 MB received \|$/);
     expect(md).toContain('**Always allowed:** huggingface.co');
   });
@@ -123,7 +177,7 @@ describe('NetworkController', () => {
   });
   afterEach(() => c?.dispose());
 
-  it('sends the user\'s mode on start and on change, at once; a workspace value does not count', async () => {
+  it("sends the user's mode on start and on change, at once; a workspace value does not count", async () => {
     fake.workspaceConfig['alisa.network'] = 'allowed';
     c = new NetworkController(m as never);
     await flush();
@@ -142,7 +196,12 @@ describe('NetworkController', () => {
     m.events.fire(ask('b1', 'example.org'));
     await flush();
     expect(fake.dialogs).toHaveLength(1);
-    expect(fake.dialogs[0]).toMatchObject({ kind: 'warning', message: 'Alisa wants to connect to huggingface.co', options: { modal: true }, buttons: [ALLOW_ONCE, ALWAYS_ALLOW, BLOCK] });
+    expect(fake.dialogs[0]).toMatchObject({
+      kind: 'warning',
+      message: 'Alisa wants to connect to huggingface.co',
+      options: { modal: true },
+      buttons: [ALLOW_ONCE, ALWAYS_ALLOW, BLOCK],
+    });
     m.events.fire(ask('a2')); // same host, while the modal is open
     await flush();
     fake.release(ALWAYS_ALLOW);

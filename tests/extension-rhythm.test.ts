@@ -165,7 +165,15 @@ describe('status bar looks', () => {
 function statusItem(m: FakeManager, sources: StatusSources) {
   let state: { state: string } = { state: 'ready' };
   m.state.event((s) => (state = s as { state: string }));
-  const manager = { get state() { return state; }, status: null, modelConfigured: true, onDidChangeState: m.state.event, onDidReceiveEvent: m.events.event };
+  const manager = {
+    get state() {
+      return state;
+    },
+    status: null,
+    modelConfigured: true,
+    onDidChangeState: m.state.event,
+    onDidReceiveEvent: m.events.event,
+  };
   new StatusBar(manager as never, sources);
   return fake.items.filter((i) => i.id === 'alisa.status').at(-1)!;
 }
@@ -201,7 +209,16 @@ class FakeManager {
       case 'rhythm.summary':
         return this.summary;
       case 'rhythm.clear':
-        this.summary = { ...summary, text: 'Nothing yet.', busyHours: [], quietHours: [], sequences: [], acceptance: [], typicalSessionMinutes: null, samples: 0 };
+        this.summary = {
+          ...summary,
+          text: 'Nothing yet.',
+          busyHours: [],
+          quietHours: [],
+          sequences: [],
+          acceptance: [],
+          typicalSessionMinutes: null,
+          samples: 0,
+        };
         return { ok: true };
     }
     throw new Error(`no ${method}`);
@@ -214,7 +231,6 @@ class FakeManager {
 const flush = async () => {
   for (let i = 0; i < 10; i++) await new Promise((r) => setTimeout(r, 0));
 };
-
 
 describe('PresenceController', () => {
   let m: FakeManager;
@@ -258,7 +274,12 @@ describe('PresenceController', () => {
     // The menu's camera action is the pause command.
     fake.quickPickIndex = 1;
     await fake.commands.get('alisa.statusMenu')!();
-    expect(fake.quickPicks.at(-1)!.items).toEqual(['$(comment-discussion) Open the chat', '$(debug-pause) Pause the camera', '$(output) Show logs', '$(gear) Settings']);
+    expect(fake.quickPicks.at(-1)!.items).toEqual([
+      '$(comment-discussion) Open the chat',
+      '$(debug-pause) Pause the camera',
+      '$(output) Show logs',
+      '$(gear) Settings',
+    ]);
     expect(m.sent('presence.configure').at(-1)).toEqual({ paused: true });
     // An event from the companion (the panel paused it) moves the item too: still there while the camera feature is on.
     m.events.fire({ type: 'presence.state', status: presencePaused });

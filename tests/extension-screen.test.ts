@@ -36,7 +36,11 @@ const base: ScreenStatus = {
 const off: ScreenStatus = { ...base, enabled: false, active: false, intervalMs: null };
 const userPaused: ScreenStatus = { ...base, paused: true, pausedReason: 'user', active: false, intervalMs: null };
 const away: ScreenStatus = { ...base, paused: true, pausedReason: 'away', active: false, intervalMs: null };
-const noDisplay: NonNullable<ScreenStatus['error']> = { code: 'screen_unavailable', message: 'There is no display to capture.', action: 'Run VS Code in a desktop session.' };
+const noDisplay: NonNullable<ScreenStatus['error']> = {
+  code: 'screen_unavailable',
+  message: 'There is no display to capture.',
+  action: 'Run VS Code in a desktop session.',
+};
 const failing: ScreenStatus = { ...base, active: false, error: noDisplay, intervalMs: null };
 
 describe('screen settings', () => {

@@ -10,7 +10,12 @@ import { voiceListeningLook, voiceMuteLook } from '../extension/voice/voice-logi
 
 const ready = { text: '$(comment-discussion) Alisa', tooltip: 'Alisa is ready (tiny.gguf).' };
 const warning = { text: '$(warning) Alisa', tooltip: 'The model could not be loaded.', background: 'warning' as const };
-const look = (text: string, command: string, background?: 'warning') => ({ text, tooltip: `${text} words. Click to do it.`, command, ...(background ? { background } : {}) });
+const look = (text: string, command: string, background?: 'warning') => ({
+  text,
+  tooltip: `${text} words. Click to do it.`,
+  command,
+  ...(background ? { background } : {}),
+});
 
 describe('one status item', () => {
   it('is just her state while nothing needs a glance', () => {

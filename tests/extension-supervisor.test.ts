@@ -108,7 +108,7 @@ describe('companion supervisor with the real companion', () => {
     expect(session.title).toBe('from the extension test');
   });
 
-  it('relays a request envelope unchanged and gives the reply frame the caller\'s id', async () => {
+  it("relays a request envelope unchanged and gives the reply frame the caller's id", async () => {
     const { sup } = supervisor();
     await sup.start(spec());
     const ok = await sup.client!.forward('webview-7', 'session.list', {});
@@ -213,7 +213,14 @@ describe('companion supervisor with the real companion', () => {
     // Backoff 0.5 + 1 + 2 + 4 s between the five launches.
     expect(elapsed).toBeGreaterThanOrEqual(7000);
     const waits = states.filter((s) => s.state === 'restarting' && s.message?.includes('Restarting in'));
-    expect(waits.map((s) => /in ([\d.]+ s) \(attempt (\d) of 4\)/.exec(s.message ?? '')?.slice(1).join(' '))).toEqual(['0.5 s 1', '1 s 2', '2 s 3', '4 s 4']);
+    expect(
+      waits.map((s) =>
+        /in ([\d.]+ s) \(attempt (\d) of 4\)/
+          .exec(s.message ?? '')
+          ?.slice(1)
+          .join(' '),
+      ),
+    ).toEqual(['0.5 s 1', '1 s 2', '2 s 3', '4 s 4']);
     // A restart by the user starts over (and crashes again here).
     const restarted = sup.restart();
     await waitForState(sup, (s) => s.state === 'restarting');

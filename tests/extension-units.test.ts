@@ -61,7 +61,11 @@ describe('Node runtime check', () => {
   it('accepts Node 20+ and refuses older or foreign versions', () => {
     expect(judgeVersion('node', 'v20.11.1\n')).toEqual({ ok: true, version: 'v20.11.1', major: 20 });
     expect(judgeVersion('node', 'v22.3.0')).toMatchObject({ ok: true, major: 22 });
-    expect(judgeVersion('/usr/bin/node', 'v18.19.0')).toMatchObject({ ok: false, reason: 'too-old', message: 'Alisa needs Node.js 20 or newer, but "/usr/bin/node" is v18.19.0.' });
+    expect(judgeVersion('/usr/bin/node', 'v18.19.0')).toMatchObject({
+      ok: false,
+      reason: 'too-old',
+      message: 'Alisa needs Node.js 20 or newer, but "/usr/bin/node" is v18.19.0.',
+    });
     expect(judgeVersion('code', '1.100.0')).toMatchObject({ ok: false, reason: 'unusable' });
   });
 
@@ -74,7 +78,7 @@ describe('Node runtime check', () => {
 });
 
 describe('ready line', () => {
-  it('parses the companion\'s first line and explains anything else', () => {
+  it("parses the companion's first line and explains anything else", () => {
     const line = JSON.stringify({ type: 'ready', port: 4000, token: 't', pid: 12, version: '0.1.0', protocolVersion: 1, legacyPort: null });
     expect(parseReadyLine(line)).toMatchObject({ port: 4000, token: 't' });
     expect(() => parseReadyLine('Usage: npm run companion')).toThrow('was not the ready line');
@@ -83,7 +87,7 @@ describe('ready line', () => {
 });
 
 describe('companion arguments from settings', () => {
-  it('keeps RECOMMENDED_MODEL equal to the companion\'s', () => {
+  it("keeps RECOMMENDED_MODEL equal to the companion's", () => {
     expect(RECOMMENDED_MODEL).toBe(COMPANION_RECOMMENDED);
   });
 

@@ -97,7 +97,12 @@ describe('the commands as contributed', () => {
 describe('the offer when Piper has no voice', () => {
   it('asks once per session, and downloads nothing when the user says not now', async () => {
     fake.answers.push({ match: /Piper.*has no voice yet/, answer: 'Not Now' });
-    const notice = { type: 'voice.notice', message: 'Alisa speaks with espeak-ng for now: Piper, her natural voice on this machine, has no voice yet.', action: null, code: 'piper_voice_missing' };
+    const notice = {
+      type: 'voice.notice',
+      message: 'Alisa speaks with espeak-ng for now: Piper, her natural voice on this machine, has no voice yet.',
+      action: null,
+      code: 'piper_voice_missing',
+    };
     m.events.fire(notice);
     m.events.fire(notice);
     m.events.fire({ type: 'voice.notice', message: 'Something else.', action: null, code: null });
@@ -121,7 +126,9 @@ describe('the offer when Piper has no voice', () => {
     expect(m.methods()).toEqual(['voice.downloadPlan', 'voice.download']);
     const confirm = fake.dialogs.find((s) => s.kind === 'warning')!;
     expect(confirm.message).toBe("Download Alisa's voice Amy (US English, Piper) (about 64 MB)?");
-    expect(confirm.options?.detail).toMatch(/from github\.com takes about 64 MB \(about 80 MB once unpacked\); 50\.0 GB is free on that disk\. It goes to .*voices\/en_US-amy-low\. It resumes if interrupted, and you can cancel it\./);
+    expect(confirm.options?.detail).toMatch(
+      /from github\.com takes about 64 MB \(about 80 MB once unpacked\); 50\.0 GB is free on that disk\. It goes to .*voices\/en_US-amy-low\. It resumes if interrupted, and you can cancel it\./,
+    );
     expect(fake.progress.map((p) => p.message)).toEqual([
       'Starting…',
       'Downloading Amy (US English, Piper)…',
@@ -172,8 +179,10 @@ describe('the download notification', () => {
           state: 'error',
           error: {
             code: 'voice_download_failed',
-            message: 'Could not reach github.com to download the voice Amy (US English, Piper): the machine may be offline (fetch failed: getaddrinfo ENOTFOUND github.com).',
-            action: 'Choose a voice folder or .onnx file you already have ("Alisa: Choose Voice…" in VS Code, or alisa.voice.piperModel / --piper-model) instead, or try again when online (what arrived is kept and resumes).',
+            message:
+              'Could not reach github.com to download the voice Amy (US English, Piper): the machine may be offline (fetch failed: getaddrinfo ENOTFOUND github.com).',
+            action:
+              'Choose a voice folder or .onnx file you already have ("Alisa: Choose Voice…" in VS Code, or alisa.voice.piperModel / --piper-model) instead, or try again when online (what arrived is kept and resumes).',
           },
         }),
       );
@@ -193,9 +202,13 @@ describe('DownloadFollower', () => {
     const f = new DownloadFollower();
     expect(f.step(state({ state: 'error', error: { code: 'voice_download_failed', message: 'old' } }))).toBeNull();
     expect(f.step(state({ state: 'cancelled' }))).toBeNull();
-    const steps = [state({ progress: 0.2 }), state({ progress: 0.1 }), state({ progress: 1 }), state({ state: 'unpacking', progress: 1 })].map((s) => f.step(s));
+    const steps = [state({ progress: 0.2 }), state({ progress: 0.1 }), state({ progress: 1 }), state({ state: 'unpacking', progress: 1 })].map((s) =>
+      f.step(s),
+    );
     expect(steps.map((s) => (s && 'progress' in s ? s.progress.increment : null))).toEqual([18, 0, 72, 10]);
-    expect(f.step(state({ state: 'error', error: { code: 'voice_download_failed', message: 'broke' } }))).toEqual({ outcome: { kind: 'error', error: { code: 'voice_download_failed', message: 'broke' } } });
+    expect(f.step(state({ state: 'error', error: { code: 'voice_download_failed', message: 'broke' } }))).toEqual({
+      outcome: { kind: 'error', error: { code: 'voice_download_failed', message: 'broke' } },
+    });
     expect(progressText(state({ progress: null, receivedBytes: 2048 }))).toBe('Downloading Amy (US English, Piper)… (2 KB)');
   });
 });

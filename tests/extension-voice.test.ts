@@ -148,7 +148,14 @@ describe('settings -> voice.configure', () => {
   });
 
   it('cleans what the user typed into what the companion accepts', () => {
-    const s = settingsFrom({ ttsEngines: ['say', 'espeak', 'espeak', 3], sttEngine: 'whisper', transcript: 'shout', voice: 'x'.repeat(101), muted: 'yes', input: 'p'.repeat(1001) });
+    const s = settingsFrom({
+      ttsEngines: ['say', 'espeak', 'espeak', 3],
+      sttEngine: 'whisper',
+      transcript: 'shout',
+      voice: 'x'.repeat(101),
+      muted: 'yes',
+      input: 'p'.repeat(1001),
+    });
     expect(s.ttsEngines).toEqual(['espeak']);
     expect(s.sttEngine).toBe('auto');
     expect(s.transcript).toBe('insert');
@@ -156,7 +163,12 @@ describe('settings -> voice.configure', () => {
     expect(s.muted).toBe(false);
     expect(s.input).toBe('default');
     expect(settingsFrom({ ttsEngines: [] }).ttsEngines).toEqual(['piper', 'espeak']);
-    expect(normalizeVoiceSettings((k) => (k === 'input' ? '~/v.wav' : undefined), (p) => p.replace('~', '/home/me')).input).toBe('/home/me/v.wav');
+    expect(
+      normalizeVoiceSettings(
+        (k) => (k === 'input' ? '~/v.wav' : undefined),
+        (p) => p.replace('~', '/home/me'),
+      ).input,
+    ).toBe('/home/me/v.wav');
     // An input the companion would refuse (a URL, an option) becomes the default microphone, with the reason.
     for (const bad of ['http://example.com/mic.wav', '-f', ' -i x', 'concat:a.wav|b.wav']) {
       expect(settingsFrom({ input: bad }).input).toBe('default');
@@ -170,10 +182,18 @@ describe('settings -> voice.configure', () => {
 describe('voice status bar looks', () => {
   it('mute item: hidden while unknown, $(unmute) speaking, $(mute) muted; a click toggles', () => {
     expect(voiceMuteLook(null)).toBeNull();
-    expect(voiceMuteLook(base)).toEqual({ text: '$(unmute)', tooltip: 'Alisa speaks her replies (last spoken with msedge). Click to mute.', command: 'alisa.voice.toggleMute' });
+    expect(voiceMuteLook(base)).toEqual({
+      text: '$(unmute)',
+      tooltip: 'Alisa speaks her replies (last spoken with msedge). Click to mute.',
+      command: 'alisa.voice.toggleMute',
+    });
     const online = { ...base, tts: [{ id: 'msedge', available: true, reason: null, online: true }, ...base.tts.slice(1)] };
     expect(voiceMuteLook(online)!.tooltip).toBe('Alisa speaks her replies (last spoken with msedge, online: her text goes to that service). Click to mute.');
-    expect(voiceMuteLook({ ...base, muted: true })).toEqual({ text: '$(mute)', tooltip: "Alisa's voice is muted. Click to unmute.", command: 'alisa.voice.toggleMute' });
+    expect(voiceMuteLook({ ...base, muted: true })).toEqual({
+      text: '$(mute)',
+      tooltip: "Alisa's voice is muted. Click to unmute.",
+      command: 'alisa.voice.toggleMute',
+    });
   });
 
   it('says why she is silent when no engine works', () => {
@@ -225,7 +245,10 @@ class FakeManager {
     await Promise.resolve();
     switch (method) {
       case 'character.list':
-        return { characters: [{ id: this.status.characterId, key: 'alisa', name: 'Alisa', systemPrompt: '', voice: this.characterVoice, avatar: null, builtin: true }], activeId: this.status.characterId };
+        return {
+          characters: [{ id: this.status.characterId, key: 'alisa', name: 'Alisa', systemPrompt: '', voice: this.characterVoice, avatar: null, builtin: true }],
+          activeId: this.status.characterId,
+        };
       case 'voice.configure':
         this.voice = { ...this.voice, muted: params.muted ?? this.voice.muted };
         return this.voice;
@@ -275,7 +298,7 @@ describe('VoiceController', () => {
     expect(m.configures()).toHaveLength(3);
   });
 
-  it('programs, model files and servers: launch flags from the user\'s own settings (a restart), never voice.configure; a workspace value is ignored', async () => {
+  it("programs, model files and servers: launch flags from the user's own settings (a restart), never voice.configure; a workspace value is ignored", async () => {
     const before = m.configures().length;
     const config = fake.api.workspace.getConfiguration('alisa');
     // A workspace's .vscode/settings.json tries to name a program: nothing uses it.
@@ -299,10 +322,22 @@ describe('VoiceController', () => {
     const launch = readSettings('/data');
     expect(launch.voice?.piperBinary).toMatch(/^\/.*piper\/piper$/);
     const args = companionArgs(launch, 1);
-    expect(args).toEqual(expect.arrayContaining([`--piper-binary=${launch.voice!.piperBinary}`, '--piper-model=/voices/amy.onnx', '--stt-model=/models/whisper-tiny', '--stt-endpoint=http://127.0.0.1:8080/v1']));
+    expect(args).toEqual(
+      expect.arrayContaining([
+        `--piper-binary=${launch.voice!.piperBinary}`,
+        '--piper-model=/voices/amy.onnx',
+        '--stt-model=/models/whisper-tiny',
+        '--stt-endpoint=http://127.0.0.1:8080/v1',
+      ]),
+    );
     // The companion reads exactly these flags back.
     const parsed = parseConfig(args, {});
-    expect(parsed).toMatchObject({ piperBinary: launch.voice!.piperBinary, piperModel: '/voices/amy.onnx', sttModel: '/models/whisper-tiny', sttEndpoint: 'http://127.0.0.1:8080/v1' });
+    expect(parsed).toMatchObject({
+      piperBinary: launch.voice!.piperBinary,
+      piperModel: '/voices/amy.onnx',
+      sttModel: '/models/whisper-tiny',
+      sttEndpoint: 'http://127.0.0.1:8080/v1',
+    });
     for (const key of VOICE_LAUNCH_KEYS) expect(needsRestart({ affectsConfiguration: (s: string) => s === `alisa.voice.${key}` } as never)).toBe(true);
     expect(needsRestart({ affectsConfiguration: (s: string) => s === 'alisa.voice.rate' } as never)).toBe(false);
     // A value starting with '-' stays a value (the companion then says what is wrong with it).
@@ -398,6 +433,7 @@ describe('voice commands the editor carries out', () => {
     expect(voiceCommandAction(null)).toBeNull();
     const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { contributes: { commands: Array<{ command: string }> } };
     const contributed = new Set(pkg.contributes.commands.map((c) => c.command));
-    for (const target of ['alisa.explainError', 'alisa.fixDiagnostic', 'alisa.openChat', 'alisa.newSession']) expect(contributed.has(target), target).toBe(true);
+    for (const target of ['alisa.explainError', 'alisa.fixDiagnostic', 'alisa.openChat', 'alisa.newSession'])
+      expect(contributed.has(target), target).toBe(true);
   });
 });

@@ -166,7 +166,7 @@ describe('several windows, one companion', () => {
     expect(alive(pid)).toBe(false);
   });
 
-  it('the starting window\'s extension host dies (SIGKILL): the attached window keeps the companion; its log goes on in a file', async () => {
+  it("the starting window's extension host dies (SIGKILL): the attached window keeps the companion; its log goes on in a file", async () => {
     const dataDir = tempDir('alisa-windows-');
     // A stand-in extension host that started the companion (its parent), killed below.
     const parentScript = `

@@ -26,7 +26,7 @@ describe('the shared fake host', () => {
     expect(host.breaches).toEqual([]);
   });
 
-  it('reports an answer that breaks the method\'s declared result', async () => {
+  it("reports an answer that breaks the method's declared result", async () => {
     const host = new Recording('vscode', { answers: { 'mode.set': () => ({ mode: 'grumpy' }) } });
     const reply = answered(host);
     host.send({ type: 'request', id: 3, method: 'mode.set', params: { mode: 'serious' } });

@@ -61,7 +61,10 @@ const fixtures: Fixture[] = readdirSync(DIR, { withFileTypes: true })
   });
 
 const line = (l: number, c = 0) => ({ line: l - 1, character: c });
-const toRange = (d: { line: number; character: number; endLine: number; endCharacter: number }): Range => ({ start: line(d.line, d.character), end: line(d.endLine, d.endCharacter) });
+const toRange = (d: { line: number; character: number; endLine: number; endCharacter: number }): Range => ({
+  start: line(d.line, d.character),
+  end: line(d.endLine, d.endCharacter),
+});
 const abs = (p: string) => (p.startsWith('/') ? p : `${ROOT}/${p}`);
 const sendable = (p: string) => sendablePath(abs(p), [ROOT], DEFAULT_EXCLUDE_GLOBS);
 

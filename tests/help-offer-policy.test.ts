@@ -83,7 +83,7 @@ describe('OfferPolicy', () => {
     expect(policy.due()?.key).toBe('b');
   });
 
-  it("prefers an error in the file in front of the user over an older one elsewhere", () => {
+  it('prefers an error in the file in front of the user over an older one elsewhere', () => {
     const { policy, clock } = setup();
     const py = { key: 'py', target: { ...target('NameError: x', 2), path: 'src/app.py' } };
     policy.observe([A]);

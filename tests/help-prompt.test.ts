@@ -78,7 +78,14 @@ describe('ActivityFuser', () => {
       excerpts: { '0': 'function f() {\n  let a = 1;\n  const s: string = a;\n}' },
     },
   ];
-  const editor = { path: 'src/app.ts', language: 'typescript', visibleRange: null, selection: null, text: 'function f() {\n  let a = 1;\n  const s: string = a;\n}', textStartLine: 0 };
+  const editor = {
+    path: 'src/app.ts',
+    language: 'typescript',
+    visibleRange: null,
+    selection: null,
+    text: 'function f() {\n  let a = 1;\n  const s: string = a;\n}',
+    textStartLine: 0,
+  };
 
   it('says coding and, once errors persist, broken; prompt lines read as intuition', () => {
     let t = 0;

@@ -99,7 +99,12 @@ describe('HelpService with learned quiet hours', () => {
   function error(n: number, keepEarlier = false): ContextUpdate {
     const file = (i: number) => {
       const range = { start: { line: i, character: 0 }, end: { line: i, character: 3 } };
-      return { path: `src/f${i}.ts`, language: 'typescript', diagnostics: [{ severity: 'error' as const, message: `Cannot find name 'x${i}'.`, code: '2304', source: 'ts', range, related: [] }], excerpts: {} };
+      return {
+        path: `src/f${i}.ts`,
+        language: 'typescript',
+        diagnostics: [{ severity: 'error' as const, message: `Cannot find name 'x${i}'.`, code: '2304', source: 'ts', range, related: [] }],
+        excerpts: {},
+      };
     };
     return { diagnostics: (keepEarlier ? Array.from({ length: n + 1 }, (_, i) => i) : [n]).map(file) };
   }
@@ -172,10 +177,12 @@ describe('HelpService with learned quiet hours', () => {
     // Each report has only the newest error: the one offered before was fixed, its offer withdrawn.
     const ids = [offerFor(help, 0), offerFor(help, 1), offerFor(help, 2)];
     expect(ids.every((id) => id !== null)).toBe(true);
-    expect(events.filter((e) => e.type === 'help.retract').map((e) => [e.type === 'help.retract' && e.offerId, e.type === 'help.retract' && e.reason])).toEqual([
-      [ids[0], 'resolved'],
-      [ids[1], 'resolved'],
-    ]);
+    expect(events.filter((e) => e.type === 'help.retract').map((e) => [e.type === 'help.retract' && e.offerId, e.type === 'help.retract' && e.reason])).toEqual(
+      [
+        [ids[0], 'resolved'],
+        [ids[1], 'resolved'],
+      ],
+    );
     t += OFFER_IGNORED_AFTER_MS;
     help.tick();
     expect(store.interruptionStats(0)).toEqual([{ hour: 14, engaged: 0, declined: 0, ignored: 1 }]);

@@ -20,7 +20,9 @@ describe('idle talk through the companion', () => {
 
   beforeAll(async () => {
     requireModel();
-    companion = await startCompanion({ args: ['--legacy-port', '0', '--idle-time-scale', '0.01', '--idle-chance', '1', '--idle-engaged-ms', '20000', '--mute'] });
+    companion = await startCompanion({
+      args: ['--legacy-port', '0', '--idle-time-scale', '0.01', '--idle-chance', '1', '--idle-engaged-ms', '20000', '--mute'],
+    });
     client = await TestClient.connect(companion);
     legacy = new WebSocket(`ws://127.0.0.1:${companion.legacyPort}/ws/chat`);
     legacy.on('message', (d) => legacyFrames.push(d.toString()));
@@ -98,7 +100,9 @@ describe('idle talk through the companion', () => {
   }, 90_000);
 
   it('learns from editor reports and forgets on rhythm.clear', async () => {
-    await client.request('context.update', { editor: { path: 'src/a.ts', language: 'typescript', visibleRange: null, selection: null, text: 'let a = 1;', textStartLine: 0 } });
+    await client.request('context.update', {
+      editor: { path: 'src/a.ts', language: 'typescript', visibleRange: null, selection: null, text: 'let a = 1;', textStartLine: 0 },
+    });
     const before = await client.request('rhythm.summary', {});
     expect(before.samples).toBeGreaterThan(0);
     expect(await client.request('rhythm.clear', {})).toEqual({ ok: true });

@@ -222,7 +222,7 @@ describe('legacy /ws/chat protocol', () => {
     b.ws.close();
   });
 
-  it("never shows a legacy client the replies to /ws requests, even in the legacy session", async () => {
+  it('never shows a legacy client the replies to /ws requests, even in the legacy session', async () => {
     const a = await OldClient.connect(c.legacyPort!);
     const legacy = await legacyTurn(a, w, 'Hello again');
     const from = a.frames.length;
@@ -289,7 +289,9 @@ describe('legacy /ws/chat protocol', () => {
     const sent = await w.request('chat.send', { text: 'Something to forget', sessionId: s.id });
     await w.reply(sent.replyId!);
     const total = (await w.request('history.summary', {})).messages;
-    await expect(w.request('history.clear', {} as never)).rejects.toMatchObject({ info: { code: 'invalid_argument', message: expect.stringMatching(/confirm/) } });
+    await expect(w.request('history.clear', {} as never)).rejects.toMatchObject({
+      info: { code: 'invalid_argument', message: expect.stringMatching(/confirm/) },
+    });
     expect((await w.request('history.summary', {})).messages).toBe(total);
     expect(await w.request('history.clear', { sessionId: s.id, confirm: true })).toEqual({ ok: true });
     expect((await w.request('history.summary', {})).messages).toBe(total - 2);
@@ -324,7 +326,10 @@ describe('legacy /ws/chat protocol', () => {
     );
     const offer = (await w.waitFor((m) => m.type === 'help.offer' && w.events.indexOf(m) >= from, 30_000)) as Ev<'help.offer'>;
     expect(offer.target).toMatchObject({ kind: 'screen', message: expect.stringContaining('ZeroDivisionError') });
-    for (const [client, since] of [[a, fromA], [b, fromB]] as const) {
+    for (const [client, since] of [
+      [a, fromA],
+      [b, fromB],
+    ] as const) {
       expect(await client.untilEnd(since)).toEqual([offer.text, `[EMOTION]${offer.emotion}`, '[END]']);
     }
     a.ws.close();
@@ -335,7 +340,9 @@ describe('legacy /ws/chat protocol', () => {
     const a = await OldClient.connect(c.legacyPort!);
     const token = 'ghp_' + 'A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8';
     const from = w.events.length;
-    a.ws.send(`[VISION_DESKTOP]terminal_work|terminal|code|True|Want help?|deploy ${token}|$ ./deploy\nError: login refused for password=hunter2secret9 with ${token}`);
+    a.ws.send(
+      `[VISION_DESKTOP]terminal_work|terminal|code|True|Want help?|deploy ${token}|$ ./deploy\nError: login refused for password=hunter2secret9 with ${token}`,
+    );
     const offer = (await w.waitFor((m) => m.type === 'help.offer' && w.events.indexOf(m) >= from, 30_000)) as Ev<'help.offer'>;
     expect(offer.target.message).toMatch(/\[REDACTED/);
     expect(JSON.stringify(offer)).not.toMatch(/hunter2secret9|ghp_A1b2/);
@@ -421,7 +428,9 @@ describe('legacy vision frames (parsing, bounds, redaction)', () => {
     expect(parseVisionDesktop('t|terminal|code|True||win|TypeError: boom')!.desktop.screenErrors).toEqual([]);
     expect(parseVisionDesktop('t|terminal|code|False|Help?|win|TypeError: boom')!.desktop.screenErrors).toEqual([]);
     // No recognisable error line: the text's first line names it.
-    expect(parseVisionDesktop('t|terminal|code|True|Help?|win|\n  something odd happened\nmore')!.desktop.screenErrors![0]!.message).toBe('something odd happened');
+    expect(parseVisionDesktop('t|terminal|code|True|Help?|win|\n  something odd happened\nmore')!.desktop.screenErrors![0]!.message).toBe(
+      'something odd happened',
+    );
   });
 
   it('bounds every field and strips control characters', () => {
@@ -501,11 +510,48 @@ describe('legacy delivery order', () => {
       emit({ type: 'reply.start', replyId: 's1', sessionId: 9, userMessageId: null, spontaneous: true });
       emit({ type: 'reply.emotion', replyId: 's1', emotion: 'calm' });
       emit({ type: 'reply.token', replyId: 's1', text: 'Hi there.' });
-      emit({ type: 'reply.end', replyId: 's1', sessionId: 9, messageId: 2, text: 'Hi there.', emotion: 'calm', interrupted: false, tokens: { prompt: 1, completion: 1 }, timings, provider: 'x' });
-      emit({ type: 'help.offer', offerId: 'o1', text: 'Want help?', emotion: 'serious', target: { kind: 'screen', path: null, range: null, message: 'TypeError: boom', code: 'js_error' } });
-      emit({ type: 'help.offer', offerId: 'o2', text: 'Editor only', emotion: 'serious', target: { kind: 'screen', path: null, range: null, message: 'Something else', code: null } });
+      emit({
+        type: 'reply.end',
+        replyId: 's1',
+        sessionId: 9,
+        messageId: 2,
+        text: 'Hi there.',
+        emotion: 'calm',
+        interrupted: false,
+        tokens: { prompt: 1, completion: 1 },
+        timings,
+        provider: 'x',
+      });
+      emit({
+        type: 'help.offer',
+        offerId: 'o1',
+        text: 'Want help?',
+        emotion: 'serious',
+        target: { kind: 'screen', path: null, range: null, message: 'TypeError: boom', code: 'js_error' },
+      });
+      emit({
+        type: 'help.offer',
+        offerId: 'o2',
+        text: 'Editor only',
+        emotion: 'serious',
+        target: { kind: 'screen', path: null, range: null, message: 'Something else', code: null },
+      });
       emit({ type: 'reply.token', replyId: 'r1', text: 'lo' }, origin);
-      emit({ type: 'reply.end', replyId: 'r1', sessionId: params.sessionId!, messageId: 3, text: 'Hello', emotion: 'happy', interrupted: false, tokens: { prompt: 1, completion: 1 }, timings, provider: 'x' }, origin);
+      emit(
+        {
+          type: 'reply.end',
+          replyId: 'r1',
+          sessionId: params.sessionId!,
+          messageId: 3,
+          text: 'Hello',
+          emotion: 'happy',
+          interrupted: false,
+          tokens: { prompt: 1, completion: 1 },
+          timings,
+          provider: 'x',
+        },
+        origin,
+      );
       await askedAt(2);
       expect(asked[1]).toMatchObject({ params: { text: 'me too', sessionId: params.sessionId } });
       expect(asked[1]!.origin).not.toEqual(origin);
@@ -524,8 +570,21 @@ describe('legacy delivery order', () => {
 
 describe('alisa.legacy.speechFrames reaches the companion', () => {
   const settings: CompanionSettings = {
-    modelPath: '/m.gguf', dataFolder: '/tmp/alisa', providers: null, endpoint: '', endpointModel: '', contextSize: null, threads: null, gpu: 'auto',
-    promptStyle: 'full', emotionGrammar: false, historyTokens: 3000, maxReplyTokens: 512, character: null, mode: null, legacyPort: 8765,
+    modelPath: '/m.gguf',
+    dataFolder: '/tmp/alisa',
+    providers: null,
+    endpoint: '',
+    endpointModel: '',
+    contextSize: null,
+    threads: null,
+    gpu: 'auto',
+    promptStyle: 'full',
+    emotionGrammar: false,
+    historyTokens: 3000,
+    maxReplyTokens: 512,
+    character: null,
+    mode: null,
+    legacyPort: 8765,
   };
   const parsed = (s: CompanionSettings) => {
     const c = parseConfig(companionArgs(s, 99), {});

@@ -50,7 +50,7 @@ afterAll(async () => {
 });
 
 describe('EmbeddedProvider downloads', () => {
-  it('never downloads without the user\'s yes: it says the size, disk and RAM, and waits', async () => {
+  it("never downloads without the user's yes: it says the size, disk and RAM, and waits", async () => {
     const modelsDir = path.join(tmp, 'consent');
     const uri = `${origin}/files/tiny-model.gguf`;
     const before = requests;
@@ -76,12 +76,14 @@ describe('EmbeddedProvider downloads', () => {
     await provider.dispose();
   });
 
-  it('the recommended model\'s plan knows its size and warns when the disk is too small', () => {
+  it("the recommended model's plan knows its size and warns when the disk is too small", () => {
     const plan = downloadPlan(RECOMMENDED_MODEL, tmp);
     expect(plan).toMatchObject({ host: 'huggingface.co', name: 'Llama 3.2 3B Instruct (Q4_K_M)' });
     expect(plan.sizeBytes).toBeGreaterThan(1.5e9);
     expect(plan.ramBytes).toBeGreaterThan(plan.sizeBytes!);
-    expect(describePlan(plan)).toMatch(/^Downloading Llama 3\.2 3B Instruct \(Q4_K_M\) from huggingface\.co takes 1\.9 GB; [\d.]+ (GB|MB) is free on that disk; it needs about 2\.6 GB of RAM/);
+    expect(describePlan(plan)).toMatch(
+      /^Downloading Llama 3\.2 3B Instruct \(Q4_K_M\) from huggingface\.co takes 1\.9 GB; [\d.]+ (GB|MB) is free on that disk; it needs about 2\.6 GB of RAM/,
+    );
     expect(lacksDisk(plan)).toBe(plan.freeDiskBytes! < plan.sizeBytes!);
     expect(lacksDisk({ ...plan, freeDiskBytes: 1e9 })).toBe(true);
     expect(lacksDisk({ ...plan, freeDiskBytes: 5e9 })).toBe(false);
@@ -111,7 +113,13 @@ describe('EmbeddedProvider downloads', () => {
   }, 60_000);
 
   it('a download address that answers 404 is model_download_failed with the reason', async () => {
-    const provider = new EmbeddedProvider({ model: `${origin}/files/none.gguf`, modelsDir: path.join(tmp, 'm404'), threads: 1, gpu: false, downloadAllowed: true });
+    const provider = new EmbeddedProvider({
+      model: `${origin}/files/none.gguf`,
+      modelsDir: path.join(tmp, 'm404'),
+      threads: 1,
+      gpu: false,
+      downloadAllowed: true,
+    });
     const err = await provider.ensureReady().then(
       () => null,
       (e: unknown) => e as AlisaError,
@@ -123,7 +131,13 @@ describe('EmbeddedProvider downloads', () => {
   }, 60_000);
 
   it('cancelLoad() stops a download that hangs; the state goes back to none', async () => {
-    const provider = new EmbeddedProvider({ model: `${origin}/hang/model.gguf`, modelsDir: path.join(tmp, 'hang'), threads: 1, gpu: false, downloadAllowed: true });
+    const provider = new EmbeddedProvider({
+      model: `${origin}/hang/model.gguf`,
+      modelsDir: path.join(tmp, 'hang'),
+      threads: 1,
+      gpu: false,
+      downloadAllowed: true,
+    });
     // Wait for the downloading state (the event), not a fixed time.
     const downloading = new Promise<void>((resolve) => {
       const off = provider.onStateChange((s) => {
@@ -153,8 +167,18 @@ describe('EmbeddedProvider downloads', () => {
     const silentOrigin = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
     try {
       // 1 s, not the default 10 s: the message names the limit that ended the wait.
-      const provider = new EmbeddedProvider({ model: `${silentOrigin}/model.gguf`, modelsDir: path.join(tmp, 'silent'), threads: 1, gpu: false, downloadAllowed: true, downloadTimeouts: { preflightMs: 1000 } });
-      const err = await provider.ensureReady().then(() => null, (e: unknown) => e as AlisaError);
+      const provider = new EmbeddedProvider({
+        model: `${silentOrigin}/model.gguf`,
+        modelsDir: path.join(tmp, 'silent'),
+        threads: 1,
+        gpu: false,
+        downloadAllowed: true,
+        downloadTimeouts: { preflightMs: 1000 },
+      });
+      const err = await provider.ensureReady().then(
+        () => null,
+        (e: unknown) => e as AlisaError,
+      );
       expect(err?.code).toBe('model_download_failed');
       expect(err?.message).toMatch(/could not be reached, the machine may be offline \(no answer within 1 s\)/);
       await provider.dispose();
@@ -164,8 +188,18 @@ describe('EmbeddedProvider downloads', () => {
     }
 
     // The host answers (the preflight passes) but the file request hangs.
-    const stuck = new EmbeddedProvider({ model: `${origin}/hang/model.gguf`, modelsDir: path.join(tmp, 'hang2'), threads: 1, gpu: false, downloadAllowed: true, downloadTimeouts: { resolveMs: 500 } });
-    const err = await stuck.ensureReady().then(() => null, (e: unknown) => e as AlisaError);
+    const stuck = new EmbeddedProvider({
+      model: `${origin}/hang/model.gguf`,
+      modelsDir: path.join(tmp, 'hang2'),
+      threads: 1,
+      gpu: false,
+      downloadAllowed: true,
+      downloadTimeouts: { resolveMs: 500 },
+    });
+    const err = await stuck.ensureReady().then(
+      () => null,
+      (e: unknown) => e as AlisaError,
+    );
     expect(err?.code).toBe('model_download_failed');
     expect(err?.message).toMatch(/no answer while resolving the model/);
     await stuck.dispose();

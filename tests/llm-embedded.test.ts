@@ -12,8 +12,13 @@ import { failure } from './helpers/errors';
 
 const MODEL = requireModel();
 const tmp = mkdtempSync(path.join(tmpdir(), 'alisa-llm-'));
-const base = (overrides: Partial<EmbeddedOptions> = {}): EmbeddedOptions => ({ model: MODEL, modelsDir: path.join(tmp, 'models'), threads: 1, gpu: false, ...overrides });
-
+const base = (overrides: Partial<EmbeddedOptions> = {}): EmbeddedOptions => ({
+  model: MODEL,
+  modelsDir: path.join(tmp, 'models'),
+  threads: 1,
+  gpu: false,
+  ...overrides,
+});
 
 const chatTurns = [
   { role: 'system' as const, content: 'You are Alisa, a kind friend.' },
@@ -59,7 +64,11 @@ describe('EmbeddedProvider with the real model', () => {
     expect(result.completionTokens).toBeLessThanOrEqual(40);
     expect(['stop', 'length']).toContain(result.stopReason);
     // promptTokens is the tokenized rendered prompt, so it grows with the history.
-    const longer = await provider.generate({ messages: [...chatTurns, { role: 'assistant', content: 'A cat sat.' }, { role: 'user', content: 'More please.' }], maxTokens: 5, onText: () => {} });
+    const longer = await provider.generate({
+      messages: [...chatTurns, { role: 'assistant', content: 'A cat sat.' }, { role: 'user', content: 'More please.' }],
+      maxTokens: 5,
+      onText: () => {},
+    });
     expect(longer.promptTokens).toBeGreaterThan(result.promptTokens);
   });
 
@@ -138,7 +147,8 @@ describe('EmbeddedProvider with the real model', () => {
       { role: 'system' as const, content: `You are Alisa, a kind friend who tells long stories about ${who}.` },
       { role: 'user' as const, content: `Tell me a long story about ${who} and the sea, with many friends in it.` },
     ];
-    const run = (p: EmbeddedProvider, who: string, key?: string) => p.generate({ messages: story(who), maxTokens: 8, temperature: 0, onText: () => {}, ...(key ? { cacheKey: key } : {}) });
+    const run = (p: EmbeddedProvider, who: string, key?: string) =>
+      p.generate({ messages: story(who), maxTokens: 8, temperature: 0, onText: () => {}, ...(key ? { cacheKey: key } : {}) });
     // Two sessions, each asked twice, alternating: a, b, a, b.
     await run(provider, 'a cat', 'session:a');
     await run(provider, 'a dog', 'session:b');
@@ -179,7 +189,16 @@ describe('EmbeddedProvider with the real model', () => {
   it('a history that cannot fit the context is a clear llm_failed, and the provider still works', async () => {
     const small = new EmbeddedProvider(base({ contextSize: 256 }));
     try {
-      const err = await failure(small.generate({ messages: [{ role: 'system', content: 'You are kind. '.repeat(200) }, { role: 'user', content: 'Hi' }], maxTokens: 20, onText: () => {} }));
+      const err = await failure(
+        small.generate({
+          messages: [
+            { role: 'system', content: 'You are kind. '.repeat(200) },
+            { role: 'user', content: 'Hi' },
+          ],
+          maxTokens: 20,
+          onText: () => {},
+        }),
+      );
       expect(err.code).toBe('llm_failed');
       expect(err.message).toContain('256 tokens');
       expect(err.action).toMatch(/history budget/);
@@ -235,7 +254,7 @@ describe('EmbeddedProvider model sources and failures', () => {
     });
   }
 
-  it('a well-formed GGUF that llama.cpp refuses is model_invalid with llama.cpp\'s reason', async () => {
+  it("a well-formed GGUF that llama.cpp refuses is model_invalid with llama.cpp's reason", async () => {
     // The real model with its architecture renamed: the header is intact, llama.cpp cannot load it.
     const bytes = readPrefix(MODEL, statSync(MODEL).size);
     const at = bytes.indexOf('general.architecture') + 'general.architecture'.length + 12;
@@ -262,7 +281,9 @@ describe('EmbeddedProvider model sources and failures', () => {
   });
 
   it('an hf: URI offline fails as model_download_failed, after a downloading state', async () => {
-    const provider = new EmbeddedProvider(base({ model: 'hf:ggml-org/tiny-llamas/stories260K.gguf', modelsDir: path.join(tmp, 'empty-models'), downloadAllowed: true }));
+    const provider = new EmbeddedProvider(
+      base({ model: 'hf:ggml-org/tiny-llamas/stories260K.gguf', modelsDir: path.join(tmp, 'empty-models'), downloadAllowed: true }),
+    );
     const states: string[] = [];
     provider.onStateChange((s) => states.push(s.state));
     const err = await failure(provider.ensureReady());

@@ -39,7 +39,10 @@ const server = createServer(async (req, res) => {
     return;
   }
   if (mode === 'json') {
-    const completion = { choices: [{ index: 0, message: { role: 'assistant', content: 'Whole reply.' }, finish_reason: 'length' }], usage: { prompt_tokens: 3, completion_tokens: 2 } };
+    const completion = {
+      choices: [{ index: 0, message: { role: 'assistant', content: 'Whole reply.' }, finish_reason: 'length' }],
+      usage: { prompt_tokens: 3, completion_tokens: 2 },
+    };
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(completion));
     return;
   }
@@ -55,7 +58,9 @@ const server = createServer(async (req, res) => {
   }
   // Byte-level chunking: every write ends at an arbitrary byte, mid-line and mid-character.
   const transcript = Buffer.from(
-    chunk({ role: 'assistant' }) + PIECES.map((p) => chunk({ content: p })).join('') + chunk({}, 'stop') +
+    chunk({ role: 'assistant' }) +
+      PIECES.map((p) => chunk({ content: p })).join('') +
+      chunk({}, 'stop') +
       `data: ${JSON.stringify({ choices: [], usage: { prompt_tokens: 12, completion_tokens: 4 } })}\r\n\r\ndata: [DONE]\r\n\r\n`,
   );
   for (let i = 0; i < transcript.length; i += 7) {
@@ -71,7 +76,6 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-
 const messages = [
   { role: 'system' as const, content: 'Be brief.' },
   { role: 'user' as const, content: 'Hi' },
@@ -86,7 +90,14 @@ describe('OpenAiProvider against a streaming server', () => {
     const result = await provider.generate({ messages, maxTokens: 20, temperature: 0.5, onText: (c) => chunks.push(c) });
     expect(chunks).toEqual(PIECES);
     expect(result).toEqual({ text: PIECES.join(''), promptTokens: 12, completionTokens: 4, stopReason: 'stop' });
-    expect(requests.at(-1)).toEqual({ model: 'first-model', messages: messages.map((m) => ({ role: m.role, content: m.content })), stream: true, max_tokens: 20, temperature: 0.5, stream_options: { include_usage: true } });
+    expect(requests.at(-1)).toEqual({
+      model: 'first-model',
+      messages: messages.map((m) => ({ role: m.role, content: m.content })),
+      stream: true,
+      max_tokens: 20,
+      temperature: 0.5,
+      stream_options: { include_usage: true },
+    });
     await provider.dispose();
   });
 

@@ -30,11 +30,18 @@ describe('the prompt cache over a long chat', () => {
 
   it('evaluates about one turn per reply once the history is full, not the whole prompt again', async () => {
     // Something she senses, which the old layout put into the system message (changing it each turn).
-    await client.request('context.update', { editor: { path: 'src/app.ts', language: 'typescript', visibleRange: null, selection: null, text: 'let a = 1;', textStartLine: 0 }, diagnostics: [], typing: true });
+    await client.request('context.update', {
+      editor: { path: 'src/app.ts', language: 'typescript', visibleRange: null, selection: null, text: 'let a = 1;', textStartLine: 0 },
+      diagnostics: [],
+      typing: true,
+    });
     const session = await client.request('session.create', {});
     const ends: End[] = [];
     for (let i = 0; i < 26; i++) {
-      const sent = await client.request('chat.send', { text: `Tell me how Lily found ${SUBJECTS[i % SUBJECTS.length]} on day ${i + 1}.`, sessionId: session.id });
+      const sent = await client.request('chat.send', {
+        text: `Tell me how Lily found ${SUBJECTS[i % SUBJECTS.length]} on day ${i + 1}.`,
+        sessionId: session.id,
+      });
       const events = await client.reply(sent.replyId!);
       const end = events.at(-1) as End;
       expect(end.type).toBe('reply.end');

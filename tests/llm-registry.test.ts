@@ -22,7 +22,6 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-
 describe('ProviderRegistry', () => {
   it('falls back to the next provider in order when the first cannot load', async () => {
     const missing = new EmbeddedProvider({ id: 'missing', model: path.join(tmp, 'nope.gguf'), modelsDir, threads: 1, gpu: false });

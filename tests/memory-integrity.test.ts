@@ -71,7 +71,8 @@ describe('integrity at open', () => {
   });
 
   it('a damaged file that cannot be moved is not opened or changed', (ctx) => {
-    if (process.getuid?.() === 0) ctx.skip('running as root, which may rename files in a read-only folder (companion-database.test.ts covers a read-only mount)');
+    if (process.getuid?.() === 0)
+      ctx.skip('running as root, which may rename files in a read-only folder (companion-database.test.ts covers a read-only mount)');
     const dir = tempDir();
     const file = path.join(dir, 'alisa.db');
     fs.writeFileSync(file, Buffer.alloc(8192, 0x41));
@@ -85,7 +86,11 @@ describe('integrity at open', () => {
         thrown = err;
       }
       expect(thrown).toBeInstanceOf(AlisaError);
-      expect(thrown).toMatchObject({ code: 'database_unavailable', message: expect.stringMatching(/could not be moved aside/), action: expect.stringMatching(/keep it/) });
+      expect(thrown).toMatchObject({
+        code: 'database_unavailable',
+        message: expect.stringMatching(/could not be moved aside/),
+        action: expect.stringMatching(/keep it/),
+      });
     } finally {
       fs.chmodSync(dir, 0o755);
     }
@@ -134,7 +139,9 @@ describe('a lock held by another connection', () => {
     open.push(other);
     other.exec('BEGIN EXCLUSIVE');
     let calls = 0;
-    await expect(retryWhileLocked(() => (calls++, store.setSetting('k', 'v')), { attempts: 3, firstDelayMs: 1 })).rejects.toMatchObject({ code: 'database_locked' });
+    await expect(retryWhileLocked(() => (calls++, store.setSetting('k', 'v')), { attempts: 3, firstDelayMs: 1 })).rejects.toMatchObject({
+      code: 'database_locked',
+    });
     expect(calls).toBe(3);
     other.exec('ROLLBACK');
     calls = 0;

@@ -8,7 +8,6 @@ import { MemoryStore, parseSearchQuery } from '../companion/memory';
 import { tempDir } from './helpers/companion';
 import { seededRandom as mulberry32 } from './helpers/seeded-random';
 
-
 // Few enough words that the common ones match far more messages than the 1,000 the old search
 // ranked, varied lengths and repeats so that bm25 really orders them; older messages as good as
 // newer ones, so ranking only the newest matches would miss some.
@@ -58,19 +57,30 @@ describe('search ranks every match', () => {
     const terms = parseSearchQuery(query)!;
     const exists = raw.prepare('SELECT 1 FROM messages_fts WHERE messages_fts MATCH ? LIMIT 1').pluck();
     const match = terms.prefix === null || exists.get(terms.last) ? terms.exact : terms.prefix;
-    const rows = raw.prepare('SELECT rowid AS id, bm25(messages_fts) AS score FROM messages_fts WHERE messages_fts MATCH ?').all(match) as Array<{ id: number; score: number }>;
+    const rows = raw.prepare('SELECT rowid AS id, bm25(messages_fts) AS score FROM messages_fts WHERE messages_fts MATCH ?').all(match) as Array<{
+      id: number;
+      score: number;
+    }>;
     rows.sort((a, b) => a.score - b.score || b.id - a.id);
     return rows.slice(0, k).map((r) => r.id);
   }
 
-  const overlap = (hits: number[], truth: number[]) => (truth.length === 0 ? (hits.length === 0 ? 1 : 0) : hits.filter((h) => truth.includes(h)).length / truth.length);
+  const overlap = (hits: number[], truth: number[]) =>
+    truth.length === 0 ? (hits.length === 0 ? 1 : 0) : hits.filter((h) => truth.includes(h)).length / truth.length;
   const queries = [...COMMON, 'kettle harbour', 'violin lantern', 'compiler kettle', 'kettl', 'lant', RARE[3]!, `${RARE[10]} kettle`, 'the kettle'];
 
   it('matches far more messages than the old window for the common words (the test can tell)', () => {
     const count = raw.prepare('SELECT COUNT(*) FROM messages_fts WHERE messages_fts MATCH ?').pluck();
     for (const w of COMMON) expect(count.get(`"${w}"`)).toBeGreaterThan(1000);
     // Ranking only the newest 1,000 matches misses part of the true top 20 on this corpus.
-    const worst = Math.min(...COMMON.map((w) => overlap(windowed.search(w, 20).map((h) => h.messageId), fullTop(w, 20))));
+    const worst = Math.min(
+      ...COMMON.map((w) =>
+        overlap(
+          windowed.search(w, 20).map((h) => h.messageId),
+          fullTop(w, 20),
+        ),
+      ),
+    );
     expect(worst).toBeLessThan(0.95);
   });
 
@@ -78,7 +88,10 @@ describe('search ranks every match', () => {
     for (const q of queries) {
       const truth = fullTop(q, 20);
       const hits = store.search(q, 20);
-      expect(hits.map((h) => h.messageId), q).toEqual(truth);
+      expect(
+        hits.map((h) => h.messageId),
+        q,
+      ).toEqual(truth);
       // Ranks ascend (bm25: lower is better) and every hit carries its snippet and session.
       for (let i = 1; i < hits.length; i++) expect(hits[i]!.rank).toBeGreaterThanOrEqual(hits[i - 1]!.rank);
       for (const h of hits) {

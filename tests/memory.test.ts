@@ -97,7 +97,11 @@ describe('database', () => {
     fs.writeFileSync(file, garbage);
     const recovered = MemoryStore.open(file);
     const moved = recovered.movedAside!;
-    expect(moved).toMatchObject({ movedTo: expect.stringContaining(`${file}.corrupt-`), message: expect.stringContaining(moved.movedTo), action: expect.stringContaining(moved.movedTo) });
+    expect(moved).toMatchObject({
+      movedTo: expect.stringContaining(`${file}.corrupt-`),
+      message: expect.stringContaining(moved.movedTo),
+      action: expect.stringContaining(moved.movedTo),
+    });
     expect(fs.readFileSync(moved.movedTo).equals(garbage)).toBe(true);
     expect(recovered.listSessions()).toEqual([]);
     recovered.close();
@@ -262,7 +266,12 @@ describe('search', () => {
     const s = store.createSession();
     const best = store.addMessage({ sessionId: s.id, role: 'user', text: 'otter otter otter' });
     const recent = [1, 2, 3].map((i) => store.addMessage({ sessionId: s.id, role: 'user', text: `an otter swam past pier ${i}` }).id);
-    expect(store.search('otter').map((h) => h.messageId).sort()).toEqual(recent.sort());
+    expect(
+      store
+        .search('otter')
+        .map((h) => h.messageId)
+        .sort(),
+    ).toEqual(recent.sort());
     // Ranking every match finds the older, better one.
     const full = openStore({ searchWindow: 0 });
     expect(full.search('otter')[0]!.messageId).toBe(best.id);
@@ -304,7 +313,28 @@ describe('search', () => {
     const store = openStore();
     const s = store.createSession();
     store.addMessage({ sessionId: s.id, role: 'user', text: 'foo and bar went NEAR the OR gate' });
-    for (const q of ['"', 'foo" OR (bar', 'NEAR(', '*', '-', 'AND', 'OR', 'NOT', '^foo', 'text:foo', '(', ')', '""', 'foo*bar', "'", '\\', ':', 'foo AND', '{text}: foo', 'NEAR(foo bar, 2)']) {
+    for (const q of [
+      '"',
+      'foo" OR (bar',
+      'NEAR(',
+      '*',
+      '-',
+      'AND',
+      'OR',
+      'NOT',
+      '^foo',
+      'text:foo',
+      '(',
+      ')',
+      '""',
+      'foo*bar',
+      "'",
+      '\\',
+      ':',
+      'foo AND',
+      '{text}: foo',
+      'NEAR(foo bar, 2)',
+    ]) {
       expect(() => store.search(q), q).not.toThrow();
     }
     expect(store.search('')).toEqual([]);

@@ -18,7 +18,8 @@ const NOWHERE = 'models.alisa-test.invalid';
 const NOWHERE_MODEL = `https://${NOWHERE}/stories260K.gguf`;
 const REMOTE = remoteAddress();
 
-const provider = (m: CompanionMessage, id: string): ModelState | null => (m.type === 'status' ? (m.status.providers.find((p) => p.provider === id) ?? null) : null);
+const provider = (m: CompanionMessage, id: string): ModelState | null =>
+  m.type === 'status' ? (m.status.providers.find((p) => p.provider === id) ?? null) : null;
 const opened = (records: NetworkRecord[]) => records.filter((r) => r.decision === 'allowed' || r.decision === 'asked-allowed');
 
 describe('--network offline', () => {
@@ -41,9 +42,13 @@ describe('--network offline', () => {
     expect(await client.request('network.status', {})).toMatchObject({ mode: 'offline', pending: [] });
     // The user's yes to the download (model.load): the gate still says no.
     await client.request('model.load', {});
-    const blocked = await client.waitFor((m) => provider(m, 'embedded')?.error?.code === 'network_blocked' && provider(m, 'openai')?.error?.code === 'network_blocked');
+    const blocked = await client.waitFor(
+      (m) => provider(m, 'embedded')?.error?.code === 'network_blocked' && provider(m, 'openai')?.error?.code === 'network_blocked',
+    );
     const embedded = provider(blocked, 'embedded')!.error!;
-    expect(embedded.message).toBe(`Alisa works offline (alisa.network is "offline"), so she did not connect to huggingface.co to download the language model ${HF_MODEL}.`);
+    expect(embedded.message).toBe(
+      `Alisa works offline (alisa.network is "offline"), so she did not connect to huggingface.co to download the language model ${HF_MODEL}.`,
+    );
     expect(embedded.action).toMatch(/set alisa\.network to "ask" or "allowed".*choose a GGUF file you already have/);
     expect(provider(blocked, 'openai')!.error!.message).toContain(`did not connect to ${endpointHost} to chat with the language model server`);
 
@@ -81,7 +86,9 @@ describe('--network offline', () => {
       expect(status.tts[0]).toMatchObject({ id: 'msedge', online: true, available: false });
       expect(status.tts[0]!.reason).toContain('Alisa works offline (alisa.network is "offline"), so she did not connect to speech.platform.bing.com');
       const { records } = await client.request('network.activity', {});
-      expect(records).toEqual([expect.objectContaining({ host: 'speech.platform.bing.com', port: 443, feature: 'voice-edge', decision: 'blocked', layer: 'gate' })]);
+      expect(records).toEqual([
+        expect.objectContaining({ host: 'speech.platform.bing.com', port: 443, feature: 'voice-edge', decision: 'blocked', layer: 'gate' }),
+      ]);
       expect(opened(records)).toEqual([]);
       client.close();
     } finally {
@@ -109,7 +116,13 @@ describe('--network ask', () => {
       const failed = (await client.reply(sent.replyId!)).at(-1)!;
       expect(failed.type).toBe('reply.error');
       const first = (await client.request('network.activity', {})).records;
-      expect(first[0]).toMatchObject({ host: NOWHERE, feature: 'llm-endpoint', decision: 'asked-allowed', reason: 'you chose to always allow this host', layer: 'gate' });
+      expect(first[0]).toMatchObject({
+        host: NOWHERE,
+        feature: 'llm-endpoint',
+        decision: 'asked-allowed',
+        reason: 'you chose to always allow this host',
+        layer: 'gate',
+      });
       // The guard let the approved connection's sockets (and lookups) through: nothing was refused.
       expect(first.filter((r) => r.decision === 'blocked')).toEqual([]);
       expect((await client.request('network.status', {})).allowedHosts).toEqual([NOWHERE]);
@@ -118,7 +131,11 @@ describe('--network ask', () => {
       const again = await client.request('chat.send', { text: 'Still there?' });
       expect((await client.reply(again.replyId!)).at(-1)!.type).toBe('reply.error');
       expect(client.events.filter((m) => m.type === 'network.ask')).toHaveLength(1);
-      expect((await client.request('network.activity', {})).records[0]).toMatchObject({ host: NOWHERE, decision: 'allowed', reason: 'you always allow this host' });
+      expect((await client.request('network.activity', {})).records[0]).toMatchObject({
+        host: NOWHERE,
+        decision: 'allowed',
+        reason: 'you always allow this host',
+      });
       client.close();
     } finally {
       await c.stop();
@@ -147,7 +164,12 @@ describe('--network ask', () => {
       expect(provider(failed, 'embedded')!.error!.code).toBe('model_download_failed');
       expect(client.events.filter((m) => m.type === 'network.ask')).toEqual([]);
       const { records } = await client.request('network.activity', {});
-      expect(records[0]).toMatchObject({ host: NOWHERE, feature: 'model-download', decision: 'asked-allowed', reason: 'you said yes to the download, which named this host' });
+      expect(records[0]).toMatchObject({
+        host: NOWHERE,
+        feature: 'model-download',
+        decision: 'asked-allowed',
+        reason: 'you said yes to the download, which named this host',
+      });
       // Not remembered beyond this run, and no other host gained anything.
       expect((await client.request('network.status', {})).allowedHosts).toEqual([]);
       client.close();
@@ -166,7 +188,10 @@ describe('--network ask', () => {
     });
 
     it('no connection before the answer; after "allow once" she chats through it, asked once', async () => {
-      const c = await startCompanion({ model: null, args: ['--network', 'ask', '--no-model', '--providers', 'openai', '--endpoint', `${far.url}/v1`, '--mute'] });
+      const c = await startCompanion({
+        model: null,
+        args: ['--network', 'ask', '--no-model', '--providers', 'openai', '--endpoint', `${far.url}/v1`, '--mute'],
+      });
       try {
         const client = await TestClient.connect(c);
         const asked = client.waitFor((m) => m.type === 'network.ask');
@@ -211,7 +236,9 @@ describe('--network ask', () => {
       });
       const body = (await res.json()) as { error: { message: string } };
       expect(res.ok).toBe(false);
-      expect(body.error.message).toContain('Alisa must ask you before she connects to api.example.com to chat with the language model server at api.example.com (alisa.llm.endpoint), and no Alisa window is open to ask.');
+      expect(body.error.message).toContain(
+        'Alisa must ask you before she connects to api.example.com to chat with the language model server at api.example.com (alisa.llm.endpoint), and no Alisa window is open to ask.',
+      );
 
       // A client that does not answer: refused when the time is up, never allowed. (A chat message
       // never starts the model download: the embedded model waits for a yes; the endpoint is asked.)
@@ -220,7 +247,9 @@ describe('--network ask', () => {
       const ask = await client.waitFor((m) => m.type === 'network.ask' && m.host === 'api.example.com');
       const refused = (await client.reply(sent.replyId!)).at(-1)!;
       if (refused.type !== 'reply.error') throw new Error(`expected reply.error, got ${refused.type}`);
-      expect(refused.error.message).toContain('Alisa asked whether she may connect to api.example.com to chat with the language model server at api.example.com (alisa.llm.endpoint), and got no answer within 1 s.');
+      expect(refused.error.message).toContain(
+        'Alisa asked whether she may connect to api.example.com to chat with the language model server at api.example.com (alisa.llm.endpoint), and got no answer within 1 s.',
+      );
       const { records } = await client.request('network.activity', {});
       expect(opened(records)).toEqual([]);
       expect(records.filter((r) => r.host === 'huggingface.co')).toEqual([]);

@@ -13,14 +13,28 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { NetworkAskInfo, NetworkMode } from '../protocol';
-import { ACTIVITY_FILE, HOSTS_FILE, isLoopbackHost, NetworkGate, networkScope, parseTarget, setNetworkGate, type NetworkGateOptions } from '../companion/privacy/network-gate';
+import {
+  ACTIVITY_FILE,
+  HOSTS_FILE,
+  isLoopbackHost,
+  NetworkGate,
+  networkScope,
+  parseTarget,
+  setNetworkGate,
+  type NetworkGateOptions,
+} from '../companion/privacy/network-gate';
 import { downloadModel } from '../companion/llm/model-source';
 import { connectTarget, installSocketGuard } from '../companion/privacy/socket-guard';
 import { failure } from './helpers/errors';
 import { tempDir } from './helpers/companion';
 import { remoteAddress, startObservedOpenAi, type Observed } from './helpers/remote-host';
 
-const REQ = { url: 'https://huggingface.co/some/model.gguf', feature: 'model-download', purpose: 'download the language model test.gguf', alternative: 'choose a GGUF file you already have' };
+const REQ = {
+  url: 'https://huggingface.co/some/model.gguf',
+  feature: 'model-download',
+  purpose: 'download the language model test.gguf',
+  alternative: 'choose a GGUF file you already have',
+};
 
 /** A gate whose questions go to `answer` (null: no client is connected). */
 function gateWith(mode: NetworkMode, opts: Partial<NetworkGateOptions> & { answer?: ((ask: NetworkAskInfo, gate: NetworkGate) => void) | null } = {}) {
@@ -43,8 +57,10 @@ function gateWith(mode: NetworkMode, opts: Partial<NetworkGateOptions> & { answe
 
 describe('what counts as this machine', () => {
   it('127.0.0.0/8, ::1 and localhost are loopback; everything else is not', () => {
-    for (const h of ['127.0.0.1', '127.8.9.10', '::1', '[::1]', 'localhost', 'LOCALHOST', 'localhost.', '::ffff:127.0.0.1', '0:0:0:0:0:0:0:1']) expect(isLoopbackHost(h), h).toBe(true);
-    for (const h of ['huggingface.co', '10.0.0.1', '192.0.2.2', '0.0.0.0', '::', 'fd00::2', 'localhost.example.com', '128.0.0.1', '::ffff:10.0.0.1']) expect(isLoopbackHost(h), h).toBe(false);
+    for (const h of ['127.0.0.1', '127.8.9.10', '::1', '[::1]', 'localhost', 'LOCALHOST', 'localhost.', '::ffff:127.0.0.1', '0:0:0:0:0:0:0:1'])
+      expect(isLoopbackHost(h), h).toBe(true);
+    for (const h of ['huggingface.co', '10.0.0.1', '192.0.2.2', '0.0.0.0', '::', 'fd00::2', 'localhost.example.com', '128.0.0.1', '::ffff:10.0.0.1'])
+      expect(isLoopbackHost(h), h).toBe(false);
   });
 
   it('reads host and port from URLs and host:port', () => {
@@ -74,7 +90,9 @@ describe('the gate', () => {
     const { gate, asked } = gateWith('offline');
     const err = await failure(gate.request(REQ));
     expect(err.code).toBe('network_blocked');
-    expect(err.message).toBe('Alisa works offline (alisa.network is "offline"), so she did not connect to huggingface.co to download the language model test.gguf.');
+    expect(err.message).toBe(
+      'Alisa works offline (alisa.network is "offline"), so she did not connect to huggingface.co to download the language model test.gguf.',
+    );
     expect(err.action).toMatch(/set alisa\.network to "ask" or "allowed".*; or choose a GGUF file you already have\.$/);
     expect(asked).toEqual([]);
     const [rec] = gate.activity().records;
@@ -98,7 +116,9 @@ describe('the gate', () => {
   it('ask with nobody connected refuses at once, never silently allows', async () => {
     const { gate, asked } = gateWith('ask', { answer: null });
     const err = await failure(gate.request(REQ));
-    expect(err.message).toMatch(/^Alisa must ask you before she connects to huggingface\.co to download the language model test\.gguf, and no Alisa window is open to ask\.$/);
+    expect(err.message).toMatch(
+      /^Alisa must ask you before she connects to huggingface\.co to download the language model test\.gguf, and no Alisa window is open to ask\.$/,
+    );
     expect(err.action).toMatch(/set alisa\.network to "allowed"/);
     expect(asked).toHaveLength(1);
     expect(gate.activity().records[0]).toMatchObject({ decision: 'blocked', reason: 'no Alisa window was open to ask you' });
@@ -182,7 +202,9 @@ describe('the gate', () => {
     const { gate, asked } = gateWith('ask');
     const edge = { url: 'wss://speech.platform.bing.com/x', feature: 'voice-edge', purpose: "speak with Microsoft Edge's online voice", noWait: true };
     const err = await failure(gate.request(edge));
-    expect(err.message).toBe("Alisa asked whether she may connect to speech.platform.bing.com to speak with Microsoft Edge's online voice; until you answer, she does without it.");
+    expect(err.message).toBe(
+      "Alisa asked whether she may connect to speech.platform.bing.com to speak with Microsoft Edge's online voice; until you answer, she does without it.",
+    );
     expect(asked).toHaveLength(1);
     await failure(gate.request(edge)); // still unanswered: the same question, not a new one
     expect(asked).toHaveLength(1);
@@ -229,9 +251,16 @@ describe('the gate', () => {
     const { gate } = gateWith('offline');
     setNetworkGate(gate);
     try {
-      const err = await failure(downloadModel('https://user:pw@models.example/m.gguf?token=s3cret#x', tempDir('alisa-gate-'), { signal: new AbortController().signal, onProgress: () => {} }));
+      const err = await failure(
+        downloadModel('https://user:pw@models.example/m.gguf?token=s3cret#x', tempDir('alisa-gate-'), {
+          signal: new AbortController().signal,
+          onProgress: () => {},
+        }),
+      );
       expect(err.code).toBe('network_blocked');
-      expect(err.message).toBe('Alisa works offline (alisa.network is "offline"), so she did not connect to models.example to download the language model https://models.example/m.gguf.');
+      expect(err.message).toBe(
+        'Alisa works offline (alisa.network is "offline"), so she did not connect to models.example to download the language model https://models.example/m.gguf.',
+      );
       expect(JSON.stringify(gate.activity())).not.toMatch(/s3cret|pw@/);
     } finally {
       setNetworkGate(new NetworkGate({ mode: 'allowed' }));
@@ -295,7 +324,10 @@ describe('the socket guard, with real sockets', () => {
       ws.on('error', resolve);
     });
     expect((wsErr as NodeJS.ErrnoException).code).toBe('ERR_ALISA_NETWORK_BLOCKED');
-    const lookupErr = await dns.promises.lookup('example.net').then(() => null, (e: NodeJS.ErrnoException) => e);
+    const lookupErr = await dns.promises.lookup('example.net').then(
+      () => null,
+      (e: NodeJS.ErrnoException) => e,
+    );
     expect(lookupErr?.code).toBe('ERR_ALISA_NETWORK_BLOCKED');
     const records = gate.activity().records;
     expect(records.map((r) => [r.host, r.layer, r.decision, r.feature])).toEqual(
@@ -349,7 +381,12 @@ describe('the socket guard, with real sockets', () => {
     // Not announced: refused, whatever the library.
     await expect(fetch(`${far!.url}/v1/models`)).rejects.toThrow();
     expect(far!.connections).toBe(before);
-    expect(gate.activity().records[0]).toMatchObject({ host: far!.host, layer: 'socket', decision: 'blocked', reason: 'not announced to the network gate, so you were not asked' });
+    expect(gate.activity().records[0]).toMatchObject({
+      host: far!.host,
+      layer: 'socket',
+      decision: 'blocked',
+      reason: 'not announced to the network gate, so you were not asked',
+    });
     // Inside an approved operation (`run`), a connection to another host (a redirect) is part of it.
     const scoped = new NetworkGate({ mode: 'ask', ask: (a) => (queueMicrotask(() => scoped.decide(a.id, true)), 1) });
     const previous = gate;
@@ -362,10 +399,17 @@ describe('the socket guard, with real sockets', () => {
       expect(text).toContain('far-model');
       expect(far!.connections).toBe(before + 1);
       const redirect = scoped.activity().records.find((r) => r.host === far!.host)!;
-      expect(redirect).toMatchObject({ layer: 'socket', feature: 'model-download', decision: 'allowed', purpose: 'download a test model (redirected from models.example)' });
+      expect(redirect).toMatchObject({
+        layer: 'socket',
+        feature: 'model-download',
+        decision: 'allowed',
+        purpose: 'download a test model (redirected from models.example)',
+      });
       // A library that loses the async context: the operation's related hosts still count, while it runs.
       const related = { url: 'https://cdn-host.example/x', feature: 'voice-download', purpose: 'download a test voice', relatedHosts: [far!.host] };
-      const viaRelated = await scoped.run(related, () => networkScope.exit(() => fetch(`${far!.url}/v1/models`, { headers: { connection: 'close' } }).then((r) => r.text())));
+      const viaRelated = await scoped.run(related, () =>
+        networkScope.exit(() => fetch(`${far!.url}/v1/models`, { headers: { connection: 'close' } }).then((r) => r.text())),
+      );
       expect(viaRelated).toContain('far-model');
       await expect(networkScope.exit(() => fetch(`${far!.url}/v1/models`))).rejects.toThrow();
       expect(scoped.activity().records[0]).toMatchObject({ host: far!.host, decision: 'blocked', feature: 'unannounced' });

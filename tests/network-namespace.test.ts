@@ -43,7 +43,9 @@ interface DriverResult {
 
 function drive(mode: 'offline' | 'allowed'): Promise<DriverResult> {
   const driver = path.join(__dirname, 'helpers', 'netns-driver.mjs');
-  const proc = spawn('unshare', ['-rn', 'sh', '-c', `${SETUP} && exec "$0" "$@"`, process.execPath, driver, mode, COMPANION_BUNDLE, requireModel()], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn('unshare', ['-rn', 'sh', '-c', `${SETUP} && exec "$0" "$@"`, process.execPath, driver, mode, COMPANION_BUNDLE, requireModel()], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   proc.stdout.on('data', (d) => (out += d));

@@ -136,7 +136,16 @@ describe('the OpenAI-compatible provider, against a second companion serving /v1
   it('falls back to the next provider in the configured order', async () => {
     const fallback = await startCompanion({
       model: null,
-      args: ['--providers', 'openai,embedded', '--endpoint', 'http://127.0.0.1:9/v1', '--llm-timeout', '2000', '--model', process.env.ALISA_TEST_MODEL ?? requireModel()],
+      args: [
+        '--providers',
+        'openai,embedded',
+        '--endpoint',
+        'http://127.0.0.1:9/v1',
+        '--llm-timeout',
+        '2000',
+        '--model',
+        process.env.ALISA_TEST_MODEL ?? requireModel(),
+      ],
     });
     try {
       const client = await TestClient.connect(fallback);

@@ -15,7 +15,11 @@ const MAX_BYTES = 45 * 1024 * 1024;
 function newestVsix(): { file: string } | { reason: string } {
   if (process.env.ALISA_TEST_VSIX) return { file: process.env.ALISA_TEST_VSIX };
   const out = path.join(REPO_ROOT, 'dist-package');
-  const vsixes = existsSync(out) ? readdirSync(out).filter((f) => f.endsWith('.vsix')).map((f) => path.join(out, f)) : [];
+  const vsixes = existsSync(out)
+    ? readdirSync(out)
+        .filter((f) => f.endsWith('.vsix'))
+        .map((f) => path.join(out, f))
+    : [];
   const file = vsixes.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
   return file ? { file } : { reason: 'no .vsix in dist-package/ (run `npm run package`)' };
 }
@@ -57,7 +61,15 @@ describe('the packaged .vsix', () => {
     const files = list.names.filter((n) => n.startsWith('extension/')).map((n) => n.slice('extension/'.length));
     expect(strays(files)).toEqual([]);
     // What the package needs is there: the bundles, the LSTM cores, the language data, the face models.
-    for (const needed of ['dist/companion.mjs', 'dist/extension.js', 'dist/webview.js', 'node_modules/tesseract.js-core/tesseract-core-simd-lstm.wasm', 'node_modules/tesseract.js-core/tesseract-core-lstm.js', 'node_modules/@tesseract.js-data/eng/4.0.0_best_int/eng.traineddata.gz', 'node_modules/@vladmandic/human/models/facemesh.bin']) {
+    for (const needed of [
+      'dist/companion.mjs',
+      'dist/extension.js',
+      'dist/webview.js',
+      'node_modules/tesseract.js-core/tesseract-core-simd-lstm.wasm',
+      'node_modules/tesseract.js-core/tesseract-core-lstm.js',
+      'node_modules/@tesseract.js-data/eng/4.0.0_best_int/eng.traineddata.gz',
+      'node_modules/@vladmandic/human/models/facemesh.bin',
+    ]) {
       expect(files, needed).toContain(needed);
     }
     expect(statSync(vsix.file).size).toBeLessThan(MAX_BYTES);
@@ -67,9 +79,16 @@ describe('the packaged .vsix', () => {
 describe('the package allowlist (scripts/package.mjs --list)', () => {
   it('lists only what the package needs, whatever lies around locally', (ctx) => {
     if (!existsSync(path.join(REPO_ROOT, 'dist', 'companion.mjs'))) return ctx.skip('no dist/ (run `npm run build`)');
-    const r = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'package.mjs'), '--list'], { cwd: REPO_ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const r = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'package.mjs'), '--list'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    });
     expect(r.status, r.stderr).toBe(0);
-    const files = r.stdout.split('\n').filter(Boolean).map((l) => l.split('\t')[1]!);
+    const files = r.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split('\t')[1]!);
     expect(strays(files)).toEqual([]);
     expect(files.filter((f) => !/^(?:dist|media|node_modules)\/|^package\.json$|^README\.md$/.test(f))).toEqual([]);
     expect(files.filter((f) => /^node_modules\/@node-llama-cpp\/[^/]+-(?:cuda|vulkan)/.test(f))).toEqual([]);

@@ -15,7 +15,21 @@ const missing = ffmpeg.error ? `ffmpeg is not available: ${ffmpeg.error.message}
 /** A fixture as the service sees it (320x240 RGB), with temporal noise of `strength` (seeded) if asked. */
 function frame(file: string, noise = 0, seed = 1): Buffer {
   const vf = noise ? `scale=320:240,noise=alls=${noise}:allf=t:all_seed=${seed}` : 'scale=320:240';
-  const out = execFileSync('ffmpeg', ['-loglevel', 'error', '-i', path.join(FIX, file), '-vf', vf, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-']);
+  const out = execFileSync('ffmpeg', [
+    '-loglevel',
+    'error',
+    '-i',
+    path.join(FIX, file),
+    '-vf',
+    vf,
+    '-frames:v',
+    '1',
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'rgb24',
+    '-',
+  ]);
   expect(out.length).toBe(FRAME_BYTES);
   return out;
 }
@@ -23,7 +37,11 @@ function frame(file: string, noise = 0, seed = 1): Buffer {
 describe.skipIf(missing !== null)('the presence change gate', () => {
   it('the same picture through sensor noise is the same picture', () => {
     const clean = frameSignature(frame('face.jpg'));
-    for (const [noise, seed] of [[4, 1], [8, 2], [12, 3]] as const) {
+    for (const [noise, seed] of [
+      [4, 1],
+      [8, 2],
+      [12, 3],
+    ] as const) {
       const a = frameSignature(frame('face.jpg', noise, seed));
       const b = frameSignature(frame('face.jpg', noise, seed + 10));
       expect(samePicture(a, b), `noise ${noise}`).toBe(true);
@@ -45,7 +63,24 @@ describe.skipIf(missing !== null)('the presence change gate', () => {
 
 describe.skipIf(missing !== null)('the presence change gate, small changes', () => {
   /** face.jpg as the service sees it, through more ffmpeg filters. */
-  const face = (extra = '') => frameSignature(execFileSync('ffmpeg', ['-loglevel', 'error', '-i', path.join(FIX, 'face.jpg'), '-vf', `scale=320:240${extra}`, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-']));
+  const face = (extra = '') =>
+    frameSignature(
+      execFileSync('ffmpeg', [
+        '-loglevel',
+        'error',
+        '-i',
+        path.join(FIX, 'face.jpg'),
+        '-vf',
+        `scale=320:240${extra}`,
+        '-frames:v',
+        '1',
+        '-f',
+        'rawvideo',
+        '-pix_fmt',
+        'rgb24',
+        '-',
+      ]),
+    );
 
   // The fixture pairs above are different shots (a thousand blocks change); these are the same
   // shot with less changed: the head (and the whole picture) moved by 2 pixels, a 32x32 patch

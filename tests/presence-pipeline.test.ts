@@ -67,7 +67,8 @@ const fakeDetector = async (): Promise<FaceDetector> => ({ loadMs: 0, detect: as
 describe('presence pipeline (real ffmpeg, real face model)', () => {
   it('the face model sees the fixtures: a face looking, a face turned away, nobody', async () => {
     const d = await loadFaceDetector();
-    const frame = (f: string) => execFileSync('ffmpeg', ['-loglevel', 'error', '-i', path.join(FIX, f), '-vf', 'scale=320:240', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-']);
+    const frame = (f: string) =>
+      execFileSync('ffmpeg', ['-loglevel', 'error', '-i', path.join(FIX, f), '-vf', 'scale=320:240', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-']);
     const face = await d.detect(frame('face.jpg'), 320, 240);
     const away = await d.detect(frame('away.jpg'), 320, 240);
     const empty = await d.detect(frame('empty.jpg'), 320, 240);

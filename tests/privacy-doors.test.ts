@@ -57,7 +57,11 @@ const update: ContextUpdate = {
     cwd: null,
     at: Date.now(),
   },
-  debugStop: { exceptionMessage: `Error: login failed for password=${SECRETS.password}`, topFrame: { name: 'login', path: 'src/config.ts', line: 3 }, at: Date.now() },
+  debugStop: {
+    exceptionMessage: `Error: login failed for password=${SECRETS.password}`,
+    topFrame: { name: 'login', path: 'src/config.ts', line: 3 },
+    at: Date.now(),
+  },
 };
 
 describe('redaction at the doors (pure)', () => {
@@ -80,10 +84,14 @@ describe('redaction at the doors (pure)', () => {
     }
   });
 
-  it('a fix keeps the user\'s own secret: markers go back to the original values, in order', () => {
+  it("a fix keeps the user's own secret: markers go back to the original values, in order", () => {
     const original = `const a = "${SECRETS.openai}";\nconst b = "${SECRETS.stripe}";\nconst c = 1`;
     const redacted = redactSecrets(original).text;
-    expect(redactedOriginals(original).map((o) => o.value).join(' ')).toContain(SECRETS.openai);
+    expect(
+      redactedOriginals(original)
+        .map((o) => o.value)
+        .join(' '),
+    ).toContain(SECRETS.openai);
     const proposal = redacted.replace('const c = 1', 'const c = 2;');
     const restored = restoreSecrets(proposal, original);
     expect(restored).toBe(original.replace('const c = 1', 'const c = 2;'));
@@ -110,11 +118,18 @@ describe('redaction at the doors (real companion)', () => {
       prompts.push(body);
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       const chunk = (delta: object, finish: string | null = null) => `data: ${JSON.stringify({ choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
-      res.end(chunk({ role: 'assistant', content: '<emotion=calm> Let us look at it.\n```ts\nexport const limit: number = 10;\n```' }) + chunk({}, 'stop') + 'data: [DONE]\n\n');
+      res.end(
+        chunk({ role: 'assistant', content: '<emotion=calm> Let us look at it.\n```ts\nexport const limit: number = 10;\n```' }) +
+          chunk({}, 'stop') +
+          'data: [DONE]\n\n',
+      );
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
-    c = await startCompanion({ model: null, args: ['--providers', 'openai', '--endpoint', endpoint, '--help-debounce-ms', '200', '--help-cooldown-ms', '100', '--mute'] });
+    c = await startCompanion({
+      model: null,
+      args: ['--providers', 'openai', '--endpoint', endpoint, '--help-debounce-ms', '200', '--help-cooldown-ms', '100', '--mute'],
+    });
     client = await TestClient.connect(c);
   });
   afterAll(async () => {
@@ -128,10 +143,22 @@ describe('redaction at the doors (real companion)', () => {
 
   it('context, explain and fix requests reach neither the model, the database nor the log with a secret', async () => {
     await client.request('context.update', update);
-    const target = { kind: 'diagnostic' as const, path: 'src/config.ts', range: update.diagnostics![0]!.diagnostics[0]!.range, message: update.diagnostics![0]!.diagnostics[0]!.message, code: '2322' };
+    const target = {
+      kind: 'diagnostic' as const,
+      path: 'src/config.ts',
+      range: update.diagnostics![0]!.diagnostics[0]!.range,
+      message: update.diagnostics![0]!.diagnostics[0]!.message,
+      code: '2322',
+    };
     const explained = await client.request('help.explain', { target, excerpt: update.diagnostics![0]!.excerpts!['0']!, language: 'typescript' });
     expect((await endOf(explained.replyId)).type).toBe('reply.end');
-    const fixed = await client.request('fix.propose', { target, path: 'src/config.ts', language: 'typescript', excerpt: update.diagnostics![0]!.excerpts!['0']!, excerptStartLine: 0 });
+    const fixed = await client.request('fix.propose', {
+      target,
+      path: 'src/config.ts',
+      language: 'typescript',
+      excerpt: update.diagnostics![0]!.excerpts!['0']!,
+      excerptStartLine: 0,
+    });
     expect((await endOf(fixed.replyId)).type).toBe('reply.end');
     // A terminal failure offer: its explanation carries the command and output.
     const offer = await client.waitFor((m) => m.type === 'help.offer', 15_000);
@@ -149,7 +176,11 @@ describe('redaction at the doors (real companion)', () => {
     // ...but no secret.
     for (const secret of Object.values(SECRETS)) expect(sent).not.toContain(secret);
 
-    const db = ['alisa.db', 'alisa.db-wal'].map((f) => path.join(c.dataDir, f)).filter(existsSync).map((f) => readFileSync(f).toString('latin1')).join('');
+    const db = ['alisa.db', 'alisa.db-wal']
+      .map((f) => path.join(c.dataDir, f))
+      .filter(existsSync)
+      .map((f) => readFileSync(f).toString('latin1'))
+      .join('');
     expect(db.length).toBeGreaterThan(0);
     for (const secret of Object.values(SECRETS)) {
       expect(db).not.toContain(secret);
@@ -157,7 +188,7 @@ describe('redaction at the doors (real companion)', () => {
     }
   });
 
-  it('the user\'s own message is stored as typed, and the secret in it is reported for a warning', async () => {
+  it("the user's own message is stored as typed, and the secret in it is reported for a warning", async () => {
     const text = `my key is ${SECRETS.openai}, why does it fail?`;
     const sent = await client.request('chat.send', { text });
     expect(sent.secrets).toBe(1);
@@ -187,4 +218,3 @@ describe('the log door', () => {
     }
   });
 });
-

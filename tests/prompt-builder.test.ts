@@ -12,7 +12,7 @@ describe('prompt builder', () => {
     { role: 'assistant', content: 'ten' },
   ];
 
-  it('lays out persona, mode and patterns (stable) first, then history, then this moment\'s context with the message', () => {
+  it("lays out persona, mode and patterns (stable) first, then history, then this moment's context with the message", () => {
     const p = buildPrompt({
       persona: 'PERSONA',
       mode: 'serious',
@@ -39,7 +39,10 @@ describe('prompt builder', () => {
     expect(p.messages.slice(1, -1)).toEqual(history);
     expect(p.historyTurns).toBe(4);
     // Nothing sensed: the message alone.
-    expect(buildPrompt({ persona: 'P', mode: 'serious', history: [], userMessage: 'hi', historyTokenBudget: 10, countTokens: count }).messages.at(-1)).toEqual({ role: 'user', content: 'hi' });
+    expect(buildPrompt({ persona: 'P', mode: 'serious', history: [], userMessage: 'hi', historyTokenBudget: 10, countTokens: count }).messages.at(-1)).toEqual({
+      role: 'user',
+      content: 'hi',
+    });
   });
 
   it('keeps the newest turns within the budget and never starts with an assistant turn', () => {
@@ -69,7 +72,16 @@ describe('prompt builder', () => {
   });
 
   it('compact style drops everything but a short persona', () => {
-    const p = buildPrompt({ persona: 'LONG PERSONA', mode: 'teasing', history: [], userMessage: 'hi', historyTokenBudget: 10, countTokens: count, style: 'compact', passiveContext: ['x'] });
+    const p = buildPrompt({
+      persona: 'LONG PERSONA',
+      mode: 'teasing',
+      history: [],
+      userMessage: 'hi',
+      historyTokenBudget: 10,
+      countTokens: count,
+      style: 'compact',
+      passiveContext: ['x'],
+    });
     expect(p.messages[0]!.content).not.toContain('LONG PERSONA');
     expect(p.messages[0]!.content).not.toContain('x\n');
     expect(p.messages).toHaveLength(2);

@@ -50,7 +50,9 @@ describe.each(Object.keys(DISTORTIONS))('redactSecrets on %s text', (variant) =>
       if (out.text !== input || out.count !== 0) changed.push(`${c.id}: ${JSON.stringify(out.text)}`);
     }
     const rate = changed.length / LOOKALIKE_CASES.length;
-    console.log(`redaction false positives on ${variant} text: ${(rate * 100).toFixed(1)} % of ${LOOKALIKE_CASES.length} look-alikes${changed.length ? `\n  ${changed.join('\n  ')}` : ''}`);
+    console.log(
+      `redaction false positives on ${variant} text: ${(rate * 100).toFixed(1)} % of ${LOOKALIKE_CASES.length} look-alikes${changed.length ? `\n  ${changed.join('\n  ')}` : ''}`,
+    );
     expect(rate).toBeLessThan(MAX_FALSE_POSITIVE_RATE);
   });
 });
@@ -91,7 +93,10 @@ describe('redactSecrets on the clean corpus', () => {
       // Every secret lies inside some span.
       for (const s of c.secrets) {
         const at = c.text.indexOf(s);
-        expect(found.some((f) => f.start <= at && f.end >= at + s.length), `${c.id}: ${s}`).toBe(true);
+        expect(
+          found.some((f) => f.start <= at && f.end >= at + s.length),
+          `${c.id}: ${s}`,
+        ).toBe(true);
       }
     }
     for (const c of LOOKALIKE_CASES) expect(hasSecret(c.text), c.id).toBe(false);

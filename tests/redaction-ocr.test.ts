@@ -15,7 +15,9 @@ import { OcrEngine } from '../companion/screen/ocr';
 import { LOOKALIKE_CASES, SECRET_CASES, fold, survivors, withoutSecrets, type LookalikeCase, type SecretCase } from './fixtures/secrets/corpus';
 
 const CHROMIUM = '/usr/bin/chromium';
-const MISSING = existsSync(CHROMIUM) ? null : `${CHROMIUM} is missing (apt-get install chromium); the real-OCR redaction test needs it to render the screenshots`;
+const MISSING = existsSync(CHROMIUM)
+  ? null
+  : `${CHROMIUM} is missing (apt-get install chromium); the real-OCR redaction test needs it to render the screenshots`;
 if (MISSING) console.log(`SKIPPED redaction-ocr: ${MISSING}`);
 
 const MAX_FALSE_POSITIVE_RATE = 0.05;
@@ -39,7 +41,9 @@ function colour(line: string): string {
   if (/^\s*(?:#|\/\/)/.test(line)) return `<span class="com">${esc(line)}</span>`;
   const op = line.search(/[=:]/);
   const head = op > 0 && !/:\/\//.test(line.slice(op, op + 3)) ? `<span class="key">${esc(line.slice(0, op))}</span>` : esc(line.slice(0, Math.max(0, op)));
-  const tail = line.slice(Math.max(0, op)).replace(/("[^"]*"|'[^']*')|([^"']+)/g, (_m, str?: string, rest?: string) => (str ? `<span class="str">${esc(str)}</span>` : esc(rest ?? '')));
+  const tail = line
+    .slice(Math.max(0, op))
+    .replace(/("[^"]*"|'[^']*')|([^"']+)/g, (_m, str?: string, rest?: string) => (str ? `<span class="str">${esc(str)}</span>` : esc(rest ?? '')));
   return head + tail;
 }
 
@@ -139,12 +143,27 @@ describe.skipIf(MISSING !== null)(MISSING ? `redaction on real OCR (skipped: ${M
           secrets++;
           if (survivors(raw, [s], context).length === 0) continue; // OCR did not read it: nothing to hide
           legible++;
-          if (survivors(redacted, [s], context).length) leaked.push(`${c.id}: ${s}\n    OCR: ${JSON.stringify(raw.split('\n').filter((l) => survivors(l, [s], context).length).join(' / '))}\n    out: ${JSON.stringify(redacted.split('\n').filter((l) => survivors(l, [s], context).length).join(' / '))}`);
+          if (survivors(redacted, [s], context).length)
+            leaked.push(
+              `${c.id}: ${s}\n    OCR: ${JSON.stringify(
+                raw
+                  .split('\n')
+                  .filter((l) => survivors(l, [s], context).length)
+                  .join(' / '),
+              )}\n    out: ${JSON.stringify(
+                redacted
+                  .split('\n')
+                  .filter((l) => survivors(l, [s], context).length)
+                  .join(' / '),
+              )}`,
+            );
         }
       }
     }
     const recall = legible ? 1 - leaked.length / legible : 1;
-    console.log(`redaction on real OCR, ${theme} ${fontSize} px: recall ${(recall * 100).toFixed(1)} % (${legible - leaked.length}/${legible} secrets OCR read; ${secrets} in all)${leaked.length ? `\n  leaked:\n  ${leaked.join('\n  ')}` : ''}`);
+    console.log(
+      `redaction on real OCR, ${theme} ${fontSize} px: recall ${(recall * 100).toFixed(1)} % (${legible - leaked.length}/${legible} secrets OCR read; ${secrets} in all)${leaked.length ? `\n  leaked:\n  ${leaked.join('\n  ')}` : ''}`,
+    );
     // OCR must have read most secrets, or the test proves nothing.
     expect(legible / secrets).toBeGreaterThan(0.8);
     expect(leaked).toEqual([]);
@@ -153,7 +172,11 @@ describe.skipIf(MISSING !== null)(MISSING ? `redaction on real OCR (skipped: ${M
   it.each(CONFIGS)(`look-alikes stay (false positives under ${MAX_FALSE_POSITIVE_RATE * 100} %): $theme theme, $fontSize px`, async ({ theme, fontSize }) => {
     const flagged = new Map<string, string>();
     for (const group of pages<LookalikeCase>(LOOKALIKE_CASES)) {
-      const raw = await ocr(group.flatMap((c) => c.text.split('\n')), theme, fontSize);
+      const raw = await ocr(
+        group.flatMap((c) => c.text.split('\n')),
+        theme,
+        fontSize,
+      );
       for (const line of redactSecrets(raw).text.split('\n')) {
         if (!line.includes('[REDACTED')) continue;
         // The look-alike this OCR line came from: the most similar one on the screenshot.
@@ -162,7 +185,9 @@ describe.skipIf(MISSING !== null)(MISSING ? `redaction on real OCR (skipped: ${M
       }
     }
     const rate = flagged.size / LOOKALIKE_CASES.length;
-    console.log(`redaction on real OCR, ${theme} ${fontSize} px: false positives ${(rate * 100).toFixed(1)} % of ${LOOKALIKE_CASES.length} look-alikes${flagged.size ? `\n  ${[...flagged].map(([id, l]) => `${id}: ${JSON.stringify(l)}`).join('\n  ')}` : ''}`);
+    console.log(
+      `redaction on real OCR, ${theme} ${fontSize} px: false positives ${(rate * 100).toFixed(1)} % of ${LOOKALIKE_CASES.length} look-alikes${flagged.size ? `\n  ${[...flagged].map(([id, l]) => `${id}: ${JSON.stringify(l)}`).join('\n  ')}` : ''}`,
+    );
     expect(rate).toBeLessThan(MAX_FALSE_POSITIVE_RATE);
   });
 });

@@ -86,7 +86,9 @@ describe('task memory learns a week', () => {
     const byHour = store.activityByHour(0);
     expect(byHour.find((h) => h.hour === 13)).toEqual({ hour: 13, minutes: 7 * 50, days: 7 });
     // The prompt gets it as background, in the third person.
-    expect(r.promptLines()[0]).toMatch(/^From earlier days .*the user is usually busiest around 10:00 and 15:00; they rarely welcome being interrupted around 13:00/);
+    expect(r.promptLines()[0]).toMatch(
+      /^From earlier days .*the user is usually busiest around 10:00 and 15:00; they rarely welcome being interrupted around 13:00/,
+    );
   });
 
   it('without the declines, 13:00 would be busy: quiet is decided first and busy hours are picked among the rest', () => {
@@ -202,7 +204,16 @@ describe('clearing and sharing what was learned', () => {
 
   function error(n: number): ContextUpdate {
     const range = { start: { line: n, character: 0 }, end: { line: n, character: 3 } };
-    return { diagnostics: [{ path: `src/f${n}.ts`, language: 'typescript', diagnostics: [{ severity: 'error', message: `Cannot find name 'x${n}'.`, code: '2304', source: 'ts', range, related: [] }], excerpts: {} }] };
+    return {
+      diagnostics: [
+        {
+          path: `src/f${n}.ts`,
+          language: 'typescript',
+          diagnostics: [{ severity: 'error', message: `Cannot find name 'x${n}'.`, code: '2304', source: 'ts', range, related: [] }],
+          excerpts: {},
+        },
+      ],
+    };
   }
 
   function offerFor(h: HelpService, n: number): string | null {
@@ -230,7 +241,15 @@ describe('clearing and sharing what was learned', () => {
     }
     expect(h.quietHours()).toEqual([14]);
     expect(r.summary().quietHours).toEqual([14]);
-    const idle = new IdleService({ chat: fakeChat(), context: new ContextStore(() => t), state: CompanionState.load(store, { characterId: 1 }), memory: () => store, rhythm: r, now: () => t, hourOf });
+    const idle = new IdleService({
+      chat: fakeChat(),
+      context: new ContextStore(() => t),
+      state: CompanionState.load(store, { characterId: 1 }),
+      memory: () => store,
+      rhythm: r,
+      now: () => t,
+      hourOf,
+    });
     expect(idle.status().quietReason).toBe('quiet hour');
     t += DAY; // the next day, same hour
     expect(offerFor(h, 10)).toBeNull();
@@ -258,7 +277,15 @@ describe('clearing and sharing what was learned', () => {
     expect(r.summary().samples).toBeGreaterThan(0);
     const h = help(r);
     r.clear();
-    expect(r.summary()).toEqual({ text: "I haven't learned much about your rhythm yet.", busyHours: [], quietHours: [], sequences: [], acceptance: [], typicalSessionMinutes: null, samples: 0 });
+    expect(r.summary()).toEqual({
+      text: "I haven't learned much about your rhythm yet.",
+      busyHours: [],
+      quietHours: [],
+      sequences: [],
+      acceptance: [],
+      typicalSessionMinutes: null,
+      samples: 0,
+    });
     expect(store.rhythmSizes()).toEqual({ activityRows: 0, activityMinutes: 0, sequenceRows: 0, sessionRows: 0, interruptionRows: 0 });
     expect(h.quietHours()).toEqual([]);
   });

@@ -72,9 +72,15 @@ describe('resize', () => {
     const checker = gray(8, 8, (x, y) => ((x + y) % 2 ? 255 : 0));
     const half = resize(checker, 0.5);
     expect(Array.from(half.data).every((v) => v === 128 || v === 127)).toBe(true);
-    const flat = resize(gray(10, 10, () => 77), 2);
+    const flat = resize(
+      gray(10, 10, () => 77),
+      2,
+    );
     expect(Array.from(flat.data).every((v) => v === 77)).toBe(true);
-    const ramp = resize(gray(4, 1, (x) => x * 60), 2);
+    const ramp = resize(
+      gray(4, 1, (x) => x * 60),
+      2,
+    );
     for (let i = 1; i < ramp.width; i++) expect(ramp.data[i]).toBeGreaterThanOrEqual(ramp.data[i - 1]);
   });
 });
@@ -160,7 +166,7 @@ describe('change detection', () => {
 
   it('global brightness noise below the threshold is unchanged', () => {
     let seed = 1;
-    const rnd = (): number => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    const rnd = (): number => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
     const noisy = { ...base, data: base.data.map((v) => Math.max(0, Math.min(255, v - 4 + Math.round((rnd() - 0.5) * 16)))) };
     const d = frameDiff(base, noisy);
     expect(d.changed).toBe(false);
@@ -176,7 +182,10 @@ describe('change detection', () => {
   });
 
   it('frames of different sizes are entirely changed', () => {
-    const d = frameDiff(base, gray(10, 10, () => 0));
+    const d = frameDiff(
+      base,
+      gray(10, 10, () => 0),
+    );
     expect(d).toEqual({ changed: true, changedFraction: 1, bbox: { x: 0, y: 0, width: 10, height: 10 } });
   });
 });

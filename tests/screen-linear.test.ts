@@ -64,7 +64,8 @@ describe('long lines are read wrapped', () => {
   });
 
   it('text with short lines reads the same as before: lines, offsets and context unchanged', () => {
-    const text = 'ok\nrunning tests\nsrc/app.ts(3,4): error TS2304: Cannot find name \'y\'.\nok\nok\nok\nok\nTraceback (most recent call last):\n  File "a.py", line 1, in <module>\nValueError: bad';
+    const text =
+      'ok\nrunning tests\nsrc/app.ts(3,4): error TS2304: Cannot find name \'y\'.\nok\nok\nok\nok\nTraceback (most recent call last):\n  File "a.py", line 1, in <module>\nValueError: bad';
     const errors = detectErrors(text);
     expect(errors.map((e) => [e.kind, e.line])).toEqual([
       ['compile_error', "src/app.ts(3,4): error TS2304: Cannot find name 'y'."],

@@ -55,7 +55,20 @@ describe.skipIf(missing !== null)('screen understanding on a live X display', ()
     work = tempDir('alisa-screen-');
     fs.writeFileSync(path.join(work, 'app.py'), PROGRAM);
     fs.writeFileSync(path.join(work, 'page.html'), PAGE);
-    x.spawn('xterm', ['-T', 'python3 app.py', '-fa', 'DejaVu Sans Mono', '-fs', '14', '-geometry', '110x30+40+40', '-e', 'sh', '-c', `cd ${work} && python3 app.py; sleep 600`]);
+    x.spawn('xterm', [
+      '-T',
+      'python3 app.py',
+      '-fa',
+      'DejaVu Sans Mono',
+      '-fs',
+      '14',
+      '-geometry',
+      '110x30+40+40',
+      '-e',
+      'sh',
+      '-c',
+      `cd ${work} && python3 app.py; sleep 600`,
+    ]);
     await x.focusWindow('python3 app.py');
     // No wait for the traceback to print: the screen is read only once turned on (below), and
     // the tests wait for what it reads (the help offer), capture after capture.
@@ -83,7 +96,10 @@ describe.skipIf(missing !== null)('screen understanding on a live X display', ()
     const on = await client.request('screen.configure', { enabled: true });
     expect(on.error, JSON.stringify(on.error)).toBeNull();
     expect(on).toMatchObject({ enabled: true, active: true });
-    const offer = (await client.waitFor((m) => m.type === 'help.offer' && m.target.kind === 'screen', 60_000)) as Extract<CompanionMessage, { type: 'help.offer' }>;
+    const offer = (await client.waitFor((m) => m.type === 'help.offer' && m.target.kind === 'screen', 60_000)) as Extract<
+      CompanionMessage,
+      { type: 'help.offer' }
+    >;
     expect(offer.target.message).toMatch(/ValueError: invalid literal for int\(\)/);
     expect(offer.target.code).toBe('python_traceback');
     expect(offer.text.length).toBeGreaterThan(10);

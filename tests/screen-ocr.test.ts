@@ -47,13 +47,39 @@ afterAll(async () => {
 describe('OcrEngine on the screen fixtures', () => {
   it('recognises light and dark developer screens', async () => {
     expect(engine.started).toBe(false);
-    const rows: { file: string; theme: string; fontSize: number; cropped: boolean; acc: number; found: number; total: number; missed: string[]; ms: number; conf: number; detected: boolean; kinds: string[] }[] = [];
+    const rows: {
+      file: string;
+      theme: string;
+      fontSize: number;
+      cropped: boolean;
+      acc: number;
+      found: number;
+      total: number;
+      missed: string[];
+      ms: number;
+      conf: number;
+      detected: boolean;
+      kinds: string[];
+    }[] = [];
     for (const c of cases) {
       const r = await engine.recognize(image(c.file));
       const missed = c.keyPhrases.filter((p) => !phraseFound(r.text, p));
       const scene = SCENES[(c as { scene?: string }).scene ?? c.file.split('-')[0]!]!;
       const kinds = understandScreen({ title: scene.title, text: r.text }).errors.map((e) => e.kind);
-      rows.push({ file: c.file, theme: c.theme, fontSize: c.fontSize, cropped: c.cropped, acc: charAccuracy(r.text, c.text), found: c.keyPhrases.length - missed.length, total: c.keyPhrases.length, missed, ms: r.ms, conf: r.confidence, detected: kinds.includes(scene.kind), kinds });
+      rows.push({
+        file: c.file,
+        theme: c.theme,
+        fontSize: c.fontSize,
+        cropped: c.cropped,
+        acc: charAccuracy(r.text, c.text),
+        found: c.keyPhrases.length - missed.length,
+        total: c.keyPhrases.length,
+        missed,
+        ms: r.ms,
+        conf: r.confidence,
+        detected: kinds.includes(scene.kind),
+        kinds,
+      });
       expect(r.confidence).toBeGreaterThan(0);
       expect(r.confidence).toBeLessThanOrEqual(1);
     }
@@ -62,12 +88,18 @@ describe('OcrEngine on the screen fixtures', () => {
     const stats = (sel: typeof rows) => ({
       n: sel.length,
       charAccuracy: mean(sel.map((r) => r.acc)),
-      phraseRate: sel.reduce((a, r) => a + r.found, 0) / Math.max(1, sel.reduce((a, r) => a + r.total, 0)),
+      phraseRate:
+        sel.reduce((a, r) => a + r.found, 0) /
+        Math.max(
+          1,
+          sel.reduce((a, r) => a + r.total, 0),
+        ),
       detectionRate: sel.filter((r) => r.detected).length / Math.max(1, sel.length),
       ms: mean(sel.filter((r) => !r.cropped).map((r) => r.ms)),
     });
     const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
-    const line = (label: string, s: ReturnType<typeof stats>): string => `${label.padEnd(10)} n=${String(s.n).padStart(2)}  chars ${pct(s.charAccuracy)}  phrases ${pct(s.phraseRate)}  errors detected ${pct(s.detectionRate)}  ${s.ms.toFixed(0)} ms per 1920x1080 frame`;
+    const line = (label: string, s: ReturnType<typeof stats>): string =>
+      `${label.padEnd(10)} n=${String(s.n).padStart(2)}  chars ${pct(s.charAccuracy)}  phrases ${pct(s.phraseRate)}  errors detected ${pct(s.detectionRate)}  ${s.ms.toFixed(0)} ms per 1920x1080 frame`;
     const report = [
       'OCR accuracy over tests/fixtures/screen (default preprocessing):',
       line('all', stats(rows)),

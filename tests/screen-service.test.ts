@@ -48,7 +48,13 @@ describe('ScreenService with real frames and real OCR', () => {
     const events: CompanionEvent[] = [];
     const emit = (e: CompanionEvent) => events.push(e);
     const chat = { emit } as unknown as ChatService;
-    const help = new HelpService({ chat, context, state: CompanionState.load(null, { characterId: 1 }), now: () => t, policy: { debounceMs: 1000, typingQuietMs: 0 } });
+    const help = new HelpService({
+      chat,
+      context,
+      state: CompanionState.load(null, { characterId: 1 }),
+      now: () => t,
+      policy: { debounceMs: 1000, typingQuietMs: 0 },
+    });
     let i = 0;
     const service = new ScreenService({
       context,

@@ -103,15 +103,39 @@ describe('detectErrors: typed shapes, with context', () => {
   const cases: Array<{ name: string; text: string; kind: string; line: string; around: string[] }> = [
     {
       name: 'JS TypeError with its stack frames',
-      text: 'l1\nl2\nTypeError: Cannot read properties of undefined (reading \'x\')\n    at foo (/app/src/a.js:3:9)\n    at bar (/app/src/b.js:7:1)\nafter',
+      text: "l1\nl2\nTypeError: Cannot read properties of undefined (reading 'x')\n    at foo (/app/src/a.js:3:9)\n    at bar (/app/src/b.js:7:1)\nafter",
       kind: 'js_error',
       line: "TypeError: Cannot read properties of undefined (reading 'x')",
       around: ['l1', 'l2', 'at bar (/app/src/b.js:7:1)', 'after'],
     },
-    { name: 'Uncaught ReferenceError in a console', text: '> go()\nUncaught ReferenceError: go is not defined\n    at <anonymous>:1:1', kind: 'js_error', line: 'Uncaught ReferenceError: go is not defined', around: ['> go()', '<anonymous>:1:1'] },
-    { name: 'tsc error, paren form', text: '$ npx tsc\nsrc/a.ts(3,5): error TS2322: Type \'number\' is not assignable to type \'string\'.\nFound 1 error.', kind: 'compile_error', line: "src/a.ts(3,5): error TS2322: Type 'number' is not assignable to type 'string'.", around: ['$ npx tsc', 'Found 1 error.'] },
-    { name: 'tsc error, pretty form', text: 'src/a.ts:3:5 - error TS2304: Cannot find name \'foo\'.\n\n3 foo();', kind: 'compile_error', line: "src/a.ts:3:5 - error TS2304: Cannot find name 'foo'.", around: ['3 foo();'] },
-    { name: 'gcc error', text: 'main.c:4:3: error: expected \';\' before \'}\' token', kind: 'compile_error', line: "main.c:4:3: error: expected ';' before '}' token", around: [] },
+    {
+      name: 'Uncaught ReferenceError in a console',
+      text: '> go()\nUncaught ReferenceError: go is not defined\n    at <anonymous>:1:1',
+      kind: 'js_error',
+      line: 'Uncaught ReferenceError: go is not defined',
+      around: ['> go()', '<anonymous>:1:1'],
+    },
+    {
+      name: 'tsc error, paren form',
+      text: "$ npx tsc\nsrc/a.ts(3,5): error TS2322: Type 'number' is not assignable to type 'string'.\nFound 1 error.",
+      kind: 'compile_error',
+      line: "src/a.ts(3,5): error TS2322: Type 'number' is not assignable to type 'string'.",
+      around: ['$ npx tsc', 'Found 1 error.'],
+    },
+    {
+      name: 'tsc error, pretty form',
+      text: "src/a.ts:3:5 - error TS2304: Cannot find name 'foo'.\n\n3 foo();",
+      kind: 'compile_error',
+      line: "src/a.ts:3:5 - error TS2304: Cannot find name 'foo'.",
+      around: ['3 foo();'],
+    },
+    {
+      name: 'gcc error',
+      text: "main.c:4:3: error: expected ';' before '}' token",
+      kind: 'compile_error',
+      line: "main.c:4:3: error: expected ';' before '}' token",
+      around: [],
+    },
     {
       name: 'npm error run is one error, the telling line chosen',
       text: '$ npm install left-padd\nnpm ERR! code E404\nnpm ERR! 404 Not Found - GET https://registry.npmjs.org/left-padd\nnpm ERR! A complete log of this run can be found in: x\n$',
@@ -119,16 +143,58 @@ describe('detectErrors: typed shapes, with context', () => {
       line: 'npm ERR! 404 Not Found - GET https://registry.npmjs.org/left-padd',
       around: ['npm ERR! code E404', '$ npm install left-padd'],
     },
-    { name: 'pip error', text: '$ pip install torchh\nERROR: Could not find a version that satisfies the requirement torchh\nERROR: No matching distribution found for torchh', kind: 'pip_error', line: 'ERROR: Could not find a version that satisfies the requirement torchh', around: ['$ pip install torchh'] },
-    { name: 'vitest FAIL line', text: ' FAIL  tests/a.test.ts > adds\nAssertionError: expected 3 to be 4', kind: 'test_failure', line: 'FAIL  tests/a.test.ts > adds', around: ['AssertionError: expected 3 to be 4'] },
-    { name: 'pytest summary', text: 'tests/test_a.py ..F\n==== 1 failed, 2 passed in 0.12s ====', kind: 'test_failure', line: '==== 1 failed, 2 passed in 0.12s ====', around: ['tests/test_a.py ..F'] },
-    { name: 'jest cross', text: 'math\n  ✕ divides by zero (3 ms)\n  ✓ adds', kind: 'test_failure', line: '✕ divides by zero (3 ms)', around: ['math', '✓ adds'] },
+    {
+      name: 'pip error',
+      text: '$ pip install torchh\nERROR: Could not find a version that satisfies the requirement torchh\nERROR: No matching distribution found for torchh',
+      kind: 'pip_error',
+      line: 'ERROR: Could not find a version that satisfies the requirement torchh',
+      around: ['$ pip install torchh'],
+    },
+    {
+      name: 'vitest FAIL line',
+      text: ' FAIL  tests/a.test.ts > adds\nAssertionError: expected 3 to be 4',
+      kind: 'test_failure',
+      line: 'FAIL  tests/a.test.ts > adds',
+      around: ['AssertionError: expected 3 to be 4'],
+    },
+    {
+      name: 'pytest summary',
+      text: 'tests/test_a.py ..F\n==== 1 failed, 2 passed in 0.12s ====',
+      kind: 'test_failure',
+      line: '==== 1 failed, 2 passed in 0.12s ====',
+      around: ['tests/test_a.py ..F'],
+    },
+    {
+      name: 'jest cross',
+      text: 'math\n  ✕ divides by zero (3 ms)\n  ✓ adds',
+      kind: 'test_failure',
+      line: '✕ divides by zero (3 ms)',
+      around: ['math', '✓ adds'],
+    },
     { name: 'HTTP 404 page', text: 'nginx\n404 Not Found\nThe requested URL was not found', kind: 'http_error', line: '404 Not Found', around: ['nginx'] },
     { name: 'HTTP 500', text: '500 Internal Server Error', kind: 'http_error', line: '500 Internal Server Error', around: [] },
     { name: 'bare Python exception line', text: '>>> d["k"]\nKeyError: \'k\'', kind: 'python_error', line: "KeyError: 'k'", around: ['>>> d["k"]'] },
-    { name: 'Java exception', text: 'Exception in thread "main" java.lang.NullPointerException\n\tat Main.main(Main.java:5)', kind: 'exception', line: 'Exception in thread "main" java.lang.NullPointerException', around: ['Main.java:5'] },
-    { name: 'generic: git fatal', text: '$ git status\nfatal: not a git repository (or any of the parent directories): .git', kind: 'generic', line: 'fatal: not a git repository (or any of the parent directories): .git', around: ['$ git status'] },
-    { name: 'generic: command not found', text: '$ pyhton app.py\nbash: pyhton: command not found', kind: 'generic', line: 'bash: pyhton: command not found', around: ['$ pyhton app.py'] },
+    {
+      name: 'Java exception',
+      text: 'Exception in thread "main" java.lang.NullPointerException\n\tat Main.main(Main.java:5)',
+      kind: 'exception',
+      line: 'Exception in thread "main" java.lang.NullPointerException',
+      around: ['Main.java:5'],
+    },
+    {
+      name: 'generic: git fatal',
+      text: '$ git status\nfatal: not a git repository (or any of the parent directories): .git',
+      kind: 'generic',
+      line: 'fatal: not a git repository (or any of the parent directories): .git',
+      around: ['$ git status'],
+    },
+    {
+      name: 'generic: command not found',
+      text: '$ pyhton app.py\nbash: pyhton: command not found',
+      kind: 'generic',
+      line: 'bash: pyhton: command not found',
+      around: ['$ pyhton app.py'],
+    },
     { name: 'generic: OCR | for l', text: 'Build fai|ed: unab|e to |ink', kind: 'generic', line: 'Build fai|ed: unab|e to |ink', around: [] },
   ];
   it.each(cases)('$name', ({ text, kind, line, around }) => {
@@ -163,7 +229,7 @@ describe('detectErrors: not errors', () => {
 
 describe('detectErrors: dedupe and cap', () => {
   it('a typed error and generic words on nearby lines are one error', () => {
-    const text = 'Error: Cannot find module \'express\'\nRequire stack:\n- /app/index.js\nerror: command failed';
+    const text = "Error: Cannot find module 'express'\nRequire stack:\n- /app/index.js\nerror: command failed";
     const errors = detectErrors(text);
     expect(errors).toHaveLength(1);
     expect(errors[0]!.kind).toBe('js_error');
@@ -194,7 +260,8 @@ describe('detectErrors: dedupe and cap', () => {
 });
 
 describe('inferTask', () => {
-  const t = (app: AppCategory, title: string | null, text = '', file: FileCategory | null = fileCategory(title)) => inferTask({ app, title, text, fileCategory: file });
+  const t = (app: AppCategory, title: string | null, text = '', file: FileCategory | null = fileCategory(title)) =>
+    inferTask({ app, title, text, fileCategory: file });
   it.each<[string, () => ScreenTask, ScreenTask]>([
     ['python file in an editor', () => t('code', 'main.py - proj - Visual Studio Code'), 'coding_python'],
     ['ts file in an editor', () => t('code', 'app.tsx - proj - Visual Studio Code'), 'coding_javascript'],
@@ -222,16 +289,41 @@ describe('inferTask', () => {
 });
 
 describe('understandScreen: the "just browsing" rule', () => {
-  const trace = 'TypeError: Cannot read properties of null (reading \'map\')\n    at List (http://localhost:5173/src/List.jsx:12:20)\n    at renderWithHooks (react-dom.js:1:2)';
+  const trace =
+    "TypeError: Cannot read properties of null (reading 'map')\n    at List (http://localhost:5173/src/List.jsx:12:20)\n    at renderWithHooks (react-dom.js:1:2)";
   it.each<[string, string | null, string, boolean, boolean]>([
     // name, title, text, browsing, offerWorthy
     ['editor with a compile error', 'app.ts - proj - Visual Studio Code', "src/app.ts(3,5): error TS2322: Type 'number' is not assignable.", false, true],
-    ['terminal with a traceback', 'alice@laptop: ~/proj', 'Traceback (most recent call last):\n  File "a.py", line 1, in <module>\nNameError: name \'x\' is not defined', false, true],
-    ['docs page that talks about errors', 'Errors | Node.js v20 Documentation — Mozilla Firefox', "Error: Cannot find module 'x'\nErrors and Exceptions\nerror handling", true, false],
-    ['stack overflow showing someone else\'s traceback', 'python - Stack Overflow — Mozilla Firefox', 'Traceback (most recent call last):\n  File "a.py", line 1\nKeyError: 1', true, false],
+    [
+      'terminal with a traceback',
+      'alice@laptop: ~/proj',
+      'Traceback (most recent call last):\n  File "a.py", line 1, in <module>\nNameError: name \'x\' is not defined',
+      false,
+      true,
+    ],
+    [
+      'docs page that talks about errors',
+      'Errors | Node.js v20 Documentation — Mozilla Firefox',
+      "Error: Cannot find module 'x'\nErrors and Exceptions\nerror handling",
+      true,
+      false,
+    ],
+    [
+      "stack overflow showing someone else's traceback",
+      'python - Stack Overflow — Mozilla Firefox',
+      'Traceback (most recent call last):\n  File "a.py", line 1\nKeyError: 1',
+      true,
+      false,
+    ],
     ['own app at localhost', 'Vite App - localhost:5173 — Mozilla Firefox', trace, false, true],
-    ['devtools console', 'DevTools - example.com/app - Google Chrome', "Uncaught TypeError: a.b is not a function", false, true],
-    ['notebook in the browser with a traceback', 'train.ipynb - Colab - Google Chrome', 'Traceback (most recent call last):\n  File "<ipython-input-1>", line 1\nValueError: bad', false, true],
+    ['devtools console', 'DevTools - example.com/app - Google Chrome', 'Uncaught TypeError: a.b is not a function', false, true],
+    [
+      'notebook in the browser with a traceback',
+      'train.ipynb - Colab - Google Chrome',
+      'Traceback (most recent call last):\n  File "<ipython-input-1>", line 1\nValueError: bad',
+      false,
+      true,
+    ],
     ['browser with generic error words only', 'Blog — Mozilla Firefox', 'fatal: this is how git says no', true, false],
     ['youtube video about errors', 'Fixing TypeError - YouTube — Mozilla Firefox', 'TypeError: x is not a function', true, false],
     ['pdf with an error in it', 'errors.pdf - Okular', 'Error: something happened', true, false],
@@ -244,8 +336,15 @@ describe('understandScreen: the "just browsing" rule', () => {
   });
 
   it('returns the whole understanding, with secrets redacted from errors', () => {
-    const u = understandScreen({ title: 'main.py - proj - Visual Studio Code', text: 'API_KEY=sk-proj-abcdefghijklmnopqrstuvwx\nKeyError: \'user\'' });
-    expect(u).toMatchObject({ app: 'code', window: 'main.py - proj - Visual Studio Code', fileCategory: 'code', task: 'coding_python', browsing: false, offerWorthy: true });
+    const u = understandScreen({ title: 'main.py - proj - Visual Studio Code', text: "API_KEY=sk-proj-abcdefghijklmnopqrstuvwx\nKeyError: 'user'" });
+    expect(u).toMatchObject({
+      app: 'code',
+      window: 'main.py - proj - Visual Studio Code',
+      fileCategory: 'code',
+      task: 'coding_python',
+      browsing: false,
+      offerWorthy: true,
+    });
     expect(u.errors).toHaveLength(1);
     expect(u.errors[0]!.context).not.toContain('sk-proj-abc');
     expect(u.errors[0]!.context).toContain('[REDACTED');

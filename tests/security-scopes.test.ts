@@ -24,8 +24,16 @@ import { MODEL_PATH, requireModel } from './helpers/model';
 const SCOPE_MESSAGE = /OpenAI-compatible API only/;
 const POSIX = process.platform !== 'win32';
 
-async function get(c: RunningCompanion, route: string, credential: string | null, init: RequestInit = {}): Promise<{ status: number; body: { error?: { message: string; code: string } } & Record<string, unknown> }> {
-  const res = await fetch(`${c.url}${route}`, { ...init, headers: { ...(credential ? { authorization: `Bearer ${credential}` } : {}), ...(init.headers as Record<string, string> | undefined) } });
+async function get(
+  c: RunningCompanion,
+  route: string,
+  credential: string | null,
+  init: RequestInit = {},
+): Promise<{ status: number; body: { error?: { message: string; code: string } } & Record<string, unknown> }> {
+  const res = await fetch(`${c.url}${route}`, {
+    ...init,
+    headers: { ...(credential ? { authorization: `Bearer ${credential}` } : {}), ...(init.headers as Record<string, string> | undefined) },
+  });
   const text = await res.text();
   let body: Record<string, unknown> = {};
   try {
@@ -37,7 +45,10 @@ async function get(c: RunningCompanion, route: string, credential: string | null
 }
 
 /** Tries a WebSocket upgrade; resolves with the refusal (status and body), rejects if it opened. */
-function wsRefusal(port: number, opts: { headers?: Record<string, string>; protocols?: string[]; query?: string } = {}): Promise<{ status: number; body: string }> {
+function wsRefusal(
+  port: number,
+  opts: { headers?: Record<string, string>; protocols?: string[]; query?: string } = {},
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`ws://127.0.0.1:${port}/ws${opts.query ?? ''}`, opts.protocols ?? [], { headers: opts.headers });
     ws.on('unexpected-response', (_req, res) => {
@@ -55,7 +66,11 @@ function wsRefusal(port: number, opts: { headers?: Record<string, string>; proto
 
 /** The first log line matching `re`, once the companion has written it. */
 async function logLine(c: RunningCompanion, re: RegExp, timeoutMs = 10_000): Promise<string> {
-  const find = () => c.stderr().split('\n').find((l) => re.test(l));
+  const find = () =>
+    c
+      .stderr()
+      .split('\n')
+      .find((l) => re.test(l));
   for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
     const hit = find();
     if (hit) return hit;
@@ -70,7 +85,11 @@ function keyOf(c: RunningCompanion): string {
 }
 
 function runBundle(args: string[], env: NodeJS.ProcessEnv = {}) {
-  return spawnSync(process.execPath, [COMPANION_BUNDLE, ...args], { env: { ...process.env, ALISA_API_KEY: '', ALISA_TOKEN: '', ...env }, encoding: 'utf8', timeout: 30_000 });
+  return spawnSync(process.execPath, [COMPANION_BUNDLE, ...args], {
+    env: { ...process.env, ALISA_API_KEY: '', ALISA_TOKEN: '', ...env },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
 }
 
 describe('the /v1 API key and the control token', () => {
@@ -154,7 +173,10 @@ describe('the /v1 API key and the control token', () => {
     expect(access).toEqual({ baseUrl: `${c.url}/v1`, key: apiKey, source: c.ready.apiKeyFile });
     expect((await get(c, '/v1/models', access.key)).status).toBe(200);
     await expect(readOpenAiAccess({ ...c.ready, apiKeyFile: undefined }, {})).rejects.toThrow(/older than the extension/);
-    await expect(readOpenAiAccess({ ...c.ready, apiKeyFile: null }, { ALISA_API_KEY: 'k'.repeat(40) })).resolves.toMatchObject({ key: 'k'.repeat(40), source: 'ALISA_API_KEY' });
+    await expect(readOpenAiAccess({ ...c.ready, apiKeyFile: null }, { ALISA_API_KEY: 'k'.repeat(40) })).resolves.toMatchObject({
+      key: 'k'.repeat(40),
+      source: 'ALISA_API_KEY',
+    });
   });
 });
 
@@ -228,7 +250,14 @@ describe('programs, model files and servers are launch settings only; inputs are
     // A "piper" that is not executable, and a dictation server that is not http(s).
     writeFileSync(path.join(dir, 'piper'), '#!/bin/sh\nexit 0\n', { mode: 0o644 });
     c = await startCompanion({
-      args: ['--tts-engines', 'piper,espeak', `--piper-binary=${path.join(dir, 'piper')}`, `--piper-model=${path.join(dir, 'voice.onnx')}`, '--stt-endpoint', 'ftp://127.0.0.1/v1'],
+      args: [
+        '--tts-engines',
+        'piper,espeak',
+        `--piper-binary=${path.join(dir, 'piper')}`,
+        `--piper-model=${path.join(dir, 'voice.onnx')}`,
+        '--stt-endpoint',
+        'ftp://127.0.0.1/v1',
+      ],
     });
     client = await TestClient.connect(c);
   });
@@ -266,10 +295,25 @@ describe('programs, model files and servers are launch settings only; inputs are
   });
 
   it('refuses a voice or presence input that is a URL, a stream protocol or an option', async () => {
-    const bad = ['http://127.0.0.1:9/stream.wav', 'https://example.com/cam', 'rtsp://cam.local/live', '-f', ' -i', '-filter_complex', 'concat:/etc/passwd|x.wav', 'file:/etc/passwd', 'subfile:,,start,0,end,0,,:/etc/passwd', 'pipe:0'];
+    const bad = [
+      'http://127.0.0.1:9/stream.wav',
+      'https://example.com/cam',
+      'rtsp://cam.local/live',
+      '-f',
+      ' -i',
+      '-filter_complex',
+      'concat:/etc/passwd|x.wav',
+      'file:/etc/passwd',
+      'subfile:,,start,0,end,0,,:/etc/passwd',
+      'pipe:0',
+    ];
     for (const input of bad) {
-      await expect(client.request('voice.configure', { input }), input).rejects.toMatchObject({ info: { code: 'invalid_argument', message: expect.stringMatching(/voice input/) } });
-      await expect(client.request('presence.configure', { input }), input).rejects.toMatchObject({ info: { code: 'invalid_argument', message: expect.stringMatching(/presence input/) } });
+      await expect(client.request('voice.configure', { input }), input).rejects.toMatchObject({
+        info: { code: 'invalid_argument', message: expect.stringMatching(/voice input/) },
+      });
+      await expect(client.request('presence.configure', { input }), input).rejects.toMatchObject({
+        info: { code: 'invalid_argument', message: expect.stringMatching(/presence input/) },
+      });
     }
     // "default", a device name, or a file are fine.
     for (const input of ['default', 'hw:1,0', path.join(dir, 'speech.wav')]) {
@@ -282,7 +326,18 @@ describe('programs, model files and servers are launch settings only; inputs are
 
 describe('deviceInputProblem', () => {
   it('accepts default, device names and paths; refuses URLs, protocols and options', () => {
-    for (const ok of ['', 'default', 'hw:1,0', 'plughw:CARD=PCH,DEV=0', 'video=Integrated Camera', '/dev/video2', 'C:\\mic.wav', 'clips/%03d.jpg', 'FaceTime HD Camera', '0']) {
+    for (const ok of [
+      '',
+      'default',
+      'hw:1,0',
+      'plughw:CARD=PCH,DEV=0',
+      'video=Integrated Camera',
+      '/dev/video2',
+      'C:\\mic.wav',
+      'clips/%03d.jpg',
+      'FaceTime HD Camera',
+      '0',
+    ]) {
       expect(deviceInputProblem(ok), ok).toBeNull();
     }
     for (const bad of ['http://x', 'HTTPS://x', 'tcp://1.2.3.4:5', 'udp://x', 'concat:a|b', 'Data:text/plain,x', '-y', '--', 'a\nb']) {
@@ -299,7 +354,10 @@ describe('authorize by scope (unit)', () => {
   it('the control token passes every scope; the API key only the api scope; anything else is 401', () => {
     for (const scope of ['control', 'api'] as const) expect(authorize(req({ host, authorization: 'Bearer control-token' }), { ...opts, scope })).toBeNull();
     expect(authorize(req({ host, authorization: `Bearer ${opts.apiKey}` }), { ...opts, scope: 'api' })).toBeNull();
-    expect(authorize(req({ host, authorization: `Bearer ${opts.apiKey}` }), { ...opts, scope: 'control' })).toEqual({ status: 403, reason: API_KEY_SCOPE_MESSAGE });
+    expect(authorize(req({ host, authorization: `Bearer ${opts.apiKey}` }), { ...opts, scope: 'control' })).toEqual({
+      status: 403,
+      reason: API_KEY_SCOPE_MESSAGE,
+    });
     expect(authorize(req({ host, authorization: `Bearer ${opts.apiKey}` }), opts)?.status).toBe(403); // control is the default
     expect(authorize(req({ host, 'sec-websocket-protocol': `alisa.v1, alisa.token.${opts.apiKey}` }), opts)?.status).toBe(403);
     expect(authorize(req({ host, authorization: 'Bearer nope' }), { ...opts, scope: 'api' })?.status).toBe(401);

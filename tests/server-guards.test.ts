@@ -64,7 +64,16 @@ describe('parseConfig', () => {
       ALISA_LLM_API_KEY: 'key',
     });
     if (c === 'help') throw new Error('unexpected');
-    expect(c).toMatchObject({ model: 'm.gguf', dataDir: '/tmp/x', dbPath: '/tmp/x/alisa.db', port: 1234, legacyPort: 8000, token: 'tok-4fJ9qZ2xLm8RvB3nT6wYc1KdH5sPaE0g', apiKey: 'key', providers: ['embedded', 'openai'] });
+    expect(c).toMatchObject({
+      model: 'm.gguf',
+      dataDir: '/tmp/x',
+      dbPath: '/tmp/x/alisa.db',
+      port: 1234,
+      legacyPort: 8000,
+      token: 'tok-4fJ9qZ2xLm8RvB3nT6wYc1KdH5sPaE0g',
+      apiKey: 'key',
+      providers: ['embedded', 'openai'],
+    });
   });
 
   it('explains bad values', () => {

@@ -46,7 +46,10 @@ const ids = (sessions: Session[]) => sessions.map((s) => s.id);
 function countedFromRows(file: string): Map<number, number> {
   const raw = new Database(file, { readonly: true });
   try {
-    const rows = raw.prepare('SELECT s.id, (SELECT COUNT(*) FROM messages m WHERE m.session_id = s.id) AS n FROM sessions s').all() as Array<{ id: number; n: number }>;
+    const rows = raw.prepare('SELECT s.id, (SELECT COUNT(*) FROM messages m WHERE m.session_id = s.id) AS n FROM sessions s').all() as Array<{
+      id: number;
+      n: number;
+    }>;
     return new Map(rows.map((r) => [r.id, r.n]));
   } finally {
     raw.close();
@@ -109,7 +112,9 @@ describe('session list pages', () => {
   it('refuses a cursor it did not make, and a bad limit, with a clear error', () => {
     const store = openStore();
     for (const cursor of ['', 'abc', '12', '1:2:3', '-1:4', '1e5:3']) {
-      expect(() => store.listSessionsPage({ cursor }), cursor).toThrow(expect.objectContaining({ code: 'invalid_argument', message: expect.stringContaining('cursor') }));
+      expect(() => store.listSessionsPage({ cursor }), cursor).toThrow(
+        expect.objectContaining({ code: 'invalid_argument', message: expect.stringContaining('cursor') }),
+      );
     }
     expect(() => store.listSessionsPage({ limit: 0 })).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
     expect(() => store.listSessionsPage({ limit: 501 })).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
@@ -184,7 +189,9 @@ describe('migration of a v4 database', () => {
       const columns = (db.prepare('PRAGMA table_info(sessions)').all() as Array<{ name: string }>).map((c) => c.name);
       expect(columns).toContain('workspace');
       expect(columns).not.toContain('message_count'); // really the v4 shape
-      const addSession = db.prepare('INSERT INTO sessions (title, created_ts, updated_ts, workspace, workspace_name) VALUES (?, ?, ?, ?, ?) RETURNING id').pluck();
+      const addSession = db
+        .prepare('INSERT INTO sessions (title, created_ts, updated_ts, workspace, workspace_name) VALUES (?, ?, ?, ?, ?) RETURNING id')
+        .pluck();
       const addMessage = db.prepare('INSERT INTO messages (session_id, role, text, created_ts) VALUES (?, ?, ?, ?)');
       for (let s = 0; s < 30; s++) {
         const id = addSession.get(`Old ${s}`, s, 1000 + s, s % 2 ? 'file:///alpha' : null, s % 2 ? 'alpha' : null) as number;
@@ -275,7 +282,11 @@ describe('the companion pages the list and pushes session changes', () => {
     // No model here: the reply ends in reply.error, after which the session comes with it.
     await browser.waitFor((m) => m.type === 'reply.error' && (m as Ev<'reply.error'>).replyId === sent.replyId);
     const changed = (await browser.waitFor(
-      (m) => m.type === 'sessions.changed' && browser.events.indexOf(m) >= from && (m as Ev<'sessions.changed'>).session?.id === session.id && browser.events.some((e, i) => i < browser.events.indexOf(m) && e.type === 'reply.error'),
+      (m) =>
+        m.type === 'sessions.changed' &&
+        browser.events.indexOf(m) >= from &&
+        (m as Ev<'sessions.changed'>).session?.id === session.id &&
+        browser.events.some((e, i) => i < browser.events.indexOf(m) && e.type === 'reply.error'),
     )) as Ev<'sessions.changed'>;
     const listed = (await alpha.request('session.list', { limit: 1 })).sessions[0]!;
     expect(listed.id).toBe(session.id);
@@ -294,4 +305,3 @@ describe('the companion pages the list and pushes session changes', () => {
     expect(deleted.session).toBeUndefined();
   });
 });
-

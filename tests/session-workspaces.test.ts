@@ -260,7 +260,14 @@ describe('one companion, several workspaces', () => {
 
   it("the extension's connection says the window's workspace, and its chats are filed under it", async () => {
     const workspace = workspaceIdentity('file:///home/me/projects/delta', 'delta');
-    const conn = await connectCompanion({ port: companion.port, token: companion.token, client: 'alisa-vscode/test', workspace, onEvent: () => {}, onClose: () => {} });
+    const conn = await connectCompanion({
+      port: companion.port,
+      token: companion.token,
+      client: 'alisa-vscode/test',
+      workspace,
+      onEvent: () => {},
+      onClose: () => {},
+    });
     try {
       const created = await conn.rpc.request('session.create', {});
       expect(created).toMatchObject({ workspace: 'file:///home/me/projects/delta', workspaceName: 'delta' });

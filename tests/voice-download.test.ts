@@ -113,7 +113,12 @@ const behaviour: { holdAfter: number | null; status: number | null } = { holdAft
 const held = new Set<ServerResponse>();
 
 function handler(req: IncomingMessage, res: ServerResponse): void {
-  const files: Record<string, Buffer> = { '/tts-models/voice.tar.bz2': archive, '/tts-models/broken.tar.bz2': Buffer.from('BZh91AY&SY not really bzip2 data at all'), '/tts-models/evil.tar.bz2': evilArchive, '/tts-models/vits-piper-en_US-tiny-low.tar.bz2': tinyArchive };
+  const files: Record<string, Buffer> = {
+    '/tts-models/voice.tar.bz2': archive,
+    '/tts-models/broken.tar.bz2': Buffer.from('BZh91AY&SY not really bzip2 data at all'),
+    '/tts-models/evil.tar.bz2': evilArchive,
+    '/tts-models/vits-piper-en_US-tiny-low.tar.bz2': tinyArchive,
+  };
   const body = files[req.url ?? ''];
   if (behaviour.status) {
     res.writeHead(behaviour.status).end('no');
@@ -184,7 +189,11 @@ const voiceAt = (base: string, file = 'voice.tar.bz2'): PiperCatalogVoice => ({
 });
 
 /** Runs a download, collecting its states; `onState` may act on them (cancel). */
-async function run(voicesDir: string, voice: PiperCatalogVoice, opts: { controller?: AbortController; onState?: (s: VoiceDownloadState) => void; stallMs?: number } = {}) {
+async function run(
+  voicesDir: string,
+  voice: PiperCatalogVoice,
+  opts: { controller?: AbortController; onState?: (s: VoiceDownloadState) => void; stallMs?: number } = {},
+) {
   const states: VoiceDownloadState[] = [];
   const controller = opts.controller ?? new AbortController();
   let error: AlisaError | null = null;
@@ -287,7 +296,9 @@ describe.skipIf(!TOOLS)('voice download', () => {
     const voicesDir = path.join(tempDir('alisa-voices-'), 'voices');
     const r = await run(voicesDir, voiceAt(`http://127.0.0.1:${port}`));
     expect(r.error).toMatchObject({ code: 'voice_download_failed' });
-    expect(r.error!.message).toMatch(new RegExp(`Could not reach 127\\.0\\.0\\.1:${port} to download the voice Test Voice: the machine may be offline \\(.*ECONNREFUSED`));
+    expect(r.error!.message).toMatch(
+      new RegExp(`Could not reach 127\\.0\\.0\\.1:${port} to download the voice Test Voice: the machine may be offline \\(.*ECONNREFUSED`),
+    );
     expect(r.error!.action).toMatch(/Choose a voice folder or \.onnx file you already have \("Alisa: Choose Voice…"/);
     expect(r.states.at(-1)).toMatchObject({ state: 'error', error: { code: 'voice_download_failed' } });
   });
@@ -372,7 +383,18 @@ class Replies {
     const send = (e: CompanionEvent) => this.listeners.forEach((l) => l(e, null));
     send({ type: 'reply.start', replyId, sessionId: 1, userMessageId: 1, spontaneous: false });
     send({ type: 'reply.token', replyId, text });
-    send({ type: 'reply.end', replyId, sessionId: 1, messageId: 2, text, emotion: 'neutral', interrupted: false, tokens: { prompt: 1, completion: 1 }, timings: { firstTokenMs: 1, totalMs: 1, tokensPerSecond: null }, provider: 'test' });
+    send({
+      type: 'reply.end',
+      replyId,
+      sessionId: 1,
+      messageId: 2,
+      text,
+      emotion: 'neutral',
+      interrupted: false,
+      tokens: { prompt: 1, completion: 1 },
+      timings: { firstTokenMs: 1, totalMs: 1, tokensPerSecond: null },
+      provider: 'test',
+    });
   }
 }
 
@@ -464,7 +486,13 @@ describe('through the companion (dist/companion.mjs, the protocol)', () => {
       expect(status.tts.some((t) => t.online)).toBe(false);
       expect(status).toMatchObject({ piperVoice: null, voiceDownload: null });
       const plan = await client.request('voice.downloadPlan', {});
-      expect(plan).toMatchObject({ voice: 'en_US-amy-low', host: 'github.com', installed: false, partialBytes: 0, dir: path.join(c.dataDir, 'voices', 'en_US-amy-low') });
+      expect(plan).toMatchObject({
+        voice: 'en_US-amy-low',
+        host: 'github.com',
+        installed: false,
+        partialBytes: 0,
+        dir: path.join(c.dataDir, 'voices', 'en_US-amy-low'),
+      });
       expect(plan.freeDiskBytes).toBeGreaterThan(0);
       // No address comes over the connection: the companion downloads only its own voice.
       await expect(client.request('voice.download', { url: 'http://127.0.0.1:1/x.tar.bz2' } as never)).rejects.toThrow();
@@ -483,7 +511,7 @@ describe('through the companion (dist/companion.mjs, the protocol)', () => {
   });
 });
 
-describe('the user\'s yes to the voice download', () => {
+describe("the user's yes to the voice download", () => {
   it('in ask mode it answers the gate for the host its dialog named: no second question', async () => {
     const c = await startCompanion({ args: ['--no-model', '--network', 'ask', '--mute'] });
     try {
@@ -495,7 +523,12 @@ describe('the user\'s yes to the voice download', () => {
       expect(error!.code).toBe('voice_download_failed');
       expect(client.events.filter((m) => m.type === 'network.ask')).toEqual([]);
       const { records } = await client.request('network.activity', {});
-      expect(records[0]).toMatchObject({ host: 'github.com', feature: 'voice-download', decision: 'asked-allowed', reason: 'you said yes to the download, which named this host' });
+      expect(records[0]).toMatchObject({
+        host: 'github.com',
+        feature: 'voice-download',
+        decision: 'asked-allowed',
+        reason: 'you said yes to the download, which named this host',
+      });
       client.close();
     } finally {
       await c.stop();
@@ -505,7 +538,10 @@ describe('the user\'s yes to the voice download', () => {
 
 describe('the default voice', () => {
   it('is a female English Piper voice packaged by sherpa-onnx, downloaded from its tts-models release', () => {
-    expect(DEFAULT_PIPER_VOICE).toMatchObject({ id: 'en_US-amy-low', url: 'https://github.com/k2-fsa/sherpa-onnx/releases/download/tts-models/vits-piper-en_US-amy-low.tar.bz2' });
+    expect(DEFAULT_PIPER_VOICE).toMatchObject({
+      id: 'en_US-amy-low',
+      url: 'https://github.com/k2-fsa/sherpa-onnx/releases/download/tts-models/vits-piper-en_US-amy-low.tar.bz2',
+    });
     const plan = voiceDownloadPlan(path.join(tempDir('alisa-voices-'), 'voices'));
     expect(plan).toMatchObject({ host: 'github.com', installed: false });
     expect(describeVoicePlan(plan)).toMatch(/Amy \(US English, Piper\) from github\.com takes about 64 MB \(about 80 MB once unpacked\)/);

@@ -87,7 +87,14 @@ describe.skipIf(skip)('openai engine against a local transcription server', () =
     console.log(`openai engine round trip (local fake server): ${(performance.now() - t0).toFixed(0)} ms for ${(pcm.length / 16000).toFixed(1)} s of audio`);
     expect(r.text).toBe('The build fails because the import path is wrong.');
     const req = server.requests.at(-1)!;
-    expect(req).toMatchObject({ path: '/v1/audio/transcriptions', authorization: 'Bearer sk-test', model: 'whisper-1', fileName: 'speech.wav', fileType: 'audio/wav', fileBytes: 44 + pcm.length * 2 });
+    expect(req).toMatchObject({
+      path: '/v1/audio/transcriptions',
+      authorization: 'Bearer sk-test',
+      model: 'whisper-1',
+      fileName: 'speech.wav',
+      fileType: 'audio/wav',
+      fileBytes: 44 + pcm.length * 2,
+    });
   });
 
   it('takes the key from ALISA_STT_API_KEY, and says what to do on 401, timeouts and a dead server', async () => {
@@ -173,12 +180,24 @@ describe('sherpa engine', () => {
   it('finds Whisper and Moonshine files in a folder, or from one of its files, preferring int8', () => {
     const w = path.join(dir, 'whisper-tiny');
     mkdirSync(w);
-    for (const f of ['tiny.en-encoder.onnx', 'tiny.en-encoder.int8.onnx', 'tiny.en-decoder.onnx', 'tiny.en-decoder.int8.onnx', 'tiny.en-tokens.txt']) writeFileSync(path.join(w, f), '');
-    expect(resolveSherpaModel(path.join(w, 'tiny.en-tokens.txt'))).toEqual({ kind: 'whisper', dir: w, encoder: path.join(w, 'tiny.en-encoder.int8.onnx'), decoder: path.join(w, 'tiny.en-decoder.int8.onnx'), tokens: path.join(w, 'tiny.en-tokens.txt') });
+    for (const f of ['tiny.en-encoder.onnx', 'tiny.en-encoder.int8.onnx', 'tiny.en-decoder.onnx', 'tiny.en-decoder.int8.onnx', 'tiny.en-tokens.txt'])
+      writeFileSync(path.join(w, f), '');
+    expect(resolveSherpaModel(path.join(w, 'tiny.en-tokens.txt'))).toEqual({
+      kind: 'whisper',
+      dir: w,
+      encoder: path.join(w, 'tiny.en-encoder.int8.onnx'),
+      decoder: path.join(w, 'tiny.en-decoder.int8.onnx'),
+      tokens: path.join(w, 'tiny.en-tokens.txt'),
+    });
     const m = path.join(dir, 'moonshine');
     mkdirSync(m);
-    for (const f of ['preprocess.onnx', 'encode.int8.onnx', 'uncached_decode.int8.onnx', 'cached_decode.int8.onnx', 'tokens.txt']) writeFileSync(path.join(m, f), '');
-    expect(resolveSherpaModel('moonshine', dir)).toMatchObject({ kind: 'moonshine', encoder: path.join(m, 'encode.int8.onnx'), cachedDecoder: path.join(m, 'cached_decode.int8.onnx') });
+    for (const f of ['preprocess.onnx', 'encode.int8.onnx', 'uncached_decode.int8.onnx', 'cached_decode.int8.onnx', 'tokens.txt'])
+      writeFileSync(path.join(m, f), '');
+    expect(resolveSherpaModel('moonshine', dir)).toMatchObject({
+      kind: 'moonshine',
+      encoder: path.join(m, 'encode.int8.onnx'),
+      cachedDecoder: path.join(m, 'cached_decode.int8.onnx'),
+    });
   });
 
   it('a corrupt model crashes only the child process and becomes a clear error', async () => {
@@ -267,7 +286,16 @@ describe.skipIf(skip)('npm run voice (the CLI)', () => {
     const outDir = path.join(ROOT, 'node_modules', '.cache', 'alisa-voice-in-test');
     mkdirSync(outDir, { recursive: true });
     cli = path.join(outDir, `cli-${process.pid}.mjs`);
-    await esbuild.build({ entryPoints: [path.join(ROOT, 'companion/voice/cli.ts')], outfile: cli, bundle: true, platform: 'node', format: 'esm', target: 'node20', external: ['sherpa-onnx-node'], logLevel: 'warning' });
+    await esbuild.build({
+      entryPoints: [path.join(ROOT, 'companion/voice/cli.ts')],
+      outfile: cli,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      external: ['sherpa-onnx-node'],
+      logLevel: 'warning',
+    });
   });
   afterAll(() => {
     if (cli) rmSync(cli, { force: true });

@@ -94,7 +94,9 @@ describe.skipIf(skip)('VAD on real speech', () => {
       const s = segs[0]!;
       const startErrMs = ((s.start - truth.start) / RATE) * 1000;
       const endErrMs = ((s.end - truth.end) / RATE) * 1000;
-      console.log(`vad ${c.phrase}: speech ${(truth.start / RATE).toFixed(2)}-${(truth.end / RATE).toFixed(2)} s, cut ${(s.start / RATE).toFixed(2)}-${(s.end / RATE).toFixed(2)} s (start ${startErrMs.toFixed(0)} ms, end ${endErrMs.toFixed(0)} ms)`);
+      console.log(
+        `vad ${c.phrase}: speech ${(truth.start / RATE).toFixed(2)}-${(truth.end / RATE).toFixed(2)} s, cut ${(s.start / RATE).toFixed(2)}-${(s.end / RATE).toFixed(2)} s (start ${startErrMs.toFixed(0)} ms, end ${endErrMs.toFixed(0)} ms)`,
+      );
       expect(Math.abs(startErrMs)).toBeLessThanOrEqual(60);
       expect(Math.abs(endErrMs)).toBeLessThanOrEqual(150);
     }
@@ -154,7 +156,9 @@ describe.skipIf(skip)('commands through the recorder, the VAD and pocketsphinx',
       const ms = performance.now() - t0;
       const got = confidentCommand(t);
       if (got?.id === c.id) hits++;
-      lines.push(`  "${c.phrase}" -> "${t.text}" (coverage ${(t.confidence ?? 0).toFixed(2)}, ${got?.id ?? 'no command'}) stopped ${(wallMs / 1000).toFixed(2)} s into a ${fileS.toFixed(2)} s file, pocketsphinx ${ms.toFixed(0)} ms`);
+      lines.push(
+        `  "${c.phrase}" -> "${t.text}" (coverage ${(t.confidence ?? 0).toFixed(2)}, ${got?.id ?? 'no command'}) stopped ${(wallMs / 1000).toFixed(2)} s into a ${fileS.toFixed(2)} s file, pocketsphinx ${ms.toFixed(0)} ms`,
+      );
     }
     console.log(`commands recognised: ${hits}/${BUILTIN_COMMANDS.length}\n${lines.join('\n')}`);
     expect(hits).toBeGreaterThanOrEqual(6);
@@ -300,9 +304,14 @@ describe.skipIf(skip)('ListenService', () => {
     });
     const grammar = fake('pocketsphinx', 'stop talking', 0.93) as unknown as typeof engines.commands;
     expect((await recognize({ ...engines, commands: grammar, dictation: fake('openai', 'Stop talking.') }, pcm, true)).command?.id).toBe('stop_talking');
-    expect((await recognize({ ...engines, commands: grammar, dictation: fake('openai', 'stop talking about the weather in the garden today') }, pcm, true)).command).toBeNull();
+    expect(
+      (await recognize({ ...engines, commands: grammar, dictation: fake('openai', 'stop talking about the weather in the garden today') }, pcm, true)).command,
+    ).toBeNull();
     expect((await recognize({ ...engines, commands: grammar, dictation: fake('openai', '') }, pcm, true)).command?.id).toBe('stop_talking');
     // A grammar match that covers too little of the speech is no command.
-    expect((await recognize({ ...engines, commands: fake('pocketsphinx', 'stop talking', 0.2) as unknown as typeof engines.commands, dictation: null }, pcm, true)).command).toBeNull();
+    expect(
+      (await recognize({ ...engines, commands: fake('pocketsphinx', 'stop talking', 0.2) as unknown as typeof engines.commands, dictation: null }, pcm, true))
+        .command,
+    ).toBeNull();
   });
 });

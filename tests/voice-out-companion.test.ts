@@ -56,7 +56,9 @@ describe.skipIf(!ESPEAK)('speech out with espeak-ng through the real companion',
   let client: TestClient;
   beforeAll(async () => {
     requireModel();
-    c = await startCompanion({ args: ['--tts-engines', 'espeak', '--temperature', '0', '--max-reply-tokens', '300', '--legacy-port', '0', '--legacy-speech-frames'] });
+    c = await startCompanion({
+      args: ['--tts-engines', 'espeak', '--temperature', '0', '--max-reply-tokens', '300', '--legacy-port', '0', '--legacy-speech-frames'],
+    });
     client = await TestClient.connect(c);
   });
   afterAll(async () => {
@@ -226,7 +228,9 @@ describe.skipIf(!ESPEAK)('Edge fallback through the real companion', () => {
 
   it('an unreachable Edge falls back to espeak-ng at once and the reply completes', async () => {
     // Edge is online and opt-in: chosen here, in front of espeak-ng.
-    const c = await startCompanion({ args: ['--tts-engines', 'msedge,espeak', '--edge-endpoint', `ws://127.0.0.1:${await closedPort()}/edge`, '--max-reply-tokens', '80'] });
+    const c = await startCompanion({
+      args: ['--tts-engines', 'msedge,espeak', '--edge-endpoint', `ws://127.0.0.1:${await closedPort()}/edge`, '--max-reply-tokens', '80'],
+    });
     try {
       const client = await TestClient.connect(c);
       const { replyId, events, end } = await speak(client);
@@ -249,7 +253,9 @@ describe.skipIf(!ESPEAK)('Edge fallback through the real companion', () => {
   });
 
   it('a hanging Edge is given up after the time limit, then tried again after the cool-down', async () => {
-    const c = await startCompanion({ args: ['--tts-engines', 'msedge,espeak', '--edge-endpoint', fake.url, '--tts-timeout-ms', '500', '--tts-cooldown-ms', '1500', '--max-reply-tokens', '80'] });
+    const c = await startCompanion({
+      args: ['--tts-engines', 'msedge,espeak', '--edge-endpoint', fake.url, '--tts-timeout-ms', '500', '--tts-cooldown-ms', '1500', '--max-reply-tokens', '80'],
+    });
     try {
       const client = await TestClient.connect(c);
       const first = await speak(client);

@@ -153,7 +153,11 @@ describe('piper engine: unavailable reasons (the piper binary is not installed h
     writeFileSync(path.join(dir, 'voice.onnx'), 'x');
     expect(await reason(path.join(dir, 'piper'), path.join(dir, 'voice.onnx'))).toMatch(/voice\.onnx\.json is missing/);
     writeFileSync(path.join(dir, 'voice.onnx.json'), '{"audio":{"sample_rate":22050}}');
-    expect(await new PiperEngine({ binary: path.join(dir, 'piper'), model: path.join(dir, 'voice.onnx') }).available()).toEqual({ id: 'piper', available: true, reason: null });
+    expect(await new PiperEngine({ binary: path.join(dir, 'piper'), model: path.join(dir, 'voice.onnx') }).available()).toEqual({
+      id: 'piper',
+      available: true,
+      reason: null,
+    });
   });
 });
 

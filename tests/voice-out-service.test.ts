@@ -199,9 +199,16 @@ describe('VoiceService', () => {
     const notices = events.filter((e) => e.type === 'voice.notice');
     expect(notices).toHaveLength(1);
     // Built-in Piper without a voice: the notice says how to get one (code piper_voice_missing: the UI offers it) and names espeak-ng too.
-    expect(notices[0]).toMatchObject({ message: expect.stringMatching(/Piper has no voice yet/), action: expect.stringMatching(/Download Piper's voice.*apt install espeak-ng/), code: 'piper_voice_missing' });
+    expect(notices[0]).toMatchObject({
+      message: expect.stringMatching(/Piper has no voice yet/),
+      action: expect.stringMatching(/Download Piper's voice.*apt install espeak-ng/),
+      code: 'piper_voice_missing',
+    });
     // What the user reads is one short sentence; each engine's own error goes under "Details".
-    expect(notices[0]).toMatchObject({ message: 'Alisa stays silent for now (the chat goes on): Piper has no voice yet.', details: expect.stringMatching(/^Piper[^\n]*: /) });
+    expect(notices[0]).toMatchObject({
+      message: 'Alisa stays silent for now (the chat goes on): Piper has no voice yet.',
+      details: expect.stringMatching(/^Piper[^\n]*: /),
+    });
     await expect(voice.listenAction('start')).rejects.toMatchObject({ code: 'voice_unavailable' });
     const status = await voice.status();
     expect(status).toMatchObject({ stt: [], listening: false, error: { code: 'voice_unavailable' } });

@@ -35,7 +35,9 @@ const TINY = SHERPA && systemEspeakData() !== null;
 if (SHERPA && !TINY) console.log('no espeak-ng-data on this machine (apt install espeak-ng): the tests with a Piper-shaped voice are skipped');
 const REAL_VOICE = process.env.ALISA_TEST_PIPER_VOICE?.trim() || null;
 if (!REAL_VOICE) {
-  console.log('no Piper voice on this machine (set ALISA_TEST_PIPER_VOICE to a vits-piper-* folder, e.g. an unpacked vits-piper-en_US-amy-low.tar.bz2): the real Piper synthesis test is skipped');
+  console.log(
+    'no Piper voice on this machine (set ALISA_TEST_PIPER_VOICE to a vits-piper-* folder, e.g. an unpacked vits-piper-en_US-amy-low.tar.bz2): the real Piper synthesis test is skipped',
+  );
 }
 
 const OPTS = { voice: null, rate: '+15%', pitch: '+10Hz' };
@@ -111,18 +113,22 @@ describe('Piper voices for sherpa-onnx', () => {
 
   it('says what is wrong with a path that is not a voice', () => {
     const dir = tempDir('alisa-piper-bad-');
-    expect(resolvePiperVoice(path.join(dir, 'missing'))).toMatchObject({ problem: expect.stringMatching(/missing \(alisa\.voice\.piperModel \/ --piper-model\) does not exist/) });
+    expect(resolvePiperVoice(path.join(dir, 'missing'))).toMatchObject({
+      problem: expect.stringMatching(/missing \(alisa\.voice\.piperModel \/ --piper-model\) does not exist/),
+    });
     writeFileSync(path.join(dir, 'notes.txt'), 'x');
     expect(resolvePiperVoice(path.join(dir, 'notes.txt'))).toMatchObject({ problem: expect.stringMatching(/must be a voice folder or its \.onnx file/) });
     // A plain Piper voice (rhasspy/piper-voices: .onnx + .onnx.json) needs the piper binary.
     writeFileSync(path.join(dir, 'en_US-plain-medium.onnx'), 'x');
     writeFileSync(path.join(dir, 'en_US-plain-medium.onnx.json'), '{}');
-    expect(resolvePiperVoice(dir)).toMatchObject({ problem: expect.stringMatching(/plain Piper voice.*tokens\.txt and espeak-ng-data.*alisa\.voice\.piperBinary/) });
+    expect(resolvePiperVoice(dir)).toMatchObject({
+      problem: expect.stringMatching(/plain Piper voice.*tokens\.txt and espeak-ng-data.*alisa\.voice\.piperBinary/),
+    });
     writeFileSync(path.join(dir, 'tokens.txt'), 'a 1\n');
     expect(resolvePiperVoice(dir)).toMatchObject({ problem: expect.stringMatching(/not a complete Piper voice for sherpa-onnx: espeak-ng-data\/ missing/) });
   });
 
-  it.skipIf(!SHERPA)('a broken voice crashes only Piper\'s child process: the reason is onnxruntime\'s, and it is not retried', async () => {
+  it.skipIf(!SHERPA)("a broken voice crashes only Piper's child process: the reason is onnxruntime's, and it is not retried", async () => {
     const engine = new PiperEngine({ binary: null, model: brokenVoice() });
     expect(await engine.available()).toEqual({ id: 'piper', available: true, reason: null });
     const err = (await engine.synthesize('Hello.', OPTS, signal()).catch((e: unknown) => e)) as Error;

@@ -48,7 +48,17 @@ class FakeHost extends SharedFakeHost {
     'chat.send': () => ({ replyId: 'r1', sessionId: 7, userMessageId: 10 }),
     'chat.cancel': () => ({ cancelled: true }),
     'memory.search': () => ({
-      hits: [{ messageId: 2, sessionId: 7, sessionTitle: 'Regex troubles', role: 'assistant', snippet: 'Use the [[flag]] <img src=x onerror=alert(1)>', rank: 1, createdAt: now }],
+      hits: [
+        {
+          messageId: 2,
+          sessionId: 7,
+          sessionTitle: 'Regex troubles',
+          role: 'assistant',
+          snippet: 'Use the [[flag]] <img src=x onerror=alert(1)>',
+          rank: 1,
+          createdAt: now,
+        },
+      ],
     }),
     'session.create': () => ({ id: 9, title: '', characterId: 1, createdAt: now, updatedAt: now, messageCount: 0 }),
   };
@@ -197,12 +207,26 @@ describe('webview app', () => {
     banner.querySelectorAll('button')[1]!.click();
     expect(host.sent.at(-1)).toEqual({ type: 'ui.action', action: 'downloadModel' });
 
-    host.emit({ type: 'status', status: { ...status, model: { ...status.model, state: 'error', error: { code: 'model_missing', message: 'No file at ~/m.gguf.', action: 'Choose another.' } } } });
+    host.emit({
+      type: 'status',
+      status: {
+        ...status,
+        model: { ...status.model, state: 'error', error: { code: 'model_missing', message: 'No file at ~/m.gguf.', action: 'Choose another.' } },
+      },
+    });
     const error = document.querySelector('[role="alert"] [data-banner-id="model"]')!;
     expect(error.textContent).toContain('No file at ~/m.gguf.');
     expect([...error.querySelectorAll('button')].map((b) => b.textContent)).toEqual(['Choose file', 'Show logs', 'Restart']);
 
-    host.emit({ type: 'host.state', host: 'vscode', connection: 'restarting', message: 'Restarting Alisa (attempt 2 of 5)…', error: null, modelConfigured: true, actions: ['showLogs'] });
+    host.emit({
+      type: 'host.state',
+      host: 'vscode',
+      connection: 'restarting',
+      message: 'Restarting Alisa (attempt 2 of 5)…',
+      error: null,
+      modelConfigured: true,
+      actions: ['showLogs'],
+    });
     expect($('[role="status"]').textContent).toContain('Restarting Alisa (attempt 2 of 5)…');
   });
 

@@ -4,7 +4,6 @@ import { MouthAnimator, mouthForLevel, type MouthShape } from '../webview/avatar
 import { animating, motionAttribute } from '../webview/avatar/motion-gate';
 import { FakeTimers } from './helpers/fake-timers';
 
-
 /** A deterministic "random" sequence (a small LCG). */
 function seeded(seed: number): () => number {
   let s = seed;

@@ -11,13 +11,26 @@ import { App } from '../webview/ui/app';
 import { contextNoticeText } from '../webview/ui/context-notice-view';
 import { FakeHost } from './helpers/fake-host';
 
-const state = (patch: Partial<ActivityState> = {}): ActivityState => ({ activity: 'coding', language: 'typescript', file: 'src/a.ts', broken: true, summary: 'x', ...patch });
+const state = (patch: Partial<ActivityState> = {}): ActivityState => ({
+  activity: 'coding',
+  language: 'typescript',
+  file: 'src/a.ts',
+  broken: true,
+  summary: 'x',
+  ...patch,
+});
 /** The shared fake host, with no answers (the notice needs none): the test plays the companion. */
 let host: FakeHost;
 const notice = () => document.querySelector<HTMLElement>('.context-notice')!;
 
 beforeEach(() => {
-  const html = renderWebviewHtml({ scriptUri: 'webview.js', styleUri: 'webview-style.css', cspSource: "'self'", nonce: 'dGVzdG5vbmNlMTIz', avatarSvg: readFileSync(path.join(__dirname, '..', 'media', 'avatar.svg'), 'utf8') });
+  const html = renderWebviewHtml({
+    scriptUri: 'webview.js',
+    styleUri: 'webview-style.css',
+    cspSource: "'self'",
+    nonce: 'dGVzdG5vbmNlMTIz',
+    avatarSvg: readFileSync(path.join(__dirname, '..', 'media', 'avatar.svg'), 'utf8'),
+  });
   document.body.innerHTML = /<body>([\s\S]*)<script/.exec(html)![1]!;
   host = new FakeHost();
   new App(host, document.querySelector<HTMLElement>('#app')!);
@@ -31,10 +44,15 @@ afterEach(() => {
 describe('the context notice', () => {
   it('shows what was left out, and goes when nothing is or the companion is gone', () => {
     expect(notice().hidden).toBe(true);
-    host.emit({ type: 'context.state', state: state({ diagnosticsTruncated: { files: 1960, diagnostics: 48_900, totalFiles: 2000, totalDiagnostics: 50_000 } }) });
+    host.emit({
+      type: 'context.state',
+      state: state({ diagnosticsTruncated: { files: 1960, diagnostics: 48_900, totalFiles: 2000, totalDiagnostics: 50_000 } }),
+    });
     expect(notice().hidden).toBe(false);
     expect(notice().getAttribute('role')).toBe('status');
-    expect(notice().textContent).toBe('Showing Alisa 40 of 2,000 files with problems (1,100 of 50,000 problems in full): too many to send, the rest only as counts.');
+    expect(notice().textContent).toBe(
+      'Showing Alisa 40 of 2,000 files with problems (1,100 of 50,000 problems in full): too many to send, the rest only as counts.',
+    );
     host.emit({ type: 'context.state', state: state() });
     expect(notice().hidden).toBe(true);
     host.emit({ type: 'context.state', state: state({ diagnosticsTruncated: { files: 0, diagnostics: 10, totalFiles: 1, totalDiagnostics: 60 } }) });

@@ -3,7 +3,6 @@ import type { CompanionMessage, Emotion } from '../protocol';
 import { EmotionState, type FaceState } from '../webview/chat/emotion-state';
 import { FakeTimers } from './helpers/fake-timers';
 
-
 const ev = {
   start: (replyId = 'r1'): CompanionMessage => ({ type: 'reply.start', replyId, sessionId: 1, userMessageId: 1, spontaneous: false }),
   token: (text: string, replyId = 'r1'): CompanionMessage => ({ type: 'reply.token', replyId, text }),

@@ -4,7 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { renderWebviewHtml } from '../common/webview-html';
 
 const avatarSvg = readFileSync(path.join(__dirname, '..', 'media', 'avatar.svg'), 'utf8');
-const base = { scriptUri: 'https://file+.vscode-resource.vscode-cdn.net/ext/dist/webview.js', styleUri: 'https://file+.vscode-resource.vscode-cdn.net/ext/dist/webview-style.css', cspSource: 'https://*.vscode-cdn.net', nonce: 'bm9uY2Vub25jZTEyMw==', avatarSvg };
+const base = {
+  scriptUri: 'https://file+.vscode-resource.vscode-cdn.net/ext/dist/webview.js',
+  styleUri: 'https://file+.vscode-resource.vscode-cdn.net/ext/dist/webview-style.css',
+  cspSource: 'https://*.vscode-cdn.net',
+  nonce: 'bm9uY2Vub25jZTEyMw==',
+  avatarSvg,
+};
 
 function csp(html: string): string {
   const m = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html);
@@ -16,7 +22,12 @@ describe('renderWebviewHtml', () => {
   it('sets a strict policy with the nonce, and nothing unsafe', () => {
     const html = renderWebviewHtml(base);
     const policy = csp(html);
-    const directives = Object.fromEntries(policy.split(';').map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k, v.join(' ')]));
+    const directives = Object.fromEntries(
+      policy
+        .split(';')
+        .map((d) => d.trim().split(/\s+/))
+        .map(([k, ...v]) => [k, v.join(' ')]),
+    );
     expect(directives['default-src']).toBe("'none'");
     expect(directives['script-src']).toBe(`'nonce-${base.nonce}'`);
     expect(directives['style-src']).toBe(`${base.cspSource} 'nonce-${base.nonce}'`);
@@ -46,7 +57,9 @@ describe('renderWebviewHtml', () => {
 
   it('inlines the avatar inside the labelled avatar root, and is titled Alisa', () => {
     const html = renderWebviewHtml(base);
-    expect(html).toMatch(/<div class="avatar" id="avatar" role="img" aria-label="Alisa looks neutral" data-emotion="neutral" data-speaking="false" data-blinking="false"/);
+    expect(html).toMatch(
+      /<div class="avatar" id="avatar" role="img" aria-label="Alisa looks neutral" data-emotion="neutral" data-speaking="false" data-blinking="false"/,
+    );
     expect(html).toContain('class="avatar-art"');
     expect(html).toContain('<title>Alisa</title>');
     expect(html).not.toContain('<?xml');

@@ -161,7 +161,8 @@ describe('idle motion', () => {
     const view = new AvatarView(root, { timers });
     timers.advance(5000);
     expect(root.dataset.motion).toBe('reduced');
-    for (const layer of root.querySelectorAll<HTMLElement>('.av-l-breath, .av-l-back, .av-l-head, .av-l-tail-l, .av-l-tail-r')) expect(layer.style.transform).toBe('');
+    for (const layer of root.querySelectorAll<HTMLElement>('.av-l-breath, .av-l-back, .av-l-head, .av-l-tail-l, .av-l-tail-r'))
+      expect(layer.style.transform).toBe('');
     expect(timers.delays.filter((d) => d === 1000 / IDLE_FPS)).toHaveLength(0);
     view.dispose();
   });

@@ -18,7 +18,9 @@ describe('markdown', () => {
   });
 
   it('removes scripts and event handlers; raw HTML shows as text', () => {
-    const el = render('Hi <script>globalThis.pwned = 1</script> <img src=x onerror="globalThis.pwned = 2"> <b onclick="x()">b</b>\n\n<iframe src="https://evil.example"></iframe>');
+    const el = render(
+      'Hi <script>globalThis.pwned = 1</script> <img src=x onerror="globalThis.pwned = 2"> <b onclick="x()">b</b>\n\n<iframe src="https://evil.example"></iframe>',
+    );
     expect(el.querySelector('script, img, iframe, [onerror], [onclick]')).toBeNull();
     expect(el.textContent).toContain('<script>globalThis.pwned = 1</script>');
     const html = markdownToSafeHtml('<script>alert(1)</script><svg onload=alert(1)>\n\n<a href="javascript:alert(1)">x</a>');
@@ -38,7 +40,9 @@ describe('markdown', () => {
   });
 
   it('drops javascript:, data: and other unsafe links, and opens web links outside', () => {
-    const el = render('[a](javascript:alert(1)) [b](JaVaScRiPt:alert(1)) [c](data:text/html,<script>alert(1)</script>) [d](https://example.com/x) [e](vbscript:x) ![img](javascript:alert(1))');
+    const el = render(
+      '[a](javascript:alert(1)) [b](JaVaScRiPt:alert(1)) [c](data:text/html,<script>alert(1)</script>) [d](https://example.com/x) [e](vbscript:x) ![img](javascript:alert(1))',
+    );
     const links = [...el.querySelectorAll('a')];
     const hrefs = links.map((a) => a.getAttribute('href')).filter((h) => h !== null);
     expect(hrefs).toEqual(['https://example.com/x']);

@@ -30,7 +30,14 @@ const edgeVoice: VoiceStatus = {
   lastEngine: null,
   error: null,
 };
-const question: NetworkAskInfo = { id: 'q1', host: 'huggingface.co', port: 443, feature: 'model-download', purpose: 'download the language model hf:x', expiresAt: 0 };
+const question: NetworkAskInfo = {
+  id: 'q1',
+  host: 'huggingface.co',
+  port: 443,
+  feature: 'model-download',
+  purpose: 'download the language model hf:x',
+  expiresAt: 0,
+};
 
 class FakeHost extends SharedFakeHost {
   pending: NetworkAskInfo[] = [];
@@ -40,7 +47,10 @@ class FakeHost extends SharedFakeHost {
   }
   override answers: Answers = {
     'status.get': () => status,
-    'character.list': () => ({ characters: [{ id: 1, key: 'alisa', name: 'Alisa', systemPrompt: 'x', voice: null, avatar: null, builtin: true }], activeId: 1 }),
+    'character.list': () => ({
+      characters: [{ id: 1, key: 'alisa', name: 'Alisa', systemPrompt: 'x', voice: null, avatar: null, builtin: true }],
+      activeId: 1,
+    }),
     'session.list': () => ({ sessions: [] }),
     'voice.status': () => this.voice,
     'network.status': (): NetworkStatus => ({ mode: 'ask', allowedHosts: [], sessionAllowed: [], sessionBlocked: [], pending: this.pending }),
@@ -162,13 +172,29 @@ describe('the "online" badge', () => {
 
 describe('a blocked download in the model banner', () => {
   it('says the gate did not connect, with what to do: a file, the setting, or try again', () => {
-    const error = { code: 'network_blocked' as const, message: 'Alisa works offline (alisa.network is "offline"), so she did not connect to huggingface.co to download the language model hf:x.', action: 'To allow it, set alisa.network to "ask" or "allowed".' };
+    const error = {
+      code: 'network_blocked' as const,
+      message: 'Alisa works offline (alisa.network is "offline"), so she did not connect to huggingface.co to download the language model hf:x.',
+      action: 'To allow it, set alisa.network to "ask" or "allowed".',
+    };
     const banners = computeBanners(
-      { type: 'host.state', host: 'vscode', connection: 'ready', message: null, error: null, modelConfigured: true, actions: ['chooseModelFile', 'openSettings', 'downloadModel', 'showLogs'] },
+      {
+        type: 'host.state',
+        host: 'vscode',
+        connection: 'ready',
+        message: null,
+        error: null,
+        modelConfigured: true,
+        actions: ['chooseModelFile', 'openSettings', 'downloadModel', 'showLogs'],
+      },
       { ...status, model: { provider: 'embedded', state: 'error', model: 'x', progress: null, error } },
     );
     const model = banners.find((b) => b.id === 'model')!;
-    expect(model).toMatchObject({ kind: 'error', title: 'Alisa did not connect to another machine (alisa.network)', detail: `${error.message} ${error.action}` });
+    expect(model).toMatchObject({
+      kind: 'error',
+      title: 'Alisa did not connect to another machine (alisa.network)',
+      detail: `${error.message} ${error.action}`,
+    });
     expect(model.actions.map((a) => [a.action, a.label])).toEqual([
       ['chooseModelFile', expect.any(String)],
       ['openSettings', 'Settings'],

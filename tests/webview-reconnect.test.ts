@@ -86,7 +86,10 @@ function reconnectHost(): FakeHost {
     actions: ['showLogs', 'restartCompanion'],
     answers: {
       'status.get': () => status,
-      'character.list': () => ({ characters: [{ id: 1, key: 'alisa', name: 'Alisa', systemPrompt: 'x', voice: null, avatar: null, builtin: true }], activeId: 1 }),
+      'character.list': () => ({
+        characters: [{ id: 1, key: 'alisa', name: 'Alisa', systemPrompt: 'x', voice: null, avatar: null, builtin: true }],
+        activeId: 1,
+      }),
       'screen.status': () => {
         throw { code: 'unknown_method', message: 'no screen' };
       },
@@ -94,8 +97,30 @@ function reconnectHost(): FakeHost {
       'session.list': () => ({ sessions: [{ id: 9, title: 'Cats', characterId: 1, createdAt: 1, updatedAt: 2, messageCount: 2 }] }),
       'session.messages': () => ({
         messages: [
-          { id: 1, sessionId: 9, role: 'user', text: 'Tell me a story', emotion: null, status: 'complete', spontaneous: false, promptTokens: null, completionTokens: null, createdAt: 1 },
-          { id: 2, sessionId: 9, role: 'assistant', text: 'Once upon a time.', emotion: 'happy', status: 'complete', spontaneous: false, promptTokens: null, completionTokens: null, createdAt: 2 },
+          {
+            id: 1,
+            sessionId: 9,
+            role: 'user',
+            text: 'Tell me a story',
+            emotion: null,
+            status: 'complete',
+            spontaneous: false,
+            promptTokens: null,
+            completionTokens: null,
+            createdAt: 1,
+          },
+          {
+            id: 2,
+            sessionId: 9,
+            role: 'assistant',
+            text: 'Once upon a time.',
+            emotion: 'happy',
+            status: 'complete',
+            spontaneous: false,
+            promptTokens: null,
+            completionTokens: null,
+            createdAt: 2,
+          },
         ],
       }),
       'chat.send': (p: { text: string }) => ({ replyId: `r-${p.text.length}`, sessionId: 9, userMessageId: 50 }),
@@ -162,7 +187,17 @@ async function chatAndSpeak(host: FakeHost): Promise<void> {
     timings: { firstTokenMs: 5, totalMs: 10 },
   } as HostToWebview);
   host.emit({ type: 'speech.start', utteranceId: 'u1', replyId: 'r1' });
-  host.emit({ type: 'speech.chunk', utteranceId: 'u1', replyId: 'r1', seq: 0, text: 'Once upon a time.', engine: 'espeak', mime: 'audio/wav', data: wav(0.5), durationMs: 500 });
+  host.emit({
+    type: 'speech.chunk',
+    utteranceId: 'u1',
+    replyId: 'r1',
+    seq: 0,
+    text: 'Once upon a time.',
+    engine: 'espeak',
+    mime: 'audio/wav',
+    data: wav(0.5),
+    durationMs: 500,
+  });
   await settle();
 }
 
@@ -207,7 +242,17 @@ describe('after the companion was killed while she spoke', () => {
       v.during?.(out, host);
       await settle();
       // Late speech from the dead process, then the new one is ready and the panel reloads.
-      host.emit({ type: 'speech.chunk', utteranceId: 'u1', replyId: 'r1', seq: 1, text: 'The end.', engine: 'espeak', mime: 'audio/wav', data: wav(0.25), durationMs: 250 });
+      host.emit({
+        type: 'speech.chunk',
+        utteranceId: 'u1',
+        replyId: 'r1',
+        seq: 1,
+        text: 'The end.',
+        engine: 'espeak',
+        mime: 'audio/wav',
+        data: wav(0.25),
+        durationMs: 250,
+      });
       host.connection('ready');
       host.emit({ type: 'status', status });
       await settle();
@@ -258,7 +303,17 @@ describe('after the companion was killed while she spoke', () => {
     host.connection('ready');
     await settle();
     host.emit({ type: 'speech.start', utteranceId: 'u1', replyId: null });
-    host.emit({ type: 'speech.chunk', utteranceId: 'u1', replyId: null, seq: 0, text: 'Hi.', engine: 'espeak', mime: 'audio/wav', data: wav(0.25), durationMs: 250 });
+    host.emit({
+      type: 'speech.chunk',
+      utteranceId: 'u1',
+      replyId: null,
+      seq: 0,
+      text: 'Hi.',
+      engine: 'espeak',
+      mime: 'audio/wav',
+      data: wav(0.25),
+      durationMs: 250,
+    });
     host.emit({ type: 'speech.end', utteranceId: 'u1', replyId: null, reason: 'stopped' });
     await settle();
     document.dispatchEvent(new PointerEvent('pointerdown', { bubbles: true }));

@@ -86,7 +86,13 @@ describe('ReplyAssembler', () => {
     const a = withUser();
     a.apply(start('r1'));
     a.apply(token('r1', 'Half a'));
-    a.apply({ type: 'reply.error', replyId: 'r1', sessionId: 1, messageId: 12, error: { code: 'llm_failed', message: 'The model crashed.', action: 'Restart Alisa.' } });
+    a.apply({
+      type: 'reply.error',
+      replyId: 'r1',
+      sessionId: 1,
+      messageId: 12,
+      error: { code: 'llm_failed', message: 'The model crashed.', action: 'Restart Alisa.' },
+    });
     expect(a.messages.at(-1)!).toMatchObject({ text: 'Half a', status: 'error', id: 12, error: { code: 'llm_failed' } });
   });
 

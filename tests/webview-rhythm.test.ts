@@ -27,13 +27,24 @@ const idleOn: IdleStatus = { doNotDisturb: false, chattiness: 1, quietReason: nu
 /** The host as the extension (or the browser adapter) plays it, with a companion that keeps a presence and an idle status. */
 class FakeHost extends SharedFakeHost {
   override kind: 'vscode' | 'browser' = 'vscode';
-  override actions: SharedFakeHost['actions'] = ['chooseModelFile', 'downloadModel', 'cancelDownload', 'openSettings', 'showLogs', 'restartCompanion', 'setApiKey'];
+  override actions: SharedFakeHost['actions'] = [
+    'chooseModelFile',
+    'downloadModel',
+    'cancelDownload',
+    'openSettings',
+    'showLogs',
+    'restartCompanion',
+    'setApiKey',
+  ];
   failIdle = false;
   presence: PresenceStatus = presenceOff;
   idle: IdleStatus = idleOn;
   override answers: Answers = {
     'status.get': () => status,
-    'character.list': () => ({ characters: [{ id: 1, key: 'alisa', name: 'Alisa', systemPrompt: 'x', voice: null, avatar: null, builtin: true }], activeId: 1 }),
+    'character.list': () => ({
+      characters: [{ id: 1, key: 'alisa', name: 'Alisa', systemPrompt: 'x', voice: null, avatar: null, builtin: true }],
+      activeId: 1,
+    }),
     'session.list': () => ({ sessions: [] }),
     'session.create': () => ({ id: 9, title: '', characterId: 1, createdAt: 1, updatedAt: 1, messageCount: 0 }),
     'session.messages': () => ({ messages: [] }),
@@ -251,7 +262,18 @@ describe('replies she starts on her own', () => {
   it('stay marked when loaded from history', async () => {
     host.answers['session.messages'] = () => ({
       messages: [
-        { id: 1, sessionId: 9, role: 'assistant', text: 'Time for a break?', emotion: 'happy', status: 'complete', spontaneous: true, promptTokens: null, completionTokens: null, createdAt: 1 },
+        {
+          id: 1,
+          sessionId: 9,
+          role: 'assistant',
+          text: 'Time for a break?',
+          emotion: 'happy',
+          status: 'complete',
+          spontaneous: true,
+          promptTokens: null,
+          completionTokens: null,
+          createdAt: 1,
+        },
       ],
     });
     host.connection('restarting');

@@ -37,11 +37,22 @@ const failing: ScreenStatus = {
 /** The host as the extension (or the browser adapter) plays it, with a companion that keeps a screen status. */
 class FakeHost extends SharedFakeHost {
   override kind = 'vscode' as const;
-  override actions: SharedFakeHost['actions'] = ['chooseModelFile', 'downloadModel', 'cancelDownload', 'openSettings', 'showLogs', 'restartCompanion', 'setApiKey'];
+  override actions: SharedFakeHost['actions'] = [
+    'chooseModelFile',
+    'downloadModel',
+    'cancelDownload',
+    'openSettings',
+    'showLogs',
+    'restartCompanion',
+    'setApiKey',
+  ];
   screen: ScreenStatus = off;
   override answers: Answers = {
     'status.get': () => status,
-    'character.list': () => ({ characters: [{ id: 1, key: 'alisa', name: 'Alisa', systemPrompt: 'x', voice: null, avatar: null, builtin: true }], activeId: 1 }),
+    'character.list': () => ({
+      characters: [{ id: 1, key: 'alisa', name: 'Alisa', systemPrompt: 'x', voice: null, avatar: null, builtin: true }],
+      activeId: 1,
+    }),
     'session.list': () => ({ sessions: [] }),
     'session.create': () => ({ id: 9, title: '', characterId: 1, createdAt: 1, updatedAt: 1, messageCount: 0 }),
     'session.messages': () => ({ messages: [] }),

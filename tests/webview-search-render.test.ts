@@ -9,9 +9,7 @@ describe('search snippets', () => {
 
   it('escapes everything that is not a marker', () => {
     const html = renderSnippetHtml('see <script>alert(1)</script> and [[<img src=x onerror=alert(1)>]] & "quotes" \'too\'');
-    expect(html).toBe(
-      'see &lt;script&gt;alert(1)&lt;/script&gt; and <mark>&lt;img src=x onerror=alert(1)&gt;</mark> &amp; &quot;quotes&quot; &#39;too&#39;',
-    );
+    expect(html).toBe('see &lt;script&gt;alert(1)&lt;/script&gt; and <mark>&lt;img src=x onerror=alert(1)&gt;</mark> &amp; &quot;quotes&quot; &#39;too&#39;');
     expect(html).not.toMatch(/<(?!\/?mark>)/);
   });
 

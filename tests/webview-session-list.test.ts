@@ -51,7 +51,20 @@ class PagesHost extends FakeHost {
         return { messages: [] };
       case 'memory.search': {
         const s = this.opts.hitIn!;
-        return { hits: [{ messageId: 40, sessionId: s.id, sessionTitle: s.title, workspaceName: s.workspaceName, role: 'user', snippet: 'the [[build]] broke', rank: 1, createdAt: now }] };
+        return {
+          hits: [
+            {
+              messageId: 40,
+              sessionId: s.id,
+              sessionTitle: s.title,
+              workspaceName: s.workspaceName,
+              role: 'user',
+              snippet: 'the [[build]] broke',
+              rank: 1,
+              createdAt: now,
+            },
+          ],
+        };
       }
       default:
         return undefined;
@@ -110,7 +123,9 @@ describe('chat list updates from events', () => {
   const beta = session(5, 'Beta build', 'file:///beta', now + 20);
 
   it('moves a chat to the top after a reply from the event alone, without asking for the list again', async () => {
-    const host = start(new PagesHost({ 'workspace:': { sessions: [regex, loose], nextCursor: null }, 'all:': { sessions: [regex, beta, loose], nextCursor: null } }));
+    const host = start(
+      new PagesHost({ 'workspace:': { sessions: [regex, loose], nextCursor: null }, 'all:': { sessions: [regex, beta, loose], nextCursor: null } }),
+    );
     await showsOptions(['Regex troubles', 'Older chat']);
     expect(host.lists()).toHaveLength(1);
 
@@ -172,7 +187,11 @@ describe('chat list updates from events', () => {
     const first = [session(20, 'Chat 20', ALPHA_ID, now + 100), session(19, 'Chat 19', ALPHA_ID, now + 99)];
     const second = [session(18, 'Chat 18', ALPHA_ID, now + 98), session(17, 'Chat 17', null, now + 97)];
     const third = [session(16, 'Chat 16', ALPHA_ID, now + 96)];
-    const pages = { 'workspace:': { sessions: first, nextCursor: 'p2' }, 'workspace:p2': { sessions: second, nextCursor: 'p3' }, 'workspace:p3': { sessions: third, nextCursor: null } };
+    const pages = {
+      'workspace:': { sessions: first, nextCursor: 'p2' },
+      'workspace:p2': { sessions: second, nextCursor: 'p3' },
+      'workspace:p3': { sessions: third, nextCursor: null },
+    };
     const host = start(new PagesHost(pages, { hitIn: third[0]! }));
     await showsOptions(['Chat 20', 'Chat 19', 'Older chats…']);
     host.emit({ type: 'host.command', command: 'showSearch', query: 'build' });

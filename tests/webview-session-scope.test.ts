@@ -43,7 +43,20 @@ class ScopeHost extends FakeHost {
       case 'session.messages':
         return { messages: [] };
       case 'memory.search':
-        return { hits: [{ messageId: 40, sessionId: BETA.id, sessionTitle: BETA.title, workspaceName: 'beta', role: 'user', snippet: 'the [[build]] broke', rank: 1, createdAt: now }] };
+        return {
+          hits: [
+            {
+              messageId: 40,
+              sessionId: BETA.id,
+              sessionTitle: BETA.title,
+              workspaceName: 'beta',
+              role: 'user',
+              snippet: 'the [[build]] broke',
+              rank: 1,
+              createdAt: now,
+            },
+          ],
+        };
       default:
         return undefined; // answered as the companion answers what it does not know
     }

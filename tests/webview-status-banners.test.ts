@@ -38,7 +38,8 @@ describe('status banners', () => {
   });
 
   it('asks before a download, with the figures, and offers Download or a file', () => {
-    const message = 'Alisa has no language model on this machine yet. Downloading X from huggingface.co takes 1.9 GB; 40.0 GB is free on that disk; it needs about 2.6 GB of RAM (this machine has 16.0 GB, 9.0 GB free).';
+    const message =
+      'Alisa has no language model on this machine yet. Downloading X from huggingface.co takes 1.9 GB; 40.0 GB is free on that disk; it needs about 2.6 GB of RAM (this machine has 16.0 GB, 9.0 GB free).';
     const [b] = computeBanners(host(), status({ state: 'none', error: { code: 'model_download_required', message, action: 'Say yes to the download.' } }));
     expect(b).toMatchObject({ kind: 'info', title: 'Alisa needs a model: download it?' });
     expect(b!.detail).toContain('1.9 GB');
@@ -72,7 +73,10 @@ describe('status banners', () => {
   it('reports a restarting or failed companion', () => {
     const [restarting] = computeBanners(host({ connection: 'restarting', message: 'Restarting Alisa (attempt 2 of 5)…' }), status());
     expect(restarting).toMatchObject({ kind: 'warning', title: 'Alisa is restarting', detail: 'Restarting Alisa (attempt 2 of 5)…' });
-    const failed = computeBanners(host({ connection: 'failed', error: { code: 'internal', message: 'She crashed 5 times.', action: 'Look at the logs.' } }), status());
+    const failed = computeBanners(
+      host({ connection: 'failed', error: { code: 'internal', message: 'She crashed 5 times.', action: 'Look at the logs.' } }),
+      status(),
+    );
     expect(failed).toHaveLength(1); // the model's state is stale while disconnected
     expect(failed[0]).toMatchObject({ kind: 'error', title: 'Alisa stopped', detail: 'She crashed 5 times. Look at the logs.' });
     expect(labels(failed[0]!)).toEqual(['Restart', 'Show logs', 'Settings']);
@@ -84,8 +88,19 @@ describe('status banners', () => {
 
   it('warns that a damaged database was moved aside, naming where the old one is kept', () => {
     const s = status();
-    s.database = { state: 'ready', path: '/d/alisa.db', error: null, recovered: { movedTo: '/d/alisa.db.corrupt-1', message: 'It was damaged, so Alisa moved it to /d/alisa.db.corrupt-1.', action: 'Your old history is kept there.' } };
-    expect(computeBanners(host(), s)).toMatchObject([{ id: 'database', kind: 'warning', detail: 'It was damaged, so Alisa moved it to /d/alisa.db.corrupt-1. Your old history is kept there.' }]);
+    s.database = {
+      state: 'ready',
+      path: '/d/alisa.db',
+      error: null,
+      recovered: {
+        movedTo: '/d/alisa.db.corrupt-1',
+        message: 'It was damaged, so Alisa moved it to /d/alisa.db.corrupt-1.',
+        action: 'Your old history is kept there.',
+      },
+    };
+    expect(computeBanners(host(), s)).toMatchObject([
+      { id: 'database', kind: 'warning', detail: 'It was damaged, so Alisa moved it to /d/alisa.db.corrupt-1. Your old history is kept there.' },
+    ]);
     s.database = { ...s.database, recovered: null };
     expect(computeBanners(host(), s)).toEqual([]);
   });

@@ -147,7 +147,13 @@ describe('MessageListView streaming', () => {
     const frames: Array<() => void> = [];
     const root = document.createElement('div');
     document.body.append(root);
-    const list = new MessageListView(root, { canInsert: true, onCodeAction: () => {}, onLoadEarlier: () => {}, onScroll: () => {}, requestFrame: (f) => frames.push(f) });
+    const list = new MessageListView(root, {
+      canInsert: true,
+      onCodeAction: () => {},
+      onLoadEarlier: () => {},
+      onScroll: () => {},
+      requestFrame: (f) => frames.push(f),
+    });
     list.sync([reply('')]);
     const body = root.querySelector<HTMLElement>('[data-role="assistant"] .msg-body')!;
     expect(body.querySelector('.typing')).not.toBeNull();

@@ -383,7 +383,10 @@ class FakeHost extends SharedFakeHost {
   voice: VoiceStatus | null = voiceStatus;
   override answers: Answers = {
     'status.get': () => status,
-    'character.list': () => ({ characters: [{ id: 1, key: 'alisa', name: 'Alisa', systemPrompt: 'x', voice: null, avatar: null, builtin: true }], activeId: 1 }),
+    'character.list': () => ({
+      characters: [{ id: 1, key: 'alisa', name: 'Alisa', systemPrompt: 'x', voice: null, avatar: null, builtin: true }],
+      activeId: 1,
+    }),
     'session.list': () => ({ sessions: [{ id: 9, title: '', characterId: 1, createdAt: 1, updatedAt: 1, messageCount: 0 }] }),
     'session.create': () => ({ id: 9, title: '', characterId: 1, createdAt: 1, updatedAt: 1, messageCount: 0 }),
     'session.messages': () => ({ messages: [] }),
@@ -576,7 +579,12 @@ describe('webview voice controls', () => {
     press('pointerdown');
     press('pointerup');
     await settle();
-    expect(host.requests('voice.listen').map((r) => r.params).at(-1)).toEqual({ action: 'stop' });
+    expect(
+      host
+        .requests('voice.listen')
+        .map((r) => r.params)
+        .at(-1),
+    ).toEqual({ action: 'stop' });
     expect(micButton().getAttribute('aria-pressed')).toBe('false');
   });
 
@@ -624,7 +632,11 @@ describe('webview voice controls', () => {
 
   it('voice.notice appears once as a banner', async () => {
     await startApp();
-    const notice = { type: 'voice.notice' as const, message: 'Alisa cannot speak: no speech engine works.', action: 'Install espeak-ng (sudo apt install espeak-ng)' };
+    const notice = {
+      type: 'voice.notice' as const,
+      message: 'Alisa cannot speak: no speech engine works.',
+      action: 'Install espeak-ng (sudo apt install espeak-ng)',
+    };
     host.emit(notice);
     host.emit(notice);
     // Joined as sentences: the action gets its full stop.

@@ -154,7 +154,8 @@ function wrapJoints(text: string, spans: Span[], allowed: Array<[number, number]
     for (const sp of scan(joined).spans) {
       if (sp.end <= runFrom || sp.start >= runTo) continue;
       // A word then a hash (`commit` / `5707b4d9...`) is two words, not one cut token.
-      if (sp.rank === Rank.Entropy && sp.start < cut && sp.end > cut && !(randomish(joined.slice(sp.start, cut)) && randomish(joined.slice(cut, sp.end)))) continue;
+      if (sp.rank === Rank.Entropy && sp.start < cut && sp.end > cut && !(randomish(joined.slice(sp.start, cut)) && randomish(joined.slice(cut, sp.end))))
+        continue;
       spans.push({ ...sp, start: map(sp.start), end: map(sp.end) });
     }
   }

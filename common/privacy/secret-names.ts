@@ -6,30 +6,188 @@ import { isAlnum, isEol, isSpace, lineEnd, lineStartOf, randomish, Rank, wordine
 // ---------------------------------------------------------------------------------------------
 // Names
 
-export const canon = (w: string) => w.toLowerCase().replace(/[il1|!]/g, 'l').replace(/0/g, 'o');
+export const canon = (w: string) =>
+  w
+    .toLowerCase()
+    .replace(/[il1|!]/g, 'l')
+    .replace(/0/g, 'o');
 export const canonSet = (words: string[]) => new Set(words.map(canon));
 
-const SECRET_WORD_LIST = ['password', 'passwd', 'pwd', 'pass', 'passphrase', 'passcode', 'secret', 'secrets', 'token', 'auth', 'apikey', 'credential', 'credentials', 'authorization', 'sig', 'signature', 'pin'];
+const SECRET_WORD_LIST = [
+  'password',
+  'passwd',
+  'pwd',
+  'pass',
+  'passphrase',
+  'passcode',
+  'secret',
+  'secrets',
+  'token',
+  'auth',
+  'apikey',
+  'credential',
+  'credentials',
+  'authorization',
+  'sig',
+  'signature',
+  'pin',
+];
 /** Whole words of a name that mean it holds a secret (and their OCR-canonical forms). */
 const SECRET_WORDS = new Set(SECRET_WORD_LIST);
 const SECRET_WORDS_CANON = canonSet(SECRET_WORD_LIST);
 /** One-word names that end in a secret (`DBPASSWORD`, `authtoken` when OCR lost the `_`). */
 const SECRET_SUFFIXES = ['password', 'passwd', 'secret', 'token', 'apikey', 'secretkey', 'accesskey', 'privatekey'].map(canon);
 /** Pairs of consecutive words that mean the same (`api_key`, `accessKey`, `private-key`). */
-const SECRET_PAIRS = canonSet(['api key', 'access key', 'private key', 'secret key', 'session key', 'account key', 'client key', 'key data', 'signing key', 'master key', 'encryption key', 'conn str']);
+const SECRET_PAIRS = canonSet([
+  'api key',
+  'access key',
+  'private key',
+  'secret key',
+  'session key',
+  'account key',
+  'client key',
+  'key data',
+  'signing key',
+  'master key',
+  'encryption key',
+  'conn str',
+]);
 /** A name ending in one of these describes a secret instead of holding one. */
 const DESCRIPTIVE = canonSet([
-  'type', 'types', 'label', 'field', 'input', 'placeholder', 'hint', 'length', 'len', 'min', 'max', 'count', 'url', 'uri',
-  'endpoint', 'path', 'file', 'filename', 'name', 'id', 'ids', 'expiry', 'expires', 'expiration', 'ttl', 'timeout', 'prompt',
-  'message', 'error', 'regex', 'pattern', 'policy', 'required', 'visible', 'enabled', 'mode', 'strength', 'header', 'provider',
-  'kind', 'format', 'size', 'limit', 'version', 'interval', 'ms', 'seconds', 'minutes', 'at', 'date', 'time', 'env', 'var',
-  'storage', 'store', 'lifetime', 'scope', 'scopes', 'algorithm', 'alg', 'issuer', 'audience', 'method', 'methods', 'index', 'class',
-  'manager', 'handler', 'factory', 'client', 'builder', 'helper', 'cache', 'map', 'options', 'config', 'result', 'state', 'status',
-  'response', 'request', 'event', 'callback', 'listener', 'flow', 'attribute', 'claims', 'title', 'description', 'module', 'service',
-  'expired', 'missing', 'invalid', 'changed', 'reset', 'updated', 'created', 'expression', 'color', 'background', 'foreground',
+  'type',
+  'types',
+  'label',
+  'field',
+  'input',
+  'placeholder',
+  'hint',
+  'length',
+  'len',
+  'min',
+  'max',
+  'count',
+  'url',
+  'uri',
+  'endpoint',
+  'path',
+  'file',
+  'filename',
+  'name',
+  'id',
+  'ids',
+  'expiry',
+  'expires',
+  'expiration',
+  'ttl',
+  'timeout',
+  'prompt',
+  'message',
+  'error',
+  'regex',
+  'pattern',
+  'policy',
+  'required',
+  'visible',
+  'enabled',
+  'mode',
+  'strength',
+  'header',
+  'provider',
+  'kind',
+  'format',
+  'size',
+  'limit',
+  'version',
+  'interval',
+  'ms',
+  'seconds',
+  'minutes',
+  'at',
+  'date',
+  'time',
+  'env',
+  'var',
+  'storage',
+  'store',
+  'lifetime',
+  'scope',
+  'scopes',
+  'algorithm',
+  'alg',
+  'issuer',
+  'audience',
+  'method',
+  'methods',
+  'index',
+  'class',
+  'manager',
+  'handler',
+  'factory',
+  'client',
+  'builder',
+  'helper',
+  'cache',
+  'map',
+  'options',
+  'config',
+  'result',
+  'state',
+  'status',
+  'response',
+  'request',
+  'event',
+  'callback',
+  'listener',
+  'flow',
+  'attribute',
+  'claims',
+  'title',
+  'description',
+  'module',
+  'service',
+  'expired',
+  'missing',
+  'invalid',
+  'changed',
+  'reset',
+  'updated',
+  'created',
+  'expression',
+  'color',
+  'background',
+  'foreground',
 ]);
 /** Words that end a name when scanning back through OCR text where `_` became spaces. */
-const STOP_WORDS = new Set(['the', 'a', 'an', 'is', 'are', 'was', 'were', 'be', 'to', 'of', 'in', 'on', 'for', 'from', 'with', 'and', 'or', 'not', 'no', 'this', 'that', 'if', 'when', 'then', 'your', 'their', 'our', 'its']);
+const STOP_WORDS = new Set([
+  'the',
+  'a',
+  'an',
+  'is',
+  'are',
+  'was',
+  'were',
+  'be',
+  'to',
+  'of',
+  'in',
+  'on',
+  'for',
+  'from',
+  'with',
+  'and',
+  'or',
+  'not',
+  'no',
+  'this',
+  'that',
+  'if',
+  'when',
+  'then',
+  'your',
+  'their',
+  'our',
+  'its',
+]);
 
 /** Words of a name: `_ . - space` and camelCase split; all-caps words stay whole (`PASSW0RD`). */
 export function nameWords(name: string): string[] {
@@ -114,7 +272,12 @@ function isLabel(v: string): boolean {
 
 /** An identifier (`FlowMfaRequiredResultV2`, `tokenValue`): words, digits only as a version. */
 function isIdentifier(v: string): boolean {
-  return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(v) && nameWords(v).length > 1 && !/[0-9]/.test(v.replace(/[_-]?[vV]?[0-9]+$/, '')) && wordiness(v.replace(/[^A-Za-z0-9]/g, '')) >= 0.7;
+  return (
+    /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(v) &&
+    nameWords(v).length > 1 &&
+    !/[0-9]/.test(v.replace(/[_-]?[vV]?[0-9]+$/, '')) &&
+    wordiness(v.replace(/[^A-Za-z0-9]/g, '')) >= 0.7
+  );
 }
 
 /** Placeholders are short: the long regex never sees a long value. */
@@ -123,15 +286,66 @@ const SEMVER = /^[~^<>=v]{0,3}\d+(?:\.(?:\d+|x|\*)){1,3}(?:[-+][0-9A-Za-z.-]+)?$
 const DOTTED_KEY = /^[A-Za-z_$][\w$-]*(?:\.[A-Za-z_$][\w$-]*)+\.?$/;
 const MEMBER_CHAIN = /^[A-Za-z_$#][\w$]*(?:\??\.[A-Za-z_$#][\w$]*)+$/;
 /** Words that start code, not a value (`password:` / `return ...` in a switch). */
-const CODE_WORDS = new Set(['return', 'await', 'new', 'typeof', 'yield', 'function', 'async', 'this', 'self', 'None', 'True', 'False', 'nil', 'null', 'undefined', 'lambda', 'not', 'if', 'else']);
-const TYPE_WORDS = new Set(['string', 'str', 'number', 'int', 'integer', 'float', 'bool', 'boolean', 'bytes', 'any', 'unknown', 'object', 'buffer', 'secretstr', 'optional', 'void', 'never', 'char', 'text', 'varchar', 'uuid']);
+const CODE_WORDS = new Set([
+  'return',
+  'await',
+  'new',
+  'typeof',
+  'yield',
+  'function',
+  'async',
+  'this',
+  'self',
+  'None',
+  'True',
+  'False',
+  'nil',
+  'null',
+  'undefined',
+  'lambda',
+  'not',
+  'if',
+  'else',
+]);
+const TYPE_WORDS = new Set([
+  'string',
+  'str',
+  'number',
+  'int',
+  'integer',
+  'float',
+  'bool',
+  'boolean',
+  'bytes',
+  'any',
+  'unknown',
+  'object',
+  'buffer',
+  'secretstr',
+  'optional',
+  'void',
+  'never',
+  'char',
+  'text',
+  'varchar',
+  'uuid',
+]);
 const PROSE_WORDS = /\b(?:is|the|to|your|a|an|of|for|in|on|and|or|with|not|be|must|please|enter|invalid|missing|required)\b/i;
 const QUOTES = '"\'`\u201c\u201d\u2018\u2019';
-const CLOSERS: Record<string, string> = { '"': '"\u201d\u201c', '\u201c': '\u201d"', '\u201d': '\u201d"', "'": "'\u2019\u2018", '\u2018': "\u2019'", '\u2019': "\u2019'", '`': '`' };
+const CLOSERS: Record<string, string> = {
+  '"': '"\u201d\u201c',
+  '\u201c': '\u201d"',
+  '\u201d': '\u201d"',
+  "'": "'\u2019\u2018",
+  '\u2018': "\u2019'",
+  '\u2019': "\u2019'",
+  '`': '`',
+};
 
 type Style = 'env' | 'env-loose' | 'line' | 'code';
 /** A name that starts with a declaration keyword is code (`const token = ...`), not a config line. */
-const DECLARATION = /^(?:const|let|var|val|final|static|private|public|protected|readonly|def|fn|func|string|String|int|auto|local|dim|my|our|case|type|export|declare)\s/;
+const DECLARATION =
+  /^(?:const|let|var|val|final|static|private|public|protected|readonly|def|fn|func|string|String|int|auto|local|dim|my|our|case|type|export|declare)\s/;
 /** Authorization schemes: the word after `Authorization:` that is not the secret. */
 const AUTH_SCHEMES = new Set(['bearer', 'basic', 'token', 'digest', 'negotiate', 'ntlm', 'hoba', 'mutual']);
 

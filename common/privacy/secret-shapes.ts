@@ -103,12 +103,20 @@ const SHAPES: readonly Shape[] = [
   { kind: 'slack_webhook', re: /hooks\.slack\.com\/(?:services|workflows)\/([A-Za-z0-9_\/-]{8,200})/g, group: 1 },
   { kind: 'discord_webhook', re: /discord(?:app)?\.com\/api\/webhooks\/([0-9]{5,30}\/[A-Za-z0-9_-]{8,200})/g, group: 1 },
   { kind: 'google', re: new RegExp(`${B}A[Il1|]za[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])`, 'g') },
-  { kind: 'google', re: new RegExp(`${B}A[Il1|]za[0-9A-Za-z_ -]{35}(?![0-9A-Za-z_-])`, 'g'), check: (s) => (s.match(/ /g)?.length ?? 0) <= 3 && randomish(s.slice(4)) },
+  {
+    kind: 'google',
+    re: new RegExp(`${B}A[Il1|]za[0-9A-Za-z_ -]{35}(?![0-9A-Za-z_-])`, 'g'),
+    check: (s) => (s.match(/ /g)?.length ?? 0) <= 3 && randomish(s.slice(4)),
+  },
   { kind: 'google', re: new RegExp(`${B}GOCSPX-[A-Za-z0-9_-]{10,64}`, 'g') },
   { kind: 'google', re: new RegExp(`${B}ya29\\.[0-9A-Za-z_-]{20,2000}`, 'g') },
   { kind: 'stripe', re: new RegExp(`${B}(?:sk|rk|pk)[_ ](?:live|test)[_ ][A-Za-z0-9]{16,250}`, 'g'), check: spacedRandom },
   { kind: 'stripe', re: new RegExp(`${B}whsec[_ ][A-Za-z0-9]{24,250}`, 'g') },
-  { kind: 'huggingface', re: new RegExp(`${B}hf[_ ]?[A-Za-z0-9]{30,40}(?![A-Za-z0-9])`, 'g'), check: (s) => /[a-z][A-Z]/.test(s.slice(2)) && randomish(s.slice(2)) },
+  {
+    kind: 'huggingface',
+    re: new RegExp(`${B}hf[_ ]?[A-Za-z0-9]{30,40}(?![A-Za-z0-9])`, 'g'),
+    check: (s) => /[a-z][A-Z]/.test(s.slice(2)) && randomish(s.slice(2)),
+  },
   { kind: 'npm', re: new RegExp(`${B}npm[_ ][A-Za-z0-9]{36}(?![A-Za-z0-9])`, 'g'), check: (s) => randomish(s.slice(4)) },
   { kind: 'sendgrid', re: new RegExp(`${B}SG\\.[A-Za-z0-9_ -]{22}\\.[A-Za-z0-9_ -]{43}`, 'g') },
   { kind: 'twilio', re: new RegExp(`${B}SK[0-9a-fA-F]{32}(?![A-Za-z0-9])`, 'g') },
@@ -123,12 +131,27 @@ const SHAPES: readonly Shape[] = [
   { kind: 'mailgun', re: new RegExp(`${B}key-[0-9a-f]{32}(?![A-Za-z0-9])`, 'g') },
   { kind: 'databricks', re: new RegExp(`${B}dapi[a-f0-9]{32}(?![A-Za-z0-9])`, 'g') },
   // Authorization values: the scheme word is kept, the credentials go. "Bearer tokens." is prose.
-  { kind: 'bearer', re: /\bBearer\s{1,4}(?=[A-Za-z0-9._~+\/-]{0,4096}(?:[0-9]|[._~+\/-][A-Za-z0-9]))([A-Za-z0-9._~+\/-]{7,4096}[A-Za-z0-9_~+\/-]=*)/g, group: 1, check: randomish },
+  {
+    kind: 'bearer',
+    re: /\bBearer\s{1,4}(?=[A-Za-z0-9._~+\/-]{0,4096}(?:[0-9]|[._~+\/-][A-Za-z0-9]))([A-Za-z0-9._~+\/-]{7,4096}[A-Za-z0-9_~+\/-]=*)/g,
+    group: 1,
+    check: randomish,
+  },
   { kind: 'basic', re: /\bBasic\s{1,4}(?=[A-Za-z0-9+\/]{0,4096}[0-9+\/])([A-Za-z0-9+\/]{8,4096}=*)/g, group: 1 },
-  { kind: 'authorization', re: /Authorization["']?\s{0,4}[:=]\s{0,4}["']?(?!Bearer\b|Basic\b)[A-Za-z][A-Za-z0-9_-]{1,30}\s{1,4}([A-Za-z0-9._~+\/=-]{8,4096})/gi, group: 1, check: randomish },
+  {
+    kind: 'authorization',
+    re: /Authorization["']?\s{0,4}[:=]\s{0,4}["']?(?!Bearer\b|Basic\b)[A-Za-z][A-Za-z0-9_-]{1,30}\s{1,4}([A-Za-z0-9._~+\/=-]{8,4096})/gi,
+    group: 1,
+    check: randomish,
+  },
   // Command-line credentials: `curl -u user:pass`, `--password value`, `mysql -pSECRET`.
   { kind: 'password', re: /(?:^|[\s'"])(?:-u|--user)(?:\s{1,4}|=)["']?[^\s:"'`@]{1,128}:([^\s"'`@]{1,256})/g, group: 1, check: (s) => !isPlaceholder(s) },
-  { kind: 'password', re: /(?:^|\s)--(?:password|passwd|token|api-key|secret|auth-token|access-token)\s{1,4}["']?([^\s"'-][^\s"']{3,255})/g, group: 1, check: (s) => !isPlaceholder(s) && !/^\$/.test(s) },
+  {
+    kind: 'password',
+    re: /(?:^|\s)--(?:password|passwd|token|api-key|secret|auth-token|access-token)\s{1,4}["']?([^\s"'-][^\s"']{3,255})/g,
+    group: 1,
+    check: (s) => !isPlaceholder(s) && !/^\$/.test(s),
+  },
   { kind: 'password', re: /\bmysql(?:dump|admin)?\b[^\n]{0,200}?\s-p([^\s'"`]{3,128})/g, group: 1, check: (s) => !isPlaceholder(s) },
   { kind: 'password', re: /\bdocker\s+login\b[^\n]{0,200}?\s-p\s{1,4}([^\s'"]{4,255})/g, group: 1, check: (s) => !isPlaceholder(s) && !/^\$/.test(s) },
 ];
@@ -161,7 +184,8 @@ export function urlPasswords(ctx: Ctx): void {
     let passEnd = scanUntil(text, i, 256, '@', ' \t/?#"\'<>');
     if (passEnd <= i) continue;
     // The userinfo ends at the last `@` of the authority (OCR reads `0` as `@` too: `m@ng@Pa55`).
-    for (let more = scanUntil(text, passEnd + 1, 256, '@', ' \t/?#"\'<>'); more > passEnd; more = scanUntil(text, more + 1, 256, '@', ' \t/?#"\'<>')) passEnd = more;
+    for (let more = scanUntil(text, passEnd + 1, 256, '@', ' \t/?#"\'<>'); more > passEnd; more = scanUntil(text, more + 1, 256, '@', ' \t/?#"\'<>'))
+      passEnd = more;
     const pass = text.slice(i, passEnd);
     if (pass.startsWith('[REDACTED') || isPlaceholder(pass) || /^\$\{?\w+\}?$/.test(pass)) continue;
     ctx.spans.push({ kind: 'password', start: i, end: passEnd, rank: Rank.Header });
@@ -200,7 +224,40 @@ export const ALLOW_ZONES: readonly RegExp[] = [
   /(?:ssh-(?:rsa|dss|ed25519)|ecdsa-sha2-nistp\d{3}|sk-ssh-ed25519@openssh\.com)\s{0,3}AAAA[A-Za-z0-9+\/=]{16,16000}/g,
 ];
 /** Words near a hex run that say it is a digest or an id. */
-const HASH_WORDS = canonSet(['sha', 'sha1', 'sha256', 'sha512', 'md5', 'hash', 'checksum', 'digest', 'integrity', 'commit', 'rev', 'revision', 'ref', 'reference', 'etag', 'id', 'uuid', 'guid', 'oid', 'object', 'tree', 'parent', 'blob', 'index', 'resolved', 'fingerprint', 'build', 'head', 'merge', 'tag', 'shasum', 'crc']);
+const HASH_WORDS = canonSet([
+  'sha',
+  'sha1',
+  'sha256',
+  'sha512',
+  'md5',
+  'hash',
+  'checksum',
+  'digest',
+  'integrity',
+  'commit',
+  'rev',
+  'revision',
+  'ref',
+  'reference',
+  'etag',
+  'id',
+  'uuid',
+  'guid',
+  'oid',
+  'object',
+  'tree',
+  'parent',
+  'blob',
+  'index',
+  'resolved',
+  'fingerprint',
+  'build',
+  'head',
+  'merge',
+  'tag',
+  'shasum',
+  'crc',
+]);
 
 /** High-entropy runs (base62/base64, or hex as a quoted or assigned value). */
 export function highEntropy(ctx: Ctx): void {
@@ -255,7 +312,7 @@ function isHexSecret(ctx: Ctx, core: string, start: number, alnum: string): bool
  * Characters OCR puts inside a token it misreads (`0` as `@`, `J` as `]`, `l` as `|`), and the
  * dot between a JWT's parts: a token goes on across one of them.
  */
-const JOINERS = '.@[]()|!\'\u2018\u2019%\u00a2{};^~`';
+const JOINERS = ".@[]()|!'\u2018\u2019%\u00a2{};^~`";
 
 /** A piece of a token: random-looking, and not words joined by `-` or `_` (`us-east-1`). */
 function tokenPiece(piece: string): boolean {

@@ -295,7 +295,16 @@ export class ChatService {
       if (controller.signal.aborted) return null;
       if (text === '') text = params.fallback();
       const emotion = params.emotion;
-      const message = memory.addMessage({ sessionId: session.id, role: 'assistant', text, status: 'complete', emotion, spontaneous: true, promptTokens, completionTokens });
+      const message = memory.addMessage({
+        sessionId: session.id,
+        role: 'assistant',
+        text,
+        status: 'complete',
+        emotion,
+        spontaneous: true,
+        promptTokens,
+        completionTokens,
+      });
       this.emit({ type: 'reply.start', replyId, sessionId: session.id, userMessageId: null, spontaneous: true });
       this.emit({ type: 'reply.emotion', replyId, emotion });
       this.emit({ type: 'reply.token', replyId, text });
@@ -472,10 +481,16 @@ export class ChatService {
       const interrupted = result.stopReason === 'cancelled';
       // As generated (emotion tag included): how the next prompt renders this reply.
       const renderedReply = result.text;
-      const tokens = { prompt: result.promptTokens, completion: result.completionTokens, ...(result.evaluatedTokens !== undefined ? { evaluated: result.evaluatedTokens } : {}) };
+      const tokens = {
+        prompt: result.promptTokens,
+        completion: result.completionTokens,
+        ...(result.evaluatedTokens !== undefined ? { evaluated: result.evaluatedTokens } : {}),
+      };
       // The finished reply must be stored: a lock held by another process is waited out
       // between turns of the event loop (memory/retry.ts), never inside SQLite's busy wait.
-      await retryWhileLocked(() => flush(interrupted ? 'interrupted' : 'complete', { emotion, promptTokens: tokens.prompt, completionTokens: tokens.completion }));
+      await retryWhileLocked(() =>
+        flush(interrupted ? 'interrupted' : 'complete', { emotion, promptTokens: tokens.prompt, completionTokens: tokens.completion }),
+      );
       if (messageId !== null && renderedReply.trim() !== '') this.prompts.rememberReply(messageId, renderedReply);
       const endAt = performance.now();
       const genSeconds = (endAt - (firstTokenAt ?? startedAt)) / 1000;

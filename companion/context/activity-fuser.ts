@@ -1,7 +1,18 @@
 // Fuses what the editor reports (`context.update`: editor, diagnostics, terminal failures, debug
 // stops) with the legacy desktop context into one current ActivityState, and lists the current
 // errors the help policy may offer help with. Pure apart from the injected clock.
-import type { ActivityState, ContextUpdate, DebugStop, DiagnosticCount, DiagnosticsTruncation, EditorContext, FileDiagnostics, HelpTarget, Range, TerminalFailure } from '../../protocol/context';
+import type {
+  ActivityState,
+  ContextUpdate,
+  DebugStop,
+  DiagnosticCount,
+  DiagnosticsTruncation,
+  EditorContext,
+  FileDiagnostics,
+  HelpTarget,
+  Range,
+  TerminalFailure,
+} from '../../protocol/context';
 import type { DesktopContext, ScreenErrorInfo } from './context-store';
 
 /** A debug stop counts (activity debugging, an error to help with) this long. */
@@ -16,7 +27,8 @@ const DESKTOP_FRESH_MS = 5 * 60_000;
 /** The editor reported this recently: its own diagnostics beat OCR of the editor window. */
 const EDITOR_PRECEDENCE_MS = 5 * 60_000;
 
-const TEST_RUNNER = /(^|[\s;&|/])(npm( run)? test|npm t\b|yarn test|pnpm test|npx (vitest|jest|mocha|playwright)|vitest|jest|mocha|pytest|python3? -m (pytest|unittest)|go test|cargo test|dotnet test|mvn test|gradlew? test|rspec|phpunit|ctest|make test|tox)\b/i;
+const TEST_RUNNER =
+  /(^|[\s;&|/])(npm( run)? test|npm t\b|yarn test|pnpm test|npx (vitest|jest|mocha|playwright)|vitest|jest|mocha|pytest|python3? -m (pytest|unittest)|go test|cargo test|dotnet test|mvn test|gradlew? test|rspec|phpunit|ctest|make test|tox)\b/i;
 
 export function looksLikeTestRun(commandLine: string): boolean {
   return TEST_RUNNER.test(commandLine);
@@ -47,7 +59,10 @@ export function errorKey(target: HelpTarget): string {
       return `debug|${target.message}`;
     default:
       // OCR reads the same error slightly differently from frame to frame.
-      return `screen|${target.message.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim()}`;
+      return `screen|${target.message
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, ' ')
+        .trim()}`;
   }
 }
 
@@ -279,7 +294,8 @@ export class ActivityFuser {
     const desktop = this.desktop();
     const desktopFresh = desktop && now - desktop.at < DESKTOP_FRESH_MS ? desktop : null;
     if (stop) activity = 'debugging';
-    else if (failure && looksLikeTestRun(failure.commandLine) && (this.editorChangedAt === null || failure.receivedAt >= this.editorChangedAt)) activity = 'running_tests';
+    else if (failure && looksLikeTestRun(failure.commandLine) && (this.editorChangedAt === null || failure.receivedAt >= this.editorChangedAt))
+      activity = 'running_tests';
     else if (failure && (this.editorChangedAt === null || failure.receivedAt > this.editorChangedAt)) activity = 'terminal_work';
     else if (ed?.language && editorRecent) activity = 'coding';
     else if (ed && this.lastUpdateAt !== null && now - this.lastUpdateAt < IDLE_AFTER_MS) activity = 'reading';
@@ -295,7 +311,14 @@ export class ActivityFuser {
     }
     const broken = this.broken() || Boolean(desktopFresh?.hasError);
     const truncated = this.diagnosticsTruncated;
-    return { activity, language, file, broken, summary: this.summary(activity, language, file, broken), ...(truncated ? { diagnosticsTruncated: truncated } : {}) };
+    return {
+      activity,
+      language,
+      file,
+      broken,
+      summary: this.summary(activity, language, file, broken),
+      ...(truncated ? { diagnosticsTruncated: truncated } : {}),
+    };
   }
 
   private summary(activity: ActivityState['activity'], language: string | null, file: string | null, broken: boolean): string {

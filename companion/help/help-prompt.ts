@@ -36,8 +36,19 @@ export function buildHelpPrompt(kind: 'explain' | 'fix', p: HelpPromptInput): st
   parts.push(`${KIND_WORDS[t.kind]}${where}:`);
   parts.push(`${t.message}${t.code ? ` [${t.code}]` : ''}`);
   if (p.excerpt && p.excerpt.trim() !== '') {
-    const label = t.kind === 'terminal' ? 'Output:' : t.kind === 'screen' ? 'Around it on the screen:' : `Code${path ? ` from ${path}` : ''}${p.excerptStartLine !== undefined ? ' (line numbers on the left)' : ''}:`;
-    parts.push('', label, '```' + (t.kind === 'terminal' || t.kind === 'screen' ? '' : lang), numbered(p.excerpt, t.kind === 'terminal' || t.kind === 'screen' ? undefined : p.excerptStartLine), '```');
+    const label =
+      t.kind === 'terminal'
+        ? 'Output:'
+        : t.kind === 'screen'
+          ? 'Around it on the screen:'
+          : `Code${path ? ` from ${path}` : ''}${p.excerptStartLine !== undefined ? ' (line numbers on the left)' : ''}:`;
+    parts.push(
+      '',
+      label,
+      '```' + (t.kind === 'terminal' || t.kind === 'screen' ? '' : lang),
+      numbered(p.excerpt, t.kind === 'terminal' || t.kind === 'screen' ? undefined : p.excerptStartLine),
+      '```',
+    );
   }
   if (p.related?.length) {
     parts.push('', 'Related information:');

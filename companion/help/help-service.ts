@@ -160,7 +160,12 @@ export class HelpService {
     // One open offer at a time: the newest is about what the user faces now.
     for (const id of [...this.offers.keys()]) this.retract(id, 'replaced');
     const task = due.target.kind === 'screen' ? this.deps.context.desktop?.task : undefined;
-    const { text, emotion } = offerText({ target: due.target, mode: this.deps.state.mode, repeated: fuser.failureCount(due.key) > 1, ...(task ? { task } : {}) });
+    const { text, emotion } = offerText({
+      target: due.target,
+      mode: this.deps.state.mode,
+      repeated: fuser.failureCount(due.key) > 1,
+      ...(task ? { task } : {}),
+    });
     const offerId = randomUUID();
     this.offers.set(offerId, { ...due, at: this.now(), task: this.deps.rhythm?.currentTask() ?? null });
     if (this.offers.size > MAX_OFFERS) {
@@ -241,14 +246,18 @@ export class HelpService {
 
   proposeFix(p: Params<'fix.propose'>, workspace: ClientWorkspace | null = null): Result<'fix.propose'> {
     this.policy.engaged(errorKey(p.target));
-    return this.startHelpReply('fix', {
-      target: p.target,
-      path: p.path,
-      language: p.language,
-      excerpt: p.excerpt,
-      excerptStartLine: p.excerptStartLine,
-      ...(p.related ? { related: p.related } : {}),
-    }, workspace);
+    return this.startHelpReply(
+      'fix',
+      {
+        target: p.target,
+        path: p.path,
+        language: p.language,
+        excerpt: p.excerpt,
+        excerptStartLine: p.excerptStartLine,
+        ...(p.related ? { related: p.related } : {}),
+      },
+      workspace,
+    );
   }
 
   private startHelpReply(kind: 'explain' | 'fix', input: HelpPromptInput, workspace: ClientWorkspace | null): { replyId: string; sessionId: number } {
@@ -263,7 +272,16 @@ export class HelpService {
     const maxLineLength = Math.max(FIX_MIN_LINE_LENGTH, ...lines.map((l) => l.length * 2));
     const needed = maxLines * (maxLineLength + 1) + 40;
     const maxTokens = Math.min(FIX_MAX_TOKENS, Math.max(this.deps.maxReplyTokens ?? 0, needed));
-    const started = this.deps.chat.startReply({ shownText, promptText, format: 'code-block', language: input.language ?? '', maxLines, maxLineLength, maxTokens, workspace });
+    const started = this.deps.chat.startReply({
+      shownText,
+      promptText,
+      format: 'code-block',
+      language: input.language ?? '',
+      maxLines,
+      maxLineLength,
+      maxTokens,
+      workspace,
+    });
     return { replyId: started.replyId, sessionId: started.sessionId };
   }
 }

@@ -67,7 +67,10 @@ export function offerText(input: OfferTextInput): { text: string; emotion: HelpO
       t.kind === 'terminal'
         ? [`Hmph, ${cmd} just failed. Want me to look at it?`, `${cmd} blew up. Don't look at me like that, I can help if you ask nicely.`]
         : t.kind === 'debug'
-          ? [`Your program tripped over "${msg}". I suppose I could explain it… if you want.`, `Caught an exception, huh? Want me to look? Not that I'm dying to.`]
+          ? [
+              `Your program tripped over "${msg}". I suppose I could explain it… if you want.`,
+              `Caught an exception, huh? Want me to look? Not that I'm dying to.`,
+            ]
           : [
               `Hmph, that red squiggle in ${where} has been there a while. Want me to look?`,
               `${where} still has an error, you know. I could fix it… if you asked.`,
@@ -80,7 +83,13 @@ export function offerText(input: OfferTextInput): { text: string; emotion: HelpO
 
 /** Offers for an error read off the screen, worded by what the user seems to be doing. */
 function screenVariants(mode: Mode, msg: string, task: string, kind: string): string[] {
-  const what = kind.startsWith('python') ? 'That Python error' : kind === 'test_failure' ? 'That failing test' : kind === 'npm_error' ? 'That npm error' : 'That error';
+  const what = kind.startsWith('python')
+    ? 'That Python error'
+    : kind === 'test_failure'
+      ? 'That failing test'
+      : kind === 'npm_error'
+        ? 'That npm error'
+        : 'That error';
   if (mode === 'serious') return [`${what}: ${msg}. Want me to explain it?`];
   if (mode === 'calm') return [`${what} looks like it's in the way: "${msg}". Shall I explain it?`];
   if (task === 'researching_problem') return [`Still hunting down "${msg}"? I could just explain it… if you want.`];

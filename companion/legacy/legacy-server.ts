@@ -100,28 +100,31 @@ export class LegacyServer {
     private readonly deps: LegacyServerDeps,
   ) {
     this.refusals = new LogThrottle(deps.log);
-    this.http = http.createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1_000 }, (req, res) => {
-      const failure = checkHostAndOrigin(req, this.boundPort, []);
-      if (failure) return json(res, failure.status, { detail: failure.reason });
-      const route = `${req.method} ${new URL(req.url ?? '/', 'http://127.0.0.1').pathname}`;
-      try {
-        if (route === 'GET /') return json(res, 200, { status: 'Alisa online', name: 'Alisa', version: deps.version });
-        if (route === 'GET /history/summary') {
-          const s = deps.session.summary(deps.historyTokens);
-          return json(res, 200, { messages: s.messages, turns: s.turns, estimated_tokens: s.estimatedTokens, max_tokens: s.maxTokens });
+    this.http = http.createServer(
+      { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1_000 },
+      (req, res) => {
+        const failure = checkHostAndOrigin(req, this.boundPort, []);
+        if (failure) return json(res, failure.status, { detail: failure.reason });
+        const route = `${req.method} ${new URL(req.url ?? '/', 'http://127.0.0.1').pathname}`;
+        try {
+          if (route === 'GET /') return json(res, 200, { status: 'Alisa online', name: 'Alisa', version: deps.version });
+          if (route === 'GET /history/summary') {
+            const s = deps.session.summary(deps.historyTokens);
+            return json(res, 200, { messages: s.messages, turns: s.turns, estimated_tokens: s.estimatedTokens, max_tokens: s.maxTokens });
+          }
+          if (route === 'POST /history/clear') {
+            // As in the original: the short-term buffer only. Deleting history is the panel's,
+            // with the user's confirmation.
+            deps.session.resetBuffer();
+            return json(res, 200, { status: 'History cleared' });
+          }
+          return json(res, 404, { detail: 'Not Found' });
+        } catch (err) {
+          const e = toAlisaError(err);
+          return json(res, 503, { detail: e.message, code: e.code });
         }
-        if (route === 'POST /history/clear') {
-          // As in the original: the short-term buffer only. Deleting history is the panel's,
-          // with the user's confirmation.
-          deps.session.resetBuffer();
-          return json(res, 200, { status: 'History cleared' });
-        }
-        return json(res, 404, { detail: 'Not Found' });
-      } catch (err) {
-        const e = toAlisaError(err);
-        return json(res, 503, { detail: e.message, code: e.code });
-      }
-    });
+      },
+    );
     this.http.on('upgrade', (req: IncomingMessage, socket, head) => {
       const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
       const failure = path === '/ws/chat' ? checkHostAndOrigin(req, this.boundPort, []) : { status: 404, reason: 'Use /ws/chat.' };
@@ -307,7 +310,8 @@ export class LegacyServer {
       if (!parsed) return;
       if (parsed.redactions > 0) this.deps.log(`legacy: redacted ${parsed.redactions} secret(s) from desktop context`);
       context.setDesktop(parsed.desktop);
-      for (const e of parsed.desktop.screenErrors ?? []) this.rememberOfferKey(errorKey({ kind: 'screen', path: null, range: null, message: e.message, code: e.kind }));
+      for (const e of parsed.desktop.screenErrors ?? [])
+        this.rememberOfferKey(errorKey({ kind: 'screen', path: null, range: null, message: e.message, code: e.kind }));
       return;
     }
     if (raw.startsWith('[VISION_SCREEN]')) {

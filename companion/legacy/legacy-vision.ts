@@ -80,7 +80,11 @@ export function parseVisionDesktop(body: string): VisionDesktop | null {
 function offerWorthyErrors(text: string, offerText: string): ScreenErrorInfo[] {
   const found = detectErrors(text).slice(0, MAX_SCREEN_ERRORS);
   if (found.length > 0) return found.map((e) => ({ kind: e.kind, message: e.line.slice(0, VISION_LIMITS.errorLine), context: e.context }));
-  const firstLine = text.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? offerText;
+  const firstLine =
+    text
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l !== '') ?? offerText;
   return [{ kind: 'generic', message: firstLine.slice(0, VISION_LIMITS.errorLine), context: text.slice(0, MAX_ERROR_CONTEXT) }];
 }
 

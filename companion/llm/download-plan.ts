@@ -21,7 +21,6 @@ const KNOWN_MODELS: Record<string, KnownModel> = {
 /** KV cache and runtime buffers on top of the weights, for a 4096-token context on a ~3B model. */
 const RAM_OVERHEAD_BYTES = 700 * 1024 * 1024;
 
-
 export function downloadPlan(uri: string, modelsDir: string): DownloadPlan {
   const known = KNOWN_MODELS[uri.trim()];
   const sizeBytes = known?.sizeBytes ?? null;

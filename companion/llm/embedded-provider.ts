@@ -103,10 +103,7 @@ export function codeBlockGrammar(language: string, opts: { emotions?: readonly s
   const maxLines = Math.max(1, Math.min(1000, Math.floor(opts.maxLines ?? CODE_LINES_DEFAULT)));
   const maxLineLength = Math.max(1, Math.min(1000, Math.floor(opts.maxLineLength ?? CODE_LINE_MAX)));
   const tag = opts.emotions?.length ? `"<emotion=" (${opts.emotions.map((e) => JSON.stringify(e)).join(' | ')}) "> " ` : '';
-  return [
-    `root ::= ${tag}"\`\`\`${lang}\\n" line{1,${maxLines}} "\`\`\`"`,
-    `line ::= [^\`\\x00-\\x08\\x0a-\\x1f]{0,${maxLineLength}} "\\n"`,
-  ].join('\n');
+  return [`root ::= ${tag}"\`\`\`${lang}\\n" line{1,${maxLines}} "\`\`\`"`, `line ::= [^\`\\x00-\\x08\\x0a-\\x1f]{0,${maxLineLength}} "\\n"`].join('\n');
 }
 
 export class EmbeddedProvider implements LlmProvider {
@@ -248,7 +245,12 @@ export class EmbeddedProvider implements LlmProvider {
       const error = signal.aborted && !(err instanceof AlisaError && err.code !== 'cancelled') ? cancelledError(signal) : toAlisaError(err, 'llm_failed');
       // A cancelled load is not a broken model: back to 'none', with the reason for the UI.
       const waiting = error.code === 'cancelled' || error.code === 'model_download_required';
-      this.holder.set({ state: waiting ? 'none' : 'error', progress: null, error: error.toInfo(), ...(error.code === 'model_download_required' ? {} : { download: null }) });
+      this.holder.set({
+        state: waiting ? 'none' : 'error',
+        progress: null,
+        error: error.toInfo(),
+        ...(error.code === 'model_download_required' ? {} : { download: null }),
+      });
       throw error;
     } finally {
       if (this.loadAbort === abort) this.loadAbort = null;
@@ -329,7 +331,14 @@ export class EmbeddedProvider implements LlmProvider {
     const inputBefore = meter.usedInputTokens;
     try {
       const grammar = req.requireCodeBlock
-        ? await this.grammarFor(loaded, codeBlockGrammar(req.requireCodeBlock.language, { emotions: req.requireEmotionTag, maxLines: req.requireCodeBlock.maxLines, maxLineLength: req.requireCodeBlock.maxLineLength }))
+        ? await this.grammarFor(
+            loaded,
+            codeBlockGrammar(req.requireCodeBlock.language, {
+              emotions: req.requireEmotionTag,
+              maxLines: req.requireCodeBlock.maxLines,
+              maxLineLength: req.requireCodeBlock.maxLineLength,
+            }),
+          )
         : req.requireEmotionTag?.length
           ? await this.grammarFor(loaded, emotionTagGrammar(req.requireEmotionTag))
           : undefined;
@@ -450,15 +459,31 @@ function disposedError(): AlisaError {
 function loadError(filePath: string, err: unknown, log: string[]): AlisaError {
   if (err instanceof AlisaError) return err;
   if ((err as Error)?.name === 'InsufficientMemoryError') {
-    return new AlisaError('llm_failed', `Not enough memory to load the model ${path.basename(filePath)}.`, 'Choose a smaller model (a lower quantization) or close other programs.', { cause: err });
+    return new AlisaError(
+      'llm_failed',
+      `Not enough memory to load the model ${path.basename(filePath)}.`,
+      'Choose a smaller model (a lower quantization) or close other programs.',
+      { cause: err },
+    );
   }
-  const detail = log.find((line) => /error loading model|corrupt|incomplete|unknown|unsupported/i.test(line)) ?? log.at(-1) ?? (err as Error)?.message ?? String(err);
-  return new AlisaError('model_invalid', `The model file ${filePath} cannot be loaded: ${detail.replace(/^.*?error loading model:\s*/i, '')}`, MODEL_INVALID_ACTION, { cause: err });
+  const detail =
+    log.find((line) => /error loading model|corrupt|incomplete|unknown|unsupported/i.test(line)) ?? log.at(-1) ?? (err as Error)?.message ?? String(err);
+  return new AlisaError(
+    'model_invalid',
+    `The model file ${filePath} cannot be loaded: ${detail.replace(/^.*?error loading model:\s*/i, '')}`,
+    MODEL_INVALID_ACTION,
+    { cause: err },
+  );
 }
 
 function contextError(contextSize: number, err: unknown, log: string[]): AlisaError {
   const detail = (err as Error)?.message ?? log.at(-1) ?? String(err);
-  return new AlisaError('llm_failed', `Could not create a context of ${contextSize} tokens for the model: ${detail}`, 'Lower the model context size (contextSize) or choose a smaller model.', { cause: err });
+  return new AlisaError(
+    'llm_failed',
+    `Could not create a context of ${contextSize} tokens for the model: ${detail}`,
+    'Lower the model context size (contextSize) or choose a smaller model.',
+    { cause: err },
+  );
 }
 
 /** Its cause is a PromptTooLongError when the prompt was measured before generating (see openai-routes.ts). */

@@ -72,10 +72,7 @@ export async function checkGgufFile(filePath: string, runtime?: () => Promise<Ll
     }
     const expected = info.infoEndOffset + tensorBytes;
     if (size < expected) {
-      throw invalid(
-        filePath,
-        `it is incomplete: ${formatBytes(size)} of the ${formatBytes(expected)} its header describes (an interrupted download or copy?)`,
-      );
+      throw invalid(filePath, `it is incomplete: ${formatBytes(size)} of the ${formatBytes(expected)} its header describes (an interrupted download or copy?)`);
     }
   }
 

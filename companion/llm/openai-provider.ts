@@ -29,7 +29,8 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 const UNREACHABLE_ACTION = 'Start the server or fix the endpoint setting (alisa.llm.endpoint).';
 // The key is no setting: VS Code keeps it in SecretStorage, set by the "Alisa: Set API Key" command
 // (alisa.setApiKey); a companion started by hand reads ALISA_LLM_API_KEY.
-const API_KEY_ACTION = 'Set the API key this server expects with "Alisa: Set API Key" (or ALISA_LLM_API_KEY when you start the companion yourself), or fix the endpoint setting (alisa.llm.endpoint).';
+const API_KEY_ACTION =
+  'Set the API key this server expects with "Alisa: Set API Key" (or ALISA_LLM_API_KEY when you start the companion yourself), or fix the endpoint setting (alisa.llm.endpoint).';
 
 /** An AbortController that fires when the caller aborts or when `timeoutMs` pass without `touch()`. */
 class Watchdog {
@@ -163,12 +164,22 @@ export class OpenAiProvider implements LlmProvider {
       if (!response.ok) {
         // A server without a model list still works when the model is named in the settings.
         if (response.status === 404 && this.options.model) return this.setReady(this.options.model);
-        throw new AlisaError('llm_failed', `The LLM server at ${this.baseUrl} answered GET /models with HTTP ${response.status}: ${errorMessage(body)}`, UNREACHABLE_ACTION);
+        throw new AlisaError(
+          'llm_failed',
+          `The LLM server at ${this.baseUrl} answered GET /models with HTTP ${response.status}: ${errorMessage(body)}`,
+          UNREACHABLE_ACTION,
+        );
       }
-      const ids = Array.isArray((body as { data?: unknown })?.data) ? (body as { data: Array<{ id?: unknown }> }).data.map((m) => m?.id).filter((id): id is string => typeof id === 'string') : [];
+      const ids = Array.isArray((body as { data?: unknown })?.data)
+        ? (body as { data: Array<{ id?: unknown }> }).data.map((m) => m?.id).filter((id): id is string => typeof id === 'string')
+        : [];
       const model = this.options.model ?? ids[0];
       if (!model) {
-        throw new AlisaError('llm_failed', `The LLM server at ${this.baseUrl} has no model loaded (GET /models listed none).`, 'Load a model in the server, or name one in the settings (alisa.llm.endpointModel).');
+        throw new AlisaError(
+          'llm_failed',
+          `The LLM server at ${this.baseUrl} has no model loaded (GET /models listed none).`,
+          'Load a model in the server, or name one in the settings (alisa.llm.endpointModel).',
+        );
       }
       this.setReady(model);
     } catch (err) {
@@ -221,7 +232,11 @@ export class OpenAiProvider implements LlmProvider {
       if (response.status === 401 || response.status === 403) throw this.authError(response.status, await readBody(response, watchdog));
       if (!response.ok) {
         const body = await readBody(response, watchdog);
-        throw new AlisaError('llm_failed', `The LLM server at ${this.baseUrl} refused the request (HTTP ${response.status}: ${errorMessage(body)}).`, 'Check the model name (alisa.llm.endpointModel) and the server log.');
+        throw new AlisaError(
+          'llm_failed',
+          `The LLM server at ${this.baseUrl} refused the request (HTTP ${response.status}: ${errorMessage(body)}).`,
+          'Check the model name (alisa.llm.endpointModel) and the server log.',
+        );
       }
       if ((response.headers.get('content-type') ?? '').includes('application/json')) {
         // A server that ignored `stream: true` and sent one JSON completion. Anything else is
@@ -243,7 +258,12 @@ export class OpenAiProvider implements LlmProvider {
       if (err instanceof AlisaError) throw err;
       if (watchdog.timedOut) {
         const phase = stream.text ? 'stopped sending the reply' : 'did not start the reply';
-        throw new AlisaError('llm_failed', `The LLM server at ${this.baseUrl} ${phase} (no data for ${Math.round(this.timeoutMs / 1000)} s).`, "Check the server and its log; a slow server may need a longer wait (the companion's --llm-timeout option, in milliseconds).", { cause: err });
+        throw new AlisaError(
+          'llm_failed',
+          `The LLM server at ${this.baseUrl} ${phase} (no data for ${Math.round(this.timeoutMs / 1000)} s).`,
+          "Check the server and its log; a slow server may need a longer wait (the companion's --llm-timeout option, in milliseconds).",
+          { cause: err },
+        );
       }
       // The connection failed: the server may be gone, so re-check before the next use.
       const error = this.unreachable(networkReason(err), err);
@@ -264,10 +284,18 @@ export class OpenAiProvider implements LlmProvider {
     if (req.maxTokens !== undefined) body.max_tokens = req.maxTokens;
     if (req.temperature !== undefined) body.temperature = req.temperature;
     if (withUsage) body.stream_options = { include_usage: true };
-    const response = await fetch(`${this.baseUrl}/chat/completions`, { method: 'POST', headers: this.headers(true), body: JSON.stringify(body), signal: watchdog.signal });
+    const response = await fetch(`${this.baseUrl}/chat/completions`, {
+      method: 'POST',
+      headers: this.headers(true),
+      body: JSON.stringify(body),
+      signal: watchdog.signal,
+    });
     // Old servers reject the unknown `stream_options` field: retry once without it.
     if (withUsage && response.status === 400) {
-      const text = await response.clone().text().catch(() => '');
+      const text = await response
+        .clone()
+        .text()
+        .catch(() => '');
       if (/stream_options/i.test(text)) {
         await response.body?.cancel().catch(() => {});
         return this.post(req, watchdog, false);

@@ -36,13 +36,24 @@ export class ProviderRegistry {
   /** The first provider in `order` that is ready (loading it if needed). Throws AlisaError. */
   async active(): Promise<LlmProvider> {
     if (this.order.length === 0) {
-      throw new AlisaError('no_provider', 'No language model provider is configured.', 'Set the provider order (alisa.llm.providers), e.g. ["embedded"] with a model file, or ["openai"] with an endpoint.');
+      throw new AlisaError(
+        'no_provider',
+        'No language model provider is configured.',
+        'Set the provider order (alisa.llm.providers), e.g. ["embedded"] with a model file, or ["openai"] with an endpoint.',
+      );
     }
     const failures: Array<{ id: string; error: AlisaError }> = [];
     for (const id of this.order) {
       const provider = this.providers.get(id);
       if (!provider) {
-        failures.push({ id, error: new AlisaError('no_provider', `the provider "${id}" is not configured`, 'Configure it or remove it from the provider order (alisa.llm.providers).') });
+        failures.push({
+          id,
+          error: new AlisaError(
+            'no_provider',
+            `the provider "${id}" is not configured`,
+            'Configure it or remove it from the provider order (alisa.llm.providers).',
+          ),
+        });
         continue;
       }
       try {

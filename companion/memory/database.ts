@@ -99,7 +99,11 @@ export function checkIntegrity(file: string, busyTimeoutMs = DEFAULT_BUSY_TIMEOU
     );
   }
   if (!st.isFile()) {
-    throw new AlisaError('database_unavailable', `The memory database at ${file} is not a regular file; Alisa left it untouched.`, 'Remove it or choose another data folder.');
+    throw new AlisaError(
+      'database_unavailable',
+      `The memory database at ${file} is not a regular file; Alisa left it untouched.`,
+      'Remove it or choose another data folder.',
+    );
   }
   if (st.size === 0) return null;
   let check: Db | undefined;
@@ -212,20 +216,32 @@ function unavailableError(file: string, cause: unknown): AlisaError {
   const fail = (what: string, action: string) =>
     new AlisaError('database_unavailable', `The memory database at ${file} ${what} (${detail}).`, action, { cause });
   if (code.startsWith('SQLITE_NOTADB') || code.startsWith('SQLITE_CORRUPT')) {
-    return fail('is not a usable database file', 'Restart Alisa: at start she checks the file, moves a damaged one aside (kept, never deleted) and starts a new one. Or choose another data folder.');
+    return fail(
+      'is not a usable database file',
+      'Restart Alisa: at start she checks the file, moves a damaged one aside (kept, never deleted) and starts a new one. Or choose another data folder.',
+    );
   }
   if (code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_IOERR') || code === 'EROFS' || code === 'EACCES') {
     // SQLite only says "unable to open": find out whether the folder is the reason.
     const folder = file === ':memory:' ? null : path.dirname(path.resolve(file));
     const why = folder ? folderProblem(folder) : null;
     if (why === 'read-only') {
-      return fail(`cannot be written: its folder ${folder} is on a read-only file system`, 'Choose a data folder on a writable disk (--data), or remount that disk read-write. Alisa changed nothing there.');
+      return fail(
+        `cannot be written: its folder ${folder} is on a read-only file system`,
+        'Choose a data folder on a writable disk (--data), or remount that disk read-write. Alisa changed nothing there.',
+      );
     }
     if (why === 'full') {
-      return fail(`cannot grow: the disk that holds ${folder} is full`, 'Free some disk space or choose a data folder on another disk (--data). Alisa changed nothing in your history.');
+      return fail(
+        `cannot grow: the disk that holds ${folder} is full`,
+        'Free some disk space or choose a data folder on another disk (--data). Alisa changed nothing in your history.',
+      );
     }
     if (why === 'no-permission') {
-      return fail(`cannot be written: you have no write permission on its folder ${folder}`, "Check the folder's permissions or choose another data folder (--data). Alisa changed nothing there.");
+      return fail(
+        `cannot be written: you have no write permission on its folder ${folder}`,
+        "Check the folder's permissions or choose another data folder (--data). Alisa changed nothing there.",
+      );
     }
   }
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_PERM')) {

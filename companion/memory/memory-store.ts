@@ -72,22 +72,23 @@ export class MemoryStore extends CharacterStore {
   listSessionsPage(opts: { workspace?: string | null; limit?: number; cursor?: string } = {}): { sessions: Session[]; nextCursor: string | null } {
     const limit = v.checkLimit(opts.limit ?? DEFAULT_SESSION_PAGE, 'limit', MAX_SESSION_PAGE);
     const [ts, id] = opts.cursor === undefined ? [Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER] : parseSessionCursor(opts.cursor);
-    return this.guard(() =>
-      this.tx.deferred(() => {
-        let rows: SessionRow[];
-        if (typeof opts.workspace === 'string') {
-          // Both halves in index order, merged: the first limit + 1 of their union.
-          const own = this.sql.pageWorkspaceSessions.all(opts.workspace, ts, id, limit + 1);
-          const loose = this.sql.pageLooseSessions.all(ts, id, limit + 1);
-          rows = [...own, ...loose].sort((a, b) => b.updated_ts - a.updated_ts || b.id - a.id).slice(0, limit + 1);
-        } else {
-          rows = this.sql.pageSessions.all(ts, id, limit + 1);
-        }
-        const more = rows.length > limit;
-        const page = rows.slice(0, limit);
-        const last = page.at(-1);
-        return { sessions: page.map(toSession), nextCursor: more && last ? `${last.updated_ts}:${last.id}` : null };
-      }) as { sessions: Session[]; nextCursor: string | null },
+    return this.guard(
+      () =>
+        this.tx.deferred(() => {
+          let rows: SessionRow[];
+          if (typeof opts.workspace === 'string') {
+            // Both halves in index order, merged: the first limit + 1 of their union.
+            const own = this.sql.pageWorkspaceSessions.all(opts.workspace, ts, id, limit + 1);
+            const loose = this.sql.pageLooseSessions.all(ts, id, limit + 1);
+            rows = [...own, ...loose].sort((a, b) => b.updated_ts - a.updated_ts || b.id - a.id).slice(0, limit + 1);
+          } else {
+            rows = this.sql.pageSessions.all(ts, id, limit + 1);
+          }
+          const more = rows.length > limit;
+          const page = rows.slice(0, limit);
+          const last = page.at(-1);
+          return { sessions: page.map(toSession), nextCursor: more && last ? `${last.updated_ts}:${last.id}` : null };
+        }) as { sessions: Session[]; nextCursor: string | null },
     );
   }
 
@@ -307,13 +308,14 @@ export class MemoryStore extends CharacterStore {
 
   /** One consistent snapshot of the sessions to export, oldest first, with all their messages. */
   private collectExport(sessionId?: number): HistoryExport {
-    return this.guard(() =>
-      this.tx.deferred(() => {
-        const sessions = sessionId === undefined ? this.sql.listSessions.all().map(toSession) : [this.requireSession(sessionId)];
-        sessions.sort((a, b) => a.createdAt - b.createdAt || a.id - b.id);
-        const withMessages: ExportedSession[] = sessions.map((s) => ({ ...s, messages: this.sql.allMessages.all(s.id).map(toMessage) }));
-        return { exportedAt: new Date(this.now()).toISOString(), sessions: withMessages };
-      }) as HistoryExport,
+    return this.guard(
+      () =>
+        this.tx.deferred(() => {
+          const sessions = sessionId === undefined ? this.sql.listSessions.all().map(toSession) : [this.requireSession(sessionId)];
+          sessions.sort((a, b) => a.createdAt - b.createdAt || a.id - b.id);
+          const withMessages: ExportedSession[] = sessions.map((s) => ({ ...s, messages: this.sql.allMessages.all(s.id).map(toMessage) }));
+          return { exportedAt: new Date(this.now()).toISOString(), sessions: withMessages };
+        }) as HistoryExport,
     );
   }
 

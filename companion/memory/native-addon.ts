@@ -66,7 +66,9 @@ export function describeNativeLoadError(err: unknown): NativeLoadProblem | null 
     return {
       message: `Alisa's memory database cannot load: its SQLite module (better-sqlite3) was built for ${builtFor}, but the companion runs on ${running}. Chat works without history until this is fixed.`,
       action:
-        (builtMajor ? `Set alisa.companion.nodePath to a Node.js ${builtMajor} executable (or start the companion with Node.js ${builtMajor}), ` : 'Run the companion with the Node.js it was built for, ') +
+        (builtMajor
+          ? `Set alisa.companion.nodePath to a Node.js ${builtMajor} executable (or start the companion with Node.js ${builtMajor}), `
+          : 'Run the companion with the Node.js it was built for, ') +
         `or rebuild the module for Node.js ${runningMajor}: run \`npm rebuild better-sqlite3\` with that node in Alisa's folder (needs a C++ toolchain), then restart Alisa.`,
     };
   }

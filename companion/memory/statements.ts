@@ -72,9 +72,11 @@ export function prepareStatements(db: Db) {
        ORDER BY s.updated_ts DESC, s.id DESC LIMIT ?`,
     ),
     sessionExists: db.prepare<[number], number>(`SELECT 1 FROM sessions WHERE id = ?`).pluck(),
-    insertSession: db.prepare<[string, number | null, number, number, string | null, string | null], number>(
-      `INSERT INTO sessions (title, character_id, created_ts, updated_ts, workspace, workspace_name) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
-    ).pluck(),
+    insertSession: db
+      .prepare<[string, number | null, number, number, string | null, string | null], number>(
+        `INSERT INTO sessions (title, character_id, created_ts, updated_ts, workspace, workspace_name) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
+      )
+      .pluck(),
     renameSession: db.prepare<[string, number]>(`UPDATE sessions SET title = ? WHERE id = ?`),
     touchSession: db.prepare<[number, number]>(`UPDATE sessions SET updated_ts = ? WHERE id = ?`),
     deleteSession: db.prepare<[number]>(`DELETE FROM sessions WHERE id = ?`),
@@ -176,9 +178,7 @@ export function prepareStatements(db: Db) {
     // interruptions (help offers, idle talk) and what the user did with them
     addInterruption: db.prepare<[number, number, string, string]>(`INSERT INTO interruptions (ts, hour, kind, outcome) VALUES (?, ?, ?, ?)`),
     pruneInterruptionsBefore: db.prepare<[number]>(`DELETE FROM interruptions WHERE ts < ?`),
-    pruneInterruptionsOverCount: db.prepare<[number]>(
-      `DELETE FROM interruptions WHERE id <= (SELECT id FROM interruptions ORDER BY id DESC LIMIT 1 OFFSET ?)`,
-    ),
+    pruneInterruptionsOverCount: db.prepare<[number]>(`DELETE FROM interruptions WHERE id <= (SELECT id FROM interruptions ORDER BY id DESC LIMIT 1 OFFSET ?)`),
     interruptionStats: db.prepare<[number], { hour: number; engaged: number; declined: number; ignored: number }>(
       `SELECT hour,
               SUM(outcome = 'engaged') AS engaged,
@@ -233,9 +233,7 @@ export function prepareStatements(db: Db) {
     clearRhythmSessions: db.prepare<[]>(`DELETE FROM rhythm_sessions`),
     clearInterruptions: db.prepare<[]>(`DELETE FROM interruptions`),
     getSetting: db.prepare<[string], string>(`SELECT value FROM settings WHERE key = ?`).pluck(),
-    setSetting: db.prepare<[string, string]>(
-      `INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`,
-    ),
+    setSetting: db.prepare<[string, string]>(`INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`),
   };
 }
 

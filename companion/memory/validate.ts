@@ -115,7 +115,11 @@ export function parseSessionCursor(cursor: string): [number, number] {
   const ts = m ? Number(m[1]) : NaN;
   const id = m ? Number(m[2]) : NaN;
   if (!Number.isSafeInteger(ts) || !Number.isSafeInteger(id)) {
-    throw new AlisaError('invalid_argument', `Not a session list cursor: ${JSON.stringify(String(cursor).slice(0, 40))}.`, 'Pass the nextCursor of the previous page, or none for the first page.');
+    throw new AlisaError(
+      'invalid_argument',
+      `Not a session list cursor: ${JSON.stringify(String(cursor).slice(0, 40))}.`,
+      'Pass the nextCursor of the previous page, or none for the first page.',
+    );
   }
   return [ts, id];
 }

@@ -43,7 +43,11 @@ interface BuiltPrompt {
 export function buildPrompt(input: PromptInput): BuiltPrompt {
   const { turns, tokens } = trimHistory(input.history, input.historyTokenBudget, input.countTokens);
   return {
-    messages: [{ role: 'system', content: systemPrompt(input) }, ...turns, { role: 'user', content: userTurn(input.userMessage, input.passiveContext, input.style) }],
+    messages: [
+      { role: 'system', content: systemPrompt(input) },
+      ...turns,
+      { role: 'user', content: userTurn(input.userMessage, input.passiveContext, input.style) },
+    ],
     historyTurns: turns.length,
     historyTokens: tokens,
   };
@@ -78,11 +82,7 @@ const MAX_CHARS_PER_TOKEN = 16;
  * when it has at most (remaining budget + 1) x MAX_CHARS_PER_TOKEN characters: the work is bounded
  * by the budget, not by the length of the history.
  */
-export function trimHistory(
-  history: ChatTurn[],
-  budget: number,
-  countTokens: (text: string) => number,
-): { turns: ChatTurn[]; tokens: number } {
+export function trimHistory(history: ChatTurn[], budget: number, countTokens: (text: string) => number): { turns: ChatTurn[]; tokens: number } {
   const kept: ChatTurn[] = [];
   const costs: number[] = [];
   let tokens = 0;

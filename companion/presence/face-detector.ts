@@ -62,7 +62,12 @@ export function loadFaceDetector(log?: (line: string) => void): Promise<FaceDete
     loading = null;
     throw err instanceof AlisaError
       ? err
-      : new AlisaError('camera_unavailable', `The face model could not load: ${err instanceof Error ? err.message : String(err)}`, 'Reinstall Alisa\'s dependencies (`npm install`): @vladmandic/human, @tensorflow/tfjs and @tensorflow/tfjs-backend-wasm.', { cause: err });
+      : new AlisaError(
+          'camera_unavailable',
+          `The face model could not load: ${err instanceof Error ? err.message : String(err)}`,
+          "Reinstall Alisa's dependencies (`npm install`): @vladmandic/human, @tensorflow/tfjs and @tensorflow/tfjs-backend-wasm.",
+          { cause: err },
+        );
   });
   return loading;
 }
@@ -77,7 +82,12 @@ async function loadHuman(log?: (line: string) => void): Promise<FaceDetector> {
     humanDir = path.resolve(path.dirname(req.resolve('@vladmandic/human')), '..');
     wasmDir = path.dirname(req.resolve('@tensorflow/tfjs-backend-wasm')) + path.sep;
   } catch (err) {
-    throw new AlisaError('camera_unavailable', 'The face model is not installed.', 'Run `npm install` in Alisa\'s folder (it needs @vladmandic/human and @tensorflow/tfjs-backend-wasm).', { cause: err });
+    throw new AlisaError(
+      'camera_unavailable',
+      'The face model is not installed.',
+      "Run `npm install` in Alisa's folder (it needs @vladmandic/human and @tensorflow/tfjs-backend-wasm).",
+      { cause: err },
+    );
   }
   const mod = req(path.join(humanDir, 'dist', 'human.node-wasm.js')) as { Human?: new (c: unknown) => HumanLike; default?: new (c: unknown) => HumanLike };
   const Human = mod.Human ?? mod.default;

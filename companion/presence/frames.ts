@@ -139,7 +139,11 @@ function noCamera(device: string, platform: NodeJS.Platform): AlisaError {
 }
 
 function missingInput(input: string): AlisaError {
-  return new AlisaError('camera_unavailable', `The presence input "${input}" does not exist.`, 'Choose a camera, or an existing video or image file, as the presence input.');
+  return new AlisaError(
+    'camera_unavailable',
+    `The presence input "${input}" does not exist.`,
+    'Choose a camera, or an existing video or image file, as the presence input.',
+  );
 }
 
 export function ffmpegArgs(opts: FrameSourceOptions): string[] {
@@ -209,7 +213,8 @@ export class FrameSource {
       this.onExit(err);
     };
     child.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') report(new AlisaError('camera_unavailable', 'ffmpeg was not found, so the camera cannot be read.', INSTALL_FFMPEG, { cause: err }));
+      if (err.code === 'ENOENT')
+        report(new AlisaError('camera_unavailable', 'ffmpeg was not found, so the camera cannot be read.', INSTALL_FFMPEG, { cause: err }));
       else report(new AlisaError('camera_unavailable', `ffmpeg could not start: ${err.message}`, INSTALL_FFMPEG, { cause: err }));
     });
     child.on('close', (code, signal) => {
@@ -227,7 +232,11 @@ export class FrameSource {
       report(
         code === 0
           ? new AlisaError('camera_unavailable', `The presence input "${this.opts.input}" ended.`, 'Turn presence off and on again, or choose a camera.')
-          : new AlisaError('camera_unavailable', `The camera stopped${detail ? `: ${detail}` : ''}.`, 'Check the camera connection, then turn presence on again.'),
+          : new AlisaError(
+              'camera_unavailable',
+              `The camera stopped${detail ? `: ${detail}` : ''}.`,
+              'Check the camera connection, then turn presence on again.',
+            ),
       );
     });
   }

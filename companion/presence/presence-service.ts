@@ -308,7 +308,14 @@ export class PresenceService {
     } catch (err) {
       if (gen === this.generation) {
         await this.closeCamera();
-        this.fail(new AlisaError('camera_unavailable', `The face model failed: ${err instanceof Error ? err.message : String(err)}`, 'Turn presence off and on again; if it keeps failing, reinstall Alisa\'s dependencies.', { cause: err }));
+        this.fail(
+          new AlisaError(
+            'camera_unavailable',
+            `The face model failed: ${err instanceof Error ? err.message : String(err)}`,
+            "Turn presence off and on again; if it keeps failing, reinstall Alisa's dependencies.",
+            { cause: err },
+          ),
+        );
       }
     } finally {
       this.analysing = false;

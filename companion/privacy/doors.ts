@@ -41,7 +41,11 @@ export function redactContextUpdate(update: ContextUpdate): { update: ContextUpd
   }
   if (update.debugStop) {
     const d = update.debugStop;
-    out.debugStop = { ...d, exceptionMessage: clean(d.exceptionMessage, tally), topFrame: d.topFrame ? { ...d.topFrame, name: clean(d.topFrame.name, tally) } : null };
+    out.debugStop = {
+      ...d,
+      exceptionMessage: clean(d.exceptionMessage, tally),
+      topFrame: d.topFrame ? { ...d.topFrame, name: clean(d.topFrame.name, tally) } : null,
+    };
   }
   return { update: out, count: tally.count };
 }

@@ -52,15 +52,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type {
-  NetworkActivity,
-  NetworkRecord,
-  NetworkAskInfo,
-  NetworkConfigure,
-  NetworkDecision,
-  NetworkMode,
-  NetworkStatus,
-} from '../../protocol';
+import type { NetworkActivity, NetworkRecord, NetworkAskInfo, NetworkConfigure, NetworkDecision, NetworkMode, NetworkStatus } from '../../protocol';
 import { AlisaError } from '../errors';
 import { ActivityLog, writeAtomic, type RecordInput } from './network-activity';
 import { isLoopbackHost, parseTarget } from './network-target';
@@ -318,7 +310,11 @@ export class NetworkGate {
       const { info, request } = pending;
       const base = { host, port: info.port, feature: info.feature, purpose: info.purpose, layer: 'gate' as const };
       if (allow) {
-        const rec = this.record({ ...base, decision: 'asked-allowed', reason: remember ? 'you chose to always allow this host' : 'you allowed it (until Alisa restarts)' });
+        const rec = this.record({
+          ...base,
+          decision: 'asked-allowed',
+          reason: remember ? 'you chose to always allow this host' : 'you allowed it (until Alisa restarts)',
+        });
         this.lastAllowed.set(host, rec.id);
         for (const w of [...pending.waiters]) w.resolve();
       } else {
@@ -339,7 +335,15 @@ export class NetworkGate {
     this.expired.set(pending.info.id, pending.info.host);
     while (this.expired.size > 50) this.expired.delete(this.expired.keys().next().value!);
     const { info, request } = pending;
-    this.record({ host: info.host, port: info.port, feature: info.feature, purpose: info.purpose, layer: 'gate', decision: 'blocked', reason: `no answer within ${seconds(this.askTimeoutMs)} s` });
+    this.record({
+      host: info.host,
+      port: info.port,
+      feature: info.feature,
+      purpose: info.purpose,
+      layer: 'gate',
+      decision: 'blocked',
+      reason: `no answer within ${seconds(this.askTimeoutMs)} s`,
+    });
     const error = this.blocked('timeout', info.host, request);
     for (const w of [...pending.waiters]) w.reject(error);
     this.changed();
@@ -417,7 +421,11 @@ export class NetworkGate {
     const h = host.toLowerCase().replace(/^\[|\]$/g, '');
     const scope = this.scopeFor(h);
     const feature = scope?.feature ?? 'unannounced';
-    const purpose = scope ? (scope.host === h ? scope.purpose : `${scope.purpose} (redirected from ${scope.host})`) : 'a connection that did not go through the network gate';
+    const purpose = scope
+      ? scope.host === h
+        ? scope.purpose
+        : `${scope.purpose} (redirected from ${scope.host})`
+      : 'a connection that did not go through the network gate';
     const base = { host: h, port, feature, purpose, layer };
     const refuse = (reason: string): ConnectionVerdict => {
       // A lookup refused by the guard for a socket it refuses already is one attempt, not two.
@@ -437,7 +445,10 @@ export class NetworkGate {
     if (approved) {
       const last = this.lastAllowed.get(h);
       if (last !== undefined && this.activityLog.has(last)) return { allowed: true, recordId: last };
-      return { allowed: true, recordId: this.record({ ...base, decision: 'allowed', reason: this.currentMode === 'allowed' ? `${this.setting} is "allowed"` : 'an allowed host' }).id };
+      return {
+        allowed: true,
+        recordId: this.record({ ...base, decision: 'allowed', reason: this.currentMode === 'allowed' ? `${this.setting} is "allowed"` : 'an allowed host' }).id,
+      };
     }
     return refuse('not announced to the network gate, so you were not asked');
   }
@@ -473,7 +484,8 @@ export class NetworkGate {
     if (!dir) return;
     try {
       const hosts = JSON.parse(readFileSync(path.join(dir, HOSTS_FILE), 'utf8')) as { alwaysAllow?: unknown };
-      if (Array.isArray(hosts.alwaysAllow)) for (const h of hosts.alwaysAllow) if (typeof h === 'string' && h.length <= 255) this.alwaysAllowed.add(h.toLowerCase());
+      if (Array.isArray(hosts.alwaysAllow))
+        for (const h of hosts.alwaysAllow) if (typeof h === 'string' && h.length <= 255) this.alwaysAllowed.add(h.toLowerCase());
     } catch {
       // None remembered.
     }
@@ -499,7 +511,11 @@ export class NetworkGate {
     const purpose = clip(req.purpose, 300);
     switch (kind) {
       case 'offline':
-        return new AlisaError('network_blocked', `Alisa works offline (${this.setting} is "offline"), so she did not connect to ${host} to ${purpose}.`, `To allow it, ${this.howToAllow.some}${alt}.`);
+        return new AlisaError(
+          'network_blocked',
+          `Alisa works offline (${this.setting} is "offline"), so she did not connect to ${host} to ${purpose}.`,
+          `To allow it, ${this.howToAllow.some}${alt}.`,
+        );
       case 'denied':
         return new AlisaError(
           'network_blocked',

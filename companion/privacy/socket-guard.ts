@@ -61,23 +61,26 @@ export function installSocketGuard(gate: () => NetworkGate): () => void {
   };
 
   // ---- TCP and TLS
-  patch(net.Socket.prototype, 'connect', (orig) =>
-    function guardedConnect(this: net.Socket, ...args: unknown[]) {
-      const target = connectTarget(args);
-      if (target && !isLoopbackHost(target.host)) {
-        const verdict = gate().checkConnection(target.host, target.port, 'socket');
-        if (!verdict.allowed) {
-          // Fails like a refused connection, before any lookup or packet.
-          process.nextTick(() => this.destroy(verdict.error));
-          return this;
+  patch(
+    net.Socket.prototype,
+    'connect',
+    (orig) =>
+      function guardedConnect(this: net.Socket, ...args: unknown[]) {
+        const target = connectTarget(args);
+        if (target && !isLoopbackHost(target.host)) {
+          const verdict = gate().checkConnection(target.host, target.port, 'socket');
+          if (!verdict.allowed) {
+            // Fails like a refused connection, before any lookup or packet.
+            process.nextTick(() => this.destroy(verdict.error));
+            return this;
+          }
+          if (verdict.recordId !== null) {
+            const id = verdict.recordId;
+            this.once('close', () => gate().addBytes(id, this.bytesWritten ?? 0, this.bytesRead ?? 0));
+          }
         }
-        if (verdict.recordId !== null) {
-          const id = verdict.recordId;
-          this.once('close', () => gate().addBytes(id, this.bytesWritten ?? 0, this.bytesRead ?? 0));
-        }
-      }
-      return orig.apply(this, args);
-    },
+        return orig.apply(this, args);
+      },
   );
 
   // ---- DNS: a query for a name leaves the machine too (to the resolver).
@@ -104,7 +107,22 @@ export function installSocketGuard(gate: () => NetworkGate): () => void {
       if (error) return Promise.reject(error);
       return orig.apply(this, args);
     };
-  const QUERIES = ['resolve', 'resolve4', 'resolve6', 'resolveAny', 'resolveCaa', 'resolveCname', 'resolveMx', 'resolveNaptr', 'resolveNs', 'resolvePtr', 'resolveSoa', 'resolveSrv', 'resolveTxt', 'reverse'];
+  const QUERIES = [
+    'resolve',
+    'resolve4',
+    'resolve6',
+    'resolveAny',
+    'resolveCaa',
+    'resolveCname',
+    'resolveMx',
+    'resolveNaptr',
+    'resolveNs',
+    'resolvePtr',
+    'resolveSoa',
+    'resolveSrv',
+    'resolveTxt',
+    'reverse',
+  ];
   patch(dns, 'lookup', callbackStyle(true));
   patch(dns.promises, 'lookup', promiseStyle(true));
   for (const q of QUERIES) {
@@ -121,37 +139,43 @@ export function installSocketGuard(gate: () => NetworkGate): () => void {
     const verdict = gate().checkConnection(host, toPort(port), 'udp');
     return verdict.allowed ? null : verdict.error;
   };
-  patch(dgram.Socket.prototype, 'connect', (orig) =>
-    function guardedUdpConnect(this: dgram.Socket, ...args: unknown[]) {
-      const error = refuseDatagram(typeof args[1] === 'string' ? args[1] : undefined, args[0]);
-      if (error) {
-        const cb = args.find((a) => typeof a === 'function') as AnyFn | undefined;
-        process.nextTick(() => (cb ? cb(error) : this.emit('error', error)));
-        return undefined;
-      }
-      return orig.apply(this, args);
-    },
+  patch(
+    dgram.Socket.prototype,
+    'connect',
+    (orig) =>
+      function guardedUdpConnect(this: dgram.Socket, ...args: unknown[]) {
+        const error = refuseDatagram(typeof args[1] === 'string' ? args[1] : undefined, args[0]);
+        if (error) {
+          const cb = args.find((a) => typeof a === 'function') as AnyFn | undefined;
+          process.nextTick(() => (cb ? cb(error) : this.emit('error', error)));
+          return undefined;
+        }
+        return orig.apply(this, args);
+      },
   );
-  patch(dgram.Socket.prototype, 'send', (orig) =>
-    function guardedSend(this: dgram.Socket, ...args: unknown[]) {
-      // send(msg, [offset, length,] [port, [address,]] [callback]): the address is the string after the message.
-      const address = args.slice(1).find((a) => typeof a === 'string');
-      const numbers = args.slice(1).filter((a) => typeof a === 'number');
-      let connected = false;
-      try {
-        this.remoteAddress();
-        connected = true;
-      } catch {
-        connected = false;
-      }
-      const error = connected ? null : refuseDatagram(address, numbers.at(-1));
-      if (error) {
-        const cb = args.find((a) => typeof a === 'function') as AnyFn | undefined;
-        process.nextTick(() => (cb ? cb(error) : this.emit('error', error)));
-        return undefined;
-      }
-      return orig.apply(this, args);
-    },
+  patch(
+    dgram.Socket.prototype,
+    'send',
+    (orig) =>
+      function guardedSend(this: dgram.Socket, ...args: unknown[]) {
+        // send(msg, [offset, length,] [port, [address,]] [callback]): the address is the string after the message.
+        const address = args.slice(1).find((a) => typeof a === 'string');
+        const numbers = args.slice(1).filter((a) => typeof a === 'number');
+        let connected = false;
+        try {
+          this.remoteAddress();
+          connected = true;
+        } catch {
+          connected = false;
+        }
+        const error = connected ? null : refuseDatagram(address, numbers.at(-1));
+        if (error) {
+          const cb = args.find((a) => typeof a === 'function') as AnyFn | undefined;
+          process.nextTick(() => (cb ? cb(error) : this.emit('error', error)));
+          return undefined;
+        }
+        return orig.apply(this, args);
+      },
   );
 
   installed = () => {

@@ -22,9 +22,13 @@ export async function analyzeFrame(image: Gray, title: string | null, ocr: OcrEn
   const redacted = redactSecrets(result.text);
   const safeTitle = title === null ? null : redactSecrets(title).text;
   // A bare shell title ("bash", "~/src") says little; the window class ("XTerm") says terminal.
-  const understanding = understandScreen({ title: appClass && safeTitle ? `${safeTitle} - ${appClass}` : safeTitle ?? appClass, text: redacted.text });
+  const understanding = understandScreen({ title: appClass && safeTitle ? `${safeTitle} - ${appClass}` : (safeTitle ?? appClass), text: redacted.text });
   // `(?<![ \t])`: a run of blanks is tried from its start only (linear on 100k blanks).
-  const text = redacted.text.replace(/(?<![ \t])[ \t]+\n/g, '\n').replace(/\n{3,}/g, '\n\n').trim().slice(0, MAX_SCREEN_TEXT);
+  const text = redacted.text
+    .replace(/(?<![ \t])[ \t]+\n/g, '\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim()
+    .slice(0, MAX_SCREEN_TEXT);
   return {
     ...understanding,
     window: safeTitle,

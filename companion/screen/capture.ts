@@ -50,7 +50,9 @@ export async function checkCapture(env: NodeJS.ProcessEnv = process.env): Promis
     if (!env.DISPLAY) {
       return new AlisaError(
         'screen_unavailable',
-        env.WAYLAND_DISPLAY ? 'The screen cannot be captured: this is a Wayland session without an X display.' : 'The screen cannot be captured: there is no X display (DISPLAY is not set).',
+        env.WAYLAND_DISPLAY
+          ? 'The screen cannot be captured: this is a Wayland session without an X display.'
+          : 'The screen cannot be captured: there is no X display (DISPLAY is not set).',
         'Run Alisa inside an X11 desktop session (or set DISPLAY).',
       );
     }
@@ -58,12 +60,20 @@ export async function checkCapture(env: NodeJS.ProcessEnv = process.env): Promis
     if (!(await onPath('xrandr'))) missing.push('xrandr (package x11-xserver-utils)');
     if (!(await onPath('import'))) missing.push("ImageMagick's import (package imagemagick)");
     if (missing.length) {
-      return new AlisaError('screen_unavailable', `The screen cannot be captured: ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not installed.`, 'Install them, e.g. sudo apt install x11-xserver-utils imagemagick');
+      return new AlisaError(
+        'screen_unavailable',
+        `The screen cannot be captured: ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not installed.`,
+        'Install them, e.g. sudo apt install x11-xserver-utils imagemagick',
+      );
     }
     try {
       await run('xrandr', ['--current'], 5000);
     } catch (err) {
-      return new AlisaError('screen_unavailable', `The X display ${env.DISPLAY} cannot be reached: ${(err as Error).message.split('\n')[0]}`, 'Check that DISPLAY names a running X server.');
+      return new AlisaError(
+        'screen_unavailable',
+        `The X display ${env.DISPLAY} cannot be reached: ${(err as Error).message.split('\n')[0]}`,
+        'Check that DISPLAY names a running X server.',
+      );
     }
   }
   return null;
@@ -110,7 +120,12 @@ export async function captureScreen(): Promise<Frame> {
     return { raw: buf, decode: () => decodeFrame(buf), ms: performance.now() - started };
   } catch (err) {
     if (err instanceof AlisaError) throw err;
-    throw new AlisaError('screen_unavailable', `The screen could not be captured: ${(err as Error).message.split('\n')[0]}`, 'Check the display and the capture tools (run `npm run screen -- --once`).', { cause: err });
+    throw new AlisaError(
+      'screen_unavailable',
+      `The screen could not be captured: ${(err as Error).message.split('\n')[0]}`,
+      'Check the display and the capture tools (run `npm run screen -- --once`).',
+      { cause: err },
+    );
   } finally {
     clearTimeout(timer);
   }
@@ -160,7 +175,20 @@ async function macActiveWindow(): Promise<ActiveWindow | null> {
   try {
     const out = await run(
       'osascript',
-      ['-e', 'tell application "System Events" to set p to first application process whose frontmost is true', '-e', 'set t to ""', '-e', 'try', '-e', 'set t to name of front window of p', '-e', 'end try', '-e', 'return (name of p) & "\n" & t'],
+      [
+        '-e',
+        'tell application "System Events" to set p to first application process whose frontmost is true',
+        '-e',
+        'set t to ""',
+        '-e',
+        'try',
+        '-e',
+        'set t to name of front window of p',
+        '-e',
+        'end try',
+        '-e',
+        'return (name of p) & "\n" & t',
+      ],
       TITLE_TIMEOUT_MS,
     );
     const [app, title] = out.split('\n');

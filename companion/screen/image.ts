@@ -25,7 +25,7 @@ const SUPPORTED = 'PNG, binary PGM (P5) and binary PPM (P6)';
 
 /** ITU-R BT.601 luma of an RGB triple, rounded, 0..255. */
 function luma(r: number, g: number, b: number): number {
-  return (299 * r + 587 * g + 114 * b + 500) / 1000 | 0;
+  return ((299 * r + 587 * g + 114 * b + 500) / 1000) | 0;
 }
 
 /**
@@ -40,7 +40,7 @@ export function decodeImage(buf: Buffer): Gray {
     for (let i = 0, p = 0; p < out.length; i += 4, p++) {
       const a = rgba[i + 3];
       const y = luma(rgba[i], rgba[i + 1], rgba[i + 2]);
-      out[p] = a === 255 ? y : (y * a + 255 * (255 - a) + 127) / 255 | 0;
+      out[p] = a === 255 ? y : ((y * a + 255 * (255 - a) + 127) / 255) | 0;
     }
     return { width, height, data: out };
   }

@@ -123,7 +123,17 @@ export class OcrEngine {
     try {
       const failure = new Promise<never>((_, reject) => {
         this.workerFailure = reject;
-        timer = setTimeout(() => reject(new AlisaError('ocr_unavailable', `Text recognition took longer than ${Math.round(this.timeoutMs / 1000)} s and was stopped.`, 'Try again; if it keeps happening, turn screen understanding off.')), this.timeoutMs);
+        timer = setTimeout(
+          () =>
+            reject(
+              new AlisaError(
+                'ocr_unavailable',
+                `Text recognition took longer than ${Math.round(this.timeoutMs / 1000)} s and was stopped.`,
+                'Try again; if it keeps happening, turn screen understanding off.',
+              ),
+            ),
+          this.timeoutMs,
+        );
       });
       const { data } = await Promise.race([worker.recognize(encodePgm(gray)), failure]);
       return { text: data.text, confidence: Math.max(0, Math.min(1, (data.confidence ?? 0) / 100)), ms: Math.round(performance.now() - t0) };
@@ -131,7 +141,9 @@ export class OcrEngine {
       // The worker may be in any state now: start afresh next time.
       await this.kill();
       if (err instanceof AlisaError) throw err;
-      throw new AlisaError('ocr_unavailable', `Text recognition failed: ${describe(err)}`, 'Try again; if it keeps happening, turn screen understanding off.', { cause: err });
+      throw new AlisaError('ocr_unavailable', `Text recognition failed: ${describe(err)}`, 'Try again; if it keeps happening, turn screen understanding off.', {
+        cause: err,
+      });
     } finally {
       clearTimeout(timer);
       this.workerFailure = null;
@@ -158,7 +170,12 @@ export class OcrEngine {
       const mod = (await import('tesseract.js')) as Partial<typeof import('tesseract.js')> & { default?: typeof import('tesseract.js') };
       tesseract = (typeof mod.createWorker === 'function' ? mod : mod.default) as typeof import('tesseract.js');
     } catch (err) {
-      throw new AlisaError('ocr_unavailable', `The OCR engine (tesseract.js) could not be loaded: ${describe(err)}`, 'Reinstall Alisa, or turn screen understanding off.', { cause: err });
+      throw new AlisaError(
+        'ocr_unavailable',
+        `The OCR engine (tesseract.js) could not be loaded: ${describe(err)}`,
+        'Reinstall Alisa, or turn screen understanding off.',
+        { cause: err },
+      );
     }
     // The language data is checked here first (exists, gunzips, plausible size): tesseract.js's
     // worker reports a load failure only to errorHandler and leaves createWorker pending forever
@@ -197,7 +214,12 @@ export class OcrEngine {
         startFailed,
       ]);
     } catch (err) {
-      throw new AlisaError('ocr_unavailable', `The OCR engine could not start with the English language data from ${langPath}: ${describe(err)}`, INSTALL_ACTION, { cause: err });
+      throw new AlisaError(
+        'ocr_unavailable',
+        `The OCR engine could not start with the English language data from ${langPath}: ${describe(err)}`,
+        INSTALL_ACTION,
+        { cause: err },
+      );
     } finally {
       clearTimeout(startTimer);
       failStart = () => {};
@@ -207,13 +229,21 @@ export class OcrEngine {
     if (thread && typeof thread.on === 'function') {
       thread.on('error', (e: unknown) => {
         this.log(`ocr: worker thread error: ${describe(e)}`);
-        this.workerFailure?.(new AlisaError('ocr_unavailable', `The OCR worker crashed: ${describe(e)}`, 'Try again; if it keeps happening, turn screen understanding off.'));
+        this.workerFailure?.(
+          new AlisaError('ocr_unavailable', `The OCR worker crashed: ${describe(e)}`, 'Try again; if it keeps happening, turn screen understanding off.'),
+        );
         void this.kill();
       });
       thread.on('exit', (code: number) => {
         if (this.live !== worker) return;
         this.log(`ocr: worker thread exited with code ${code}`);
-        this.workerFailure?.(new AlisaError('ocr_unavailable', `The OCR worker stopped unexpectedly (exit code ${code}).`, 'Try again; if it keeps happening, turn screen understanding off.'));
+        this.workerFailure?.(
+          new AlisaError(
+            'ocr_unavailable',
+            `The OCR worker stopped unexpectedly (exit code ${code}).`,
+            'Try again; if it keeps happening, turn screen understanding off.',
+          ),
+        );
         this.live = null;
         this.worker = null;
       });

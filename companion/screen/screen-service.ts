@@ -262,4 +262,3 @@ export class ScreenService {
     this.deps.emit({ type: 'screen.state', status: s });
   }
 }
-

@@ -55,19 +55,33 @@ export interface ScreenUnderstanding {
   offerWorthy: boolean;
 }
 
-
 // ---------------------------------------------------------------------------------------------
 // App and file categories
 
 /** Ordered: the first matching rule wins (see the header for why code editors come first). */
 const APP_RULES: ReadonlyArray<readonly [AppCategory, RegExp]> = [
-  ['code', /visual studio code|\bvs ?code\b|code-server|vscodium|pycharm|intellij|webstorm|phpstorm|goland|rider|clion|rubymine|android studio|sublime text|\bn?vim\b|\bemacs\b|\bzed\b|notepad\+\+|\bcursor\b|\bxcode\b|\beclipse\b|\bkate\b|\bgedit\b|jupyterlab|\bhelix\b/i],
-  ['browser', /mozilla firefox|\bfirefox\b|chromium|google chrome|\bchrome\b|\bbrave\b|microsoft edge|\bsafari\b|\bopera\b|\bvivaldi\b|librewolf|\bepiphany\b|gnome web/i],
-  ['communication', /\bslack\b|\bdiscord\b|microsoft teams|\bteams\b|\bzoom\b|thunderbird|telegram|\bsignal\b|whatsapp|\belement\b|\boutlook\b|\bgmail\b|mattermost|\bskype\b/i],
+  [
+    'code',
+    /visual studio code|\bvs ?code\b|code-server|vscodium|pycharm|intellij|webstorm|phpstorm|goland|rider|clion|rubymine|android studio|sublime text|\bn?vim\b|\bemacs\b|\bzed\b|notepad\+\+|\bcursor\b|\bxcode\b|\beclipse\b|\bkate\b|\bgedit\b|jupyterlab|\bhelix\b/i,
+  ],
+  [
+    'browser',
+    /mozilla firefox|\bfirefox\b|chromium|google chrome|\bchrome\b|\bbrave\b|microsoft edge|\bsafari\b|\bopera\b|\bvivaldi\b|librewolf|\bepiphany\b|gnome web/i,
+  ],
+  [
+    'communication',
+    /\bslack\b|\bdiscord\b|microsoft teams|\bteams\b|\bzoom\b|thunderbird|telegram|\bsignal\b|whatsapp|\belement\b|\boutlook\b|\bgmail\b|mattermost|\bskype\b/i,
+  ],
   ['media', /youtube|netflix|twitch|vimeo|prime video|disney\+|\bplex\b|\bvlc\b|\bmpv\b|spotify|\btotem\b|\bcelluloid\b|media player/i],
   ['pdf', /\.pdf\b|\bevince\b|\bokular\b|document viewer|acrobat|\bfoxit\b|\bzathura\b|\bsumatrapdf\b/i],
-  ['document', /libreoffice|openoffice|onlyoffice|microsoft word|\bword\b|\bexcel\b|powerpoint|google docs|google sheets|google slides|\bpages\b|\bnotion\b|\bobsidian\b|\babiword\b|\btextedit\b/i],
-  ['terminal', /\bxterm\b|\bterminal\b|\bkonsole\b|alacritty|\bkitty\b|\biterm2?\b|powershell|\bcmd\.exe\b|command prompt|\bbash\b|\bzsh\b|\bfish\b|\btmux\b|\bwezterm\b|\bterminator\b|\bguake\b|\btilix\b|\bfoot\b|\bghostty\b|\bwarp\b/i],
+  [
+    'document',
+    /libreoffice|openoffice|onlyoffice|microsoft word|\bword\b|\bexcel\b|powerpoint|google docs|google sheets|google slides|\bpages\b|\bnotion\b|\bobsidian\b|\babiword\b|\btextedit\b/i,
+  ],
+  [
+    'terminal',
+    /\bxterm\b|\bterminal\b|\bkonsole\b|alacritty|\bkitty\b|\biterm2?\b|powershell|\bcmd\.exe\b|command prompt|\bbash\b|\bzsh\b|\bfish\b|\btmux\b|\bwezterm\b|\bterminator\b|\bguake\b|\btilix\b|\bfoot\b|\bghostty\b|\bwarp\b/i,
+  ],
 ];
 
 /** Pages that give a browser window another category, in this order. */
@@ -101,17 +115,71 @@ export function appCategory(title: string | null): AppCategory {
 }
 
 const EXTENSIONS: ReadonlyArray<readonly [FileCategory, readonly string[]]> = [
-  ['code', ['py', 'pyw', 'ipynb', 'js', 'mjs', 'cjs', 'jsx', 'ts', 'tsx', 'mts', 'cts', 'java', 'c', 'h', 'cpp', 'cc', 'cxx', 'hpp', 'cs', 'go', 'rs', 'rb', 'php', 'swift', 'kt', 'kts', 'scala', 'sh', 'bash', 'zsh', 'ps1', 'lua', 'r', 'dart', 'sql', 'vue', 'svelte', 'ex', 'exs', 'hs', 'ml', 'clj', 'zig', 'pl', 'jl']],
+  [
+    'code',
+    [
+      'py',
+      'pyw',
+      'ipynb',
+      'js',
+      'mjs',
+      'cjs',
+      'jsx',
+      'ts',
+      'tsx',
+      'mts',
+      'cts',
+      'java',
+      'c',
+      'h',
+      'cpp',
+      'cc',
+      'cxx',
+      'hpp',
+      'cs',
+      'go',
+      'rs',
+      'rb',
+      'php',
+      'swift',
+      'kt',
+      'kts',
+      'scala',
+      'sh',
+      'bash',
+      'zsh',
+      'ps1',
+      'lua',
+      'r',
+      'dart',
+      'sql',
+      'vue',
+      'svelte',
+      'ex',
+      'exs',
+      'hs',
+      'ml',
+      'clj',
+      'zig',
+      'pl',
+      'jl',
+    ],
+  ],
   ['web', ['html', 'htm', 'css', 'scss', 'sass', 'less', 'xhtml']],
   ['data', ['csv', 'tsv', 'json', 'jsonl', 'ndjson', 'xml', 'xlsx', 'xls', 'ods', 'parquet', 'sqlite', 'db', 'geojson']],
   ['doc', ['md', 'markdown', 'mdx', 'txt', 'rst', 'pdf', 'doc', 'docx', 'odt', 'rtf', 'tex', 'pptx', 'odp', 'adoc', 'org']],
-  ['config', ['yaml', 'yml', 'toml', 'ini', 'cfg', 'conf', 'env', 'properties', 'lock', 'plist', 'editorconfig', 'gitignore', 'dockerignore', 'npmrc', 'nvmrc']],
+  [
+    'config',
+    ['yaml', 'yml', 'toml', 'ini', 'cfg', 'conf', 'env', 'properties', 'lock', 'plist', 'editorconfig', 'gitignore', 'dockerignore', 'npmrc', 'nvmrc'],
+  ],
 ];
 const EXT_CATEGORY = new Map<string, FileCategory>(EXTENSIONS.flatMap(([cat, exts]) => exts.map((e) => [e, cat] as const)));
 /** Whole file names that are configuration whatever their extension. */
-const CONFIG_FILES = /^(?:package\.json|tsconfig(?:\.[\w-]+)?\.json|jsconfig\.json|\.eslintrc(?:\.\w+)?|\.prettierrc(?:\.\w+)?|dockerfile|containerfile|makefile|docker-compose\.ya?ml|compose\.ya?ml|\.env(?:\.[\w-]+)?|pyproject\.toml|setup\.cfg|requirements(?:-\w+)?\.txt|vite\.config\.\w+|vitest\.config\.\w+|webpack\.config\.\w+|\.babelrc|cargo\.toml|go\.mod)$/i;
+const CONFIG_FILES =
+  /^(?:package\.json|tsconfig(?:\.[\w-]+)?\.json|jsconfig\.json|\.eslintrc(?:\.\w+)?|\.prettierrc(?:\.\w+)?|dockerfile|containerfile|makefile|docker-compose\.ya?ml|compose\.ya?ml|\.env(?:\.[\w-]+)?|pyproject\.toml|setup\.cfg|requirements(?:-\w+)?\.txt|vite\.config\.\w+|vitest\.config\.\w+|webpack\.config\.\w+|\.babelrc|cargo\.toml|go\.mod)$/i;
 /** Product names that look like file names in page titles ("Node.js — Mozilla Firefox"). */
-const NOT_FILES = /^(?:node|vue|next|nuxt|three|d3|express|react|chart|moment|p5|socket\.io|ember|backbone|angular|alpine|solid|svelte|deno|bun|nest|knockout)\.js$/i;
+const NOT_FILES =
+  /^(?:node|vue|next|nuxt|three|d3|express|react|chart|moment|p5|socket\.io|ember|backbone|angular|alpine|solid|svelte|deno|bun|nest|knockout)\.js$/i;
 
 /** The kind of file named in a window title, or null. */
 export function fileCategory(title: string | null): FileCategory | null {
@@ -138,16 +206,24 @@ export function fileCategory(title: string | null): FileCategory | null {
 
 const PY_EXT = /\.(?:py|pyw|ipynb)\b/i;
 const JS_EXT = /\.(?:[cm]?[jt]sx?|vue|svelte)\b/i;
-const CODE_HOST = /github|gitlab|bitbucket|codeberg|sourcehut|sourcegraph|stack ?overflow|stackexchange|superuser|serverfault|npmjs|pypi|crates\.io|pkg\.go\.dev|gist\b/i;
+const CODE_HOST =
+  /github|gitlab|bitbucket|codeberg|sourcehut|sourcegraph|stack ?overflow|stackexchange|superuser|serverfault|npmjs|pypi|crates\.io|pkg\.go\.dev|gist\b/i;
 const QA_SITE = /stack ?overflow|stackexchange|superuser|serverfault|askubuntu/i;
-const QUESTION = /\bhow (?:to|do|can|does)\b|\bwhy\b|\bwhat (?:is|does|causes)\b|\?|\berror\b|\bexception\b|\bfail(?:s|ed|ing)?\b|\bnot working\b|\bfix\b|\bissues?\b|\bbug\b|\bcrash/i;
+const QUESTION =
+  /\bhow (?:to|do|can|does)\b|\bwhy\b|\bwhat (?:is|does|causes)\b|\?|\berror\b|\bexception\b|\bfail(?:s|ed|ing)?\b|\bnot working\b|\bfix\b|\bissues?\b|\bbug\b|\bcrash/i;
 const LOCAL_DEV = /\blocalhost\b|\b127\.0\.0\.1\b|\b0\.0\.0\.0\b|file:\/\/|\bdevtools\b|developer tools/i;
 const JS_STACK_FRAME = /^\s*at\s+(?:[\w$.<>[\] ]+\s+)?\(?[^\s()]+:\d+:\d+\)?\s*$/m;
 
 /** The language of code in the text, by keywords; null when it cannot tell. */
 function languageOf(text: string): 'python' | 'javascript' | null {
-  const py = (text.match(/^\s*def \w+\(|^\s*from [\w.]+ import\b|^\s*import \w+\s*$|\bself\.|^\s*elif\b|\bprint\(|Traceback \(most recent|__name__|\bNone\b/gm) ?? []).length;
-  const js = (text.match(/\bconst \w+\s*=|\blet \w+\s*=|\bfunction\b|=>|\brequire\(|console\.\w+\(|^\s*import .+ from ['"]|^\s*export (?:default|const|function|class)\b|\bundefined\b|\bat \S+ \(\S+:\d+:\d+\)/gm) ?? []).length;
+  const py = (
+    text.match(/^\s*def \w+\(|^\s*from [\w.]+ import\b|^\s*import \w+\s*$|\bself\.|^\s*elif\b|\bprint\(|Traceback \(most recent|__name__|\bNone\b/gm) ?? []
+  ).length;
+  const js = (
+    text.match(
+      /\bconst \w+\s*=|\blet \w+\s*=|\bfunction\b|=>|\brequire\(|console\.\w+\(|^\s*import .+ from ['"]|^\s*export (?:default|const|function|class)\b|\bundefined\b|\bat \S+ \(\S+:\d+:\d+\)/gm,
+    ) ?? []
+  ).length;
   if (py === js) return null;
   return py > js ? 'python' : 'javascript';
 }
@@ -161,14 +237,21 @@ function terminalTask(title: string, text: string): ScreenTask {
   const kinds: ReadonlyArray<readonly [ScreenTask, RegExp]> = [
     ['running_python', /\b(?:python[23]?(?:\.\d+)?|pip[23]?|pytest|poetry|uv run|conda|jupyter|ipython)\b|Traceback \(most recent|\b\w+\.py\b/gi],
     ['running_node', /\b(?:node|npm|npx|yarn|pnpm|deno|bun|tsx|ts-node|vitest|jest)\b|\b\w+\.[cm]?[jt]s\b/gi],
-    ['using_git', /\bgit\s+(?:status|commit|push|pull|log|diff|add|checkout|switch|rebase|merge|clone|branch|fetch|stash|reset|restore|cherry-pick|tag|remote|init|show|blame)\b|\bOn branch\b|\bnot a git repository\b|\bChanges (?:not staged|to be committed)\b/gi],
+    [
+      'using_git',
+      /\bgit\s+(?:status|commit|push|pull|log|diff|add|checkout|switch|rebase|merge|clone|branch|fetch|stash|reset|restore|cherry-pick|tag|remote|init|show|blame)\b|\bOn branch\b|\bnot a git repository\b|\bChanges (?:not staged|to be committed)\b/gi,
+    ],
   ];
   // The title shows the foreground command in most terminals: it decides when it names one.
   for (const [task, re] of kinds) if (new RegExp(re.source, 'i').test(title.replace(/^[\w.-]+@[\w.-]+:\s*\S*/, ''))) return task;
   let best: ScreenTask = 'terminal_work';
   let bestAt = -1;
   for (const [task, re] of kinds) {
-    for (const m of text.matchAll(re)) if (m.index! >= bestAt) { bestAt = m.index!; best = task; }
+    for (const m of text.matchAll(re))
+      if (m.index! >= bestAt) {
+        bestAt = m.index!;
+        best = task;
+      }
   }
   return best;
 }

@@ -11,7 +11,13 @@ export function isExcludedWindow(title: string | null, patterns: readonly string
     const pat = p.trim().toLowerCase();
     if (!pat) return false;
     if (!pat.includes('*')) return t.includes(pat);
-    const re = new RegExp(`^${pat.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 's');
+    const re = new RegExp(
+      `^${pat
+        .split('*')
+        .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*')}$`,
+      's',
+    );
     return re.test(t);
   });
 }

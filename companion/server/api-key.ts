@@ -74,7 +74,12 @@ function createKeyFile(file: string, key: string): { key: string; created: boole
 export function loadApiKey(dataDir: string, envKey: string | undefined, log: (line: string) => void = () => {}): ApiKey {
   if (envKey !== undefined && envKey !== '') {
     const problem = apiKeyProblem(envKey);
-    if (problem) throw new AlisaError('invalid_argument', `ALISA_API_KEY is not a usable API key: ${problem}.`, 'Set it to a long random value (e.g. `openssl rand -base64 32`), or unset it to let Alisa keep one in her data folder.');
+    if (problem)
+      throw new AlisaError(
+        'invalid_argument',
+        `ALISA_API_KEY is not a usable API key: ${problem}.`,
+        'Set it to a long random value (e.g. `openssl rand -base64 32`), or unset it to let Alisa keep one in her data folder.',
+      );
     return { key: envKey, file: null, source: 'env' };
   }
   const file = path.join(dataDir, API_KEY_FILE_NAME);

@@ -59,7 +59,10 @@ export class CompanionServer {
     this.refusals = new LogThrottle(opts.log);
     // A socket that never sends a whole request head (or body) is closed with 408; the checks run
     // every second instead of Node's default 30 s.
-    this.http = http.createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1_000 }, (req, res) => void this.onRequest(req, res));
+    this.http = http.createServer(
+      { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1_000 },
+      (req, res) => void this.onRequest(req, res),
+    );
     this.http.maxConnections = MAX_HTTP_CONNECTIONS;
     this.wss = new WebSocketServer({
       noServer: true,

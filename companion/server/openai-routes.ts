@@ -53,7 +53,8 @@ const STATUS_BY_CODE: Partial<Record<string, number>> = {
 function sendError(res: ServerResponse, err: unknown): void {
   let e = toAlisaError(err);
   // A prompt measured too long for the context is the client's to shorten: 400, as OpenAI answers.
-  if (e.cause instanceof PromptTooLongError) e = new AlisaError('invalid_argument', e.message, 'Send a shorter prompt, or raise the model context size (--context-size).', { cause: e });
+  if (e.cause instanceof PromptTooLongError)
+    e = new AlisaError('invalid_argument', e.message, 'Send a shorter prompt, or raise the model context size (--context-size).', { cause: e });
   const status = STATUS_BY_CODE[e.code] ?? 500;
   const body = JSON.stringify({ error: { message: errorText(e), type: e.code, code: e.code } });
   if (res.headersSent) {
@@ -68,7 +69,11 @@ function sendError(res: ServerResponse, err: unknown): void {
 }
 
 const tooLarge = () =>
-  new AlisaError('frame_too_large', `The request body is over ${MAX_BODY_BYTES} bytes (1 MiB).`, 'Send a shorter prompt: it has to fit the model context anyway.');
+  new AlisaError(
+    'frame_too_large',
+    `The request body is over ${MAX_BODY_BYTES} bytes (1 MiB).`,
+    'Send a shorter prompt: it has to fit the model context anyway.',
+  );
 
 /** Past this much dropped body the client is cut off (a reset) instead of read to its end. */
 const DISCARD_MAX_BYTES = 16 * 1024 * 1024;
@@ -138,7 +143,10 @@ export async function handleChatCompletions(req: IncomingMessage, res: ServerRes
   try {
     const parsed = CompletionRequest.safeParse(await readBody(req));
     if (!parsed.success) {
-      throw new AlisaError('invalid_argument', `Bad chat completion request: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      throw new AlisaError(
+        'invalid_argument',
+        `Bad chat completion request: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      );
     }
     const body = parsed.data;
     const provider = await registry.active();
@@ -179,7 +187,11 @@ export async function handleChatCompletions(req: IncomingMessage, res: ServerRes
           created,
           model,
           choices: [{ index: 0, message: { role: 'assistant', content: result.text }, finish_reason: result.stopReason === 'length' ? 'length' : 'stop' }],
-          usage: { prompt_tokens: result.promptTokens, completion_tokens: result.completionTokens, total_tokens: result.promptTokens + result.completionTokens },
+          usage: {
+            prompt_tokens: result.promptTokens,
+            completion_tokens: result.completionTokens,
+            total_tokens: result.promptTokens + result.completionTokens,
+          },
         }),
       );
       return;
@@ -187,7 +199,9 @@ export async function handleChatCompletions(req: IncomingMessage, res: ServerRes
 
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     const chunk = (delta: object, finish: string | null, extra: object = {}) =>
-      res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finish }], ...extra })}\n\n`);
+      res.write(
+        `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finish }], ...extra })}\n\n`,
+      );
     chunk({ role: 'assistant', content: '' }, null);
     const result = await provider.generate({ ...request, onText: (text) => chunk({ content: text }, null) });
     chunk({}, result.stopReason === 'length' ? 'length' : 'stop');
@@ -199,7 +213,11 @@ export async function handleChatCompletions(req: IncomingMessage, res: ServerRes
           created,
           model,
           choices: [],
-          usage: { prompt_tokens: result.promptTokens, completion_tokens: result.completionTokens, total_tokens: result.promptTokens + result.completionTokens },
+          usage: {
+            prompt_tokens: result.promptTokens,
+            completion_tokens: result.completionTokens,
+            total_tokens: result.promptTokens + result.completionTokens,
+          },
         })}\n\n`,
       );
     }

@@ -67,7 +67,11 @@ function readSpeech(file: string, vad: boolean): Int16Array {
   try {
     pcm = toMono16k(decodeWav(buf));
   } catch (err) {
-    throw new AlisaError('invalid_argument', `${file} is not a WAV file Alisa can read: ${(err as Error).message}`, 'Use a 16-bit PCM WAV file (sox in.wav -b 16 out.wav).');
+    throw new AlisaError(
+      'invalid_argument',
+      `${file} is not a WAV file Alisa can read: ${(err as Error).message}`,
+      'Use a 16-bit PCM WAV file (sox in.wav -b 16 out.wav).',
+    );
   }
   if (!vad) return pcm;
   const segs = findSpeech(pcm);
@@ -75,7 +79,13 @@ function readSpeech(file: string, vad: boolean): Int16Array {
 }
 
 /** Speech out through the TTS chain (companion/voice/tts/registry.ts) into a file. */
-async function say(text: string, out: string | undefined, engine: string | undefined, edgeEndpoint: string | null, piper: { binary: string | null; model: string | null; voicesDir: string }): Promise<number> {
+async function say(
+  text: string,
+  out: string | undefined,
+  engine: string | undefined,
+  edgeEndpoint: string | null,
+  piper: { binary: string | null; model: string | null; voicesDir: string },
+): Promise<number> {
   if (!out) throw new AlisaError('invalid_argument', '--say needs --out FILE.wav.');
   let order: TtsEngineId[] | undefined;
   if (engine !== undefined) {
@@ -103,7 +113,11 @@ async function say(text: string, out: string | undefined, engine: string | undef
     return 0;
   } catch (err) {
     if (err instanceof AllEnginesFailed) {
-      throw new AlisaError('voice_unavailable', `No text-to-speech engine could speak: ${err.message}`.slice(0, 500), 'Download Piper\'s voice (npm run voice -- --download-voice --network allowed), or install espeak-ng (apt install espeak-ng).');
+      throw new AlisaError(
+        'voice_unavailable',
+        `No text-to-speech engine could speak: ${err.message}`.slice(0, 500),
+        "Download Piper's voice (npm run voice -- --download-voice --network allowed), or install espeak-ng (apt install espeak-ng).",
+      );
     }
     throw err;
   } finally {
@@ -139,7 +153,13 @@ async function main(): Promise<number> {
   if (!(NETWORK_MODES as readonly string[]).includes(network) || network === 'ask') {
     throw new AlisaError('invalid_argument', `--network must be offline or allowed, got "${network}".`);
   }
-  setNetworkGate(new NetworkGate({ mode: network as NetworkMode, setting: '--network', howToAllow: { some: 'run it with --network allowed', all: 'run it with --network allowed' } }));
+  setNetworkGate(
+    new NetworkGate({
+      mode: network as NetworkMode,
+      setting: '--network',
+      howToAllow: { some: 'run it with --network allowed', all: 'run it with --network allowed' },
+    }),
+  );
   installSocketGuard(networkGate);
   const voices = voicesDir(path.resolve(values.data ?? process.env.ALISA_DATA_DIR ?? defaultDataDir()));
   if (values['download-voice']) {
@@ -189,7 +209,9 @@ async function main(): Promise<number> {
     const t = await engines.commands.transcribe(pcm);
     const c = confidentCommand(t);
     const confidence = Math.round((t.confidence ?? 0) * 100) / 100;
-    process.stdout.write(`${JSON.stringify({ engine: engines.commands.id, command: c?.phrase ?? null, id: c?.id ?? null, text: c ? c.phrase : '', heard: t.text, confidence, ms: Math.round(performance.now() - t0) })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ engine: engines.commands.id, command: c?.phrase ?? null, id: c?.id ?? null, text: c ? c.phrase : '', heard: t.text, confidence, ms: Math.round(performance.now() - t0) })}\n`,
+    );
     return 0;
   }
   const pcm = readSpeech(values.transcribe!, vad);

@@ -41,7 +41,15 @@ export async function recognize(engines: SttEngines, pcm: Int16Array, commandsUs
   const none: { text: string; confidence?: number } = { text: '' };
   const cmdP = commandsUsable ? engines.commands.transcribe(pcm, { signal }).catch(() => none) : Promise.resolve(none);
   const dictP = engines.dictation ? engines.dictation.transcribe(pcm, { signal }) : null;
-  const [cmd, dict] = await Promise.all([cmdP, dictP ? dictP.then((r) => r, (e: unknown) => e) : null]);
+  const [cmd, dict] = await Promise.all([
+    cmdP,
+    dictP
+      ? dictP.then(
+          (r) => r,
+          (e: unknown) => e,
+        )
+      : null,
+  ]);
   const ms = Math.round(performance.now() - t0);
   const dictation = dict && !(dict instanceof Error) ? (dict as { text: string }) : null;
   if (dictation) {
@@ -76,7 +84,14 @@ export class ListenService implements ListenServiceApi {
     /** Recorder overrides (tests: WAV pacing speed, PATH). */
     private readonly recordOverrides: Partial<RecordOptions> = {},
   ) {
-    this.settings = { sttEngine: 'auto', sttModel: deps.sttModel ?? null, sttEndpoint: deps.sttEndpoint ?? null, transcript: 'insert', handsFree: false, input: 'default' };
+    this.settings = {
+      sttEngine: 'auto',
+      sttModel: deps.sttModel ?? null,
+      sttEndpoint: deps.sttEndpoint ?? null,
+      transcript: 'insert',
+      handsFree: false,
+      input: 'default',
+    };
     this.engines = this.build();
   }
 
@@ -128,7 +143,13 @@ export class ListenService implements ListenServiceApi {
     this.states = await sttStates(this.engines);
     // The model or server problem is the user's to fix: show it until the settings change.
     const dict = this.engines.dictation && this.states.find((s) => s.id === this.engines.dictation!.id);
-    this.error = dict && !dict.available ? { code: this.engines.dictation!.id === 'sherpa' ? 'stt_model_missing' : 'voice_unavailable', message: dict.reason ?? 'The dictation engine is not usable.' } : null;
+    this.error =
+      dict && !dict.available
+        ? {
+            code: this.engines.dictation!.id === 'sherpa' ? 'stt_model_missing' : 'voice_unavailable',
+            message: dict.reason ?? 'The dictation engine is not usable.',
+          }
+        : null;
   }
 
   status(): ListenStatus {
@@ -183,7 +204,10 @@ export class ListenService implements ListenServiceApi {
   private async finishPushToTalk(rec: Recording, r: RecordResult): Promise<void> {
     if (this.recording === rec) this.recording = null;
     this.changed();
-    if (r.reason === 'failed' && !r.speech) throw this.setError(new AlisaError('microphone_unavailable', `The recorder (${r.tool}) stopped unexpectedly.`, 'Check the microphone, or set another voice input.'));
+    if (r.reason === 'failed' && !r.speech)
+      throw this.setError(
+        new AlisaError('microphone_unavailable', `The recorder (${r.tool}) stopped unexpectedly.`, 'Check the microphone, or set another voice input.'),
+      );
     if (!r.speech) {
       this.log(`voice: no speech heard (${r.ms} ms, ${r.reason})`);
       return;
@@ -239,7 +263,10 @@ export class ListenService implements ListenServiceApi {
     this.changed();
     void rec.done.then((r) => {
       if (this.handsFreeRec === rec) this.handsFreeRec = null;
-      if (r.reason === 'failed') this.setError(new AlisaError('microphone_unavailable', `The recorder (${r.tool}) stopped unexpectedly.`, 'Check the microphone, or set another voice input.'));
+      if (r.reason === 'failed')
+        this.setError(
+          new AlisaError('microphone_unavailable', `The recorder (${r.tool}) stopped unexpectedly.`, 'Check the microphone, or set another voice input.'),
+        );
       this.changed();
     });
   }

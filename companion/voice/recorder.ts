@@ -114,7 +114,11 @@ export function recorderCommands(input = 'default', env: NodeJS.ProcessEnv = pro
   }
   const arecord = platform === 'linux' ? findExecutable('arecord', env, platform) : null;
   if (arecord) {
-    out.push({ tool: 'arecord', bin: arecord, args: ['-q', '-f', 'S16_LE', '-r', String(STT_RATE), '-c', '1', '-t', 'raw', ...(isDefault ? [] : ['-D', dev]), '-'] });
+    out.push({
+      tool: 'arecord',
+      bin: arecord,
+      args: ['-q', '-f', 'S16_LE', '-r', String(STT_RATE), '-c', '1', '-t', 'raw', ...(isDefault ? [] : ['-D', dev]), '-'],
+    });
   }
   return out;
 }
@@ -125,12 +129,20 @@ function readWavInput(file: string): Int16Array {
   try {
     buf = readFileSync(file);
   } catch (err) {
-    throw new AlisaError('microphone_unavailable', `The voice input ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`, 'Set the voice input to "default" or to an existing 16-bit WAV file.');
+    throw new AlisaError(
+      'microphone_unavailable',
+      `The voice input ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`,
+      'Set the voice input to "default" or to an existing 16-bit WAV file.',
+    );
   }
   try {
     return toMono16k(decodeWav(buf));
   } catch (err) {
-    throw new AlisaError('microphone_unavailable', `The voice input ${file} is not a WAV file Alisa can read: ${(err as Error).message}.`, 'Use a 16-bit PCM WAV file.');
+    throw new AlisaError(
+      'microphone_unavailable',
+      `The voice input ${file} is not a WAV file Alisa can read: ${(err as Error).message}.`,
+      'Use a 16-bit PCM WAV file.',
+    );
   }
 }
 
@@ -282,7 +294,7 @@ function wavSource(rec: Recording, file: string, speed: number): Source {
   let timer: NodeJS.Timeout | null = null;
   const tick = (): void => {
     // Everything due by now (timers drift; the clock does not).
-    const due = Math.min(samples.length, Math.floor((((performance.now() - t0) * speed) / 1000) * STT_RATE / frame + 1) * frame);
+    const due = Math.min(samples.length, Math.floor(((((performance.now() - t0) * speed) / 1000) * STT_RATE) / frame + 1) * frame);
     while (off < due) {
       rec.feed(samples.subarray(off, Math.min(off + frame, samples.length)));
       off += frame;

@@ -13,7 +13,9 @@ const CACHE_DEFAULTS = { memoryBytes: 16 * 1024 * 1024, diskBytes: 50 * 1024 * 1
 const MP3_BITS_PER_SECOND = 48_000;
 
 export function cacheKey(parts: { engine: string; voice: string | null; rate: string; pitch: string; text: string }): string {
-  return createHash('sha256').update(JSON.stringify([parts.engine, parts.voice ?? '', parts.rate, parts.pitch, parts.text])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([parts.engine, parts.voice ?? '', parts.rate, parts.pitch, parts.text]))
+    .digest('hex');
 }
 
 const EXT: Record<SynthResult['mime'], string> = { 'audio/wav': '.wav', 'audio/mpeg': '.mp3' };
@@ -93,7 +95,14 @@ export class TtsCache {
   }
 
   stats(): { memoryBytes: number; memoryEntries: number; diskBytes: number; diskEntries: number; hits: number; misses: number } {
-    return { memoryBytes: this.memoryUsed, memoryEntries: this.memory.size, diskBytes: this.diskUsed, diskEntries: this.disk?.size ?? 0, hits: this.hits, misses: this.misses };
+    return {
+      memoryBytes: this.memoryUsed,
+      memoryEntries: this.memory.size,
+      diskBytes: this.diskUsed,
+      diskEntries: this.disk?.size ?? 0,
+      hits: this.hits,
+      misses: this.misses,
+    };
   }
 
   private remember(key: string, result: SynthResult): void {

@@ -26,7 +26,8 @@ import { networkGate } from '../privacy/network-gate';
 import { unpackTarBz2 } from './tts/voice-archive';
 import { checkVoiceFolder, DEFAULT_PIPER_VOICE, type PiperCatalogVoice } from './tts/piper-voice';
 
-const CHOOSE_VOICE_ALTERNATIVE = 'choose a voice folder or .onnx file you already have ("Alisa: Choose Voice…" in VS Code, or alisa.voice.piperModel / --piper-model)';
+const CHOOSE_VOICE_ALTERNATIVE =
+  'choose a voice folder or .onnx file you already have ("Alisa: Choose Voice…" in VS Code, or alisa.voice.piperModel / --piper-model)';
 
 export interface VoiceDownloadTimeouts {
   /** The server must answer (headers) within this time. */
@@ -67,7 +68,6 @@ function sizeOf(file: string): number {
     return 0;
   }
 }
-
 
 /** "fetch failed" alone says nothing: add the system error code and message from the cause. */
 function networkReason(err: unknown): string {
@@ -122,7 +122,16 @@ export async function downloadVoice(options: VoiceDownloadOptions): Promise<stri
   const { voicesDir, signal } = options;
   const timeouts = { ...DEFAULT_VOICE_TIMEOUTS, ...options.timeouts };
   const target = path.join(voicesDir, voice.id);
-  const state: VoiceDownloadState = { state: 'downloading', voice: voice.id, name: voice.name, progress: null, receivedBytes: null, totalBytes: null, path: null, error: null };
+  const state: VoiceDownloadState = {
+    state: 'downloading',
+    voice: voice.id,
+    name: voice.name,
+    progress: null,
+    receivedBytes: null,
+    totalBytes: null,
+    path: null,
+    error: null,
+  };
   const emit = (patch: Partial<VoiceDownloadState>) => {
     Object.assign(state, patch);
     options.onState?.({ ...state });
@@ -174,12 +183,21 @@ export async function downloadVoice(options: VoiceDownloadOptions): Promise<stri
         if (signal.aborted) throw cancelled(voice);
         // A corrupt archive would fail again on resume: start over next time.
         rmSync(part, { force: true });
-        throw new AlisaError('voice_download_failed', `The downloaded voice ${voice.name} could not be unpacked: ${(err as Error).message}.`, `Download it again (it starts over), or ${CHOOSE_VOICE_ALTERNATIVE}.`, { cause: err });
+        throw new AlisaError(
+          'voice_download_failed',
+          `The downloaded voice ${voice.name} could not be unpacked: ${(err as Error).message}.`,
+          `Download it again (it starts over), or ${CHOOSE_VOICE_ALTERNATIVE}.`,
+          { cause: err },
+        );
       }
       const found = findVoiceFolder(staging);
       if (!found) {
         rmSync(part, { force: true });
-        throw new AlisaError('voice_download_failed', `The archive from ${url.host} holds no Piper voice for sherpa-onnx (model .onnx, tokens.txt and espeak-ng-data/).`, `Choose a voice you have instead: ${CHOOSE_VOICE_ALTERNATIVE}.`);
+        throw new AlisaError(
+          'voice_download_failed',
+          `The archive from ${url.host} holds no Piper voice for sherpa-onnx (model .onnx, tokens.txt and espeak-ng-data/).`,
+          `Choose a voice you have instead: ${CHOOSE_VOICE_ALTERNATIVE}.`,
+        );
       }
       if (signal.aborted) throw cancelled(voice);
       const old = existsSync(target) ? path.join(voicesDir, `.${voice.id}.old-${randomBytes(4).toString('hex')}`) : null;
@@ -193,7 +211,16 @@ export async function downloadVoice(options: VoiceDownloadOptions): Promise<stri
     emit({ state: 'done', progress: 1, path: target });
     return target;
   } catch (err) {
-    const error = signal.aborted ? cancelled(voice) : err instanceof AlisaError ? err : new AlisaError('voice_download_failed', `Downloading the voice ${voice.name} failed: ${(err as Error).message}`, `Try again, or ${CHOOSE_VOICE_ALTERNATIVE}.`, { cause: err });
+    const error = signal.aborted
+      ? cancelled(voice)
+      : err instanceof AlisaError
+        ? err
+        : new AlisaError(
+            'voice_download_failed',
+            `Downloading the voice ${voice.name} failed: ${(err as Error).message}`,
+            `Try again, or ${CHOOSE_VOICE_ALTERNATIVE}.`,
+            { cause: err },
+          );
     emit({ state: error.code === 'cancelled' ? 'cancelled' : 'error', error: error.toInfo() });
     throw error;
   }
@@ -293,7 +320,8 @@ async function fetchToPart(
           `Try again later, or ${CHOOSE_VOICE_ALTERNATIVE}.`,
         );
       }
-      if (!response.body) throw new AlisaError('voice_download_failed', `${host} sent no data for the voice ${voice.name}.`, `Try again later, or ${CHOOSE_VOICE_ALTERNATIVE}.`);
+      if (!response.body)
+        throw new AlisaError('voice_download_failed', `${host} sent no data for the voice ${voice.name}.`, `Try again later, or ${CHOOSE_VOICE_ALTERNATIVE}.`);
 
       let received = append ? have : 0;
       emit({ receivedBytes: received, totalBytes: total, progress: total ? received / total : null });
@@ -335,7 +363,11 @@ async function fetchToPart(
         await outDone.catch(() => {});
       }
       if (total !== null && received !== total) {
-        throw new AlisaError('voice_download_failed', `The download of the voice ${voice.name} from ${host} ended early (${formatBytes(received)} of ${formatBytes(total)}).`, `Download it again to resume, or ${CHOOSE_VOICE_ALTERNATIVE}.`);
+        throw new AlisaError(
+          'voice_download_failed',
+          `The download of the voice ${voice.name} from ${host} ended early (${formatBytes(received)} of ${formatBytes(total)}).`,
+          `Download it again to resume, or ${CHOOSE_VOICE_ALTERNATIVE}.`,
+        );
       }
       emit({ receivedBytes: received, totalBytes: total ?? received, progress: 1 });
       return;
@@ -344,7 +376,11 @@ async function fetchToPart(
       signal.removeEventListener('abort', onAbort);
     }
   }
-  throw new AlisaError('voice_download_failed', `${host} did not send the part of the voice ${voice.name} that was asked for.`, `Try again later, or ${CHOOSE_VOICE_ALTERNATIVE}.`);
+  throw new AlisaError(
+    'voice_download_failed',
+    `${host} did not send the part of the voice ${voice.name} that was asked for.`,
+    `Try again later, or ${CHOOSE_VOICE_ALTERNATIVE}.`,
+  );
 }
 
 function findCause(err: unknown, test: (e: unknown) => boolean): unknown {

@@ -551,6 +551,11 @@ function causeClass(reason: string): string {
 }
 
 function checkProsody(name: string, value: string, re: RegExp): string {
-  if (!re.test(value.trim())) throw new AlisaError('invalid_argument', `The voice ${name} "${value}" is not valid.`, name === 'rate' ? 'Use a percentage such as "+15%".' : 'Use e.g. "+10Hz", "-5%" or "+2st".');
+  if (!re.test(value.trim()))
+    throw new AlisaError(
+      'invalid_argument',
+      `The voice ${name} "${value}" is not valid.`,
+      name === 'rate' ? 'Use a percentage such as "+15%".' : 'Use e.g. "+10Hz", "-5%" or "+2st".',
+    );
   return value.trim();
 }

@@ -71,7 +71,11 @@ export class DebugWatcher implements vscode.Disposable {
         if (f) {
           const path = f.source?.path ? sendableFramePath(f.source.path) : null;
           // A frame in an excluded or outside file is named, without its place.
-          topFrame = { name: capHead(f.name, 200), path: path === null ? null : capHead(path, LIMITS.path), line: path !== null && typeof f.line === 'number' ? f.line : null };
+          topFrame = {
+            name: capHead(f.name, 200),
+            path: path === null ? null : capHead(path, LIMITS.path),
+            line: path !== null && typeof f.line === 'number' ? f.line : null,
+          };
         }
       } catch {
         // No stack: the message alone.

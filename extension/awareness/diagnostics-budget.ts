@@ -83,7 +83,9 @@ export function buildDiagnosticsSnapshot<D>(sources: Iterable<DiagnosticsSource<
     ranked.push({ source, errors, warnings, rank: recency.get(source.path) ?? Infinity });
   }
   // Stable order (the coalescer sends nothing when nothing changed).
-  ranked.sort((a, b) => a.rank - b.rank || b.errors - a.errors || b.warnings - a.warnings || (a.source.path < b.source.path ? -1 : a.source.path > b.source.path ? 1 : 0));
+  ranked.sort(
+    (a, b) => a.rank - b.rank || b.errors - a.errors || b.warnings - a.warnings || (a.source.path < b.source.path ? -1 : a.source.path > b.source.path ? 1 : 0),
+  );
 
   // Room for the truncation object, the field names and brackets.
   const reserve = 256;

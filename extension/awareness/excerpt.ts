@@ -24,11 +24,7 @@ export function splitLines(text: string): string[] {
  * the text fits `maxChars`; a single over-long line is cut. Whole lines only otherwise, so the
  * excerpt can be replaced line for line.
  */
-export function buildExcerpt(
-  lines: readonly string[],
-  line: number,
-  opts: { endLine?: number; radius?: number; maxChars?: number } = {},
-): Excerpt {
+export function buildExcerpt(lines: readonly string[], line: number, opts: { endLine?: number; radius?: number; maxChars?: number } = {}): Excerpt {
   const radius = opts.radius ?? EXCERPT_RADIUS;
   const maxChars = opts.maxChars ?? LIMITS.textAroundCursor;
   const last = Math.max(0, lines.length - 1);

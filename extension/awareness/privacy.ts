@@ -42,7 +42,10 @@ export function globToRegExp(glob: string): RegExp {
 
 /** Normalizes a workspace-relative path: forward slashes, no leading `./` or `/`. */
 function normalizeRelPath(p: string): string {
-  return p.replace(/\\/g, '/').replace(/^(\.\/)+/, '').replace(/^\/+/, '');
+  return p
+    .replace(/\\/g, '/')
+    .replace(/^(\.\/)+/, '')
+    .replace(/^\/+/, '');
 }
 
 /**

@@ -8,7 +8,11 @@ const ANSI = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b
 
 export function stripAnsi(text: string): string {
   // eslint-disable-next-line no-control-regex
-  return text.replace(ANSI, '').replace(/\r\n/g, '\n').replace(/[^\n]*\r(?!\n)/g, '').replace(/[\u0000-\u0008\u000b-\u001f]/g, '');
+  return text
+    .replace(ANSI, '')
+    .replace(/\r\n/g, '\n')
+    .replace(/[^\n]*\r(?!\n)/g, '')
+    .replace(/[\u0000-\u0008\u000b-\u001f]/g, '');
 }
 
 /** Collects streamed chunks, keeping only a bounded tail in memory. */

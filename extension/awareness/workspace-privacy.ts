@@ -16,7 +16,9 @@ export function awarenessEnabled(): boolean {
 
 /** The workspace-relative path of `uri` when something of it may be sent, else null. */
 export function sendablePathOf(uri: vscode.Uri, globs: readonly string[] = readExcludeGlobs()): string | null {
-  const roots = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === uri.scheme && f.uri.authority === uri.authority).map((f) => f.uri.path);
+  const roots = (vscode.workspace.workspaceFolders ?? [])
+    .filter((f) => f.uri.scheme === uri.scheme && f.uri.authority === uri.authority)
+    .map((f) => f.uri.path);
   const rel = relativeToRoots(uri.path, roots);
   if (rel === null || isExcludedPath(rel, globs)) return null;
   return rel;

@@ -41,7 +41,10 @@ export async function applyCodeToFile(code: string, proposals: ProposalOpener): 
     choices.push({ label: `$(file) All of ${name}`, description: 'the diff shows every change; apply the ones you want', target: 'file' });
   }
   choices.push({ label: '$(folder-opened) Another file…', target: 'other' });
-  const picked = choices.length === 1 ? choices[0] : await vscode.window.showQuickPick(choices, { title: 'Apply Alisa’s code to…', placeHolder: 'Nothing changes until you click Apply in the diff' });
+  const picked =
+    choices.length === 1
+      ? choices[0]
+      : await vscode.window.showQuickPick(choices, { title: 'Apply Alisa’s code to…', placeHolder: 'Nothing changes until you click Apply in the diff' });
   if (!picked) return;
   let uri: vscode.Uri;
   let selection: { start: number; end: number; endCharacter: number } | null = null;
@@ -52,19 +55,24 @@ export async function applyCodeToFile(code: string, proposals: ProposalOpener): 
     uri = files[0];
   } else {
     uri = active!.document.uri;
-    if (picked.target === 'selection') selection = { start: active!.selection.start.line, end: active!.selection.end.line, endCharacter: active!.selection.end.character };
+    if (picked.target === 'selection')
+      selection = { start: active!.selection.start.line, end: active!.selection.end.line, endCharacter: active!.selection.end.character };
   }
   const path = sendablePathOf(uri);
   const name = baseName(uri.path);
   if (path === null) {
-    void vscode.window.showWarningMessage(`Alisa does not change ${name}: it is outside the workspace or matches alisa.privacy.excludeGlobs. Pick a file of this workspace.`);
+    void vscode.window.showWarningMessage(
+      `Alisa does not change ${name}: it is outside the workspace or matches alisa.privacy.excludeGlobs. Pick a file of this workspace.`,
+    );
     return;
   }
   const document = await vscode.workspace.openTextDocument(uri);
   const text = document.getText();
   const restored = restoreSecrets(codeForFile(code), text);
   if (restored === null) {
-    void vscode.window.showWarningMessage(`This code keeps a secret Alisa never saw (it was redacted), and ${name} has no value for it. Copy the code and fill that line in by hand.`);
+    void vscode.window.showWarningMessage(
+      `This code keeps a secret Alisa never saw (it was redacted), and ${name} has no value for it. Copy the code and fill that line in by hand.`,
+    );
     return;
   }
   const { start, count } = targetLines(text.replace(/\r\n/g, '\n'), selection);

@@ -45,25 +45,26 @@ export class FixFlow {
 
     const waiter = new ReplyWaiter(this.manager.onDidReceiveEvent);
     try {
-      const outcome = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Window, title: `Alisa is looking at ${name}…` },
-        async () => {
-          const { replyId, sessionId } = await this.manager.request('fix.propose', params);
-          void this.showSession(sessionId);
-          return waiter.wait(replyId, REPLY_TIMEOUT_MS);
-        },
-      );
+      const outcome = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Alisa is looking at ${name}…` }, async () => {
+        const { replyId, sessionId } = await this.manager.request('fix.propose', params);
+        void this.showSession(sessionId);
+        return waiter.wait(replyId, REPLY_TIMEOUT_MS);
+      });
       if (outcome.type === 'timeout') {
         void vscode.window.showWarningMessage(`Alisa did not finish her fix for ${name} in time. Her reply so far is in the chat.`);
         return;
       }
       if (outcome.type === 'reply.error') {
-        void vscode.window.showErrorMessage(`Alisa could not propose a fix for ${name}: ${outcome.error.message}${outcome.error.action ? ` ${outcome.error.action}` : ''}`);
+        void vscode.window.showErrorMessage(
+          `Alisa could not propose a fix for ${name}: ${outcome.error.message}${outcome.error.action ? ` ${outcome.error.action}` : ''}`,
+        );
         return;
       }
       const block = extractLastCodeBlock(outcome.text);
       if (!block) {
-        void vscode.window.showInformationMessage(`Alisa's reply has no code block, so there is no fix to preview for ${name}. Her explanation is in the chat.`);
+        void vscode.window.showInformationMessage(
+          `Alisa's reply has no code block, so there is no fix to preview for ${name}. Her explanation is in the chat.`,
+        );
         return;
       }
       await this.preview(uri, path, name, params.excerpt, params.excerptStartLine, block.code);
@@ -78,7 +79,9 @@ export class FixFlow {
     // `[REDACTED:kind]` marker, the user's own value goes back (never the marker into the file).
     const restored = restoreSecrets(code, excerpt);
     if (restored === null) {
-      void vscode.window.showWarningMessage(`Alisa's proposal for ${name} touches a secret she never saw (it was redacted), so it cannot be applied as is. Her reply is in the chat; edit that line by hand.`);
+      void vscode.window.showWarningMessage(
+        `Alisa's proposal for ${name} touches a secret she never saw (it was redacted), so it cannot be applied as is. Her reply is in the chat; edit that line by hand.`,
+      );
       return;
     }
     code = restored;

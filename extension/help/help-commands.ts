@@ -49,15 +49,39 @@ export class HelpCommands implements vscode.Disposable {
       vscode.languages.registerCodeActionsProvider([{ scheme: 'file' }, { scheme: 'vscode-remote' }], new AlisaCodeActions(), {
         providedCodeActionKinds: AlisaCodeActions.kinds,
       }),
-      vscode.commands.registerCommand(HELP_COMMANDS.explainError, guard(HELP_COMMANDS.explainError, (uri, d) => this.explainError(uri, d))),
-      vscode.commands.registerCommand(HELP_COMMANDS.explainTerminalFailure, guard(HELP_COMMANDS.explainTerminalFailure, () => this.explainTerminalFailure())),
-      vscode.commands.registerCommand(HELP_COMMANDS.fixDiagnostic, guard(HELP_COMMANDS.fixDiagnostic, (uri, d) => this.fixDiagnostic(uri, d))),
+      vscode.commands.registerCommand(
+        HELP_COMMANDS.explainError,
+        guard(HELP_COMMANDS.explainError, (uri, d) => this.explainError(uri, d)),
+      ),
+      vscode.commands.registerCommand(
+        HELP_COMMANDS.explainTerminalFailure,
+        guard(HELP_COMMANDS.explainTerminalFailure, () => this.explainTerminalFailure()),
+      ),
+      vscode.commands.registerCommand(
+        HELP_COMMANDS.fixDiagnostic,
+        guard(HELP_COMMANDS.fixDiagnostic, (uri, d) => this.fixDiagnostic(uri, d)),
+      ),
       this.controller,
-      vscode.commands.registerCommand(PROPOSAL_COMMANDS.apply, guard(PROPOSAL_COMMANDS.apply, (uri) => this.controller.applyAll(uri))),
-      vscode.commands.registerCommand(PROPOSAL_COMMANDS.discard, guard(PROPOSAL_COMMANDS.discard, (uri) => this.controller.discardAll(uri))),
-      vscode.commands.registerCommand(PROPOSAL_COMMANDS.applyHunk, guard(PROPOSAL_COMMANDS.applyHunk, (key, gen, i) => this.controller.applyHunk(key, gen, i))),
-      vscode.commands.registerCommand(PROPOSAL_COMMANDS.discardHunk, guard(PROPOSAL_COMMANDS.discardHunk, (key, gen, i) => this.controller.discardHunk(key, gen, i))),
-      vscode.commands.registerCommand(PROPOSAL_COMMANDS.revertLastChange, guard(PROPOSAL_COMMANDS.revertLastChange, () => this.controller.revertLast())),
+      vscode.commands.registerCommand(
+        PROPOSAL_COMMANDS.apply,
+        guard(PROPOSAL_COMMANDS.apply, (uri) => this.controller.applyAll(uri)),
+      ),
+      vscode.commands.registerCommand(
+        PROPOSAL_COMMANDS.discard,
+        guard(PROPOSAL_COMMANDS.discard, (uri) => this.controller.discardAll(uri)),
+      ),
+      vscode.commands.registerCommand(
+        PROPOSAL_COMMANDS.applyHunk,
+        guard(PROPOSAL_COMMANDS.applyHunk, (key, gen, i) => this.controller.applyHunk(key, gen, i)),
+      ),
+      vscode.commands.registerCommand(
+        PROPOSAL_COMMANDS.discardHunk,
+        guard(PROPOSAL_COMMANDS.discardHunk, (key, gen, i) => this.controller.discardHunk(key, gen, i)),
+      ),
+      vscode.commands.registerCommand(
+        PROPOSAL_COMMANDS.revertLastChange,
+        guard(PROPOSAL_COMMANDS.revertLastChange, () => this.controller.revertLast()),
+      ),
     ];
   }
 
@@ -105,7 +129,9 @@ export class HelpCommands implements vscode.Disposable {
   private async explainError(uri: unknown, diagnostic: unknown): Promise<void> {
     const at = uri instanceof vscode.Uri && diagnostic instanceof vscode.Diagnostic ? { uri, diagnostic } : diagnosticAtCursor();
     if (!at) {
-      void vscode.window.showInformationMessage('There is no error or warning at the cursor. Put the cursor on a squiggly line, then run "Alisa: Explain This Error".');
+      void vscode.window.showInformationMessage(
+        'There is no error or warning at the cursor. Put the cursor on a squiggly line, then run "Alisa: Explain This Error".',
+      );
       return;
     }
     const globs = readExcludeGlobs();

@@ -53,7 +53,10 @@ export function decisionFor(choice: string | undefined): { allow: boolean; remem
 }
 
 function cell(s: string): string {
-  return s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
+  return s
+    .replace(/\\/g, '\\\\')
+    .replace(/\|/g, '\\|')
+    .replace(/[\r\n]+/g, ' ');
 }
 
 function pad(n: number): string {
@@ -101,7 +104,10 @@ export function activityMarkdown(a: NetworkActivity): string {
     lines.push('Nothing has left this machine: Alisa has not connected to, nor tried to reach, any other machine.');
   } else {
     const opened = a.records.filter((r) => r.decision === 'allowed' || r.decision === 'asked-allowed').length;
-    lines.push(`${a.records.length} kind(s) of connection, newest first; ${opened} allowed, ${a.records.length - opened} blocked. Bytes are counted when a connection closes.`, '');
+    lines.push(
+      `${a.records.length} kind(s) of connection, newest first; ${opened} allowed, ${a.records.length - opened} blocked. Bytes are counted when a connection closes.`,
+      '',
+    );
     lines.push('| When | Host | What for | Decision | Bytes |', '|---|---|---|---|---|');
     for (const r of a.records) lines.push(row(r));
   }

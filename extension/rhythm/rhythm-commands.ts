@@ -55,7 +55,8 @@ export class RhythmCommands implements vscode.Disposable {
       'Forget what Alisa has learned about you?',
       {
         modal: true,
-        detail: 'Your busy and quiet hours, what usually follows what, and when her remarks were welcome are deleted. This cannot be undone; she starts learning again from now.',
+        detail:
+          'Your busy and quiet hours, what usually follows what, and when her remarks were welcome are deleted. This cannot be undone; she starts learning again from now.',
       },
       KEEP_BUTTON,
       CONFIRM_BUTTON,

@@ -86,7 +86,11 @@ export function screenStatusLook(status: ScreenStatus | null): ScreenStatusLook 
     case 'active':
       return { text: '$(eye) Screen', tooltip: 'Alisa reads your screen (OCR, offline). Click to pause.', command: SCREEN_COMMANDS.pause };
     case 'paused':
-      return { text: '$(eye-closed) Screen paused', tooltip: 'Screen understanding is paused: Alisa does not look at your screen. Click to resume.', command: SCREEN_COMMANDS.pause };
+      return {
+        text: '$(eye-closed) Screen paused',
+        tooltip: 'Screen understanding is paused: Alisa does not look at your screen. Click to resume.',
+        command: SCREEN_COMMANDS.pause,
+      };
     case 'away':
       return {
         text: '$(eye-closed) Screen',

@@ -42,7 +42,10 @@ export class VoiceController implements vscode.Disposable {
       manager.onDidReceiveEvent((e) => {
         if (e.type === 'voice.transcript') {
           const action = voiceCommandAction(e.command);
-          if (action) void vscode.commands.executeCommand(action).then(undefined, (err: unknown) => manager.log.error(`voice command "${e.command}" failed: ${String(err)}`));
+          if (action)
+            void vscode.commands
+              .executeCommand(action)
+              .then(undefined, (err: unknown) => manager.log.error(`voice command "${e.command}" failed: ${String(err)}`));
         }
         // Another character may have another voice.
         else if (e.type === 'status' && this.sync.configured && e.status.characterId !== this.characterId) void this.sync.configure();

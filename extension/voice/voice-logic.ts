@@ -96,7 +96,10 @@ export const VOICE_LAUNCH_KEYS = ['piperBinary', 'piperModel', 'sttModel', 'sttE
 export const VOICE_LAUNCH_DEFAULTS: VoiceLaunchSettings = { piperBinary: null, piperModel: null, sttModel: null, sttEndpoint: null };
 
 /** The user's values (`read` gives the global value only) into what the companion's flags take. */
-export function normalizeVoiceLaunchSettings(read: (key: keyof VoiceLaunchSettings) => unknown, expandHome: (p: string) => string = (p) => p): VoiceLaunchSettings {
+export function normalizeVoiceLaunchSettings(
+  read: (key: keyof VoiceLaunchSettings) => unknown,
+  expandHome: (p: string) => string = (p) => p,
+): VoiceLaunchSettings {
   return {
     piperBinary: pathOrNull(read('piperBinary'), expandHome),
     piperModel: pathOrNull(read('piperModel'), expandHome),

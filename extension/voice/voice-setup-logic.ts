@@ -53,7 +53,9 @@ export class DownloadFollower {
       case 'cancelled':
         return this.running ? { outcome: { kind: 'cancelled' } } : null;
       case 'error':
-        return this.running ? { outcome: { kind: 'error', error: state.error ?? { code: 'voice_download_failed', message: 'The voice download failed.' } } } : null;
+        return this.running
+          ? { outcome: { kind: 'error', error: state.error ?? { code: 'voice_download_failed', message: 'The voice download failed.' } } }
+          : null;
     }
   }
 
@@ -67,7 +69,12 @@ export class DownloadFollower {
 export function progressText(state: VoiceDownloadState): string {
   const pct = state.progress === null ? null : Math.round(state.progress * 100);
   if (state.state === 'unpacking') return `Unpacking ${state.name}${pct === null ? '…' : `: ${pct}%`}`;
-  const bytes = state.receivedBytes !== null && state.totalBytes ? ` (${formatBytes(state.receivedBytes)} of ${formatBytes(state.totalBytes)})` : state.receivedBytes ? ` (${formatBytes(state.receivedBytes)})` : '';
+  const bytes =
+    state.receivedBytes !== null && state.totalBytes
+      ? ` (${formatBytes(state.receivedBytes)} of ${formatBytes(state.totalBytes)})`
+      : state.receivedBytes
+        ? ` (${formatBytes(state.receivedBytes)})`
+        : '';
   return `Downloading ${state.name}${pct === null ? '…' : `: ${pct}%`}${bytes}`;
 }
 

@@ -95,7 +95,7 @@ export class VoiceSetup implements vscode.Disposable {
     this.downloading = true;
     try {
       const outcome = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: "Alisa: getting her voice", cancellable: true },
+        { location: vscode.ProgressLocation.Notification, title: 'Alisa: getting her voice', cancellable: true },
         (progress, token) => this.follow(progress, token),
       );
       await this.report(outcome);
@@ -122,7 +122,7 @@ export class VoiceSetup implements vscode.Disposable {
       const pick = await vscode.window.showQuickPick(
         [
           { label: 'A voice folder', description: 'vits-piper-…: the .onnx, tokens.txt and espeak-ng-data/', folders: true },
-          { label: 'A voice .onnx file', description: "in such a folder, or a Piper voice for the piper program (with its .onnx.json)", folders: false },
+          { label: 'A voice .onnx file', description: 'in such a folder, or a Piper voice for the piper program (with its .onnx.json)', folders: false },
         ],
         { title: 'Choose a Piper voice for Alisa' },
       );
@@ -143,7 +143,9 @@ export class VoiceSetup implements vscode.Disposable {
     // A user setting: it names a file the companion loads (never a workspace's value).
     await config.update(PIPER_MODEL_KEY, uri.fsPath, vscode.ConfigurationTarget.Global);
     await this.manager.applySettings();
-    void vscode.window.showInformationMessage(`Alisa speaks with the Piper voice ${uri.fsPath} now (if it cannot be loaded, the voice status says why and espeak-ng speaks).`);
+    void vscode.window.showInformationMessage(
+      `Alisa speaks with the Piper voice ${uri.fsPath} now (if it cannot be loaded, the voice status says why and espeak-ng speaks).`,
+    );
   }
 
   /** Starts the download and follows `voice.state` until it is over. */
@@ -173,7 +175,14 @@ export class VoiceSetup implements vscode.Disposable {
           if (e.type === 'voice.state' && answered) onState(e.status.voiceDownload);
         }),
         this.manager.onDidChangeState((s) => {
-          if (s.state === 'failed' || s.state === 'stopped') finish({ kind: 'error', error: s.error ?? { code: 'internal', message: s.message ?? 'Alisa stopped during the download; run "Alisa: Download Voice" again to resume it.' } });
+          if (s.state === 'failed' || s.state === 'stopped')
+            finish({
+              kind: 'error',
+              error: s.error ?? {
+                code: 'internal',
+                message: s.message ?? 'Alisa stopped during the download; run "Alisa: Download Voice" again to resume it.',
+              },
+            });
         }),
         token.onCancellationRequested(() => {
           void this.manager.request('voice.cancelDownload', {}).catch(() => {});
@@ -194,7 +203,9 @@ export class VoiceSetup implements vscode.Disposable {
 
   private async report(outcome: DownloadOutcome): Promise<void> {
     if (outcome.kind === 'done') {
-      void vscode.window.showInformationMessage(`Alisa's voice is installed${outcome.path ? ` (${outcome.path})` : ''}: she speaks with Piper from her next sentence, all on this machine.`);
+      void vscode.window.showInformationMessage(
+        `Alisa's voice is installed${outcome.path ? ` (${outcome.path})` : ''}: she speaks with Piper from her next sentence, all on this machine.`,
+      );
       return;
     }
     if (outcome.kind === 'cancelled') {

@@ -144,8 +144,14 @@ describe.skipIf(missing !== null)("a user's first hour with Alisa, in one real V
     expect(await dialog.innerText()).toMatch(/127\.0\.0\.1|stories260K/);
     await wb.screenshot('first-run-consent');
     expect(model.bytesSent()).toBe(0);
-    await dialog.locator('.monaco-button', { hasText: /^Download$/ }).first().click();
-    await wb.page.locator('.notifications-toasts', { hasText: /language model is ready/ }).first().waitFor({ timeout: 180_000 });
+    await dialog
+      .locator('.monaco-button', { hasText: /^Download$/ })
+      .first()
+      .click();
+    await wb.page
+      .locator('.notifications-toasts', { hasText: /language model is ready/ })
+      .first()
+      .waitFor({ timeout: 180_000 });
     await until('the model banner to go', async () => (await frame.locator(`${BUSY_OR_BROKEN}, .banner[data-banner-id="model"]`).count()) === 0, 60_000);
     // The whole file came from the test's server (node-llama-cpp's downloader may ask twice).
     expect(model.bytesSent()).toBeGreaterThanOrEqual(statSync(MODEL_PATH).size);
@@ -250,10 +256,14 @@ describe.skipIf(missing !== null)("a user's first hour with Alisa, in one real V
         observer.observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
       });
       const reply = await send(`Tell me a long story about a dragon and a princess (${attempt})`);
-      const status = await until('the reply to end', async () => {
-        const s = await reply.getAttribute('data-status');
-        return s === 'complete' || s === 'interrupted' || s === 'error' ? s : null;
-      }, 120_000);
+      const status = await until(
+        'the reply to end',
+        async () => {
+          const s = await reply.getAttribute('data-status');
+          return s === 'complete' || s === 'interrupted' || s === 'error' ? s : null;
+        },
+        120_000,
+      );
       if (status !== 'complete') stopped = reply;
     }
     expect(stopped, 'no reply could be stopped before it finished').not.toBeNull();
@@ -262,10 +272,14 @@ describe.skipIf(missing !== null)("a user's first hour with Alisa, in one real V
     await wb.screenshot('reply-stopped');
     const before = await assistant().count();
     await retry.click();
-    await until('the retried reply to finish', async () => {
-      const last = assistant().last();
-      return (await last.getAttribute('data-status')) === 'complete' && (await assistant().count()) >= before;
-    }, 120_000);
+    await until(
+      'the retried reply to finish',
+      async () => {
+        const last = assistant().last();
+        return (await last.getAttribute('data-status')) === 'complete' && (await assistant().count()) >= before;
+      },
+      120_000,
+    );
     expect((await assistant().last().innerText()).trim().length).toBeGreaterThan(0);
     await wb.screenshot('reply-retried');
   });
@@ -275,10 +289,14 @@ describe.skipIf(missing !== null)("a user's first hour with Alisa, in one real V
     await until('an empty chat', async () => (await assistant().count()) === 0, 60_000);
     const reply = await send('Lunch ideas for a rainy Friday');
     await until('the reply to finish', async () => (await reply.getAttribute('data-status')) === 'complete', 120_000);
-    const title = await until('the chat to name itself', async () => {
-      const t = await currentTitle();
-      return t !== '' && t !== 'New chat' && !t.startsWith('Chat of') ? t : null;
-    }, 120_000);
+    const title = await until(
+      'the chat to name itself',
+      async () => {
+        const t = await currentTitle();
+        return t !== '' && t !== 'New chat' && !t.startsWith('Chat of') ? t : null;
+      },
+      120_000,
+    );
     const sessionId = await frame.locator('#session-select').inputValue();
     expect(sessionId).not.toBe(firstSessionId);
     const firstTitle = (await frame.locator(`#session-select option[value="${firstSessionId}"]`).innerText()).trim();
@@ -333,7 +351,11 @@ describe.skipIf(missing !== null)("a user's first hour with Alisa, in one real V
       writeFileSync(settingsFile, JSON.stringify({ ...settings, 'workbench.colorTheme': theme }, null, 2));
       await until(`the ${theme} theme`, async () => (await wb.page.locator(`.monaco-workbench.${css}`).count()) > 0, 60_000);
       // The webview takes the theme's colours from the workbench (its body class follows).
-      await until('the panel to follow the theme', async () => frame.evaluate((dark) => document.body.classList.contains(dark ? 'vscode-dark' : 'vscode-light'), css === 'vs-dark'), 30_000);
+      await until(
+        'the panel to follow the theme',
+        async () => frame.evaluate((dark) => document.body.classList.contains(dark ? 'vscode-dark' : 'vscode-light'), css === 'vs-dark'),
+        30_000,
+      );
       await code.scrollIntoViewIfNeeded();
       const clip = (await sidebar.boundingBox())!;
       const file = path.join(SCREENSHOTS_DIR, name);

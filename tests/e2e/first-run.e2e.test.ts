@@ -42,7 +42,11 @@ describe.skipIf(missing !== null)('first run without a model, in real VS Code', 
     frame = await wb.alisaFrame();
     const banner = frame.locator('.banner', { hasText: /model/i }).first();
     await banner.waitFor({ timeout: 60_000 });
-    await until('the two actions', async () => (await banner.locator('[data-action="chooseModelFile"]').count()) === 1 && (await banner.locator('[data-action="downloadModel"]').count()) === 1);
+    await until(
+      'the two actions',
+      async () =>
+        (await banner.locator('[data-action="chooseModelFile"]').count()) === 1 && (await banner.locator('[data-action="downloadModel"]').count()) === 1,
+    );
     await wb.page.locator('.notifications-toasts', { hasText: 'Alisa needs a language model' }).waitFor({ timeout: 30_000 });
     await wb.screenshot('first-run-no-model');
   });
@@ -57,7 +61,10 @@ describe.skipIf(missing !== null)('first run without a model, in real VS Code', 
     expect(said).toMatch(/free on that disk/);
     expect(said).toMatch(/RAM/);
     await wb.screenshot('first-run-ask-download');
-    await dialog.locator('.monaco-button', { hasText: /^Download$/ }).first().click();
+    await dialog
+      .locator('.monaco-button', { hasText: /^Download$/ })
+      .first()
+      .click();
     const toast = wb.page.locator('.notifications-toasts .notification-toast', { hasText: /offline/i }).first();
     await toast.waitFor({ timeout: 60_000 });
     expect(await toast.innerText()).toMatch(/Choose File/);
@@ -83,7 +90,10 @@ describe.skipIf(missing !== null)('first run without a model, in real VS Code', 
         continue;
       }
       await input.press('Enter');
-      const closed = await input.waitFor({ state: 'hidden', timeout: 5000 }).then(() => true, () => false);
+      const closed = await input.waitFor({ state: 'hidden', timeout: 5000 }).then(
+        () => true,
+        () => false,
+      );
       if (closed || attempt === 4) break;
     }
     await wb.screenshot('first-run-chosen');

@@ -102,7 +102,11 @@ describe.skipIf(missing !== null)('help when errors appear, in real VS Code', { 
     await offer.waitFor({ timeout: 90_000 });
     expect(await offer.innerText()).toMatch(/total\.ts|line|error|look/i);
     for (const label of ['Explain', 'Fix', 'Not now']) expect(await offer.locator('button', { hasText: label }).count()).toBeGreaterThan(0);
-    await until('the avatar to look serious or sad', async () => ['serious', 'sad'].includes((await frame.locator('#avatar').getAttribute('data-emotion')) ?? ''), 10_000);
+    await until(
+      'the avatar to look serious or sad',
+      async () => ['serious', 'sad'].includes((await frame.locator('#avatar').getAttribute('data-emotion')) ?? ''),
+      10_000,
+    );
     await wb.screenshot('offer');
   });
 

@@ -106,7 +106,10 @@ describe.skipIf(missing !== null)('Alisa in real VS Code', { timeout: 180_000 },
       if (replyEmotion !== initialEmotion) break;
     }
     await wb.screenshot('reply-streamed');
-    expect([...emotionsSeen].some((e) => e !== initialEmotion), `avatar stayed ${initialEmotion}; replies were ${[...emotionsSeen]}`).toBe(true);
+    expect(
+      [...emotionsSeen].some((e) => e !== initialEmotion),
+      `avatar stayed ${initialEmotion}; replies were ${[...emotionsSeen]}`,
+    ).toBe(true);
   });
 
   it('finds the history again after reloading the window', async () => {

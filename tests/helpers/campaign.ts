@@ -28,7 +28,18 @@ export interface FuzzFrame {
   codes?: ErrorCode[];
 }
 
-const KINDS = ['random_text', 'binary', 'invalid_json', 'wrong_types', 'unknown_method', 'bad_params', 'deep_nesting', 'huge', 'proto_keys', 'odd_strings'] as const;
+const KINDS = [
+  'random_text',
+  'binary',
+  'invalid_json',
+  'wrong_types',
+  'unknown_method',
+  'bad_params',
+  'deep_nesting',
+  'huge',
+  'proto_keys',
+  'odd_strings',
+] as const;
 
 function randomString(r: () => number, len: number): string {
   let s = '';
@@ -72,29 +83,76 @@ export function fuzzFrame(r: () => number, n: number, authed: boolean): FuzzFram
     }
     case 'invalid_json': {
       const whole = req('chat.send', { text: 'hello there' });
-      const variants = [whole.slice(0, Math.floor(r() * (whole.length - 1))), whole + '}', "{'type':'request'}", '{"type":"request",}', 'NaN', '[1,2', '{"a":1e99999999999', '\u0000', '', '{"type":"request","id":"x"' + ' '.repeat(100)];
+      const variants = [
+        whole.slice(0, Math.floor(r() * (whole.length - 1))),
+        whole + '}',
+        "{'type':'request'}",
+        '{"type":"request",}',
+        'NaN',
+        '[1,2',
+        '{"a":1e99999999999',
+        '\u0000',
+        '',
+        '{"type":"request","id":"x"' + ' '.repeat(100),
+      ];
       return { kind, data: pick(variants), binary: false, codes: ['bad_json'] };
     }
     case 'wrong_types': {
       const variants: unknown[] = [
-        null, 42, 'hello', true, [], [1, 2, 3], {},
-        { type: 123 }, { type: 'request' }, { type: 'request', id: {}, method: 'status.get' }, { type: 'request', id, method: 5 },
-        { type: 'request', id: [1], method: 'status.get', params: {} }, { type: 'hello', protocolVersion: 'one', client: 'x' },
-        { type: 'response', id, result: {} }, { type: 'welcome', protocolVersion: PROTOCOL_VERSION }, { type: 'request', id, method: null },
+        null,
+        42,
+        'hello',
+        true,
+        [],
+        [1, 2, 3],
+        {},
+        { type: 123 },
+        { type: 'request' },
+        { type: 'request', id: {}, method: 'status.get' },
+        { type: 'request', id, method: 5 },
+        { type: 'request', id: [1], method: 'status.get', params: {} },
+        { type: 'hello', protocolVersion: 'one', client: 'x' },
+        { type: 'response', id, result: {} },
+        { type: 'welcome', protocolVersion: PROTOCOL_VERSION },
+        { type: 'request', id, method: null },
       ];
       const v = pick(variants);
       return { kind, data: JSON.stringify(v), binary: false, codes: ['bad_message'] };
     }
     case 'unknown_method': {
-      const method = pick(['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', 'chat', 'chat.send.x', 'CHAT.SEND', '', 'status.get ', randomString(r, 12)]);
+      const method = pick([
+        'constructor',
+        '__proto__',
+        'toString',
+        'hasOwnProperty',
+        'valueOf',
+        'chat',
+        'chat.send.x',
+        'CHAT.SEND',
+        '',
+        'status.get ',
+        randomString(r, 12),
+      ]);
       return { kind, data: req(method, {}), binary: false, id, codes: gated(['unknown_method']) };
     }
     case 'bad_params': {
       const variants: Array<[string, unknown]> = [
-        ['chat.send', { text: 5 }], ['chat.send', { text: '' }], ['chat.send', { text: 'x', sessionId: 'one' }], ['chat.send', { text: 'x', sessionId: -1 }],
-        ['chat.send', { text: 'x', maxTokens: 1e9 }], ['chat.send', []], ['chat.send', 'text'], ['session.messages', { sessionId: 'x' }],
-        ['session.messages', {}], ['session.rename', { sessionId: 1, title: '' }], ['status.get', { extra: 1 }], ['memory.search', { query: '' }],
-        ['memory.search', { query: 'x'.repeat(501) }], ['mode.set', { mode: 'angry' }], ['history.clear', { confirm: false }], ['chat.cancel', { replyId: 7 }],
+        ['chat.send', { text: 5 }],
+        ['chat.send', { text: '' }],
+        ['chat.send', { text: 'x', sessionId: 'one' }],
+        ['chat.send', { text: 'x', sessionId: -1 }],
+        ['chat.send', { text: 'x', maxTokens: 1e9 }],
+        ['chat.send', []],
+        ['chat.send', 'text'],
+        ['session.messages', { sessionId: 'x' }],
+        ['session.messages', {}],
+        ['session.rename', { sessionId: 1, title: '' }],
+        ['status.get', { extra: 1 }],
+        ['memory.search', { query: '' }],
+        ['memory.search', { query: 'x'.repeat(501) }],
+        ['mode.set', { mode: 'angry' }],
+        ['history.clear', { confirm: false }],
+        ['chat.cancel', { replyId: 7 }],
       ];
       const [method, params] = pick(variants);
       return { kind, data: req(method, params), binary: false, id, codes: gated(['invalid_argument', 'bad_message']) };
@@ -133,12 +191,23 @@ export function fuzzFrame(r: () => number, n: number, authed: boolean): FuzzFram
         [`{"type":"request","__proto__":{"id":"${id}","method":"status.get"}}`, ['bad_message']],
       ];
       const [data, codes] = pick(variants);
-      return { kind, data, binary: false, ...(data.includes(`"id":"${id}"`) && !data.startsWith('{"type":"request","__proto__"') ? { id } : {}), codes: authed ? codes : ['hello_required', 'bad_message'] };
+      return {
+        kind,
+        data,
+        binary: false,
+        ...(data.includes(`"id":"${id}"`) && !data.startsWith('{"type":"request","__proto__"') ? { id } : {}),
+        codes: authed ? codes : ['hello_required', 'bad_message'],
+      };
     }
     case 'odd_strings': {
       // NUL bytes, lone surrogates, control characters in otherwise valid read-only requests.
       const s = pick(['\u0000', 'a\u0000b', '\ud800', '\udfff x', '\u202e\u0007', randomString(r, 40) || 'x']);
-      const [method, params] = pick([['memory.search', { query: s }], ['mode.set', { mode: s }], ['chat.cancel', { replyId: s }], ['session.messages', { sessionId: 999_999 }]] as Array<[string, unknown]>);
+      const [method, params] = pick([
+        ['memory.search', { query: s }],
+        ['mode.set', { mode: s }],
+        ['chat.cancel', { replyId: s }],
+        ['session.messages', { sessionId: 999_999 }],
+      ] as Array<[string, unknown]>);
       return { kind, data: req(method, params), binary: false, id, codes: authed ? undefined : ['hello_required'] };
     }
   }
@@ -165,7 +234,10 @@ const isAnswer = (m: CompanionMessage) => m.type === 'error' || m.type === 'resp
  * frame. Checks each answer: a schema-valid message, a typed error code that is not `internal`,
  * one of the codes the frame's kind allows, and the frame's id when it had one.
  */
-export async function fuzzConnection(client: TestClient, opts: { seed: number; count: number; authed: boolean; batch?: number; stats: FuzzStats; prefix?: string }): Promise<void> {
+export async function fuzzConnection(
+  client: TestClient,
+  opts: { seed: number; count: number; authed: boolean; batch?: number; stats: FuzzStats; prefix?: string },
+): Promise<void> {
   const r = prng(opts.seed);
   const batch = opts.batch ?? 50;
   const { stats } = opts;
@@ -214,7 +286,8 @@ export async function fuzzConnection(client: TestClient, opts: { seed: number; c
     if (!CompanionMessage.safeParse(a).success) stats.violations.push(`not a protocol message: ${JSON.stringify(a).slice(0, 200)}`);
     if (a.type === 'error') {
       stats.byCode[a.error.code] = (stats.byCode[a.error.code] ?? 0) + 1;
-      if (a.error.code === 'internal' || !ErrorCode.safeParse(a.error.code).success) stats.violations.push(`untyped/internal: ${JSON.stringify(a).slice(0, 300)}`);
+      if (a.error.code === 'internal' || !ErrorCode.safeParse(a.error.code).success)
+        stats.violations.push(`untyped/internal: ${JSON.stringify(a).slice(0, 300)}`);
     } else stats.responses++;
   }
   // Frames with an id are matched by id (answers from handlers may reorder among themselves).
@@ -238,7 +311,8 @@ export async function fuzzConnection(client: TestClient, opts: { seed: number; c
       continue;
     }
     if (f.codes) {
-      if (a.type !== 'error' || !f.codes.includes(a.error.code)) stats.violations.push(`frame ${i} (${f.kind}): expected ${f.codes.join('|')}, got ${JSON.stringify(a).slice(0, 200)}`);
+      if (a.type !== 'error' || !f.codes.includes(a.error.code))
+        stats.violations.push(`frame ${i} (${f.kind}): expected ${f.codes.join('|')}, got ${JSON.stringify(a).slice(0, 200)}`);
     } else if (a.type === 'error' && a.error.code === 'internal') stats.violations.push(`frame ${i} (${f.kind}): internal`);
   }
 }
@@ -268,7 +342,9 @@ function rawPost(port: number, path: string, headers: Record<string, string>, bo
 function truncatedPost(port: number, auth: string, body: string): Promise<void> {
   return new Promise((resolve) => {
     const s = net.connect(port, '127.0.0.1', () => {
-      s.end(`POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: ${auth}\r\nContent-Type: application/json\r\nContent-Length: ${body.length * 2}\r\n\r\n${body}`);
+      s.end(
+        `POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: ${auth}\r\nContent-Type: application/json\r\nContent-Length: ${body.length * 2}\r\n\r\n${body}`,
+      );
     });
     s.on('data', () => {});
     s.on('error', () => resolve());
@@ -277,7 +353,12 @@ function truncatedPost(port: number, auth: string, body: string): Promise<void> 
 }
 
 /** Malformed bodies to every POST route (and POSTs where there is none), seeded. */
-export async function fuzzHttp(c: { port: number; token: string }, apiKey: string, seed: number, count: number): Promise<{ answers: HttpAnswer[]; violations: string[] }> {
+export async function fuzzHttp(
+  c: { port: number; token: string },
+  apiKey: string,
+  seed: number,
+  count: number,
+): Promise<{ answers: HttpAnswer[]; violations: string[] }> {
   const r = prng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
   const answers: HttpAnswer[] = [];
@@ -285,10 +366,39 @@ export async function fuzzHttp(c: { port: number; token: string }, apiKey: strin
   const valid = { messages: [{ role: 'user', content: 'Hi' }], max_tokens: 4 };
   const bodies: Array<[string, () => string | Buffer, number[]]> = [
     ['invalid_json', () => pick(['{', '{"messages":', 'not json', '', '\u0000', '{"messages":[{"role":"user","content":"hi"}]']), [400]],
-    ['wrong_types', () => JSON.stringify(pick<unknown>([null, 5, 'x', [], {}, { messages: 'hi' }, { messages: [] }, { messages: [{ role: 'god', content: 'x' }] }, { messages: [{ role: 'user', content: 5 }] }, { ...valid, max_tokens: -1 }, { ...valid, temperature: 'hot' }, { ...valid, stream: 'yes' }, { ...valid, stream_options: 5 }])), [400]],
+    [
+      'wrong_types',
+      () =>
+        JSON.stringify(
+          pick<unknown>([
+            null,
+            5,
+            'x',
+            [],
+            {},
+            { messages: 'hi' },
+            { messages: [] },
+            { messages: [{ role: 'god', content: 'x' }] },
+            { messages: [{ role: 'user', content: 5 }] },
+            { ...valid, max_tokens: -1 },
+            { ...valid, temperature: 'hot' },
+            { ...valid, stream: 'yes' },
+            { ...valid, stream_options: 5 },
+          ]),
+        ),
+      [400],
+    ],
     ['proto_keys', () => `{"__proto__":{"messages":[{"role":"user","content":"x"}]},"constructor":{"prototype":{"stream":true}}}`, [400]],
     ['deep', () => `{"messages":${deep(pick([1000, 10_000, 100_000]), '[', ']')}}`, [400]],
-    ['random_bytes', () => { const b = Buffer.alloc(1 + Math.floor(r() * 2000)); for (let i = 0; i < b.length; i++) b[i] = Math.floor(r() * 256); return b; }, [400]],
+    [
+      'random_bytes',
+      () => {
+        const b = Buffer.alloc(1 + Math.floor(r() * 2000));
+        for (let i = 0; i < b.length; i++) b[i] = Math.floor(r() * 256);
+        return b;
+      },
+      [400],
+    ],
     ['huge', () => JSON.stringify({ messages: [{ role: 'user', content: 'a'.repeat(1024 * 1024 + Math.floor(r() * 100_000)) }] }), [413]],
     ['too_long_prompt', () => JSON.stringify({ messages: [{ role: 'user', content: 'a'.repeat(900_000) }], max_tokens: 2 }), [400]],
   ];
@@ -398,7 +508,7 @@ export async function runLoad(c: { port: number; token: string }, opts: { client
     storedAssistant += messages.filter((m) => m.role === 'assistant').length;
     const counts = new Map<string, number>();
     for (const u of users) counts.set(u, (counts.get(u) ?? 0) + 1);
-    for (const [text, n] of counts) if (n > 1) duplicates += n - 1, problems.push(`session ${i}: "${text}" stored ${n} times`);
+    for (const [text, n] of counts) if (n > 1) (duplicates += n - 1), problems.push(`session ${i}: "${text}" stored ${n} times`);
     for (const text of sent[i]!) if (!counts.has(text)) lost++, problems.push(`session ${i}: "${text}" not stored`);
     const inOrder = users.filter((u) => sent[i]!.includes(u));
     if (JSON.stringify(inOrder) !== JSON.stringify(sent[i])) problems.push(`session ${i}: user messages out of order`);
@@ -423,7 +533,8 @@ export async function runLoad(c: { port: number; token: string }, opts: { client
         if (e.sessionId !== o.sessionId) problems.push(`client ${i}: ${e.type} of reply ${e.replyId} names session ${e.sessionId}, not ${o.sessionId}`);
         if (e.type === 'reply.start') {
           starts.set(e.replyId, (starts.get(e.replyId) ?? 0) + 1);
-          if (e.userMessageId !== o.userMessageId) problems.push(`client ${i}: reply.start ${e.replyId} for user message ${e.userMessageId}, not ${o.userMessageId}`);
+          if (e.userMessageId !== o.userMessageId)
+            problems.push(`client ${i}: reply.start ${e.replyId} for user message ${e.userMessageId}, not ${o.userMessageId}`);
         } else {
           ends.set(e.replyId, (ends.get(e.replyId) ?? 0) + 1);
           if (e.type === 'reply.error') problems.push(`client ${i}: reply.error ${JSON.stringify(e.error)}`);
@@ -450,11 +561,28 @@ export async function runLoad(c: { port: number; token: string }, opts: { client
   const delivery = modes.size === 1 ? [...modes][0]! : 'mixed';
   for (const cl of clients) cl.close();
   const expected = opts.clients * opts.messages;
-  return { clients: opts.clients, messages: opts.messages, expected, storedUser, storedAssistant, duplicates, lost, ownRepliesDelivered, delivery, seconds, messagesPerSecond: expected / seconds, problems };
+  return {
+    clients: opts.clients,
+    messages: opts.messages,
+    expected,
+    storedUser,
+    storedAssistant,
+    duplicates,
+    lost,
+    ownRepliesDelivered,
+    delivery,
+    seconds,
+    messagesPerSecond: expected / seconds,
+    problems,
+  };
 }
 
 /** One streaming /v1/chat/completions request, read to its end. */
-export async function v1Stream(port: number, apiKey: string, prompt: string): Promise<{ status: number; chunks: number; done: boolean; finish: string | null; text: string }> {
+export async function v1Stream(
+  port: number,
+  apiKey: string,
+  prompt: string,
+): Promise<{ status: number; chunks: number; done: boolean; finish: string | null; text: string }> {
   const res = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
     method: 'POST',
     headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },

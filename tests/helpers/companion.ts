@@ -17,7 +17,20 @@ export const COMPANION_BUNDLE = process.env.ALISA_TEST_COMPANION ?? path.join(RE
  * chats named by their first words only: a title the model writes lands at a moment of its own,
  * which would race a test's reads of the session list (tests/chat-session-title.test.ts covers it).
  */
-export const TINY_MODEL_ARGS = ['--threads', '1', '--gpu', 'off', '--prompt-style', 'compact', '--history-tokens', '300', '--max-reply-tokens', '40', '--auto-title', 'words'];
+export const TINY_MODEL_ARGS = [
+  '--threads',
+  '1',
+  '--gpu',
+  'off',
+  '--prompt-style',
+  'compact',
+  '--history-tokens',
+  '300',
+  '--max-reply-tokens',
+  '40',
+  '--auto-title',
+  'words',
+];
 
 export interface RunningCompanion {
   proc: ChildProcess;
@@ -38,7 +51,9 @@ export function tempDir(prefix = 'alisa-test-'): string {
   return mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-export async function startCompanion(opts: { args?: string[]; dataDir?: string; model?: string | null; env?: NodeJS.ProcessEnv } = {}): Promise<RunningCompanion> {
+export async function startCompanion(
+  opts: { args?: string[]; dataDir?: string; model?: string | null; env?: NodeJS.ProcessEnv } = {},
+): Promise<RunningCompanion> {
   const dataDir = opts.dataDir ?? tempDir();
   const modelArgs = opts.model === null ? [] : ['--model', opts.model ?? MODEL_PATH];
   const proc = spawn(process.execPath, [COMPANION_BUNDLE, ...modelArgs, '--data', dataDir, ...TINY_MODEL_ARGS, ...(opts.args ?? [])], {

@@ -23,12 +23,21 @@ function rng(seed: number): () => number {
   };
 }
 
-const TYPES = ['User', 'Session', 'OrderLineItem', 'Record<string, unknown>', 'Promise<Response>', 'ReadonlyArray<Invoice>', 'CustomerAddress', 'HttpClientOptions'];
+const TYPES = [
+  'User',
+  'Session',
+  'OrderLineItem',
+  'Record<string, unknown>',
+  'Promise<Response>',
+  'ReadonlyArray<Invoice>',
+  'CustomerAddress',
+  'HttpClientOptions',
+];
 const PROPS = ['email', 'createdAt', 'items', 'status', 'customerId', 'retryCount', 'headers', 'onChange'];
 const NAMES = ['result', 'user', 'payload', 'config', 'handler', 'row', 'response', 'entry'];
 
 type Template = (p: () => number) => { code: number; message: string; severity: 'error' | 'warning'; related?: string };
-const pick = <T,>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
 
 const TEMPLATES: Template[] = [
   (r) => ({ code: 2322, severity: 'error', message: `Type '${pick(r, TYPES)}' is not assignable to type '${pick(r, TYPES)}'.` }),
@@ -51,9 +60,18 @@ const TEMPLATES: Template[] = [
   (r) => ({ code: 2304, severity: 'error', message: `Cannot find name '${pick(r, NAMES)}'.` }),
   () => ({ code: 2532, severity: 'error', message: `Object is possibly 'undefined'.` }),
   (r) => ({ code: 7006, severity: 'error', message: `Parameter '${pick(r, NAMES)}' implicitly has an 'any' type.` }),
-  (r) => ({ code: 2554, severity: 'error', message: `Expected ${1 + Math.floor(r() * 3)} arguments, but got ${Math.floor(r() * 2)}.`, related: `An argument for '${pick(r, NAMES)}' was not provided.` }),
+  (r) => ({
+    code: 2554,
+    severity: 'error',
+    message: `Expected ${1 + Math.floor(r() * 3)} arguments, but got ${Math.floor(r() * 2)}.`,
+    related: `An argument for '${pick(r, NAMES)}' was not provided.`,
+  }),
   (r) => ({ code: 6133, severity: 'warning', message: `'${pick(r, NAMES)}' is declared but its value is never read.` }),
-  (r) => ({ code: 2769, severity: 'error', message: `No overload matches this call.\n  Overload 1 of 2, '(value: ${pick(r, TYPES)}): void', gave the following error.\n    Argument of type 'string' is not assignable to parameter of type '${pick(r, TYPES)}'.\n  Overload 2 of 2, '(value: ${pick(r, TYPES)}, options?: HttpClientOptions): void', gave the following error.\n    Argument of type 'string' is not assignable to parameter of type '${pick(r, TYPES)}'.` }),
+  (r) => ({
+    code: 2769,
+    severity: 'error',
+    message: `No overload matches this call.\n  Overload 1 of 2, '(value: ${pick(r, TYPES)}): void', gave the following error.\n    Argument of type 'string' is not assignable to parameter of type '${pick(r, TYPES)}'.\n  Overload 2 of 2, '(value: ${pick(r, TYPES)}, options?: HttpClientOptions): void', gave the following error.\n    Argument of type 'string' is not assignable to parameter of type '${pick(r, TYPES)}'.`,
+  }),
 ];
 
 const AREAS = ['components', 'services', 'api', 'store', 'utils', 'features/billing', 'features/accounts', 'server/routes'];
@@ -110,7 +128,9 @@ export function diagnosticsWorkspace(opts: { files: number; diagnostics: number;
         code: t.code,
         source: 'ts',
         range,
-        related: t.related ? [{ path: `src/types/${pick(r, NAMES)}.ts`, range: { start: { line: 3, character: 2 }, end: { line: 3, character: 12 } }, message: t.related }] : [],
+        related: t.related
+          ? [{ path: `src/types/${pick(r, NAMES)}.ts`, range: { start: { line: 3, character: 2 }, end: { line: 3, character: 12 } }, message: t.related }]
+          : [],
       });
     }
     out.push({ path, language: 'typescript', text: f < open ? sourceText(r, lineCount) : null, diagnostics });

@@ -30,10 +30,14 @@ export interface FakeEdge {
 export function makeMp3(text = 'Hello from the fake Edge server.'): Buffer {
   try {
     const wav = execFileSync('espeak-ng', ['--stdout', text], { maxBuffer: 16 << 20 });
-    return execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'wav', '-i', '-', '-codec:a', 'libmp3lame', '-b:a', '48k', '-ar', '24000', '-ac', '1', '-f', 'mp3', '-'], {
-      input: wav,
-      maxBuffer: 16 << 20,
-    });
+    return execFileSync(
+      'ffmpeg',
+      ['-hide_banner', '-loglevel', 'error', '-f', 'wav', '-i', '-', '-codec:a', 'libmp3lame', '-b:a', '48k', '-ar', '24000', '-ac', '1', '-f', 'mp3', '-'],
+      {
+        input: wav,
+        maxBuffer: 16 << 20,
+      },
+    );
   } catch {
     const b = Buffer.alloc(6000, 0x55);
     b[0] = 0xff;
@@ -54,7 +58,12 @@ function audioFrame(requestId: string, audio: Buffer): Buffer {
 }
 
 export async function startFakeEdge(
-  opts: { mode?: FakeEdgeMode; audio?: Buffer; chunkBytes?: number; /** Time before answering an SSML request (by its text). */ delayMs?: (ssml: string) => number } = {},
+  opts: {
+    mode?: FakeEdgeMode;
+    audio?: Buffer;
+    chunkBytes?: number /** Time before answering an SSML request (by its text). */;
+    delayMs?: (ssml: string) => number;
+  } = {},
 ): Promise<FakeEdge> {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await new Promise<void>((resolve) => wss.once('listening', () => resolve()));

@@ -4,7 +4,16 @@
 // declares in protocol/: a fake that drifts from the contract fails the test run loudly, so the
 // webview is never tested against answers the companion cannot give. A slow companion: methods in
 // `late` are answered only at `flush()`.
-import { methods, type CompanionMessage, type ErrorInfo, type HostState, type HostToWebview, type MethodName, type Status, type WebviewToHost } from '../../protocol';
+import {
+  methods,
+  type CompanionMessage,
+  type ErrorInfo,
+  type HostState,
+  type HostToWebview,
+  type MethodName,
+  type Status,
+  type WebviewToHost,
+} from '../../protocol';
 import type { Host } from '../../webview/host/host';
 
 /** A companion with its model and database ready (what `status.get` answers in most panel tests). */
@@ -57,9 +66,11 @@ export class FakeHost implements Host {
       const result = entry ? (entry(msg.params) ?? null) : this.answer(msg.method, msg.params);
       if (result === undefined) reply = { type: 'error', id: msg.id, error: { code: 'unknown_method', message: `No ${msg.method} here.` } };
       else {
-        const schema = (methods as Record<string, { result: { safeParse(v: unknown): { success: boolean; error?: { message: string } } } }>)[msg.method]?.result;
+        const schema = (methods as Record<string, { result: { safeParse(v: unknown): { success: boolean; error?: { message: string } } } }>)[msg.method]
+          ?.result;
         const checked = schema?.safeParse(result);
-        if (checked && !checked.success) this.breach(new Error(`the fake host's answer to ${msg.method} breaks its declared result: ${checked.error!.message.slice(0, 500)}`));
+        if (checked && !checked.success)
+          this.breach(new Error(`the fake host's answer to ${msg.method} breaks its declared result: ${checked.error!.message.slice(0, 500)}`));
         reply = { type: 'response', id: msg.id, result };
       }
     } catch (error) {

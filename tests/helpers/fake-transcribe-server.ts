@@ -30,7 +30,9 @@ export interface FakeTranscribeServer {
 
 export const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
-export async function startFakeTranscribeServer(opts: { apiKey?: string; delayMs?: number; transcripts?: Map<string, string> } = {}): Promise<FakeTranscribeServer> {
+export async function startFakeTranscribeServer(
+  opts: { apiKey?: string; delayMs?: number; transcripts?: Map<string, string> } = {},
+): Promise<FakeTranscribeServer> {
   const requests: TranscribeRequest[] = [];
   const transcripts = opts.transcripts ?? new Map<string, string>();
   const server = http.createServer((req, res) => {
@@ -46,7 +48,11 @@ export async function startFakeTranscribeServer(opts: { apiKey?: string; delayMs
       // Parse the multipart body with the platform's own parser (undici's Request.formData).
       let form: FormData;
       try {
-        form = await new Request('http://x/', { method: 'POST', headers: { 'content-type': req.headers['content-type'] ?? '' }, body: Buffer.concat(chunks) }).formData();
+        form = await new Request('http://x/', {
+          method: 'POST',
+          headers: { 'content-type': req.headers['content-type'] ?? '' },
+          body: Buffer.concat(chunks),
+        }).formData();
       } catch (err) {
         return send(400, { error: { message: `bad multipart body: ${(err as Error).message}` } });
       }
@@ -68,7 +74,8 @@ export async function startFakeTranscribeServer(opts: { apiKey?: string; delayMs
         fields,
       };
       requests.push(r);
-      if (opts.apiKey && auth !== `Bearer ${opts.apiKey}`) return send(401, { error: { message: 'Incorrect API key provided.', type: 'invalid_request_error' } });
+      if (opts.apiKey && auth !== `Bearer ${opts.apiKey}`)
+        return send(401, { error: { message: 'Incorrect API key provided.', type: 'invalid_request_error' } });
       if (!bytes) return send(400, { error: { message: "'file' is a required property" } });
       if (!r.model) return send(400, { error: { message: "'model' is a required property" } });
       if (Buffer.from(bytes.subarray(0, 4)).toString('ascii') !== 'RIFF') return send(400, { error: { message: 'Invalid file format.' } });

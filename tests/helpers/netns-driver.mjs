@@ -18,7 +18,9 @@ const [mode, bundle, localModel] = process.argv.slice(2);
 const TINY = ['--threads', '1', '--gpu', 'off', '--prompt-style', 'compact', '--history-tokens', '300', '--max-reply-tokens', '30'];
 
 function txPackets() {
-  const line = readFileSync('/proc/net/dev', 'utf8').split('\n').find((l) => l.trim().startsWith('v0:'));
+  const line = readFileSync('/proc/net/dev', 'utf8')
+    .split('\n')
+    .find((l) => l.trim().startsWith('v0:'));
   if (!line) throw new Error('no v0 interface in this namespace');
   return Number(line.split(':')[1].trim().split(/\s+/)[9]);
 }
@@ -28,10 +30,12 @@ async function companion(args) {
   const proc = spawn(process.execPath, [bundle, '--data', data, '--network', mode, ...TINY, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   proc.stderr.on('data', (d) => (stderr += d));
-  const ready = JSON.parse(await new Promise((resolve, reject) => {
-    readline.createInterface({ input: proc.stdout }).once('line', resolve);
-    proc.once('exit', (code) => reject(new Error(`companion exited ${code}: ${stderr}`)));
-  }));
+  const ready = JSON.parse(
+    await new Promise((resolve, reject) => {
+      readline.createInterface({ input: proc.stdout }).once('line', resolve);
+      proc.once('exit', (code) => reject(new Error(`companion exited ${code}: ${stderr}`)));
+    }),
+  );
   const ws = new WebSocket(`ws://127.0.0.1:${ready.port}/ws`, { headers: { authorization: `Bearer ${ready.token}` } });
   await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
   const events = [];
@@ -39,7 +43,7 @@ async function companion(args) {
   ws.on('message', (d) => {
     const m = JSON.parse(d.toString());
     events.push(m);
-    for (const w of [...waiters]) if (w.pred(m)) (waiters.splice(waiters.indexOf(w), 1), w.resolve(m));
+    for (const w of [...waiters]) if (w.pred(m)) waiters.splice(waiters.indexOf(w), 1), w.resolve(m);
   });
   const waitFor = (pred, ms = 45_000) => {
     const seen = events.find(pred);
@@ -85,11 +89,25 @@ const result = { mode, txBefore };
 
 // Phase 1: a model to download (https://) and a remote endpoint (an address on v0's side).
 {
-  const c = await companion(['--model', 'https://huggingface.co/ggml-org/tiny-llamas/resolve/main/stories260K.gguf', '--no-model', '--providers', 'embedded,openai', '--endpoint', 'http://10.9.8.7:9/v1', '--llm-timeout', '2000']);
+  const c = await companion([
+    '--model',
+    'https://huggingface.co/ggml-org/tiny-llamas/resolve/main/stories260K.gguf',
+    '--no-model',
+    '--providers',
+    'embedded,openai',
+    '--endpoint',
+    'http://10.9.8.7:9/v1',
+    '--llm-timeout',
+    '2000',
+  ]);
   await c.request('model.load', {});
   if (mode === 'offline') {
     const blocked = await c.waitFor((m) => provider(m, 'embedded')?.error && provider(m, 'openai')?.error);
-    result.phase1 = { embedded: provider(blocked, 'embedded').error.code, openai: provider(blocked, 'openai').error.code, activity: (await c.request('network.activity', {})).records };
+    result.phase1 = {
+      embedded: provider(blocked, 'embedded').error.code,
+      openai: provider(blocked, 'openai').error.code,
+      activity: (await c.request('network.activity', {})).records,
+    };
   } else {
     result.phase1 = { left: await untilTx(txBefore, 20_000) };
   }

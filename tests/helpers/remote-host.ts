@@ -47,7 +47,8 @@ export async function startObservedOpenAi(host: string, reply = '<emotion=happy>
     if (req.method === 'POST' && req.url?.endsWith('/chat/completions')) {
       await body(req);
       res.writeHead(200, { 'content-type': 'text/event-stream' });
-      const chunk = (delta: object, finish: string | null = null) => `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+      const chunk = (delta: object, finish: string | null = null) =>
+        `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
       res.write(chunk({ role: 'assistant', content: '' }));
       res.write(chunk({ content: reply }));
       res.write(chunk({}, 'stop'));

@@ -96,11 +96,34 @@ export function tinyVitsModel(): Buffer {
 }
 
 /** Piper's phoneme symbols: the pad, start and end marks, space, punctuation and IPA letters. */
-const SYMBOLS = ['_', '^', '$', ' ', '!', "'", '(', ')', ',', '-', '.', ':', ';', '?', ...'abcdefghijklmnopqrstuvwxyz', ...'æçðøħŋœǀǁǂǃɐɑɒɓɔɕɖɗɘəɚɛɜɞɟɠɡɢɣɤɥɦɧɨɪɫɬɭɮɯɰɱɲɳɴɵɶɸɹɺɻɽɾʀʁʂʃʄʈʉʊʋʌʍʎʏʐʑʒʔʕʘʙʛʜʝʟʡʢʲˈˌːˑ˞βθχᵻⱱ'];
+const SYMBOLS = [
+  '_',
+  '^',
+  '$',
+  ' ',
+  '!',
+  "'",
+  '(',
+  ')',
+  ',',
+  '-',
+  '.',
+  ':',
+  ';',
+  '?',
+  ...'abcdefghijklmnopqrstuvwxyz',
+  ...'æçðøħŋœǀǁǂǃɐɑɒɓɔɕɖɗɘəɚɛɜɞɟɠɡɢɣɤɥɦɧɨɪɫɬɭɮɯɰɱɲɳɴɵɶɸɹɺɻɽɾʀʁʂʃʄʈʉʊʋʌʍʎʏʐʑʒʔʕʘʙʛʜʝʟʡʢʲˈˌːˑ˞βθχᵻⱱ',
+];
 
 /** Where the system's espeak-ng keeps its data, or null when espeak-ng is not installed. */
 export function systemEspeakData(): string | null {
-  for (const p of ['/usr/lib/x86_64-linux-gnu/espeak-ng-data', '/usr/lib/aarch64-linux-gnu/espeak-ng-data', '/usr/share/espeak-ng-data', '/usr/local/share/espeak-ng-data', '/opt/homebrew/share/espeak-ng-data']) {
+  for (const p of [
+    '/usr/lib/x86_64-linux-gnu/espeak-ng-data',
+    '/usr/lib/aarch64-linux-gnu/espeak-ng-data',
+    '/usr/share/espeak-ng-data',
+    '/usr/local/share/espeak-ng-data',
+    '/opt/homebrew/share/espeak-ng-data',
+  ]) {
     if (existsSync(path.join(p, 'phontab'))) return p;
   }
   return null;

@@ -39,8 +39,20 @@ const port = await new Promise((resolve) => {
 });
 const server = spawn(
   codeServer,
-  ['--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
-    '--user-data-dir', path.join(home, 'user-data'), '--extensions-dir', path.join(home, 'extensions'), folder],
+  [
+    '--auth',
+    'none',
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-workspace-trust',
+    '--user-data-dir',
+    path.join(home, 'user-data'),
+    '--extensions-dir',
+    path.join(home, 'extensions'),
+    folder,
+  ],
   { env: { ...process.env, XDG_CONFIG_HOME: path.join(home, 'config'), XDG_DATA_HOME: path.join(home, 'data') }, stdio: ['ignore', 'ignore', 'inherit'] },
 );
 const stop = (code) => {

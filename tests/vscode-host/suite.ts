@@ -110,7 +110,9 @@ async function debugStopOf(dir: string): Promise<DebugStop> {
     const started = await vscode.debug.startDebugging(undefined, { type: 'node', request: 'launch', name, program, cwd: dir, console: 'internalConsole' });
     assert.equal(started, true, 'startDebugging');
     const debugStop = await stop.catch((err: Error) => {
-      throw new Error(`${err.message} (sessions: ${sessions.map((s) => s.type).join(', ') || 'none'}; setExceptionBreakpoints: ${filterResults.join(', ') || 'not sent'})`);
+      throw new Error(
+        `${err.message} (sessions: ${sessions.map((s) => s.type).join(', ') || 'none'}; setExceptionBreakpoints: ${filterResults.join(', ') || 'not sent'})`,
+      );
     });
     console.log(`    debugStop: ${JSON.stringify(debugStop)} (setExceptionBreakpoints: ${filterResults.join(', ')})`);
     return debugStop;

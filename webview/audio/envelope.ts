@@ -28,7 +28,9 @@ export function envelope(samples: Float32Array, sampleRate: number, frameMs: num
   }
   // The reference level: the 95th percentile of the frames above the floor (one click or peak
   // does not shrink the whole utterance).
-  const loud = Array.from(rms).filter((v) => v > ENVELOPE_DEFAULTS.floor).sort((a, b) => a - b);
+  const loud = Array.from(rms)
+    .filter((v) => v > ENVELOPE_DEFAULTS.floor)
+    .sort((a, b) => a - b);
   const out = new Float32Array(count);
   if (loud.length === 0) return out;
   const ref = Math.max(loud[Math.min(loud.length - 1, Math.floor(loud.length * 0.95))]!, ENVELOPE_DEFAULTS.floor * 4);

@@ -94,10 +94,13 @@ export class MouthAnimator {
       this.stopRhythm();
       this.set(mouthForLevel(this.audioLevel));
       // When the levels stop coming, the voice has stopped: look again once they are stale.
-      this.timer = this.timers.setTimeout(() => {
-        this.timer = null;
-        this.update();
-      }, (this.opts.audioHoldMs ?? 300) + 10);
+      this.timer = this.timers.setTimeout(
+        () => {
+          this.timer = null;
+          this.update();
+        },
+        (this.opts.audioHoldMs ?? 300) + 10,
+      );
     } else if (this.speaking && !this.voice) {
       if (this.timer === null) this.step();
     } else {
@@ -110,11 +113,14 @@ export class MouthAnimator {
     let next = RHYTHM[Math.floor(this.random() * RHYTHM.length)] ?? 'small';
     if (next === this.shape) next = next === 'open' ? 'small' : 'open';
     this.set(next);
-    this.timer = this.timers.setTimeout(() => {
-      this.timer = null;
-      if (this.speaking && !this.voice && !this.audioLive() && animating(this.conditions)) this.step();
-      else this.update();
-    }, 90 + this.random() * 80);
+    this.timer = this.timers.setTimeout(
+      () => {
+        this.timer = null;
+        if (this.speaking && !this.voice && !this.audioLive() && animating(this.conditions)) this.step();
+        else this.update();
+      },
+      90 + this.random() * 80,
+    );
   }
 
   private stopRhythm(): void {

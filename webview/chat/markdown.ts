@@ -21,8 +21,35 @@ const marked = new Marked({
 // `body` is the parse root DOMPurify walks from; without it some DOM implementations drop the
 // first element along with the root. Nothing can produce a body tag: raw HTML is escaped above.
 const ALLOWED_TAGS = [
-  'body', 'p', 'br', 'hr', 'strong', 'em', 'del', 's', 'code', 'pre', 'blockquote', 'ul', 'ol', 'li', 'a',
-  'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'input', 'span',
+  'body',
+  'p',
+  'br',
+  'hr',
+  'strong',
+  'em',
+  'del',
+  's',
+  'code',
+  'pre',
+  'blockquote',
+  'ul',
+  'ol',
+  'li',
+  'a',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'table',
+  'thead',
+  'tbody',
+  'tr',
+  'th',
+  'td',
+  'input',
+  'span',
 ];
 const ALLOWED_ATTR = ['href', 'title', 'class', 'start', 'align', 'type', 'checked', 'disabled'];
 /** Only web and mail links; no javascript:, data:, file: or relative URLs. */
@@ -102,7 +129,8 @@ export class MarkdownStream {
     const text = normalize(input);
     if (text === this.text && final === this.complete && this.target.childNodes.length === this.stableNodes + this.live.length) return;
     if (final) return this.finish(text);
-    if (this.complete || !text.startsWith(this.text.slice(0, this.stableEnd)) || this.target.childNodes.length !== this.stableNodes + this.live.length) this.reset();
+    if (this.complete || !text.startsWith(this.text.slice(0, this.stableEnd)) || this.target.childNodes.length !== this.stableNodes + this.live.length)
+      this.reset();
     this.text = text;
     const doc = this.target.ownerDocument;
     const tail = text.slice(this.stableEnd);
@@ -205,7 +233,8 @@ function decorate(root: DocumentFragment, doc: Document, opts: CodeActionLabels,
     lang.className = 'code-lang';
     lang.textContent = language || 'code';
     bar.append(lang, button(doc, 'copy', 'Copy', 'Copy code'));
-    if (opts.insert) bar.append(button(doc, 'insert', 'Insert', 'Insert code at cursor'), button(doc, 'apply', 'Apply…', 'Apply to a file (shows a diff first)'));
+    if (opts.insert)
+      bar.append(button(doc, 'insert', 'Insert', 'Insert code at cursor'), button(doc, 'apply', 'Apply…', 'Apply to a file (shows a diff first)'));
     pre.setAttribute('tabindex', '0');
     pre.replaceWith(block);
     block.append(bar, pre);

@@ -178,8 +178,7 @@ export function createBrowserHost(win: Window = window): Host {
   };
 
   const runAction = (action: UiAction) => {
-    const call =
-      action === 'downloadModel' ? client.request('model.load', {}) : action === 'cancelDownload' ? client.request('model.cancelLoad', {}) : null;
+    const call = action === 'downloadModel' ? client.request('model.load', {}) : action === 'cancelDownload' ? client.request('model.cancelLoad', {}) : null;
     call?.catch((err) => setState({ error: toErrorInfo((err as { info?: unknown }).info ?? err) }));
   };
 

@@ -51,12 +51,7 @@ function trackerFor(host: Host): Tracker {
  * Calls a companion method through the host. Resolves with the method's result; rejects with
  * the companion's ErrorInfo (or a timeout error when no answer comes within `timeoutMs`).
  */
-export function request<M extends MethodName>(
-  host: Host,
-  method: M,
-  params: Params<M>,
-  opts: { timeoutMs?: number } = {},
-): Promise<Result<M>> {
+export function request<M extends MethodName>(host: Host, method: M, params: Params<M>, opts: { timeoutMs?: number } = {}): Promise<Result<M>> {
   const tracker = trackerFor(host);
   const id = `${idPrefix}${++counter}`;
   const timeoutMs = opts.timeoutMs ?? 60_000;

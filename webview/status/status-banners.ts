@@ -115,9 +115,9 @@ function modelBanner(h: HostState, s: Status): Banner | null {
           ? ['downloadModel', 'chooseModelFile', 'showLogs', 'restartCompanion']
           : m.error.code === 'model_download_required'
             ? ['downloadModel', 'chooseModelFile']
-          : m.error.code === 'network_blocked'
-            ? ['chooseModelFile', 'openSettings', 'downloadModel']
-          : ['chooseModelFile', 'showLogs', 'restartCompanion'];
+            : m.error.code === 'network_blocked'
+              ? ['chooseModelFile', 'openSettings', 'downloadModel']
+              : ['chooseModelFile', 'showLogs', 'restartCompanion'];
     return {
       id: 'model',
       kind: m.error.code === 'model_download_required' ? 'info' : 'error',

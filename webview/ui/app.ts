@@ -97,7 +97,10 @@ export class App {
       panel: this.shell.characterPanel,
       onChanged: () => this.showCharacter(),
       onMode: (mode) =>
-        this.call(request(host, 'mode.set', { mode }).then((r) => this.persona.setMode(r.mode)), () => this.persona.revert()),
+        this.call(
+          request(host, 'mode.set', { mode }).then((r) => this.persona.setMode(r.mode)),
+          () => this.persona.revert(),
+        ),
       onCharacter: (characterId) =>
         this.call(
           request(host, 'character.select', { characterId }).then((r) => {

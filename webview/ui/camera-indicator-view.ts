@@ -28,7 +28,12 @@ function cameraPillLook(status: PresenceStatus | null): PillLook | null {
   }
   if (!status.active) return null;
   const guess = status.state ? `${GUESS[status.state]} ` : '';
-  return { state: 'active', text: 'Camera', title: `Alisa can see you through the camera. ${guess}Frames are read on this machine and never stored. Click to pause.`, icon: ICONS.camera };
+  return {
+    state: 'active',
+    text: 'Camera',
+    title: `Alisa can see you through the camera. ${guess}Frames are read on this machine and never stored. Click to pause.`,
+    icon: ICONS.camera,
+  };
 }
 
 /** What a click asks of the companion for a status (null: nothing to do). */

@@ -34,7 +34,10 @@ export class ComposerView {
   private readonly actions: HTMLElement;
   private streaming = false;
 
-  constructor(form: HTMLFormElement, private readonly opts: ComposerOptions) {
+  constructor(
+    form: HTMLFormElement,
+    private readonly opts: ComposerOptions,
+  ) {
     this.input = el('textarea', {
       id: 'message-input',
       class: 'composer-input',

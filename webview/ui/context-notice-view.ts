@@ -30,7 +30,8 @@ export class ContextNoticeView {
     const text = contextNoticeText(state?.diagnosticsTruncated);
     this.node.hidden = text === null;
     this.node.textContent = text ?? '';
-    if (text) this.node.title = 'Your editor reports more problems than fit in one update to Alisa. The active file and the files you changed lately come first.';
+    if (text)
+      this.node.title = 'Your editor reports more problems than fit in one update to Alisa. The active file and the files you changed lately come first.';
     else this.node.removeAttribute('title');
   }
 }

@@ -47,7 +47,9 @@ export class DndToggleView {
 
   private render(): void {
     const on = this.doNotDisturb;
-    const label = on ? 'Do not disturb is on: Alisa does not speak up on her own. Click to let her talk.' : 'Do not disturb (Alisa will not speak up on her own)';
+    const label = on
+      ? 'Do not disturb is on: Alisa does not speak up on her own. Click to let her talk.'
+      : 'Do not disturb (Alisa will not speak up on her own)';
     this.node.setAttribute('aria-pressed', String(on));
     this.node.setAttribute('aria-label', label);
     this.node.title = label;

@@ -41,10 +41,10 @@ export class HelpOfferView {
       // A fix edits a file: only an editor diagnostic has one to edit.
       .filter(([choice]) => choice !== 'fix' || offer.target.kind === 'diagnostic')
       .map(([choice, label, cls]) => {
-      const b = el('button', { type: 'button', class: cls, 'data-choice': choice, text: label });
-      b.addEventListener('click', () => void this.choose(offer, choice, card));
-      return b;
-    });
+        const b = el('button', { type: 'button', class: cls, 'data-choice': choice, text: label });
+        b.addEventListener('click', () => void this.choose(offer, choice, card));
+        return b;
+      });
     const where = offer.target.path ? `${offer.target.path}${offer.target.range ? `:${offer.target.range.start.line + 1}` : ''}` : null;
     const card = el(
       'div',

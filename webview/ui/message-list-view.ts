@@ -188,7 +188,8 @@ export class MessageListView {
     r.meta = shown;
     const time = new Date(m.createdAt);
     const parts: Node[] = [el('span', { class: 'msg-author', text: who })];
-    if (m.spontaneous && m.role === 'assistant') parts.push(el('span', { class: 'msg-spontaneous', title: `${this.assistantName} spoke up on her own`, text: 'on her own' }));
+    if (m.spontaneous && m.role === 'assistant')
+      parts.push(el('span', { class: 'msg-spontaneous', title: `${this.assistantName} spoke up on her own`, text: 'on her own' }));
     parts.push(el('time', { class: 'msg-time', datetime: time.toISOString(), text: time.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) }));
     meta.replaceChildren(...parts);
   }
@@ -212,7 +213,9 @@ export class MessageListView {
     const final = m.status !== 'streaming';
     if (m.role === 'assistant' && m.status === 'streaming' && m.text === '') {
       if (r.text !== null || !r.body.querySelector('.typing')) {
-        r.body.replaceChildren(el('span', { class: 'typing', role: 'img', 'aria-label': `${this.assistantName} is typing` }, el('span'), el('span'), el('span')));
+        r.body.replaceChildren(
+          el('span', { class: 'typing', role: 'img', 'aria-label': `${this.assistantName} is typing` }, el('span'), el('span'), el('span')),
+        );
       }
       r.text = null;
       r.markdown = null;

@@ -49,7 +49,10 @@ export class NetworkAskView {
       'div',
       { class: 'network-ask', role: 'alertdialog', 'aria-label': `Alisa asks to connect to ${where}`, 'data-host': ask.host },
       el('p', { class: 'network-ask-text', text: `Alisa wants to connect to ${where} to ${ask.purpose}.` }),
-      el('p', { class: 'network-ask-detail', text: `${networkFeatureLabel(ask.feature)} · nothing is sent until you answer; "Allow once" lasts until Alisa restarts` }),
+      el('p', {
+        class: 'network-ask-detail',
+        text: `${networkFeatureLabel(ask.feature)} · nothing is sent until you answer; "Allow once" lasts until Alisa restarts`,
+      }),
       el('div', { class: 'network-ask-actions' }, ...buttons),
     );
     this.cards.set(ask.host, { node, ids: new Set([ask.id]) });

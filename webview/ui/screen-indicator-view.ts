@@ -16,10 +16,20 @@ function screenPillLook(status: ScreenStatus | null): PillLook | null {
     return { state: 'error', text: 'Screen', title: `Alisa cannot read your screen: ${why} Click to try again.`, icon: ICONS.eyeClosed };
   }
   if (status.paused && status.pausedReason === 'user') {
-    return { state: 'paused', text: 'Screen paused', title: 'Screen understanding is paused: Alisa does not look at your screen. Click to resume.', icon: ICONS.eyeClosed };
+    return {
+      state: 'paused',
+      text: 'Screen paused',
+      title: 'Screen understanding is paused: Alisa does not look at your screen. Click to resume.',
+      icon: ICONS.eyeClosed,
+    };
   }
   if (status.paused) {
-    return { state: 'paused', text: 'Screen', title: 'Screen understanding waits while you are away; it resumes when you are back. Click to pause.', icon: ICONS.eyeClosed };
+    return {
+      state: 'paused',
+      text: 'Screen',
+      title: 'Screen understanding waits while you are away; it resumes when you are back. Click to pause.',
+      icon: ICONS.eyeClosed,
+    };
   }
   return { state: 'active', text: 'Screen', title: 'Alisa reads your screen (OCR, offline; nothing is saved). Click to pause.', icon: ICONS.eye };
 }

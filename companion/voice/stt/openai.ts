@@ -50,7 +50,9 @@ export class OpenAiSttEngine implements SttEngine {
 
   async available(): Promise<EngineState> {
     const problem = sttEndpointProblem(this.opts.endpoint);
-    return problem ? { id: this.id, available: false, reason: problem } : { id: this.id, available: true, reason: null, online: !isLoopbackHost(new URL(this.url).hostname) };
+    return problem
+      ? { id: this.id, available: false, reason: problem }
+      : { id: this.id, available: true, reason: null, online: !isLoopbackHost(new URL(this.url).hostname) };
   }
 
   async transcribe(pcm16k: Int16Array | Buffer, opts: { signal?: AbortSignal } = {}): Promise<Transcript> {
@@ -78,7 +80,14 @@ export class OpenAiSttEngine implements SttEngine {
       res = await fetch(this.url, { method: 'POST', body: form, headers: key ? { authorization: `Bearer ${key}` } : {}, signal });
     } catch (err) {
       const timedOut = timeout.aborted;
-      throw new AlisaError('voice_unavailable', timedOut ? `The transcription server did not answer in ${Math.round((this.opts.timeoutMs ?? 30_000) / 1000)} s.` : `The transcription server could not be reached: ${(err as Error).message}.`, action, { cause: err });
+      throw new AlisaError(
+        'voice_unavailable',
+        timedOut
+          ? `The transcription server did not answer in ${Math.round((this.opts.timeoutMs ?? 30_000) / 1000)} s.`
+          : `The transcription server could not be reached: ${(err as Error).message}.`,
+        action,
+        { cause: err },
+      );
     }
     const body = await res.text().catch(() => '');
     if (!res.ok) {

@@ -44,7 +44,10 @@ export class PocketsphinxEngine implements SttEngine {
     if (!this.opts.grammar || !this.opts.pronunciations?.length) return null;
     const file = MODEL_DIRS.map((d) => path.join(d, 'cmudict-en-us.dict')).find((f) => existsSync(f));
     if (!file) return null;
-    const body = this.opts.grammar.split('\n').filter((l) => !l.startsWith('#') && !l.startsWith('grammar')).join(' ');
+    const body = this.opts.grammar
+      .split('\n')
+      .filter((l) => !l.startsWith('#') && !l.startsWith('grammar'))
+      .join(' ');
     const words = new Set(body.replace(/<[^>]*>|public/g, ' ').match(/[a-z']+/g) ?? []);
     const lines = readFileSync(file, 'utf8')
       .split('\n')

@@ -49,7 +49,9 @@ export function createSttEngines(s: SttSettings): SttEngines {
       dictation = new SherpaEngine({ model: s.sttModel, modelsDir: s.modelsDir });
       break;
     case 'openai':
-      dictation = s.sttEndpoint?.trim() ? new OpenAiSttEngine({ endpoint: s.sttEndpoint, model: s.sttServerModel }) : new MissingEngine('openai', 'No transcription server is set (alisa.voice.sttEndpoint / --stt-endpoint).');
+      dictation = s.sttEndpoint?.trim()
+        ? new OpenAiSttEngine({ endpoint: s.sttEndpoint, model: s.sttServerModel })
+        : new MissingEngine('openai', 'No transcription server is set (alisa.voice.sttEndpoint / --stt-endpoint).');
       break;
     case 'pocketsphinx':
       dictation = new PocketsphinxEngine({ grammar: null, env: s.env });

@@ -44,7 +44,11 @@ export function resolveSherpaModel(model: string | null | undefined, modelsDir?:
   if (!existsSync(p)) throw new AlisaError('stt_model_missing', `The speech-to-text model ${p} does not exist (${MODEL_SETTING}).`, SHERPA_MODEL_ACTION);
   const isDir = statSync(p).isDirectory();
   if (!isDir && !/\.(onnx|txt)$/i.test(p)) {
-    throw new AlisaError('stt_model_missing', `The speech-to-text model setting (${MODEL_SETTING}) must be the model's folder or one of its .onnx files, got ${p}.`, SHERPA_MODEL_ACTION);
+    throw new AlisaError(
+      'stt_model_missing',
+      `The speech-to-text model setting (${MODEL_SETTING}) must be the model's folder or one of its .onnx files, got ${p}.`,
+      SHERPA_MODEL_ACTION,
+    );
   }
   const dir = isDir ? p : path.dirname(p);
   const files = readdirSync(dir);
@@ -56,16 +60,30 @@ export function resolveSherpaModel(model: string | null | undefined, modelsDir?:
     const unc = pick(files, /^uncached_decode/);
     const cac = pick(files, /^cached_decode/);
     const missing = [!enc && 'encode.onnx', !unc && 'uncached_decode.onnx', !cac && 'cached_decode.onnx', !tokensFile && 'tokens.txt'].filter(Boolean);
-    if (missing.length) throw new AlisaError('stt_model_missing', `The Moonshine model in ${dir} is incomplete: ${missing.join(', ')} missing.`, SHERPA_MODEL_ACTION);
-    return { kind: 'moonshine', dir, preprocessor: abs(pre)!, encoder: abs(enc)!, uncachedDecoder: abs(unc)!, cachedDecoder: abs(cac)!, tokens: abs(tokensFile)! };
+    if (missing.length)
+      throw new AlisaError('stt_model_missing', `The Moonshine model in ${dir} is incomplete: ${missing.join(', ')} missing.`, SHERPA_MODEL_ACTION);
+    return {
+      kind: 'moonshine',
+      dir,
+      preprocessor: abs(pre)!,
+      encoder: abs(enc)!,
+      uncachedDecoder: abs(unc)!,
+      cachedDecoder: abs(cac)!,
+      tokens: abs(tokensFile)!,
+    };
   }
   const enc = pick(files, /encoder/);
   const dec = pick(files, /decoder/);
   if (!enc && !dec) {
-    throw new AlisaError('stt_model_missing', `${dir} holds no Whisper or Moonshine model for sherpa-onnx (no *encoder*.onnx / preprocess.onnx).`, SHERPA_MODEL_ACTION);
+    throw new AlisaError(
+      'stt_model_missing',
+      `${dir} holds no Whisper or Moonshine model for sherpa-onnx (no *encoder*.onnx / preprocess.onnx).`,
+      SHERPA_MODEL_ACTION,
+    );
   }
   const missing = [!enc && '*encoder*.onnx', !dec && '*decoder*.onnx', !tokensFile && '*tokens.txt'].filter(Boolean);
-  if (missing.length) throw new AlisaError('stt_model_missing', `The Whisper model in ${dir} is incomplete: ${missing.join(', ')} missing.`, SHERPA_MODEL_ACTION);
+  if (missing.length)
+    throw new AlisaError('stt_model_missing', `The Whisper model in ${dir} is incomplete: ${missing.join(', ')} missing.`, SHERPA_MODEL_ACTION);
   return { kind: 'whisper', dir, encoder: abs(enc)!, decoder: abs(dec)!, tokens: abs(tokensFile)! };
 }
 
@@ -132,7 +150,12 @@ export class SherpaEngine implements SttEngine {
   async transcribe(pcm16k: Int16Array | Buffer, opts: { signal?: AbortSignal } = {}): Promise<Transcript> {
     const model = resolveSherpaModel(this.opts.model, this.opts.modelsDir);
     const pkg = sherpaPackage();
-    if (!pkg) throw new AlisaError('voice_unavailable', 'sherpa-onnx-node is not installed.', 'Run npm install sherpa-onnx-node, or choose another speech-to-text engine.');
+    if (!pkg)
+      throw new AlisaError(
+        'voice_unavailable',
+        'sherpa-onnx-node is not installed.',
+        'Run npm install sherpa-onnx-node, or choose another speech-to-text engine.',
+      );
     const dir = await mkdtemp(path.join(os.tmpdir(), 'alisa-sherpa-'));
     try {
       const cfg = path.join(dir, 'config.json');
@@ -140,22 +163,39 @@ export class SherpaEngine implements SttEngine {
       await writeFile(cfg, JSON.stringify(this.recognizerConfig(model)));
       await writeFile(wav, encodeWav(asInt16(pcm16k)));
       const out = await new Promise<string>((resolve, reject) => {
-        execFile(process.execPath, ['-e', CHILD, pkg, cfg, wav], { timeout: this.opts.timeoutMs ?? 60_000, signal: opts.signal, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
-          if (err && !stdout) {
-            const why = (stderr.trim().split('\n').filter((l) => /what\(\)|error|failed/i.test(l)).pop() ?? err.message.split('\n')[0] ?? '').trim();
-            reject(
-              new AlisaError(
-                'stt_model_missing',
-                `The speech-to-text model in ${model.dir} could not be loaded${err.signal ? ` (the engine crashed: ${err.signal})` : ''}: ${why}`.slice(0, 500),
-                SHERPA_MODEL_ACTION,
-                { cause: err },
-              ),
-            );
-          } else resolve(stdout);
-        });
+        execFile(
+          process.execPath,
+          ['-e', CHILD, pkg, cfg, wav],
+          { timeout: this.opts.timeoutMs ?? 60_000, signal: opts.signal, maxBuffer: 1 << 20 },
+          (err, stdout, stderr) => {
+            if (err && !stdout) {
+              const why = (
+                stderr
+                  .trim()
+                  .split('\n')
+                  .filter((l) => /what\(\)|error|failed/i.test(l))
+                  .pop() ??
+                err.message.split('\n')[0] ??
+                ''
+              ).trim();
+              reject(
+                new AlisaError(
+                  'stt_model_missing',
+                  `The speech-to-text model in ${model.dir} could not be loaded${err.signal ? ` (the engine crashed: ${err.signal})` : ''}: ${why}`.slice(
+                    0,
+                    500,
+                  ),
+                  SHERPA_MODEL_ACTION,
+                  { cause: err },
+                ),
+              );
+            } else resolve(stdout);
+          },
+        );
       });
       const r = JSON.parse(out) as { text?: string; error?: string };
-      if (r.error !== undefined) throw new AlisaError('stt_model_missing', `The speech-to-text model in ${model.dir} could not be loaded: ${r.error}`, SHERPA_MODEL_ACTION);
+      if (r.error !== undefined)
+        throw new AlisaError('stt_model_missing', `The speech-to-text model in ${model.dir} could not be loaded: ${r.error}`, SHERPA_MODEL_ACTION);
       return { text: (r.text ?? '').trim() };
     } finally {
       await rm(dir, { recursive: true, force: true });

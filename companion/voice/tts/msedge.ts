@@ -160,4 +160,3 @@ function closeQuietly(client: MsEdgeClient): void {
     // Already closed.
   }
 }
-

@@ -250,7 +250,10 @@ export class SherpaPiperHost {
         const why = this.stderrWhy() || ` (exit ${code ?? sig})`;
         if (!loaded) {
           // Crashed (or failed) while loading: this voice file is not usable as it is.
-          const message = this.loadFailure?.key === key ? this.loadFailure.message : `The Piper voice ${this.voice.model} could not be loaded${sig ? ' (the engine crashed)' : ''}${why}`.slice(0, 600);
+          const message =
+            this.loadFailure?.key === key
+              ? this.loadFailure.message
+              : `The Piper voice ${this.voice.model} could not be loaded${sig ? ' (the engine crashed)' : ''}${why}`.slice(0, 600);
           this.loadFailure = { key, message };
           reject(new Error(message));
           this.failAll(new Error(message));
@@ -265,11 +268,13 @@ export class SherpaPiperHost {
 
   /** onnxruntime's own words from stderr ("what():  Load model … failed: Protobuf parsing failed."). */
   private stderrWhy(): string {
-    const lines = this.stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+    const lines = this.stderr
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
     const what = lines.find((l) => l.startsWith('what():'));
     const line = what ?? lines.find((l) => /does not exist|not found/i.test(l)) ?? lines.filter((l) => /error|failed|exception/i.test(l)).pop();
     // Without sherpa's source locations ("/…/offline-tts-vits-model-config.cc:Validate:54 ").
     return line ? `: ${line.replace(/^what\(\):\s*/, '').replace(/^\S+\.(?:cc|cpp|h):\S*\s+/, '')}` : '';
   }
 }
-

@@ -90,7 +90,13 @@ export function checkVoiceFolder(folder: string): ResolvedPiperVoice | { problem
         : `${folder} is not a complete Piper voice for sherpa-onnx: ${missing.join(', ')} missing`,
     };
   }
-  return { dir: folder, model: path.join(folder, model!), tokens: path.join(folder, 'tokens.txt'), dataDir: path.join(folder, 'espeak-ng-data'), id: model!.replace(/\.onnx$/i, '') };
+  return {
+    dir: folder,
+    model: path.join(folder, model!),
+    tokens: path.join(folder, 'tokens.txt'),
+    dataDir: path.join(folder, 'espeak-ng-data'),
+    id: model!.replace(/\.onnx$/i, ''),
+  };
 }
 
 /** The voice the setting names (a voice folder or the .onnx in one), or the problem in words. */

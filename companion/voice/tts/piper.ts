@@ -124,11 +124,17 @@ export class PiperEngine implements TtsEngine {
   }
 
   private builtInState(): EngineState {
-    if (!sherpaTtsPackage()) return { id: this.id, available: false, reason: 'sherpa-onnx-node is not installed (npm install), and no piper binary is set (alisa.voice.piperBinary).' };
+    if (!sherpaTtsPackage())
+      return {
+        id: this.id,
+        available: false,
+        reason: 'sherpa-onnx-node is not installed (npm install), and no piper binary is set (alisa.voice.piperBinary).',
+      };
     const v = this.sherpaVoice();
     if ('error' in v) return { id: this.id, available: false, reason: v.error };
     const problem = this.hostFor(v).loadProblem();
-    if (problem) return { id: this.id, available: false, reason: `${problem.replace(/\.$/, '')}. Download the voice again or choose another (alisa.voice.piperModel).` };
+    if (problem)
+      return { id: this.id, available: false, reason: `${problem.replace(/\.$/, '')}. Download the voice again or choose another (alisa.voice.piperModel).` };
     return { id: this.id, available: true, reason: null };
   }
 
@@ -149,7 +155,9 @@ export class PiperEngine implements TtsEngine {
     if (!binary) return { error: `Piper is not set up: set its binary (${BINARY_SETTING}) and a voice model (${MODEL_SETTING}, an .onnx file).` };
     const bin = resolveExecutable(binary);
     if ('problem' in bin) {
-      return { error: `The Piper binary setting (${BINARY_SETTING}) is not usable: ${bin.problem}. Install Piper (github.com/rhasspy/piper) and set ${BINARY_SETTING} to its executable file.` };
+      return {
+        error: `The Piper binary setting (${BINARY_SETTING}) is not usable: ${bin.problem}. Install Piper (github.com/rhasspy/piper) and set ${BINARY_SETTING} to its executable file.`,
+      };
     }
     if (!model) return { error: `Piper has no voice model: set ${MODEL_SETTING} to a voice .onnx file (with its .onnx.json beside it).` };
     const abs = path.resolve(model.trim());

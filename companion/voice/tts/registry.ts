@@ -94,7 +94,13 @@ export class TtsChain {
       this.order.map(async (id) => {
         const s = await this.engine(id).available();
         const f = this.coolingDown(id);
-        if (s.available && f) return { ...s, id, available: false, reason: `Failed recently (${f.reason}); tried again in ${Math.ceil((this.timings.cooldownMs - (Date.now() - f.at)) / 1000)} s.` };
+        if (s.available && f)
+          return {
+            ...s,
+            id,
+            available: false,
+            reason: `Failed recently (${f.reason}); tried again in ${Math.ceil((this.timings.cooldownMs - (Date.now() - f.at)) / 1000)} s.`,
+          };
         return s;
       }),
     );
@@ -145,7 +151,8 @@ export class TtsChain {
         return { ...result, engine: id, skipped: failures, firstAudioMs: Math.round((firstAudioAt ?? performance.now()) - started) };
       } catch (err) {
         if (signal.aborted) throw signal.reason;
-        const reason = attempt.signal.aborted && attempt.signal.reason instanceof Error ? attempt.signal.reason.message : err instanceof Error ? err.message : String(err);
+        const reason =
+          attempt.signal.aborted && attempt.signal.reason instanceof Error ? attempt.signal.reason.message : err instanceof Error ? err.message : String(err);
         this.failed.set(id, { at: Date.now(), reason });
         failures.push({ engine: id, reason });
         hooks.log?.(`voice: ${id} failed (${reason}); trying the next engine`);

@@ -4,13 +4,7 @@ import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-export function runToBuffer(
-  bin: string,
-  args: string[],
-  input: string,
-  signal: AbortSignal,
-  onFirstData?: () => void,
-): Promise<Buffer> {
+export function runToBuffer(bin: string, args: string[], input: string, signal: AbortSignal, onFirstData?: () => void): Promise<Buffer> {
   return new Promise<Buffer>((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason);
     const child = spawn(bin, args, { stdio: ['pipe', 'pipe', 'pipe'] });

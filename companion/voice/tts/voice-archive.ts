@@ -86,7 +86,10 @@ export function extractTarBz2Sync(archive: string, dest: string, deps: UnpackDep
       for (let i = off + 1; i < off + len; i++) n = n * 256 + buf[i]!;
       return n;
     }
-    const s = buf.toString('latin1', off, off + len).replace(/\0.*$/s, '').trim();
+    const s = buf
+      .toString('latin1', off, off + len)
+      .replace(/\0.*$/s, '')
+      .trim();
     return s ? parseInt(s, 8) : 0;
   };
   const cstring = (buf: Buffer, off: number, len: number): string => {
@@ -94,7 +97,10 @@ export function extractTarBz2Sync(archive: string, dest: string, deps: UnpackDep
     return buf.toString('utf8', off, end < 0 || end > off + len ? off + len : end);
   };
   const safeTarget = (name: string): string | null => {
-    const parts = name.replace(/\\/g, '/').split('/').filter((p) => p !== '' && p !== '.');
+    const parts = name
+      .replace(/\\/g, '/')
+      .split('/')
+      .filter((p) => p !== '' && p !== '.');
     if (/^([a-zA-Z]:)?[\\/]/.test(name) || /^[a-zA-Z]:/.test(name) || parts.includes('..')) {
       throw new Error(`the archive holds an unsafe name (${name.slice(0, 200)}); nothing of it is used`);
     }
@@ -259,7 +265,11 @@ try {
  * the reason in words; `signal` stops it at once (the worker is terminated; `dest` is left for
  * the caller to remove).
  */
-export function unpackTarBz2(archive: string, dest: string, opts: { signal?: AbortSignal; onProgress?: (fraction: number) => void } = {}): Promise<UnpackResult> {
+export function unpackTarBz2(
+  archive: string,
+  dest: string,
+  opts: { signal?: AbortSignal; onProgress?: (fraction: number) => void } = {},
+): Promise<UnpackResult> {
   return new Promise<UnpackResult>((resolve, reject) => {
     if (opts.signal?.aborted) return reject(opts.signal.reason);
     let bunzip: string;
@@ -279,11 +289,14 @@ export function unpackTarBz2(archive: string, dest: string, opts: { signal?: Abo
     };
     const onAbort = () => settle(() => reject(opts.signal!.reason));
     opts.signal?.addEventListener('abort', onAbort, { once: true });
-    worker.on('message', (m: { type: 'progress'; done: number; total: number } | { type: 'done'; result: UnpackResult } | { type: 'error'; message: string }) => {
-      if (m.type === 'progress') opts.onProgress?.(m.total > 0 ? Math.min(1, m.done / m.total) : 0);
-      else if (m.type === 'done') settle(() => resolve(m.result));
-      else settle(() => reject(new Error(m.message)));
-    });
+    worker.on(
+      'message',
+      (m: { type: 'progress'; done: number; total: number } | { type: 'done'; result: UnpackResult } | { type: 'error'; message: string }) => {
+        if (m.type === 'progress') opts.onProgress?.(m.total > 0 ? Math.min(1, m.done / m.total) : 0);
+        else if (m.type === 'done') settle(() => resolve(m.result));
+        else settle(() => reject(new Error(m.message)));
+      },
+    );
     worker.on('error', (err) => settle(() => reject(err)));
     worker.on('exit', (code) => settle(() => reject(new Error(`the unpacking stopped (exit code ${code})`))));
   });

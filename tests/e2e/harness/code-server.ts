@@ -18,9 +18,17 @@ const LOCK = `${TOOLS}.lock`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs a command without blocking the event loop (vitest's worker must keep answering). */
-export function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; inherit?: boolean } = {}): Promise<{ status: number | null; out: string }> {
+export function run(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; inherit?: boolean } = {},
+): Promise<{ status: number | null; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', opts.inherit ? 'inherit' : 'pipe', opts.inherit ? 'inherit' : 'pipe'] });
+    const child = spawn(cmd, args, {
+      cwd: opts.cwd,
+      env: opts.env ?? process.env,
+      stdio: ['ignore', opts.inherit ? 'inherit' : 'pipe', opts.inherit ? 'inherit' : 'pipe'],
+    });
     let out = '';
     child.stdout?.on('data', (d) => (out += d));
     child.stderr?.on('data', (d) => (out += d));
@@ -74,7 +82,12 @@ export async function ensureCodeServer(log: (line: string) => void = console.log
     }
     writeFileSync(
       path.join(TOOLS, 'package.json'),
-      JSON.stringify({ name: 'alisa-e2e-tools', version: '1.0.0', private: true, allowScripts: { argon2: true, 'code-server': true, '@vscode/ripgrep': true } }),
+      JSON.stringify({
+        name: 'alisa-e2e-tools',
+        version: '1.0.0',
+        private: true,
+        allowScripts: { argon2: true, 'code-server': true, '@vscode/ripgrep': true },
+      }),
     );
     log(`installing code-server ${CODE_SERVER_VERSION} into ${TOOLS} (about a minute, once)`);
     const r = await run('npm', ['install', `code-server@${CODE_SERVER_VERSION}`, '--foreground-scripts', '--loglevel=warn', '--no-audit', '--no-fund'], {
@@ -148,13 +161,17 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
   const proc = spawn(
     bin,
     [
-      '--auth', 'none',
-      '--bind-addr', `127.0.0.1:${port}`,
+      '--auth',
+      'none',
+      '--bind-addr',
+      `127.0.0.1:${port}`,
       '--disable-telemetry',
       '--disable-update-check',
       '--disable-workspace-trust',
-      '--user-data-dir', userDataDir,
-      '--extensions-dir', extensionsDir,
+      '--user-data-dir',
+      userDataDir,
+      '--extensions-dir',
+      extensionsDir,
       opts.workspace,
     ],
     { env, stdio: ['ignore', 'pipe', 'pipe'] },

@@ -12,7 +12,15 @@ export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: '/usr/bin/chromium',
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-dev-shm-usage', '--disable-quic'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+      '--disable-dev-shm-usage',
+      '--disable-quic',
+    ],
   });
 }
 
@@ -82,12 +90,15 @@ export class Workbench {
         if (frame.name() === 'active-frame' || frame.url().includes('fake.html')) {
           const parentUrl = frame.parentFrame()?.url() ?? '';
           if (parentUrl.includes(`extensionId=${EXTENSION_ID}`)) {
-            const ready = await frame.locator('textarea[aria-label="Message Alisa"]').count().catch(() => 0);
+            const ready = await frame
+              .locator('textarea[aria-label="Message Alisa"]')
+              .count()
+              .catch(() => 0);
             if (ready > 0) return frame;
           }
         }
       }
-      if (Date.now() > deadline) throw new Error('Alisa\'s webview did not appear');
+      if (Date.now() > deadline) throw new Error("Alisa's webview did not appear");
       await new Promise((r) => setTimeout(r, 250));
     }
   }
