@@ -52,15 +52,16 @@ describe('markdown', () => {
     expect(el.innerHTML).not.toMatch(/javascript:|data:text|vbscript:/i);
   });
 
-  it('gives code blocks Copy and Insert buttons that hand over the code', () => {
+  it('gives code blocks Copy, Insert and Apply… buttons that hand over the code', () => {
     const el = render('Look:\n\n```ts\nconst a = 1 < 2;\n```\n');
     const block = el.querySelector('.code-block')!;
     expect(block.getAttribute('data-language')).toBe('ts');
     const buttons = [...block.querySelectorAll('button')];
-    expect(buttons.map((b) => b.getAttribute('aria-label'))).toEqual(['Copy code', 'Insert code at cursor']);
-    expect(buttons.map((b) => b.getAttribute('data-code-action'))).toEqual(['copy', 'insert']);
+    expect(buttons.map((b) => b.getAttribute('aria-label'))).toEqual(['Copy code', 'Insert code at cursor', 'Apply to a file (shows a diff first)']);
+    expect(buttons.map((b) => b.getAttribute('data-code-action'))).toEqual(['copy', 'insert', 'apply']);
     expect(codeOfButton(buttons[0]!)).toEqual({ action: 'copy', code: 'const a = 1 < 2;', language: 'ts' });
     expect(codeOfButton(buttons[1]!)).toMatchObject({ action: 'insert', code: 'const a = 1 < 2;' });
+    expect(codeOfButton(buttons[2]!)).toMatchObject({ action: 'apply', code: 'const a = 1 < 2;' });
   });
 
   it('leaves out Insert where there is no editor, and handles an unclosed fence while streaming', () => {

@@ -17,9 +17,9 @@
 //   7. the sidebar dragged to ~300 px: the message list never scrolls sideways.
 // With ALISA_SCREENSHOTS_DIR set, the last step also writes the README's panel screenshots there
 // (panel-dark.png, panel-light.png: the sidebar only, a chat with a reply and a code block),
-// switching `workbench.colorTheme` through the user settings file, which VS Code applies live.
+// switching `workbench.colorTheme` with "Preferences: Color Theme" from the palette.
 // Every wait is for a condition; the timeouts are generous because the test machine is slow.
-import { createReadStream, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -84,6 +84,12 @@ describe.skipIf(missing !== null)("a user's first hour with Alisa, in one real V
   const assistant = () => frame.locator('[data-role="assistant"]');
   const currentTitle = async () => (await frame.locator('#session-select option:checked').innerText()).trim();
   const text = async (lines: Locator) => (await lines.innerText()).replace(/\u00a0/g, ' ');
+  /** Scrolls her reply with the code block (the fix) to the top of the list: its header (Copy, Insert) in view. */
+  const showCodeReply = () =>
+    frame
+      .locator('[data-role="assistant"] pre')
+      .first()
+      .evaluate((pre) => pre.closest('[data-role="assistant"]')!.scrollIntoView({ block: 'start' }));
   /** Sends a message and returns the reply's element (the next assistant message). */
   const send = async (message: string): Promise<Locator> => {
     const before = await assistant().count();
@@ -95,6 +101,9 @@ describe.skipIf(missing !== null)("a user's first hour with Alisa, in one real V
   beforeAll(async () => {
     requireModel();
     console.log(`first-hour screenshots: ${ARTIFACTS}/first-hour-*.png${SCREENSHOTS_DIR ? `; README screenshots: ${SCREENSHOTS_DIR}` : ''}`);
+    // This run's screenshots only (the numbering would mix with an earlier run's).
+    mkdirSync(ARTIFACTS, { recursive: true });
+    for (const f of readdirSync(ARTIFACTS)) if (f.startsWith('first-hour-')) rmSync(path.join(ARTIFACTS, f));
     await ensureCodeServer();
     model = await modelServer(MODEL_PATH);
     workspace = mkdtempSync(path.join(os.tmpdir(), 'alisa-e2e-first-hour-'));
@@ -334,21 +343,31 @@ describe.skipIf(missing !== null)("a user's first hour with Alisa, in one real V
     await wb.screenshot('narrow-sidebar');
     // The first chat, with its code block, at that width too.
     await frame.locator('#session-select').selectOption(firstSessionId);
-    const code = frame.locator('[data-role="assistant"] pre').first();
-    await code.waitFor({ timeout: 60_000 });
-    await code.scrollIntoViewIfNeeded();
+    await frame.locator('[data-role="assistant"] pre').first().waitFor({ timeout: 60_000 });
+    await showCodeReply();
     expect(await sideways()).toMatchObject({ list: 0, page: 0 });
     await wb.screenshot('narrow-sidebar-code');
-    if (!SCREENSHOTS_DIR) return;
-    // The README's screenshots: the sidebar alone, in the dark and the light default theme.
-    mkdirSync(SCREENSHOTS_DIR, { recursive: true });
-    const settingsFile = path.join(server.userDataDir, 'User', 'settings.json');
+  });
+
+  it.skipIf(SCREENSHOTS_DIR === null)("the README's panel screenshots, dark and light (ALISA_SCREENSHOTS_DIR)", async () => {
+    const sidebar = wb.page.locator('.part.sidebar').first();
+    mkdirSync(SCREENSHOTS_DIR!, { recursive: true });
+    // The picker lists the themes by label ("Dark Modern"); settings name them by id ("Default Dark Modern").
     for (const [theme, name, css] of [
-      ['Default Dark Modern', 'panel-dark.png', 'vs-dark'],
-      ['Default Light Modern', 'panel-light.png', 'vs'],
+      ['Dark Modern', 'panel-dark.png', 'vs-dark'],
+      ['Light Modern', 'panel-light.png', 'vs'],
     ] as const) {
-      const settings = JSON.parse(readFileSync(settingsFile, 'utf8')) as Record<string, unknown>;
-      writeFileSync(settingsFile, JSON.stringify({ ...settings, 'workbench.colorTheme': theme }, null, 2));
+      // As a user would: Ctrl+K Ctrl+T ("Preferences: Color Theme"; in the palette, "Browse Color
+      // Themes in Marketplace" sorts before it), then the theme.
+      await wb.page.locator('.part.editor').first().click();
+      await wb.page.keyboard.press('Control+K');
+      await wb.page.keyboard.press('Control+T');
+      const input = wb.page.locator('.quick-input-widget input[placeholder*="Color Theme" i]');
+      await input.waitFor({ state: 'visible', timeout: 30_000 });
+      await input.fill(theme);
+      await wb.page.locator('.quick-input-widget .monaco-list-row', { hasText: theme }).first().waitFor({ timeout: 30_000 });
+      await input.press('Enter');
+      await input.waitFor({ state: 'hidden', timeout: 30_000 });
       await until(`the ${theme} theme`, async () => (await wb.page.locator(`.monaco-workbench.${css}`).count()) > 0, 60_000);
       // The webview takes the theme's colours from the workbench (its body class follows).
       await until(
@@ -356,9 +375,9 @@ describe.skipIf(missing !== null)("a user's first hour with Alisa, in one real V
         async () => frame.evaluate((dark) => document.body.classList.contains(dark ? 'vscode-dark' : 'vscode-light'), css === 'vs-dark'),
         30_000,
       );
-      await code.scrollIntoViewIfNeeded();
+      await showCodeReply();
       const clip = (await sidebar.boundingBox())!;
-      const file = path.join(SCREENSHOTS_DIR, name);
+      const file = path.join(SCREENSHOTS_DIR!, name);
       await wb.page.screenshot({ path: file, clip });
       console.log(`first-hour: README screenshot ${file} (${statSync(file).size} bytes)`);
     }
