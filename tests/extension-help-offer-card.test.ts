@@ -1,14 +1,12 @@
 // @vitest-environment happy-dom
 // The help offer card in the chat view: shown from a `help.offer` event with Explain / Fix /
 // Not now; Explain and Not now answer the companion, Fix goes to the host (ui.fix).
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import './helpers/happy-dom-fixes';
 import type { HelpOffer } from '../protocol';
-import { renderWebviewHtml } from '../common/webview-html';
 import { App } from '../webview/ui/app';
 import { FakeHost } from './helpers/fake-host';
+import { mountPanelBody, settle } from './helpers/panel';
 
 /** The shared fake host answering as the companion does here; `failRespond` makes help.respond fail. */
 class OfferHost extends FakeHost {
@@ -29,9 +27,6 @@ class OfferHost extends FakeHost {
   }
 }
 
-const settle = async () => {
-  for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 0));
-};
 const offer: HelpOffer = {
   type: 'help.offer',
   offerId: 'o1',
@@ -50,14 +45,7 @@ const button = (label: string) => [...card()!.querySelectorAll('button')].find((
 
 let host: OfferHost;
 async function start(kind: 'vscode' | 'browser' = 'vscode') {
-  const html = renderWebviewHtml({
-    scriptUri: 'webview.js',
-    styleUri: 'webview-style.css',
-    cspSource: "'self'",
-    nonce: 'dGVzdG5vbmNlMTIz',
-    avatarSvg: readFileSync(path.join(__dirname, '..', 'media', 'avatar.svg'), 'utf8'),
-  });
-  document.body.innerHTML = /<body>([\s\S]*)<script/.exec(html)![1]!;
+  mountPanelBody();
   host = new OfferHost(kind);
   new App(host, document.querySelector<HTMLElement>('#app')!);
   host.ready();

@@ -2,14 +2,12 @@
 // The whole webview UI in a DOM, driven through its host interface the way the extension drives
 // it: host.state, companion events, responses to its requests. Checks the fixed interface other
 // tiers rely on (labels, roles, data attributes).
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import './helpers/happy-dom-fixes';
 import type { ErrorInfo, Message, Status } from '../protocol';
-import { renderWebviewHtml } from '../common/webview-html';
 import { App } from '../webview/ui/app';
 import { FakeHost as SharedFakeHost, type Answers, READY_STATUS } from './helpers/fake-host';
+import { mountPanelBody, settle } from './helpers/panel';
 
 const now = 1_700_000_000_000;
 const status: Status = { ...READY_STATUS };
@@ -76,23 +74,13 @@ class FakeHost extends SharedFakeHost {
   }
 }
 
-const settle = async () => {
-  for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 0));
-};
 const frame = () => new Promise<void>((r) => requestAnimationFrame(() => r()));
 const $ = <T extends Element = HTMLElement>(sel: string) => document.querySelector<T>(sel)!;
 
 let host: FakeHost;
 
 beforeEach(async () => {
-  const html = renderWebviewHtml({
-    scriptUri: 'webview.js',
-    styleUri: 'webview-style.css',
-    cspSource: "'self'",
-    nonce: 'dGVzdG5vbmNlMTIz',
-    avatarSvg: readFileSync(path.join(__dirname, '..', 'media', 'avatar.svg'), 'utf8'),
-  });
-  document.body.innerHTML = /<body>([\s\S]*)<script/.exec(html)![1]!;
+  mountPanelBody();
   host = new FakeHost();
   new App(host, $('#app'));
   host.ready();

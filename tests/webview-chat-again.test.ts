@@ -9,6 +9,7 @@ import './helpers/happy-dom-fixes';
 import type { ErrorInfo, Message } from '../protocol';
 import { App } from '../webview/ui/app';
 import { FakeHost, READY_STATUS } from './helpers/fake-host';
+import { settle } from './helpers/panel';
 
 const now = 1_700_000_000_000;
 const msg = (id: number, role: 'user' | 'assistant', text: string, status: Message['status'] = 'complete'): Message => ({
@@ -35,9 +36,6 @@ function startReply(userMessageId: number): string {
   return replyId;
 }
 
-const settle = async () => {
-  for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 0));
-};
 const frame = () => new Promise<void>((r) => requestAnimationFrame(() => r()));
 const articles = () => [...document.querySelectorAll<HTMLElement>('[role="log"] .msg')];
 const retryButtons = () => [...document.querySelectorAll<HTMLButtonElement>('button[aria-label="Retry: ask again for this reply"]')];

@@ -7,14 +7,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import './helpers/happy-dom-fixes';
 import { App } from '../webview/ui/app';
 import { FakeHost, READY_STATUS } from './helpers/fake-host';
+import { settle } from './helpers/panel';
 
 const now = 1_700_000_000_000;
 let host: FakeHost;
 let nextId = 0;
 
-const settle = async () => {
-  for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 0));
-};
 const frame = () => new Promise<void>((r) => requestAnimationFrame(() => r()));
 const box = () => document.querySelector<HTMLTextAreaElement>('textarea[aria-label="Message Alisa"]')!;
 const sentTexts = () => host.requests('chat.send').map((r) => (r.params as { text: string }).text);

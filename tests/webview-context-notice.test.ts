@@ -1,15 +1,13 @@
 // @vitest-environment happy-dom
 // The panel says when Alisa sees only part of the editor's problems: the companion's
 // `context.state` carries what the last diagnostics update left out (issue 13).
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import './helpers/happy-dom-fixes';
 import type { ActivityState } from '../protocol';
-import { renderWebviewHtml } from '../common/webview-html';
 import { App } from '../webview/ui/app';
 import { contextNoticeText } from '../webview/ui/context-notice-view';
 import { FakeHost } from './helpers/fake-host';
+import { mountPanelBody } from './helpers/panel';
 
 const state = (patch: Partial<ActivityState> = {}): ActivityState => ({
   activity: 'coding',
@@ -24,14 +22,7 @@ let host: FakeHost;
 const notice = () => document.querySelector<HTMLElement>('.context-notice')!;
 
 beforeEach(() => {
-  const html = renderWebviewHtml({
-    scriptUri: 'webview.js',
-    styleUri: 'webview-style.css',
-    cspSource: "'self'",
-    nonce: 'dGVzdG5vbmNlMTIz',
-    avatarSvg: readFileSync(path.join(__dirname, '..', 'media', 'avatar.svg'), 'utf8'),
-  });
-  document.body.innerHTML = /<body>([\s\S]*)<script/.exec(html)![1]!;
+  mountPanelBody();
   host = new FakeHost();
   new App(host, document.querySelector<HTMLElement>('#app')!);
   host.connection('ready');

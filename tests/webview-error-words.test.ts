@@ -6,18 +6,16 @@
 // nothing in a browser restarts her). The browser host's diagnosis (a /health probe after the
 // socket closes) is tested here with a scripted WebSocket and fetch; the e2e suite
 // (tests/e2e/browser-mode.e2e.test.ts) runs it against a real companion in Chromium.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import './helpers/happy-dom-fixes';
 import type { ErrorInfo, HostState, HostToWebview } from '../protocol';
-import { renderWebviewHtml } from '../common/webview-html';
 import { BAD_TOKEN_ERROR, createBrowserHost, NOT_RUNNING_ERROR } from '../webview/host/browser-host';
 import { App } from '../webview/ui/app';
 import { BannerView } from '../webview/ui/banner-view';
 import { composerBlockedReason } from '../webview/ui/composer-view';
 import { computeBanners } from '../webview/status/status-banners';
 import { FakeHost, READY_STATUS } from './helpers/fake-host';
+import { mountPanelBody, settle } from './helpers/panel';
 
 const RAW =
   'ffmpeg (pulse): ffmpeg exited with 1: default: Connection refused\nffmpeg (alsa): ffmpeg exited with 1: cannot open audio device default\nsox: sox exited with 2: no default audio device configured';
@@ -26,10 +24,6 @@ const MIC: ErrorInfo = {
   message: 'Alisa could not open the microphone',
   action: 'Connect a microphone, or set the voice input to a device name',
   details: RAW,
-};
-
-const settle = async () => {
-  for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 0));
 };
 
 describe('errors in the panel', () => {
@@ -107,14 +101,7 @@ const browserState = (patch: Partial<HostState>): HostState => ({
 
 describe('browser mode: the message box and the banner', () => {
   beforeEach(() => {
-    const html = renderWebviewHtml({
-      scriptUri: 'webview.js',
-      styleUri: 'webview-style.css',
-      cspSource: "'self'",
-      nonce: 'dGVzdG5vbmNlMTIz',
-      avatarSvg: readFileSync(path.join(__dirname, '..', 'media', 'avatar.svg'), 'utf8'),
-    });
-    document.body.innerHTML = /<body>([\s\S]*)<script/.exec(html)![1]!;
+    mountPanelBody();
   });
   afterEach(() => {
     document.body.innerHTML = '';

@@ -4,17 +4,15 @@
 // so its panel shows none); a question answered elsewhere goes away; a question asked before the
 // page connected is shown too. And the "online" badge next to the mute toggle while an online
 // engine is her voice. Driven the way the hosts drive the page.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import './helpers/happy-dom-fixes';
 import type { NetworkAskInfo, NetworkStatus, Status, VoiceStatus } from '../protocol';
-import { renderWebviewHtml } from '../common/webview-html';
 import { App } from '../webview/ui/app';
 import { onlineVoice } from '../webview/ui/voice-view';
 import { computeBanners } from '../webview/status/status-banners';
 import type { AudioOutput } from '../webview/audio/audio-output';
 import { FakeHost as SharedFakeHost, type Answers, READY_STATUS } from './helpers/fake-host';
+import { mountPanelBody } from './helpers/panel';
 
 const status: Status = { ...READY_STATUS };
 const edgeVoice: VoiceStatus = {
@@ -78,14 +76,7 @@ const settle = async () => {
 
 let host: FakeHost;
 async function startApp(kind: 'vscode' | 'browser', pending: NetworkAskInfo[] = []): Promise<void> {
-  const html = renderWebviewHtml({
-    scriptUri: 'webview.js',
-    styleUri: 'webview-style.css',
-    cspSource: "'self'",
-    nonce: 'dGVzdG5vbmNlMTIz',
-    avatarSvg: readFileSync(path.join(__dirname, '..', 'media', 'avatar.svg'), 'utf8'),
-  });
-  document.body.innerHTML = /<body>([\s\S]*)<script/.exec(html)![1]!;
+  mountPanelBody();
   host = new FakeHost(kind);
   host.pending = pending;
   new App(host, document.querySelector<HTMLElement>('#app')!, { audio: silent });

@@ -4,14 +4,12 @@
 // create / edit / delete flows against a companion that keeps a character table and refuses as
 // the real one does (`forbidden` for the built-in character), the avatar toggle remembered across
 // a reload of the view, and what VS Code's view title makes redundant (heading, "New chat").
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import './helpers/happy-dom-fixes';
 import type { Character, ErrorInfo, Mode } from '../protocol';
-import { renderWebviewHtml } from '../common/webview-html';
 import { App } from '../webview/ui/app';
 import { FakeHost, READY_STATUS } from './helpers/fake-host';
+import { mountPanelBody } from './helpers/panel';
 
 const now = 1_700_000_000_000;
 const ALISA: Character = { id: 1, key: 'alisa', name: 'Alisa', systemPrompt: 'You are Alisa.', voice: 'en-US-AnaNeural', avatar: null, builtin: true };
@@ -96,14 +94,7 @@ const type = (el: HTMLInputElement | HTMLTextAreaElement, v: string) => {
 const submit = () => $<HTMLFormElement>('#character-panel form').dispatchEvent(new Event('submit', { cancelable: true, bubbles: true }));
 
 async function start(host: FakeHost): Promise<App> {
-  const html = renderWebviewHtml({
-    scriptUri: 'webview.js',
-    styleUri: 'webview-style.css',
-    cspSource: "'self'",
-    nonce: 'dGVzdG5vbmNlMTIz',
-    avatarSvg: readFileSync(path.join(__dirname, '..', 'media', 'avatar.svg'), 'utf8'),
-  });
-  document.body.innerHTML = /<body>([\s\S]*)<script/.exec(html)![1]!;
+  mountPanelBody();
   const app = new App(host, $('#app'));
   host.ready();
   await settle();

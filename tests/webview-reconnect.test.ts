@@ -5,16 +5,14 @@
 // reloaded. The user's next message must go: typed after she is back, and also typed while she
 // is still restarting (the e2e types as soon as the new process exists, when the host still says
 // "restarting"). A broken audio path must never keep a message in the box either.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import './helpers/happy-dom-fixes';
 import type { HostToWebview, Status, VoiceStatus } from '../protocol';
 import type { AudioOutput, DecodedAudio, PlayingSound } from '../webview/audio/audio-output';
-import { renderWebviewHtml } from '../common/webview-html';
 import { App } from '../webview/ui/app';
 import { decodeWav, encodeWav } from '../companion/voice/wav-io';
 import { FakeHost, READY_STATUS } from './helpers/fake-host';
+import { mountPanelBody } from './helpers/panel';
 
 const RATE = 8000;
 /** A 16-bit mono PCM WAV (base64): `seconds` of a 200 Hz tone. */
@@ -148,14 +146,7 @@ afterEach(() => {
 });
 
 function startApp(out: TestOutput): FakeHost {
-  const html = renderWebviewHtml({
-    scriptUri: 'webview.js',
-    styleUri: 'webview-style.css',
-    cspSource: "'self'",
-    nonce: 'dGVzdG5vbmNlMTIz',
-    avatarSvg: readFileSync(path.join(__dirname, '..', 'media', 'avatar.svg'), 'utf8'),
-  });
-  document.body.innerHTML = /<body>([\s\S]*)<script/.exec(html)![1]!;
+  mountPanelBody();
   const host = reconnectHost();
   app = new App(host, document.querySelector<HTMLElement>('#app')!, { audio: out });
   return host;

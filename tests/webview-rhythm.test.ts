@@ -3,14 +3,12 @@
 // disturb" toggle in the header (from `presence.state` / `idle.state` events and the answers to
 // `presence.status` / `idle.status`; a click asks the companion directly, in VS Code and in the
 // browser alike), and replies she starts on her own marked as such.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import './helpers/happy-dom-fixes';
 import type { IdleConfigure, IdleStatus, PresenceConfigure, PresenceStatus, Status } from '../protocol';
-import { renderWebviewHtml } from '../common/webview-html';
 import { App } from '../webview/ui/app';
 import { FakeHost as SharedFakeHost, type Answers, READY_STATUS } from './helpers/fake-host';
+import { mountPanelBody, settle } from './helpers/panel';
 
 const status: Status = { ...READY_STATUS };
 const presenceOff: PresenceStatus = { enabled: false, active: false, paused: false, state: null, input: 'default', error: null };
@@ -70,9 +68,6 @@ class FakeHost extends SharedFakeHost {
   };
 }
 
-const settle = async () => {
-  for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 0));
-};
 const pill = () => document.querySelector<HTMLButtonElement>('.app-header .camera-indicator')!;
 const pillVisible = () => !!pill() && !pill().hidden;
 const dnd = () => document.querySelector<HTMLButtonElement>('.app-header .dnd-toggle')!;
@@ -80,14 +75,7 @@ const dnd = () => document.querySelector<HTMLButtonElement>('.app-header .dnd-to
 let host: FakeHost;
 
 async function start(opts: { presence?: PresenceStatus; kind?: 'vscode' | 'browser' } = {}): Promise<void> {
-  const html = renderWebviewHtml({
-    scriptUri: 'webview.js',
-    styleUri: 'webview-style.css',
-    cspSource: "'self'",
-    nonce: 'dGVzdG5vbmNlMTIz',
-    avatarSvg: readFileSync(path.join(__dirname, '..', 'media', 'avatar.svg'), 'utf8'),
-  });
-  document.body.innerHTML = /<body>([\s\S]*)<script/.exec(html)![1]!;
+  mountPanelBody();
   host = new FakeHost();
   host.kind = opts.kind ?? 'vscode';
   host.presence = opts.presence ?? presenceOff;

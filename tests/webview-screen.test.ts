@@ -1,14 +1,12 @@
 // @vitest-environment happy-dom
 // The "Screen" pill in the panel's header, driven the way the hosts drive the page: host.state,
 // `screen.state` events, the answer to `screen.status`, and the user's click (`screen.configure`).
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import './helpers/happy-dom-fixes';
 import type { ScreenConfigure, ScreenStatus, Status } from '../protocol';
-import { renderWebviewHtml } from '../common/webview-html';
 import { App } from '../webview/ui/app';
 import { FakeHost as SharedFakeHost, type Answers, READY_STATUS } from './helpers/fake-host';
+import { mountPanelBody, settle } from './helpers/panel';
 
 const status: Status = { ...READY_STATUS };
 const off: ScreenStatus = {
@@ -74,23 +72,13 @@ class FakeHost extends SharedFakeHost {
   };
 }
 
-const settle = async () => {
-  for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 0));
-};
 const pill = () => document.querySelector<HTMLButtonElement>('.app-header .screen-indicator')!;
 const visible = () => !!pill() && !pill().hidden;
 
 let host: FakeHost;
 
 async function start(screen: ScreenStatus = off): Promise<void> {
-  const html = renderWebviewHtml({
-    scriptUri: 'webview.js',
-    styleUri: 'webview-style.css',
-    cspSource: "'self'",
-    nonce: 'dGVzdG5vbmNlMTIz',
-    avatarSvg: readFileSync(path.join(__dirname, '..', 'media', 'avatar.svg'), 'utf8'),
-  });
-  document.body.innerHTML = /<body>([\s\S]*)<script/.exec(html)![1]!;
+  mountPanelBody();
   host = new FakeHost();
   host.screen = screen;
   new App(host, document.querySelector<HTMLElement>('#app')!);

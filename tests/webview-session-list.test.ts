@@ -4,14 +4,12 @@
 // scope for sessions it hears of, pages with 'Older chats…', and falls back to reloading after
 // each reply with a companion that does not push sessions. Driven through the webview's host
 // interface as the extension drives it.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import './helpers/happy-dom-fixes';
 import type { CompanionMessage, Session, Status } from '../protocol';
 import { FakeHost, READY_STATUS } from './helpers/fake-host';
-import { renderWebviewHtml } from '../common/webview-html';
 import { App } from '../webview/ui/app';
+import { mountPanelBody } from './helpers/panel';
 
 const now = 1_700_000_000_000;
 const status: Status = { ...READY_STATUS };
@@ -80,14 +78,7 @@ const optionTexts = () => [...$<HTMLSelectElement>('#session-select')!.options].
 const showsOptions = (texts: string[]) => vi.waitFor(() => expect(optionTexts()).toEqual(texts));
 
 function start(host: PagesHost): PagesHost {
-  const html = renderWebviewHtml({
-    scriptUri: 'webview.js',
-    styleUri: 'webview-style.css',
-    cspSource: "'self'",
-    nonce: 'dGVzdG5vbmNlMTIz',
-    avatarSvg: readFileSync(path.join(__dirname, '..', 'media', 'avatar.svg'), 'utf8'),
-  });
-  document.body.innerHTML = /<body>([\s\S]*)<script/.exec(html)![1]!;
+  mountPanelBody();
   new App(host, $('#app')!);
   host.emit({ type: 'host.state', host: host.kind, connection: 'ready', message: null, error: null, modelConfigured: true, actions: [] });
   return host;

@@ -2,14 +2,12 @@
 // The chat bar's scope picker: "This workspace" / "All workspaces", sent as session.list's scope,
 // remembered in the view state, kept on sessions.changed, and in the all-view each chat says its
 // workspace. Driven through the webview's host interface as the extension drives it.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import './helpers/happy-dom-fixes';
 import type { Session, Status } from '../protocol';
 import { FakeHost, READY_STATUS } from './helpers/fake-host';
-import { renderWebviewHtml } from '../common/webview-html';
 import { App } from '../webview/ui/app';
+import { mountPanelBody } from './helpers/panel';
 
 const now = 1_700_000_000_000;
 const status: Status = { ...READY_STATUS };
@@ -77,14 +75,7 @@ async function listed(host: ScopeHost, n: number): Promise<void> {
 const showsOptions = (texts: string[]) => vi.waitFor(() => expect(optionTexts()).toEqual(texts));
 
 function start(kind: 'vscode' | 'browser', state?: unknown): ScopeHost {
-  const html = renderWebviewHtml({
-    scriptUri: 'webview.js',
-    styleUri: 'webview-style.css',
-    cspSource: "'self'",
-    nonce: 'dGVzdG5vbmNlMTIz',
-    avatarSvg: readFileSync(path.join(__dirname, '..', 'media', 'avatar.svg'), 'utf8'),
-  });
-  document.body.innerHTML = /<body>([\s\S]*)<script/.exec(html)![1]!;
+  mountPanelBody();
   const host = new ScopeHost(kind, state);
   new App(host, $('#app')!);
   host.ready();

@@ -7,8 +7,6 @@
 // double of the browser's audio output (the AudioOutput interface that WebAudioOutput implements
 // with a real AudioContext). It decodes real PCM WAV bytes, records what is scheduled when, and
 // its clock moves only when the test says. It lives here, in tests/, not in the product.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import './helpers/happy-dom-fixes';
 import { FakeTimers } from './helpers/fake-timers';
@@ -17,10 +15,10 @@ import type { SpeechChunk } from '../protocol/voice';
 import type { AudioOutput, DecodedAudio, PlayingSound } from '../webview/audio/audio-output';
 import { SpeechPlayer } from '../webview/audio/speech-player';
 import { MouthAnimator, type MouthShape } from '../webview/avatar/mouth-animator';
-import { renderWebviewHtml } from '../common/webview-html';
 import { App } from '../webview/ui/app';
 import { decodeWav, encodeWav, type PcmAudio } from '../companion/voice/wav-io';
 import { FakeHost as SharedFakeHost, type Answers, READY_STATUS } from './helpers/fake-host';
+import { mountPanelBody } from './helpers/panel';
 
 // ------------------------------------------------------------------ audio test double
 
@@ -422,14 +420,7 @@ const line = () => document.querySelector<HTMLElement>('.voice-line')!;
 const notices = () => [...document.querySelectorAll<HTMLElement>('#alerts .banner[data-notice]')];
 
 async function startApp(opts: { voice?: VoiceStatus | null; kind?: 'vscode' | 'browser'; audio?: RecordingOutput } = {}): Promise<void> {
-  const html = renderWebviewHtml({
-    scriptUri: 'webview.js',
-    styleUri: 'webview-style.css',
-    cspSource: "'self'",
-    nonce: 'dGVzdG5vbmNlMTIz',
-    avatarSvg: readFileSync(path.join(__dirname, '..', 'media', 'avatar.svg'), 'utf8'),
-  });
-  document.body.innerHTML = /<body>([\s\S]*)<script/.exec(html)![1]!;
+  mountPanelBody();
   host = new FakeHost();
   if (opts.kind) host.kind = opts.kind;
   if (opts.voice !== undefined) host.voice = opts.voice;

@@ -316,22 +316,27 @@ describe.skipIf(missing !== null)("a user's first hour with Alisa, in one real V
 
   it('at ~300 px the message list does not scroll sideways', async () => {
     const sidebar = wb.page.locator('.part.sidebar').first();
-    const bounds = (await sidebar.boundingBox())!;
-    // The sash between the sidebar and the editor: drag it to make the sidebar 300 px wide.
-    const sashes = wb.page.locator('.monaco-sash.vertical');
-    let sash: { x: number; y: number } | null = null;
-    for (let i = 0; i < (await sashes.count()); i++) {
-      const b = await sashes.nth(i).boundingBox();
-      if (b && b.height > 200 && Math.abs(b.x + b.width / 2 - (bounds.x + bounds.width)) <= 4) sash = { x: b.x + b.width / 2, y: b.y + b.height / 2 };
-    }
-    expect(sash, `no sash at the sidebar's edge (x ${bounds.x + bounds.width})`).not.toBeNull();
-    if (Math.abs(bounds.width - 300) > 2) {
+    /** Drags the sash between the sidebar and the editor until the sidebar is `width` px wide. */
+    const resizeSidebar = async (width: number) => {
+      const bounds = (await sidebar.boundingBox())!;
+      const edge = bounds.x + bounds.width;
+      const sashes = wb.page.locator('.monaco-sash.vertical');
+      let sash: { x: number; y: number } | null = null;
+      for (let i = 0; i < (await sashes.count()); i++) {
+        const b = await sashes.nth(i).boundingBox();
+        if (b && b.height > 200 && Math.abs(b.x + b.width / 2 - edge) <= 4) sash = { x: b.x + b.width / 2, y: b.y + b.height / 2 };
+      }
+      expect(sash, `no sash at the sidebar's edge (x ${edge})`).not.toBeNull();
       await wb.page.mouse.move(sash!.x, sash!.y);
       await wb.page.mouse.down();
-      await wb.page.mouse.move(bounds.x + 300, sash!.y, { steps: 10 });
+      await wb.page.mouse.move(bounds.x + width, sash!.y, { steps: 10 });
       await wb.page.mouse.up();
-    }
-    await until('the sidebar to be about 300 px wide', async () => Math.abs(((await sidebar.boundingBox())?.width ?? 0) - 300) <= 6, 30_000);
+      await until(`the sidebar to be about ${width} px wide`, async () => Math.abs(((await sidebar.boundingBox())?.width ?? 0) - width) <= 6, 30_000);
+    };
+    // The default sidebar is about 300 px already: widen it first, so the panel has to reflow
+    // when the user narrows it again.
+    await resizeSidebar(460);
+    await resizeSidebar(300);
     const sideways = () =>
       frame.evaluate(() => {
         const list = document.getElementById('messages')!;
