@@ -12,12 +12,15 @@
 //      depth; the card's own Fix answers the card, which removes it, so the lightbulb is the path
 //      that shows retraction), the diff, Apply in the diff editor's title bar, the file changed,
 //      and the offer card retracted because its error is gone;
-//   5. a reply stopped mid-stream with the panel's Stop button stays with a Retry, which answers;
+//   5. a reply stopped mid-stream with the panel's Stop button (clicked from inside the page the
+//      moment the reply begins: the tiny model is quick) stays with a Retry, which answers;
 //   6. a second chat names itself after its first exchange;
-//   7. the sidebar dragged to ~300 px: the message list never scrolls sideways.
-// With ALISA_SCREENSHOTS_DIR set, the last step also writes the README's panel screenshots there
-// (panel-dark.png, panel-light.png: the sidebar only, a chat with a reply and a code block),
-// switching `workbench.colorTheme` with "Preferences: Color Theme" from the palette.
+//   7. the sidebar dragged wider and back to ~300 px (its default width here): the message list
+//      never scrolls sideways, in the second chat and in the first, which has the fix's code block.
+// With ALISA_SCREENSHOTS_DIR set, a last step writes the README's panel screenshots there
+// (panel-dark.png, panel-light.png: the sidebar only, a chat with a reply and a code block; the
+// text is the tiny test model's), switching the theme with Ctrl+K Ctrl+T ("Preferences: Color
+// Theme"); the README's are made with ALISA_SCREENSHOTS_DIR=docs/screenshots.
 // Every wait is for a condition; the timeouts are generous because the test machine is slow.
 import { createReadStream, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -331,6 +334,8 @@ describe.skipIf(missing !== null)("a user's first hour with Alisa, in one real V
       await wb.page.mouse.down();
       await wb.page.mouse.move(bounds.x + width, sash!.y, { steps: 10 });
       await wb.page.mouse.up();
+      // Off the sash, so its hover highlight is not in the screenshots.
+      await wb.page.mouse.move(bounds.x + width + 300, sash!.y);
       await until(`the sidebar to be about ${width} px wide`, async () => Math.abs(((await sidebar.boundingBox())?.width ?? 0) - width) <= 6, 30_000);
     };
     // The default sidebar is about 300 px already: widen it first, so the panel has to reflow
