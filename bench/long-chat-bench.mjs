@@ -1,20 +1,9 @@
-// Long chats must not slow down (issue 13): one conversation of BENCH_TURNS turns (default 120)
-// with the companion's DEFAULT prompt settings (full prompt, 3,000-token history budget, the
-// model's context), against a raw node-llama-cpp LlamaChatSession holding the same conversation,
-// side by side in the same run (same model, threads, greedy decoding, same user messages).
-//
-// Per turn it records the prompt tokens the model evaluated (node-llama-cpp's token meter; the rest
-// of the prompt came from its cache) and the time to the first token. Prints `name: value` lines:
-// evaluated tokens per turn (mean over the last half) for both, their ratio (goal <= 1.2), first
-// token over the last 10 turns (median) for both and their ratio (goal <= 1.5), and the machine load.
-import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { getLlama, LlamaChatSession } from 'node-llama-cpp';
+import { startBenchCompanion } from './lib/companion.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MODEL = path.resolve(process.env.ALISA_TEST_MODEL ?? path.join(root, '..', 'shared', 'models', 'stories260K.gguf'));
@@ -59,28 +48,13 @@ async function raw() {
 }
 
 async function ours() {
-  const data = mkdtempSync(path.join(os.tmpdir(), 'alisa-long-chat-'));
   // Default settings but for the model, threads, greedy decoding and the reply length (as raw).
-  const proc = spawn(
-    process.execPath,
-    [
-      path.join(root, 'dist', 'companion.mjs'),
-      '--model',
-      MODEL,
-      '--data',
-      data,
-      '--threads',
-      String(THREADS),
-      '--gpu',
-      'off',
-      '--temperature',
-      '0',
-      '--max-reply-tokens',
-      String(MAX_TOKENS),
-    ],
-    { stdio: ['ignore', 'pipe', 'ignore'] },
-  );
-  const ready = JSON.parse(await new Promise((resolve) => readline.createInterface({ input: proc.stdout }).once('line', resolve)));
+  const { proc, ready } = await startBenchCompanion({
+    model: MODEL,
+    threads: THREADS,
+    prefix: 'alisa-long-chat-',
+    args: ['--temperature', '0', '--max-reply-tokens', String(MAX_TOKENS)],
+  });
   const ws = new WebSocket(`ws://127.0.0.1:${ready.port}/ws`, { headers: { authorization: `Bearer ${ready.token}` } });
   await new Promise((resolve, reject) => (ws.once('open', resolve), ws.once('error', reject)));
   const waiters = new Set();

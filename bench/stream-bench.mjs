@@ -1,18 +1,9 @@
-// Streaming through our stack (companion process + WebSocket + emotion filter + SQLite writes)
-// against raw node-llama-cpp in this process, on the same model, messages and settings
-// (greedy decoding, so both generate the same tokens). Runs alternate; medians are compared.
-//
-// Prints `name: value` lines: stream_raw_tokens_per_s, stream_ours_tokens_per_s,
-// stream_throughput_ratio (ours / raw, goal >= 0.95), first_token_raw_ms, first_token_ours_ms,
-// first_token_added_ms (goal <= 5). The ratio is the median over alternating pairs of runs.
-import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { getLlama, LlamaChat } from 'node-llama-cpp';
+import { startBenchCompanion } from './lib/companion.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MODEL = path.resolve(process.env.ALISA_TEST_MODEL ?? path.join(root, '..', 'shared', 'models', 'stories260K.gguf'));
@@ -60,32 +51,12 @@ async function rawRunner() {
 
 /** `muted`: speech out off (--mute); otherwise the default, Alisa speaks every reply while it streams. */
 async function oursRunner(muted) {
-  const data = mkdtempSync(path.join(os.tmpdir(), 'alisa-bench-'));
-  const proc = spawn(
-    process.execPath,
-    [
-      path.join(root, 'dist', 'companion.mjs'),
-      '--model',
-      MODEL,
-      '--data',
-      data,
-      '--threads',
-      String(THREADS),
-      '--gpu',
-      'off',
-      '--prompt-style',
-      'compact',
-      '--history-tokens',
-      '0',
-      '--temperature',
-      '0',
-      '--max-reply-tokens',
-      String(MAX_TOKENS),
-      ...(muted ? ['--mute'] : []),
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const ready = JSON.parse(await new Promise((resolve) => readline.createInterface({ input: proc.stdout }).once('line', resolve)));
+  const { proc, ready } = await startBenchCompanion({
+    model: MODEL,
+    threads: THREADS,
+    stderr: 'inherit',
+    args: ['--prompt-style', 'compact', '--history-tokens', '0', '--temperature', '0', '--max-reply-tokens', String(MAX_TOKENS), ...(muted ? ['--mute'] : [])],
+  });
   const ws = new WebSocket(`ws://127.0.0.1:${ready.port}/ws`, { headers: { authorization: `Bearer ${ready.token}` } });
   await new Promise((resolve, reject) => (ws.once('open', resolve), ws.once('error', reject)));
   let onMessage = () => {};

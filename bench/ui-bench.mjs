@@ -1,26 +1,10 @@
-// The webview in Debian's Chromium, measured with the Chrome DevTools Protocol and /proc, each
-// figure against a baseline measured side by side in the same run:
-// - first token painted: from the Enter key to the first real reply text on screen (not the
-//   typing placeholder), against a bare WebSocket client in the same browser that writes the
-//   first token into its page. Runs alternate; both are stamped the same way (the frame after the
-//   text is in the DOM; the bare client writes it at the next frame, when it would be painted).
-// - renderer time of a streaming reply of 1, 4 and 16 KB (the real message list and markdown,
-//   tokens of 8 characters every 4 ms), against re-rendering the whole reply as markdown every
-//   frame (what the list did before) and against appending plain text (the browser's own cost of
-//   a growing page); per KB, so linear shows as a flat line; script time apart.
-// - avatar CPU while idle and visible: Chromium's CPU (all its processes) and the page's main
-//   thread per second, moving (just after activity) and resting (after a quiet while), against
-//   the same page with reduced motion (no avatar motion at all); also hidden.
-// Prints `name: value` lines and the machine load (os.loadavg) before and after; BENCH_UI_PARTS
-// picks parts (first-token, render, avatar).
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
+import { startBenchCompanion } from './lib/companion.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MODEL = path.resolve(process.env.ALISA_TEST_MODEL ?? path.join(root, '..', 'shared', 'models', 'stories260K.gguf'));
@@ -42,31 +26,13 @@ const load = () =>
 
 console.log(`ui_machine_load_before: ${load()} (${os.cpus().length} cores)`);
 
-const data = mkdtempSync(path.join(os.tmpdir(), 'alisa-ui-bench-'));
-const companion = spawn(
-  process.execPath,
+const { proc: companion, ready } = await startBenchCompanion({
+  model: MODEL,
   // BENCH_COMPANION: another build (say, of an older webview) to compare with.
-  [
-    process.env.BENCH_COMPANION ?? path.join(root, 'dist', 'companion.mjs'),
-    '--model',
-    MODEL,
-    '--data',
-    data,
-    '--threads',
-    '1',
-    '--gpu',
-    'off',
-    '--prompt-style',
-    'compact',
-    '--history-tokens',
-    '0',
-    '--max-reply-tokens',
-    '60',
-    '--no-idle',
-  ],
-  { stdio: ['ignore', 'pipe', 'ignore'] },
-);
-const ready = JSON.parse(await new Promise((resolve) => readline.createInterface({ input: companion.stdout }).once('line', resolve)));
+  bundle: process.env.BENCH_COMPANION,
+  prefix: 'alisa-ui-bench-',
+  args: ['--prompt-style', 'compact', '--history-tokens', '0', '--max-reply-tokens', '60', '--no-idle'],
+});
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
   args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-dev-shm-usage'],

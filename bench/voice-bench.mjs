@@ -12,13 +12,11 @@
 //   voice_cache_miss_tail_ms     reply.end -> speech.end, uncached (the last sentence's synthesis)
 //   voice_cache_hit_tail_ms      the same reply again, every sentence from the cache
 //   voice_cache_hit_first_audio_ms  chat.send -> first chunk when cached
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
+import { startBenchCompanion } from './lib/companion.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MODEL = path.resolve(process.env.ALISA_TEST_MODEL ?? path.join(root, '..', 'shared', 'models', 'stories260K.gguf'));
@@ -42,32 +40,11 @@ function hasEspeak() {
 }
 
 async function startCompanion(extra) {
-  const data = mkdtempSync(path.join(os.tmpdir(), 'alisa-voice-bench-'));
-  const proc = spawn(
-    process.execPath,
-    [
-      path.join(root, 'dist', 'companion.mjs'),
-      '--model',
-      MODEL,
-      '--data',
-      data,
-      '--threads',
-      '1',
-      '--gpu',
-      'off',
-      '--prompt-style',
-      'compact',
-      '--history-tokens',
-      '0',
-      '--temperature',
-      '0',
-      '--max-reply-tokens',
-      String(MAX_TOKENS),
-      ...extra,
-    ],
-    { stdio: ['ignore', 'pipe', 'ignore'] },
-  );
-  const ready = JSON.parse(await new Promise((resolve) => readline.createInterface({ input: proc.stdout }).once('line', resolve)));
+  const { proc, ready } = await startBenchCompanion({
+    model: MODEL,
+    prefix: 'alisa-voice-bench-',
+    args: ['--prompt-style', 'compact', '--history-tokens', '0', '--temperature', '0', '--max-reply-tokens', String(MAX_TOKENS), ...extra],
+  });
   const ws = new WebSocket(`ws://127.0.0.1:${ready.port}/ws`, { headers: { authorization: `Bearer ${ready.token}` } });
   await new Promise((resolve, reject) => (ws.once('open', resolve), ws.once('error', reject)));
   const listeners = new Set();
