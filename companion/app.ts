@@ -1,6 +1,8 @@
 // The composition root: opens memory, creates the LLM providers, the chat pipeline and the
 // servers, and reports status. Start-up never waits for the model: the server is ready at once
 // and the model loads in the background (its progress is in /health and `status` events).
+// It is just over 400 lines because it wires every service to the others in one place, in the
+// order they depend on each other; each service's own logic lives in its module.
 import { randomBytes } from 'node:crypto';
 import { PROTOCOL_VERSION, type DatabaseState, type ModelState, type Status } from '../protocol';
 import { SessionTitler } from './chat/session-title';

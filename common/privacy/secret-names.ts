@@ -1,6 +1,7 @@
 // Secrets found by name: `name <op> value` where the name says secret, also as OCR spells names
 // (`DB PASSWORD`, `PASSW0RD`), and the value looks literal rather than like code or a
-// placeholder. Part of redact.ts.
+// placeholder. Part of redact.ts. Over 400 lines because of its word lists (secret names and the
+// words that make a value look like code), one entry per line as the formatter sets them.
 import { isAlnum, isEol, isSpace, lineEnd, lineStartOf, randomish, Rank, wordiness, type Ctx } from './secret-text';
 
 // ---------------------------------------------------------------------------------------------
