@@ -84,10 +84,12 @@ try {
   await box.waitFor();
   await page.waitForFunction(() => !document.querySelector('.banner[data-kind="error"], .banner[data-kind="progress"]'), null, { timeout: 30_000 });
 
-  const mainThreadMs = async (cdp) => {
+  /** A page's CDP performance metric, in ms (TaskDuration: its main thread's time). */
+  const metric = async (cdp, name) => {
     const { metrics } = await cdp.send('Performance.getMetrics');
-    return (metrics.find((m) => m.name === 'TaskDuration')?.value ?? 0) * 1000;
+    return (metrics.find((m) => m.name === name)?.value ?? 0) * 1000;
   };
+  const mainThreadMs = (cdp) => metric(cdp, 'TaskDuration');
   if (want('first-token')) {
     // ------------------------------------------------------------------ first token painted
     // The bare client: a page of the companion's origin (a path that is not there) with its own socket.
@@ -280,10 +282,6 @@ try {
     };
     const renderMs = { incremental: {}, full: {}, plain: {} };
     const scriptMs = { incremental: {}, full: {}, plain: {} };
-    const metric = async (cdp, name) => {
-      const { metrics } = await cdp.send('Performance.getMetrics');
-      return (metrics.find((m) => m.name === name)?.value ?? 0) * 1000;
-    };
     await renderPage.bringToFront();
     await renderPage.evaluate(({ text }) => window.__stream(text, 'incremental', 8, 4), { text: replyText(1) }); // warm-up
     for (const kb of SIZES_KB) {

@@ -41,8 +41,8 @@ export abstract class PausableFeature<S extends { enabled: boolean }, M extends 
 
   /** Whether a status says the user paused it. */
   protected abstract pausedIn(status: Result<M> | null): boolean;
-  /** What configure sends now (the settings and this window's state). */
-  protected abstract params(): Params<M>;
+  /** What configure sends for these settings (and this window's state). */
+  protected abstract paramsFor(settings: S): Params<M>;
 
   /** The companion's latest status; null while unknown. */
   get status(): Result<M> | null {
@@ -104,7 +104,7 @@ export abstract class PausableFeature<S extends { enabled: boolean }, M extends 
     const choice = await showWithDetails('warning', `${this.words.cannot}: ${errorText(error)}`, error.details, this.manager.log, retry, off);
     if (choice === retry) {
       this.notifier.arm();
-      if (this.manager.connected) await this.sync.send({ ...this.params(), enabled: true });
+      if (this.manager.connected) await this.sync.send({ ...this.paramsFor(this.settings), enabled: true });
     }
     if (choice === off) await vscode.workspace.getConfiguration('alisa').update(this.words.enabledSetting, false, vscode.ConfigurationTarget.Global);
   }

@@ -71,6 +71,9 @@ function atAGlance(ind: Indicator): boolean {
 
 const RANK = { error: 2, warning: 1 } as const;
 
+/** A feature's tooltip without its "Click to ..." sentence (the item and the menu say what a click does). */
+const describe = (look: StatusLook) => look.tooltip.replace(/\s*Click[^.]*\.\s*/g, ' ').trim();
+
 export function combineLook(main: MainLook, indicators: readonly Indicator[]): CombinedLook {
   const shown = indicators.filter(atAGlance);
   let background = main.background;
@@ -79,7 +82,7 @@ export function combineLook(main: MainLook, indicators: readonly Indicator[]): C
     if (b && (!background || RANK[b] > RANK[background])) background = b;
   }
   const text = [main.text, ...shown.map((i) => iconOf(i.look!.text))].join(' ');
-  const tooltip = [main.tooltip, ...indicators.filter((i) => i.look).map((i) => i.look!.tooltip.replace(/\s*Click[^.]*\.\s*/g, ' ').trim())];
+  const tooltip = [main.tooltip, ...indicators.filter((i) => i.look).map((i) => describe(i.look!))];
   return { text, tooltip, ...(background ? { background } : {}) };
 }
 
@@ -116,7 +119,7 @@ export function menuEntries(state: { failed: boolean }, indicators: readonly Ind
   entries.push({ label: '$(comment-discussion) Open the chat', command: 'alisa.openChat' });
   for (const ind of indicators) {
     if (!ind.look) continue;
-    entries.push({ label: actionLabel(ind), detail: ind.look.tooltip.replace(/\s*Click[^.]*\.\s*/g, ' ').trim(), command: ind.look.command });
+    entries.push({ label: actionLabel(ind), detail: describe(ind.look), command: ind.look.command });
   }
   entries.push({ label: '$(output) Show logs', command: 'alisa.showLogs' });
   entries.push({ label: '$(gear) Settings', command: 'alisa.openSettings' });

@@ -79,12 +79,12 @@ export class ProviderRegistry {
 
   /** The preferred provider that is ready now, without loading anything (null: none is). */
   readyProvider(): LlmProvider | null {
-    return this.order.map((id) => this.providers.get(id)).find((p): p is LlmProvider => p !== undefined && p.state().state === 'ready') ?? null;
+    return this.inOrder().find((p) => p.state().state === 'ready') ?? null;
   }
 
   /** The preferred provider that is ready; else the first in order; else 'none'. */
   current(): ModelState {
-    const ordered = this.order.map((id) => this.providers.get(id)).filter((p): p is LlmProvider => p !== undefined);
+    const ordered = this.inOrder();
     const ready = ordered.find((p) => p.state().state === 'ready');
     if (ready) return ready.state();
     // Progress is news the user waits for: a download or load in progress outranks an earlier
@@ -133,10 +133,15 @@ export class ProviderRegistry {
     await Promise.all([...this.providers.values()].map((p) => p.dispose().catch(() => {})));
   }
 
+  /** The providers named in `order`, in that order. */
+  private inOrder(): LlmProvider[] {
+    return this.order.map((id) => this.providers.get(id)).filter((p): p is LlmProvider => p !== undefined);
+  }
+
+  /** Every provider: those in `order` first, then the rest. */
   private ordered(): LlmProvider[] {
-    const inOrder = this.order.map((id) => this.providers.get(id)).filter((p): p is LlmProvider => p !== undefined);
-    const rest = [...this.providers.values()].filter((p) => !inOrder.includes(p));
-    return [...inOrder, ...rest];
+    const inOrder = this.inOrder();
+    return [...inOrder, ...[...this.providers.values()].filter((p) => !inOrder.includes(p))];
   }
 
   private emit(): void {

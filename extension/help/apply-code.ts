@@ -6,13 +6,12 @@
 // take back. A `[REDACTED:kind]` marker in her code gets the user's value back from the target's
 // text, or the apply is refused (the marker never reaches a file); files outside the workspace
 // or excluded by alisa.privacy.excludeGlobs are refused.
+import { posix } from 'node:path';
 import * as vscode from 'vscode';
 import { restoreSecrets } from '../../common/privacy/restore';
 import { sendablePathOf } from '../awareness/workspace-privacy';
 import type { ProposalOpener } from './proposal-controller';
 import { regionProposal } from './proposal-model';
-
-const baseName = (p: string) => p.slice(p.replace(/\\/g, '/').lastIndexOf('/') + 1);
 
 /** The lines a code block replaces in `text`: the selection's whole lines, or the whole file. */
 export function targetLines(text: string, selection: { start: number; end: number; endCharacter: number } | null): { start: number; count: number } {
@@ -36,7 +35,7 @@ export async function applyCodeToFile(code: string, proposals: ProposalOpener): 
   const active = editor && sendablePathOf(editor.document.uri) !== null ? editor : undefined;
   const choices: Choice[] = [];
   if (active) {
-    const name = baseName(active.document.uri.path);
+    const name = posix.basename(active.document.uri.path);
     if (!active.selection.isEmpty) choices.push({ label: `$(selection) The selected lines of ${name}`, target: 'selection' });
     choices.push({ label: `$(file) All of ${name}`, description: 'the diff shows every change; apply the ones you want', target: 'file' });
   }
@@ -59,7 +58,7 @@ export async function applyCodeToFile(code: string, proposals: ProposalOpener): 
       selection = { start: active!.selection.start.line, end: active!.selection.end.line, endCharacter: active!.selection.end.character };
   }
   const path = sendablePathOf(uri);
-  const name = baseName(uri.path);
+  const name = posix.basename(uri.path);
   if (path === null) {
     void vscode.window.showWarningMessage(
       `Alisa does not change ${name}: it is outside the workspace or matches alisa.privacy.excludeGlobs. Pick a file of this workspace.`,

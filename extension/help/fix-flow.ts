@@ -3,6 +3,7 @@
 // the file, and hands it to the ProposalController, which shows it as a diff with Apply and
 // Discard where the diff is (proposal-controller.ts). Nothing is changed here; if the file changed
 // under the excerpt meanwhile, she says so instead of guessing.
+import { posix } from 'node:path';
 import * as vscode from 'vscode';
 import { sendablePathOf } from '../awareness/workspace-privacy';
 import { toRawDiagnostic } from '../awareness/vscode-diagnostics';
@@ -17,8 +18,6 @@ import { ReplyWaiter } from './reply-waiter';
 /** The longest a fix reply may take (a small local model can be slow). */
 const REPLY_TIMEOUT_MS = 10 * 60_000;
 
-const baseName = (p: string) => p.slice(p.replace(/\\/g, '/').lastIndexOf('/') + 1);
-
 export class FixFlow {
   constructor(
     private readonly manager: CompanionManager,
@@ -29,7 +28,7 @@ export class FixFlow {
   async run(uri: vscode.Uri, diagnostic: vscode.Diagnostic): Promise<void> {
     const document = await vscode.workspace.openTextDocument(uri);
     const path = sendablePathOf(uri);
-    const name = baseName(uri.path);
+    const name = posix.basename(uri.path);
     if (path === null) {
       void vscode.window.showInformationMessage(
         `Alisa does not read ${name}: it is outside the workspace or matches alisa.privacy.excludeGlobs, so she cannot propose a fix for it.`,

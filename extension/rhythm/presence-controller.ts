@@ -44,7 +44,7 @@ export class PresenceController extends PausableFeature<PresenceSettings, 'prese
       stateEvent: 'presence.state',
       // The settings, this window's pause, the editor's focus.
       // (From the settings it is given: this.sync is not assigned yet when the first send happens.)
-      params: (settings) => presenceConfigureParams(settings, this.userPaused, this.editorFocused),
+      params: (settings) => this.paramsFor(settings),
       onSettingsChanged: (before, after) => this.settingsChanged(before, after),
       onStatus: (status) => {
         if (status?.enabled) this.userPaused = status.paused;
@@ -64,8 +64,8 @@ export class PresenceController extends PausableFeature<PresenceSettings, 'prese
     return status?.paused ?? false;
   }
 
-  protected params(): PresenceConfigure {
-    return presenceConfigureParams(this.settings, this.userPaused, this.editorFocused);
+  protected paramsFor(settings: PresenceSettings): PresenceConfigure {
+    return presenceConfigureParams(settings, this.userPaused, this.editorFocused);
   }
 
   // ------------------------------------------------------------------ editor focus

@@ -5,10 +5,9 @@
 // kept in the setting, and how "What Have You Learned About Me?" words its answer.
 //
 // Only type imports from the protocol: a value import would load zod at activation.
-import type { ErrorInfo } from '../../protocol/common';
 import { deviceInputProblem } from '../../protocol/inputs';
 import type { IdleConfigure, IdleStatus, PresenceConfigure, PresenceStatus, RhythmSummary } from '../../protocol/rhythm';
-import { errorText as joinedErrorText } from '../../common/sentences';
+import { errorText } from '../../common/sentences';
 
 export const PRESENCE_SETTINGS = {
   section: 'alisa.presence',
@@ -87,10 +86,6 @@ export function presenceConfigureParams(settings: PresenceSettings, userPaused: 
 
 export function idleConfigureParams(settings: IdleSettings): IdleConfigure {
   return { doNotDisturb: settings.doNotDisturb, chattiness: settings.chattiness };
-}
-
-export function errorText(error: ErrorInfo): string {
-  return joinedErrorText(error);
 }
 
 type PresenceIndicatorState = 'active' | 'paused' | 'error';

@@ -35,7 +35,7 @@ export class ScreenController extends PausableFeature<ScreenSettings, 'screen.co
       stateEvent: 'screen.state',
       // The settings and this window's pause.
       // (From the settings it is given: this.sync is not assigned yet when the first send happens.)
-      params: (settings) => screenConfigureParams(settings, this.userPaused),
+      params: (settings) => this.paramsFor(settings),
       onSettingsChanged: (before, after) => this.settingsChanged(before, after),
       onStatus: (status) => {
         if (status) this.userPaused = status.pausedReason === 'user';
@@ -53,7 +53,7 @@ export class ScreenController extends PausableFeature<ScreenSettings, 'screen.co
     return status?.pausedReason === 'user';
   }
 
-  protected params(): ScreenConfigure {
-    return screenConfigureParams(this.settings, this.userPaused);
+  protected paramsFor(settings: ScreenSettings): ScreenConfigure {
+    return screenConfigureParams(settings, this.userPaused);
   }
 }

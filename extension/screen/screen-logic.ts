@@ -3,10 +3,9 @@
 // when a capture error is worth a notification (once, not on every event).
 //
 // Only type imports from the protocol: a value import would load zod at activation.
-import type { ErrorInfo } from '../../protocol/common';
 import type { ScreenConfigure, ScreenStatus } from '../../protocol/screen';
 import { DEFAULT_EXCLUDED_WINDOWS } from '../../protocol/screen';
-import { errorText as joinedErrorText } from '../../common/sentences';
+import { errorText } from '../../common/sentences';
 
 export const SCREEN_SETTINGS = {
   enabled: 'alisa.screen.enabled',
@@ -71,10 +70,6 @@ interface ScreenStatusLook {
   /** The command a click runs. */
   command: string;
   background?: 'warning';
-}
-
-export function errorText(error: ErrorInfo): string {
-  return joinedErrorText(error);
 }
 
 /** The status bar item for a status; null hides it. */
