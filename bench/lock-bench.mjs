@@ -12,27 +12,21 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
+import { ROOT as root, startBenchCompanion } from './lib/companion.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(path.join(root, 'package.json'));
 const Database = require('better-sqlite3');
 const ROUNDS = Number(process.env.LOCK_BENCH_ROUNDS ?? 200);
 const MESSAGES = Number(process.env.LOCK_BENCH_MESSAGES ?? 50_000);
 
 async function startCompanion(data) {
-  const proc = spawn(
-    process.execPath,
-    [path.join(root, 'dist', 'companion.mjs'), '--no-model', '--data', data, '--rate-limit', '100000', '--parent-pid', String(process.pid)],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  proc.stderr.resume();
-  const line = await new Promise((resolve, reject) => {
-    readline.createInterface({ input: proc.stdout }).once('line', resolve);
-    proc.once('exit', (code) => reject(new Error(`companion exited with ${code}`)));
+  const { proc, ready } = await startBenchCompanion({
+    model: null,
+    data,
+    stderr: 'pipe',
+    args: ['--rate-limit', '100000', '--parent-pid', String(process.pid)],
   });
-  const ready = JSON.parse(line);
   return { proc, port: ready.port, token: ready.token };
 }
 

@@ -1,15 +1,11 @@
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import WebSocket from 'ws';
 import { getLlama, LlamaChatSession } from 'node-llama-cpp';
-import { startBenchCompanion } from './lib/companion.mjs';
+import { connectBench, MODEL, startBenchCompanion } from './lib/companion.mjs';
+import { alternate, machineLoad as load, median } from './lib/stats.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const MODEL = path.resolve(process.env.ALISA_TEST_MODEL ?? path.join(root, '..', 'shared', 'models', 'stories260K.gguf'));
 const TURNS = Number(process.env.BENCH_TURNS ?? 120);
 const MAX_TOKENS = Number(process.env.BENCH_MAX_TOKENS ?? 60);
 const THREADS = Number(process.env.BENCH_THREADS ?? 1);
+const VERBS = ['loved', 'found', 'talked about', 'dreamed of', 'played with', 'looked for', 'painted', 'sang about'];
 const SUBJECTS = [
   'the sea',
   'a red ball',
@@ -22,14 +18,8 @@ const SUBJECTS = [
   'his friend Tim',
   'the garden',
 ];
-const VERBS = ['loved', 'found', 'talked about', 'dreamed of', 'played with', 'looked for', 'painted', 'sang about'];
 /** Varied user messages, the same for both sides. */
 const message = (i) => `Tell me how Lily ${VERBS[i % VERBS.length]} ${SUBJECTS[(i * 7) % SUBJECTS.length]} on day ${i + 1}.`;
-const load = () =>
-  os
-    .loadavg()
-    .map((x) => x.toFixed(2))
-    .join(' ');
 
 /** A raw LlamaChatSession: returns a function that runs turn i. */
 async function raw() {
@@ -55,26 +45,7 @@ async function ours() {
     prefix: 'alisa-long-chat-',
     args: ['--temperature', '0', '--max-reply-tokens', String(MAX_TOKENS)],
   });
-  const ws = new WebSocket(`ws://127.0.0.1:${ready.port}/ws`, { headers: { authorization: `Bearer ${ready.token}` } });
-  await new Promise((resolve, reject) => (ws.once('open', resolve), ws.once('error', reject)));
-  const waiters = new Set();
-  ws.on('message', (d) => {
-    const m = JSON.parse(d.toString());
-    for (const w of [...waiters]) if (w.pred(m)) waiters.delete(w), w.resolve(m);
-  });
-  const next = (pred) => new Promise((resolve) => waiters.add({ pred, resolve }));
-  const welcome = next((m) => m.type === 'welcome');
-  ws.send(JSON.stringify({ type: 'hello', protocolVersion: 1, client: 'bench' }));
-  await welcome;
-  let id = 0;
-  const request = async (method, params) => {
-    const rid = `r${id++}`;
-    const res = next((m) => (m.type === 'response' || m.type === 'error') && m.id === rid);
-    ws.send(JSON.stringify({ type: 'request', id: rid, method, params }));
-    const m = await res;
-    if (m.type === 'error') throw new Error(`${method}: ${m.error.message}`);
-    return m.result;
-  };
+  const { ws, next, request } = await connectBench(ready);
   const session = await request('session.create', {});
   const turn = async (i) => {
     const t0 = performance.now();
@@ -95,12 +66,7 @@ console.error(`long chat: ${TURNS} turns, ${MAX_TOKENS} reply tokens, ${THREADS}
 // Turn by turn, alternating: each pair runs under the same machine load.
 const rawTurn = await raw();
 const oursSide = await ours();
-const r = [];
-const o = [];
-for (let i = 0; i < TURNS; i++) {
-  r.push(await rawTurn(i));
-  o.push(await oursSide.turn(i));
-}
+const [r, o] = await alternate(TURNS, rawTurn, oursSide.turn);
 oursSide.stop();
 const half = Math.floor(TURNS / 2);
 const rEval = mean(r.slice(half).map((t) => t.evaluated));
@@ -112,7 +78,6 @@ if (process.env.BENCH_VERBOSE)
     );
 // "At turn ~N": the median of the last 10 turns (one turn alone is noise; a cut of the window, or
 // raw's context shift, falls on some turns), and the worst of them.
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const lastR = median(r.slice(-10).map((t) => t.firstMs));
 const lastO = median(o.slice(-10).map((t) => t.firstMs));
 const worstR = Math.max(...r.slice(-10).map((t) => t.firstMs));

@@ -17,16 +17,14 @@
 // BENCH_MAX_TOKENS (200), LLAMA_SERVER (the binary; default: where the build script puts it).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { llamaServerPath } from '../scripts/build-llama-server.mjs';
+import { MODEL, startBenchCompanion } from './lib/companion.mjs';
+import { machineLoad as load, median } from './lib/stats.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const MODEL = path.resolve(process.env.ALISA_TEST_MODEL ?? path.join(root, '..', 'shared', 'models', 'stories260K.gguf'));
 const THREADS = Number(process.env.BENCH_THREADS ?? 1);
 const CONTEXT = Number(process.env.BENCH_CONTEXT ?? 2048);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -41,14 +39,8 @@ const PROMPTS = [
   'The sun was shining and the birds were singing in the tall tree',
 ];
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const f = (x) => (Number.isFinite(x) ? x.toFixed(2) : String(x));
-const load = () =>
-  os
-    .loadavg()
-    .map((x) => x.toFixed(2))
-    .join(' ');
 const children = [];
 const tmpDirs = [];
 
@@ -65,38 +57,16 @@ function freePort() {
 
 /** A companion serving /v1 with `parallel` sequences; resolves to its base URL and key. */
 async function startCompanion(parallel) {
-  const data = mkdtempSync(path.join(os.tmpdir(), 'alisa-bench-'));
-  tmpDirs.push(data);
   const key = randomBytes(32).toString('base64url');
-  const proc = spawn(
-    process.execPath,
-    [
-      path.join(root, 'dist', 'companion.mjs'),
-      '--model',
-      MODEL,
-      '--data',
-      data,
-      '--parallel',
-      String(parallel),
-      '--threads',
-      String(THREADS),
-      '--context-size',
-      String(CONTEXT),
-      '--gpu',
-      'off',
-      '--mute',
-      '--no-idle',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ALISA_API_KEY: key } },
-  );
-  children.push(proc);
-  let log = '';
-  proc.stderr.on('data', (d) => (log = (log + d).slice(-4000)));
-  const line = await new Promise((resolve, reject) => {
-    readline.createInterface({ input: proc.stdout }).once('line', resolve);
-    proc.once('exit', (code) => reject(new Error(`companion --parallel ${parallel} exited with ${code} before its ready line:\n${log}`)));
+  const { proc, ready, data } = await startBenchCompanion({
+    model: MODEL,
+    threads: THREADS,
+    stderr: 'pipe',
+    env: { ALISA_API_KEY: key },
+    args: ['--parallel', String(parallel), '--context-size', String(CONTEXT), '--mute', '--no-idle'],
   });
-  const ready = JSON.parse(line);
+  tmpDirs.push(data);
+  children.push(proc);
   return { name: `ours --parallel ${parallel}`, base: `http://127.0.0.1:${ready.port}/v1`, key };
 }
 

@@ -9,10 +9,11 @@
 // `node bench/presence-bench.mjs [seconds]`; prints `name: value` lines and the machine's load.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
-import os, { tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { bundleForNode } from './lib/bundle.mjs';
+import { machineLoad as load } from './lib/stats.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.join(here, '..');
@@ -21,16 +22,7 @@ const seconds = Number(process.argv[2] ?? process.env.PRESENCE_BENCH_SECONDS ?? 
 // Bundled inside the repository, so the bare imports (human, tfjs) resolve from node_modules.
 const out = path.join(root, 'dist-bench', 'presence.mjs');
 mkdirSync(path.dirname(out), { recursive: true });
-await build({
-  entryPoints: [path.join(root, 'companion', 'presence', 'index.ts')],
-  outfile: out,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  packages: 'external',
-  logLevel: 'warning',
-});
+await bundleForNode({ entryPoints: [path.join(root, 'companion', 'presence', 'index.ts')], outfile: out, format: 'esm', packages: 'external' });
 const { PresenceService } = await import(pathToFileURL(out).href);
 
 const tmp = path.join(tmpdir(), `alisa-presence-bench-${process.pid}`);
@@ -80,11 +72,6 @@ function cpuSeconds(pid) {
   return (Number(fields[11]) + Number(fields[12])) / TICK;
 }
 
-const load = () =>
-  os
-    .loadavg()
-    .map((x) => x.toFixed(2))
-    .join(' ');
 console.log(`presence_load_before: ${load()}`);
 
 async function run(name, input, options) {

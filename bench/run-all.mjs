@@ -2,10 +2,10 @@
 // (which reuse the e2e harness) are bundled with esbuild first.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { bundleForNode } from './lib/bundle.mjs';
+import { machineLoad as load } from './lib/stats.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 // Inside the repository, so the bundles' bare imports (playwright-core, pngjs) resolve.
@@ -38,26 +38,17 @@ for (const script of [
   let file = path.join(here, script);
   if (script.endsWith('.ts')) {
     const out = path.join(tmp, script.replace(/\.ts$/, '.cjs'));
-    await build({
+    await bundleForNode({
       entryPoints: [file],
       outfile: out,
-      bundle: true,
-      platform: 'node',
       format: 'cjs',
-      target: 'node20',
       packages: 'external',
-      logLevel: 'warning',
       logOverride: { 'empty-import-meta': 'silent' },
       define: { __dirname: JSON.stringify(path.join(here, '..', 'tests', 'helpers')) },
     });
     file = out;
   }
   // Every figure is read against the load the machine was under while it was measured.
-  const load = () =>
-    os
-      .loadavg()
-      .map((x) => x.toFixed(2))
-      .join(' ');
   console.log(`${script.replace(/\.(mjs|ts)$/, '')}_load_before: ${load()}`);
   const r = spawnSync(process.execPath, [file], { stdio: 'inherit' });
   console.log(`${script.replace(/\.(mjs|ts)$/, '')}_load_after: ${load()}`);

@@ -48,21 +48,7 @@ async function ocrTimes(): Promise<void> {
 async function staticLoop(): Promise<void> {
   const x = await startXvfb();
   try {
-    x.spawn('xterm', [
-      '-T',
-      'static',
-      '-fa',
-      'DejaVu Sans Mono',
-      '-fs',
-      '14',
-      '-geometry',
-      '110x30+40+40',
-      '-e',
-      'sh',
-      '-c',
-      'ls -la /usr/lib | head -40; sleep 600',
-    ]);
-    await x.focusWindow('static');
+    await x.terminal('static', 'ls -la /usr/lib | head -40; sleep 600');
     await sleep(1000);
     process.env.DISPLAY = x.display;
 

@@ -5,32 +5,19 @@
 // lines). The baseline, measured side by side in this run, is the module before the fix
 // (bench/baselines/understand-v1.ts). Prints `name: value` lines and the machine's load.
 import { readFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { understandScreen } from '../companion/screen/understand';
 import { understandScreen as baselineUnderstand } from './baselines/understand-v1';
+import { fill, seededText } from './lib/long-text';
+import { machineLoad as load } from './lib/stats.mjs';
 
-const load = () =>
-  os
-    .loadavg()
-    .map((x) => x.toFixed(2))
-    .join(' ');
 console.log(`screen_text_load_before: ${load()}`);
 
 // Bundled by bench/run-all.mjs with __dirname = tests/helpers (as the other TypeScript benches).
 const dir = path.join(__dirname, '..', 'fixtures', 'screen');
 const screens = (JSON.parse(readFileSync(path.join(dir, 'cases.json'), 'utf8')) as Array<{ text: string }>).map((c) => c.text).join('\n');
-let seed = 7;
 /** Seeded, so every run reads the same text. */
-function random(n: number, alphabet: string): string {
-  let s = '';
-  for (let i = 0; i < n; i++) {
-    seed = (seed * 1103515245 + 12345) % 2147483648;
-    s += alphabet[Math.floor(seed / 65536) % alphabet.length];
-  }
-  return s;
-}
-const fill = (unit: string, n: number) => unit.repeat(Math.ceil(n / unit.length)).slice(0, n);
+const random = seededText(7);
 const INPUTS: Record<string, (n: number) => string> = {
   // One run without a space: a long URL, a rule of dashes (as OCR reads a separator line).
   url_run: (n) => fill('https://example.com/path/to/page?query=value&other=thing#', n),

@@ -10,16 +10,10 @@
 // 10 closed; the rest is 10 x 8 MB plus the heap of 1.5 M requests); the same bundle with the hard
 // limit disabled: stuck peak 1857 MB (ratio 15.84, none closed).
 // Linux (reads /proc/<pid>/status).
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import readline from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
+import { MODEL, startBenchCompanion } from './lib/companion.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const MODEL = path.resolve(process.env.ALISA_TEST_MODEL ?? path.join(root, '..', 'shared', 'models', 'stories260K.gguf'));
 const CLIENTS = Number(process.env.SOAK_CLIENTS ?? 10);
 const REQUESTS = Number(process.env.SOAK_REQUESTS ?? 150_000);
 const CHATS = Number(process.env.SOAK_CHATS ?? 3);
@@ -35,38 +29,13 @@ const rss = (pid) => {
 };
 
 async function startCompanion() {
-  const data = mkdtempSync(path.join(os.tmpdir(), 'alisa-soak-'));
-  const proc = spawn(
-    process.execPath,
-    [
-      process.env.SOAK_BUNDLE ?? path.join(root, 'dist', 'companion.mjs'),
-      '--model',
-      MODEL,
-      '--data',
-      data,
-      '--threads',
-      '1',
-      '--gpu',
-      'off',
-      '--prompt-style',
-      'compact',
-      '--history-tokens',
-      '300',
-      '--max-reply-tokens',
-      '40',
-      '--rate-limit',
-      '100000',
-      '--parent-pid',
-      String(process.pid),
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  proc.stderr.resume();
-  const line = await new Promise((resolve, reject) => {
-    readline.createInterface({ input: proc.stdout }).once('line', resolve);
-    proc.once('exit', (code) => reject(new Error(`companion exited with ${code}`)));
+  const { proc, ready } = await startBenchCompanion({
+    model: MODEL,
+    bundle: process.env.SOAK_BUNDLE,
+    stderr: 'pipe',
+    prefix: 'alisa-soak-',
+    args: ['--prompt-style', 'compact', '--history-tokens', '300', '--max-reply-tokens', '40', '--rate-limit', '100000', '--parent-pid', String(process.pid)],
   });
-  const ready = JSON.parse(line);
   return { proc, port: ready.port, token: ready.token };
 }
 

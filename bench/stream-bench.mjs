@@ -1,12 +1,8 @@
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { getLlama, LlamaChat } from 'node-llama-cpp';
-import { startBenchCompanion } from './lib/companion.mjs';
+import { MODEL, startBenchCompanion } from './lib/companion.mjs';
+import { alternate, machineLoad, median } from './lib/stats.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const MODEL = path.resolve(process.env.ALISA_TEST_MODEL ?? path.join(root, '..', 'shared', 'models', 'stories260K.gguf'));
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const MAX_TOKENS = Number(process.env.BENCH_MAX_TOKENS ?? 300);
 const THREADS = Number(process.env.BENCH_THREADS ?? 1);
@@ -20,8 +16,6 @@ const PROMPTS = [
   'Lily and Tom wanted to bake a cake for their mom',
   'The old man had a boat and a big smile',
 ];
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function rawRunner() {
   const llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' });
@@ -94,12 +88,7 @@ await raw(); // warm-up
 // alternating with it; one companion at a time.
 async function measure(muted) {
   const ours = await oursRunner(muted);
-  const rawResults = [];
-  const ourResults = [];
-  for (let i = 0; i < RUNS; i++) {
-    rawResults.push(await raw(i));
-    ourResults.push(await ours.run(i));
-  }
+  const [rawResults, ourResults] = await alternate(RUNS, raw, ours.run);
   ours.stop();
   return { rawResults, ourResults };
 }
@@ -108,12 +97,7 @@ const { rawResults, ourResults } = await measure(false);
 const tpsOf = (r) => (r.tokens / r.total) * 1000;
 const mutedRatio = median(muted.ourResults.map((r, i) => tpsOf(r) / tpsOf(muted.rawResults[i])));
 console.log(`stream_throughput_ratio_muted: ${mutedRatio.toFixed(2)} (goal >= 0.95)`);
-console.log(
-  `load_during_stream_bench: ${os
-    .loadavg()
-    .map((x) => x.toFixed(2))
-    .join(' ')}`,
-);
+console.log(`load_during_stream_bench: ${machineLoad()}`);
 
 const tps = (r) => (r.tokens / r.total) * 1000;
 const rawTps = median(rawResults.map(tps));

@@ -8,12 +8,13 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { MODEL_PATH } from '../tests/helpers/model';
-import { missingPrerequisites, packageVsix, startCodeServer } from '../tests/e2e/harness/code-server';
-import { launchBrowser, Workbench } from '../tests/e2e/harness/workbench';
+import { missingPrerequisites } from '../tests/e2e/harness/code-server';
+import { openVsCode } from '../tests/e2e/harness/session';
+import { runMain } from './lib/main';
+import { machineLoad, median } from './lib/stats.mjs';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const TEXT = 'const value = compute(items.filter((x) => x.ok).map((x) => x.n));'.repeat(3);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** The extension host of the code-server this bench started (a descendant of `root`), not another one on the machine. */
 function ownExtensionHost(root: number): number | null {
@@ -47,8 +48,7 @@ async function main(): Promise<void> {
   );
   writeFileSync(path.join(workspace, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, noEmit: true }, include: ['*.ts'] }));
   writeFileSync(path.join(workspace, 'big.ts'), lines.join('\n') + '\n');
-  const server = await startCodeServer({
-    vsix: await packageVsix(),
+  const { server, wb, close } = await openVsCode('typing-bench', {
     workspace,
     settings: {
       'alisa.model.path': MODEL_PATH,
@@ -63,11 +63,8 @@ async function main(): Promise<void> {
     settings['alisa.awareness.enabled'] = on;
     writeFileSync(settingsFile, JSON.stringify(settings, null, 2));
   };
-  const browser = await launchBrowser();
   try {
-    const wb = await Workbench.open(browser, server.url, 'typing-bench');
-    await wb.openAlisa();
-    await wb.alisaFrame();
+    await wb.openAlisaFrame();
     const exthost = ownExtensionHost(server.proc.pid!);
     if (!exthost) throw new Error(`the extension host of this bench's code-server (pid ${server.proc.pid}) was not found`);
     await wb.page.keyboard.press('Control+P');
@@ -98,22 +95,10 @@ async function main(): Promise<void> {
     console.log(`typing_exthost_cpu_ratio: ${(on / Math.max(off, 1)).toFixed(2)}`);
     console.log(`typing_wall_ms_on: ${median(results.on.wall).toFixed(0)}`);
     console.log(`typing_wall_ms_off: ${median(results.off.wall).toFixed(0)}`);
-    console.log(
-      `typing_load: ${os
-        .loadavg()
-        .map((x) => x.toFixed(2))
-        .join(' ')}`,
-    );
+    console.log(`typing_load: ${machineLoad()}`);
   } finally {
-    await browser.close();
-    await server.stop();
+    await close();
   }
 }
 
-void main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runMain(main);

@@ -1,13 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
-import { startBenchCompanion } from './lib/companion.mjs';
+import { MODEL, ROOT as root, startBenchCompanion } from './lib/companion.mjs';
+import { armFirstPaint } from './lib/first-paint.mjs';
+import { machineLoad as load, median } from './lib/stats.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const MODEL = path.resolve(process.env.ALISA_TEST_MODEL ?? path.join(root, '..', 'shared', 'models', 'stories260K.gguf'));
 const RUNS = Number(process.env.BENCH_RUNS ?? 9);
 const SAMPLE_S = Number(process.env.BENCH_IDLE_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_IDLE_ROUNDS ?? 3);
@@ -16,13 +15,7 @@ const REST_WAIT_S = Number(process.env.BENCH_REST_WAIT_S ?? 32);
 const SIZES_KB = (process.env.BENCH_REPLY_KB ?? '1,4,16').split(',').map(Number);
 /** `BENCH_UI_PARTS=avatar` (or first-token, render; comma-separated) runs only those parts. */
 const want = (part) => !process.env.BENCH_UI_PARTS || process.env.BENCH_UI_PARTS.split(',').includes(part);
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const f = (x) => x.toFixed(2);
-const load = () =>
-  os
-    .loadavg()
-    .map((x) => x.toFixed(2))
-    .join(' ');
 
 console.log(`ui_machine_load_before: ${load()} (${os.cpus().length} cores)`);
 
@@ -148,22 +141,8 @@ try {
     };
     const uiRun = async (i) => {
       const before = await page.locator('[data-role="assistant"]').count();
-      await page.evaluate((n) => {
-        const w = window;
-        w.__t0 = 0;
-        w.__t1 = 0;
-        Object.assign(w, { __armedSend: true, __tSend: 0, __tTok: 0 });
-        document.addEventListener('keydown', (e) => e.key === 'Enter' && !w.__t0 && (w.__t0 = performance.now()), { capture: true, once: true });
-        // The first real reply text: the message body with text and no typing placeholder.
-        const obs = new MutationObserver(() => {
-          const body = document.querySelectorAll('[data-role="assistant"]')[n]?.querySelector('.msg-body');
-          if (body && !body.querySelector('.typing') && (body.textContent ?? '').trim().length > 0 && !w.__t1) {
-            obs.disconnect();
-            requestAnimationFrame(() => (w.__t1 = performance.now()));
-          }
-        });
-        obs.observe(document.body, { subtree: true, childList: true, characterData: true });
-      }, before);
+      // The first real reply text: the message body with text and no typing placeholder.
+      await page.evaluate(armFirstPaint, { n: before, body: true, reset: { __armedSend: true, __tSend: 0, __tTok: 0 } });
       await box.fill(`Tell me a story about a fox (${i})`);
       await box.press('Enter');
       await page.waitForFunction(

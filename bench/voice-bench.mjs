@@ -13,13 +13,9 @@
 //   voice_cache_hit_tail_ms      the same reply again, every sentence from the cache
 //   voice_cache_hit_first_audio_ms  chat.send -> first chunk when cached
 import { spawnSync } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import WebSocket from 'ws';
-import { startBenchCompanion } from './lib/companion.mjs';
+import { connectBench, MODEL, startBenchCompanion } from './lib/companion.mjs';
+import { median } from './lib/stats.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const MODEL = path.resolve(process.env.ALISA_TEST_MODEL ?? path.join(root, '..', 'shared', 'models', 'stories260K.gguf'));
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 // Long enough for several sentences; the ratio is about replies that take a while to write.
 const MAX_TOKENS = Number(process.env.BENCH_MAX_TOKENS ?? 400);
@@ -32,7 +28,6 @@ const PROMPTS = [
   'A little bird wanted to fly high',
   'The sun was shining and the children played',
 ];
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const f = (x) => (x === undefined || x === null || Number.isNaN(x) ? 'n/a' : x.toFixed(2));
 
 function hasEspeak() {
@@ -45,30 +40,7 @@ async function startCompanion(extra) {
     prefix: 'alisa-voice-bench-',
     args: ['--prompt-style', 'compact', '--history-tokens', '0', '--temperature', '0', '--max-reply-tokens', String(MAX_TOKENS), ...extra],
   });
-  const ws = new WebSocket(`ws://127.0.0.1:${ready.port}/ws`, { headers: { authorization: `Bearer ${ready.token}` } });
-  await new Promise((resolve, reject) => (ws.once('open', resolve), ws.once('error', reject)));
-  const listeners = new Set();
-  ws.on('message', (d) => {
-    const m = JSON.parse(d.toString());
-    for (const l of listeners) l(m);
-  });
-  const until = (pred) =>
-    new Promise((resolve) => {
-      const l = (m) => pred(m) && (listeners.delete(l), resolve(m));
-      listeners.add(l);
-    });
-  const welcome = until((m) => m.type === 'welcome');
-  ws.send(JSON.stringify({ type: 'hello', protocolVersion: 1, client: 'voice-bench' }));
-  await welcome;
-  let n = 0;
-  const request = async (method, params) => {
-    const id = `b${n++}`;
-    const answer = until((m) => (m.type === 'response' || m.type === 'error') && m.id === id);
-    ws.send(JSON.stringify({ type: 'request', id, method, params }));
-    const m = await answer;
-    if (m.type === 'error') throw new Error(m.error.message);
-    return m.result;
-  };
+  const { ws, next: until, listeners, request } = await connectBench(ready, 'voice-bench');
   /** One reply in a fresh session: timings of its text and its speech. */
   const run = async (prompt) => {
     const session = await request('session.create', {});

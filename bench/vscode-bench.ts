@@ -8,11 +8,13 @@ import { mkdtempSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { MODEL_PATH, REPO_ROOT } from '../tests/helpers/model';
-import { missingPrerequisites, packageVsix, startCodeServer } from '../tests/e2e/harness/code-server';
-import { launchBrowser, Workbench } from '../tests/e2e/harness/workbench';
+import { missingPrerequisites, packageVsix } from '../tests/e2e/harness/code-server';
+import { openVsCode } from '../tests/e2e/harness/session';
+import { armFirstPaint } from './lib/first-paint.mjs';
+import { runMain } from './lib/main';
+import { median } from './lib/stats.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const f = (x: number) => x.toFixed(2);
 
 async function main(): Promise<void> {
@@ -32,7 +34,7 @@ async function main(): Promise<void> {
   }
   console.log(`vsix_mb: ${f(statSync(vsix).size / 1024 / 1024)}`);
 
-  const server = await startCodeServer({
+  const { wb, close } = await openVsCode('bench', {
     vsix,
     workspace: mkdtempSync(path.join(os.tmpdir(), 'alisa-bench-ws-')),
     settings: {
@@ -45,11 +47,8 @@ async function main(): Promise<void> {
       'alisa.llm.maxReplyTokens': 60,
     },
   });
-  const browser = await launchBrowser();
   try {
-    const wb = await Workbench.open(browser, server.url, 'bench');
-    await wb.openAlisa();
-    const frame = await wb.alisaFrame();
+    const frame = await wb.openAlisaFrame();
     const box = frame.locator('textarea[aria-label="Message Alisa"]');
     await frame.waitForFunction(() => !document.querySelector('.banner[data-kind="error"], .banner[data-kind="progress"]'), null, { timeout: 60_000 });
 
@@ -57,20 +56,7 @@ async function main(): Promise<void> {
     const companionFirst: number[] = [];
     for (let i = 0; i <= RUNS; i++) {
       const before = await frame.locator('[data-role="assistant"]').count();
-      await frame.evaluate((n) => {
-        const w = window as unknown as { __t0: number; __t1: number };
-        w.__t0 = 0;
-        w.__t1 = 0;
-        document.addEventListener('keydown', (e) => e.key === 'Enter' && !w.__t0 && (w.__t0 = performance.now()), { capture: true, once: true });
-        const obs = new MutationObserver(() => {
-          const el = document.querySelectorAll('[data-role="assistant"]')[n];
-          if (el?.textContent?.trim() && !w.__t1) {
-            obs.disconnect();
-            requestAnimationFrame(() => (w.__t1 = performance.now()));
-          }
-        });
-        obs.observe(document.body, { subtree: true, childList: true, characterData: true });
-      }, before);
+      await frame.evaluate(armFirstPaint, { n: before, body: false });
       await box.fill(`Tell me a story about an owl (${i})`);
       await box.press('Enter');
       await frame.waitForFunction((n) => document.querySelectorAll('[data-role="assistant"]')[n]?.getAttribute('data-status') === 'complete', before, {
@@ -94,15 +80,8 @@ async function main(): Promise<void> {
     const ms = /(\d+)\s*ms/.exec(text);
     console.log(`vscode_activation_ms: ${ms ? ms[1] : `unreadable (${text.replace(/\s+/g, ' ').slice(0, 80)})`}`);
   } finally {
-    await browser.close();
-    await server.stop();
+    await close();
   }
 }
 
-void main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runMain(main);

@@ -28,6 +28,10 @@ import { CompanionState } from './state';
 import { ListenService } from './voice/listen-service';
 import { VoiceService } from './voice/voice-service';
 import { NetworkGate, setNetworkGate } from './privacy/network-gate';
+import { ActionExecutor } from './actions/executor';
+import { desktopDriver } from './actions/desktop';
+import { defaultNotesDir } from './actions/notes';
+import { parseSlash } from './actions/slash';
 
 declare const __ALISA_VERSION__: string;
 export const VERSION = typeof __ALISA_VERSION__ === 'string' ? __ALISA_VERSION__ : '0.0.0-dev';
@@ -57,6 +61,8 @@ export class CompanionApp {
   readonly voice: VoiceService;
   /** Every connection to another machine goes through it (privacy/network-gate.ts). */
   readonly network: NetworkGate;
+  /** Alisa's hands: every action through one policy (actions/executor.ts). */
+  readonly actions: ActionExecutor;
   /** The legacy clients' own session; reserved even while the legacy port is off. */
   readonly legacySession: LegacySession;
   private memoryStore: MemoryStore | null = null;
@@ -234,6 +240,21 @@ export class CompanionApp {
         onChange: () => this.voice.changed(),
       }),
     );
+    this.actions = new ActionExecutor({
+      memory: () => this.memory(),
+      emit: (e, origin) => this.events.emit(e, origin ?? null),
+      desktop: desktopDriver(),
+      notesDir: config.notesDir ?? defaultNotesDir(),
+      log,
+      askTimeoutMs: config.actionAskMs,
+      settings: { enabled: config.actions, ...(config.actionsPerMinute !== undefined ? { perMinute: config.actionsPerMinute } : {}) },
+    });
+    this.chat.actionCommand = (text, origin) => {
+      const slash = parseSlash(text);
+      if (!slash) return null;
+      const { callId } = this.actions.start({ ...slash, source: 'user', clientId: origin?.clientId ?? null, workspace: origin?.workspace ?? null });
+      return { callId, name: slash.action };
+    };
     this.registry.onStateChange(() => this.events.emit({ type: 'status', status: this.status() }));
     this.state.onChange(() => this.events.emit({ type: 'status', status: this.status() }));
   }
@@ -349,6 +370,7 @@ export class CompanionApp {
         modelUri: this.config.model,
         modelsDir: this.config.modelsDir,
         detach: () => this.detach?.() ?? false,
+        actions: this.actions,
       },
       this.registry,
       {
@@ -362,6 +384,8 @@ export class CompanionApp {
       },
     );
     const port = await this.server.listen();
+    // A window that leaves takes its editor actions with it.
+    this.server.onClientsChanged(() => this.actions.forgetClientsExcept(this.server?.clientIds() ?? new Set()));
     this.help.start();
     this.idle.start();
     let legacyPort: number | null = null;
@@ -374,6 +398,7 @@ export class CompanionApp {
         speechFrames: this.config.legacySpeechFrames,
         version: VERSION,
         log: this.log,
+        actions: this.actions,
       });
       legacyPort = await this.legacy.listen();
     }
@@ -404,6 +429,7 @@ export class CompanionApp {
     await this.voice.dispose();
     await this.screen.stop();
     await this.presence.stop();
+    this.actions.dispose();
     await this.chat.shutdown();
     await this.legacy?.close();
     await this.server?.close();

@@ -89,6 +89,12 @@ export interface CompanionConfig {
   network: NetworkMode;
   /** How long a connection waits for the user's answer in mode ask (default 60 s). */
   networkAskMs: number | undefined;
+  /** Where notes go (write_note, the legacy "take note"); default ~/Documents/Alisa Notes. */
+  notesDir: string | null;
+  /** Alisa's actions: off with --no-actions; how long a question waits (default 60 s); actions a minute (default 10). */
+  actions: boolean;
+  actionAskMs: number | undefined;
+  actionsPerMinute: number | undefined;
 }
 
 export const HELP = `Usage: npm run companion -- [options]
@@ -154,6 +160,10 @@ export const HELP = `Usage: npm run companion -- [options]
                          offline (never), ask (ask the connected UI once per host; the default) or
                          allowed (connect and record); loopback is always allowed
   --network-ask-ms N     how long a connection waits for the user's answer in mode ask (default 60000)
+  --notes-dir DIR        where notes are written (default: ~/Documents/Alisa Notes)
+  --no-actions           Alisa takes no action (files, programs, desktop); she still chats
+  --action-ask-ms N      how long a question before an action waits for the answer (default 60000)
+  --actions-per-minute N at most N actions a minute (default 10)
 
 Environment: ALISA_TOKEN (fixed control token, at least 32 random characters), ALISA_API_KEY
 (fixed /v1 API key, at least 32 characters; otherwise kept in DATA/api-key), ALISA_LLM_API_KEY, ALISA_STT_API_KEY, ALISA_MODEL,
@@ -231,6 +241,10 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
       'idle-engaged-ms': { type: 'string' },
       network: { type: 'string' },
       'network-ask-ms': { type: 'string' },
+      'notes-dir': { type: 'string' },
+      'no-actions': { type: 'boolean' },
+      'action-ask-ms': { type: 'string' },
+      'actions-per-minute': { type: 'string' },
     },
   });
   if (values.help) return 'help';
@@ -365,5 +379,9 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     idleEngagedMs: int('idle-engaged-ms', values['idle-engaged-ms'], 10, 86_400_000),
     network: network as NetworkMode,
     networkAskMs: int('network-ask-ms', values['network-ask-ms'], 100, 3_600_000),
+    notesDir: values['notes-dir'] || null,
+    actions: !values['no-actions'],
+    actionAskMs: int('action-ask-ms', values['action-ask-ms'], 100, 3_600_000),
+    actionsPerMinute: int('actions-per-minute', values['actions-per-minute'], 1, 600),
   };
 }

@@ -31,3 +31,15 @@ export function toAlisaError(err: unknown, fallback: ErrorCode = 'internal'): Al
   const message = err instanceof Error ? err.message : String(err);
   return new AlisaError(fallback, message, undefined, { cause: err });
 }
+
+/** Runs a command-line tool's main: exits with its code, or writes the error as one JSON line `{ "error": … }` and exits 1. */
+export function runCli(main: () => Promise<number>): void {
+  main().then(
+    (code) => process.exit(code),
+    (err) => {
+      const e = toAlisaError(err);
+      process.stdout.write(`${JSON.stringify({ error: e.toInfo() })}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -43,6 +43,8 @@ export interface CompanionSettings {
   voice?: VoiceLaunchSettings;
   /** alisa.network (the user's value only): the companion starts with it; changes go live (network.configure). */
   network?: NetworkMode;
+  /** alisa.actions.notesFolder (the user's value only; empty: ~/Documents/Alisa Notes). */
+  notesFolder?: string;
 }
 
 /**
@@ -91,6 +93,7 @@ export function companionArgs(s: CompanionSettings, parentPid: number): string[]
   if (s.legacyPort !== null && s.legacySpeechFrames) args.push('--legacy-speech-frames');
   args.push(...voiceLaunchArgs(s.voice));
   if (s.network) args.push('--network', s.network);
+  if (s.notesFolder) args.push('--notes-dir', s.notesFolder);
   args.push('--parent-pid', String(parentPid));
   return args;
 }

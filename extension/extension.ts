@@ -13,6 +13,8 @@
 //                       disturb, what she has learned about the user (rhythm/)
 //   NetworkController - alisa.network to the companion, its questions as modals, "Show Network
 //                       Activity" (network/)
+//   ActionController  - Alisa's hands: the editor actions this window runs, the questions before
+//                       an action as modals, the audit log, alisa.actions.* (actions/)
 //
 // Activation must stay cheap: nothing here spawns or waits. The companion starts right after
 // activate() returns (its Node check and spawn are asynchronous), and deactivate() waits for it
@@ -32,6 +34,7 @@ import { StatusBar } from './status-bar';
 import { VoiceController } from './voice/voice-controller';
 import { VoiceSetup } from './voice/voice-setup';
 import { NetworkController } from './network/network-controller';
+import { ActionController } from './actions/action-controller';
 import type { ContextUpdate } from '../protocol/context';
 
 let manager: CompanionManager | null = null;
@@ -74,6 +77,7 @@ export function activate(context: vscode.ExtensionContext): AlisaApi {
     idle,
     new RhythmCommands(manager),
     new NetworkController(manager),
+    new ActionController(manager, help.ledger),
     awareness,
     help,
     vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, view),

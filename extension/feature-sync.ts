@@ -8,6 +8,7 @@
 import * as vscode from 'vscode';
 import type { CompanionEvent, MethodName, Params, Result } from '../protocol/messages';
 import type { CompanionManager } from './companion-manager';
+import { writeSettingWhereEffective } from './settings';
 
 /** An event that carries a feature's status (`screen.state`, `voice.state`, ...). */
 type StateEvent = Extract<CompanionEvent, { status: unknown }>;
@@ -126,5 +127,53 @@ export class FeatureSync<S, M extends MethodName, E extends StateEventType> impl
     if (JSON.stringify(before) === JSON.stringify(this.settings)) return;
     this.options.onSettingsChanged?.(before, this.settings);
     if (this.manager.connected) void this.configure();
+  }
+}
+
+/**
+ * A controller built on a FeatureSync (screen, camera, voice, idle): it shows the sync's status
+ * and its changes, and disposes what it registered (the sync among them).
+ */
+export abstract class SyncedFeature<S, M extends MethodName, E extends StateEventType> implements vscode.Disposable {
+  protected abstract readonly sync: FeatureSync<S, M, E>;
+  protected readonly disposables: vscode.Disposable[] = [];
+
+  /** The companion's latest status; null while unknown. */
+  get status(): Result<M> | null {
+    return this.sync.status;
+  }
+
+  /** The status changed (null: unknown, e.g. the companion is not connected). */
+  get onDidChange(): vscode.Event<Result<M> | null> {
+    return this.sync.onDidChange;
+  }
+
+  protected get settings(): S {
+    return this.sync.settings;
+  }
+
+  dispose(): void {
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+
+  /**
+   * "… On/Off" for a setting the panel can change too (mute, Do not disturb): writes the flipped
+   * value to `alisa.<key>` where it takes effect (the change handler tells the companion) and says so.
+   */
+  protected async flipSetting(key: string, current: boolean, says: (on: boolean) => string): Promise<void> {
+    const on = !current;
+    await writeSettingWhereEffective(key, on);
+    vscode.window.setStatusBarMessage(says(on), 3000);
+  }
+
+  /**
+   * The panel changed the setting's value through the companion (`persist`; null: nothing to
+   * keep): it is adopted in the settings (the change handler then finds nothing new to send) and
+   * written to `alisa.<key>`, so both stay the same.
+   */
+  protected keepSetting<K extends keyof S>(field: K, key: string, persist: S[K] | null): void {
+    if (persist === null) return;
+    this.sync.settings = { ...this.settings, [field]: persist };
+    void writeSettingWhereEffective(key, persist);
   }
 }

@@ -10,7 +10,7 @@ import type { MethodName, Params, Result } from '../protocol/messages';
 import type { CompanionManager } from './companion-manager';
 import { showWithDetails } from './error-details';
 import { FeatureErrorNotifier } from './feature-error-notifier';
-import type { FeatureSync, StateEventType } from './feature-sync';
+import { FeatureSync, SyncedFeature, type StateEventType } from './feature-sync';
 import { errorText } from '../common/sentences';
 
 export interface PausableWords {
@@ -27,39 +27,45 @@ export interface PausableWords {
   cannot: string;
 }
 
-export abstract class PausableFeature<S extends { enabled: boolean }, M extends MethodName, E extends StateEventType> implements vscode.Disposable {
+export abstract class PausableFeature<S extends { enabled: boolean }, M extends MethodName, E extends StateEventType> extends SyncedFeature<S, M, E> {
   /** Paused (true) or resumed (false) by the user in this window; null: never touched. */
   protected userPaused: boolean | null = null;
   protected readonly notifier = new FeatureErrorNotifier();
-  protected abstract readonly sync: FeatureSync<S, M, E>;
-  protected readonly disposables: vscode.Disposable[] = [];
 
   constructor(
     protected readonly manager: CompanionManager,
     private readonly words: PausableWords,
-  ) {}
+  ) {
+    super();
+  }
 
   /** Whether a status says the user paused it. */
   protected abstract pausedIn(status: Result<M> | null): boolean;
   /** What configure sends for these settings (and this window's state). */
   protected abstract paramsFor(settings: S): Params<M>;
 
-  /** The companion's latest status; null while unknown. */
-  get status(): Result<M> | null {
-    return this.sync.status;
-  }
-
-  /** The status changed (null: unknown, e.g. the companion is not connected). */
-  get onDidChange(): vscode.Event<Result<M> | null> {
-    return this.sync.onDidChange;
-  }
-
-  protected get settings(): S {
-    return this.sync.settings;
-  }
-
-  dispose(): void {
-    for (const d of this.disposables.splice(0)) d.dispose();
+  /**
+   * The feature's FeatureSync, wired to this class: configure sends `paramsFor` the settings it is
+   * given (this.sync is not assigned yet when the first send happens), turning it on clears a
+   * pause, and each status says whether the user paused it (`learnPause`) and tells a new error.
+   */
+  protected createSync(options: {
+    section: string;
+    read: () => S;
+    configure: M;
+    stateEvent: E;
+    learnPause: (status: Result<M> | null) => void;
+  }): FeatureSync<S, M, E> {
+    const { learnPause, ...sync } = options;
+    return new FeatureSync(this.manager, {
+      ...sync,
+      params: (settings) => this.paramsFor(settings),
+      onSettingsChanged: (before, after) => this.settingsChanged(before, after),
+      onStatus: (status) => {
+        learnPause(status);
+        this.tellNewError(status);
+      },
+    });
   }
 
   /** Turning it on means on: a pause from before does not linger, and an error is news again. */
@@ -93,8 +99,8 @@ export abstract class PausableFeature<S extends { enabled: boolean }, M extends 
   }
 
   /** A new status: an error after the user turned it on is told once. */
-  protected tellNewError(status: (Result<M> & { enabled: boolean; error?: ErrorInfo | null }) | null): void {
-    const error = this.settings.enabled ? this.notifier.check(status) : null;
+  private tellNewError(status: Result<M> | null): void {
+    const error = this.settings.enabled ? this.notifier.check(status as { enabled: boolean; error?: ErrorInfo | null } | null) : null;
     if (error) void this.tellError(error);
   }
 

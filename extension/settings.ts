@@ -109,6 +109,7 @@ export function readSettings(defaultDataFolder: string): CompanionSettings & { n
     legacySpeechFrames: userValue(c, 'legacy.speechFrames') === true,
     voice: normalizeVoiceLaunchSettings((key) => userValue(c, `voice.${key}`), expandHome),
     network: readNetworkMode(),
+    notesFolder: expandHome(stringOr(userValue(c, 'actions.notesFolder'), '').trim()),
     nodePath: expandHome(stringOr(userValue(c, 'companion.nodePath'), 'node')) || 'node',
   };
 }
@@ -171,6 +172,20 @@ export function settingTarget(config: vscode.WorkspaceConfiguration, key: string
     : i?.workspaceValue !== undefined
       ? vscode.ConfigurationTarget.Workspace
       : vscode.ConfigurationTarget.Global;
+}
+
+/**
+ * Writes `alisa.<key>` where it takes effect (settingTarget). A read-only settings file is let be:
+ * the companion still has the value for this session.
+ */
+export async function writeSettingWhereEffective(key: string, value: unknown): Promise<void> {
+  const config = vscode.workspace.getConfiguration('alisa');
+  const target = settingTarget(config, key);
+  try {
+    await config.update(key, value, target);
+  } catch {
+    // Read-only: nothing to do.
+  }
 }
 
 /** alisa.chat.autoTitle: anything unknown is the default. */

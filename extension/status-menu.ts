@@ -6,6 +6,7 @@
 // tooltip says each in a line; a click opens a menu with the chat and one action per feature
 // (pause the camera, mute, stop listening...), each running the command the feature's own item
 // ran, so the command palette, keybindings and this menu stay one set of actions.
+import { errorText } from '../common/sentences';
 
 export interface MainLook {
   text: string;
@@ -20,6 +21,11 @@ export interface StatusLook {
   /** The command a click on it runs. */
   command: string;
   background?: 'error' | 'warning';
+}
+
+/** A feature's item while it cannot run (`Screen understanding cannot run: …`): the error, and a click turns it off. */
+export function featureErrorLook(text: string, feature: string, error: { message: string; action?: string | null }, command: string): StatusLook {
+  return { text, tooltip: `${feature} cannot run: ${errorText(error)}\nClick to turn it off.`, command, background: 'warning' };
 }
 
 /** The features that can show in the item, in the order they are shown. */

@@ -2,19 +2,10 @@
 // that come back. The extension sends bounded, privacy-filtered snapshots; the companion fuses
 // them into one current state and decides, with one policy, when to offer help.
 import * as z from 'zod';
+import { CONTEXT_LIMITS } from './limits';
 
-/** Caps every snapshot field obeys (the extension truncates; the companion refuses more). */
-export const CONTEXT_LIMITS = {
-  textAroundCursor: 4000,
-  diagnosticsPerFile: 50,
-  files: 50,
-  message: 2000,
-  terminalOutput: 4000,
-  commandLine: 1000,
-  path: 500,
-  /** Files reported by their counts only (beyond those sent with their diagnostics). */
-  countedFiles: 5000,
-} as const;
+// The caps live in limits.ts (no zod), where the extension reads them at activation.
+export { CONTEXT_LIMITS };
 
 const Pos = z.object({ line: z.number().int().nonnegative(), character: z.number().int().nonnegative() });
 export const Range = z.object({ start: Pos, end: Pos });

@@ -11,3 +11,4 @@ export * from './voice';
 export * from './rhythm';
 export * from './network';
 export * from './inputs';
+export * from './actions';

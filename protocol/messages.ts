@@ -18,6 +18,19 @@ import { IdleConfigure, IdleStateEvent, IdleStatus, PresenceConfigure, PresenceS
 import { NetworkActivity, NetworkAskDoneEvent, NetworkAskEvent, NetworkConfigure, NetworkDecide, NetworkStateEvent, NetworkStatus } from './network';
 import { ScreenConfigure, ScreenStateEvent, ScreenStatus } from './screen';
 import {
+  ActionAskDoneEvent,
+  ActionAskEvent,
+  ActionAuditEntry,
+  ActionConfigure,
+  ActionDecision,
+  ActionDoneEvent,
+  ActionExecEvent,
+  ActionOutcome,
+  ActionPolicyStatus,
+  ActionRegister,
+  ActionStateEvent,
+} from './actions';
+import {
   SpeechChunk,
   SpeechEnd,
   SpeechStart,
@@ -60,6 +73,8 @@ export const methods = {
       userMessageId: Id.nullable(),
       /** Set when the text was `/mode <name>`. */
       mode: Mode.optional(),
+      /** Set when the text was an action's slash command (`/run npm test`): its outcome comes as `action.done` with this call id. */
+      action: z.object({ callId: z.string(), name: z.string() }).optional(),
       /** Secrets found in the text (stored as typed; the panel warns the user). */
       secrets: z.number().int().nonnegative().optional(),
     }),
@@ -244,6 +259,36 @@ export const methods = {
   'network.decide': method(NetworkDecide, z.object({ applied: z.boolean() })),
   /** What left the machine (or tried to): when, where, why, the decision, bytes. */
   'network.activity': method(z.object({ limit: z.number().int().positive().max(1000).optional() }), NetworkActivity),
+
+  /**
+   * Alisa's hands (issue 16, protocol/actions.ts). Runs one action for the user (a slash command,
+   * the palette, a button): it goes through the one policy, may ask (`action.ask`), and the result
+   * comes when it is done, refused, denied or expired (at most the question's 60 s plus the run).
+   */
+  'action.run': method(
+    z.object({ action: z.string().max(100), args: z.record(z.string(), z.unknown()).optional(), source: z.enum(['user', 'voice']).optional() }).strict(),
+    ActionOutcome,
+  ),
+  /** The user's answer to an `action.ask`; `applied` is false for an unknown or expired question. */
+  'action.decide': method(z.object({ id: z.string().max(100), decision: ActionDecision }).strict(), z.object({ applied: z.boolean() })),
+  /** A VS Code window offers its editor actions, its folders and its trust; sent again on every change. */
+  'action.register': method(ActionRegister, ActionPolicyStatus),
+  /** The window's answer to an `action.exec` (the result is checked against the action's result schema). */
+  'action.complete': method(
+    z
+      .object({ callId: z.string().max(100), ok: z.boolean(), result: z.record(z.string(), z.unknown()).optional(), error: z.string().max(4000).optional() })
+      .strict(),
+    z.object({ applied: z.boolean() }),
+  ),
+  'action.configure': method(ActionConfigure, ActionPolicyStatus),
+  'action.status': method(z.object({}), ActionPolicyStatus),
+  /** The audit log, newest first. */
+  'action.audit': method(z.object({ limit: z.number().int().positive().max(10_000).optional() }), z.object({ entries: z.array(ActionAuditEntry) })),
+  /** Clears the audit log, only after the user confirmed it in the UI. */
+  'action.clearAudit': method(
+    z.object({ confirm: z.literal(true, { error: 'clearing the audit log needs confirm: true, sent only after the user confirmed it' }) }),
+    z.object({ removed: z.number().int() }),
+  ),
 } as const;
 
 export type MethodName = keyof typeof methods;
@@ -384,6 +429,11 @@ export const CompanionMessage = z.discriminatedUnion('type', [
   NetworkAskEvent,
   NetworkAskDoneEvent,
   NetworkStateEvent,
+  ActionAskEvent,
+  ActionAskDoneEvent,
+  ActionExecEvent,
+  ActionDoneEvent,
+  ActionStateEvent,
 ]);
 export type CompanionMessage = z.infer<typeof CompanionMessage>;
 export type CompanionEvent = Exclude<CompanionMessage, { type: 'welcome' | 'response' | 'error' }>;

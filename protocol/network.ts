@@ -4,34 +4,11 @@
 // the default) or allows it (allowed). These messages ask the user, carry the answer, and list
 // what left the machine. Loopback (127.0.0.0/8, ::1, localhost) is never asked nor recorded.
 import * as z from 'zod';
+import { NETWORK_MODES } from './network-words';
 
-export const NETWORK_MODES = ['offline', 'ask', 'allowed'] as const;
+export { NETWORK_FEATURE_LABELS, NETWORK_MODE_TEXT, NETWORK_MODES, networkFeatureLabel } from './network-words';
 export const NetworkMode = z.enum(NETWORK_MODES);
 export type NetworkMode = z.infer<typeof NetworkMode>;
-
-/** What the user reads for each mode (the setting's enumDescriptions say the same). */
-export const NETWORK_MODE_TEXT: Record<NetworkMode, string> = {
-  offline: 'Offline: Alisa never connects to another machine; online voices, downloads and remote servers are blocked.',
-  ask: 'Ask: Alisa asks you once per host before she connects to another machine (a download, an online voice, a remote server).',
-  allowed: 'Allowed: Alisa connects when a feature needs it, and records every connection.',
-};
-
-/**
- * The features that may connect out (a record's `feature`; other ids are allowed, shown as is).
- * `unannounced` is a connection that did not go through the gate: the socket guard caught it.
- */
-export const NETWORK_FEATURE_LABELS: Record<string, string> = {
-  'model-download': 'model download',
-  'llm-endpoint': 'remote language model server',
-  'voice-edge': 'online voice (Microsoft Edge)',
-  'voice-download': 'voice download',
-  'stt-server': 'transcription server',
-  unannounced: 'connection outside the gate',
-};
-
-export function networkFeatureLabel(feature: string): string {
-  return NETWORK_FEATURE_LABELS[feature] ?? feature;
-}
 
 /**
  * allowed: let through by the mode or by an earlier "always allow"; asked-allowed: the user said

@@ -5,6 +5,9 @@
 import { PROTOCOL_VERSION, type ErrorInfo, type Status } from './common';
 import { CompanionMessage, type ClientWorkspace, type Hello, type MethodName, type Params, type Result } from './messages';
 
+/** Requests that take as long as the user and the work they start take; never timed out here. */
+const UNTIMED_METHODS = new Set(['action.run']);
+
 export class RpcError extends Error {
   constructor(readonly info: ErrorInfo) {
     super(info.message);
@@ -81,7 +84,7 @@ export class RpcClient {
     if (!this.welcomed) await new Promise<void>((resolve) => this.waitingForWelcome.push(resolve));
     const key = `f${this.nextId++}`;
     return new Promise((resolve) => {
-      const timer = this.timer(key, (err) => resolve({ type: 'error', id, error: err.info }));
+      const timer = this.timer(key, method, (err) => resolve({ type: 'error', id, error: err.info }));
       this.pending.set(key, {
         resolve: (result) => resolve({ type: 'response', id, result }),
         reject: (err) => resolve({ type: 'error', id, error: (err as RpcError).info ?? { code: 'internal', message: err.message } }),
@@ -105,14 +108,16 @@ export class RpcClient {
 
   private sendRequest(id: string, method: string, params: unknown): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      const timer = this.timer(id, reject);
+      const timer = this.timer(id, method, reject);
       this.pending.set(id, { resolve, reject, timer });
       this.transport.send(JSON.stringify({ type: 'request', id, method, params }));
     });
   }
 
-  private timer(id: string, fail: (err: RpcError) => void): ReturnType<typeof setTimeout> | null {
-    const ms = this.opts.timeoutMs ?? 30_000;
+  private timer(id: string, method: string, fail: (err: RpcError) => void): ReturnType<typeof setTimeout> | null {
+    // An action waits for the user's answer (up to 60 s) and then runs (a command: its own timeout):
+    // the companion answers it in every case, and the connection closing fails it.
+    const ms = UNTIMED_METHODS.has(method) ? 0 : (this.opts.timeoutMs ?? 30_000);
     if (ms <= 0) return null;
     return setTimeout(() => {
       this.pending.delete(id);

@@ -5,10 +5,10 @@ import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import WebSocket from 'ws';
 import { COMPANION_BUNDLE, startCompanion, tempDir, TestClient, type RunningCompanion } from './helpers/companion';
-import { requireModel } from './helpers/model';
+import { chatOnce, useCompanion, useCompanionClient } from './helpers/comp-live';
 
 /** Resolves once a websocket attempt is over (refused or opened): the companion logged it. */
 function refusedUpgrade(url: string, headers: Record<string, string>): Promise<void> {
@@ -102,13 +102,7 @@ describe('a closed log pipe, as with `npm start 2>&1 | head -n 1`', () => {
 
 describe('oversized /v1 requests', () => {
   let c: RunningCompanion;
-  beforeAll(async () => {
-    requireModel();
-    c = await startCompanion();
-  });
-  afterAll(async () => {
-    await c?.stop();
-  });
+  useCompanion((started) => (c = started));
   const post = (body: string) =>
     fetch(`${c.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${c.token}`, 'content-type': 'application/json' }, body });
 
@@ -164,17 +158,8 @@ describe('oversized /v1 requests', () => {
 });
 
 describe('memory search and stored text: input edges', () => {
-  let c: RunningCompanion;
   let client: TestClient;
-  beforeAll(async () => {
-    requireModel();
-    c = await startCompanion();
-    client = await TestClient.connect(c);
-  });
-  afterAll(async () => {
-    client?.close();
-    await c?.stop();
-  });
+  useCompanionClient((_c, connected) => (client = connected));
 
   it('a search with a NUL byte works (the NUL separates words) instead of failing with internal', async () => {
     const sent = await client.request('chat.send', { text: 'the quokka\u0000smiles at noon' });
@@ -260,9 +245,7 @@ describe('a reply killed before its first token', () => {
   it('a reply that fails before saying anything leaves no empty row behind', async () => {
     const c = await startCompanion({ model: null, args: ['--providers', 'openai', '--endpoint', 'http://127.0.0.1:9/v1', '--llm-timeout', '2000'] });
     try {
-      const client = await TestClient.connect(c);
-      const started = await client.request('chat.send', { text: 'Anyone there?' });
-      const events = await client.reply(started.replyId!);
+      const { client, started, events } = await chatOnce(c, 'Anyone there?');
       expect(events.at(-1)).toMatchObject({ type: 'reply.error', messageId: null });
       const { messages } = await client.request('session.messages', { sessionId: started.sessionId });
       expect(messages.map((m) => [m.role, m.text])).toEqual([['user', 'Anyone there?']]);

@@ -11,11 +11,11 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PROTOCOL_VERSION } from '../protocol';
 import { guardedSend, HARD_LIMIT_BYTES, LogThrottle, queuedWeight, SOFT_LIMIT_BYTES, type SendOutcome } from '../companion/server/backpressure';
-import { startCompanion, TestClient, type RunningCompanion } from './helpers/companion';
-import { requireModel } from './helpers/model';
+import { TestClient, type RunningCompanion } from './helpers/companion';
+import { useCompanion, wsRefusal } from './helpers/comp-live';
 
 /** The companion's resident memory in bytes, from /proc (Linux). */
 function rssOf(pid: number): number | null {
@@ -62,32 +62,11 @@ function closeOf(ws: WebSocket): Promise<{ code: number; reason: string }> {
   return new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
 }
 
-function upgradeRefusal(c: RunningCompanion, token: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${c.port}/ws`, { headers: { authorization: `Bearer ${token}` } });
-    ws.on('unexpected-response', (_req, res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    ws.on('open', () => {
-      ws.close();
-      reject(new Error('the WebSocket opened'));
-    });
-    ws.on('error', (err) => reject(err));
-  });
-}
+const upgradeRefusal = (c: RunningCompanion, token: string) => wsRefusal(c.port, { headers: { authorization: `Bearer ${token}` } });
 
 describe('slow consumers and connection floods', () => {
   let c: RunningCompanion;
-
-  beforeAll(async () => {
-    requireModel();
-    c = await startCompanion({ args: ['--rate-limit', '100000'] });
-  });
-  afterAll(async () => {
-    await c?.stop();
-  });
+  useCompanion((started) => (c = started), { args: ['--rate-limit', '100000'] });
 
   it('refuses the 33rd WebSocket with 503, and a freed slot can be used again', async () => {
     const clients: TestClient[] = [];
@@ -241,14 +220,7 @@ describe('slow consumers and connection floods', () => {
 
 describe('the legacy port', () => {
   let c: RunningCompanion;
-
-  beforeAll(async () => {
-    requireModel();
-    c = await startCompanion({ args: ['--legacy-port', '0'] });
-  });
-  afterAll(async () => {
-    await c?.stop();
-  });
+  useCompanion((started) => (c = started), { args: ['--legacy-port', '0'] });
 
   it('closes a legacy client that never reads while another floods it with relayed speech frames', async () => {
     const url = `ws://127.0.0.1:${c.legacyPort}/ws/chat`;

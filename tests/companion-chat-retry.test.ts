@@ -2,27 +2,17 @@
 // (issue 15, chat basics): chat.retry regenerates the reply to the same user message after a stop
 // or a crash, chat.edit rewrites a sent message and answers it anew. In both, the messages after
 // it are deleted, so history, search and the next prompt hold the conversation as it now stands.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CompanionMessage } from '../protocol';
-import { requireModel } from './helpers/model';
 import { startCompanion, TestClient, type RunningCompanion } from './helpers/companion';
+import { useCompanionClient } from './helpers/comp-live';
 
 type Ev<T extends CompanionMessage['type']> = Extract<CompanionMessage, { type: T }>;
 
 describe('chat.retry and chat.edit with the real model', () => {
   let companion: RunningCompanion;
   let client: TestClient;
-
-  beforeAll(async () => {
-    requireModel();
-    companion = await startCompanion();
-    client = await TestClient.connect(companion);
-  });
-
-  afterAll(async () => {
-    client?.close();
-    await companion?.stop();
-  });
+  useCompanionClient((c, connected) => ((companion = c), (client = connected)), {}, { current: () => [companion, client] });
 
   const endOf = async (replyId: string) => (await client.reply(replyId)).at(-1) as Ev<'reply.end'> | Ev<'reply.error'>;
   const messagesOf = async (sessionId: number) => (await client.request('session.messages', { sessionId })).messages;

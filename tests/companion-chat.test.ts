@@ -1,27 +1,18 @@
 // The companion end to end: the built process, the real WebSocket, the real model, the real
 // SQLite file. What the user relies on: replies stream and persist, emotions arrive first, a
 // restart restores everything, search finds old messages, cancel keeps what was said.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CompanionMessage } from '../protocol';
 import { requireModel } from './helpers/model';
 import { startCompanion, TestClient, type RunningCompanion } from './helpers/companion';
+import { useCompanionClient } from './helpers/comp-live';
 
 type Ev<T extends CompanionMessage['type']> = Extract<CompanionMessage, { type: T }>;
 
 describe('companion chat over WebSocket with the real model', () => {
   let companion: RunningCompanion;
   let client: TestClient;
-
-  beforeAll(async () => {
-    requireModel();
-    companion = await startCompanion();
-    client = await TestClient.connect(companion);
-  });
-
-  afterAll(async () => {
-    client?.close();
-    await companion?.stop();
-  });
+  useCompanionClient((c, connected) => ((companion = c), (client = connected)), {}, { current: () => [companion, client] });
 
   it('reports health: version, model state, database state', async () => {
     const res = await fetch(`${companion.url}/health`, { headers: { authorization: `Bearer ${companion.token}` } });

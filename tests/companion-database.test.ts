@@ -6,21 +6,18 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, type TestContext } from 'vitest';
 import type { CompanionMessage } from '../protocol';
 import { MemoryStore } from '../companion/memory';
 import { startCompanion, tempDir, TestClient, type RunningCompanion } from './helpers/companion';
 import { REPO_ROOT } from './helpers/model';
+import { closedAfterEach } from './helpers/comp-live';
 
 type Ev<T extends CompanionMessage['type']> = Extract<CompanionMessage, { type: T }>;
 
-const running: RunningCompanion[] = [];
-const clients: TestClient[] = [];
 const children: ChildProcess[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
+const { running, clients } = closedAfterEach(() => {
   for (const p of children.splice(0)) if (p.exitCode === null && p.signalCode === null) p.kill();
-  for (const c of running.splice(0)) await c.stop();
 });
 
 async function start(dataDir: string): Promise<{ c: RunningCompanion; client: TestClient }> {
@@ -252,8 +249,10 @@ describe('a database locked by another process', () => {
   }, 60_000);
 });
 
+type Tmpfs = { dir: string; remount: (opts: string) => void; unmount: () => void };
+
 /** A small tmpfs of its own (root only), or the reason there is none. */
-function mountTmpfs(size: string): { dir: string; remount: (opts: string) => void; unmount: () => void } | string {
+function mountTmpfs(size: string): Tmpfs | string {
   const dir = tempDir('alisa-mnt-');
   try {
     execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { stdio: 'pipe' });
@@ -272,12 +271,21 @@ function mountTmpfs(size: string): { dir: string; remount: (opts: string) => voi
   };
 }
 
+/** Runs `fn` with a data folder on a tmpfs of `size` (skips the test where none can be mounted); then stops the companions and unmounts it. */
+async function onTmpfs(ctx: TestContext, size: string, fn: (mnt: Tmpfs, dataDir: string) => Promise<void>): Promise<void> {
+  const mnt = mountTmpfs(size);
+  if (typeof mnt === 'string') return ctx.skip(mnt);
+  try {
+    await fn(mnt, path.join(mnt.dir, 'data'));
+  } finally {
+    for (const c of running.splice(0)) await c.stop();
+    mnt.unmount();
+  }
+}
+
 describe('a data folder that cannot be written', () => {
-  it('read-only: a clear error, chat answers with it, the history is untouched and back once the folder is writable', async (ctx) => {
-    const mnt = mountTmpfs('8m');
-    if (typeof mnt === 'string') return ctx.skip(mnt);
-    try {
-      const dataDir = path.join(mnt.dir, 'data');
+  it('read-only: a clear error, chat answers with it, the history is untouched and back once the folder is writable', async (ctx) =>
+    onTmpfs(ctx, '8m', async (mnt, dataDir) => {
       const file = path.join(dataDir, 'alisa.db');
       buildHistory(file);
       const before = fs.readFileSync(file);
@@ -298,17 +306,10 @@ describe('a data folder that cannot be written', () => {
       expect((await again.client.request('session.list', {})).sessions).toHaveLength(4);
       expect(movedAsideFiles(dataDir)).toEqual([]);
       await again.c.stop();
-    } finally {
-      for (const c of running.splice(0)) await c.stop();
-      mnt.unmount();
-    }
-  });
+    }));
 
-  it('a damaged file on a read-only disk cannot be moved aside: a clear error, and it is not opened or changed', async (ctx) => {
-    const mnt = mountTmpfs('1m');
-    if (typeof mnt === 'string') return ctx.skip(mnt);
-    try {
-      const dataDir = path.join(mnt.dir, 'data');
+  it('a damaged file on a read-only disk cannot be moved aside: a clear error, and it is not opened or changed', async (ctx) =>
+    onTmpfs(ctx, '1m', async (mnt, dataDir) => {
       fs.mkdirSync(dataDir);
       const file = path.join(dataDir, 'alisa.db');
       const garbage = Buffer.from('not a database, but somebody cares about it\n'.repeat(200));
@@ -327,55 +328,48 @@ describe('a data folder that cannot be written', () => {
       await c.stop();
       expect(fs.readdirSync(dataDir)).toEqual(['alisa.db']);
       expect(fs.readFileSync(file).equals(garbage)).toBe(true);
-    } finally {
-      for (const c of running.splice(0)) await c.stop();
-      mnt.unmount();
-    }
-  });
+    }));
 
-  it('a full disk: a clear error, the history is untouched, and all of it is there once space is freed', async (ctx) => {
-    const mnt = mountTmpfs('4m');
-    if (typeof mnt === 'string') return ctx.skip(mnt);
-    try {
-      const dataDir = path.join(mnt.dir, 'data');
-      const file = path.join(dataDir, 'alisa.db');
-      const store = MemoryStore.open(file);
-      const session = store.createSession('kept');
-      for (let i = 0; i < 40; i++) store.addMessage({ sessionId: session.id, role: 'user', text: `kept ${i}` });
-      store.close();
-      const before = fs.readFileSync(file);
-      // Fill the disk to the last block.
-      const fillers: string[] = [];
-      try {
-        for (let i = 0; ; i++) {
-          const f = path.join(mnt.dir, `filler-${i}`);
-          fillers.push(f);
-          fs.writeFileSync(f, Buffer.alloc(4096));
+  it(
+    'a full disk: a clear error, the history is untouched, and all of it is there once space is freed',
+    async (ctx) =>
+      onTmpfs(ctx, '4m', async (mnt, dataDir) => {
+        const file = path.join(dataDir, 'alisa.db');
+        const store = MemoryStore.open(file);
+        const session = store.createSession('kept');
+        for (let i = 0; i < 40; i++) store.addMessage({ sessionId: session.id, role: 'user', text: `kept ${i}` });
+        store.close();
+        const before = fs.readFileSync(file);
+        // Fill the disk to the last block.
+        const fillers: string[] = [];
+        try {
+          for (let i = 0; ; i++) {
+            const f = path.join(mnt.dir, `filler-${i}`);
+            fillers.push(f);
+            fs.writeFileSync(f, Buffer.alloc(4096));
+          }
+        } catch (err) {
+          expect((err as NodeJS.ErrnoException).code).toBe('ENOSPC');
         }
-      } catch (err) {
-        expect((err as NodeJS.ErrnoException).code).toBe('ENOSPC');
-      }
-      const { c, client } = await start(dataDir);
-      const h = await health(c);
-      expect(h.database).toMatchObject({
-        state: 'error',
-        error: { code: 'database_unavailable', message: expect.stringMatching(/disk .*is full/), action: expect.stringMatching(/free some disk space/i) },
-      });
-      await expect(client.request('chat.send', { text: 'hello' })).rejects.toMatchObject({ info: { code: 'database_unavailable' } });
-      await c.stop();
-      expect(fs.readFileSync(file).equals(before)).toBe(true);
-      for (const f of fillers) fs.rmSync(f, { force: true });
-      const again = await start(dataDir);
-      const sessions = (await again.client.request('session.list', {})).sessions;
-      expect(sessions.map((s) => [s.title, s.messageCount])).toEqual([['kept', 40]]);
-      await chatWorks(again.client);
-      await again.c.stop();
-      const check = new Database(file, { readonly: true });
-      expect(check.pragma('integrity_check', { simple: true })).toBe('ok');
-      check.close();
-    } finally {
-      for (const c of running.splice(0)) await c.stop();
-      mnt.unmount();
-    }
-  }, 60_000);
+        const { c, client } = await start(dataDir);
+        const h = await health(c);
+        expect(h.database).toMatchObject({
+          state: 'error',
+          error: { code: 'database_unavailable', message: expect.stringMatching(/disk .*is full/), action: expect.stringMatching(/free some disk space/i) },
+        });
+        await expect(client.request('chat.send', { text: 'hello' })).rejects.toMatchObject({ info: { code: 'database_unavailable' } });
+        await c.stop();
+        expect(fs.readFileSync(file).equals(before)).toBe(true);
+        for (const f of fillers) fs.rmSync(f, { force: true });
+        const again = await start(dataDir);
+        const sessions = (await again.client.request('session.list', {})).sessions;
+        expect(sessions.map((s) => [s.title, s.messageCount])).toEqual([['kept', 40]]);
+        await chatWorks(again.client);
+        await again.c.stop();
+        const check = new Database(file, { readonly: true });
+        expect(check.pragma('integrity_check', { simple: true })).toBe('ok');
+        check.close();
+      }),
+    60_000,
+  );
 });

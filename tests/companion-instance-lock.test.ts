@@ -8,24 +8,20 @@ import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CompanionMessage } from '../protocol';
 import { ATTACH_FILE, EXIT_ALREADY_RUNNING, LOCK_FILE } from '../companion/instance-lock';
 import { companionArgs, type CompanionSettings } from '../extension/companion-args';
 import { CompanionSupervisor, type SupervisorState } from '../extension/companion-supervisor';
 import { COMPANION_BUNDLE, startCompanion, tempDir, TestClient, TINY_MODEL_ARGS, type RunningCompanion } from './helpers/companion';
+import { companionSettings, QUICK_SETTINGS } from './helpers/ext-settings';
 import { MODEL_PATH } from './helpers/model';
+import { closedAfterEach } from './helpers/comp-live';
 
 type Ev<T extends CompanionMessage['type']> = Extract<CompanionMessage, { type: T }>;
 
-const running: RunningCompanion[] = [];
-const clients: TestClient[] = [];
 const supervisors: CompanionSupervisor[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await Promise.all(supervisors.splice(0).map((s) => s.stop()));
-  for (const c of running.splice(0)) await c.stop('SIGKILL');
-});
+const { running, clients } = closedAfterEach(() => Promise.all(supervisors.splice(0).map((s) => s.stop())), 'SIGKILL');
 
 async function start(dataDir: string): Promise<RunningCompanion> {
   const c = await startCompanion({ dataDir });
@@ -138,23 +134,7 @@ describe('one companion per data folder', () => {
 });
 
 describe('a second VS Code window on the same data folder', () => {
-  const settings = (dataFolder: string): CompanionSettings => ({
-    modelPath: '',
-    dataFolder,
-    providers: null,
-    endpoint: '',
-    endpointModel: '',
-    contextSize: null,
-    threads: 1,
-    gpu: 'off',
-    promptStyle: 'compact',
-    emotionGrammar: false,
-    historyTokens: 300,
-    maxReplyTokens: 40,
-    character: null,
-    mode: null,
-    legacyPort: null,
-  });
+  const settings = (dataFolder: string): CompanionSettings => companionSettings({ dataFolder, ...QUICK_SETTINGS });
   const window = () => {
     const states: SupervisorState[] = [];
     const sup = new CompanionSupervisor({ log: { info: () => {}, warn: () => {}, error: () => {}, companion: () => {} } });
@@ -162,13 +142,19 @@ describe('a second VS Code window on the same data folder', () => {
     supervisors.push(sup);
     return { sup, states };
   };
+  const specFor = (dataDir: string) => ({ nodePath: process.execPath, script: COMPANION_BUNDLE, args: companionArgs(settings(dataDir), process.pid), env: {} });
+  /** A window whose companion is ready on a new data folder. */
+  const readyWindow = async () => {
+    const dataDir = tempDir();
+    const spec = specFor(dataDir);
+    const w = window();
+    await w.sup.start(spec);
+    expect(w.sup.state.state).toBe('ready');
+    return { dataDir, spec, w };
+  };
 
   it('a companion it cannot attach to (no attach file): told that Alisa already runs for this folder (pid, port), with what to do, and does not restart', async () => {
-    const dataDir = tempDir();
-    const spec = { nodePath: process.execPath, script: COMPANION_BUNDLE, args: companionArgs(settings(dataDir), process.pid), env: {} };
-    const first = window();
-    await first.sup.start(spec);
-    expect(first.sup.state.state).toBe('ready');
+    const { dataDir, spec, w: first } = await readyWindow();
     const held = readLock(dataDir);
     // As with a companion that could not write it (a full disk) or an older one: nothing to attach with.
     // (With the file, the second window attaches: tests/extension-windows.test.ts.)
@@ -189,11 +175,7 @@ describe('a second VS Code window on the same data folder', () => {
   });
 
   it('a reloading window: the old companion is stopping while the new window starts; the new window ends up ready (no "in use")', async () => {
-    const dataDir = tempDir();
-    const spec = { nodePath: process.execPath, script: COMPANION_BUNDLE, args: companionArgs(settings(dataDir), process.pid), env: {} };
-    const old = window();
-    await old.sup.start(spec);
-    expect(old.sup.state.state).toBe('ready');
+    const { dataDir, spec, w: old } = await readyWindow();
     const oldPid = readLock(dataDir).pid;
     // The old window's host deactivates (it stops its lone companion) while the new one starts:
     // the new window either waits for the folder or attaches and then follows the restart.
@@ -215,8 +197,7 @@ describe('a second VS Code window on the same data folder', () => {
   });
 
   it('a new start while a launch is under way waits for that launch to let go of the folder', async () => {
-    const dataDir = tempDir();
-    const spec = { nodePath: process.execPath, script: COMPANION_BUNDLE, args: companionArgs(settings(dataDir), process.pid), env: {} };
+    const spec = specFor(tempDir());
     // The first launch is superseded once its process is being spawned, before it is ready (a
     // settings change during start-up).
     let spawning: () => void = () => {};

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CompanionMessage, ModelState } from '../protocol';
 import { requireModel } from './helpers/model';
 import { startCompanion, TestClient, type RunningCompanion } from './helpers/companion';
+import { chatOnce } from './helpers/comp-live';
 
 // The real model followed by padding to 12 MB: llama.cpp ignores the trailing bytes, and the
 // size lets the downloader (which resumes in whole 5 MB chunks) keep finished chunks on cancel.
@@ -62,10 +63,7 @@ describe('model download through the companion', () => {
   });
 
   it('a chat message never starts the download: it says the size, disk and RAM and waits for a yes', async () => {
-    const client = await TestClient.connect(c);
-    const started = await client.request('chat.send', { text: 'Hello?' });
-    const events = await client.reply(started.replyId!);
-    const end = events.at(-1)!;
+    const { client, end } = await chatOnce(c, 'Hello?');
     expect(end.type).toBe('reply.error');
     if (end.type !== 'reply.error') return;
     expect(end.error.code).toBe('model_download_required');

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { snapshotDiagnosticsV1 } from '../bench/baselines/diagnostics-snapshot-v1';
 import { connectCompanion, type CompanionConnection } from '../extension/companion-connection';
-import { ContextCoalescer, type CoalescerTimers } from '../extension/awareness/coalescer';
+import { ContextCoalescer } from '../extension/awareness/coalescer';
 import { buildDiagnosticsSnapshot, fitUpdate, frameBytes, jsonBytes, type DiagnosticsFields } from '../extension/awareness/diagnostics-budget';
 import { buildFileDiagnostics } from '../extension/awareness/excerpt';
 import type { ActivityState, ContextUpdate } from '../protocol/context';
@@ -15,6 +15,7 @@ import type { CompanionEvent } from '../protocol/messages';
 import { contextNoticeText } from '../webview/ui/context-notice-view';
 import { startCompanion, TestClient, type RunningCompanion } from './helpers/companion';
 import { diagnosticsWorkspace, type WorkspaceFile } from './helpers/diagnostics-workspace';
+import { FakeTimers } from './helpers/fake-timers';
 import { requireModel } from './helpers/model';
 
 /** The watcher's call, with the workspace as VS Code would give it (RawDiagnostic: vscode-diagnostics.ts's output). */
@@ -239,47 +240,19 @@ describe('bounded by design (pure)', () => {
   });
 
   it('retries other failures later and later, not every second', async () => {
-    const clock = new Clock();
+    const clock = new FakeTimers();
     const at: number[] = [];
     const c = new ContextCoalescer(
       async () => {
-        at.push(clock.t);
+        at.push(clock.time);
         throw new Error('not connected');
       },
       1000,
       clock,
     );
     c.update({ typing: true });
-    await clock.advance(40_000);
+    await clock.advanceAsync(40_000);
     c.dispose();
     expect(at).toEqual([0, 1000, 3000, 7000, 15_000, 31_000]);
   });
 });
-
-class Clock implements CoalescerTimers {
-  t = 0;
-  private timers: Array<{ at: number; fn: () => void; id: number }> = [];
-  private seq = 0;
-  now = () => this.t;
-  setTimeout = (fn: () => void, ms: number) => {
-    const id = ++this.seq;
-    this.timers.push({ at: this.t + ms, fn, id });
-    return id;
-  };
-  clearTimeout = (id: unknown) => {
-    this.timers = this.timers.filter((x) => x.id !== id);
-  };
-  async advance(ms: number): Promise<void> {
-    const end = this.t + ms;
-    for (;;) {
-      this.timers.sort((a, b) => a.at - b.at);
-      const next = this.timers[0];
-      if (!next || next.at > end) break;
-      this.timers.shift();
-      this.t = next.at;
-      next.fn();
-      for (let i = 0; i < 5; i++) await Promise.resolve();
-    }
-    this.t = end;
-  }
-}

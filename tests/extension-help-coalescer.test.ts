@@ -1,38 +1,11 @@
 // The context coalescer (pure): one update at most per interval, only what changed.
 import { describe, expect, it } from 'vitest';
-import { ContextCoalescer, type CoalescerTimers } from '../extension/awareness/coalescer';
+import { ContextCoalescer } from '../extension/awareness/coalescer';
 import type { ContextUpdate } from '../protocol/context';
-
-class Clock implements CoalescerTimers {
-  t = 0;
-  private timers: Array<{ at: number; fn: () => void; id: number }> = [];
-  private seq = 0;
-  now = () => this.t;
-  setTimeout = (fn: () => void, ms: number) => {
-    const id = ++this.seq;
-    this.timers.push({ at: this.t + ms, fn, id });
-    return id;
-  };
-  clearTimeout = (id: unknown) => {
-    this.timers = this.timers.filter((x) => x.id !== id);
-  };
-  async advance(ms: number): Promise<void> {
-    const end = this.t + ms;
-    for (;;) {
-      this.timers.sort((a, b) => a.at - b.at);
-      const next = this.timers[0];
-      if (!next || next.at > end) break;
-      this.timers.shift();
-      this.t = next.at;
-      next.fn();
-      for (let i = 0; i < 5; i++) await Promise.resolve();
-    }
-    this.t = end;
-  }
-}
+import { FakeTimers } from './helpers/fake-timers';
 
 function setup(fail = false) {
-  const clock = new Clock();
+  const clock = new FakeTimers();
   const sent: ContextUpdate[] = [];
   let failing = fail;
   const c = new ContextCoalescer(
@@ -52,51 +25,51 @@ describe('ContextCoalescer', () => {
     c.update({ typing: true });
     c.update({ typing: false, terminalFailure: { commandLine: 'x', exitCode: 1, output: null, cwd: null, at: 1 } });
     c.update({ editor: null });
-    await clock.advance(0);
+    await clock.advanceAsync(0);
     expect(sent).toEqual([{ typing: false, terminalFailure: { commandLine: 'x', exitCode: 1, output: null, cwd: null, at: 1 }, editor: null }]);
   });
 
   it('sends at most once per interval', async () => {
     const { clock, sent, c } = setup();
     c.update({ typing: true });
-    await clock.advance(0);
+    await clock.advanceAsync(0);
     c.update({ typing: false });
-    await clock.advance(500);
+    await clock.advanceAsync(500);
     expect(sent).toHaveLength(1);
     c.update({ diagnostics: [] });
-    await clock.advance(499);
+    await clock.advanceAsync(499);
     expect(sent).toHaveLength(1);
-    await clock.advance(1);
+    await clock.advanceAsync(1);
     expect(sent).toEqual([{ typing: true }, { typing: false, diagnostics: [] }]);
   });
 
   it('sends nothing when nothing changed, and only the changed fields', async () => {
     const { clock, sent, c } = setup();
     c.update({ typing: false, diagnostics: [] });
-    await clock.advance(1000);
+    await clock.advanceAsync(1000);
     c.update({ typing: false, diagnostics: [] });
-    await clock.advance(2000);
+    await clock.advanceAsync(2000);
     expect(sent).toHaveLength(1);
     c.update({ typing: true, diagnostics: [] });
-    await clock.advance(1000);
+    await clock.advanceAsync(1000);
     expect(sent[1]).toEqual({ typing: true });
   });
 
   it('keeps an undelivered update for the next try, and resends everything after reset()', async () => {
     const { clock, sent, c, setFailing } = setup(true);
     c.update({ typing: true });
-    await clock.advance(1000);
+    await clock.advanceAsync(1000);
     expect(sent).toHaveLength(0);
     setFailing(false);
     c.update({ editor: null });
     // Failed at 0 and 1000: the next try waits 2 s (retries back off), new values or not.
-    await clock.advance(1000);
+    await clock.advanceAsync(1000);
     expect(sent).toHaveLength(0);
-    await clock.advance(1000);
+    await clock.advanceAsync(1000);
     expect(sent).toEqual([{ typing: true, editor: null }]);
     c.reset();
     c.update({ typing: true });
-    await clock.advance(1000);
+    await clock.advanceAsync(1000);
     expect(sent[1]).toEqual({ typing: true });
   });
 
@@ -105,7 +78,7 @@ describe('ContextCoalescer', () => {
     c.update({ typing: true });
     c.dispose();
     c.update({ typing: false });
-    await clock.advance(5000);
+    await clock.advanceAsync(5000);
     expect(sent).toHaveLength(0);
   });
 });

@@ -42,6 +42,12 @@ const offer: HelpOffer = {
 };
 const card = () => document.querySelector<HTMLElement>('.help-offer');
 const button = (label: string) => [...card()!.querySelectorAll('button')].find((b) => b.textContent === label)!;
+/** The offer comes, and the user clicks `label` on its card. */
+async function offerAndClick(label: string) {
+  host.emit(offer);
+  button(label).click();
+  await settle();
+}
 
 let host: OfferHost;
 async function start(kind: 'vscode' | 'browser' = 'vscode') {
@@ -70,26 +76,17 @@ describe('help offer card', () => {
     expect(document.querySelector<HTMLElement>('#avatar')!.dataset.emotion).toBe('teasing');
   });
 
-  it('Explain asks the companion and removes the card', async () => {
-    host.emit(offer);
-    button('Explain').click();
-    await settle();
-    expect(host.responds()).toEqual([{ offerId: 'o1', response: 'explain' }]);
-    expect(card()).toBeNull();
-  });
-
-  it('Not now dismisses it', async () => {
-    host.emit(offer);
-    button('Not now').click();
-    await settle();
-    expect(host.responds()).toEqual([{ offerId: 'o1', response: 'dismiss' }]);
+  it.each([
+    ['Explain asks the companion and removes the card', 'Explain', 'explain'],
+    ['Not now dismisses it', 'Not now', 'dismiss'],
+  ])('%s', async (_name, label, response) => {
+    await offerAndClick(label);
+    expect(host.responds()).toEqual([{ offerId: 'o1', response }]);
     expect(card()).toBeNull();
   });
 
   it('Fix goes to the host in VS Code (no help.respond)', async () => {
-    host.emit(offer);
-    button('Fix').click();
-    await settle();
+    await offerAndClick('Fix');
     expect(host.sent).toContainEqual({ type: 'ui.fix', offerId: 'o1', target: offer.target });
     expect(host.responds()).toEqual([]);
     expect(card()).toBeNull();
@@ -98,17 +95,13 @@ describe('help offer card', () => {
   it('Fix in the browser asks the companion', async () => {
     document.body.innerHTML = '';
     await start('browser');
-    host.emit(offer);
-    button('Fix').click();
-    await settle();
+    await offerAndClick('Fix');
     expect(host.responds()).toEqual([{ offerId: 'o1', response: 'fix' }]);
   });
 
   it('keeps the card (buttons enabled) when the answer fails', async () => {
     host.failRespond = true;
-    host.emit(offer);
-    button('Explain').click();
-    await settle();
+    await offerAndClick('Explain');
     expect(card()).not.toBeNull();
     expect(button('Explain').disabled).toBe(false);
     expect(document.querySelector('#alerts')!.textContent).toContain('Nope.');

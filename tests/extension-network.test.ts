@@ -3,19 +3,17 @@
 // companion's questions as modals answered with `network.decide`, and "Show Network Activity" as
 // a document. `vscode` is the shared fake (tests/helpers/fake-vscode.ts: this runs outside VS
 // Code); the companion is a recording fake manager.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { EventEmitter, fake } from './helpers/fake-vscode';
+import { FakeManager, flush, pkg } from './helpers/ext-manager';
+import { companionSettings } from './helpers/ext-settings';
+import { fake } from './helpers/fake-vscode';
 
 vi.mock('vscode', () => import('./helpers/fake-vscode').then((m) => m.fake.api));
 
 import { NETWORK_FEATURE_LABELS, NETWORK_MODE_TEXT, NetworkConfigure, NetworkDecide, type NetworkActivity, type NetworkStatus } from '../protocol/network';
-import { companionArgs, type CompanionSettings } from '../extension/companion-args';
+import { companionArgs } from '../extension/companion-args';
 import { NetworkController } from '../extension/network/network-controller';
 import { activityMarkdown, ALLOW_ONCE, ALWAYS_ALLOW, askText, BLOCK, decisionFor, featureLabel, NETWORK_COMMANDS } from '../extension/network/network-logic';
-
-const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8'));
 
 const status = (mode: NetworkStatus['mode']): NetworkStatus => ({ mode, allowedHosts: [], sessionAllowed: [], sessionBlocked: [], pending: [] });
 const ask = (id: string, host = 'huggingface.co') => ({
@@ -28,18 +26,10 @@ const ask = (id: string, host = 'huggingface.co') => ({
   expiresAt: Date.now() + 60_000,
 });
 
-class FakeManager {
-  connected = true;
+/** The companion's network methods; what the extension sends must be what the protocol accepts. */
+class NetworkManager extends FakeManager {
   activity: NetworkActivity = { mode: 'ask', allowedHosts: [], records: [] };
-  readonly requests: Array<{ method: string; params: any }> = [];
-  readonly state = new EventEmitter<{ state: string }>();
-  readonly events = new EventEmitter<any>();
-  readonly onDidChangeState = this.state.event;
-  readonly onDidReceiveEvent = this.events.event;
-  readonly log = { warn: vi.fn() };
-  async request(method: string, params: any): Promise<any> {
-    this.requests.push({ method, params });
-    await Promise.resolve();
+  protected override answer(method: string, params: any): unknown {
     switch (method) {
       case 'network.configure':
         expect(NetworkConfigure.safeParse(params).success).toBe(true);
@@ -50,16 +40,9 @@ class FakeManager {
       case 'network.activity':
         return this.activity;
     }
-    throw new Error(`no ${method}`);
-  }
-  sent(method: string) {
-    return this.requests.filter((r) => r.method === method).map((r) => r.params);
+    return super.answer(method, params);
   }
 }
-
-const flush = async () => {
-  for (let i = 0; i < 10; i++) await new Promise((r) => setTimeout(r, 0));
-};
 
 describe('as contributed', () => {
   it('alisa.network: offline / ask / allowed, default ask, a user setting only, each mode explained', () => {
@@ -82,23 +65,7 @@ describe('as contributed', () => {
   });
 
   it('the companion starts with the mode', () => {
-    const base: CompanionSettings = {
-      modelPath: '',
-      dataFolder: '/d',
-      providers: null,
-      endpoint: '',
-      endpointModel: '',
-      contextSize: null,
-      threads: null,
-      gpu: 'auto',
-      promptStyle: 'full',
-      emotionGrammar: false,
-      historyTokens: 3000,
-      maxReplyTokens: 512,
-      character: null,
-      mode: null,
-      legacyPort: null,
-    };
+    const base = companionSettings({ dataFolder: '/d' });
     const args = companionArgs({ ...base, network: 'offline' }, 1);
     expect(args[args.indexOf('--network') + 1]).toBe('offline');
     expect(companionArgs(base, 1)).not.toContain('--network');
@@ -167,13 +134,13 @@ describe('what the user reads', () => {
 });
 
 describe('NetworkController', () => {
-  let m: FakeManager;
+  let m: NetworkManager;
   let c: NetworkController;
 
   beforeEach(async () => {
     fake.reset();
     fake.unanswered = 'wait'; // a modal stays open until the test answers it (release)
-    m = new FakeManager();
+    m = new NetworkManager();
   });
   afterEach(() => c?.dispose());
 

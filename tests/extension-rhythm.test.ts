@@ -3,10 +3,10 @@
 // `idle.configure` (on connect, on change, the editor's focus), the status bar items, the panel's
 // Do-not-disturb kept in the setting, and the two rhythm commands. `vscode` is the shared fake
 // (tests/helpers/fake-vscode.ts: this runs outside VS Code); the companion is a recording fake manager.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { EventEmitter, fake } from './helpers/fake-vscode';
+import { FakeManager, flush, pkg, useController } from './helpers/ext-manager';
+import { NOTHING_LEARNED } from './helpers/ext-rhythm';
+import { fake } from './helpers/fake-vscode';
 
 vi.mock('vscode', () => import('./helpers/fake-vscode').then((m) => m.fake.api));
 
@@ -30,8 +30,6 @@ import {
   rhythmSummaryDetail,
 } from '../extension/rhythm/rhythm-logic';
 import { StatusBar, type StatusSources } from '../extension/status-bar';
-
-const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8'));
 
 const presenceOff: PresenceStatus = { enabled: false, active: false, paused: false, state: null, input: 'default', error: null };
 const presenceOn: PresenceStatus = { ...presenceOff, enabled: true, active: true, state: 'focused' };
@@ -162,7 +160,7 @@ describe('status bar looks', () => {
 // ------------------------------------------------------------------ the controllers with a fake companion
 
 /** Alisa's one status item over `sources`, with her state taken from the fake manager's last event. */
-function statusItem(m: FakeManager, sources: StatusSources) {
+function statusItem(m: RhythmManager, sources: StatusSources) {
   let state: { state: string } = { state: 'ready' };
   m.state.event((s) => (state = s as { state: string }));
   const manager = {
@@ -178,20 +176,12 @@ function statusItem(m: FakeManager, sources: StatusSources) {
   return fake.items.filter((i) => i.id === 'alisa.status').at(-1)!;
 }
 
-class FakeManager {
-  connected = true;
+/** The companion's presence, idle and rhythm methods. */
+class RhythmManager extends FakeManager {
   presence: PresenceStatus = presenceOff;
   idle: IdleStatus = idle;
   summary: RhythmSummary = summary;
-  readonly requests: Array<{ method: string; params: any }> = [];
-  readonly state = new EventEmitter<{ state: string }>();
-  readonly events = new EventEmitter<any>();
-  readonly onDidChangeState = this.state.event;
-  readonly onDidReceiveEvent = this.events.event;
-  readonly log = { warn: vi.fn() };
-  async request(method: string, params: any): Promise<any> {
-    this.requests.push({ method, params });
-    await Promise.resolve();
+  protected override answer(method: string, params: any): unknown {
     switch (method) {
       case 'presence.configure': {
         const p = { ...this.presence };
@@ -209,39 +199,25 @@ class FakeManager {
       case 'rhythm.summary':
         return this.summary;
       case 'rhythm.clear':
-        this.summary = {
-          ...summary,
-          text: 'Nothing yet.',
-          busyHours: [],
-          quietHours: [],
-          sequences: [],
-          acceptance: [],
-          typicalSessionMinutes: null,
-          samples: 0,
-        };
+        this.summary = { ...summary, text: 'Nothing yet.', ...NOTHING_LEARNED };
         return { ok: true };
     }
-    throw new Error(`no ${method}`);
-  }
-  sent(method: string) {
-    return this.requests.filter((r) => r.method === method).map((r) => r.params);
+    return super.answer(method, params);
   }
 }
 
-const flush = async () => {
-  for (let i = 0; i < 10; i++) await new Promise((r) => setTimeout(r, 0));
-};
+/** The window loses the focus for `awayMs`, then has it back for `backMs` (fake timers). */
+async function lookAway(awayMs: number, backMs: number) {
+  fake.setWindowFocused(false);
+  await vi.advanceTimersByTimeAsync(awayMs);
+  fake.setWindowFocused(true);
+  await vi.advanceTimersByTimeAsync(backMs);
+}
 
 describe('PresenceController', () => {
-  let m: FakeManager;
+  let m: RhythmManager;
   let c: PresenceController;
-
-  beforeEach(async () => {
-    fake.reset();
-    m = new FakeManager();
-    c = new PresenceController(m as never, 1000);
-    await flush();
-  });
+  useController(RhythmManager, PresenceController, (started) => ({ m, c } = started), 1000);
   afterEach(() => {
     c.dispose();
     vi.useRealTimers();
@@ -321,10 +297,7 @@ describe('PresenceController', () => {
     await vi.advanceTimersByTimeAsync(0);
     const n = m.sent('presence.configure').length;
     // A quick look elsewhere keeps the camera.
-    fake.setWindowFocused(false);
-    await vi.advanceTimersByTimeAsync(500);
-    fake.setWindowFocused(true);
-    await vi.advanceTimersByTimeAsync(2000);
+    await lookAway(500, 2000);
     expect(m.sent('presence.configure')).toHaveLength(n);
     // A long one releases it.
     fake.setWindowFocused(false);
@@ -340,10 +313,7 @@ describe('PresenceController', () => {
   it('sends nothing about focus while presence is off', async () => {
     vi.useFakeTimers();
     const n = m.sent('presence.configure').length;
-    fake.setWindowFocused(false);
-    await vi.advanceTimersByTimeAsync(5000);
-    fake.setWindowFocused(true);
-    await vi.advanceTimersByTimeAsync(0);
+    await lookAway(5000, 0);
     expect(m.sent('presence.configure')).toHaveLength(n);
   });
 
@@ -365,15 +335,9 @@ describe('PresenceController', () => {
 });
 
 describe('IdleController', () => {
-  let m: FakeManager;
+  let m: RhythmManager;
   let c: IdleController;
-
-  beforeEach(async () => {
-    fake.reset();
-    m = new FakeManager();
-    c = new IdleController(m as never);
-    await flush();
-  });
+  useController(RhythmManager, IdleController, (started) => ({ m, c } = started));
 
   it('configures on start, on every connect and on a settings change', async () => {
     expect(m.sent('idle.configure')).toEqual([{ doNotDisturb: false, chattiness: 1 }]);
@@ -425,11 +389,11 @@ describe('IdleController', () => {
 });
 
 describe('what she has learned', () => {
-  let m: FakeManager;
+  let m: RhythmManager;
 
   beforeEach(() => {
     fake.reset();
-    m = new FakeManager();
+    m = new RhythmManager();
     new RhythmCommands(m as never);
   });
 

@@ -11,25 +11,11 @@ import { companionArgs, type CompanionSettings } from '../extension/companion-ar
 import type { LaunchSpec } from '../extension/companion-process';
 import { CompanionSupervisor, type SupervisorState } from '../extension/companion-supervisor';
 import { COMPANION_BUNDLE, tempDir } from './helpers/companion';
+import { alive } from './helpers/ext-process';
+import { companionSettings, QUICK_SETTINGS } from './helpers/ext-settings';
 
-const settings = (over: Partial<CompanionSettings> = {}): CompanionSettings => ({
-  modelPath: '',
-  dataFolder: tempDir('alisa-ext-'),
-  providers: null,
-  endpoint: '',
-  endpointModel: '',
-  contextSize: null,
-  threads: 1,
-  gpu: 'off',
-  promptStyle: 'compact',
-  emotionGrammar: false,
-  historyTokens: 300,
-  maxReplyTokens: 40,
-  character: null,
-  mode: null,
-  legacyPort: null,
-  ...over,
-});
+const settings = (over: Partial<CompanionSettings> = {}): CompanionSettings =>
+  companionSettings({ dataFolder: tempDir('alisa-ext-'), ...QUICK_SETTINGS, ...over });
 
 const spec = (over: Partial<LaunchSpec> = {}, s: Partial<CompanionSettings> = {}): LaunchSpec => ({
   nodePath: process.execPath,
@@ -66,15 +52,6 @@ function waitForState(sup: CompanionSupervisor, pred: (s: SupervisorState) => bo
       resolve(s);
     });
   });
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** A fake "node": answers --version like Node 20, then behaves as `body` says (a real process). */

@@ -8,24 +8,9 @@ import { explainFileMessage, MAX_CODE_CHARS, selectionMessage } from '../extensi
 import { downloadFailedMessage } from '../extension/download-messages';
 import { checkNodeRuntime, judgeVersion } from '../extension/node-runtime';
 import { describeDuration, RestartPolicy } from '../extension/restart-policy';
+import { companionSettings, parsedArgs } from './helpers/ext-settings';
 
-const base: CompanionSettings = {
-  modelPath: '',
-  dataFolder: '/data/alisa',
-  providers: null,
-  endpoint: '',
-  endpointModel: '',
-  contextSize: null,
-  threads: null,
-  gpu: 'auto',
-  promptStyle: 'full',
-  emotionGrammar: false,
-  historyTokens: 3000,
-  maxReplyTokens: 512,
-  character: null,
-  mode: null,
-  legacyPort: null,
-};
+const base = companionSettings();
 
 describe('restart policy', () => {
   it('backs off 0.5, 1, 2, 4 s and gives up at the 5th crash within 2 minutes', () => {
@@ -92,11 +77,7 @@ describe('companion arguments from settings', () => {
   });
 
   it('passes alisa.chat.autoTitle on (the default, model, needs no flag)', () => {
-    const parse = (s: CompanionSettings) => {
-      const config = parseConfig(companionArgs(s, 1), {});
-      if (config === 'help') throw new Error('help');
-      return config.autoTitle;
-    };
+    const parse = (s: CompanionSettings) => parsedArgs(s).autoTitle;
     expect(parse(base)).toBe('model');
     expect(parse({ ...base, autoTitle: 'words' })).toBe('words');
     expect(parse({ ...base, autoTitle: 'off' })).toBe('off');
@@ -104,9 +85,7 @@ describe('companion arguments from settings', () => {
   });
 
   it('starts without a model but with the recommended URI when none is chosen', () => {
-    const args = companionArgs(base, 4242);
-    const config = parseConfig(args, {});
-    if (config === 'help') throw new Error('help');
+    const config = parsedArgs(base, 4242);
     expect(config.model).toBe(RECOMMENDED_MODEL);
     expect(config.loadModelAtStart).toBe(false);
     expect(config.parentPid).toBe(4242);
@@ -116,14 +95,12 @@ describe('companion arguments from settings', () => {
   });
 
   it('passes every setting the companion understands', () => {
-    const s: CompanionSettings = {
-      ...base,
-      modelPath: '/models/tiny.gguf',
+    // Settings the companion takes under the same name and value.
+    const same = {
       endpoint: 'http://127.0.0.1:1234/v1',
       endpointModel: 'qwen',
       contextSize: 2048,
       threads: 1,
-      gpu: 'off',
       promptStyle: 'compact',
       emotionGrammar: true,
       historyTokens: 300,
@@ -131,25 +108,15 @@ describe('companion arguments from settings', () => {
       character: 'alisa',
       mode: 'calm',
       legacyPort: 8765,
-    };
-    const config = parseConfig(companionArgs(s, 99), { ALISA_LLM_API_KEY: 'k' });
-    if (config === 'help') throw new Error('help');
+    } satisfies Partial<CompanionSettings>;
+    const s: CompanionSettings = { ...base, ...same, modelPath: '/models/tiny.gguf', gpu: 'off' };
+    const config = parsedArgs(s, 99, { ALISA_LLM_API_KEY: 'k' });
     expect(config).toMatchObject({
+      ...same,
       model: '/models/tiny.gguf',
       loadModelAtStart: true,
       providers: ['embedded', 'openai'],
-      endpoint: 'http://127.0.0.1:1234/v1',
-      endpointModel: 'qwen',
-      contextSize: 2048,
-      threads: 1,
       gpu: false,
-      promptStyle: 'compact',
-      emotionGrammar: true,
-      historyTokens: 300,
-      maxReplyTokens: 40,
-      character: 'alisa',
-      mode: 'calm',
-      legacyPort: 8765,
       apiKey: 'k',
     });
     expect(companionArgs(s, 99).join(' ')).not.toContain('k ');

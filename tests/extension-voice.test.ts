@@ -2,10 +2,9 @@
 // `voice.configure` (on connect, on change, with the character's voice), the commands, the
 // status bar items, and a mute from the panel kept in the setting. `vscode` is the shared fake
 // (tests/helpers/fake-vscode.ts: this runs outside VS Code); the companion is a recording fake manager.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { EventEmitter, fake } from './helpers/fake-vscode';
+import { describe, expect, it, vi } from 'vitest';
+import { FakeManager, flush, pkg, useController } from './helpers/ext-manager';
+import { fake } from './helpers/fake-vscode';
 
 vi.mock('vscode', () => import('./helpers/fake-vscode').then((m) => m.fake.api));
 
@@ -34,8 +33,6 @@ import {
   voiceLaunchArgs,
   type VoiceSettings,
 } from '../extension/voice/voice-logic';
-
-const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8'));
 
 const base: VoiceStatus = {
   muted: false,
@@ -223,26 +220,18 @@ describe('a mute from the panel is kept in the setting', () => {
 // ------------------------------------------------------------------ the controller with a fake companion
 
 /** Alisa's one status item over the voice controller `c`, her state ready. */
-function statusItem(m: FakeManager, c: VoiceController) {
+function statusItem(m: VoiceManager, c: VoiceController) {
   const manager = { state: { state: 'ready' }, status: null, modelConfigured: true, onDidChangeState: m.state.event, onDidReceiveEvent: m.events.event };
   const bar = new StatusBar(manager as never, { voice: c });
   return { bar, item: fake.items.filter((i) => i.id === 'alisa.status').at(-1)! };
 }
 
-class FakeManager {
-  connected = true;
+/** The companion's character list and voice methods. */
+class VoiceManager extends FakeManager {
   status = { characterId: 1 } as { characterId: number };
   voice: VoiceStatus = base;
   characterVoice: string | null = null;
-  readonly requests: Array<{ method: string; params: any }> = [];
-  readonly state = new EventEmitter<{ state: string }>();
-  readonly events = new EventEmitter<any>();
-  readonly onDidChangeState = this.state.event;
-  readonly onDidReceiveEvent = this.events.event;
-  readonly log = { warn: vi.fn() };
-  async request(method: string, params: any): Promise<any> {
-    this.requests.push({ method, params });
-    await Promise.resolve();
+  protected override answer(method: string, params: any): unknown {
     switch (method) {
       case 'character.list':
         return {
@@ -258,27 +247,17 @@ class FakeManager {
       case 'voice.stop':
         return { ok: true };
     }
-    throw new Error(`no ${method}`);
+    return super.answer(method, params);
   }
   configures() {
-    return this.requests.filter((r) => r.method === 'voice.configure').map((r) => r.params);
+    return this.sent('voice.configure');
   }
 }
 
-const flush = async () => {
-  for (let i = 0; i < 10; i++) await new Promise((r) => setTimeout(r, 0));
-};
-
 describe('VoiceController', () => {
-  let m: FakeManager;
+  let m: VoiceManager;
   let c: VoiceController;
-
-  beforeEach(async () => {
-    fake.reset();
-    m = new FakeManager();
-    c = new VoiceController(m as never);
-    await flush();
-  });
+  useController(VoiceManager, VoiceController, (started) => ({ m, c } = started));
 
   it('configures on start, on every connect and on a settings change', async () => {
     expect(m.configures()).toHaveLength(1);
@@ -301,24 +280,30 @@ describe('VoiceController', () => {
   it("programs, model files and servers: launch flags from the user's own settings (a restart), never voice.configure; a workspace value is ignored", async () => {
     const before = m.configures().length;
     const config = fake.api.workspace.getConfiguration('alisa');
+    /** Sets `values` in order at `target` (1 the user's, 2 the workspace's): none of them is sent in a voice.configure. */
+    const updateLaunchOnly = async (target: number, values: Record<string, string>) => {
+      for (const [key, value] of Object.entries(values)) await config.update(key, value, target);
+      await flush();
+      expect(m.configures()).toHaveLength(before);
+    };
     // A workspace's .vscode/settings.json tries to name a program: nothing uses it.
-    await config.update('voice.piperBinary', '/tmp/evil/piper', 2);
-    await config.update('voice.sttEndpoint', 'http://evil.example/v1', 2);
-    await config.update('voice.input', '/tmp/evil.wav', 2);
-    await config.update('companion.nodePath', '/tmp/evil/node', 2);
-    await flush();
-    expect(m.configures()).toHaveLength(before);
+    await updateLaunchOnly(2, {
+      'voice.piperBinary': '/tmp/evil/piper',
+      'voice.sttEndpoint': 'http://evil.example/v1',
+      'voice.input': '/tmp/evil.wav',
+      'companion.nodePath': '/tmp/evil/node',
+    });
     expect(readSettings('/data').voice).toEqual(VOICE_LAUNCH_DEFAULTS);
     expect(readSettings('/data').nodePath).toBe('node');
     expect(readVoiceSettings().input).toBe('default');
     expect(companionArgs(readSettings('/data'), 1).join(' ')).not.toMatch(/evil/);
     // The user's own values: launch flags (a change restarts the companion), still no configure.
-    await config.update('voice.piperBinary', '~/piper/piper', 1);
-    await config.update('voice.piperModel', '/voices/amy.onnx', 1);
-    await config.update('voice.sttModel', '/models/whisper-tiny', 1);
-    await config.update('voice.sttEndpoint', 'http://127.0.0.1:8080/v1', 1);
-    await flush();
-    expect(m.configures()).toHaveLength(before);
+    await updateLaunchOnly(1, {
+      'voice.piperBinary': '~/piper/piper',
+      'voice.piperModel': '/voices/amy.onnx',
+      'voice.sttModel': '/models/whisper-tiny',
+      'voice.sttEndpoint': 'http://127.0.0.1:8080/v1',
+    });
     const launch = readSettings('/data');
     expect(launch.voice?.piperBinary).toMatch(/^\/.*piper\/piper$/);
     const args = companionArgs(launch, 1);
@@ -431,8 +416,7 @@ describe('voice commands the editor carries out', () => {
     expect(voiceCommandAction('stop talking')).toBeNull(); // the companion stops speaking itself
     expect(voiceCommandAction('rm -rf /')).toBeNull();
     expect(voiceCommandAction(null)).toBeNull();
-    const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { contributes: { commands: Array<{ command: string }> } };
-    const contributed = new Set(pkg.contributes.commands.map((c) => c.command));
+    const contributed = new Set((pkg.contributes.commands as Array<{ command: string }>).map((c) => c.command));
     for (const target of ['alisa.explainError', 'alisa.fixDiagnostic', 'alisa.openChat', 'alisa.newSession'])
       expect(contributed.has(target), target).toBe(true);
   });

@@ -13,26 +13,12 @@ import { companionArgs, type CompanionSettings } from '../extension/companion-ar
 import type { LaunchSpec } from '../extension/companion-process';
 import { CompanionSupervisor, type SupervisorState } from '../extension/companion-supervisor';
 import { COMPANION_BUNDLE, tempDir } from './helpers/companion';
+import { alive } from './helpers/ext-process';
+import { companionSettings, QUICK_SETTINGS } from './helpers/ext-settings';
 import { MODEL_PATH } from './helpers/model';
 
-const settings = (dataFolder: string, over: Partial<CompanionSettings> = {}): CompanionSettings => ({
-  modelPath: MODEL_PATH,
-  dataFolder,
-  providers: null,
-  endpoint: '',
-  endpointModel: '',
-  contextSize: 512,
-  threads: 1,
-  gpu: 'off',
-  promptStyle: 'compact',
-  emotionGrammar: false,
-  historyTokens: 300,
-  maxReplyTokens: 12,
-  character: null,
-  mode: null,
-  legacyPort: null,
-  ...over,
-});
+const settings = (dataFolder: string, over: Partial<CompanionSettings> = {}): CompanionSettings =>
+  companionSettings({ modelPath: MODEL_PATH, dataFolder, ...QUICK_SETTINGS, contextSize: 512, maxReplyTokens: 12, ...over });
 
 /** What a window's extension host launches; the grace is short so the last window's leaving is seen quickly. */
 const spec = (dataFolder: string, parentPid = process.pid): LaunchSpec => ({
@@ -75,13 +61,15 @@ function window(name = 'w') {
   return { sup, logs, events, states, waitEvent };
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+/** Windows a and b on a new data folder: a starts the companion (its pid kept), then b attaches. */
+async function twoWindows() {
+  const dataDir = tempDir('alisa-windows-');
+  const a = window('a');
+  const b = window('b');
+  await a.sup.start(spec(dataDir));
+  const pid = a.sup.pid!;
+  await b.sup.start(spec(dataDir));
+  return { dataDir, a, b, pid };
 }
 
 /** Waits until `cond` holds (checked every 50 ms), or fails after `timeoutMs`. */
@@ -115,11 +103,7 @@ describe('several windows, one companion', () => {
   });
 
   it('every window sees a message sent in another window live, in the same session', async () => {
-    const dataDir = tempDir('alisa-windows-');
-    const a = window('a');
-    const b = window('b');
-    await a.sup.start(spec(dataDir));
-    await b.sup.start(spec(dataDir));
+    const { a, b } = await twoWindows();
     const sent = await b.sup.client!.request('chat.send', { text: 'Once upon a time' });
     expect(sent.replyId).not.toBeNull();
     const endA = await a.waitEvent((e): e is Extract<CompanionEvent, { type: 'reply.end' }> => e.type === 'reply.end' && e.replyId === sent.replyId);
@@ -136,12 +120,7 @@ describe('several windows, one companion', () => {
   });
 
   it('the window that started it closes: the companion stays for the other window, and ends once no window is left', async () => {
-    const dataDir = tempDir('alisa-windows-');
-    const a = window('a');
-    const b = window('b');
-    await a.sup.start(spec(dataDir));
-    const pid = a.sup.pid!;
-    await b.sup.start(spec(dataDir));
+    const { dataDir, a, b, pid } = await twoWindows();
     await a.sup.stop();
     expect(a.logs.some((l) => l.includes('other windows use the companion'))).toBe(true);
     expect(alive(pid)).toBe(true);
@@ -195,12 +174,7 @@ describe('several windows, one companion', () => {
   });
 
   it('a restart with new settings in an attached window restarts the shared companion; the other window follows it', async () => {
-    const dataDir = tempDir('alisa-windows-');
-    const a = window('a');
-    const b = window('b');
-    await a.sup.start(spec(dataDir));
-    const first = a.sup.pid!;
-    await b.sup.start(spec(dataDir));
+    const { a, b, pid: first } = await twoWindows();
     await b.sup.restart();
     expect(b.sup.state.state).toBe('ready');
     expect(alive(first)).toBe(false);

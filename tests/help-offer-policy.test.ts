@@ -14,7 +14,20 @@ function setup(opts: OfferPolicyOptions = {}) {
   let t = 1_000_000;
   const clock = { now: () => t, advance: (ms: number) => (t += ms) };
   const policy = new OfferPolicy({ now: clock.now, debounceMs: 4000, typingQuietMs: 2500, cooldownMs: 180_000, ...opts });
-  return { policy, clock };
+  /** The errors are seen and 5 s pass: the offer for `key` is due. */
+  const offered = (errors: Array<{ key: string; target: HelpTarget }>, key: string) => {
+    policy.observe(errors);
+    clock.advance(5000);
+    expect(policy.due()?.key).toBe(key);
+  };
+  /** Nothing is due until `ms` have passed; then the offer for `key` is. */
+  const nextAfter = (ms: number, key: string) => {
+    clock.advance(ms - 1);
+    expect(policy.due()).toBeNull();
+    clock.advance(1);
+    expect(policy.due()?.key).toBe(key);
+  };
+  return { policy, clock, offered, nextAfter };
 }
 
 describe('OfferPolicy', () => {
@@ -44,22 +57,17 @@ describe('OfferPolicy', () => {
   });
 
   it('keeps quiet while the user types', () => {
-    const { policy, clock } = setup();
+    const { policy, clock, nextAfter } = setup();
     policy.observe([A]);
     clock.advance(5000);
     policy.typing();
     expect(policy.due()).toBeNull();
-    clock.advance(2499);
-    expect(policy.due()).toBeNull();
-    clock.advance(1);
-    expect(policy.due()?.key).toBe('a');
+    nextAfter(2500, 'a');
   });
 
   it('offers each error key at most once', () => {
-    const { policy, clock } = setup({ cooldownMs: 1000 });
-    policy.observe([A]);
-    clock.advance(5000);
-    expect(policy.due()?.key).toBe('a');
+    const { policy, clock, offered } = setup({ cooldownMs: 1000 });
+    offered([A], 'a');
     clock.advance(10_000);
     policy.observe([A]);
     expect(policy.due()).toBeNull();
@@ -71,16 +79,11 @@ describe('OfferPolicy', () => {
   });
 
   it('makes at most one offer per cooldown, the oldest error first', () => {
-    const { policy, clock } = setup();
+    const { policy, clock, offered, nextAfter } = setup();
     policy.observe([A]);
     clock.advance(1000);
-    policy.observe([A, B]);
-    clock.advance(5000);
-    expect(policy.due()?.key).toBe('a');
-    clock.advance(179_999);
-    expect(policy.due()).toBeNull();
-    clock.advance(1);
-    expect(policy.due()?.key).toBe('b');
+    offered([A, B], 'a');
+    nextAfter(180_000, 'b');
   });
 
   it('prefers an error in the file in front of the user over an older one elsewhere', () => {
@@ -98,15 +101,10 @@ describe('OfferPolicy', () => {
   });
 
   it('multiplies the cooldown by 3 in focus mode', () => {
-    const { policy, clock } = setup();
+    const { policy, offered, nextAfter } = setup();
     policy.setFocusMode(true);
-    policy.observe([A, B]);
-    clock.advance(5000);
-    expect(policy.due()?.key).toBe('a');
-    clock.advance(180_000 * 3 - 1);
-    expect(policy.due()).toBeNull();
-    clock.advance(1);
-    expect(policy.due()?.key).toBe('b');
+    offered([A, B], 'a');
+    nextAfter(180_000 * 3, 'b');
   });
 
   it('offers nothing during a quiet hour', () => {
@@ -122,16 +120,11 @@ describe('OfferPolicy', () => {
   });
 
   it('makes offers rarer after declines (doubling, at most x8) and forgets old declines', () => {
-    const { policy, clock } = setup();
-    policy.observe([A, B, C]);
-    clock.advance(5000);
-    expect(policy.due()?.key).toBe('a');
+    const { policy, clock, offered, nextAfter } = setup();
+    offered([A, B, C], 'a');
     policy.declined('a');
     expect(policy.cooldownAt()).toBe(360_000);
-    clock.advance(359_999);
-    expect(policy.due()).toBeNull();
-    clock.advance(1);
-    expect(policy.due()?.key).toBe('b');
+    nextAfter(360_000, 'b');
     policy.declined('b');
     expect(policy.cooldownAt()).toBe(720_000);
     policy.declined('x');
@@ -144,10 +137,8 @@ describe('OfferPolicy', () => {
   });
 
   it('resets the decline penalty when the user engages', () => {
-    const { policy, clock } = setup();
-    policy.observe([A, B]);
-    clock.advance(5000);
-    expect(policy.due()?.key).toBe('a');
+    const { policy, clock, offered } = setup();
+    offered([A, B], 'a');
     policy.declined('a');
     policy.declined('z');
     expect(policy.cooldownAt()).toBe(720_000);

@@ -12,10 +12,10 @@ import { LegacyServer } from '../companion/legacy/legacy-server';
 import { LegacySession } from '../companion/legacy/legacy-session';
 import { parseVisionDesktop, parseVisionScreen, VISION_LIMITS } from '../companion/legacy/legacy-vision';
 import { MemoryStore } from '../companion/memory';
-import { parseConfig } from '../companion/config';
-import { companionArgs, type CompanionSettings } from '../extension/companion-args';
+import type { CompanionSettings } from '../extension/companion-args';
 import { requireModel } from './helpers/model';
 import { startCompanion, tempDir, TestClient, type RunningCompanion } from './helpers/companion';
+import { companionSettings, parsedArgs } from './helpers/ext-settings';
 
 type Ev<T extends CompanionMessage['type']> = Extract<CompanionMessage, { type: T }>;
 
@@ -109,6 +109,13 @@ describe('legacy /ws/chat protocol', () => {
   const base = () => `http://127.0.0.1:${c.legacyPort}`;
   const summary = async () => (await fetch(`${base()}/history/summary`)).json();
   const clearBuffer = async () => (await fetch(`${base()}/history/clear`, { method: 'POST' })).json();
+  /** Two old clients, connected one after the other; `a` then sends `lines`. */
+  const twoOldClients = async (...lines: string[]) => {
+    const a = await OldClient.connect(c.legacyPort!);
+    const b = await OldClient.connect(c.legacyPort!);
+    for (const line of lines) a.ws.send(line);
+    return { a, b };
+  };
 
   beforeAll(async () => {
     requireModel();
@@ -179,9 +186,7 @@ describe('legacy /ws/chat protocol', () => {
   });
 
   it('switches mode with /mode, answering [MODE CHANGED] then [END] to the sender only', async () => {
-    const a = await OldClient.connect(c.legacyPort!);
-    const b = await OldClient.connect(c.legacyPort!);
-    a.ws.send('/mode serious');
+    const { a, b } = await twoOldClients('/mode serious');
     expect(await a.untilEnd(0)).toEqual(['[MODE CHANGED]', '[END]']);
     expect((await w.request('status.get', {})).mode).toBe('serious');
     expect(await b.barrier(0)).toEqual([]); // b's own /mode answer excluded: nothing of a's reached b
@@ -191,10 +196,7 @@ describe('legacy /ws/chat protocol', () => {
   });
 
   it('relays [SPEECH_START]/[SPEECH_END] to the other clients, not back to the sender', async () => {
-    const a = await OldClient.connect(c.legacyPort!);
-    const b = await OldClient.connect(c.legacyPort!);
-    a.ws.send('[SPEECH_START]');
-    a.ws.send('[SPEECH_END]');
+    const { a, b } = await twoOldClients('[SPEECH_START]', '[SPEECH_END]');
     expect(await b.until(0, (f) => f.length >= 2)).toEqual(['[SPEECH_START]', '[SPEECH_END]']);
     expect(await a.barrier(0)).toEqual([]);
     a.ws.close();
@@ -311,11 +313,11 @@ describe('legacy /ws/chat protocol', () => {
   });
 
   it('takes vision updates silently; a desktop error with an offer text brings the help offer to the panel and the legacy clients', async () => {
-    const a = await OldClient.connect(c.legacyPort!);
-    const b = await OldClient.connect(c.legacyPort!);
-    a.ws.send('[VISION_FACE]focused');
-    a.ws.send('[VISION_DESKTOP]browsing|browser|web|False||Docs - Firefox|Some documentation');
-    a.ws.send('[VISION_SCREEN]Firefox | some docs');
+    const { a, b } = await twoOldClients(
+      '[VISION_FACE]focused',
+      '[VISION_DESKTOP]browsing|browser|web|False||Docs - Firefox|Some documentation',
+      '[VISION_SCREEN]Firefox | some docs',
+    );
     expect(await a.barrier(0)).toEqual([]);
 
     const from = w.events.length;
@@ -569,26 +571,9 @@ describe('legacy delivery order', () => {
 });
 
 describe('alisa.legacy.speechFrames reaches the companion', () => {
-  const settings: CompanionSettings = {
-    modelPath: '/m.gguf',
-    dataFolder: '/tmp/alisa',
-    providers: null,
-    endpoint: '',
-    endpointModel: '',
-    contextSize: null,
-    threads: null,
-    gpu: 'auto',
-    promptStyle: 'full',
-    emotionGrammar: false,
-    historyTokens: 3000,
-    maxReplyTokens: 512,
-    character: null,
-    mode: null,
-    legacyPort: 8765,
-  };
+  const settings = companionSettings({ modelPath: '/m.gguf', dataFolder: '/tmp/alisa', legacyPort: 8765 });
   const parsed = (s: CompanionSettings) => {
-    const c = parseConfig(companionArgs(s, 99), {});
-    if (c === 'help') throw new Error('help');
+    const c = parsedArgs(s, 99);
     return { legacyPort: c.legacyPort, legacySpeechFrames: c.legacySpeechFrames };
   };
   it('is off by default, on when set, and never without the legacy port', () => {

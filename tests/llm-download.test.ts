@@ -16,6 +16,23 @@ const tmp = mkdtempSync(path.join(tmpdir(), 'alisa-download-'));
 let origin = '';
 const hanging = new Set<import('node:http').ServerResponse>();
 
+/** An embedded provider that may download `model` into its own folder under tmp. */
+const downloader = (model: string, dir: string, downloadTimeouts?: { preflightMs?: number; resolveMs?: number }) =>
+  new EmbeddedProvider({
+    model,
+    modelsDir: path.join(tmp, dir),
+    threads: 1,
+    gpu: false,
+    downloadAllowed: true,
+    ...(downloadTimeouts ? { downloadTimeouts } : {}),
+  });
+/** The error a promise rejects with; null if it resolves. */
+const errorOf = (attempt: Promise<unknown>) =>
+  attempt.then(
+    () => null,
+    (e: unknown) => e as AlisaError,
+  );
+
 // Serves the model with HEAD and Range support (what a CDN does); /hang/* never answers.
 let requests = 0;
 const server: Server = createServer((req, res) => {
@@ -113,17 +130,8 @@ describe('EmbeddedProvider downloads', () => {
   }, 60_000);
 
   it('a download address that answers 404 is model_download_failed with the reason', async () => {
-    const provider = new EmbeddedProvider({
-      model: `${origin}/files/none.gguf`,
-      modelsDir: path.join(tmp, 'm404'),
-      threads: 1,
-      gpu: false,
-      downloadAllowed: true,
-    });
-    const err = await provider.ensureReady().then(
-      () => null,
-      (e: unknown) => e as AlisaError,
-    );
+    const provider = downloader(`${origin}/files/none.gguf`, 'm404');
+    const err = await errorOf(provider.ensureReady());
     expect(err).toBeInstanceOf(AlisaError);
     expect(err!.code).toBe('model_download_failed');
     expect(err!.message).toMatch(/Downloading the model .*none\.gguf failed/);
@@ -131,13 +139,7 @@ describe('EmbeddedProvider downloads', () => {
   }, 60_000);
 
   it('cancelLoad() stops a download that hangs; the state goes back to none', async () => {
-    const provider = new EmbeddedProvider({
-      model: `${origin}/hang/model.gguf`,
-      modelsDir: path.join(tmp, 'hang'),
-      threads: 1,
-      gpu: false,
-      downloadAllowed: true,
-    });
+    const provider = downloader(`${origin}/hang/model.gguf`, 'hang');
     // Wait for the downloading state (the event), not a fixed time.
     const downloading = new Promise<void>((resolve) => {
       const off = provider.onStateChange((s) => {
@@ -151,10 +153,7 @@ describe('EmbeddedProvider downloads', () => {
     expect(provider.state().state).toBe('downloading');
     provider.cancelLoad();
     // The download hangs for ever: only the cancel can end it (else the test times out).
-    const err = await attempt.then(
-      () => null,
-      (e: unknown) => e as AlisaError,
-    );
+    const err = await errorOf(attempt);
     expect(err?.code).toBe('cancelled');
     expect(provider.state()).toMatchObject({ state: 'none', error: { code: 'cancelled' } });
     await provider.dispose();
@@ -167,18 +166,8 @@ describe('EmbeddedProvider downloads', () => {
     const silentOrigin = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
     try {
       // 1 s, not the default 10 s: the message names the limit that ended the wait.
-      const provider = new EmbeddedProvider({
-        model: `${silentOrigin}/model.gguf`,
-        modelsDir: path.join(tmp, 'silent'),
-        threads: 1,
-        gpu: false,
-        downloadAllowed: true,
-        downloadTimeouts: { preflightMs: 1000 },
-      });
-      const err = await provider.ensureReady().then(
-        () => null,
-        (e: unknown) => e as AlisaError,
-      );
+      const provider = downloader(`${silentOrigin}/model.gguf`, 'silent', { preflightMs: 1000 });
+      const err = await errorOf(provider.ensureReady());
       expect(err?.code).toBe('model_download_failed');
       expect(err?.message).toMatch(/could not be reached, the machine may be offline \(no answer within 1 s\)/);
       await provider.dispose();
@@ -188,18 +177,8 @@ describe('EmbeddedProvider downloads', () => {
     }
 
     // The host answers (the preflight passes) but the file request hangs.
-    const stuck = new EmbeddedProvider({
-      model: `${origin}/hang/model.gguf`,
-      modelsDir: path.join(tmp, 'hang2'),
-      threads: 1,
-      gpu: false,
-      downloadAllowed: true,
-      downloadTimeouts: { resolveMs: 500 },
-    });
-    const err = await stuck.ensureReady().then(
-      () => null,
-      (e: unknown) => e as AlisaError,
-    );
+    const stuck = downloader(`${origin}/hang/model.gguf`, 'hang2', { resolveMs: 500 });
+    const err = await errorOf(stuck.ensureReady());
     expect(err?.code).toBe('model_download_failed');
     expect(err?.message).toMatch(/no answer while resolving the model/);
     await stuck.dispose();

@@ -27,6 +27,18 @@ const chatTurns = [
 
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
+/** Starts two generations at once and expects both to write something; returns how often the chunks switched from one to the other. */
+async function twoAtOnce(p: EmbeddedProvider): Promise<number> {
+  const order: string[] = [];
+  const [a, b] = await Promise.all([
+    p.generate({ messages: chatTurns, maxTokens: 30, onText: () => order.push('a') }),
+    p.generate({ messages: [{ role: 'user', content: 'Once upon a time' }], maxTokens: 30, onText: () => order.push('b') }),
+  ]);
+  expect(a.text.length).toBeGreaterThan(0);
+  expect(b.text.length).toBeGreaterThan(0);
+  return order.filter((id, i) => i > 0 && id !== order[i - 1]).length;
+}
+
 describe('EmbeddedProvider with the real model', () => {
   const provider = new EmbeddedProvider(base());
   const seen: ModelState[] = [];
@@ -102,31 +114,15 @@ describe('EmbeddedProvider with the real model', () => {
   });
 
   it('writes two replies side by side on its two sequences (the default), and completes both', async () => {
-    const order: string[] = [];
-    const [a, b] = await Promise.all([
-      provider.generate({ messages: chatTurns, maxTokens: 30, onText: () => order.push('a') }),
-      provider.generate({ messages: [{ role: 'user', content: 'Once upon a time' }], maxTokens: 30, onText: () => order.push('b') }),
-    ]);
-    expect(a.text.length).toBeGreaterThan(0);
-    expect(b.text.length).toBeGreaterThan(0);
     // Interleaved chunks: neither waited for the other to finish.
-    const switches = order.filter((id, i) => i > 0 && id !== order[i - 1]).length;
-    expect(switches).toBeGreaterThan(1);
+    expect(await twoAtOnce(provider)).toBeGreaterThan(1);
   });
 
   it('with parallel: 1, serializes concurrent generations and completes both', async () => {
     const serial = new EmbeddedProvider(base({ parallel: 1 }));
     try {
-      const order: string[] = [];
-      const [a, b] = await Promise.all([
-        serial.generate({ messages: chatTurns, maxTokens: 30, onText: () => order.push('a') }),
-        serial.generate({ messages: [{ role: 'user', content: 'Once upon a time' }], maxTokens: 30, onText: () => order.push('b') }),
-      ]);
-      expect(a.text.length).toBeGreaterThan(0);
-      expect(b.text.length).toBeGreaterThan(0);
       // One at a time: all of one reply's chunks, then all of the other's.
-      const switches = order.filter((id, i) => i > 0 && id !== order[i - 1]).length;
-      expect(switches).toBe(1);
+      expect(await twoAtOnce(serial)).toBe(1);
 
       // A queued generation whose signal aborts leaves the queue without waiting.
       const first = serial.generate({ messages: chatTurns, maxTokens: 300, onText: () => {} });

@@ -4,18 +4,15 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireModel } from './helpers/model';
 import { startCompanion, TestClient, type RunningCompanion } from './helpers/companion';
+import { chatOnce, useCompanion } from './helpers/comp-live';
 
 describe('serving /v1 (checked with the openai npm client)', () => {
   let server: RunningCompanion;
   let openai: OpenAI;
 
-  beforeAll(async () => {
-    requireModel();
-    server = await startCompanion();
+  useCompanion((started) => {
+    server = started;
     openai = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: server.token, maxRetries: 0, timeout: 30_000 });
-  });
-  afterAll(async () => {
-    await server?.stop();
   });
 
   it('a /v1 request does not queue behind a chat reply (two sequences by default)', async () => {
@@ -101,10 +98,7 @@ describe('the OpenAI-compatible provider, against a second companion serving /v1
   });
 
   it('streams a reply through the remote model, persisted downstream', async () => {
-    const client = await TestClient.connect(downstream);
-    const started = await client.request('chat.send', { text: 'Tell me about a brave little bird' });
-    const events = await client.reply(started.replyId!);
-    const end = events.at(-1)!;
+    const { client, started, events, end } = await chatOnce(downstream, 'Tell me about a brave little bird');
     expect(end.type).toBe('reply.end');
     if (end.type !== 'reply.end') return;
     expect(end.provider).toBe('openai');
@@ -122,9 +116,7 @@ describe('the OpenAI-compatible provider, against a second companion serving /v1
   it('an unreachable server gives llm_unreachable and the companion stays up', async () => {
     const lonely = await startCompanion({ model: null, args: ['--providers', 'openai', '--endpoint', 'http://127.0.0.1:9/v1', '--llm-timeout', '2000'] });
     try {
-      const client = await TestClient.connect(lonely);
-      const started = await client.request('chat.send', { text: 'hello?' });
-      const events = await client.reply(started.replyId!);
+      const { client, events } = await chatOnce(lonely, 'hello?');
       expect(events.at(-1)).toMatchObject({ type: 'reply.error', error: { code: 'llm_unreachable' } });
       expect((await client.request('status.get', {})).database.state).toBe('ready');
       client.close();
@@ -148,9 +140,7 @@ describe('the OpenAI-compatible provider, against a second companion serving /v1
       ],
     });
     try {
-      const client = await TestClient.connect(fallback);
-      const started = await client.request('chat.send', { text: 'hello' });
-      const events = await client.reply(started.replyId!);
+      const { client, events } = await chatOnce(fallback, 'hello');
       expect(events.at(-1)).toMatchObject({ type: 'reply.end', provider: 'embedded' });
       client.close();
     } finally {

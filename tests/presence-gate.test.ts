@@ -12,24 +12,15 @@ const FIX = path.join(__dirname, 'fixtures', 'presence');
 const ffmpeg = spawnSync('ffmpeg', ['-version']);
 const missing = ffmpeg.error ? `ffmpeg is not available: ${ffmpeg.error.message}` : null;
 
+/** One frame of a fixture through ffmpeg's filters `vf`, as raw RGB. */
+function ffmpegFrame(file: string, vf: string): Buffer {
+  return execFileSync('ffmpeg', ['-loglevel', 'error', '-i', path.join(FIX, file), '-vf', vf, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-']);
+}
+
 /** A fixture as the service sees it (320x240 RGB), with temporal noise of `strength` (seeded) if asked. */
 function frame(file: string, noise = 0, seed = 1): Buffer {
   const vf = noise ? `scale=320:240,noise=alls=${noise}:allf=t:all_seed=${seed}` : 'scale=320:240';
-  const out = execFileSync('ffmpeg', [
-    '-loglevel',
-    'error',
-    '-i',
-    path.join(FIX, file),
-    '-vf',
-    vf,
-    '-frames:v',
-    '1',
-    '-f',
-    'rawvideo',
-    '-pix_fmt',
-    'rgb24',
-    '-',
-  ]);
+  const out = ffmpegFrame(file, vf);
   expect(out.length).toBe(FRAME_BYTES);
   return out;
 }
@@ -63,24 +54,7 @@ describe.skipIf(missing !== null)('the presence change gate', () => {
 
 describe.skipIf(missing !== null)('the presence change gate, small changes', () => {
   /** face.jpg as the service sees it, through more ffmpeg filters. */
-  const face = (extra = '') =>
-    frameSignature(
-      execFileSync('ffmpeg', [
-        '-loglevel',
-        'error',
-        '-i',
-        path.join(FIX, 'face.jpg'),
-        '-vf',
-        `scale=320:240${extra}`,
-        '-frames:v',
-        '1',
-        '-f',
-        'rawvideo',
-        '-pix_fmt',
-        'rgb24',
-        '-',
-      ]),
-    );
+  const face = (extra = '') => frameSignature(ffmpegFrame('face.jpg', `scale=320:240${extra}`));
 
   // The fixture pairs above are different shots (a thousand blocks change); these are the same
   // shot with less changed: the head (and the whole picture) moved by 2 pixels, a 32x32 patch

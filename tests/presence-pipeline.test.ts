@@ -12,6 +12,7 @@ import { ContextStore } from '../companion/context/context-store';
 import { loadFaceDetector, type FaceDetector } from '../companion/presence/face-detector';
 import { inputArgs } from '../companion/presence/frames';
 import { PresenceService, type PresenceOptions } from '../companion/presence/presence-service';
+import { alive } from './helpers/ext-process';
 
 const FIX = path.join(__dirname, 'fixtures', 'presence');
 let tmp: string;
@@ -28,15 +29,6 @@ function sequence(name: string, frames: string): string {
   const files: Record<string, string> = { F: 'face.jpg', A: 'away.jpg', E: 'empty.jpg' };
   [...frames].forEach((c, i) => copyFileSync(path.join(FIX, files[c]!), path.join(dir, `${String(i + 1).padStart(3, '0')}.jpg`)));
   return path.join(dir, '%03d.jpg');
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function until(cond: () => boolean, ms: number): Promise<void> {

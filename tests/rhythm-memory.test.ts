@@ -12,6 +12,7 @@ import { IdleService } from '../companion/idle/idle-service';
 import { MemoryStore, RHYTHM_MAX_COUNT, RHYTHM_MAX_SEQUENCES, RHYTHM_MAX_SESSIONS } from '../companion/memory';
 import { buildPrompt } from '../companion/persona';
 import { AwareContextStore, busyHoursOf, derivePatterns, quietHoursOf, RhythmService } from '../companion/rhythm';
+import { NOTHING_LEARNED } from './helpers/ext-rhythm';
 import { seededRandom } from './helpers/seeded-random';
 import { CompanionState } from '../companion/state';
 import type { CompanionEvent, ContextUpdate } from '../protocol';
@@ -277,15 +278,7 @@ describe('clearing and sharing what was learned', () => {
     expect(r.summary().samples).toBeGreaterThan(0);
     const h = help(r);
     r.clear();
-    expect(r.summary()).toEqual({
-      text: "I haven't learned much about your rhythm yet.",
-      busyHours: [],
-      quietHours: [],
-      sequences: [],
-      acceptance: [],
-      typicalSessionMinutes: null,
-      samples: 0,
-    });
+    expect(r.summary()).toEqual({ text: "I haven't learned much about your rhythm yet.", ...NOTHING_LEARNED });
     expect(store.rhythmSizes()).toEqual({ activityRows: 0, activityMinutes: 0, sequenceRows: 0, sessionRows: 0, interruptionRows: 0 });
     expect(h.quietHours()).toEqual([]);
   });

@@ -5,18 +5,10 @@
 // runs grow like the text: twice the text, twice the work. Long lines are read wrapped, as a
 // terminal shows them, and an error past a long line is still found, where it stands.
 import { describe, expect, it } from 'vitest';
+import { fill, seededText } from '../bench/lib/long-text';
 import { detectErrors, MAX_LINE, understandScreen, type PatternMeter } from '../companion/screen/understand';
 
-let seed = 7;
-function random(n: number, alphabet: string): string {
-  let s = '';
-  for (let i = 0; i < n; i++) {
-    seed = (seed * 1103515245 + 12345) % 2147483648;
-    s += alphabet[Math.floor(seed / 65536) % alphabet.length];
-  }
-  return s;
-}
-const fill = (unit: string, n: number) => unit.repeat(Math.ceil(n / unit.length)).slice(0, n);
+const random = seededText(7);
 
 const INPUTS: ReadonlyArray<readonly [string, (n: number) => string]> = [
   ['a URL without spaces or breaks', (n) => fill('https://example.com/path/to/page?query=value&other=thing#', n)],

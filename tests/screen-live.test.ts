@@ -55,21 +55,7 @@ describe.skipIf(missing !== null)('screen understanding on a live X display', ()
     work = tempDir('alisa-screen-');
     fs.writeFileSync(path.join(work, 'app.py'), PROGRAM);
     fs.writeFileSync(path.join(work, 'page.html'), PAGE);
-    x.spawn('xterm', [
-      '-T',
-      'python3 app.py',
-      '-fa',
-      'DejaVu Sans Mono',
-      '-fs',
-      '14',
-      '-geometry',
-      '110x30+40+40',
-      '-e',
-      'sh',
-      '-c',
-      `cd ${work} && python3 app.py; sleep 600`,
-    ]);
-    await x.focusWindow('python3 app.py');
+    await x.terminal('python3 app.py', `cd ${work} && python3 app.py; sleep 600`);
     // No wait for the traceback to print: the screen is read only once turned on (below), and
     // the tests wait for what it reads (the help offer), capture after capture.
     companion = await startCompanion({

@@ -12,14 +12,14 @@ import type { IncomingMessage } from 'node:http';
 import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import OpenAI from 'openai';
-import WebSocket from 'ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { deviceInputProblem, VOICE_LAUNCH_ONLY } from '../protocol';
 import { API_KEY_SCOPE_MESSAGE, authorize } from '../companion/server/auth';
 import { apiKeyProblem } from '../companion/server/api-key';
 import { readOpenAiAccess } from '../extension/openai-key';
 import { COMPANION_BUNDLE, startCompanion, tempDir, TestClient, TINY_MODEL_ARGS, type RunningCompanion } from './helpers/companion';
-import { MODEL_PATH, requireModel } from './helpers/model';
+import { useCompanion, useCompanionClient, wsRefusal } from './helpers/comp-live';
+import { MODEL_PATH } from './helpers/model';
 
 const SCOPE_MESSAGE = /OpenAI-compatible API only/;
 const POSIX = process.platform !== 'win32';
@@ -42,26 +42,6 @@ async function get(
     body = { text };
   }
   return { status: res.status, body: body as { error?: { message: string; code: string } } };
-}
-
-/** Tries a WebSocket upgrade; resolves with the refusal (status and body), rejects if it opened. */
-function wsRefusal(
-  port: number,
-  opts: { headers?: Record<string, string>; protocols?: string[]; query?: string } = {},
-): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws${opts.query ?? ''}`, opts.protocols ?? [], { headers: opts.headers });
-    ws.on('unexpected-response', (_req, res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    ws.on('open', () => {
-      ws.close();
-      reject(new Error('the WebSocket opened'));
-    });
-    ws.on('error', (err) => reject(err));
-  });
 }
 
 /** The first log line matching `re`, once the companion has written it. */
@@ -96,14 +76,13 @@ describe('the /v1 API key and the control token', () => {
   let c: RunningCompanion;
   let apiKey: string;
 
-  beforeAll(async () => {
-    requireModel();
-    c = await startCompanion({ env: { ALISA_API_KEY: '', ALISA_TOKEN: '' } });
-    apiKey = keyOf(c);
-  });
-  afterAll(async () => {
-    await c?.stop();
-  });
+  useCompanion(
+    (started) => {
+      c = started;
+      apiKey = keyOf(c);
+    },
+    { env: { ALISA_API_KEY: '', ALISA_TOKEN: '' } },
+  );
 
   it('keeps the key in DATA/api-key (0600), names only the file in the ready line, and never logs it', async () => {
     expect(c.ready.apiKeyFile).toBe(path.join(c.dataDir, 'api-key'));
@@ -244,27 +223,24 @@ describe('programs, model files and servers are launch settings only; inputs are
   let client: TestClient;
   let dir: string;
 
-  beforeAll(async () => {
-    requireModel();
-    dir = tempDir('alisa-launch-');
-    // A "piper" that is not executable, and a dictation server that is not http(s).
-    writeFileSync(path.join(dir, 'piper'), '#!/bin/sh\nexit 0\n', { mode: 0o644 });
-    c = await startCompanion({
-      args: [
-        '--tts-engines',
-        'piper,espeak',
-        `--piper-binary=${path.join(dir, 'piper')}`,
-        `--piper-model=${path.join(dir, 'voice.onnx')}`,
-        '--stt-endpoint',
-        'ftp://127.0.0.1/v1',
-      ],
-    });
-    client = await TestClient.connect(c);
-  });
-  afterAll(async () => {
-    client?.close();
-    await c?.stop();
-  });
+  useCompanionClient(
+    (started, connected) => ((c = started), (client = connected)),
+    () => {
+      dir = tempDir('alisa-launch-');
+      // A "piper" that is not executable, and a dictation server that is not http(s).
+      writeFileSync(path.join(dir, 'piper'), '#!/bin/sh\nexit 0\n', { mode: 0o644 });
+      return {
+        args: [
+          '--tts-engines',
+          'piper,espeak',
+          `--piper-binary=${path.join(dir, 'piper')}`,
+          `--piper-model=${path.join(dir, 'voice.onnx')}`,
+          '--stt-endpoint',
+          'ftp://127.0.0.1/v1',
+        ],
+      };
+    },
+  );
 
   it('a bad --piper-binary or --stt-endpoint is a clear reason in the voice status, not a crash', async () => {
     const s = await client.request('voice.status', {});

@@ -9,8 +9,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryStore } from '../companion/memory';
 import { migrate } from '../companion/memory/database';
 import { MIGRATIONS } from '../companion/memory/schema';
-import { PROTOCOL_VERSION, type ClientWorkspace, type CompanionMessage, type Session } from '../protocol';
-import { startCompanion, tempDir, TestClient, type RunningCompanion } from './helpers/companion';
+import type { ClientWorkspace, CompanionMessage, Session } from '../protocol';
+import { startCompanion, tempDir, type RunningCompanion, type TestClient } from './helpers/companion';
+import { connectAs } from './helpers/comp-live';
 
 const stores: MemoryStore[] = [];
 afterEach(() => {
@@ -223,15 +224,6 @@ describe('migration of a v4 database', () => {
 });
 
 type Ev<T extends CompanionMessage['type']> = Extract<CompanionMessage, { type: T }>;
-
-async function connectAs(c: RunningCompanion, workspace: ClientWorkspace | null): Promise<TestClient> {
-  const client = await TestClient.connect(c, { hello: false });
-  const welcome = client.waitFor((m) => m.type === 'welcome' || m.type === 'error');
-  client.sendJson({ type: 'hello', protocolVersion: PROTOCOL_VERSION, client: 'alisa-vscode/test', ...(workspace ? { workspace } : {}) });
-  const w = await welcome;
-  if (w.type !== 'welcome') throw new Error(`hello failed: ${JSON.stringify(w)}`);
-  return client;
-}
 
 describe('the companion pages the list and pushes session changes', () => {
   const A: ClientWorkspace = { id: 'file:///home/me/alpha', name: 'alpha' };

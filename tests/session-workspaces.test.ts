@@ -13,6 +13,7 @@ import { migrate } from '../companion/memory/database';
 import { MIGRATIONS } from '../companion/memory/schema';
 import { PROTOCOL_VERSION, type ClientWorkspace, type CompanionMessage, type Session } from '../protocol';
 import { startCompanion, tempDir, TestClient, type RunningCompanion } from './helpers/companion';
+import { connectAs } from './helpers/comp-live';
 
 /** The schema version before workspaces (v4 added them). */
 const BEFORE_WORKSPACES = 3;
@@ -127,16 +128,6 @@ describe('migration of a database from before workspaces', () => {
 });
 
 type Ev<T extends CompanionMessage['type']> = Extract<CompanionMessage, { type: T }>;
-
-/** A client that says `workspace` in hello (null: says none, as the browser UI does). */
-async function connectAs(c: RunningCompanion, workspace: ClientWorkspace | null): Promise<TestClient> {
-  const client = await TestClient.connect(c, { hello: false });
-  const welcome = client.waitFor((m) => m.type === 'welcome' || m.type === 'error');
-  client.sendJson({ type: 'hello', protocolVersion: PROTOCOL_VERSION, client: 'alisa-vscode/test', ...(workspace ? { workspace } : {}) });
-  const w = await welcome;
-  if (w.type !== 'welcome') throw new Error(`hello failed: ${JSON.stringify(w)}`);
-  return client;
-}
 
 const ids = (sessions: Session[]) => sessions.map((s) => s.id);
 

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
-import net from 'node:net';
+import type net from 'node:net';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { VoiceDownloadState } from '../protocol';
@@ -17,12 +17,11 @@ import { checkVoiceFolder, DEFAULT_PIPER_VOICE, installedVoice, type PiperCatalo
 import { extractTarBz2Sync, unpackTarBz2 } from '../companion/voice/tts/voice-archive';
 import { describeVoicePlan, downloadVoice, voiceDownloadPlan } from '../companion/voice/voice-download';
 import { remoteAddress } from './helpers/remote-host';
-import { startCompanion, tempDir, TestClient } from './helpers/companion';
+import { tempDir } from './helpers/companion';
 import { writeTinyVoice } from './helpers/tiny-vits';
 import { sherpaTtsPackage } from '../companion/voice/tts/piper-sherpa';
-import { VoiceService } from '../companion/voice/voice-service';
-import type { CompanionEvent } from '../protocol';
-import type { ChatEventListener } from '../companion/chat/chat-service';
+import { closedPort, recordingVoice } from './helpers/comp-voice';
+import { withCompanionClient } from './helpers/comp-live';
 
 function hasTools(): boolean {
   try {
@@ -289,10 +288,7 @@ describe.skipIf(!TOOLS)('voice download', () => {
   });
 
   it('offline (nothing answers): a clear message naming the host and the file-picker alternative', async () => {
-    const srv = net.createServer();
-    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-    const port = (srv.address() as net.AddressInfo).port;
-    await new Promise<void>((r) => srv.close(() => r()));
+    const port = await closedPort();
     const voicesDir = path.join(tempDir('alisa-voices-'), 'voices');
     const r = await run(voicesDir, voiceAt(`http://127.0.0.1:${port}`));
     expect(r.error).toMatchObject({ code: 'voice_download_failed' });
@@ -373,31 +369,6 @@ describe.skipIf(!TOOLS)('voice download', () => {
   });
 });
 
-class Replies {
-  private listeners = new Set<ChatEventListener>();
-  onEvent(l: ChatEventListener): () => void {
-    this.listeners.add(l);
-    return () => this.listeners.delete(l);
-  }
-  say(replyId: string, text: string): void {
-    const send = (e: CompanionEvent) => this.listeners.forEach((l) => l(e, null));
-    send({ type: 'reply.start', replyId, sessionId: 1, userMessageId: 1, spontaneous: false });
-    send({ type: 'reply.token', replyId, text });
-    send({
-      type: 'reply.end',
-      replyId,
-      sessionId: 1,
-      messageId: 2,
-      text,
-      emotion: 'neutral',
-      interrupted: false,
-      tokens: { prompt: 1, completion: 1 },
-      timings: { firstTokenMs: 1, totalMs: 1, tokensPerSecond: null },
-      provider: 'test',
-    });
-  }
-}
-
 describe.skipIf(!TOOLS)('VoiceService: the download the user asked for, then Piper speaks', () => {
   it('voice.download reports progress in voice.state; once installed, her replies are spoken by Piper', async (ctx) => {
     if (tinyArchive.length === 0) {
@@ -405,24 +376,12 @@ describe.skipIf(!TOOLS)('VoiceService: the download the user asked for, then Pip
       console.log(`SKIPPED the Piper download case: ${reason}`);
       return ctx.skip(reason);
     }
-    const chat = new Replies();
-    const events: CompanionEvent[] = [];
-    let wake: (() => void) | null = null;
     const dataDir = tempDir('alisa-voice-svc-');
-    const voice = new VoiceService({
-      events: chat,
-      emit: (e) => {
-        events.push(e);
-        wake?.();
-      },
-      dataDir,
-      log: () => {},
-      options: { diskCacheBytes: 0, ttsEngines: ['piper'], downloadVoice: { ...voiceAt(origin, 'vits-piper-en_US-tiny-low.tar.bz2'), id: 'en_US-tiny-low' } },
+    const { chat, events, voice, until, states } = recordingVoice(dataDir, {
+      diskCacheBytes: 0,
+      ttsEngines: ['piper'],
+      downloadVoice: { ...voiceAt(origin, 'vits-piper-en_US-tiny-low.tar.bz2'), id: 'en_US-tiny-low' },
     });
-    const until = async (pred: () => boolean) => {
-      while (!pred()) await new Promise<void>((r) => (wake = r));
-    };
-    const states = () => events.flatMap((e) => (e.type === 'voice.state' && e.status.voiceDownload ? [e.status.voiceDownload] : []));
     expect(voice.downloadPlan()).toMatchObject({ voice: 'en_US-tiny-low', installed: false, dir: path.join(dataDir, 'voices', 'en_US-tiny-low') });
     expect((await voice.status()).piperVoice).toBeNull();
     const started = voice.startDownload();
@@ -447,23 +406,7 @@ describe.skipIf(!TOOLS)('VoiceService: the download the user asked for, then Pip
   });
 
   it('voice.cancelDownload stops it and says so in voice.state', async () => {
-    const chat = new Replies();
-    const events: CompanionEvent[] = [];
-    let wake: (() => void) | null = null;
-    const voice = new VoiceService({
-      events: chat,
-      emit: (e) => {
-        events.push(e);
-        wake?.();
-      },
-      dataDir: tempDir('alisa-voice-svc-'),
-      log: () => {},
-      options: { diskCacheBytes: 0, downloadVoice: voiceAt(origin) },
-    });
-    const until = async (pred: () => boolean) => {
-      while (!pred()) await new Promise<void>((r) => (wake = r));
-    };
-    const states = () => events.flatMap((e) => (e.type === 'voice.state' && e.status.voiceDownload ? [e.status.voiceDownload] : []));
+    const { voice, until, states } = recordingVoice(tempDir('alisa-voice-svc-'), { diskCacheBytes: 0, downloadVoice: voiceAt(origin) });
     behaviour.holdAfter = 1000;
     voice.startDownload();
     await until(() => states().some((s) => s.receivedBytes === 1000));
@@ -477,9 +420,7 @@ describe.skipIf(!TOOLS)('VoiceService: the download the user asked for, then Pip
 
 describe('through the companion (dist/companion.mjs, the protocol)', () => {
   it('by default: Piper then espeak, Piper waiting for a voice; voice.downloadPlan tells the figures; offline, voice.download is refused by the gate', async () => {
-    const c = await startCompanion({ args: ['--no-model', '--network', 'offline', '--mute'] });
-    try {
-      const client = await TestClient.connect(c);
+    await withCompanionClient({ args: ['--no-model', '--network', 'offline', '--mute'] }, async (client, c) => {
       const status = await client.request('voice.status', {});
       expect(status.tts.map((t) => t.id)).toEqual(['piper', 'espeak']);
       expect(status.tts[0]).toMatchObject({ available: false, reason: expect.stringMatching(/Piper has no voice yet/) });
@@ -504,18 +445,13 @@ describe('through the companion (dist/companion.mjs, the protocol)', () => {
       expect(error!.message).toMatch(/offline.*did not connect to github\.com to download the Piper voice Amy/);
       expect(error!.action).toMatch(/Choose Voice…/);
       expect(await client.request('voice.cancelDownload', {})).toEqual({ cancelled: false });
-      client.close();
-    } finally {
-      await c.stop();
-    }
+    });
   });
 });
 
 describe("the user's yes to the voice download", () => {
   it('in ask mode it answers the gate for the host its dialog named: no second question', async () => {
-    const c = await startCompanion({ args: ['--no-model', '--network', 'ask', '--mute'] });
-    try {
-      const client = await TestClient.connect(c);
+    await withCompanionClient({ args: ['--no-model', '--network', 'ask', '--mute'] }, async (client) => {
       await client.request('voice.download', {});
       // Past the gate at once; here (no internet) the real download then fails to reach github.com.
       const failed = await client.waitFor((m) => m.type === 'voice.state' && m.status.voiceDownload?.state === 'error', 60_000);
@@ -529,10 +465,7 @@ describe("the user's yes to the voice download", () => {
         decision: 'asked-allowed',
         reason: 'you said yes to the download, which named this host',
       });
-      client.close();
-    } finally {
-      await c.stop();
-    }
+    });
   });
 });
 

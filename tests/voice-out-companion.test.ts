@@ -4,37 +4,22 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
-import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { CompanionMessage } from '../protocol';
 import { startCompanion, TestClient, type RunningCompanion } from './helpers/companion';
+import { closedPort, hasEspeak } from './helpers/comp-voice';
+import { useCompanionClient } from './helpers/comp-live';
 import { startFakeEdge, type FakeEdge } from './helpers/fake-edge-tts';
 import { requireModel } from './helpers/model';
 
-function hasEspeak(): boolean {
-  try {
-    execFileSync('espeak-ng', ['--version']);
-    return true;
-  } catch {
-    return false;
-  }
-}
 const ESPEAK = hasEspeak();
 if (!ESPEAK) console.log('espeak-ng is not installed (apt install espeak-ng): the speech-out companion tests are skipped');
 
 const STORY = 'Once upon a time there was a little girl who loved the sea';
 type Chunk = Extract<CompanionMessage, { type: 'speech.chunk' }>;
 type End = Extract<CompanionMessage, { type: 'speech.end' }>;
-
-async function closedPort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 /** Sends a message in a fresh session (same prompt, no history) and waits for reply and speech to end. */
 async function speak(client: TestClient, text = STORY): Promise<{ replyId: string; events: CompanionMessage[]; end: End | null }> {
@@ -54,16 +39,8 @@ const chunksOf = (events: CompanionMessage[], replyId: string) => events.filter(
 describe.skipIf(!ESPEAK)('speech out with espeak-ng through the real companion', () => {
   let c: RunningCompanion;
   let client: TestClient;
-  beforeAll(async () => {
-    requireModel();
-    c = await startCompanion({
-      args: ['--tts-engines', 'espeak', '--temperature', '0', '--max-reply-tokens', '300', '--legacy-port', '0', '--legacy-speech-frames'],
-    });
-    client = await TestClient.connect(c);
-  });
-  afterAll(async () => {
-    client?.close();
-    await c?.stop();
+  useCompanionClient((started, connected) => ((c = started), (client = connected)), {
+    args: ['--tts-engines', 'espeak', '--temperature', '0', '--max-reply-tokens', '300', '--legacy-port', '0', '--legacy-speech-frames'],
   });
 
   it('reports its status: speech out on, espeak in the chain, speech-in engines listed', async () => {

@@ -1,9 +1,7 @@
 // Text-to-speech engines and their fallback chain: msedge-tts against a local server speaking
 // Edge's wire format (the cloud is the one thing faked), espeak-ng for real, Piper's
 // unavailable reasons (Piper itself is not installed here), and the audio cache.
-import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cacheKey, TtsCache } from '../companion/voice/tts-cache';
@@ -14,29 +12,13 @@ import { AllEnginesFailed, TtsChain } from '../companion/voice/tts/registry';
 import { readWav } from '../companion/voice/wav-io';
 import { startFakeEdge, type FakeEdge } from './helpers/fake-edge-tts';
 import { tempDir } from './helpers/companion';
+import { closedPort, hasEspeak } from './helpers/comp-voice';
 
-function hasEspeak(): boolean {
-  try {
-    execFileSync('espeak-ng', ['--version']);
-    return true;
-  } catch {
-    return false;
-  }
-}
 const ESPEAK = hasEspeak();
 if (!ESPEAK) console.log('espeak-ng is not installed (apt install espeak-ng): its tests are skipped');
 
 const OPTS = { voice: null, rate: '+15%', pitch: '+10Hz' };
 const signal = () => new AbortController().signal;
-
-/** A port with nothing listening on it. */
-async function closedPort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 describe('msedge engine against a local Edge-protocol server', () => {
   let fake: FakeEdge;

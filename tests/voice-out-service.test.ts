@@ -2,55 +2,15 @@
 // plain event source (what ChatService.onEvent delivers); speech is synthesised by msedge-tts
 // against the local Edge-protocol server (whose answers can be delayed per sentence) and by real
 // espeak-ng.
-import { execFileSync } from 'node:child_process';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CompanionEvent } from '../protocol';
-import type { ChatEventListener } from '../companion/chat/chat-service';
 import { VoiceService } from '../companion/voice/voice-service';
 import { startFakeEdge, type FakeEdge } from './helpers/fake-edge-tts';
 import { tempDir } from './helpers/companion';
+import { hasEspeak, Replies } from './helpers/comp-voice';
 
-function hasEspeak(): boolean {
-  try {
-    execFileSync('espeak-ng', ['--version']);
-    return true;
-  } catch {
-    return false;
-  }
-}
 const ESPEAK = hasEspeak();
-
-class Replies {
-  private listeners = new Set<ChatEventListener>();
-  onEvent(l: ChatEventListener): () => void {
-    this.listeners.add(l);
-    return () => this.listeners.delete(l);
-  }
-  send(e: CompanionEvent): void {
-    for (const l of this.listeners) l(e, null);
-  }
-  start(replyId: string): void {
-    this.send({ type: 'reply.start', replyId, sessionId: 1, userMessageId: 1, spontaneous: false });
-  }
-  token(replyId: string, text: string): void {
-    this.send({ type: 'reply.token', replyId, text });
-  }
-  end(replyId: string, text = '', interrupted = false): void {
-    this.send({
-      type: 'reply.end',
-      replyId,
-      sessionId: 1,
-      messageId: 2,
-      text,
-      emotion: 'neutral',
-      interrupted,
-      tokens: { prompt: 1, completion: 1 },
-      timings: { firstTokenMs: 1, totalMs: 1, tokensPerSecond: null },
-      provider: 'test',
-    });
-  }
-}
 
 function setup(options: ConstructorParameters<typeof VoiceService>[0]['options'], onEmit?: (e: CompanionEvent) => void) {
   const chat = new Replies();

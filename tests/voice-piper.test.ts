@@ -3,30 +3,20 @@
 // with a reason that says how to get one (and the service offers it once); a broken voice crashes
 // only Piper's child process, never the companion. Real synthesis with a Piper voice runs when one
 // is on this machine (ALISA_TEST_PIPER_VOICE = a vits-piper-* folder); none can be downloaded here.
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEFAULT_TTS_ENGINES, isOnlineTtsEngine, type CompanionEvent } from '../protocol';
-import type { ChatEventListener } from '../companion/chat/chat-service';
+import { DEFAULT_TTS_ENGINES, isOnlineTtsEngine } from '../protocol';
 import { PiperEngine, PIPER_NO_VOICE } from '../companion/voice/tts/piper';
 import { installedVoice, resolvePiperVoice } from '../companion/voice/tts/piper-voice';
 import { sherpaTtsPackage } from '../companion/voice/tts/piper-sherpa';
 import { DEFAULT_TTS_ORDER, TtsChain } from '../companion/voice/tts/registry';
 import { readWav } from '../companion/voice/wav-io';
-import { VoiceService } from '../companion/voice/voice-service';
 import { startFakeEdge, type FakeEdge } from './helpers/fake-edge-tts';
 import { tempDir } from './helpers/companion';
+import { hasEspeak, recordingVoice } from './helpers/comp-voice';
 import { systemEspeakData, TINY_VITS_RATE, TINY_VITS_SAMPLES_PER_ID, writeTinyVoice } from './helpers/tiny-vits';
 
-function hasEspeak(): boolean {
-  try {
-    execFileSync('espeak-ng', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 const ESPEAK = hasEspeak();
 if (!ESPEAK) console.log('espeak-ng is not installed (apt install espeak-ng): the tests where it speaks are skipped');
 const SHERPA = sherpaTtsPackage() !== null;
@@ -219,53 +209,10 @@ describe('Piper voices for sherpa-onnx', () => {
   });
 });
 
-class Replies {
-  private listeners = new Set<ChatEventListener>();
-  onEvent(l: ChatEventListener): () => void {
-    this.listeners.add(l);
-    return () => this.listeners.delete(l);
-  }
-  say(replyId: string, text: string): void {
-    for (const l of this.listeners) l({ type: 'reply.start', replyId, sessionId: 1, userMessageId: 1, spontaneous: false }, null);
-    for (const l of this.listeners) l({ type: 'reply.token', replyId, text }, null);
-    for (const l of this.listeners)
-      l(
-        {
-          type: 'reply.end',
-          replyId,
-          sessionId: 1,
-          messageId: 2,
-          text,
-          emotion: 'neutral',
-          interrupted: false,
-          tokens: { prompt: 1, completion: 1 },
-          timings: { firstTokenMs: 1, totalMs: 1, tokensPerSecond: null },
-          provider: 'test',
-        },
-        null,
-      );
-  }
-}
-
 describe.skipIf(!ESPEAK)('VoiceService with the default chain', () => {
   it('speaks with espeak-ng while Piper has no voice, and offers the voice once (never downloads it by itself)', async () => {
-    const chat = new Replies();
-    const events: CompanionEvent[] = [];
-    let wake: (() => void) | null = null;
     const dataDir = tempDir('alisa-voice-');
-    const voice = new VoiceService({
-      events: chat,
-      emit: (e) => {
-        events.push(e);
-        wake?.();
-      },
-      dataDir,
-      log: () => {},
-      options: { diskCacheBytes: 0 },
-    });
-    const until = async (pred: () => boolean) => {
-      while (!pred()) await new Promise<void>((r) => (wake = r));
-    };
+    const { chat, events, voice, until } = recordingVoice(dataDir, { diskCacheBytes: 0 });
     const ends = () => events.filter((e) => e.type === 'speech.end').length;
     chat.say('r1', 'Hello there. How are you?');
     await until(() => ends() === 1);

@@ -2,40 +2,24 @@
 // The whole webview UI in a DOM, driven through its host interface the way the extension drives
 // it: host.state, companion events, responses to its requests. Checks the fixed interface other
 // tiers rely on (labels, roles, data attributes).
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import './helpers/happy-dom-fixes';
-import type { ErrorInfo, Message, Status } from '../protocol';
+import type { ErrorInfo, HostState, Status } from '../protocol';
 import { App } from '../webview/ui/app';
 import { FakeHost as SharedFakeHost, type Answers, READY_STATUS } from './helpers/fake-host';
-import { mountPanelBody, settle } from './helpers/panel';
+import { clearBodyAfterEach, openPanel, settle } from './helpers/panel';
+import { characterList, hostState, messageMaker, replyEnd } from './helpers/webview-fixtures';
 
 const now = 1_700_000_000_000;
 const status: Status = { ...READY_STATUS };
-const stored = (id: number, role: 'user' | 'assistant', text: string): Message => ({
-  id,
-  sessionId: 7,
-  role,
-  text,
-  emotion: role === 'assistant' ? 'calm' : null,
-  status: 'complete',
-  spontaneous: false,
-  promptTokens: null,
-  completionTokens: null,
-  createdAt: now + id,
-});
+const stored = messageMaker(7, now);
 
 /** The host side as the extension plays it, answering requests from a table. */
 class FakeHost extends SharedFakeHost {
   override kind = 'vscode' as const;
   override answers: Answers = {
     'status.get': () => status,
-    'character.list': () => ({
-      characters: [
-        { id: 1, key: 'alisa', name: 'Alisa', systemPrompt: 'x', voice: null, avatar: null, builtin: true },
-        { id: 2, key: 'mika', name: 'Mika', systemPrompt: 'y', voice: null, avatar: null, builtin: false },
-      ],
-      activeId: 1,
-    }),
+    'character.list': () => characterList({ id: 2, key: 'mika', name: 'Mika', systemPrompt: 'y', voice: null, avatar: null, builtin: false }),
     'session.list': () => ({
       sessions: [
         { id: 7, title: 'Regex troubles', characterId: 1, createdAt: now, updatedAt: now + 10, messageCount: 2 },
@@ -60,17 +44,8 @@ class FakeHost extends SharedFakeHost {
     }),
     'session.create': () => ({ id: 9, title: '', characterId: 1, createdAt: now, updatedAt: now, messageCount: 0 }),
   };
-  override ready(patch: Record<string, unknown> = {}): void {
-    this.emit({
-      type: 'host.state',
-      host: 'vscode',
-      connection: 'ready',
-      message: null,
-      error: null,
-      modelConfigured: true,
-      actions: ['chooseModelFile', 'downloadModel', 'cancelDownload', 'openSettings', 'showLogs', 'restartCompanion', 'setApiKey'],
-      ...patch,
-    });
+  override ready(patch: Partial<HostState> = {}): void {
+    this.emit(hostState(patch));
   }
 }
 
@@ -80,16 +55,11 @@ const $ = <T extends Element = HTMLElement>(sel: string) => document.querySelect
 let host: FakeHost;
 
 beforeEach(async () => {
-  mountPanelBody();
   host = new FakeHost();
-  new App(host, $('#app'));
-  host.ready();
-  await settle();
+  await openPanel(host);
 });
 
-afterEach(() => {
-  document.body.innerHTML = '';
-});
+clearBodyAfterEach();
 
 describe('webview app', () => {
   it('starts: ready, then status, chats and characters, and shows the latest chat', () => {
@@ -149,18 +119,17 @@ describe('webview app', () => {
     stop.click();
     expect(host.requests('chat.cancel')[0]!.params).toEqual({ replyId: 'r1' });
 
-    host.emit({
-      type: 'reply.end',
-      replyId: 'r1',
-      sessionId: 7,
-      messageId: 11,
-      text: 'A closure remembers.',
-      emotion: 'happy',
-      interrupted: true,
-      tokens: { prompt: 1, completion: 2 },
-      timings: { firstTokenMs: 1, totalMs: 2, tokensPerSecond: null },
-      provider: 'embedded',
-    });
+    host.emit(
+      replyEnd({
+        replyId: 'r1',
+        sessionId: 7,
+        messageId: 11,
+        text: 'A closure remembers.',
+        emotion: 'happy',
+        interrupted: true,
+        tokens: { prompt: 1, completion: 2 },
+      }),
+    );
     await frame();
     expect(reply.dataset.status).toBe('interrupted');
     expect(reply.querySelector('.msg-body')!.textContent!.trim()).toBe('A closure remembers.');
@@ -206,15 +175,7 @@ describe('webview app', () => {
     expect(error.textContent).toContain('No file at ~/m.gguf.');
     expect([...error.querySelectorAll('button')].map((b) => b.textContent)).toEqual(['Choose file', 'Show logs', 'Restart']);
 
-    host.emit({
-      type: 'host.state',
-      host: 'vscode',
-      connection: 'restarting',
-      message: 'Restarting Alisa (attempt 2 of 5)…',
-      error: null,
-      modelConfigured: true,
-      actions: ['showLogs'],
-    });
+    host.emit(hostState({ connection: 'restarting', message: 'Restarting Alisa (attempt 2 of 5)…', actions: ['showLogs'] }));
     expect($('[role="status"]').textContent).toContain('Restarting Alisa (attempt 2 of 5)…');
   });
 

@@ -8,22 +8,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import './helpers/happy-dom-fixes';
 import type { ErrorInfo, Message } from '../protocol';
 import { App } from '../webview/ui/app';
-import { FakeHost, READY_STATUS } from './helpers/fake-host';
+import { FakeHost } from './helpers/fake-host';
 import { settle } from './helpers/panel';
+import { messageMaker, readyAnswers, replyEnd } from './helpers/webview-fixtures';
 
 const now = 1_700_000_000_000;
-const msg = (id: number, role: 'user' | 'assistant', text: string, status: Message['status'] = 'complete'): Message => ({
-  id,
-  sessionId: 7,
-  role,
-  text,
-  emotion: role === 'assistant' ? 'calm' : null,
-  status,
-  spontaneous: false,
-  promptTokens: null,
-  completionTokens: null,
-  createdAt: now + id,
-});
+const msg = messageMaker(7, now);
 
 let host: FakeHost;
 let stored: Message[];
@@ -41,29 +31,14 @@ const articles = () => [...document.querySelectorAll<HTMLElement>('[role="log"] 
 const retryButtons = () => [...document.querySelectorAll<HTMLButtonElement>('button[aria-label="Retry: ask again for this reply"]')];
 const byId = (id: number) => document.querySelector<HTMLElement>(`[role="log"] [data-message-id="${id}"]`)!;
 const end = (replyId: string, messageId: number, interrupted = false) =>
-  host.emit({
-    type: 'reply.end',
-    replyId,
-    sessionId: 7,
-    messageId,
-    text: 'An answer.',
-    emotion: 'calm',
-    interrupted,
-    tokens: { prompt: 1, completion: 1 },
-    timings: { firstTokenMs: 1, totalMs: 2, tokensPerSecond: null },
-    provider: 'embedded',
-  });
+  host.emit(replyEnd({ replyId, sessionId: 7, messageId, text: 'An answer.', emotion: 'calm', interrupted }));
 
 async function open(messages: Message[]): Promise<void> {
   stored = messages;
   replies = 0;
   host = new FakeHost('vscode', {
     answers: {
-      'status.get': () => READY_STATUS,
-      'character.list': () => ({
-        characters: [{ id: 1, key: 'alisa', name: 'Alisa', systemPrompt: 'x', voice: null, avatar: null, builtin: true }],
-        activeId: 1,
-      }),
+      ...readyAnswers(),
       'session.list': () => ({ sessions: [{ id: 7, title: 'Regex', characterId: 1, createdAt: now, updatedAt: now, messageCount: stored.length }] }),
       'session.messages': () => ({ messages: stored }),
       'chat.send': () => ({ replyId: startReply(10), sessionId: 7, userMessageId: 10 }),

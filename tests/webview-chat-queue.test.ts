@@ -6,8 +6,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import './helpers/happy-dom-fixes';
 import { App } from '../webview/ui/app';
-import { FakeHost, READY_STATUS } from './helpers/fake-host';
+import { FakeHost } from './helpers/fake-host';
 import { settle } from './helpers/panel';
+import { readyAnswers, replyEnd } from './helpers/webview-fixtures';
 
 const now = 1_700_000_000_000;
 let host: FakeHost;
@@ -27,18 +28,7 @@ function type(text: string): void {
 
 /** Her reply `replyId` ends (stopped or not). */
 function end(replyId: string, interrupted = false): void {
-  host.emit({
-    type: 'reply.end',
-    replyId,
-    sessionId: 7,
-    messageId: ++nextId,
-    text: `answer ${replyId}`,
-    emotion: 'calm',
-    interrupted,
-    tokens: { prompt: 1, completion: 1 },
-    timings: { firstTokenMs: 1, totalMs: 2, tokensPerSecond: null },
-    provider: 'embedded',
-  });
+  host.emit(replyEnd({ replyId, sessionId: 7, messageId: ++nextId, text: `answer ${replyId}`, emotion: 'calm', interrupted }));
 }
 
 beforeEach(async () => {
@@ -46,11 +36,7 @@ beforeEach(async () => {
   nextId = 100;
   host = new FakeHost('vscode', {
     answers: {
-      'status.get': () => READY_STATUS,
-      'character.list': () => ({
-        characters: [{ id: 1, key: 'alisa', name: 'Alisa', systemPrompt: 'x', voice: null, avatar: null, builtin: true }],
-        activeId: 1,
-      }),
+      ...readyAnswers(),
       'session.list': () => ({
         sessions: [
           { id: 7, title: 'Chat', characterId: 1, createdAt: now, updatedAt: now, messageCount: 0 },

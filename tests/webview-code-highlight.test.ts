@@ -14,11 +14,10 @@ import type { LanguageFn } from 'highlight.js';
 import hljs from 'highlight.js/lib/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import './helpers/happy-dom-fixes';
-import type { ChatMessage } from '../webview/chat/chat-message';
 import LANGUAGES from '../webview/chat/code-languages.json';
 import { codeHighlightCount, ensureLanguage, languageModule, setLanguageLoader } from '../webview/chat/highlight';
 import { codeOfButton, MarkdownStream, renderMarkdown } from '../webview/chat/markdown';
-import { MessageListView } from '../webview/ui/message-list-view';
+import { framedMessageList, streamingReply, tokens } from './helpers/webview-message-list';
 
 const require = createRequire(import.meta.url);
 const definition = (name: string): LanguageFn => require(`highlight.js/lib/languages/${name}`) as LanguageFn;
@@ -40,17 +39,6 @@ function shown(text: string): HTMLElement {
   document.body.append(el);
   renderMarkdown(el, text, { insert: true });
   return el;
-}
-
-/** Token-sized pieces (1 to 6 characters, a fixed pattern). */
-function tokens(text: string): string[] {
-  const out: string[] = [];
-  for (let i = 0, k = 0; i < text.length; k++) {
-    const n = 1 + ((k * 7) % 6);
-    out.push(text.slice(i, i + n));
-    i += n;
-  }
-  return out;
 }
 
 beforeEach(() => {
@@ -247,31 +235,9 @@ describe('streaming', () => {
   });
 
   it('in the message list: one render per frame, each block highlighted once, Copy and Insert give the plain code', async () => {
-    const frames: Array<() => void> = [];
-    const root = document.createElement('div');
-    document.body.append(root);
     const actions: Array<[string, string, string | undefined]> = [];
-    const list = new MessageListView(root, {
-      canInsert: true,
-      onCodeAction: (a, c, l) => actions.push([a, c, l]),
-      onLoadEarlier: () => {},
-      onScroll: () => {},
-      requestFrame: (f) => frames.push(f),
-    });
-    const reply = (text: string, status: ChatMessage['status']): ChatMessage => ({
-      key: 'r1',
-      id: null,
-      sessionId: 1,
-      role: 'assistant',
-      text,
-      emotion: 'neutral',
-      status,
-      pending: false,
-      spontaneous: false,
-      error: null,
-      replyId: '1',
-      createdAt: 1_700_000_000_000,
-    });
+    const { list, root, frames } = framedMessageList((a, c, l) => actions.push([a, c, l]));
+    const reply = streamingReply;
     list.sync([reply('', 'streaming')]);
     const before = codeHighlightCount();
     let text = '';

@@ -11,13 +11,11 @@
 // or dark fallbacks in a plain browser.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { build } from 'esbuild';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderWebviewHtml } from '../common/webview-html';
+import { bundlePageScript, CHROMIUM, launchChromium, ROOT } from './helpers/webview-chromium';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ROOT = path.resolve(__dirname, '..');
 const MISSING = existsSync(CHROMIUM) ? null : `${CHROMIUM} is missing (apt-get install chromium); the code layout test renders in it`;
 if (MISSING) console.log(`SKIPPED webview-code-layout: ${MISSING}`);
 
@@ -72,18 +70,8 @@ describe.skipIf(MISSING !== null)(MISSING ? `code layout (skipped: ${MISSING})` 
   const served: string[] = [];
 
   beforeAll(async () => {
-    const out = await build({
-      stdin: { contents: ENTRY, resolveDir: ROOT, loader: 'ts' },
-      bundle: true,
-      format: 'iife',
-      platform: 'browser',
-      target: 'es2022',
-      write: false,
-      logLevel: 'silent',
-    });
-    pageScript = out.outputFiles[0]!.text;
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+    pageScript = await bundlePageScript(ENTRY, 'ts');
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -16,6 +16,7 @@ import { composerBlockedReason } from '../webview/ui/composer-view';
 import { computeBanners } from '../webview/status/status-banners';
 import { FakeHost, READY_STATUS } from './helpers/fake-host';
 import { mountPanelBody, settle } from './helpers/panel';
+import { hostState } from './helpers/webview-fixtures';
 
 const RAW =
   'ffmpeg (pulse): ffmpeg exited with 1: default: Connection refused\nffmpeg (alsa): ffmpeg exited with 1: cannot open audio device default\nsox: sox exited with 2: no default audio device configured';
@@ -62,15 +63,7 @@ describe('errors in the panel', () => {
   });
 
   it('a status banner carries the error details too (the model failed to load)', () => {
-    const host: HostState = {
-      type: 'host.state',
-      host: 'vscode',
-      connection: 'ready',
-      message: null,
-      error: null,
-      modelConfigured: true,
-      actions: ['showLogs'],
-    };
+    const host: HostState = hostState({ actions: ['showLogs'] });
     const banners = computeBanners(host, {
       ...READY_STATUS,
       model: {
@@ -88,16 +81,16 @@ describe('errors in the panel', () => {
 // ---------------------------------------------------------------------------------------------
 // Browser mode
 
-const browserState = (patch: Partial<HostState>): HostState => ({
-  type: 'host.state',
-  host: 'browser',
-  connection: 'failed',
-  message: null,
-  error: null,
-  modelConfigured: true,
-  actions: [],
-  ...patch,
-});
+const browserState = (patch: Partial<HostState>): HostState => hostState({ host: 'browser', connection: 'failed', actions: [], ...patch });
+
+/** The panel in a browser tab whose connection failed with `error`; returns its host and the error banner. */
+async function failedInBrowser(error: ErrorInfo): Promise<{ host: FakeHost; alert: HTMLElement }> {
+  const host = new FakeHost('browser', { answers: { 'status.get': () => READY_STATUS } });
+  new App(host, document.querySelector<HTMLElement>('#app')!);
+  host.connection('failed', null, error);
+  await settle();
+  return { host, alert: document.querySelector<HTMLElement>('.banner[data-kind="error"]')! };
+}
 
 describe('browser mode: the message box and the banner', () => {
   beforeEach(() => {
@@ -117,15 +110,11 @@ describe('browser mode: the message box and the banner', () => {
   });
 
   it('a wrong token: said plainly, the box disabled; the page with a good link works again', async () => {
-    const host = new FakeHost('browser', { answers: { 'status.get': () => READY_STATUS } });
-    new App(host, document.querySelector<HTMLElement>('#app')!);
-    host.connection('failed', null, BAD_TOKEN_ERROR);
-    await settle();
+    const { host, alert } = await failedInBrowser(BAD_TOKEN_ERROR);
     const box = document.querySelector<HTMLTextAreaElement>('textarea[aria-label="Message Alisa"]')!;
     const send = document.querySelector<HTMLButtonElement>('button[aria-label="Send"]')!;
     expect(box.disabled).toBe(true);
     expect(send.disabled).toBe(true);
-    const alert = document.querySelector<HTMLElement>('.banner[data-kind="error"]')!;
     expect(alert.querySelector('.banner-title')!.textContent).toBe("This link's token is not valid any more.");
     expect(alert.textContent).toMatch(/open the link the companion printed/i);
     expect(alert.textContent).not.toMatch(/attempt|restart/i);
@@ -136,11 +125,7 @@ describe('browser mode: the message box and the banner', () => {
   });
 
   it('a companion that is not running: said at once, with how to start it', async () => {
-    const host = new FakeHost('browser', { answers: { 'status.get': () => READY_STATUS } });
-    new App(host, document.querySelector<HTMLElement>('#app')!);
-    host.connection('failed', null, NOT_RUNNING_ERROR);
-    await settle();
-    const alert = document.querySelector<HTMLElement>('.banner[data-kind="error"]')!;
+    const { alert } = await failedInBrowser(NOT_RUNNING_ERROR);
     expect(alert.querySelector('.banner-title')!.textContent).toBe("Alisa's companion is not running.");
     expect(alert.textContent).toContain('npm start');
     expect(document.querySelector<HTMLTextAreaElement>('textarea[aria-label="Message Alisa"]')!.disabled).toBe(true);

@@ -4,30 +4,22 @@
 // so its panel shows none); a question answered elsewhere goes away; a question asked before the
 // page connected is shown too. And the "online" badge next to the mute toggle while an online
 // engine is her voice. Driven the way the hosts drive the page.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import './helpers/happy-dom-fixes';
-import type { NetworkAskInfo, NetworkStatus, Status, VoiceStatus } from '../protocol';
-import { App } from '../webview/ui/app';
+import type { NetworkAskInfo, NetworkStatus, VoiceStatus } from '../protocol';
 import { onlineVoice } from '../webview/ui/voice-view';
 import { computeBanners } from '../webview/status/status-banners';
 import type { AudioOutput } from '../webview/audio/audio-output';
 import { FakeHost as SharedFakeHost, type Answers, READY_STATUS } from './helpers/fake-host';
-import { mountPanelBody } from './helpers/panel';
+import { clearBodyAfterEach, openPanel, settle as settleTurns } from './helpers/panel';
+import { hostState, NO_CHATS, readyAnswers, voiceStatus } from './helpers/webview-fixtures';
 
-const status: Status = { ...READY_STATUS };
-const edgeVoice: VoiceStatus = {
-  muted: false,
-  speaking: false,
-  listening: false,
-  handsFree: false,
+const edgeVoice: VoiceStatus = voiceStatus({
   tts: [
     { id: 'msedge', available: true, reason: null, online: true },
     { id: 'espeak', available: true, reason: null, online: false },
   ],
-  stt: [],
-  lastEngine: null,
-  error: null,
-};
+});
 const question: NetworkAskInfo = {
   id: 'q1',
   host: 'huggingface.co',
@@ -44,12 +36,8 @@ class FakeHost extends SharedFakeHost {
     super(kind);
   }
   override answers: Answers = {
-    'status.get': () => status,
-    'character.list': () => ({
-      characters: [{ id: 1, key: 'alisa', name: 'Alisa', systemPrompt: 'x', voice: null, avatar: null, builtin: true }],
-      activeId: 1,
-    }),
-    'session.list': () => ({ sessions: [] }),
+    ...readyAnswers(),
+    ...NO_CHATS,
     'voice.status': () => this.voice,
     'network.status': (): NetworkStatus => ({ mode: 'ask', allowedHosts: [], sessionAllowed: [], sessionBlocked: [], pending: this.pending }),
     'network.decide': () => ({ applied: true }),
@@ -70,26 +58,19 @@ const silent: AudioOutput = {
   },
 };
 
-const settle = async () => {
-  for (let i = 0; i < 8; i++) await new Promise((r) => setTimeout(r, 0));
-};
+const settle = () => settleTurns(8);
 
 let host: FakeHost;
 async function startApp(kind: 'vscode' | 'browser', pending: NetworkAskInfo[] = []): Promise<void> {
-  mountPanelBody();
   host = new FakeHost(kind);
   host.pending = pending;
-  new App(host, document.querySelector<HTMLElement>('#app')!, { audio: silent });
-  host.emit({ type: 'host.state', host: kind, connection: 'ready', message: null, error: null, modelConfigured: true, actions: [] });
-  await settle();
+  await openPanel(host, { audio: silent }, 8);
 }
 
 const cards = () => [...document.querySelectorAll<HTMLElement>('.network-ask')];
 const badge = () => document.querySelector<HTMLElement>('.app-header .voice-online')!;
 
-afterEach(() => {
-  document.body.innerHTML = '';
-});
+clearBodyAfterEach();
 
 describe('the network question in the panel', () => {
   it('in a browser: a card per host; "Always allow" answers every question for that host, then goes', async () => {
@@ -168,18 +149,10 @@ describe('a blocked download in the model banner', () => {
       message: 'Alisa works offline (alisa.network is "offline"), so she did not connect to huggingface.co to download the language model hf:x.',
       action: 'To allow it, set alisa.network to "ask" or "allowed".',
     };
-    const banners = computeBanners(
-      {
-        type: 'host.state',
-        host: 'vscode',
-        connection: 'ready',
-        message: null,
-        error: null,
-        modelConfigured: true,
-        actions: ['chooseModelFile', 'openSettings', 'downloadModel', 'showLogs'],
-      },
-      { ...status, model: { provider: 'embedded', state: 'error', model: 'x', progress: null, error } },
-    );
+    const banners = computeBanners(hostState({ actions: ['chooseModelFile', 'openSettings', 'downloadModel', 'showLogs'] }), {
+      ...READY_STATUS,
+      model: { provider: 'embedded', state: 'error', model: 'x', progress: null, error },
+    });
     const model = banners.find((b) => b.id === 'model')!;
     expect(model).toMatchObject({
       kind: 'error',

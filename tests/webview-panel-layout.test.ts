@@ -15,13 +15,11 @@
 // Screenshots go to $ALISA_LAYOUT_SHOTS (default /tmp/alisa-layout) for a reviewer to look at.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { build } from 'esbuild';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderWebviewHtml } from '../common/webview-html';
+import { bundlePageScript, CHROMIUM, launchChromium, ROOT } from './helpers/webview-chromium';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ROOT = path.resolve(__dirname, '..');
 const CSS = path.join(ROOT, 'dist', 'webview-style.css');
 const MISSING = !existsSync(CHROMIUM)
   ? `${CHROMIUM} is missing (apt-get install chromium); the panel layout test renders in it`
@@ -87,18 +85,8 @@ describe.skipIf(MISSING !== null)(MISSING ? `panel layout (skipped: ${MISSING})`
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
-    const out = await build({
-      stdin: { contents: ENTRY, resolveDir: ROOT, loader: 'js' },
-      bundle: true,
-      format: 'iife',
-      platform: 'browser',
-      target: 'es2022',
-      write: false,
-      logLevel: 'silent',
-    });
-    pageScript = out.outputFiles[0]!.text;
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+    pageScript = await bundlePageScript(ENTRY, 'js');
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
@@ -148,6 +136,24 @@ describe.skipIf(MISSING !== null)(MISSING ? `panel layout (skipped: ${MISSING})`
     if (list) expect(m.listW, 'the message list is inset').toBeGreaterThanOrEqual(m.docClientW - 1);
   }
 
+  /** Opens the panel as open() does, measures it, keeps a screenshot (`shot`.png) and checks that nothing scrolls sideways. */
+  async function openMeasured(shot: string, ...how: Parameters<typeof open>): Promise<{ page: Page; m: Measure }> {
+    const page = await open(...how);
+    const m = await measure(page);
+    await page.screenshot({ path: path.join(SHOTS, `${shot}.png`) });
+    noSideways(m);
+    return { page, m };
+  }
+
+  /** Escape closes what is open (`open` goes hidden); then `item` is picked in the persona menu and `shown` appears. */
+  async function pickFromMenu(page: Page, open: string, item: string, shown: string): Promise<void> {
+    await page.keyboard.press('Escape');
+    await page.waitForSelector(open, { state: 'hidden' });
+    await page.click('#persona-button');
+    await page.click(`#persona-menu [data-item="${item}"]`);
+    await page.waitForSelector(shown);
+  }
+
   /** The open character form shows its Save button without scrolling, inside the panel. */
   const formFits = (page: Page) =>
     page.evaluate(() => {
@@ -159,10 +165,7 @@ describe.skipIf(MISSING !== null)(MISSING ? `panel layout (skipped: ${MISSING})`
     });
 
   it('300x400: the avatar folds to a small face by itself and the chat keeps most of the height', async () => {
-    const page = await open(400);
-    const m = await measure(page);
-    await page.screenshot({ path: path.join(SHOTS, 'panel-300x400.png') });
-    noSideways(m);
+    const { page, m } = await openMeasured('panel-300x400', 400);
     expect(m.avatarShown).toBe(true);
     expect(m.avatarW).toBeLessThanOrEqual(40);
     expect(m.headerH, 'the face sits in the header row').toBeLessThanOrEqual(40);
@@ -175,10 +178,14 @@ describe.skipIf(MISSING !== null)(MISSING ? `panel layout (skipped: ${MISSING})`
   });
 
   it('300x400 with the avatar hidden by the toggle (remembered state): the list gets its room too', async () => {
-    const page = await open(400, { v: 1, sessionId: 7, draft: '', scrollTop: null, avatarHidden: true, sessionScope: 'workspace' });
-    const m = await measure(page);
-    await page.screenshot({ path: path.join(SHOTS, 'panel-300x400-avatar-hidden.png') });
-    noSideways(m);
+    const { page, m } = await openMeasured('panel-300x400-avatar-hidden', 400, {
+      v: 1,
+      sessionId: 7,
+      draft: '',
+      scrollTop: null,
+      avatarHidden: true,
+      sessionScope: 'workspace',
+    });
     expect(m.avatarShown).toBe(false);
     expect(await page.getAttribute('#avatar-toggle', 'aria-label')).toBe('Show avatar');
     expect(m.listH / m.viewportH, JSON.stringify(m)).toBeGreaterThanOrEqual(0.55);
@@ -186,10 +193,7 @@ describe.skipIf(MISSING !== null)(MISSING ? `panel layout (skipped: ${MISSING})`
   });
 
   it('300x800: the avatar has its own row at full size and the list still has most of the height', async () => {
-    const page = await open(800);
-    const m = await measure(page);
-    await page.screenshot({ path: path.join(SHOTS, 'panel-300x800.png') });
-    noSideways(m);
+    const { page, m } = await openMeasured('panel-300x800', 800);
     expect(m.avatarShown).toBe(true);
     expect(m.avatarW).toBeGreaterThanOrEqual(140);
     expect(m.listH / m.viewportH, JSON.stringify(m)).toBeGreaterThanOrEqual(0.55);
@@ -221,11 +225,7 @@ describe.skipIf(MISSING !== null)(MISSING ? `panel layout (skipped: ${MISSING})`
     expect(menu.right).toBeLessThanOrEqual(300);
     expect(menu.focused).toBe('menuitemradio');
     noSideways(await measure(page));
-    await page.keyboard.press('Escape');
-    await page.waitForSelector('#persona-menu', { state: 'hidden' });
-    await page.click('#persona-button');
-    await page.click('#persona-menu [data-item="new"]');
-    await page.waitForSelector('#character-panel:not([hidden])');
+    await pickFromMenu(page, '#persona-menu', 'new', '#character-panel:not([hidden])');
     await page.screenshot({ path: path.join(SHOTS, 'panel-300x400-character-form.png') });
     const form = await page.evaluate(() => document.getElementById('character-panel')!.getBoundingClientRect().right);
     expect(form).toBeLessThanOrEqual(300);
@@ -236,11 +236,7 @@ describe.skipIf(MISSING !== null)(MISSING ? `panel layout (skipped: ${MISSING})`
     expect(fit.onTop, 'Save is covered').toBe(true);
     expect(fit.saveRight).toBeLessThanOrEqual(300);
     // The built-in character's form: no Delete, her persona read-only, a note saying why.
-    await page.keyboard.press('Escape');
-    await page.waitForSelector('#character-panel', { state: 'hidden' });
-    await page.click('#persona-button');
-    await page.click('#persona-menu [data-item="edit"]');
-    await page.waitForSelector('#character-panel:not([hidden]) .form-note:not([hidden])');
+    await pickFromMenu(page, '#character-panel', 'edit', '#character-panel:not([hidden]) .form-note:not([hidden])');
     await page.screenshot({ path: path.join(SHOTS, 'panel-300x400-edit-builtin.png') });
     noSideways(await measure(page), false);
     const builtin = await formFits(page);
@@ -254,10 +250,7 @@ describe.skipIf(MISSING !== null)(MISSING ? `panel layout (skipped: ${MISSING})`
   });
 
   it('in a browser tab the page keeps its heading and its one "New chat" button', async () => {
-    const page = await open(600, undefined, 'browser', 'light');
-    const m = await measure(page);
-    await page.screenshot({ path: path.join(SHOTS, 'panel-browser-300x600.png') });
-    noSideways(m);
+    const { page, m } = await openMeasured('panel-browser-300x600', 600, undefined, 'browser', 'light');
     expect(m.headings).toBe(1);
     expect(m.newChatButtons).toBe(1);
     await page.context().close();

@@ -12,7 +12,8 @@ import type { AudioOutput, DecodedAudio, PlayingSound } from '../webview/audio/a
 import { App } from '../webview/ui/app';
 import { decodeWav, encodeWav } from '../companion/voice/wav-io';
 import { FakeHost, READY_STATUS } from './helpers/fake-host';
-import { mountPanelBody } from './helpers/panel';
+import { mountPanelBody, settle as settleTurns } from './helpers/panel';
+import { messageMaker, readyAnswers, voiceStatus } from './helpers/webview-fixtures';
 
 const RATE = 8000;
 /** A 16-bit mono PCM WAV (base64): `seconds` of a 200 Hz tone. */
@@ -67,69 +68,28 @@ class TestOutput implements AudioOutput {
 }
 
 const status: Status = { ...READY_STATUS };
-const voiceStatus: VoiceStatus = {
-  muted: false,
-  speaking: true,
-  listening: false,
-  handsFree: false,
-  tts: [{ id: 'espeak', available: true, reason: null }],
-  stt: [],
-  lastEngine: null,
-  error: null,
-};
+const speaking: VoiceStatus = voiceStatus({ speaking: true });
+const msg = messageMaker(9, 0);
 
 /** The shared fake host answering as the companion does; a variant may hold an answer back (`late`) or drop one. */
 function reconnectHost(): FakeHost {
   return new FakeHost('vscode', {
     actions: ['showLogs', 'restartCompanion'],
     answers: {
-      'status.get': () => status,
-      'character.list': () => ({
-        characters: [{ id: 1, key: 'alisa', name: 'Alisa', systemPrompt: 'x', voice: null, avatar: null, builtin: true }],
-        activeId: 1,
-      }),
+      ...readyAnswers(status),
       'screen.status': () => {
         throw { code: 'unknown_method', message: 'no screen' };
       },
-      'voice.status': () => voiceStatus,
+      'voice.status': () => speaking,
       'session.list': () => ({ sessions: [{ id: 9, title: 'Cats', characterId: 1, createdAt: 1, updatedAt: 2, messageCount: 2 }] }),
-      'session.messages': () => ({
-        messages: [
-          {
-            id: 1,
-            sessionId: 9,
-            role: 'user',
-            text: 'Tell me a story',
-            emotion: null,
-            status: 'complete',
-            spontaneous: false,
-            promptTokens: null,
-            completionTokens: null,
-            createdAt: 1,
-          },
-          {
-            id: 2,
-            sessionId: 9,
-            role: 'assistant',
-            text: 'Once upon a time.',
-            emotion: 'happy',
-            status: 'complete',
-            spontaneous: false,
-            promptTokens: null,
-            completionTokens: null,
-            createdAt: 2,
-          },
-        ],
-      }),
+      'session.messages': () => ({ messages: [msg(1, 'user', 'Tell me a story'), { ...msg(2, 'assistant', 'Once upon a time.'), emotion: 'happy' }] }),
       'chat.send': (p: { text: string }) => ({ replyId: `r-${p.text.length}`, sessionId: 9, userMessageId: 50 }),
       'voice.stop': () => ({ ok: true }),
     },
   });
 }
 
-const settle = async () => {
-  for (let i = 0; i < 10; i++) await new Promise((r) => setTimeout(r, 0));
-};
+const settle = () => settleTurns(10);
 const input = () => document.querySelector<HTMLTextAreaElement>('#message-input')!;
 const sendButton = () => document.querySelector<HTMLButtonElement>('#send')!;
 const userTexts = () => [...document.querySelectorAll<HTMLElement>('[data-role="user"]')].map((n) => n.textContent ?? '');
@@ -178,18 +138,25 @@ async function chatAndSpeak(host: FakeHost): Promise<void> {
     timings: { firstTokenMs: 5, totalMs: 10 },
   } as HostToWebview);
   host.emit({ type: 'speech.start', utteranceId: 'u1', replyId: 'r1' });
-  host.emit({
-    type: 'speech.chunk',
-    utteranceId: 'u1',
-    replyId: 'r1',
-    seq: 0,
-    text: 'Once upon a time.',
-    engine: 'espeak',
-    mime: 'audio/wav',
-    data: wav(0.5),
-    durationMs: 500,
-  });
+  host.emit(speechChunk('r1', 0, 'Once upon a time.', 0.5));
   await settle();
+}
+
+/** A chunk of utterance u1 in eSpeak's voice: `seconds` of tone. */
+function speechChunk(replyId: string | null, seq: number, text: string, seconds: number): HostToWebview {
+  return { type: 'speech.chunk', utteranceId: 'u1', replyId, seq, text, engine: 'espeak', mime: 'audio/wav', data: wav(seconds), durationMs: seconds * 1000 };
+}
+
+/** Her voice under way in a chat (with the variant's setup), then the companion killed (and what the variant does meanwhile). */
+async function killedWhileSpeaking(v: Variant): Promise<FakeHost> {
+  const out = new TestOutput();
+  const host = startApp(out);
+  v.setup?.(out, host);
+  await chatAndSpeak(host);
+  killed(host);
+  v.during?.(out, host);
+  await settle();
+  return host;
 }
 
 /** The companion is killed: the extension says so, restarts it, and it is ready again. */
@@ -225,25 +192,9 @@ const variants: Variant[] = [
 describe('after the companion was killed while she spoke', () => {
   for (const v of variants) {
     it(`sends the next message typed once she is back (${v.name})`, async () => {
-      const out = new TestOutput();
-      const host = startApp(out);
-      v.setup?.(out, host);
-      await chatAndSpeak(host);
-      killed(host);
-      v.during?.(out, host);
-      await settle();
+      const host = await killedWhileSpeaking(v);
       // Late speech from the dead process, then the new one is ready and the panel reloads.
-      host.emit({
-        type: 'speech.chunk',
-        utteranceId: 'u1',
-        replyId: 'r1',
-        seq: 1,
-        text: 'The end.',
-        engine: 'espeak',
-        mime: 'audio/wav',
-        data: wav(0.25),
-        durationMs: 250,
-      });
+      host.emit(speechChunk('r1', 1, 'The end.', 0.25));
       host.connection('ready');
       host.emit({ type: 'status', status });
       await settle();
@@ -255,13 +206,7 @@ describe('after the companion was killed while she spoke', () => {
     });
 
     it(`sends a message typed while she is still restarting, once she is back (${v.name})`, async () => {
-      const out = new TestOutput();
-      const host = startApp(out);
-      v.setup?.(out, host);
-      await chatAndSpeak(host);
-      killed(host);
-      v.during?.(out, host);
-      await settle();
+      const host = await killedWhileSpeaking(v);
       type('Are you back?');
       expect(input().value).toBe(''); // taken: it goes when she is back
       expect(userTexts().some((t) => t.includes('Are you back?'))).toBe(true); // shown at once
@@ -294,17 +239,7 @@ describe('after the companion was killed while she spoke', () => {
     host.connection('ready');
     await settle();
     host.emit({ type: 'speech.start', utteranceId: 'u1', replyId: null });
-    host.emit({
-      type: 'speech.chunk',
-      utteranceId: 'u1',
-      replyId: null,
-      seq: 0,
-      text: 'Hi.',
-      engine: 'espeak',
-      mime: 'audio/wav',
-      data: wav(0.25),
-      durationMs: 250,
-    });
+    host.emit(speechChunk(null, 0, 'Hi.', 0.25));
     host.emit({ type: 'speech.end', utteranceId: 'u1', replyId: null, reason: 'stopped' });
     await settle();
     document.dispatchEvent(new PointerEvent('pointerdown', { bubbles: true }));

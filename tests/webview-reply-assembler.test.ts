@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { CompanionMessage, Message } from '../protocol';
+import type { CompanionMessage } from '../protocol';
 import { ReplyAssembler } from '../webview/chat/reply-assembler';
+import { messageMaker, replyEnd } from './helpers/webview-fixtures';
 
 const start = (replyId: string, sessionId = 1, userMessageId: number | null = 10): CompanionMessage => ({
   type: 'reply.start',
@@ -11,30 +12,18 @@ const start = (replyId: string, sessionId = 1, userMessageId: number | null = 10
 });
 const token = (replyId: string, text: string): CompanionMessage => ({ type: 'reply.token', replyId, text });
 const emotion = (replyId: string, e: 'happy' | 'shy' | 'sad'): CompanionMessage => ({ type: 'reply.emotion', replyId, emotion: e });
-const end = (replyId: string, text: string, opts: { sessionId?: number; messageId?: number; interrupted?: boolean } = {}): CompanionMessage => ({
-  type: 'reply.end',
-  replyId,
-  sessionId: opts.sessionId ?? 1,
-  messageId: opts.messageId ?? 11,
-  text,
-  emotion: 'happy',
-  interrupted: opts.interrupted ?? false,
-  tokens: { prompt: 5, completion: 3 },
-  timings: { firstTokenMs: 10, totalMs: 20, tokensPerSecond: 100 },
-  provider: 'embedded',
-});
-const stored = (id: number, role: 'user' | 'assistant', text: string, status: Message['status'] = 'complete'): Message => ({
-  id,
-  sessionId: 1,
-  role,
-  text,
-  emotion: role === 'assistant' ? 'calm' : null,
-  status,
-  spontaneous: false,
-  promptTokens: null,
-  completionTokens: null,
-  createdAt: 1000 + id,
-});
+const end = (replyId: string, text: string, opts: { sessionId?: number; messageId?: number; interrupted?: boolean } = {}): CompanionMessage =>
+  replyEnd({
+    replyId,
+    sessionId: opts.sessionId ?? 1,
+    messageId: opts.messageId ?? 11,
+    text,
+    emotion: 'happy',
+    interrupted: opts.interrupted ?? false,
+    tokens: { prompt: 5, completion: 3 },
+    timings: { firstTokenMs: 10, totalMs: 20, tokensPerSecond: 100 },
+  });
+const stored = messageMaker(1, 1000);
 
 function withUser(): ReplyAssembler {
   const a = new ReplyAssembler(() => 0);

@@ -3,14 +3,14 @@
 // disturb" toggle in the header (from `presence.state` / `idle.state` events and the answers to
 // `presence.status` / `idle.status`; a click asks the companion directly, in VS Code and in the
 // browser alike), and replies she starts on her own marked as such.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import './helpers/happy-dom-fixes';
-import type { IdleConfigure, IdleStatus, PresenceConfigure, PresenceStatus, Status } from '../protocol';
-import { App } from '../webview/ui/app';
-import { FakeHost as SharedFakeHost, type Answers, READY_STATUS } from './helpers/fake-host';
-import { mountPanelBody, settle } from './helpers/panel';
+import type { IdleConfigure, IdleStatus, PresenceConfigure, PresenceStatus } from '../protocol';
+import { FakeHost as SharedFakeHost, type Answers } from './helpers/fake-host';
+import { clearBodyAfterEach, openPanel, restartCompanion, settle } from './helpers/panel';
+import { ALL_ACTIONS, firstRunAnswers } from './helpers/webview-fixtures';
+import { clickPill, expectPillGone, expectPillNotYet, expectPillShown, pillShown } from './helpers/webview-pill';
 
-const status: Status = { ...READY_STATUS };
 const presenceOff: PresenceStatus = { enabled: false, active: false, paused: false, state: null, input: 'default', error: null };
 const presenceOn: PresenceStatus = { ...presenceOff, enabled: true, active: true, state: 'focused' };
 const presencePaused: PresenceStatus = { ...presenceOff, enabled: true, paused: true };
@@ -25,27 +25,12 @@ const idleOn: IdleStatus = { doNotDisturb: false, chattiness: 1, quietReason: nu
 /** The host as the extension (or the browser adapter) plays it, with a companion that keeps a presence and an idle status. */
 class FakeHost extends SharedFakeHost {
   override kind: 'vscode' | 'browser' = 'vscode';
-  override actions: SharedFakeHost['actions'] = [
-    'chooseModelFile',
-    'downloadModel',
-    'cancelDownload',
-    'openSettings',
-    'showLogs',
-    'restartCompanion',
-    'setApiKey',
-  ];
+  override actions: SharedFakeHost['actions'] = [...ALL_ACTIONS];
   failIdle = false;
   presence: PresenceStatus = presenceOff;
   idle: IdleStatus = idleOn;
   override answers: Answers = {
-    'status.get': () => status,
-    'character.list': () => ({
-      characters: [{ id: 1, key: 'alisa', name: 'Alisa', systemPrompt: 'x', voice: null, avatar: null, builtin: true }],
-      activeId: 1,
-    }),
-    'session.list': () => ({ sessions: [] }),
-    'session.create': () => ({ id: 9, title: '', characterId: 1, createdAt: 1, updatedAt: 1, messageCount: 0 }),
-    'session.messages': () => ({ messages: [] }),
+    ...firstRunAnswers(),
     'presence.status': () => this.presence,
     'idle.status': () => this.idle,
     'presence.configure': (p: PresenceConfigure) => {
@@ -68,80 +53,62 @@ class FakeHost extends SharedFakeHost {
   };
 }
 
-const pill = () => document.querySelector<HTMLButtonElement>('.app-header .camera-indicator')!;
-const pillVisible = () => !!pill() && !pill().hidden;
-const dnd = () => document.querySelector<HTMLButtonElement>('.app-header .dnd-toggle')!;
-
 let host: FakeHost;
 
 async function start(opts: { presence?: PresenceStatus; kind?: 'vscode' | 'browser' } = {}): Promise<void> {
-  mountPanelBody();
   host = new FakeHost();
   host.kind = opts.kind ?? 'vscode';
   host.presence = opts.presence ?? presenceOff;
-  new App(host, document.querySelector<HTMLElement>('#app')!);
-  host.connection('ready');
-  await settle();
+  await openPanel(host);
 }
 
-afterEach(() => {
-  document.body.innerHTML = '';
-});
+clearBodyAfterEach();
+
+const pill = () => document.querySelector<HTMLButtonElement>('.app-header .camera-indicator')!;
+const pillVisible = () => pillShown(pill());
+const dnd = () => document.querySelector<HTMLButtonElement>('.app-header .dnd-toggle')!;
+/** The companion says how the camera is (a presence.state event). */
+const showPresence = (status: PresenceStatus) => host.emit({ type: 'presence.state', status });
 
 describe('webview camera pill', () => {
   beforeEach(async () => start());
 
   it('is absent while presence is off', () => {
-    expect(host.requests('presence.status')).toHaveLength(1);
-    expect(pillVisible()).toBe(false);
-    expect(pill().dataset.state).toBeUndefined();
+    expectPillNotYet(host, 'presence.status', pill());
   });
 
   it('appears while the camera is open, with what she makes of it', () => {
-    host.emit({ type: 'presence.state', status: presenceOn });
-    expect(pillVisible()).toBe(true);
-    expect(pill().dataset.state).toBe('active');
-    expect(pill().textContent).toBe('Camera');
-    expect(pill().querySelector('svg.icon')).not.toBeNull();
-    expect(pill().title).toMatch(/focused.*never stored.*Click to pause/);
-    expect(pill().getAttribute('aria-label')).toBe(pill().title);
+    showPresence(presenceOn);
+    expectPillShown(pill(), { state: 'active', text: 'Camera', title: /focused.*never stored.*Click to pause/ });
   });
 
   it('shows a pause and an error; hides while the camera is released and when turned off', () => {
-    host.emit({ type: 'presence.state', status: presencePaused });
+    showPresence(presencePaused);
     expect(pill().dataset.state).toBe('paused');
     expect(pill().textContent).toBe('Camera paused');
-    host.emit({ type: 'presence.state', status: presenceFailing });
+    showPresence(presenceFailing);
     expect(pill().dataset.state).toBe('error');
     expect(pill().title).toContain('No camera was found. Plug one in.');
-    host.emit({ type: 'presence.state', status: presenceReleased });
+    showPresence(presenceReleased);
     expect(pillVisible()).toBe(false);
-    host.emit({ type: 'presence.state', status: presenceOn });
+    showPresence(presenceOn);
     expect(pillVisible()).toBe(true);
-    host.emit({ type: 'presence.state', status: presenceOff });
-    expect(pillVisible()).toBe(false);
-    expect(pill().dataset.state).toBeUndefined();
+    showPresence(presenceOff);
+    expectPillGone(pill());
   });
 
   it('pauses and resumes on click through presence.configure; retries after an error', async () => {
     host.presence = presenceOn;
-    host.emit({ type: 'presence.state', status: presenceOn });
-    pill().click();
-    await settle();
-    expect(pill().dataset.state).toBe('paused');
-    pill().click();
-    await settle();
-    expect(pill().dataset.state).toBe('active');
+    showPresence(presenceOn);
+    await clickPill(host, pill, { method: 'presence.configure', state: 'paused' });
+    await clickPill(host, pill, { method: 'presence.configure', state: 'active' });
     host.presence = presenceFailing;
-    host.emit({ type: 'presence.state', status: presenceFailing });
-    pill().click();
-    await settle();
-    expect(host.requests('presence.configure').map((r) => r.params)).toEqual([{ paused: true }, { paused: false }, { enabled: true }]);
-    expect(pill().dataset.state).toBe('active');
+    showPresence(presenceFailing);
+    await clickPill(host, pill, { method: 'presence.configure', asked: [{ paused: true }, { paused: false }, { enabled: true }], state: 'active' });
   });
 
   it('hides while the companion is gone, and shows its state again on reconnect', async () => {
-    host.emit({ type: 'presence.state', status: presenceOn });
+    showPresence(presenceOn);
     host.connection('restarting');
     await settle();
     expect(pillVisible()).toBe(false);
@@ -200,9 +167,7 @@ describe('webview Do-not-disturb toggle', () => {
     host.answers['presence.status'] = () => {
       throw { code: 'unknown_method', message: 'No presence.status here.' };
     };
-    host.connection('restarting');
-    host.connection('ready');
-    await settle();
+    await restartCompanion(host);
     expect(dnd().hidden).toBe(true);
     expect(pillVisible()).toBe(false);
     expect(document.querySelector('#alerts')!.textContent).not.toContain('idle.status');
@@ -227,9 +192,7 @@ describe('replies she starts on her own', () => {
   beforeEach(async () => {
     await start();
     host.answers['session.list'] = () => ({ sessions: [{ id: 9, title: 'Chat', characterId: 1, createdAt: 1, updatedAt: 1, messageCount: 0 }] });
-    host.connection('restarting');
-    host.connection('ready');
-    await settle();
+    await restartCompanion(host);
   });
 
   it('are marked subtly; answers are not', async () => {
@@ -264,9 +227,7 @@ describe('replies she starts on her own', () => {
         },
       ],
     });
-    host.connection('restarting');
-    host.connection('ready');
-    await settle();
+    await restartCompanion(host);
     expect(document.querySelector('.msg[data-message-id="1"]')!.getAttribute('data-spontaneous')).toBe('true');
   });
 });

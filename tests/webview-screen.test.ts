@@ -1,14 +1,14 @@
 // @vitest-environment happy-dom
 // The "Screen" pill in the panel's header, driven the way the hosts drive the page: host.state,
 // `screen.state` events, the answer to `screen.status`, and the user's click (`screen.configure`).
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import './helpers/happy-dom-fixes';
-import type { ScreenConfigure, ScreenStatus, Status } from '../protocol';
-import { App } from '../webview/ui/app';
-import { FakeHost as SharedFakeHost, type Answers, READY_STATUS } from './helpers/fake-host';
-import { mountPanelBody, settle } from './helpers/panel';
+import type { ScreenConfigure, ScreenStatus } from '../protocol';
+import { FakeHost as SharedFakeHost, type Answers } from './helpers/fake-host';
+import { clearBodyAfterEach, openPanel, restartCompanion, settle } from './helpers/panel';
+import { ALL_ACTIONS, firstRunAnswers } from './helpers/webview-fixtures';
+import { clickPill, expectPillGone, expectPillNotYet, expectPillShown, pillShown } from './helpers/webview-pill';
 
-const status: Status = { ...READY_STATUS };
 const off: ScreenStatus = {
   enabled: false,
   paused: false,
@@ -35,25 +35,10 @@ const failing: ScreenStatus = {
 /** The host as the extension (or the browser adapter) plays it, with a companion that keeps a screen status. */
 class FakeHost extends SharedFakeHost {
   override kind = 'vscode' as const;
-  override actions: SharedFakeHost['actions'] = [
-    'chooseModelFile',
-    'downloadModel',
-    'cancelDownload',
-    'openSettings',
-    'showLogs',
-    'restartCompanion',
-    'setApiKey',
-  ];
+  override actions: SharedFakeHost['actions'] = [...ALL_ACTIONS];
   screen: ScreenStatus = off;
   override answers: Answers = {
-    'status.get': () => status,
-    'character.list': () => ({
-      characters: [{ id: 1, key: 'alisa', name: 'Alisa', systemPrompt: 'x', voice: null, avatar: null, builtin: true }],
-      activeId: 1,
-    }),
-    'session.list': () => ({ sessions: [] }),
-    'session.create': () => ({ id: 9, title: '', characterId: 1, createdAt: 1, updatedAt: 1, messageCount: 0 }),
-    'session.messages': () => ({ messages: [] }),
+    ...firstRunAnswers(),
     'screen.status': () => this.screen,
     'screen.configure': (p: ScreenConfigure) => {
       const s = { ...this.screen };
@@ -73,40 +58,28 @@ class FakeHost extends SharedFakeHost {
 }
 
 const pill = () => document.querySelector<HTMLButtonElement>('.app-header .screen-indicator')!;
-const visible = () => !!pill() && !pill().hidden;
+const visible = () => pillShown(pill());
 
 let host: FakeHost;
 
 async function start(screen: ScreenStatus = off): Promise<void> {
-  mountPanelBody();
   host = new FakeHost();
   host.screen = screen;
-  new App(host, document.querySelector<HTMLElement>('#app')!);
-  host.connection('ready');
-  await settle();
+  await openPanel(host);
 }
 
-afterEach(() => {
-  document.body.innerHTML = '';
-});
+clearBodyAfterEach();
 
 describe('webview screen indicator', () => {
   beforeEach(async () => start());
 
   it('is absent while screen understanding is off', () => {
-    expect(host.requests('screen.status')).toHaveLength(1);
-    expect(visible()).toBe(false);
-    expect(pill().dataset.state).toBeUndefined();
+    expectPillNotYet(host, 'screen.status', pill());
   });
 
   it('appears while capture is active, with an eye and an explanation', () => {
     host.emit({ type: 'screen.state', status: active });
-    expect(visible()).toBe(true);
-    expect(pill().dataset.state).toBe('active');
-    expect(pill().textContent).toBe('Screen');
-    expect(pill().querySelector('svg.icon')).not.toBeNull();
-    expect(pill().title).toMatch(/reads your screen.*Click to pause/);
-    expect(pill().getAttribute('aria-label')).toBe(pill().title);
+    expectPillShown(pill(), { state: 'active', text: 'Screen', title: /reads your screen.*Click to pause/ });
   });
 
   it('shows a pause by the user, and the wait while the user is away', () => {
@@ -130,30 +103,20 @@ describe('webview screen indicator', () => {
     host.emit({ type: 'screen.state', status: active });
     expect(visible()).toBe(true);
     host.emit({ type: 'screen.state', status: off });
-    expect(visible()).toBe(false);
-    expect(pill().dataset.state).toBeUndefined();
+    expectPillGone(pill());
   });
 
   it('pauses and resumes on click through screen.configure', async () => {
     host.screen = active;
     host.emit({ type: 'screen.state', status: active });
-    pill().click();
-    await settle();
-    expect(host.requests('screen.configure').map((r) => r.params)).toEqual([{ paused: true }]);
-    expect(pill().dataset.state).toBe('paused');
-    pill().click();
-    await settle();
-    expect(host.requests('screen.configure').map((r) => r.params)).toEqual([{ paused: true }, { paused: false }]);
-    expect(pill().dataset.state).toBe('active');
+    await clickPill(host, pill, { method: 'screen.configure', asked: [{ paused: true }], state: 'paused' });
+    await clickPill(host, pill, { method: 'screen.configure', asked: [{ paused: true }, { paused: false }], state: 'active' });
   });
 
   it('retries on click after an error', async () => {
     host.screen = failing;
     host.emit({ type: 'screen.state', status: failing });
-    pill().click();
-    await settle();
-    expect(host.requests('screen.configure').map((r) => r.params)).toEqual([{ enabled: true }]);
-    expect(pill().dataset.state).toBe('active');
+    await clickPill(host, pill, { method: 'screen.configure', asked: [{ enabled: true }], state: 'active' });
   });
 
   it('hides while the companion is gone, and shows its state again on reconnect', async () => {
@@ -181,9 +144,7 @@ describe('webview screen indicator after a reload', () => {
     host.answers['screen.status'] = () => {
       throw { code: 'unknown_method', message: 'No screen.status here.' };
     };
-    host.connection('restarting');
-    host.connection('ready');
-    await settle();
+    await restartCompanion(host);
     expect(visible()).toBe(false);
     expect(document.querySelector('#alerts')!.textContent).not.toContain('screen.status');
   });

@@ -4,15 +4,15 @@
 // scope for sessions it hears of, pages with 'Older chats…', and falls back to reloading after
 // each reply with a companion that does not push sessions. Driven through the webview's host
 // interface as the extension drives it.
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import './helpers/happy-dom-fixes';
-import type { CompanionMessage, Session, Status } from '../protocol';
-import { FakeHost, READY_STATUS } from './helpers/fake-host';
+import type { CompanionMessage, Session } from '../protocol';
+import { FakeHost } from './helpers/fake-host';
 import { App } from '../webview/ui/app';
-import { mountPanelBody } from './helpers/panel';
+import { clearBodyAfterEach, mountPanelBody, settle as settleTurns } from './helpers/panel';
+import { readyAnswers, replyEnd as replyEndEvent } from './helpers/webview-fixtures';
 
 const now = 1_700_000_000_000;
-const status: Status = { ...READY_STATUS };
 const ALPHA_ID = 'file:///alpha';
 const session = (id: number, title: string, workspace: string | null, updatedAt: number, messageCount = 2): Session => ({
   id,
@@ -31,22 +31,16 @@ class PagesHost extends FakeHost {
     readonly pages: Record<string, { sessions: Session[]; nextCursor: string | null }>,
     readonly opts: { legacy?: boolean; kind?: 'vscode' | 'browser'; state?: unknown; hitIn?: Session } = {},
   ) {
-    super(opts.kind ?? 'vscode', { state: opts.state });
+    super(opts.kind ?? 'vscode', { state: opts.state, answers: { ...readyAnswers(), 'session.messages': () => ({ messages: [] }) } });
   }
   override setState(): void {}
   override answer(method: string, params: any): unknown {
     switch (method) {
-      case 'status.get':
-        return status;
-      case 'character.list':
-        return { characters: [{ id: 1, key: 'alisa', name: 'Alisa', systemPrompt: 'x', voice: null, avatar: null, builtin: true }], activeId: 1 };
       case 'session.list': {
         const page = this.pages[`${params.scope ?? 'workspace'}:${params.cursor ?? ''}`];
         if (!page) return undefined;
         return this.opts.legacy ? { sessions: page.sessions } : { ...page, workspace: this.kind === 'browser' ? null : ALPHA_ID };
       }
-      case 'session.messages':
-        return { messages: [] };
       case 'memory.search': {
         const s = this.opts.hitIn!;
         return {
@@ -80,33 +74,18 @@ const showsOptions = (texts: string[]) => vi.waitFor(() => expect(optionTexts())
 function start(host: PagesHost): PagesHost {
   mountPanelBody();
   new App(host, $('#app')!);
-  host.emit({ type: 'host.state', host: host.kind, connection: 'ready', message: null, error: null, modelConfigured: true, actions: [] });
+  host.ready();
   return host;
 }
 
 /** Lets queued messages and their handlers run. */
-const settle = async () => {
-  for (let i = 0; i < 10; i++) await new Promise((r) => setTimeout(r, 0));
-};
+const settle = () => settleTurns(10);
 
 function replyEnd(sessionId: number): CompanionMessage {
-  return {
-    type: 'reply.end',
-    replyId: `r${sessionId}`,
-    sessionId,
-    messageId: 100 + sessionId,
-    text: 'Done.',
-    emotion: 'neutral',
-    interrupted: false,
-    tokens: { prompt: 1, completion: 1 },
-    timings: { firstTokenMs: 1, totalMs: 2, tokensPerSecond: null },
-    provider: 'embedded',
-  };
+  return replyEndEvent({ replyId: `r${sessionId}`, sessionId, messageId: 100 + sessionId, text: 'Done.', emotion: 'neutral' });
 }
 
-afterEach(() => {
-  document.body.innerHTML = '';
-});
+clearBodyAfterEach();
 
 describe('chat list updates from events', () => {
   const regex = session(7, 'Regex troubles', ALPHA_ID, now + 30);

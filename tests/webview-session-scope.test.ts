@@ -2,15 +2,15 @@
 // The chat bar's scope picker: "This workspace" / "All workspaces", sent as session.list's scope,
 // remembered in the view state, kept on sessions.changed, and in the all-view each chat says its
 // workspace. Driven through the webview's host interface as the extension drives it.
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import './helpers/happy-dom-fixes';
-import type { Session, Status } from '../protocol';
-import { FakeHost, READY_STATUS } from './helpers/fake-host';
+import type { Session } from '../protocol';
+import { FakeHost } from './helpers/fake-host';
 import { App } from '../webview/ui/app';
-import { mountPanelBody } from './helpers/panel';
+import { clearBodyAfterEach, mountPanelBody } from './helpers/panel';
+import { readyAnswers } from './helpers/webview-fixtures';
 
 const now = 1_700_000_000_000;
-const status: Status = { ...READY_STATUS };
 const session = (id: number, title: string, workspace: string | null, workspaceName: string | null, updatedAt: number): Session => ({
   id,
   title,
@@ -28,18 +28,12 @@ const LOOSE = session(3, 'Older chat', null, null, now + 10);
 /** The extension's side: answers session.list by scope as a companion serving the "alpha" window does. */
 class ScopeHost extends FakeHost {
   constructor(kind: 'vscode' | 'browser', state: unknown = undefined) {
-    super(kind, { state });
+    super(kind, { state, answers: { ...readyAnswers(), 'session.messages': () => ({ messages: [] }) } });
   }
   override answer(method: string, params: any): unknown {
     switch (method) {
-      case 'status.get':
-        return status;
-      case 'character.list':
-        return { characters: [{ id: 1, key: 'alisa', name: 'Alisa', systemPrompt: 'x', voice: null, avatar: null, builtin: true }], activeId: 1 };
       case 'session.list':
         return { sessions: params.scope === 'all' || this.kind === 'browser' ? [ALPHA, BETA, LOOSE] : [ALPHA, LOOSE] };
-      case 'session.messages':
-        return { messages: [] };
       case 'memory.search':
         return {
           hits: [
@@ -84,9 +78,7 @@ function start(kind: 'vscode' | 'browser', state?: unknown): ScopeHost {
 
 const optionTexts = () => [...$<HTMLSelectElement>('#session-select')!.options].map((o) => o.textContent);
 
-afterEach(() => {
-  document.body.innerHTML = '';
-});
+clearBodyAfterEach();
 
 describe('chat list scope', () => {
   it("lists this workspace's chats by default, switches to all with the workspace shown, and back", async () => {

@@ -1,19 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { HostState, ModelState, Status, UiAction } from '../protocol';
+import type { HostState, ModelState, Status } from '../protocol';
 import { computeBanners } from '../webview/status/status-banners';
+import { hostState } from './helpers/webview-fixtures';
 
-const ALL: UiAction[] = ['chooseModelFile', 'downloadModel', 'cancelDownload', 'openSettings', 'showLogs', 'restartCompanion', 'setApiKey'];
-
-const host = (patch: Partial<HostState> = {}): HostState => ({
-  type: 'host.state',
-  host: 'vscode',
-  connection: 'ready',
-  message: null,
-  error: null,
-  modelConfigured: true,
-  actions: ALL,
-  ...patch,
-});
+/** A ready VS Code host.state with every action; `patch` changes any of it. */
+const host = (patch: Partial<HostState> = {}): HostState => hostState(patch);
 const status = (model: Partial<ModelState> = {}): Status => ({
   version: '0.1.0',
   protocolVersion: 1,

@@ -5,9 +5,8 @@
 // renders once per frame with the newest text.
 import { describe, expect, it } from 'vitest';
 import './helpers/happy-dom-fixes';
-import type { ChatMessage } from '../webview/chat/chat-message';
 import { MarkdownStream, renderMarkdown } from '../webview/chat/markdown';
-import { MessageListView } from '../webview/ui/message-list-view';
+import { framedMessageList, streamingReply, tokens } from './helpers/webview-message-list';
 
 const REPLY = [
   '# Plan',
@@ -39,17 +38,6 @@ const REPLY = [
   '',
   'The end, with <b>raw html</b> shown as text.',
 ].join('\n');
-
-/** The reply cut into token-sized pieces (1 to 6 characters, a fixed pattern). */
-function tokens(text: string): string[] {
-  const out: string[] = [];
-  for (let i = 0, k = 0; i < text.length; k++) {
-    const n = 1 + ((k * 7) % 6);
-    out.push(text.slice(i, i + n));
-    i += n;
-  }
-  return out;
-}
 
 function fullRender(text: string): string {
   const el = document.createElement('div');
@@ -128,32 +116,10 @@ describe('MarkdownStream', () => {
 });
 
 describe('MessageListView streaming', () => {
-  const reply = (text: string, status: ChatMessage['status'] = 'streaming'): ChatMessage => ({
-    key: 'r1',
-    id: null,
-    sessionId: 1,
-    role: 'assistant',
-    text,
-    emotion: 'neutral',
-    status,
-    pending: false,
-    spontaneous: false,
-    error: null,
-    replyId: '1',
-    createdAt: 1_700_000_000_000,
-  });
+  const reply = streamingReply;
 
   it('renders many tokens between two frames once, with the newest text', () => {
-    const frames: Array<() => void> = [];
-    const root = document.createElement('div');
-    document.body.append(root);
-    const list = new MessageListView(root, {
-      canInsert: true,
-      onCodeAction: () => {},
-      onLoadEarlier: () => {},
-      onScroll: () => {},
-      requestFrame: (f) => frames.push(f),
-    });
+    const { list, root, frames } = framedMessageList();
     list.sync([reply('')]);
     const body = root.querySelector<HTMLElement>('[data-role="assistant"] .msg-body')!;
     expect(body.querySelector('.typing')).not.toBeNull();

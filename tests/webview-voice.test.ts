@@ -10,15 +10,16 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import './helpers/happy-dom-fixes';
 import { FakeTimers } from './helpers/fake-timers';
-import type { Status, VoiceConfigure, VoiceStatus } from '../protocol';
+import type { VoiceConfigure, VoiceStatus } from '../protocol';
 import type { SpeechChunk } from '../protocol/voice';
 import type { AudioOutput, DecodedAudio, PlayingSound } from '../webview/audio/audio-output';
 import { SpeechPlayer } from '../webview/audio/speech-player';
 import { MouthAnimator, type MouthShape } from '../webview/avatar/mouth-animator';
-import { App } from '../webview/ui/app';
+import type { App } from '../webview/ui/app';
 import { decodeWav, encodeWav, type PcmAudio } from '../companion/voice/wav-io';
-import { FakeHost as SharedFakeHost, type Answers, READY_STATUS } from './helpers/fake-host';
-import { mountPanelBody } from './helpers/panel';
+import { FakeHost as SharedFakeHost, type Answers } from './helpers/fake-host';
+import { openPanel, settle as settleTurns } from './helpers/panel';
+import { NEW_CHAT_ANSWERS, readyAnswers, voiceStatus as voiceStatusWith } from './helpers/webview-fixtures';
 
 // ------------------------------------------------------------------ audio test double
 
@@ -106,9 +107,7 @@ class RecordingOutput implements AudioOutput {
   }
 }
 
-const settle = async () => {
-  for (let i = 0; i < 8; i++) await new Promise((r) => setTimeout(r, 0));
-};
+const settle = () => settleTurns(8);
 
 const chunk = (utteranceId: string, seq: number, seconds: number, amplitude = 0.5): SpeechChunk => ({
   type: 'speech.chunk',
@@ -141,19 +140,22 @@ describe('speech queue', () => {
     player = new SpeechPlayer({ output: out, timers, onLevel: (l) => levels.push(l), onSpeaking: (s) => speaking.push(s) });
   });
 
+  /** Gives the player these speech events, in order. */
+  const feed = (...events: Parameters<SpeechPlayer['apply']>[0][]) => {
+    for (const e of events) player.apply(e);
+  };
+  /** When each sound was scheduled to start, and how long it is. */
+  const schedule = () => out.played.map((p) => [p.when, p.duration]);
+  /** Once the events so far have been handled, the sounds were scheduled at these [start, duration]s. */
+  const scheduled = async (...want: Array<[number, number]>) => {
+    await settle();
+    expect(schedule()).toEqual(want);
+  };
+
   it('plays chunks back to back, each at the end of the one before', async () => {
     out.time = 1;
-    player.apply(start('u1'));
-    player.apply(chunk('u1', 0, 0.5));
-    player.apply(chunk('u1', 1, 0.25));
-    player.apply(chunk('u1', 2, 0.75));
-    player.apply(end('u1'));
-    await settle();
-    expect(out.played.map((p) => [p.when, p.duration])).toEqual([
-      [1, 0.5],
-      [1.5, 0.25],
-      [1.75, 0.75],
-    ]);
+    feed(start('u1'), chunk('u1', 0, 0.5), chunk('u1', 1, 0.25), chunk('u1', 2, 0.75), end('u1'));
+    await scheduled([1, 0.5], [1.5, 0.25], [1.75, 0.75]);
     expect(speaking).toEqual([true]);
     out.advance(2.5);
     expect(speaking).toEqual([true, false]);
@@ -161,42 +163,26 @@ describe('speech queue', () => {
   });
 
   it('plays in seq order when chunks arrive out of order', async () => {
-    player.apply(start('u1'));
-    player.apply(chunk('u1', 2, 0.75));
-    player.apply(chunk('u1', 0, 0.5));
+    feed(start('u1'), chunk('u1', 2, 0.75), chunk('u1', 0, 0.5));
     await settle();
     // Only seq 0 may play: seq 1 has not arrived.
     expect(out.played.map((p) => p.duration)).toEqual([0.5]);
     player.apply(chunk('u1', 1, 0.25));
-    await settle();
-    expect(out.played.map((p) => [p.when, p.duration])).toEqual([
-      [0, 0.5],
-      [0.5, 0.25],
-      [0.75, 0.75],
-    ]);
+    await scheduled([0, 0.5], [0.5, 0.25], [0.75, 0.75]);
   });
 
   it('keeps seq order when a later chunk finishes decoding first', async () => {
     out.holding = true;
-    player.apply(start('u1'));
-    player.apply(chunk('u1', 0, 0.5));
-    player.apply(chunk('u1', 1, 0.25));
-    player.apply(chunk('u1', 2, 0.75));
+    feed(start('u1'), chunk('u1', 0, 0.5), chunk('u1', 1, 0.25), chunk('u1', 2, 0.75));
     out.release(0.75, 0.25);
     await settle();
     expect(out.played).toHaveLength(0); // waits for seq 0
     out.release(0.5);
-    await settle();
-    expect(out.played.map((p) => [p.when, p.duration])).toEqual([
-      [0, 0.5],
-      [0.5, 0.25],
-      [0.75, 0.75],
-    ]);
+    await scheduled([0, 0.5], [0.5, 0.25], [0.75, 0.75]);
   });
 
   it('starts a chunk that comes after a pause now, not in the past', async () => {
-    player.apply(start('u1'));
-    player.apply(chunk('u1', 0, 0.5));
+    feed(start('u1'), chunk('u1', 0, 0.5));
     await settle();
     out.advance(3); // the next sentence took long to synthesise
     player.apply(chunk('u1', 1, 0.25));
@@ -205,41 +191,23 @@ describe('speech queue', () => {
   });
 
   it('skips a chunk that cannot be decoded, and one that never came once the utterance ended', async () => {
-    player.apply(start('u1'));
-    player.apply(chunk('u1', 0, 0.5));
-    player.apply({ ...chunk('u1', 1, 0.25), data: Buffer.from('not audio').toString('base64') });
-    player.apply(chunk('u1', 3, 0.75));
+    feed(start('u1'), chunk('u1', 0, 0.5), { ...chunk('u1', 1, 0.25), data: Buffer.from('not audio').toString('base64') }, chunk('u1', 3, 0.75));
     await settle();
     expect(out.played.map((p) => p.duration)).toEqual([0.5]); // seq 2 is missing
     player.apply(end('u1'));
-    await settle();
-    expect(out.played.map((p) => [p.when, p.duration])).toEqual([
-      [0, 0.5],
-      [0.5, 0.75],
-    ]);
+    await scheduled([0, 0.5], [0.5, 0.75]);
   });
 
   it('plays utterances one after another, not interleaved', async () => {
-    player.apply(start('u1'));
-    player.apply(chunk('u1', 0, 0.5));
-    player.apply(start('u2'));
-    player.apply(chunk('u2', 0, 0.25));
+    feed(start('u1'), chunk('u1', 0, 0.5), start('u2'), chunk('u2', 0, 0.25));
     await settle();
     expect(out.played.map((p) => p.duration)).toEqual([0.5]);
-    player.apply(chunk('u1', 1, 0.75));
-    player.apply(end('u1'));
-    await settle();
-    expect(out.played.map((p) => [p.when, p.duration])).toEqual([
-      [0, 0.5],
-      [0.5, 0.75],
-      [1.25, 0.25],
-    ]);
+    feed(chunk('u1', 1, 0.75), end('u1'));
+    await scheduled([0, 0.5], [0.5, 0.75], [1.25, 0.25]);
   });
 
   it('stops at once on barge-in, and drops what still arrives for that utterance', async () => {
-    player.apply(start('u1'));
-    player.apply(chunk('u1', 0, 0.5));
-    player.apply(chunk('u1', 1, 0.5));
+    feed(start('u1'), chunk('u1', 0, 0.5), chunk('u1', 1, 0.5));
     await settle();
     out.advance(0.2);
     player.stop();
@@ -250,16 +218,14 @@ describe('speech queue', () => {
     await settle();
     expect(out.played).toHaveLength(2);
     // A new utterance plays again, starting now.
-    player.apply(start('u2'));
-    player.apply(chunk('u2', 0, 0.25));
+    feed(start('u2'), chunk('u2', 0, 0.25));
     await settle();
     expect(out.audible.map((p) => [p.when, p.duration])).toEqual([[0.2, 0.25]]);
   });
 
   it('a decode still running at barge-in does not play afterwards', async () => {
     out.holding = true;
-    player.apply(start('u1'));
-    player.apply(chunk('u1', 0, 0.5));
+    feed(start('u1'), chunk('u1', 0, 0.5));
     player.stop();
     out.release();
     await settle();
@@ -267,12 +233,7 @@ describe('speech queue', () => {
   });
 
   it('speech.end "stopped" silences that utterance; the next one moves up', async () => {
-    player.apply(start('u1'));
-    player.apply(chunk('u1', 0, 0.5));
-    player.apply(chunk('u1', 1, 0.5));
-    player.apply(end('u1'));
-    player.apply(start('u2'));
-    player.apply(chunk('u2', 0, 0.25));
+    feed(start('u1'), chunk('u1', 0, 0.5), chunk('u1', 1, 0.5), end('u1'), start('u2'), chunk('u2', 0, 0.25));
     await settle();
     expect(out.played.map((p) => p.when)).toEqual([0, 0.5, 1]);
     out.advance(0.1);
@@ -283,27 +244,21 @@ describe('speech queue', () => {
   });
 
   it('plays nothing while muted, and muting stops what plays', async () => {
-    player.apply(start('u1'));
-    player.apply(chunk('u1', 0, 0.5));
+    feed(start('u1'), chunk('u1', 0, 0.5));
     await settle();
     player.setMuted(true);
     expect(out.played[0]!.stopped).toBe(true);
-    player.apply(start('u2'));
-    player.apply(chunk('u2', 0, 0.5));
+    feed(start('u2'), chunk('u2', 0, 0.5));
     await settle();
     expect(out.played).toHaveLength(1);
     player.setMuted(false);
-    player.apply(start('u3'));
-    player.apply(chunk('u3', 0, 0.5));
+    feed(start('u3'), chunk('u3', 0, 0.5));
     await settle();
     expect(out.audible).toHaveLength(1);
   });
 
   it('drives the mouth from the audio: loud while a loud chunk plays, 0 in a silent one', async () => {
-    player.apply(start('u1'));
-    player.apply(chunk('u1', 0, 0.5, 0.8));
-    player.apply(chunk('u1', 1, 0.5, 0));
-    player.apply(end('u1'));
+    feed(start('u1'), chunk('u1', 0, 0.5, 0.8), chunk('u1', 1, 0.5, 0), end('u1'));
     await settle();
     levels.length = 0;
     out.time = 0.25;
@@ -364,30 +319,15 @@ describe('mouth: audio during speech, the text rhythm otherwise', () => {
 
 // ------------------------------------------------------------------ the panel
 
-const status: Status = { ...READY_STATUS };
-const voiceStatus: VoiceStatus = {
-  muted: false,
-  speaking: false,
-  listening: false,
-  handsFree: false,
-  tts: [{ id: 'espeak', available: true, reason: null }],
-  stt: [{ id: 'pocketsphinx', available: true, reason: null }],
-  lastEngine: null,
-  error: null,
-};
+const voiceStatus: VoiceStatus = voiceStatusWith({ stt: [{ id: 'pocketsphinx', available: true, reason: null }] });
 
 class FakeHost extends SharedFakeHost {
   override kind: 'vscode' | 'browser' = 'vscode';
   voice: VoiceStatus | null = voiceStatus;
   override answers: Answers = {
-    'status.get': () => status,
-    'character.list': () => ({
-      characters: [{ id: 1, key: 'alisa', name: 'Alisa', systemPrompt: 'x', voice: null, avatar: null, builtin: true }],
-      activeId: 1,
-    }),
+    ...readyAnswers(),
     'session.list': () => ({ sessions: [{ id: 9, title: '', characterId: 1, createdAt: 1, updatedAt: 1, messageCount: 0 }] }),
-    'session.create': () => ({ id: 9, title: '', characterId: 1, createdAt: 1, updatedAt: 1, messageCount: 0 }),
-    'session.messages': () => ({ messages: [] }),
+    ...NEW_CHAT_ANSWERS,
     'screen.status': () => {
       throw { code: 'unknown_method', message: 'no screen' };
     },
@@ -420,14 +360,11 @@ const line = () => document.querySelector<HTMLElement>('.voice-line')!;
 const notices = () => [...document.querySelectorAll<HTMLElement>('#alerts .banner[data-notice]')];
 
 async function startApp(opts: { voice?: VoiceStatus | null; kind?: 'vscode' | 'browser'; audio?: RecordingOutput } = {}): Promise<void> {
-  mountPanelBody();
   host = new FakeHost();
   if (opts.kind) host.kind = opts.kind;
   if (opts.voice !== undefined) host.voice = opts.voice;
   out = opts.audio ?? new RecordingOutput();
-  app = new App(host, document.querySelector<HTMLElement>('#app')!, { audio: out });
-  host.connection('ready');
-  await settle();
+  app = await openPanel(host, { audio: out }, 8);
 }
 
 async function speak(utteranceId = 'u1'): Promise<void> {

@@ -113,6 +113,9 @@ export class ChatService {
    * Starts a reply and returns as soon as the user's message is committed. `/mode <name>`
    * switches the mode instead.
    */
+  /** Set by app.ts: a slash command naming an action (`/run npm test`) starts it and answers which; null: not one. */
+  actionCommand: ((text: string, origin: ReplyOrigin | null) => { callId: string; name: string } | null) | null = null;
+
   send(params: Params<'chat.send'>, origin: ReplyOrigin | null): Result<'chat.send'> {
     const memory = this.deps.memory();
     const session = this.resolveSession(memory, params.sessionId, { workspace: origin?.workspace });
@@ -121,6 +124,8 @@ export class ChatService {
       const mode = this.setModeByName(command[1] ?? '');
       return { replyId: null, sessionId: session.id, userMessageId: null, mode };
     }
+    const action = this.actionCommand?.(params.text, origin);
+    if (action) return { replyId: null, sessionId: session.id, userMessageId: null, action };
     return this.begin(memory, session.id, { shownText: params.text, promptText: params.text, maxTokens: params.maxTokens }, origin);
   }
 

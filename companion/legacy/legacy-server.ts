@@ -38,6 +38,8 @@ import { json } from '../server/companion-server';
 import { guardedSend, HEADERS_TIMEOUT_MS, LogThrottle, MAX_CONNECTIONS, MAX_HTTP_CONNECTIONS, refuseUpgrade, REQUEST_TIMEOUT_MS } from '../server/backpressure';
 import type { LegacySession } from './legacy-session';
 import { parseVisionDesktop, parseVisionScreen } from './legacy-vision';
+import type { ActionExecutor } from '../actions/executor';
+import { isNo, isYes, outcomeFrames, parseTrigger, PendingQuestion, type Trigger } from './legacy-actions';
 
 const MAX_FRAME = 64 * 1024;
 const PING_INTERVAL_MS = 20_000;
@@ -58,6 +60,8 @@ interface LegacyServerDeps {
   speechFrames: boolean;
   version: string;
   log: (line: string) => void;
+  /** The original's spoken actions ("take note: ...", "open firefox", yes/no): through the one executor. */
+  actions?: ActionExecutor;
 }
 
 interface LegacyClient {
@@ -66,6 +70,8 @@ interface LegacyClient {
   /** The reply streaming to this client; unsolicited utterances wait for its [END]. */
   streaming: string | null;
   waiting: string[][];
+  /** The action question this client may answer with yes or no. */
+  question: PendingQuestion;
 }
 
 interface LegacyReply {
@@ -284,9 +290,12 @@ export class LegacyServer {
   // ---- what legacy clients send ------------------------------------------------------------
 
   private onConnection(ws: WebSocket): void {
-    const client: LegacyClient = { ws, id: `legacy-${this.nextId++}`, streaming: null, waiting: [] };
+    const client: LegacyClient = { ws, id: `legacy-${this.nextId++}`, streaming: null, waiting: [], question: new PendingQuestion() };
     this.clients.set(ws, client);
-    ws.on('close', () => this.clients.delete(ws));
+    ws.on('close', () => {
+      this.clients.delete(ws);
+      client.question.answer('expired');
+    });
     ws.on('error', (err) => this.deps.log(`legacy websocket error: ${err.message}`));
     ws.on('message', (data, isBinary) => {
       if (isBinary) return;
@@ -342,6 +351,15 @@ export class LegacyServer {
       }
       return;
     }
+    if (client.question.open && (isYes(text) || isNo(text))) {
+      client.question.answer(isYes(text) ? 'allow' : 'deny');
+      return;
+    }
+    const trigger = this.deps.actions ? parseTrigger(text) : null;
+    if (trigger) {
+      void this.runAction(client, trigger);
+      return;
+    }
     if (this.replies.size > 0 || this.pending.length > 0) {
       // A legacy reply is streaming to every legacy client: this message is answered after it,
       // in turn, rather than refused in the middle of it.
@@ -350,6 +368,19 @@ export class LegacyServer {
       return;
     }
     this.startChat(client, text);
+  }
+
+  /** A trigger phrase: the action runs through the executor; the question and the result are frames, the result to every legacy client. */
+  private async runAction(client: LegacyClient, trigger: Trigger): Promise<void> {
+    const outcome = await this.deps.actions!.run({
+      action: trigger.action,
+      args: trigger.args,
+      source: 'legacy',
+      clientId: client.id,
+      workspace: null,
+      confirm: (info) => client.question.ask(info, (frames) => this.deliver(client, frames)),
+    });
+    this.deliverToAll(outcomeFrames(outcome));
   }
 
   private startChat(client: LegacyClient, text: string): void {

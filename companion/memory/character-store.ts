@@ -8,7 +8,7 @@ import { RhythmStore } from './rhythm-store';
 import { toCharacter } from './rows';
 import type { BuiltinCharacter, CharacterPatch, NewCharacter } from './types';
 import * as v from './validate';
-import { flag, has } from './validate';
+import { patchParam } from './validate';
 
 /** The character methods of MemoryStore (see the opening comment). */
 export class CharacterStore extends RhythmStore {
@@ -48,16 +48,11 @@ export class CharacterStore extends RhythmStore {
   updateCharacter(id: number, patch: CharacterPatch): Character {
     const params = {
       id,
-      set_name: flag(has(patch, 'name')),
-      name: has(patch, 'name') ? v.cleanName(patch.name) : null,
-      set_system_prompt: flag(has(patch, 'systemPrompt')),
-      system_prompt: has(patch, 'systemPrompt') ? v.checkText(patch.systemPrompt, 'The system prompt') : null,
-      set_voice: flag(has(patch, 'voice')),
-      voice: v.optionalString(patch.voice, 'voice'),
-      set_avatar: flag(has(patch, 'avatar')),
-      avatar: v.optionalString(patch.avatar, 'avatar'),
-      set_greeting: flag(has(patch, 'greeting')),
-      greeting: v.optionalString(patch.greeting, 'greeting'),
+      ...patchParam(patch, 'name', 'name', v.cleanName),
+      ...patchParam(patch, 'systemPrompt', 'system_prompt', (text) => v.checkText(text, 'The system prompt')),
+      ...patchParam(patch, 'voice', 'voice', (voice) => v.optionalString(voice, 'voice')),
+      ...patchParam(patch, 'avatar', 'avatar', (avatar) => v.optionalString(avatar, 'avatar')),
+      ...patchParam(patch, 'greeting', 'greeting', (greeting) => v.optionalString(greeting, 'greeting')),
     };
     return this.write(() => {
       const row = this.sql.updateCharacter.get({ ...params, now: this.now() });

@@ -13,10 +13,10 @@ import { renderJson, renderMarkdown, type ExportedSession, type HistoryExport } 
 import { parseSearchQuery } from './fts-query';
 import { toMessage, toSession, type SessionRow, type SummaryRow } from './rows';
 import { DEFAULT_SEARCH_WINDOW, runSearch } from './search';
-import { CharacterStore } from './character-store';
+import { ActionStore } from './action-store';
 import type { ListMessagesOptions, MemoryStoreOptions, MessagePatch, NewMessage } from './types';
 import * as v from './validate';
-import { flag, has, isForeignKeyError, parseSessionCursor } from './validate';
+import { flag, isForeignKeyError, parseSessionCursor, patchParam } from './validate';
 
 export const DEFAULT_SESSION_TITLE = 'New chat';
 export const DEFAULT_PAGE_SIZE = 200;
@@ -26,7 +26,7 @@ const MAX_SESSION_PAGE = 500;
 const MAX_PAGE_SIZE = 10_000;
 const MAX_SEARCH_HITS = 200;
 
-export class MemoryStore extends CharacterStore {
+export class MemoryStore extends ActionStore {
   private constructor(
     path: string,
     db: Db,
@@ -177,16 +177,11 @@ export class MemoryStore extends CharacterStore {
   updateMessage(id: number, patch: MessagePatch): Message {
     const params = {
       id,
-      set_text: flag(has(patch, 'text')),
-      text: has(patch, 'text') ? v.checkText(patch.text) : null,
-      set_emotion: flag(has(patch, 'emotion')),
-      emotion: v.checkEmotion(patch.emotion),
-      set_status: flag(has(patch, 'status')),
-      status: has(patch, 'status') ? v.checkStatus(patch.status) : null,
-      set_prompt_tokens: flag(has(patch, 'promptTokens')),
-      prompt_tokens: v.checkTokens(patch.promptTokens, 'promptTokens'),
-      set_completion_tokens: flag(has(patch, 'completionTokens')),
-      completion_tokens: v.checkTokens(patch.completionTokens, 'completionTokens'),
+      ...patchParam(patch, 'text', 'text', (text) => v.checkText(text)),
+      ...patchParam(patch, 'emotion', 'emotion', v.checkEmotion),
+      ...patchParam(patch, 'status', 'status', v.checkStatus),
+      ...patchParam(patch, 'promptTokens', 'prompt_tokens', (n) => v.checkTokens(n, 'promptTokens')),
+      ...patchParam(patch, 'completionTokens', 'completion_tokens', (n) => v.checkTokens(n, 'completionTokens')),
     };
     return this.write(() => {
       const row = this.sql.updateMessage.get(params);

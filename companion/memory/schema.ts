@@ -181,5 +181,35 @@ function v6(db: BetterSqlite3.Database): void {
   db.exec(`ALTER TABLE characters ADD COLUMN greeting TEXT;`);
 }
 
+/**
+ * v7: Alisa's actions (issue 16). The audit log keeps every action, allowed or refused (bounded
+ * by age and count, pruned on insert); action_allow holds the user's "always allow" answers, per
+ * workspace ("" for none) and per action.
+ */
+function v7(db: BetterSqlite3.Database): void {
+  db.exec(`
+    CREATE TABLE action_audit (
+      id INTEGER PRIMARY KEY,
+      ts INTEGER NOT NULL,
+      action TEXT NOT NULL,
+      risk TEXT NOT NULL,
+      source TEXT NOT NULL,
+      provenance TEXT,
+      summary TEXT NOT NULL,
+      status TEXT NOT NULL CHECK (status IN ('done', 'refused', 'denied', 'expired', 'failed')),
+      reason TEXT,
+      workspace TEXT
+    );
+    CREATE INDEX action_audit_ts ON action_audit(ts);
+
+    CREATE TABLE action_allow (
+      workspace TEXT NOT NULL,
+      action TEXT NOT NULL,
+      ts INTEGER NOT NULL,
+      PRIMARY KEY (workspace, action)
+    ) WITHOUT ROWID;
+  `);
+}
+
 /** Index i holds the migration to version i + 1. */
-export const MIGRATIONS: readonly Migration[] = [v1, v2, v3, v4, v5, v6];
+export const MIGRATIONS: readonly Migration[] = [v1, v2, v3, v4, v5, v6, v7];

@@ -6,7 +6,7 @@ import type { CharacterRow, MessageRow, SearchDetailsRow, SearchTopRow, SessionR
 // v5: message_count is a column kept by triggers (schema.ts), not counted on each read.
 const SESSION_COLUMNS = `s.id, s.title, s.character_id, s.created_ts, s.updated_ts, s.workspace, s.workspace_name, s.message_count`;
 
-/** Named parameters of `updateMessage`: each `set_*` flag says whether that column changes. */
+/** Named parameters of `updateMessage`: each `set_*` flag says whether that column changes (patchedColumns). */
 export interface MessagePatchParams {
   id: number;
   set_text: number;
@@ -42,6 +42,14 @@ export interface CharacterPatchParams {
   set_greeting: number;
   greeting: string | null;
   now: number;
+}
+
+/**
+ * The SET list of a patch: `col = CASE WHEN @set_col THEN @col ELSE col END` for each column, so
+ * one statement changes only the columns whose `set_*` flag is 1 (validate.ts patchParam).
+ */
+function patchedColumns(...columns: string[]): string {
+  return columns.map((c) => `${c} = CASE WHEN @set_${c} THEN @${c} ELSE ${c} END`).join(', ');
 }
 
 export function prepareStatements(db: Db) {
@@ -88,12 +96,7 @@ export function prepareStatements(db: Db) {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
     ),
     updateMessage: db.prepare<MessagePatchParams, MessageRow>(
-      `UPDATE messages SET
-         text = CASE WHEN @set_text THEN @text ELSE text END,
-         emotion = CASE WHEN @set_emotion THEN @emotion ELSE emotion END,
-         status = CASE WHEN @set_status THEN @status ELSE status END,
-         prompt_tokens = CASE WHEN @set_prompt_tokens THEN @prompt_tokens ELSE prompt_tokens END,
-         completion_tokens = CASE WHEN @set_completion_tokens THEN @completion_tokens ELSE completion_tokens END
+      `UPDATE messages SET ${patchedColumns('text', 'emotion', 'status', 'prompt_tokens', 'completion_tokens')}
        WHERE id = @id RETURNING *`,
     ),
     getMessage: db.prepare<[number], MessageRow>(`SELECT * FROM messages WHERE id = ?`),
@@ -159,13 +162,7 @@ export function prepareStatements(db: Db) {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
     ),
     updateCharacter: db.prepare<CharacterPatchParams, CharacterRow>(
-      `UPDATE characters SET
-         name = CASE WHEN @set_name THEN @name ELSE name END,
-         system_prompt = CASE WHEN @set_system_prompt THEN @system_prompt ELSE system_prompt END,
-         voice = CASE WHEN @set_voice THEN @voice ELSE voice END,
-         avatar = CASE WHEN @set_avatar THEN @avatar ELSE avatar END,
-         greeting = CASE WHEN @set_greeting THEN @greeting ELSE greeting END,
-         updated_ts = @now
+      `UPDATE characters SET ${patchedColumns('name', 'system_prompt', 'voice', 'avatar', 'greeting')}, updated_ts = @now
        WHERE id = @id RETURNING *`,
     ),
     // A builtin keeps the name the user may have given it; its prompt follows the app.

@@ -109,6 +109,19 @@ export function slugify(name: string): string {
 export const has = (o: object, key: string) => (o as Record<string, unknown>)[key] !== undefined;
 export const flag = (b: boolean) => (b ? 1 : 0);
 
+/** A patched column's two named parameters (statements.ts `patchedColumns`): `set_<column>` and its value. */
+export type PatchParam<C extends string, T> = Record<`set_${C}`, number> & Record<C, T | null>;
+
+/**
+ * The parameters of one column of a patch: `set_<column>` is 1 when the patch has `key` (has), and
+ * the value is `check` of it (null without it, and the column is left as it is).
+ */
+export function patchParam<C extends string, T>(patch: object, key: string, column: C, check: (value: unknown) => T): PatchParam<C, T> {
+  const present = has(patch, key);
+  const value = present ? check((patch as Record<string, unknown>)[key]) : null;
+  return { [`set_${column}`]: flag(present), [column]: value } as PatchParam<C, T>;
+}
+
 /** A `nextCursor` of listSessionsPage: "<updatedAt>:<id>". */
 export function parseSessionCursor(cursor: string): [number, number] {
   const m = typeof cursor === 'string' ? /^(\d{1,16}):(\d{1,16})$/.exec(cursor) : null;

@@ -5,7 +5,7 @@
 // with {"error": {code, message, action}} on stdout.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { AlisaError, toAlisaError } from '../errors';
+import { AlisaError, runCli } from '../errors';
 import { analyzeFrame } from './analyze';
 import { decodeBmpGray, isBmp } from './bmp';
 import { activeWindow, captureScreen, checkCapture } from './capture';
@@ -91,11 +91,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    const e = toAlisaError(err);
-    process.stdout.write(`${JSON.stringify({ error: e.toInfo() })}\n`);
-    process.exit(1);
-  },
-);
+runCli(main);

@@ -114,6 +114,13 @@ export class CompanionServer {
     for (const s of this.sockets) if (s.ready && s.clientId === clientId) s.send(event);
   }
 
+  /** The ids of the clients connected now. */
+  clientIds(): Set<string> {
+    const ids = new Set<string>();
+    for (const s of this.sockets) if (s.ws.readyState === s.ws.OPEN) ids.add(s.clientId);
+    return ids;
+  }
+
   /** Clients that said hello and hear events (the network gate asks only when someone can answer). */
   clientCount(): number {
     let n = 0;

@@ -18,6 +18,7 @@ import type { ProviderRegistry } from '../llm';
 import type { MemoryStore } from '../memory';
 import type { CompanionState } from '../state';
 import type { NetworkGate } from '../privacy/network-gate';
+import type { ActionExecutor } from '../actions/executor';
 
 export interface CompanionCore {
   chat: ChatService;
@@ -43,6 +44,8 @@ export interface CompanionCore {
   modelsDir: string;
   /** The starting window is closing (companion.detach): true when the companion stays for other windows. */
   detach?: () => boolean;
+  /** Alisa's hands: the one executor and its policy (actions/executor.ts). */
+  actions: ActionExecutor;
 }
 
 export interface RequestContext {
@@ -194,5 +197,14 @@ export function createHandlers(core: CompanionCore): Handlers {
     'network.status': () => core.network.status(),
     'network.decide': (p) => ({ applied: core.network.decide(p.id, p.allow, p.remember ?? false) }),
     'network.activity': (p) => core.network.activity(p.limit),
+    'action.run': (p, ctx) =>
+      core.actions.run({ action: p.action, args: p.args ?? {}, source: p.source ?? 'user', clientId: ctx.clientId, workspace: ctx.workspace }),
+    'action.decide': (p) => ({ applied: core.actions.decide(p.id, p.decision) }),
+    'action.register': (p, ctx) => core.actions.register(ctx.clientId, ctx.workspace, p),
+    'action.complete': (p, ctx) => ({ applied: core.actions.complete(p.callId, ctx.clientId, p) }),
+    'action.configure': (p) => core.actions.configure(p),
+    'action.status': () => core.actions.status(),
+    'action.audit': (p) => ({ entries: core.memory().listActions(p.limit) }),
+    'action.clearAudit': () => ({ removed: core.memory().clearActions() }),
   };
 }

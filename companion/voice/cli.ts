@@ -13,7 +13,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { TtsEngineId } from '../../protocol';
 import { parseArgs } from 'node:util';
-import { AlisaError, toAlisaError } from '../errors';
+import { AlisaError, runCli } from '../errors';
 import { NETWORK_MODES, type NetworkMode } from '../../protocol';
 import { NetworkGate, networkGate, setNetworkGate } from '../privacy/network-gate';
 import { installSocketGuard } from '../privacy/socket-guard';
@@ -228,11 +228,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    const e = toAlisaError(err);
-    process.stdout.write(`${JSON.stringify({ error: e.toInfo() })}\n`);
-    process.exit(1);
-  },
-);
+runCli(main);

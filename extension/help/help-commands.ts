@@ -28,9 +28,11 @@ export class HelpCommands implements vscode.Disposable {
   private readonly controller: ProposalController;
   private readonly fixFlow: FixFlow;
   private readonly disposables: vscode.Disposable[];
+  /** Her edits in this window, newest last: fixes and proposed edits alike ("Revert Alisa's Last Change"). */
+  readonly ledger = new RevertLedger();
 
   constructor(private readonly deps: HelpDeps) {
-    this.controller = new ProposalController(this.proposals, new RevertLedger(), (line) => deps.manager.log.info(line));
+    this.controller = new ProposalController(this.proposals, this.ledger, (line) => deps.manager.log.info(line));
     this.fixFlow = new FixFlow(deps.manager, this.controller, (sessionId) => deps.showSession(sessionId));
     const guard =
       (id: string, fn: (...args: unknown[]) => Promise<void>) =>

@@ -2,6 +2,7 @@
 // means, and "Alisa: Show Network Activity" as a Markdown document. No `vscode` import:
 // unit-tested in vitest (tests/network-gate.test.ts).
 import type { NetworkActivity, NetworkAskInfo, NetworkRecord } from '../../protocol/network';
+import { NETWORK_MODE_TEXT, networkFeatureLabel } from '../../protocol/network-words';
 
 export const NETWORK_COMMANDS = { showActivity: 'alisa.showNetworkActivity' } as const;
 
@@ -10,25 +11,8 @@ export const ALWAYS_ALLOW = 'Always Allow This Host';
 export const BLOCK = 'Block';
 export const FORGET_ANSWERS = 'Forget These Answers';
 
-/** Kept equal to protocol/network.ts (a test checks it); the extension's first bundle stays free of zod. */
-const FEATURE_LABELS: Record<string, string> = {
-  'model-download': 'model download',
-  'llm-endpoint': 'remote language model server',
-  'voice-edge': 'online voice (Microsoft Edge)',
-  'voice-download': 'voice download',
-  'stt-server': 'transcription server',
-  unannounced: 'connection outside the gate',
-};
-
-const MODE_TEXT: Record<string, string> = {
-  offline: 'Offline: Alisa never connects to another machine; online voices, downloads and remote servers are blocked.',
-  ask: 'Ask: Alisa asks you once per host before she connects to another machine (a download, an online voice, a remote server).',
-  allowed: 'Allowed: Alisa connects when a feature needs it, and records every connection.',
-};
-
-export function featureLabel(feature: string): string {
-  return FEATURE_LABELS[feature] ?? feature;
-}
+/** A feature's name in words (protocol/network-words.ts has no zod, so the extension's first bundle stays free of it). */
+export const featureLabel = networkFeatureLabel;
 
 function where(host: string, port: number | null): string {
   return port && port !== 443 && port !== 80 ? `${host}:${port}` : host;
@@ -95,7 +79,7 @@ export function activityMarkdown(a: NetworkActivity): string {
   const lines = [
     '# Alisa: network activity',
     '',
-    `**Mode (alisa.network): ${a.mode}.** ${MODE_TEXT[a.mode] ?? ''} Servers on this machine (127.0.0.1, localhost) are always allowed and not listed.`,
+    `**Mode (alisa.network): ${a.mode}.** ${NETWORK_MODE_TEXT[a.mode] ?? ''} Servers on this machine (127.0.0.1, localhost) are always allowed and not listed.`,
     '',
     `**Always allowed:** ${a.allowedHosts.length ? a.allowedHosts.join(', ') : 'no host.'}`,
     '',

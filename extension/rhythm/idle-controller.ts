@@ -7,15 +7,18 @@
 import * as vscode from 'vscode';
 import type { IdleStatus } from '../../protocol/rhythm';
 import type { CompanionManager } from '../companion-manager';
-import { FeatureSync } from '../feature-sync';
-import { readIdleSettings, settingTarget } from '../settings';
+import { FeatureSync, SyncedFeature } from '../feature-sync';
+import { readIdleSettings } from '../settings';
 import { doNotDisturbToPersist, idleConfigureParams, RHYTHM_COMMANDS, type IdleSettings } from './rhythm-logic';
 
-export class IdleController implements vscode.Disposable {
-  private readonly sync: FeatureSync<IdleSettings, 'idle.configure', 'idle.state'>;
-  private readonly disposables: vscode.Disposable[] = [];
+/** Written where it takes effect: the workspace's value if it has one, else the user's. */
+const DND_KEY = 'idle.doNotDisturb';
+
+export class IdleController extends SyncedFeature<IdleSettings, 'idle.configure', 'idle.state'> {
+  protected readonly sync: FeatureSync<IdleSettings, 'idle.configure', 'idle.state'>;
 
   constructor(manager: CompanionManager) {
+    super();
     this.sync = new FeatureSync(manager, {
       section: 'alisa.idle',
       read: readIdleSettings,
@@ -30,48 +33,15 @@ export class IdleController implements vscode.Disposable {
     );
   }
 
-  /** The companion's latest idle status; null while unknown. */
-  get status(): IdleStatus | null {
-    return this.sync.status;
-  }
-
-  /** The status changed (null: unknown, e.g. the companion is not connected). */
-  get onDidChange(): vscode.Event<IdleStatus | null> {
-    return this.sync.onDidChange;
-  }
-
-  private get settings(): IdleSettings {
-    return this.sync.settings;
-  }
-
-  dispose(): void {
-    for (const d of this.disposables.splice(0)) d.dispose();
-  }
-
   /** "Do Not Disturb On/Off": flips the setting (the change handler tells the companion). */
-  async toggleDoNotDisturb(): Promise<void> {
-    const on = !(this.status?.doNotDisturb ?? this.settings.doNotDisturb);
-    await writeDoNotDisturb(on);
-    vscode.window.setStatusBarMessage(on ? '$(bell-slash) Do not disturb: Alisa will not speak up on her own' : '$(bell) Alisa may speak up again', 3000);
+  toggleDoNotDisturb(): Promise<void> {
+    return this.flipSetting(DND_KEY, this.status?.doNotDisturb ?? this.settings.doNotDisturb, (on) =>
+      on ? '$(bell-slash) Do not disturb: Alisa will not speak up on her own' : '$(bell) Alisa may speak up again',
+    );
   }
 
+  /** The panel's toggle changed it: kept in the setting. */
   private onStatus(status: IdleStatus | null): void {
-    const persist = doNotDisturbToPersist(this.settings.doNotDisturb, status, this.sync.configured, this.sync.inFlight);
-    if (persist !== null) {
-      // The panel's toggle changed it: keep it (the change handler then finds nothing new to send).
-      this.sync.settings = { ...this.settings, doNotDisturb: persist };
-      void writeDoNotDisturb(persist);
-    }
-  }
-}
-
-/** Writes `alisa.idle.doNotDisturb` where it takes effect: the workspace's value if it has one, else the user's. */
-async function writeDoNotDisturb(on: boolean): Promise<void> {
-  const config = vscode.workspace.getConfiguration('alisa');
-  const target = settingTarget(config, 'idle.doNotDisturb');
-  try {
-    await config.update('idle.doNotDisturb', on, target);
-  } catch {
-    // A read-only settings file: the companion still has it for this session.
+    this.keepSetting('doNotDisturb', DND_KEY, doNotDisturbToPersist(this.settings.doNotDisturb, status, this.sync.configured, this.sync.inFlight));
   }
 }

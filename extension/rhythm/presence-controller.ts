@@ -12,7 +12,7 @@
 import * as vscode from 'vscode';
 import type { PresenceConfigure, PresenceStatus } from '../../protocol/rhythm';
 import type { CompanionManager } from '../companion-manager';
-import { FeatureSync } from '../feature-sync';
+import type { FeatureSync } from '../feature-sync';
 import { PausableFeature } from '../pausable-feature';
 import { readPresenceSettings } from '../settings';
 import { EDITOR_AWAY_MS, presenceConfigureParams, RHYTHM_COMMANDS, type PresenceSettings } from './rhythm-logic';
@@ -37,18 +37,14 @@ export class PresenceController extends PausableFeature<PresenceSettings, 'prese
       cannot: 'Alisa cannot use the camera',
     });
     this.editorFocused = vscode.window.state?.focused ?? true;
-    this.sync = new FeatureSync(manager, {
+    // Sends the settings, this window's pause, the editor's focus.
+    this.sync = this.createSync({
       section: 'alisa.presence',
       read: readPresenceSettings,
       configure: 'presence.configure',
       stateEvent: 'presence.state',
-      // The settings, this window's pause, the editor's focus.
-      // (From the settings it is given: this.sync is not assigned yet when the first send happens.)
-      params: (settings) => this.paramsFor(settings),
-      onSettingsChanged: (before, after) => this.settingsChanged(before, after),
-      onStatus: (status) => {
+      learnPause: (status) => {
         if (status?.enabled) this.userPaused = status.paused;
-        this.tellNewError(status);
       },
     });
     this.disposables.push(

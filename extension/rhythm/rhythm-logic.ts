@@ -7,7 +7,7 @@
 // Only type imports from the protocol: a value import would load zod at activation.
 import { deviceInputProblem } from '../../protocol/inputs';
 import type { IdleConfigure, IdleStatus, PresenceConfigure, PresenceStatus, RhythmSummary } from '../../protocol/rhythm';
-import { errorText } from '../../common/sentences';
+import { featureErrorLook, type StatusLook } from '../status-menu';
 
 export const PRESENCE_SETTINGS = {
   section: 'alisa.presence',
@@ -115,14 +115,6 @@ function presenceWords(state: PresenceStatus['state']): string {
   return state ? PRESENCE_WORDS[state] : '';
 }
 
-export interface StatusLook {
-  text: string;
-  tooltip: string;
-  /** The command a click runs. */
-  command: string;
-  background?: 'warning';
-}
-
 const PRIVACY = 'Frames are read on this machine and never stored.';
 
 /** The camera item in the status bar; null hides it. */
@@ -144,12 +136,7 @@ export function presenceStatusLook(status: PresenceStatus | null): StatusLook | 
         command: RHYTHM_COMMANDS.presencePause,
       };
     case 'error':
-      return {
-        text: '$(device-camera) Camera',
-        tooltip: `Webcam presence cannot run: ${errorText(status!.error!)}\nClick to turn it off.`,
-        command: RHYTHM_COMMANDS.presenceToggle,
-        background: 'warning',
-      };
+      return featureErrorLook('$(device-camera) Camera', 'Webcam presence', status!.error!, RHYTHM_COMMANDS.presenceToggle);
   }
 }
 

@@ -10,7 +10,7 @@
 import * as vscode from 'vscode';
 import type { ScreenConfigure, ScreenStatus } from '../../protocol/screen';
 import type { CompanionManager } from '../companion-manager';
-import { FeatureSync } from '../feature-sync';
+import type { FeatureSync } from '../feature-sync';
 import { PausableFeature } from '../pausable-feature';
 import { readScreenSettings } from '../settings';
 import { SCREEN_COMMANDS, screenConfigureParams, type ScreenSettings } from './screen-logic';
@@ -28,18 +28,14 @@ export class ScreenController extends PausableFeature<ScreenSettings, 'screen.co
       nothingToPause: 'Screen understanding is off, so there is nothing to pause.',
       cannot: 'Alisa cannot read your screen',
     });
-    this.sync = new FeatureSync(manager, {
+    // Sends the settings and this window's pause.
+    this.sync = this.createSync({
       section: 'alisa.screen',
       read: readScreenSettings,
       configure: 'screen.configure',
       stateEvent: 'screen.state',
-      // The settings and this window's pause.
-      // (From the settings it is given: this.sync is not assigned yet when the first send happens.)
-      params: (settings) => this.paramsFor(settings),
-      onSettingsChanged: (before, after) => this.settingsChanged(before, after),
-      onStatus: (status) => {
+      learnPause: (status) => {
         if (status) this.userPaused = status.pausedReason === 'user';
-        this.tellNewError(status);
       },
     });
     this.disposables.push(

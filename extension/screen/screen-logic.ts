@@ -5,7 +5,7 @@
 // Only type imports from the protocol: a value import would load zod at activation.
 import type { ScreenConfigure, ScreenStatus } from '../../protocol/screen';
 import { DEFAULT_EXCLUDED_WINDOWS } from '../../protocol/screen';
-import { errorText } from '../../common/sentences';
+import { featureErrorLook, type StatusLook } from '../status-menu';
 
 export const SCREEN_SETTINGS = {
   enabled: 'alisa.screen.enabled',
@@ -64,16 +64,8 @@ export function screenIndicatorState(status: ScreenStatus | null): ScreenIndicat
   return 'active';
 }
 
-interface ScreenStatusLook {
-  text: string;
-  tooltip: string;
-  /** The command a click runs. */
-  command: string;
-  background?: 'warning';
-}
-
 /** The status bar item for a status; null hides it. */
-export function screenStatusLook(status: ScreenStatus | null): ScreenStatusLook | null {
+export function screenStatusLook(status: ScreenStatus | null): StatusLook | null {
   const state = screenIndicatorState(status);
   switch (state) {
     case null:
@@ -93,12 +85,7 @@ export function screenStatusLook(status: ScreenStatus | null): ScreenStatusLook 
         command: SCREEN_COMMANDS.pause,
       };
     case 'error':
-      return {
-        text: '$(eye-closed) Screen',
-        tooltip: `Screen understanding cannot run: ${errorText(status!.error!)}\nClick to turn it off.`,
-        command: SCREEN_COMMANDS.toggle,
-        background: 'warning',
-      };
+      return featureErrorLook('$(eye-closed) Screen', 'Screen understanding', status!.error!, SCREEN_COMMANDS.toggle);
   }
 }
 

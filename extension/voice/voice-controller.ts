@@ -14,16 +14,19 @@ import * as vscode from 'vscode';
 import type { VoiceConfigure, VoiceStatus } from '../../protocol/voice';
 import type { CompanionManager } from '../companion-manager';
 import { detailsOf, showWithDetails } from '../error-details';
-import { FeatureSync } from '../feature-sync';
-import { readVoiceSettings, settingTarget } from '../settings';
+import { FeatureSync, SyncedFeature } from '../feature-sync';
+import { readVoiceSettings } from '../settings';
 import { muteToPersist, VOICE_COMMANDS, voiceCommandAction, voiceConfigureParams, type VoiceSettings } from './voice-logic';
 
-export class VoiceController implements vscode.Disposable {
+/** Written where it takes effect: the workspace's value if it has one, else the user's. */
+const MUTED_KEY = 'voice.muted';
+
+export class VoiceController extends SyncedFeature<VoiceSettings, 'voice.configure', 'voice.state'> {
   private characterId: number | null = null;
-  private readonly sync: FeatureSync<VoiceSettings, 'voice.configure', 'voice.state'>;
-  private readonly disposables: vscode.Disposable[] = [];
+  protected readonly sync: FeatureSync<VoiceSettings, 'voice.configure', 'voice.state'>;
 
   constructor(private readonly manager: CompanionManager) {
+    super();
     this.sync = new FeatureSync(manager, {
       section: 'alisa.voice',
       read: readVoiceSettings,
@@ -56,31 +59,13 @@ export class VoiceController implements vscode.Disposable {
     );
   }
 
-  /** The companion's latest voice status; null while unknown. */
-  get status(): VoiceStatus | null {
-    return this.sync.status;
-  }
-
-  /** The status changed (null: unknown, e.g. the companion is not connected). */
-  get onDidChange(): vscode.Event<VoiceStatus | null> {
-    return this.sync.onDidChange;
-  }
-
-  private get settings(): VoiceSettings {
-    return this.sync.settings;
-  }
-
-  dispose(): void {
-    for (const d of this.disposables.splice(0)) d.dispose();
-  }
-
   // ------------------------------------------------------------------ commands
 
   /** "Mute/Unmute Alisa's Voice": flips the setting (the change handler tells the companion). */
-  async toggleMute(): Promise<void> {
-    const muted = !(this.status?.muted ?? this.settings.muted);
-    await writeMuted(muted);
-    vscode.window.setStatusBarMessage(muted ? "$(mute) Alisa's voice is muted" : "$(unmute) Alisa's voice is on", 3000);
+  toggleMute(): Promise<void> {
+    return this.flipSetting(MUTED_KEY, this.status?.muted ?? this.settings.muted, (muted) =>
+      muted ? "$(mute) Alisa's voice is muted" : "$(unmute) Alisa's voice is on",
+    );
   }
 
   /** "Push to Talk": starts listening, or stops if she listens (a toggle: keybindings have no key-up). */
@@ -124,23 +109,8 @@ export class VoiceController implements vscode.Disposable {
     }
   }
 
+  /** The panel's button changed the mute: kept in the setting. */
   private onStatus(status: VoiceStatus | null): void {
-    const persist = muteToPersist(this.settings.muted, status, this.sync.configured, this.sync.inFlight);
-    if (persist !== null) {
-      // The panel's button changed it: keep it (the change handler then finds nothing new to send).
-      this.sync.settings = { ...this.settings, muted: persist };
-      void writeMuted(persist);
-    }
-  }
-}
-
-/** Writes `alisa.voice.muted` where it takes effect: the workspace's value if it has one, else the user's. */
-async function writeMuted(muted: boolean): Promise<void> {
-  const config = vscode.workspace.getConfiguration('alisa');
-  const target = settingTarget(config, 'voice.muted');
-  try {
-    await config.update('voice.muted', muted, target);
-  } catch {
-    // A read-only settings file: the companion still has the mute for this session.
+    this.keepSetting('muted', MUTED_KEY, muteToPersist(this.settings.muted, status, this.sync.configured, this.sync.inFlight));
   }
 }

@@ -27,11 +27,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, Frame, Locator } from 'playwright-core';
+import type { Frame, Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODEL_PATH, requireModel } from '../helpers/model';
-import { ensureCodeServer, missingPrerequisites, packageVsix, startCodeServer, type CodeServer } from './harness/code-server';
-import { ARTIFACTS, launchBrowser, until, Workbench } from './harness/workbench';
+import { missingPrerequisites } from './harness/code-server';
+import { openVsCode, type VsCodeSession } from './harness/session';
+import { ARTIFACTS, editorText as text, until, type Workbench } from './harness/workbench';
 
 const missing = missingPrerequisites();
 if (missing) console.log(`SKIPPED the first-hour end-to-end suite: ${missing}. .ci/run installs it.`);
@@ -75,8 +76,7 @@ function modelServer(file: string): Promise<{ url: string; bytesSent: () => numb
 }
 
 describe.skipIf(missing !== null)("a user's first hour with Alisa, in one real VS Code session", { timeout: 300_000 }, () => {
-  let server: CodeServer;
-  let browser: Browser;
+  let vscode: VsCodeSession | undefined;
   let wb: Workbench;
   let frame: Frame;
   let workspace: string;
@@ -86,7 +86,6 @@ describe.skipIf(missing !== null)("a user's first hour with Alisa, in one real V
   const box = () => frame.locator('textarea[aria-label="Message Alisa"]');
   const assistant = () => frame.locator('[data-role="assistant"]');
   const currentTitle = async () => (await frame.locator('#session-select option:checked').innerText()).trim();
-  const text = async (lines: Locator) => (await lines.innerText()).replace(/\u00a0/g, ' ');
   /** Scrolls her reply with the code block (the fix) to the top of the list: its header (Copy, Insert) in view. */
   const showCodeReply = () =>
     frame
@@ -107,14 +106,12 @@ describe.skipIf(missing !== null)("a user's first hour with Alisa, in one real V
     // This run's screenshots only (the numbering would mix with an earlier run's).
     mkdirSync(ARTIFACTS, { recursive: true });
     for (const f of readdirSync(ARTIFACTS)) if (f.startsWith('first-hour-')) rmSync(path.join(ARTIFACTS, f));
-    await ensureCodeServer();
     model = await modelServer(MODEL_PATH);
     workspace = mkdtempSync(path.join(os.tmpdir(), 'alisa-e2e-first-hour-'));
     mkdirSync(path.join(workspace, 'src'));
     writeFileSync(path.join(workspace, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, target: 'ES2022', module: 'ESNext' } }));
     writeFileSync(path.join(workspace, 'src', 'greeting.ts'), 'export const greeting: string = "hello";\n');
-    server = await startCodeServer({
-      vsix: await packageVsix(),
+    vscode = await openVsCode('first-hour', {
       workspace,
       settings: {
         // A URI to download, not a file: the panel asks before anything is fetched.
@@ -128,20 +125,17 @@ describe.skipIf(missing !== null)("a user's first hour with Alisa, in one real V
         'workbench.colorTheme': 'Default Dark Modern',
       },
     });
-    browser = await launchBrowser();
-    wb = await Workbench.open(browser, server.url, 'first-hour');
+    wb = vscode.wb;
   }, 600_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
+    await vscode?.close();
     await model?.close();
   });
 
   it('first run: Alisa asks before downloading her model; after the yes it downloads (from 127.0.0.1) and loads', async () => {
     await wb.waitForAlisa();
-    await wb.openAlisa();
-    frame = await wb.alisaFrame();
+    frame = await wb.openAlisaFrame();
     const banner = frame.locator('.banner', { hasText: /model/i }).first();
     await banner.waitFor({ timeout: 90_000 });
     const download = banner.locator('[data-action="downloadModel"]');
@@ -224,21 +218,15 @@ describe.skipIf(missing !== null)("a user's first hour with Alisa, in one real V
     await focused.first().waitFor({ timeout: 10_000 });
     await wb.screenshot('ask-to-fix');
     await wb.page.keyboard.press('Enter');
-    const diffTab = wb.page.locator('.tab', { hasText: /Alisa.s fix/ });
-    await diffTab.first().waitFor({ timeout: 180_000 });
-    const diff = wb.page.locator('.monaco-diff-editor').first();
+    const { tab: diffTab, diff, apply } = await wb.fixDiff(180_000);
     await diff.waitFor();
-    const apply = wb.page.locator('.editor-actions .action-label[aria-label^="Apply Alisa\'s Fix"]').first();
     await apply.waitFor({ state: 'visible', timeout: 30_000 });
     const proposed = await text(diff.locator('.editor.modified .view-lines'));
     expect(await text(diff.locator('.editor.original .view-lines'))).toContain('const label: number = "sum";');
     // The card stays while the error is there.
     expect(await frame.locator(`.help-offer[data-offer-id="${offerId}"]`).count()).toBe(1);
     await wb.screenshot('fix-diff');
-    await apply.click();
-    await until('the diff tab to close', async () => (await diffTab.count()) === 0, 30_000);
-    const editorLines = wb.page.locator('.monaco-editor .view-lines').first();
-    await until('the edit to land', async () => (await text(editorLines)) === proposed, 30_000);
+    await wb.applyFix(diffTab, apply, proposed);
     expect(proposed).not.toContain('const label: number = "sum";');
     await wb.screenshot('fix-applied');
     // Its error is gone, so the offer about it is retracted (another error of her proposal may

@@ -5,41 +5,34 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, Frame } from 'playwright-core';
+import type { Frame } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODEL_PATH, requireModel } from '../helpers/model';
-import { ensureCodeServer, missingPrerequisites, packageVsix, startCodeServer, type CodeServer } from './harness/code-server';
-import { launchBrowser, until, Workbench } from './harness/workbench';
+import { missingPrerequisites } from './harness/code-server';
+import { openVsCode, type VsCodeSession } from './harness/session';
+import { until, type Workbench } from './harness/workbench';
 
 const missing = missingPrerequisites();
 if (missing) console.log(`SKIPPED the first-run end-to-end suite: ${missing}. .ci/run installs it.`);
 
 describe.skipIf(missing !== null)('first run without a model, in real VS Code', { timeout: 180_000 }, () => {
-  let server: CodeServer;
-  let browser: Browser;
+  let vscode: VsCodeSession | undefined;
   let wb: Workbench;
   let frame: Frame;
 
   beforeAll(async () => {
     requireModel();
-    await ensureCodeServer();
-    server = await startCodeServer({
-      vsix: await packageVsix(),
+    vscode = await openVsCode('first-run', {
       workspace: mkdtempSync(path.join(os.tmpdir(), 'alisa-e2e-ws-')),
       settings: { 'alisa.dataFolder': mkdtempSync(path.join(os.tmpdir(), 'alisa-e2e-data-')) },
     });
-    browser = await launchBrowser();
-    wb = await Workbench.open(browser, server.url, 'first-run');
+    wb = vscode.wb;
   }, 600_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  afterAll(() => vscode?.close());
 
   it('says there is no model yet and offers Choose file / Download, in the panel and as a notification', async () => {
-    await wb.openAlisa();
-    frame = await wb.alisaFrame();
+    frame = await wb.openAlisaFrame();
     const banner = frame.locator('.banner', { hasText: /model/i }).first();
     await banner.waitFor({ timeout: 60_000 });
     await until(

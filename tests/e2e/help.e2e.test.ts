@@ -7,11 +7,12 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, Frame } from 'playwright-core';
+import type { Frame } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODEL_PATH, requireModel } from '../helpers/model';
-import { ensureCodeServer, missingPrerequisites, packageVsix, startCodeServer, type CodeServer } from './harness/code-server';
-import { launchBrowser, until, Workbench } from './harness/workbench';
+import { missingPrerequisites } from './harness/code-server';
+import { openVsCode, type VsCodeSession } from './harness/session';
+import { editorText as text, until, type Workbench } from './harness/workbench';
 
 const missing = missingPrerequisites();
 if (missing) console.log(`SKIPPED the help end-to-end suite: ${missing}. .ci/run installs it.`);
@@ -19,22 +20,19 @@ if (missing) console.log(`SKIPPED the help end-to-end suite: ${missing}. .ci/run
 const BROKEN = 'export function total(prices: number[]): number {\n  const label: number = "sum";\n  return prices.reduce((a, b) => a + b, 0) + label;\n}\n';
 
 describe.skipIf(missing !== null)('help when errors appear, in real VS Code', { timeout: 180_000 }, () => {
-  let server: CodeServer;
-  let browser: Browser;
+  let vscode: VsCodeSession | undefined;
   let wb: Workbench;
   let frame: Frame;
   let workspace: string;
 
   beforeAll(async () => {
     requireModel();
-    await ensureCodeServer();
     workspace = mkdtempSync(path.join(os.tmpdir(), 'alisa-e2e-help-'));
     mkdirSync(path.join(workspace, 'src'));
     writeFileSync(path.join(workspace, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, target: 'ES2022', module: 'ESNext' } }));
     writeFileSync(path.join(workspace, 'src', 'total.ts'), BROKEN);
     writeFileSync(path.join(workspace, '.env'), 'API_KEY=sk-test-very-secret\n');
-    server = await startCodeServer({
-      vsix: await packageVsix(),
+    vscode = await openVsCode('help', {
       workspace,
       settings: {
         'alisa.model.path': MODEL_PATH,
@@ -48,16 +46,11 @@ describe.skipIf(missing !== null)('help when errors appear, in real VS Code', { 
         'terminal.integrated.defaultProfile.linux': 'bash',
       },
     });
-    browser = await launchBrowser();
-    wb = await Workbench.open(browser, server.url, 'help');
-    await wb.openAlisa();
-    frame = await wb.alisaFrame();
+    wb = vscode.wb;
+    frame = await wb.openAlisaFrame();
   }, 600_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  afterAll(() => vscode?.close());
 
   /** The status bar's error count, and the file's own (before she proposes anything). */
   const errorCount = async () => Number((await wb.page.locator('[id="status.problems"]').innerText()).match(/\d+/)?.[0]);
@@ -114,19 +107,15 @@ describe.skipIf(missing !== null)('help when errors appear, in real VS Code', { 
     errorsBefore = await until('the error count', errorCount);
     await askForFix();
     // The reply streams in the panel; then the diff opens with the proposal.
-    const diffTab = wb.page.locator('.tab', { hasText: /Alisa.s fix/ });
-    await diffTab.first().waitFor({ timeout: 90_000 });
-    const diff = wb.page.locator('.monaco-diff-editor').first();
+    const { tab: diffTab, diff, apply } = await wb.fixDiff(90_000);
     await diff.waitFor();
     // Apply and Discard are in the diff editor's title bar, and stay there (no toast to catch).
-    const apply = wb.page.locator('.editor-actions .action-label[aria-label^="Apply Alisa\'s Fix"]').first();
     await apply.waitFor({ state: 'visible', timeout: 30_000 });
     expect(await wb.page.locator('.editor-actions .action-label[aria-label^="Discard Alisa\'s Fix"]').count()).toBeGreaterThan(0);
     // Each change has its own CodeLens actions.
     await diff.locator('.codelens-decoration', { hasText: 'Apply this change' }).first().waitFor({ timeout: 30_000 });
     expect(await diff.locator('.codelens-decoration', { hasText: 'Discard' }).count()).toBeGreaterThan(0);
     await wb.screenshot('diff');
-    const text = async (lines: import('playwright-core').Locator) => (await lines.innerText()).replace(/\u00a0/g, ' ');
     // Both sides as shown (read now: the Problems panel below makes the editor shorter).
     const proposed = await text(diff.locator('.editor.modified .view-lines'));
     const original = await text(diff.locator('.editor.original .view-lines'));
@@ -150,11 +139,8 @@ describe.skipIf(missing !== null)('help when errors appear, in real VS Code', { 
     // The panel goes away again (Toggle Panel), so the editor has its full height back.
     await wb.page.keyboard.press('Control+J');
     await problems.waitFor({ state: 'hidden', timeout: 30_000 });
-    await apply.click();
     // Applied: the diff tab closes and the file shows exactly her proposal.
-    await until('the diff tab to close', async () => (await diffTab.count()) === 0, 30_000);
-    const editorLines = wb.page.locator('.monaco-editor .view-lines').first();
-    await until('the edit to land', async () => (await text(editorLines)) === proposed, 30_000);
+    const editorLines = await wb.applyFix(diffTab, apply, proposed);
     expect(proposed).not.toContain('const label: number = "sum";');
     await wb.screenshot('applied');
     // One undo step: a single Ctrl+Z brings the whole file back, Ctrl+Y her fix again.
@@ -175,9 +161,7 @@ describe.skipIf(missing !== null)('help when errors appear, in real VS Code', { 
     // The reverted file is checked again: only its own error is left.
     await until('the file to have only its own errors', async () => (await errorCount()) === errorsBefore, 60_000);
     await askForFix('keys');
-    const diffTab = wb.page.locator('.tab', { hasText: /Alisa.s fix/ });
-    await diffTab.first().waitFor({ timeout: 90_000 });
-    const diff = wb.page.locator('.monaco-diff-editor').first();
+    const { tab: diffTab, diff } = await wb.fixDiff(90_000);
     const lens = diff.locator('.codelens-decoration a', { hasText: 'Apply this change' });
     await lens.first().waitFor({ timeout: 30_000 });
     // One hunk at a time; with more than one, the diff stays open until the last is applied.

@@ -8,11 +8,12 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import WebSocket from 'ws';
-import type { Browser, Frame } from 'playwright-core';
+import type { Frame } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODEL_PATH, REPO_ROOT, requireModel } from '../helpers/model';
-import { ensureCodeServer, missingPrerequisites, packageVsix, startCodeServer, type CodeServer } from './harness/code-server';
-import { launchBrowser, until, Workbench } from './harness/workbench';
+import { missingPrerequisites } from './harness/code-server';
+import { openVsCode, type VsCodeSession } from './harness/session';
+import { until, type Workbench } from './harness/workbench';
 
 const missing = missingPrerequisites();
 if (missing) console.log(`SKIPPED the VS Code end-to-end suite: ${missing}. .ci/run installs it.`);
@@ -28,8 +29,7 @@ const BUSY_OR_BROKEN = '.banner[data-kind="error"], .banner[data-kind="progress"
 const assistantMessages = (f: Frame) => f.locator('[data-role="assistant"]');
 
 describe.skipIf(missing !== null)('Alisa in real VS Code', { timeout: 180_000 }, () => {
-  let server: CodeServer;
-  let browser: Browser;
+  let vscode: VsCodeSession | undefined;
   let wb: Workbench;
   let frame: Frame;
   let extensionsDir: string;
@@ -37,12 +37,9 @@ describe.skipIf(missing !== null)('Alisa in real VS Code', { timeout: 180_000 },
 
   beforeAll(async () => {
     requireModel();
-    await ensureCodeServer();
-    const vsix = await packageVsix();
     const workspace = mkdtempSync(path.join(os.tmpdir(), 'alisa-e2e-ws-'));
     writeFileSync(path.join(workspace, 'hello.ts'), 'export const greeting: string = "hello";\n');
-    server = await startCodeServer({
-      vsix,
+    vscode = await openVsCode('vscode', {
       workspace,
       settings: {
         'alisa.model.path': MODEL_PATH,
@@ -55,19 +52,14 @@ describe.skipIf(missing !== null)('Alisa in real VS Code', { timeout: 180_000 },
         'alisa.llm.maxReplyTokens': 120,
       },
     });
-    extensionsDir = path.join(path.dirname(server.userDataDir), 'extensions');
-    browser = await launchBrowser();
-    wb = await Workbench.open(browser, server.url, 'vscode');
+    extensionsDir = path.join(path.dirname(vscode.server.userDataDir), 'extensions');
+    wb = vscode.wb;
   }, 600_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  afterAll(() => vscode?.close());
 
   it('opens the Alisa view from the activity bar', async () => {
-    await wb.openAlisa();
-    frame = await wb.alisaFrame();
+    frame = await wb.openAlisaFrame();
     await expect(frame.locator('textarea[aria-label="Message Alisa"]').isVisible()).resolves.toBe(true);
     await until('companion ready', async () => (await frame.locator(BUSY_OR_BROKEN).count()) === 0 && companionPids(extensionsDir).length === 1);
     await wb.screenshot('view-open');

@@ -3,6 +3,7 @@
 // seed: real tsc messages (short ones and the long multi-line "is not assignable" elaborations),
 // related locations on some, errors and warnings, source text for the files open in the editor.
 import type { RawDiagnostic } from '../../extension/awareness/excerpt';
+import { seededRandom } from './seeded-random';
 
 export interface WorkspaceFile {
   path: string;
@@ -10,17 +11,6 @@ export interface WorkspaceFile {
   /** The document's text when it is open in the editor (VS Code gives no text otherwise). */
   text: string | null;
   diagnostics: RawDiagnostic[];
-}
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const TYPES = [
@@ -109,7 +99,7 @@ function sourceText(r: () => number, lines: number): string {
  * in the editor (with their text). Paths are workspace-relative, like the watcher's.
  */
 export function diagnosticsWorkspace(opts: { files: number; diagnostics: number; openFiles?: number; seed?: number }): WorkspaceFile[] {
-  const r = rng(opts.seed ?? 1);
+  const r = seededRandom(opts.seed ?? 1);
   const open = opts.openFiles ?? Math.min(10, opts.files);
   const out: WorkspaceFile[] = [];
   for (let f = 0; f < opts.files; f++) {

@@ -29,14 +29,27 @@ export class FakeTimers implements Timers {
 
   advance(ms: number): void {
     const until = this.time + ms;
-    for (;;) {
-      this.queue.sort((a, b) => a.at - b.at);
-      const next = this.queue[0];
-      if (!next || next.at > until) break;
-      this.queue.shift();
-      this.time = next.at;
+    for (let next = this.due(until); next; next = this.due(until)) next.fn();
+    this.time = until;
+  }
+
+  /** As advance(), letting `ticks` rounds of promise callbacks run after each timer (for logic that awaits in between). */
+  async advanceAsync(ms: number, ticks = 5): Promise<void> {
+    const until = this.time + ms;
+    for (let next = this.due(until); next; next = this.due(until)) {
       next.fn();
+      for (let i = 0; i < ticks; i++) await Promise.resolve();
     }
     this.time = until;
+  }
+
+  /** The earliest timer due by `until`, taken off the queue with the time moved to it; none if there is none. */
+  private due(until: number): { at: number; fn: () => void; id: number } | undefined {
+    this.queue.sort((a, b) => a.at - b.at);
+    const next = this.queue[0];
+    if (!next || next.at > until) return undefined;
+    this.queue.shift();
+    this.time = next.at;
+    return next;
   }
 }

@@ -24,6 +24,8 @@ export interface XDisplay {
   spawn(cmd: string, args: string[]): ChildProcess;
   /** Waits for a window whose title matches, focuses it and returns its id. */
   focusWindow(name: string, timeoutMs?: number): Promise<string>;
+  /** Opens an xterm titled `title` (DejaVu Sans Mono 14, 110x30 at 40,40) running `sh -c command`, focuses it and returns its id. */
+  terminal(title: string, command: string): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -45,7 +47,7 @@ export async function startXvfb(): Promise<XDisplay> {
   const env: NodeJS.ProcessEnv = { ...process.env, DISPLAY: display };
   delete env.WAYLAND_DISPLAY;
   const children: ChildProcess[] = [];
-  return {
+  const x: XDisplay = {
     display,
     env,
     spawn(cmd, args) {
@@ -66,6 +68,10 @@ export async function startXvfb(): Promise<XDisplay> {
         await new Promise((r) => setTimeout(r, 200));
       }
     },
+    terminal(title, command) {
+      x.spawn('xterm', ['-T', title, '-fa', 'DejaVu Sans Mono', '-fs', '14', '-geometry', '110x30+40+40', '-e', 'sh', '-c', command]);
+      return x.focusWindow(title);
+    },
     async stop() {
       for (const c of children) {
         try {
@@ -78,4 +84,5 @@ export async function startXvfb(): Promise<XDisplay> {
       await new Promise((r) => xvfb.once('exit', r));
     },
   };
+  return x;
 }

@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { codeServerArgs, codeServerEnv } from '../e2e/harness/code-server-cli.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const codeServer = path.join(root, '.e2e-tools', 'code-server-4.100.3', 'node_modules', '.bin', 'code-server');
@@ -37,24 +38,10 @@ const port = await new Promise((resolve) => {
     s.close(() => resolve(p));
   });
 });
-const server = spawn(
-  codeServer,
-  [
-    '--auth',
-    'none',
-    '--bind-addr',
-    `127.0.0.1:${port}`,
-    '--disable-telemetry',
-    '--disable-update-check',
-    '--disable-workspace-trust',
-    '--user-data-dir',
-    path.join(home, 'user-data'),
-    '--extensions-dir',
-    path.join(home, 'extensions'),
-    folder,
-  ],
-  { env: { ...process.env, XDG_CONFIG_HOME: path.join(home, 'config'), XDG_DATA_HOME: path.join(home, 'data') }, stdio: ['ignore', 'ignore', 'inherit'] },
-);
+const server = spawn(codeServer, codeServerArgs({ port, userDataDir: path.join(home, 'user-data'), extensionsDir: path.join(home, 'extensions'), folder }), {
+  env: codeServerEnv(home),
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
 const stop = (code) => {
   server.kill('SIGTERM');
   process.exit(code);

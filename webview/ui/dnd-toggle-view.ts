@@ -4,8 +4,9 @@
 // in VS Code the extension keeps the change in `alisa.idle.doNotDisturb`. Hidden until the
 // companion reports an IdleStatus (an older companion answers `idle.status` with an error: no toggle).
 import type { IdleConfigure, IdleStatus } from '../../protocol';
-import { el, icon } from './dom';
+import { el } from './dom';
 import { ICONS } from './icons';
+import { showToggle, toggleOptimistically } from './toggle-button';
 
 export class DndToggleView {
   readonly node: HTMLButtonElement;
@@ -30,19 +31,15 @@ export class DndToggleView {
 
   private async toggle(): Promise<void> {
     if (!this.status || this.node.disabled) return;
-    const doNotDisturb = !this.status.doNotDisturb;
-    this.status = { ...this.status, doNotDisturb };
-    this.render();
-    this.node.disabled = true;
-    try {
-      await this.onConfigure({ doNotDisturb });
-    } catch {
-      // Not changed (the caller tells why): show the real state again.
-      if (this.status) this.status = { ...this.status, doNotDisturb: !doNotDisturb };
-      this.render();
-    } finally {
-      this.node.disabled = false;
-    }
+    await toggleOptimistically(
+      this.node,
+      !this.status.doNotDisturb,
+      (doNotDisturb) => {
+        if (this.status) this.status = { ...this.status, doNotDisturb };
+        this.render();
+      },
+      (doNotDisturb) => this.onConfigure({ doNotDisturb }),
+    );
   }
 
   private render(): void {
@@ -50,9 +47,6 @@ export class DndToggleView {
     const label = on
       ? 'Do not disturb is on: Alisa does not speak up on her own. Click to let her talk.'
       : 'Do not disturb (Alisa will not speak up on her own)';
-    this.node.setAttribute('aria-pressed', String(on));
-    this.node.setAttribute('aria-label', label);
-    this.node.title = label;
-    this.node.replaceChildren(icon(on ? ICONS.bellSlash : ICONS.bell));
+    showToggle(this.node, on, label, on ? ICONS.bellSlash : ICONS.bell);
   }
 }

@@ -15,6 +15,7 @@
 import type { EngineState, VoiceConfigure, VoiceStatus } from '../../protocol';
 import { el, icon } from './dom';
 import { ICONS } from './icons';
+import { showToggle, toggleOptimistically } from './toggle-button';
 
 interface VoiceViewOptions {
   configure: (params: VoiceConfigure) => Promise<unknown>;
@@ -145,27 +146,21 @@ export class VoiceView {
     if (!this.status || this.muteButton.disabled) return;
     const muted = !this.status.muted;
     this.opts.onMuteClicked?.(muted);
-    this.status = { ...this.status, muted };
-    this.renderMute();
-    this.muteButton.disabled = true;
-    try {
-      await this.opts.configure({ muted });
-    } catch {
-      // Not changed (the caller tells why): show the real state again.
-      if (this.status) this.status = { ...this.status, muted: !muted };
-      this.renderMute();
-    } finally {
-      this.muteButton.disabled = false;
-    }
+    await toggleOptimistically(
+      this.muteButton,
+      muted,
+      (value) => {
+        if (this.status) this.status = { ...this.status, muted: value };
+        this.renderMute();
+      },
+      (value) => this.opts.configure({ muted: value }),
+    );
   }
 
   private renderMute(): void {
     const muted = this.muted;
     const label = muted ? "Unmute Alisa's voice" : "Mute Alisa's voice";
-    this.muteButton.setAttribute('aria-pressed', String(muted));
-    this.muteButton.setAttribute('aria-label', label);
-    this.muteButton.title = label;
-    this.muteButton.replaceChildren(icon(muted ? ICONS.speakerMuted : ICONS.speaker));
+    showToggle(this.muteButton, muted, label, muted ? ICONS.speakerMuted : ICONS.speaker);
     this.renderOnline();
   }
 

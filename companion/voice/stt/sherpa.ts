@@ -11,11 +11,11 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import type { EngineState } from '../../../protocol';
 import { AlisaError } from '../../errors';
+import { sherpaPackage } from '../sherpa-package';
 import { asInt16, encodeWav } from '../wav-io';
 import type { SttEngine, Transcript } from './types';
 
@@ -87,14 +87,8 @@ export function resolveSherpaModel(model: string | null | undefined, modelsDir?:
   return { kind: 'whisper', dir, encoder: abs(enc)!, decoder: abs(dec)!, tokens: abs(tokensFile)! };
 }
 
-/** The sherpa-onnx-node package entry, or null when it is not installed. */
-export function sherpaPackage(): string | null {
-  try {
-    return createRequire(import.meta.url).resolve('sherpa-onnx-node');
-  } catch {
-    return null;
-  }
-}
+/** The sherpa-onnx-node package entry (sherpa-package.ts, shared with the Piper voices), or null. */
+export { sherpaPackage };
 
 // Runs in the child: argv = [package, config JSON file, wav file]; prints {"text"} or {"error"}.
 const CHILD = `

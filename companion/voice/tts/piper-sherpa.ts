@@ -13,20 +13,14 @@
 // on every sentence.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { statSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import readline from 'node:readline';
+import { sherpaPackage } from '../sherpa-package';
 import type { ResolvedPiperVoice } from './piper-voice';
 import { abortableWork, lowerPriority } from './run';
 
 /** The sherpa-onnx-node package entry, or null when it is not installed. */
-export function sherpaTtsPackage(): string | null {
-  try {
-    return createRequire(import.meta.url).resolve('sherpa-onnx-node');
-  } catch {
-    return null;
-  }
-}
+export const sherpaTtsPackage = sherpaPackage;
 
 const CHILD = `
 const [pkg, cfgJson] = process.argv.slice(1);

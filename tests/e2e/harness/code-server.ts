@@ -7,6 +7,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '../../helpers/model';
+import { codeServerArgs, codeServerEnv } from './code-server-cli.mjs';
 
 export const CODE_SERVER_VERSION = '4.100.3';
 const TOOLS = path.join(REPO_ROOT, '.e2e-tools', `code-server-${CODE_SERVER_VERSION}`);
@@ -152,30 +153,13 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
       2,
     ),
   );
-  const env = { ...process.env, XDG_CONFIG_HOME: path.join(home, 'config'), XDG_DATA_HOME: path.join(home, 'data') };
+  const env = codeServerEnv(home);
   const install = await run(bin, ['--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, '--install-extension', opts.vsix], { env });
   if (install.status !== 0 || !/successfully installed/.test(install.out)) {
     throw new Error(`code-server could not install ${opts.vsix}:\n${install.out}`);
   }
   const port = await freePort();
-  const proc = spawn(
-    bin,
-    [
-      '--auth',
-      'none',
-      '--bind-addr',
-      `127.0.0.1:${port}`,
-      '--disable-telemetry',
-      '--disable-update-check',
-      '--disable-workspace-trust',
-      '--user-data-dir',
-      userDataDir,
-      '--extensions-dir',
-      extensionsDir,
-      opts.workspace,
-    ],
-    { env, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const proc = spawn(bin, codeServerArgs({ port, userDataDir, extensionsDir, folder: opts.workspace }), { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let logs = '';
   proc.stdout!.on('data', (d) => (logs += d));
   proc.stderr!.on('data', (d) => (logs += d));

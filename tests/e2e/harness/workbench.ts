@@ -2,7 +2,7 @@
 // clicks, the command palette, typing. Screenshots go to test-results/e2e/ (not committed).
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
+import { chromium, type Browser, type Frame, type Locator, type Page } from 'playwright-core';
 import { REPO_ROOT } from '../../helpers/model';
 
 export const ARTIFACTS = path.join(REPO_ROOT, 'test-results', 'e2e');
@@ -23,6 +23,9 @@ export async function launchBrowser(): Promise<Browser> {
     ],
   });
 }
+
+/** The text of editor lines as shown, non-breaking spaces made spaces. */
+export const editorText = async (lines: Locator) => (await lines.innerText()).replace(/\u00a0/g, ' ');
 
 export class Workbench {
   private shot = 0;
@@ -80,6 +83,33 @@ export class Workbench {
   /** Clicks Alisa's icon in the activity bar. */
   async openAlisa(): Promise<void> {
     await this.page.locator('.activitybar [aria-label^="Alisa"]').first().click();
+  }
+
+  /**
+   * Alisa's proposed fix, once its diff's tab is open (waited for up to `timeoutMs`): the tab, the
+   * diff editor and the Apply action in its title bar (these two not waited for).
+   */
+  async fixDiff(timeoutMs: number): Promise<{ tab: Locator; diff: Locator; apply: Locator }> {
+    const tab = this.page.locator('.tab', { hasText: /Alisa.s fix/ });
+    await tab.first().waitFor({ timeout: timeoutMs });
+    const diff = this.page.locator('.monaco-diff-editor').first();
+    const apply = this.page.locator('.editor-actions .action-label[aria-label^="Apply Alisa\'s Fix"]').first();
+    return { tab, diff, apply };
+  }
+
+  /** Clicks the fix's `apply`, then waits for its diff `tab` to close and the editor to show exactly `proposed`; returns the editor's lines. */
+  async applyFix(tab: Locator, apply: Locator, proposed: string): Promise<Locator> {
+    await apply.click();
+    await until('the diff tab to close', async () => (await tab.count()) === 0, 30_000);
+    const editorLines = this.page.locator('.monaco-editor .view-lines').first();
+    await until('the edit to land', async () => (await editorText(editorLines)) === proposed, 30_000);
+    return editorLines;
+  }
+
+  /** Opens Alisa's view (openAlisa) and returns its frame once the chat is there (alisaFrame). */
+  async openAlisaFrame(): Promise<Frame> {
+    await this.openAlisa();
+    return this.alisaFrame();
   }
 
   /** The frame holding Alisa's webview content (VS Code nests it in two iframes). */

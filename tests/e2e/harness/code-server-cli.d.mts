@@ -1,0 +1,2 @@
+export declare function codeServerArgs(opts: { port: number; userDataDir: string; extensionsDir: string; folder: string }): string[];
+export declare function codeServerEnv(home: string): NodeJS.ProcessEnv;
