@@ -235,9 +235,7 @@ export const ACTIONS = {
     description: 'Click the mouse, at a screen position if given.',
   }),
   scroll: action({
-    args: z
-      .object({ direction: z.enum(['up', 'down']), amount: z.number().int().min(1).max(50).default(3) })
-      .strict(),
+    args: z.object({ direction: z.enum(['up', 'down']), amount: z.number().int().min(1).max(50).default(3) }).strict(),
     result: Text,
     risk: 'desktop',
     runs: 'companion',

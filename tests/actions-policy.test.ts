@@ -43,7 +43,10 @@ describe('the policy', () => {
     }
     expect(decide(DEFAULT_POLICY, q({ risk: 'read', trusted: false }))).toEqual({ kind: 'run' });
     const denyDesktop = { ...DEFAULT_POLICY, rules: mergeRules(DEFAULT_RISK_RULES, { desktop: 'deny' }) };
-    expect(decide(denyDesktop, q({ risk: 'desktop', alwaysAllowed: true }))).toMatchObject({ kind: 'refuse', reason: expect.stringMatching(/control the desktop.*alisa\.actions\.policy/) });
+    expect(decide(denyDesktop, q({ risk: 'desktop', alwaysAllowed: true }))).toMatchObject({
+      kind: 'refuse',
+      reason: expect.stringMatching(/control the desktop.*alisa\.actions\.policy/),
+    });
     expect(decide({ ...DEFAULT_POLICY, enabled: false }, q({ risk: 'read' }))).toMatchObject({ kind: 'refuse', reason: expect.stringMatching(/turned off/) });
   });
 
@@ -104,9 +107,12 @@ describe('the command blocklist', () => {
     expect(refuseCommand(command)).toMatch(reason);
   });
 
-  it.each(['npm test', 'npm run format', 'git status', 'rm notes.txt', 'node scripts/build.mjs', 'python3 app.py', 'ls -la src', 'echo "a b"'])('lets %s be asked for', (command) => {
-    expect(refuseCommand(command)).toBeNull();
-  });
+  it.each(['npm test', 'npm run format', 'git status', 'rm notes.txt', 'node scripts/build.mjs', 'python3 app.py', 'ls -la src', 'echo "a b"'])(
+    'lets %s be asked for',
+    (command) => {
+      expect(refuseCommand(command)).toBeNull();
+    },
+  );
 
   it('splits words as a shell quotes them', () => {
     expect(splitWords(`a "b c" 'd e' f\\ g`)).toEqual(['a', 'b c', 'd e', 'f g']);
@@ -132,18 +138,14 @@ describe('paths stay inside the roots, links resolved', () => {
     expect(resolveInside([outside, ws], path.join(ws, 'src')).ok).toBe(true);
   });
 
-  it.each([
-    ['../outside/secret.txt'],
-    ['/etc/passwd'],
-    ['link/secret.txt'],
-    ['link/new-file.txt'],
-    ['src/file-link.txt'],
-    ['src/../../outside/secret.txt'],
-  ])('refuses %s with the reason and where it leads', (p) => {
-    const r = resolveInside([ws], p);
-    expect(r.ok).toBe(false);
-    expect(!r.ok && r.reason).toMatch(/is outside the workspace/);
-  });
+  it.each([['../outside/secret.txt'], ['/etc/passwd'], ['link/secret.txt'], ['link/new-file.txt'], ['src/file-link.txt'], ['src/../../outside/secret.txt']])(
+    'refuses %s with the reason and where it leads',
+    (p) => {
+      const r = resolveInside([ws], p);
+      expect(r.ok).toBe(false);
+      expect(!r.ok && r.reason).toMatch(/is outside the workspace/);
+    },
+  );
 
   it('refuses everything when there is no root, and NUL bytes', () => {
     expect(resolveInside([], 'a.ts')).toMatchObject({ ok: false, reason: expect.stringMatching(/No folder is open/) });
@@ -210,7 +212,8 @@ describe("the original's trigger phrases", () => {
   });
 
   it('is ordinary chat when the phrase is not the whole message', () => {
-    for (const text of ['open the door please', 'I want to close my eyes', 'Tell me about a cat', 'how do I scroll down a page?']) expect(parseTrigger(text)).toBeNull();
+    for (const text of ['open the door please', 'I want to close my eyes', 'Tell me about a cat', 'how do I scroll down a page?'])
+      expect(parseTrigger(text)).toBeNull();
   });
 
   it('reads yes and no as the original did', () => {

@@ -4,6 +4,10 @@
 // or interpreter handed code inline (`bash -c`, `python -c`, `eval`). What passes still asks the
 // user, with the exact command shown; this only refuses what no confirmation should let through.
 
+import { splitWords } from '../../common/shell-words';
+
+export { splitWords };
+
 /** Shell metacharacters that chain, pipe, redirect, substitute or background: never in a command. */
 const METACHARS: Array<[RegExp, string]> = [
   [/[;\n\r]/, 'a command separator (; or a new line)'],
@@ -11,7 +15,7 @@ const METACHARS: Array<[RegExp, string]> = [
   [/\|/, 'a pipe or chaining (| or ||)'],
   [/[<>]/, 'a redirection (< or >)'],
   [/`/, 'a command substitution (`...`)'],
-  [/\$[({]/, 'a substitution ($(...) or ${...})'],
+  [/\$[({]/, `a substitution ($(...) or $${'{'}...})`],
 ];
 
 /** Programs never run, whatever their arguments. */
@@ -62,43 +66,15 @@ const INLINE_CODE: Record<string, string[]> = {
   ruby: ['-e'],
 };
 
-/** Splits a command line into words as a POSIX shell would for quoting (no expansion). */
-export function splitWords(command: string): string[] {
-  const words: string[] = [];
-  let word = '';
-  let quote: '"' | "'" | null = null;
-  let inWord = false;
-  for (let i = 0; i < command.length; i++) {
-    const ch = command[i]!;
-    if (quote) {
-      if (ch === quote) quote = null;
-      else if (ch === '\\' && quote === '"' && i + 1 < command.length) word += command[++i];
-      else word += ch;
-    } else if (ch === '"' || ch === "'") {
-      quote = ch;
-      inWord = true;
-    } else if (/\s/.test(ch)) {
-      if (inWord) words.push(word);
-      word = '';
-      inWord = false;
-    } else if (ch === '\\' && i + 1 < command.length) {
-      word += command[++i];
-      inWord = true;
-    } else {
-      word += ch;
-      inWord = true;
-    }
-  }
-  if (inWord) words.push(word);
-  return words;
-}
-
 const base = (word: string) => (word.split(/[\\/]/).pop() ?? word).toLowerCase();
 
 function refusedProgram(words: string[]): string | null {
   // `env A=1 rm -rf x`, `nice rm ...`, `xargs rm`: the program is the first word that is not a wrapper or an assignment.
   let i = 0;
-  while (i < words.length && (/^[A-Za-z_][A-Za-z0-9_]*=/.test(words[i]!) || ['env', 'nice', 'nohup', 'time', 'xargs', 'command', 'builtin', 'timeout'].includes(base(words[i]!)))) {
+  while (
+    i < words.length &&
+    (/^[A-Za-z_][A-Za-z0-9_]*=/.test(words[i]!) || ['env', 'nice', 'nohup', 'time', 'xargs', 'command', 'builtin', 'timeout'].includes(base(words[i]!)))
+  ) {
     i++;
     // timeout's duration
     if (base(words[i - 1]!) === 'timeout' && i < words.length && /^\d/.test(words[i]!)) i++;
@@ -113,7 +89,8 @@ function refusedProgram(words: string[]): string | null {
     return '`rm` with -r or -f (recursive or forced deletion) is on the list of commands Alisa never runs';
   if ((name === 'del' || name === 'erase') && lower.some((a) => a === '/f' || a === '/s' || a === '/q'))
     return '`del /f` (forced deletion) is on the list of commands Alisa never runs';
-  if ((name === 'rd' || name === 'rmdir') && lower.some((a) => a === '/s')) return '`rmdir /s` (recursive deletion) is on the list of commands Alisa never runs';
+  if ((name === 'rd' || name === 'rmdir') && lower.some((a) => a === '/s'))
+    return '`rmdir /s` (recursive deletion) is on the list of commands Alisa never runs';
   if (name === 'remove-item' && lower.some((a) => a.startsWith('-r') || a === '-force'))
     return '`Remove-Item -Recurse` is on the list of commands Alisa never runs';
   if (name === 'systemctl' && lower.some((a) => ['poweroff', 'reboot', 'halt', 'suspend', 'hibernate', 'kexec'].includes(a)))

@@ -9,7 +9,11 @@ export const DETAIL_MAX = 20_000;
 const cap = (s: string, n = DETAIL_MAX) => (s.length > n ? `${s.slice(0, n)}\n… (${s.length - n} more characters)` : s);
 
 /** One line saying what she would do, and the exact thing she would do it with. */
-export function describeAction(name: ActionName, args: Record<string, unknown>, where: { folder?: string | null; notesDir?: string } = {}): { title: string; detail: string } {
+export function describeAction(
+  name: ActionName,
+  args: Record<string, unknown>,
+  where: { folder?: string | null; notesDir?: string } = {},
+): { title: string; detail: string } {
   const s = (k: string) => String(args[k] ?? '');
   switch (name) {
     case 'open_file':

@@ -119,7 +119,9 @@ export class X11Desktop implements DesktopDriver {
         return `Started ${args.name}.`;
       case 'close_app': {
         const name = String(args.name);
-        const ids = [...new Set([...(await this.findWindows(['--onlyvisible', '--class', name])), ...(await this.findWindows(['--onlyvisible', '--name', name]))])];
+        const ids = [
+          ...new Set([...(await this.findWindows(['--onlyvisible', '--class', name])), ...(await this.findWindows(['--onlyvisible', '--name', name]))]),
+        ];
         if (ids.length === 0) throw new DesktopError(`No window of "${name}" is open.`);
         for (const id of ids) await this.exec('wmctrl', ['-i', '-c', `0x${Number(id).toString(16)}`]);
         return `Asked ${ids.length} window(s) of ${name} to close.`;
@@ -141,7 +143,8 @@ export class X11Desktop implements DesktopDriver {
         return `Pressed ${args.keys}.`;
       case 'click': {
         const button = BUTTONS[(args.button as keyof typeof BUTTONS) ?? 'left'];
-        if (typeof args.x === 'number' && typeof args.y === 'number') await this.exec('xdotool', ['mousemove', String(args.x), String(args.y), 'click', button]);
+        if (typeof args.x === 'number' && typeof args.y === 'number')
+          await this.exec('xdotool', ['mousemove', String(args.x), String(args.y), 'click', button]);
         else await this.exec('xdotool', ['click', button]);
         return typeof args.x === 'number' ? `Clicked at ${args.x},${args.y}.` : 'Clicked.';
       }
@@ -167,7 +170,15 @@ export class X11Desktop implements DesktopDriver {
 
 /** AppleScript string literal. */
 const as = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
-const MAC_MODIFIERS: Record<string, string> = { ctrl: 'control down', control: 'control down', alt: 'option down', option: 'option down', shift: 'shift down', cmd: 'command down', super: 'command down' };
+const MAC_MODIFIERS: Record<string, string> = {
+  ctrl: 'control down',
+  control: 'control down',
+  alt: 'option down',
+  option: 'option down',
+  shift: 'shift down',
+  cmd: 'command down',
+  super: 'command down',
+};
 
 /** macOS: osascript and open. Needs Accessibility permission for System Events. */
 export class MacDesktop implements DesktopDriver {
@@ -204,7 +215,9 @@ export class MacDesktop implements DesktopDriver {
         const parts = String(args.keys).split('+');
         const key = parts.pop()!;
         const mods = parts.map((m) => MAC_MODIFIERS[m.toLowerCase()]).filter(Boolean);
-        await this.osa(`tell application "System Events" to keystroke ${as(key.length === 1 ? key : key.toLowerCase())}${mods.length ? ` using {${mods.join(', ')}}` : ''}`);
+        await this.osa(
+          `tell application "System Events" to keystroke ${as(key.length === 1 ? key : key.toLowerCase())}${mods.length ? ` using {${mods.join(', ')}}` : ''}`,
+        );
         return `Pressed ${args.keys}.`;
       }
       case 'window': {
@@ -214,7 +227,9 @@ export class MacDesktop implements DesktopDriver {
       }
       case 'click':
       case 'scroll':
-        throw new DesktopError(`On macOS, ${action === 'click' ? 'clicking' : 'scrolling'} needs a helper Alisa does not ship (cliclick); it is not available.`);
+        throw new DesktopError(
+          `On macOS, ${action === 'click' ? 'clicking' : 'scrolling'} needs a helper Alisa does not ship (cliclick); it is not available.`,
+        );
     }
     throw new DesktopError(`${action} is not a desktop action.`);
   }

@@ -72,6 +72,27 @@ interface PendingExec {
   timer: NodeJS.Timeout;
 }
 
+/**
+ * Tools that are not built in (the MCP servers the user lists): they join the registry under
+ * their own names (`mcp_<server>_<tool>`) and go through the same policy, questions and audit.
+ */
+export interface ExternalTool {
+  name: string;
+  description: string;
+  /** JSON Schema of the arguments (as the server declared it). */
+  inputSchema: Record<string, unknown>;
+  risk: Risk;
+  /** Who provides it, for the question and the audit ("MCP server files"). */
+  origin: string;
+}
+
+export interface ToolProvider {
+  tools(): ExternalTool[];
+  /** Null when the arguments are valid; otherwise why not. */
+  checkArgs(name: string, args: Record<string, unknown>): string | null;
+  call(name: string, args: Record<string, unknown>): Promise<{ text: string }>;
+}
+
 export interface ActionExecutorDeps {
   memory(): MemoryStore;
   emit(event: CompanionEvent, origin?: ReplyOrigin | null): void;
@@ -100,6 +121,7 @@ export class ActionExecutor {
   private readonly asks = new Map<string, PendingAsk>();
   private readonly execs = new Map<string, PendingExec>();
   private nextCall = 1;
+  private readonly providers: ToolProvider[] = [];
   private readonly now: () => number;
   readonly askTimeoutMs: number;
 
@@ -111,6 +133,24 @@ export class ActionExecutor {
   }
 
   // ---- windows, settings, answers ----------------------------------------------------------
+
+  /** Adds tools from outside (an MCP client): they run through the same policy. */
+  addProvider(provider: ToolProvider): void {
+    this.providers.push(provider);
+  }
+
+  /** Every external tool known now. */
+  externalTools(): ExternalTool[] {
+    return this.providers.flatMap((p) => p.tools());
+  }
+
+  private externalTool(name: string): { tool: ExternalTool; provider: ToolProvider } | null {
+    for (const provider of this.providers) {
+      const tool = provider.tools().find((t) => t.name === name);
+      if (tool) return { tool, provider };
+    }
+    return null;
+  }
 
   /** A VS Code window offers its editor actions, folders and trust (again on every change). */
   register(clientId: string, workspace: ClientWorkspace | null, reg: { actions: string[]; roots: string[]; trusted: boolean }): ActionPolicyStatus {
@@ -129,7 +169,12 @@ export class ActionExecutor {
     }
   }
 
-  configure(p: { enabled?: boolean; rules?: Partial<Record<string, 'allow' | 'ask' | 'deny'>>; perMinute?: number; forgetAlwaysAllowed?: boolean }): ActionPolicyStatus {
+  configure(p: {
+    enabled?: boolean;
+    rules?: Partial<Record<string, 'allow' | 'ask' | 'deny'>>;
+    perMinute?: number;
+    forgetAlwaysAllowed?: boolean;
+  }): ActionPolicyStatus {
     if (p.enabled !== undefined) this.settings.enabled = p.enabled;
     if (p.rules) this.settings.rules = mergeRules(this.settings.rules, p.rules);
     if (p.perMinute !== undefined) this.settings.perMinute = this.limit.perMinute = p.perMinute;
@@ -211,37 +256,22 @@ export class ActionExecutor {
     let title = known ? describeAction(known, raw).title : name;
     let detail = '';
     let outcome: ActionOutcome;
+    const external = known ? null : this.externalTool(name);
+    if (external) return this.performExternal(callId, call, external.tool, external.provider, raw);
     try {
       if (!known) throw new Stop('refused', `Alisa has no action called "${name}".`);
       const parsed = ACTIONS[known].args.safeParse(call.args ?? {});
-      if (!parsed.success) throw new Stop('refused', `The arguments of ${name} are not valid: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'arguments'}: ${i.message}`).join('; ')}.`);
+      if (!parsed.success)
+        throw new Stop(
+          'refused',
+          `The arguments of ${name} are not valid: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'arguments'}: ${i.message}`).join('; ')}.`,
+        );
       const args = parsed.data as Record<string, unknown>;
       const window = this.windowFor(call, known);
       ({ title, detail } = describeAction(known, args, { folder: window?.roots[0] ?? null, notesDir: this.deps.notesDir }));
       this.precheck(known, args, window);
-      const memory = this.auditable();
-      const workspaceKey = call.workspace?.id ?? '';
-      const verdict = decide(this.settings, {
-        action: known,
-        risk,
-        source: call.source,
-        trusted: window ? window.trusted : true,
-        alwaysAllowed: memory.isAlwaysAllowed(workspaceKey, known),
-      });
-      if (verdict.kind === 'refuse') throw new Stop('refused', verdict.reason);
-      const slot = this.limit.take();
-      if (!slot.ok)
-        throw new Stop(
-          'refused',
-          `Alisa has already acted ${this.settings.perMinute} times this minute (the limit "alisa.actions.perMinute"); try again in ${Math.ceil(slot.retryInMs / 1000)} s.`,
-        );
       // A proposed edit asks in the editor itself: the user sees the diff and applies it or not.
-      if (verdict.kind === 'ask' && known !== 'propose_edit') {
-        const decision = await this.ask(call, callId, known, risk, title, detail, verdict.canAlwaysAllow);
-        if (decision === 'expired') throw new Stop('expired', `Nobody answered within ${Math.round(this.askTimeoutMs / 1000)} s, so Alisa did not do it.`);
-        if (decision === 'deny') throw new Stop('denied', 'You said no.');
-        if (decision === 'always') memory.alwaysAllow(workspaceKey, known);
-      }
+      await this.gate(call, callId, known, risk, title, detail, window ? window.trusted : true, known !== 'propose_edit');
       const result = await this.execute(callId, known, args, window);
       outcome = { callId, action: known, status: 'done', result, reason: null };
     } catch (err) {
@@ -251,6 +281,61 @@ export class ActionExecutor {
     this.audit(call, risk, title, detail, outcome);
     this.deps.emit({ type: 'action.done', outcome, source: call.source, replyId: call.replyId ?? null, title });
     return outcome;
+  }
+
+  /** An external (MCP) tool: its schema, the policy by its risk, a question, the call, the audit. */
+  private async performExternal(
+    callId: string,
+    call: ActionCall,
+    tool: ExternalTool,
+    provider: ToolProvider,
+    args: Record<string, unknown>,
+  ): Promise<ActionOutcome> {
+    const title = `Use ${tool.name} (${tool.origin})`;
+    const detail = JSON.stringify(args, null, 2);
+    let outcome: ActionOutcome;
+    try {
+      const bad = provider.checkArgs(tool.name, args);
+      if (bad) throw new Stop('refused', `The arguments of ${tool.name} are not valid: ${bad}`);
+      const window = call.clientId ? this.windows.get(call.clientId) : undefined;
+      await this.gate(call, callId, tool.name, tool.risk, title, detail, window ? window.trusted : true, true);
+      const result = await provider.call(tool.name, args);
+      outcome = { callId, action: tool.name, status: 'done', result, reason: null };
+    } catch (err) {
+      const stop = err instanceof Stop ? err : new Stop('failed', err instanceof Error ? err.message : String(err));
+      outcome = { callId, action: tool.name, status: stop.status, result: null, reason: stop.reason };
+    }
+    this.audit(call, tool.risk, title, detail, outcome);
+    this.deps.emit({ type: 'action.done', outcome, source: call.source, replyId: call.replyId ?? null, title });
+    return outcome;
+  }
+
+  /** The policy, the rate limit and the question: returns when the action may run, throws a Stop otherwise. */
+  private async gate(
+    call: ActionCall,
+    callId: string,
+    name: string,
+    risk: Risk,
+    title: string,
+    detail: string,
+    trusted: boolean,
+    mayAsk: boolean,
+  ): Promise<void> {
+    const memory = this.auditable();
+    const workspaceKey = call.workspace?.id ?? '';
+    const verdict = decide(this.settings, { action: name, risk, source: call.source, trusted, alwaysAllowed: memory.isAlwaysAllowed(workspaceKey, name) });
+    if (verdict.kind === 'refuse') throw new Stop('refused', verdict.reason);
+    const slot = this.limit.take();
+    if (!slot.ok)
+      throw new Stop(
+        'refused',
+        `Alisa has already acted ${this.settings.perMinute} times this minute (the limit "alisa.actions.perMinute"); try again in ${Math.ceil(slot.retryInMs / 1000)} s.`,
+      );
+    if (verdict.kind !== 'ask' || !mayAsk) return;
+    const decision = await this.ask(call, callId, name, risk, title, detail, verdict.canAlwaysAllow);
+    if (decision === 'expired') throw new Stop('expired', `Nobody answered within ${Math.round(this.askTimeoutMs / 1000)} s, so Alisa did not do it.`);
+    if (decision === 'deny') throw new Stop('denied', 'You said no.');
+    if (decision === 'always') memory.alwaysAllow(workspaceKey, name);
   }
 
   /** The window that runs an editor action for this caller: its own, else one of the same workspace. */
@@ -296,7 +381,7 @@ export class ActionExecutor {
   private ask(
     call: ActionCall,
     callId: string,
-    action: ActionName,
+    action: string,
     risk: Risk,
     title: string,
     detail: string,
@@ -310,7 +395,8 @@ export class ActionExecutor {
       title,
       detail,
       source: call.source,
-      provenance: call.provenance ?? (call.source === 'model' ? "the model's reply (it may repeat what it read on the screen, in a file or a tool's result)" : null),
+      provenance:
+        call.provenance ?? (call.source === 'model' ? "the model's reply (it may repeat what it read on the screen, in a file or a tool's result)" : null),
       canAlwaysAllow,
       expiresAt: this.now() + this.askTimeoutMs,
     };

@@ -26,11 +26,14 @@ export function parseSlash(text: string): SlashAction | null {
   switch (action) {
     case 'open_file': {
       const p = pathAndLines(rest);
-      return { action, args: { path: p.path, ...(p.line ?? p.startLine ? { line: p.line ?? p.startLine } : {}) } };
+      return { action, args: { path: p.path, ...((p.line ?? p.startLine) ? { line: p.line ?? p.startLine } : {}) } };
     }
     case 'read_file': {
       const p = pathAndLines(rest);
-      return { action, args: { path: p.path, ...(p.startLine ? { startLine: p.startLine, endLine: p.endLine } : p.line ? { startLine: p.line, endLine: p.line } : {}) } };
+      return {
+        action,
+        args: { path: p.path, ...(p.startLine ? { startLine: p.startLine, endLine: p.endLine } : p.line ? { startLine: p.line, endLine: p.line } : {}) },
+      };
     }
     case 'find_in_workspace': {
       const sym = /^#(\S+)$/.exec(rest);

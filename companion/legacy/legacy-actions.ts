@@ -28,20 +28,34 @@ export function isNo(text: string): boolean {
   return NO.test(text.trim());
 }
 
+type Rule = [RegExp, (m: RegExpExecArray) => Record<string, unknown>];
+
+/** The original's phrases, each the whole message; the first that matches wins. */
+const RULES: Array<[string, Rule]> = [
+  ['write_note', [/^(?:take|write|save)\s+(?:a\s+)?note\s*:?\s*([\s\S]+)$/i, (m) => ({ text: m[1]!.trim() })]],
+  ['read_file', [/^(?:read|show me)\s+(?:the\s+)?file\s+(\S.*)$/i, (m) => ({ path: m[1]!.trim() })]],
+  ['browser_new_tab', [/^(?:new tab|open (?:a )?(?:new )?tab)[.!]?$/i, () => ({})]],
+  ['browser_close_tab', [/^close (?:the )?tab[.!]?$/i, () => ({})]],
+  [
+    'browser_go_to',
+    [
+      /^(?:go|navigate) to\s+((?:https?:\/\/)?[a-z0-9-]+(?:\.[a-z0-9-]+)+(?:\/\S*)?)[.!]?$/i,
+      (m) => ({ url: /^https?:\/\//i.test(m[1]!) ? m[1]! : `https://${m[1]!}` }),
+    ],
+  ],
+  ['scroll', [/^scroll (up|down)[.!]?$/i, (m) => ({ direction: m[1]!.toLowerCase(), amount: 3 })]],
+  ['type_text', [/^type\s+([\s\S]+)$/i, (m) => ({ text: m[1]! })]],
+  ['open_app', [/^(?:open|launch|start)\s+([\w.+-]+)[.!]?$/i, (m) => ({ name: m[1]! })]],
+  ['close_app', [/^(?:close|quit|exit)\s+([\w.+-]+)[.!]?$/i, (m) => ({ name: m[1]! })]],
+];
+
 /** The action a legacy chat message asks for, or null for ordinary chat. */
 export function parseTrigger(raw: string): Trigger | null {
   const text = raw.trim();
-  let m: RegExpExecArray | null;
-  if ((m = /^(?:take|write|save)\s+(?:a\s+)?note\s*:?\s*([\s\S]+)$/i.exec(text))) return { action: 'write_note', args: { text: m[1]!.trim() } };
-  if ((m = /^(?:read|show me)\s+(?:the\s+)?file\s+(\S.*)$/i.exec(text))) return { action: 'read_file', args: { path: m[1]!.trim() } };
-  if (/^(?:new tab|open (?:a )?(?:new )?tab)[.!]?$/i.test(text)) return { action: 'browser_new_tab', args: {} };
-  if (/^close (?:the )?tab[.!]?$/i.test(text)) return { action: 'browser_close_tab', args: {} };
-  if ((m = /^(?:go|navigate) to\s+((?:https?:\/\/)?[a-z0-9-]+(?:\.[a-z0-9-]+)+(?:\/\S*)?)[.!]?$/i.exec(text)))
-    return { action: 'browser_go_to', args: { url: /^https?:\/\//i.test(m[1]!) ? m[1]! : `https://${m[1]!}` } };
-  if ((m = /^scroll (up|down)[.!]?$/i.exec(text))) return { action: 'scroll', args: { direction: m[1]!.toLowerCase(), amount: 3 } };
-  if ((m = /^type\s+([\s\S]+)$/i.exec(text))) return { action: 'type_text', args: { text: m[1]! } };
-  if ((m = /^(?:open|launch|start)\s+([\w.+-]+)[.!]?$/i.exec(text))) return { action: 'open_app', args: { name: m[1]! } };
-  if ((m = /^(?:close|quit|exit)\s+([\w.+-]+)[.!]?$/i.exec(text))) return { action: 'close_app', args: { name: m[1]! } };
+  for (const [action, [re, args]] of RULES) {
+    const m = re.exec(text);
+    if (m) return { action, args: args(m) };
+  }
   return null;
 }
 

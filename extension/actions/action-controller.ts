@@ -7,7 +7,15 @@
 // Action…", "Alisa: Show Action Audit Log", "Alisa: Clear Action Audit Log" and "Alisa: Forget
 // Always-Allowed Actions".
 import * as vscode from 'vscode';
-import { ACTIONS, ACTION_NAMES, type ActionAskInfo, type ActionExecEvent, type ActionName, type ActionOutcome, type ActionPolicyStatus } from '../../protocol/actions';
+import {
+  ACTIONS,
+  ACTION_NAMES,
+  type ActionAskInfo,
+  type ActionExecEvent,
+  type ActionName,
+  type ActionOutcome,
+  type ActionPolicyStatus,
+} from '../../protocol/actions';
 import type { CompanionManager } from '../companion-manager';
 import { FeatureSync } from '../feature-sync';
 import type { RevertLedger } from '../help/revert-ledger';
@@ -174,7 +182,11 @@ export class ActionController implements vscode.Disposable {
     const shape = (ACTIONS[name].args as unknown as { shape: Record<string, { isOptional(): boolean; def?: { type?: string } }> }).shape;
     const out: Record<string, unknown> = {};
     for (const [key, schema] of Object.entries(shape)) {
-      const value = await vscode.window.showInputBox({ title: `${name}: ${key}`, prompt: schema.isOptional() ? '(optional)' : undefined, ignoreFocusOut: true });
+      const value = await vscode.window.showInputBox({
+        title: `${name}: ${key}`,
+        prompt: schema.isOptional() ? '(optional)' : undefined,
+        ignoreFocusOut: true,
+      });
       if (value === undefined) return undefined;
       if (value === '' && schema.isOptional()) continue;
       out[key] = /^\d+$/.test(value) && ['line', 'startLine', 'endLine', 'x', 'y', 'amount', 'timeoutMs'].includes(key) ? Number(value) : value;
@@ -232,4 +244,3 @@ export class ActionController implements vscode.Disposable {
     }
   }
 }
-

@@ -34,7 +34,13 @@ export function decisionFor(choice: string | undefined): 'allow' | 'always' | 'd
   return choice === ALLOW ? 'allow' : choice === ALWAYS_ALLOW ? 'always' : 'deny';
 }
 
-const STATUS_WORDS: Record<ActionAuditEntry['status'], string> = { done: 'done', refused: 'refused', denied: 'you said no', expired: 'expired', failed: 'failed' };
+const STATUS_WORDS: Record<ActionAuditEntry['status'], string> = {
+  done: 'done',
+  refused: 'refused',
+  denied: 'you said no',
+  expired: 'expired',
+  failed: 'failed',
+};
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ').slice(0, 300);
 

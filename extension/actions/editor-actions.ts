@@ -9,6 +9,7 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { ActionArgs, ActionName } from '../../protocol/actions';
+import { splitWords } from '../../common/shell-words';
 import { resolveInside } from '../../common/workspace-path';
 import { isExcludedPath } from '../awareness/privacy';
 import { readExcludeGlobs } from '../awareness/workspace-privacy';
@@ -94,15 +95,6 @@ function runProgram(
       resolve({ output: keepTail(output, OUTPUT_MAX), exitCode: code, timedOut });
     });
   });
-}
-
-/** Shell-like word splitting (quotes only; the companion refused every metacharacter). */
-function words(command: string): string[] {
-  const out: string[] = [];
-  const re = /"((?:[^"\\]|\\.)*)"|'([^']*)'|(\S+)/g;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(command))) out.push(m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : (m[2] ?? m[3]!));
-  return out;
 }
 
 /** An "Alisa" terminal showing a command's output as it comes (a pseudoterminal: nothing typed there runs). */
@@ -218,7 +210,7 @@ export async function runEditorAction<A extends ActionName>(action: A, raw: Acti
       if (!root) throw new ActionFailure('No folder is open.');
       const command = String(args.command);
       const term = outputTerminal(command);
-      const r = await runProgram(words(command), root, typeof args.timeoutMs === 'number' ? args.timeoutMs : DEFAULT_COMMAND_MS, (s) => term.write(s));
+      const r = await runProgram(splitWords(command), root, typeof args.timeoutMs === 'number' ? args.timeoutMs : DEFAULT_COMMAND_MS, (s) => term.write(s));
       term.end(r.exitCode);
       const how = r.timedOut ? 'was stopped: it ran too long' : `ended with exit code ${r.exitCode}`;
       return { text: `\`${command}\` ${how}.\n${r.output}`, exitCode: r.exitCode, timedOut: r.timedOut };
@@ -230,7 +222,17 @@ export async function runEditorAction<A extends ActionName>(action: A, raw: Acti
         tasks.find((t) => t.name === name) ??
         tasks.find((t) => t.name.toLowerCase() === name.toLowerCase()) ??
         (name.toLowerCase() === 'test' ? tasks.find((t) => t.group === vscode.TaskGroup.Test) : undefined);
-      if (!task) throw new ActionFailure(`There is no task "${name}" in this workspace${tasks.length ? ` (there are: ${tasks.map((t) => t.name).slice(0, 10).join(', ')})` : ''}.`);
+      if (!task)
+        throw new ActionFailure(
+          `There is no task "${name}" in this workspace${
+            tasks.length
+              ? ` (there are: ${tasks
+                  .map((t) => t.name)
+                  .slice(0, 10)
+                  .join(', ')})`
+              : ''
+          }.`,
+        );
       const execution = await vscode.tasks.executeTask(task);
       const code = await new Promise<number | undefined>((resolve) => {
         const sub = vscode.tasks.onDidEndTaskProcess((e) => {
@@ -261,7 +263,10 @@ async function proposeEdit(p: string, content: string, deps: EditorActionDeps): 
   } catch {
     exists = false;
   }
-  const proposed = await vscode.workspace.openTextDocument({ content, language: exists ? (await vscode.workspace.openTextDocument(uri)).languageId : undefined });
+  const proposed = await vscode.workspace.openTextDocument({
+    content,
+    language: exists ? (await vscode.workspace.openTextDocument(uri)).languageId : undefined,
+  });
   if (exists) await vscode.commands.executeCommand('vscode.diff', uri, proposed.uri, `${rel} ↔ Alisa's proposal`, { preview: true });
   else await vscode.window.showTextDocument(proposed, { preview: true });
   const choice = await vscode.window.showInformationMessage(
@@ -283,6 +288,14 @@ async function proposeEdit(p: string, content: string, deps: EditorActionDeps): 
   if (!(await vscode.workspace.applyEdit(edit))) throw new ActionFailure(`VS Code refused the change to ${rel} (the file may have changed meanwhile).`);
   const doc = await vscode.workspace.openTextDocument(uri);
   await doc.save();
-  deps.ledger.record({ uri: uri.toString(), name: rel, offset: 0, oldText, newText: content, versionAfter: doc.version, fingerprint: fingerprintOf(doc.getText()) });
+  deps.ledger.record({
+    uri: uri.toString(),
+    name: rel,
+    offset: 0,
+    oldText,
+    newText: content,
+    versionAfter: doc.version,
+    fingerprint: fingerprintOf(doc.getText()),
+  });
   return { text: `Applied the change to ${rel}.` };
 }
