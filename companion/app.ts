@@ -32,6 +32,8 @@ import { ActionExecutor } from './actions/executor';
 import { desktopDriver } from './actions/desktop';
 import { defaultNotesDir } from './actions/notes';
 import { parseSlash } from './actions/slash';
+import { outcomeForModel, toolSpecs } from './actions/tools';
+import { McpHub } from './actions/mcp';
 
 declare const __ALISA_VERSION__: string;
 export const VERSION = typeof __ALISA_VERSION__ === 'string' ? __ALISA_VERSION__ : '0.0.0-dev';
@@ -63,6 +65,8 @@ export class CompanionApp {
   readonly network: NetworkGate;
   /** Alisa's hands: every action through one policy (actions/executor.ts). */
   readonly actions: ActionExecutor;
+  /** The MCP servers the user listed (null: none); their tools run through `actions`. */
+  readonly mcp: McpHub | null;
   /** The legacy clients' own session; reserved even while the legacy port is off. */
   readonly legacySession: LegacySession;
   private memoryStore: MemoryStore | null = null;
@@ -249,11 +253,30 @@ export class CompanionApp {
       askTimeoutMs: config.actionAskMs,
       settings: { enabled: config.actions, ...(config.actionsPerMinute !== undefined ? { perMinute: config.actionsPerMinute } : {}) },
     });
+    this.mcp = config.mcpServers.length > 0 ? new McpHub({ servers: config.mcpServers, log, version: VERSION }) : null;
+    if (this.mcp) this.actions.addProvider(this.mcp);
     this.chat.actionCommand = (text, origin) => {
       const slash = parseSlash(text);
       if (!slash) return null;
       const { callId } = this.actions.start({ ...slash, source: 'user', clientId: origin?.clientId ?? null, workspace: origin?.workspace ?? null });
       return { callId, name: slash.action };
+    };
+    // The model's tools: every call it makes runs through the same executor as the model's.
+    this.chat.toolRunner = {
+      specs: () => toolSpecs(this.actions),
+      offerTo: (providerId) => config.modelTools === 'on' || (config.modelTools === 'auto' && providerId !== 'embedded'),
+      run: async (call, ctx) =>
+        outcomeForModel(
+          await this.actions.run({
+            action: call.name,
+            args: call.args,
+            source: 'model',
+            provenance: ctx.provenance,
+            clientId: ctx.origin?.clientId ?? null,
+            workspace: ctx.origin?.workspace ?? null,
+            replyId: ctx.replyId,
+          }),
+        ),
     };
     this.registry.onStateChange(() => this.events.emit({ type: 'status', status: this.status() }));
     this.state.onChange(() => this.events.emit({ type: 'status', status: this.status() }));
@@ -371,6 +394,7 @@ export class CompanionApp {
         modelsDir: this.config.modelsDir,
         detach: () => this.detach?.() ?? false,
         actions: this.actions,
+        mcp: this.mcp,
       },
       this.registry,
       {
@@ -402,6 +426,8 @@ export class CompanionApp {
       });
       legacyPort = await this.legacy.listen();
     }
+    // In the background: each server's failure is in its state (mcp.status), never thrown.
+    void this.mcp?.start();
     if (this.config.screen) void this.screen.configure({ enabled: true });
     if (this.config.loadModelAtStart) {
       // In the background: failures are reported through status, never thrown.
@@ -430,6 +456,7 @@ export class CompanionApp {
     await this.screen.stop();
     await this.presence.stop();
     this.actions.dispose();
+    await this.mcp?.dispose();
     await this.chat.shutdown();
     await this.legacy?.close();
     await this.server?.close();

@@ -3,7 +3,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { MODES, NETWORK_MODES, TtsEngineId, type Mode, type NetworkMode } from '../protocol';
+import { McpServerList, MODES, NETWORK_MODES, TtsEngineId, type McpServerConfig, type Mode, type NetworkMode } from '../protocol';
 import { AlisaError } from './errors';
 import { apiKeyProblem } from './server/api-key';
 
@@ -95,6 +95,10 @@ export interface CompanionConfig {
   actions: boolean;
   actionAskMs: number | undefined;
   actionsPerMinute: number | undefined;
+  /** The MCP servers whose tools join the actions (--mcp-servers or ALISA_MCP_SERVERS; env and headers may hold secrets). */
+  mcpServers: McpServerConfig[];
+  /** The model's tools on ordinary replies: auto (servers only), on (the embedded model too), off. `/do` always offers them. */
+  modelTools: 'auto' | 'on' | 'off';
 }
 
 export const HELP = `Usage: npm run companion -- [options]
@@ -164,16 +168,31 @@ export const HELP = `Usage: npm run companion -- [options]
   --no-actions           Alisa takes no action (files, programs, desktop); she still chats
   --action-ask-ms N      how long a question before an action waits for the answer (default 60000)
   --actions-per-minute N at most N actions a minute (default 10)
+  --model-tools MODE     auto (OpenAI-compatible servers get Alisa's actions as tools; the default),
+                         on (the embedded model too: for models trained to call tools), off
+  --model-tools MODE     auto (OpenAI-compatible servers get Alisa's actions as tools; the default),
+                         on (the embedded model too: for models trained to call tools), off
+  --mcp-servers JSON     MCP servers whose tools Alisa may use (with the same questions), a JSON array
+                         of {"name", "command", "args"?, "env"?, "cwd"?} (a program over stdio) or
+                         {"name", "url", "headers"?} (streamable HTTP), each with "risk"? (default
+                         program) and "timeoutMs"? (default 60000); also ALISA_MCP_SERVERS, which
+                         keeps secrets in env or headers out of the process list
 
 Environment: ALISA_TOKEN (fixed control token, at least 32 random characters), ALISA_API_KEY
 (fixed /v1 API key, at least 32 characters; otherwise kept in DATA/api-key), ALISA_LLM_API_KEY, ALISA_STT_API_KEY, ALISA_MODEL,
-ALISA_DATA_DIR, ALISA_EDGE_TTS_URL.`;
+ALISA_DATA_DIR, ALISA_EDGE_TTS_URL, ALISA_MCP_SERVERS.`;
 
 export function defaultDataDir(): string {
   const home = os.homedir();
   if (process.platform === 'win32') return path.join(process.env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), 'Alisa');
   if (process.platform === 'darwin') return path.join(home, 'Library', 'Application Support', 'Alisa');
   return path.join(process.env.XDG_DATA_HOME ?? path.join(home, '.local', 'share'), 'alisa');
+}
+
+function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[]): T | undefined {
+  if (value === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(value)) throw new AlisaError('invalid_argument', `--${name} must be ${allowed.join(', ')}, got "${value}".`);
+  return value as T;
 }
 
 function int(name: string, value: string | undefined, min: number, max: number): number | undefined {
@@ -245,6 +264,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
       'no-actions': { type: 'boolean' },
       'action-ask-ms': { type: 'string' },
       'actions-per-minute': { type: 'string' },
+      'mcp-servers': { type: 'string' },
+      'model-tools': { type: 'string' },
     },
   });
   if (values.help) return 'help';
@@ -316,6 +337,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
       throw new AlisaError('invalid_argument', 'ALISA_API_KEY must differ from ALISA_TOKEN: the API key opens only /v1, the token everything.');
   }
 
+  const mcpServers = parseMcpServers(values['mcp-servers'] ?? (env.ALISA_MCP_SERVERS || undefined));
+
   const fraction = (name: string, value: string | undefined, min: number, max: number): number | undefined => {
     if (value === undefined) return undefined;
     const n = Number(value);
@@ -383,5 +406,24 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     actions: !values['no-actions'],
     actionAskMs: int('action-ask-ms', values['action-ask-ms'], 100, 3_600_000),
     actionsPerMinute: int('actions-per-minute', values['actions-per-minute'], 1, 600),
+    mcpServers,
+    modelTools: oneOf('model-tools', values['model-tools'], ['auto', 'on', 'off'] as const) ?? 'auto',
   };
+}
+
+/** `--mcp-servers`: a JSON array checked against McpServerList. Its values never appear in an error (they may be secrets). */
+function parseMcpServers(text: string | undefined): McpServerConfig[] {
+  if (text === undefined || text.trim() === '') return [];
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new AlisaError('invalid_argument', '--mcp-servers must be a JSON array of MCP servers; it is not valid JSON.');
+  }
+  const parsed = McpServerList.safeParse(value);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.length ? i.path.join('.') : 'the list'}: ${i.message}`);
+    throw new AlisaError('invalid_argument', `--mcp-servers is not a valid list of MCP servers: ${issues.join('; ')}.`);
+  }
+  return parsed.data;
 }

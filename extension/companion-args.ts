@@ -45,6 +45,8 @@ export interface CompanionSettings {
   network?: NetworkMode;
   /** alisa.actions.notesFolder (the user's value only; empty: ~/Documents/Alisa Notes). */
   notesFolder?: string;
+  /** alisa.mcp.servers (the user's value only), passed as is: the companion checks it at start. */
+  mcpServers?: unknown[];
 }
 
 /**
@@ -94,6 +96,7 @@ export function companionArgs(s: CompanionSettings, parentPid: number): string[]
   args.push(...voiceLaunchArgs(s.voice));
   if (s.network) args.push('--network', s.network);
   if (s.notesFolder) args.push('--notes-dir', s.notesFolder);
+  if (s.mcpServers && s.mcpServers.length > 0) args.push('--mcp-servers', JSON.stringify(s.mcpServers));
   args.push('--parent-pid', String(parentPid));
   return args;
 }

@@ -42,6 +42,8 @@ const RESTART_KEYS = [
   'alisa.voice.piperModel',
   'alisa.voice.sttModel',
   'alisa.voice.sttEndpoint',
+  // Programs and servers whose tools Alisa may use: started by the companion.
+  'alisa.mcp.servers',
 ];
 /** These the running companion takes without a restart (mode.set, character.select). */
 export const LIVE_KEYS = { mode: 'alisa.mode', character: 'alisa.character' } as const;
@@ -110,6 +112,7 @@ export function readSettings(defaultDataFolder: string): CompanionSettings & { n
     voice: normalizeVoiceLaunchSettings((key) => userValue(c, `voice.${key}`), expandHome),
     network: readNetworkMode(),
     notesFolder: expandHome(stringOr(userValue(c, 'actions.notesFolder'), '').trim()),
+    mcpServers: arrayOr(userValue(c, 'mcp.servers')),
     nodePath: expandHome(stringOr(userValue(c, 'companion.nodePath'), 'node')) || 'node',
   };
 }
@@ -139,6 +142,11 @@ export function readVoiceSettings(): VoiceSettings {
 
 function stringOr(value: unknown, fallback: string): string {
   return typeof value === 'string' ? value : fallback;
+}
+
+/** A list setting as an array (anything else: empty); its items are checked where they are used. */
+function arrayOr(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
 }
 
 const warned = new Set<string>();

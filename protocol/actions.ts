@@ -390,3 +390,97 @@ export const ActionDoneEvent = z.object({
   title: z.string(),
 });
 export const ActionStateEvent = z.object({ type: z.literal('action.state'), status: ActionPolicyStatus });
+
+/**
+ * The slash commands, for help text and completion (the panel lists them as the user types `/`):
+ * the command (`open`) -> how it is written (`/open <path>[:line]`). Its description is the
+ * action's (`ACTIONS[SLASH_ACTIONS[command]].description`).
+ */
+export const SLASH_USAGE: Record<string, string> = {
+  open: '/open <path>[:line]',
+  find: '/find <text> (or #Symbol)',
+  read: '/read <path>[:from-to]',
+  problems: '/problems',
+  status: '/status',
+  diff: '/diff [path]',
+  note: '/note <text>',
+  task: '/task <name>',
+  run: '/run <command>',
+  url: '/url <address>',
+  app: '/app <program>',
+  type: '/type <text>',
+  key: '/key <keys, e.g. ctrl+s>',
+  scroll: '/scroll up|down [n]',
+  window: '/window focus|minimise|maximise <title>',
+};
+
+// ---------------------------------------------------------------- MCP servers (issue 16)
+//
+// The MCP servers the user lists (`alisa.mcp.servers`, the companion's `--mcp-servers`): their
+// tools join the registry as `mcp_<server>_<tool>` and run through the same policy, questions and
+// audit as the built-in actions (companion/actions/mcp.ts). A server is a program the companion
+// starts (stdio: command, args, env, cwd) or a streamable HTTP address (url, headers); env and
+// headers may hold secrets and are never logged nor sent to a client.
+
+export const MCP_SERVER_NAME = /^[a-z0-9_-]{1,32}$/;
+const httpUrl = z
+  .string()
+  .min(1)
+  .max(2000)
+  .refine((u) => /^https?:\/\/[^/]/i.test(u) && URL.canParse(u), 'an http:// or https:// address');
+
+export const McpServerConfig = z
+  .object({
+    name: z.string().regex(MCP_SERVER_NAME, 'a server name is 1 to 32 lowercase letters, digits, dashes and underscores'),
+    /** stdio: the program to start, its arguments, extra environment variables and working folder. */
+    command: z.string().min(1).max(4000).optional(),
+    args: z.array(z.string().max(10_000)).max(200).optional(),
+    env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'), z.string().max(10_000)).optional(),
+    cwd: z.string().min(1).max(4000).optional(),
+    /** Streamable HTTP: the server's address and extra request headers (an Authorization header). */
+    url: httpUrl.optional(),
+    headers: z.record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,200}$/, 'a header name'), z.string().max(10_000)).optional(),
+    /** The risk class of every tool of this server (default `program`): the policy decides by it. */
+    risk: Risk.optional(),
+    /** How long one tool call may take (default 60 s). */
+    timeoutMs: z.number().int().min(100).max(600_000).optional(),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    if ((s.command === undefined) === (s.url === undefined))
+      ctx.addIssue({ code: 'custom', message: 'give exactly one of command (a program to start) or url (a streamable HTTP server)' });
+    if (s.url !== undefined && (s.args || s.env || s.cwd)) ctx.addIssue({ code: 'custom', message: 'args, env and cwd go with command, not with url' });
+    if (s.command !== undefined && s.headers) ctx.addIssue({ code: 'custom', message: 'headers go with url, not with command' });
+  });
+export type McpServerConfig = z.infer<typeof McpServerConfig>;
+
+/** Every server once by name. */
+export const McpServerList = z
+  .array(McpServerConfig)
+  .max(50)
+  .superRefine((list, ctx) => {
+    const seen = new Set<string>();
+    list.forEach((s, i) => {
+      if (seen.has(s.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `the name "${s.name}" is used twice` });
+      seen.add(s.name);
+    });
+  });
+
+/** connecting: starting or reconnecting; ready: its tools are in the registry; error: see `error` (retried on the next call). */
+export const McpServerState = z.enum(['connecting', 'ready', 'error']);
+export type McpServerState = z.infer<typeof McpServerState>;
+
+export const McpServerStatus = z.object({
+  name: z.string(),
+  transport: z.enum(['stdio', 'http']),
+  /** The program's name or the server's origin (never its arguments, environment, headers or query). */
+  target: z.string(),
+  risk: Risk,
+  state: McpServerState,
+  /** Why it is not ready, in one sentence (null when ready or connecting). */
+  error: z.string().nullable(),
+  toolCount: z.number().int(),
+  /** Its tools: the action name in Alisa's registry, the server's own name, its description. */
+  tools: z.array(z.object({ name: z.string(), tool: z.string(), description: z.string() })),
+});
+export type McpServerStatus = z.infer<typeof McpServerStatus>;

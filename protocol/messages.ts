@@ -29,6 +29,7 @@ import {
   ActionPolicyStatus,
   ActionRegister,
   ActionStateEvent,
+  McpServerStatus,
 } from './actions';
 import {
   SpeechChunk,
@@ -289,6 +290,8 @@ export const methods = {
     z.object({ confirm: z.literal(true, { error: 'clearing the audit log needs confirm: true, sent only after the user confirmed it' }) }),
     z.object({ removed: z.number().int() }),
   ),
+  /** The MCP servers the user listed (`--mcp-servers`): each one's state and tools (their actions are `mcp_<server>_<tool>`). */
+  'mcp.status': method(z.object({}), z.object({ servers: z.array(McpServerStatus) })),
 } as const;
 
 export type MethodName = keyof typeof methods;

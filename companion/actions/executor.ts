@@ -139,6 +139,12 @@ export class ActionExecutor {
     this.providers.push(provider);
   }
 
+  /** Some attached VS Code window runs this editor action. */
+  windowOffers(action: string): boolean {
+    for (const w of this.windows.values()) if (w.actions.has(action)) return true;
+    return false;
+  }
+
   /** Every external tool known now. */
   externalTools(): ExternalTool[] {
     return this.providers.flatMap((p) => p.tools());
@@ -353,7 +359,7 @@ export class ActionExecutor {
       // Without a window, a legacy client may still read a note (the notes folder is all it may read).
       const companionRead = action === 'read_file' && !window;
       if (!companionRead && !window?.actions.has(action))
-        throw new Stop('refused', `${spec.description.replace(/\.$/, '')} needs a VS Code window with Alisa open on the workspace.`);
+        throw new Stop('refused', `${action} needs a VS Code window with Alisa open on the workspace.`);
     }
     if (typeof args.path === 'string') {
       const inside = window ? resolveInside(window.roots, args.path) : resolveInside([this.deps.notesDir], args.path, 'the notes folder');

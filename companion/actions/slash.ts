@@ -4,6 +4,8 @@
 // `/mode` stays the chat's own command; an unknown `/word` is ordinary chat.
 import { SLASH_ACTIONS, type ActionName } from '../../protocol/actions';
 
+export { SLASH_USAGE } from '../../protocol/actions';
+
 export interface SlashAction {
   action: ActionName;
   args: Record<string, unknown>;
@@ -71,22 +73,3 @@ export function parseSlash(text: string): SlashAction | null {
       return { action, args: rest ? { text: rest } : {} };
   }
 }
-
-/** The slash commands, for help text and completion: `/open <path>[:line]` -> its description. */
-export const SLASH_USAGE: Record<string, string> = {
-  open: '/open <path>[:line]',
-  find: '/find <text> (or #Symbol)',
-  read: '/read <path>[:from-to]',
-  problems: '/problems',
-  status: '/status',
-  diff: '/diff [path]',
-  note: '/note <text>',
-  task: '/task <name>',
-  run: '/run <command>',
-  url: '/url <address>',
-  app: '/app <program>',
-  type: '/type <text>',
-  key: '/key <keys, e.g. ctrl+s>',
-  scroll: '/scroll up|down [n]',
-  window: '/window focus|minimise|maximise <title>',
-};

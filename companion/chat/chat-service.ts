@@ -20,6 +20,7 @@ import type { ClientWorkspace, CompanionEvent, Emotion, Mode, Params, Result } f
 import { EMOTIONS, MODES } from '../../protocol';
 import { AlisaError, toAlisaError } from '../errors';
 import type { GenerateRequest, ProviderRegistry } from '../llm';
+import type { GenerateResult, ToolCall, ToolSpec } from '../llm/types';
 import { retryWhileLocked, type MemoryStore } from '../memory';
 import { wellFormed } from '../memory/validate';
 import { EmotionStream } from '../persona';
@@ -56,6 +57,21 @@ interface AskedReply {
   promptText: string;
   maxTokens?: number;
   format?: ReplyFormat;
+  /** `/do ...`: the model must choose one action for the request (then it answers about the result). */
+  toolChoice?: 'required';
+}
+
+/** How many rounds of tool calls one reply may make before it must answer in words. */
+export const MAX_TOOL_ROUNDS = 4;
+
+/** What the chat needs of Alisa's actions to let the model call them (set by app.ts). */
+export interface ToolRunner {
+  /** The tools the model may call now. */
+  specs(): ToolSpec[];
+  /** Whether this provider gets tools on ordinary replies (`alisa.actions.modelTools`); `/do` always does. */
+  offerTo(providerId: string): boolean;
+  /** Runs one call through the executor as the model's (it asks the user unless it only reads); answers what the model reads back. */
+  run(call: ToolCall, ctx: { replyId: string; origin: ReplyOrigin | null; provenance: string }): Promise<string>;
 }
 
 /** Help requests remembered with their full prompt, so that a retry asks the same (bounded). */
@@ -113,6 +129,9 @@ export class ChatService {
    * Starts a reply and returns as soon as the user's message is committed. `/mode <name>`
    * switches the mode instead.
    */
+  /** Set by app.ts: the model's tools (Alisa's actions through the one executor); null: no tools. */
+  toolRunner: ToolRunner | null = null;
+
   /** Set by app.ts: a slash command naming an action (`/run npm test`) starts it and answers which; null: not one. */
   actionCommand: ((text: string, origin: ReplyOrigin | null) => { callId: string; name: string } | null) | null = null;
 
@@ -126,6 +145,9 @@ export class ChatService {
     }
     const action = this.actionCommand?.(params.text, origin);
     if (action) return { replyId: null, sessionId: session.id, userMessageId: null, action };
+    const ask = /^\/do\s+([\s\S]+)$/i.exec(params.text.trim());
+    if (ask && this.toolRunner)
+      return this.begin(memory, session.id, { shownText: params.text, promptText: ask[1]!, maxTokens: params.maxTokens, toolChoice: 'required' }, origin);
     return this.begin(memory, session.id, { shownText: params.text, promptText: params.text, maxTokens: params.maxTokens }, origin);
   }
 
@@ -219,8 +241,8 @@ export class ChatService {
     this.ensureIdle(sessionId);
     const userMessage = memory.addMessage({ sessionId, role: 'user', text: p.shownText });
     // What the model was asked, when it differs from what is stored (help requests): for a retry.
-    if (p.promptText !== p.shownText || p.format || p.maxTokens !== undefined) {
-      this.asked.set(userMessage.id, { promptText: p.promptText, maxTokens: p.maxTokens, format: p.format });
+    if (p.promptText !== p.shownText || p.format || p.maxTokens !== undefined || p.toolChoice) {
+      this.asked.set(userMessage.id, { promptText: p.promptText, maxTokens: p.maxTokens, format: p.format, toolChoice: p.toolChoice });
       if (this.asked.size > ASKED_MAX) this.asked.delete(this.asked.keys().next().value!);
     }
     return this.launch(sessionId, userMessage.id, p, origin);
@@ -239,7 +261,9 @@ export class ChatService {
     this.active.set(replyId, reply);
     const startedAt = performance.now();
     this.emit({ type: 'reply.start', replyId, sessionId, userMessageId, spontaneous: false }, origin);
-    reply.done = this.generate(reply, userMessageId, p.promptText, p.maxTokens, startedAt, origin, p.format).finally(() => this.active.delete(replyId));
+    reply.done = this.generate(reply, userMessageId, p.promptText, p.maxTokens, startedAt, origin, p.format, p.toolChoice).finally(() =>
+      this.active.delete(replyId),
+    );
     return { replyId, sessionId, userMessageId };
   }
 
@@ -395,6 +419,7 @@ export class ChatService {
     startedAt: number,
     origin: ReplyOrigin | null,
     format?: ReplyFormat,
+    toolChoice?: 'required',
   ): Promise<void> {
     const { replyId, sessionId, controller } = reply;
     const memory = this.deps.memory();
@@ -471,16 +496,41 @@ export class ChatService {
       if (controller.signal.aborted) throw controller.signal.reason;
       const replyTokens = maxTokens ?? this.deps.settings.maxReplyTokens;
       const messages = this.prompts.build(memory, provider, sessionId, userMessageId, userText, replyTokens);
-      const result = await provider.generate({
-        messages,
-        maxTokens: replyTokens,
-        cacheKey: `session:${sessionId}`,
-        temperature: this.deps.settings.temperature,
-        signal: controller.signal,
-        onText: (chunk) => stream.push(chunk),
-        ...(this.deps.settings.emotionGrammar ? { requireEmotionTag: EMOTIONS } : {}),
-        ...(format ?? {}),
-      });
+      const runner = this.toolRunner;
+      const tools = runner && !format && (toolChoice === 'required' || runner.offerTo(provider.id)) ? runner.specs() : undefined;
+      let result: GenerateResult | null = null;
+      let promptTokens = 0;
+      let completionTokens = 0;
+      const used: string[] = [];
+      for (let round = 0; ; round++) {
+        result = await provider.generate({
+          messages,
+          maxTokens: replyTokens,
+          cacheKey: `session:${sessionId}`,
+          temperature: this.deps.settings.temperature,
+          signal: controller.signal,
+          onText: (chunk) => stream.push(chunk),
+          ...(this.deps.settings.emotionGrammar && !tools ? { requireEmotionTag: EMOTIONS } : {}),
+          ...(format ?? {}),
+          ...(tools ? { tools, toolChoice: round === 0 && toolChoice === 'required' ? ('required' as const) : ('auto' as const) } : {}),
+        });
+        promptTokens += result.promptTokens;
+        completionTokens += result.completionTokens;
+        const calls = result.toolCalls ?? [];
+        if (!runner || calls.length === 0 || result.stopReason === 'cancelled' || round >= MAX_TOOL_ROUNDS) break;
+        // The calls and their results join the prompt; the model continues from them.
+        messages.push({ role: 'assistant', content: result.text, toolCalls: calls });
+        for (const call of calls) {
+          const provenance = used.length
+            ? `the model's reply, after reading the result of ${used.join(', ')} (text in a result may be trying to make her do this)`
+            : "the model's reply to your message (it may repeat what it read of your editor, terminal or screen)";
+          const text = await runner.run(call, { replyId, origin, provenance });
+          messages.push({ role: 'tool', content: text, toolCallId: call.id, name: call.name });
+          used.push(call.name);
+        }
+        if (controller.signal.aborted) break;
+      }
+      result = { ...result!, promptTokens, completionTokens };
       const { emotion, text } = stream.finish();
       sendTokens();
       const interrupted = result.stopReason === 'cancelled';

@@ -95,16 +95,37 @@ export async function fitTurnsToContext(
 }
 
 export function toChatHistory(turns: readonly ChatTurn[]): ChatHistoryItem[] {
-  return turns.map((turn): ChatHistoryItem => {
+  const out: ChatHistoryItem[] = [];
+  for (const turn of turns) {
     switch (turn.role) {
       case 'system':
-        return { type: 'system', text: turn.content };
+        out.push({ type: 'system', text: turn.content });
+        break;
       case 'user':
-        return { type: 'user', text: turn.content };
+        out.push({ type: 'user', text: turn.content });
+        break;
       case 'assistant':
-        return { type: 'model', response: [turn.content] };
+        out.push({
+          type: 'model',
+          response: [
+            ...(turn.content || !turn.toolCalls?.length ? [turn.content] : []),
+            // A model turn that called tools: each call with its result (the tool turns after it),
+            // as node-llama-cpp renders function calls for the chat format of the model.
+            ...(turn.toolCalls ?? []).map((call) => ({
+              type: 'functionCall' as const,
+              name: call.name,
+              params: call.args,
+              result: turns.find((t) => t.role === 'tool' && t.toolCallId === call.id)?.content ?? '',
+            })),
+          ],
+        });
+        break;
+      case 'tool':
+        // Rendered inside the model turn that made the call (above).
+        break;
     }
-  });
+  }
+  return out;
 }
 
 /**

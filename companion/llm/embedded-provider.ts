@@ -28,7 +28,8 @@ import { downloadModel, findDownloadedModel, isRemoteModel, type DownloadTimeout
 import { SlotPool } from './slot-pool';
 import { StateHolder } from './state-holder';
 import { defaultThreads } from './threads';
-import type { ChatTurn, GenerateRequest, GenerateResult, LlmProvider } from './types';
+import type { ChatTurn, GenerateRequest, GenerateResult, LlmProvider, ToolSpec } from './types';
+import { requiredCallSchema, toGbnfSchema } from './tool-schema';
 
 export interface EmbeddedOptions {
   /** Registry id; default 'embedded' (set another to register two embedded models). */
@@ -65,6 +66,8 @@ const DEFAULT_CONTEXT_CAP = 4096;
 const DEFAULT_PARALLEL = 2;
 /** Cap on a reply when the caller gives no maxTokens: a model that never stops must not run forever. */
 const DEFAULT_MAX_TOKENS = 1024;
+/** Tokens a required tool call may take (its JSON; string arguments are capped by the grammar). */
+const REQUIRED_CALL_TOKENS = 768;
 const CONTEXT_OVERFLOW_ACTION = 'Lower the history budget or raise the model context size (contextSize).';
 
 interface Loaded {
@@ -330,7 +333,11 @@ export class EmbeddedProvider implements LlmProvider {
     const meter = chat.sequence.tokenMeter;
     const inputBefore = meter.usedInputTokens;
     try {
-      const grammar = req.requireCodeBlock
+      if (req.tools?.length && req.toolChoice === 'required') return await this.requiredCall(req, loaded, chat, history, signal, contextSize);
+      const functions = req.tools?.length ? toFunctions(req.tools) : undefined;
+      const grammar = functions
+        ? undefined
+        : req.requireCodeBlock
         ? await this.grammarFor(
             loaded,
             codeBlockGrammar(req.requireCodeBlock.language, {
@@ -343,7 +350,7 @@ export class EmbeddedProvider implements LlmProvider {
           ? await this.grammarFor(loaded, emotionTagGrammar(req.requireEmotionTag))
           : undefined;
       const response = await chat.generateResponse(history, {
-        ...(grammar ? { grammar } : {}),
+        ...((functions ? { functions, documentFunctionParams: true } : grammar ? { grammar } : {}) as { grammar?: LlamaGrammar }),
         signal,
         stopOnAbortSignal: true,
         maxTokens: Math.max(1, Math.min(req.maxTokens ?? DEFAULT_MAX_TOKENS, contextSize)),
@@ -358,6 +365,7 @@ export class EmbeddedProvider implements LlmProvider {
         },
       });
       const window: ChatHistoryItem[] = promptWindow(response.lastEvaluation.contextWindow, prefix);
+      const calls = (response as { functionCalls?: Array<{ functionName: string; params: unknown }> }).functionCalls;
       const stop = response.metadata.stopReason;
       return {
         // The streamed chunks ARE the result: `text` is their concatenation by construction.
@@ -366,12 +374,70 @@ export class EmbeddedProvider implements LlmProvider {
         completionTokens,
         stopReason: signal.aborted || stop === 'abort' ? 'cancelled' : stop === 'maxTokens' ? 'length' : 'stop',
         evaluatedTokens: meter.usedInputTokens - inputBefore,
+        ...(calls?.length
+          ? {
+              toolCalls: calls.map((fc, i) => ({
+                id: `call_${i}`,
+                name: fc.functionName,
+                args: (fc.params && typeof fc.params === 'object' ? fc.params : {}) as Record<string, unknown>,
+              })),
+            }
+          : {}),
       };
     } catch (err) {
       // Aborted before the first token: node-llama-cpp throws the abort reason; ours is a result.
       if (signal.aborted) return { text, promptTokens: this.safePromptTokens(turns), completionTokens, stopReason: 'cancelled' };
       throw generationError(err, contextSize);
     }
+  }
+
+  /**
+   * One tool call, chosen by the model under a grammar (`{"name": ..., "arguments": ...}` with one
+   * alternative per tool): even a tiny model writes a call that parses and names a real tool. The
+   * call is returned, not run, with no text of its own.
+   */
+  private async requiredCall(
+    req: GenerateRequest,
+    loaded: Loaded,
+    chat: LlamaChat,
+    history: ChatHistoryItem[],
+    signal: AbortSignal,
+    contextSize: number,
+  ): Promise<GenerateResult> {
+    const schema = requiredCallSchema(req.tools!);
+    const key = `json:${JSON.stringify(schema)}`;
+    let grammar = loaded.grammars.get(key);
+    if (!grammar) {
+      grammar = loaded.llama.createGrammarForJsonSchema(schema as never) as Promise<LlamaGrammar>;
+      loaded.grammars.set(key, grammar);
+    }
+    let raw = '';
+    let completionTokens = 0;
+    const response = await chat.generateResponse(history, {
+      grammar: await grammar,
+      signal,
+      stopOnAbortSignal: true,
+      // A call needs room for its JSON whatever the reply budget (strings are capped by the grammar).
+      maxTokens: Math.min(Math.max(REQUIRED_CALL_TOKENS, req.maxTokens ?? 0), contextSize),
+      ...(req.temperature !== undefined ? { temperature: req.temperature } : {}),
+      onTextChunk: (chunk) => {
+        raw += chunk;
+      },
+      onToken: (tokens) => {
+        completionTokens += tokens.length;
+      },
+    });
+    const promptTokens = countPromptTokens(chat, promptWindow(response.lastEvaluation.contextWindow, undefined));
+    if (signal.aborted) return { text: '', promptTokens, completionTokens, stopReason: 'cancelled' };
+    let call: { name?: unknown; arguments?: unknown } = {};
+    try {
+      call = JSON.parse(raw) as typeof call;
+    } catch {
+      // Cut off by maxTokens before the call closed: no call.
+    }
+    const toolCalls =
+      typeof call.name === 'string' ? [{ id: 'call_0', name: call.name, args: (call.arguments && typeof call.arguments === 'object' ? call.arguments : {}) as Record<string, unknown> }] : [];
+    return { text: '', promptTokens, completionTokens, stopReason: toolCalls.length ? 'stop' : 'length', toolCalls };
   }
 
   private grammarFor(loaded: Loaded, source: string): Promise<LlamaGrammar> {
@@ -501,4 +567,9 @@ function generationError(err: unknown, contextSize: number): AlisaError {
   const message = (err as Error)?.message ?? String(err);
   if (/Failed to compress chat history/i.test(message)) return contextOverflowError(contextSize, err);
   return new AlisaError('llm_failed', `The model failed while generating: ${message}`, undefined, { cause: err });
+}
+
+/** The tools as node-llama-cpp functions (no handlers: calls come back to the chat service, which runs them through the policy). */
+function toFunctions(tools: readonly ToolSpec[]): Record<string, { description: string; params: never }> {
+  return Object.fromEntries(tools.map((t) => [t.name, { description: t.description, params: toGbnfSchema(t.parameters) as never }]));
 }

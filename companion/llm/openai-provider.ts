@@ -13,7 +13,7 @@ import { networkReason } from './model-source';
 import { ChatCompletionStream, errorMessage } from './openai-stream';
 import { SseParser } from './sse-parser';
 import { StateHolder } from './state-holder';
-import type { GenerateRequest, GenerateResult, LlmProvider } from './types';
+import type { ChatTurn, GenerateRequest, GenerateResult, LlmProvider, ToolCall } from './types';
 
 export interface OpenAiOptions {
   /** e.g. http://127.0.0.1:1234/v1 */
@@ -81,6 +81,8 @@ export class OpenAiProvider implements LlmProvider {
   private checking: Promise<void> | null = null;
   private readonly running = new Set<AbortController>();
   private disposed = false;
+  /** The server refused `tools` once (it cannot call them): they are not sent to it again. */
+  private toolsRefused = false;
 
   constructor(private readonly options: OpenAiOptions) {
     this.baseUrl = options.baseUrl.trim().replace(/\/+$/, '');
@@ -252,6 +254,7 @@ export class OpenAiProvider implements LlmProvider {
         promptTokens: stream.usage?.promptTokens ?? estimatePrompt(),
         completionTokens: stream.usage?.completionTokens ?? this.countTokens(stream.text),
         stopReason: stream.finishReason === 'length' ? 'length' : 'stop',
+        ...(stream.toolCalls.length ? { toolCalls: stream.toolCalls.filter((c) => c.name).map(parseToolCall) } : {}),
       };
     } catch (err) {
       if (watchdog.callerAborted || internal.signal.aborted) return cancelled();
@@ -278,9 +281,14 @@ export class OpenAiProvider implements LlmProvider {
   private async post(req: GenerateRequest, watchdog: Watchdog, withUsage: boolean): Promise<Response> {
     const body: Record<string, unknown> = {
       model: this.resolvedModel,
-      messages: req.messages.map((m) => ({ role: m.role, content: m.content })),
+      messages: req.messages.map(toWireMessage),
       stream: true,
     };
+    const withTools = !!req.tools?.length && !this.toolsRefused;
+    if (withTools) {
+      body.tools = req.tools!.map((t) => ({ type: 'function', function: { name: t.name, description: t.description, parameters: t.parameters } }));
+      if (req.toolChoice === 'required') body.tool_choice = 'required';
+    }
     if (req.maxTokens !== undefined) body.max_tokens = req.maxTokens;
     if (req.temperature !== undefined) body.temperature = req.temperature;
     if (withUsage) body.stream_options = { include_usage: true };
@@ -290,6 +298,19 @@ export class OpenAiProvider implements LlmProvider {
       body: JSON.stringify(body),
       signal: watchdog.signal,
     });
+    // Servers that cannot call tools (llama-server without --jinja, older ones) refuse `tools`:
+    // chat goes on without them, and they are not offered to this server again.
+    if (withTools && (response.status === 400 || response.status === 500 || response.status === 422)) {
+      const text = await response
+        .clone()
+        .text()
+        .catch(() => '');
+      if (/tool|jinja|function/i.test(text)) {
+        await response.body?.cancel().catch(() => {});
+        this.toolsRefused = true;
+        return this.post(req, watchdog, withUsage);
+      }
+    }
     // Old servers reject the unknown `stream_options` field: retry once without it.
     if (withUsage && response.status === 400) {
       const text = await response
@@ -355,4 +376,29 @@ function anySignal(...signals: Array<AbortSignal | undefined>): AbortSignal {
     signal.addEventListener('abort', () => controller.abort(signal.reason), { once: true });
   }
   return controller.signal;
+}
+
+/** A chat turn as the OpenAI chat format writes it (tool calls and their results included). */
+function toWireMessage(m: ChatTurn): Record<string, unknown> {
+  if (m.role === 'tool') return { role: 'tool', tool_call_id: m.toolCallId ?? '', content: m.content };
+  if (m.role === 'assistant' && m.toolCalls?.length) {
+    return {
+      role: 'assistant',
+      content: m.content || null,
+      tool_calls: m.toolCalls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: typeof c.args === 'string' ? c.args : JSON.stringify(c.args) } })),
+    };
+  }
+  return { role: m.role, content: m.content };
+}
+
+/** A streamed call's arguments parsed (a string when the model wrote invalid JSON: the executor refuses it with the reason). */
+function parseToolCall(c: { id: string; name: string; arguments: string }, i: number): ToolCall {
+  let args: Record<string, unknown> | string = c.arguments;
+  try {
+    const parsed = JSON.parse(c.arguments || '{}') as unknown;
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) args = parsed as Record<string, unknown>;
+  } catch {
+    // Kept as written.
+  }
+  return { id: c.id || `call_${i}`, name: c.name, args };
 }

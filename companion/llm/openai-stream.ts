@@ -19,8 +19,17 @@ interface CompletionUsage {
   completionTokens: number;
 }
 
+/** A tool call as the stream assembles it: `arguments` arrive in pieces, keyed by the call's index. */
+export interface StreamedToolCall {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
 export class ChatCompletionStream {
   text = '';
+  /** `delta.tool_calls` pieces, assembled by index (the id and name come first, the arguments in pieces). */
+  readonly toolCalls: StreamedToolCall[] = [];
   finishReason: string | null = null;
   usage: CompletionUsage | null = null;
   /** `data: [DONE]` arrived: nothing more will come. */
@@ -39,6 +48,17 @@ export class ChatCompletionStream {
     return deltas;
   }
 
+  private acceptToolCalls(pieces: Array<Record<string, unknown>>): void {
+    for (const piece of pieces) {
+      const index = typeof piece.index === 'number' ? piece.index : this.toolCalls.length;
+      const call = (this.toolCalls[index] ??= { id: '', name: '', arguments: '' });
+      if (typeof piece.id === 'string' && piece.id) call.id = piece.id;
+      const fn = piece.function as Record<string, unknown> | undefined;
+      if (typeof fn?.name === 'string' && fn.name) call.name += call.name && call.name === fn.name ? '' : fn.name;
+      if (typeof fn?.arguments === 'string') call.arguments += fn.arguments;
+    }
+  }
+
   private acceptObject(obj: Record<string, unknown>): string[] {
     if (obj.error !== undefined && obj.error !== null) {
       throw new AlisaError('llm_failed', `The LLM server reported an error while replying: ${errorMessage(obj.error)}`);
@@ -53,6 +73,7 @@ export class ChatCompletionStream {
         this.text += content;
         deltas.push(content);
       }
+      if (Array.isArray(delta?.tool_calls)) this.acceptToolCalls(delta.tool_calls as Array<Record<string, unknown>>);
       if (typeof choice.finish_reason === 'string' && choice.finish_reason) this.finishReason = choice.finish_reason;
     }
     const usage = obj.usage as Record<string, unknown> | undefined | null;

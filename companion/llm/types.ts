@@ -4,8 +4,27 @@
 import type { ModelState } from '../../protocol';
 
 export interface ChatTurn {
-  role: 'system' | 'user' | 'assistant';
+  role: 'system' | 'user' | 'assistant' | 'tool';
   content: string;
+  /** An assistant turn that called tools (its `content` is what it said before calling). */
+  toolCalls?: ToolCall[];
+  /** A tool turn: the call it answers. */
+  toolCallId?: string;
+  name?: string;
+}
+
+/** A tool the model may call: an action of the registry or an MCP tool, with its JSON Schema. */
+export interface ToolSpec {
+  name: string;
+  description: string;
+  parameters: Record<string, unknown>;
+}
+
+export interface ToolCall {
+  id: string;
+  name: string;
+  /** The arguments as the model wrote them (parsed JSON; a string when they did not parse). */
+  args: Record<string, unknown> | string;
 }
 
 export interface GenerateRequest {
@@ -35,6 +54,10 @@ export interface GenerateRequest {
    * sequence that last served it, whose prompt cache still matches. None: any free sequence.
    */
   cacheKey?: string;
+  /** Tools the model may call (OpenAI `tools`, node-llama-cpp functions). Its calls come back in `toolCalls`, not run. */
+  tools?: ToolSpec[];
+  /** auto: the model may call a tool or answer; required: it must call exactly one (constrained by a grammar where the provider can). */
+  toolChoice?: 'auto' | 'required';
 }
 
 export interface GenerateResult {
@@ -48,6 +71,8 @@ export interface GenerateResult {
    * its cache of the previous turn. Only providers that know say (the embedded one).
    */
   evaluatedTokens?: number;
+  /** The tools the model called (stopReason 'stop'); the caller runs them and asks again with the results. */
+  toolCalls?: ToolCall[];
 }
 
 export interface LlmProvider {

@@ -19,6 +19,7 @@ import type { MemoryStore } from '../memory';
 import type { CompanionState } from '../state';
 import type { NetworkGate } from '../privacy/network-gate';
 import type { ActionExecutor } from '../actions/executor';
+import type { McpHub } from '../actions/mcp';
 
 export interface CompanionCore {
   chat: ChatService;
@@ -46,6 +47,8 @@ export interface CompanionCore {
   detach?: () => boolean;
   /** Alisa's hands: the one executor and its policy (actions/executor.ts). */
   actions: ActionExecutor;
+  /** The MCP servers the user listed (null: none). */
+  mcp?: McpHub | null;
 }
 
 export interface RequestContext {
@@ -200,11 +203,16 @@ export function createHandlers(core: CompanionCore): Handlers {
     'action.run': (p, ctx) =>
       core.actions.run({ action: p.action, args: p.args ?? {}, source: p.source ?? 'user', clientId: ctx.clientId, workspace: ctx.workspace }),
     'action.decide': (p) => ({ applied: core.actions.decide(p.id, p.decision) }),
-    'action.register': (p, ctx) => core.actions.register(ctx.clientId, ctx.workspace, p),
+    'action.register': (p, ctx) => {
+      // A window is there to answer questions: MCP servers that are down get another try.
+      core.mcp?.retryFailed();
+      return core.actions.register(ctx.clientId, ctx.workspace, p);
+    },
     'action.complete': (p, ctx) => ({ applied: core.actions.complete(p.callId, ctx.clientId, p) }),
     'action.configure': (p) => core.actions.configure(p),
     'action.status': () => core.actions.status(),
     'action.audit': (p) => ({ entries: core.memory().listActions(p.limit) }),
     'action.clearAudit': () => ({ removed: core.memory().clearActions() }),
+    'mcp.status': () => ({ servers: core.mcp?.status() ?? [] }),
   };
 }

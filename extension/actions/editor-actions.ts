@@ -56,9 +56,10 @@ function checkedPath(p: string): { abs: string; rel: string } {
   return { abs: inside.path, rel: rel || '.' };
 }
 
+/** A file's workspace-relative path, or null: outside (a link inside a folder may lead out; the file search follows links) or private. */
 function relOf(uri: vscode.Uri): string | null {
   const folder = vscode.workspace.getWorkspaceFolder(uri);
-  if (!folder) return null;
+  if (!folder || uri.scheme !== 'file' || !resolveInside(workspaceRoots(), uri.fsPath).ok) return null;
   const rel = path.relative(folder.uri.fsPath, uri.fsPath).split(path.sep).join('/');
   return isExcludedPath(rel, readExcludeGlobs()) ? null : rel;
 }
@@ -233,14 +234,26 @@ export async function runEditorAction<A extends ActionName>(action: A, raw: Acti
               : ''
           }.`,
         );
-      const execution = await vscode.tasks.executeTask(task);
-      const code = await new Promise<number | undefined>((resolve) => {
-        const sub = vscode.tasks.onDidEndTaskProcess((e) => {
-          if (e.execution !== execution) return;
-          sub.dispose();
-          resolve(e.exitCode);
-        });
+      // Listening before it starts: a quick task may end before executeTask's answer arrives.
+      const ended: vscode.TaskProcessEndEvent[] = [];
+      let check = () => {};
+      const sub = vscode.tasks.onDidEndTaskProcess((e) => {
+        ended.push(e);
+        check();
       });
+      let code: number | undefined;
+      try {
+        const execution = await vscode.tasks.executeTask(task);
+        code = await new Promise<number | undefined>((resolve) => {
+          check = () => {
+            const e = ended.find((x) => x.execution === execution);
+            if (e) resolve(e.exitCode);
+          };
+          check();
+        });
+      } finally {
+        sub.dispose();
+      }
       return { text: `The task "${task.name}" ended with exit code ${code ?? 'unknown'}.` };
     }
     case 'open_url': {

@@ -68,9 +68,9 @@ const browser = await chromium.launch({
 });
 const page = await browser.newPage();
 const timeout = setTimeout(() => {
-  console.error('the extension tests did not finish within 5 minutes');
+  console.error('the extension tests did not finish within 8 minutes');
   void browser.close().then(() => stop(1));
-}, 5 * 60_000);
+}, 8 * 60_000);
 await page.exposeFunction('codeAutomationLog', (type, args) => console.log(`[${type}]`, ...(Array.isArray(args) ? args : [args])));
 await page.exposeFunction('codeAutomationExit', async (code) => {
   clearTimeout(timeout);

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AlisaApi } from '../../extension/extension';
 import type { DebugStop } from '../../protocol/context';
+import { registerActionTests } from './actions';
 
 const EXTENSION_ID = 'alisa-dev.alisa';
 const tests: Array<[string, () => Promise<void>]> = [];
@@ -164,6 +165,9 @@ test('the debug watcher reports an uncaught exception inside the workspace with 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// The editor actions, each through `alisa.actions.run` (tests/vscode-host/actions.ts).
+registerActionTests(test);
 
 export async function run(): Promise<void> {
   const failures: string[] = [];

@@ -63,6 +63,11 @@ export class ReplyAssembler {
     return null;
   }
 
+  /** A reply this view has heard of (streaming or ended a while ago): its message, with its session and, once ended, its stored id. */
+  replyMessage(replyId: string): ChatMessage | null {
+    return this.live.get(replyId)?.message ?? null;
+  }
+
   /** Switches to a session and shows its stored messages, merged with replies still streaming. */
   load(sessionId: number | null, history: readonly Message[]): void {
     this.current = sessionId;

@@ -3,9 +3,9 @@
 // chats and characters and shows the chat the user had open. Companion events then keep
 // everything current: reply.* stream into the log and move the face, status updates the banners.
 // The chat list and the open chat live in session-controller.ts, the user's outgoing messages in
-// outbox.ts and her voice in voice-controller.ts; this file is still a little over 400 lines
-// because it is the composition root (building and cross-wiring every view, and routing each
-// host message type), which reads best in one place.
+// outbox.ts, her voice in voice-controller.ts and her actions' cards in action-cards-view.ts; this
+// file is still about 500 lines because it is the composition root (building and cross-wiring
+// every view, and routing each host message type), which reads best in one place.
 import type { ErrorInfo, HelpOffer, HostState, HostToWebview, SessionScope, Status, VoiceTranscript } from '../../protocol';
 import type { AudioOutput } from '../audio/audio-output';
 import type { SpeechPlayer } from '../audio/speech-player';
@@ -31,6 +31,7 @@ import { NetworkAskView } from './network-ask-view';
 import { VoiceController } from './voice-controller';
 import { Outbox } from './outbox';
 import { AskAgain } from './ask-again';
+import { ActionCardsView } from './action-cards-view';
 import { SessionController } from './session-controller';
 import { buildShell, type Shell } from './shell';
 
@@ -70,6 +71,8 @@ export class App {
   private readonly contextNotice = new ContextNoticeView();
   /** The network gate's questions; shown in a browser only (VS Code asks with a modal). */
   private readonly networkAsks: NetworkAskView;
+  /** Her actions (issue 16): a card per call, with its reply or at the end of the chat. */
+  private readonly actionCards: ActionCardsView;
   /** Her voice: playback, its controls, barge-in. */
   private readonly voices: VoiceController;
   readonly speech: SpeechPlayer;
@@ -148,6 +151,15 @@ export class App {
       onRetry: (m) => void this.askAgain.retry(m),
       onEdit: (m, text) => this.askAgain.edit(m, text),
       onQueued: (m, action) => this.outbox.queued(m, action),
+      onSync: () => this.actionCards.place(),
+    });
+    this.actionCards = new ActionCardsView({
+      parent: this.shell.messages,
+      hostKind: host.kind,
+      sessionId: () => this.assembler.sessionId,
+      streamingReplyId: () => this.assembler.streamingReplyId(),
+      replyMessage: (replyId) => this.assembler.replyMessage(replyId),
+      onChange: () => this.list.followIfPinned(),
     });
     this.chats = new SessionController({
       host,
@@ -216,6 +228,7 @@ export class App {
       bargeIn: () => this.voices.bargeIn(),
       onSent: () => this.updateStreaming(),
       stop: () => this.stop(),
+      onAction: (callId, text) => this.actionCards.started(callId, text),
     });
     this.askAgain = new AskAgain({
       host,
@@ -333,6 +346,13 @@ export class App {
         return this.networkAsks.done(m.id);
       case 'network.state':
         return;
+      case 'action.ask':
+      case 'action.askDone':
+      case 'action.done':
+        return this.actionCards.apply(m);
+      case 'action.exec': // for the extension (it runs editor actions), not the page
+      case 'action.state':
+        return;
     }
   }
 
@@ -356,6 +376,7 @@ export class App {
     if (!ready && wasReady) {
       this.offers.clear();
       this.networkAsks.clear();
+      this.actionCards.interrupt();
       this.screen.setStatus(null); // a companion that is gone captures nothing
       this.voices.step(() => this.speech.stop()); // …and says nothing more
       this.voices.setStatus(null);

@@ -2,10 +2,12 @@
 // While a reply streams in this chat, Stop shows beside Send (Escape stops too), and Send (or
 // Enter) queues the message: it goes when her reply ends (outbox.ts). When nothing can
 // reach Alisa from this page (browser mode: a link whose token is no longer valid, a companion
-// that is not running), the box is disabled and its placeholder says why (`setBlocked`).
+// that is not running), the box is disabled and its placeholder says why (`setBlocked`). A "/" at
+// the start lists the slash commands (slash-hints-view.ts), which take the keys while open.
 import type { HostState } from '../../protocol';
 import { el, iconButton } from './dom';
 import { ICONS } from './icons';
+import { SlashHintsView } from './slash-hints-view';
 
 interface ComposerOptions {
   /** Returns false when the text could not be sent now (it stays in the box). */
@@ -32,6 +34,8 @@ export class ComposerView {
   private readonly sendButton: HTMLButtonElement;
   private readonly stopButton: HTMLButtonElement;
   private readonly actions: HTMLElement;
+  /** The slash commands while the user types one. */
+  readonly hints: SlashHintsView;
   private streaming = false;
 
   constructor(
@@ -52,16 +56,18 @@ export class ComposerView {
     const hint = el('span', {
       id: 'composer-hint',
       class: 'visually-hidden',
-      text: 'Enter sends; Shift+Enter starts a new line. While Alisa answers, Enter queues your message.',
+      text: 'Enter sends; Shift+Enter starts a new line. While Alisa answers, Enter queues your message. A slash at the start lists the commands.',
     });
     this.actions = el('div', { class: 'composer-actions' }, this.stopButton, this.sendButton);
-    form.replaceChildren(this.input, hint, this.actions);
+    this.hints = new SlashHintsView(this.input, (text) => this.setValue(text));
+    form.replaceChildren(this.hints.node, this.input, hint, this.actions);
 
     form.addEventListener('submit', (ev) => {
       ev.preventDefault();
       this.submit();
     });
     this.input.addEventListener('keydown', (ev) => {
+      if (this.hints.onKeyDown(ev)) return;
       if (ev.key === 'Enter' && !ev.shiftKey && !ev.altKey && !ev.ctrlKey && !ev.metaKey && !ev.isComposing) {
         ev.preventDefault();
         this.submit();
@@ -73,7 +79,9 @@ export class ComposerView {
     this.input.addEventListener('input', () => {
       this.autosize();
       opts.onDraft(this.input.value);
+      this.hints.update();
     });
+    this.input.addEventListener('blur', () => this.hints.close());
     this.stopButton.addEventListener('click', () => opts.onStop());
   }
 
@@ -85,6 +93,7 @@ export class ComposerView {
     this.input.value = text;
     this.autosize();
     this.opts.onDraft(text);
+    this.hints.close();
   }
 
   /** Puts a control (the mic button) before Stop/Send. */

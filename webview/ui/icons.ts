@@ -16,4 +16,10 @@ export const ICONS = {
   camera: ['M2 5h2.2l1.2-1.5h5.2L11.8 5H14v7.5H2z', 'M8 6.5a2.2 2.2 0 1 0 0 4.4a2.2 2.2 0 1 0 0-4.4z'],
   bell: ['M4 11V7.5a4 4 0 0 1 8 0V11l1 1.5H3z', 'M6.8 14h2.4'],
   bellSlash: ['M4 11V7.5a4 4 0 0 1 8 0V11l1 1.5H3z', 'M6.8 14h2.4', 'M2.5 2.5l11 11'],
+  // An action card's status (action-cards-view.ts).
+  check: ['M3 8.5l3 3 7-7'],
+  clock: ['M8 2.5a5.5 5.5 0 1 0 0 11a5.5 5.5 0 1 0 0-11z', 'M8 5v3.2l2.2 1.4'],
+  play: ['M5 3.5v9l7-4.5z'],
+  blocked: ['M8 2.5a5.5 5.5 0 1 0 0 11a5.5 5.5 0 1 0 0-11z', 'M4.1 4.1l7.8 7.8'],
+  warning: ['M8 2.5l6 10.5H2z', 'M8 6.5v3', 'M8 11v.5'],
 } as const;

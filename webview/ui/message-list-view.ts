@@ -25,6 +25,8 @@ interface MessageListOptions {
   onQueued?: (m: ChatMessage, action: 'send-now' | 'cancel') => void;
   /** Schedules the next render (default: the next animation frame). */
   requestFrame?: (render: () => void) => void;
+  /** After the elements were made to match the messages (others' content in them, such as action cards, is put back). */
+  onSync?: () => void;
 }
 
 interface Rendered {
@@ -122,6 +124,7 @@ export class MessageListView {
     }
     this.empty.hidden = messages.length > 0;
     this.updateBusy();
+    this.opts.onSync?.();
     const keep = opts.keepScroll;
     if (keep === 'anchor') this.root.scrollTop = this.root.scrollHeight - before;
     else if (typeof keep === 'number') this.root.scrollTop = keep;
@@ -137,6 +140,11 @@ export class MessageListView {
     if (this.frame) return;
     this.frame = true;
     (this.opts.requestFrame ?? requestAnimationFrame)(() => this.flush());
+  }
+
+  /** Something below the last message grew (an action card): stay at the bottom if the user is there. */
+  followIfPinned(): void {
+    if (this.pinned) this.scrollToBottom();
   }
 
   scrollToBottom(): void {

@@ -38,6 +38,8 @@ interface OutboxDeps {
   onSent: () => void;
   /** Stops the reply streaming in the chat on screen (chat.cancel). */
   stop: () => void;
+  /** The text was an action's slash command (`/run npm test`): its call, whose outcome comes as `action.done`. */
+  onAction?: (callId: string, text: string) => void;
 }
 
 export class Outbox {
@@ -212,9 +214,11 @@ export class Outbox {
     try {
       const res = await request(this.host, 'chat.send', { text, ...(sessionId !== null ? { sessionId } : {}) });
       if (res.replyId === null) {
-        // A command such as `/mode calm`: nothing was stored; the pickers follow the event.
+        // A command such as `/mode calm`: nothing was stored; the pickers follow the event. An
+        // action's command (`/run npm test`) shows as its card.
         this.assembler.removeLocal(local.key);
         if (res.mode) this.persona.setMode(res.mode);
+        if (res.action) this.deps.onAction?.(res.action.callId, text);
         this.list.sync(this.assembler.messages);
       } else if (res.userMessageId !== null) {
         this.assembler.confirmUserMessage(local.key, res.userMessageId, res.secrets ?? 0);

@@ -1,0 +1,176 @@
+// Alisa's actions (issue 16) in real VS Code, with the default policy (she asks before anything but
+// reading): "/note buy milk" in the panel's message box brings VS Code's modal question with the
+// exact note in its detail, and Allow writes the note; "Alisa: Run an Action…" with
+// run_in_terminal `node script.js` asks with the exact command, Allow runs it and shows its output,
+// Deny runs nothing (the audit log says so); propose_edit shows the diff and a notification whose
+// Apply changes the file on disk, and "Alisa: Revert Alisa's Last Change" puts it back. Each editor
+// action without a click is covered in the extension-host suite (tests/vscode-host/actions.ts).
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Frame, Locator } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MODEL_PATH, requireModel } from '../helpers/model';
+import { missingPrerequisites } from './harness/code-server';
+import { openVsCode, type VsCodeSession } from './harness/session';
+import { editorText, until, type Workbench } from './harness/workbench';
+
+const missing = missingPrerequisites();
+if (missing) console.log(`SKIPPED the actions end-to-end suite: ${missing}. .ci/run installs it.`);
+
+const BUSY_OR_BROKEN = '.banner[data-kind="error"], .banner[data-kind="progress"]';
+const SCRIPT = "require('fs').writeFileSync('ran.txt', 'ran');\nconsole.log('hello from script ' + (1 + 2));\n";
+const GREETING = 'hello world\n';
+
+describe.skipIf(missing !== null)("Alisa's actions in real VS Code", { timeout: 180_000 }, () => {
+  let vscode: VsCodeSession | undefined;
+  let wb: Workbench;
+  let frame: Frame;
+  let workspace: string;
+  let notesDir: string;
+
+  beforeAll(async () => {
+    requireModel();
+    workspace = mkdtempSync(path.join(os.tmpdir(), 'alisa-e2e-actions-'));
+    notesDir = mkdtempSync(path.join(os.tmpdir(), 'alisa-e2e-notes-'));
+    writeFileSync(path.join(workspace, 'script.js'), SCRIPT);
+    writeFileSync(path.join(workspace, 'greeting.txt'), GREETING);
+    vscode = await openVsCode('actions', {
+      workspace,
+      settings: {
+        'alisa.model.path': MODEL_PATH,
+        'alisa.dataFolder': mkdtempSync(path.join(os.tmpdir(), 'alisa-e2e-data-')),
+        'alisa.actions.notesFolder': notesDir,
+        'alisa.llm.threads': 1,
+        'alisa.llm.gpu': 'off',
+        'alisa.llm.promptStyle': 'compact',
+        'alisa.llm.historyTokens': 200,
+        'alisa.llm.maxReplyTokens': 60,
+      },
+    });
+    wb = vscode.wb;
+    frame = await wb.openAlisaFrame();
+    await until('the companion to be ready', async () => (await frame.locator(BUSY_OR_BROKEN).count()) === 0, 90_000);
+  }, 600_000);
+
+  afterAll(() => vscode?.close());
+
+  const notes = () => readdirSync(notesDir).map((f) => readFileSync(path.join(notesDir, f), 'utf8'));
+
+  /** VS Code's modal question (the one whose text matches), once it is there. */
+  async function question(text: RegExp): Promise<Locator> {
+    const dialog = wb.page.locator('.monaco-dialog-box', { hasText: text }).first();
+    await dialog.waitFor({ timeout: 60_000 });
+    return dialog;
+  }
+
+  async function answer(dialog: Locator, button: 'Allow' | 'Deny'): Promise<void> {
+    await dialog
+      .locator('.monaco-button', { hasText: new RegExp(`^${button}$`) })
+      .first()
+      .click();
+    await dialog.waitFor({ state: 'hidden', timeout: 30_000 });
+  }
+
+  /** "Alisa: Run an Action…": the action from the list, then its arguments in the input boxes, in the schema's order. */
+  async function runAction(name: string, values: Array<[key: string, value: string]>): Promise<void> {
+    const { page } = wb;
+    await wb.runCommand('Alisa: Run an Action');
+    const input = page.locator('.quick-input-widget input');
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'propose_edit' }).first().waitFor({ timeout: 30_000 });
+    await input.fill(name);
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 30_000 });
+    await input.press('Enter');
+    for (const [key, value] of values) {
+      await page.locator('.quick-input-widget .quick-input-title', { hasText: `${name}: ${key}` }).waitFor({ timeout: 30_000 });
+      await input.fill(value);
+      await input.press('Enter');
+    }
+  }
+
+  it('"/note buy milk" in the panel asks with the note in the modal; Allow writes it', async () => {
+    const box = frame.locator('textarea[aria-label="Message Alisa"]');
+    await box.fill('/note buy milk');
+    await box.press('Enter');
+    const dialog = await question(/Write a note/);
+    const said = await dialog.innerText();
+    expect(said).toContain('buy milk');
+    expect(said).toContain(notesDir);
+    expect(said).toMatch(/You asked for it/);
+    for (const label of ['Allow', 'Always Allow in This Workspace', 'Deny']) {
+      expect(await dialog.locator('.monaco-button', { hasText: new RegExp(`^${label}$`) }).count()).toBe(1);
+    }
+    await wb.screenshot('note-question');
+    await answer(dialog, 'Allow');
+    await until('the note on disk', async () => notes().some((n) => n.includes('buy milk')), 30_000);
+    expect(notes()).toHaveLength(1);
+  });
+
+  it('run_in_terminal from the palette asks with the exact command; Allow runs it and shows its output', async () => {
+    await runAction('run_in_terminal', [
+      ['command', 'node script.js'],
+      ['timeoutMs', ''],
+    ]);
+    const dialog = await question(/Run `node script\.js` in a terminal/);
+    const detail = await dialog.locator('.dialog-message-detail').innerText();
+    expect(detail.split('\n')).toContain('node script.js');
+    expect(detail).toContain(`in ${workspace}`);
+    await wb.screenshot('run-question');
+    await answer(dialog, 'Allow');
+    // The outcome opens as a document: the command's output and exit code.
+    const shown = wb.page.locator('.monaco-editor .view-lines', { hasText: 'hello from script 3' }).first();
+    await shown.waitFor({ timeout: 60_000 });
+    expect(await editorText(shown)).toMatch(/`node script\.js` ended with exit code 0\./);
+    expect(readFileSync(path.join(workspace, 'ran.txt'), 'utf8')).toBe('ran');
+    // Shown live in the "Alisa" terminal too.
+    await wb.page.locator('.part.panel .xterm').first().waitFor({ timeout: 30_000 });
+    await wb.page.locator('.part.panel', { hasText: 'Alisa' }).first().waitFor({ timeout: 30_000 });
+    await wb.screenshot('run-output');
+  });
+
+  it('Deny runs nothing, and the audit log says so', async () => {
+    rmSync(path.join(workspace, 'ran.txt'));
+    await runAction('run_in_terminal', [
+      ['command', 'node script.js'],
+      ['timeoutMs', ''],
+    ]);
+    await answer(await question(/Run `node script\.js` in a terminal/), 'Deny');
+    await wb.runCommand('Alisa: Show Action Audit Log');
+    const log = wb.page.locator('.monaco-editor .view-lines', { hasText: 'What Alisa did' }).first();
+    await log.waitFor({ timeout: 30_000 });
+    // Newest first: the denial, then the run before it.
+    const lines = (await editorText(log)).split('\n').filter((l) => l.includes('run_in_terminal'));
+    expect(lines[0]).toMatch(/you said no/);
+    expect(lines[1]).toMatch(/\| done \|/);
+    expect(existsSync(path.join(workspace, 'ran.txt'))).toBe(false);
+    await wb.screenshot('denied-audit');
+  });
+
+  it("propose_edit: the notification's Apply changes the file on disk; Revert Alisa's Last Change puts it back", async () => {
+    await runAction('propose_edit', [
+      ['path', 'greeting.txt'],
+      ['content', 'hello from Alisa'],
+    ]);
+    const toast = wb.page.locator('.notifications-toasts .notification-toast', { hasText: 'Alisa proposes a change to greeting.txt' }).first();
+    await toast.waitFor({ timeout: 60_000 });
+    // The diff is open before anything changes.
+    await wb.page.locator('.tab', { hasText: "Alisa's proposal" }).first().waitFor({ timeout: 30_000 });
+    expect(readFileSync(path.join(workspace, 'greeting.txt'), 'utf8')).toBe(GREETING);
+    await wb.screenshot('propose-edit');
+    await toast
+      .locator('.monaco-button', { hasText: /^Apply$/ })
+      .first()
+      .click();
+    await until('the change on disk', async () => readFileSync(path.join(workspace, 'greeting.txt'), 'utf8') === 'hello from Alisa', 30_000);
+    await wb.runCommand("Alisa: Revert Alisa's Last Change");
+    // The revert is an edit in the editor (undoable), not yet saved: the file's own tab, then save.
+    const tab = wb.page.locator('.tab', { hasText: 'greeting.txt' }).filter({ hasNotText: 'proposal' }).first();
+    await tab.waitFor({ timeout: 30_000 });
+    await tab.click();
+    const lines = wb.page.locator('.editor-group-container.active .monaco-editor .view-lines').first();
+    await until('the revert in the editor', async () => (await editorText(lines)).trim() === GREETING.trim(), 30_000);
+    await wb.page.keyboard.press('Control+S');
+    await until('the file back on disk', async () => readFileSync(path.join(workspace, 'greeting.txt'), 'utf8') === GREETING, 30_000);
+    await wb.screenshot('propose-edit-reverted');
+  });
+});
