@@ -133,6 +133,27 @@ describe('the tool loop with an OpenAI-compatible server', () => {
   });
 });
 
+describe('a server that cannot call tools', () => {
+  it('answers without them, and is not offered them again', async () => {
+    const server = await startToolServer(() => ({ text: '<emotion=happy> Hello without tools.' }), { refuseTools: true });
+    const c = await startCompanion({ model: null, args: ['--providers', 'openai', '--endpoint', server.url, '--no-idle', '--mute'] });
+    const client = await TestClient.connect(c);
+    try {
+      for (const text of ['Hi', 'Hi again']) {
+        const { replyId } = await client.request('chat.send', { text });
+        const end = (await client.waitFor((m) => (m.type === 'reply.end' || m.type === 'reply.error') && m.replyId === replyId)) as Ev<'reply.end'>;
+        expect(end).toMatchObject({ type: 'reply.end', text: 'Hello without tools.' });
+      }
+      // The first ask carried tools and was refused; every later one went without.
+      expect(server.requests.map((r) => Boolean(r.tools))).toEqual([true, false, false]);
+    } finally {
+      client.close();
+      await c.stop();
+      await server.close();
+    }
+  });
+});
+
 describe('the real tiny model under grammar-constrained function calling', () => {
   let c: RunningCompanion;
   let win: TestClient;

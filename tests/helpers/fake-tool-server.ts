@@ -22,7 +22,10 @@ async function body(req: IncomingMessage): Promise<string> {
   return text;
 }
 
-export async function startToolServer(script: (req: ToolServer['requests'][number], index: number) => ScriptedTurn): Promise<ToolServer> {
+export async function startToolServer(
+  script: (req: ToolServer['requests'][number], index: number) => ScriptedTurn,
+  opts: { refuseTools?: boolean } = {},
+): Promise<ToolServer> {
   const requests: ToolServer['requests'] = [];
   let callNo = 0;
   const server: Server = createServer(async (req, res) => {
@@ -36,6 +39,11 @@ export async function startToolServer(script: (req: ToolServer['requests'][numbe
     }
     const parsed = JSON.parse(await body(req)) as ToolServer['requests'][number];
     requests.push(parsed);
+    if (opts.refuseTools && parsed.tools) {
+      // What llama-server answers when started without --jinja.
+      res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 500, message: 'tools param requires --jinja flag', type: 'server_error' } }));
+      return;
+    }
     const turn = script(parsed, requests.length - 1);
     res.writeHead(200, { 'content-type': 'text/event-stream' });
     const chunk = (delta: object, finish: string | null = null) =>
