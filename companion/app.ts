@@ -32,6 +32,7 @@ import { ActionExecutor } from './actions/executor';
 import { desktopDriver } from './actions/desktop';
 import { defaultNotesDir } from './actions/notes';
 import { parseSlash } from './actions/slash';
+import { parseTrigger } from './legacy/legacy-actions';
 import { outcomeForModel, toolSpecs } from './actions/tools';
 import { McpHub } from './actions/mcp';
 
@@ -241,6 +242,13 @@ export class CompanionApp {
         log,
         onUserSpeech: () => this.voice.bargeIn(),
         onCommand: (c) => this.voice.handleCommand(c),
+        // "Take a note: ...", "open firefox": the original's phrases, said aloud, through the executor (it asks first).
+        onActionPhrase: (text) => {
+          const trigger = parseTrigger(text.replace(/[.!?]+$/, ''));
+          if (!trigger) return false;
+          void this.actions.run({ ...trigger, source: 'voice', clientId: null, workspace: null });
+          return true;
+        },
         onChange: () => this.voice.changed(),
       }),
     );

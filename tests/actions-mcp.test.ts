@@ -9,7 +9,10 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CompanionMessage, McpServerStatus } from '../protocol';
+import { parseConfig } from '../companion/config';
+import { companionArgs } from '../extension/companion-args';
 import { type RunningCompanion, startCompanion, TestClient, tempDir } from './helpers/companion';
+import { companionSettings, parsedArgs } from './helpers/ext-settings';
 import { REPO_ROOT } from './helpers/model';
 
 type Ev<T extends CompanionMessage['type']> = Extract<CompanionMessage, { type: T }>;
@@ -293,5 +296,26 @@ describe('--mcp-servers at start', () => {
     const upper = await startCompanion({ model: null, args: ['--mcp-servers', JSON.stringify([{ name: 'Bad Name', command: 'a' }])] }).catch((e: Error) => e);
     expect(String(err)).toMatch(/headers go with url/);
     expect(String(upper)).toMatch(/0\.name: a server name is 1 to 32 lowercase letters/);
+  });
+});
+
+describe('alisa.mcp.servers to --mcp-servers', () => {
+  const servers = [
+    { name: 'files', command: 'npx', args: ['-y', 'some-server'], env: { KEY: 'v' } },
+    { name: 'web', url: 'https://mcp.example.com/mcp', headers: { Authorization: 'Bearer t' }, risk: 'online' },
+  ];
+  it('passes the setting to the companion, which reads the same list (and none without it)', () => {
+    const s = companionSettings({ mcpServers: servers });
+    const args = companionArgs(s, 1);
+    expect(args[args.indexOf('--mcp-servers') + 1]).toBe(JSON.stringify(servers));
+    expect(parsedArgs(s, 1)).toMatchObject({ mcpServers: servers });
+    expect(companionArgs(companionSettings(), 1)).not.toContain('--mcp-servers');
+    expect(parsedArgs(companionSettings(), 1)).toMatchObject({ mcpServers: [] });
+  });
+  it('also reads ALISA_MCP_SERVERS (secrets out of the process list); the flag wins', () => {
+    expect(parseConfig([], { ALISA_MCP_SERVERS: JSON.stringify(servers) })).toMatchObject({ mcpServers: servers });
+    expect(parseConfig(['--mcp-servers', '[]'], { ALISA_MCP_SERVERS: JSON.stringify(servers) })).toMatchObject({ mcpServers: [] });
+    expect(() => parseConfig(['--mcp-servers', JSON.stringify([servers[0], servers[0]])], {})).toThrow(/the name "files" is used twice/);
+    expect(() => parseConfig(['--mcp-servers', JSON.stringify([{ name: 'x', url: 'ftp://a' }])], {})).toThrow(/0\.url: an http/);
   });
 });

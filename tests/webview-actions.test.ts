@@ -136,8 +136,11 @@ describe('an action card', () => {
     expect(statusOf(card()).textContent).toBe('You said no');
     await emit(done({ status: 'denied', result: null, reason: 'You said no.' }));
     expect(card().dataset.state).toBe('denied');
-    expect(card().querySelector('.action-card-reason')!.textContent).toBe('You said no.');
     expect(card().querySelector('.action-card-result')).toBeNull();
+    // "You said no." is the status already: not said twice.
+    expect(card().querySelector('.action-card-reason')).toBeNull();
+    await emit(done({ status: 'denied', result: null, reason: 'You said no to this command.' }));
+    expect(card().querySelector('p.action-card-reason')!.textContent).toBe('You said no to this command.');
 
     const outcomes = [
       ['act-2', 'expired', 'Expired', 'Nobody answered within 60 s.'],
@@ -284,12 +287,12 @@ describe('the slash commands in the message box', () => {
     expect(matchCommands('n').map((c) => c.name)).toEqual(['note', 'open', 'find', 'run', 'window']);
   });
 
-  it('"/" lists every command, /mode too; typing filters; a space (the arguments) or no match closes it', async () => {
+  it('"/" lists every command, /do and /mode too; typing filters; a space (the arguments) or no match closes it', async () => {
     await start();
     expect(hints().hidden).toBe(true);
     typeInBox('/');
     expect(hints().hidden).toBe(false);
-    expect(listed()).toEqual([...Object.keys(SLASH_USAGE), 'mode']);
+    expect(listed()).toEqual([...Object.keys(SLASH_USAGE), 'do', 'mode']);
     expect(box().getAttribute('aria-expanded')).toBe('true');
     expect(hints().getAttribute('role')).toBe('listbox');
     const run = hints().querySelector<HTMLElement>('[data-command="run"]')!;

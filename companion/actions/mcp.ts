@@ -54,6 +54,8 @@ interface ServerEntry {
   /** Tools by their name in the registry (kept from the last listing while the server is down). */
   tools: Map<string, McpTool>;
   connecting: Promise<void> | null;
+  /** The client of the connection being made (closed by dispose if it is still under way). */
+  attempt: Client | null;
   /** When the last connection attempt started (ms since the epoch). */
   lastAttempt: number;
   /** The last attempt was refused by the network gate. */
@@ -129,6 +131,7 @@ export class McpHub implements ToolProvider {
       client: null,
       tools: new Map(),
       connecting: null,
+      attempt: null,
       lastAttempt: 0,
       gated: false,
       stderr: '',
@@ -180,8 +183,7 @@ export class McpHub implements ToolProvider {
     if (args === null || typeof args !== 'object' || Array.isArray(args)) return 'the arguments must be an object';
     const validate = found.tool.validate;
     if (!validate || validate(args)) return null;
-    const ajv = this.ajv;
-    return `${ajv.errorsText(validate.errors, { dataVar: 'arguments', separator: '; ' })}.`;
+    return `${this.ajv.errorsText(validate.errors, { dataVar: 'arguments', separator: '; ' })}.`;
   }
 
   async call(name: string, args: Record<string, unknown>): Promise<{ text: string }> {
@@ -213,7 +215,7 @@ export class McpHub implements ToolProvider {
       throw new Error(`${label} could not run ${tool.remote}: ${this.clean(server, errorText(err))}`);
     }
     const text = mcpResultText(result);
-    if (result.isError) throw new Error(`${label} reported an error from ${tool.remote}: ${text.trim() || '(no message)'}`);
+    if (result.isError) throw new Error(`${label} reported an error from ${tool.remote}: ${capError(text.trim()) || '(no message)'}`);
     return { text };
   }
 
@@ -221,9 +223,9 @@ export class McpHub implements ToolProvider {
     this.disposed = true;
     await Promise.all(
       this.servers.map(async (s) => {
-        const client = s.client;
-        s.client = null;
-        await client?.close().catch(() => {});
+        const clients = [s.client, s.attempt];
+        s.client = s.attempt = null;
+        await Promise.all(clients.map((c) => c?.close().catch(() => {})));
       }),
     );
   }
@@ -258,6 +260,7 @@ export class McpHub implements ToolProvider {
       const transport = await this.transport(server);
       client = new Client({ name: 'alisa', version: this.opts.version ?? '0.0.0' }, { capabilities: {} });
       const self = client;
+      server.attempt = client;
       client.onclose = () => {
         if (server.client !== self || this.disposed) return;
         this.failed(server, self, `it stopped${this.stderrTail(server)}.`);
@@ -283,6 +286,8 @@ export class McpHub implements ToolProvider {
       this.setState(server, 'error', why);
       this.opts.log(`mcp: server "${config.name}": ${why}`);
       throw new Error(why);
+    } finally {
+      server.attempt = null;
     }
   }
 
@@ -424,6 +429,11 @@ function targetOf(config: McpServerConfig): string {
     return `${u.origin}${u.pathname}`;
   }
   return path.basename(config.command ?? '');
+}
+
+/** An error's text in a reason (the audit log, the panel's card): its start, up to 2,000 characters. */
+function capError(text: string): string {
+  return text.length > 2000 ? `${text.slice(0, 2000)} […]` : text;
 }
 
 function errorText(err: unknown): string {

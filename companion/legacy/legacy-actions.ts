@@ -32,7 +32,7 @@ type Rule = [RegExp, (m: RegExpExecArray) => Record<string, unknown>];
 
 /** The original's phrases, each the whole message; the first that matches wins. */
 const RULES: Array<[string, Rule]> = [
-  ['write_note', [/^(?:take|write|save)\s+(?:a\s+)?note\s*:?\s*([\s\S]+)$/i, (m) => ({ text: m[1]!.trim() })]],
+  ['write_note', [/^(?:take|write|save)\s+(?:a\s+)?note\s*[:,]?\s*([\s\S]+)$/i, (m) => ({ text: m[1]!.trim() })]],
   ['read_file', [/^(?:read|show me)\s+(?:the\s+)?file\s+(\S.*)$/i, (m) => ({ path: m[1]!.trim() })]],
   ['browser_new_tab', [/^(?:new tab|open (?:a )?(?:new )?tab)[.!]?$/i, () => ({})]],
   ['browser_close_tab', [/^close (?:the )?tab[.!]?$/i, () => ({})]],

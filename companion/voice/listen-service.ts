@@ -233,7 +233,9 @@ export class ListenService implements ListenServiceApi {
     // `command` is the command's canonical phrase ("stop talking"), as protocol/voice.ts documents
     // and VoiceService.handleCommand and the webview ("Heard: ...") expect; commands.ts maps it
     // to a stable id (commandByPhrase) for whoever acts on it.
-    this.deps.emit({ type: 'voice.transcript', text: rec.text, engine: rec.engine, command: rec.command?.phrase ?? null, mode: this.settings.transcript });
+    const action = !rec.command && (this.deps.onActionPhrase?.(rec.text) ?? false);
+    const command = rec.command?.phrase ?? (action ? rec.text : null);
+    this.deps.emit({ type: 'voice.transcript', text: rec.text, engine: rec.engine, command, mode: this.settings.transcript });
     if (rec.command) this.deps.onCommand?.(rec.command.phrase);
   }
 

@@ -27,6 +27,12 @@ export interface ListenServiceDeps {
   onUserSpeech?: () => void;
   /** A built-in voice command was recognised ("stop talking", "new session", ...). */
   onCommand?: (command: string) => void;
+  /**
+   * Dictation that asks for an action ("take a note: buy milk", "open firefox"): true when it was
+   * one and has been handed to the executor; the transcript then carries it as the command, so no
+   * client also sends it as chat.
+   */
+  onActionPhrase?: (text: string) => boolean;
   /** Status changed (listening started or stopped, an error). */
   onChange?: () => void;
 }

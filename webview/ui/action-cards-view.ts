@@ -269,7 +269,8 @@ export class ActionCardsView {
       );
     } else if (isFinal(card.state)) {
       if (card.source && card.source !== 'user') parts.push(el('p', { class: 'action-card-source', text: ASKED_BY[card.source] }));
-      if (card.reason) parts.push(folded(card.reason, 'action-card-reason', 'Show all'));
+      // The reason is a sentence (said once: "You said no." is the status already).
+      if (card.reason && card.reason.replace(/\.$/, '') !== word) parts.push(folded(card.reason, 'action-card-reason', 'Show all', 'p'));
       else if (card.result) parts.push(folded(card.result, 'action-card-result', 'Result'));
     }
     card.body.replaceChildren(...parts);
@@ -293,11 +294,12 @@ function cardsIn(reply: HTMLElement): HTMLElement {
 }
 
 /**
- * A text in monospace: whole when short; else its first lines, and the whole under <details>
- * ("Show all 12 lines", or "Result (12 lines)"), closed until the user opens it.
+ * A text whole when short (monospace, or a sentence as a paragraph: `short`); else in monospace,
+ * its first lines and the whole under <details> ("Show all 12 lines", or "Result (12 lines)"),
+ * closed until the user opens it.
  */
-function folded(text: string, cls: string, label: 'Show all' | 'Result'): HTMLElement {
-  if (!isLong(text)) return el('pre', { class: `action-card-text ${cls}`, text });
+function folded(text: string, cls: string, label: 'Show all' | 'Result', short: 'pre' | 'p' = 'pre'): HTMLElement {
+  if (!isLong(text)) return short === 'p' ? el('p', { class: cls, text }) : el('pre', { class: `action-card-text ${cls}`, text });
   const lines = text.split('\n');
   const count = lines.length > 1 ? `${lines.length} lines` : `${text.length} characters`;
   const preview = lines

@@ -1,6 +1,6 @@
 // The slash commands as the user types them (issue 16): "/" at the start of the message box opens
-// a list of the commands (`/run <command>`, `/note <text>`, … and the chat's own `/mode`), filtered
-// as the command word grows, like VS Code's suggest widget. Up/Down move through it, Tab or Enter
+// a list of the commands (`/run <command>`, `/note <text>`, … and the chat's own `/do` and `/mode`),
+// filtered as the command word grows, like VS Code's suggest widget. Up/Down move through it, Tab or Enter
 // puts the command in the box (followed by a space, for its arguments), Escape closes it; once the
 // word is followed by a space (the arguments) it closes by itself.
 //
@@ -17,12 +17,13 @@ export interface SlashCommand {
   description: string;
 }
 
-/** Every command the box knows: the actions' (SLASH_USAGE, with their actions' words), then `/mode`. */
+/** Every command the box knows: the actions' (SLASH_USAGE, with their actions' words), then the chat's own `/do` and `/mode`. */
 export const SLASH_COMMANDS: readonly SlashCommand[] = [
   ...Object.entries(SLASH_USAGE).map(([name, usage]) => {
     const action = SLASH_ACTIONS[name];
     return { name, usage, description: action ? ACTIONS[action].description : '' };
   }),
+  { name: 'do', usage: '/do <what to do>', description: 'Ask Alisa to do something: she picks one action for it (and asks before it runs).' },
   { name: 'mode', usage: `/mode ${MODES.join('|')}`, description: 'Change how Alisa talks (her mode).' },
 ];
 
