@@ -34,6 +34,7 @@ for (const script of [
   'crash-bench.ts',
   'v1-stall-bench.mjs',
   'parallel-bench.mjs',
+  'actions-bench.ts',
 ]) {
   let file = path.join(here, script);
   if (script.endsWith('.ts')) {

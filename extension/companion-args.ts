@@ -45,7 +45,11 @@ export interface CompanionSettings {
   network?: NetworkMode;
   /** alisa.actions.notesFolder (the user's value only; empty: ~/Documents/Alisa Notes). */
   notesFolder?: string;
-  /** alisa.mcp.servers (the user's value only), passed as is: the companion checks it at start. */
+  /**
+   * alisa.mcp.servers (the user's value only), passed as is in the environment (ALISA_MCP_SERVERS,
+   * see companionEnv): their env and headers may hold secrets, which a command line would show to
+   * every process on the machine. The companion checks it at start.
+   */
   mcpServers?: unknown[];
 }
 
@@ -96,7 +100,14 @@ export function companionArgs(s: CompanionSettings, parentPid: number): string[]
   args.push(...voiceLaunchArgs(s.voice));
   if (s.network) args.push('--network', s.network);
   if (s.notesFolder) args.push('--notes-dir', s.notesFolder);
-  if (s.mcpServers && s.mcpServers.length > 0) args.push('--mcp-servers', JSON.stringify(s.mcpServers));
   args.push('--parent-pid', String(parentPid));
   return args;
+}
+
+/** The companion's environment additions: the secrets and the settings that may hold them (never arguments). */
+export function companionEnv(s: CompanionSettings, apiKey: string | undefined): Record<string, string> {
+  const env: Record<string, string> = {};
+  if (apiKey) env.ALISA_LLM_API_KEY = apiKey;
+  if (s.mcpServers && s.mcpServers.length > 0) env.ALISA_MCP_SERVERS = JSON.stringify(s.mcpServers);
+  return env;
 }

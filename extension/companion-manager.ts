@@ -12,7 +12,7 @@
 import * as vscode from 'vscode';
 import type { Status } from '../protocol/common';
 import type { CompanionEvent, CompanionMessage, MethodName, Params, Result } from '../protocol/messages';
-import { companionArgs, isModelConfigured, type CompanionSettings } from './companion-args';
+import { companionArgs, companionEnv, isModelConfigured, type CompanionSettings } from './companion-args';
 import type { LaunchSpec } from './companion-process';
 import { readOpenAiAccess, type OpenAiAccess } from './openai-key';
 import type { CompanionSupervisor, SupervisorState } from './companion-supervisor';
@@ -194,7 +194,7 @@ export class CompanionManager implements vscode.Disposable {
       script: this.context.asAbsolutePath('dist/companion.mjs'),
       args: companionArgs(s, process.pid),
       // The key travels only in the environment (never in argv, which other users' `ps` shows).
-      env: apiKey ? { ALISA_LLM_API_KEY: apiKey } : {},
+      env: companionEnv(s, apiKey),
       cwd: this.context.extensionPath,
     };
   }

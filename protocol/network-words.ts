@@ -21,6 +21,7 @@ export const NETWORK_FEATURE_LABELS: Record<string, string> = {
   'voice-edge': 'online voice (Microsoft Edge)',
   'voice-download': 'voice download',
   'stt-server': 'transcription server',
+  'mcp-server': 'MCP server',
   unannounced: 'connection outside the gate',
 };
 

@@ -10,7 +10,7 @@ import readline from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CompanionMessage, McpServerStatus } from '../protocol';
 import { parseConfig } from '../companion/config';
-import { companionArgs } from '../extension/companion-args';
+import { companionArgs, companionEnv } from '../extension/companion-args';
 import { type RunningCompanion, startCompanion, TestClient, tempDir } from './helpers/companion';
 import { companionSettings, parsedArgs } from './helpers/ext-settings';
 import { REPO_ROOT } from './helpers/model';
@@ -299,17 +299,20 @@ describe('--mcp-servers at start', () => {
   });
 });
 
-describe('alisa.mcp.servers to --mcp-servers', () => {
+describe('alisa.mcp.servers to the companion', () => {
   const servers = [
     { name: 'files', command: 'npx', args: ['-y', 'some-server'], env: { KEY: 'v' } },
     { name: 'web', url: 'https://mcp.example.com/mcp', headers: { Authorization: 'Bearer t' }, risk: 'online' },
   ];
-  it('passes the setting to the companion, which reads the same list (and none without it)', () => {
+  it('passes the setting in the environment, never on the command line (its env and headers may be secrets), and the companion reads the same list', () => {
     const s = companionSettings({ mcpServers: servers });
     const args = companionArgs(s, 1);
-    expect(args[args.indexOf('--mcp-servers') + 1]).toBe(JSON.stringify(servers));
-    expect(parsedArgs(s, 1)).toMatchObject({ mcpServers: servers });
-    expect(companionArgs(companionSettings(), 1)).not.toContain('--mcp-servers');
+    expect(args).not.toContain('--mcp-servers');
+    expect(args.join(' ')).not.toContain('Bearer t');
+    const env = companionEnv(s, undefined);
+    expect(env.ALISA_MCP_SERVERS).toBe(JSON.stringify(servers));
+    expect(parsedArgs(s, 1, env)).toMatchObject({ mcpServers: servers });
+    expect(companionEnv(companionSettings(), undefined)).toEqual({});
     expect(parsedArgs(companionSettings(), 1)).toMatchObject({ mcpServers: [] });
   });
   it('also reads ALISA_MCP_SERVERS (secrets out of the process list); the flag wins', () => {

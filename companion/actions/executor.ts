@@ -358,8 +358,7 @@ export class ActionExecutor {
     if (spec.runs === 'editor') {
       // Without a window, a legacy client may still read a note (the notes folder is all it may read).
       const companionRead = action === 'read_file' && !window;
-      if (!companionRead && !window?.actions.has(action))
-        throw new Stop('refused', `${action} needs a VS Code window with Alisa open on the workspace.`);
+      if (!companionRead && !window?.actions.has(action)) throw new Stop('refused', `${action} needs a VS Code window with Alisa open on the workspace.`);
     }
     if (typeof args.path === 'string') {
       const inside = window ? resolveInside(window.roots, args.path) : resolveInside([this.deps.notesDir], args.path, 'the notes folder');

@@ -338,17 +338,17 @@ export class EmbeddedProvider implements LlmProvider {
       const grammar = functions
         ? undefined
         : req.requireCodeBlock
-        ? await this.grammarFor(
-            loaded,
-            codeBlockGrammar(req.requireCodeBlock.language, {
-              emotions: req.requireEmotionTag,
-              maxLines: req.requireCodeBlock.maxLines,
-              maxLineLength: req.requireCodeBlock.maxLineLength,
-            }),
-          )
-        : req.requireEmotionTag?.length
-          ? await this.grammarFor(loaded, emotionTagGrammar(req.requireEmotionTag))
-          : undefined;
+          ? await this.grammarFor(
+              loaded,
+              codeBlockGrammar(req.requireCodeBlock.language, {
+                emotions: req.requireEmotionTag,
+                maxLines: req.requireCodeBlock.maxLines,
+                maxLineLength: req.requireCodeBlock.maxLineLength,
+              }),
+            )
+          : req.requireEmotionTag?.length
+            ? await this.grammarFor(loaded, emotionTagGrammar(req.requireEmotionTag))
+            : undefined;
       const response = await chat.generateResponse(history, {
         ...((functions ? { functions, documentFunctionParams: true } : grammar ? { grammar } : {}) as { grammar?: LlamaGrammar }),
         signal,
@@ -436,7 +436,9 @@ export class EmbeddedProvider implements LlmProvider {
       // Cut off by maxTokens before the call closed: no call.
     }
     const toolCalls =
-      typeof call.name === 'string' ? [{ id: 'call_0', name: call.name, args: (call.arguments && typeof call.arguments === 'object' ? call.arguments : {}) as Record<string, unknown> }] : [];
+      typeof call.name === 'string'
+        ? [{ id: 'call_0', name: call.name, args: (call.arguments && typeof call.arguments === 'object' ? call.arguments : {}) as Record<string, unknown> }]
+        : [];
     return { text: '', promptTokens, completionTokens, stopReason: toolCalls.length ? 'stop' : 'length', toolCalls };
   }
 

@@ -26,14 +26,10 @@ export interface AuditInput {
 
 function statements(db: Db) {
   return {
-    add: db.prepare(
-      'INSERT INTO action_audit (ts, action, risk, source, provenance, summary, status, reason, workspace) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    ),
+    add: db.prepare('INSERT INTO action_audit (ts, action, risk, source, provenance, summary, status, reason, workspace) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
     pruneAge: db.prepare('DELETE FROM action_audit WHERE ts < ?'),
     pruneCount: db.prepare('DELETE FROM action_audit WHERE id <= (SELECT id FROM action_audit ORDER BY id DESC LIMIT 1 OFFSET ?)'),
-    list: db.prepare(
-      'SELECT id, ts AS at, action, risk, source, provenance, summary, status, reason, workspace FROM action_audit ORDER BY id DESC LIMIT ?',
-    ),
+    list: db.prepare('SELECT id, ts AS at, action, risk, source, provenance, summary, status, reason, workspace FROM action_audit ORDER BY id DESC LIMIT ?'),
     clear: db.prepare('DELETE FROM action_audit'),
     allow: db.prepare('INSERT OR IGNORE INTO action_allow (workspace, action, ts) VALUES (?, ?, ?)'),
     allowed: db.prepare('SELECT 1 FROM action_allow WHERE workspace = ? AND action = ?'),

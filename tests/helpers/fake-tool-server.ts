@@ -41,7 +41,9 @@ export async function startToolServer(
     requests.push(parsed);
     if (opts.refuseTools && parsed.tools) {
       // What llama-server answers when started without --jinja.
-      res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 500, message: 'tools param requires --jinja flag', type: 'server_error' } }));
+      res
+        .writeHead(500, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: { code: 500, message: 'tools param requires --jinja flag', type: 'server_error' } }));
       return;
     }
     const turn = script(parsed, requests.length - 1);
