@@ -46,9 +46,7 @@ export interface DesktopDriver {
   run<A extends DesktopAction>(action: A, args: ActionArgs<A>): Promise<string>;
 }
 
-interface Exec {
-  (cmd: string, args: string[], timeoutMs?: number): Promise<string>;
-}
+type Exec = (cmd: string, args: string[], timeoutMs?: number) => Promise<string>;
 
 /** Runs a program (no shell) and answers its stdout; a clear DesktopError on failure. */
 export const execTool: Exec = (cmd, args, timeoutMs = 10_000) =>

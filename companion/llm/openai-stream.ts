@@ -51,7 +51,8 @@ export class ChatCompletionStream {
   private acceptToolCalls(pieces: Array<Record<string, unknown>>): void {
     for (const piece of pieces) {
       const index = typeof piece.index === 'number' ? piece.index : this.toolCalls.length;
-      const call = (this.toolCalls[index] ??= { id: '', name: '', arguments: '' });
+      this.toolCalls[index] ??= { id: '', name: '', arguments: '' };
+      const call = this.toolCalls[index];
       if (typeof piece.id === 'string' && piece.id) call.id = piece.id;
       const fn = piece.function as Record<string, unknown> | undefined;
       if (typeof fn?.name === 'string' && fn.name) call.name += call.name && call.name === fn.name ? '' : fn.name;
