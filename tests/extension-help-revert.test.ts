@@ -66,4 +66,17 @@ describe('RevertLedger', () => {
     expect(ledger.size).toBe(2);
     expect(ledger.last()!.offset).toBe(2);
   });
+
+  it('lists her edits newest first for the Revert list, and forgets the one reverted from the middle', () => {
+    const ledger = new RevertLedger();
+    const a = applied(BEFORE, 1, 'const label = 0;');
+    const b = { ...a.change, name: 'b.ts', uri: 'file:///b.ts' };
+    const c = { ...a.change, name: 'c.ts', uri: 'file:///c.ts' };
+    for (const change of [a.change, b, c]) ledger.record(change);
+    expect(ledger.all().map((x) => x.name)).toEqual(['c.ts', 'b.ts', a.change.name]);
+    ledger.remove(b);
+    expect(ledger.all().map((x) => x.name)).toEqual(['c.ts', a.change.name]);
+    ledger.remove(b);
+    expect(ledger.size).toBe(2);
+  });
 });

@@ -84,6 +84,10 @@ export class HelpCommands implements vscode.Disposable {
         PROPOSAL_COMMANDS.revertLastChange,
         guard(PROPOSAL_COMMANDS.revertLastChange, () => this.controller.revertLast()),
       ),
+      vscode.commands.registerCommand(
+        PROPOSAL_COMMANDS.revertChange,
+        guard(PROPOSAL_COMMANDS.revertChange, () => this.controller.revertChosen()),
+      ),
     ];
   }
 

@@ -25,7 +25,7 @@ import {
   type RegionProposal,
 } from './proposal-model';
 import { PROPOSAL_SCHEME, type ProposalProvider } from './proposal-provider';
-import { changedSinceMessage, fingerprintOf, NOTHING_TO_REVERT, planRevert, type RevertLedger } from './revert-ledger';
+import { type AppliedChange, changedSinceMessage, fingerprintOf, NOTHING_TO_REVERT, planRevert, type RevertLedger } from './revert-ledger';
 
 export const PROPOSAL_COMMANDS = {
   apply: 'alisa.applyProposal',
@@ -33,6 +33,7 @@ export const PROPOSAL_COMMANDS = {
   applyHunk: 'alisa.applyProposalHunk',
   discardHunk: 'alisa.discardProposalHunk',
   revertLastChange: 'alisa.revertLastChange',
+  revertChange: 'alisa.revertChange',
 } as const;
 
 const CONTEXT_OPEN = 'alisa.proposalOpen';
@@ -164,9 +165,24 @@ export class ProposalController implements ProposalOpener, vscode.CodeLensProvid
   async revertLast(): Promise<void> {
     const change = this.ledger.last();
     if (!change) return void vscode.window.showInformationMessage(NOTHING_TO_REVERT);
+    await this.revert(change);
+  }
+
+  /** "Alisa: Revert One of Alisa's Changes…": her edits in this window, newest first; the chosen one is undone if its file is still as she left it. */
+  async revertChosen(): Promise<void> {
+    const changes = this.ledger.all();
+    if (changes.length === 0) return void vscode.window.showInformationMessage(NOTHING_TO_REVERT);
+    const pick = await vscode.window.showQuickPick(
+      changes.map((change, i) => ({ label: change.name, description: i === 0 ? 'her latest change' : `${i} change(s) before the latest`, change })),
+      { title: "Revert One of Alisa's Changes", placeHolder: 'Which change should be undone? (only while the file is as she left it)' },
+    );
+    if (pick) await this.revert(pick.change);
+  }
+
+  private async revert(change: AppliedChange): Promise<void> {
     const uri = vscode.Uri.parse(change.uri);
     if (!vscode.workspace.getWorkspaceFolder(uri)) {
-      this.ledger.pop();
+      this.ledger.remove(change);
       return void vscode.window.showWarningMessage(
         `Alisa cannot revert her change to ${change.name}: it is no longer in the workspace. Open its folder, or use the Timeline view.`,
       );
@@ -175,7 +191,7 @@ export class ProposalController implements ProposalOpener, vscode.CodeLensProvid
     try {
       doc = await vscode.workspace.openTextDocument(uri);
     } catch {
-      this.ledger.pop();
+      this.ledger.remove(change);
       return void vscode.window.showWarningMessage(
         `Alisa cannot revert her change: ${change.name} is gone. Restore it from version control or the Timeline view.`,
       );
@@ -189,7 +205,7 @@ export class ProposalController implements ProposalOpener, vscode.CodeLensProvid
         `Alisa could not revert her change to ${change.name}: VS Code refused the edit. Check that the file is not read-only, then try again.`,
       );
     }
-    this.ledger.pop();
+    this.ledger.remove(change);
     await vscode.window.showTextDocument(doc, { preview: false });
     vscode.window.setStatusBarMessage(`$(discard) Reverted Alisa's change to ${change.name}.`, 5000);
   }

@@ -59,6 +59,17 @@ export class RevertLedger {
     return this.changes.pop();
   }
 
+  /** Her edits, newest first (the "Revert" list). */
+  all(): AppliedChange[] {
+    return [...this.changes].reverse();
+  }
+
+  /** Forgets one edit (after it was reverted, or when its file is gone). */
+  remove(change: AppliedChange): void {
+    const i = this.changes.lastIndexOf(change);
+    if (i >= 0) this.changes.splice(i, 1);
+  }
+
   get size(): number {
     return this.changes.length;
   }
