@@ -45,6 +45,8 @@ export interface CompanionSettings {
   network?: NetworkMode;
   /** alisa.actions.notesFolder (the user's value only; empty: ~/Documents/Alisa Notes). */
   notesFolder?: string;
+  /** alisa.actions.modelTools (absent: the companion's default, auto). */
+  modelTools?: 'auto' | 'on' | 'off';
   /**
    * alisa.mcp.servers (the user's value only), passed as is in the environment (ALISA_MCP_SERVERS,
    * see companionEnv): their env and headers may hold secrets, which a command line would show to
@@ -100,6 +102,7 @@ export function companionArgs(s: CompanionSettings, parentPid: number): string[]
   args.push(...voiceLaunchArgs(s.voice));
   if (s.network) args.push('--network', s.network);
   if (s.notesFolder) args.push('--notes-dir', s.notesFolder);
+  if (s.modelTools && s.modelTools !== 'auto') args.push('--model-tools', s.modelTools);
   args.push('--parent-pid', String(parentPid));
   return args;
 }

@@ -112,6 +112,7 @@ export function readSettings(defaultDataFolder: string): CompanionSettings & { n
     voice: normalizeVoiceLaunchSettings((key) => userValue(c, `voice.${key}`), expandHome),
     network: readNetworkMode(),
     notesFolder: expandHome(stringOr(userValue(c, 'actions.notesFolder'), '').trim()),
+    modelTools: modelToolsOf(userValue(c, 'actions.modelTools')),
     mcpServers: arrayOr(userValue(c, 'mcp.servers')),
     nodePath: expandHome(stringOr(userValue(c, 'companion.nodePath'), 'node')) || 'node',
   };
@@ -199,4 +200,9 @@ export async function writeSettingWhereEffective(key: string, value: unknown): P
 /** alisa.chat.autoTitle: anything unknown is the default. */
 function autoTitleOf(v: string | undefined): 'model' | 'words' | 'off' {
   return v === 'words' || v === 'off' ? v : 'model';
+}
+
+/** `alisa.actions.modelTools` (the user's own value: a workspace cannot hand the model tools). */
+function modelToolsOf(v: unknown): 'auto' | 'on' | 'off' {
+  return v === 'on' || v === 'off' ? v : 'auto';
 }

@@ -10,7 +10,9 @@ import { refuseCommand, splitWords } from '../companion/actions/command-safety';
 import { ActionRateLimit, DEFAULT_POLICY, decide, mergeRules, type PolicyQuestion } from '../companion/actions/policy';
 import { parseSlash } from '../companion/actions/slash';
 import { isNo, isYes, parseTrigger } from '../companion/legacy/legacy-actions';
+import { parseConfig } from '../companion/config';
 import { ACTIONS, ACTION_NAMES, DEFAULT_RISK_RULES, RISKS } from '../protocol/actions';
+import { companionSettings, parsedArgs } from './helpers/ext-settings';
 
 const q = (over: Partial<PolicyQuestion>): PolicyQuestion => ({ action: 'x', risk: 'read', source: 'user', trusted: true, alwaysAllowed: false, ...over });
 
@@ -220,5 +222,14 @@ describe("the original's trigger phrases", () => {
     for (const y of ['yes', 'Yeah', 'yep', 'sure', 'okay', 'ok', 'do it', 'yes!']) expect(isYes(y)).toBe(true);
     for (const n of ['no', 'nope', 'nah', 'cancel', "don't"]) expect(isNo(n)).toBe(true);
     expect(isYes('yes please open it')).toBe(false);
+  });
+});
+
+describe('the action settings reach the companion', () => {
+  it('alisa.actions.notesFolder and modelTools become launch flags the companion reads back', () => {
+    const s = companionSettings({ notesFolder: '/home/u/My Notes', modelTools: 'on' });
+    expect(parsedArgs(s)).toMatchObject({ notesDir: '/home/u/My Notes', modelTools: 'on', actions: true });
+    expect(parsedArgs(companionSettings())).toMatchObject({ notesDir: null, modelTools: 'auto' });
+    expect(() => parseConfig(['--model-tools', 'sometimes'])).toThrow(/--model-tools must be auto, on, off/);
   });
 });
