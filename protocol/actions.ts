@@ -305,6 +305,8 @@ export const ActionAskInfo = z.object({
   source: ActionSource,
   /** Where the instruction came from, when it was not the user's own words ("the model's reply, after reading src/a.ts"). */
   provenance: z.string().nullable(),
+  /** The reply whose tool call this is (null: asked directly). Optional: older companions do not say. */
+  replyId: z.string().nullable().optional(),
   /** "Always allow" may be offered (the user's own request; never for a model's call that does more than read). */
   canAlwaysAllow: z.boolean(),
   /** After this (ms since the epoch) the question expires and the action does not run. */

@@ -64,7 +64,7 @@ describe('the tool loop with an OpenAI-compatible server', () => {
     const from = win.events.length;
     const { replyId } = await win.request('chat.send', { text: 'What does injected.txt say?' });
     const ask = await askDuring(win, from);
-    expect(ask).toMatchObject({ action: 'write_note', source: 'model', canAlwaysAllow: false, detail: expect.stringContaining('pwned') });
+    expect(ask).toMatchObject({ action: 'write_note', source: 'model', canAlwaysAllow: false, detail: expect.stringContaining('pwned'), replyId });
     expect(ask.provenance).toMatch(/after reading the result of read_file, run_in_terminal/);
     await win.request('action.decide', { id: ask.id, decision: 'deny' });
     const end = (await win.waitFor((m) => m.type === 'reply.end' && m.replyId === replyId, 60_000)) as Ev<'reply.end'>;

@@ -403,6 +403,7 @@ export class ActionExecutor {
       provenance:
         call.provenance ?? (call.source === 'model' ? "the model's reply (it may repeat what it read on the screen, in a file or a tool's result)" : null),
       canAlwaysAllow,
+      replyId: call.replyId ?? null,
       expiresAt: this.now() + this.askTimeoutMs,
     };
     if (call.confirm) return call.confirm(info);

@@ -123,8 +123,9 @@ export class ActionCardsView {
         source: m.source,
         provenance: m.provenance,
       } satisfies Partial<Card>);
-      // A model's question comes while its reply streams: it goes with that reply until action.done names it.
-      if (m.source === 'model' && card.replyId === null) card.replyId = this.opts.streamingReplyId();
+      // The question names its reply; an older companion's does not: it goes with the reply streaming now.
+      if (m.replyId) card.replyId = m.replyId;
+      else if (m.source === 'model' && card.replyId === null) card.replyId = this.opts.streamingReplyId();
       if (!isFinal(card.state)) card.state = 'waiting';
       this.render(card);
       return;
