@@ -4,7 +4,7 @@
 // the effect is read back from X itself: the text typed lands in a file, the active window
 // changes, the window's state says hidden or maximised, xev prints the clicks, scrolls and keys.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ActionOutcome, CompanionMessage } from '../protocol';
@@ -23,11 +23,16 @@ const NEEDED: Array<[string, string]> = [
 const missing = NEEDED.filter(([cmd]) => spawnSync('which', [cmd]).status !== 0).map(([, pkg]) => pkg);
 const SKIP = missing.length ? `missing ${[...new Set(missing)].join(', ')} (apt-get install ${[...new Set(missing)].join(' ')})` : null;
 if (SKIP) console.log(`desktop action tests skipped: ${SKIP}`);
+const NO_XDG_OPEN = spawnSync('which', ['xdg-open']).status !== 0;
+if (NO_XDG_OPEN) console.log('the browser_go_to test is skipped: xdg-open is missing (apt-get install xdg-utils)');
 
 let x: XDisplay;
 let c: RunningCompanion;
 let win: TestClient;
 const dir = tempDir('alisa-desktop-');
+/** What the stand-in browser was asked to open. */
+const opened = path.join(dir, 'opened.txt');
+const browser = path.join(dir, 'browser.sh');
 
 /** Runs an action as the user would ask for it, answering its question with yes. */
 async function act(action: string, args: Record<string, unknown> = {}): Promise<ActionOutcome> {
@@ -69,7 +74,22 @@ describe.skipIf(SKIP !== null)('desktop actions under a real X server', () => {
     x = await startXvfb();
     x.spawn('openbox', []);
     await until('openbox to manage the display', () => spawnSync('wmctrl', ['-m'], { env: x.env }).status === 0);
-    c = await startCompanion({ model: null, env: x.env, args: ['--no-idle', '--mute', '--actions-per-minute', '600', '--notes-dir', path.join(dir, 'notes')] });
+    // The user's default browser, set the freedesktop way (mimeapps.list and a .desktop file), is
+    // a script that writes down what it was asked to open.
+    writeFileSync(browser, `#!/bin/sh\necho "$1" >> '${opened}'\n`, { mode: 0o755 });
+    mkdirSync(path.join(dir, 'xdg-config'), { recursive: true });
+    mkdirSync(path.join(dir, 'xdg-data', 'applications'), { recursive: true });
+    writeFileSync(path.join(dir, 'xdg-config', 'mimeapps.list'), '[Default Applications]\nx-scheme-handler/https=alisa-test-browser.desktop\n');
+    writeFileSync(
+      path.join(dir, 'xdg-data', 'applications', 'alisa-test-browser.desktop'),
+      `[Desktop Entry]\nType=Application\nName=Test browser\nExec=${browser} %u\nMimeType=x-scheme-handler/https;\n`,
+    );
+    const xdg = { XDG_CONFIG_HOME: path.join(dir, 'xdg-config'), XDG_DATA_HOME: path.join(dir, 'xdg-data') };
+    c = await startCompanion({
+      model: null,
+      env: { ...x.env, ...xdg },
+      args: ['--no-idle', '--mute', '--actions-per-minute', '600', '--notes-dir', path.join(dir, 'notes')],
+    });
     win = await TestClient.connect(c);
     await win.request('action.register', { actions: [], roots: [dir], trusted: true });
     const status = await win.request('action.status', {});
@@ -128,6 +148,14 @@ describe.skipIf(SKIP !== null)('desktop actions under a real X server', () => {
     await until('a scroll down in xev', () => /ButtonPress event[\s\S]*?button 5,/.test(xev.out()));
     expect((await act('browser_new_tab')).status).toBe('done');
     await until('ctrl+t in xev', () => /KeyPress event[\s\S]*?state 0x4,[\s\S]*?\(keysym 0x74, t\)/.test(xev.out()));
+    expect((await act('browser_close_tab')).status).toBe('done');
+    await until('ctrl+w in xev', () => /KeyPress event[\s\S]*?state 0x4,[\s\S]*?\(keysym 0x77, w\)/.test(xev.out()));
+  });
+
+  it.skipIf(NO_XDG_OPEN)('opens an address with xdg-open, which hands it to the default browser', async () => {
+    const outcome = await act('browser_go_to', { url: 'https://example.org/alisa?x=1' });
+    expect(outcome.status).toBe('done');
+    expect(await until('the browser to get the address', () => existsSync(opened) && readFileSync(opened, 'utf8'))).toBe('https://example.org/alisa?x=1\n');
   });
 
   it('starts an application and closes its windows politely', async () => {

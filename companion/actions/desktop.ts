@@ -78,6 +78,38 @@ function launch(cmd: string, args: string[]): Promise<void> {
   });
 }
 
+/**
+ * Starts a program that hands work on and usually exits at once (xdg-open): success when it exits
+ * with 0, or is still running after `graceMs` (some browsers keep the opener waiting); a clear
+ * error when it exits with another code.
+ */
+function handOff(cmd: string, args: string[], graceMs = 3000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: process.env });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-500)));
+    const timer = setTimeout(() => {
+      child.unref();
+      child.stderr!.destroy();
+      resolve();
+    }, graceMs);
+    child.once('error', (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      reject(new DesktopError(err.code === 'ENOENT' ? `${cmd} is not installed.` : `${cmd} could not start: ${err.message}`));
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve();
+      else
+        reject(
+          new DesktopError(
+            `${cmd} could not open it (exit code ${code})${stderr.trim() ? `: ${stderr.trim().split('\n').pop()}` : ''}. Is a default browser set?`,
+          ),
+        );
+    });
+  });
+}
+
 const BUTTONS = { left: '1', middle: '2', right: '3' } as const;
 
 /** Linux with X11: xdotool and wmctrl. */
@@ -131,7 +163,7 @@ export class X11Desktop implements DesktopDriver {
         await this.exec('xdotool', ['key', '--clearmodifiers', 'ctrl+w']);
         return 'Closed the tab.';
       case 'browser_go_to':
-        await launch('xdg-open', [String(args.url)]);
+        await handOff('xdg-open', [String(args.url)]);
         return `Opened ${args.url}.`;
       case 'type_text':
         await this.exec('xdotool', ['type', '--clearmodifiers', '--delay', '12', '--', String(args.text)], 60_000);
