@@ -137,11 +137,13 @@ export const ACTIONS = {
     description: 'Create a file or replace its content; the user sees the diff and applies it (one undo step, in the Revert list).',
   }),
   write_note: action({
-    args: z.object({ text: z.string().min(1).max(100_000), title: z.string().max(100).optional() }).strict(),
+    args: z
+      .object({ text: z.string().min(1).max(100_000), title: z.string().max(100).optional(), place: z.enum(['notes', 'workspace']).default('notes') })
+      .strict(),
     result: z.object({ text: z.string(), path: z.string() }),
     risk: 'workspace',
     runs: 'companion',
-    description: "Write a note into the user's notes folder.",
+    description: "Write a note into the user's notes folder, or (place: workspace) into the workspace's .alisa/notes folder.",
     slash: 'note',
   }),
   run_task: action({

@@ -147,6 +147,24 @@ describe('actions through the companion', () => {
     expect(readFileSync(String(done.outcome.result?.path), 'utf8')).toBe('from the message box\n');
   });
 
+  it("writes a note into the workspace's .alisa/notes when asked to, and nowhere without a folder", async () => {
+    const from = win.events.length;
+    const run = win.request('action.run', { action: 'write_note', args: { text: 'workspace note', place: 'workspace' } });
+    const ask = await nextAsk(win, from);
+    expect(ask.detail).toContain(path.join(ws, '.alisa', 'notes'));
+    await win.request('action.decide', { id: ask.id, decision: 'allow' });
+    const outcome = await run;
+    expect(path.dirname(String(outcome.result?.path))).toBe(path.join(ws, '.alisa', 'notes'));
+    expect(readFileSync(String(outcome.result?.path), 'utf8')).toBe('workspace note\n');
+    const browser = await TestClient.connect(c);
+    try {
+      const none = await browser.request('action.run', { action: 'write_note', args: { text: 'x', place: 'workspace' } });
+      expect(none).toMatchObject({ status: 'refused', reason: expect.stringMatching(/needs a VS Code window with a folder open/) });
+    } finally {
+      browser.close();
+    }
+  });
+
   it('turns off everything but reading in Restricted Mode', async () => {
     await win.request('action.register', { actions: ['read_file', 'run_in_terminal'], roots: [ws], trusted: false });
     try {

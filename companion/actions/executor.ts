@@ -11,6 +11,7 @@
 //   5. the action runs: here (notes, the desktop) or in the asking window (`action.exec`, answered
 //      by `action.complete`);
 //   6. the outcome goes to the audit log and to every client (`action.done`), and back to the caller.
+import path from 'node:path';
 import type { ClientWorkspace, CompanionEvent } from '../../protocol';
 import {
   ACTIONS,
@@ -274,7 +275,10 @@ export class ActionExecutor {
         );
       const args = parsed.data as Record<string, unknown>;
       const window = this.windowFor(call, known);
-      ({ title, detail } = describeAction(known, args, { folder: window?.roots[0] ?? null, notesDir: this.deps.notesDir }));
+      ({ title, detail } = describeAction(known, args, {
+        folder: window?.roots[0] ?? null,
+        notesDir: known === 'write_note' ? this.notesFolder(args, window) : this.deps.notesDir,
+      }));
       this.precheck(known, args, window);
       // A proposed edit asks in the editor itself: the user sees the diff and applies it or not.
       await this.gate(call, callId, known, risk, title, detail, window ? window.trusted : true, known !== 'propose_edit');
@@ -374,6 +378,14 @@ export class ActionExecutor {
     }
   }
 
+  /** Where a note goes: the user's notes folder, or the workspace's `.alisa/notes` (which needs a window on it). */
+  private notesFolder(args: Record<string, unknown>, window: EditorWindow | null): string {
+    if (args.place !== 'workspace') return this.deps.notesDir;
+    const root = window?.roots[0];
+    if (!root) throw new Stop('refused', 'A note in the workspace needs a VS Code window with a folder open; without one, write it into the notes folder.');
+    return path.join(root, '.alisa', 'notes');
+  }
+
   /** Non-read actions need the audit log: an action nobody could account for does not run. */
   private auditable(): MemoryStore {
     try {
@@ -427,7 +439,7 @@ export class ActionExecutor {
 
   private async execute(callId: string, action: ActionName, args: Record<string, unknown>, window: EditorWindow | null): Promise<Record<string, unknown>> {
     if (action === 'write_note') {
-      const file = writeNote(this.deps.notesDir, String(args.text), args.title as string | undefined, new Date(this.now()));
+      const file = writeNote(this.notesFolder(args, window), String(args.text), args.title as string | undefined, new Date(this.now()));
       return { text: `Wrote the note ${file}.`, path: file };
     }
     if (action === 'read_file' && !window) return { text: readInside([this.deps.notesDir], String(args.path), 'the notes folder') };
