@@ -50,6 +50,10 @@ const runtimeRoots = [
   '@tensorflow/tfjs-backend-wasm',
   'bufferutil',
   'utf-8-validate',
+  // The MCP client's schema checks: the code ajv generates names its runtime helpers by path
+  // (`require("ajv/dist/runtime/...")`), so ajv ships whole rather than only inside the bundle.
+  'ajv',
+  'ajv-formats',
 ];
 /** Installed versions of the packages found, by name (for the staged manifest). */
 const installed = new Map();

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { resolveInside } from '../common/workspace-path';
 import { refuseCommand, splitWords } from '../companion/actions/command-safety';
+import { desktopDriver, type Exec, MacDesktop, WindowsDesktop } from '../companion/actions/desktop';
 import { ActionRateLimit, DEFAULT_POLICY, decide, mergeRules, type PolicyQuestion } from '../companion/actions/policy';
 import { parseSlash } from '../companion/actions/slash';
 import { isNo, isYes, parseTrigger } from '../companion/legacy/legacy-actions';
@@ -231,5 +232,55 @@ describe('the action settings reach the companion', () => {
     expect(parsedArgs(s)).toMatchObject({ notesDir: '/home/u/My Notes', modelTools: 'on', actions: true });
     expect(parsedArgs(companionSettings())).toMatchObject({ notesDir: null, modelTools: 'auto' });
     expect(() => parseConfig(['--model-tools', 'sometimes'])).toThrow(/--model-tools must be auto, on, off/);
+  });
+});
+
+describe('the desktop scripts for macOS and Windows', () => {
+  // osascript and PowerShell cannot run on this Linux machine: a recording stand-in takes the
+  // program and its arguments exactly as they would be run (no shell in between).
+  const recorder = () => {
+    const runs: string[][] = [];
+    const exec: Exec = async (cmd, args) => {
+      runs.push([cmd, ...args]);
+      return '';
+    };
+    return { runs, exec };
+  };
+
+  it('macOS: keystrokes with modifiers, text quoted for AppleScript, apps by name; click and scroll say they are missing', async () => {
+    const { runs, exec } = recorder();
+    const mac = new MacDesktop(exec);
+    await mac.run('press_keys', { keys: 'ctrl+shift+s' });
+    await mac.run('type_text', { text: 'say "hi" \\ bye' });
+    await mac.run('open_app', { name: 'Safari' });
+    await mac.run('browser_go_to', { url: 'https://example.org' });
+    expect(runs).toEqual([
+      ['osascript', '-e', 'tell application "System Events" to keystroke "s" using {control down, shift down}'],
+      ['osascript', '-e', 'tell application "System Events" to keystroke "say \\"hi\\" \\\\ bye"'],
+      ['open', '-a', 'Safari'],
+      ['open', 'https://example.org'],
+    ]);
+    await expect(mac.run('click', { button: 'left' })).rejects.toThrow(/On macOS, clicking needs a helper/);
+    await expect(mac.run('window', { op: 'minimise', title: 'x' })).rejects.toThrow(/can focus a window but not minimise/);
+  });
+
+  it('Windows: SendKeys with its special characters escaped, PowerShell literals quoted; what it lacks it says', async () => {
+    const { runs, exec } = recorder();
+    const win = new WindowsDesktop(exec);
+    await win.run('type_text', { text: "50% off (today) + it's {free}" });
+    await win.run('press_keys', { keys: 'ctrl+s' });
+    await win.run('press_keys', { keys: 'alt+Tab' });
+    const script = (i: number) => runs[i]!.at(-1);
+    expect(runs[0]!.slice(0, 4)).toEqual(['powershell.exe', '-NoProfile', '-NonInteractive', '-Command']);
+    expect(script(0)).toBe("(New-Object -ComObject WScript.Shell).SendKeys('50{%} off {(}today{)} {+} it''s {{}free{}}')");
+    expect(script(1)).toBe("(New-Object -ComObject WScript.Shell).SendKeys('^s')");
+    expect(script(2)).toBe("(New-Object -ComObject WScript.Shell).SendKeys('%{TAB}')");
+    await expect(win.run('scroll', { direction: 'down', amount: 3 })).rejects.toThrow(/On Windows, scrolling is not available yet/);
+  });
+
+  it('picks the driver by platform', () => {
+    expect(desktopDriver('darwin').platform).toBe('macos');
+    expect(desktopDriver('win32').platform).toBe('windows');
+    expect(desktopDriver('linux').platform).toBe('linux-x11');
   });
 });

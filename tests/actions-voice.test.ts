@@ -8,24 +8,22 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CompanionMessage } from '../protocol';
 import { findExecutable } from '../companion/voice/recorder';
 import { cutSegment, findSpeech } from '../companion/voice/vad';
 import { decodeWav, encodeWav, toMono16k } from '../companion/voice/wav-io';
-import { startCompanion, TestClient, type RunningCompanion } from './helpers/companion';
+import { type ActionWindow, type Ev, nextAsk, startActionWindow } from './helpers/action-window';
+import type { TestClient } from './helpers/companion';
 import { sha256, startFakeTranscribeServer, type FakeTranscribeServer } from './helpers/fake-transcribe-server';
 
 const missing = ['espeak-ng', 'sox'].filter((t) => !findExecutable(t));
 const SKIP = missing.length ? `${missing.join(', ')} missing (apt install espeak-ng sox)` : null;
 if (SKIP) console.log(`voice action test skipped: ${SKIP}`);
 
-type Ev<T extends CompanionMessage['type']> = Extract<CompanionMessage, { type: T }>;
-
 describe.skipIf(SKIP !== null)('an action asked for by voice', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'alisa-voice-act-'));
   const notes = path.join(dir, 'notes');
   let server: FakeTranscribeServer;
-  let c: RunningCompanion;
+  let aw: ActionWindow;
   let win: TestClient;
   let wav = '';
 
@@ -39,15 +37,10 @@ describe.skipIf(SKIP !== null)('an action asked for by voice', () => {
     const pcm = toMono16k(decodeWav(readFileSync(wav)));
     const speech = findSpeech(pcm);
     server.transcripts.set(sha256(encodeWav(cutSegment(pcm, { start: speech[0]!.start, end: speech[speech.length - 1]!.end }))), 'Take a note, buy milk.');
-    c = await startCompanion({ model: null, args: ['--no-idle', '--mute', '--stt-endpoint', server.url, '--notes-dir', notes] });
-    win = await TestClient.connect(c);
-    await win.request('action.register', { actions: [], roots: [], trusted: true });
+    aw = await startActionWindow({ model: null, args: ['--no-idle', '--mute', '--stt-endpoint', server.url, '--notes-dir', notes] });
+    win = aw.win;
   }, 60_000);
-  afterAll(async () => {
-    win?.close();
-    await c?.stop();
-    await server?.close();
-  });
+  afterAll(() => aw?.close(server));
 
   it('asks in the window, writes the note after the yes, and the transcript names it as the command', async () => {
     await win.request('voice.configure', { sttEngine: 'openai', input: wav, transcript: 'send' });
@@ -55,7 +48,7 @@ describe.skipIf(SKIP !== null)('an action asked for by voice', () => {
     await win.request('voice.listen', { action: 'start' });
     const transcript = (await win.waitFor((m) => m.type === 'voice.transcript' && win.events.indexOf(m) >= from, 60_000)) as Ev<'voice.transcript'>;
     expect(transcript).toMatchObject({ text: 'Take a note, buy milk.', command: 'Take a note, buy milk.' });
-    const ask = (await win.waitFor((m) => m.type === 'action.ask' && win.events.indexOf(m) >= from)) as Ev<'action.ask'>;
+    const ask = await nextAsk(win, from);
     expect(ask).toMatchObject({ action: 'write_note', source: 'voice', canAlwaysAllow: true, detail: expect.stringContaining('buy milk') });
     expect(existsSync(notes)).toBe(false);
     await win.request('action.decide', { id: ask.id, decision: 'allow' });

@@ -46,7 +46,7 @@ export interface DesktopDriver {
   run<A extends DesktopAction>(action: A, args: ActionArgs<A>): Promise<string>;
 }
 
-type Exec = (cmd: string, args: string[], timeoutMs?: number) => Promise<string>;
+export type Exec = (cmd: string, args: string[], timeoutMs?: number) => Promise<string>;
 
 /** Runs a program (no shell) and answers its stdout; a clear DesktopError on failure. */
 export const execTool: Exec = (cmd, args, timeoutMs = 10_000) =>
@@ -210,13 +210,19 @@ const MAC_MODIFIERS: Record<string, string> = {
   super: 'command down',
 };
 
-/** macOS: osascript and open. Needs Accessibility permission for System Events. */
-export class MacDesktop implements DesktopDriver {
-  readonly platform = 'macos';
-  constructor(private readonly exec: Exec = execTool) {}
+/** A platform whose actions are scripts for one program (osascript, PowerShell); what it lacks, each action says. */
+abstract class ScriptedDesktop implements DesktopDriver {
+  abstract readonly platform: string;
+  constructor(protected readonly exec: Exec = execTool) {}
   unavailable(): string | null {
     return null;
   }
+  abstract run<A extends DesktopAction>(action: A, raw: ActionArgs<A>): Promise<string>;
+}
+
+/** macOS: osascript and open. Needs Accessibility permission for System Events. */
+export class MacDesktop extends ScriptedDesktop {
+  readonly platform = 'macos';
   private osa(script: string): Promise<string> {
     return this.exec('osascript', ['-e', script]);
   }
@@ -270,12 +276,8 @@ const ps = (s: string) => `'${s.replace(/'/g, "''")}'`;
 const SENDKEYS_MODIFIERS: Record<string, string> = { ctrl: '^', control: '^', alt: '%', shift: '+' };
 
 /** Windows: PowerShell. */
-export class WindowsDesktop implements DesktopDriver {
+export class WindowsDesktop extends ScriptedDesktop {
   readonly platform = 'windows';
-  constructor(private readonly exec: Exec = execTool) {}
-  unavailable(): string | null {
-    return null;
-  }
   private ps(script: string): Promise<string> {
     return this.exec('powershell.exe', ['-NoProfile', '-NonInteractive', '-Command', script]);
   }

@@ -115,6 +115,12 @@ class Stop extends Error {
   }
 }
 
+/** An action that did not run (a Stop), or failed while running (any other error), as its outcome. */
+function stoppedOutcome(callId: string, action: string, err: unknown): ActionOutcome {
+  const stop = err instanceof Stop ? err : new Stop('failed', err instanceof Error ? err.message : String(err));
+  return { callId, action, status: stop.status, result: null, reason: stop.reason };
+}
+
 export class ActionExecutor {
   private settings: PolicySettings;
   private readonly limit: ActionRateLimit;
@@ -285,9 +291,13 @@ export class ActionExecutor {
       const result = await this.execute(callId, known, args, window);
       outcome = { callId, action: known, status: 'done', result, reason: null };
     } catch (err) {
-      const stop = err instanceof Stop ? err : new Stop('failed', err instanceof Error ? err.message : String(err));
-      outcome = { callId, action: name, status: stop.status, result: null, reason: stop.reason };
+      outcome = stoppedOutcome(callId, name, err);
     }
+    return this.finish(call, risk, title, detail, outcome);
+  }
+
+  /** Every outcome, whatever came of it: into the audit log and to every client. */
+  private finish(call: ActionCall, risk: Risk, title: string, detail: string, outcome: ActionOutcome): ActionOutcome {
     this.audit(call, risk, title, detail, outcome);
     this.deps.emit({ type: 'action.done', outcome, source: call.source, replyId: call.replyId ?? null, title });
     return outcome;
@@ -312,12 +322,9 @@ export class ActionExecutor {
       const result = await provider.call(tool.name, args);
       outcome = { callId, action: tool.name, status: 'done', result, reason: null };
     } catch (err) {
-      const stop = err instanceof Stop ? err : new Stop('failed', err instanceof Error ? err.message : String(err));
-      outcome = { callId, action: tool.name, status: stop.status, result: null, reason: stop.reason };
+      outcome = stoppedOutcome(callId, tool.name, err);
     }
-    this.audit(call, tool.risk, title, detail, outcome);
-    this.deps.emit({ type: 'action.done', outcome, source: call.source, replyId: call.replyId ?? null, title });
-    return outcome;
+    return this.finish(call, tool.risk, title, detail, outcome);
   }
 
   /** The policy, the rate limit and the question: returns when the action may run, throws a Stop otherwise. */

@@ -11,6 +11,16 @@ export interface SlashAction {
   args: Record<string, unknown>;
 }
 
+/** Actions whose one argument is the rest of the line. */
+const WHOLE_LINE: Partial<Record<ActionName, string>> = {
+  write_note: 'text',
+  run_task: 'name',
+  run_in_terminal: 'command',
+  open_app: 'name',
+  type_text: 'text',
+  press_keys: 'keys',
+};
+
 /** `path`, `path:line` or `path:a-b`. */
 function pathAndLines(rest: string): { path: string; line?: number; startLine?: number; endLine?: number } {
   const m = /^(.*?):(\d+)(?:-(\d+))?$/.exec(rest);
@@ -46,20 +56,8 @@ export function parseSlash(text: string): SlashAction | null {
     case 'list_problems':
     case 'git_status':
       return { action, args: {} };
-    case 'write_note':
-      return { action, args: { text: rest } };
-    case 'run_task':
-      return { action, args: { name: rest } };
-    case 'run_in_terminal':
-      return { action, args: { command: rest } };
     case 'open_url':
       return { action, args: { url: /^[a-z]+:\/\//i.test(rest) || rest === '' ? rest : `https://${rest}` } };
-    case 'open_app':
-      return { action, args: { name: rest } };
-    case 'type_text':
-      return { action, args: { text: rest } };
-    case 'press_keys':
-      return { action, args: { keys: rest } };
     case 'scroll': {
       const s = /^(up|down)(?:\s+(\d+))?$/i.exec(rest);
       return { action, args: s ? { direction: s[1]!.toLowerCase(), ...(s[2] ? { amount: Number(s[2]) } : {}) } : { direction: rest } };
@@ -69,7 +67,10 @@ export function parseSlash(text: string): SlashAction | null {
       const op = w?.[1]?.toLowerCase().replace('minimize', 'minimise').replace('maximize', 'maximise');
       return { action, args: w ? { op, title: w[2] } : { op: 'focus', title: rest } };
     }
-    default:
-      return { action, args: rest ? { text: rest } : {} };
+    default: {
+      // The rest of the line is the one argument (`/run npm test`, `/note buy milk`, `/key ctrl+s`).
+      const key = WHOLE_LINE[action];
+      return { action, args: key ? { [key]: rest } : rest ? { text: rest } : {} };
+    }
   }
 }

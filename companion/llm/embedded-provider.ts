@@ -419,7 +419,8 @@ export class EmbeddedProvider implements LlmProvider {
       stopOnAbortSignal: true,
       // A call needs room for its JSON whatever the reply budget (strings are capped by the grammar).
       maxTokens: Math.min(Math.max(REQUIRED_CALL_TOKENS, req.maxTokens ?? 0), contextSize),
-      ...(req.temperature !== undefined ? { temperature: req.temperature } : {}),
+      // A decision, not prose: the most likely call.
+      temperature: 0,
       onTextChunk: (chunk) => {
         raw += chunk;
       },
