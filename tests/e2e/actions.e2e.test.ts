@@ -179,3 +179,51 @@ describe.skipIf(missing !== null)("Alisa's actions in real VS Code", { timeout: 
     await wb.screenshot('propose-edit-reverted');
   });
 });
+
+describe.skipIf(missing !== null)("Alisa in VS Code's Restricted Mode", { timeout: 180_000 }, () => {
+  let vscode: VsCodeSession | undefined;
+  let frame: Frame;
+  let notesDir: string;
+
+  beforeAll(async () => {
+    requireModel();
+    const workspace = mkdtempSync(path.join(os.tmpdir(), 'alisa-e2e-untrusted-'));
+    notesDir = mkdtempSync(path.join(os.tmpdir(), 'alisa-e2e-untrusted-notes-'));
+    vscode = await openVsCode('actions-restricted', {
+      workspace,
+      restricted: true,
+      settings: {
+        'alisa.model.path': MODEL_PATH,
+        'alisa.dataFolder': mkdtempSync(path.join(os.tmpdir(), 'alisa-e2e-data-')),
+        'alisa.actions.notesFolder': notesDir,
+        'alisa.llm.threads': 1,
+        'alisa.llm.gpu': 'off',
+        'alisa.llm.promptStyle': 'compact',
+        'alisa.llm.maxReplyTokens': 30,
+      },
+    });
+    frame = await vscode.wb.openAlisaFrame();
+    await until('the companion to be ready', async () => (await frame.locator(BUSY_OR_BROKEN).count()) === 0, 90_000);
+  }, 600_000);
+
+  afterAll(() => vscode?.close());
+
+  it('she is there and chats, and an action that changes files is refused without a question', async () => {
+    const { page } = vscode!.wb;
+    // The window really is in Restricted Mode.
+    await page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first().waitFor({ timeout: 30_000 });
+    const box = frame.locator('textarea[aria-label="Message Alisa"]');
+    await box.fill('Hello');
+    await box.press('Enter');
+    await frame.locator('[data-role="assistant"]').first().waitFor({ timeout: 60_000 });
+    await box.fill('/note buy milk');
+    await box.press('Enter');
+    await frame
+      .getByText(/Restricted Mode: Alisa does not change files here/)
+      .first()
+      .waitFor({ timeout: 30_000 });
+    expect(await page.locator('.monaco-dialog-box').count()).toBe(0);
+    expect(readdirSync(notesDir)).toEqual([]);
+    await vscode!.wb.screenshot('restricted-refused');
+  });
+});

@@ -4,8 +4,8 @@
 // XDG_CONFIG_HOME / XDG_DATA_HOME under `home`, its own configuration.
 import path from 'node:path';
 
-/** The arguments that serve `folder` on 127.0.0.1:`port`. */
-export function codeServerArgs({ port, userDataDir, extensionsDir, folder }) {
+/** The arguments that serve `folder` on 127.0.0.1:`port`; `trust: true` keeps workspace trust on (the folder opens in Restricted Mode). */
+export function codeServerArgs({ port, userDataDir, extensionsDir, folder, trust = false }) {
   return [
     '--auth',
     'none',
@@ -13,7 +13,7 @@ export function codeServerArgs({ port, userDataDir, extensionsDir, folder }) {
     `127.0.0.1:${port}`,
     '--disable-telemetry',
     '--disable-update-check',
-    '--disable-workspace-trust',
+    ...(trust ? [] : ['--disable-workspace-trust']),
     '--user-data-dir',
     userDataDir,
     '--extensions-dir',

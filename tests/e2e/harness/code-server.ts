@@ -128,6 +128,8 @@ export interface CodeServerOptions {
   vsix: string;
   workspace: string;
   settings: Record<string, unknown>;
+  /** Workspace trust on: the folder is not trusted, so it opens in Restricted Mode. */
+  restricted?: boolean;
 }
 
 export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServer> {
@@ -142,7 +144,8 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
       {
         'workbench.startupEditor': 'none',
         'workbench.tips.enabled': false,
-        'security.workspace.trust.enabled': false,
+        'security.workspace.trust.enabled': opts.restricted === true,
+        ...(opts.restricted ? { 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.banner': 'always' } : {}),
         'telemetry.telemetryLevel': 'off',
         'extensions.autoUpdate': false,
         'extensions.autoCheckUpdates': false,
@@ -159,7 +162,10 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
     throw new Error(`code-server could not install ${opts.vsix}:\n${install.out}`);
   }
   const port = await freePort();
-  const proc = spawn(bin, codeServerArgs({ port, userDataDir, extensionsDir, folder: opts.workspace }), { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(bin, codeServerArgs({ port, userDataDir, extensionsDir, folder: opts.workspace, trust: opts.restricted === true }), {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let logs = '';
   proc.stdout!.on('data', (d) => (logs += d));
   proc.stderr!.on('data', (d) => (logs += d));
