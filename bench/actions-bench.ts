@@ -24,6 +24,16 @@ const PER_ROUND = 20;
 
 const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
 
+/** The medians of both sides, what ours adds (ms) and the ratio ours / baseline. */
+function report([baseName, oursName, what]: [string, string, string], baseline: number[], ours: number[], digits: number): void {
+  const b = median(baseline);
+  const o = median(ours);
+  console.log(`actions_${baseName}_ms: ${b.toFixed(digits)}`);
+  console.log(`actions_${oursName}_ms: ${o.toFixed(digits)}`);
+  console.log(`actions_${what}_overhead_ms: ${(o - b).toFixed(digits)}`);
+  console.log(`actions_${what}_ratio: ${(o / b).toFixed(2)}`);
+}
+
 async function policyFigures(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'alisa-actions-bench-'));
   const store = MemoryStore.open(path.join(dir, 'alisa.db'));
@@ -56,12 +66,7 @@ async function policyFigures(): Promise<void> {
       return ms(t0) / PER_ROUND;
     },
   );
-  const b = median(baseline);
-  const o = median(ours);
-  console.log(`actions_write_note_direct_ms: ${b.toFixed(3)}`);
-  console.log(`actions_write_note_executor_ms: ${o.toFixed(3)}`);
-  console.log(`actions_policy_overhead_ms: ${(o - b).toFixed(3)}`);
-  console.log(`actions_policy_ratio: ${(o / b).toFixed(2)}`);
+  report(['write_note_direct', 'write_note_executor', 'policy'], baseline, ours, 3);
   store.close();
 }
 
@@ -95,12 +100,7 @@ async function toolLoopFigures(): Promise<void> {
       () => reply(false),
       () => reply(true),
     );
-    const p = median(plain);
-    const w = median(withCall);
-    console.log(`actions_reply_without_tool_ms: ${p.toFixed(2)}`);
-    console.log(`actions_reply_with_one_tool_call_ms: ${w.toFixed(2)}`);
-    console.log(`actions_tool_loop_overhead_per_call_ms: ${(w - p).toFixed(2)}`);
-    console.log(`actions_tool_loop_ratio: ${(w / p).toFixed(2)}`);
+    report(['reply_without_tool', 'reply_with_one_tool_call', 'tool_loop'], plain, withCall, 2);
   } finally {
     client.close();
     await c.stop();

@@ -5,33 +5,26 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CompanionMessage } from '../protocol';
-import { startCompanion, tempDir, TestClient, type RunningCompanion } from './helpers/companion';
+import { type ActionWindow, type Ev, nextAsk, startActionWindow } from './helpers/action-window';
+import { tempDir, TestClient, type RunningCompanion } from './helpers/companion';
 
-type Ev<T extends CompanionMessage['type']> = Extract<CompanionMessage, { type: T }>;
-
+let aw: ActionWindow;
 let c: RunningCompanion;
 let win: TestClient;
 const notes = path.join(tempDir('alisa-notes-'), 'Alisa Notes');
 const ws = realpathSync(tempDir('alisa-ws-'));
 
-/** The next `action.ask` this client hears after event index `from`. */
-async function nextAsk(client: TestClient, from: number): Promise<Ev<'action.ask'>> {
-  return (await client.waitFor((m) => m.type === 'action.ask' && client.events.indexOf(m) >= from)) as Ev<'action.ask'>;
-}
-
 beforeAll(async () => {
   mkdirSync(path.join(ws, 'src'), { recursive: true });
   writeFileSync(path.join(ws, 'src', 'a.ts'), 'export const a = 1;\n');
-  c = await startCompanion({ args: ['--no-idle', '--notes-dir', notes, '--actions-per-minute', '600'] });
-  win = await TestClient.connect(c);
-  await win.request('action.register', { actions: ['read_file', 'run_in_terminal', 'open_file'], roots: [ws], trusted: true });
+  aw = await startActionWindow({
+    args: ['--no-idle', '--notes-dir', notes, '--actions-per-minute', '600'],
+    register: { actions: ['read_file', 'run_in_terminal', 'open_file'], roots: [ws] },
+  });
+  ({ c, win } = aw);
 }, 60_000);
 
-afterAll(async () => {
-  win?.close();
-  await c?.stop();
-});
+afterAll(() => aw?.close());
 
 describe('actions through the companion', () => {
   it('writes a note only after the user said yes in the window, and records it in the audit log', async () => {
@@ -185,17 +178,17 @@ describe('actions through the companion', () => {
 });
 
 describe('limits and expiry', () => {
-  let c2: RunningCompanion;
+  let aw2: ActionWindow;
   let w2: TestClient;
   beforeAll(async () => {
-    c2 = await startCompanion({ model: null, args: ['--no-idle', '--notes-dir', notes, '--actions-per-minute', '2', '--action-ask-ms', '300'] });
-    w2 = await TestClient.connect(c2);
-    await w2.request('action.register', { actions: [], roots: [ws], trusted: true });
+    aw2 = await startActionWindow({
+      model: null,
+      args: ['--no-idle', '--notes-dir', notes, '--actions-per-minute', '2', '--action-ask-ms', '300'],
+      register: { actions: [], roots: [ws] },
+    });
+    w2 = aw2.win;
   }, 60_000);
-  afterAll(async () => {
-    w2?.close();
-    await c2?.stop();
-  });
+  afterAll(() => aw2?.close());
 
   it('expires an unanswered question: nothing runs, and a late answer is not applied', async () => {
     const from = w2.events.length;

@@ -54,6 +54,16 @@ let c: RunningCompanion;
 const notes = path.join(tempDir('alisa-legacy-notes-'), 'notes');
 const noteTexts = () => (existsSync(notes) ? readdirSync(notes).map((f) => readFileSync(path.join(notes, f), 'utf8')) : []);
 
+/** One legacy client for the test, closed after it. */
+async function withClient(fn: (a: TextClient) => Promise<void>): Promise<void> {
+  const a = await TextClient.connect(c.legacyPort!);
+  try {
+    await fn(a);
+  } finally {
+    a.close();
+  }
+}
+
 beforeAll(async () => {
   c = await startCompanion({ args: ['--no-idle', '--legacy-port', '0', '--notes-dir', notes, '--action-ask-ms', '1500', '--mute'] });
 }, 60_000);
@@ -80,34 +90,25 @@ describe('the legacy text client takes actions', () => {
     }
   });
 
-  it('"no" writes nothing and answers as the original did', async () => {
-    const a = await TextClient.connect(c.legacyPort!);
-    try {
+  it('"no" writes nothing and answers as the original did', () =>
+    withClient(async (a) => {
       await a.say('write note: never mind');
       expect(await a.say('nope')).toEqual(['[CALM] Alright, no problem.', '[EMOTION]neutral', '[END]']);
       expect(noteTexts().some((t) => t.includes('never mind'))).toBe(false);
-    } finally {
-      a.close();
-    }
-  });
+    }));
 
-  it('"read file /etc/passwd" is refused with a clear reason, and a note can be read back', async () => {
-    const a = await TextClient.connect(c.legacyPort!);
-    try {
+  it('"read file /etc/passwd" is refused with a clear reason, and a note can be read back', () =>
+    withClient(async (a) => {
       const refused = await a.say('read file /etc/passwd');
       expect(refused).toEqual([expect.stringMatching(/^\[SERIOUS\] \/etc\/passwd is outside the notes folder/), '[EMOTION]neutral', '[END]']);
       expect(refused.join('')).not.toContain('root:');
       mkdirSync(notes, { recursive: true });
       writeFileSync(path.join(notes, 'todo.txt'), 'call mum\n');
       expect(await a.say('read file todo.txt')).toEqual(['[TEASING] call mum\n', '[EMOTION]neutral', '[END]']);
-    } finally {
-      a.close();
-    }
-  });
+    }));
 
-  it('a question left unanswered expires: the later "yes" is ordinary chat and nothing is written', async () => {
-    const a = await TextClient.connect(c.legacyPort!);
-    try {
+  it('a question left unanswered expires: the later "yes" is ordinary chat and nothing is written', () =>
+    withClient(async (a) => {
       const from = a.frames.length;
       a.ws.send('take note: forgotten');
       await a.untilEnd(from);
@@ -116,18 +117,11 @@ describe('the legacy text client takes actions', () => {
       const reply = await a.say('yes', 60_000);
       expect(reply[0]).not.toMatch(/^\[(TEASING|SERIOUS|CALM)\]/);
       expect(noteTexts().some((t) => t.includes('forgotten'))).toBe(false);
-    } finally {
-      a.close();
-    }
-  });
+    }));
 
-  it('ordinary chat that only mentions a phrase stays chat', async () => {
-    const a = await TextClient.connect(c.legacyPort!);
-    try {
+  it('ordinary chat that only mentions a phrase stays chat', () =>
+    withClient(async (a) => {
       const reply = await a.say('Tell me a story about opening a door', 60_000);
       expect(reply[0]).not.toMatch(/^(Shall I|\[(TEASING|SERIOUS|CALM)\])/);
-    } finally {
-      a.close();
-    }
-  });
+    }));
 });

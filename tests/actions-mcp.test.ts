@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CompanionMessage, McpServerStatus } from '../protocol';
 import { parseConfig } from '../companion/config';
 import { companionArgs, companionEnv } from '../extension/companion-args';
+import { type ActionWindow, startActionWindow } from './helpers/action-window';
 import { type RunningCompanion, startCompanion, TestClient, tempDir } from './helpers/companion';
 import { companionSettings, parsedArgs } from './helpers/ext-settings';
 import { REPO_ROOT } from './helpers/model';
@@ -25,6 +26,7 @@ const callLog = path.join(work, 'calls.jsonl');
 const ws = realpathSync(tempDir('alisa-mcp-ws-'));
 
 let httpServer: ChildProcess;
+let aw: ActionWindow;
 let c: RunningCompanion;
 let win: TestClient;
 
@@ -93,17 +95,16 @@ beforeAll(async () => {
     { name: 'broken', command: path.join(work, 'no-such-mcp-server') },
     { name: 'faraway', url: 'http://192.0.2.7:8123/mcp?key=query-secret-5521' },
   ];
-  c = await startCompanion({
+  aw = await startActionWindow({
     model: null,
     args: ['--no-idle', '--actions-per-minute', '600', '--network', 'offline', '--mcp-servers', JSON.stringify(servers)],
+    register: { actions: [], roots: [ws] },
   });
-  win = await TestClient.connect(c);
-  await win.request('action.register', { actions: [], roots: [ws], trusted: true });
+  ({ c, win } = aw);
 }, 60_000);
 
 afterAll(async () => {
-  win?.close();
-  await c?.stop();
+  await aw?.close();
   httpServer?.kill();
 });
 

@@ -29,12 +29,8 @@ export const EDITOR_ACTIONS: readonly ActionName[] = [
   'open_url',
 ];
 
-const READ_MAX = 100_000;
-const OUTPUT_MAX = 20_000;
-const FIND_MAX = 50;
-const FIND_FILES_MAX = 5000;
-const FIND_FILE_BYTES = 1024 * 1024;
-const DEFAULT_COMMAND_MS = 120_000;
+/** What an editor action reads, finds and answers at most, and how long a command runs by default. */
+const LIMITS = { read: 100_000, output: 20_000, matches: 50, files: 5000, fileBytes: 1024 * 1024, commandMs: 120_000 } as const;
 const APPLY = 'Apply';
 const DISCARD = 'Discard';
 
@@ -78,7 +74,7 @@ function runProgram(
     const add = (d: Buffer) => {
       const s = d.toString('utf8');
       onOutput?.(s);
-      output = keepTail(output + s, OUTPUT_MAX * 2);
+      output = keepTail(output + s, LIMITS.output * 2);
     };
     child.stdout.on('data', add);
     child.stderr.on('data', add);
@@ -93,7 +89,7 @@ function runProgram(
     });
     child.once('close', (code) => {
       clearTimeout(timer);
-      resolve({ output: keepTail(output, OUTPUT_MAX), exitCode: code, timedOut });
+      resolve({ output: keepTail(output, LIMITS.output), exitCode: code, timedOut });
     });
   });
 }
@@ -149,7 +145,7 @@ export async function runEditorAction<A extends ActionName>(action: A, raw: Acti
       const to = Math.min(doc.lineCount, typeof args.endLine === 'number' ? args.endLine : doc.lineCount);
       const lines: string[] = [];
       for (let i = from; i <= to; i++) lines.push(doc.lineAt(i - 1).text);
-      return { text: keepHead(`${rel}:${from}-${to}\n${lines.join('\n')}`, READ_MAX) };
+      return { text: keepHead(`${rel}:${from}-${to}\n${lines.join('\n')}`, LIMITS.read) };
     }
     case 'find_in_workspace': {
       const query = String(args.query);
@@ -158,27 +154,27 @@ export async function runEditorAction<A extends ActionName>(action: A, raw: Acti
         const matches = symbols
           .map((s) => ({ rel: relOf(s.location.uri), s }))
           .filter((m): m is { rel: string; s: vscode.SymbolInformation } => m.rel !== null)
-          .slice(0, FIND_MAX)
+          .slice(0, LIMITS.matches)
           .map(({ rel, s }) => ({ path: rel, line: s.location.range.start.line + 1, text: `${vscode.SymbolKind[s.kind]} ${s.name}` }));
         return { text: matches.length ? matches.map((m) => `${m.path}:${m.line} ${m.text}`).join('\n') : `No symbol matches "${query}".`, matches };
       }
       const needle = query.toLowerCase();
-      const files = await vscode.workspace.findFiles('**/*', undefined, FIND_FILES_MAX);
+      const files = await vscode.workspace.findFiles('**/*', undefined, LIMITS.files);
       const matches: Array<{ path: string; line: number; text: string }> = [];
       for (const uri of files) {
-        if (matches.length >= FIND_MAX) break;
+        if (matches.length >= LIMITS.matches) break;
         const rel = relOf(uri);
         if (rel === null) continue;
         let bytes: Uint8Array;
         try {
-          if (statSync(uri.fsPath).size > FIND_FILE_BYTES) continue;
+          if (statSync(uri.fsPath).size > LIMITS.fileBytes) continue;
           bytes = await vscode.workspace.fs.readFile(uri);
         } catch {
           continue;
         }
         if (bytes.includes(0)) continue;
         const lines = Buffer.from(bytes).toString('utf8').split('\n');
-        for (let i = 0; i < lines.length && matches.length < FIND_MAX; i++) {
+        for (let i = 0; i < lines.length && matches.length < LIMITS.matches; i++) {
           if (lines[i]!.toLowerCase().includes(needle)) matches.push({ path: rel, line: i + 1, text: lines[i]!.trim().slice(0, 200) });
         }
       }
@@ -196,7 +192,7 @@ export async function runEditorAction<A extends ActionName>(action: A, raw: Acti
         }
       }
       lines.sort();
-      return { text: lines.length ? keepHead(lines.join('\n'), READ_MAX) : 'No problems: no errors or warnings in the workspace.' };
+      return { text: lines.length ? keepHead(lines.join('\n'), LIMITS.read) : 'No problems: no errors or warnings in the workspace.' };
     }
     case 'git_status':
     case 'git_diff': {
@@ -211,7 +207,7 @@ export async function runEditorAction<A extends ActionName>(action: A, raw: Acti
       if (!root) throw new ActionFailure('No folder is open.');
       const command = String(args.command);
       const term = outputTerminal(command);
-      const r = await runProgram(splitWords(command), root, typeof args.timeoutMs === 'number' ? args.timeoutMs : DEFAULT_COMMAND_MS, (s) => term.write(s));
+      const r = await runProgram(splitWords(command), root, typeof args.timeoutMs === 'number' ? args.timeoutMs : LIMITS.commandMs, (s) => term.write(s));
       term.end(r.exitCode);
       const how = r.timedOut ? 'was stopped: it ran too long' : `ended with exit code ${r.exitCode}`;
       return { text: `\`${command}\` ${how}.\n${r.output}`, exitCode: r.exitCode, timedOut: r.timedOut };

@@ -22,6 +22,35 @@ const BUSY_OR_BROKEN = '.banner[data-kind="error"], .banner[data-kind="progress"
 const SCRIPT = "require('fs').writeFileSync('ran.txt', 'ran');\nconsole.log('hello from script ' + (1 + 2));\n";
 const GREETING = 'hello world\n';
 
+/**
+ * VS Code on a new workspace holding `files`, Alisa's panel open and her companion ready: the tiny
+ * model, small replies, notes into a folder of their own. `restricted`: the workspace is not
+ * trusted (Restricted Mode).
+ */
+async function openAlisa(suite: string, files: Record<string, string>, restricted = false) {
+  requireModel();
+  const workspace = mkdtempSync(path.join(os.tmpdir(), `alisa-e2e-${suite}-`));
+  const notesDir = mkdtempSync(path.join(os.tmpdir(), 'alisa-e2e-notes-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(workspace, name), text);
+  const vscode = await openVsCode(suite, {
+    workspace,
+    restricted,
+    settings: {
+      'alisa.model.path': MODEL_PATH,
+      'alisa.dataFolder': mkdtempSync(path.join(os.tmpdir(), 'alisa-e2e-data-')),
+      'alisa.actions.notesFolder': notesDir,
+      'alisa.llm.threads': 1,
+      'alisa.llm.gpu': 'off',
+      'alisa.llm.promptStyle': 'compact',
+      'alisa.llm.historyTokens': 200,
+      'alisa.llm.maxReplyTokens': 60,
+    },
+  });
+  const frame = await vscode.wb.openAlisaFrame();
+  await until('the companion to be ready', async () => (await frame.locator(BUSY_OR_BROKEN).count()) === 0, 90_000);
+  return { vscode, frame, workspace, notesDir };
+}
+
 describe.skipIf(missing !== null)("Alisa's actions in real VS Code", { timeout: 180_000 }, () => {
   let vscode: VsCodeSession | undefined;
   let wb: Workbench;
@@ -30,27 +59,8 @@ describe.skipIf(missing !== null)("Alisa's actions in real VS Code", { timeout: 
   let notesDir: string;
 
   beforeAll(async () => {
-    requireModel();
-    workspace = mkdtempSync(path.join(os.tmpdir(), 'alisa-e2e-actions-'));
-    notesDir = mkdtempSync(path.join(os.tmpdir(), 'alisa-e2e-notes-'));
-    writeFileSync(path.join(workspace, 'script.js'), SCRIPT);
-    writeFileSync(path.join(workspace, 'greeting.txt'), GREETING);
-    vscode = await openVsCode('actions', {
-      workspace,
-      settings: {
-        'alisa.model.path': MODEL_PATH,
-        'alisa.dataFolder': mkdtempSync(path.join(os.tmpdir(), 'alisa-e2e-data-')),
-        'alisa.actions.notesFolder': notesDir,
-        'alisa.llm.threads': 1,
-        'alisa.llm.gpu': 'off',
-        'alisa.llm.promptStyle': 'compact',
-        'alisa.llm.historyTokens': 200,
-        'alisa.llm.maxReplyTokens': 60,
-      },
-    });
+    ({ vscode, frame, workspace, notesDir } = await openAlisa('actions', { 'script.js': SCRIPT, 'greeting.txt': GREETING }));
     wb = vscode.wb;
-    frame = await wb.openAlisaFrame();
-    await until('the companion to be ready', async () => (await frame.locator(BUSY_OR_BROKEN).count()) === 0, 90_000);
   }, 600_000);
 
   afterAll(() => vscode?.close());
@@ -186,24 +196,7 @@ describe.skipIf(missing !== null)("Alisa in VS Code's Restricted Mode", { timeou
   let notesDir: string;
 
   beforeAll(async () => {
-    requireModel();
-    const workspace = mkdtempSync(path.join(os.tmpdir(), 'alisa-e2e-untrusted-'));
-    notesDir = mkdtempSync(path.join(os.tmpdir(), 'alisa-e2e-untrusted-notes-'));
-    vscode = await openVsCode('actions-restricted', {
-      workspace,
-      restricted: true,
-      settings: {
-        'alisa.model.path': MODEL_PATH,
-        'alisa.dataFolder': mkdtempSync(path.join(os.tmpdir(), 'alisa-e2e-data-')),
-        'alisa.actions.notesFolder': notesDir,
-        'alisa.llm.threads': 1,
-        'alisa.llm.gpu': 'off',
-        'alisa.llm.promptStyle': 'compact',
-        'alisa.llm.maxReplyTokens': 30,
-      },
-    });
-    frame = await vscode.wb.openAlisaFrame();
-    await until('the companion to be ready', async () => (await frame.locator(BUSY_OR_BROKEN).count()) === 0, 90_000);
+    ({ vscode, frame, notesDir } = await openAlisa('actions-restricted', {}, true));
   }, 600_000);
 
   afterAll(() => vscode?.close());
