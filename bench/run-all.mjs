@@ -35,6 +35,7 @@ for (const script of [
   'v1-stall-bench.mjs',
   'parallel-bench.mjs',
   'actions-bench.ts',
+  'memory-recall-bench.ts',
 ]) {
   let file = path.join(here, script);
   if (script.endsWith('.ts')) {

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { PROTOCOL_VERSION, type DatabaseState, type ModelState, type Status } from '../protocol';
 import { SessionTitler } from './chat/session-title';
 import { ChatService } from './chat/chat-service';
+import { WorkspaceInstructions } from './chat/workspace-instructions';
 import type { CompanionConfig } from './config';
 import { ensureDataDir } from './data-dir';
 import { HelpService } from './help/help-service';
@@ -35,6 +36,7 @@ import { parseSlash } from './actions/slash';
 import { parseTrigger } from './legacy/legacy-actions';
 import { outcomeForModel, toolSpecs } from './actions/tools';
 import { McpHub } from './actions/mcp';
+import { MemoryRecall } from './memory-recall/memory-recall';
 
 declare const __ALISA_VERSION__: string;
 export const VERSION = typeof __ALISA_VERSION__ === 'string' ? __ALISA_VERSION__ : '0.0.0-dev';
@@ -56,6 +58,10 @@ export class CompanionApp {
   readonly registry: ProviderRegistry;
   readonly state: CompanionState;
   readonly chat: ChatService;
+  /** Long-term memory in the chat: capture and recall (memory-recall/). */
+  readonly recall: MemoryRecall;
+  /** Each workspace's instructions, as its windows sent them (issue 17). */
+  readonly instructions = new WorkspaceInstructions();
   readonly help: HelpService;
   readonly rhythm: RhythmService;
   readonly idle: IdleService;
@@ -121,6 +127,7 @@ export class CompanionApp {
       },
       openai: config.endpoint ? { baseUrl: config.endpoint, apiKey: config.apiKey, model: config.endpointModel, timeoutMs: config.llmTimeoutMs } : undefined,
     });
+    this.recall = new MemoryRecall({ memory: () => this.memory(), emit: (e) => this.events.emit(e), log });
     this.chat = new ChatService({
       memory: () => this.memory(),
       registry: this.registry,
@@ -134,7 +141,11 @@ export class CompanionApp {
         emotionGrammar: config.emotionGrammar,
       },
       events: this.events,
+      instructions: this.instructions,
+      recall: (req) => this.recall.recall(req),
     });
+    // Long-term memory (issue 17): "remember that ..." / "forget ..." in the user's own messages.
+    this.chat.memoryHook = (text, origin, userMessageId) => this.recall.onUserMessage(text, origin?.workspace ?? null, userMessageId);
     new SessionTitler({
       memory: () => this.memory(),
       events: this.events,
@@ -403,6 +414,7 @@ export class CompanionApp {
         detach: () => this.detach?.() ?? false,
         actions: this.actions,
         mcp: this.mcp,
+        instructions: this.instructions,
       },
       this.registry,
       {

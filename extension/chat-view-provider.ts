@@ -16,16 +16,19 @@
 // The schemas (zod) are loaded on the first message rather than at activation; see
 // companion-manager.ts.
 import { randomBytes } from 'node:crypto';
+import os from 'node:os';
 import * as vscode from 'vscode';
 import type { CompanionMessage } from '../protocol/messages';
 import type { HelpOffer, HelpTarget } from '../protocol/context';
-import type { HostCommand, HostState, HostToWebview, UiAction } from '../protocol/webview';
+import type { HostCommand, HostFile, HostState, HostToWebview, UiAction } from '../protocol/webview';
 import { renderWebviewHtml } from '../common/webview-html';
 import type { CompanionManager } from './companion-manager';
 import { OfferPresence, type OfferChoice } from './help/offer-presence';
 
 export const CHAT_VIEW_ID = 'alisa.chat';
 const MAX_QUEUED_COMMANDS = 10;
+/** The largest file the Memory view's Import reads (protocol/webview.ts FILE_MAX; not imported: the schemas load lazily). */
+const FILE_MAX = 20_000_000;
 
 export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
   private view: vscode.WebviewView | null = null;
@@ -166,6 +169,15 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
         this.offers.answered(message.offerId);
         this.onFix?.(message.offerId, message.target);
         return;
+      case 'ui.saveFile':
+      case 'ui.openFile':
+        // The Memory view's Export and Import: VS Code's dialogs, the answer back to the page.
+        this.post(
+          await fileDialog(message).catch(
+            (err: unknown): HostFile => ({ type: 'host.file', id: message.id, outcome: 'failed', message: (err as Error).message }),
+          ),
+        );
+        return;
     }
   }
 
@@ -217,6 +229,33 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
 
 let protocol: Promise<typeof import('../protocol/webview')> | null = null;
 const loadProtocol = () => (protocol ??= import('../protocol/webview'));
+
+/** Saves (`ui.saveFile`) or reads (`ui.openFile`) a JSON file through VS Code's dialogs. */
+async function fileDialog(
+  message: { type: 'ui.saveFile'; id: string; name: string; content: string } | { type: 'ui.openFile'; id: string },
+): Promise<HostFile> {
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(os.homedir());
+  const filters = { JSON: ['json'] };
+  if (message.type === 'ui.saveFile') {
+    const name = message.name.replace(/[\\/:*?"<>|]/g, '-');
+    const target = await vscode.window.showSaveDialog({
+      title: "Export Alisa's memories",
+      defaultUri: vscode.Uri.joinPath(folder, name),
+      filters,
+      saveLabel: 'Export',
+    });
+    if (!target) return { type: 'host.file', id: message.id, outcome: 'cancelled' };
+    await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(message.content));
+    return { type: 'host.file', id: message.id, outcome: 'saved' };
+  }
+  const [picked] =
+    (await vscode.window.showOpenDialog({ title: 'Import memories', defaultUri: folder, filters, canSelectMany: false, openLabel: 'Import' })) ?? [];
+  if (!picked) return { type: 'host.file', id: message.id, outcome: 'cancelled' };
+  const { size } = await vscode.workspace.fs.stat(picked);
+  if (size > FILE_MAX) return { type: 'host.file', id: message.id, outcome: 'failed', message: 'That file is too large to be a memory export.' };
+  const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(picked));
+  return { type: 'host.file', id: message.id, outcome: 'opened', text };
+}
 
 /** Inserts code at the cursor (replacing a selection) of the editor the user last worked in. */
 async function insertCode(code: string): Promise<void> {

@@ -35,6 +35,7 @@ import { VoiceController } from './voice/voice-controller';
 import { VoiceSetup } from './voice/voice-setup';
 import { NetworkController } from './network/network-controller';
 import { ActionController } from './actions/action-controller';
+import { WorkspaceInstructionsController } from './workspace-instructions';
 import type { ContextUpdate } from '../protocol/context';
 
 let manager: CompanionManager | null = null;
@@ -78,6 +79,7 @@ export function activate(context: vscode.ExtensionContext): AlisaApi {
     new RhythmCommands(manager),
     new NetworkController(manager),
     new ActionController(manager, help.ledger),
+    new WorkspaceInstructionsController(manager),
     awareness,
     help,
     vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, view),

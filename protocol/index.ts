@@ -12,3 +12,4 @@ export * from './rhythm';
 export * from './network';
 export * from './inputs';
 export * from './actions';
+export * from './memory';

@@ -17,6 +17,8 @@ import { ActivityState, ContextUpdate, HelpOffer, HelpRetract, HelpTarget, Range
 import { IdleConfigure, IdleStateEvent, IdleStatus, PresenceConfigure, PresenceStateEvent, PresenceStatus, RhythmSummary } from './rhythm';
 import { NetworkActivity, NetworkAskDoneEvent, NetworkAskEvent, NetworkConfigure, NetworkDecide, NetworkStateEvent, NetworkStatus } from './network';
 import { ScreenConfigure, ScreenStateEvent, ScreenStatus } from './screen';
+import { MemoryChangedEvent, MemoryMethods } from './memory';
+import { WorkspaceInstructionsParams, WorkspaceInstructionsResult } from './instructions';
 import {
   ActionAskDoneEvent,
   ActionAskEvent,
@@ -286,12 +288,32 @@ export const methods = {
   /** The audit log, newest first. */
   'action.audit': method(z.object({ limit: z.number().int().positive().max(10_000).optional() }), z.object({ entries: z.array(ActionAuditEntry) })),
   /** Clears the audit log, only after the user confirmed it in the UI. */
+  /**
+   * Long-term memory (issue 17, protocol/memory.ts): the facts Alisa remembers about the user, for
+   * the Memory view. A client with a workspace sees the global ones and its workspace's.
+   */
+  'memories.list': method(MemoryMethods.list.params, MemoryMethods.list.result),
+  'memories.add': method(MemoryMethods.add.params, MemoryMethods.add.result),
+  'memories.update': method(MemoryMethods.update.params, MemoryMethods.update.result),
+  'memories.delete': method(MemoryMethods.delete.params, MemoryMethods.delete.result),
+  /** Forgets every memory (row and index), only after the user confirmed it in the UI. */
+  'memories.clear': method(MemoryMethods.clear.params, MemoryMethods.clear.result),
+  'memories.export': method(MemoryMethods.export.params, MemoryMethods.export.result),
+  /** Adds the facts of an export file; duplicates, secrets and invalid ones are skipped with the reason. */
+  'memories.import': method(MemoryMethods.import.params, MemoryMethods.import.result),
   'action.clearAudit': method(
     z.object({ confirm: z.literal(true, { error: 'clearing the audit log needs confirm: true, sent only after the user confirmed it' }) }),
     z.object({ removed: z.number().int() }),
   ),
   /** The MCP servers the user listed (`--mcp-servers`): each one's state and tools (their actions are `mcp_<server>_<tool>`). */
   'mcp.status': method(z.object({}), z.object({ servers: z.array(McpServerStatus) })),
+  /**
+   * The workspace's instructions (issue 17, protocol/instructions.ts): `.alisa/instructions.md` and
+   * `AGENTS.md` of its folders, capped and redacted by the window, sent on every connection and
+   * change; they join the system message of replies in that workspace's chats. An empty list
+   * clears them; a client without a workspace keeps none.
+   */
+  'workspace.instructions': method(WorkspaceInstructionsParams, WorkspaceInstructionsResult),
 } as const;
 
 export type MethodName = keyof typeof methods;
@@ -437,6 +459,7 @@ export const CompanionMessage = z.discriminatedUnion('type', [
   ActionExecEvent,
   ActionDoneEvent,
   ActionStateEvent,
+  MemoryChangedEvent,
 ]);
 export type CompanionMessage = z.infer<typeof CompanionMessage>;
 export type CompanionEvent = Exclude<CompanionMessage, { type: 'welcome' | 'response' | 'error' }>;

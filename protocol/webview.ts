@@ -10,6 +10,9 @@ import { ErrorInfo } from './common';
 import { HelpTarget } from './context';
 import { CompanionMessage, RequestEnvelope } from './messages';
 
+/** The largest file the webview saves or reads through its host (a memory export). */
+export const FILE_MAX = 20_000_000;
+
 export const UI_ACTIONS = [
   'chooseModelFile', // pick a GGUF file (VS Code: open dialog)
   'downloadModel', // download the recommended model, with progress and cancel
@@ -35,6 +38,10 @@ export const WebviewToHost = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ui.applyCode'), code: z.string().max(1_000_000), language: z.string().max(50).optional() }),
   /** "Fix" on a help offer: the host asks the companion for a fix and previews it as a diff. */
   z.object({ type: z.literal('ui.fix'), offerId: z.string().max(100), target: HelpTarget }),
+  /** Save `content` as a file (VS Code: a save dialog offering `name`); the host answers with `host.file`. */
+  z.object({ type: z.literal('ui.saveFile'), id: z.string().max(100), name: z.string().min(1).max(200), content: z.string().max(FILE_MAX) }),
+  /** Pick a JSON file to read (VS Code: an open dialog); the host answers with `host.file` and its text. */
+  z.object({ type: z.literal('ui.openFile'), id: z.string().max(100) }),
 ]);
 export type WebviewToHost = z.infer<typeof WebviewToHost>;
 
@@ -55,7 +62,7 @@ export const HostState = z.object({
 });
 export type HostState = z.infer<typeof HostState>;
 
-export const HOST_COMMANDS = ['newSession', 'focusInput', 'showSearch', 'send', 'showSession'] as const;
+export const HOST_COMMANDS = ['newSession', 'focusInput', 'showSearch', 'send', 'showSession', 'showMemories'] as const;
 export const HostCommand = z.object({
   type: z.literal('host.command'),
   command: z.enum(HOST_COMMANDS),
@@ -68,5 +75,17 @@ export const HostCommand = z.object({
 });
 export type HostCommand = z.infer<typeof HostCommand>;
 
-export const HostToWebview = z.union([CompanionMessage, HostState, HostCommand]);
+/** The answer to `ui.saveFile` / `ui.openFile` (same `id`): saved, the text opened, cancelled, or why it failed. */
+export const HostFile = z.object({
+  type: z.literal('host.file'),
+  id: z.string().max(100),
+  outcome: z.enum(['saved', 'opened', 'cancelled', 'failed']),
+  /** For `opened`: the file's text. */
+  text: z.string().max(FILE_MAX).optional(),
+  /** For `failed`: why, in words for the user. */
+  message: z.string().max(2000).optional(),
+});
+export type HostFile = z.infer<typeof HostFile>;
+
+export const HostToWebview = z.union([CompanionMessage, HostState, HostCommand, HostFile]);
 export type HostToWebview = z.infer<typeof HostToWebview>;

@@ -10,6 +10,7 @@ import { DEFAULT_CHARACTER, systemPrompt, userTurn } from '../persona';
 import type { ContextStore } from '../context/context-store';
 import type { CompanionState } from '../state';
 import { chooseWindow, type HistoryTurn } from './prompt-window';
+import type { WorkspaceInstructions } from './workspace-instructions';
 
 /** How many earlier messages are read from the database before trimming to the token budget. */
 const HISTORY_FETCH = 200;
@@ -20,10 +21,14 @@ const MAX_CHARS_PER_TOKEN = 16;
 /** Turns remembered as the model saw them, and token counts, per message (bounded). */
 const RENDERED_MAX = 4096;
 
-interface ChatPromptDeps {
+export interface ChatPromptDeps {
   state: CompanionState;
   context: ContextStore;
   settings: { historyTokens: number; promptStyle: 'full' | 'compact' };
+  /** Each workspace's instructions (workspace-instructions.ts): they end the system message of its chats' replies. */
+  instructions?: Pick<WorkspaceInstructions, 'block'>;
+  /** Long-term memory (memory-recall/): the block of what she remembers relevant to this message ('' for none). */
+  recall?: (req: { text: string; sessionId: number; userMessageId: number; workspace: string | null; countTokens?: (text: string) => number }) => string;
 }
 
 export class ChatPrompt {
@@ -70,6 +75,8 @@ export class ChatPrompt {
     userText: string,
     maxTokens: number,
     remember = true,
+    /** The asking client's workspace id (null: none; absent: the session's). */
+    workspace?: string | null,
   ): ChatTurn[] {
     const style = this.deps.settings.promptStyle;
     const history: HistoryTurn[] = memory
@@ -81,13 +88,29 @@ export class ChatPrompt {
         content: this.rendered.get(m.id) ?? (m.role === 'assistant' && m.emotion && style !== 'compact' ? `<emotion=${m.emotion}> ${m.text}` : m.text),
       }));
     const character = memory.getCharacter(this.deps.state.characterId);
-    const system = systemPrompt({
+    let system = systemPrompt({
       persona: character?.systemPrompt ?? DEFAULT_CHARACTER.systemPrompt,
       mode: this.deps.state.mode,
       patterns: this.deps.context.learnedLines(),
       style,
     });
-    const user = userTurn(userText, this.deps.context.passiveContextLines(), style);
+    // The session's workspace's instructions (issue 17): rarely changed, so in the stable prefix;
+    // a change is a new system message (counted anew, the model's cache re-evaluates from there).
+    const instructions = this.deps.instructions?.block(memory.getSession(sessionId)?.workspace);
+    if (instructions) system = `${system}\n\n${instructions}`;
+    let user = userTurn(userText, this.deps.context.passiveContextLines(), style);
+    // What she remembers that bears on this message (issue 17): with the message, not in the system
+    // message, so the stable prefix stays the same turn after turn; remembered with the turn below.
+    const recalled = remember
+      ? this.deps.recall?.({
+          text: userText,
+          sessionId,
+          userMessageId,
+          workspace: workspace !== undefined ? workspace : (memory.getSession(sessionId)?.workspace ?? null),
+          ...(provider.exactTokenCount ? { countTokens: (t: string) => provider.countTokens(t) } : {}),
+        })
+      : '';
+    if (recalled) user = `(${recalled})\n\n${user}`;
     // Later prompts render this message exactly as now, context included (the cache matches).
     if (remember) this.rendered.set(userMessageId, user);
     const exact = provider.exactTokenCount;

@@ -24,7 +24,7 @@ import type { GenerateResult, ToolCall, ToolSpec } from '../llm/types';
 import { retryWhileLocked, type MemoryStore } from '../memory';
 import { wellFormed } from '../memory/validate';
 import { EmotionStream } from '../persona';
-import { ChatPrompt } from './chat-prompt';
+import { ChatPrompt, type ChatPromptDeps } from './chat-prompt';
 import type { EventHub, EventListener, ReplyOrigin } from '../events';
 import type { CompanionState } from '../state';
 import type { ContextStore } from '../context/context-store';
@@ -105,6 +105,10 @@ export class ChatService {
       settings: ChatSettings;
       /** The process's event hub (events.ts): replies are published there. */
       events: EventHub;
+      /** Each workspace's instructions, for the prompt (chat-prompt.ts). */
+      instructions?: ChatPromptDeps['instructions'];
+      /** Long-term memory's recall for each reply's prompt (memory-recall/). */
+      recall?: ChatPromptDeps['recall'];
     },
   ) {
     this.prompts = new ChatPrompt(deps);
@@ -135,6 +139,9 @@ export class ChatService {
   /** Set by app.ts: a slash command naming an action (`/run npm test`) starts it and answers which; null: not one. */
   actionCommand: ((text: string, origin: ReplyOrigin | null) => { callId: string; name: string } | null) | null = null;
 
+  /** Set by app.ts: the user's committed message, for long-term memory ("remember that ..."); never stops the reply. */
+  memoryHook: ((text: string, origin: ReplyOrigin | null, userMessageId: number) => void) | null = null;
+
   send(params: Params<'chat.send'>, origin: ReplyOrigin | null): Result<'chat.send'> {
     const memory = this.deps.memory();
     const session = this.resolveSession(memory, params.sessionId, { workspace: origin?.workspace });
@@ -148,7 +155,15 @@ export class ChatService {
     const ask = /^\/do\s+([\s\S]+)$/i.exec(params.text.trim());
     if (ask && this.toolRunner)
       return this.begin(memory, session.id, { shownText: params.text, promptText: ask[1]!, maxTokens: params.maxTokens, toolChoice: 'required' }, origin);
-    return this.begin(memory, session.id, { shownText: params.text, promptText: params.text, maxTokens: params.maxTokens }, origin);
+    const started = this.begin(memory, session.id, { shownText: params.text, promptText: params.text, maxTokens: params.maxTokens }, origin);
+    // Before the reply's prompt is built (after an await in generate): a memory taken from this
+    // message is already there.
+    try {
+      this.memoryHook?.(params.text, origin, started.userMessageId);
+    } catch {
+      // Long-term memory never stops a reply.
+    }
+    return started;
   }
 
   /**
@@ -495,7 +510,7 @@ export class ChatService {
       providerId = provider.id;
       if (controller.signal.aborted) throw controller.signal.reason;
       const replyTokens = maxTokens ?? this.deps.settings.maxReplyTokens;
-      const messages = this.prompts.build(memory, provider, sessionId, userMessageId, userText, replyTokens);
+      const messages = this.prompts.build(memory, provider, sessionId, userMessageId, userText, replyTokens, true, origin?.workspace?.id);
       const runner = this.toolRunner;
       const tools = runner && !format && (toolChoice === 'required' || runner.offerTo(provider.id)) ? runner.specs() : undefined;
       let result: GenerateResult | null = null;

@@ -13,7 +13,7 @@ import { renderJson, renderMarkdown, type ExportedSession, type HistoryExport } 
 import { parseSearchQuery } from './fts-query';
 import { toMessage, toSession, type SessionRow, type SummaryRow } from './rows';
 import { DEFAULT_SEARCH_WINDOW, runSearch } from './search';
-import { ActionStore } from './action-store';
+import { FactStore } from './fact-store';
 import type { ListMessagesOptions, MemoryStoreOptions, MessagePatch, NewMessage } from './types';
 import * as v from './validate';
 import { flag, isForeignKeyError, parseSessionCursor, patchParam } from './validate';
@@ -26,7 +26,7 @@ const MAX_SESSION_PAGE = 500;
 const MAX_PAGE_SIZE = 10_000;
 const MAX_SEARCH_HITS = 200;
 
-export class MemoryStore extends ActionStore {
+export class MemoryStore extends FactStore {
   private constructor(
     path: string,
     db: Db,

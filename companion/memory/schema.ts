@@ -211,5 +211,61 @@ function v7(db: BetterSqlite3.Database): void {
   `);
 }
 
+/**
+ * v8: long-term memory (issue 17): facts about the user (protocol/memory.ts). `norm` is the text
+ * lowercased with its spaces collapsed: the same fact in the same place (global, or one workspace)
+ * is one row. memories_fts is an external-content index kept by triggers, as messages_fts is.
+ */
+function v8(db: BetterSqlite3.Database): void {
+  db.exec(`
+    CREATE TABLE memories (
+      id INTEGER PRIMARY KEY,
+      text TEXT NOT NULL,
+      norm TEXT NOT NULL,
+      scope TEXT NOT NULL CHECK (scope IN ('global', 'workspace')),
+      workspace TEXT,
+      workspace_name TEXT,
+      source TEXT NOT NULL,
+      source_message_id INTEGER REFERENCES messages(id) ON DELETE SET NULL,
+      confidence REAL NOT NULL CHECK (confidence BETWEEN 0 AND 1),
+      pinned INTEGER NOT NULL DEFAULT 0,
+      created_ts INTEGER NOT NULL,
+      updated_ts INTEGER NOT NULL,
+      last_used_ts INTEGER,
+      CHECK ((scope = 'global') = (workspace IS NULL))
+    );
+    -- Dedupe: one row per fact and place.
+    CREATE UNIQUE INDEX memories_by_norm ON memories(coalesce(workspace, ''), norm);
+    -- The list, newest first (keyset paging), per place.
+    CREATE INDEX memories_by_updated ON memories(updated_ts DESC, id DESC);
+    CREATE INDEX memories_by_workspace ON memories(workspace, updated_ts DESC, id DESC);
+    -- Pruning the oldest unused unpinned ones, and pinned ones for every recall.
+    CREATE INDEX memories_prune ON memories(pinned, coalesce(last_used_ts, updated_ts), id);
+    -- ON DELETE SET NULL on messages has to find the memories that point at one.
+    CREATE INDEX memories_by_message ON memories(source_message_id) WHERE source_message_id IS NOT NULL;
+
+    CREATE VIRTUAL TABLE memories_fts USING fts5(
+      text,
+      content = 'memories',
+      content_rowid = 'id',
+      tokenize = 'porter unicode61'
+    );
+
+    CREATE TRIGGER memories_fts_insert AFTER INSERT ON memories BEGIN
+      INSERT INTO memories_fts(rowid, text) VALUES (new.id, new.text);
+    END;
+
+    CREATE TRIGGER memories_fts_delete AFTER DELETE ON memories BEGIN
+      INSERT INTO memories_fts(memories_fts, rowid, text) VALUES ('delete', old.id, old.text);
+    END;
+
+    CREATE TRIGGER memories_fts_update AFTER UPDATE OF text ON memories
+    WHEN old.text IS NOT new.text BEGIN
+      INSERT INTO memories_fts(memories_fts, rowid, text) VALUES ('delete', old.id, old.text);
+      INSERT INTO memories_fts(rowid, text) VALUES (new.id, new.text);
+    END;
+  `);
+}
+
 /** Index i holds the migration to version i + 1. */
-export const MIGRATIONS: readonly Migration[] = [v1, v2, v3, v4, v5, v6, v7];
+export const MIGRATIONS: readonly Migration[] = [v1, v2, v3, v4, v5, v6, v7, v8];

@@ -1,6 +1,6 @@
 // One handler per protocol method. The compiler checks that every method in `protocol/` has a
 // handler here and that each returns that method's result type.
-import type { ClientWorkspace, MethodName, Params, Result, Session, Status } from '../../protocol';
+import type { ClientWorkspace, MemoryChangedEvent, MethodName, Params, Result, Session, Status } from '../../protocol';
 import type { ChatService } from '../chat/chat-service';
 import type { EventHub } from '../events';
 import type { HelpService } from '../help/help-service';
@@ -20,6 +20,7 @@ import type { CompanionState } from '../state';
 import type { NetworkGate } from '../privacy/network-gate';
 import type { ActionExecutor } from '../actions/executor';
 import type { McpHub } from '../actions/mcp';
+import type { WorkspaceInstructions } from '../chat/workspace-instructions';
 
 export interface CompanionCore {
   chat: ChatService;
@@ -49,6 +50,8 @@ export interface CompanionCore {
   actions: ActionExecutor;
   /** The MCP servers the user listed (null: none). */
   mcp?: McpHub | null;
+  /** Each workspace's instructions (issue 17); absent: none are kept. */
+  instructions?: WorkspaceInstructions;
 }
 
 export interface RequestContext {
@@ -63,6 +66,7 @@ export type Handlers = {
 
 export function createHandlers(core: CompanionCore): Handlers {
   const sessionsChanged = (change: { session?: Session; deletedSessionId?: number } = {}) => core.events.emit({ type: 'sessions.changed', ...change });
+  const memoryChanged = (change: Omit<MemoryChangedEvent, 'type'>) => core.events.emit({ type: 'memory.changed', ...change });
   return {
     'chat.send': (p, ctx) => {
       // A new message from the user is a barge-in: she stops talking at once.
@@ -214,5 +218,39 @@ export function createHandlers(core: CompanionCore): Handlers {
     'action.audit': (p) => ({ entries: core.memory().listActions(p.limit) }),
     'action.clearAudit': () => ({ removed: core.memory().clearActions() }),
     'mcp.status': () => ({ servers: core.mcp?.status() ?? [] }),
+
+    // Long-term memory (issue 17): a client sees the global memories and its workspace's (one
+    // without a workspace, every workspace's); every change is announced as memory.changed.
+    'memories.list': (p, ctx) => core.memory().listFacts({ ...p, workspace: ctx.workspace?.id ?? null }),
+    'memories.add': (p, ctx) => {
+      const r = core.memory().addFact({ text: p.text, scope: p.scope, pinned: p.pinned, workspace: ctx.workspace, source: 'manual', confidence: 1 });
+      memoryChanged({ fact: r.fact });
+      if (r.pruned.length) memoryChanged({ deletedIds: r.pruned });
+      return r.fact;
+    },
+    'memories.update': (p, ctx) => {
+      const { id, ...patch } = p;
+      const fact = core.memory().updateFact(id, patch, ctx.workspace);
+      memoryChanged({ fact });
+      return fact;
+    },
+    'memories.delete': (p) => {
+      if (!core.memory().deleteFact(p.id)) throw new AlisaError('not_found', `There is no memory ${p.id}.`, 'Reload the list.');
+      memoryChanged({ deletedIds: [p.id] });
+      return { ok: true };
+    },
+    'memories.clear': () => {
+      const removed = core.memory().clearFacts();
+      memoryChanged({ cleared: true });
+      return { removed };
+    },
+    'memories.export': () => core.memory().exportFacts(),
+    'memories.import': (p) => {
+      const r = core.memory().importFacts(p.file);
+      for (const fact of r.added) memoryChanged({ fact });
+      if (r.pruned.length) memoryChanged({ deletedIds: r.pruned });
+      return { added: r.added.length, skipped: r.skipped, reasons: r.reasons };
+    },
+    'workspace.instructions': (p, ctx) => ({ ok: true, chars: core.instructions?.set(ctx.workspace?.id ?? null, p.files) ?? 0 }),
   };
 }

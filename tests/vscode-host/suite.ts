@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import type { AlisaApi } from '../../extension/extension';
 import type { DebugStop } from '../../protocol/context';
 import { registerActionTests } from './actions';
+import { registerInstructionsTests } from './instructions';
 
 const EXTENSION_ID = 'alisa-dev.alisa';
 const tests: Array<[string, () => Promise<void>]> = [];
@@ -168,6 +169,9 @@ test('the debug watcher reports an uncaught exception inside the workspace with 
 
 // The editor actions, each through `alisa.actions.run` (tests/vscode-host/actions.ts).
 registerActionTests(test);
+
+// Workspace instructions (tests/vscode-host/instructions.ts).
+registerInstructionsTests(test);
 
 export async function run(): Promise<void> {
   const failures: string[] = [];

@@ -25,6 +25,8 @@ import { MessageListView } from './message-list-view';
 import { PersonaView, characterApi } from './persona-view';
 import { ScreenIndicatorView } from './screen-indicator-view';
 import { SearchView } from './search-view';
+import { MemoryView } from './memory-view';
+import { fileAccess } from './memory-files';
 import { SessionBarView } from './session-bar-view';
 import type { VoiceView } from './voice-view';
 import { NetworkAskView } from './network-ask-view';
@@ -60,6 +62,8 @@ export class App {
   /** Retry and Edit on the messages in the log. */
   private readonly askAgain: AskAgain;
   private readonly search: SearchView;
+  /** What she remembers (issue 17): list, search, edit, pin, delete, forget all, export / import. */
+  private readonly memory: MemoryView;
   private readonly list: MessageListView;
   private readonly composer: ComposerView;
   private readonly offers: HelpOfferView;
@@ -135,6 +139,11 @@ export class App {
       search: (query) => request(host, 'memory.search', { query, limit: 50 }).then((r) => r.hits),
       onOpen: (hit) => void this.chats.openAt(hit.sessionId, hit.messageId),
       onClose: () => {},
+    });
+    this.memory = new MemoryView(this.shell.memoryPanel, this.shell.memoryToggle, {
+      call: (method, params) => request(host, method, params),
+      files: fileAccess(host, doc),
+      hostKind: host.kind,
     });
     this.list = new MessageListView(this.shell.messages, {
       canInsert: host.kind === 'vscode',
@@ -274,6 +283,7 @@ export class App {
           if (m.command === 'newSession') this.call(this.chats.newSession());
           else if (m.command === 'focusInput') this.composer.focus();
           else if (m.command === 'showSearch') this.search.open(m.query);
+          else if (m.command === 'showMemories') this.memory.open();
           else if (m.command === 'send' && m.text?.trim()) this.outbox.sendFromEditor(m.text.trim());
           else if (m.command === 'showSession' && m.sessionId !== undefined && m.sessionId !== this.assembler.sessionId) {
             void this.chats.openSession(m.sessionId, { keepScroll: 'bottom' });
@@ -350,6 +360,10 @@ export class App {
       case 'action.askDone':
       case 'action.done':
         return this.actionCards.apply(m);
+      case 'memory.changed':
+        return this.memory.changed(m);
+      case 'host.file':
+        return this.memory.fileAnswer(m);
       case 'action.exec': // for the extension (it runs editor actions), not the page
       case 'action.state':
         return;
@@ -369,6 +383,7 @@ export class App {
         .finally(() => (this.loading = false));
       // Messages sent while she was away go now (each waits for the reload: `loading` is set).
       this.outbox.release();
+      this.memory.reset(); // an open Memory view reads the list again
     } else if (state.connection === 'failed' || state.connection === 'stopped') {
       const err: ErrorInfo = { code: 'internal', message: 'Alisa is not running.', action: 'Your message is back in the box; send it when she is back.' };
       this.outbox.rejectAll(err);

@@ -22,4 +22,7 @@ export const ICONS = {
   play: ['M5 3.5v9l7-4.5z'],
   blocked: ['M8 2.5a5.5 5.5 0 1 0 0 11a5.5 5.5 0 1 0 0-11z', 'M4.1 4.1l7.8 7.8'],
   warning: ['M8 2.5l6 10.5H2z', 'M8 6.5v3', 'M8 11v.5'],
+  // The Memory view (memory-view.ts): its header button, and pinning a memory.
+  memory: ['M4.5 2.5h7v11L8 11l-3.5 2.5z', 'M6.5 5.5h3'],
+  pin: ['M6 2.5h4', 'M6.7 2.5v3.7L4.5 9h7L9.3 6.2V2.5', 'M8 9v4.5'],
 } as const;

@@ -1,5 +1,5 @@
 // The page's layout: header (persona menu, indicators, actions) with the avatar stage, the
-// character editor, banners, chat bar, search panel, message log and composer. Builds the
+// character editor, banners, the Memory view, chat bar, search panel, message log and composer. Builds the
 // elements once and hands them to the views; behaviour lives in the views.
 //
 // Chrome is kept to one row so the chat keeps the height of a short sidebar:
@@ -20,6 +20,8 @@ export interface Shell {
   avatarToggle: HTMLButtonElement;
   stage: HTMLElement;
   searchToggle: HTMLButtonElement;
+  /** "Memories": opens `memoryPanel` (memory-view.ts). */
+  memoryToggle: HTMLButtonElement;
   /** The page's own "New chat" button: a browser only (VS Code has it in the view's title bar). */
   newChat: HTMLButtonElement | null;
   /** "Mode · Character": opens `personaMenu`. */
@@ -31,6 +33,8 @@ export interface Shell {
   alerts: HTMLElement;
   sessionBar: HTMLElement;
   searchPanel: HTMLElement;
+  /** What Alisa remembers (hidden until asked for). */
+  memoryPanel: HTMLElement;
   messages: HTMLElement;
   composer: HTMLFormElement;
 }
@@ -40,6 +44,7 @@ export function buildShell(root: HTMLElement, avatarFromPage: HTMLElement | null
   const browser = hostKind === 'browser';
 
   const searchToggle = iconButton('Search history', ICONS.search, { id: 'search-toggle', 'aria-expanded': 'false', 'aria-controls': 'search-panel' });
+  const memoryToggle = iconButton('Memories', ICONS.memory, { id: 'memory-toggle', 'aria-expanded': 'false', 'aria-controls': 'memory-panel' });
   const newChat = browser ? iconButton('New chat', ICONS.plus, { id: 'new-chat' }) : null;
   const avatarToggle = iconButton('Hide avatar', ICONS.face, { id: 'avatar-toggle', 'aria-expanded': 'true', 'aria-controls': 'stage' });
   const headerStatus = el('div', { class: 'header-status' });
@@ -61,7 +66,7 @@ export function buildShell(root: HTMLElement, avatarFromPage: HTMLElement | null
     browser ? el('h1', { class: 'app-title', text: 'Alisa' }) : null,
     el('div', { class: 'persona' }, personaButton, personaMenu),
     headerStatus,
-    el('div', { class: 'header-actions' }, avatarToggle, searchToggle, newChat),
+    el('div', { class: 'header-actions' }, avatarToggle, searchToggle, memoryToggle, newChat),
   );
 
   const characterPanel = el('section', { id: 'character-panel', class: 'character-panel', 'aria-label': 'Character', hidden: true });
@@ -69,6 +74,7 @@ export function buildShell(root: HTMLElement, avatarFromPage: HTMLElement | null
   const alerts = el('div', { id: 'alerts', class: 'banners', role: 'alert' });
   const sessionBar = el('div', { id: 'session-bar', class: 'session-bar' });
   const searchPanel = el('section', { id: 'search-panel', class: 'search-panel', role: 'search', 'aria-label': 'Search history', hidden: true });
+  const memoryPanel = el('section', { id: 'memory-panel', class: 'memory-panel', hidden: true });
   const messages = el('div', {
     id: 'messages',
     class: 'messages',
@@ -80,7 +86,7 @@ export function buildShell(root: HTMLElement, avatarFromPage: HTMLElement | null
   });
   const composer = el('form', { id: 'composer', class: 'composer', 'aria-label': 'Message' });
 
-  root.replaceChildren(header, characterPanel, status, alerts, sessionBar, searchPanel, messages, composer);
+  root.replaceChildren(header, characterPanel, status, alerts, memoryPanel, sessionBar, searchPanel, messages, composer);
   return {
     root,
     headerStatus,
@@ -88,6 +94,7 @@ export function buildShell(root: HTMLElement, avatarFromPage: HTMLElement | null
     avatarToggle,
     stage,
     searchToggle,
+    memoryToggle,
     newChat,
     personaButton,
     personaMenu,
@@ -96,6 +103,7 @@ export function buildShell(root: HTMLElement, avatarFromPage: HTMLElement | null
     alerts,
     sessionBar,
     searchPanel,
+    memoryPanel,
     messages,
     composer,
   };

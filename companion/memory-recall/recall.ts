@@ -1,0 +1,72 @@
+// Which memories go into a reply's prompt (pure): pinned ones first, then the candidates that
+// share words with the user's message, ranked by bm25 weighted by recency (last used or updated)
+// and by place (the client's own workspace before global ones), under a token budget. Memories of
+// other workspaces never get here (the store's query leaves them out). BM25 only for now: no
+// embeddings, so a memory is recalled only when it shares a (stemmed) word with the message.
+import type { MemoryFact } from '../../protocol/memory';
+
+export const RECALL_BUDGET_TOKENS = 300;
+/** Characters per token when no tokenizer is at hand. */
+export const CHARS_PER_TOKEN = 4;
+/** Half-weight age of a memory's recency boost. */
+const RECENCY_HALF_LIFE_MS = 30 * 24 * 3600_000;
+const WORKSPACE_BOOST = 1.3;
+/** The block's heading, and each line's "- " and newline: counted against the budget. */
+export const RECALL_HEADING = 'What you remember about the user (from earlier conversations):';
+const LINE_OVERHEAD_CHARS = 3;
+
+export interface RecallCandidate {
+  fact: MemoryFact;
+  /** FTS5 bm25: negative, lower is more relevant. */
+  bm25: number;
+}
+
+export interface RecallOptions {
+  now: number;
+  /** The client's workspace id (null: none). */
+  workspace: string | null;
+  budgetTokens?: number;
+  countTokens?: (text: string) => number;
+}
+
+export function estimateTokens(text: string): number {
+  return Math.ceil(text.length / CHARS_PER_TOKEN);
+}
+
+/** The score of a candidate (higher is better). */
+export function recallScore(c: RecallCandidate, now: number, workspace: string | null): number {
+  const relevance = Math.max(0, -c.bm25);
+  const last = c.fact.lastUsedAt ?? c.fact.updatedAt;
+  const age = Math.max(0, now - Math.max(last, c.fact.updatedAt));
+  const recency = 0.5 + 0.5 * 2 ** (-age / RECENCY_HALF_LIFE_MS);
+  const place = workspace !== null && c.fact.workspace === workspace ? WORKSPACE_BOOST : 1;
+  return relevance * recency * place * (0.5 + 0.5 * c.fact.confidence);
+}
+
+/** The memories to recall, in the order they are shown, within the budget. */
+export function chooseRecall(pinned: readonly MemoryFact[], candidates: readonly RecallCandidate[], opts: RecallOptions): MemoryFact[] {
+  const count = opts.countTokens ?? estimateTokens;
+  let room = (opts.budgetTokens ?? RECALL_BUDGET_TOKENS) - count(RECALL_HEADING);
+  const chosen: MemoryFact[] = [];
+  const seen = new Set<number>();
+  const take = (fact: MemoryFact) => {
+    if (seen.has(fact.id)) return;
+    // Other workspaces' memories never go into a prompt, whatever the caller passed.
+    if (fact.workspace !== null && fact.workspace !== opts.workspace) return;
+    const cost = count(fact.text) + Math.ceil(LINE_OVERHEAD_CHARS / CHARS_PER_TOKEN);
+    if (cost > room) return;
+    room -= cost;
+    seen.add(fact.id);
+    chosen.push(fact);
+  };
+  for (const f of pinned) take(f);
+  const ranked = [...candidates].sort((a, b) => recallScore(b, opts.now, opts.workspace) - recallScore(a, opts.now, opts.workspace));
+  for (const c of ranked) take(c.fact);
+  return chosen;
+}
+
+/** The block as the model reads it, or '' when there is nothing to recall. */
+export function recallBlock(facts: readonly MemoryFact[]): string {
+  if (facts.length === 0) return '';
+  return `${RECALL_HEADING}\n${facts.map((f) => `- ${f.text}`).join('\n')}`;
+}
