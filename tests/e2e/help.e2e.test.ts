@@ -44,6 +44,9 @@ describe.skipIf(missing !== null)('help when errors appear, in real VS Code', { 
         'alisa.llm.maxReplyTokens': 60,
         'terminal.integrated.shellIntegration.enabled': true,
         'terminal.integrated.defaultProfile.linux': 'bash',
+        // The terminal's shell starts from a clean home: a slow ~/.bashrc on the machine (pyenv,
+        // conda, nvm...) would keep its prompt, and so shell integration, from ever appearing.
+        'terminal.integrated.env.linux': { HOME: mkdtempSync(path.join(os.tmpdir(), 'alisa-e2e-home-')) },
       },
     });
     wb = vscode.wb;
@@ -191,7 +194,14 @@ describe.skipIf(missing !== null)('help when errors appear, in real VS Code', { 
     await wb.runCommand('Terminal: Create New Terminal');
     await wb.page.locator('.terminal-wrapper, .xterm').first().waitFor({ timeout: 60_000 });
     // The shell starts and shell integration reports in: its prompt gets a command decoration.
-    await wb.page.locator('.xterm .terminal-command-decoration').first().waitFor({ state: 'visible', timeout: 60_000 });
+    await wb.page
+      .locator('.xterm .terminal-command-decoration')
+      .first()
+      .waitFor({ state: 'visible', timeout: 60_000 })
+      .catch(async (err: Error) => {
+        await wb.screenshot('terminal-no-shell-integration');
+        throw err;
+      });
     await wb.page.keyboard.type('node -e "process.exit(3)"');
     await wb.page.keyboard.press('Enter');
     // Shell integration reports the command's end with its exit code: the decoration turns to error.

@@ -55,7 +55,12 @@ export class Workbench {
   async runCommand(title: string): Promise<void> {
     const { page } = this;
     const input = page.locator('.quick-input-widget input');
-    const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
+    // The row whose label is exactly the title: with several close matches (Revert Alisa's Last
+    // Change, Revert One of Alisa's Changes…) Enter would take whichever VS Code ranks first.
+    const row = page
+      .locator('.quick-input-widget .monaco-list-row')
+      .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(title)}…?$`) }) })
+      .first();
     // A busy or still-restoring workbench can swallow the first F1: try again after Escape.
     for (let attempt = 1; ; attempt++) {
       try {
@@ -63,7 +68,7 @@ export class Workbench {
         await input.waitFor({ state: 'visible', timeout: 10_000 });
         await input.fill(`>${title}`);
         await row.waitFor({ state: 'visible', timeout: 20_000 });
-        await page.keyboard.press('Enter');
+        await row.click();
         return;
       } catch (err) {
         if (attempt === 3) throw err;
@@ -143,4 +148,8 @@ export async function until<T>(what: string, fn: () => Promise<T | null | undefi
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
