@@ -36,6 +36,7 @@ import { parseSlash } from './actions/slash';
 import { parseTrigger } from './legacy/legacy-actions';
 import { outcomeForModel, toolSpecs } from './actions/tools';
 import { McpHub } from './actions/mcp';
+import { FactExtractor } from './memory-recall/extractor';
 import { MemoryRecall } from './memory-recall/memory-recall';
 
 declare const __ALISA_VERSION__: string;
@@ -152,6 +153,15 @@ export class CompanionApp {
       mode: config.autoTitle,
       log,
       readyProvider: () => this.registry.readyProvider(),
+    });
+    // Facts about the user, written by the model in the background after an exchange.
+    new FactExtractor({
+      memory: () => this.memory(),
+      events: this.events,
+      mode: config.memoryExtract,
+      log,
+      readyProvider: () => this.registry.readyProvider(),
+      replying: () => this.chat.activeReplies().length > 0,
     });
     this.legacySession = new LegacySession({ memory: () => this.memory(), emit: (e) => this.events.emit(e), characterId: () => this.state.characterId });
     this.chat.isReservedSession = (id) => this.legacySession.isReserved(id);

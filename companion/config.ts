@@ -43,6 +43,8 @@ export interface CompanionConfig {
   promptStyle: 'full' | 'compact';
   /** How chats get their titles after the first exchange (chat/session-title.ts). */
   autoTitle: 'model' | 'words' | 'off';
+  /** Whether the model extracts facts about the user from chats in the background (memory-recall/extractor.ts). */
+  memoryExtract: 'model' | 'off';
   /** Enforce the opening emotion tag by grammar (embedded model), for small models that forget it. */
   emotionGrammar: boolean;
   /** Frames per second a connection may send on average (bursts up to twice that). */
@@ -123,6 +125,7 @@ export const HELP = `Usage: npm run companion -- [options]
   --max-reply-tokens N   longest reply (default 512)
   --prompt-style S       full or compact (compact suits tiny models)
   --auto-title T         model (default: first words, then a title the model writes), words, or off
+  --memory-extract M     model (default: the model notes facts about you from chats, in the background) or off
   --emotion-grammar      make the embedded model open every reply with an emotion tag
   --rate-limit N         frames per second per connection (default 20)
   --allow-origin ORIGIN  an extra browser Origin allowed to connect (repeatable)
@@ -230,6 +233,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
       temperature: { type: 'string' },
       'prompt-style': { type: 'string' },
       'auto-title': { type: 'string' },
+      'memory-extract': { type: 'string' },
       'rate-limit': { type: 'string' },
       'allow-origin': { type: 'string', multiple: true },
       'parent-pid': { type: 'string' },
@@ -286,6 +290,10 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
   const autoTitle = values['auto-title'] ?? 'model';
   if (autoTitle !== 'model' && autoTitle !== 'words' && autoTitle !== 'off') {
     throw new AlisaError('invalid_argument', `--auto-title must be model, words or off, got "${autoTitle}".`);
+  }
+  const memoryExtract = values['memory-extract'] ?? 'model';
+  if (memoryExtract !== 'model' && memoryExtract !== 'off') {
+    throw new AlisaError('invalid_argument', `--memory-extract must be model or off, got "${memoryExtract}".`);
   }
   const gpu = values.gpu ?? 'auto';
   if (!['auto', 'off', 'false'].includes(gpu)) throw new AlisaError('invalid_argument', `--gpu must be auto or off, got "${gpu}".`);
@@ -374,6 +382,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     temperature,
     promptStyle,
     autoTitle,
+    memoryExtract,
     emotionGrammar: values['emotion-grammar'] ?? false,
     rateLimit: int('rate-limit', values['rate-limit'], 1, 100_000) ?? 20,
     allowedOrigins: values['allow-origin'] ?? [],

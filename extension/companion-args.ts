@@ -29,6 +29,8 @@ export interface CompanionSettings {
   promptStyle: 'full' | 'compact';
   /** alisa.chat.autoTitle (absent: the companion's default, model). */
   autoTitle?: 'model' | 'words' | 'off';
+  /** alisa.memory.extract (absent: the companion's default, model). */
+  memoryExtract?: 'model' | 'off';
   emotionGrammar: boolean;
   historyTokens: number;
   maxReplyTokens: number;
@@ -92,6 +94,7 @@ export function companionArgs(s: CompanionSettings, parentPid: number): string[]
   args.push('--gpu', s.gpu);
   args.push('--prompt-style', s.promptStyle);
   if (s.autoTitle && s.autoTitle !== 'model') args.push('--auto-title', s.autoTitle);
+  if (s.memoryExtract === 'off') args.push('--memory-extract', 'off');
   if (s.emotionGrammar) args.push('--emotion-grammar');
   args.push('--history-tokens', String(s.historyTokens));
   args.push('--max-reply-tokens', String(s.maxReplyTokens));

@@ -21,6 +21,7 @@ import { API_KEY_SECRET, LIVE_KEYS, needsRestart, readSettings, SECTION } from '
 import { workspaceIdentity } from './workspace-identity';
 import { joinSentences } from '../common/sentences';
 import { errorFromInfo, showWithDetails } from './error-details';
+import { Debounced } from '../common/debounce';
 
 /** How long a request waits for a companion that is (re)starting. */
 const READY_WAIT_MS = 30_000;
@@ -39,7 +40,7 @@ export class CompanionManager implements vscode.Disposable {
   private settings: CompanionSettings;
   /** What the running companion was started with; an unchanged spec needs no restart. */
   private specKey: string | null = null;
-  private debounce: ReturnType<typeof setTimeout> | null = null;
+  private readonly debounce = new Debounced(SETTINGS_DEBOUNCE_MS, () => void this.applySettings());
   private disposed = false;
 
   constructor(
@@ -52,7 +53,7 @@ export class CompanionManager implements vscode.Disposable {
       this.eventEmitter,
       vscode.workspace.onDidChangeConfiguration((e) => this.onSettingsChanged(e)),
       context.secrets.onDidChange((e) => {
-        if (e.key === API_KEY_SECRET) this.scheduleApply();
+        if (e.key === API_KEY_SECRET) this.debounce.schedule();
       }),
     );
   }
@@ -81,8 +82,7 @@ export class CompanionManager implements vscode.Disposable {
    */
   async applySettings(force = false): Promise<void> {
     if (this.disposed) return;
-    if (this.debounce) clearTimeout(this.debounce);
-    this.debounce = null;
+    this.debounce.cancel();
     const settings = this.read();
     this.settings = settings;
     const [supervisor, spec] = await Promise.all([this.loadSupervisor(), this.launchSpec(settings)]);
@@ -149,7 +149,7 @@ export class CompanionManager implements vscode.Disposable {
   /** Stops the companion; deactivate() awaits the returned promise. */
   async dispose(): Promise<void> {
     this.disposed = true;
-    if (this.debounce) clearTimeout(this.debounce);
+    this.debounce.cancel();
     for (const d of this.disposables.splice(0)) d.dispose();
     const supervisor = this.supervisor ?? (await this.loadingSupervisor?.catch(() => null));
     await supervisor?.stop();
@@ -199,18 +199,10 @@ export class CompanionManager implements vscode.Disposable {
     };
   }
 
-  private scheduleApply(): void {
-    if (this.debounce) clearTimeout(this.debounce);
-    this.debounce = setTimeout(() => {
-      this.debounce = null;
-      void this.applySettings();
-    }, SETTINGS_DEBOUNCE_MS);
-  }
-
   private onSettingsChanged(e: vscode.ConfigurationChangeEvent): void {
     if (!e.affectsConfiguration(SECTION)) return;
     this.settings = this.read();
-    if (needsRestart(e)) this.scheduleApply();
+    if (needsRestart(e)) this.debounce.schedule();
     if (e.affectsConfiguration(LIVE_KEYS.mode) && this.settings.mode) void this.applyMode(this.settings.mode);
     if (e.affectsConfiguration(LIVE_KEYS.character) && this.settings.character) void this.applyCharacter(this.settings.character);
   }

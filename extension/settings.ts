@@ -44,6 +44,8 @@ const RESTART_KEYS = [
   'alisa.voice.sttEndpoint',
   // Programs and servers whose tools Alisa may use: started by the companion.
   'alisa.mcp.servers',
+  // A launch flag: turning the model's fact extraction off takes effect at once.
+  'alisa.memory.extract',
 ];
 /** These the running companion takes without a restart (mode.set, character.select). */
 export const LIVE_KEYS = { mode: 'alisa.mode', character: 'alisa.character' } as const;
@@ -102,6 +104,8 @@ export function readSettings(defaultDataFolder: string): CompanionSettings & { n
     gpu: c.get<string>('llm.gpu', 'auto') === 'off' ? 'off' : 'auto',
     promptStyle: c.get<string>('llm.promptStyle', 'full') === 'compact' ? 'compact' : 'full',
     autoTitle: autoTitleOf(c.get<string>('chat.autoTitle', 'model')),
+    // Application scope: the user's own value only.
+    memoryExtract: userValue(c, 'memory.extract') === 'off' ? 'off' : 'model',
     emotionGrammar: c.get<boolean>('llm.emotionGrammar', false) === true,
     historyTokens: intOrNull(c.get('llm.historyTokens', 3000), 0) ?? 3000,
     maxReplyTokens: intOrNull(c.get('llm.maxReplyTokens', 512), 1) ?? 512,

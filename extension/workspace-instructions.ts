@@ -11,6 +11,7 @@ import type { InstructionFile } from '../protocol/instructions';
 import type { CompanionManager } from './companion-manager';
 import { type FoundFile, INSTRUCTIONS_FILE, INSTRUCTIONS_TEMPLATE, prepareInstructions, readableFiles } from './instructions-logic';
 import { readExcludeGlobs } from './awareness/workspace-privacy';
+import { Debounced } from '../common/debounce';
 
 export const OPEN_INSTRUCTIONS_COMMAND = 'alisa.openWorkspaceInstructions';
 const SECTION = 'alisa.instructions';
@@ -21,7 +22,7 @@ const MAX_READ_BYTES = 256 * 1024;
 export class WorkspaceInstructionsController implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private watchers: vscode.Disposable[] = [];
-  private timer: ReturnType<typeof setTimeout> | null = null;
+  private readonly pending = new Debounced(DEBOUNCE_MS, () => void this.send());
   /** What this connection last got (JSON); null: nothing yet, send whatever there is. */
   private lastSent: string | null = null;
   /** Only the newest send counts. */
@@ -48,7 +49,7 @@ export class WorkspaceInstructionsController implements vscode.Disposable {
   }
 
   dispose(): void {
-    if (this.timer) clearTimeout(this.timer);
+    this.pending.cancel();
     for (const d of [...this.watchers.splice(0), ...this.disposables.splice(0)]) d.dispose();
   }
 
@@ -65,11 +66,7 @@ export class WorkspaceInstructionsController implements vscode.Disposable {
   }
 
   private schedule(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      void this.send();
-    }, DEBOUNCE_MS);
+    this.pending.schedule();
   }
 
   /** Reads the files and sends them when connected and they differ from what this connection has. */

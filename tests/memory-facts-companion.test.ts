@@ -4,8 +4,8 @@
 // that could use it); workspaces kept apart; the memories.* methods and their events.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CompanionMessage, MemoryFact } from '../protocol';
-import { startCompanion, type RunningCompanion, TestClient } from './helpers/companion';
-import { connectAs } from './helpers/comp-live';
+import { startCompanion, type RunningCompanion, type TestClient } from './helpers/companion';
+import { connectAs, useCompanionClient } from './helpers/comp-live';
 import { startToolServer, type ToolServer } from './helpers/fake-tool-server';
 
 const A = { id: 'file:///home/me/alpha', name: 'alpha' };
@@ -21,17 +21,8 @@ async function say(client: TestClient, text: string, sessionId?: number) {
 }
 
 describe('with the real tiny model', () => {
-  let companion: RunningCompanion;
   let client: TestClient;
-
-  beforeAll(async () => {
-    companion = await startCompanion({ args: ['--no-idle', '--mute'] });
-    client = await TestClient.connect(companion);
-  }, 60_000);
-  afterAll(async () => {
-    client?.close();
-    await companion?.stop();
-  });
+  useCompanionClient((_c, connected) => (client = connected), { args: ['--no-idle', '--mute'] });
 
   it('"remember that ..." is listed with where it came from; "forget that ..." removes it; the reply still comes', async () => {
     const { started, end } = await say(client, 'remember that I prefer pytest');

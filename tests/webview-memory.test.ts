@@ -100,6 +100,13 @@ const summary = () => $('#memory-panel .memory-summary')!.textContent;
 const lastParams = (host: FakeHost, method: Parameters<FakeHost['requests']>[0]) => host.requests(method).at(-1)?.params;
 const key = (target: Element, k: string) => target.dispatchEvent(new KeyboardEvent('keydown', { key: k, bubbles: true, cancelable: true }));
 
+/** No memory is listed, the summary says `said`, and the empty-state words show or not. */
+function expectNoneListed(said: string, { emptyNote }: { emptyNote: boolean }): void {
+  expect(texts()).toEqual([]);
+  expect(summary()).toBe(said);
+  expect($('#memory-panel .memory-empty')!.hidden).toBe(!emptyNote);
+}
+
 async function openMemories(host: MemoryHost): Promise<void> {
   await openPanel(host);
   toggle().click();
@@ -232,9 +239,7 @@ describe('the Memory view: search', () => {
     key(input, 'Enter');
     await settle();
     expect(lastParams(host, 'memories.list')).toMatchObject({ query: 'kotlin' });
-    expect(texts()).toEqual([]);
-    expect(summary()).toBe('No memory matches "kotlin".');
-    expect($('#memory-panel .memory-empty')!.hidden).toBe(true);
+    expectNoneListed('No memory matches "kotlin".', { emptyNote: false });
   });
 });
 
@@ -353,9 +358,7 @@ describe('the Memory view: forget everything', () => {
     $<HTMLButtonElement>('#memory-panel .memory-confirm-forget')!.click();
     await settle();
     expect(host.requests('memories.clear').map((r) => r.params)).toEqual([{ confirm: true }]);
-    expect(texts()).toEqual([]);
-    expect(summary()).toBe('Forgot 3 memories.');
-    expect($('#memory-panel .memory-empty')!.hidden).toBe(false);
+    expectNoneListed('Forgot 3 memories.', { emptyNote: true });
   });
 });
 

@@ -94,6 +94,12 @@ function toFact(r: FactRow): MemoryFact {
   };
 }
 
+/** A fact as an export file holds it: without its id, the message it came from, and its later times. */
+function toExported(fact: MemoryFact): MemoryExport['facts'][number] {
+  const { id: _id, sourceMessageId: _message, updatedAt: _updated, lastUsedAt: _used, ...kept } = fact;
+  return kept;
+}
+
 const COLUMNS =
   'm.id, m.text, m.scope, m.workspace, m.workspace_name, m.source, m.source_message_id, m.confidence, m.pinned, m.created_ts, m.updated_ts, m.last_used_ts';
 /** The list's filter: global ones (@g), workspace ones (@w) of @ws (null: of any workspace). */
@@ -324,16 +330,7 @@ export abstract class FactStore extends ActionStore {
       format: 'alisa-memories' as const,
       version: 1 as const,
       exportedAt: this.now(),
-      facts: this.fsql.all.all().map((r) => ({
-        text: r.text,
-        scope: r.scope as MemoryScope,
-        workspace: r.workspace,
-        workspaceName: r.workspace_name,
-        source: r.source as MemorySource,
-        confidence: r.confidence,
-        pinned: r.pinned === 1,
-        createdAt: r.created_ts,
-      })),
+      facts: this.fsql.all.all().map((r) => toExported(toFact(r))),
     }));
   }
 

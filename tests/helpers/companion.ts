@@ -16,6 +16,8 @@ export const COMPANION_BUNDLE = process.env.ALISA_TEST_COMPANION ?? path.join(RE
  * Settings that suit the 260K-parameter test model: one thread, compact prompt, short replies. And
  * chats named by their first words only: a title the model writes lands at a moment of its own,
  * which would race a test's reads of the session list (tests/chat-session-title.test.ts covers it).
+ * No facts extracted by the model either: the tiny model would store nonsense after every chat
+ * (tests/memory-extract.test.ts turns it on).
  */
 export const TINY_MODEL_ARGS = [
   '--threads',
@@ -30,6 +32,8 @@ export const TINY_MODEL_ARGS = [
   '40',
   '--auto-title',
   'words',
+  '--memory-extract',
+  'off',
 ];
 
 export interface RunningCompanion {

@@ -26,7 +26,15 @@ export function companionSettings(over: Partial<CompanionSettings> = {}): Compan
 }
 
 /** A real companion kept small and quick for tests: one thread, no GPU, a compact prompt, short replies. */
-export const QUICK_SETTINGS = { threads: 1, gpu: 'off', promptStyle: 'compact', historyTokens: 300, maxReplyTokens: 40 } satisfies Partial<CompanionSettings>;
+/** As TINY_MODEL_ARGS: the tiny model writes no memories of its own (they would be nonsense, and race the tests). */
+export const QUICK_SETTINGS = {
+  threads: 1,
+  gpu: 'off',
+  promptStyle: 'compact',
+  historyTokens: 300,
+  maxReplyTokens: 40,
+  memoryExtract: 'off',
+} satisfies Partial<CompanionSettings>;
 
 /** The companion's config from the arguments the extension passes for `s` (failing on `help`). */
 export function parsedArgs(s: CompanionSettings, parentPid = 1, env: NodeJS.ProcessEnv = {}) {

@@ -21,6 +21,7 @@ import {
   type Params,
   type Result,
 } from '../../protocol';
+import { Debounced } from '../../common/debounce';
 import { errorText } from '../../common/sentences';
 import { toErrorInfo } from '../host/host';
 import { el, iconButton } from './dom';
@@ -72,7 +73,7 @@ export class MemoryView {
   private loadedOnce = false;
   /** The fact being edited, if any (its row shows the editor). */
   private editing: number | null = null;
-  private timer: ReturnType<typeof setTimeout> | null = null;
+  private readonly pending = new Debounced(DEBOUNCE_MS, () => void this.reload());
   private sequence = 0;
 
   constructor(
@@ -208,8 +209,7 @@ export class MemoryView {
   // ------------------------------------------------------------------ loading
 
   private schedule(): void {
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.reload(), DEBOUNCE_MS);
+    this.pending.schedule();
   }
 
   private params(cursor?: string): Params<'memories.list'> {
@@ -218,8 +218,7 @@ export class MemoryView {
 
   /** Reads the first page for what the search box says. */
   async reload(): Promise<void> {
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
+    this.pending.cancel();
     this.query = this.input.value.trim().slice(0, 500);
     const seq = ++this.sequence;
     if (!this.loadedOnce) this.summary.textContent = 'Loading…';

@@ -5,6 +5,7 @@ import type { ErrorInfo, SearchHit } from '../../protocol';
 import { renderSnippetHtml } from '../chat/search-render';
 import { el } from './dom';
 import { sessionTitle } from './session-bar-view';
+import { Debounced } from '../../common/debounce';
 import { errorText } from '../../common/sentences';
 
 interface SearchViewOptions {
@@ -19,7 +20,7 @@ export class SearchView {
   readonly input: HTMLInputElement;
   private readonly summary: HTMLElement;
   private readonly results: HTMLUListElement;
-  private timer: ReturnType<typeof setTimeout> | null = null;
+  private readonly pending = new Debounced(DEBOUNCE_MS, () => void this.run(this.input.value));
   private sequence = 0;
 
   constructor(
@@ -84,13 +85,11 @@ export class SearchView {
   }
 
   private schedule(): void {
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.run(this.input.value), DEBOUNCE_MS);
+    this.pending.schedule();
   }
 
   async run(raw: string): Promise<void> {
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
+    this.pending.cancel();
     const query = raw.trim().slice(0, 500);
     const seq = ++this.sequence;
     if (query === '') {

@@ -150,6 +150,8 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
         'extensions.autoUpdate': false,
         'extensions.autoCheckUpdates': false,
         'update.mode': 'none',
+        // The tiny test model writes no memories of its own in the background (nonsense, and load).
+        'alisa.memory.extract': 'off',
         ...opts.settings,
       },
       null,
