@@ -147,22 +147,10 @@ export class CompanionApp {
     });
     // Long-term memory (issue 17): "remember that ..." / "forget ..." in the user's own messages.
     this.chat.memoryHook = (text, origin, userMessageId) => this.recall.onUserMessage(text, origin?.workspace ?? null, userMessageId);
-    new SessionTitler({
-      memory: () => this.memory(),
-      events: this.events,
-      mode: config.autoTitle,
-      log,
-      readyProvider: () => this.registry.readyProvider(),
-    });
-    // Facts about the user, written by the model in the background after an exchange.
-    new FactExtractor({
-      memory: () => this.memory(),
-      events: this.events,
-      mode: config.memoryExtract,
-      log,
-      readyProvider: () => this.registry.readyProvider(),
-      replying: () => this.chat.activeReplies().length > 0,
-    });
+    // What the model does in the background after an exchange: name the chat, note facts about the user.
+    const background = { memory: () => this.memory(), events: this.events, log, readyProvider: () => this.registry.readyProvider() };
+    new SessionTitler({ ...background, mode: config.autoTitle });
+    new FactExtractor({ ...background, mode: config.memoryExtract, replying: () => this.chat.activeReplies().length > 0 });
     this.legacySession = new LegacySession({ memory: () => this.memory(), emit: (e) => this.events.emit(e), characterId: () => this.state.characterId });
     this.chat.isReservedSession = (id) => this.legacySession.isReserved(id);
     // Task memory first: help offers and idle talk share its learned quiet hours.

@@ -36,6 +36,22 @@ async function added(client: TestClient, text: string, from: number) {
   return changes(client, from).find((e) => e.fact?.text === text)!.fact!;
 }
 
+/** A companion on a scripted server that answers `reply(request)`, with extraction `mode`, and a client of workspace A. */
+async function startScripted(reply: (req: ToolServer['requests'][number]) => string, mode: 'model' | 'off') {
+  const server = await startToolServer((req) => ({ text: reply(req) }));
+  const companion = await startCompanion({
+    model: null,
+    args: ['--providers', 'openai', '--endpoint', server.url, '--no-idle', '--mute', '--memory-extract', mode],
+  });
+  return { server, companion, client: await connectAs(companion, A) };
+}
+
+async function stopAll(client: TestClient | undefined, companion: RunningCompanion | undefined, server: ToolServer | undefined): Promise<void> {
+  client?.close();
+  await companion?.stop();
+  await server?.close();
+}
+
 describe('reading the model answer', () => {
   it('keeps bulleted facts, at most three; drops questions, scraps, secrets, repeats and NONE', () => {
     expect(
@@ -67,18 +83,9 @@ describe('extraction by the model, with an OpenAI-compatible server', () => {
   };
 
   beforeAll(async () => {
-    server = await startToolServer((req) => ({ text: isExtraction(req) ? answerFor(req) : '<emotion=calm> ok' }));
-    companion = await startCompanion({
-      model: null,
-      args: ['--providers', 'openai', '--endpoint', server.url, '--no-idle', '--mute', '--memory-extract', 'model'],
-    });
-    client = await connectAs(companion, A);
+    ({ server, companion, client } = await startScripted((req) => (isExtraction(req) ? answerFor(req) : '<emotion=calm> ok'), 'model'));
   }, 60_000);
-  afterAll(async () => {
-    client?.close();
-    await companion?.stop();
-    await server?.close();
-  });
+  afterAll(() => stopAll(client, companion, server));
 
   it('stores the facts the model lists, as its own, from the user message, in the chat workspace', async () => {
     const from = client.events.length;
@@ -136,18 +143,9 @@ describe('with --memory-extract off', () => {
   let client: TestClient;
 
   beforeAll(async () => {
-    server = await startToolServer((req) => (isExtraction(req) ? { text: '- Works on the billing service' } : { text: '<emotion=calm> ok' }));
-    companion = await startCompanion({
-      model: null,
-      args: ['--providers', 'openai', '--endpoint', server.url, '--no-idle', '--mute', '--memory-extract', 'off'],
-    });
-    client = await connectAs(companion, A);
+    ({ server, companion, client } = await startScripted((req) => (isExtraction(req) ? '- Works on the billing service' : '<emotion=calm> ok'), 'off'));
   }, 60_000);
-  afterAll(async () => {
-    client?.close();
-    await companion?.stop();
-    await server?.close();
-  });
+  afterAll(() => stopAll(client, companion, server));
 
   it('the model is never asked for facts', async () => {
     // With extraction on, the first exchange's request goes out before the second chat's (see above).

@@ -13,8 +13,8 @@ import type { Db } from './database';
 import { toFtsQuery } from './fts-query';
 
 export const FACTS_MAX_UNPINNED = 10_000;
-const DEFAULT_FACT_PAGE = 50;
-const MAX_FACT_PAGE = 500;
+/** A page of the Memory view's list: by default, and at most. */
+const FACT_PAGE = { default: 50, max: 500 } as const;
 
 interface FactRow {
   id: number;
@@ -267,7 +267,7 @@ export abstract class FactStore extends ActionStore {
 
   /** One page: search hits by bm25, or newest first (keyset on updatedAt, id). */
   listFacts(opts: FactListOptions): FactPage {
-    const limit = Math.max(1, Math.min(Math.floor(opts.limit ?? DEFAULT_FACT_PAGE), MAX_FACT_PAGE));
+    const limit = Math.max(1, Math.min(Math.floor(opts.limit ?? FACT_PAGE.default), FACT_PAGE.max));
     const scope = opts.scope ?? 'all';
     const filter = { g: scope === 'workspace' ? 0 : 1, w: scope === 'global' ? 0 : 1, ws: opts.workspace };
     const match = opts.query === undefined ? null : toFtsQuery(opts.query);
