@@ -146,6 +146,11 @@ export class ActionExecutor {
     this.providers.push(provider);
   }
 
+  /** What the model may be offered now, without the database: on or off, the rules, whether the desktop works here. */
+  offering(): { enabled: boolean; rules: PolicySettings['rules']; desktop: boolean } {
+    return { enabled: this.settings.enabled, rules: this.settings.rules, desktop: this.deps.desktop.unavailable() === null };
+  }
+
   /** Some attached VS Code window runs this editor action. */
   windowOffers(action: string): boolean {
     for (const w of this.windows.values()) if (w.actions.has(action)) return true;

@@ -58,20 +58,21 @@ export function mergeRules(base: Record<Risk, RiskRule>, patch: Partial<Record<s
   return out;
 }
 
-/** At most `perMinute` actions in any 60 s (a sliding window). */
+/** At most `perMinute` actions in any 60 s (a sliding window; `windowMs` another length, e.g. an hour). */
 export class ActionRateLimit {
   private readonly times: number[] = [];
 
   constructor(
     public perMinute: number,
     private readonly now: () => number = Date.now,
+    private readonly windowMs = 60_000,
   ) {}
 
   /** Takes a slot, or answers in how many ms one frees up. */
   take(): { ok: true } | { ok: false; retryInMs: number } {
     const t = this.now();
-    while (this.times.length > 0 && this.times[0]! <= t - 60_000) this.times.shift();
-    if (this.times.length >= this.perMinute) return { ok: false, retryInMs: this.times[0]! + 60_000 - t };
+    while (this.times.length > 0 && this.times[0]! <= t - this.windowMs) this.times.shift();
+    if (this.times.length >= this.perMinute) return { ok: false, retryInMs: this.times[0]! + this.windowMs - t };
     this.times.push(t);
     return { ok: true };
   }

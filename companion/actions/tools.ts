@@ -14,11 +14,12 @@ const RESULT_MAX = 8000;
 
 /** The tools the model may call now: editor actions only while a VS Code window runs them, desktop actions only where they work. */
 export function toolSpecs(executor: ActionExecutor): ToolSpec[] {
-  const status = executor.status();
-  if (!status.enabled) return [];
+  // Asked on every reply that offers tools: no database read (status() lists "always allow" answers).
+  const now = executor.offering();
+  if (!now.enabled) return [];
   const builtin = ACTION_NAMES.filter((name) => {
-    if (status.rules[ACTIONS[name].risk] === 'deny') return false;
-    if ((DESKTOP_ACTIONS as readonly string[]).includes(name)) return status.desktop.available;
+    if (now.rules[ACTIONS[name].risk] === 'deny') return false;
+    if ((DESKTOP_ACTIONS as readonly string[]).includes(name)) return now.desktop;
     if (ACTIONS[name].runs === 'editor') return executor.windowOffers(name);
     return true;
   }).map((name) => ({

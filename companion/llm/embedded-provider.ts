@@ -405,12 +405,11 @@ export class EmbeddedProvider implements LlmProvider {
     contextSize: number,
   ): Promise<GenerateResult> {
     const schema = requiredCallSchema(req.tools!);
-    const key = `json:${JSON.stringify(schema)}`;
-    let grammar = loaded.grammars.get(key);
-    if (!grammar) {
-      grammar = loaded.llama.createGrammarForJsonSchema(schema as never) as Promise<LlamaGrammar>;
-      loaded.grammars.set(key, grammar);
-    }
+    const grammar = cachedGrammar(
+      loaded,
+      `json:${JSON.stringify(schema)}`,
+      () => loaded.llama.createGrammarForJsonSchema(schema as never) as Promise<LlamaGrammar>,
+    );
     let raw = '';
     let completionTokens = 0;
     const response = await chat.generateResponse(history, {
@@ -444,14 +443,7 @@ export class EmbeddedProvider implements LlmProvider {
   }
 
   private grammarFor(loaded: Loaded, source: string): Promise<LlamaGrammar> {
-    const key = source;
-    let grammar = loaded.grammars.get(key);
-    if (!grammar) {
-      if (loaded.grammars.size >= 16) loaded.grammars.delete(loaded.grammars.keys().next().value!);
-      grammar = loaded.llama.createGrammar({ grammar: source });
-      loaded.grammars.set(key, grammar);
-    }
-    return grammar;
+    return cachedGrammar(loaded, source, () => loaded.llama.createGrammar({ grammar: source }));
   }
 
   private safePromptTokens(messages: readonly ChatTurn[]): number {
@@ -575,4 +567,15 @@ function generationError(err: unknown, contextSize: number): AlisaError {
 /** The tools as node-llama-cpp functions (no handlers: calls come back to the chat service, which runs them through the policy). */
 function toFunctions(tools: readonly ToolSpec[]): Record<string, { description: string; params: never }> {
   return Object.fromEntries(tools.map((t) => [t.name, { description: t.description, params: toGbnfSchema(t.parameters) as never }]));
+}
+
+/** Grammars by their source (GBNF, or a JSON schema's), built on first use; at most 16 kept, the oldest dropped. */
+function cachedGrammar(loaded: Loaded, key: string, make: () => Promise<LlamaGrammar>): Promise<LlamaGrammar> {
+  let grammar = loaded.grammars.get(key);
+  if (!grammar) {
+    if (loaded.grammars.size >= 16) loaded.grammars.delete(loaded.grammars.keys().next().value!);
+    grammar = make();
+    loaded.grammars.set(key, grammar);
+  }
+  return grammar;
 }

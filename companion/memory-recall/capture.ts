@@ -3,7 +3,7 @@
 // "note that I X" (and "my X"); "forget that X", "forget about X", "forget X". A question ("do you
 // remember ...?") is none. "in this project" / "for this workspace" makes it the workspace's. A
 // text with a detected secret is refused here already (the store refuses it too).
-import { findSecrets } from '../../common/privacy/redact';
+import { hasSecret } from '../../common/privacy/redact';
 import { MEMORY_TEXT_MAX } from '../../protocol/memory';
 import { contentWords, stem, words } from './terms';
 
@@ -63,7 +63,7 @@ export function parseCapture(message: string): Capture | null {
   const workspace = SCOPE.test(fact);
   const text = tidy(fact.replace(SCOPE, ' '));
   if (text === '' || text.length > MEMORY_TEXT_MAX) return null;
-  if (findSecrets(text).length > 0) return { kind: 'refused', reason: 'secret' };
+  if (hasSecret(text)) return { kind: 'refused', reason: 'secret' };
   // Capitalized as a sentence, the way it reads in the Memory view.
   return { kind: 'remember', text: text[0]!.toUpperCase() + text.slice(1), workspace };
 }

@@ -13,7 +13,8 @@
 // asks her to remember or forget something is left to capture.ts. `--memory-extract model|off`
 // (default model). Nothing here may disturb the chat: failures are logged and dropped.
 import type { ClientWorkspace, CompanionEvent } from '../../protocol';
-import { findSecrets, redactSecrets } from '../../common/privacy/redact';
+import { hasSecret, redactSecrets } from '../../common/privacy/redact';
+import { ActionRateLimit } from '../actions/policy';
 import type { EventHub } from '../events';
 import type { LlmProvider } from '../llm';
 import type { MemoryStore } from '../memory';
@@ -53,7 +54,7 @@ export function parseExtractedFacts(raw: string): string[] {
       .trim();
     if (text.length < FACT_MIN_CHARS || text.length > FACT_MAX_CHARS) continue;
     if (/\?\s*$/u.test(text) || /^none\b/i.test(text) || !/\p{L}/u.test(text) || text.split(' ').length < 2) continue;
-    if (findSecrets(text).length > 0) continue;
+    if (hasSecret(text)) continue;
     const key = factKey(text);
     if (seen.has(key)) continue;
     seen.add(key);
@@ -86,7 +87,8 @@ export class FactExtractor {
   /** Replies the user asked for, by replyId: their user message. */
   private readonly asked = new Map<string, number>();
   private readonly queue: Job[] = [];
-  private readonly recent: number[] = [];
+  /** At most EXTRACTIONS_PER_HOUR in any hour. */
+  private readonly perHour = new ActionRateLimit(EXTRACTIONS_PER_HOUR, () => (this.deps.now ?? Date.now)(), HOUR_MS);
   private running: AbortController | null = null;
   private retry: NodeJS.Timeout | null = null;
   /** The current extraction, if any (for tests). */
@@ -135,14 +137,11 @@ export class FactExtractor {
     const job = this.queue.shift()!;
     const provider = this.deps.readyProvider();
     if (!provider) return this.drain();
-    const now = (this.deps.now ?? Date.now)();
-    while (this.recent.length && this.recent[0]! <= now - HOUR_MS) this.recent.shift();
-    if (this.recent.length >= EXTRACTIONS_PER_HOUR) {
+    if (!this.perHour.take().ok) {
       this.deps.log?.(`memory: ${EXTRACTIONS_PER_HOUR} extractions this hour already; message ${job.userMessageId} skipped`);
       this.queue.length = 0;
       return;
     }
-    this.recent.push(now);
     const controller = new AbortController();
     this.running = controller;
     this.current = this.extract(provider, job, controller.signal).then((cancelled) => {

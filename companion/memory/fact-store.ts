@@ -4,7 +4,7 @@
 // unpinned facts are kept (the least recently used go first, on insert); pinned ones are never
 // pruned. memories_fts (schema v8) is kept by triggers, so a deleted fact leaves no trace in the
 // index. No text with a detected secret is ever stored, whoever asks.
-import { findSecrets } from '../../common/privacy/redact';
+import { hasSecret } from '../../common/privacy/redact';
 import type { ClientWorkspace } from '../../protocol';
 import { MEMORY_TEXT_MAX, MemoryExport, type MemoryFact, type MemoryScope, type MemorySource } from '../../protocol/memory';
 import { AlisaError } from '../errors';
@@ -160,7 +160,7 @@ function checkFactText(raw: unknown): string {
   const text = cleanFactText(raw);
   if (text === '') throw new AlisaError('invalid_argument', 'A memory needs a text.');
   if (text.length > MEMORY_TEXT_MAX) throw new AlisaError('invalid_argument', `A memory is at most ${MEMORY_TEXT_MAX} characters.`, 'Say it shorter.');
-  if (findSecrets(text).length > 0) {
+  if (hasSecret(text)) {
     throw new AlisaError('invalid_argument', 'That looks like a secret (a key, token or password): Alisa does not remember secrets.');
   }
   return text;
@@ -349,7 +349,7 @@ export abstract class FactStore extends ActionStore {
         const n = i + 1;
         if ((f.scope === 'workspace') !== (f.workspace !== null)) return reasons.push(`fact ${n}: its scope and workspace disagree`);
         const text = cleanFactText(f.text);
-        if (findSecrets(text).length > 0) return reasons.push(`fact ${n}: it looks like a secret`);
+        if (hasSecret(text)) return reasons.push(`fact ${n}: it looks like a secret`);
         if (text === '') return reasons.push(`fact ${n}: it is empty`);
         if (this.fsql.byKey.get(f.workspace ?? '', factKey(text))) return reasons.push(`fact ${n}: already remembered`);
         const r = this.addFact({
