@@ -12,7 +12,7 @@ import type { ActionArgs, ActionName } from '../../protocol/actions';
 import { splitWords } from '../../common/shell-words';
 import { resolveInside } from '../../common/workspace-path';
 import { isExcludedPath } from '../awareness/privacy';
-import { readExcludeGlobs } from '../awareness/workspace-privacy';
+import { readExcludeGlobs, sendablePathOf } from '../awareness/workspace-privacy';
 import { fingerprintOf, type RevertLedger } from '../help/revert-ledger';
 import { keepHead, keepTail } from './action-logic';
 
@@ -52,12 +52,16 @@ function checkedPath(p: string): { abs: string; rel: string } {
   return { abs: inside.path, rel: rel || '.' };
 }
 
-/** A file's workspace-relative path, or null: outside (a link inside a folder may lead out; the file search follows links) or private. */
-function relOf(uri: vscode.Uri): string | null {
-  const folder = vscode.workspace.getWorkspaceFolder(uri);
-  if (!folder || uri.scheme !== 'file' || !resolveInside(workspaceRoots(), uri.fsPath).ok) return null;
-  const rel = path.relative(folder.uri.fsPath, uri.fsPath).split(path.sep).join('/');
-  return isExcludedPath(rel, readExcludeGlobs()) ? null : rel;
+/**
+ * The workspace-relative path of a file that may be shown, or null: outside every folder once links
+ * are resolved (a link inside a folder may lead out; the file search follows links), or matching
+ * the privacy globs. The settings and folders are read once per action,
+ * not once per file of a search.
+ */
+function shownPaths(): (uri: vscode.Uri) => string | null {
+  const globs = readExcludeGlobs();
+  const roots = workspaceRoots();
+  return (uri) => (uri.scheme === 'file' && resolveInside(roots, uri.fsPath).ok ? sendablePathOf(uri, globs) : null);
 }
 
 /** Runs a program without a shell in `cwd`; output capped (the end kept), killed after `timeoutMs`. */
@@ -149,6 +153,7 @@ export async function runEditorAction<A extends ActionName>(action: A, raw: Acti
     }
     case 'find_in_workspace': {
       const query = String(args.query);
+      const relOf = shownPaths();
       if (args.kind === 'symbol') {
         const symbols = (await vscode.commands.executeCommand<vscode.SymbolInformation[]>('vscode.executeWorkspaceSymbolProvider', query)) ?? [];
         const matches = symbols
@@ -182,6 +187,7 @@ export async function runEditorAction<A extends ActionName>(action: A, raw: Acti
       return { text: matches.length ? matches.map((m) => `${m.path}:${m.line}: ${m.text}`).join('\n') : `"${query}" is nowhere in the workspace.`, matches };
     }
     case 'list_problems': {
+      const relOf = shownPaths();
       const lines: string[] = [];
       for (const [uri, diagnostics] of vscode.languages.getDiagnostics()) {
         const rel = relOf(uri);
