@@ -1,6 +1,7 @@
 // Shared vocabulary of the protocol: emotions, modes, roles, errors, and the records that
 // requests return. Every message type in `messages.ts` is built from these schemas.
 import * as z from 'zod';
+import { SourceRef } from './attachments';
 
 /** Bumped on any incompatible change; `hello` carries it and a mismatch is refused. */
 export const PROTOCOL_VERSION = 1;
@@ -98,6 +99,8 @@ export const Message = z.object({
   promptTokens: z.number().int().nullable(),
   completionTokens: z.number().int().nullable(),
   createdAt: z.number(),
+  /** A user message: what she attached (@-mentions); a reply: what it cited. Older companions omit it. */
+  sources: z.array(SourceRef).optional(),
 });
 export type Message = z.infer<typeof Message>;
 

@@ -13,3 +13,4 @@ export * from './network';
 export * from './inputs';
 export * from './actions';
 export * from './memory';
+export * from './attachments';

@@ -12,8 +12,12 @@ export const MEMORY_SCOPES = ['global', 'workspace'] as const;
 export const MemoryScope = z.enum(MEMORY_SCOPES);
 export type MemoryScope = z.infer<typeof MemoryScope>;
 
-/** explicit: "remember that ..."; model: extracted by the model; manual: added in the Memory view; fix: a fix that worked; import: from a file. */
-export const MEMORY_SOURCES = ['explicit', 'model', 'manual', 'fix', 'import'] as const;
+/**
+ * explicit: "remember that ..."; model: extracted by the model; manual: added in the Memory view;
+ * fix: a fix that worked (found again by its error's signature); summary: what mattered in an older
+ * session; import: from a file.
+ */
+export const MEMORY_SOURCES = ['explicit', 'model', 'manual', 'fix', 'summary', 'import'] as const;
 export const MemorySource = z.enum(MEMORY_SOURCES);
 export type MemorySource = z.infer<typeof MemorySource>;
 

@@ -18,6 +18,7 @@ import { IdleConfigure, IdleStateEvent, IdleStatus, PresenceConfigure, PresenceS
 import { NetworkActivity, NetworkAskDoneEvent, NetworkAskEvent, NetworkConfigure, NetworkDecide, NetworkStateEvent, NetworkStatus } from './network';
 import { ScreenConfigure, ScreenStateEvent, ScreenStatus } from './screen';
 import { MemoryChangedEvent, MemoryMethods } from './memory';
+import { Attachment, ATTACHMENTS_MAX, SourceRef } from './attachments';
 import { WorkspaceInstructionsParams, WorkspaceInstructionsResult } from './instructions';
 import {
   ActionAskDoneEvent,
@@ -68,6 +69,8 @@ export const methods = {
        */
       sessionId: Id.optional(),
       maxTokens: z.number().int().positive().max(8192).optional(),
+      /** What the user attached with @-mentions (protocol/attachments.ts); fitted into her turn under a budget. */
+      attachments: z.array(Attachment).max(ATTACHMENTS_MAX).optional(),
     }),
     z.object({
       /** Null when the text was a command (`/mode serious`) rather than a chat message. */
@@ -402,6 +405,8 @@ export const ReplyEnd = z.object({
   }),
   timings: Timings,
   provider: z.string(),
+  /** What the reply drew on (attachments, codebase chunks), shown as file:line links; stored on the message too. */
+  sources: z.array(SourceRef).optional(),
 });
 export const ReplyError = z.object({
   type: z.literal('reply.error'),

@@ -248,6 +248,32 @@ function v8(db: BetterSqlite3.Database): void {
 }
 
 /**
+ * v9: the rest of issue 17.
+ * - messages.sources: JSON array of SourceRef (protocol/attachments.ts): a user message's
+ *   @-mentions, a reply's citations.
+ * - memories.signature: a fix that worked (source 'fix') is found again by its error's signature,
+ *   with no model; memories.session_id: a summary of an older session (source 'summary') goes with
+ *   its session.
+ * - memory_vectors: one embedding per memory for hybrid recall, tagged with the model that made it
+ *   (vectors of another model are made again); they go with their memory.
+ */
+function v9(db: BetterSqlite3.Database): void {
+  db.exec(`
+    ALTER TABLE messages ADD COLUMN sources TEXT;
+    ALTER TABLE memories ADD COLUMN signature TEXT;
+    ALTER TABLE memories ADD COLUMN session_id INTEGER REFERENCES sessions(id) ON DELETE CASCADE;
+    CREATE INDEX memories_by_signature ON memories(signature, updated_ts DESC) WHERE signature IS NOT NULL;
+    CREATE UNIQUE INDEX memories_by_session ON memories(session_id) WHERE session_id IS NOT NULL;
+
+    CREATE TABLE memory_vectors (
+      memory_id INTEGER PRIMARY KEY REFERENCES memories(id) ON DELETE CASCADE,
+      model TEXT NOT NULL,
+      vector BLOB NOT NULL
+    );
+  `);
+}
+
+/**
  * An FTS5 index over `table.column` that keeps no copy of the text (external content), and the
  * three triggers that are its only writers: every insert, delete and change of the text reaches it,
  * or search returns ghosts. v1 wrote these out for messages (shipped migrations stay as they are);
@@ -266,4 +292,4 @@ function externalFtsIndex(table: string, column: string): string {
 }
 
 /** Index i holds the migration to version i + 1. */
-export const MIGRATIONS: readonly Migration[] = [v1, v2, v3, v4, v5, v6, v7, v8];
+export const MIGRATIONS: readonly Migration[] = [v1, v2, v3, v4, v5, v6, v7, v8, v9];

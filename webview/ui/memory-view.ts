@@ -42,6 +42,7 @@ export const SOURCE_WORDS: Record<MemorySource, string> = {
   model: 'she noticed',
   manual: 'added by you',
   fix: 'a fix that worked',
+  summary: 'an earlier chat',
   import: 'imported',
 };
 
