@@ -36,6 +36,8 @@ for (const script of [
   'parallel-bench.mjs',
   'actions-bench.ts',
   'memory-recall-bench.ts',
+  'fix-memory-bench.ts',
+  'code-index-bench.ts',
 ]) {
   let file = path.join(here, script);
   if (script.endsWith('.ts')) {

@@ -8,6 +8,7 @@ import { PROTOCOL_VERSION, type DatabaseState, type ModelState, type Status } fr
 import { SessionTitler } from './chat/session-title';
 import { ChatService } from './chat/chat-service';
 import { WorkspaceInstructions } from './chat/workspace-instructions';
+import { RecapService } from './recap/recap-service';
 import type { CompanionConfig } from './config';
 import { ensureDataDir } from './data-dir';
 import { HelpService } from './help/help-service';
@@ -38,6 +39,10 @@ import { outcomeForModel, toolSpecs } from './actions/tools';
 import { McpHub } from './actions/mcp';
 import { FactExtractor } from './memory-recall/extractor';
 import { MemoryRecall } from './memory-recall/memory-recall';
+import { createMemoryEmbedder } from './memory-recall/embeddings-setup';
+import { MemoryVectors } from './memory-recall/memory-vectors';
+import { SessionSummarizer } from './memory-recall/session-summarizer';
+import { createCodeIndex, type CodeIndexService } from './code-index';
 
 declare const __ALISA_VERSION__: string;
 export const VERSION = typeof __ALISA_VERSION__ === 'string' ? __ALISA_VERSION__ : '0.0.0-dev';
@@ -61,9 +66,15 @@ export class CompanionApp {
   readonly chat: ChatService;
   /** Long-term memory in the chat: capture and recall (memory-recall/). */
   readonly recall: MemoryRecall;
+  /** Hybrid recall's vectors, made in the background (null: no embedding model, BM25 alone). */
+  readonly vectors: MemoryVectors | null;
   /** Each workspace's instructions, as its windows sent them (issue 17). */
   readonly instructions = new WorkspaceInstructions();
+  /** The codebase index of each workspace (issue 17, code-index/): the codeIndex.* methods and chat's `@codebase`. */
+  readonly codeIndex: CodeIndexService;
   readonly help: HelpService;
+  /** Returning after a break: the recap in her greeting (issue 17, recap/). */
+  readonly recap: RecapService;
   readonly rhythm: RhythmService;
   readonly idle: IdleService;
   readonly screen: ScreenService;
@@ -128,7 +139,13 @@ export class CompanionApp {
       },
       openai: config.endpoint ? { baseUrl: config.endpoint, apiKey: config.apiKey, model: config.endpointModel, timeoutMs: config.llmTimeoutMs } : undefined,
     });
-    this.recall = new MemoryRecall({ memory: () => this.memory(), emit: (e) => this.events.emit(e), log });
+    const embedder = createMemoryEmbedder(config);
+    const replying = () => this.chat.activeReplies().length > 0;
+    this.vectors = embedder ? new MemoryVectors({ memory: () => this.memory(), embedder, events: this.events, replying, log }) : null;
+    this.vectors?.onStateChange(() => this.events.emit({ type: 'status', status: this.status() }));
+    this.vectors?.start();
+    this.recall = new MemoryRecall({ memory: () => this.memory(), emit: (e) => this.events.emit(e), log, similar: () => this.vectors });
+    this.codeIndex = createCodeIndex({ dataDir: config.dataDir, events: this.events, log });
     this.chat = new ChatService({
       memory: () => this.memory(),
       registry: this.registry,
@@ -144,13 +161,16 @@ export class CompanionApp {
       events: this.events,
       instructions: this.instructions,
       recall: (req) => this.recall.recall(req),
+      prepareRecall: (text) => this.recall.prepare(text),
+      codebase: this.codeIndex,
     });
     // Long-term memory (issue 17): "remember that ..." / "forget ..." in the user's own messages.
     this.chat.memoryHook = (text, origin, userMessageId) => this.recall.onUserMessage(text, origin?.workspace ?? null, userMessageId);
     // What the model does in the background after an exchange: name the chat, note facts about the user.
     const background = { memory: () => this.memory(), events: this.events, log, readyProvider: () => this.registry.readyProvider() };
     new SessionTitler({ ...background, mode: config.autoTitle });
-    new FactExtractor({ ...background, mode: config.memoryExtract, replying: () => this.chat.activeReplies().length > 0 });
+    new FactExtractor({ ...background, mode: config.memoryExtract, replying });
+    new SessionSummarizer({ ...background, mode: config.memoryExtract, replying, idleMs: config.memorySummaryIdleMs });
     this.legacySession = new LegacySession({ memory: () => this.memory(), emit: (e) => this.events.emit(e), characterId: () => this.state.characterId });
     this.chat.isReservedSession = (id) => this.legacySession.isReserved(id);
     // Task memory first: help offers and idle talk share its learned quiet hours.
@@ -173,6 +193,7 @@ export class CompanionApp {
         ...(config.helpCooldownMs !== undefined ? { cooldownMs: config.helpCooldownMs } : {}),
       },
     });
+    this.recap = new RecapService({ chat: this.chat, state: this.state, memory: () => this.memory(), log });
     this.idle = new IdleService({
       chat: this.chat,
       context: this.context,
@@ -386,6 +407,7 @@ export class CompanionApp {
       database,
       mode: this.state.mode,
       characterId: this.state.characterId,
+      ...(this.vectors ? { embeddings: this.vectors.state() } : {}),
     };
   }
 
@@ -413,6 +435,8 @@ export class CompanionApp {
         actions: this.actions,
         mcp: this.mcp,
         instructions: this.instructions,
+        codeIndex: this.codeIndex,
+        recap: this.recap,
       },
       this.registry,
       {
@@ -476,6 +500,8 @@ export class CompanionApp {
     this.actions.dispose();
     await this.mcp?.dispose();
     await this.chat.shutdown();
+    await this.codeIndex.dispose();
+    await this.vectors?.dispose();
     await this.legacy?.close();
     await this.server?.close();
     await this.registry.dispose();

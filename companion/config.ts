@@ -45,6 +45,10 @@ export interface CompanionConfig {
   autoTitle: 'model' | 'words' | 'off';
   /** Whether the model extracts facts about the user from chats in the background (memory-recall/extractor.ts). */
   memoryExtract: 'model' | 'off';
+  /** Hybrid recall's embedding model: a GGUF path, 'chat' (the chat model's file), or null (BM25 alone). */
+  embeddingModel: string | null;
+  /** How long a chat stays quiet before it is summarised into a memory (memory-recall/session-summarizer.ts). */
+  memorySummaryIdleMs: number | undefined;
   /** Enforce the opening emotion tag by grammar (embedded model), for small models that forget it. */
   emotionGrammar: boolean;
   /** Frames per second a connection may send on average (bursts up to twice that). */
@@ -126,6 +130,10 @@ export const HELP = `Usage: npm run companion -- [options]
   --prompt-style S       full or compact (compact suits tiny models)
   --auto-title T         model (default: first words, then a title the model writes), words, or off
   --memory-extract M     model (default: the model notes facts about you from chats, in the background) or off
+  --embedding-model M    a GGUF embedding model for recall by meaning, or "chat" (the chat model's own
+                         file); default none: memories are recalled by their words only
+  --memory-summary-idle-ms N  how long a chat stays quiet before she sums it up as a memory (default
+                         1200000; also when another chat becomes active; off with --memory-extract off)
   --emotion-grammar      make the embedded model open every reply with an emotion tag
   --rate-limit N         frames per second per connection (default 20)
   --allow-origin ORIGIN  an extra browser Origin allowed to connect (repeatable)
@@ -234,6 +242,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
       'prompt-style': { type: 'string' },
       'auto-title': { type: 'string' },
       'memory-extract': { type: 'string' },
+      'embedding-model': { type: 'string' },
+      'memory-summary-idle-ms': { type: 'string' },
       'rate-limit': { type: 'string' },
       'allow-origin': { type: 'string', multiple: true },
       'parent-pid': { type: 'string' },
@@ -383,6 +393,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     promptStyle,
     autoTitle,
     memoryExtract,
+    embeddingModel: values['embedding-model']?.trim() || null,
+    memorySummaryIdleMs: int('memory-summary-idle-ms', values['memory-summary-idle-ms'], 10, 7 * 24 * 3_600_000),
     emotionGrammar: values['emotion-grammar'] ?? false,
     rateLimit: int('rate-limit', values['rate-limit'], 1, 100_000) ?? 20,
     allowedOrigins: values['allow-origin'] ?? [],

@@ -24,6 +24,8 @@ import type { HostCommand, HostFile, HostState, HostToWebview, UiAction } from '
 import { renderWebviewHtml } from '../common/webview-html';
 import type { CompanionManager } from './companion-manager';
 import { OfferPresence, type OfferChoice } from './help/offer-presence';
+import type { Mentions } from './mentions/mentions';
+import { saveRecapConsent } from './recap-settings';
 
 export const CHAT_VIEW_ID = 'alisa.chat';
 const MAX_QUEUED_COMMANDS = 10;
@@ -43,6 +45,8 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   onFix: ((offerId: string, target: HelpTarget) => void) | null = null;
   /** "Apply…" on a code block (set by the help commands: the diff flow runs in the host). */
   onApplyCode: ((code: string) => void) | null = null;
+  /** @-mentions: completion, reading them into attachments, opening a reply's sources (set by extension.ts). */
+  mentions: Mentions | null = null;
   private readonly offers = new OfferPresence({
     setBadge: (badge) => {
       if (this.view) this.view.badge = badge;
@@ -137,6 +141,8 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     switch (message.type) {
       case 'request': {
         if (message.method === 'help.respond') this.offers.answered((message.params as { offerId: string }).offerId);
+        // The panel's one-time recap question: the answer is the user's setting from now on.
+        if (message.method === 'recap.consent') void saveRecapConsent(message.params);
         const reply: CompanionMessage = await this.manager.forward(message.id, message.method, message.params);
         // A reply for a page that has since reloaded is harmless: it ignores unknown ids.
         if (this.view) void this.view.webview.postMessage(reply);
@@ -169,6 +175,26 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
         this.offers.answered(message.offerId);
         this.onFix?.(message.offerId, message.target);
         return;
+      case 'ui.mentionQuery': {
+        const candidates = await this.mentions?.candidates(message.query).catch((err: unknown) => {
+          this.manager.log.warn(`@-mention completion failed: ${(err as Error).message}`);
+          return [];
+        });
+        this.post({ type: 'host.mentions', id: message.id, candidates: (candidates ?? []).slice(0, 50) });
+        return;
+      }
+      case 'ui.resolveMentions': {
+        const results = this.mentions
+          ? await this.mentions.resolve(message.mentions)
+          : message.mentions.map(() => ({ error: 'This window cannot read mentions yet.' }));
+        this.post({ type: 'host.attachments', id: message.id, results });
+        return;
+      }
+      case 'ui.openSource': {
+        const refused = this.mentions ? await this.mentions.openSource(message.path, message.line) : 'This window cannot open sources yet.';
+        if (refused) void vscode.window.showWarningMessage(`Alisa: ${refused}`);
+        return;
+      }
       case 'ui.saveFile':
       case 'ui.openFile':
         // The Memory view's Export and Import: VS Code's dialogs, the answer back to the page.

@@ -31,6 +31,8 @@ export interface CompanionSettings {
   autoTitle?: 'model' | 'words' | 'off';
   /** alisa.memory.extract (absent: the companion's default, model). */
   memoryExtract?: 'model' | 'off';
+  /** alisa.memory.embeddingModel: a GGUF path, "chat", or '' / absent (none: recall by words). */
+  embeddingModel?: string;
   emotionGrammar: boolean;
   historyTokens: number;
   maxReplyTokens: number;
@@ -95,6 +97,7 @@ export function companionArgs(s: CompanionSettings, parentPid: number): string[]
   args.push('--prompt-style', s.promptStyle);
   if (s.autoTitle && s.autoTitle !== 'model') args.push('--auto-title', s.autoTitle);
   if (s.memoryExtract === 'off') args.push('--memory-extract', 'off');
+  if (s.embeddingModel) args.push('--embedding-model', s.embeddingModel);
   if (s.emotionGrammar) args.push('--emotion-grammar');
   args.push('--history-tokens', String(s.historyTokens));
   args.push('--max-reply-tokens', String(s.maxReplyTokens));

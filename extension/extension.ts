@@ -15,6 +15,8 @@
 //                       Activity" (network/)
 //   ActionController  - Alisa's hands: the editor actions this window runs, the questions before
 //                       an action as modals, the audit log, alisa.actions.* (actions/)
+//   CodeIndexController - the workspace's folders and changed files to the companion's codebase
+//                       index, its progress, "Ask About the Codebase" (code-index/)
 //
 // Activation must stay cheap: nothing here spawns or waits. The companion starts right after
 // activate() returns (its Node check and spawn are asynchronous), and deactivate() waits for it
@@ -25,6 +27,7 @@ import { Awareness } from './awareness/awareness';
 import { registerCommands, runUiAction } from './commands';
 import { CompanionManager } from './companion-manager';
 import { HelpCommands } from './help/help-commands';
+import { RecapSettingsSync } from './recap-settings';
 import { ModelSetup } from './model-setup';
 import { ScreenController } from './screen/screen-controller';
 import { IdleController } from './rhythm/idle-controller';
@@ -36,6 +39,8 @@ import { VoiceSetup } from './voice/voice-setup';
 import { NetworkController } from './network/network-controller';
 import { ActionController } from './actions/action-controller';
 import { WorkspaceInstructionsController } from './workspace-instructions';
+import { CodeIndexController } from './code-index/code-index-controller';
+import { Mentions } from './mentions/mentions';
 import type { ContextUpdate } from '../protocol/context';
 
 let manager: CompanionManager | null = null;
@@ -53,6 +58,10 @@ export function activate(context: vscode.ExtensionContext): AlisaApi {
   const log = vscode.window.createOutputChannel('Alisa', { log: true });
   manager = new CompanionManager(context, log);
   const view = new ChatViewProvider(context.extensionUri, manager, runUiAction);
+  // @-mentions (issue 17): the panel's completion, attachments read in this window, source links.
+  const mentions = new Mentions();
+  view.mentions = mentions;
+  context.subscriptions.push(mentions);
   const models = new ModelSetup(manager);
   const awareness = new Awareness(manager);
   const screen = new ScreenController(manager);
@@ -80,6 +89,8 @@ export function activate(context: vscode.ExtensionContext): AlisaApi {
     new NetworkController(manager),
     new ActionController(manager, help.ledger),
     new WorkspaceInstructionsController(manager),
+    new RecapSettingsSync(manager),
+    new CodeIndexController(manager, view),
     awareness,
     help,
     vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, view),

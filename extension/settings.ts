@@ -46,6 +46,8 @@ const RESTART_KEYS = [
   'alisa.mcp.servers',
   // A launch flag: turning the model's fact extraction off takes effect at once.
   'alisa.memory.extract',
+  // A model file the companion loads for recall by meaning.
+  'alisa.memory.embeddingModel',
 ];
 /** These the running companion takes without a restart (mode.set, character.select). */
 export const LIVE_KEYS = { mode: 'alisa.mode', character: 'alisa.character' } as const;
@@ -71,6 +73,12 @@ function isSet(config: vscode.WorkspaceConfiguration, key: string): boolean {
  */
 function userValue(config: vscode.WorkspaceConfiguration, key: string): unknown {
   return config.inspect(key)?.globalValue;
+}
+
+/** alisa.memory.embeddingModel: '' (none), "chat", or a GGUF path (`~` expanded). */
+function embeddingModelOf(value: string): string {
+  const t = value.trim();
+  return t === '' || t === 'chat' ? t : expandHome(t);
 }
 
 /** `~/models/x.gguf` works in settings as it does in a shell. */
@@ -106,6 +114,8 @@ export function readSettings(defaultDataFolder: string): CompanionSettings & { n
     autoTitle: autoTitleOf(c.get<string>('chat.autoTitle', 'model')),
     // Application scope: the user's own value only.
     memoryExtract: userValue(c, 'memory.extract') === 'off' ? 'off' : 'model',
+    // A model file: the user's own value only, as alisa.model.path.
+    embeddingModel: embeddingModelOf(stringOr(userValue(c, 'memory.embeddingModel'), '')),
     emotionGrammar: c.get<boolean>('llm.emotionGrammar', false) === true,
     historyTokens: intOrNull(c.get('llm.historyTokens', 3000), 0) ?? 3000,
     maxReplyTokens: intOrNull(c.get('llm.maxReplyTokens', 512), 1) ?? 512,

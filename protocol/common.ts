@@ -181,6 +181,18 @@ export const DatabaseState = z.object({
 });
 export type DatabaseState = z.infer<typeof DatabaseState>;
 
+/**
+ * Hybrid recall's embedding model (issue 17; absent: none configured, recall by words alone):
+ * `indexed` memories have a vector of it; `error` says why it is off (a missing or unusable file).
+ */
+export const EmbeddingsState = z.object({
+  model: z.string(),
+  state: z.enum(['idle', 'working', 'ready', 'error']),
+  indexed: z.number().int().nonnegative(),
+  error: z.string().nullable(),
+});
+export type EmbeddingsState = z.infer<typeof EmbeddingsState>;
+
 export const Status = z.object({
   version: z.string(),
   protocolVersion: z.number().int(),
@@ -189,6 +201,7 @@ export const Status = z.object({
   database: DatabaseState,
   mode: Mode,
   characterId: Id,
+  embeddings: EmbeddingsState.optional(),
 });
 export type Status = z.infer<typeof Status>;
 

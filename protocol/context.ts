@@ -3,6 +3,7 @@
 // them into one current state and decides, with one policy, when to offer help.
 import * as z from 'zod';
 import { CONTEXT_LIMITS } from './limits';
+import { LastFix } from './memory';
 
 // The caps live in limits.ts (no zod), where the extension reads them at activation.
 export { CONTEXT_LIMITS };
@@ -94,6 +95,8 @@ export const ContextUpdate = z.object({
   diagnosticCounts: z.array(DiagnosticCount).max(CONTEXT_LIMITS.countedFiles).optional(),
   diagnosticsTruncated: DiagnosticsTruncation.nullable().optional(),
   terminalFailure: TerminalFailure.optional(),
+  /** A command that ended with exit code 0 (a failing one that now succeeds is no longer failing). */
+  terminalSuccess: z.object({ commandLine: z.string().max(CONTEXT_LIMITS.commandLine), at: z.number() }).optional(),
   debugStop: DebugStop.optional(),
   /** The user typed in the last few seconds (help waits while they type). */
   typing: z.boolean().optional(),
@@ -130,6 +133,8 @@ export const HelpOffer = z.object({
   text: z.string(),
   emotion: z.enum(['serious', 'sad', 'calm', 'teasing', 'happy', 'shy', 'neutral']),
   target: HelpTarget,
+  /** What fixed the same error last time in this workspace (issue 17, memory of fixes); absent: nothing known. */
+  lastFix: LastFix.optional(),
 });
 export type HelpOffer = z.infer<typeof HelpOffer>;
 

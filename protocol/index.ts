@@ -14,3 +14,5 @@ export * from './inputs';
 export * from './actions';
 export * from './memory';
 export * from './attachments';
+export * from './code-index';
+export * from './recap';

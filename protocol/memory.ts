@@ -73,6 +73,23 @@ export const MemoryChangedEvent = z.object({
 });
 export type MemoryChangedEvent = z.infer<typeof MemoryChangedEvent>;
 
+/** An error signature (common/fix-signature.ts): d1 for a diagnostic, t1 for a failed command. */
+export const FixSignature = z.string().regex(/^[dt]1:[0-9a-f]{32}$/, 'not an error signature (see common/fix-signature.ts)');
+
+/**
+ * What fixed an error last time in this workspace, on a help offer about the same error (same
+ * signature): the memory (deletable in the Memory view), the change in a few words ("adding
+ * `await` in src/db.ts"; null when the memory was edited and no longer says it), and how many
+ * times such a fix worked.
+ */
+export const LastFix = z.object({
+  memoryId: Id,
+  text: z.string().max(MEMORY_TEXT_MAX),
+  change: z.string().max(300).nullable(),
+  times: z.number().int().positive(),
+});
+export type LastFix = z.infer<typeof LastFix>;
+
 /** Params and results of the memory methods (their entries are in messages.ts). */
 export const MemoryMethods = {
   list: {
@@ -104,6 +121,27 @@ export const MemoryMethods = {
     result: z.object({ removed: z.number().int() }),
   },
   export: { params: z.object({}).strict(), result: MemoryExport },
+  /**
+   * A fix that worked (its diagnostic went away, or the failing command then succeeded): kept in
+   * the client's workspace, one memory per error signature (the latest change, counted).
+   */
+  recordFix: {
+    params: z
+      .object({
+        signature: FixSignature,
+        kind: z.enum(['diagnostic', 'terminal']),
+        /** The error's first line, as the user saw it (secrets are redacted again on arrival). */
+        error: z.string().min(1).max(200),
+        /** Workspace-relative path of the changed file, with forward slashes. */
+        path: z.string().min(1).max(300),
+        /** The change in a few words, e.g. "adding `await`". */
+        summary: z.string().min(1).max(120),
+        /** A small excerpt of the diff: "-old" and "+new" lines. */
+        diff: z.string().max(300).optional(),
+      })
+      .strict(),
+    result: z.object({ fact: MemoryFact, times: z.number().int().positive() }),
+  },
   import: {
     params: z.object({ file: MemoryExport }).strict(),
     result: z.object({ added: z.number().int(), skipped: z.number().int(), reasons: z.array(z.string()) }),

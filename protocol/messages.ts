@@ -18,8 +18,10 @@ import { IdleConfigure, IdleStateEvent, IdleStatus, PresenceConfigure, PresenceS
 import { NetworkActivity, NetworkAskDoneEvent, NetworkAskEvent, NetworkConfigure, NetworkDecide, NetworkStateEvent, NetworkStatus } from './network';
 import { ScreenConfigure, ScreenStateEvent, ScreenStatus } from './screen';
 import { MemoryChangedEvent, MemoryMethods } from './memory';
+import { RecapAskEvent, RecapMethods } from './recap';
 import { Attachment, ATTACHMENTS_MAX, SourceRef } from './attachments';
 import { WorkspaceInstructionsParams, WorkspaceInstructionsResult } from './instructions';
+import { CodeIndexMethods, CodeIndexProgressEvent } from './code-index';
 import {
   ActionAskDoneEvent,
   ActionAskEvent,
@@ -304,6 +306,12 @@ export const methods = {
   'memories.export': method(MemoryMethods.export.params, MemoryMethods.export.result),
   /** Adds the facts of an export file; duplicates, secrets and invalid ones are skipped with the reason. */
   'memories.import': method(MemoryMethods.import.params, MemoryMethods.import.result),
+  /** A fix that worked, from the extension: remembered per workspace by its error signature (deduped, counted). */
+  'memories.recordFix': method(MemoryMethods.recordFix.params, MemoryMethods.recordFix.result),
+  /** Returning after a break (protocol/recap.ts): the recap's consent, break length and privacy globs, from the settings. */
+  'recap.configure': method(RecapMethods.configure.params, RecapMethods.configure.result),
+  /** The answer to the consent card (the extension saves it as alisa.memory.recapAfterBreak); a yes gives the waiting recap. */
+  'recap.consent': method(RecapMethods.consent.params, RecapMethods.consent.result),
   'action.clearAudit': method(
     z.object({ confirm: z.literal(true, { error: 'clearing the audit log needs confirm: true, sent only after the user confirmed it' }) }),
     z.object({ removed: z.number().int() }),
@@ -317,6 +325,17 @@ export const methods = {
    * clears them; a client without a workspace keeps none.
    */
   'workspace.instructions': method(WorkspaceInstructionsParams, WorkspaceInstructionsResult),
+  /**
+   * The codebase index of the client's workspace (issue 17, protocol/code-index.ts): `build` says
+   * its folders (sent on every connection: a pass re-reads only what changed) and answers at once,
+   * the pass reporting as `codeIndex.progress`; `update` names files that changed; `search` finds
+   * chunks. A client without a workspace gets `invalid_argument`.
+   */
+  'codeIndex.build': method(CodeIndexMethods.build.params, CodeIndexMethods.build.result),
+  'codeIndex.update': method(CodeIndexMethods.update.params, CodeIndexMethods.update.result),
+  'codeIndex.status': method(CodeIndexMethods.status.params, CodeIndexMethods.status.result),
+  'codeIndex.cancel': method(CodeIndexMethods.cancel.params, CodeIndexMethods.cancel.result),
+  'codeIndex.search': method(CodeIndexMethods.search.params, CodeIndexMethods.search.result),
 } as const;
 
 export type MethodName = keyof typeof methods;
@@ -465,6 +484,8 @@ export const CompanionMessage = z.discriminatedUnion('type', [
   ActionDoneEvent,
   ActionStateEvent,
   MemoryChangedEvent,
+  CodeIndexProgressEvent,
+  RecapAskEvent,
 ]);
 export type CompanionMessage = z.infer<typeof CompanionMessage>;
 export type CompanionEvent = Exclude<CompanionMessage, { type: 'welcome' | 'response' | 'error' }>;

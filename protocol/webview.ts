@@ -6,6 +6,7 @@
 // the host tells it about the connection (`host.state`) and passes editor commands
 // (`host.command`); the webview asks the host for what only the editor can do (`ui.*`).
 import * as z from 'zod';
+import { Attachment, ATTACHMENT_TEXT_MAX, ATTACHMENTS_MAX, SourceRef } from './attachments';
 import { ErrorInfo } from './common';
 import { HelpTarget } from './context';
 import { CompanionMessage, RequestEnvelope } from './messages';
@@ -25,6 +26,21 @@ export const UI_ACTIONS = [
 export const UiAction = z.enum(UI_ACTIONS);
 export type UiAction = z.infer<typeof UiAction>;
 
+/** Candidates one `@` completion lists at most. */
+export const MENTION_CANDIDATES_MAX = 50;
+
+/**
+ * An @-mention the user picked (issue 17): what its chip shows and where it points. The host turns
+ * it into an Attachment (protocol/attachments.ts) with `ui.resolveMentions`.
+ */
+export const Mention = SourceRef.extend({
+  /** A second line in the completion list (a symbol's container, a folder's parent). */
+  detail: z.string().max(300).optional(),
+  /** A memory's fact: its text is the attachment (the page has it from memories.list). */
+  text: z.string().max(ATTACHMENT_TEXT_MAX).optional(),
+});
+export type Mention = z.infer<typeof Mention>;
+
 export const WebviewToHost = z.discriminatedUnion('type', [
   RequestEnvelope,
   /** The webview has loaded and listens: the host answers with `host.state`. */
@@ -42,6 +58,12 @@ export const WebviewToHost = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ui.saveFile'), id: z.string().max(100), name: z.string().min(1).max(200), content: z.string().max(FILE_MAX) }),
   /** Pick a JSON file to read (VS Code: an open dialog); the host answers with `host.file` and its text. */
   z.object({ type: z.literal('ui.openFile'), id: z.string().max(100) }),
+  /** What the user typed after `@`: the host answers with `host.mentions` (files, folders, symbols). */
+  z.object({ type: z.literal('ui.mentionQuery'), id: z.string().max(100), query: z.string().max(200) }),
+  /** Mentions to turn into attachments (read in the user's window); the host answers with `host.attachments`. */
+  z.object({ type: z.literal('ui.resolveMentions'), id: z.string().max(100), mentions: z.array(Mention).max(ATTACHMENTS_MAX) }),
+  /** A reply's source link: open the workspace-relative `path` at `line` (refused outside the workspace). */
+  z.object({ type: z.literal('ui.openSource'), path: z.string().min(1).max(2000), line: z.number().int().positive().optional() }),
 ]);
 export type WebviewToHost = z.infer<typeof WebviewToHost>;
 
@@ -68,6 +90,8 @@ export const HostCommand = z.object({
   command: z.enum(HOST_COMMANDS),
   /** For `send`: the message to send (e.g. "Explain this file" with the file's text). */
   text: z.string().optional(),
+  /** For `send`: what goes with it ("Ask About the Codebase": an `@codebase` attachment). */
+  attachments: z.array(Attachment).max(ATTACHMENTS_MAX).optional(),
   /** For `showSearch`: a query to run. */
   query: z.string().optional(),
   /** For `showSession`: the chat to show (where a reply the editor asked for is streaming). */
@@ -87,5 +111,21 @@ export const HostFile = z.object({
 });
 export type HostFile = z.infer<typeof HostFile>;
 
-export const HostToWebview = z.union([CompanionMessage, HostState, HostCommand, HostFile]);
+/** The answer to `ui.mentionQuery` (same `id`). */
+export const HostMentions = z.object({
+  type: z.literal('host.mentions'),
+  id: z.string().max(100),
+  candidates: z.array(Mention).max(MENTION_CANDIDATES_MAX),
+});
+export type HostMentions = z.infer<typeof HostMentions>;
+
+/** The answer to `ui.resolveMentions` (same `id`): one entry per mention, in order, each an attachment or why it was refused. */
+export const HostAttachments = z.object({
+  type: z.literal('host.attachments'),
+  id: z.string().max(100),
+  results: z.array(z.union([z.object({ attachment: Attachment }), z.object({ error: z.string().max(1000) })])).max(ATTACHMENTS_MAX),
+});
+export type HostAttachments = z.infer<typeof HostAttachments>;
+
+export const HostToWebview = z.union([CompanionMessage, HostState, HostCommand, HostFile, HostMentions, HostAttachments]);
 export type HostToWebview = z.infer<typeof HostToWebview>;

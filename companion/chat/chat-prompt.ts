@@ -9,7 +9,9 @@ import type { MemoryStore } from '../memory';
 import { DEFAULT_CHARACTER, systemPrompt, userTurn } from '../persona';
 import type { ContextStore } from '../context/context-store';
 import type { CompanionState } from '../state';
+import { ATTACHMENTS_FALLBACK_TOKENS, ATTACHMENTS_SHARE, fitAttachments, type AttachmentItem } from './attachments';
 import { chooseWindow, type HistoryTurn } from './prompt-window';
+import type { SourceRef } from '../../protocol';
 import type { WorkspaceInstructions } from './workspace-instructions';
 
 /** How many earlier messages are read from the database before trimming to the token budget. */
@@ -77,6 +79,8 @@ export class ChatPrompt {
     remember = true,
     /** The asking client's workspace id (null: none; absent: the session's). */
     workspace?: string | null,
+    /** The message's attachments (attachments.ts): fitted into the turn; `sources` is set to the refs of what went in. */
+    attached?: { items: readonly AttachmentItem[]; sources?: SourceRef[] },
   ): ChatTurn[] {
     const style = this.deps.settings.promptStyle;
     const history: HistoryTurn[] = memory
@@ -110,7 +114,17 @@ export class ChatPrompt {
           ...(provider.exactTokenCount ? { countTokens: (t: string) => provider.countTokens(t) } : {}),
         })
       : '';
-    if (recalled) user = `(${recalled})\n\n${user}`;
+    const memories = recalled ? `(${recalled})\n\n` : '';
+    // What the user attached (issue 17), between the memories and the message, under a share of the
+    // room the system message, the memories and the message leave (the history gets what is left).
+    if (attached?.items.length) {
+      const room = provider.promptTokenBudget?.(maxTokens) ?? provider.contextSize() ?? ATTACHMENTS_FALLBACK_TOKENS;
+      const free = room - this.countSystem(provider, system) - provider.countTokens(memories + user) - 2 * TURN_OVERHEAD_TOKENS;
+      const { block, sources } = fitAttachments(attached.items, Math.max(0, free) * ATTACHMENTS_SHARE, (t) => provider.countTokens(t));
+      attached.sources = sources;
+      if (block) user = `${block}\n\n${user}`;
+    }
+    user = memories + user;
     // Later prompts render this message exactly as now, context included (the cache matches).
     if (remember) this.rendered.set(userMessageId, user);
     const exact = provider.exactTokenCount;
@@ -128,19 +142,23 @@ export class ChatPrompt {
     let budget = this.deps.settings.historyTokens;
     const providerBudget = provider.promptTokenBudget?.(maxTokens) ?? null;
     if (providerBudget !== null) {
-      // The system message is the same turn after turn: counted once per text.
-      const systemKey = `${exact ? 'x' : 'e'}${system}`;
-      let systemTokens = this.systemTokens.get(systemKey);
-      if (systemTokens === undefined) {
-        systemTokens = provider.countTokens(system);
-        this.systemTokens.set(systemKey, systemTokens);
-      }
-      const fixed = systemTokens + provider.countTokens(user) + 2 * TURN_OVERHEAD_TOKENS;
+      const fixed = this.countSystem(provider, system) + provider.countTokens(user) + 2 * TURN_OVERHEAD_TOKENS;
       budget = Math.min(budget, Math.floor((providerBudget - fixed) * 0.97) - 8);
     }
     const window = chooseWindow(history, { budget, anchorId: this.anchors.get(sessionId) ?? null, cost });
     this.anchors.set(sessionId, window.anchorId);
     return [{ role: 'system', content: system }, ...window.turns.map(({ role, content }) => ({ role, content })), { role: 'user', content: user }];
+  }
+
+  /** Tokens of a system message: the same turn after turn, so counted once per text. */
+  private countSystem(provider: LlmProvider, system: string): number {
+    const key = `${provider.exactTokenCount ? 'x' : 'e'}${system}`;
+    let n = this.systemTokens.get(key);
+    if (n === undefined) {
+      n = provider.countTokens(system);
+      this.systemTokens.set(key, n);
+    }
+    return n;
   }
 }
 

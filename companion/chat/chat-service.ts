@@ -16,7 +16,7 @@
 // file stays over 400 lines because `generate` is one pipeline (stream, batch, persist, emit,
 // cancel) whose steps share the reply's state and are easiest to check read in one piece.
 import { randomUUID } from 'node:crypto';
-import type { ClientWorkspace, CompanionEvent, Emotion, Mode, Params, Result } from '../../protocol';
+import type { Attachment, ClientWorkspace, CompanionEvent, Emotion, Mode, Params, Result, SourceRef } from '../../protocol';
 import { EMOTIONS, MODES } from '../../protocol';
 import { AlisaError, toAlisaError } from '../errors';
 import type { GenerateRequest, ProviderRegistry } from '../llm';
@@ -25,6 +25,8 @@ import { retryWhileLocked, type MemoryStore } from '../memory';
 import { wellFormed } from '../memory/validate';
 import { EmotionStream } from '../persona';
 import { ChatPrompt, type ChatPromptDeps } from './chat-prompt';
+import { checkAttachments, prepareAttachments, refsOf } from './attachments';
+import type { CodebaseRetriever } from '../code-index/retriever';
 import type { EventHub, EventListener, ReplyOrigin } from '../events';
 import type { CompanionState } from '../state';
 import type { ContextStore } from '../context/context-store';
@@ -59,6 +61,8 @@ interface AskedReply {
   format?: ReplyFormat;
   /** `/do ...`: the model must choose one action for the request (then it answers about the result). */
   toolChoice?: 'required';
+  /** What the user attached with @-mentions (checked and redacted: attachments.ts). */
+  attachments?: Attachment[];
 }
 
 /** How many rounds of tool calls one reply may make before it must answer in words. */
@@ -109,6 +113,10 @@ export class ChatService {
       instructions?: ChatPromptDeps['instructions'];
       /** Long-term memory's recall for each reply's prompt (memory-recall/). */
       recall?: ChatPromptDeps['recall'];
+      /** Before the prompt: the message's vector for hybrid recall (bounded in time; memory-recall/memory-vectors.ts). */
+      prepareRecall?: (text: string) => Promise<void>;
+      /** The codebase index, for `@codebase` (code-index/); absent: such a mention says it was not used. */
+      codebase?: CodebaseRetriever;
     },
   ) {
     this.prompts = new ChatPrompt(deps);
@@ -143,6 +151,8 @@ export class ChatService {
   memoryHook: ((text: string, origin: ReplyOrigin | null, userMessageId: number) => void) | null = null;
 
   send(params: Params<'chat.send'>, origin: ReplyOrigin | null): Result<'chat.send'> {
+    // Before anything is stored: a message whose attachments are refused is not sent at all.
+    const attachments = checkAttachments(params.attachments);
     const memory = this.deps.memory();
     const session = this.resolveSession(memory, params.sessionId, { workspace: origin?.workspace });
     const command = /^\/mode(?:\s+(\S+))?\s*$/i.exec(params.text.trim());
@@ -154,8 +164,13 @@ export class ChatService {
     if (action) return { replyId: null, sessionId: session.id, userMessageId: null, action };
     const ask = /^\/do\s+([\s\S]+)$/i.exec(params.text.trim());
     if (ask && this.toolRunner)
-      return this.begin(memory, session.id, { shownText: params.text, promptText: ask[1]!, maxTokens: params.maxTokens, toolChoice: 'required' }, origin);
-    const started = this.begin(memory, session.id, { shownText: params.text, promptText: params.text, maxTokens: params.maxTokens }, origin);
+      return this.begin(
+        memory,
+        session.id,
+        { shownText: params.text, promptText: ask[1]!, maxTokens: params.maxTokens, toolChoice: 'required', attachments },
+        origin,
+      );
+    const started = this.begin(memory, session.id, { shownText: params.text, promptText: params.text, maxTokens: params.maxTokens, attachments }, origin);
     // Before the reply's prompt is built (after an await in generate): a memory taken from this
     // message is already there.
     try {
@@ -255,9 +270,17 @@ export class ChatService {
   ): { replyId: string; sessionId: number; userMessageId: number } {
     this.ensureIdle(sessionId);
     const userMessage = memory.addMessage({ sessionId, role: 'user', text: p.shownText });
-    // What the model was asked, when it differs from what is stored (help requests): for a retry.
-    if (p.promptText !== p.shownText || p.format || p.maxTokens !== undefined || p.toolChoice) {
-      this.asked.set(userMessage.id, { promptText: p.promptText, maxTokens: p.maxTokens, format: p.format, toolChoice: p.toolChoice });
+    // Its chips, for the history (the attachments' text is never stored).
+    if (p.attachments?.length) memory.setMessageSources(userMessage.id, refsOf(p.attachments));
+    // What the model was asked, when it differs from what is stored (help requests, attachments): for a retry.
+    if (p.promptText !== p.shownText || p.format || p.maxTokens !== undefined || p.toolChoice || p.attachments?.length) {
+      this.asked.set(userMessage.id, {
+        promptText: p.promptText,
+        maxTokens: p.maxTokens,
+        format: p.format,
+        toolChoice: p.toolChoice,
+        attachments: p.attachments,
+      });
       if (this.asked.size > ASKED_MAX) this.asked.delete(this.asked.keys().next().value!);
     }
     return this.launch(sessionId, userMessage.id, p, origin);
@@ -276,7 +299,7 @@ export class ChatService {
     this.active.set(replyId, reply);
     const startedAt = performance.now();
     this.emit({ type: 'reply.start', replyId, sessionId, userMessageId, spontaneous: false }, origin);
-    reply.done = this.generate(reply, userMessageId, p.promptText, p.maxTokens, startedAt, origin, p.format, p.toolChoice).finally(() =>
+    reply.done = this.generate(reply, userMessageId, p.promptText, p.maxTokens, startedAt, origin, p.format, p.toolChoice, p.attachments).finally(() =>
       this.active.delete(replyId),
     );
     return { replyId, sessionId, userMessageId };
@@ -435,6 +458,7 @@ export class ChatService {
     origin: ReplyOrigin | null,
     format?: ReplyFormat,
     toolChoice?: 'required',
+    attachments: readonly Attachment[] = [],
   ): Promise<void> {
     const { replyId, sessionId, controller } = reply;
     const memory = this.deps.memory();
@@ -510,7 +534,21 @@ export class ChatService {
       providerId = provider.id;
       if (controller.signal.aborted) throw controller.signal.reason;
       const replyTokens = maxTokens ?? this.deps.settings.maxReplyTokens;
-      const messages = this.prompts.build(memory, provider, sessionId, userMessageId, userText, replyTokens, true, origin?.workspace?.id);
+      // The attachments (`@codebase` asks the index first), fitted into the turn by the prompt.
+      const prepared = attachments.length
+        ? await prepareAttachments(attachments, {
+            query: userText,
+            workspace: origin?.workspace?.id ?? memory.getSession(sessionId)?.workspace ?? null,
+            codebase: this.deps.codebase,
+            signal: controller.signal,
+          })
+        : null;
+      const attached: { items: NonNullable<typeof prepared>['items']; sources?: SourceRef[] } | undefined = prepared ? { items: prepared.items } : undefined;
+      await this.deps.prepareRecall?.(userText);
+      if (controller.signal.aborted) throw controller.signal.reason;
+      const messages = this.prompts.build(memory, provider, sessionId, userMessageId, userText, replyTokens, true, origin?.workspace?.id, attached);
+      // What went into the prompt, then what the user should know (an @codebase without an index).
+      const sources: SourceRef[] = [...(attached?.sources ?? []), ...(prepared?.notes ?? [])];
       const runner = this.toolRunner;
       const tools = runner && !format && (toolChoice === 'required' || runner.offerTo(provider.id)) ? runner.specs() : undefined;
       let result: GenerateResult | null = null;
@@ -562,6 +600,10 @@ export class ChatService {
         flush(interrupted ? 'interrupted' : 'complete', { emotion, promptTokens: tokens.prompt, completionTokens: tokens.completion }),
       );
       if (messageId !== null && renderedReply.trim() !== '') this.prompts.rememberReply(messageId, renderedReply);
+      if (messageId !== null && sources.length > 0) {
+        const id = messageId;
+        await retryWhileLocked(() => memory.setMessageSources(id, sources));
+      }
       const endAt = performance.now();
       const genSeconds = (endAt - (firstTokenAt ?? startedAt)) / 1000;
       this.emit(
@@ -580,6 +622,7 @@ export class ChatService {
             tokensPerSecond: genSeconds > 0 && tokens.completion > 0 ? round(tokens.completion / genSeconds) : null,
           },
           provider: providerId,
+          ...(sources.length > 0 ? { sources } : {}),
         },
         origin,
       );

@@ -10,6 +10,8 @@ export interface HelpPromptInput {
   /** 0-based line of the excerpt's first line in the file. */
   excerptStartLine?: number;
   related?: Array<{ path: string; range: Range; message: string }>;
+  /** What fixed the same error last time in this workspace (a memory of source 'fix'). */
+  lastFix?: string;
 }
 
 const KIND_WORDS: Record<HelpTarget['kind'], string> = {
@@ -54,6 +56,7 @@ export function buildHelpPrompt(kind: 'explain' | 'fix', p: HelpPromptInput): st
     parts.push('', 'Related information:');
     for (const r of p.related) parts.push(`- ${r.path}:${r.range.start.line + 1}: ${r.message}`);
   }
+  if (p.lastFix) parts.push('', `Last time this error came up here, this fixed it: ${p.lastFix}`);
   parts.push('');
   if (kind === 'explain') {
     parts.push('Explain briefly what this error means and why it happens here, and how I could fix it.');

@@ -6,16 +6,19 @@
 // report or tick (`help.retract`), and among errors due the active file's come first.
 import { randomUUID } from 'node:crypto';
 import type { ClientWorkspace, Params, Result } from '../../protocol';
+import { diagnosticSignature, failureSignature } from '../../common/fix-signature';
 import type { ActivityState, ContextUpdate, HelpTarget } from '../../protocol/context';
+import type { LastFix } from '../../protocol/memory';
 import type { ChatService } from '../chat/chat-service';
 import type { ContextStore } from '../context/context-store';
 import { errorKey } from '../context/activity-fuser';
 import { AlisaError } from '../errors';
 import type { MemoryStore } from '../memory';
+import { lastFixFor } from '../memory/fix-memory';
 import type { CompanionState } from '../state';
 import { buildHelpPrompt, type HelpPromptInput } from './help-prompt';
 import { OfferPolicy, type OfferPolicyOptions } from './offer-policy';
-import { offerText } from './offer-text';
+import { lastFixLine, offerText } from './offer-text';
 import { learnQuietHours, QUIET_HOURS_WINDOW_MS, type QuietHoursOptions } from './quiet-hours';
 
 const TICK_MS = 1000;
@@ -66,12 +69,14 @@ function shortLine(prefix: string, target: HelpTarget): string {
 export class HelpService {
   readonly policy: OfferPolicy;
   private readonly now: () => number;
-  private offers = new Map<string, { key: string; target: HelpTarget; at: number; task: string | null }>();
+  private offers = new Map<string, { key: string; target: HelpTarget; at: number; task: string | null; lastFix?: LastFix }>();
   private quiet = new Set<number>();
   private lastState: string | null = null;
   private timer: NodeJS.Timeout | null = null;
   /** The client whose context report came last (see onContextUpdate). */
   private contextClient: string | null = null;
+  /** That client's workspace (what fixed an error last time is looked up there). */
+  private contextWorkspace: string | null = null;
 
   constructor(private readonly deps: HelpServiceDeps) {
     this.now = deps.now ?? Date.now;
@@ -131,8 +136,11 @@ export class HelpService {
    * `clientId`: the window that reported it. With several windows on one companion, the latest
    * report is the window the user works in, and that window alone gets the offers about it.
    */
-  onContextUpdate(update: ContextUpdate, clientId: string | null = null): { state: ActivityState } {
-    if (clientId !== null) this.contextClient = clientId;
+  onContextUpdate(update: ContextUpdate, clientId: string | null = null, workspace: string | null = null): { state: ActivityState } {
+    if (clientId !== null) {
+      this.contextClient = clientId;
+      this.contextWorkspace = workspace;
+    }
     const at = this.now();
     const fuser = this.deps.context.activity;
     fuser.apply(update);
@@ -167,7 +175,8 @@ export class HelpService {
       ...(task ? { task } : {}),
     });
     const offerId = randomUUID();
-    this.offers.set(offerId, { ...due, at: this.now(), task: this.deps.rhythm?.currentTask() ?? null });
+    const lastFix = this.lastFixFor(due.target);
+    this.offers.set(offerId, { ...due, at: this.now(), task: this.deps.rhythm?.currentTask() ?? null, ...(lastFix ? { lastFix } : {}) });
     if (this.offers.size > MAX_OFFERS) {
       const [oldestId, oldest] = this.offers.entries().next().value!;
       this.offers.delete(oldestId);
@@ -175,7 +184,32 @@ export class HelpService {
     }
     // An offer about a window's editor goes to that window only; one about the screen to all.
     const to = due.target.kind !== 'screen' && this.contextClient !== null ? { clientId: this.contextClient, only: true } : null;
-    this.deps.chat.emit({ type: 'help.offer', offerId, text, emotion, target: due.target }, to);
+    const said = lastFix ? `${text} ${lastFixLine(lastFix)}` : text;
+    this.deps.chat.emit({ type: 'help.offer', offerId, text: said, emotion, target: due.target, ...(lastFix ? { lastFix } : {}) }, to);
+  }
+
+  /** The error's signature as the extension computes it (common/fix-signature.ts); null for kinds never fixed by a proposal. */
+  signatureOf(target: HelpTarget): string | null {
+    const fuser = this.deps.context.activity;
+    if (target.kind === 'diagnostic') {
+      const file = fuser.diagnostics.find((f) => f.path === target.path);
+      const d = file?.diagnostics.find((x) => x.message === target.message && (x.code ?? null) === (target.code ?? null));
+      return diagnosticSignature({ source: d?.source ?? null, code: target.code, message: target.message });
+    }
+    if (target.kind === 'terminal' && fuser.terminalFailure) return failureSignature(fuser.terminalFailure);
+    return null;
+  }
+
+  /** What fixed this error last time in the reporting window's workspace (a database that cannot be read: nothing). */
+  lastFixFor(target: HelpTarget, workspace: string | null = this.contextWorkspace): LastFix | null {
+    const signature = this.signatureOf(target);
+    if (signature === null || !this.deps.memory) return null;
+    try {
+      return lastFixFor(this.deps.memory(), signature, workspace);
+    } catch (err) {
+      this.deps.log?.(`help: could not read the memory of fixes: ${(err as Error).message}`);
+      return null;
+    }
   }
 
   /** Offers nobody answered in time are taken as ignored. */
@@ -228,7 +262,8 @@ export class HelpService {
     this.policy.engaged(offer.key);
     this.recordOutcome('engaged', offer.at, offer.task);
     const detail = this.deps.context.activity.detailFor(offer.target);
-    const started = this.startHelpReply(p.response, { target: offer.target, ...detail }, workspace);
+    const lastFix = offer.lastFix ? { lastFix: offer.lastFix.text } : {};
+    const started = this.startHelpReply(p.response, { target: offer.target, ...detail, ...lastFix }, workspace);
     return { replyId: started.replyId, sessionId: started.sessionId };
   }
 
@@ -255,9 +290,16 @@ export class HelpService {
         excerpt: p.excerpt,
         excerptStartLine: p.excerptStartLine,
         ...(p.related ? { related: p.related } : {}),
+        ...this.lastFixPrompt(p.target, workspace),
       },
       workspace,
     );
+  }
+
+  /** The prompt's line about what fixed this error last time, for a direct fix request. */
+  private lastFixPrompt(target: HelpTarget, workspace: ClientWorkspace | null): { lastFix?: string } {
+    const found = this.lastFixFor(target, workspace?.id ?? null);
+    return found ? { lastFix: found.text } : {};
   }
 
   private startHelpReply(kind: 'explain' | 'fix', input: HelpPromptInput, workspace: ClientWorkspace | null): { replyId: string; sessionId: number } {

@@ -3,6 +3,7 @@
 // that keeps coming back.
 import type { Mode } from '../../protocol';
 import type { HelpOffer, HelpTarget } from '../../protocol/context';
+import type { LastFix } from '../../protocol/memory';
 
 interface OfferTextInput {
   target: HelpTarget;
@@ -95,4 +96,11 @@ function screenVariants(mode: Mode, msg: string, task: string, kind: string): st
   if (task === 'researching_problem') return [`Still hunting down "${msg}"? I could just explain it… if you want.`];
   if (task.startsWith('running_') || task === 'terminal_work') return [`Hmph, "${msg}". Your command didn't like that. Want me to explain?`];
   return [`${what}, "${msg}"… I suppose I could explain it. If you want.`, `Is that "${msg}"? Don't look at me like that, I can help.`];
+}
+
+/** The offer's added sentence about what fixed the same error last time (no model: from the memory). */
+export function lastFixLine(f: LastFix): string {
+  const times = f.times > 1 ? ` (it worked ${f.times} times)` : '';
+  if (f.change) return `Last time, ${f.change} fixed this${times}.`;
+  return `Last time, this fixed it: ${shortMessage(f.text, 160)}`;
 }

@@ -1,8 +1,10 @@
 // Which memories go into a reply's prompt (pure): pinned ones first, then the candidates that
 // share words with the user's message, ranked by bm25 weighted by recency (last used or updated)
 // and by place (the client's own workspace before global ones), under a token budget. Memories of
-// other workspaces never get here (the store's query leaves them out). BM25 only for now: no
-// embeddings, so a memory is recalled only when it shares a (stemmed) word with the message.
+// other workspaces never get here (the store's query leaves them out). With an embedding model
+// (hybrid recall) the bm25 list and the list of memories closest in meaning are fused by
+// reciprocal rank (`fuseCandidates`), so a memory that shares no word with the message can still
+// be recalled; without one, only memories sharing a (stemmed) word are.
 import type { MemoryFact } from '../../protocol/memory';
 
 export const RECALL_BUDGET_TOKENS = 300;
@@ -17,8 +19,37 @@ const LINE_OVERHEAD_CHARS = 3;
 
 export interface RecallCandidate {
   fact: MemoryFact;
-  /** FTS5 bm25: negative, lower is more relevant. */
+  /** FTS5 bm25: negative, lower is more relevant (0: no shared word, found by meaning). */
   bm25: number;
+  /** Hybrid recall: the reciprocal-rank-fusion score, used instead of bm25 (higher is better). */
+  fused?: number;
+}
+
+/** Reciprocal rank fusion's constant (the usual 60): a rank's weight is 1 / (RRF_K + rank). */
+const RRF_K = 60;
+/** Below this cosine a memory is not close in meaning at all (unrelated texts of small models score ~0-0.3). */
+export const VECTOR_MIN_SIMILARITY = 0.35;
+/** Memories found by meaning alone (no shared word) that may join: each costs prompt room. */
+export const VECTOR_ONLY_MAX = 3;
+
+/**
+ * The bm25 candidates and the memories closest in meaning (`similar`, best first, each with its
+ * fact), fused by reciprocal rank. Similar ones below VECTOR_MIN_SIMILARITY do not count; of those
+ * sharing no word with the message, only the best VECTOR_ONLY_MAX join.
+ */
+export function fuseCandidates(bm25: readonly RecallCandidate[], similar: ReadonlyArray<{ fact: MemoryFact; score: number }>): RecallCandidate[] {
+  const byId = new Map<number, RecallCandidate>();
+  bm25.forEach((c, rank) => byId.set(c.fact.id, { ...c, fused: 1 / (RRF_K + rank + 1) }));
+  let alone = 0;
+  similar
+    .filter((s) => s.score >= VECTOR_MIN_SIMILARITY)
+    .forEach((s, rank) => {
+      const weight = 1 / (RRF_K + rank + 1);
+      const known = byId.get(s.fact.id);
+      if (known) known.fused! += weight;
+      else if (alone++ < VECTOR_ONLY_MAX) byId.set(s.fact.id, { fact: s.fact, bm25: 0, fused: weight });
+    });
+  return [...byId.values()];
 }
 
 export interface RecallOptions {
@@ -35,7 +66,7 @@ export function estimateTokens(text: string): number {
 
 /** The score of a candidate (higher is better). */
 export function recallScore(c: RecallCandidate, now: number, workspace: string | null): number {
-  const relevance = Math.max(0, -c.bm25);
+  const relevance = c.fused ?? Math.max(0, -c.bm25);
   const last = c.fact.lastUsedAt ?? c.fact.updatedAt;
   const age = Math.max(0, now - Math.max(last, c.fact.updatedAt));
   const recency = 0.5 + 0.5 * 2 ** (-age / RECENCY_HALF_LIFE_MS);

@@ -34,10 +34,16 @@ export function contentWords(text: string, max = 16): string[] {
   return out;
 }
 
+/** The content words of `texts`, each quoted as an FTS5 phrase (for recall's per-word ranking). */
+export function recallTerms(...texts: string[]): string[] {
+  return contentWords(texts.join(' '))
+    .map((w) => parseSearchQuery(w)?.exact)
+    .filter((q): q is string => !!q);
+}
+
 /** The OR of the content words of `texts`, each quoted; null when none is left. */
 export function recallMatch(...texts: string[]): string | null {
-  const terms = contentWords(texts.join(' '));
-  const quoted = terms.map((w) => parseSearchQuery(w)?.exact).filter((q): q is string => !!q);
+  const quoted = recallTerms(...texts);
   return quoted.length ? quoted.join(' OR ') : null;
 }
 

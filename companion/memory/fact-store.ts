@@ -13,10 +13,13 @@ import type { Db } from './database';
 import { toFtsQuery } from './fts-query';
 
 export const FACTS_MAX_UNPINNED = 10_000;
+/** Recall's bound on matches ranked per query, and the least each word ranks (factCandidates). */
+const RANKED_MAX = 4000;
+const TERM_WINDOW_MIN = 500;
 /** A page of the Memory view's list: by default, and at most. */
 const FACT_PAGE = { default: 50, max: 500 } as const;
 
-interface FactRow {
+export interface FactRow {
   id: number;
   text: string;
   scope: string;
@@ -41,6 +44,8 @@ export interface NewFact {
   confidence?: number;
   pinned?: boolean;
   createdAt?: number;
+  /** A fix that worked (source 'fix'): its error's signature (common/fix-signature.ts). */
+  signature?: string | null;
 }
 
 export interface FactListOptions {
@@ -77,7 +82,7 @@ export function factKey(text: string): string {
     .replace(/[\s.!;,]+$/u, '');
 }
 
-function toFact(r: FactRow): MemoryFact {
+export function toFact(r: FactRow): MemoryFact {
   return {
     id: r.id,
     text: r.text,
@@ -110,8 +115,8 @@ const RECALL_FILTER = '(m.workspace IS NULL OR m.workspace = @ws)';
 function statements(db: Db) {
   return {
     insert: db.prepare(
-      `INSERT INTO memories (text, norm, scope, workspace, workspace_name, source, source_message_id, confidence, pinned, created_ts, updated_ts)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+      `INSERT INTO memories (text, norm, scope, workspace, workspace_name, source, source_message_id, confidence, pinned, created_ts, updated_ts, signature)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
     ),
     byKey: db.prepare<[string, string], FactRow>(`SELECT * FROM memories WHERE coalesce(workspace, '') = ? AND norm = ?`),
     refresh: db.prepare<[number, number, number, number | null, number], FactRow>(
@@ -146,11 +151,21 @@ function statements(db: Db) {
     topRanked: db.prepare<{ match: string; wide: number }, { id: number; rank: number }>(
       'SELECT rowid AS id, rank FROM memories_fts WHERE memories_fts MATCH @match ORDER BY rank LIMIT @wide',
     ),
+    // Recall at scale: one word's newest @window matches with their bm25 (see factCandidates).
+    termWindow: db.prepare<{ term: string; window: number }, { id: number; score: number }>(
+      'SELECT rowid AS id, bm25(memories_fts) AS score FROM memories_fts WHERE memories_fts MATCH @term ORDER BY rowid DESC LIMIT @window',
+    ),
+    // CROSS JOIN keeps json_each outermost: one primary-key lookup per id. With `m.id IN (...)`
+    // SQLite chose the workspace index for RECALL_FILTER's OR and read every global memory
+    // (measured at 100,000: 24 ms against 0.9 ms for 200 ids).
     rowsIn: db.prepare<{ ids: string; ws: string | null }, FactRow>(
-      `SELECT ${COLUMNS} FROM memories m WHERE m.id IN (SELECT value FROM json_each(@ids)) AND ${RECALL_FILTER}`,
+      `SELECT ${COLUMNS} FROM json_each(@ids) j CROSS JOIN memories m ON m.id = j.value WHERE ${RECALL_FILTER}`,
     ),
     pinned: db.prepare(`SELECT ${COLUMNS} FROM memories m WHERE m.pinned = 1 AND ${RECALL_FILTER} ORDER BY m.updated_ts DESC, m.id DESC LIMIT @limit`),
     all: db.prepare<[], FactRow>('SELECT * FROM memories ORDER BY id'),
+    bySignature: db.prepare<[string, string], FactRow>(
+      `SELECT * FROM memories WHERE signature = ? AND coalesce(workspace, '') = ? ORDER BY updated_ts DESC, id DESC LIMIT 1`,
+    ),
   };
 }
 
@@ -213,6 +228,7 @@ export abstract class FactStore extends ActionStore {
         pinned,
         created,
         now,
+        input.signature ?? null,
       ) as FactRow;
       const over = this.fsql.countUnpinned.get()!.n - FACTS_MAX_UNPINNED;
       const pruned = over > 0 ? this.fsql.pruneIds.all(over).map((r) => r.id) : [];
@@ -296,11 +312,12 @@ export abstract class FactStore extends ActionStore {
    * Facts matching an FTS5 MATCH expression (built by the caller: memory-recall/terms.ts) that a
    * client of `workspace` may be reminded of (null: global ones only), best bm25 first.
    */
-  factCandidates(match: string, workspace: string | null, limit: number): FactHit[] {
+  factCandidates(match: string | readonly string[], workspace: string | null, limit: number): FactHit[] {
     return this.guard(
       () =>
         this.tx.deferred(() => {
-          const top = this.fsql.topRanked.all({ match, wide: Math.max(limit * 5, 200) });
+          const wide = Math.max(limit * 5, 200);
+          const top = typeof match === 'string' ? this.fsql.topRanked.all({ match, wide }) : this.rankByTerm(match, wide);
           if (top.length === 0) return [];
           const rank = new Map(top.map((t) => [t.id, t.rank]));
           return this.fsql.rowsIn
@@ -310,6 +327,41 @@ export abstract class FactStore extends ActionStore {
             .slice(0, limit);
         }) as FactHit[],
     );
+  }
+
+  /** The facts among `ids` a client of `workspace` may be reminded of (null: global ones only), in no order. */
+  factsIn(ids: readonly number[], workspace: string | null): MemoryFact[] {
+    if (ids.length === 0) return [];
+    return this.guard(() => this.fsql.rowsIn.all({ ids: JSON.stringify(ids), ws: workspace }).map(toFact));
+  }
+
+  /** The newest fact tagged with an error's `signature` in `workspace` (null: global), or null. */
+  factBySignature(signature: string, workspace: string | null): MemoryFact | null {
+    return this.guard(() => {
+      const row = this.fsql.bySignature.get(signature, workspace ?? '');
+      return row ? toFact(row) : null;
+    });
+  }
+
+  /**
+   * The best `wide` facts for an OR of `terms` (FTS5 phrases), ranking a bounded number of matches.
+   * Ranking costs ~1 µs a match, and an OR of common words matches a large share of the memories
+   * (bench/memory-recall-bench.ts: ~40,000 of 100,000), so each word ranks only its newest
+   * max(TERM_WINDOW_MIN, RANKED_MAX / words) matches and the scores are summed per memory: FTS5's
+   * bm25 of an OR is the sum of each phrase's, so a memory within every window of its words gets
+   * its exact score. A rare word (the one that matters: "Rex") is within its window whole; what a
+   * window leaves out is old memories sharing only a common word, whose bm25 is low anyway.
+   */
+  private rankByTerm(terms: readonly string[], wide: number): Array<{ id: number; rank: number }> {
+    const window = Math.max(TERM_WINDOW_MIN, Math.floor(RANKED_MAX / Math.max(1, terms.length)));
+    const score = new Map<number, number>();
+    for (const term of terms) {
+      for (const r of this.fsql.termWindow.all({ term, window })) score.set(r.id, (score.get(r.id) ?? 0) + r.score);
+    }
+    return [...score]
+      .map(([id, rank]) => ({ id, rank }))
+      .sort((a, b) => a.rank - b.rank || b.id - a.id)
+      .slice(0, wide);
   }
 
   /** Pinned facts a client of `workspace` may be reminded of, newest first. */

@@ -6,14 +6,14 @@
 // The shared internals (statements, transactions, the error gate) live in store-core.ts, the
 // rhythm tables (interruptions, task memory) in rhythm-store.ts and the characters in
 // character-store.ts; MemoryStore inherits them all, so callers still see one store.
-import type { ClientWorkspace, HistorySummary, Message, SearchHit, Session } from '../../protocol';
+import type { ClientWorkspace, HistorySummary, Message, SearchHit, Session, SourceRef } from '../../protocol';
 import { AlisaError } from '../errors';
 import { mapRuntimeError, openDatabase, type Db, type MovedAside } from './database';
 import { renderJson, renderMarkdown, type ExportedSession, type HistoryExport } from './export-format';
 import { parseSearchQuery } from './fts-query';
 import { toMessage, toSession, type SessionRow, type SummaryRow } from './rows';
 import { DEFAULT_SEARCH_WINDOW, runSearch } from './search';
-import { FactStore } from './fact-store';
+import { SummaryStore } from './summary-store';
 import type { ListMessagesOptions, MemoryStoreOptions, MessagePatch, NewMessage } from './types';
 import * as v from './validate';
 import { flag, isForeignKeyError, parseSessionCursor, patchParam } from './validate';
@@ -26,7 +26,7 @@ const MAX_SESSION_PAGE = 500;
 const MAX_PAGE_SIZE = 10_000;
 const MAX_SEARCH_HITS = 200;
 
-export class MemoryStore extends FactStore {
+export class MemoryStore extends SummaryStore {
   private constructor(
     path: string,
     db: Db,
@@ -187,6 +187,14 @@ export class MemoryStore extends FactStore {
       const row = this.sql.updateMessage.get(params);
       if (!row) throw v.notFound('Message', id);
       return toMessage(row);
+    });
+  }
+
+  /** What a user message attached or a reply cited (issue 17); an empty list clears it. */
+  setMessageSources(id: number, sources: readonly SourceRef[]): void {
+    const json = sources.length > 0 ? JSON.stringify(sources) : null;
+    this.write(() => {
+      if (this.sql.setMessageSources.run(json, id).changes === 0) throw v.notFound('Message', id);
     });
   }
 

@@ -1,6 +1,6 @@
 // The shapes SQLite hands back and the one place where they become protocol records.
 // Column names stay snake_case here and nowhere else.
-import { EMOTIONS, type Character, type Emotion, type Message, type MessageStatus, type Role, type SearchHit, type Session } from '../../protocol';
+import { EMOTIONS, SourceRef, type Character, type Emotion, type Message, type MessageStatus, type Role, type SearchHit, type Session } from '../../protocol';
 
 export interface SessionRow {
   id: number;
@@ -24,6 +24,8 @@ export interface MessageRow {
   prompt_tokens: number | null;
   completion_tokens: number | null;
   created_ts: number;
+  /** v9: JSON array of SourceRef, or null (older rows, and messages with none). */
+  sources?: string | null;
 }
 
 export interface CharacterRow {
@@ -94,7 +96,19 @@ export function toMessage(r: MessageRow): Message {
     promptTokens: r.prompt_tokens,
     completionTokens: r.completion_tokens,
     createdAt: r.created_ts,
+    ...sourcesOf(r.sources),
   };
+}
+
+/** A message's stored sources; a value this build cannot read is left out rather than failing the read. */
+function sourcesOf(json: string | null | undefined): { sources?: SourceRef[] } {
+  if (!json) return {};
+  try {
+    const parsed = SourceRef.array().safeParse(JSON.parse(json));
+    return parsed.success && parsed.data.length > 0 ? { sources: parsed.data } : {};
+  } catch {
+    return {};
+  }
 }
 
 export function toCharacter(r: CharacterRow): Character {

@@ -100,6 +100,7 @@ export function prepareStatements(db: Db) {
        WHERE id = @id RETURNING *`,
     ),
     getMessage: db.prepare<[number], MessageRow>(`SELECT * FROM messages WHERE id = ?`),
+    setMessageSources: db.prepare<[string | null, number]>(`UPDATE messages SET sources = ? WHERE id = ?`),
     // The newest `limit` before a cursor, turned back into reading order.
     pageMessages: db.prepare<[number, number, number], MessageRow>(
       `SELECT * FROM (SELECT * FROM messages WHERE session_id = ? AND id < ? ORDER BY id DESC LIMIT ?) ORDER BY id ASC`,

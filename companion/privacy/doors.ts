@@ -39,6 +39,7 @@ export function redactContextUpdate(update: ContextUpdate): { update: ContextUpd
     const t = update.terminalFailure;
     out.terminalFailure = { ...t, commandLine: clean(t.commandLine, tally), output: cleanNullable(t.output, tally) };
   }
+  if (update.terminalSuccess) out.terminalSuccess = { ...update.terminalSuccess, commandLine: clean(update.terminalSuccess.commandLine, tally) };
   if (update.debugStop) {
     const d = update.debugStop;
     out.debugStop = {

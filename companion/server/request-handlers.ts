@@ -16,11 +16,15 @@ import { networkGate } from '../privacy/network-gate';
 import { redactContextUpdate, redactExplain, redactFix, secretsIn } from '../privacy/doors';
 import type { ProviderRegistry } from '../llm';
 import type { MemoryStore } from '../memory';
+import { recordFix } from '../memory/fix-memory';
+import type { RecapService } from '../recap/recap-service';
+
 import type { CompanionState } from '../state';
 import type { NetworkGate } from '../privacy/network-gate';
 import type { ActionExecutor } from '../actions/executor';
 import type { McpHub } from '../actions/mcp';
 import type { WorkspaceInstructions } from '../chat/workspace-instructions';
+import type { CodeIndexService } from '../code-index/code-index-service';
 
 export interface CompanionCore {
   chat: ChatService;
@@ -52,6 +56,10 @@ export interface CompanionCore {
   mcp?: McpHub | null;
   /** Each workspace's instructions (issue 17); absent: none are kept. */
   instructions?: WorkspaceInstructions;
+  /** The codebase indexes (issue 17); absent: the codeIndex.* methods say it is not available. */
+  codeIndex?: CodeIndexService;
+  /** Returning after a break (issue 17, recap/); absent: no recap, and its methods say so. */
+  recap?: RecapService;
 }
 
 export interface RequestContext {
@@ -67,6 +75,10 @@ export type Handlers = {
 export function createHandlers(core: CompanionCore): Handlers {
   const sessionsChanged = (change: { session?: Session; deletedSessionId?: number } = {}) => core.events.emit({ type: 'sessions.changed', ...change });
   const memoryChanged = (change: Omit<MemoryChangedEvent, 'type'>) => core.events.emit({ type: 'memory.changed', ...change });
+  const codeIndex = () => {
+    if (!core.codeIndex) throw new AlisaError('invalid_argument', 'This companion keeps no codebase index.');
+    return core.codeIndex;
+  };
   return {
     'chat.send': (p, ctx) => {
       // A new message from the user is a barge-in: she stops talking at once.
@@ -122,8 +134,11 @@ export function createHandlers(core: CompanionCore): Handlers {
       return s;
     },
     'session.delete': (p) => {
+      // Its summary (issue 17) goes with it: the Memory view hears of that too.
+      const summary = core.memory().sessionSummary(p.sessionId);
       core.memory().deleteSession(p.sessionId);
       sessionsChanged({ deletedSessionId: p.sessionId });
+      if (summary) memoryChanged({ deletedIds: [summary.id] });
       return { ok: true };
     },
     'session.messages': (p) => {
@@ -167,7 +182,8 @@ export function createHandlers(core: CompanionCore): Handlers {
     'context.update': (raw, ctx) => {
       // Outside text (editor, diagnostics, terminal, debugger) is redacted at the door.
       const p = redactContextUpdate(raw).update;
-      const result = core.help.onContextUpdate(p, ctx.clientId);
+      const result = core.help.onContextUpdate(p, ctx.clientId, ctx.workspace?.id ?? null);
+      core.recap?.observe(p);
       // Each report is a sign of activity for task memory; typing keeps idle talk back.
       core.rhythm.observe(result.state.activity);
       if (p.typing) core.idle.typing();
@@ -251,6 +267,23 @@ export function createHandlers(core: CompanionCore): Handlers {
       if (r.pruned.length) memoryChanged({ deletedIds: r.pruned });
       return { added: r.added.length, skipped: r.skipped, reasons: r.reasons };
     },
+    'recap.configure': (p) => recapOf(core).configure(p),
+    'recap.consent': (p) => recapOf(core).consent(p.allow),
+    'memories.recordFix': (p, ctx) => {
+      const r = recordFix(core.memory(), p, ctx.workspace);
+      memoryChanged({ fact: r.fact });
+      return { fact: r.fact, times: r.times };
+    },
     'workspace.instructions': (p, ctx) => ({ ok: true, chars: core.instructions?.set(ctx.workspace?.id ?? null, p.files) ?? 0 }),
+    'codeIndex.build': (p, ctx) => codeIndex().build(ctx.workspace, p),
+    'codeIndex.update': (p, ctx) => codeIndex().update(ctx.workspace, p),
+    'codeIndex.status': (_p, ctx) => codeIndex().status(ctx.workspace),
+    'codeIndex.cancel': (_p, ctx) => ({ cancelled: codeIndex().cancel(ctx.workspace) }),
+    'codeIndex.search': async (p, ctx) => ({ hits: await codeIndex().search(ctx.workspace, p.query, p.limit) }),
   };
+}
+
+function recapOf(core: CompanionCore): RecapService {
+  if (!core.recap) throw new AlisaError('not_found', 'This companion gives no recap after a break.', 'Update Alisa.');
+  return core.recap;
 }

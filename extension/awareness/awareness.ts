@@ -24,6 +24,9 @@ export class Awareness implements vscode.Disposable {
   private readonly emitted = new vscode.EventEmitter<ContextUpdate>();
   /** Every update a watcher emits, before coalescing (for the extension's API: tests observe it). */
   readonly onDidEmit = this.emitted.event;
+  private readonly succeeded = new vscode.EventEmitter<string>();
+  /** A terminal command ended with exit code 0 (its command line). */
+  readonly onCommandSucceeded = this.succeeded.event;
 
   constructor(private readonly manager: CompanionManager) {
     this.subscriptions = [
@@ -64,7 +67,14 @@ export class Awareness implements vscode.Disposable {
       coalescer.update(u);
       this.emitted.fire(u);
     };
-    this.terminal = new TerminalWatcher(emit, (f) => (this.lastFailure = f));
+    this.terminal = new TerminalWatcher(
+      emit,
+      (f) => (this.lastFailure = f),
+      (commandLine) => {
+        emit({ terminalSuccess: { commandLine, at: Date.now() } });
+        this.succeeded.fire(commandLine);
+      },
+    );
     this.watchers = [new DiagnosticsWatcher(emit), new EditorWatcher(emit), this.terminal, new DebugWatcher(emit)];
     emit({ focusMode: focusModeOn() });
   }
@@ -93,6 +103,7 @@ export class Awareness implements vscode.Disposable {
     this.stop();
     for (const s of this.subscriptions.splice(0)) s.dispose();
     this.emitted.dispose();
+    this.succeeded.dispose();
   }
 }
 

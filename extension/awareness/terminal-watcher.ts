@@ -19,6 +19,8 @@ export class TerminalWatcher implements vscode.Disposable {
   constructor(
     private readonly emit: (u: ContextUpdate) => void,
     private readonly onFailure: (f: TerminalFailure) => void = () => {},
+    /** A command ended with exit code 0 (the memory of fixes: a failing command that now succeeds). */
+    private readonly onSuccess: (commandLine: string) => void = () => {},
   ) {
     this.subscriptions = [
       vscode.window.onDidStartTerminalShellExecution((e) => this.onStart(e.execution)),
@@ -47,6 +49,7 @@ export class TerminalWatcher implements vscode.Disposable {
   private async onEnd(execution: vscode.TerminalShellExecution, exitCode: number | undefined): Promise<void> {
     const entry = this.reading.get(execution);
     this.reading.delete(execution);
+    if (exitCode === 0) this.onSuccess(capHead(execution.commandLine.value, LIMITS.commandLine));
     if (exitCode === undefined || exitCode === 0) return;
     if (entry) await Promise.race([entry.done, new Promise((r) => setTimeout(r, DRAIN_MS))]);
     const cwd = execution.cwd ? sendablePathOf(execution.cwd) : null;

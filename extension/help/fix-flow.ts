@@ -9,6 +9,7 @@ import { sendablePathOf } from '../awareness/workspace-privacy';
 import { toRawDiagnostic } from '../awareness/vscode-diagnostics';
 import type { CompanionManager } from '../companion-manager';
 import { restoreSecrets } from '../../common/privacy/restore';
+import type { SignedDiagnostic } from '../../common/fix-signature';
 import { applyProposal, extractLastCodeBlock, notCleanMessage } from './code-block';
 import { buildFixParams } from './help-request';
 import type { ProposalOpener } from './proposal-controller';
@@ -66,13 +67,15 @@ export class FixFlow {
         );
         return;
       }
-      await this.preview(uri, path, name, params.excerpt, params.excerptStartLine, block.code);
+      const code = typeof diagnostic.code === 'object' && diagnostic.code !== null ? diagnostic.code.value : diagnostic.code;
+      const fixOf = { source: diagnostic.source ?? null, code: code ?? null, message: diagnostic.message };
+      await this.preview(uri, path, name, params.excerpt, params.excerptStartLine, block.code, fixOf);
     } finally {
       waiter.dispose();
     }
   }
 
-  private async preview(uri: vscode.Uri, path: string, name: string, excerpt: string, startLine: number, code: string): Promise<void> {
+  private async preview(uri: vscode.Uri, path: string, name: string, excerpt: string, startLine: number, code: string, fixOf: SignedDiagnostic): Promise<void> {
     const current = await vscode.workspace.openTextDocument(uri);
     // The companion saw the excerpt with its secrets redacted: where the proposal keeps a
     // `[REDACTED:kind]` marker, the user's own value goes back (never the marker into the file).
@@ -100,6 +103,7 @@ export class FixFlow {
       name,
       languageId: current.languageId,
       region: regionProposal(current.getText(), edit.startLine, edit.lineCount, edit.newText),
+      fixOf,
     });
   }
 }

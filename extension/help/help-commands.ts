@@ -10,6 +10,7 @@ import { CHAT_VIEW_ID } from '../chat-view-provider';
 import type { CompanionManager } from '../companion-manager';
 import { AlisaCodeActions, HELP_COMMANDS } from './code-actions';
 import { FixFlow } from './fix-flow';
+import { FixRecorder } from './fix-recorder';
 import { buildExplainParams, buildTerminalExplainParams, findDiagnostic } from './help-request';
 import { PROPOSAL_COMMANDS, ProposalController } from './proposal-controller';
 import { PROPOSAL_SCHEME, ProposalProvider } from './proposal-provider';
@@ -34,6 +35,12 @@ export class HelpCommands implements vscode.Disposable {
   constructor(private readonly deps: HelpDeps) {
     this.controller = new ProposalController(this.proposals, this.ledger, (line) => deps.manager.log.info(line));
     this.fixFlow = new FixFlow(deps.manager, this.controller, (sessionId) => deps.showSession(sessionId));
+    const recorder = new FixRecorder({
+      diagnostics: vscode.languages,
+      request: (method, params) => deps.manager.request(method, params),
+      enabled: () => vscode.workspace.getConfiguration('alisa').get<boolean>('memory.rememberFixes', true) !== false,
+      log: (line) => deps.manager.log.info(line),
+    });
     const guard =
       (id: string, fn: (...args: unknown[]) => Promise<void>) =>
       async (...args: unknown[]) => {
@@ -45,6 +52,10 @@ export class HelpCommands implements vscode.Disposable {
         }
       };
     this.disposables = [
+      recorder,
+      this.controller.onDidApply((fix) => void recorder.onApplied(fix)),
+      deps.awareness.onDidEmit((u) => u.terminalFailure && recorder.onCommandFailed(u.terminalFailure)),
+      deps.awareness.onCommandSucceeded((commandLine) => void recorder.onCommandSucceeded(commandLine)),
       this.proposals,
       vscode.workspace.registerTextDocumentContentProvider(PROPOSAL_SCHEME, this.proposals),
       // One registration for both schemes: two would each be asked and list every action twice.

@@ -12,6 +12,8 @@
 // can undo it after the diff is gone. Files outside the workspace are never touched.
 import * as vscode from 'vscode';
 import type { Hunk, LineEdit } from './line-diff';
+import type { SignedDiagnostic } from '../../common/fix-signature';
+import type { AppliedFix } from './fix-recorder';
 import { applyLineEdit, splitLines } from './line-diff';
 import { proposalLanguageFor } from './proposal-languages';
 import {
@@ -47,6 +49,8 @@ export interface ProposalDraft {
   name: string;
   languageId: string;
   region: RegionProposal;
+  /** The diagnostic this proposal fixes (FixFlow): once applied, the fix recorder waits for it to go away. */
+  fixOf?: SignedDiagnostic;
 }
 
 /** What FixFlow needs: show a proposal and leave the decision to the user. */
@@ -57,8 +61,10 @@ export interface ProposalOpener {
 interface OpenProposal {
   proposalUri: vscode.Uri;
   target: vscode.Uri;
+  path: string;
   name: string;
   region: RegionProposal;
+  fixOf?: SignedDiagnostic;
   /** Bumped on every change of the hunks, so a CodeLens click on a stale lens is recognised. */
   generation: number;
   /** The status bar hint shown while it is open. */
@@ -73,6 +79,9 @@ export class ProposalController implements ProposalOpener, vscode.CodeLensProvid
   private readonly closing = new Set<string>();
   private readonly lensesChanged = new vscode.EventEmitter<void>();
   readonly onDidChangeCodeLenses = this.lensesChanged.event;
+  private readonly appliedEmitter = new vscode.EventEmitter<AppliedFix>();
+  /** Every change of hers that landed in a file (the memory of fixes listens: fix-recorder.ts). */
+  readonly onDidApply = this.appliedEmitter.event;
   private readonly disposables: vscode.Disposable[];
 
   constructor(
@@ -82,6 +91,7 @@ export class ProposalController implements ProposalOpener, vscode.CodeLensProvid
   ) {
     this.disposables = [
       this.lensesChanged,
+      this.appliedEmitter,
       vscode.languages.registerCodeLensProvider({ scheme: PROPOSAL_SCHEME }, this),
       vscode.window.tabGroups.onDidChangeTabs((e) => {
         // The user closed a proposal's diff: that is a discard (nothing was changed).
@@ -104,7 +114,15 @@ export class ProposalController implements ProposalOpener, vscode.CodeLensProvid
     const lines = splitLines(doc.getText());
     const at = locateRegion(lines, draft.region) ?? draft.region.start;
     const proposalUri = this.provider.add(draft.path, proposedLines(lines, at, draft.region).join(eolOf(doc)));
-    const p: OpenProposal = { proposalUri, target: draft.uri, name: draft.name, region: draft.region, generation: 0 };
+    const p: OpenProposal = {
+      proposalUri,
+      target: draft.uri,
+      path: draft.path,
+      name: draft.name,
+      region: draft.region,
+      generation: 0,
+      ...(draft.fixOf ? { fixOf: draft.fixOf } : {}),
+    };
     this.open_.set(proposalUri.toString(), p);
     // Its own language before any editor shows it: no language server checks it (see proposal-languages.ts).
     const language = proposalLanguageFor(draft.languageId);
@@ -278,6 +296,7 @@ export class ProposalController implements ProposalOpener, vscode.CodeLensProvid
   /** Applies `edit` to the target as one WorkspaceEdit and records it for revert; false (after saying why) when VS Code refused it. */
   private async commit(p: OpenProposal, doc: vscode.TextDocument, edit: LineEdit): Promise<boolean> {
     const before = doc.getText();
+    const diagnosticsBefore = vscode.languages.getDiagnostics(p.target);
     const workspaceEdit = new vscode.WorkspaceEdit();
     workspaceEdit.replace(p.target, new vscode.Range(doc.positionAt(edit.offset), doc.positionAt(edit.offset + edit.oldText.length)), edit.newText);
     if (!(await vscode.workspace.applyEdit(workspaceEdit))) {
@@ -298,6 +317,14 @@ export class ProposalController implements ProposalOpener, vscode.CodeLensProvid
       newText: edit.newText,
       versionAfter: doc.version,
       fingerprint: fingerprintOf(after),
+    });
+    this.appliedEmitter.fire({
+      uri: p.target,
+      path: p.path,
+      oldText: edit.oldText,
+      newText: edit.newText,
+      before: diagnosticsBefore,
+      ...(p.fixOf ? { fixOf: p.fixOf } : {}),
     });
     return true;
   }

@@ -10,6 +10,7 @@ import type { AlisaApi } from '../../extension/extension';
 import type { DebugStop } from '../../protocol/context';
 import { registerActionTests } from './actions';
 import { registerInstructionsTests } from './instructions';
+import { registerMentionTests } from './mentions';
 
 const EXTENSION_ID = 'alisa-dev.alisa';
 const tests: Array<[string, () => Promise<void>]> = [];
@@ -172,6 +173,9 @@ registerActionTests(test);
 
 // Workspace instructions (tests/vscode-host/instructions.ts).
 registerInstructionsTests(test);
+
+// @-mentions read in the window (tests/vscode-host/mentions.ts).
+registerMentionTests(test);
 
 export async function run(): Promise<void> {
   const failures: string[] = [];

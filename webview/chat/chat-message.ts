@@ -1,6 +1,6 @@
 // The message model the chat view renders: a stored message from the companion, a reply that is
 // still streaming, or the user's own message before the companion has confirmed it.
-import type { Emotion, ErrorInfo, Message, MessageStatus, Role } from '../../protocol';
+import type { Attachment, Emotion, ErrorInfo, Message, MessageStatus, Role, SourceRef } from '../../protocol';
 
 export interface ChatMessage {
   /** Stable for the element's lifetime: `m<id>` for stored, `r<replyId>` for live replies, `u<n>` for local. */
@@ -27,6 +27,10 @@ export interface ChatMessage {
   queued?: boolean;
   /** The companion's own time to the first token of this reply (from reply.end), for measuring the UI's share. */
   firstTokenMs?: number | null;
+  /** A user message: what it attached (shown as chips); a reply: what it cited (shown as source links). */
+  sources?: SourceRef[];
+  /** A user message of this view's, until sent: its attachments (they go back to the box if it fails). */
+  attachments?: Attachment[];
 }
 
 export function fromStored(m: Message): ChatMessage {
@@ -43,5 +47,6 @@ export function fromStored(m: Message): ChatMessage {
     error: null,
     replyId: null,
     createdAt: m.createdAt,
+    ...(m.sources?.length ? { sources: m.sources } : {}),
   };
 }

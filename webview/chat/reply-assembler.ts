@@ -13,7 +13,7 @@
 // Asking again (chat.retry, chat.edit): a reply that starts for a user message already followed
 // by messages means the companion deleted those; they go here too (a window that did not ask
 // reloads the chat, for an edited text). Messages queued while she answers stay last.
-import type { CompanionMessage, ErrorInfo, Message } from '../../protocol';
+import type { Attachment, CompanionMessage, ErrorInfo, Message } from '../../protocol';
 import { fromStored, type ChatMessage } from './chat-message';
 
 export interface ApplyResult {
@@ -104,7 +104,7 @@ export class ReplyAssembler {
   }
 
   /** The user's message, shown at once while `chat.send` is on its way (`queued`: held until her reply ends). */
-  addUserMessage(text: string, opts: { queued?: boolean } = {}): ChatMessage {
+  addUserMessage(text: string, opts: { queued?: boolean; attachments?: Attachment[] } = {}): ChatMessage {
     const m: ChatMessage = {
       key: `u${++this.localCounter}`,
       id: null,
@@ -119,6 +119,7 @@ export class ReplyAssembler {
       replyId: null,
       createdAt: this.now(),
       ...(opts.queued ? { queued: true } : {}),
+      ...(opts.attachments?.length ? { attachments: opts.attachments, sources: opts.attachments.map(({ text: _text, ...ref }) => ref) } : {}),
     };
     this.list.push(m);
     if (opts.queued) this.held.push(m);
@@ -223,6 +224,7 @@ export class ReplyAssembler {
           emotion: event.emotion,
           status: event.interrupted ? 'interrupted' : 'complete',
           firstTokenMs: event.timings.firstTokenMs,
+          ...(event.sources?.length ? { sources: event.sources } : {}),
         } satisfies Partial<ChatMessage>);
         this.prune();
         return this.settle(r.message);

@@ -6,7 +6,7 @@
 // outbox.ts, her voice in voice-controller.ts and her actions' cards in action-cards-view.ts; this
 // file is still about 500 lines because it is the composition root (building and cross-wiring
 // every view, and routing each host message type), which reads best in one place.
-import type { ErrorInfo, HelpOffer, HostState, HostToWebview, SessionScope, Status, VoiceTranscript } from '../../protocol';
+import type { ErrorInfo, HelpOffer, HostState, HostToWebview, SessionScope, SourceRef, Status, VoiceTranscript } from '../../protocol';
 import type { AudioOutput } from '../audio/audio-output';
 import type { SpeechPlayer } from '../audio/speech-player';
 import { EmotionState } from '../chat/emotion-state';
@@ -21,6 +21,7 @@ import { ComposerView, composerBlockedReason } from './composer-view';
 import { DndToggleView } from './dnd-toggle-view';
 import { ContextNoticeView } from './context-notice-view';
 import { HelpOfferView, type HelpOfferChoice } from './help-offer-view';
+import { RecapConsentView } from './recap-consent-view';
 import { MessageListView } from './message-list-view';
 import { PersonaView, characterApi } from './persona-view';
 import { ScreenIndicatorView } from './screen-indicator-view';
@@ -35,6 +36,7 @@ import { Outbox } from './outbox';
 import { AskAgain } from './ask-again';
 import { ActionCardsView } from './action-cards-view';
 import { SessionController } from './session-controller';
+import { MentionSource } from './mentions';
 import { buildShell, type Shell } from './shell';
 
 interface AppOptions {
@@ -67,6 +69,7 @@ export class App {
   private readonly list: MessageListView;
   private readonly composer: ComposerView;
   private readonly offers: HelpOfferView;
+  private readonly recapConsent: RecapConsentView;
   private readonly screen: ScreenIndicatorView;
   private readonly voice: VoiceView;
   private readonly camera: CameraIndicatorView;
@@ -161,6 +164,13 @@ export class App {
       onEdit: (m, text) => this.askAgain.edit(m, text),
       onQueued: (m, action) => this.outbox.queued(m, action),
       onSync: () => this.actionCards.place(),
+      // A reply's sources open in the editor; a browser has none to open them in (plain text).
+      ...(host.kind === 'vscode'
+        ? {
+            onOpenSource: (ref: SourceRef) =>
+              ref.path && host.send({ type: 'ui.openSource', path: ref.path, ...(ref.startLine ? { line: ref.startLine } : {}) }),
+          }
+        : {}),
     });
     this.actionCards = new ActionCardsView({
       parent: this.shell.messages,
@@ -218,8 +228,17 @@ export class App {
     this.shell.composer.before(this.contextNotice.node);
     this.voices.listenForUnlock(doc);
     this.offers = new HelpOfferView(this.shell.messages, { onChoice: (offer, choice) => this.answerOffer(offer, choice) });
+    this.recapConsent = new RecapConsentView(this.shell.messages, {
+      onAnswer: async (allow) => {
+        const call = request(host, 'recap.consent', { allow });
+        this.call(call);
+        await call;
+      },
+    });
     this.composer = new ComposerView(this.shell.composer, {
-      onSend: (text) => this.outbox.send(text),
+      onSend: (text, attachments) => this.outbox.send(text, attachments),
+      mentions: new MentionSource(host),
+      onRefused: (message) => this.banners.notify({ code: 'invalid_argument', message }, 'Not sent'),
       onStop: () => this.stop(),
       onDraft: (draft) => this.store.update({ draft }),
     });
@@ -284,7 +303,7 @@ export class App {
           else if (m.command === 'focusInput') this.composer.focus();
           else if (m.command === 'showSearch') this.search.open(m.query);
           else if (m.command === 'showMemories') this.memory.open();
-          else if (m.command === 'send' && m.text?.trim()) this.outbox.sendFromEditor(m.text.trim());
+          else if (m.command === 'send' && m.text?.trim()) this.outbox.sendFromEditor(m.text.trim(), m.attachments);
           else if (m.command === 'showSession' && m.sessionId !== undefined && m.sessionId !== this.assembler.sessionId) {
             void this.chats.openSession(m.sessionId, { keepScroll: 'bottom' });
           }
@@ -325,6 +344,9 @@ export class App {
         return; // Answers to requests: handled by request().
       case 'help.retract':
         this.offers.retract(m.offerId);
+        break;
+      case 'recap.ask':
+        this.recapConsent.ask();
         break;
       case 'help.offer':
         this.offers.show(m);

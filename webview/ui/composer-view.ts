@@ -3,17 +3,26 @@
 // Enter) queues the message: it goes when her reply ends (outbox.ts). When nothing can
 // reach Alisa from this page (browser mode: a link whose token is no longer valid, a companion
 // that is not running), the box is disabled and its placeholder says why (`setBlocked`). A "/" at
-// the start lists the slash commands (slash-hints-view.ts), which take the keys while open.
-import type { HostState } from '../../protocol';
+// the start lists the slash commands (slash-hints-view.ts), which take the keys while open; an "@"
+// lists what can be attached (mention-hints-view.ts), shown as chips above the box once chosen
+// (mention-chips-view.ts) and sent with the message as its attachments.
+import type { Attachment, HostState } from '../../protocol';
 import { el, iconButton } from './dom';
 import { ICONS } from './icons';
+import { MentionChipsView } from './mention-chips-view';
+import { MentionHintsView } from './mention-hints-view';
+import { attachmentsTooLarge, type MentionSource } from './mentions';
 import { SlashHintsView } from './slash-hints-view';
 
 interface ComposerOptions {
-  /** Returns false when the text could not be sent now (it stays in the box). */
-  onSend: (text: string) => boolean;
+  /** Returns false when the text could not be sent now (it stays in the box, and so do its chips). */
+  onSend: (text: string, attachments?: Attachment[]) => boolean;
   onStop: () => void;
   onDraft: (text: string) => void;
+  /** Where @-mentions come from; without it the box offers none. */
+  mentions?: MentionSource;
+  /** The message cannot go as it is (a chip was refused, too much attached): why, for the user. */
+  onRefused?: (message: string) => void;
 }
 
 const MAX_ROWS_PX = 200;
@@ -36,6 +45,9 @@ export class ComposerView {
   private readonly actions: HTMLElement;
   /** The slash commands while the user types one. */
   readonly hints: SlashHintsView;
+  /** The @-mention completion and the chips chosen with it (null: this box offers none). */
+  readonly mentionHints: MentionHintsView | null = null;
+  readonly chips: MentionChipsView | null = null;
   private streaming = false;
 
   constructor(
@@ -56,19 +68,35 @@ export class ComposerView {
     const hint = el('span', {
       id: 'composer-hint',
       class: 'visually-hidden',
-      text: 'Enter sends; Shift+Enter starts a new line. While Alisa answers, Enter queues your message. A slash at the start lists the commands.',
+      text: `Enter sends; Shift+Enter starts a new line. While Alisa answers, Enter queues your message. A slash at the start lists the commands.${
+        opts.mentions ? ' An at sign lists what you can attach, such as a file or the problems.' : ''
+      }`,
     });
     this.actions = el('div', { class: 'composer-actions' }, this.stopButton, this.sendButton);
     this.hints = new SlashHintsView(this.input, (text) => this.setValue(text));
-    form.replaceChildren(this.hints.node, this.input, hint, this.actions);
+    if (opts.mentions) {
+      const chips = new MentionChipsView(opts.mentions, () => this.input.focus());
+      this.chips = chips;
+      this.mentionHints = new MentionHintsView(this.input, opts.mentions, (m) => chips.add(m));
+    }
+    form.replaceChildren(
+      this.hints.node,
+      ...(this.mentionHints ? [this.mentionHints.node] : []),
+      ...(this.chips ? [this.chips.node] : []),
+      this.input,
+      hint,
+      this.actions,
+    );
 
     form.addEventListener('submit', (ev) => {
       ev.preventDefault();
       this.submit();
     });
     this.input.addEventListener('keydown', (ev) => {
-      if (this.hints.onKeyDown(ev)) return;
-      if (ev.key === 'Enter' && !ev.shiftKey && !ev.altKey && !ev.ctrlKey && !ev.metaKey && !ev.isComposing) {
+      if (this.hints.onKeyDown(ev) || this.mentionHints?.onKeyDown(ev)) return;
+      if (ev.key === 'Backspace' && this.input.value === '' && !ev.isComposing && this.chips?.removeLast()) {
+        ev.preventDefault();
+      } else if (ev.key === 'Enter' && !ev.shiftKey && !ev.altKey && !ev.ctrlKey && !ev.metaKey && !ev.isComposing) {
         ev.preventDefault();
         this.submit();
       } else if (ev.key === 'Escape' && this.streaming) {
@@ -80,8 +108,12 @@ export class ComposerView {
       this.autosize();
       opts.onDraft(this.input.value);
       this.hints.update();
+      void this.mentionHints?.update();
     });
-    this.input.addEventListener('blur', () => this.hints.close());
+    this.input.addEventListener('blur', () => {
+      this.hints.close();
+      this.mentionHints?.close();
+    });
     this.stopButton.addEventListener('click', () => opts.onStop());
   }
 
@@ -132,10 +164,34 @@ export class ComposerView {
     if (hadFocus && !streaming) this.input.focus();
   }
 
+  /** Chips of a message that could not go (its text is back in the box): they come back too. */
+  restoreAttachments(attachments: readonly Attachment[] | undefined): void {
+    if (attachments?.length) this.chips?.restore(attachments);
+  }
+
   private submit(): void {
     const text = this.input.value.trim();
     if (text === '' || this.input.disabled) return;
-    if (this.opts.onSend(text)) this.setValue('');
+    if (!this.chips || this.chips.count === 0) {
+      if (this.opts.onSend(text)) this.setValue('');
+      return;
+    }
+    void this.submitWithChips(this.chips);
+  }
+
+  /** Sends with the chips' attachments once each is read; a refused chip or too much attached keeps it all in place. */
+  private async submitWithChips(chips: MentionChipsView): Promise<void> {
+    const read = await chips.attachments();
+    if ('error' in read) return this.opts.onRefused?.(read.error);
+    const tooLarge = attachmentsTooLarge(read.attachments);
+    if (tooLarge) return this.opts.onRefused?.(tooLarge);
+    // What is in the box now (typing went on while the chips were read).
+    const text = this.input.value.trim();
+    if (text === '' || this.input.disabled) return;
+    if (this.opts.onSend(text, read.attachments)) {
+      this.setValue('');
+      chips.clear();
+    }
   }
 
   private autosize(): void {

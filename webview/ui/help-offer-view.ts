@@ -49,7 +49,8 @@ export class HelpOfferView {
     const card = el(
       'div',
       { class: 'help-offer', role: 'group', 'aria-label': 'Alisa offers help', 'data-offer-id': offer.offerId, 'data-emotion': offer.emotion },
-      el('p', { class: 'help-offer-text', text: offer.text }),
+      // What fixed the same error last time is in her words; the whole memory is on hover.
+      el('p', { class: 'help-offer-text', text: offer.text, title: offer.lastFix ? offer.lastFix.text : null }),
       where ? el('p', { class: 'help-offer-target', text: where, title: offer.target.message }) : null,
       el('div', { class: 'help-offer-actions' }, ...buttons),
     );

@@ -9,6 +9,8 @@ import { type CodeAction, codeOfButton, MarkdownStream } from '../chat/markdown'
 import { errorText } from '../../common/sentences';
 import { detailsDisclosure, el } from './dom';
 import { actionsFor, openEditor, renderActions, type MessageAction } from './message-actions';
+import { renderSources } from './sources-view';
+import type { SourceRef } from '../../protocol';
 
 interface MessageListOptions {
   /** Whether code blocks get an Insert button (there is an editor to insert into). */
@@ -27,6 +29,8 @@ interface MessageListOptions {
   requestFrame?: (render: () => void) => void;
   /** After the elements were made to match the messages (others' content in them, such as action cards, is put back). */
   onSync?: () => void;
+  /** A reply's source link (VS Code only: absent, sources show as plain text). */
+  onOpenSource?: (ref: SourceRef) => void;
 }
 
 interface Rendered {
@@ -35,6 +39,9 @@ interface Rendered {
   metaEl: HTMLElement;
   body: HTMLElement;
   note: HTMLElement;
+  /** What the message attached or cited (sources-view.ts), and what it shows, to redo it only on change. */
+  sources: HTMLElement;
+  sourcesShown: string;
   /** The row of actions (message-actions.ts) and what it shows, to redraw it only on change. */
   actions: HTMLElement;
   actionsShown: string;
@@ -180,9 +187,25 @@ export class MessageListView {
     const metaEl = el('div', { class: 'msg-meta' });
     const body = el('div', { class: 'msg-body' });
     const note = el('div', { class: 'msg-note', hidden: true });
+    const sources = el('div', { class: 'msg-sources', hidden: true });
     const actions = el('div', { class: 'msg-actions', hidden: true });
-    node.append(metaEl, body, note, actions);
-    const r: Rendered = { node, metaEl, body, note, actions, actionsShown: '', editor: null, text: null, final: false, markdown: null, meta: '', message: m };
+    node.append(metaEl, body, sources, note, actions);
+    const r: Rendered = {
+      node,
+      metaEl,
+      body,
+      sources,
+      sourcesShown: '',
+      note,
+      actions,
+      actionsShown: '',
+      editor: null,
+      text: null,
+      final: false,
+      markdown: null,
+      meta: '',
+      message: m,
+    };
     this.renderNow(r);
     return r;
   }
@@ -237,6 +260,11 @@ export class MessageListView {
     } else if (r.text !== m.text) {
       r.text = m.text;
       r.body.textContent = m.text;
+    }
+    const sourcesShown = m.sources?.length ? JSON.stringify(m.sources) : '';
+    if (sourcesShown !== r.sourcesShown) {
+      r.sourcesShown = sourcesShown;
+      renderSources(r.sources, m.role, m.sources, this.opts.onOpenSource);
     }
     const note = r.note;
     if (m.status === 'error') {

@@ -10,7 +10,7 @@
 // every reply event); its row offers Stop and send (the reply is stopped, then it goes) and
 // Cancel (its text comes back to the box when the box is empty). Queued messages go one by one,
 // to the chat they were typed in.
-import type { ErrorInfo, HostState } from '../../protocol';
+import type { Attachment, ErrorInfo, HostState } from '../../protocol';
 import type { ChatMessage } from '../chat/chat-message';
 import type { ReplyAssembler } from '../chat/reply-assembler';
 import { request, toErrorInfo, type Host } from '../host/host';
@@ -80,8 +80,15 @@ export class Outbox {
       q.queued = false;
       this.assembler.failUserMessage(q.key, err);
       this.list.update(q.key, q);
-      if (this.composer.value === '') this.composer.setValue(q.text);
+      this.giveBack(q.text, q.attachments);
     }
+  }
+
+  /** A message that did not go: its text back in the box (when the box is empty) and its chips with it. */
+  private giveBack(text: string, attachments: Attachment[] | undefined): void {
+    if (this.composer.value !== '') return;
+    this.composer.setValue(text);
+    this.composer.restoreAttachments(attachments);
   }
 
   /** Whether a message typed now waits (she answers in this chat, or a message is on its way). */
@@ -90,8 +97,8 @@ export class Outbox {
   }
 
   /** Holds a message until the reply in this chat ends; it shows at once, marked queued. */
-  private enqueue(text: string): void {
-    const local = this.assembler.addUserMessage(text, { queued: true });
+  private enqueue(text: string, attachments?: Attachment[]): void {
+    const local = this.assembler.addUserMessage(text, { queued: true, attachments });
     this.queue.push(local);
     this.list.sync(this.assembler.messages, { keepScroll: 'bottom' });
   }
@@ -120,7 +127,7 @@ export class Outbox {
     }
     this.assembler.removeLocal(m.key);
     this.list.sync(this.assembler.messages);
-    if (this.composer.value === '') this.composer.setValue(m.text);
+    this.giveBack(m.text, m.attachments);
     this.composer.focus();
   }
 
@@ -128,10 +135,10 @@ export class Outbox {
    * Sends a message; false when it cannot go now (the text stays in the box). While the companion
    * is starting, connecting or restarting, the message is shown at once and goes when she is back.
    */
-  send(text: string): boolean {
+  send(text: string, attachments?: Attachment[]): boolean {
     const connection = this.deps.connection();
     if (connection === 'starting' || connection === 'connecting' || connection === 'restarting') {
-      void this.deliver(text, { whenBack: true });
+      void this.deliver(text, { whenBack: true, attachments });
       return true;
     }
     if (connection !== 'ready') {
@@ -142,11 +149,11 @@ export class Outbox {
       return false;
     }
     if (this.mustWait()) {
-      this.enqueue(text);
+      this.enqueue(text, attachments);
       return true;
     }
     this.deps.bargeIn();
-    void this.deliver(text);
+    void this.deliver(text, { attachments });
     return true;
   }
   private untilReady(): Promise<void> {
@@ -154,8 +161,8 @@ export class Outbox {
   }
 
   /** A message the editor asks to send ("Explain this file"); kept in the box if it cannot go now. */
-  sendFromEditor(text: string): void {
-    if (this.send(text)) return;
+  sendFromEditor(text: string, attachments?: Attachment[]): void {
+    if (this.send(text, attachments)) return;
     if (this.assembler.streamingReplyId() !== null) {
       this.banners.notify(
         { code: 'busy', message: 'Alisa is still answering.', action: 'Your message is in the box; send it when she is done.' },
@@ -166,18 +173,18 @@ export class Outbox {
     this.composer.focus();
   }
 
-  private async deliver(text: string, opts: { whenBack?: boolean } = {}): Promise<void> {
+  private async deliver(text: string, opts: { whenBack?: boolean; attachments?: Attachment[] } = {}): Promise<void> {
     let early: ChatMessage | null = null;
     if (opts.whenBack) {
       // She is (re)starting: the message shows now, pending, and goes once she is back.
-      early = this.assembler.addUserMessage(text);
+      early = this.assembler.addUserMessage(text, { attachments: opts.attachments });
       this.list.sync(this.assembler.messages, { keepScroll: 'bottom' });
       try {
         await this.untilReady();
       } catch (err) {
         this.assembler.failUserMessage(early.key, toErrorInfo(err));
         this.list.update(early.key, early);
-        if (this.composer.value === '') this.composer.setValue(text);
+        this.giveBack(text, opts.attachments);
         return;
       }
     }
@@ -195,14 +202,14 @@ export class Outbox {
           this.list.sync(this.assembler.messages);
         }
         this.banners.notify(toErrorInfo(err), 'Not sent');
-        if (this.composer.value === '') this.composer.setValue(text);
+        this.giveBack(text, opts.attachments);
         return;
       }
       sessionId = this.assembler.sessionId;
     }
     // The early copy survives the reload if the same chat is open again; otherwise it is shown anew.
     if (early && !this.assembler.messages.includes(early)) early = null;
-    const local = early ?? this.assembler.addUserMessage(text);
+    const local = early ?? this.assembler.addUserMessage(text, { attachments: opts.attachments });
     this.list.sync(this.assembler.messages, { keepScroll: 'bottom' });
     await this.post(local, sessionId);
   }
@@ -212,7 +219,12 @@ export class Outbox {
     const text = local.text;
     this.inFlight++;
     try {
-      const res = await request(this.host, 'chat.send', { text, ...(sessionId !== null ? { sessionId } : {}) });
+      const attachments = local.attachments;
+      const res = await request(this.host, 'chat.send', {
+        text,
+        ...(sessionId !== null ? { sessionId } : {}),
+        ...(attachments?.length ? { attachments } : {}),
+      });
       if (res.replyId === null) {
         // A command such as `/mode calm`: nothing was stored; the pickers follow the event. An
         // action's command (`/run npm test`) shows as its card.
@@ -221,13 +233,15 @@ export class Outbox {
         if (res.action) this.deps.onAction?.(res.action.callId, text);
         this.list.sync(this.assembler.messages);
       } else if (res.userMessageId !== null) {
+        // Sent: the chips' text is the companion's now (the message keeps their refs to show).
+        delete local.attachments;
         this.assembler.confirmUserMessage(local.key, res.userMessageId, res.secrets ?? 0);
         this.list.update(local.key, local);
       }
     } catch (err) {
       this.assembler.failUserMessage(local.key, toErrorInfo(err));
       this.list.update(local.key, local);
-      if (this.composer.value === '') this.composer.setValue(text);
+      this.giveBack(text, local.attachments);
     } finally {
       this.inFlight--;
     }

@@ -37,6 +37,44 @@ export function matchCommands(word: string, commands: readonly SlashCommand[] = 
 
 let nextId = 0;
 
+/**
+ * The keys of a list that pops up over the box and leaves it the focus (the slash commands, the
+ * @-mentions): Up/Down move through it (wrapping), Enter or Tab take the active one, Escape
+ * dismisses it. True when the key was the list's (the composer then does nothing with it).
+ */
+export function popupListKey(ev: KeyboardEvent, count: number, on: { move: (by: 1 | -1) => void; accept: () => void; dismiss: () => void }): boolean {
+  if (count === 0 || ev.altKey || ev.ctrlKey || ev.metaKey || ev.isComposing) return false;
+  if (ev.key === 'ArrowDown' || ev.key === 'ArrowUp') on.move(ev.key === 'ArrowDown' ? 1 : -1);
+  else if ((ev.key === 'Enter' || ev.key === 'Tab') && !ev.shiftKey) on.accept();
+  else if (ev.key === 'Escape') on.dismiss();
+  else return false;
+  ev.preventDefault();
+  ev.stopPropagation();
+  return true;
+}
+
+/** A popup list shows `options` (`active` highlighted): the box, its combobox, says so. */
+export function showPopupList(input: HTMLTextAreaElement, list: HTMLElement, options: readonly HTMLElement[], active: number): void {
+  list.replaceChildren(...options);
+  list.hidden = false;
+  // The box controls this list (the slash commands and the @-mentions take turns).
+  input.setAttribute('aria-controls', list.id);
+  input.setAttribute('aria-expanded', 'true');
+  const shown = options[active];
+  if (shown) {
+    input.setAttribute('aria-activedescendant', shown.id);
+    shown.scrollIntoView?.({ block: 'nearest' });
+  }
+}
+
+/** A popup list closed: the box's combobox says so. */
+export function hidePopupList(input: HTMLTextAreaElement, list: HTMLElement): void {
+  list.hidden = true;
+  list.replaceChildren();
+  input.setAttribute('aria-expanded', 'false');
+  input.removeAttribute('aria-activedescendant');
+}
+
 export class SlashHintsView {
   readonly node: HTMLElement;
   private shown: SlashCommand[] = [];
@@ -90,31 +128,25 @@ export class SlashHintsView {
 
   close(): void {
     if (this.node.hidden && this.shown.length === 0) return;
-    this.node.hidden = true;
     this.shown = [];
-    this.node.replaceChildren();
-    this.input.setAttribute('aria-expanded', 'false');
-    this.input.removeAttribute('aria-activedescendant');
+    hidePopupList(this.input, this.node);
   }
 
   /** A key in the box: true when the list used it (the composer then does nothing with it). */
   onKeyDown(ev: KeyboardEvent): boolean {
-    if (!this.open || ev.altKey || ev.ctrlKey || ev.metaKey || ev.isComposing) return false;
+    if (!this.open) return false;
     const n = this.shown.length;
-    if (ev.key === 'ArrowDown' || ev.key === 'ArrowUp') {
-      this.active = (this.active + (ev.key === 'ArrowDown' ? 1 : n - 1)) % n;
-      this.render();
-    } else if ((ev.key === 'Enter' && !ev.shiftKey) || (ev.key === 'Tab' && !ev.shiftKey)) {
-      this.accept(this.shown[this.active]!);
-    } else if (ev.key === 'Escape') {
-      this.dismissed = true;
-      this.close();
-    } else {
-      return false;
-    }
-    ev.preventDefault();
-    ev.stopPropagation();
-    return true;
+    return popupListKey(ev, n, {
+      move: (by) => {
+        this.active = (this.active + by + n) % n;
+        this.render();
+      },
+      accept: () => this.accept(this.shown[this.active]!),
+      dismiss: () => {
+        this.dismissed = true;
+        this.close();
+      },
+    });
   }
 
   private accept(command: SlashCommand): void {
@@ -151,13 +183,6 @@ export class SlashHintsView {
         c.description ? el('span', { class: 'slash-hint-description', text: c.description }) : null,
       );
     });
-    this.node.replaceChildren(...options);
-    this.node.hidden = false;
-    this.input.setAttribute('aria-expanded', 'true');
-    const active = options[this.active];
-    if (active) {
-      this.input.setAttribute('aria-activedescendant', active.id);
-      active.scrollIntoView?.({ block: 'nearest' });
-    }
+    showPopupList(this.input, this.node, options, this.active);
   }
 }
