@@ -3,8 +3,10 @@
 // smaller one), fitted under the budget (cut at lines with binary searches on token counts),
 // against the same build without attachments, side by side. Twice: with the room of an
 // OpenAI-compatible server (ATTACHMENTS_FALLBACK_TOKENS: little is cut) and with a 512-token
-// context such as the test model's (nearly everything is cut). Token counts at four characters a
-// token (as without a tokenizer); a model's tokenizer costs more per count. Prints `name: value`.
+// context such as the test model's (nearly everything is cut), token counts at four characters a
+// token (as without a tokenizer). Then with the test model's own tokenizer and context (the
+// embedded provider loaded with stories260K, 512 tokens, the compact prompt the tests give it):
+// every count tokenizes. Prints `name: value`.
 //   node dist-bench/attachments-bench.cjs   (bundled by bench/run-all.mjs, or esbuild by hand)
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
@@ -14,6 +16,8 @@ import type { AttachmentItem } from '../companion/chat/attachments';
 import { ChatPrompt } from '../companion/chat/chat-prompt';
 import { ContextStore } from '../companion/context/context-store';
 import type { LlmProvider } from '../companion/llm';
+import { EmbeddedProvider } from '../companion/llm/embedded-provider';
+import { MODEL_PATH } from '../tests/helpers/model';
 import { MemoryStore } from '../companion/memory';
 import { DEFAULT_CHARACTER } from '../companion/persona';
 import { CompanionState } from '../companion/state';
@@ -64,17 +68,23 @@ async function main(): Promise<void> {
   const session = store.createSession('bench', characterId, null);
   for (let i = 0; i < 20; i++) store.addMessage({ sessionId: session.id, role: i % 2 ? 'assistant' : 'user', text: `earlier turn ${i} about nothing much` });
   const items = fullLoad();
-  let sources = { wide: 0, tiny: 0 };
+  let sources = { wide: 0, tiny: 0, model: 0 };
 
   /** The mean ms of one build over PER_ROUND messages (each stored first, untimed). */
-  const builds = (provider: LlmProvider, attached: boolean, which: 'wide' | 'tiny') => {
+  // The test model's own setting (its 512 tokens leave the full persona no room for attachments).
+  const compact = new ChatPrompt({
+    state: CompanionState.load(store, { characterId }),
+    context: new ContextStore(),
+    settings: { historyTokens: 300, promptStyle: 'compact' },
+  });
+  const builds = (provider: LlmProvider, attached: boolean, which: 'wide' | 'tiny' | 'model') => {
     let total = 0;
     for (let i = 0; i < PER_ROUND; i++) {
       const text = `what does module ${i} do?`;
       const m = store.addMessage({ sessionId: session.id, role: 'user', text });
       const att: { items: AttachmentItem[]; sources?: unknown[] } | undefined = attached ? { items } : undefined;
       const t0 = process.hrtime.bigint();
-      prompt.build(store, provider, session.id, m.id, text, 40, true, null, att as never);
+      (which === 'model' ? compact : prompt).build(store, provider, session.id, m.id, text, 40, true, null, att as never);
       total += Number(process.hrtime.bigint() - t0) / 1e6;
       if (att) sources = { ...sources, [which]: att.sources?.length ?? 0 };
       store.addMessage({ sessionId: session.id, role: 'assistant', text: 'ok' });
@@ -92,6 +102,21 @@ async function main(): Promise<void> {
     async () => builds(tiny, false, 'tiny'),
     async () => builds(tiny, true, 'tiny'),
   );
+  const model = new EmbeddedProvider({
+    model: MODEL_PATH,
+    modelsDir: mkdtempSync(path.join(os.tmpdir(), 'alisa-attach-models-')),
+    threads: 1,
+    gpu: false,
+    contextSize: 512,
+    parallel: 1,
+  });
+  await model.ensureReady();
+  const [baseModel, withModel] = await alternate(
+    ROUNDS,
+    async () => builds(model, false, 'model'),
+    async () => builds(model, true, 'model'),
+  );
+  await model.dispose?.();
   const chars = items.reduce((n, it) => n + it.text.length, 0);
   console.log(`attachments_chars: ${chars}`);
   console.log(`attachments_prompt_none_wide_ms: ${median(baseWide).toFixed(3)}`);
@@ -102,6 +127,10 @@ async function main(): Promise<void> {
   console.log(`attachments_prompt_full_512_ms: ${median(withTiny).toFixed(3)}`);
   console.log(`attachments_full_vs_none_512_ratio: ${(median(withTiny) / median(baseTiny)).toFixed(2)}`);
   console.log(`attachments_512_sources: ${sources.tiny}`);
+  console.log(`attachments_prompt_none_tokenizer_ms: ${median(baseModel).toFixed(3)}`);
+  console.log(`attachments_prompt_full_tokenizer_ms: ${median(withModel).toFixed(3)}`);
+  console.log(`attachments_full_vs_none_tokenizer_ratio: ${(median(withModel) / median(baseModel)).toFixed(2)}`);
+  console.log(`attachments_tokenizer_sources: ${sources.model}`);
   store.close();
 }
 

@@ -15,7 +15,7 @@ import path from 'node:path';
 import type { CodeIndexStatus } from '../protocol';
 import { CodeIndexService } from '../companion/code-index/code-index-service';
 import { walkFolder } from '../companion/code-index/walker';
-import { DEFAULT_EXCLUDE_GLOBS } from '../extension/awareness/privacy';
+import { DEFAULT_EXCLUDE_GLOBS } from '../common/privacy/exclude-globs';
 import { runMain } from './lib/main';
 import { alternate, machineLoad, median } from './lib/stats.mjs';
 
@@ -61,6 +61,13 @@ function copyTree(into: string): { packages: number; sources: number } {
   return { packages, sources };
 }
 
+/** `cat` of every file into /dev/null: reading every byte (GNU `wc -c` may only stat a regular file). */
+function catAll(files: string[]): number {
+  const t0 = process.hrtime.bigint();
+  spawnSync('xargs', ['-0', 'cat'], { input: files.join('\0'), stdio: ['pipe', 'ignore', 'ignore'] });
+  return ms(t0);
+}
+
 /** `wc -c` over `files` (NUL-separated on stdin): ms, and the total bytes it counted. */
 function wc(files: string[]): { ms: number; bytes: number } {
   const t0 = process.hrtime.bigint();
@@ -102,6 +109,7 @@ async function main(): Promise<void> {
     // Baseline: reading every file the index reads (the page cache warm for both, from the copy).
     const wcRuns = [wc(files), wc(files), wc(files)];
     const wcMs = median(wcRuns.map((r) => r.ms));
+    const catMs = median([catAll(files), catAll(files), catAll(files)]);
     const sourceBytes = wcRuns[0]!.bytes;
 
     const events: CodeIndexStatus[] = [];
@@ -137,6 +145,9 @@ async function main(): Promise<void> {
     console.log(`code_index_full_ms: ${fullMs.toFixed(0)}`);
     console.log(`code_index_baseline_wc_ms: ${wcMs.toFixed(0)}`);
     console.log(`code_index_full_vs_wc_ratio: ${(fullMs / wcMs).toFixed(1)}`);
+    console.log(`code_index_baseline_cat_ms: ${catMs.toFixed(0)}`);
+    console.log(`code_index_full_vs_cat_ratio: ${(fullMs / catMs).toFixed(1)}`);
+    console.log(`code_index_full_ms_per_file: ${(fullMs / files.length).toFixed(2)}`);
     console.log(`code_index_build_max_event_loop_stall_ms: ${maxLag.toFixed(1)}`);
     console.log(`code_index_build_max_stall_cpu_ms: ${maxLagCpu.toFixed(1)}`);
 

@@ -10,7 +10,7 @@
 // vectors of its 32 dimensions. Sides alternate so they share the machine's load. Prints
 // `name: value` lines.
 //   node dist-bench/memory-recall-bench.cjs   (bundled by bench/run-all.mjs, or esbuild by hand)
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ChatPrompt } from '../companion/chat/chat-prompt';
@@ -20,6 +20,7 @@ import type { LlmProvider } from '../companion/llm';
 import { MemoryStore } from '../companion/memory';
 import { MemoryRecall } from '../companion/memory-recall/memory-recall';
 import { MemoryVectors } from '../companion/memory-recall/memory-vectors';
+import { recallTerms } from '../companion/memory-recall/terms';
 import { DEFAULT_CHARACTER } from '../companion/persona';
 import { CompanionState } from '../companion/state';
 import { ConceptTestEmbedder } from '../tests/helpers/concept-embedder';
@@ -41,6 +42,7 @@ const provider = {
 } as unknown as LlmProvider;
 
 interface Side {
+  dir: string;
   store: MemoryStore;
   prompt: ChatPrompt;
   recall: MemoryRecall;
@@ -77,7 +79,7 @@ async function side(memories: number, mode: 'none' | 'bm25' | 'hybrid'): Promise
   });
   const session = store.createSession('bench', characterId, null);
   for (let i = 0; i < 20; i++) store.addMessage({ sessionId: session.id, role: i % 2 ? 'assistant' : 'user', text: `earlier turn ${i} about nothing much` });
-  return { store, prompt, recall, sessionId: session.id };
+  return { dir, store, prompt, recall, sessionId: session.id };
 }
 
 /** The mean ms of one prompt build (after the message's vector, for hybrid) over PER_ROUND questions (the question stored first, untimed). */
@@ -123,6 +125,25 @@ async function main(): Promise<void> {
     () => turns(hybridSmall, rnd),
     () => turns(hybridLarge, rnd),
   );
+  // The store's candidates alone at 100,000: every match of the OR ranked (the full bm25 order,
+  // as recall did before) against each word's newest matches ranked (what recall does now).
+  const full: number[] = [];
+  const windowed: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    for (let i = 0; i < PER_ROUND; i++) {
+      const text = `what do you know about my ${TOPICS[Math.floor(rnd() * TOPICS.length)]} plans ${WHEN[Math.floor(rnd() * WHEN.length)]}?`;
+      const terms = recallTerms(text, 'and my docker plans at night?');
+      let t0 = process.hrtime.bigint();
+      large.store.factCandidates(terms.join(' OR '), null, 40);
+      full.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      t0 = process.hrtime.bigint();
+      large.store.factCandidates(terms, null, 40);
+      windowed.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+  }
+  console.log(`memory_recall_candidates_100k_full_ranking_ms: ${median(full).toFixed(3)}`);
+  console.log(`memory_recall_candidates_100k_windowed_ms: ${median(windowed).toFixed(3)}`);
+  console.log(`memory_recall_candidates_full_vs_windowed_ratio: ${(median(full) / median(windowed)).toFixed(2)}`);
   const b = median(base);
   const ms = median(s);
   const ml = median(l);
@@ -135,7 +156,10 @@ async function main(): Promise<void> {
   console.log(`memory_recall_hybrid_test_embedder_100_ms: ${median(hs).toFixed(3)}`);
   console.log(`memory_recall_hybrid_test_embedder_100k_ms: ${median(hl).toFixed(3)}`);
   console.log(`memory_recall_hybrid_test_embedder_100k_vs_100_ratio: ${(median(hl) / median(hs)).toFixed(2)}`);
-  for (const x of [none, small, bound, large, hybridSmall, hybridLarge]) x.store.close();
+  for (const x of [none, small, bound, large, hybridSmall, hybridLarge]) {
+    x.store.close();
+    rmSync(x.dir, { recursive: true, force: true });
+  }
 }
 
 runMain(main);

@@ -38,6 +38,7 @@ for (const script of [
   'memory-recall-bench.ts',
   'fix-memory-bench.ts',
   'code-index-bench.ts',
+  'attachments-bench.ts',
 ]) {
   let file = path.join(here, script);
   if (script.endsWith('.ts')) {

@@ -145,7 +145,8 @@ export class CompanionApp {
     this.vectors?.onStateChange(() => this.events.emit({ type: 'status', status: this.status() }));
     this.vectors?.start();
     this.recall = new MemoryRecall({ memory: () => this.memory(), emit: (e) => this.events.emit(e), log, similar: () => this.vectors });
-    this.codeIndex = createCodeIndex({ dataDir: config.dataDir, events: this.events, log });
+    // The codebase index may search by meaning too, with the same embedding model, when a window asks (alisa.codeIndex.embeddings).
+    this.codeIndex = createCodeIndex({ dataDir: config.dataDir, events: this.events, log, embedder: () => embedder });
     this.chat = new ChatService({
       memory: () => this.memory(),
       registry: this.registry,

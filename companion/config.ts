@@ -130,8 +130,9 @@ export const HELP = `Usage: npm run companion -- [options]
   --prompt-style S       full or compact (compact suits tiny models)
   --auto-title T         model (default: first words, then a title the model writes), words, or off
   --memory-extract M     model (default: the model notes facts about you from chats, in the background) or off
-  --embedding-model M    a GGUF embedding model for recall by meaning, or "chat" (the chat model's own
-                         file); default none: memories are recalled by their words only
+  --embedding-model M    a GGUF embedding model for recall by meaning, "chat" (the chat model's own
+                         file) or openai:NAME (the --endpoint server's /embeddings); default none:
+                         memories are recalled by their words only
   --memory-summary-idle-ms N  how long a chat stays quiet before she sums it up as a memory (default
                          1200000; also when another chat becomes active; off with --memory-extract off)
   --emotion-grammar      make the embedded model open every reply with an emotion tag

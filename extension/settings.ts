@@ -75,10 +75,10 @@ function userValue(config: vscode.WorkspaceConfiguration, key: string): unknown 
   return config.inspect(key)?.globalValue;
 }
 
-/** alisa.memory.embeddingModel: '' (none), "chat", or a GGUF path (`~` expanded). */
+/** alisa.memory.embeddingModel: '' (none), "chat", "openai:NAME", or a GGUF path (`~` expanded). */
 function embeddingModelOf(value: string): string {
   const t = value.trim();
-  return t === '' || t === 'chat' ? t : expandHome(t);
+  return t === '' || t === 'chat' || t.startsWith('openai:') ? t : expandHome(t);
 }
 
 /** `~/models/x.gguf` works in settings as it does in a shell. */

@@ -52,8 +52,10 @@ export const CodeIndexStatus = z.object({
   builtAt: z.number().nullable(),
   /** Set when the index file was damaged or unusable and was started again: why. */
   rebuilt: z.string().nullable(),
-  /** Whether chunks have vectors (an embedding model was configured). */
+  /** Whether chunks get vectors (asked for, and an embedding model is configured). */
   embeddings: z.boolean(),
+  /** Why chunks got no vectors in the last pass although they were asked for (no model configured, the model failed). */
+  embeddingsProblem: z.string().nullable().optional(),
   error: ErrorInfo.nullable(),
 });
 export type CodeIndexStatus = z.infer<typeof CodeIndexStatus>;
@@ -85,6 +87,11 @@ export const CodeIndexMethods = {
         maxFileSizeKb: z.number().int().min(CODE_INDEX_LIMITS.maxFileSizeKb.min).max(CODE_INDEX_LIMITS.maxFileSizeKb.max).optional(),
         /** Drop what is indexed and read every file again. */
         rebuild: z.boolean().optional(),
+        /**
+         * Also store each chunk's embedding (the companion's embedding model, `--embedding-model`) and
+         * search by meaning too; off by default: a local model takes minutes on a large codebase.
+         */
+        embeddings: z.boolean().optional(),
       })
       .strict(),
     result: CodeIndexStatus,

@@ -6,7 +6,9 @@
 // checked on the requests an OpenAI-compatible server in tests/ records.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ATTACHMENTS_TOTAL_MAX, type Attachment, type CompanionMessage } from '../protocol';
-import { startCompanion, type RunningCompanion, type TestClient } from './helpers/companion';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { startCompanion, tempDir, type RunningCompanion, type TestClient } from './helpers/companion';
 import { connectAs, useCompanionClient } from './helpers/comp-live';
 import { startToolServer, type ToolServer } from './helpers/fake-tool-server';
 
@@ -122,6 +124,44 @@ describe('what the model reads, with an OpenAI-compatible server', () => {
     // Not in the system message (the prompt cache's stable prefix).
     expect(String(server.requests.at(-1)!.messages[0]!.content)).not.toContain('export const port');
     expect(end.sources?.map((s) => s.label)).toEqual(['src/config.ts', 'memory: prefers pytest']);
+  }, 60_000);
+
+  it('an edited message is asked without its attachments, and its chips go', async () => {
+    const file: Attachment = { kind: 'file', label: 'src/old.ts', path: 'src/old.ts', text: 'export const old = 1;' };
+    const { started } = await send(client, 'look at this', [file]);
+    expect(userTurn()).toContain('[src/old.ts]');
+    const edited = await client.request('chat.edit', { messageId: started.userMessageId!, text: 'never mind, hello' });
+    const end = (await client.reply(edited.replyId)).at(-1) as End;
+    expect(end.type).toBe('reply.end');
+    expect(end.sources).toBeUndefined();
+    expect(userTurn()).not.toContain('src/old.ts');
+    const { messages } = await client.request('session.messages', { sessionId: started.sessionId });
+    expect(messages.find((m) => m.id === started.userMessageId)).not.toHaveProperty('sources');
+  }, 60_000);
+
+  it('@codebase with an index: its best chunks go into the turn and are cited as path:start-end', async () => {
+    const folder = tempDir('alisa-mentions-code-');
+    mkdirSync(path.join(folder, 'src'));
+    writeFileSync(
+      path.join(folder, 'src', 'invoice.ts'),
+      'export function invoiceTotal(lines: number[]): number {\n  return lines.reduce((a, b) => a + b, 0);\n}\n',
+    );
+    writeFileSync(path.join(folder, 'src', 'weather.ts'), 'export const forecast = "sunny";\n');
+    // A second client of its own workspace: the index is per workspace.
+    const coder = await connectAs(companion, { id: `file://${folder}`, name: 'coder' });
+    try {
+      await coder.request('codeIndex.build', { folders: [{ path: folder, name: 'coder' }], privacyGlobs: [] });
+      await coder.waitFor((m) => m.type === 'codeIndex.progress' && m.state === 'ready', 30_000);
+      const { end } = await send(coder, 'how is the invoice total computed?', [{ kind: 'codebase', label: '@codebase', text: '' }]);
+      const cited = end.sources?.filter((s) => s.kind === 'codebase' && s.path !== undefined) ?? [];
+      expect(cited.map((s) => s.path)).toContain('src/invoice.ts');
+      const chunk = cited.find((s) => s.path === 'src/invoice.ts')!;
+      expect(chunk.label).toBe(`src/invoice.ts:${chunk.startLine}-${chunk.endLine}`);
+      expect(userTurn()).toContain(`[${chunk.label}]`);
+      expect(userTurn()).toContain('lines.reduce((a, b) => a + b, 0)');
+    } finally {
+      coder.close();
+    }
   }, 60_000);
 
   it('@codebase without an index says so in the sources, and the reply still comes', async () => {

@@ -92,6 +92,19 @@ describe('fitAttachments', () => {
     expect(sources[0]!.label).toBe(`src/a.ts:100-${sources[0]!.endLine}`);
   });
 
+  it('the work follows the budget: a huge attachment is never tokenized whole', () => {
+    const seen: number[] = [];
+    const counting = (t: string) => {
+      seen.push(t.length);
+      return count(t);
+    };
+    const huge = file('huge.ts', lines(2000, 'huge'));
+    expect(huge.text.length).toBeGreaterThan(40_000);
+    const { sources } = fitAttachments([huge, file('small.ts', 'export const x = 1;')], 200, counting);
+    expect(sources.map((s) => s.path)).toEqual(['huge.ts', 'small.ts']);
+    expect(Math.max(...seen)).toBeLessThanOrEqual((200 + 1) * 16);
+  });
+
   it('cutToTokens never exceeds its tokens', () => {
     for (const n of [5, 17, 64, 300]) expect(count(cutToTokens(lines(100), n, count).text)).toBeLessThanOrEqual(n);
   });

@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { CompanionMessage } from '../protocol';
 import { startCompanion, tempDir, type TestClient, type RunningCompanion } from './helpers/companion';
 import { connectAs } from './helpers/comp-live';
+import { requireModel } from './helpers/model';
 
 type Progress = Extract<CompanionMessage, { type: 'codeIndex.progress' }>;
 const WS = { id: 'file:///home/me/shop', name: 'shop' };
@@ -32,8 +33,9 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function start(): Promise<{ c: RunningCompanion; client: TestClient }> {
-  const c = await startCompanion({ model: null, dataDir, args: ['--no-idle', '--mute'] });
+async function start(withModel = false): Promise<{ c: RunningCompanion; client: TestClient }> {
+  if (withModel) requireModel();
+  const c = await startCompanion({ ...(withModel ? {} : { model: null }), dataDir, args: ['--no-idle', '--mute'] });
   running.push(c);
   return { c, client: await connectAs(c, WS) };
 }
@@ -105,4 +107,23 @@ describe('codeIndex.* through the real companion', () => {
     expect(await passEnd(client, from)).toMatchObject({ state: 'ready', filesTotal: 0, files: 3 });
     client.close();
   }, 60_000);
+
+  it('"Ask about the codebase": a chat message with an @codebase attachment gets the chunks into the prompt and cites them on reply.end (real tiny model)', async () => {
+    await c.stop();
+    ({ c, client } = await start(true));
+    const from = client.events.length;
+    await client.request('codeIndex.build', { folders: [{ path: root, name: 'shop' }], privacyGlobs });
+    await passEnd(client, from);
+    const started = await client.request('chat.send', {
+      text: 'How is the order submitted to the payment gateway?',
+      attachments: [{ kind: 'codebase', label: '@codebase', text: '' }],
+    });
+    const events = await client.reply(started.replyId!);
+    const end = events.at(-1)!;
+    expect(end.type).toBe('reply.end');
+    const sources = end.type === 'reply.end' ? (end.sources ?? []) : [];
+    expect(sources.find((s) => s.kind === 'codebase' && s.path === 'src/checkout.ts')).toMatchObject({ startLine: 1, endLine: 3 });
+    expect(sources.some((s) => s.path === '.env')).toBe(false);
+    client.close();
+  }, 120_000);
 });

@@ -12,8 +12,8 @@ import { identifierParts, indexText, queryTerms } from '../companion/code-index/
 import { CodeIndexService } from '../companion/code-index/code-index-service';
 import { walkFolder } from '../companion/code-index/walker';
 import type { Embedder } from '../companion/llm/embedder';
-import { changedPaths, excludeGlobsOf, progressText } from '../extension/code-index/code-index-logic';
-import { DEFAULT_EXCLUDE_GLOBS } from '../extension/awareness/privacy';
+import { changedPaths, excludeGlobsOf, progressText, uniqueNames } from '../extension/code-index/code-index-logic';
+import { DEFAULT_EXCLUDE_GLOBS } from '../common/privacy/exclude-globs';
 import { tempDir } from './helpers/companion';
 
 const WS = { id: 'file:///test/ws', name: 'ws' };
@@ -259,7 +259,7 @@ describe('the index', () => {
     expect((await svc.search(WS, 'validateToken'))[0]?.path).toBe('src/auth.ts');
   });
 
-  it('progress arrives while it builds and ends in ready; cancel stops it and keeps what was done', async () => {
+  it('progress arrives while it builds and ends in ready; cancel ends a pass as cancelled and the next pass completes the index', async () => {
     const many: Record<string, string> = {};
     for (let i = 0; i < 400; i++) many[`src/f${String(i).padStart(3, '0')}.ts`] = `export function handler${i}() {\n  return ${i};\n}\n`;
     const root = folder(many);
@@ -272,7 +272,7 @@ describe('the index', () => {
     expect(states).toContain('indexing');
     expect(first).toMatchObject({ filesDone: 400, filesTotal: 400, files: 400 });
 
-    // A rebuild cancelled at its first progress keeps the committed files and says 'cancelled'.
+    // A rebuild cancelled as it starts says 'cancelled' and has read fewer than all the files.
     const from = events.length;
     build(svc, root, { rebuild: true });
     expect(svc.cancel(WS)).toBe(true);
@@ -337,7 +337,12 @@ describe('optional embeddings', () => {
     const events: CodeIndexStatus[] = [];
     const svc = new CodeIndexService({ dir: data, emit: (e) => events.push(e), log: () => {}, embedder: () => embedder });
     services.push(svc);
+    // Asked for: off by default, the model is not used.
     build(svc, root);
+    await svc.idle();
+    expect(events.at(-1)).toMatchObject({ state: 'ready', embeddings: false });
+    expect(embedder.calls).toBe(0);
+    build(svc, root, { embeddings: true });
     await svc.idle();
     expect(events.at(-1)).toMatchObject({ state: 'ready', embeddings: true, files: 2 });
     const hits = await svc.search(WS, 'automobile', 5);
@@ -349,13 +354,12 @@ describe('optional embeddings', () => {
 
 describe("the window's side (pure parts)", () => {
   it('exclude settings, changed paths and progress words', () => {
-    expect(excludeGlobsOf({ '**/.git': true, '**/dist': true, '**/x': false, '**/y': { when: '$(basename).ts' } }, { '**/dist': true, '**/out': true }, null)).toEqual([
-      '**/.git',
-      '**/dist',
-      '**/out',
-    ]);
+    expect(
+      excludeGlobsOf({ '**/.git': true, '**/dist': true, '**/x': false, '**/y': { when: '$(basename).ts' } }, { '**/dist': true, '**/out': true }, null),
+    ).toEqual(['**/.git', '**/dist', '**/out']);
     expect(changedPaths(['/w/src/a.ts', '/w/src/a.ts', '/w/.git/index', '/w/node_modules/x/i.js', '/w/b.py'])).toEqual(['/w/src/a.ts', '/w/b.py']);
     expect(progressText({ state: 'indexing', filesDone: 1200, filesTotal: 5000, files: 0, chunks: 0 })).toBe('1,200 of 5,000 files');
     expect(progressText({ state: 'ready', filesDone: 0, filesTotal: 0, files: 3, chunks: 7 })).toBe('3 files, 7 chunks');
+    expect(uniqueNames([{ name: 'src' }, { name: 'src' }, { name: 'a/b' }]).map((f) => f.name)).toEqual(['src', 'src (2)', 'a-b']);
   });
 });

@@ -63,6 +63,8 @@ describe('describeChange', () => {
       diff: '- const rows = db.query();\n+ const rows = await db.query();',
     });
     expect(describeChange('if (a == b) {', 'if (a === b) {')!.summary).toBe('changing `==` to `===`');
+    expect(describeChange('  const label: number = "sum";', '  const label: number = 0;')!.summary).toBe('changing `"sum"` to `0`');
+    expect(describeChange('f(a, b)', 'f(a, b, c)')!.summary).toBe('adding `, c`');
     expect(describeChange('const x = y as any;', 'const x = y;')!.summary).toBe('removing `as any`');
     expect(describeChange('a\nb', 'a\nimport x from "x";\nb')!.summary).toBe('adding `import x from "x";`');
     expect(describeChange('same', 'same')).toBeNull();
@@ -178,6 +180,13 @@ describe('FixRecorder', () => {
     const outcome = r.onApplied(applied());
     diags.publish(Uri.file('/ws/src/other.ts'), []);
     expect(await outcome).toBe('still-there');
+    expect(sent).toHaveLength(0);
+  });
+
+  it('a change applied when the error was already gone (a later hunk of the same fix) records nothing', async () => {
+    const { r, diags, sent } = recorder();
+    diags.publish(uri, []);
+    expect(await r.onApplied(applied({ before: [] }))).toBe('no-change');
     expect(sent).toHaveLength(0);
   });
 

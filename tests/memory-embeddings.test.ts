@@ -23,6 +23,7 @@ import { startCompanion, type RunningCompanion, type TestClient } from './helper
 import { connectAs } from './helpers/comp-live';
 import { startToolServer, type ToolServer } from './helpers/fake-tool-server';
 import { ConceptTestEmbedder } from './helpers/concept-embedder';
+import { companionSettings, parsedArgs } from './helpers/ext-settings';
 import { MODEL_PATH } from './helpers/model';
 import { seedMemories } from './helpers/seed-memories';
 
@@ -98,7 +99,7 @@ describe.skipIf(!HAVE_MODEL)(`the embedded embedder on the real tiny model${HAVE
       const [v] = await chat.embed(['The user likes green tea']);
       expect(Array.from(v!)).toEqual(Array.from((await embedder.embed(['The user likes green tea']))[0]!));
     } finally {
-      await chat.dispose();
+      await chat.dispose?.();
     }
     expect(createMemoryEmbedder({ embeddingModel: null, model: MODEL_PATH, modelsDir: dir, threads: 1, gpu: false })).toBeNull();
   });
@@ -131,6 +132,18 @@ describe.skipIf(!HAVE_MODEL)(`the embedded embedder on the real tiny model${HAVE
     store.updateFact(facts[2]!.id, { pinned: true }, null);
     expect(store.factVector(facts[2]!.id, embedder.model)).not.toBeNull();
     await vectors.dispose();
+  });
+});
+
+describe('the embedding model setting', () => {
+  it('reaches the companion as --embedding-model; empty means none (recall by words)', () => {
+    expect(parsedArgs(companionSettings(), 1)).toMatchObject({ embeddingModel: null });
+    for (const choice of ['/models/nomic-embed.gguf', 'chat', 'openai:nomic-embed-text']) {
+      expect(parsedArgs(companionSettings({ embeddingModel: choice }), 1)).toMatchObject({ embeddingModel: choice });
+    }
+    // openai: without a server is not a failure at start: the embedder reports why it cannot work.
+    const noServer = createMemoryEmbedder({ embeddingModel: 'openai:x', model: MODEL_PATH, modelsDir: dir, threads: 1, gpu: false })!;
+    return expect(noServer.embed(['hi'])).rejects.toMatchObject({ message: expect.stringContaining('needs an OpenAI-compatible server') });
   });
 });
 
@@ -286,12 +299,21 @@ describe('fusing the two lists', () => {
 
   it('ranks a memory both lists hold first; lets few found by meaning alone join; ignores the barely similar', () => {
     const bm25 = [1, 2, 3].map((id, i) => ({ fact: fact(id), bm25: -3 + i }));
-    const similar = [3, 10, 11, 12, 13, 14].map((id, i) => ({ fact: fact(id), score: 0.9 - i * 0.05 }));
-    const fused = fuseCandidates(bm25, [...similar, { fact: fact(20), score: 0.1 }]);
+    const standouts = [3, 10, 11, 12, 13].map((id, i) => ({ fact: fact(id), score: 0.9 - i * 0.02 }));
+    const pack = Array.from({ length: 10 }, (_, i) => ({ fact: fact(30 + i), score: 0.3 }));
+    const fused = fuseCandidates(bm25, [...standouts, ...pack]);
     const best = [...fused].sort((a, b) => b.fused! - a.fused!);
     expect(best[0]!.fact.id).toBe(3);
     expect(fused.filter((c) => c.bm25 === 0).map((c) => c.fact.id)).toEqual([10, 11, 12].slice(0, VECTOR_ONLY_MAX));
-    expect(fused.some((c) => c.fact.id === 20)).toBe(false);
+    expect(fused.some((c) => c.fact.id >= 30)).toBe(false);
+  });
+
+  it("adds nothing found by meaning alone when nothing stands out (vectors that say little, as the tiny model's)", () => {
+    // Cosines the tiny model gives "what is my dog called?" against four unrelated memories.
+    const flat = [0.5, 0.42, 0.39, 0.38].map((score, i) => ({ fact: fact(10 + i), score }));
+    expect(fuseCandidates([], flat)).toEqual([]);
+    const bm25 = [{ fact: fact(11), bm25: -2 }];
+    expect(fuseCandidates(bm25, flat).map((c) => c.fact.id)).toEqual([11]);
   });
 
   it('the vector index searches by place and keeps its rows packed when one goes', () => {
@@ -331,7 +353,12 @@ describe.skipIf(!HAVE_MODEL)(`through the companion${HAVE_MODEL ? '' : ` (skippe
     running.push({ client, companion });
     await client.request('memories.add', { text: 'My dog is called Rex' });
     const status = await embeddingsIn(client, (e) => e.state === 'ready' && e.indexed === 1);
-    expect(status.status.embeddings).toEqual({ model: `gguf:${path.basename(MODEL_PATH)}:${fs.statSync(MODEL_PATH).size}`, state: 'ready', indexed: 1, error: null });
+    expect(status.status.embeddings).toEqual({
+      model: `gguf:${path.basename(MODEL_PATH)}:${fs.statSync(MODEL_PATH).size}`,
+      state: 'ready',
+      indexed: 1,
+      error: null,
+    });
     const started = await client.request('chat.send', { text: 'what is my dog called?' });
     expect((await client.reply(started.replyId!)).at(-1)!.type).toBe('reply.end');
     const db = new Database(path.join(companion.dataDir, 'alisa.db'), { readonly: true });
@@ -339,10 +366,32 @@ describe.skipIf(!HAVE_MODEL)(`through the companion${HAVE_MODEL ? '' : ` (skippe
     db.close();
   }, 120_000);
 
+  it("hybrid recall end to end: an OpenAI-compatible server's embeddings (ConceptTestEmbedder behind it) put a memory sharing no word into the prompt", async () => {
+    const concepts = new ConceptTestEmbedder();
+    const server = await startToolServer(() => ({ text: '<emotion=calm> ok' }), { embed: (texts) => texts.map((t) => Array.from(concepts.vector(t))) });
+    const companion = await startCompanion({
+      model: null,
+      args: ['--providers', 'openai', '--endpoint', server.url, '--embedding-model', 'openai:test-concepts', '--memory-extract', 'off', '--no-idle', '--mute'],
+    });
+    const client = await connectAs(companion, A);
+    running.push({ client, companion, server });
+    await client.request('memories.add', { text: 'Brews oolong every evening' });
+    await client.request('memories.add', { text: 'Plays the violin badly' });
+    await embeddingsIn(client, (e) => e.state === 'ready' && e.indexed === 2);
+    const started = await client.request('chat.send', { text: 'which hot beverage do I enjoy?' });
+    expect((await client.reply(started.replyId!)).at(-1)!.type).toBe('reply.end');
+    const prompt = JSON.stringify(server.requests.at(-1)!.messages);
+    expect(prompt).toContain('Brews oolong every evening');
+    expect(prompt).not.toContain('violin');
+  }, 60_000);
+
   it('a missing embedding model is an error in status, and recall goes on by words', async () => {
     const server = await startToolServer(() => ({ text: '<emotion=calm> ok' }));
     const missing = path.join(os.tmpdir(), 'alisa-no-such-embedder.gguf');
-    const companion = await startCompanion({ model: null, args: ['--providers', 'openai', '--endpoint', server.url, '--embedding-model', missing, '--no-idle', '--mute'] });
+    const companion = await startCompanion({
+      model: null,
+      args: ['--providers', 'openai', '--endpoint', server.url, '--embedding-model', missing, '--no-idle', '--mute'],
+    });
     const client = await connectAs(companion, A);
     running.push({ client, companion, server });
     await client.request('memories.add', { text: 'My dog is called Rex' });

@@ -93,6 +93,21 @@ describe('the recap from editor events', () => {
     expect(d.recapText(d.facts())).toBeNull();
   });
 
+  it('a file switched to while the typing flag stays on counts as edited once its text changes', () => {
+    const t = new RecapTracker();
+    t.observe({ editor: null }, 0); // a private file: the extension sends no editor
+    t.observe({ typing: true }, 1);
+    t.observe(editor('src/billing.ts'), 2);
+    expect(t.facts()).toMatchObject({ edited: [], viewed: ['src/billing.ts'] });
+    t.observe({ editor: { ...editor('src/billing.ts').editor!, text: '// billing.ts\n// new rate' } }, 3);
+    expect(t.facts()).toMatchObject({ edited: ['src/billing.ts'], viewed: [] });
+    // Moving around without typing changes the text around the cursor too: not an edit.
+    t.observe({ typing: false }, 4);
+    t.observe(editor('src/other.ts'), 5);
+    t.observe({ editor: { ...editor('src/other.ts').editor!, text: 'scrolled' } }, 6);
+    expect(t.facts().edited).toEqual(['src/billing.ts']);
+  });
+
   it('names three files, then counts the rest', () => {
     const t = new RecapTracker();
     for (const [i, f] of ['a.ts', 'b.ts', 'c.ts', 'd.ts', 'e.ts'].entries()) {
@@ -154,9 +169,11 @@ describe('through the real companion, with the real tiny model', () => {
   }, 90_000);
 
   it('"ask" asks once; yes gives the recap that waited and turns it on', async () => {
-    await client.request('recap.configure', { mode: 'ask', privacyGlobs: ['**/private/**'] });
+    // Off while the stretch starts (the wait for the last recap may itself have been a break).
+    await client.request('recap.configure', { mode: 'off', privacyGlobs: ['**/private/**'] });
     await client.request('context.update', editor('src/private/plan.ts'));
     await client.request('context.update', { typing: true });
+    await client.request('recap.configure', { mode: 'ask' });
     const from = await workThenBreak('src/asked.ts');
     await client.waitFor((m) => m.type === 'recap.ask' && client.events.indexOf(m) >= from, 10_000);
     // Asked, and nothing said before the answer.

@@ -89,6 +89,7 @@ const isExtraction = (req: ToolServer['requests'][number]) => String(req.message
 /** What the scripted model writes for a chat: it depends on what the chat says. */
 function summaryFor(req: ToolServer['requests'][number]): string {
   const chat = String(req.messages.at(-1)!.content);
+  if (chat.includes('a marker chat')) return 'The user had a marker chat.';
   if (!chat.startsWith('User: I am moving the billing service')) return 'NONE';
   return chat.includes('rollback script is done')
     ? 'The user moved the billing service to Postgres 16; the rollback script is written.'
@@ -211,5 +212,17 @@ describe('a chat left idle is summed up', () => {
     await say(client, billing.id, 'the rollback script is still to do');
     const fact = await summarised(client, 'still has to write the rollback script', from);
     expect(summaryRows(companion)).toEqual([{ id: fact.id, session_id: billing.id, text: fact.text }]);
+
+    // The user deletes it; moving to another chat does not write it again, as the chat did not grow.
+    await client.request('memories.delete', { id: fact.id });
+    const other = await client.request('session.create', { title: 'other' });
+    const next = client.events.length;
+    await say(client, other.id, 'this is a marker chat');
+    await say(client, other.id, 'still a marker chat');
+    // Summaries run one at a time in the order asked: the billing chat was considered first.
+    await summarised(client, 'a marker chat', next);
+    const billingAsked = server.requests.filter((r) => isSummary(r) && String(r.messages.at(-1)!.content).startsWith('User: I am moving the billing'));
+    expect(billingAsked).toHaveLength(1);
+    expect(summaryRows(companion).map((r) => r.session_id)).toEqual([other.id]);
   }, 60_000);
 });

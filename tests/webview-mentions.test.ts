@@ -38,6 +38,14 @@ const FACT: MemoryFact = {
 
 /** VS Code's side: lists FILES that contain the query, reads them (a private one refused). */
 class MentionHost extends FakeHost {
+  /** Reading mentions waits for release() (a slow window). */
+  hold = false;
+  private held: Array<() => void> = [];
+  release(): void {
+    this.hold = false;
+    for (const h of this.held.splice(0)) h();
+  }
+
   override send(msg: WebviewToHost): void {
     super.send(msg);
     if (msg.type === 'ui.mentionQuery') {
@@ -49,12 +57,14 @@ class MentionHost extends FakeHost {
           ? { error: '.env matches your privacy globs (alisa.privacy.excludeGlobs): Alisa does not read it.' }
           : { attachment: { kind: m.kind, label: m.label, ...(m.path ? { path: m.path } : {}), text: m.kind === 'memory' ? m.text! : APP_TEXT } as Attachment },
       );
-      queueMicrotask(() => this.emit({ type: 'host.attachments', id: msg.id, results }));
+      const answer = () => this.emit({ type: 'host.attachments', id: msg.id, results });
+      if (this.hold) this.held.push(answer);
+      else queueMicrotask(answer);
     }
   }
 }
 
-let host: FakeHost;
+let host: MentionHost;
 /** What session.messages answers for chat 9 (the history after a reload). */
 let stored: Message[] = [];
 async function start(kind: 'vscode' | 'browser' = 'vscode'): Promise<void> {
@@ -225,6 +235,24 @@ describe('the @ completion', () => {
     key('Enter');
     await settle();
     expect(sends().map((s) => s.attachments?.map((a) => a.label))).toEqual([['src/app.ts']]);
+  });
+
+  it('Enter while a chip is still read sends nothing yet, then the message goes once', async () => {
+    await start();
+    host.hold = true;
+    await typeInBox('@src/app');
+    key('Enter');
+    await settle();
+    expect(chips()[0]!.dataset.state).toBe('reading');
+    expect(chips()[0]!.textContent).toContain('reading…');
+    await typeInBox('look');
+    key('Enter');
+    key('Enter');
+    await settle();
+    expect(sends()).toEqual([]);
+    host.release();
+    await settle();
+    expect(sends().map((s) => [s.text, s.attachments?.map((a) => a.label)])).toEqual([['look', ['src/app.ts']]]);
   });
 
   it('a failed send gives back the text and the chips', async () => {

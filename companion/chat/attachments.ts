@@ -21,6 +21,12 @@ export const CUT_MARKER = '[… cut]';
 export const ATTACHMENTS_HEADING = 'What the user attached (when you use it, cite it as path:line):';
 /** An item that would keep fewer tokens than this of its text is left out rather than cut to nothing. */
 const MIN_ITEM_TOKENS = 8;
+/**
+ * Characters per token beyond which a text cannot fit (tokenizers average ~4): a text longer than
+ * this many characters per token of room is not tokenized whole, and a cut searches only that far,
+ * so the work follows the budget, not the attachment's length (as chat-prompt.ts does for turns).
+ */
+const MAX_CHARS_PER_TOKEN = 16;
 
 /** One piece of context for the prompt: where it is from and its (redacted) text. */
 export interface AttachmentItem {
@@ -136,7 +142,7 @@ export function cutToTokens(text: string, tokens: number, count: (t: string) => 
   if (room <= 0) return { text: CUT_MARKER, lines: 0 };
   // The longest prefix that fits (binary search on characters: token counts grow with length).
   let lo = 0;
-  let hi = text.length;
+  let hi = Math.min(text.length, (room + 1) * MAX_CHARS_PER_TOKEN);
   while (lo < hi) {
     const mid = Math.ceil((lo + hi) / 2);
     if (count(text.slice(0, mid)) <= room) lo = mid;
@@ -169,7 +175,9 @@ function keptRef(ref: SourceRef, lines: number): SourceRef {
 export function fitAttachments(items: readonly AttachmentItem[], budgetTokens: number, count: (t: string) => number): { block: string; sources: SourceRef[] } {
   if (items.length === 0) return { block: '', sources: [] };
   let room = Math.floor(budgetTokens) - count(ATTACHMENTS_HEADING) - 1;
-  const costs = items.map((it) => count(headingOf(it.ref)) + 1 + count(it.text) + 1);
+  const costs = items.map((it) =>
+    it.text.length > (Math.max(0, room) + 1) * MAX_CHARS_PER_TOKEN ? Number.POSITIVE_INFINITY : count(headingOf(it.ref)) + 1 + count(it.text) + 1,
+  );
   const order = items.map((_, i) => i).sort((a, b) => costs[a]! - costs[b]!);
   const fitted: Array<{ ref: SourceRef; text: string } | null> = items.map(() => null);
   order.forEach((i, k) => {

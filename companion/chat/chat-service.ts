@@ -247,6 +247,8 @@ export class ChatService {
     if (!message) throw new AlisaError('not_found', 'That message no longer exists.', 'Reload the chat, then edit it again.');
     this.ensureIdle(message.sessionId);
     const { removed } = memory.rewindTo(messageId, { text });
+    // The rewritten message is asked without the attachments it had (their text was never stored): its chips go.
+    if (message.sources?.length) memory.setMessageSources(messageId, []);
     this.prompts.rewind(message.sessionId, messageId, [messageId, ...removed]);
     // SQLite may give a deleted message's id to a new one: nothing of theirs may stay keyed by it.
     for (const id of [messageId, ...removed]) this.asked.delete(id);
@@ -319,12 +321,14 @@ export class ChatService {
     shape: (text: string) => string;
     fallback: () => string;
     sessionId?: number;
+    /** The workspace it is about (its latest chat); absent: nobody asked, the most recent session of all. */
+    workspace?: ClientWorkspace | null;
     maxTokens?: number;
     attempts?: number;
   }): Promise<{ replyId: string; sessionId: number; messageId: number; text: string } | null> {
     const memory = this.deps.memory();
-    // Nobody asked, so no workspace: the most recent session of all (created when there is none).
-    const session = this.resolveSession(memory, params.sessionId, { allowReserved: true });
+    // Nobody asked, so no workspace unless given: the most recent session (created when there is none).
+    const session = this.resolveSession(memory, params.sessionId, { allowReserved: true, workspace: params.workspace ?? null });
     for (const reply of this.active.values()) if (reply.sessionId === session.id) return null;
     const replyId = randomUUID();
     const controller = new AbortController();

@@ -90,7 +90,8 @@ function split(lines: readonly string[], levels: readonly number[], from: number
   let low = NONE;
   for (let i = head + 1; i < to; i++) if (levels[i]! < low && boundary(i)) low = levels[i]!;
   const starts = [from];
-  if (low !== NONE) for (let i = head + 1; i < to; i++) if (levels[i] === low && boundary(i)) starts.push(attach ? declarationStart(lines, levels, i, starts.at(-1)!) : i);
+  if (low !== NONE)
+    for (let i = head + 1; i < to; i++) if (levels[i] === low && boundary(i)) starts.push(attach ? declarationStart(lines, levels, i, starts.at(-1)!) : i);
   // No structure left to cut at: windows of lines.
   if (starts.length === 1) {
     windows(from, to, out);

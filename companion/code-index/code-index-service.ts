@@ -68,6 +68,7 @@ export class CodeIndexService implements CodebaseRetriever {
         privacyGlobs: p.privacyGlobs,
         excludeGlobs: p.excludeGlobs ?? [],
         maxFileBytes: (p.maxFileSizeKb ?? CODE_INDEX_LIMITS.maxFileSizeKb.default) * 1024,
+        embeddings: p.embeddings ?? false,
       },
       p.rebuild ?? false,
     );

@@ -9,6 +9,8 @@
 // updates compare), `chunks` (line ranges of a file, and the chunk's vector when embeddings are
 // on) and `chunks_fts`, a contentless FTS5 index of the chunks' words (code-terms.ts): the text
 // itself is read from the file when a chunk is found, so the index stays smaller than the code.
+// The FTS5 index keeps positions (detail=full): detail=column would halve it, but bm25 then scores
+// every match 0 and the ranking is lost.
 import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';

@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Minimatch } from 'minimatch';
-import { isExcludedPath } from '../../extension/awareness/privacy';
+import { isExcludedPath } from '../../common/privacy/exclude-globs';
 import { realPathOf } from '../../common/workspace-path';
 
 export interface WalkOptions {

@@ -5,28 +5,28 @@
 // reported at most every PROGRESS_MS and at every change of state; a pass can be cancelled (what
 // it committed stays, the next pass goes on from there). Changes the window reports while a
 // pass runs wait for it. Searches run on what is committed, during a pass too.
-import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { CodeIndexFolder, CodeIndexHit, CodeIndexState, CodeIndexStatus, ErrorInfo } from '../../protocol';
 import { redactSecrets } from '../../common/privacy/redact';
 import { resolveInside } from '../../common/workspace-path';
 import { AlisaError, toAlisaError } from '../errors';
-import { cosine, type Embedder } from '../llm/embedder';
-import { chunkFile } from './chunker';
-import { indexText, matchExpression } from './code-terms';
+import type { Embedder } from '../llm/embedder';
+import { matchExpression } from './code-terms';
+import { chunksOf, embedChunks, readIndexable } from './file-chunks';
+import { fuse, nearest } from './hybrid-rank';
 import { IndexStore, type ChunkRow, type NewChunk, type StoredFile } from './index-store';
-import { isBinaryName, looksBinary, walkFolder, type FoundFile, type SkipReason } from './walker';
+import { walkFolder, type FoundFile, type SkipReason } from './walker';
 
 /** Files per transaction: big enough that commits do not dominate, small enough to yield often. */
 const BATCH_FILES = 40;
+/** Chunks per transaction (a commit's FTS5 work grows with them; a file's chunks are never split). */
+const BATCH_CHUNKS = 200;
 /** The most a batch may hold the event loop before yielding (ms). */
 const BATCH_MS = 30;
 /** Files read at once. */
 const READ_AHEAD = 8;
 const PROGRESS_MS = 200;
-/** Reciprocal rank fusion's constant (the usual 60): how much the top ranks dominate. */
-const RRF_K = 60;
 
 /** A file to read: its folder's name, what the walk found, and what the index had of it. */
 interface Work {
@@ -40,6 +40,8 @@ export interface IndexOptions {
   privacyGlobs: string[];
   excludeGlobs: string[];
   maxFileBytes: number;
+  /** Store chunk vectors and search by meaning too (when the companion has an embedder). */
+  embeddings: boolean;
 }
 
 export interface WorkspaceIndexDeps {
@@ -65,6 +67,7 @@ export class WorkspaceIndex {
   private pendingPaths = new Set<string>();
   private pendingBuild: { rebuild: boolean } | null = null;
   private lastProgress = 0;
+  private embeddingsProblem: string | null = null;
 
   constructor(private readonly deps: WorkspaceIndexDeps) {}
 
@@ -89,9 +92,15 @@ export class WorkspaceIndex {
       bytes,
       builtAt: this.builtAt,
       rebuilt: this.rebuilt,
-      embeddings: this.deps.embedder() !== null,
+      embeddings: this.embedder() !== null,
+      embeddingsProblem: this.embeddingsProblem,
       error: this.error,
     };
+  }
+
+  /** The embedder, when the window asked for embeddings and the companion has one. */
+  private embedder(): Embedder | null {
+    return this.options?.embeddings ? this.deps.embedder() : null;
   }
 
   /** Starts a pass over `options.folders` (after the running one, which is cancelled when the folders changed). */
@@ -145,10 +154,15 @@ export class WorkspaceIndex {
     const wide = Math.max(limit * 4, 20);
     const lexical = match ? store.search(match, wide) : [];
     let rows: Array<ChunkRow & { score: number }> = lexical.map((r) => ({ ...r, score: -r.rank }));
-    const embedder = this.deps.embedder();
+    const embedder = this.embedder();
     if (embedder && store.getMeta('embedModel') === embedder.model) {
-      const [q] = await embedder.embed([query], signal);
-      if (q) rows = fuse(lexical, nearest(store.vectors(), q, wide), store);
+      try {
+        const [q] = await embedder.embed([query], signal);
+        if (q) rows = fuse(lexical, nearest(store.vectors(), q, wide), store);
+      } catch (err) {
+        // By words alone: the model's failure is in the status of the passes.
+        if (signal?.aborted) throw err;
+      }
     }
     const hits: CodeIndexHit[] = [];
     for (const r of rows) {
@@ -266,7 +280,10 @@ export class WorkspaceIndex {
     // A damage reported by an earlier pass is old news once a pass starts on a healthy file.
     if (this.store) this.rebuilt = null;
     const store = this.openStore();
-    const embedder = this.deps.embedder();
+    const embedder = this.embedder();
+    this.embeddingsProblem =
+      opts.embeddings && !embedder ? 'No embedding model is configured (alisa.memory.embeddingModel): the index searches by words alone.' : null;
+    // Vectors of another model (or none, when they are now asked for) are not comparable: every file is read again.
     if (rebuild || (embedder && store.getMeta('embedModel') !== embedder.model)) store.clear();
     store.setMeta('folders', JSON.stringify(opts.folders));
     if (embedder) store.setMeta('embedModel', embedder.model);
@@ -303,25 +320,42 @@ export class WorkspaceIndex {
 
   /** Reads, chunks and commits `work` in batches, yielding between them. */
   private async indexFiles(store: IndexStore, work: readonly Work[], signal: AbortSignal): Promise<void> {
-    const embedder = this.deps.embedder();
+    let embedder = this.embedder();
     for (let i = 0; i < work.length; ) {
       signal.throwIfAborted();
       const started = Date.now();
       const batch: Array<Work & { hash: string; chunks: NewChunk[] | null }> = [];
-      while (i < work.length && batch.length < BATCH_FILES && Date.now() - started < BATCH_MS) {
+      let chunks = 0;
+      while (i < work.length && batch.length < BATCH_FILES && chunks < BATCH_CHUNKS && Date.now() - started < BATCH_MS) {
         // Several reads in flight at once: the disk works while the last group is chunked.
         const group = work.slice(i, i + READ_AHEAD);
         i += group.length;
         const reads = await Promise.all(group.map((w) => readIndexable(w.file)));
-        group.forEach((w, k) => {
+        for (const [k, w] of group.entries()) {
           const read = reads[k];
           // A binary or unreadable file is kept with no chunks, so the next pass does not read it again until it changes.
           if (!read) batch.push({ ...w, hash: '', chunks: [] });
           // Same content (a touch, a checkout of the same text): only its size and time are updated.
-          else batch.push({ ...w, hash: read.hash, chunks: w.had?.hash === read.hash ? null : chunksOf(w.file.rel, read.text) });
-        });
+          else {
+            const made = w.had?.hash === read.hash ? null : await chunksOf(w.file.rel, read.text);
+            chunks += made?.length ?? 0;
+            batch.push({ ...w, hash: read.hash, chunks: made });
+          }
+        }
       }
-      if (embedder) await embedChunks(embedder, batch, signal);
+      if (embedder) {
+        try {
+          await embedChunks(embedder, batch, signal);
+        } catch (err) {
+          signal.throwIfAborted();
+          // The words are indexed all the same; the next pass tries the model again.
+          this.embeddingsProblem = `The embedding model failed (${err instanceof Error ? err.message : String(err)}): this pass indexed words only.`;
+          this.deps.log(`code index: ${this.embeddingsProblem}`);
+          embedder = null;
+          // Files indexed without vectors from here on: the next pass with a working model reads them all again.
+          store.setMeta('embedModel', '');
+        }
+      }
       store.batch(() => {
         for (const b of batch) {
           if (b.chunks === null && b.had) store.touchFile(b.had.id, b.file.size, b.file.mtimeMs);
@@ -388,67 +422,4 @@ export class WorkspaceIndex {
     await this.indexFiles(store, work, signal);
     if (needsPass) this.pendingBuild = { rebuild: false };
   }
-}
-
-/** The file's text and hash, or null when it is binary or unreadable. */
-async function readIndexable(file: FoundFile): Promise<{ text: string; hash: string } | null> {
-  if (isBinaryName(file.rel)) return null;
-  let bytes: Buffer;
-  try {
-    bytes = await fs.readFile(file.abs);
-  } catch {
-    return null;
-  }
-  if (looksBinary(bytes)) return null;
-  return { text: bytes.toString('utf8'), hash: createHash('sha1').update(bytes).digest('hex') };
-}
-
-/** A file's chunks, ready for the index: secrets redacted before a word of them is stored. */
-function chunksOf(rel: string, text: string): NewChunk[] {
-  let chunks;
-  try {
-    chunks = chunkFile(rel, text);
-  } catch {
-    // A file the structural chunker cannot take (a bug of ours) is still indexed, by line windows.
-    chunks = chunkFile(rel, text, { structure: false });
-  }
-  return chunks.map((c) => {
-    const safe = redactSecrets(c.text).text;
-    // The path's words count too: "the walker" finds walker.ts.
-    return { startLine: c.startLine, endLine: c.endLine, body: indexText(`${rel}\n${safe}`), text: safe };
-  });
-}
-
-async function embedChunks(embedder: Embedder, batch: Array<{ chunks: NewChunk[] | null }>, signal: AbortSignal): Promise<void> {
-  const all = batch.flatMap((b) => b.chunks ?? []);
-  if (all.length === 0) return;
-  const vectors = await embedder.embed(
-    all.map((c) => c.text),
-    signal,
-  );
-  all.forEach((c, i) => {
-    c.vector = vectors[i] ?? null;
-  });
-}
-
-/** The `limit` chunks whose vectors are nearest to `q`. */
-function nearest(vectors: Array<{ id: number; vector: Float32Array }>, q: Float32Array, limit: number): number[] {
-  return vectors
-    .map((v) => ({ id: v.id, s: cosine(v.vector, q) }))
-    .sort((a, b) => b.s - a.s)
-    .slice(0, limit)
-    .map((v) => v.id);
-}
-
-/** Reciprocal rank fusion of the BM25 ranking and the vector ranking: each chunk scores Σ 1/(k + rank). */
-function fuse(lexical: ChunkRow[], semantic: number[], store: IndexStore): Array<ChunkRow & { score: number }> {
-  const score = new Map<number, number>();
-  lexical.forEach((r, i) => score.set(r.id, (score.get(r.id) ?? 0) + 1 / (RRF_K + i + 1)));
-  semantic.forEach((id, i) => score.set(id, (score.get(id) ?? 0) + 1 / (RRF_K + i + 1)));
-  const rows = new Map<number, ChunkRow>(lexical.map((r) => [r.id, r]));
-  for (const r of store.chunksByIds(semantic.filter((id) => !rows.has(id)))) rows.set(r.id, r);
-  return [...score.entries()]
-    .sort((a, b) => b[1] - a[1])
-    .map(([id, s]) => ({ ...rows.get(id)!, score: s }))
-    .filter((r) => r.rel !== undefined);
 }

@@ -30,7 +30,9 @@ export function createMemoryEmbedder(
         choice,
         new AlisaError(
           'invalid_argument',
-          config.endpoint ? 'The embedding model "openai:" names no model.' : 'The embedding model "openai:…" needs an OpenAI-compatible server (alisa.llm.endpoint).',
+          config.endpoint
+            ? 'The embedding model "openai:" names no model.'
+            : 'The embedding model "openai:…" needs an OpenAI-compatible server (alisa.llm.endpoint).',
           'Set the server, or choose a GGUF embedding model instead.',
         ),
       );

@@ -31,15 +31,24 @@ const RRF_K = 60;
 export const VECTOR_MIN_SIMILARITY = 0.35;
 /** Memories found by meaning alone (no shared word) that may join: each costs prompt room. */
 export const VECTOR_ONLY_MAX = 3;
+/** How far above the median of the similar ones a memory found by meaning alone must be. */
+export const VECTOR_ONLY_MARGIN = 0.1;
 
 /**
  * The bm25 candidates and the memories closest in meaning (`similar`, best first, each with its
- * fact), fused by reciprocal rank. Similar ones below VECTOR_MIN_SIMILARITY do not count; of those
- * sharing no word with the message, only the best VECTOR_ONLY_MAX join.
+ * fact), fused by reciprocal rank. Similar ones below VECTOR_MIN_SIMILARITY do not count. One
+ * sharing no word with the message joins only when it stands out: VECTOR_ONLY_MARGIN above the
+ * median of the similar ones (with three or more). A model whose vectors say little about meaning
+ * (the tiny test model rates two unrelated questions 0.98 alike) has no such outlier, and then
+ * adds no noise; a real one puts the memory that answers well above the rest. At most
+ * VECTOR_ONLY_MAX join.
  */
 export function fuseCandidates(bm25: readonly RecallCandidate[], similar: ReadonlyArray<{ fact: MemoryFact; score: number }>): RecallCandidate[] {
   const byId = new Map<number, RecallCandidate>();
   bm25.forEach((c, rank) => byId.set(c.fact.id, { ...c, fused: 1 / (RRF_K + rank + 1) }));
+  const scores = similar.map((s) => s.score).sort((a, b) => a - b);
+  const median = scores.length >= 3 ? scores[Math.floor(scores.length / 2)]! : 0;
+  const aloneMin = Math.max(VECTOR_MIN_SIMILARITY, median + VECTOR_ONLY_MARGIN);
   let alone = 0;
   similar
     .filter((s) => s.score >= VECTOR_MIN_SIMILARITY)
@@ -47,7 +56,7 @@ export function fuseCandidates(bm25: readonly RecallCandidate[], similar: Readon
       const weight = 1 / (RRF_K + rank + 1);
       const known = byId.get(s.fact.id);
       if (known) known.fused! += weight;
-      else if (alone++ < VECTOR_ONLY_MAX) byId.set(s.fact.id, { fact: s.fact, bm25: 0, fused: weight });
+      else if (s.score >= aloneMin && alone++ < VECTOR_ONLY_MAX) byId.set(s.fact.id, { fact: s.fact, bm25: 0, fused: weight });
     });
   return [...byId.values()];
 }

@@ -92,6 +92,11 @@ export class SessionSummarizer {
   private idle: NodeJS.Timeout | null = null;
   private running: AbortController | null = null;
   private retry: NodeJS.Timeout | null = null;
+  /**
+   * How many messages each chat had when it was last summed up here: a summary the user deleted is
+   * not written again until the chat grows (nor is one rewritten because the chat was renamed).
+   */
+  private readonly summarisedAt = new Map<number, number>();
   /** The current summary, if any (for tests). */
   current: Promise<void> | null = null;
 
@@ -168,8 +173,10 @@ export class SessionSummarizer {
       const memory = this.deps.memory();
       const session = memory.getSession(sessionId);
       if (!session) return false;
+      const seen = this.summarisedAt.get(sessionId);
+      if (seen !== undefined && session.messageCount <= seen) return false;
       const summary = memory.sessionSummary(sessionId);
-      if (summary && summary.updatedAt >= session.updatedAt) return false;
+      if (seen === undefined && summary && summary.updatedAt >= session.updatedAt) return false;
       const users = memory.listMessages(sessionId, { limit: 200 }).filter((m) => m.role === 'user' && m.text.trim() !== '').length;
       return users >= MIN_USER_MESSAGES;
     } catch (err) {
@@ -195,8 +202,12 @@ export class SessionSummarizer {
         onText: () => {},
       });
       if (signal.aborted || result.stopReason === 'cancelled') return true;
+      const session = memory.getSession(sessionId);
+      if (!session) return false;
+      this.summarisedAt.set(sessionId, session.messageCount);
+      if (this.summarisedAt.size > 256) this.summarisedAt.delete(this.summarisedAt.keys().next().value!);
       const text = parseSummary(result.text);
-      if (!text || !memory.getSession(sessionId)) return false;
+      if (!text) return false;
       this.deps.events.emit({ type: 'memory.changed', fact: memory.putSessionSummary(sessionId, text) });
       return false;
     } catch (err) {

@@ -5,7 +5,7 @@
 // (alisa.memory.recapAfterBreak): "on" says it, "off" never, "ask" (the default) keeps the recap
 // and asks once (`recap.ask`: the panel's card); the answer (`recap.consent`) is saved by the
 // extension as the setting, and a yes gives the recap that was waiting. Do not disturb holds it.
-import type { Emotion, Mode } from '../../protocol';
+import type { ClientWorkspace, Emotion, Mode } from '../../protocol';
 import type { ContextUpdate } from '../../protocol/context';
 import type { RecapMode } from '../../protocol/recap';
 import type { ChatService } from '../chat/chat-service';
@@ -30,7 +30,7 @@ export class RecapService {
   readonly tracker = new RecapTracker();
   /** Until a client configures it: off (a client that cannot ask cannot get consent). */
   mode: RecapMode = 'off';
-  private pending: { text: string; at: number } | null = null;
+  private pending: { text: string; at: number; workspace: ClientWorkspace | null } | null = null;
   private asked = false;
   private readonly now: () => number;
 
@@ -49,18 +49,21 @@ export class RecapService {
     return { mode: this.mode, breakMinutes: this.tracker.breakMs / 60_000 };
   }
 
-  /** One editor report; says the recap (or asks for consent) when it ends a break. */
-  observe(update: ContextUpdate): void {
+  /**
+   * One editor report from a window of `workspace`; says the recap (or asks for consent) when it
+   * ends a break, in that workspace's latest chat (the one its panel shows).
+   */
+  observe(update: ContextUpdate, workspace: ClientWorkspace | null = null): void {
     const at = this.now();
     const { before } = this.tracker.observe(update, at);
     if (!before || this.mode === 'off') return;
     const text = this.tracker.recapText(before);
     if (text === null) return;
     if (this.mode === 'on') {
-      void this.say(text);
+      void this.say(text, workspace);
       return;
     }
-    this.pending = { text, at };
+    this.pending = { text, at, workspace };
     if (this.asked) return;
     this.asked = true;
     this.deps.chat.emit({ type: 'recap.ask' });
@@ -73,7 +76,7 @@ export class RecapService {
     const waiting = this.pending;
     this.pending = null;
     if (!allow || !waiting || this.now() - waiting.at > PENDING_MS) return { mode: this.mode, recapped: false };
-    return { mode: this.mode, recapped: await this.say(waiting.text) };
+    return { mode: this.mode, recapped: await this.say(waiting.text, waiting.workspace) };
   }
 
   private doNotDisturb(): boolean {
@@ -85,7 +88,7 @@ export class RecapService {
   }
 
   /** Her greeting, then the recap: the model words the greeting (when one is loaded), the facts are the events'. */
-  private async say(recap: string): Promise<boolean> {
+  private async say(recap: string, workspace: ClientWorkspace | null): Promise<boolean> {
     if (this.doNotDisturb()) {
       this.deps.log?.('recap: held back (do not disturb)');
       return false;
@@ -101,6 +104,7 @@ export class RecapService {
           return greeting ? `${greeting} ${recap}` : '';
         },
         fallback: () => `${fallbackUtterance('welcome_back', mode)} ${recap}`,
+        workspace,
       });
       return said !== null;
     } catch (err) {

@@ -8,7 +8,7 @@
 // matching the privacy globs is named, even where the extension's filter could not see it (a file
 // named on a command line).
 import { diagnosticSignature } from '../../common/fix-signature';
-import { isExcludedPath } from '../../extension/awareness/privacy';
+import { isExcludedPath } from '../../common/privacy/exclude-globs';
 import { looksLikeTestRun } from '../context/activity-fuser';
 import type { ContextUpdate } from '../../protocol/context';
 
@@ -51,6 +51,9 @@ export class RecapTracker {
   privacyGlobs: readonly string[] | undefined;
   private lastActivityAt: number | null = null;
   private editorPath: string | null = null;
+  private editorText: string | null = null;
+  /** The extension's typing flag as last reported (it is sent when it changes). */
+  private typingNow = false;
   private edited = new Set<string>();
   private viewed = new Set<string>();
   private fixed = 0;
@@ -85,13 +88,17 @@ export class RecapTracker {
 
   private apply(u: ContextUpdate): void {
     if (u.editor !== undefined) {
-      this.editorPath = u.editor?.path ?? null;
-      if (this.editorPath && !this.edited.has(this.editorPath)) touch(this.viewed, this.editorPath);
+      const next = u.editor;
+      // Its text changed while the user types: they type in it. (Switching files while typing
+      // sends no new typing flag: it is still on.)
+      const typedIn = next !== null && next.path === this.editorPath && next.text !== this.editorText && this.typingNow;
+      this.editorPath = next?.path ?? null;
+      this.editorText = next?.text ?? null;
+      if (typedIn) this.markEdited();
+      else if (this.editorPath && !this.edited.has(this.editorPath)) touch(this.viewed, this.editorPath);
     }
-    if (u.typing && this.editorPath) {
-      this.viewed.delete(this.editorPath);
-      touch(this.edited, this.editorPath);
-    }
+    if (u.typing !== undefined) this.typingNow = u.typing;
+    if (u.typing) this.markEdited();
     if (u.diagnostics !== undefined) {
       // By signature, not message: an error reworded while the user types ('fo' -> 'foo') is the
       // same error, not one fixed and one new.
@@ -107,6 +114,12 @@ export class RecapTracker {
     }
     if (u.terminalFailure) touch(this.failing, u.terminalFailure.commandLine.trim());
     if (u.terminalSuccess) this.failing.delete(u.terminalSuccess.commandLine.trim());
+  }
+
+  private markEdited(): void {
+    if (!this.editorPath) return;
+    this.viewed.delete(this.editorPath);
+    touch(this.edited, this.editorPath);
   }
 
   /** What happened in this stretch of work so far. */

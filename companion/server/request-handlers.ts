@@ -183,7 +183,7 @@ export function createHandlers(core: CompanionCore): Handlers {
       // Outside text (editor, diagnostics, terminal, debugger) is redacted at the door.
       const p = redactContextUpdate(raw).update;
       const result = core.help.onContextUpdate(p, ctx.clientId, ctx.workspace?.id ?? null);
-      core.recap?.observe(p);
+      core.recap?.observe(p, ctx.workspace);
       // Each report is a sign of activity for task memory; typing keeps idle talk back.
       core.rhythm.observe(result.state.activity);
       if (p.typing) core.idle.typing();

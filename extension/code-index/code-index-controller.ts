@@ -13,7 +13,7 @@ import type { ChatViewProvider } from '../chat-view-provider';
 import type { CompanionManager } from '../companion-manager';
 import { readExcludeGlobs } from '../awareness/workspace-privacy';
 import { Debounced } from '../../common/debounce';
-import { changedPaths, excludeGlobsOf, progressText } from './code-index-logic';
+import { changedPaths, excludeGlobsOf, progressText, uniqueNames } from './code-index-logic';
 
 export const ASK_CODEBASE_COMMAND = 'alisa.askCodebase';
 export const REBUILD_CODE_INDEX_COMMAND = 'alisa.rebuildCodeIndex';
@@ -43,6 +43,7 @@ export class CodeIndexController implements vscode.Disposable {
   /** The next pass was asked for by the user: it shows as a notification. */
   private userAsked = false;
   private lastError: string | null = null;
+  private lastRebuilt: string | null = null;
   /** Told when the running pass ends (the rebuild command answers with it). */
   private readonly passWaiters: Array<(s: CodeIndexStatus) => void> = [];
 
@@ -89,7 +90,7 @@ export class CodeIndexController implements vscode.Disposable {
 
   /** The folders on this machine's disk (a remote or virtual folder is not the companion's to read). */
   private folders(): Array<{ path: string; name: string }> {
-    return (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => ({ path: f.uri.fsPath, name: f.name }));
+    return uniqueNames((vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => ({ path: f.uri.fsPath, name: f.name })));
   }
 
   /** Watches every file of every folder; changes are batched into codeIndex.update. */
@@ -123,6 +124,7 @@ export class CodeIndexController implements vscode.Disposable {
         excludeGlobs: excludeGlobsOf(vscode.workspace.getConfiguration('files').get('exclude'), vscode.workspace.getConfiguration('search').get('exclude')),
         ...(Number.isInteger(maxFileSizeKb) && maxFileSizeKb >= 1 && maxFileSizeKb <= 10_240 ? { maxFileSizeKb } : {}),
         ...(rebuild ? { rebuild: true } : {}),
+        ...(config.get<boolean>('embeddings', false) === true ? { embeddings: true } : {}),
       });
       this.workspace = status.workspace;
       return true;
@@ -151,7 +153,12 @@ export class CodeIndexController implements vscode.Disposable {
 
   private onProgress(s: CodeIndexStatus): void {
     if (s.state === 'ready' || s.state === 'error' || s.state === 'cancelled') for (const w of this.passWaiters.splice(0)) w(s);
-    if (s.rebuilt && s.state === 'ready') this.manager.log.warn(`code index: ${s.rebuilt}`);
+    if (s.rebuilt && s.state === 'ready' && s.rebuilt !== this.lastRebuilt) {
+      // Said once: the index is a cache, nothing of the user's was lost, but a search may have found less meanwhile.
+      this.lastRebuilt = s.rebuilt;
+      this.manager.log.warn(`code index: ${s.rebuilt}`);
+      void vscode.window.showInformationMessage(s.rebuilt);
+    }
     if (s.state === 'indexing') {
       if (!this.shown && s.filesTotal > 0) this.show(s);
       const shown = this.shown;
@@ -170,7 +177,8 @@ export class CodeIndexController implements vscode.Disposable {
       this.manager.log.warn(`code index: ${s.error.message}`);
       if (s.error.message !== this.lastError) {
         this.lastError = s.error.message;
-        void vscode.window.showWarningMessage(`Alisa could not index the codebase: ${s.error.message}`, 'Rebuild').then((pick) => {
+        const text = `Alisa could not index the codebase: ${s.error.message}${s.error.action ? ` ${s.error.action}` : ''}`;
+        void vscode.window.showWarningMessage(text, 'Rebuild').then((pick) => {
           if (pick) void this.rebuild();
         });
       }

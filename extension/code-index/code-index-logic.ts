@@ -28,3 +28,15 @@ export function progressText(s: Pick<CodeIndexStatus, 'state' | 'filesDone' | 'f
   if (s.state === 'indexing') return `${n(s.filesDone)} of ${n(s.filesTotal)} files`;
   return `${n(s.files)} files, ${n(s.chunks)} chunks`;
 }
+
+/** Folder names as the index's paths start with them: two folders of the same name become `name` and `name (2)`; a `/` becomes `-`. */
+export function uniqueNames<T extends { name: string }>(folders: readonly T[]): T[] {
+  const used = new Set<string>();
+  return folders.map((f) => {
+    const base = f.name.replace(/\//g, '-') || 'folder';
+    let name = base;
+    for (let n = 2; used.has(name); n++) name = `${base} (${n})`;
+    used.add(name);
+    return { ...f, name };
+  });
+}

@@ -33,9 +33,11 @@ function inLine(before: string, after: string): { out: string; in: string } {
   while (p < before.length && p < after.length && before[p] === after[p]) p++;
   let s = 0;
   while (s < before.length - p && s < after.length - p && before[before.length - 1 - s] === after[after.length - 1 - s]) s++;
-  // Back to whole tokens, so "awai|t" does not show as "t", nor "==" to "===" as adding "=".
-  const cls = (c: string | undefined) => (c === undefined || /\s/.test(c) ? 's' : /\w/.test(c) ? 'w' : 'p');
-  const joins = (c: string | undefined, ...next: Array<string | undefined>) => cls(c) !== 's' && next.some((n) => cls(n) === cls(c));
+  // Back to whole tokens, so "awai|t" does not show as "t", nor "==" to "===" as adding "=": word
+  // characters join words, operator characters join operators; other punctuation (quotes, `;`,
+  // brackets) stands alone.
+  const cls = (c: string | undefined) => (c === undefined ? 'x' : /\w/.test(c) ? 'w' : /[=<>!&|+\-*/%^~?:]/.test(c) ? 'o' : 'x');
+  const joins = (c: string | undefined, ...next: Array<string | undefined>) => cls(c) !== 'x' && next.some((n) => cls(n) === cls(c));
   while (p > 0 && joins(before[p - 1], before[p], after[p])) p--;
   while (s > 0 && joins(before[before.length - s], before[before.length - s - 1], after[after.length - s - 1])) s--;
   return { out: before.slice(p, before.length - s).trim(), in: after.slice(p, after.length - s).trim() };

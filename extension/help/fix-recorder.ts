@@ -77,16 +77,16 @@ export class FixRecorder implements vscode.Disposable {
   async onApplied(fix: AppliedFix): Promise<FixOutcome> {
     this.applied.push({ ...fix, at: this.now() });
     if (this.applied.length > MAX_APPLIED) this.applied.shift();
-    if (!fix.fixOf) return 'still-there';
+    if (!fix.fixOf) return 'no-change';
     const change = describeChange(fix.oldText, fix.newText);
     if (!change) return 'no-change';
     const signature = diagnosticSignature(fix.fixOf);
     const before = count(fix.before, signature);
+    // Already gone when this change landed (fixed by hand, or by an earlier hunk of the same
+    // proposal, which was recorded): nothing of this change to remember.
+    if (before === 0) return 'no-change';
     const beforeErrors = errors(fix.before).length;
-    const gone = await this.waitForDiagnostics(
-      fix.uri,
-      (list) => count(list, signature) < Math.max(before, 1) && errors(list).length < Math.max(beforeErrors, 1),
-    );
+    const gone = await this.waitForDiagnostics(fix.uri, (list) => count(list, signature) < before && errors(list).length < beforeErrors);
     if (!gone) return 'still-there';
     return this.record({
       signature,

@@ -24,13 +24,20 @@ async function body(req: IncomingMessage): Promise<string> {
 
 export async function startToolServer(
   script: (req: ToolServer['requests'][number], index: number) => ScriptedTurn,
-  opts: { refuseTools?: boolean } = {},
+  /** `embed`: also serve POST /v1/embeddings with these vectors (one per input text). */
+  opts: { refuseTools?: boolean; embed?: (texts: string[]) => number[][] } = {},
 ): Promise<ToolServer> {
   const requests: ToolServer['requests'] = [];
   let callNo = 0;
   const server: Server = createServer(async (req, res) => {
     if (req.method === 'GET' && req.url?.endsWith('/models')) {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'list', data: [{ id: 'scripted-tool-model' }] }));
+      return;
+    }
+    if (opts.embed && req.method === 'POST' && req.url?.endsWith('/embeddings')) {
+      const { input } = JSON.parse(await body(req)) as { input: string[] };
+      const data = opts.embed(input).map((embedding, index) => ({ object: 'embedding', index, embedding }));
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'list', data }));
       return;
     }
     if (req.method !== 'POST' || !req.url?.endsWith('/chat/completions')) {

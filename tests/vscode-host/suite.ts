@@ -11,6 +11,7 @@ import type { DebugStop } from '../../protocol/context';
 import { registerActionTests } from './actions';
 import { registerInstructionsTests } from './instructions';
 import { registerMentionTests } from './mentions';
+import { registerCodeIndexTests } from './code-index';
 
 const EXTENSION_ID = 'alisa-dev.alisa';
 const tests: Array<[string, () => Promise<void>]> = [];
@@ -176,6 +177,9 @@ registerInstructionsTests(test);
 
 // @-mentions read in the window (tests/vscode-host/mentions.ts).
 registerMentionTests(test);
+
+// The codebase index built from this window's folders (tests/vscode-host/code-index.ts).
+registerCodeIndexTests(test);
 
 export async function run(): Promise<void> {
   const failures: string[] = [];

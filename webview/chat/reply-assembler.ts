@@ -151,6 +151,8 @@ export class ReplyAssembler {
     m.text = text;
     if (secrets > 0) m.secrets = secrets;
     else delete m.secrets;
+    // Asked again without its attachments (the companion keeps none for an edit): no chips either.
+    delete m.sources;
   }
 
   /** Removes a local message (the text was a command such as `/mode calm`, not a chat message). */

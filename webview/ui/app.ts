@@ -429,6 +429,7 @@ export class App {
     this.status = status;
     this.persona.setMode(status.mode);
     this.persona.setActiveCharacter(status.characterId);
+    this.memory.setEmbeddings(status.embeddings ?? null);
     this.showCharacter();
     this.updateBanners();
   }

@@ -49,6 +49,8 @@ export class ComposerView {
   readonly mentionHints: MentionHintsView | null = null;
   readonly chips: MentionChipsView | null = null;
   private streaming = false;
+  /** A send waits for its chips to be read. */
+  private waitingForChips = false;
 
   constructor(
     form: HTMLFormElement,
@@ -176,7 +178,10 @@ export class ComposerView {
       if (this.opts.onSend(text)) this.setValue('');
       return;
     }
-    void this.submitWithChips(this.chips);
+    // Enter again while the chips are read sends nothing more: the first Enter sends once they are.
+    if (this.waitingForChips) return;
+    this.waitingForChips = true;
+    void this.submitWithChips(this.chips).finally(() => (this.waitingForChips = false));
   }
 
   /** Sends with the chips' attachments once each is read; a refused chip or too much attached keeps it all in place. */

@@ -11,6 +11,7 @@
 import {
   MEMORY_TEXT_MAX,
   MemoryExport,
+  type EmbeddingsState,
   type ErrorInfo,
   type HostFile,
   type MemoryChangedEvent,
@@ -61,6 +62,8 @@ export class MemoryView {
   readonly input: HTMLInputElement;
   private readonly list: HTMLUListElement;
   private readonly summary: HTMLElement;
+  /** Recall by meaning (the embedding model in status): on, getting ready, or off and why. */
+  private readonly embeddings: HTMLElement;
   private readonly error: HTMLElement;
   private readonly empty: HTMLElement;
   private readonly more: HTMLButtonElement;
@@ -94,6 +97,7 @@ export class MemoryView {
       autocomplete: 'off',
     });
     this.summary = el('p', { class: 'memory-summary', role: 'status', 'aria-live': 'polite' });
+    this.embeddings = el('p', { class: 'memory-hint memory-embeddings', hidden: true });
     this.error = el('p', { class: 'memory-error', role: 'alert', hidden: true });
     this.list = el('ul', { class: 'memory-list', 'aria-label': 'Memories' });
     this.empty = el('p', {
@@ -117,6 +121,7 @@ export class MemoryView {
       el('div', { class: 'memory-head' }, el('h2', { class: 'memory-title', id: 'memory-title', text: 'What Alisa remembers' }), close),
       this.input,
       this.summary,
+      this.embeddings,
       this.error,
       this.empty,
       this.list,
@@ -144,6 +149,20 @@ export class MemoryView {
 
   get isOpen(): boolean {
     return !this.root.hidden;
+  }
+
+  /** What status says of the embedding model (null: none configured, recall by words only: no line). */
+  setEmbeddings(state: EmbeddingsState | null): void {
+    this.embeddings.hidden = state === null;
+    if (!state) return;
+    const memories = plural(state.indexed, 'memory', 'memories');
+    this.embeddings.textContent =
+      state.state === 'error'
+        ? `Recall by meaning is off (${state.error ?? 'the embedding model failed'}); she recalls memories by their words.`
+        : state.state === 'ready'
+          ? `Recall by meaning is on: ${memories} ready.`
+          : `Recall by meaning is getting ready: ${memories} so far.`;
+    this.embeddings.classList.toggle('memory-embeddings-error', state.state === 'error');
   }
 
   /** Shows the view and reads the list again (the companion's is the truth). */

@@ -1,8 +1,12 @@
 // One session of real VS Code, for an e2e suite or a bench: code-server with the packaged .vsix,
 // the workspace and the settings given, and Debian's Chromium on its workbench.
-import type { Browser } from 'playwright-core';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, Frame } from 'playwright-core';
+import { MODEL_PATH } from '../../helpers/model';
 import { ensureCodeServer, packageVsix, startCodeServer, type CodeServer, type CodeServerOptions } from './code-server';
-import { launchBrowser, Workbench } from './workbench';
+import { launchBrowser, until, Workbench } from './workbench';
 
 export interface VsCodeSession {
   server: CodeServer;
@@ -26,6 +30,36 @@ export async function openVsCode(suite: string, opts: Omit<CodeServerOptions, 'v
     return { server, browser, wb: await Workbench.open(browser, server.url, suite), close };
   } catch (err) {
     await close();
+    throw err;
+  }
+}
+
+/** Frames showing that the companion is not ready yet (or failed): starting, loading, an error banner. */
+const BUSY_OR_BROKEN = '.banner[data-kind="error"], .banner[data-kind="progress"]';
+
+/**
+ * A session with the real tiny model (small and fast settings, a fresh data folder) on `workspace`,
+ * the Alisa panel open and the companion ready: what most chat suites start from.
+ */
+export async function openWithTinyModel(suite: string, workspace: string): Promise<VsCodeSession & { frame: Frame }> {
+  const session = await openVsCode(suite, {
+    workspace,
+    settings: {
+      'alisa.model.path': MODEL_PATH,
+      'alisa.dataFolder': mkdtempSync(path.join(os.tmpdir(), 'alisa-e2e-data-')),
+      'alisa.llm.threads': 1,
+      'alisa.llm.gpu': 'off',
+      'alisa.llm.promptStyle': 'compact',
+      'alisa.llm.historyTokens': 200,
+      'alisa.llm.maxReplyTokens': 40,
+    },
+  });
+  try {
+    const frame = await session.wb.openAlisaFrame();
+    await until('the companion to be ready', async () => (await frame.locator(BUSY_OR_BROKEN).count()) === 0, 90_000);
+    return { ...session, frame };
+  } catch (err) {
+    await session.close();
     throw err;
   }
 }
