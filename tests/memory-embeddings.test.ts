@@ -26,6 +26,7 @@ import { ConceptTestEmbedder } from './helpers/concept-embedder';
 import { companionSettings, parsedArgs } from './helpers/ext-settings';
 import { MODEL_PATH } from './helpers/model';
 import { seedMemories } from './helpers/seed-memories';
+import { memoryFact } from './helpers/webview-fixtures';
 
 const A = { id: 'file:///home/me/alpha', name: 'alpha' };
 const B = { id: 'file:///home/me/beta', name: 'beta' };
@@ -282,20 +283,7 @@ describe('recall at scale (bm25 ranks a bounded number of matches per word)', ()
 });
 
 describe('fusing the two lists', () => {
-  const fact = (id: number): MemoryFact => ({
-    id,
-    text: `fact ${id}`,
-    scope: 'global',
-    workspace: null,
-    workspaceName: null,
-    source: 'explicit',
-    sourceMessageId: null,
-    confidence: 1,
-    pinned: false,
-    createdAt: 0,
-    updatedAt: 0,
-    lastUsedAt: null,
-  });
+  const fact = (id: number): MemoryFact => memoryFact(id);
 
   it('ranks a memory both lists hold first; lets few found by meaning alone join; ignores the barely similar', () => {
     const bm25 = [1, 2, 3].map((id, i) => ({ fact: fact(id), bm25: -3 + i }));

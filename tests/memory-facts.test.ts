@@ -15,7 +15,7 @@ import { MemoryRecall } from '../companion/memory-recall/memory-recall';
 import { chooseRecall, recallBlock } from '../companion/memory-recall/recall';
 import { recallMatch } from '../companion/memory-recall/terms';
 import type { CompanionEvent } from '../protocol';
-import { seededRandom } from './helpers/seeded-random';
+import { seedMemories } from './helpers/seed-memories';
 
 const A = { id: 'file:///home/me/alpha', name: 'alpha' };
 const B = { id: 'file:///home/me/beta', name: 'beta' };
@@ -246,29 +246,8 @@ describe('capture', () => {
 });
 
 describe('recall', () => {
-  const topics = ['kettle', 'violin', 'mortgage', 'gardening', 'cycling', 'sourdough', 'chess', 'terraform', 'haskell', 'pottery', 'sailing', 'origami'];
-  const verbs = ['likes', 'hates', 'studies', 'collects', 'writes about', 'dreams of', 'avoids', 'teaches'];
-  const objects = ['on weekends', 'at night', 'with friends', 'for work', 'in winter', 'since 2019', 'every morning', 'rarely'];
-
-  function seed(n: number): void {
-    const rnd = seededRandom(17);
-    const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)]!;
-    const raw = new Database(file);
-    try {
-      const insert = raw.prepare(
-        `INSERT OR IGNORE INTO memories (text, norm, scope, source, confidence, pinned, created_ts, updated_ts) VALUES (?, ?, 'global', 'model', 0.6, 0, ?, ?)`,
-      );
-      raw.transaction(() => {
-        for (let i = 0; i < n; i++) {
-          const text = `The user ${pick(verbs)} ${pick(topics)} ${pick(objects)} (note ${i})`;
-          const at = clock - Math.floor(rnd() * 300 * 24 * 3600_000);
-          insert.run(text, text.toLowerCase(), at, at);
-        }
-      })();
-    } finally {
-      raw.close();
-    }
-  }
+  /** The generated memories of tests/helpers/seed-memories.ts, the same ones each run. */
+  const seed = (n: number) => seedMemories(file, n, clock, 17);
 
   it('finds the one memory that matters among 10,000, marks it used, and keeps other workspaces out', () => {
     seed(9_997);

@@ -11,26 +11,12 @@ import './helpers/happy-dom-fixes';
 import type { MemoryExport, MemoryFact, WebviewToHost } from '../protocol';
 import { FakeHost } from './helpers/fake-host';
 import { clearBodyAfterEach, openPanel, settle } from './helpers/panel';
-import { firstRunAnswers } from './helpers/webview-fixtures';
+import { firstRunAnswers, memoryFact } from './helpers/webview-fixtures';
 
 const now = Date.now();
 
 function fact(id: number, text: string, patch: Partial<MemoryFact> = {}): MemoryFact {
-  return {
-    id,
-    text,
-    scope: 'global',
-    workspace: null,
-    workspaceName: null,
-    source: 'explicit',
-    sourceMessageId: null,
-    confidence: 1,
-    pinned: false,
-    createdAt: now - id * 60_000,
-    updatedAt: now - id * 60_000,
-    lastUsedAt: null,
-    ...patch,
-  };
+  return memoryFact(id, { text, createdAt: now - id * 60_000, updatedAt: now - id * 60_000, ...patch });
 }
 
 /** A companion with a memory table: lists (newest first, paged, searched), changes, forgets, exports and imports. */

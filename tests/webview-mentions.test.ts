@@ -12,7 +12,7 @@ import type { Attachment, Mention, MemoryFact, Message, SourceRef, WebviewToHost
 import { mentionAt } from '../webview/ui/mention-hints-view';
 import { FakeHost } from './helpers/fake-host';
 import { clearBodyAfterEach, openPanel, restartCompanion, settle } from './helpers/panel';
-import { firstRunAnswers, messageMaker, replyEnd } from './helpers/webview-fixtures';
+import { firstRunAnswers, memoryFact, messageMaker, replyEnd } from './helpers/webview-fixtures';
 
 const FILES: Mention[] = [
   { kind: 'file', label: 'src/app.ts', path: 'src/app.ts' },
@@ -21,20 +21,7 @@ const FILES: Mention[] = [
   { kind: 'folder', label: 'src/', path: 'src' },
 ];
 const APP_TEXT = 'export const app = 1;';
-const FACT: MemoryFact = {
-  id: 4,
-  text: 'The user prefers pytest',
-  scope: 'global',
-  workspace: null,
-  workspaceName: null,
-  source: 'explicit',
-  sourceMessageId: null,
-  confidence: 1,
-  pinned: false,
-  createdAt: 1,
-  updatedAt: 1,
-  lastUsedAt: null,
-};
+const FACT: MemoryFact = memoryFact(4, { text: 'The user prefers pytest', createdAt: 1, updatedAt: 1 });
 
 /** VS Code's side: lists FILES that contain the query, reads them (a private one refused). */
 class MentionHost extends FakeHost {

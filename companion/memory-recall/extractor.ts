@@ -14,11 +14,11 @@
 // (default model). Nothing here may disturb the chat: failures are logged and dropped.
 import type { ClientWorkspace, CompanionEvent } from '../../protocol';
 import { hasSecret, redactSecrets } from '../../common/privacy/redact';
-import { ActionRateLimit } from '../actions/policy';
 import type { EventHub } from '../events';
 import type { LlmProvider } from '../llm';
 import type { MemoryStore } from '../memory';
 import { factKey } from '../memory/fact-store';
+import { BackgroundModelQueue, type BackgroundQueueDeps } from './background-queue';
 import { parseCapture } from './capture';
 import { recallMatch } from './terms';
 
@@ -37,8 +37,6 @@ const FACT_MIN_CHARS = 8;
 const FACT_MAX_CHARS = 200;
 const EXTRACT_TOKENS = 96;
 const QUEUE_MAX = 4;
-const BUSY_RETRY_MS = 250;
-const HOUR_MS = 3_600_000;
 
 /** The facts in the model's answer, cleaned, at most three; [] for NONE or nothing usable. */
 export function parseExtractedFacts(raw: string): string[] {
@@ -64,16 +62,10 @@ export function parseExtractedFacts(raw: string): string[] {
   return facts;
 }
 
-export interface FactExtractorDeps {
+export interface FactExtractorDeps extends BackgroundQueueDeps {
   memory: () => MemoryStore;
   events: EventHub;
-  /** The provider to ask, if one is ready now (null: none; nothing is extracted). */
-  readyProvider: () => LlmProvider | null;
-  /** True while a chat reply streams (extraction waits). */
-  replying: () => boolean;
   mode: MemoryExtractMode;
-  log?: (line: string) => void;
-  now?: () => number;
 }
 
 interface Job {
@@ -83,18 +75,12 @@ interface Job {
   tries: number;
 }
 
-export class FactExtractor {
+export class FactExtractor extends BackgroundModelQueue<Job> {
   /** Replies the user asked for, by replyId: their user message. */
   private readonly asked = new Map<string, number>();
-  private readonly queue: Job[] = [];
-  /** At most EXTRACTIONS_PER_HOUR in any hour. */
-  private readonly perHour = new ActionRateLimit(EXTRACTIONS_PER_HOUR, () => (this.deps.now ?? Date.now)(), HOUR_MS);
-  private running: AbortController | null = null;
-  private retry: NodeJS.Timeout | null = null;
-  /** The current extraction, if any (for tests). */
-  current: Promise<void> | null = null;
 
   constructor(private readonly deps: FactExtractorDeps) {
+    super(deps, EXTRACTIONS_PER_HOUR);
     if (deps.mode === 'off') return;
     deps.events.onEvent((event) => this.onEvent(event));
   }
@@ -102,7 +88,7 @@ export class FactExtractor {
   private onEvent(event: CompanionEvent): void {
     if (event.type === 'reply.start') {
       // A reply comes first: an extraction under way stops and is tried again later.
-      this.running?.abort();
+      this.interrupt();
       if (!event.spontaneous && event.userMessageId !== null) {
         this.asked.set(event.replyId, event.userMessageId);
         if (this.asked.size > 64) this.asked.delete(this.asked.keys().next().value!);
@@ -119,41 +105,12 @@ export class FactExtractor {
     this.schedule(0);
   }
 
-  private schedule(ms: number): void {
-    if (this.retry || this.running || this.queue.length === 0) return;
-    this.retry = setTimeout(() => {
-      this.retry = null;
-      this.drain();
-    }, ms);
-    this.retry.unref();
-  }
-
-  private drain(): void {
-    if (this.running || this.queue.length === 0) return;
-    if (this.deps.replying()) {
-      this.schedule(BUSY_RETRY_MS);
-      return;
-    }
-    const job = this.queue.shift()!;
-    const provider = this.deps.readyProvider();
-    if (!provider) return this.drain();
-    if (!this.perHour.take().ok) {
-      this.deps.log?.(`memory: ${EXTRACTIONS_PER_HOUR} extractions this hour already; message ${job.userMessageId} skipped`);
-      this.queue.length = 0;
-      return;
-    }
-    const controller = new AbortController();
-    this.running = controller;
-    this.current = this.extract(provider, job, controller.signal).then((cancelled) => {
-      this.running = null;
-      this.current = null;
-      if (cancelled && job.tries < 1) this.queue.unshift({ ...job, tries: job.tries + 1 });
-      this.schedule(0);
-    });
+  protected limitReached(job: Job): string {
+    return `memory: ${EXTRACTIONS_PER_HOUR} extractions this hour already; message ${job.userMessageId} skipped`;
   }
 
   /** True when a reply stopped it before the model answered (it may be tried again). */
-  private async extract(provider: LlmProvider, job: Job, signal: AbortSignal): Promise<boolean> {
+  protected async run(provider: LlmProvider, job: Job, signal: AbortSignal): Promise<boolean> {
     try {
       const memory = this.deps.memory();
       const user = memory.getMessage(job.userMessageId);

@@ -15,10 +15,10 @@
 import { hasSecret, redactSecrets } from '../../common/privacy/redact';
 import type { CompanionEvent, Message } from '../../protocol';
 import { MEMORY_TEXT_MAX } from '../../protocol/memory';
-import { ActionRateLimit } from '../actions/policy';
 import type { EventHub } from '../events';
 import type { LlmProvider } from '../llm';
 import type { MemoryStore } from '../memory';
+import { BackgroundModelQueue, type BackgroundQueueDeps } from './background-queue';
 import type { MemoryExtractMode } from './extractor';
 
 /** The instruction the model is given (tests recognise the request by it). */
@@ -33,8 +33,6 @@ const MIN_USER_MESSAGES = 2;
 const TRANSCRIPT_CHARS = 6000;
 const MESSAGE_CHARS = 1200;
 const SUMMARY_TOKENS = 160;
-const BUSY_RETRY_MS = 250;
-const HOUR_MS = 3_600_000;
 /** What the memory says first, so the model reading it knows it is about a past chat. */
 export const SUMMARY_PREFIX = 'In an earlier chat: ';
 
@@ -71,49 +69,42 @@ export function transcript(messages: readonly Message[]): string {
   return lines.reverse().join('\n');
 }
 
-export interface SessionSummarizerDeps {
+export interface SessionSummarizerDeps extends BackgroundQueueDeps {
   memory: () => MemoryStore;
   events: EventHub;
-  readyProvider: () => LlmProvider | null;
-  replying: () => boolean;
   mode: MemoryExtractMode;
   /** How long a chat stays quiet before it is summarised (default SUMMARY_IDLE_MS). */
   idleMs?: number;
-  log?: (line: string) => void;
-  now?: () => number;
 }
 
-export class SessionSummarizer {
-  /** Sessions waiting for a summary, oldest request first. */
-  private readonly queue: Array<{ sessionId: number; tries: number }> = [];
-  private readonly perHour = new ActionRateLimit(SUMMARIES_PER_HOUR, () => (this.deps.now ?? Date.now)(), HOUR_MS);
+interface Job {
+  sessionId: number;
+  tries: number;
+}
+
+export class SessionSummarizer extends BackgroundModelQueue<Job> {
   /** The session of the last reply the user asked for, and its idle timer. */
   private active: number | null = null;
   private idle: NodeJS.Timeout | null = null;
-  private running: AbortController | null = null;
-  private retry: NodeJS.Timeout | null = null;
   /**
    * How many messages each chat had when it was last summed up here: a summary the user deleted is
    * not written again until the chat grows (nor is one rewritten because the chat was renamed).
    */
   private readonly summarisedAt = new Map<number, number>();
-  /** The current summary, if any (for tests). */
-  current: Promise<void> | null = null;
-
   constructor(private readonly deps: SessionSummarizerDeps) {
+    super(deps, SUMMARIES_PER_HOUR);
     if (deps.mode === 'off') return;
     deps.events.onEvent((event) => this.onEvent(event));
   }
 
   dispose(): void {
     if (this.idle) clearTimeout(this.idle);
-    if (this.retry) clearTimeout(this.retry);
-    this.running?.abort();
+    this.stopAll();
   }
 
   private onEvent(event: CompanionEvent): void {
     if (event.type === 'reply.start') {
-      this.running?.abort();
+      this.interrupt();
       if (event.spontaneous) return;
       // Another chat became active: the one before is done with, for now.
       if (this.active !== null && this.active !== event.sessionId) this.enqueue(this.active);
@@ -135,36 +126,12 @@ export class SessionSummarizer {
     this.schedule(0);
   }
 
-  private schedule(ms: number): void {
-    if (this.retry || this.running || this.queue.length === 0) return;
-    this.retry = setTimeout(() => {
-      this.retry = null;
-      this.drain();
-    }, ms);
-    this.retry.unref();
+  protected limitReached(job: Job): string {
+    return `memory: ${SUMMARIES_PER_HOUR} chat summaries this hour already; chat ${job.sessionId} is summarised later`;
   }
 
-  private drain(): void {
-    if (this.running || this.queue.length === 0) return;
-    if (this.deps.replying()) return this.schedule(BUSY_RETRY_MS);
-    const job = this.queue.shift()!;
-    const { sessionId } = job;
-    const provider = this.deps.readyProvider();
-    if (!provider) return this.drain();
-    if (!this.needsSummary(sessionId)) return this.drain();
-    if (!this.perHour.take().ok) {
-      this.deps.log?.(`memory: ${SUMMARIES_PER_HOUR} chat summaries this hour already; chat ${sessionId} is summarised later`);
-      this.queue.length = 0;
-      return;
-    }
-    const controller = new AbortController();
-    this.running = controller;
-    this.current = this.summarise(provider, sessionId, controller.signal).then((cancelled) => {
-      this.running = null;
-      this.current = null;
-      if (cancelled && job.tries < 1) this.queue.unshift({ sessionId, tries: job.tries + 1 });
-      this.schedule(0);
-    });
+  protected override wanted(job: Job): boolean {
+    return this.needsSummary(job.sessionId);
   }
 
   /** The session still exists, has enough of the user in it, and grew since its summary. */
@@ -186,7 +153,7 @@ export class SessionSummarizer {
   }
 
   /** True when a reply stopped it before the model answered (it may be tried again). */
-  private async summarise(provider: LlmProvider, sessionId: number, signal: AbortSignal): Promise<boolean> {
+  protected async run(provider: LlmProvider, { sessionId }: Job, signal: AbortSignal): Promise<boolean> {
     try {
       const memory = this.deps.memory();
       const chat = transcript(memory.listMessages(sessionId, { limit: 200 }));

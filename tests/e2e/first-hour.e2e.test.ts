@@ -189,12 +189,7 @@ describe.skipIf(missing !== null)("a user's first hour with Alisa, in one real V
   it('an error appears in a TypeScript file, and Alisa offers help', async () => {
     // The user breaks a file: it is written now, mid-session, and opened.
     writeFileSync(path.join(workspace, 'src', 'total.ts'), BROKEN);
-    await wb.page.keyboard.press('Control+P');
-    const input = wb.page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible' });
-    await input.fill('total.ts');
-    await wb.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'total.ts' }).first().waitFor({ timeout: 60_000 });
-    await input.press('Enter');
+    await wb.quickOpen('total.ts');
     await wb.page.locator('.squiggly-error').first().waitFor({ timeout: 120_000 });
     await wb.screenshot('error-appears');
     const offer = frame.locator('.help-offer').first();

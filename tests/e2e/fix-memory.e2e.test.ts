@@ -75,13 +75,7 @@ describe.skipIf(missing !== null)('the memory of fixes, in real VS Code', { time
   }
 
   async function open(file: string): Promise<void> {
-    await wb.page.keyboard.press('Control+P');
-    const input = wb.page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible' });
-    await input.fill(file);
-    await wb.page.locator('.quick-input-widget .monaco-list-row', { hasText: file }).first().waitFor();
-    await input.press('Enter');
-    await wb.page.locator('.tab.active', { hasText: file }).waitFor({ timeout: 30_000 });
+    await wb.quickOpen(file);
     await wb.page.locator('.squiggly-error').first().waitFor({ timeout: 90_000 });
   }
 

@@ -86,12 +86,7 @@ describe.skipIf(missing !== null)('help when errors appear, in real VS Code', { 
   }
 
   it('a persisting type error in a workspace file brings an offer of help to the panel', async () => {
-    await wb.page.keyboard.press('Control+P');
-    const input = wb.page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible' });
-    await input.fill('total.ts');
-    await wb.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'total.ts' }).first().waitFor();
-    await input.press('Enter');
+    await wb.quickOpen('total.ts');
     // VS Code's TypeScript service reports the error (the squiggle), then Alisa offers help.
     await wb.page.locator('.squiggly-error').first().waitFor({ timeout: 90_000 });
     const offer = frame.locator('.help-offer').first();

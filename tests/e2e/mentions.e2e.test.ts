@@ -8,15 +8,14 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Frame } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MODEL_PATH, requireModel } from '../helpers/model';
+import { requireModel } from '../helpers/model';
 import { missingPrerequisites } from './harness/code-server';
-import { openVsCode, type VsCodeSession } from './harness/session';
-import { until, type Workbench } from './harness/workbench';
+import { openWithTinyModel, type VsCodeSession } from './harness/session';
+import type { Workbench } from './harness/workbench';
 
 const missing = missingPrerequisites();
 if (missing) console.log(`SKIPPED the mentions end-to-end suite: ${missing}. .ci/run installs it.`);
 
-const BUSY_OR_BROKEN = '.banner[data-kind="error"], .banner[data-kind="progress"]';
 const APP = Array.from({ length: 12 }, (_, i) => `export const step${i + 1} = ${i + 1};`).join('\n') + '\n';
 
 describe.skipIf(missing !== null)('@-mentions in real VS Code', { timeout: 240_000 }, () => {
@@ -29,33 +28,18 @@ describe.skipIf(missing !== null)('@-mentions in real VS Code', { timeout: 240_0
     const workspace = mkdtempSync(path.join(os.tmpdir(), 'alisa-e2e-mentions-'));
     mkdirSync(path.join(workspace, 'src'));
     writeFileSync(path.join(workspace, 'src', 'app.ts'), APP);
-    vscode = await openVsCode('mentions', {
-      workspace,
-      settings: {
-        'alisa.model.path': MODEL_PATH,
-        'alisa.dataFolder': mkdtempSync(path.join(os.tmpdir(), 'alisa-e2e-data-')),
-        'alisa.llm.threads': 1,
-        'alisa.llm.gpu': 'off',
-        'alisa.llm.promptStyle': 'compact',
-        'alisa.llm.historyTokens': 200,
-        'alisa.llm.maxReplyTokens': 40,
-      },
-    });
-    wb = vscode.wb;
-    frame = await wb.openAlisaFrame();
-    await until('the companion to be ready', async () => (await frame.locator(BUSY_OR_BROKEN).count()) === 0, 90_000);
+    const opened = await openWithTinyModel('mentions', workspace);
+    vscode = opened;
+    wb = opened.wb;
+    frame = opened.frame;
   }, 600_000);
 
   afterAll(() => vscode?.close());
 
   it('type @, pick the file and the selection, send: the reply cites them and a link opens the file at the line', async () => {
     // Lines 5 and 6 selected in the editor.
-    await wb.page.keyboard.press('Control+P');
+    await wb.quickOpen('app.ts');
     const quick = wb.page.locator('.quick-input-widget input');
-    await quick.waitFor({ state: 'visible' });
-    await quick.fill('app.ts');
-    await wb.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'app.ts' }).first().waitFor({ timeout: 30_000 });
-    await quick.press('Enter');
     const lines = wb.page.locator('.editor-group-container.active .monaco-editor .view-lines').first();
     await lines.waitFor({ timeout: 30_000 });
     await wb.page.keyboard.press('Control+G');

@@ -9,9 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Frame } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MODEL_PATH, requireModel } from '../helpers/model';
+import { requireModel } from '../helpers/model';
 import { missingPrerequisites } from './harness/code-server';
-import { openVsCode, type VsCodeSession } from './harness/session';
+import { openWithTinyModel, type VsCodeSession } from './harness/session';
 import { editorText, until, type Workbench } from './harness/workbench';
 
 const missing = missingPrerequisites();
@@ -31,34 +31,16 @@ describe.skipIf(missing !== null)('the recap after a break, in real VS Code', { 
     mkdirSync(path.join(workspace, 'private'));
     writeFileSync(path.join(workspace, 'src', 'billing.ts'), 'export const rate = 1;\n');
     writeFileSync(path.join(workspace, 'private', 'plans.ts'), 'export const plan = 1;\n');
-    vscode = await openVsCode('recap', {
-      workspace,
-      settings: {
-        'alisa.model.path': MODEL_PATH,
-        'alisa.dataFolder': mkdtempSync(path.join(os.tmpdir(), 'alisa-e2e-data-')),
-        'alisa.llm.threads': 1,
-        'alisa.llm.gpu': 'off',
-        'alisa.llm.promptStyle': 'compact',
-        'alisa.llm.historyTokens': 200,
-        'alisa.llm.maxReplyTokens': 40,
-        'alisa.memory.breakMinutes': 1,
-        'alisa.privacy.excludeGlobs': ['**/private/**'],
-      },
-    });
-    wb = vscode.wb;
-    frame = await wb.openAlisaFrame();
+    const opened = await openWithTinyModel('recap', workspace, { 'alisa.memory.breakMinutes': 1, 'alisa.privacy.excludeGlobs': ['**/private/**'] });
+    vscode = opened;
+    wb = opened.wb;
+    frame = opened.frame;
   }, 600_000);
 
   afterAll(() => vscode?.close());
 
   async function typeIn(file: string, text: string): Promise<void> {
-    await wb.page.keyboard.press('Control+P');
-    const input = wb.page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible' });
-    await input.fill(file);
-    await wb.page.locator('.quick-input-widget .monaco-list-row', { hasText: file }).first().waitFor();
-    await input.press('Enter');
-    await wb.page.locator('.tab.active', { hasText: file }).waitFor({ timeout: 30_000 });
+    await wb.quickOpen(file);
     const lines = wb.page.locator('.monaco-editor .view-lines').first();
     await lines.click();
     await wb.page.keyboard.press('Control+End');

@@ -1,7 +1,7 @@
 // Shared fixtures for the webview tests: what a ready companion answers (the built-in character, an
 // empty chat list, a new chat, her voice), the `host.state` a host sends, stored messages and
 // `reply.end` events. Plain data: no DOM needed (tests/helpers/panel.ts mounts the panel).
-import type { Character, CompanionMessage, HostState, Message, Status, UiAction, VoiceStatus } from '../../protocol';
+import type { Character, CompanionMessage, HostState, MemoryFact, Message, Status, UiAction, VoiceStatus } from '../../protocol';
 import { type Answers, READY_STATUS } from './fake-host';
 
 /** Every button a host.state can offer (what the extension offers once it runs a companion). */
@@ -83,6 +83,25 @@ export function voiceStatus(patch: Partial<VoiceStatus> = {}): VoiceStatus {
     stt: [],
     lastEngine: null,
     error: null,
+    ...patch,
+  };
+}
+
+/** A memory as the companion lists it: global, said by the user, never used; `patch` changes any field. */
+export function memoryFact(id: number, patch: Partial<MemoryFact> = {}): MemoryFact {
+  return {
+    id,
+    text: `fact ${id}`,
+    scope: 'global',
+    workspace: null,
+    workspaceName: null,
+    source: 'explicit',
+    sourceMessageId: null,
+    confidence: 1,
+    pinned: false,
+    createdAt: 0,
+    updatedAt: 0,
+    lastUsedAt: null,
     ...patch,
   };
 }

@@ -7,7 +7,7 @@
 import type { Mention } from '../../protocol';
 import { el } from './dom';
 import type { MentionSource } from './mentions';
-import { hidePopupList, popupListKey, showPopupList } from './slash-hints-view';
+import { hidePopupList, popupListbox, popupListKey, showPopupList } from './slash-hints-view';
 
 /** The `@word` the caret ends, as typed so far (null: the caret is not in one). */
 export function mentionAt(value: string, caret: number): { start: number; query: string } | null {
@@ -45,12 +45,8 @@ export class MentionHintsView {
     /** A mention was chosen (the `@word` is already out of the box). */
     private readonly onChoose: (mention: Mention) => void,
   ) {
-    this.node = el('div', { id: this.idPrefix, class: 'slash-hints mention-hints', role: 'listbox', 'aria-label': 'Mentions', hidden: true });
-    // A click on an option must not take the focus from the box.
-    this.node.addEventListener('mousedown', (ev) => ev.preventDefault());
-    this.node.addEventListener('click', (ev) => {
-      const option = (ev.target as Element | null)?.closest?.<HTMLElement>('[data-index]');
-      const mention = option ? this.shown[Number(option.dataset.index)] : undefined;
+    this.node = popupListbox(this.idPrefix, 'slash-hints mention-hints', 'Mentions', '[data-index]', (option) => {
+      const mention = this.shown[Number(option.dataset.index)];
       if (mention) this.accept(mention);
     });
   }

@@ -42,6 +42,21 @@ let nextId = 0;
  * @-mentions): Up/Down move through it (wrapping), Enter or Tab take the active one, Escape
  * dismisses it. True when the key was the list's (the composer then does nothing with it).
  */
+/**
+ * The list's node: a listbox whose options are picked by click without taking the focus from the
+ * message box. `pick` gets the option clicked (the element matching `optionSelector`).
+ */
+export function popupListbox(id: string, className: string, label: string, optionSelector: string, pick: (option: HTMLElement) => void): HTMLElement {
+  const node = el('div', { id, class: className, role: 'listbox', 'aria-label': label, hidden: true });
+  // A click on an option must not take the focus from the box.
+  node.addEventListener('mousedown', (ev) => ev.preventDefault());
+  node.addEventListener('click', (ev) => {
+    const option = (ev.target as Element | null)?.closest?.<HTMLElement>(optionSelector);
+    if (option) pick(option);
+  });
+  return node;
+}
+
 export function popupListKey(ev: KeyboardEvent, count: number, on: { move: (by: 1 | -1) => void; accept: () => void; dismiss: () => void }): boolean {
   if (count === 0 || ev.altKey || ev.ctrlKey || ev.metaKey || ev.isComposing) return false;
   if (ev.key === 'ArrowDown' || ev.key === 'ArrowUp') on.move(ev.key === 'ArrowDown' ? 1 : -1);
@@ -88,12 +103,8 @@ export class SlashHintsView {
     /** Puts a command into the box (the composer's setValue, so the draft follows). */
     private readonly setValue: (text: string) => void,
   ) {
-    this.node = el('div', { id: this.idPrefix, class: 'slash-hints', role: 'listbox', 'aria-label': 'Slash commands', hidden: true });
-    // A click on an option must not take the focus from the box.
-    this.node.addEventListener('mousedown', (ev) => ev.preventDefault());
-    this.node.addEventListener('click', (ev) => {
-      const option = (ev.target as Element | null)?.closest?.<HTMLElement>('[data-command]');
-      const command = option ? this.shown.find((c) => c.name === option.dataset.command) : undefined;
+    this.node = popupListbox(this.idPrefix, 'slash-hints', 'Slash commands', '[data-command]', (option) => {
+      const command = this.shown.find((c) => c.name === option.dataset.command);
       if (command) this.accept(command);
     });
     input.setAttribute('role', 'combobox');

@@ -39,9 +39,10 @@ const BUSY_OR_BROKEN = '.banner[data-kind="error"], .banner[data-kind="progress"
 
 /**
  * A session with the real tiny model (small and fast settings, a fresh data folder) on `workspace`,
- * the Alisa panel open and the companion ready: what most chat suites start from.
+ * the Alisa panel open and the companion ready: what most chat suites start from. `settings`
+ * adds to (or overrides) those.
  */
-export async function openWithTinyModel(suite: string, workspace: string): Promise<VsCodeSession & { frame: Frame }> {
+export async function openWithTinyModel(suite: string, workspace: string, settings: Record<string, unknown> = {}): Promise<VsCodeSession & { frame: Frame }> {
   const session = await openVsCode(suite, {
     workspace,
     settings: {
@@ -52,6 +53,7 @@ export async function openWithTinyModel(suite: string, workspace: string): Promi
       'alisa.llm.promptStyle': 'compact',
       'alisa.llm.historyTokens': 200,
       'alisa.llm.maxReplyTokens': 40,
+      ...settings,
     },
   });
   try {

@@ -80,6 +80,17 @@ export class Workbench {
   }
 
   /** Waits until the workbench has restored and Alisa's extension has put up its status item. */
+  /** Opens `file` through Quick Open (Ctrl+P) and waits for its tab to be the active one. */
+  async quickOpen(file: string): Promise<void> {
+    await this.page.keyboard.press('Control+P');
+    const input = this.page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(file);
+    await this.page.locator('.quick-input-widget .monaco-list-row', { hasText: file }).first().waitFor({ timeout: 60_000 });
+    await input.press('Enter');
+    await this.page.locator('.tab.active', { hasText: file }).waitFor({ timeout: 30_000 });
+  }
+
   async waitForAlisa(): Promise<void> {
     await this.page.waitForSelector('.monaco-workbench .activitybar [aria-label^="Alisa"]', { timeout: 60_000 });
     await this.page.locator('.statusbar-item', { hasText: 'Alisa' }).first().waitFor({ timeout: 60_000 });
