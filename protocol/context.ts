@@ -123,6 +123,12 @@ export const HelpTarget = z.object({
   range: Range.nullable(),
   message: z.string(),
   code: z.string().nullable(),
+  /**
+   * The diagnostic's source ("ts", "eslint"), when the client asking knows it: part of the error's
+   * signature (common/fix-signature.ts), so a fix request finds what fixed the same error last time
+   * even before the companion has heard of this file's diagnostics.
+   */
+  source: z.string().max(100).nullable().optional(),
 });
 export type HelpTarget = z.infer<typeof HelpTarget>;
 

@@ -160,4 +160,20 @@ describe('the fix prompt, read by a scripted OpenAI-compatible server', () => {
     const prompt = JSON.stringify(server.requests.at(-1)!.messages);
     expect(prompt).toContain('Last time this error came up here, this fixed it: Adding `await` in src/db.ts fixed');
   }, 60_000);
+
+  it('finds it by the source the window sends, before any report of that file reached the companion', async () => {
+    const err = missingName('cache', 1);
+    await a.request('memories.recordFix', fixParams(diagnosticSignature(err), { summary: 'importing `cache`' }));
+    const target = { kind: 'diagnostic' as const, path: 'src/unseen.ts', range: err.range, message: "Cannot find name 'store'.", code: '2304' };
+    const ask = async (t: typeof target & { source?: string }) => {
+      const started = await a.request('fix.propose', { target: t, path: 'src/unseen.ts', language: 'typescript', excerpt: CODE, excerptStartLine: 0 });
+      await a.reply(started.replyId);
+      // Only this request's own turn (the chat's history holds the test before's).
+      return JSON.stringify(server.requests.at(-1)!.messages.at(-1));
+    };
+    // Without the source the signature is another one: nothing is recalled by it (ordinary recall
+    // may still list the memory among what she remembers; the fix prompt's line is the signature's).
+    expect(await ask(target)).not.toContain('Last time this error came up here');
+    expect(await ask({ ...target, source: err.source! })).toContain('this fixed it: Importing `cache` in src/db.ts fixed');
+  }, 60_000);
 });

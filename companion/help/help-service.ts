@@ -194,7 +194,7 @@ export class HelpService {
     if (target.kind === 'diagnostic') {
       const file = fuser.diagnostics.find((f) => f.path === target.path);
       const d = file?.diagnostics.find((x) => x.message === target.message && (x.code ?? null) === (target.code ?? null));
-      return diagnosticSignature({ source: d?.source ?? null, code: target.code, message: target.message });
+      return diagnosticSignature({ source: target.source ?? d?.source ?? null, code: target.code, message: target.message });
     }
     if (target.kind === 'terminal' && fuser.terminalFailure) return failureSignature(fuser.terminalFailure);
     return null;

@@ -13,6 +13,7 @@ const HELP_EXCERPT_MAX = 8000;
 interface DiagnosticLike {
   message: string;
   code: string | number | null;
+  source?: string | null;
   range: Range;
   related: Array<{ path: string | null; range: Range; message: string }>;
 }
@@ -24,6 +25,7 @@ function diagnosticTarget(path: string, d: DiagnosticLike): HelpTarget {
     range: d.range,
     message: capHead(d.message, LIMITS.message),
     code: d.code === null ? null : capHead(String(d.code), 100),
+    ...(d.source ? { source: capHead(d.source, 100) } : {}),
   };
 }
 
