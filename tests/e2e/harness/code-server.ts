@@ -138,26 +138,25 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
   const userDataDir = path.join(home, 'user-data');
   const extensionsDir = path.join(home, 'extensions');
   mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
-  writeFileSync(
-    path.join(userDataDir, 'User', 'settings.json'),
-    JSON.stringify(
-      {
-        'workbench.startupEditor': 'none',
-        'workbench.tips.enabled': false,
-        'security.workspace.trust.enabled': opts.restricted === true,
-        ...(opts.restricted ? { 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.banner': 'always' } : {}),
-        'telemetry.telemetryLevel': 'off',
-        'extensions.autoUpdate': false,
-        'extensions.autoCheckUpdates': false,
-        'update.mode': 'none',
-        // The tiny test model writes no memories of its own in the background (nonsense, and load).
-        'alisa.memory.extract': 'off',
-        ...opts.settings,
-      },
-      null,
-      2,
-    ),
-  );
+  mkdirSync(path.join(userDataDir, 'Machine'), { recursive: true });
+  // code-server's window is a remote one: VS Code reads `"scope": "machine"` settings (model path,
+  // data folder…) from the remote's Machine settings and, once it knows an extension's schema,
+  // ignores them in the User settings (a reload raced there: the companion came back without its
+  // model or its data folder). Each file gets them all and keeps what its scope allows.
+  const settings = {
+    'workbench.startupEditor': 'none',
+    'workbench.tips.enabled': false,
+    'security.workspace.trust.enabled': opts.restricted === true,
+    ...(opts.restricted ? { 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.banner': 'always' } : {}),
+    'telemetry.telemetryLevel': 'off',
+    'extensions.autoUpdate': false,
+    'extensions.autoCheckUpdates': false,
+    'update.mode': 'none',
+    // The tiny test model writes no memories of its own in the background (nonsense, and load).
+    'alisa.memory.extract': 'off',
+    ...opts.settings,
+  };
+  for (const dir of ['User', 'Machine']) writeFileSync(path.join(userDataDir, dir, 'settings.json'), JSON.stringify(settings, null, 2));
   const env = codeServerEnv(home);
   const install = await run(bin, ['--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, '--install-extension', opts.vsix], { env });
   if (install.status !== 0 || !/successfully installed/.test(install.out)) {
