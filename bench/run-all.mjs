@@ -39,6 +39,9 @@ for (const script of [
   'fix-memory-bench.ts',
   'code-index-bench.ts',
   'attachments-bench.ts',
+  'character-cards-bench.ts',
+  'avatar-bench.ts',
+  'avatar-store-bench.ts',
 ]) {
   let file = path.join(here, script);
   if (script.endsWith('.ts')) {

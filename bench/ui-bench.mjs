@@ -1,10 +1,11 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
 import { MODEL, ROOT as root, startBenchCompanion } from './lib/companion.mjs';
 import { armFirstPaint } from './lib/first-paint.mjs';
+import { chromiumCpuMs as chromiumCpuOf } from './lib/chromium-cpu.mjs';
 import { machineLoad as load, median } from './lib/stats.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 9);
@@ -31,28 +32,8 @@ const browser = await chromium.launch({
   args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-dev-shm-usage'],
 });
 
-/** CPU time (ms) of this process's Chromium processes, from /proc. */
-function chromiumCpuMs() {
-  const procs = new Map();
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const s = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const rest = s.slice(s.lastIndexOf(')') + 2).split(' ');
-      procs.set(Number(d), { ppid: Number(rest[1]), comm: s.slice(s.indexOf('(') + 1, s.lastIndexOf(')')), ticks: Number(rest[11]) + Number(rest[12]) });
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  const ours = new Set([process.pid]);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const [pid, p] of procs) if (!ours.has(pid) && ours.has(p.ppid) && pid !== companion.pid) ours.add(pid), (grew = true);
-  }
-  let ticks = 0;
-  for (const pid of ours) if (procs.get(pid)?.comm.startsWith('chrom')) ticks += procs.get(pid).ticks;
-  return (ticks * 1000) / 100; // USER_HZ is 100 on Linux.
-}
+/** CPU time (ms) of this process's Chromium processes, from /proc (the companion's left out). */
+const chromiumCpuMs = () => chromiumCpuOf([companion.pid]);
 
 try {
   const context = await browser.newContext();

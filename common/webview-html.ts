@@ -17,6 +17,13 @@ interface WebviewHtmlOptions {
   avatarSvg: string;
   /** Where the page may open connections (browser: `ws://127.0.0.1:PORT`); none by default. */
   connectSrc?: string;
+  /**
+   * Where the page may fetch a 3D avatar's model (VS Code: `webview.cspSource`; browser: the
+   * companion's http origin). Also allows fetching `blob:` and `data:` and showing `blob:` images:
+   * three.js's loader unpacks a GLB/VRM's textures into blob URLs and fetches a .gltf's embedded
+   * buffers and images from their data: URIs. None by default.
+   */
+  avatarSrc?: string;
   title?: string;
 }
 
@@ -31,13 +38,15 @@ function cspSources(value: string, name: string): string {
   return v;
 }
 
-function contentSecurityPolicy(o: Pick<WebviewHtmlOptions, 'cspSource' | 'nonce' | 'connectSrc'>): string {
+function contentSecurityPolicy(o: Pick<WebviewHtmlOptions, 'cspSource' | 'nonce' | 'connectSrc' | 'avatarSrc'>): string {
   if (!NONCE.test(o.nonce)) throw new Error('renderWebviewHtml: the nonce must be 8-200 base64 or hex characters.');
   const src = cspSources(o.cspSource, 'cspSource');
-  const connect = o.connectSrc === undefined ? "'none'" : cspSources(o.connectSrc, 'connectSrc');
+  const avatar = o.avatarSrc === undefined ? null : cspSources(o.avatarSrc, 'avatarSrc');
+  const connectList = [...(o.connectSrc === undefined ? [] : [cspSources(o.connectSrc, 'connectSrc')]), ...(avatar ? [avatar, 'blob:', 'data:'] : [])];
+  const connect = connectList.length ? connectList.join(' ') : "'none'";
   return [
     "default-src 'none'",
-    `img-src ${src} data:`,
+    `img-src ${src} data:${avatar ? ' blob:' : ''}`,
     `style-src ${src} 'nonce-${o.nonce}'`,
     `script-src 'nonce-${o.nonce}'`,
     `font-src ${src}`,

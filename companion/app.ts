@@ -4,6 +4,7 @@
 // It is just over 400 lines because it wires every service to the others in one place, in the
 // order they depend on each other; each service's own logic lives in its module.
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import { PROTOCOL_VERSION, type DatabaseState, type ModelState, type Status } from '../protocol';
 import { SessionTitler } from './chat/session-title';
 import { ChatService } from './chat/chat-service';
@@ -43,6 +44,9 @@ import { createMemoryEmbedder } from './memory-recall/embeddings-setup';
 import { MemoryVectors } from './memory-recall/memory-vectors';
 import { SessionSummarizer } from './memory-recall/session-summarizer';
 import { createCodeIndex, type CodeIndexService } from './code-index';
+import { AvatarService } from './avatars/avatar-service';
+import { AvatarStore } from './avatars/avatar-store';
+import { CharacterCardService } from './persona/character-card-service';
 
 declare const __ALISA_VERSION__: string;
 export const VERSION = typeof __ALISA_VERSION__ === 'string' ? __ALISA_VERSION__ : '0.0.0-dev';
@@ -75,6 +79,8 @@ export class CompanionApp {
   readonly help: HelpService;
   /** Returning after a break: the recap in her greeting (issue 17, recap/). */
   readonly recap: RecapService;
+  /** The user's own avatars and which one is active (issue 18, avatars/). */
+  readonly avatars: AvatarService;
   readonly rhythm: RhythmService;
   readonly idle: IdleService;
   readonly screen: ScreenService;
@@ -319,6 +325,15 @@ export class CompanionApp {
     };
     this.registry.onStateChange(() => this.events.emit({ type: 'status', status: this.status() }));
     this.state.onChange(() => this.events.emit({ type: 'status', status: this.status() }));
+    this.avatars = new AvatarService({
+      store: new AvatarStore({ dir: path.join(config.dataDir, 'avatars'), maxImportMB: config.avatarMaxImportMB, log }),
+      events: this.events,
+      character: () => (this.memoryStore ? (this.memoryStore.getCharacter(this.state.characterId) ?? null) : null),
+    });
+    // Another character may have another avatar.
+    this.state.onChange((change) => {
+      if (change.characterId !== undefined) this.avatars.refresh();
+    });
   }
 
   /** The open database, reopening it if an earlier attempt failed (a lock may have gone). */
@@ -437,7 +452,9 @@ export class CompanionApp {
         mcp: this.mcp,
         instructions: this.instructions,
         codeIndex: this.codeIndex,
+        characterCards: new CharacterCardService({ memory: () => this.memory(), dataDir: this.config.dataDir }),
         recap: this.recap,
+        avatars: this.avatars,
       },
       this.registry,
       {

@@ -53,6 +53,8 @@ export interface CompanionConfig {
   emotionGrammar: boolean;
   /** Frames per second a connection may send on average (bursts up to twice that). */
   rateLimit: number;
+  /** The largest avatar file (or sprite set) an import accepts, in MB (avatars/avatar-store.ts). */
+  avatarMaxImportMB: number;
   allowedOrigins: string[];
   parentPid: number | null;
   loadModelAtStart: boolean;
@@ -137,6 +139,7 @@ export const HELP = `Usage: npm run companion -- [options]
                          1200000; also when another chat becomes active; off with --memory-extract off)
   --emotion-grammar      make the embedded model open every reply with an emotion tag
   --rate-limit N         frames per second per connection (default 20)
+  --avatar-max-import-mb N  the largest avatar (model file or sprite set) an import accepts (default 100)
   --allow-origin ORIGIN  an extra browser Origin allowed to connect (repeatable)
   --parent-pid N         exit when this process dies
   --no-model             start without loading a model (it loads on first use)
@@ -246,6 +249,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
       'embedding-model': { type: 'string' },
       'memory-summary-idle-ms': { type: 'string' },
       'rate-limit': { type: 'string' },
+      'avatar-max-import-mb': { type: 'string' },
       'allow-origin': { type: 'string', multiple: true },
       'parent-pid': { type: 'string' },
       'llm-timeout': { type: 'string' },
@@ -398,6 +402,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     memorySummaryIdleMs: int('memory-summary-idle-ms', values['memory-summary-idle-ms'], 10, 7 * 24 * 3_600_000),
     emotionGrammar: values['emotion-grammar'] ?? false,
     rateLimit: int('rate-limit', values['rate-limit'], 1, 100_000) ?? 20,
+    avatarMaxImportMB: int('avatar-max-import-mb', values['avatar-max-import-mb'], 1, 2000) ?? 100,
     allowedOrigins: values['allow-origin'] ?? [],
     parentPid: int('parent-pid', values['parent-pid'], 1, 2 ** 31) ?? null,
     loadModelAtStart: !values['no-model'],

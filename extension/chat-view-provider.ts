@@ -70,6 +70,10 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
         if (manager.state.state !== 'ready') this.offers.clear();
         this.postHostState();
       }),
+      // The 3D avatar's frame-rate cap applies at once: the page reads it from the host state.
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('alisa.avatar.maxFps')) this.postHostState();
+      }),
       manager.onDidReceiveEvent((event) => {
         if (event.type === 'help.offer') this.offers.offered(event);
         else if (event.type === 'help.retract') this.offers.answered(event.offerId);
@@ -83,7 +87,8 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     this.pageReady = false;
     const dist = vscode.Uri.joinPath(this.extensionUri, 'dist');
     const media = vscode.Uri.joinPath(this.extensionUri, 'media');
-    view.webview.options = { enableScripts: true, localResourceRoots: [dist, media] };
+    // Stored avatars (DATA/avatars/, issue 18) load as webview resources: no port or token in the page.
+    view.webview.options = { enableScripts: true, localResourceRoots: [dist, media, this.avatarsDir()] };
     const subscriptions = [
       view.webview.onDidReceiveMessage((raw) => void this.onMessage(raw)),
       // A hidden view's page is discarded; the reloaded page says `ui.ready` again.
@@ -108,6 +113,8 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       cspSource: view.webview.cspSource,
       nonce: randomBytes(16).toString('hex'),
       avatarSvg: await this.avatarSvg(),
+      // A chosen 3D avatar's model (a webview resource URI) and its embedded textures (blob:).
+      avatarSrc: view.webview.cspSource,
       title: 'Alisa',
     });
   }
@@ -233,12 +240,18 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       error: s.error,
       modelConfigured: this.manager.modelConfigured,
       actions: this.actions,
+      avatarUrl: this.view ? { base: `${this.view.webview.asWebviewUri(this.avatarsDir()).toString()}/`, query: '' } : null,
+      avatarMaxFps: avatarMaxFps(),
     };
     this.post(state);
   }
 
   private post(message: HostToWebview): void {
     if (this.view && this.pageReady) void this.view.webview.postMessage(message);
+  }
+
+  private avatarsDir(): vscode.Uri {
+    return vscode.Uri.joinPath(vscode.Uri.file(this.manager.dataFolder), 'avatars');
   }
 
   private avatarSvg(): Promise<string> {
@@ -302,4 +315,10 @@ async function insertCode(code: string): Promise<void> {
     return;
   }
   await vscode.window.showTextDocument(editor.document, editor.viewColumn);
+}
+
+/** `alisa.avatar.maxFps`, within the range the page accepts (1-120); 30 when unset or not a number. */
+function avatarMaxFps(): number {
+  const v = vscode.workspace.getConfiguration('alisa').get<number>('avatar.maxFps', 30);
+  return Number.isFinite(v) ? Math.min(120, Math.max(1, Math.round(v))) : 30;
 }

@@ -10,6 +10,8 @@ import { explainFileMessage, selectionMessage } from './code-message';
 import type { CompanionManager } from './companion-manager';
 import type { ModelSetup } from './model-setup';
 import { API_KEY_SECRET } from './settings';
+import { CARD_COMMANDS } from './characters/character-card-commands';
+import { AVATAR_COMMANDS } from './avatars/avatar-commands';
 
 export const COMMANDS = {
   openChat: 'alisa.openChat',
@@ -39,6 +41,9 @@ const UI_ACTION_COMMANDS: Record<UiAction, string> = {
   showLogs: COMMANDS.showLogs,
   restartCompanion: COMMANDS.restartCompanion,
   setApiKey: COMMANDS.setApiKey,
+  importCharacterCard: CARD_COMMANDS.importCard,
+  exportCharacterCard: CARD_COMMANDS.exportCard,
+  importAvatar: AVATAR_COMMANDS.importAvatar,
 };
 
 export function runUiAction(action: UiAction): void {

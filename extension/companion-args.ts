@@ -57,6 +57,8 @@ export interface CompanionSettings {
    * every process on the machine. The companion checks it at start.
    */
   mcpServers?: unknown[];
+  /** alisa.avatar.maxImportMB (null/absent: the companion's default, 100). */
+  avatarMaxImportMB?: number | null;
 }
 
 /**
@@ -109,6 +111,7 @@ export function companionArgs(s: CompanionSettings, parentPid: number): string[]
   if (s.network) args.push('--network', s.network);
   if (s.notesFolder) args.push('--notes-dir', s.notesFolder);
   if (s.modelTools && s.modelTools !== 'auto') args.push('--model-tools', s.modelTools);
+  if (s.avatarMaxImportMB != null) args.push('--avatar-max-import-mb', String(Math.min(2000, s.avatarMaxImportMB)));
   args.push('--parent-pid', String(parentPid));
   return args;
 }

@@ -76,6 +76,11 @@ export class CompanionManager implements vscode.Disposable {
     return isModelConfigured(this.settings);
   }
 
+  /** The companion's data folder (alisa.dataFolder or the default): the panel loads stored avatars from it. */
+  get dataFolder(): string {
+    return this.settings.dataFolder;
+  }
+
   /**
    * Starts the companion with the current settings, or restarts it if they changed since the
    * last start (`force`: restart anyway). Resolves when that start has settled.

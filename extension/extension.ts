@@ -17,6 +17,8 @@
 //                       an action as modals, the audit log, alisa.actions.* (actions/)
 //   CodeIndexController - the workspace's folders and changed files to the companion's codebase
 //                       index, its progress, "Ask About the Codebase" (code-index/)
+//   CharacterCardCommands - "Import / Export Character Card…": SillyTavern cards (characters/)
+//   AvatarCommands    - "Import Avatar…", "Choose Avatar…": the avatar store (avatars/)
 //
 // Activation must stay cheap: nothing here spawns or waits. The companion starts right after
 // activate() returns (its Node check and spawn are asynchronous), and deactivate() waits for it
@@ -40,6 +42,8 @@ import { NetworkController } from './network/network-controller';
 import { ActionController } from './actions/action-controller';
 import { WorkspaceInstructionsController } from './workspace-instructions';
 import { CodeIndexController } from './code-index/code-index-controller';
+import { CharacterCardCommands } from './characters/character-card-commands';
+import { AvatarCommands } from './avatars/avatar-commands';
 import { Mentions } from './mentions/mentions';
 import type { ContextUpdate } from '../protocol/context';
 
@@ -91,6 +95,8 @@ export function activate(context: vscode.ExtensionContext): AlisaApi {
     new WorkspaceInstructionsController(manager),
     new RecapSettingsSync(manager),
     new CodeIndexController(manager, view),
+    new CharacterCardCommands(manager, view),
+    new AvatarCommands(manager),
     awareness,
     help,
     vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, view),

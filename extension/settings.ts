@@ -48,6 +48,8 @@ const RESTART_KEYS = [
   'alisa.memory.extract',
   // A model file the companion loads for recall by meaning.
   'alisa.memory.embeddingModel',
+  // The import limit of the avatar store (issue 18), a launch flag.
+  'alisa.avatar.maxImportMB',
 ];
 /** These the running companion takes without a restart (mode.set, character.select). */
 export const LIVE_KEYS = { mode: 'alisa.mode', character: 'alisa.character' } as const;
@@ -128,6 +130,7 @@ export function readSettings(defaultDataFolder: string): CompanionSettings & { n
     notesFolder: expandHome(stringOr(userValue(c, 'actions.notesFolder'), '').trim()),
     modelTools: modelToolsOf(userValue(c, 'actions.modelTools')),
     mcpServers: arrayOr(userValue(c, 'mcp.servers')),
+    avatarMaxImportMB: intOrNull(c.get('avatar.maxImportMB', null), 1),
     nodePath: expandHome(stringOr(userValue(c, 'companion.nodePath'), 'node')) || 'node',
   };
 }

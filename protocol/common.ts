@@ -104,6 +104,27 @@ export const Message = z.object({
 });
 export type Message = z.infer<typeof Message>;
 
+/**
+ * The fields of an imported character card (SillyTavern Character Card V1/V2/V3) beyond those Alisa
+ * uses directly (name, persona, greeting, voice); shown, and kept for export (character.export).
+ */
+export const CharacterCardInfo = z.object({
+  spec: z.enum(['chara_card_v2', 'chara_card_v3']),
+  description: z.string(),
+  personality: z.string(),
+  scenario: z.string(),
+  firstMessage: z.string(),
+  alternateGreetings: z.array(z.string()),
+  exampleDialogue: z.string(),
+  systemPrompt: z.string(),
+  postHistoryInstructions: z.string(),
+  creatorNotes: z.string(),
+  tags: z.array(z.string()),
+  creator: z.string(),
+  characterVersion: z.string(),
+});
+export type CharacterCardInfo = z.infer<typeof CharacterCardInfo>;
+
 export const Character = z.object({
   id: Id,
   key: z.string(),
@@ -114,6 +135,12 @@ export const Character = z.object({
   builtin: z.boolean(),
   /** Her first line in an empty chat (shown, not sent to the model); older companions omit it. */
   greeting: z.string().nullable().optional(),
+  /** Her own avatar (an `avatar.*` id); null: the default. Older companions omit it. */
+  avatarId: z.string().nullable().optional(),
+  /** What her imported character card says (null: made here); older companions omit it. */
+  card: CharacterCardInfo.nullable().optional(),
+  /** She has a portrait (the card's image; `character.portrait` reads it). */
+  portrait: z.boolean().optional(),
 });
 export type Character = z.infer<typeof Character>;
 

@@ -16,3 +16,5 @@ export * from './memory';
 export * from './attachments';
 export * from './code-index';
 export * from './recap';
+export * from './avatar';
+export * from './character-cards';

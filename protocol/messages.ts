@@ -22,6 +22,8 @@ import { RecapAskEvent, RecapMethods } from './recap';
 import { Attachment, ATTACHMENTS_MAX, SourceRef } from './attachments';
 import { WorkspaceInstructionsParams, WorkspaceInstructionsResult } from './instructions';
 import { CodeIndexMethods, CodeIndexProgressEvent } from './code-index';
+import { AvatarChangedEvent, AvatarMethods } from './avatar';
+import { CharacterCardMethods } from './character-cards';
 import {
   ActionAskDoneEvent,
   ActionAskEvent,
@@ -176,10 +178,10 @@ export const methods = {
   'character.create': method(
     z.object({
       name: z.string().min(1).max(80),
-      systemPrompt: z.string().min(1).max(20_000),
+      systemPrompt: z.string().min(1).max(60_000),
       voice: z.string().max(200).optional(),
       avatar: z.string().max(500).optional(),
-      greeting: z.string().max(1000).optional(),
+      greeting: z.string().max(20_000).optional(),
     }),
     Character,
   ),
@@ -187,15 +189,22 @@ export const methods = {
     z.object({
       characterId: Id,
       name: z.string().min(1).max(80).optional(),
-      systemPrompt: z.string().min(1).max(20_000).optional(),
+      systemPrompt: z.string().min(1).max(60_000).optional(),
       voice: z.string().max(200).nullable().optional(),
       avatar: z.string().max(500).nullable().optional(),
-      greeting: z.string().max(1000).nullable().optional(),
+      greeting: z.string().max(20_000).nullable().optional(),
+      /** Her own avatar (an `avatar.*` id); null: the default. */
+      avatarId: z.string().max(200).nullable().optional(),
     }),
     Character,
   ),
   'character.delete': method(z.object({ characterId: Id }), Ok),
   'character.select': method(z.object({ characterId: Id }), z.object({ activeId: Id })),
+  /** A SillyTavern character card (V1/V2/V3, JSON or PNG) becomes a character (protocol/character-cards.ts). */
+  'character.import': method(CharacterCardMethods.import.params, CharacterCardMethods.import.result),
+  'character.export': method(CharacterCardMethods.export.params, CharacterCardMethods.export.result),
+  /** Her card's image (a portrait), for the panel to show. */
+  'character.portrait': method(CharacterCardMethods.portrait.params, CharacterCardMethods.portrait.result),
 
   /** A coalesced snapshot of what the user is doing (issue 4); answers the fused state. */
   'context.update': method(ContextUpdate, z.object({ state: ActivityState })),
@@ -336,6 +345,15 @@ export const methods = {
   'codeIndex.status': method(CodeIndexMethods.status.params, CodeIndexMethods.status.result),
   'codeIndex.cancel': method(CodeIndexMethods.cancel.params, CodeIndexMethods.cancel.result),
   'codeIndex.search': method(CodeIndexMethods.search.params, CodeIndexMethods.search.result),
+  /**
+   * Her body (issue 18, protocol/avatar.ts): the avatars the user imported into the data folder.
+   * `import` reads a file (.vrm/.glb/.gltf) or a sprite folder on the companion's machine and checks
+   * it whole before storing anything; every change comes as `avatar.changed`.
+   */
+  'avatar.list': method(AvatarMethods.list.params, AvatarMethods.list.result),
+  'avatar.import': method(AvatarMethods.import.params, AvatarMethods.import.result),
+  'avatar.delete': method(AvatarMethods.delete.params, AvatarMethods.delete.result),
+  'avatar.select': method(AvatarMethods.select.params, AvatarMethods.select.result),
 } as const;
 
 export type MethodName = keyof typeof methods;
@@ -486,6 +504,7 @@ export const CompanionMessage = z.discriminatedUnion('type', [
   MemoryChangedEvent,
   CodeIndexProgressEvent,
   RecapAskEvent,
+  AvatarChangedEvent,
 ]);
 export type CompanionMessage = z.infer<typeof CompanionMessage>;
 export type CompanionEvent = Exclude<CompanionMessage, { type: 'welcome' | 'response' | 'error' }>;

@@ -7,6 +7,7 @@
 // (`host.command`); the webview asks the host for what only the editor can do (`ui.*`).
 import * as z from 'zod';
 import { Attachment, ATTACHMENT_TEXT_MAX, ATTACHMENTS_MAX, SourceRef } from './attachments';
+import { AvatarUrlBase } from './avatar';
 import { ErrorInfo } from './common';
 import { HelpTarget } from './context';
 import { CompanionMessage, RequestEnvelope } from './messages';
@@ -22,6 +23,9 @@ export const UI_ACTIONS = [
   'showLogs',
   'restartCompanion',
   'setApiKey', // API key for an OpenAI-compatible server, kept in SecretStorage
+  'importCharacterCard', // a SillyTavern character card (VS Code: open dialog, then the companion)
+  'exportCharacterCard', // a character as a card (VS Code: which one, PNG or JSON, save dialog)
+  'importAvatar', // a VRM/GLB/glTF file or a sprite folder into the avatar store (VS Code: open dialog)
 ] as const;
 export const UiAction = z.enum(UI_ACTIONS);
 export type UiAction = z.infer<typeof UiAction>;
@@ -81,10 +85,15 @@ export const HostState = z.object({
   modelConfigured: z.boolean(),
   /** Actions this host can carry out (the browser cannot open a file dialog, for example). */
   actions: z.array(UiAction),
+  /** How the page loads stored avatars' files (protocol/avatar.ts); absent or null: it cannot (only the built-in SVG). */
+  avatarUrl: AvatarUrlBase.nullable().optional(),
+  /** The 3D avatar's frame-rate cap (`alisa.avatar.maxFps`); absent: the page's default (30). */
+  avatarMaxFps: z.number().int().min(1).max(120).optional(),
 });
 export type HostState = z.infer<typeof HostState>;
 
-export const HOST_COMMANDS = ['newSession', 'focusInput', 'showSearch', 'send', 'showSession', 'showMemories'] as const;
+/** charactersChanged: a character card was imported outside the panel; it reads the list again. */
+export const HOST_COMMANDS = ['newSession', 'focusInput', 'showSearch', 'send', 'showSession', 'showMemories', 'charactersChanged'] as const;
 export const HostCommand = z.object({
   type: z.literal('host.command'),
   command: z.enum(HOST_COMMANDS),

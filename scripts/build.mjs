@@ -5,6 +5,7 @@
 //   voice      -> dist/voice.mjs      (`npm run voice`, the voice CLI)
 //   webview    -> dist/webview.js     (browser, iife)
 //   hljs       -> dist/hljs/<name>.js (one syntax-highlighting language each, loaded on demand)
+//   avatarVrm  -> dist/avatar-vrm.js  (the 3D avatar: three.js + three-vrm, loaded when a model is chosen)
 // `node scripts/build.mjs [--watch] [--production] [target...]`
 import * as esbuild from 'esbuild';
 import { readFileSync } from 'node:fs';
@@ -115,6 +116,17 @@ const targets = {
     platform: 'browser',
     format: 'iife',
     target: 'es2022',
+  },
+  // three.js and three-vrm (~700 KB minified) stay out of dist/webview.js: the SVG default
+  // costs nothing, and avatar-stage.ts loads this script beside the page's when a model is chosen.
+  avatarVrm: {
+    ...common,
+    entryPoints: { 'avatar-vrm': 'webview/avatar/vrm/entry.ts' },
+    outdir: 'dist',
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    minify: true,
   },
   hljs: {
     ...common,

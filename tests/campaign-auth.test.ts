@@ -112,6 +112,11 @@ describe('campaign: the auth and origin matrix over every route', () => {
       // A syntax-highlighting language the page loads on demand (dist/hljs/), and one not shipped.
       { method: 'GET', path: '/ui/hljs/python.js', kind: 'ui' as const, allowedStatus: 200 },
       { method: 'GET', path: '/ui/hljs/no-such-language.js', kind: 'ui' as const, allowedStatus: 404 },
+      // The 3D avatar's renderer, loaded only when a model is chosen (dist/avatar-vrm.js).
+      { method: 'GET', path: '/ui/avatar-vrm.js', kind: 'ui' as const, allowedStatus: 200 },
+      // Stored avatars are the user's files: the token is needed, even for one that does not exist.
+      { method: 'GET', path: '/avatars/no-such-avatar/model.vrm', kind: 'control' as const, allowedStatus: 404 },
+      { method: 'POST', path: '/avatars/import?filename=x.vrm', kind: 'control' as const, allowedStatus: 422, body: 'not a model' },
       { method: 'GET', path: '/health', kind: 'control' as const, allowedStatus: 200 },
       { method: 'POST', path: '/health', kind: 'control' as const, allowedStatus: 404 },
       { method: 'GET', path: '/nothing-here', kind: 'control' as const, allowedStatus: 404 },

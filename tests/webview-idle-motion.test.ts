@@ -1,36 +1,16 @@
 // @vitest-environment happy-dom
 // Idle motion on the real art: split into stacked layers that keep every part of the drawing in
-// order, moved by transforms a few times a second along the stylesheet's old keyframes, settling
+// order, moved by transforms a few times a second along eased keyframe swings, settling
 // after a quiet while and resuming where it stopped on any activity.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AvatarView } from '../webview/avatar/avatar-view';
 import { easeInOut, IDLE_FPS, idlePose, idleValues, MIN_STEP_PX, REST_AFTER_MS, splitAvatarLayers, stepPx, swing } from '../webview/avatar/idle-motion';
+import { AVATAR_ART as ART, mountAvatar, setReducedMotion } from './helpers/avatar-dom';
 import { FakeTimers } from './helpers/fake-timers';
-
-const ART = readFileSync(path.join(__dirname, '..', 'media', 'avatar.svg'), 'utf8');
-
-function mount(): HTMLElement {
-  const root = document.createElement('div');
-  root.id = 'avatar';
-  root.className = 'avatar';
-  root.setAttribute('data-emotion', 'neutral');
-  root.innerHTML = ART;
-  document.body.append(root);
-  return root;
-}
 
 /** Every drawn shape of the art, in document order, as markup. */
 function shapes(root: Element): string[] {
   return [...root.querySelectorAll('path, ellipse, circle')].map((e) => e.outerHTML);
-}
-
-function setReducedMotion(reduce: boolean): void {
-  Object.defineProperty(window, 'matchMedia', {
-    configurable: true,
-    value: (q: string) => ({ matches: reduce && q.includes('reduce'), addEventListener() {}, removeEventListener() {} }),
-  });
 }
 
 afterEach(() => {
@@ -49,21 +29,27 @@ describe('idle motion', () => {
     expect(swing(0)).toBe(0);
     expect(swing(0.5)).toBe(1);
     expect(swing(0.25)).toBeCloseTo(0.5, 5);
+    // At rest: no lean, no breath, the head at the far end of its main tilt (the slow second cycle at its other end).
     const rest = idlePose(0, 0);
-    expect(rest.breath).toBe('translateY(0.0000%) scale(1.0000, 1.0000)');
-    expect(rest.back).toBe('rotate(-0.9000deg)');
-    expect(rest.tailL).toBe('rotate(-1.6000deg)');
-    // Half-way through each cycle: translateY(-0.9 of 200 units) scale(1.004, 1.008); sway 0.9deg; tail 1.8deg.
-    expect(idlePose(2.3, 0).breath).toBe('translateY(-0.4500%) scale(1.0040, 1.0080)');
-    expect(idlePose(4, 0.5).back).toBe('rotate(0.9000deg)');
-    expect(idlePose(4, 0.5).head).toBe('rotate(0.9000deg)');
-    expect(idlePose(2.7, 0).tailL).toBe('rotate(1.8000deg)');
+    expect(rest.breath).toBe('skewX(0.0000deg)');
+    expect(rest.body).toBe('scale(1.0000, 1.0000)');
+    expect(rest.head).toBe('translateY(0.0000%) rotate(-1.4000deg)');
+    expect(rest.back).toBe(rest.head);
+    expect(rest.tailL).toBe('rotate(-2.0000deg)');
+    // Half-way through the breath (2.3 s): the chest 2 % wider and 3.5 % taller, the head lifted 3.5 % of the 66-unit neck.
+    expect(idlePose(2.3, 0).body).toBe('scale(1.0200, 1.0350)');
+    expect(idlePose(2.3, 0).head).toMatch(/^translateY\(-1\.1550%\) /);
+    // The lean's far point (a quarter in at 0 s, half-way at 2.75 s): 1 degree.
+    expect(idlePose(2.75, 0).breath).toBe('skewX(1.0000deg)');
+    // Both head cycles at their far point: 2.2 + 0.8 = 3 degrees.
+    expect(idlePose(0, 0.5).head).toBe('translateY(0.0000%) rotate(3.0000deg)');
+    expect(idlePose(2.7, 0).tailL).toBe('rotate(2.4000deg)');
     // The right tail: the same swing reversed, 2.1 s ahead (at 0.6 s it is at its far point).
-    expect(idlePose(0.6, 0).tailR).toBe('rotate(1.8000deg)');
+    expect(idlePose(0.6, 0).tailR).toBe('rotate(2.4000deg)');
   });
 
   it('splits the art into stacked layers without losing or reordering a shape', () => {
-    const root = mount();
+    const root = mountAvatar();
     const before = shapes(root);
     const layers = splitAvatarLayers(root)!;
     expect(layers).not.toBeNull();
@@ -80,10 +66,10 @@ describe('idle motion', () => {
 
   it(`moves ${IDLE_FPS} times a second, settles after a quiet while and goes on from there on activity`, () => {
     const timers = new FakeTimers();
-    const root = mount();
+    const root = mountAvatar();
     const view = new AvatarView(root, { timers, random: () => 0.5 });
     const head = root.querySelector<HTMLElement>('.av-l-head')!;
-    const layers = [...root.querySelectorAll<HTMLElement>('.av-l-breath, .av-l-back, .av-l-head, .av-l-tail-l, .av-l-tail-r')];
+    const layers = [...root.querySelectorAll<HTMLElement>('.av-l-breath, .av-l-body, .av-l-back, .av-l-head, .av-l-tail-l, .av-l-tail-r')];
     const frames: string[] = [];
     for (let i = 0; i < IDLE_FPS * 3; i++) {
       timers.advance(1000 / IDLE_FPS);
@@ -123,9 +109,9 @@ describe('idle motion', () => {
 
   it(`draws a tick only when some part has moved at least ${MIN_STEP_PX} px since the last frame`, () => {
     const timers = new FakeTimers();
-    const root = mount();
+    const root = mountAvatar();
     const view = new AvatarView(root, { timers, random: () => 0.5 });
-    const layers = [...root.querySelectorAll<HTMLElement>('.av-l-breath, .av-l-back, .av-l-head, .av-l-tail-l, .av-l-tail-r')];
+    const layers = [...root.querySelectorAll<HTMLElement>('.av-l-breath, .av-l-body, .av-l-back, .av-l-head, .av-l-tail-l, .av-l-tail-r')];
     let drawn = 0;
     let skipped = 0;
     let last = layers.map((l) => l.style.transform).join('|');
@@ -147,7 +133,7 @@ describe('idle motion', () => {
     // Over 20 s both happen: the turns of the swings are skipped, the rest is drawn.
     expect(skipped).toBeGreaterThan(0);
     expect(drawn).toBeGreaterThan(skipped);
-    // A step measures the part that moved most: a head turn of 1 degree moves its top 0.75 x 180 x pi/180 px.
+    // A step measures the part that moved most: a head tilt of 1 degree moves its top 0.75 x 180 x pi/180 px.
     const still = idleValues(0, 0);
     expect(stepPx(still, { ...still, head: still.head + 1 }, 180)).toBeCloseTo(0.75 * 180 * (Math.PI / 180), 6);
     expect(stepPx(still, still, 180)).toBe(0);
@@ -157,11 +143,11 @@ describe('idle motion', () => {
   it('stands still with reduced motion', () => {
     setReducedMotion(true);
     const timers = new FakeTimers();
-    const root = mount();
+    const root = mountAvatar();
     const view = new AvatarView(root, { timers });
     timers.advance(5000);
     expect(root.dataset.motion).toBe('reduced');
-    for (const layer of root.querySelectorAll<HTMLElement>('.av-l-breath, .av-l-back, .av-l-head, .av-l-tail-l, .av-l-tail-r'))
+    for (const layer of root.querySelectorAll<HTMLElement>('.av-l-breath, .av-l-body, .av-l-back, .av-l-head, .av-l-tail-l, .av-l-tail-r'))
       expect(layer.style.transform).toBe('');
     expect(timers.delays.filter((d) => d === 1000 / IDLE_FPS)).toHaveLength(0);
     view.dispose();

@@ -7,6 +7,7 @@
 import type { ChatTurn, LlmProvider } from '../llm';
 import type { MemoryStore } from '../memory';
 import { DEFAULT_CHARACTER, systemPrompt, userTurn } from '../persona';
+import { expandMacros } from '../../common/character-macros';
 import type { ContextStore } from '../context/context-store';
 import type { CompanionState } from '../state';
 import { ATTACHMENTS_FALLBACK_TOKENS, ATTACHMENTS_SHARE, fitAttachments, type AttachmentItem } from './attachments';
@@ -93,7 +94,8 @@ export class ChatPrompt {
       }));
     const character = memory.getCharacter(this.deps.state.characterId);
     let system = systemPrompt({
-      persona: character?.systemPrompt ?? DEFAULT_CHARACTER.systemPrompt,
+      // Imported character cards speak of {{char}} and {{user}} (persona/character-cards.ts).
+      persona: character ? expandMacros(character.systemPrompt, character.name) : DEFAULT_CHARACTER.systemPrompt,
       mode: this.deps.state.mode,
       patterns: this.deps.context.learnedLines(),
       style,

@@ -38,9 +38,10 @@ export class CharacterStore extends RhythmStore {
     const voice = v.optionalString(c.voice, 'voice');
     const avatar = v.optionalString(c.avatar, 'avatar');
     const greeting = v.optionalString(c.greeting, 'greeting');
+    const card = v.optionalString(c.card, 'card');
     return this.write(() => {
       const ts = this.now();
-      const row = this.sql.insertCharacter.get(this.unusedKey(v.slugify(name)), name, prompt, voice, avatar, 0, ts, ts, greeting)!;
+      const row = this.sql.insertCharacter.get(this.unusedKey(v.slugify(name)), name, prompt, voice, avatar, 0, ts, ts, greeting, card)!;
       return toCharacter(row);
     });
   }
@@ -53,6 +54,9 @@ export class CharacterStore extends RhythmStore {
       ...patchParam(patch, 'voice', 'voice', (voice) => v.optionalString(voice, 'voice')),
       ...patchParam(patch, 'avatar', 'avatar', (avatar) => v.optionalString(avatar, 'avatar')),
       ...patchParam(patch, 'greeting', 'greeting', (greeting) => v.optionalString(greeting, 'greeting')),
+      ...patchParam(patch, 'card', 'card', (card) => v.optionalString(card, 'card')),
+      ...patchParam(patch, 'portrait', 'portrait', (portrait) => v.optionalString(portrait, 'portrait')),
+      ...patchParam(patch, 'avatarId', 'avatar_id', (id) => v.optionalString(id, 'avatarId')),
     };
     return this.write(() => {
       const row = this.sql.updateCharacter.get({ ...params, now: this.now() });
@@ -82,8 +86,17 @@ export class CharacterStore extends RhythmStore {
     if (typeof c.key !== 'string' || c.key.trim() === '') throw new AlisaError('invalid_argument', 'A builtin character needs a key.');
     return this.write(() => {
       const ts = this.now();
-      const row = this.sql.refreshBuiltin.get(prompt, ts, c.key) ?? this.sql.insertCharacter.get(c.key, name, prompt, voice, null, 1, ts, ts, null)!;
+      const row = this.sql.refreshBuiltin.get(prompt, ts, c.key) ?? this.sql.insertCharacter.get(c.key, name, prompt, voice, null, 1, ts, ts, null, null)!;
       return toCharacter(row);
+    });
+  }
+
+  /** The stored card JSON and portrait path of one character (export needs them; the list does not). */
+  characterCardRow(id: number): { card: string | null; portrait: string | null } {
+    return this.guard(() => {
+      const row = this.sql.getCharacter.get(id);
+      if (!row) throw v.notFound('Character', id);
+      return { card: row.card ?? null, portrait: row.portrait ?? null };
     });
   }
 

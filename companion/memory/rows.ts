@@ -1,6 +1,7 @@
 // The shapes SQLite hands back and the one place where they become protocol records.
 // Column names stay snake_case here and nowhere else.
 import { EMOTIONS, SourceRef, type Character, type Emotion, type Message, type MessageStatus, type Role, type SearchHit, type Session } from '../../protocol';
+import { cardFields } from './card-fields';
 
 export interface SessionRow {
   id: number;
@@ -39,6 +40,12 @@ export interface CharacterRow {
   created_ts: number;
   updated_ts: number;
   greeting: string | null;
+  /** v10: the imported character card as JSON (character-cards.ts), or null. */
+  card?: string | null;
+  /** v10: the card's image, relative to the data folder, or null. */
+  portrait?: string | null;
+  /** v10: her own avatar (the avatar store's id), or null. */
+  avatar_id?: string | null;
 }
 
 export interface SearchTopRow {
@@ -121,6 +128,9 @@ export function toCharacter(r: CharacterRow): Character {
     avatar: r.avatar,
     builtin: r.builtin !== 0,
     greeting: r.greeting ?? null,
+    avatarId: r.avatar_id ?? null,
+    ...cardFields(r.card ?? null),
+    portrait: r.portrait != null,
   };
 }
 

@@ -274,6 +274,23 @@ function v9(db: BetterSqlite3.Database): void {
 }
 
 /**
+ * v10: characters the way companion users share them (issue 18).
+ * - card: the imported character card (SillyTavern Character Card V1/V2/V3) as JSON, verbatim:
+ *   every field, extensions and unknown ones included, so export gives back what was imported.
+ *   Name, persona, greeting and voice stay in their columns (what Alisa uses and the user edits).
+ * - portrait: the card's image, a file in the data folder (relative path); NULL: none.
+ * - avatar_id: the character's own avatar (the avatar store's id; avatars are files, not rows);
+ *   NULL: the default one.
+ */
+function v10(db: BetterSqlite3.Database): void {
+  db.exec(`
+    ALTER TABLE characters ADD COLUMN card TEXT;
+    ALTER TABLE characters ADD COLUMN portrait TEXT;
+    ALTER TABLE characters ADD COLUMN avatar_id TEXT;
+  `);
+}
+
+/**
  * An FTS5 index over `table.column` that keeps no copy of the text (external content), and the
  * three triggers that are its only writers: every insert, delete and change of the text reaches it,
  * or search returns ghosts. v1 wrote these out for messages (shipped migrations stay as they are);
@@ -292,4 +309,4 @@ function externalFtsIndex(table: string, column: string): string {
 }
 
 /** Index i holds the migration to version i + 1. */
-export const MIGRATIONS: readonly Migration[] = [v1, v2, v3, v4, v5, v6, v7, v8, v9];
+export const MIGRATIONS: readonly Migration[] = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10];

@@ -41,6 +41,12 @@ export interface CharacterPatchParams {
   avatar: string | null;
   set_greeting: number;
   greeting: string | null;
+  set_card: number;
+  card: string | null;
+  set_portrait: number;
+  portrait: string | null;
+  set_avatar_id: number;
+  avatar_id: string | null;
   now: number;
 }
 
@@ -158,12 +164,12 @@ export function prepareStatements(db: Db) {
     listCharacters: db.prepare<[], CharacterRow>(`SELECT * FROM characters ORDER BY builtin DESC, name COLLATE NOCASE, id`),
     getCharacter: db.prepare<[number], CharacterRow>(`SELECT * FROM characters WHERE id = ?`),
     getCharacterByKey: db.prepare<[string], CharacterRow>(`SELECT * FROM characters WHERE key = ?`),
-    insertCharacter: db.prepare<[string, string, string, string | null, string | null, number, number, number, string | null], CharacterRow>(
-      `INSERT INTO characters (key, name, system_prompt, voice, avatar, builtin, created_ts, updated_ts, greeting)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+    insertCharacter: db.prepare<[string, string, string, string | null, string | null, number, number, number, string | null, string | null], CharacterRow>(
+      `INSERT INTO characters (key, name, system_prompt, voice, avatar, builtin, created_ts, updated_ts, greeting, card)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
     ),
     updateCharacter: db.prepare<CharacterPatchParams, CharacterRow>(
-      `UPDATE characters SET ${patchedColumns('name', 'system_prompt', 'voice', 'avatar', 'greeting')}, updated_ts = @now
+      `UPDATE characters SET ${patchedColumns('name', 'system_prompt', 'voice', 'avatar', 'greeting', 'card', 'portrait', 'avatar_id')}, updated_ts = @now
        WHERE id = @id RETURNING *`,
     ),
     // A builtin keeps the name the user may have given it; its prompt follows the app.

@@ -44,6 +44,8 @@ export interface NewCharacter {
   voice?: string | null;
   avatar?: string | null;
   greeting?: string | null;
+  /** An imported character card, as JSON (persona/character-cards.ts). */
+  card?: string | null;
 }
 
 /** Only the fields present change; the key stays as created. */
@@ -53,6 +55,12 @@ export interface CharacterPatch {
   voice?: string | null;
   avatar?: string | null;
   greeting?: string | null;
+  /** The imported card as JSON; null: none (she was replaced by one made here). */
+  card?: string | null;
+  /** The card's image, relative to the data folder; null: none. */
+  portrait?: string | null;
+  /** Her own avatar (the avatar store's id); null: the default. */
+  avatarId?: string | null;
 }
 
 export interface BuiltinCharacter {

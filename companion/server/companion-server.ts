@@ -5,6 +5,8 @@
 //   GET  /health                  version, model state, database state
 //   GET  /v1/models               OpenAI-compatible, backed by the active model
 //   POST /v1/chat/completions     OpenAI-compatible, streaming or not
+//   GET  /avatars/<id>/<file>     a stored avatar's file, for the browser UI (avatars/avatar-route.ts)
+//   POST /avatars/import          a model uploaded by the browser UI (the same checks as avatar.import)
 //   WS   /ws                      the JSON protocol of `protocol/`
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,6 +20,8 @@ import { JsonSocket } from './json-socket';
 import { HEADERS_TIMEOUT_MS, LogThrottle, MAX_CONNECTIONS, MAX_HTTP_CONNECTIONS, refuseUpgrade, REQUEST_TIMEOUT_MS } from './backpressure';
 import { handleChatCompletions, handleModels } from './openai-routes';
 import { createHandlers, type CompanionCore } from './request-handlers';
+import { handleAvatarRoute, isAvatarRoute } from '../avatars/avatar-route';
+import { refreshAvatarAfter } from '../avatars/avatar-handlers';
 
 /** A client that misses two pings in a row is gone. */
 const PING_INTERVAL_MS = 15_000;
@@ -55,7 +59,7 @@ export class CompanionServer {
     private readonly registry: ProviderRegistry,
     private readonly opts: CompanionServerOptions,
   ) {
-    const handlers = createHandlers(core);
+    const handlers = refreshAvatarAfter(createHandlers(core), core.avatars);
     this.refusals = new LogThrottle(opts.log);
     // A socket that never sends a whole request head (or body) is closed with 408; the checks run
     // every second instead of Node's default 30 s.
@@ -215,6 +219,7 @@ export class CompanionServer {
       case 'POST /v1/chat/completions':
         return handleChatCompletions(req, res, this.registry);
       default:
+        if (isAvatarRoute(path) && this.core.avatars) return handleAvatarRoute(this.core.avatars, req, path, res);
         return json(res, 404, { error: { message: `No route ${route}.`, code: 'not_found' } });
     }
   }

@@ -25,6 +25,9 @@ import type { ActionExecutor } from '../actions/executor';
 import type { McpHub } from '../actions/mcp';
 import type { WorkspaceInstructions } from '../chat/workspace-instructions';
 import type { CodeIndexService } from '../code-index/code-index-service';
+import type { AvatarService } from '../avatars/avatar-service';
+import { avatarHandlers } from '../avatars/avatar-handlers';
+import type { CharacterCardService } from '../persona/character-card-service';
 
 export interface CompanionCore {
   chat: ChatService;
@@ -58,6 +61,10 @@ export interface CompanionCore {
   instructions?: WorkspaceInstructions;
   /** The codebase indexes (issue 17); absent: the codeIndex.* methods say it is not available. */
   codeIndex?: CodeIndexService;
+  /** The user's own avatars (issue 18, avatars/); absent: the avatar.* methods say there are none. */
+  avatars?: AvatarService;
+  /** Character cards (issue 18): import, export, portraits; absent: the methods say it is not available. */
+  characterCards?: CharacterCardService;
   /** Returning after a break (issue 17, recap/); absent: no recap, and its methods say so. */
   recap?: RecapService;
 }
@@ -75,6 +82,10 @@ export type Handlers = {
 export function createHandlers(core: CompanionCore): Handlers {
   const sessionsChanged = (change: { session?: Session; deletedSessionId?: number } = {}) => core.events.emit({ type: 'sessions.changed', ...change });
   const memoryChanged = (change: Omit<MemoryChangedEvent, 'type'>) => core.events.emit({ type: 'memory.changed', ...change });
+  const cards = () => {
+    if (!core.characterCards) throw new AlisaError('invalid_argument', 'This companion cannot import or export character cards.');
+    return core.characterCards;
+  };
   const codeIndex = () => {
     if (!core.codeIndex) throw new AlisaError('invalid_argument', 'This companion keeps no codebase index.');
     return core.codeIndex;
@@ -170,9 +181,13 @@ export function createHandlers(core: CompanionCore): Handlers {
     },
     'character.delete': (p) => {
       core.memory().deleteCharacter(p.characterId);
+      core.characterCards?.removeFiles(p.characterId);
       if (core.state.characterId === p.characterId) core.state.setCharacter(core.defaultCharacterId());
       return { ok: true };
     },
+    'character.import': (p) => cards().import(p),
+    'character.export': (p) => cards().export(p),
+    'character.portrait': (p) => cards().portrait(p.characterId),
     'character.select': (p) => {
       if (!core.memory().getCharacter(p.characterId)) throw new AlisaError('not_found', `There is no character ${p.characterId}.`);
       core.state.setCharacter(p.characterId);
@@ -280,6 +295,7 @@ export function createHandlers(core: CompanionCore): Handlers {
     'codeIndex.status': (_p, ctx) => codeIndex().status(ctx.workspace),
     'codeIndex.cancel': (_p, ctx) => ({ cancelled: codeIndex().cancel(ctx.workspace) }),
     'codeIndex.search': async (p, ctx) => ({ hits: await codeIndex().search(ctx.workspace, p.query, p.limit) }),
+    ...avatarHandlers(core.avatars),
   };
 }
 

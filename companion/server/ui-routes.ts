@@ -17,6 +17,8 @@ const MEDIA = path.join(DIST, '..', 'media');
 const ASSETS: Record<string, { file: string; type: string }> = {
   '/ui/webview.js': { file: path.join(DIST, 'webview.js'), type: 'text/javascript; charset=utf-8' },
   '/ui/webview-style.css': { file: path.join(DIST, 'webview-style.css'), type: 'text/css; charset=utf-8' },
+  // The 3D avatar's renderer (three.js), loaded by the page only when a model is chosen.
+  '/ui/avatar-vrm.js': { file: path.join(DIST, 'avatar-vrm.js'), type: 'text/javascript; charset=utf-8' },
   '/favicon.ico': { file: path.join(MEDIA, 'alisa-icon.svg'), type: 'image/svg+xml' },
 };
 
@@ -41,6 +43,8 @@ export function serveUi(pathname: string, port: number, res: ServerResponse): vo
         avatarSvg,
         // The socket, and /health: when the socket fails, the page asks it why (token or gone).
         connectSrc: `ws://127.0.0.1:${port} ws://localhost:${port} http://127.0.0.1:${port} http://localhost:${port}`,
+        // A chosen 3D avatar's model comes from this server; its embedded textures as blob: URLs.
+        avatarSrc: "'self'",
         title: 'Alisa',
       });
       res.writeHead(200, {

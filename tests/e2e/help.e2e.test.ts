@@ -86,6 +86,18 @@ describe.skipIf(missing !== null)('help when errors appear, in real VS Code', { 
   }
 
   it('a persisting type error in a workspace file brings an offer of help to the panel', async () => {
+    // The avatar's reactions as they happen (each lasts under 2 s): recorded in the page with whether
+    // the reaction's overlay was displayed by the product's stylesheet at that moment.
+    await frame.evaluate(() => {
+      const avatar = document.getElementById('avatar')!;
+      const seen: string[] = [];
+      (window as unknown as { alisaReactions: string[] }).alisaReactions = seen;
+      new MutationObserver(() => {
+        const kind = avatar.dataset.react ?? 'none';
+        const overlay = avatar.querySelector(`.av-react[data-react="${kind}"]`);
+        if (kind !== 'none') seen.push(`${kind}:${overlay && getComputedStyle(overlay).display !== 'none' ? 'shown' : 'hidden'}`);
+      }).observe(avatar, { attributes: true, attributeFilter: ['data-react'] });
+    });
     await wb.quickOpen('total.ts');
     // VS Code's TypeScript service reports the error (the squiggle), then Alisa offers help.
     await wb.page.locator('.squiggly-error').first().waitFor({ timeout: 90_000 });
@@ -98,6 +110,8 @@ describe.skipIf(missing !== null)('help when errors appear, in real VS Code', { 
       async () => ['serious', 'sad'].includes((await frame.locator('#avatar').getAttribute('data-emotion')) ?? ''),
       10_000,
     );
+    // She was startled by it (issue 18): the error reaction, its sweat drop shown.
+    expect(await frame.evaluate(() => (window as unknown as { alisaReactions: string[] }).alisaReactions)).toContain('error:shown');
     await wb.screenshot('offer');
   });
 

@@ -7,7 +7,7 @@ import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const BUNDLES = ['dist/extension.js', 'dist/companion.mjs', 'dist/screen.mjs', 'dist/voice.mjs', 'dist/webview.js'];
+const BUNDLES = ['dist/extension.js', 'dist/companion.mjs', 'dist/screen.mjs', 'dist/voice.mjs', 'dist/webview.js', 'dist/avatar-vrm.js'];
 const SOURCES = ['companion', 'extension', 'protocol', 'webview'];
 
 function newestSource(dir: string): number {

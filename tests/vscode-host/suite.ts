@@ -12,6 +12,8 @@ import { registerActionTests } from './actions';
 import { registerInstructionsTests } from './instructions';
 import { registerMentionTests } from './mentions';
 import { registerCodeIndexTests } from './code-index';
+import { registerCharacterCardTests } from './character-cards';
+import { registerAvatarTests } from './avatars';
 
 const EXTENSION_ID = 'alisa-dev.alisa';
 const tests: Array<[string, () => Promise<void>]> = [];
@@ -180,6 +182,10 @@ registerMentionTests(test);
 
 // The codebase index built from this window's folders (tests/vscode-host/code-index.ts).
 registerCodeIndexTests(test);
+
+// Character cards imported and exported through the commands (tests/vscode-host/character-cards.ts).
+registerCharacterCardTests(test);
+registerAvatarTests(test);
 
 export async function run(): Promise<void> {
   const failures: string[] = [];

@@ -2,12 +2,16 @@
 // element's data attributes are the whole interface to the art: CSS shows the layers for
 // `data-emotion`, `data-blinking` and `data-mouth`; idle motion (IdleMotion) runs per `data-motion`
 // and stops after a while without activity (`data-resting`), resuming on any input or change.
-import type { Emotion } from '../../protocol';
-import type { Timers } from '../util/timers';
+// `react(kind)` sets `data-react` for a moment: CSS shows the reaction's overlays (sweat drop,
+// sparkles) and, with full motion only, moves her (a flinch, a bounce).
+import type { AvatarReaction, Emotion } from '../../protocol';
+import { realTimers, type Timers } from '../util/timers';
 import { BlinkScheduler } from './blink-scheduler';
 import { IdleMotion, splitAvatarLayers } from './idle-motion';
 import { motionAttribute, watchMotionConditions, type MotionConditions } from './motion-gate';
 import { MouthAnimator } from './mouth-animator';
+import type { AvatarRenderer } from './avatar-renderer';
+import { ReactionShow } from './reaction';
 
 export interface AvatarViewOptions {
   timers?: Timers;
@@ -23,7 +27,7 @@ const ACTIVITY_EVENTS = ['pointermove', 'pointerdown', 'keydown', 'wheel', 'focu
 /** While she rests, the pauses between blinks are this many times longer. */
 const RESTING_BLINK_PACE = 3;
 
-export class AvatarView {
+export class AvatarView implements AvatarRenderer {
   private readonly blink: BlinkScheduler;
   private readonly mouth: MouthAnimator;
   private readonly idle: IdleMotion;
@@ -32,11 +36,13 @@ export class AvatarView {
   private emotion: Emotion = 'neutral';
   private page: MotionConditions = { visible: true, reducedMotion: false };
   private shown = true;
+  private readonly reactions: ReactionShow;
 
   constructor(
     private readonly root: HTMLElement,
     private readonly opts: AvatarViewOptions = {},
   ) {
+    this.reactions = new ReactionShow(root, opts.timers ?? realTimers);
     const shared = { ...(opts.timers ? { timers: opts.timers } : {}), ...(opts.random ? { random: opts.random } : {}) };
     this.blink = new BlinkScheduler({ ...shared, onBlink: (closed) => root.setAttribute('data-blinking', String(closed)) });
     this.mouth = new MouthAnimator({ ...shared, onShape: (shape) => root.setAttribute('data-mouth', shape) });
@@ -109,7 +115,22 @@ export class AvatarView {
     this.idle.activity();
   }
 
+  /**
+   * A short reaction: startled and worried when an error appears for the user, pleased when it is
+   * fixed (reaction.ts). With reduced motion only the expression changes.
+   */
+  react(kind: AvatarReaction): void {
+    this.idle.activity();
+    this.reactions.react(kind);
+  }
+
+  /** The reaction showing now, if any. */
+  get currentReaction(): AvatarReaction | null {
+    return this.reactions.current;
+  }
+
   dispose(): void {
+    this.reactions.dispose();
     this.unlisten();
     this.unwatch();
     this.idle.dispose();

@@ -11,6 +11,7 @@
 // listening quietly for it). Anything else is a passing failure: it reconnects.
 import {
   ALISA_SUBPROTOCOL,
+  AVATAR_ROUTE,
   RpcClient,
   TOKEN_SUBPROTOCOL_PREFIX,
   type ErrorInfo,
@@ -98,6 +99,8 @@ export function createBrowserHost(win: Window = window): Host {
     error: null,
     modelConfigured: false,
     actions: BROWSER_ACTIONS,
+    // Stored avatars come from the same server, with this page's token (an <img> cannot send a header).
+    avatarUrl: token ? { base: AVATAR_ROUTE, query: `?token=${encodeURIComponent(token)}` } : null,
   };
   const setState = (patch: Partial<HostState>) => {
     const next = { ...state, ...patch };

@@ -33,6 +33,9 @@ const LABELS: Record<UiAction, string> = {
   showLogs: 'Show logs',
   restartCompanion: 'Restart',
   setApiKey: 'Set API key',
+  importCharacterCard: 'Import character card',
+  exportCharacterCard: 'Export character card',
+  importAvatar: 'Import avatar',
 };
 
 const MODEL_ERROR_TITLES: Partial<Record<ErrorCode, string>> = {

@@ -6,12 +6,15 @@
 // outbox.ts, her voice in voice-controller.ts and her actions' cards in action-cards-view.ts; this
 // file is still about 500 lines because it is the composition root (building and cross-wiring
 // every view, and routing each host message type), which reads best in one place.
-import type { ErrorInfo, HelpOffer, HostState, HostToWebview, SessionScope, SourceRef, Status, VoiceTranscript } from '../../protocol';
+import type { AvatarSource, ErrorInfo, HelpOffer, HostState, HostToWebview, SessionScope, SourceRef, Status, VoiceTranscript } from '../../protocol';
 import type { AudioOutput } from '../audio/audio-output';
 import type { SpeechPlayer } from '../audio/speech-player';
 import { EmotionState } from '../chat/emotion-state';
 import { ReplyAssembler, type ApplyResult } from '../chat/reply-assembler';
-import { AvatarView } from '../avatar/avatar-view';
+import { AvatarStage } from '../avatar/avatar-stage';
+import { createSpriteRenderer } from '../avatar/sprite-avatar';
+import { AvatarPickerView } from './avatar-picker-view';
+import { resolveAvatarSource } from './avatar-picker-urls';
 import { request, toErrorInfo, type Host } from '../host/host';
 import { ViewStateStore } from '../state/view-state';
 import { computeBanners } from '../status/status-banners';
@@ -38,6 +41,8 @@ import { ActionCardsView } from './action-cards-view';
 import { SessionController } from './session-controller';
 import { MentionSource } from './mentions';
 import { buildShell, type Shell } from './shell';
+import { expandMacros } from '../../common/character-macros';
+import { exportCardInBrowser, importCardInBrowser } from './character-cards-browser';
 
 interface AppOptions {
   /** Where speech plays (default: Web Audio). Tests pass a recording stand-in. */
@@ -53,8 +58,15 @@ export class App {
   private readonly assembler = new ReplyAssembler();
   private readonly store: ViewStateStore;
   private readonly shell: Shell;
-  readonly avatar: AvatarView;
+  /** Her face: the SVG, a sprite set or a 3D model (issue 18), behind one interface. */
+  readonly avatar: AvatarStage;
+  /** Her avatars (issue 18): the picker, and the one the companion says is active (unresolved) and what is shown. */
+  private readonly avatars: AvatarPickerView;
+  private activeAvatar: AvatarSource | null = null;
+  private shownAvatar = 'null';
   private readonly face: EmotionState;
+  /** One of her fixes is under way (Fix on an offer, or code applied): a fix recorded next means it worked. */
+  private awaitingFix = false;
   private readonly banners: BannerView;
   private readonly persona: PersonaView;
   /** The chat list and the chat on screen. */
@@ -94,7 +106,9 @@ export class App {
     doc.getElementById('app-loading')?.remove();
     doc.body.dataset.host = host.kind;
     this.shell = buildShell(root, doc.getElementById('avatar'), host.kind);
-    this.avatar = new AvatarView(this.shell.avatar);
+    this.avatar = new AvatarStage(this.shell.avatar);
+    // A sprite set (one picture per emotion) is drawn by the 2D sprite renderer.
+    this.avatar.setFactory('sprites', createSpriteRenderer);
     this.face = new EmotionState({
       onChange: (s) => {
         this.avatar.setEmotion(s.emotion);
@@ -106,6 +120,26 @@ export class App {
       api: characterApi(host),
       panel: this.shell.characterPanel,
       onChanged: () => this.showCharacter(),
+      // VS Code runs its commands (file dialogs, Replace / Keep both); the browser page does its own.
+      cards: {
+        available: () => host.kind === 'browser' || this.hostState?.actions.includes('importCharacterCard') === true,
+        run: (action) => {
+          if (this.hostState?.actions.includes(action)) return host.send({ type: 'ui.action', action });
+          if (action === 'exportCharacterCard') {
+            const id = this.status?.characterId;
+            if (id !== undefined) this.call(exportCardInBrowser(host, doc, id));
+            return;
+          }
+          this.call(
+            importCardInBrowser(host, doc).then(async (c) => {
+              if (!c) return;
+              await request(host, 'character.select', { characterId: c.id });
+              await this.persona.refresh();
+              this.showCharacter();
+            }),
+          );
+        },
+      },
       onMode: (mode) =>
         this.call(
           request(host, 'mode.set', { mode }).then((r) => this.persona.setMode(r.mode)),
@@ -119,6 +153,12 @@ export class App {
           }),
           () => this.persona.revert(),
         ),
+    });
+    this.avatars = new AvatarPickerView(this.shell.avatar, this.shell.characterPanel, {
+      host,
+      urlBase: () => this.hostState?.avatarUrl,
+      canImport: () => this.hostState?.actions.includes('importAvatar') === true,
+      canUpload: () => host.kind === 'browser' && !!this.hostState?.avatarUrl,
     });
     const sessionBar = new SessionBarView(this.shell.sessionBar, {
       onSwitch: (id) => void this.chats.openSession(id),
@@ -150,14 +190,16 @@ export class App {
     });
     this.list = new MessageListView(this.shell.messages, {
       canInsert: host.kind === 'vscode',
-      onCodeAction: (action, code, language) =>
+      onCodeAction: (action, code, language) => {
+        if (action === 'apply') this.awaitingFix = true;
         host.send(
           action === 'copy'
             ? { type: 'ui.copy', text: code }
             : action === 'apply'
               ? { type: 'ui.applyCode', code, ...(language ? { language } : {}) }
               : { type: 'ui.insertCode', code, ...(language ? { language } : {}) },
-        ),
+        );
+      },
       onLoadEarlier: () => void this.chats.loadEarlier(),
       onScroll: (scrollTop) => this.store.update({ scrollTop }),
       onRetry: (m) => void this.askAgain.retry(m),
@@ -303,6 +345,7 @@ export class App {
           else if (m.command === 'focusInput') this.composer.focus();
           else if (m.command === 'showSearch') this.search.open(m.query);
           else if (m.command === 'showMemories') this.memory.open();
+          else if (m.command === 'charactersChanged') void this.persona.refresh().then(() => this.showCharacter());
           else if (m.command === 'send' && m.text?.trim()) this.outbox.sendFromEditor(m.text.trim(), m.attachments);
           else if (m.command === 'showSession' && m.sessionId !== undefined && m.sessionId !== this.assembler.sessionId) {
             void this.chats.openSession(m.sessionId, { keepScroll: 'bottom' });
@@ -343,6 +386,8 @@ export class App {
       case 'response':
         return; // Answers to requests: handled by request().
       case 'help.retract':
+        // Only an offer on screen was her problem too: its error gone means fixed (she is pleased).
+        if (m.reason === 'resolved' && this.offers.has(m.offerId)) this.avatar.react('fixed');
         this.offers.retract(m.offerId);
         break;
       case 'recap.ask':
@@ -352,6 +397,8 @@ export class App {
         this.offers.show(m);
         // Her face shows how she means it (as a reply's emotion would).
         this.face.apply({ type: 'reply.emotion', replyId: `offer:${m.offerId}`, emotion: m.emotion });
+        // A problem showed up for the user: she notices (a start and a sweat drop).
+        this.avatar.react('error');
         return;
       case 'context.state':
         return this.contextNotice.setState(m.state);
@@ -383,9 +430,17 @@ export class App {
       case 'action.done':
         return this.actionCards.apply(m);
       case 'memory.changed':
+        // The editor records a fix once her change made the error go away (the memory of fixes): she is pleased.
+        if (this.awaitingFix && m.fact?.source === 'fix') {
+          this.awaitingFix = false;
+          this.avatar.react('fixed');
+        }
         return this.memory.changed(m);
       case 'host.file':
         return this.memory.fileAnswer(m);
+      case 'avatar.changed':
+        this.avatars.changed(m);
+        return this.showAvatar(m.active);
       case 'action.exec': // for the extension (it runs editor actions), not the page
       case 'action.state':
         return;
@@ -394,7 +449,10 @@ export class App {
 
   private onHostState(state: HostState): void {
     const wasReady = this.hostState?.connection === 'ready';
+    const avatarUrlChanged = JSON.stringify(this.hostState?.avatarUrl) !== JSON.stringify(state.avatarUrl);
     this.hostState = state;
+    if (avatarUrlChanged) this.showAvatar(this.activeAvatar);
+    if (state.avatarMaxFps !== undefined) this.avatar.setMaxFps(state.avatarMaxFps);
     this.updateBanners();
     this.composer.setBlocked(composerBlockedReason(state));
     const ready = state.connection === 'ready';
@@ -425,6 +483,16 @@ export class App {
     }
   }
 
+  /** Shows `source` (what the companion says is active) as this page can load it; the SVG when it cannot. */
+  private showAvatar(source: AvatarSource | null): void {
+    this.activeAvatar = source;
+    const resolved = source ? resolveAvatarSource(source, this.hostState?.avatarUrl) : null;
+    const key = JSON.stringify(resolved);
+    if (key === this.shownAvatar) return;
+    this.shownAvatar = key;
+    void this.avatar.setSource(resolved);
+  }
+
   private setStatus(status: Status): void {
     this.status = status;
     this.persona.setMode(status.mode);
@@ -439,6 +507,11 @@ export class App {
   }
 
   private async refreshAll(): Promise<void> {
+    // Her avatar loads on its own time (a model may be large): not waited for.
+    request(this.host, 'avatar.list', {}).then(
+      (r) => this.showAvatar(r.active),
+      () => {},
+    );
     const [status, characters, screen, voice, presence, idle] = await Promise.allSettled([
       request(this.host, 'status.get', {}),
       request(this.host, 'character.list', {}),
@@ -488,6 +561,7 @@ export class App {
    * previews it as a diff; elsewhere (and for Explain / Not now) the companion is told directly.
    */
   private async answerOffer(offer: HelpOffer, choice: HelpOfferChoice): Promise<void> {
+    if (choice === 'fix') this.awaitingFix = true;
     if (choice === 'fix' && this.host.kind === 'vscode') {
       this.host.send({ type: 'ui.fix', offerId: offer.offerId, target: offer.target });
       return;
@@ -522,7 +596,9 @@ export class App {
   private showCharacter(): void {
     const name = this.persona.activeName();
     this.list.setAssistantName(name);
-    this.list.setGreeting(name, this.persona.activeGreeting());
+    // A card's greeting speaks of {{char}} and {{user}}; she says it to the user: "you".
+    const greeting = this.persona.activeGreeting();
+    this.list.setGreeting(name, greeting === null ? null : expandMacros(greeting, name, 'you'));
   }
 
   private setAvatarHidden(hidden: boolean): void {

@@ -5,7 +5,8 @@
 // (the companion's ErrorInfo: e.g. `forbidden` for the built-in character) is shown in the form
 // with what to do, the user's input kept. The built-in character is offered no Delete at all
 // (the companion refuses it), and her persona is read-only (the companion renews it at every
-// start), with a note saying both. Escape or Cancel closes without saving.
+// start), with a note saying both. A character imported from a card shows where it came from and
+// the card's image (character.portrait). Escape or Cancel closes without saving.
 import type { Character, ErrorInfo } from '../../protocol';
 import { toErrorInfo } from '../host/host';
 import { el } from './dom';
@@ -25,10 +26,12 @@ export interface CharacterFormOptions {
   remove: (character: Character) => Promise<void>;
   /** The form closed (saved, deleted or cancelled): the caller puts the focus back. */
   onClose: () => void;
+  /** Her card's image as a data: URL (character.portrait); absent: none is shown. */
+  portrait?: (character: Character) => Promise<string | null>;
 }
 
-/** The protocol's limits (character.create / update); the voice as the extension passes it on. */
-const LIMITS = { name: 80, systemPrompt: 20_000, voice: 100, greeting: 1000 } as const;
+/** The protocol's limits (character.create / update: room for imported cards); the voice as the extension passes it on. */
+const LIMITS = { name: 80, systemPrompt: 60_000, voice: 100, greeting: 20_000 } as const;
 
 export function errorText(e: ErrorInfo): string {
   const message = e.message.trim();
@@ -53,6 +56,10 @@ export class CharacterFormView {
   private readonly confirm: HTMLElement;
   private readonly question: HTMLElement;
   private readonly yes: HTMLButtonElement;
+  /** An imported card's image and what the card says of itself (hidden for characters made here). */
+  private readonly cardInfo: HTMLElement;
+  private readonly portrait: HTMLImageElement;
+  private readonly cardLine: HTMLElement;
 
   constructor(
     private readonly panel: HTMLElement,
@@ -106,11 +113,15 @@ export class CharacterFormView {
     this.yes = el('button', { type: 'button', class: 'btn danger', text: 'Yes, delete' });
     const no = el('button', { type: 'button', class: 'btn', text: 'No' });
     this.confirm = el('div', { class: 'inline-form form-confirm', role: 'group', 'aria-label': 'Delete character', hidden: true }, this.question, this.yes, no);
+    this.portrait = el('img', { class: 'character-portrait', alt: '', width: 64, height: 64, hidden: true });
+    this.cardLine = el('span', { class: 'form-hint' });
+    this.cardInfo = el('div', { class: 'character-card-info', hidden: true }, this.portrait, this.cardLine);
     this.form = el(
       'form',
       { class: 'character-form', 'aria-labelledby': 'character-form-title', novalidate: true },
       this.heading,
       this.note,
+      this.cardInfo,
       field('Name', this.name, 'Shown in the menu and as the one who replies.'),
       field('Persona', this.prompt, 'Who she is and how she talks: every reply starts from this text.'),
       field('Voice (optional)', this.voice, 'A voice name of your speech engine; empty: the alisa.voice.voice setting.'),
@@ -165,9 +176,33 @@ export class CharacterFormView {
     this.note.textContent = character?.builtin
       ? `${character.name} is built in: rename her, change her voice or greeting; she cannot be deleted, and her persona is renewed at each start (for your own, create a character).`
       : '';
+    this.showCard(character);
     this.setBusy(false);
     this.panel.hidden = false;
     this.name.focus();
+  }
+
+  /** Where an imported character came from, and her card's image when she has one. */
+  private showCard(character: Character | null): void {
+    const card = character?.card ?? null;
+    this.cardInfo.hidden = !card;
+    this.portrait.hidden = true;
+    this.portrait.removeAttribute('src');
+    if (!character || !card) return;
+    const by = card.creator ? ` by ${card.creator}` : '';
+    const tags = card.tags.length > 0 ? ` (${card.tags.slice(0, 5).join(', ')})` : '';
+    this.cardLine.textContent = `From a character card${by}${tags}. The persona was made from its description, personality, scenario and examples.`;
+    if (!character.portrait || !this.opts.portrait) return;
+    this.portrait.alt = `${character.name}'s card image`;
+    void this.opts.portrait(character).then(
+      (url) => {
+        // Still her form: a slow answer must not put her image on another character.
+        if (!url || this.editing?.id !== character.id) return;
+        this.portrait.src = url;
+        this.portrait.hidden = false;
+      },
+      () => {},
+    );
   }
 
   close(): void {

@@ -71,6 +71,11 @@ export class HelpOfferView {
     for (const id of [...this.cards.keys()]) this.remove(id);
   }
 
+  /** Whether the offer's card is on screen. */
+  has(offerId: string): boolean {
+    return this.cards.has(offerId);
+  }
+
   get count(): number {
     return this.cards.size;
   }

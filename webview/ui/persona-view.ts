@@ -1,6 +1,7 @@
 // Mode (teasing / serious / calm) and character: one compact button ("Teasing · Alisa") opening
 // a menu with both choices, then "Edit “Alisa”…" and "New character…", which open the inline
-// character form (character-form-view.ts). One button, not two pickers: the header stays one row
+// character form (character-form-view.ts), and where the host has file dialogs (VS Code) "Import
+// character card…" and "Export as character card…" (the host's commands run them). One button, not two pickers: the header stays one row
 // at the sidebar's 300 px, and with a single character the menu still offers to make another
 // (never a disabled picker with one entry).
 //
@@ -23,6 +24,8 @@ export interface CharacterApi {
   update(p: Params<'character.update'>): Promise<Character>;
   remove(characterId: number): Promise<unknown>;
   select(characterId: number): Promise<Result<'character.select'>>;
+  /** Her card's image (optional: a test's api may leave it out). */
+  portrait?(characterId: number): Promise<Result<'character.portrait'>>;
 }
 
 export function characterApi(host: Host): CharacterApi {
@@ -32,6 +35,7 @@ export function characterApi(host: Host): CharacterApi {
     update: (p) => request(host, 'character.update', p),
     remove: (characterId) => request(host, 'character.delete', { characterId }),
     select: (characterId) => request(host, 'character.select', { characterId }),
+    portrait: (characterId) => request(host, 'character.portrait', { characterId }),
   };
 }
 
@@ -43,6 +47,11 @@ interface PersonaOptions {
   panel: HTMLElement;
   /** The characters or the active one changed through the form (names shown elsewhere follow). */
   onChanged?: () => void;
+  /**
+   * Character cards (issue 18): the host imports and exports them with its file dialogs. Absent, or
+   * answering false (the browser UI), the menu offers neither.
+   */
+  cards?: { available: () => boolean; run: (action: 'importCharacterCard' | 'exportCharacterCard') => void };
 }
 
 export const MODE_LABELS: Record<Mode, string> = { teasing: 'Teasing', serious: 'Serious', calm: 'Calm' };
@@ -71,6 +80,10 @@ export class PersonaView {
       save: (draft, editing) => this.save(draft, editing),
       remove: (c) => this.remove(c),
       onClose: () => this.button.focus(),
+      portrait: async (c) => {
+        const r = await opts.api.portrait?.(c.id);
+        return r ? `data:${r.mimeType};base64,${r.data}` : null;
+      },
     });
     button.addEventListener('click', () => (this.isOpen ? this.closeMenu(true) : this.openMenu('current')));
     button.addEventListener('keydown', (ev) => {
@@ -171,6 +184,15 @@ export class PersonaView {
     const active = this.active();
     if (active) out.push(item('menuitem', 'edit', `Edit “${active.name}”…`, () => this.editCharacter(active.id)));
     out.push(item('menuitem', 'new', 'New character…', () => this.editCharacter(null)));
+    const cards = this.opts.cards;
+    if (cards?.available()) {
+      const run = (action: 'importCharacterCard' | 'exportCharacterCard') => () => {
+        this.closeMenu(true);
+        cards.run(action);
+      };
+      out.push(item('menuitem', 'import-card', 'Import character card…', run('importCharacterCard'), undefined, 'SillyTavern PNG or JSON'));
+      out.push(item('menuitem', 'export-card', 'Export as character card…', run('exportCharacterCard')));
+    }
     return out;
   }
 
@@ -219,6 +241,11 @@ export class PersonaView {
   private pickCharacter(id: number): void {
     this.closeMenu(true);
     if (id !== this.activeId) this.opts.onCharacter(id);
+  }
+
+  /** Reads the list again (a card was imported elsewhere); a failure keeps what is shown. */
+  async refresh(): Promise<void> {
+    await this.reload().catch(() => {});
   }
 
   /** Reads the list again: names, and which one is active (the companion decides). */

@@ -7,7 +7,7 @@
 import type { HostToWebview, VoiceStatus } from '../../protocol';
 import { WebAudioOutput, type AudioOutput } from '../audio/audio-output';
 import { SpeechPlayer } from '../audio/speech-player';
-import type { AvatarView } from '../avatar/avatar-view';
+import type { AvatarRenderer } from '../avatar/avatar-renderer';
 import { request, type Host } from '../host/host';
 import type { BannerView } from './banner-view';
 import { VoiceView } from './voice-view';
@@ -18,7 +18,7 @@ const NO_AUDIO_HINT = "Alisa's voice cannot play here (no audio output); her rep
 interface VoiceControllerDeps {
   host: Host;
   doc: Document;
-  avatar: AvatarView;
+  avatar: AvatarRenderer;
   banners: BannerView;
   /** Where speech plays (default: Web Audio). */
   audio?: AudioOutput;
@@ -34,7 +34,7 @@ export class VoiceController {
   private textSpeaking = false;
   private audioSpeaking = false;
   private readonly host: Host;
-  private readonly avatar: AvatarView;
+  private readonly avatar: AvatarRenderer;
   private readonly banners: BannerView;
 
   constructor(deps: VoiceControllerDeps) {

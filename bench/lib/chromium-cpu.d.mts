@@ -1,0 +1,1 @@
+export declare function chromiumCpuMs(skipPids?: number[]): number;
