@@ -452,7 +452,7 @@ export class CompanionApp {
         mcp: this.mcp,
         instructions: this.instructions,
         codeIndex: this.codeIndex,
-        characterCards: new CharacterCardService({ memory: () => this.memory(), dataDir: this.config.dataDir }),
+        characterCards: new CharacterCardService({ memory: () => this.memory(), dataDir: this.config.dataDir, avatars: this.avatars }),
         recap: this.recap,
         avatars: this.avatars,
       },

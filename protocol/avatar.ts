@@ -2,6 +2,7 @@
 // fallback; a sprite set (one PNG per emotion) or a 3D model (VRM 0.x/1.0, plain glTF/GLB) can be
 // imported and chosen, per character.
 import * as z from 'zod';
+import { EMOTIONS } from './common';
 
 export const AvatarKind = z.enum(['svg', 'sprites', 'vrm', 'gltf']);
 export type AvatarKind = z.infer<typeof AvatarKind>;
@@ -46,6 +47,12 @@ export const AvatarInfo = AvatarSource.extend({
   licence: z.string().nullable(),
   /** Textures (models) or frames (sprites). */
   images: z.number().int().nonnegative(),
+  /**
+   * The expressions a 3D model has, as its file names them (VRM 1.0 presets and custom ones, VRM
+   * 0.x blend shape groups, a plain glTF's morph target names): what an emotion may be mapped to.
+   * Absent for the SVG and sprite sets, and for a model whose file could not be read.
+   */
+  expressions: z.array(z.string()).optional(),
 });
 export type AvatarInfo = z.infer<typeof AvatarInfo>;
 
@@ -93,6 +100,40 @@ export const AvatarListResult = z.object({
 });
 export type AvatarListResult = z.infer<typeof AvatarListResult>;
 
+/**
+ * An expression name an emotion maps to: a VRM preset (1.0 or 0.x spelling), a custom expression
+ * or a morph target. Letters of any script, digits, spaces and a few joiners; no markup, no paths.
+ */
+export const EXPRESSION_NAME_PATTERN = /^[\p{L}\p{N}][\p{L}\p{N}\p{M} _.:()+-]*$/u;
+export const AvatarExpressionName = z
+  .string()
+  .trim()
+  .min(1, 'an expression name may not be empty')
+  .max(64, 'an expression name is at most 64 characters')
+  .regex(EXPRESSION_NAME_PATTERN, 'an expression name has letters, digits, spaces and _ . : ( ) + - only');
+
+/** The user's per-model mapping: some of the seven emotions -> an expression of the model (the others keep the default mix). */
+export const AvatarExpressionMap = z
+  .object(
+    Object.fromEntries(EMOTIONS.map((e) => [e, AvatarExpressionName.optional()])) as Record<
+      (typeof EMOTIONS)[number],
+      z.ZodOptional<typeof AvatarExpressionName>
+    >,
+  )
+  .strict();
+export type AvatarExpressionMap = z.infer<typeof AvatarExpressionMap>;
+
+export const AvatarUpdateParams = z
+  .object({
+    id: z.string().max(100),
+    /** The whole mapping (it replaces the stored one); null or {}: back to the default mixes. Only for 3D models. */
+    expressionMap: AvatarExpressionMap.nullable().optional(),
+    /** A new display name (unique among the stored avatars, like an import's). */
+    name: z.string().trim().min(1).max(80).optional(),
+  })
+  .strict();
+export type AvatarUpdateParams = z.infer<typeof AvatarUpdateParams>;
+
 export const AvatarMethods = {
   list: { params: z.object({}).strict(), result: AvatarListResult },
   import: {
@@ -112,6 +153,8 @@ export const AvatarMethods = {
   },
   /** The global choice; a character's own avatar (its avatarId) wins over it while that character is active. */
   select: { params: z.object({ id: z.string().max(100) }).strict(), result: z.object({ selectedId: z.string(), active: AvatarSource }) },
+  /** Renames a stored avatar or sets its emotion -> expression mapping (3D models); followed by `avatar.changed`. */
+  update: { params: AvatarUpdateParams, result: z.object({ avatar: AvatarInfo }) },
 } as const;
 
 /** The stored avatars or the active one changed: clients update their list and the stage. */

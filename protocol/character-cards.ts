@@ -34,6 +34,8 @@ export const CharacterCardMethods = {
       character: Character,
       /** Her name on the card (for the question the client asks on a conflict). */
       cardName: z.string(),
+      /** Stored, but not all of it: why (her card's image did not become her avatar, ...). Show it. */
+      warning: z.string().optional(),
     }),
   },
   export: {

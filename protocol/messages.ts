@@ -354,6 +354,7 @@ export const methods = {
   'avatar.import': method(AvatarMethods.import.params, AvatarMethods.import.result),
   'avatar.delete': method(AvatarMethods.delete.params, AvatarMethods.delete.result),
   'avatar.select': method(AvatarMethods.select.params, AvatarMethods.select.result),
+  'avatar.update': method(AvatarMethods.update.params, AvatarMethods.update.result),
 } as const;
 
 export type MethodName = keyof typeof methods;

@@ -3,12 +3,12 @@
 // bad import (truncated GLB, a glTF with an external URI, an oversized file, a GLB without VRM, a
 // damaged sprite) is a clear error and leaves the store folder exactly as it was; names are never
 // overwritten silently; delete removes the files; a character's own avatar wins over the global one.
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILTIN_AVATAR_ID, type CompanionMessage, type ErrorInfo } from '../protocol';
+import { snapshot } from './helpers/file-tree';
 import { startCompanion, tempDir, TestClient, type RunningCompanion } from './helpers/companion';
 import { glb, gltfParts, packGlb, png } from './helpers/glb';
 import { REPO_ROOT } from './helpers/model';
@@ -17,21 +17,6 @@ const FIXTURE_VRM1 = path.join(REPO_ROOT, 'tests', 'fixtures', 'avatar', 'alisa-
 const FIXTURE_VRM0 = path.join(REPO_ROOT, 'tests', 'fixtures', 'avatar', 'alisa-test-vrm0.vrm');
 
 type Changed = Extract<CompanionMessage, { type: 'avatar.changed' }>;
-
-/** Every file under `dir` with its hash: what "nothing stored" compares. */
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (!existsSync(dir)) return out;
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const full = path.join(d, e.name);
-      if (e.isDirectory()) walk(full);
-      else out[path.relative(dir, full)] = createHash('sha256').update(readFileSync(full)).digest('hex');
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 function get(port: number, pathAndQuery: string, headers: Record<string, string> = {}): Promise<{ status: number; type: string; body: Buffer }> {
   return new Promise((resolve, reject) => {

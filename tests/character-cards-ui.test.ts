@@ -109,6 +109,24 @@ describe('character cards in the panel', () => {
     expect(imports).toHaveLength(1);
     expect(await importCardInBrowser(host, document, async () => null)).toBeNull();
     expect(imports).toHaveLength(1);
+
+    // Stored, but her image did not become her avatar: the page hears why.
+    host.answers['character.import'] = () => ({
+      status: 'imported',
+      character: MIKA,
+      cardName: 'Mika',
+      warning: 'Her card’s image did not become her avatar: too wide.',
+    });
+    const warnings: string[] = [];
+    expect(
+      await importCardInBrowser(
+        host,
+        document,
+        async () => picked,
+        (w) => warnings.push(w),
+      ),
+    ).toEqual(MIKA);
+    expect(warnings).toEqual(['Her card’s image did not become her avatar: too wide.']);
   });
 
   it('an import elsewhere reloads the list; a card greeting shows with its macros resolved', async () => {

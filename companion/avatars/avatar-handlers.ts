@@ -4,7 +4,7 @@ import { AlisaError } from '../errors';
 import type { Handlers } from '../server/request-handlers';
 import type { AvatarService } from './avatar-service';
 
-type AvatarHandlers = Pick<Handlers, 'avatar.list' | 'avatar.import' | 'avatar.delete' | 'avatar.select'>;
+type AvatarHandlers = Pick<Handlers, 'avatar.list' | 'avatar.import' | 'avatar.delete' | 'avatar.select' | 'avatar.update'>;
 
 export function avatarHandlers(avatars: AvatarService | undefined): AvatarHandlers {
   const service = () => {
@@ -19,6 +19,7 @@ export function avatarHandlers(avatars: AvatarService | undefined): AvatarHandle
       return { ok: true };
     },
     'avatar.select': (p) => service().select(p.id),
+    'avatar.update': (p) => service().update(p),
   };
 }
 

@@ -1,7 +1,7 @@
 // The avatar.* methods over the store, and which avatar is active: the active character's own
 // (its avatarId) while it is stored, else the user's global choice, else the built-in SVG. Every
 // change of the list or of the active avatar goes to every client as `avatar.changed`.
-import type { AvatarChangedEvent, AvatarImportParams, AvatarListResult, AvatarSource, Character } from '../../protocol';
+import type { AvatarChangedEvent, AvatarImportParams, AvatarInfo, AvatarListResult, AvatarSource, AvatarUpdateParams, Character } from '../../protocol';
 import type { EventHub } from '../events';
 import type { AvatarStore } from './avatar-store';
 
@@ -52,6 +52,28 @@ export class AvatarService {
   delete(id: string): void {
     this.store.delete(id);
     this.announce(true);
+  }
+
+  /** A sprite set from frames in memory (a character card's image): stored as AvatarStore.importFrames does. */
+  importFrames(frames: Map<string, Buffer>, p: Parameters<AvatarStore['importFrames']>[1]): ReturnType<AvatarStore['importFrames']> {
+    const result = this.store.importFrames(frames, p);
+    this.announce(true);
+    return result;
+  }
+
+  /** Deletes the avatars `origin` made (a character's card avatar when she goes); their ids. */
+  deleteOrigin(origin: string): string[] {
+    const ids = this.store.withOrigin(origin);
+    for (const id of ids) this.store.delete(id);
+    if (ids.length > 0) this.announce(true);
+    return ids;
+  }
+
+  /** A rename or new expressions: the list changes, and the panel re-applies the active one. */
+  update(p: AvatarUpdateParams): { avatar: AvatarInfo } {
+    const avatar = this.store.update(p);
+    this.announce(true);
+    return { avatar };
   }
 
   select(id: string): { selectedId: string; active: AvatarSource } {

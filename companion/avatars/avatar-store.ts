@@ -20,11 +20,12 @@ import {
   type AvatarInfo,
   type AvatarKind,
   type AvatarSource,
+  type AvatarUpdateParams,
 } from '../../protocol';
 import { AlisaError } from '../errors';
-import { inspectModel, ModelError } from './gltf';
+import { inspectModel, ModelError, readExpressionNames } from './gltf';
 import { drawnThumbnail, makeThumbnail } from './images';
-import { readSpriteFolder } from './sprites';
+import { readSpriteFolder, spriteSetFromFrames, type ReadSprites } from './sprites';
 
 export const DEFAULT_MAX_IMPORT_MB = 100;
 
@@ -49,6 +50,13 @@ interface Manifest {
   /** Where it came from (a file name only, never a full path). */
   source: string;
   expressionMap?: Record<string, string>;
+  /** A model's expression names (gltf.ts expressionNames); absent in avatars stored before they were recorded: read lazily. */
+  expressions?: string[];
+  /**
+   * Who made it when the user did not import it: `card:<characterId>` for the sprite a character
+   * card's image became. Such an avatar is replaced with her card and deleted with her.
+   */
+  origin?: string;
 }
 
 /** Files a stored avatar may have, and the content type each is served with. */
@@ -77,6 +85,8 @@ export class AvatarStore {
   readonly dir: string;
   readonly maxImportBytes: number;
   private readonly log: (line: string) => void;
+  /** Stored models whose expression names could not be read (id@importedAt). */
+  private readonly unreadable = new Set<string>();
 
   constructor(opts: AvatarStoreOptions) {
     this.dir = opts.dir;
@@ -144,6 +154,7 @@ export class AvatarStore {
       url: url(m.file),
       thumbnailUrl: m.thumbnail ? url(m.thumbnail) : null,
       ...(m.expressionMap ? { expressionMap: m.expressionMap } : {}),
+      ...this.expressionsOf(m),
       builtin: false,
       sizeBytes: m.sizeBytes,
       importedAt: m.importedAt,
@@ -152,6 +163,32 @@ export class AvatarStore {
       licence: m.licence,
       images: m.images,
     };
+  }
+
+  /** A model's expression names: recorded at import, or read once from the stored file (older avatars) and recorded then. */
+  private expressionsOf(m: Manifest): { expressions?: string[] } {
+    if (m.kind !== 'vrm' && m.kind !== 'gltf') return {};
+    if (m.expressions) return { expressions: m.expressions };
+    // A model that could not be read is not read again on every list.
+    const key = `${m.id}@${m.importedAt}`;
+    if (this.unreadable.has(key)) return {};
+    let names: string[] | null = null;
+    try {
+      names = readExpressionNames(readFileSync(path.join(this.dir, m.id, m.file)));
+    } catch (err) {
+      this.log(`avatars: the model of ${m.id} is unreadable (${(err as Error).message}); its expressions are unknown`);
+    }
+    if (!names) {
+      this.unreadable.add(key);
+      return {};
+    }
+    m.expressions = names;
+    try {
+      this.writeAtomic(path.join(this.dir, m.id, 'avatar.json'), JSON.stringify(m, null, 2));
+    } catch {
+      // Deleted meanwhile, or a read-only folder: read again next time.
+    }
+    return { expressions: names };
   }
 
   get(id: string): AvatarInfo | null {
@@ -163,7 +200,7 @@ export class AvatarStore {
   /** The AvatarSource of `id`; the built-in SVG for an id that is not stored (any more). */
   source(id: string | null | undefined): AvatarSource {
     const info = (id ? this.get(id) : null) ?? BUILTIN;
-    const { builtin: _b, sizeBytes: _s, importedAt: _i, vrmVersion: _v, author: _a, licence: _l, images: _n, ...source } = info;
+    const { builtin: _b, sizeBytes: _s, importedAt: _i, vrmVersion: _v, author: _a, licence: _l, images: _n, expressions: _e, ...source } = info;
     return source;
   }
 
@@ -183,6 +220,69 @@ export class AvatarStore {
     if (!this.get(id)) throw new AlisaError('not_found', `There is no avatar "${id}".`, 'Reload the list of avatars.');
     mkdirSync(this.dir, { recursive: true });
     this.writeAtomic(path.join(this.dir, 'selected.json'), JSON.stringify({ id }));
+  }
+
+  // ------------------------------------------------------------------ rename and expressions
+
+  /**
+   * Renames stored avatar `p.id` and/or replaces its emotion -> expression mapping (null or {}:
+   * the default mixes). Everything is checked before avatar.json is rewritten (atomically); a
+   * refusal changes nothing.
+   */
+  update(p: AvatarUpdateParams): AvatarInfo {
+    if (p.id === BUILTIN_AVATAR_ID) throw new AlisaError('forbidden', 'The built-in Alisa avatar cannot be renamed or given other expressions.');
+    const m = this.manifest(p.id);
+    if (!m) throw new AlisaError('not_found', `There is no avatar "${p.id}".`, 'Reload the list of avatars.');
+    const next: Manifest = { ...m };
+    if (p.name !== undefined && p.name !== m.name) {
+      const name = p.name;
+      const taken = this.list().find((a) => a.id !== m.id && a.name.toLowerCase() === name.toLowerCase());
+      if (taken) throw fail(`Another avatar is already named “${taken.name}”.`, 'Choose another name.');
+      next.name = name;
+    }
+    if (p.expressionMap !== undefined) next.expressionMap = this.checkExpressionMap(m, p.expressionMap ?? {});
+    if (!next.expressionMap || !Object.keys(next.expressionMap).length) delete next.expressionMap;
+    try {
+      this.writeAtomic(path.join(this.dir, m.id, 'avatar.json'), JSON.stringify(next, null, 2));
+    } catch (err) {
+      throw new AlisaError(
+        'internal',
+        `The avatar could not be saved in ${this.dir}: ${(err as Error).message}.`,
+        'Check that the data folder can be written to.',
+        {
+          cause: err,
+        },
+      );
+    }
+    this.log(`avatars: updated ${m.id}${next.name !== m.name ? ' (renamed)' : ''}${p.expressionMap !== undefined ? ' (expressions)' : ''}`);
+    return this.info(next);
+  }
+
+  /** The mapping as stored: every name one the model has (in its own spelling), when its names are known. */
+  private checkExpressionMap(m: Manifest, wanted: Record<string, string | undefined>): Record<string, string> {
+    const entries = Object.entries(wanted).filter((e): e is [string, string] => typeof e[1] === 'string');
+    if (!entries.length) return {};
+    if (m.kind !== 'vrm' && m.kind !== 'gltf') {
+      throw fail(
+        `“${m.name}” is a sprite set: it has a picture per emotion, not expressions.`,
+        'Expressions can be chosen for 3D models (VRM, glTF) only; for other pictures, import the sprite set again.',
+      );
+    }
+    const known = this.expressionsOf(m).expressions;
+    const map: Record<string, string> = {};
+    for (const [emotion, name] of entries) {
+      // A model whose file could not be read: the renderer checks the name when it loads.
+      const found = known ? (known.find((k) => k === name) ?? known.find((k) => k.toLowerCase() === name.toLowerCase())) : name;
+      if (!found) {
+        throw fail(
+          known!.length
+            ? `“${m.name}” has no expression “${name}” (for ${emotion}); it has ${known!.join(', ')}.`
+            : `“${m.name}” has no expressions (no VRM expressions or named morph targets), so its emotions cannot be mapped.`,
+        );
+      }
+      map[emotion] = found;
+    }
+    return map;
   }
 
   // ------------------------------------------------------------------ import and delete
@@ -210,23 +310,7 @@ export class AvatarStore {
         if (err instanceof ModelError) throw fail(`This sprite set cannot be used: ${err.message}`);
         throw err;
       }
-      const files = new Map(read.files);
-      const thumb = makeThumbnail(read.files.get('neutral.png')!);
-      if (thumb) files.set(thumbName(thumb), thumb.bytes);
-      files.set('sprites.json', Buffer.from(JSON.stringify(read.set, null, 2)));
-      const avatar = this.store(p, files, {
-        name: p.name ?? read.name ?? path.basename(src),
-        kind: 'sprites',
-        file: 'sprites.json',
-        thumbnail: thumb ? thumbName(thumb) : null,
-        sizeBytes: [...files.values()].reduce((n, b) => n + b.byteLength, 0),
-        vrmVersion: null,
-        author: null,
-        licence: null,
-        images: read.files.size,
-        source: path.basename(src),
-      });
-      return { avatar, skipped: read.skipped };
+      return this.storeSprites(p, read, p.name ?? read.name ?? path.basename(src), path.basename(src));
     }
 
     if (!stat.isFile()) throw fail(`${src} is neither a file nor a folder.`);
@@ -234,6 +318,76 @@ export class AvatarStore {
     if (stat.size > this.maxImportBytes) throw this.tooLarge(path.basename(src), stat.size);
     this.checkModelName(path.basename(src));
     return this.importModel(readFileSync(src), path.basename(src), p);
+  }
+
+  /**
+   * A sprite set from frames in memory (frame key such as `neutral` -> PNG bytes), checked as a
+   * folder's frames are: a character card's image becomes her avatar this way. `origin` marks who
+   * made it (see Manifest.origin). Throws AlisaError `invalid_argument` with the reason.
+   */
+  importFrames(
+    frames: Map<string, Buffer>,
+    p: { name: string; source: string; origin?: string; replaceId?: string },
+  ): { avatar: AvatarInfo; skipped: string[] } {
+    if (p.replaceId !== undefined && !this.manifest(p.replaceId)) throw new AlisaError('not_found', `There is no avatar "${p.replaceId}" to replace.`);
+    const bytes = [...frames.values()].reduce((n, b) => n + b.byteLength, 0);
+    if (bytes > this.maxImportBytes) throw this.tooLarge(p.source, bytes);
+    let read;
+    try {
+      read = spriteSetFromFrames(new Map([...frames].map(([key, data]) => [key, { file: p.source, data }])));
+    } catch (err) {
+      if (err instanceof ModelError) throw fail(`It cannot be used as a sprite: ${err.message}`);
+      throw err;
+    }
+    return this.storeSprites({ path: p.source, ...(p.replaceId ? { replaceId: p.replaceId } : {}) }, read, p.name, p.source, p.origin);
+  }
+
+  private storeSprites(
+    p: AvatarImportParams,
+    read: Pick<ReadSprites, 'set' | 'files' | 'skipped'>,
+    name: string,
+    source: string,
+    origin?: string,
+  ): { avatar: AvatarInfo; skipped: string[] } {
+    const files = new Map(read.files);
+    const thumb = makeThumbnail(read.files.get('neutral.png')!);
+    if (thumb) files.set(thumbName(thumb), thumb.bytes);
+    files.set('sprites.json', Buffer.from(JSON.stringify(read.set, null, 2)));
+    const avatar = this.store(p, files, {
+      name,
+      kind: 'sprites',
+      file: 'sprites.json',
+      thumbnail: thumb ? thumbName(thumb) : null,
+      sizeBytes: [...files.values()].reduce((n, b) => n + b.byteLength, 0),
+      vrmVersion: null,
+      author: null,
+      licence: null,
+      images: read.files.size,
+      source,
+      ...(origin ? { origin } : {}),
+    });
+    return { avatar, skipped: read.skipped };
+  }
+
+  /** The stored avatars `origin` made (Manifest.origin), e.g. `card:12`. */
+  withOrigin(origin: string): string[] {
+    return this.list()
+      .filter((a) => !a.builtin && this.manifest(a.id)?.origin === origin)
+      .map((a) => a.id);
+  }
+
+  /** The bytes of sprite set `id`'s base frame for `emotion`; null when `id` is no stored sprite set or lacks it. */
+  spriteFrame(id: string, emotion = 'neutral'): Buffer | null {
+    const m = this.manifest(id);
+    if (m?.kind !== 'sprites') return null;
+    try {
+      const set = JSON.parse(readFileSync(path.join(this.dir, id, m.file), 'utf8')) as { emotions?: Record<string, { base?: unknown }> };
+      const base = set.emotions?.[emotion]?.base;
+      const file = typeof base === 'string' ? this.filePath(id, base) : null;
+      return file ? readFileSync(file) : null;
+    } catch {
+      return null;
+    }
   }
 
   /** The file name of a model to import: .vrm, .glb or .gltf. */
@@ -295,6 +449,7 @@ export class AvatarStore {
       licence: model.licence,
       images: model.images.length,
       source: fileName,
+      expressions: model.expressions,
     });
     return { avatar, skipped: [] };
   }

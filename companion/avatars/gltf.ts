@@ -5,6 +5,7 @@
 // would break once copied, and a URL would be a download: only data: URIs and the GLB's own BIN),
 // its textures (counted and measured from their bytes against the limits), and what kind it is:
 // VRM 1.0 (`VRMC_vrm`), VRM 0.x (`VRM`) or plain glTF. Each problem is a sentence for the user.
+import { EXPRESSION_NAME_PATTERN } from '../../protocol';
 import { imageInfo, type ImageInfo } from './images';
 
 const GLB_MAGIC = 0x46546c67; // 'glTF'
@@ -32,6 +33,8 @@ export interface ModelInfo {
   thumbnail: Uint8Array | null;
   /** The first material's base colour (0..1 RGB), for a drawn thumbnail when there is no image. */
   color: [number, number, number] | null;
+  /** The expressions an emotion may be mapped to (see expressionNames). */
+  expressions: string[];
 }
 
 /** An import problem: the message is the whole sentence the user reads. */
@@ -227,5 +230,47 @@ export function inspectModel(bytes: Uint8Array): ModelInfo {
     Array.isArray(factor) && factor.length >= 3 && factor.slice(0, 3).every((v) => typeof v === 'number' && v >= 0 && v <= 1)
       ? (factor.slice(0, 3) as [number, number, number])
       : null;
-  return { container, kind, vrmVersion, title, author, licence, images, thumbnail, color };
+  return { container, kind, vrmVersion, title, author, licence, images, thumbnail, color, expressions: expressionNames(json) };
+}
+
+/** At most this many names are kept (a model with more is unusual; the picker lists them all). */
+const MAX_EXPRESSIONS = 256;
+
+/**
+ * The expression names of a model's glTF JSON, as its file spells them: VRM 1.0 preset and custom
+ * expressions, VRM 0.x blend shape groups (the preset name, or the group's name for a custom
+ * one: what three-vrm calls them), else a plain glTF's morph target names (mesh extras
+ * `targetNames`, which the loader uses). Names that could not be stored (too long, odd
+ * characters) are left out rather than failing the import.
+ */
+export function expressionNames(json: Json): string[] {
+  const ext = isObject(json.extensions) ? json.extensions : {};
+  const names: string[] = [];
+  const add = (v: unknown) => {
+    if (typeof v === 'string' && v.trim() && v.trim().length <= 64) names.push(v.trim());
+  };
+  if (isObject(ext.VRMC_vrm)) {
+    const expressions = isObject(ext.VRMC_vrm.expressions) ? ext.VRMC_vrm.expressions : {};
+    for (const group of [expressions.preset, expressions.custom]) if (isObject(group)) Object.keys(group).forEach(add);
+  } else if (isObject(ext.VRM)) {
+    const master = isObject(ext.VRM.blendShapeMaster) ? ext.VRM.blendShapeMaster : {};
+    for (const g of Array.isArray(master.blendShapeGroups) ? master.blendShapeGroups.filter(isObject) : []) {
+      add(typeof g.presetName === 'string' && g.presetName !== 'unknown' && g.presetName.trim() ? g.presetName : g.name);
+    }
+  } else {
+    for (const mesh of Array.isArray(json.meshes) ? json.meshes.filter(isObject) : []) {
+      const targets = isObject(mesh.extras) ? mesh.extras.targetNames : undefined;
+      if (Array.isArray(targets)) targets.forEach(add);
+    }
+  }
+  return [...new Set(names)].filter((n) => EXPRESSION_NAME_PATTERN.test(n)).slice(0, MAX_EXPRESSIONS);
+}
+
+/** The expression names of a stored model file; null when it cannot be read. */
+export function readExpressionNames(bytes: Uint8Array): string[] | null {
+  try {
+    return expressionNames(isGlb(bytes) ? readGlb(bytes).json : parseJson(bytes[0] === 0xef ? bytes.subarray(3) : bytes));
+  } catch {
+    return null;
+  }
 }

@@ -9,7 +9,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { EMOTIONS, SpriteManifest } from '../../protocol';
-import { decodePng } from './images';
+import { decodePng, imageInfo } from './images';
 import { ModelError } from './gltf';
 
 export const SPRITE_LIMITS = {
@@ -92,14 +92,12 @@ export function readSpriteFolder(dir: string, maxBytes: number): ReadSprites {
     if (!keyOf(`${k.replace(/\./g, '-')}.png`)) throw new ModelError(`Its manifest.json names a frame "${key}" that Alisa does not know.`);
     chosen.set(keyOf(`${k.replace(/\./g, '-')}.png`)!, file);
   }
-  if (!chosen.has('neutral')) throw new ModelError(`The folder has no neutral.png: a sprite set needs at least the neutral frame (${EMOTIONS.join(', ')}).`);
-  if (chosen.size > SPRITE_LIMITS.frames) throw new ModelError(`The folder has ${chosen.size} frames; at most ${SPRITE_LIMITS.frames} are allowed.`);
+  checkFrameKeys(chosen, 'The folder');
 
-  const files = new Map<string, Buffer>();
+  // Sizes are added up before each read: a folder of huge files is refused without loading them.
+  const frames = new Map<string, { file: string; data: Buffer }>();
   let bytes = 0;
-  let size: { width: number; height: number } | null = null;
-  const keys = ['neutral', ...[...chosen.keys()].filter((k) => k !== 'neutral').sort()];
-  for (const key of keys) {
+  for (const key of frameOrder(chosen)) {
     const file = chosen.get(key)!;
     const full = path.join(dir, file);
     let stat;
@@ -110,15 +108,44 @@ export function readSpriteFolder(dir: string, maxBytes: number): ReadSprites {
     }
     bytes += stat.size;
     if (bytes > maxBytes) throw new ModelError(`The sprite set is over the import limit of ${Math.round(maxBytes / 1_000_000)} MB (alisa.avatar.maxImportMB).`);
-    const data = readFileSync(full);
+    frames.set(key, { file, data: readFileSync(full) });
+  }
+  return { name: manifest?.name ?? null, ...spriteSetFromFrames(frames, skipped), bytes };
+}
+
+/** A set needs its neutral frame, and has at most SPRITE_LIMITS.frames. */
+function checkFrameKeys(keys: Map<string, unknown>, what: string): void {
+  if (!keys.has('neutral')) throw new ModelError(`${what} has no neutral.png: a sprite set needs at least the neutral frame (${EMOTIONS.join(', ')}).`);
+  if (keys.size > SPRITE_LIMITS.frames) throw new ModelError(`${what} has ${keys.size} frames; at most ${SPRITE_LIMITS.frames} are allowed.`);
+}
+
+/** Neutral first (its size is the one the others must have), then the rest in a stable order. */
+const frameOrder = (keys: Map<string, unknown>) => ['neutral', ...[...keys.keys()].filter((k) => k !== 'neutral').sort()];
+
+/**
+ * Checks frames already in memory (frame key -> the file it came from and its bytes) and makes the
+ * set: every frame decoded, within SPRITE_LIMITS, all of the neutral frame's size. The folder import
+ * and a character card's image (one neutral frame) both come through here. Throws ModelError.
+ */
+export function spriteSetFromFrames(
+  frames: Map<string, { file: string; data: Buffer }>,
+  skipped: string[] = [],
+): Pick<ReadSprites, 'set' | 'files' | 'skipped'> {
+  checkFrameKeys(frames, 'The sprite set');
+  const files = new Map<string, Buffer>();
+  let size: { width: number; height: number } | null = null;
+  for (const key of frameOrder(frames)) {
+    const { file, data } = frames.get(key)!;
+    // Measured from its header before decoding: a small file may unpack into a huge bitmap.
+    const head = imageInfo(data);
+    if (head && (head.width > SPRITE_LIMITS.edge || head.height > SPRITE_LIMITS.edge)) {
+      throw new ModelError(`The frame ${file} is ${head.width}×${head.height} pixels; at most ${SPRITE_LIMITS.edge}×${SPRITE_LIMITS.edge} is allowed.`);
+    }
     let png;
     try {
       png = decodePng(data);
     } catch (err) {
       throw new ModelError(`The frame ${file}: ${(err as Error).message}.`);
-    }
-    if (png.width > SPRITE_LIMITS.edge || png.height > SPRITE_LIMITS.edge) {
-      throw new ModelError(`The frame ${file} is ${png.width}×${png.height} pixels; at most ${SPRITE_LIMITS.edge}×${SPRITE_LIMITS.edge} is allowed.`);
     }
     if (size && (png.width !== size.width || png.height !== size.height)) {
       throw new ModelError(
@@ -158,8 +185,8 @@ export function readSpriteFolder(dir: string, maxBytes: number): ReadSprites {
     const m = /^([a-z]+)-(?:blink|mouth-\d+)\.png$/.exec(f);
     if (m && !files.has(`${m[1]}.png`)) {
       files.delete(f);
-      skipped.push(`${chosen.get(f.replace(/-/g, '.').replace(/\.png$/, '')) ?? f}: there is no ${m[1]}.png for it`);
+      skipped.push(`${frames.get(f.replace(/-/g, '.').replace(/\.png$/, ''))?.file ?? f}: there is no ${m[1]}.png for it`);
     }
   }
-  return { name: manifest?.name ?? null, set, files, skipped, bytes };
+  return { set, files, skipped };
 }

@@ -1,7 +1,11 @@
 // character.import / export / portrait (protocol/character-cards.ts): the files around the pure
 // card code (character-cards.ts). A card's image is her portrait, kept in the data folder as
-// characters/<id>/card.png (the database holds its relative path); the avatar store may later make
-// a sprite avatar of it.
+// characters/<id>/card.png (the database holds its relative path), and her avatar: a sprite set
+// of one neutral frame in the avatar store, marked `origin: card:<id>` and named after her, that her
+// avatarId points at. Replacing her by a card replaces that avatar (never a second one); deleting
+// her deletes it. Avatars the user imported are never touched. An image the store cannot use as a
+// sprite (too many pixels, a PNG it cannot decode) does not stop the import: the result's warning
+// says why she has no avatar of it.
 //
 // Import stores all or nothing: the card is read and checked completely first, the image written
 // to a temporary file, then the row; a failure on the way removes what was written. A card named
@@ -13,6 +17,7 @@ import { CARD_INLINE_MAX_BYTES } from '../../protocol';
 import { findSecrets } from '../../common/privacy/redact';
 import { AlisaError } from '../errors';
 import type { MemoryStore } from '../memory';
+import type { AvatarService } from '../avatars/avatar-service';
 import {
   CARD_LIMITS,
   cardFileName,
@@ -32,7 +37,12 @@ const PORTRAITS_DIR = 'characters';
 export interface CharacterCardDeps {
   memory: () => MemoryStore;
   dataDir: string;
+  /** The avatar store; absent (some tests): a card's image is her portrait only. */
+  avatars?: AvatarService;
 }
+
+/** Marks the avatar a character's card made (AvatarStore Manifest.origin). */
+const cardOrigin = (characterId: number) => `card:${characterId}`;
 
 /** A path the user chose in a file dialog: absolute, with the card's extension. */
 function checkCardPath(p: string, allowed: readonly string[]): string {
@@ -133,9 +143,18 @@ export class CharacterCardService {
       }
       character = this.placePortrait(memory, character, tmp);
       tmp = null;
-      return { status: created ? 'imported' : 'replaced', character, cardName: mapped.name };
+      const placed = this.placeAvatar(memory, character, image);
+      return {
+        status: created ? 'imported' : 'replaced',
+        character: placed.character,
+        cardName: mapped.name,
+        ...(placed.warning ? { warning: placed.warning } : {}),
+      };
     } catch (err) {
-      if (created && character) memory.deleteCharacter(character.id);
+      if (created && character) {
+        memory.deleteCharacter(character.id);
+        this.removeFiles(character.id);
+      }
       throw err;
     } finally {
       if (tmp) fs.rmSync(tmp, { force: true });
@@ -156,6 +175,39 @@ export class CharacterCardService {
     return memory.updateCharacter(c.id, { portrait: null });
   }
 
+  /**
+   * Her card's image becomes her avatar (replacing the one her previous card made), or, when the
+   * card has no usable image, the previous card's avatar goes. Never throws: a failure is a warning.
+   */
+  private placeAvatar(memory: MemoryStore, c: Character, image: Buffer | null): { character: Character; warning?: string } {
+    const avatars = this.deps.avatars;
+    if (!avatars) return { character: c };
+    const origin = cardOrigin(c.id);
+    const old = avatars.store.withOrigin(origin)[0];
+    let warning: string | undefined;
+    if (image) {
+      try {
+        const { avatar } = avatars.importFrames(new Map([['neutral', image]]), {
+          name: c.name,
+          source: 'card.png',
+          origin,
+          ...(old ? { replaceId: old } : {}),
+        });
+        return { character: memory.updateCharacter(c.id, { avatarId: avatar.id }) };
+      } catch (err) {
+        warning = `Her card's image did not become her avatar: ${(err as Error).message}`;
+      }
+    }
+    // What the previous card made shows the previous card: it goes, and she has the default.
+    try {
+      if (old) avatars.deleteOrigin(origin);
+      if (old && c.avatarId === old) c = memory.updateCharacter(c.id, { avatarId: null });
+    } catch (err) {
+      warning ??= `Her previous card's avatar could not be removed: ${(err as Error).message}`;
+    }
+    return warning ? { character: c, warning } : { character: c };
+  }
+
   export(p: Params<'character.export'>): Result<'character.export'> {
     const memory = this.deps.memory();
     const c = memory.getCharacter(p.characterId);
@@ -167,7 +219,8 @@ export class CharacterCardService {
     let placeholderImage = false;
     if (p.format === 'json') bytes = Buffer.from(cardJson(card), 'utf8');
     else {
-      const image = this.portraitBytes(row.portrait);
+      // Her card's image; else her sprite avatar's neutral frame; else a plain square.
+      const image = this.portraitBytes(row.portrait) ?? (c.avatarId ? (this.deps.avatars?.store.spriteFrame(c.avatarId) ?? null) : null);
       placeholderImage = image === null;
       bytes = pngWithCard(image ?? placeholderPng(), cardJson(card, 'chara_card_v2'), cardJson(card, 'chara_card_v3'));
     }
@@ -207,9 +260,10 @@ export class CharacterCardService {
     return bytes ? { mimeType: 'image/png', data: bytes.toString('base64') } : null;
   }
 
-  /** After a character was deleted: her folder goes too. */
+  /** After a character was deleted: her folder goes too, and the avatar her card made (not ones the user imported). */
   removeFiles(characterId: number): void {
     fs.rmSync(path.join(this.deps.dataDir, PORTRAITS_DIR, String(characterId)), { recursive: true, force: true });
+    this.deps.avatars?.deleteOrigin(cardOrigin(characterId));
   }
 
   private portraitBytes(rel: string | null): Buffer | null {

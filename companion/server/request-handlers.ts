@@ -1,6 +1,7 @@
 // One handler per protocol method. The compiler checks that every method in `protocol/` has a
 // handler here and that each returns that method's result type.
 import type { ClientWorkspace, MemoryChangedEvent, MethodName, Params, Result, Session, Status } from '../../protocol';
+import { BUILTIN_AVATAR_ID } from '../../protocol';
 import type { ChatService } from '../chat/chat-service';
 import type { EventHub } from '../events';
 import type { HelpService } from '../help/help-service';
@@ -177,6 +178,14 @@ export function createHandlers(core: CompanionCore): Handlers {
     'character.create': (p) => core.memory().createCharacter(p),
     'character.update': (p) => {
       const { characterId, ...patch } = p;
+      // An id that names no avatar would quietly show the default: refused, with the way out.
+      if (typeof patch.avatarId === 'string' && patch.avatarId !== BUILTIN_AVATAR_ID && !core.avatars?.store.get(patch.avatarId)) {
+        throw new AlisaError(
+          'invalid_argument',
+          `There is no avatar "${patch.avatarId.slice(0, 200)}".`,
+          `Choose one of the avatars listed (avatar.list), "${BUILTIN_AVATAR_ID}", or null for the default.`,
+        );
+      }
       return core.memory().updateCharacter(characterId, patch);
     },
     'character.delete': (p) => {

@@ -8,13 +8,14 @@
 // another window of this machine did).
 import path from 'node:path';
 import * as vscode from 'vscode';
-import type { AvatarInfo, Params } from '../../protocol';
+import { EMOTIONS, type AvatarInfo, type Emotion, type Params } from '../../protocol';
 import type { CompanionManager } from '../companion-manager';
-import { describeAvatar } from '../../common/avatar-words';
+import { describeAvatar, emotionLabel } from '../../common/avatar-words';
 
 export const AVATAR_COMMANDS = {
   importAvatar: 'alisa.importAvatar',
   chooseAvatar: 'alisa.chooseAvatar',
+  adjustExpressions: 'alisa.adjustAvatarExpressions',
 } as const;
 
 const MODEL_FILTERS = { 'VRM and glTF models': ['vrm', 'glb', 'gltf'] };
@@ -39,6 +40,7 @@ export class AvatarCommands implements vscode.Disposable {
     this.disposables = [
       run(AVATAR_COMMANDS.importAvatar, (uri?: unknown) => this.importAvatar(uri instanceof vscode.Uri ? uri : undefined)),
       run(AVATAR_COMMANDS.chooseAvatar, () => this.chooseAvatar()),
+      run(AVATAR_COMMANDS.adjustExpressions, (id?: unknown) => this.adjustExpressions(typeof id === 'string' ? id : undefined)),
     ];
   }
 
@@ -120,6 +122,86 @@ export class AvatarCommands implements vscode.Disposable {
       }
       throw err;
     }
+  }
+
+  /**
+   * "Alisa: Adjust Avatar Expressions…": which expression of a 3D model each of her seven emotions
+   * shows. Avatar (`id`, else the one shown now, else a pick), then emotion, then expression, until
+   * the user is done; each choice is stored at once (avatar.update), so the panel shows it live.
+   * Answers the avatar as last stored (undefined: nothing to adjust or cancelled at the start).
+   */
+  async adjustExpressions(id?: string): Promise<AvatarInfo | undefined> {
+    const { avatars, active } = await this.manager.request('avatar.list', {});
+    const models = avatars.filter((a) => a.kind === 'vrm' || a.kind === 'gltf');
+    let avatar = id ? avatars.find((a) => a.id === id) : undefined;
+    if (id && !avatar) throw new Error(`There is no avatar "${id}"; it may have been deleted.`);
+    if (avatar && !models.includes(avatar)) {
+      throw new Error(`“${avatar.name}” is not a 3D model: only VRM and glTF avatars have expressions to choose.`);
+    }
+    if (!avatar) {
+      if (!models.length) {
+        const imp = 'Import Avatar…';
+        const pick = await vscode.window.showInformationMessage('There is no 3D avatar yet: import a VRM model, then choose its expressions.', imp);
+        if (pick === imp) await this.importAvatar();
+        return undefined;
+      }
+      // The one shown now first, so Enter adjusts it.
+      const ordered = [...models].sort((a, b) => Number(b.id === active.id) - Number(a.id === active.id));
+      const pick =
+        ordered.length === 1
+          ? { avatar: ordered[0]! }
+          : await vscode.window.showQuickPick(
+              ordered.map((a) => ({ label: a.name, description: describeAvatar(a), detail: a.id === active.id ? 'shown now' : undefined, avatar: a })),
+              { title: 'Adjust the expressions of which avatar?' },
+            );
+      if (!pick) return undefined;
+      avatar = pick.avatar;
+    }
+    if (avatar.expressions && !avatar.expressions.length) {
+      throw new Error(`“${avatar.name}” has no expressions (no VRM expressions or named morph targets), so her emotions cannot be mapped on it.`);
+    }
+    const done = { label: '$(check) Done', done: true as const };
+    const reset = { label: '$(discard) Reset All to Default', description: 'her own mix of the model’s expressions', reset: true as const };
+    for (;;) {
+      const map: Partial<Record<Emotion, string>> = { ...avatar.expressionMap };
+      const items = EMOTIONS.map((e) => ({ label: emotionLabel(e), description: map[e] ?? 'Default', emotion: e }));
+      const choice = await vscode.window.showQuickPick<vscode.QuickPickItem & { emotion?: Emotion; done?: true; reset?: true }>(
+        [...items, { label: '', kind: vscode.QuickPickItemKind.Separator }, reset, done],
+        { title: `${avatar.name}: which emotion?`, placeHolder: 'Each emotion shows the expression beside it; changes apply at once' },
+      );
+      if (!choice || choice.done) return avatar;
+      if (choice.reset) {
+        avatar = (await this.manager.request('avatar.update', { id: avatar.id, expressionMap: null })).avatar;
+        continue;
+      }
+      const emotion = choice.emotion!;
+      const name = await this.pickExpression(avatar, emotion, map[emotion]);
+      if (name === undefined) continue;
+      if (name === null) delete map[emotion];
+      else map[emotion] = name;
+      avatar = (await this.manager.request('avatar.update', { id: avatar.id, expressionMap: map })).avatar;
+    }
+  }
+
+  /** The expression for `emotion`: a name, null for the default mix, undefined when cancelled. */
+  private async pickExpression(avatar: AvatarInfo, emotion: Emotion, current: string | undefined): Promise<string | null | undefined> {
+    if (!avatar.expressions) {
+      // The model's file could not be read: the user types the name (the renderer checks it when it loads).
+      const typed = await vscode.window.showInputBox({
+        title: `${avatar.name}: ${emotionLabel(emotion)}`,
+        prompt: 'The name of the model’s expression (empty: the default)',
+        value: current ?? '',
+      });
+      return typed === undefined ? undefined : typed.trim() || null;
+    }
+    const pick = await vscode.window.showQuickPick(
+      [
+        { label: `${current === undefined ? '$(check) ' : ''}Default`, description: 'her own mix of the model’s expressions', name: null },
+        ...avatar.expressions.map((n) => ({ label: `${n === current ? '$(check) ' : ''}${n}`, name: n })),
+      ],
+      { title: `${avatar.name}: ${emotionLabel(emotion)} shows…`, placeHolder: 'An expression of the model' },
+    );
+    return pick ? pick.name : undefined;
   }
 
   async chooseAvatar(): Promise<void> {

@@ -69,8 +69,11 @@ export class CharacterCardCommands implements vscode.Disposable {
     await this.view.postCommand({ type: 'host.command', command: 'charactersChanged' });
     const talk = 'Talk to Her';
     const imported = r.character;
+    const done = `${r.status === 'replaced' ? 'Replaced' : 'Imported'} “${imported.name}”.`;
+    // Stored, but not all of it (her image did not become her avatar): a warning, with the reason.
+    const shown = r.warning ? vscode.window.showWarningMessage(`${done} ${r.warning}`, talk) : vscode.window.showInformationMessage(done, talk);
     // Not awaited: the command is done; the button may be clicked any time later, or never.
-    void vscode.window.showInformationMessage(`${r.status === 'replaced' ? 'Replaced' : 'Imported'} “${imported.name}”.`, talk).then(async (pick) => {
+    void shown.then(async (pick) => {
       if (pick === talk) await this.manager.request('character.select', { characterId: imported.id }).catch(() => {});
     });
     return imported;

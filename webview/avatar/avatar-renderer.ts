@@ -21,6 +21,8 @@ export interface AvatarRenderer {
   react(kind: AvatarReaction): void;
   /** A new frame-rate cap (`alisa.avatar.maxFps`), for renderers that draw frames themselves. */
   setMaxFps?(fps: number): void;
+  /** A new emotion -> expression mapping for the model on screen (AvatarSource.expressionMap), applied without loading it again. */
+  setExpressionMap?(map: AvatarSource['expressionMap']): void;
   dispose(): void;
 }
 

@@ -63,6 +63,13 @@ export function webglAvailable(doc: Document): boolean {
   }
 }
 
+/** The same model and files, whatever the expression mapping. */
+function sameModel(a: AvatarSource, b: AvatarSource): boolean {
+  const { expressionMap: _a, ...x } = a;
+  const { expressionMap: _b, ...y } = b;
+  return JSON.stringify(x) === JSON.stringify(y);
+}
+
 export interface AvatarStageOptions extends AvatarViewOptions {
   /** Frame-rate cap of the 3D avatar (`alisa.avatar.maxFps`). */
   maxFps?: number;
@@ -75,6 +82,8 @@ export class AvatarStage implements AvatarRenderer {
   private host: HTMLElement | null = null;
   private notice: HTMLElement | null = null;
   private source: AvatarSource | null = null;
+  /** The source the renderer on screen was made from (null: the SVG). */
+  private shownSource: AvatarSource | null = null;
   private generation = 0;
   private maxFps: number;
   private readonly factories: Partial<Record<AvatarKind, RendererFactory>> = {};
@@ -115,6 +124,14 @@ export class AvatarStage implements AvatarRenderer {
    * stage fell back to the SVG; a newer call wins over one still loading.
    */
   async setSource(source: AvatarSource | null): Promise<void> {
+    // Only the expression mapping changed (the user is adjusting it) and nothing else is loading:
+    // the model on screen takes it at once rather than loading again.
+    const shown = this.shownSource;
+    if (source && shown && this.source === shown && this.renderer?.setExpressionMap && sameModel(source, shown)) {
+      this.source = this.shownSource = source;
+      this.renderer.setExpressionMap(source.expressionMap);
+      return;
+    }
     const gen = ++this.generation;
     this.source = source;
     this.clearNotice();
@@ -202,6 +219,7 @@ export class AvatarStage implements AvatarRenderer {
     this.host?.remove();
     this.renderer = renderer;
     this.host = host;
+    this.shownSource = renderer ? this.source : null;
     if (renderer && host) {
       host.hidden = false;
       renderer.setEmotion(this.emotion);

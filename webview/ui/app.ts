@@ -131,7 +131,9 @@ export class App {
             return;
           }
           this.call(
-            importCardInBrowser(host, doc).then(async (c) => {
+            importCardInBrowser(host, doc, undefined, (warning) =>
+              this.banners.notify({ code: 'invalid_argument', message: warning }, 'Imported, without an avatar'),
+            ).then(async (c) => {
               if (!c) return;
               await request(host, 'character.select', { characterId: c.id });
               await this.persona.refresh();

@@ -2,13 +2,15 @@
 // everyone, or for the active character only), Import (the host's file dialog: VS Code) and
 // Delete. It opens from a small button beside the avatar, as a panel under the header like the
 // character form. Deleting asks first, inline, with Cancel focused (never the default button);
-// the built-in SVG has no Delete. The list follows `avatar.changed`, so an import from the
+// the built-in SVG has no Delete. A 3D model has "Expressions…": an inline form choosing which of
+// the model's expressions each emotion shows (avatar.update; the stage reloads it with the new
+// mapping when avatar.changed comes). The list follows `avatar.changed`, so an import from the
 // command palette shows up here too.
-import type { AvatarInfo, AvatarListResult, AvatarUrlBase, Character } from '../../protocol';
+import { EMOTIONS, type AvatarInfo, type AvatarListResult, type AvatarUrlBase, type Character, type Emotion } from '../../protocol';
 import { request, toErrorInfo, type Host } from '../host/host';
 import { el, iconButton } from './dom';
 import { resolveAvatarUrl } from './avatar-picker-urls';
-import { describeAvatar } from '../../common/avatar-words';
+import { describeAvatar, emotionLabel } from '../../common/avatar-words';
 
 const CLOSE = ['M4 4l8 8', 'M12 4l-8 8'];
 const FACE = ['M8 2.5a5.5 5.5 0 1 0 0 11a5.5 5.5 0 1 0 0-11', 'M5.8 9.6c.6.7 1.3 1 2.2 1s1.6-.3 2.2-1', 'M6 6.5v.5', 'M10 6.5v.5'];
@@ -29,6 +31,8 @@ export class AvatarPickerView {
   private list: AvatarListResult | null = null;
   private character: Pick<Character, 'id' | 'name' | 'avatarId' | 'builtin'> | null = null;
   private confirming: string | null = null;
+  /** The 3D avatar whose expressions are being edited, and the form's choices so far ('' = default). */
+  private editing: { id: string; draft: Partial<Record<Emotion, string>> } | null = null;
   private busy = false;
   private error: string | null = null;
 
@@ -45,8 +49,9 @@ export class AvatarPickerView {
     this.panel.addEventListener('keydown', (ev) => {
       if (ev.key !== 'Escape') return;
       ev.stopPropagation();
-      if (this.confirming) {
+      if (this.confirming || this.editing) {
         this.confirming = null;
+        this.editing = null;
         this.render();
       } else this.close();
     });
@@ -69,6 +74,7 @@ export class AvatarPickerView {
     if (this.panel.hidden) return;
     this.panel.hidden = true;
     this.confirming = null;
+    this.editing = null;
     this.error = null;
     this.openButton.setAttribute('aria-expanded', 'false');
     this.openButton.focus();
@@ -220,10 +226,71 @@ export class AvatarPickerView {
         );
         li.append(forHer);
       }
+      if (a.kind === 'vrm' || a.kind === 'gltf') li.append(this.renderExpressions(a));
       if (!a.builtin) li.append(this.renderDelete(a));
       ul.append(li);
     }
     return ul;
+  }
+
+  private renderExpressions(a: AvatarInfo): HTMLElement {
+    if (this.editing?.id !== a.id) {
+      const open = el('button', {
+        type: 'button',
+        class: 'link-btn avatar-picker-expressions-open',
+        text: 'Expressions…',
+        'aria-label': `Expressions of ${a.name}…`,
+        title: 'Which of the model’s expressions each emotion shows',
+      });
+      open.disabled = this.busy;
+      open.addEventListener('click', () => {
+        this.editing = { id: a.id, draft: { ...a.expressionMap } };
+        this.confirming = null;
+        this.render();
+        this.panel.querySelector<HTMLElement>('.avatar-picker-expressions select, .avatar-picker-expressions input')?.focus();
+      });
+      return open;
+    }
+    const draft = this.editing.draft;
+    const form = el('form', { class: 'avatar-picker-expressions', 'aria-label': `Expressions of ${a.name}` });
+    if (a.expressions && !a.expressions.length) {
+      form.append(el('p', { class: 'avatar-picker-note', text: 'This model has no expressions (no VRM expressions or named morph targets).' }));
+    }
+    for (const e of EMOTIONS) {
+      const id = `avatar-expr-${e}`;
+      let field: HTMLSelectElement | HTMLInputElement;
+      if (a.expressions) {
+        field = el('select', { id, name: e });
+        const names = draft[e] && !a.expressions.includes(draft[e]!) ? [...a.expressions, draft[e]!] : a.expressions;
+        field.append(el('option', { value: '', text: 'Default' }), ...names.map((n) => el('option', { value: n, text: n })));
+      } else {
+        // The model's file could not be read: a name typed (the renderer checks it when it loads).
+        field = el('input', { id, name: e, type: 'text', maxlength: 64, placeholder: 'Default' });
+      }
+      field.value = draft[e] ?? '';
+      field.disabled = this.busy || a.expressions?.length === 0;
+      field.addEventListener('change', () => {
+        draft[e] = field.value.trim() || undefined;
+      });
+      form.append(el('label', { class: 'avatar-picker-expression', for: id, text: emotionLabel(e) }), field);
+    }
+    const cancel = el('button', { type: 'button', class: 'btn btn-cancel', text: 'Cancel' });
+    cancel.addEventListener('click', () => {
+      this.editing = null;
+      this.render();
+    });
+    const save = el('button', { type: 'submit', class: 'btn', text: 'Save' });
+    save.disabled = this.busy || a.expressions?.length === 0;
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      const map = Object.fromEntries(Object.entries(draft).filter(([, v]) => v));
+      void this.run(async () => {
+        await request(this.opts.host, 'avatar.update', { id: a.id, expressionMap: Object.keys(map).length ? map : null });
+        this.editing = null;
+      });
+    });
+    form.append(el('div', { class: 'avatar-picker-confirm' }, cancel, save));
+    return form;
   }
 
   private renderDelete(a: AvatarInfo): HTMLElement {

@@ -24,8 +24,11 @@ function toBase64(bytes: Uint8Array): string {
   return btoa(binary);
 }
 
-/** Imports a card the user picks; answers with her (or null: no file chosen). Rejects with an ErrorInfo. */
-export async function importCardInBrowser(host: Host, doc: Document, pick = pickFile): Promise<Character | null> {
+/**
+ * Imports a card the user picks; answers with her (or null: no file chosen). Rejects with an
+ * ErrorInfo. `onWarning`: she was stored, but not all of it (her image did not become her avatar).
+ */
+export async function importCardInBrowser(host: Host, doc: Document, pick = pickFile, onWarning?: (warning: string) => void): Promise<Character | null> {
   const file = await pick(doc, '.png,.json,image/png,application/json');
   if (!file) return null;
   if (file.size > CARD_INLINE_MAX_BYTES) {
@@ -37,6 +40,7 @@ export async function importCardInBrowser(host: Host, doc: Document, pick = pick
   }
   const data = toBase64(new Uint8Array(await file.arrayBuffer()));
   const r = await request(host, 'character.import', { data, onConflict: 'keepBoth' });
+  if (r.warning) onWarning?.(r.warning);
   return r.character;
 }
 

@@ -139,7 +139,7 @@ class VrmRenderer implements AvatarRenderer {
     private readonly renderer: THREE.WebGLRenderer,
     private readonly model: THREE.Object3D,
     private readonly vrm: VRM | null,
-    private readonly source: AvatarSource,
+    private source: AvatarSource,
     opts: RendererOptions,
   ) {
     this.maxFps = clampFps(opts.maxFps);
@@ -203,6 +203,12 @@ class VrmRenderer implements AvatarRenderer {
     const override = this.source.expressionMap?.[emotion];
     this.emotionTargets = expressionWeights(emotion, override, (name) => this.hasExpression(name));
     this.requestFrame();
+  }
+
+  setExpressionMap(map: AvatarSource['expressionMap']): void {
+    const { expressionMap: _old, ...rest } = this.source;
+    this.source = map ? { ...rest, expressionMap: map } : rest;
+    this.setEmotion(this.emotion);
   }
 
   setSpeaking(speaking: boolean): void {
