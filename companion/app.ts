@@ -47,6 +47,12 @@ import { createCodeIndex, type CodeIndexService } from './code-index';
 import { AvatarService } from './avatars/avatar-service';
 import { AvatarStore } from './avatars/avatar-store';
 import { CharacterCardService } from './persona/character-card-service';
+import type { CompanionCore } from './server/request-handlers';
+import type { WaifuDeps } from './waifu/api-types';
+import { configRoutes, waifuConfigOf } from './waifu/config-routes';
+import { dataRoutes } from './waifu/data-routes';
+import { speechRoutes } from './waifu/speech-routes';
+import { WaifuServer, waifuMultipartLimit } from './waifu/waifu-server';
 
 declare const __ALISA_VERSION__: string;
 export const VERSION = typeof __ALISA_VERSION__ === 'string' ? __ALISA_VERSION__ : '0.0.0-dev';
@@ -107,6 +113,7 @@ export class CompanionApp {
   readonly events = new EventHub();
   private server: CompanionServer | null = null;
   private legacy: LegacyServer | null = null;
+  private waifu: WaifuServer | null = null;
   private defaultCharacterId = 1;
 
   constructor(
@@ -259,6 +266,7 @@ export class CompanionApp {
         ttsEngines: config.ttsEngines,
         voice: config.ttsVoice ?? null,
         edgeEndpoint: config.edgeEndpoint,
+        servers: config.ttsServers,
         piperBinary: config.piperBinary,
         piperModel: config.piperModel,
         timings: {
@@ -276,6 +284,7 @@ export class CompanionApp {
         // in the voice status what is wrong and which setting to fix.
         sttModel: config.sttModel,
         sttEndpoint: config.sttEndpoint,
+        sttServerModel: config.sttServerModel,
         log,
         onUserSpeech: () => this.voice.bargeIn(),
         onCommand: (c) => this.voice.handleCommand(c),
@@ -427,46 +436,45 @@ export class CompanionApp {
     };
   }
 
-  async start(): Promise<{ port: number; legacyPort: number | null }> {
-    this.server = new CompanionServer(
-      {
-        chat: this.chat,
-        events: this.events,
-        help: this.help,
-        idle: this.idle,
-        rhythm: this.rhythm,
-        screen: this.screen,
-        presence: this.presence,
-        voice: this.voice,
-        registry: this.registry,
-        memory: () => this.memory(),
-        state: this.state,
-        status: () => this.status(),
-        historyTokens: this.config.historyTokens,
-        defaultCharacterId: () => this.defaultCharacterId,
-        network: this.network,
-        modelUri: this.config.model,
-        modelsDir: this.config.modelsDir,
-        detach: () => this.detach?.() ?? false,
-        actions: this.actions,
-        mcp: this.mcp,
-        instructions: this.instructions,
-        codeIndex: this.codeIndex,
-        characterCards: new CharacterCardService({ memory: () => this.memory(), dataDir: this.config.dataDir, avatars: this.avatars }),
-        recap: this.recap,
-        avatars: this.avatars,
-      },
-      this.registry,
-      {
-        port: this.config.port,
-        token: this.token,
-        apiKey: this.apiKey.key,
-        rateLimit: this.config.rateLimit,
-        allowedOrigins: this.config.allowedOrigins,
-        version: VERSION,
-        log: this.log,
-      },
-    );
+  async start(): Promise<{ port: number; legacyPort: number | null; waifuPort: number | null }> {
+    // One core for both servers: the waifu-rt3d API works on the same services as the panel.
+    const core: CompanionCore = {
+      chat: this.chat,
+      events: this.events,
+      help: this.help,
+      idle: this.idle,
+      rhythm: this.rhythm,
+      screen: this.screen,
+      presence: this.presence,
+      voice: this.voice,
+      registry: this.registry,
+      memory: () => this.memory(),
+      state: this.state,
+      status: () => this.status(),
+      historyTokens: this.config.historyTokens,
+      defaultCharacterId: () => this.defaultCharacterId,
+      network: this.network,
+      modelUri: this.config.model,
+      modelsDir: this.config.modelsDir,
+      detach: () => this.detach?.() ?? false,
+      windows: () => this.windowCount(),
+      actions: this.actions,
+      mcp: this.mcp,
+      instructions: this.instructions,
+      codeIndex: this.codeIndex,
+      characterCards: new CharacterCardService({ memory: () => this.memory(), dataDir: this.config.dataDir, avatars: this.avatars }),
+      recap: this.recap,
+      avatars: this.avatars,
+    };
+    this.server = new CompanionServer(core, this.registry, {
+      port: this.config.port,
+      token: this.token,
+      apiKey: this.apiKey.key,
+      rateLimit: this.config.rateLimit,
+      allowedOrigins: this.config.allowedOrigins,
+      version: VERSION,
+      log: this.log,
+    });
     const port = await this.server.listen();
     // A window that leaves takes its editor actions with it.
     this.server.onClientsChanged(() => this.actions.forgetClientsExcept(this.server?.clientIds() ?? new Set()));
@@ -486,6 +494,19 @@ export class CompanionApp {
       });
       legacyPort = await this.legacy.listen();
     }
+    let waifuPort: number | null = null;
+    if (this.config.waifuPort !== null) {
+      const base: Omit<WaifuDeps, 'config'> = { core, companionConfig: this.config, dataDir: this.config.dataDir, log: this.log };
+      const deps: WaifuDeps = { ...base, config: () => waifuConfigOf(base) };
+      this.waifu = new WaifuServer([dataRoutes(deps), configRoutes(deps), speechRoutes(deps)], {
+        port: this.config.waifuPort,
+        allowedOrigins: this.config.allowedOrigins,
+        multipartLimit: waifuMultipartLimit(this.avatars.store.maxImportBytes),
+        frontend: this.config.waifuFrontend,
+        log: this.log,
+      });
+      waifuPort = await this.waifu.listen();
+    }
     // In the background: each server's failure is in its state (mcp.status), never thrown.
     void this.mcp?.start();
     if (this.config.screen) void this.screen.configure({ enabled: true });
@@ -493,7 +514,7 @@ export class CompanionApp {
       // In the background: failures are reported through status, never thrown.
       this.registry.active().catch((err) => this.log(`model: ${toAlisaError(err).message}`));
     }
-    return { port, legacyPort };
+    return { port, legacyPort, waifuPort };
   }
 
   /** Set by main.ts: the starting window is closing; true when the companion stays for other windows. */
@@ -521,6 +542,7 @@ export class CompanionApp {
     await this.codeIndex.dispose();
     await this.vectors?.dispose();
     await this.legacy?.close();
+    await this.waifu?.close();
     await this.server?.close();
     await this.registry.dispose();
     this.memoryStore?.close();

@@ -1,11 +1,13 @@
 // The companion's configuration: command-line flags, then environment variables, then defaults.
 // Secrets (the token, API keys) come only from the environment, never from flags that `ps` shows.
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { McpServerList, MODES, NETWORK_MODES, TtsEngineId, type McpServerConfig, type Mode, type NetworkMode } from '../protocol';
 import { AlisaError } from './errors';
 import { apiKeyProblem } from './server/api-key';
+import { parseTtsServers, type HttpTtsId, type HttpTtsSettings } from './voice/tts/http-engines';
 
 /** What `npm start` loads when the user has not chosen a model: small, instruction-tuned, CPU-friendly. */
 export const RECOMMENDED_MODEL = 'hf:bartowski/Llama-3.2-3B-Instruct-GGUF:Q4_K_M';
@@ -15,6 +17,10 @@ export interface CompanionConfig {
   legacyPort: number | null;
   /** Send Alisa's own [SPEECH_START]/[SPEECH_END] to legacy clients (off: old text clients print them). */
   legacySpeechFrames: boolean;
+  /** The waifu-rt3d compatible /api/* server on 127.0.0.1 (waifu/waifu-server.ts); null: off. */
+  waifuPort: number | null;
+  /** The user's copy of waifu-rt3d's `frontend/` folder, served at `/` on the waifu port (--waifu-frontend); null: none. */
+  waifuFrontend: string | null;
   token: string | null;
   /** ALISA_API_KEY: the key of the OpenAI-compatible API (/v1 only); null: kept in DATA/api-key. */
   openAiApiKey: string | null;
@@ -74,12 +80,15 @@ export interface CompanionConfig {
   ttsEngines: TtsEngineId[] | undefined;
   /** Replaces Edge TTS's WebSocket URL (--edge-endpoint, ALISA_EDGE_TTS_URL). */
   edgeEndpoint: string | null;
+  /** Voices on a server (--tts-servers, ALISA_TTS_SERVERS): URL, voice, model each; keys only from the environment. */
+  ttsServers: Partial<Record<HttpTtsId, HttpTtsSettings>>;
   ttsVoice: string | undefined;
   piperBinary: string | null;
   piperModel: string | null;
   /** Dictation: a sherpa-onnx model (folder or file) and an OpenAI-compatible transcription server. */
   sttModel: string | null;
   sttEndpoint: string | null;
+  sttServerModel: string | null;
   /** Time limits of each engine: until the first audio, and the cool-down after a failure. */
   ttsTimeoutMs: number | undefined;
   ttsCooldownMs: number | undefined;
@@ -117,6 +126,10 @@ export const HELP = `Usage: npm run companion -- [options]
   --port N               port on 127.0.0.1 (default 0: any free port)
   --legacy-port N        enable the legacy /ws/chat endpoint on 127.0.0.1:N (off by default)
   --legacy-speech-frames send [SPEECH_START]/[SPEECH_END] to legacy clients when Alisa speaks (off by default)
+  --waifu-port N         enable the waifu-rt3d compatible API (/api/*, /files/*) on 127.0.0.1:N (off by
+                         default; 0: any free port). It has no token (its clients cannot send one): any
+                         program on this machine can use it; browser pages of other Origins are refused
+  --waifu-frontend DIR   your copy of waifu-rt3d's frontend/ folder, served at / on the waifu port
   --providers LIST       LLM providers in fallback order, e.g. embedded,openai (default: embedded)
   --endpoint URL         OpenAI-compatible server, e.g. http://127.0.0.1:1234/v1 (key in ALISA_LLM_API_KEY)
   --endpoint-model NAME  model name on that server (default: the first it lists)
@@ -157,15 +170,21 @@ export const HELP = `Usage: npm run companion -- [options]
   --tts-voice NAME       an espeak-ng voice (en-us), an Edge voice (en-US-AnaNeural) or a Piper speaker
                          number; default: each engine's own
   --edge-endpoint URL    WebSocket URL replacing Edge TTS's (also ALISA_EDGE_TTS_URL)
+  --tts-servers JSON     voices on a server, e.g. {"xtts":{"url":"http://127.0.0.1:8020","voice":"a.wav"}}
+                         (openaiTts, elevenLabs, fishAudio, xtts; also ALISA_TTS_SERVERS); keys only
+                         in ALISA_TTS_API_KEY, ELEVENLABS_API_KEY, FISH_API_KEY
   --piper-model PATH     a Piper voice for the built-in engine (sherpa-onnx): a vits-piper-* folder
                          (.onnx, tokens.txt, espeak-ng-data/) or its .onnx; default: the voice
                          downloaded into DATA/voices/ (voice.download; npm run voice -- --download-voice)
   --piper-binary FILE    run Piper with this program instead; --piper-model is then an .onnx with
                          its .onnx.json
   --stt-model PATH       sherpa-onnx dictation model (its folder or one of its .onnx files)
-  --stt-endpoint URL     OpenAI-compatible transcription server, e.g. http://127.0.0.1:8080/v1
-                         (key in ALISA_STT_API_KEY). These four are launch settings only: they
-                         cannot be changed over the connection.
+  --stt-endpoint URL     transcription server: OpenAI-compatible, e.g. http://127.0.0.1:8080/v1,
+                         or whisper.cpp's, e.g. http://127.0.0.1:8080/inference (key in
+                         ALISA_STT_API_KEY)
+  --stt-server-model M   the model name sent to an OpenAI-compatible one (default whisper-1).
+                         These five are launch settings only: they cannot be changed over the
+                         connection.
   --print-api-key        print the key of the OpenAI-compatible API (/v1) for other tools and exit
   --tts-timeout-ms N     time allowed until an engine's first audio (default 4000)
   --tts-cooldown-ms N    how long a failed engine is skipped (default 30000)
@@ -231,6 +250,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
       port: { type: 'string' },
       'legacy-port': { type: 'string' },
       'legacy-speech-frames': { type: 'boolean' },
+      'waifu-port': { type: 'string' },
+      'waifu-frontend': { type: 'string' },
       providers: { type: 'string' },
       endpoint: { type: 'string' },
       'endpoint-model': { type: 'string' },
@@ -265,10 +286,12 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
       'tts-engines': { type: 'string' },
       'tts-voice': { type: 'string' },
       'edge-endpoint': { type: 'string' },
+      'tts-servers': { type: 'string' },
       'piper-binary': { type: 'string' },
       'piper-model': { type: 'string' },
       'stt-model': { type: 'string' },
       'stt-endpoint': { type: 'string' },
+      'stt-server-model': { type: 'string' },
       'print-api-key': { type: 'boolean' },
       'tts-timeout-ms': { type: 'string' },
       'tts-cooldown-ms': { type: 'string' },
@@ -332,8 +355,21 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
       .map((x) => x.trim())
       .filter(Boolean)) {
       const parsed = TtsEngineId.safeParse(e);
-      if (!parsed.success) throw new AlisaError('invalid_argument', `Unknown text-to-speech engine "${e}": use piper, espeak or msedge (online).`);
+      if (!parsed.success)
+        throw new AlisaError(
+          'invalid_argument',
+          `Unknown text-to-speech engine "${e}": use piper, espeak, msedge (online), openai-tts, elevenlabs, fish or xtts.`,
+        );
       ttsEngines.push(parsed.data);
+    }
+  }
+  let ttsServers: Partial<Record<HttpTtsId, HttpTtsSettings>> = {};
+  const ttsServersJson = values['tts-servers'] ?? (env.ALISA_TTS_SERVERS || null);
+  if (ttsServersJson) {
+    try {
+      ttsServers = parseTtsServers(ttsServersJson);
+    } catch (err) {
+      throw new AlisaError('invalid_argument', `--tts-servers: ${(err as Error).message}.`);
     }
   }
   const edgeEndpoint = values['edge-endpoint'] ?? (env.ALISA_EDGE_TTS_URL || null);
@@ -374,6 +410,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     port: int('port', values.port, 0, 65535) ?? 0,
     legacyPort: int('legacy-port', values['legacy-port'], 0, 65535) ?? null,
     legacySpeechFrames: values['legacy-speech-frames'] ?? false,
+    waifuPort: int('waifu-port', values['waifu-port'], 0, 65535) ?? null,
+    waifuFrontend: waifuFrontendOf(values['waifu-frontend']),
     token,
     openAiApiKey,
     printApiKey: values['print-api-key'] ?? false,
@@ -415,11 +453,13 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     muted: values.mute ?? false,
     ttsEngines,
     edgeEndpoint,
+    ttsServers,
     ttsVoice: values['tts-voice'],
     piperBinary: values['piper-binary'] ?? null,
     piperModel: values['piper-model'] ?? null,
     sttModel: values['stt-model'] || null,
     sttEndpoint: values['stt-endpoint'] || null,
+    sttServerModel: values['stt-server-model'] || null,
     ttsTimeoutMs: int('tts-timeout-ms', values['tts-timeout-ms'], 10, 600_000),
     ttsCooldownMs: int('tts-cooldown-ms', values['tts-cooldown-ms'], 0, 86_400_000),
     idle: !values['no-idle'],
@@ -453,4 +493,14 @@ function parseMcpServers(text: string | undefined): McpServerConfig[] {
     throw new AlisaError('invalid_argument', `--mcp-servers is not a valid list of MCP servers: ${issues.join('; ')}.`);
   }
   return parsed.data;
+}
+
+/** --waifu-frontend: a folder with the original front end's index.html, checked at start so a wrong path is said at once. */
+function waifuFrontendOf(value: string | undefined): string | null {
+  if (!value) return null;
+  const dir = path.resolve(value);
+  if (!existsSync(path.join(dir, 'index.html'))) {
+    throw new AlisaError('invalid_argument', `--waifu-frontend: ${dir} has no index.html; point it at waifu-rt3d's frontend/ folder.`);
+  }
+  return dir;
 }

@@ -1,6 +1,6 @@
 // `npm run companion -- --model FILE --data DIR [--port N]`
 // The first stdout line is the machine-readable ready line:
-//   {"type":"ready","port":N,"token":"...","pid":N,"version":"...","protocolVersion":N,"legacyPort":N|null,"apiKeyFile":"..."|null}
+//   {"type":"ready","port":N,"token":"...","pid":N,"version":"...","protocolVersion":N,"legacyPort":N|null,"waifuPort":N|null,"apiKeyFile":"..."|null}
 // (`token` is the per-launch control token; the /v1 API key for other tools is never printed here:
 // `--print-api-key` prints it and exits.)
 // Everything else (logs) goes to stderr. Exits on SIGTERM/SIGINT and when its parent dies.
@@ -203,6 +203,7 @@ async function main(): Promise<void> {
     version: VERSION,
     protocolVersion: PROTOCOL_VERSION,
     legacyPort: started.legacyPort,
+    waifuPort: started.waifuPort,
     apiKeyFile: app.apiKey.file,
   };
   lock?.setPort(started.port);
@@ -217,6 +218,7 @@ async function main(): Promise<void> {
     `OpenAI-compatible API: http://127.0.0.1:${started.port}/v1 (its key: npm run companion -- --print-api-key${app.apiKey.file ? `, or the file ${app.apiKey.file}` : ''})`,
   );
   if (started.legacyPort !== null) log(`legacy protocol on ws://127.0.0.1:${started.legacyPort}/ws/chat`);
+  if (started.waifuPort !== null) log(`waifu-rt3d API on http://127.0.0.1:${started.waifuPort}/api (no token: any local program can use it)`);
   watchParent(config.parentPid, () => parentGone('the window that started the companion is gone'));
 }
 

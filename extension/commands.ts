@@ -9,7 +9,8 @@ import { CHAT_VIEW_ID } from './chat-view-provider';
 import { explainFileMessage, selectionMessage } from './code-message';
 import type { CompanionManager } from './companion-manager';
 import type { ModelSetup } from './model-setup';
-import { API_KEY_SECRET } from './settings';
+import { API_KEY_SECRET, STT_KEY_SECRET } from './settings';
+import { setVoiceApiKey } from './voice/voice-keys';
 import { CARD_COMMANDS } from './characters/character-card-commands';
 import { AVATAR_COMMANDS } from './avatars/avatar-commands';
 
@@ -29,6 +30,8 @@ export const COMMANDS = {
   clearHistory: 'alisa.clearHistory',
   exportHistory: 'alisa.exportHistory',
   setApiKey: 'alisa.setApiKey',
+  setSttApiKey: 'alisa.setSttApiKey',
+  setVoiceApiKey: 'alisa.setVoiceApiKey',
   copyOpenAiKey: 'alisa.copyOpenAiKey',
 } as const;
 
@@ -74,6 +77,8 @@ export function registerCommands({ context, manager, view, models }: CommandDeps
     [COMMANDS.clearHistory]: () => clearHistory(manager),
     [COMMANDS.exportHistory]: () => exportHistory(manager),
     [COMMANDS.setApiKey]: () => setApiKey(context, manager),
+    [COMMANDS.setSttApiKey]: () => setApiKey(context, manager, STT_KEY_SECRET, 'API key for the transcription server (alisa.voice.sttEndpoint)'),
+    [COMMANDS.setVoiceApiKey]: () => setVoiceApiKey(context.secrets),
     [COMMANDS.copyOpenAiKey]: () => copyOpenAiKey(manager),
   };
   return Object.entries(handlers).map(([id, handler]) =>
@@ -168,16 +173,21 @@ async function exportHistory(manager: CompanionManager): Promise<void> {
 
 // ------------------------------------------------------------------ settings
 
-async function setApiKey(context: vscode.ExtensionContext, manager: CompanionManager): Promise<void> {
+async function setApiKey(
+  context: vscode.ExtensionContext,
+  manager: CompanionManager,
+  secret = API_KEY_SECRET,
+  title = 'API key for the OpenAI-compatible server (alisa.llm.endpoint)',
+): Promise<void> {
   const key = await vscode.window.showInputBox({
-    title: 'API key for the OpenAI-compatible server (alisa.llm.endpoint)',
+    title,
     prompt: "Kept in VS Code's secret storage, never in settings. Leave empty to remove the stored key.",
     password: true,
     ignoreFocusOut: true,
   });
   if (key === undefined) return;
-  if (key.trim()) await context.secrets.store(API_KEY_SECRET, key.trim());
-  else await context.secrets.delete(API_KEY_SECRET);
+  if (key.trim()) await context.secrets.store(secret, key.trim());
+  else await context.secrets.delete(secret);
   void vscode.window.showInformationMessage(
     key.trim() ? 'The API key was saved; Alisa restarts to use it.' : 'The stored API key was removed; Alisa restarts without it.',
   );

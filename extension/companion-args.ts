@@ -43,6 +43,10 @@ export interface CompanionSettings {
   legacyPort: number | null;
   /** alisa.legacy.speechFrames: her own [SPEECH_START]/[SPEECH_END] to legacy clients (default false). */
   legacySpeechFrames?: boolean;
+  /** alisa.waifu.port: the waifu-rt3d compatible API (no token; off when null or absent). */
+  waifuPort?: number | null;
+  /** alisa.waifu.frontendFolder: the user's copy of waifu-rt3d's front end, served on that port. */
+  waifuFrontend?: string | null;
   /** Executables, model files and servers of voice: launch flags only, from the user's own settings. */
   voice?: VoiceLaunchSettings;
   /** alisa.network (the user's value only): the companion starts with it; changes go live (network.configure). */
@@ -57,6 +61,8 @@ export interface CompanionSettings {
    * every process on the machine. The companion checks it at start.
    */
   mcpServers?: unknown[];
+  /** alisa.voice.servers (user value only): the companion checks it (--tts-servers) and refuses keys in it. */
+  ttsServers?: unknown;
   /** alisa.avatar.maxImportMB (null/absent: the companion's default, 100). */
   avatarMaxImportMB?: number | null;
 }
@@ -107,6 +113,10 @@ export function companionArgs(s: CompanionSettings, parentPid: number): string[]
   if (s.mode) args.push('--mode', s.mode);
   if (s.legacyPort !== null) args.push('--legacy-port', String(s.legacyPort));
   if (s.legacyPort !== null && s.legacySpeechFrames) args.push('--legacy-speech-frames');
+  if (s.waifuPort !== undefined && s.waifuPort !== null) {
+    args.push('--waifu-port', String(s.waifuPort));
+    if (s.waifuFrontend) args.push('--waifu-frontend', s.waifuFrontend);
+  }
   args.push(...voiceLaunchArgs(s.voice));
   if (s.network) args.push('--network', s.network);
   if (s.notesFolder) args.push('--notes-dir', s.notesFolder);
@@ -117,9 +127,18 @@ export function companionArgs(s: CompanionSettings, parentPid: number): string[]
 }
 
 /** The companion's environment additions: the secrets and the settings that may hold them (never arguments). */
-export function companionEnv(s: CompanionSettings, apiKey: string | undefined): Record<string, string> {
+export function companionEnv(
+  s: CompanionSettings,
+  apiKey: string | undefined,
+  sttApiKey?: string,
+  voiceKeys: Record<string, string | undefined> = {},
+): Record<string, string> {
   const env: Record<string, string> = {};
   if (apiKey) env.ALISA_LLM_API_KEY = apiKey;
+  if (sttApiKey) env.ALISA_STT_API_KEY = sttApiKey;
   if (s.mcpServers && s.mcpServers.length > 0) env.ALISA_MCP_SERVERS = JSON.stringify(s.mcpServers);
+  // Keys of the voices on a server (ELEVENLABS_API_KEY, FISH_API_KEY, ALISA_TTS_API_KEY) from SecretStorage.
+  for (const [name, key] of Object.entries(voiceKeys)) if (key) env[name] = key;
+  if (s.ttsServers && typeof s.ttsServers === 'object' && Object.keys(s.ttsServers).length > 0) env.ALISA_TTS_SERVERS = JSON.stringify(s.ttsServers);
   return env;
 }

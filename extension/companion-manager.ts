@@ -12,12 +12,14 @@
 import * as vscode from 'vscode';
 import type { Status } from '../protocol/common';
 import type { CompanionEvent, CompanionMessage, MethodName, Params, Result } from '../protocol/messages';
+import { isVoiceKeySecret, readVoiceKeys } from './voice/voice-keys';
+import { applySettingsChanged } from './settings-sync';
 import { companionArgs, companionEnv, isModelConfigured, type CompanionSettings } from './companion-args';
 import type { LaunchSpec } from './companion-process';
 import { readOpenAiAccess, type OpenAiAccess } from './openai-key';
 import type { CompanionSupervisor, SupervisorState } from './companion-supervisor';
 import { NODE_PATH_SETTING } from './node-runtime';
-import { API_KEY_SECRET, LIVE_KEYS, needsRestart, readSettings, SECTION } from './settings';
+import { API_KEY_SECRET, LIVE_KEYS, needsRestart, readSettings, SECTION, STT_KEY_SECRET } from './settings';
 import { workspaceIdentity } from './workspace-identity';
 import { joinSentences } from '../common/sentences';
 import { errorFromInfo, showWithDetails } from './error-details';
@@ -53,7 +55,7 @@ export class CompanionManager implements vscode.Disposable {
       this.eventEmitter,
       vscode.workspace.onDidChangeConfiguration((e) => this.onSettingsChanged(e)),
       context.secrets.onDidChange((e) => {
-        if (e.key === API_KEY_SECRET) this.debounce.schedule();
+        if (e.key === API_KEY_SECRET || e.key === STT_KEY_SECRET || isVoiceKeySecret(e.key)) this.debounce.schedule();
       }),
     );
   }
@@ -181,7 +183,11 @@ export class CompanionManager implements vscode.Disposable {
         this.stateEmitter.fire(s);
         if (s.state === 'failed') void this.tellFailure(s);
       });
-      supervisor.onEvent((e) => this.eventEmitter.fire(e));
+      supervisor.onEvent((e) => {
+        // A change made through the waifu-rt3d API becomes the user's own setting (issue 19).
+        if (e.type === 'settings.changed') void applySettingsChanged(e, log);
+        this.eventEmitter.fire(e);
+      });
       this.supervisor = supervisor;
       return supervisor;
     });
@@ -199,7 +205,7 @@ export class CompanionManager implements vscode.Disposable {
       script: this.context.asAbsolutePath('dist/companion.mjs'),
       args: companionArgs(s, process.pid),
       // The key travels only in the environment (never in argv, which other users' `ps` shows).
-      env: companionEnv(s, apiKey),
+      env: companionEnv(s, apiKey, await this.context.secrets.get(STT_KEY_SECRET), await readVoiceKeys(this.context.secrets)),
       cwd: this.context.extensionPath,
     };
   }

@@ -28,6 +28,8 @@ import { joinSentences } from '../common/sentences';
 
 export const SECTION = 'alisa';
 export const API_KEY_SECRET = 'alisa.llm.apiKey';
+/** The key of a transcription server (alisa.voice.sttEndpoint); the companion gets it as ALISA_STT_API_KEY. */
+export const STT_KEY_SECRET = 'alisa.voice.sttApiKey';
 
 /** Changing one of these restarts the companion (it reads them only at start). */
 const RESTART_KEYS = [
@@ -37,11 +39,16 @@ const RESTART_KEYS = [
   'alisa.companion.nodePath',
   'alisa.legacy.port',
   'alisa.legacy.speechFrames',
+  'alisa.waifu.port',
+  'alisa.waifu.frontendFolder',
   // Executables, model files and servers of voice: launch flags, never sent over the connection.
   'alisa.voice.piperBinary',
   'alisa.voice.piperModel',
   'alisa.voice.sttModel',
   'alisa.voice.sttEndpoint',
+  // Voices on a server (issue 19): their URLs and voices are launch settings too.
+  'alisa.voice.servers',
+  'alisa.voice.sttServerModel',
   // Programs and servers whose tools Alisa may use: started by the companion.
   'alisa.mcp.servers',
   // A launch flag: turning the model's fact extraction off takes effect at once.
@@ -125,11 +132,14 @@ export function readSettings(defaultDataFolder: string): CompanionSettings & { n
     mode: isSet(c, 'mode') && isMode(mode) ? mode : null,
     legacyPort: intOrNull(userValue(c, 'legacy.port') ?? null, 0),
     legacySpeechFrames: userValue(c, 'legacy.speechFrames') === true,
+    waifuPort: intOrNull(userValue(c, 'waifu.port') ?? null, 0),
+    waifuFrontend: expandHome(stringOr(userValue(c, 'waifu.frontendFolder'), '')) || null,
     voice: normalizeVoiceLaunchSettings((key) => userValue(c, `voice.${key}`), expandHome),
     network: readNetworkMode(),
     notesFolder: expandHome(stringOr(userValue(c, 'actions.notesFolder'), '').trim()),
     modelTools: modelToolsOf(userValue(c, 'actions.modelTools')),
     mcpServers: arrayOr(userValue(c, 'mcp.servers')),
+    ttsServers: userValue(c, 'voice.servers'),
     avatarMaxImportMB: intOrNull(c.get('avatar.maxImportMB', null), 1),
     nodePath: expandHome(stringOr(userValue(c, 'companion.nodePath'), 'node')) || 'node',
   };

@@ -18,3 +18,4 @@ export * from './code-index';
 export * from './recap';
 export * from './avatar';
 export * from './character-cards';
+export * from './settings-sync';

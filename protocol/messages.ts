@@ -23,6 +23,7 @@ import { Attachment, ATTACHMENTS_MAX, SourceRef } from './attachments';
 import { WorkspaceInstructionsParams, WorkspaceInstructionsResult } from './instructions';
 import { CodeIndexMethods, CodeIndexProgressEvent } from './code-index';
 import { AvatarChangedEvent, AvatarMethods } from './avatar';
+import { SettingsChangedEvent } from './settings-sync';
 import { CharacterCardMethods } from './character-cards';
 import {
   ActionAskDoneEvent,
@@ -506,6 +507,7 @@ export const CompanionMessage = z.discriminatedUnion('type', [
   CodeIndexProgressEvent,
   RecapAskEvent,
   AvatarChangedEvent,
+  SettingsChangedEvent,
 ]);
 export type CompanionMessage = z.infer<typeof CompanionMessage>;
 export type CompanionEvent = Exclude<CompanionMessage, { type: 'welcome' | 'response' | 'error' }>;
@@ -521,6 +523,8 @@ export const ReadyLine = z.object({
   version: z.string(),
   protocolVersion: z.number().int(),
   legacyPort: z.number().int().nullable(),
+  /** The waifu-rt3d compatible API's port (--waifu-port), or null when off. Optional: older companions do not say. */
+  waifuPort: z.number().int().nullable().optional(),
   /**
    * Where the key of the OpenAI-compatible API (/v1 only) is kept (a 0600 file in the data
    * folder), or null when it comes from ALISA_API_KEY. Never the key itself. Optional: older

@@ -19,6 +19,7 @@ export const NETWORK_FEATURE_LABELS: Record<string, string> = {
   'model-download': 'model download',
   'llm-endpoint': 'remote language model server',
   'voice-edge': 'online voice (Microsoft Edge)',
+  'voice-server': 'voice server (ElevenLabs, Fish Audio, XTTS, OpenAI-compatible)',
   'voice-download': 'voice download',
   'stt-server': 'transcription server',
   'mcp-server': 'MCP server',

@@ -7,16 +7,17 @@ import { deviceInputProblem } from './inputs';
 
 export const VOICE_LIMITS = { text: 2000, engines: 10, path: 1000 } as const;
 
-export const TtsEngineId = z.enum(['msedge', 'espeak', 'piper']);
+// Issue 19: voices on a server: OpenAI-compatible /v1/audio/speech, ElevenLabs, Fish Audio, XTTS.
+export const TtsEngineId = z.enum(['msedge', 'espeak', 'piper', 'openai-tts', 'elevenlabs', 'fish', 'xtts']);
 export type TtsEngineId = z.infer<typeof TtsEngineId>;
 /** The default chain: local only (Piper's neural voice, then espeak-ng). msedge is opt-in. */
 export const DEFAULT_TTS_ENGINES = ['piper', 'espeak'] as const satisfies readonly TtsEngineId[];
 /** Engines that send the text to another machine (msedge: Microsoft's servers); labelled "online". */
-export const ONLINE_TTS_ENGINES: readonly string[] = ['msedge'];
+export const ONLINE_TTS_ENGINES: readonly string[] = ['msedge', 'elevenlabs', 'fish'];
 export function isOnlineTtsEngine(id: string | null | undefined): boolean {
   return !!id && ONLINE_TTS_ENGINES.includes(id);
 }
-export const SttEngineId = z.enum(['sherpa', 'openai', 'pocketsphinx']);
+export const SttEngineId = z.enum(['sherpa', 'openai', 'whispercpp', 'pocketsphinx']);
 export type SttEngineId = z.infer<typeof SttEngineId>;
 
 export const EngineState = z.object({
@@ -93,9 +94,9 @@ export type VoiceStatus = z.infer<typeof VoiceStatus>;
 /**
  * Settings that name an executable, a model file or a server: never part of `voice.configure`.
  * They come only from the companion's launch flags (--piper-binary, --piper-model, --stt-model,
- * --stt-endpoint), which the extension builds from the user's own VS Code settings.
+ * --stt-endpoint, --stt-server-model), which the extension builds from the user's own VS Code settings.
  */
-export const VOICE_LAUNCH_ONLY = ['piperBinary', 'piperModel', 'sttModel', 'sttEndpoint'] as const;
+export const VOICE_LAUNCH_ONLY = ['piperBinary', 'piperModel', 'sttModel', 'sttEndpoint', 'sttServerModel'] as const;
 
 /** A microphone: "default", a device name, or a WAV file standing in for it; never a URL or an option. */
 export const VoiceInput = z
@@ -121,7 +122,7 @@ export const VoiceConfigure = z.strictObject(
     /** Text-to-speech fallback order (default piper, espeak; msedge is online and opt-in). */
     ttsEngines: z.array(TtsEngineId).max(VOICE_LIMITS.engines).optional(),
     /** Dictation: which engine (its model file or server is a launch setting, see VOICE_LAUNCH_ONLY). */
-    sttEngine: z.enum(['auto', 'sherpa', 'openai', 'pocketsphinx']).optional(),
+    sttEngine: z.enum(['auto', 'sherpa', 'openai', 'whispercpp', 'pocketsphinx']).optional(),
     /** Put the transcript in the input box (editable) or send it at once. */
     transcript: z.enum(['insert', 'send']).optional(),
     /** Listen continuously with voice activity detection instead of push-to-talk. */
@@ -135,7 +136,7 @@ export const VoiceConfigure = z.strictObject(
       const keys = (issue as { keys?: string[] }).keys ?? [];
       const launchOnly = keys.filter((k) => (VOICE_LAUNCH_ONLY as readonly string[]).includes(k));
       if (launchOnly.length === 0) return `Unknown voice setting(s): ${keys.join(', ')}.`;
-      return `${launchOnly.join(', ')} cannot be set over the connection: executables, model files and servers come only from the user's own settings (alisa.voice.* in VS Code user settings, or the companion's --piper-binary, --piper-model, --stt-model and --stt-endpoint flags).`;
+      return `${launchOnly.join(', ')} cannot be set over the connection: executables, model files and servers come only from the user's own settings (alisa.voice.* in VS Code user settings, or the companion's --piper-binary, --piper-model, --stt-model, --stt-endpoint and --stt-server-model flags).`;
     },
   },
 );

@@ -5,7 +5,8 @@
 //   a foreign and a `null` Origin, a DNS-rebinding Host, a CORS preflight (OPTIONS).
 // Design (auth.ts): Host and Origin are checked on every route, the public UI included; the control
 // token opens every route; the API key only /v1/*; no response carries CORS allow headers; the
-// legacy port has no token (old clients cannot send one) but the same Host and Origin checks.
+// legacy port has no token (old clients cannot send one) but the same Host and Origin checks, and so
+// has the waifu-rt3d API port (issue 19, --waifu-port).
 // All mismatches are collected and shown at once. The token and the key never appear in a response
 // or in the companion's log during the matrix.
 import http from 'node:http';
@@ -67,7 +68,10 @@ describe('campaign: the auth and origin matrix over every route', () => {
     requireModel();
     // As under the extension (--parent-pid): then the token stays out of the whole log. (Standalone,
     // main.ts prints one line with the browser URL and its #token for the user at the terminal.)
-    c = await startCompanion({ args: ['--legacy-port', '0', '--parent-pid', String(process.pid)], env: { ALISA_API_KEY: '', ALISA_TOKEN: '' } });
+    c = await startCompanion({
+      args: ['--legacy-port', '0', '--waifu-port', '0', '--parent-pid', String(process.pid)],
+      env: { ALISA_API_KEY: '', ALISA_TOKEN: '' },
+    });
     apiKey = readFileSync(c.ready.apiKeyFile!, 'utf8').trim();
     logStart = c.stderr().length;
   });
@@ -210,6 +214,46 @@ describe('campaign: the auth and origin matrix over every route', () => {
         const want = variant === 'plain' || variant === 'ownOrigin' ? route.allowed : 403;
         if (a.status !== want) mismatches.push(`legacy ${route.method} ${route.path} ${variant}: ${a.status}, expected ${want}`);
         if (a.headers['access-control-allow-origin'] !== undefined) mismatches.push(`legacy ${route.path} ${variant}: CORS allow header`);
+      }
+    }
+    expect(mismatches).toEqual([]);
+  });
+
+  it('the waifu-rt3d API port (no token by design) checks Host and Origin on every route, with no CORS headers', async () => {
+    const port = c.waifuPort!;
+    expect(typeof port).toBe('number');
+    const mismatches: string[] = [];
+    // Requests that change nothing when allowed (an unknown id, a bad body), so the matrix can repeat them.
+    const routes = [
+      { method: 'GET', path: '/api/healthcheck', allowed: 200 },
+      { method: 'GET', path: '/api/sessions', allowed: 200 },
+      { method: 'PUT', path: '/api/sessions/999999', body: '{"title":"x"}', allowed: 404 },
+      { method: 'DELETE', path: '/api/sessions/999999', allowed: 404 },
+      { method: 'GET', path: '/api/sessions/999999/messages', allowed: 200 },
+      { method: 'GET', path: '/api/characters', allowed: 200 },
+      { method: 'POST', path: '/api/characters', body: '{}', allowed: 400 },
+      { method: 'DELETE', path: '/api/characters/999999', allowed: 404 },
+      { method: 'GET', path: '/api/avatars', allowed: 200 },
+      { method: 'POST', path: '/api/avatars/upload', body: '{}', allowed: 422 },
+      { method: 'DELETE', path: '/api/avatars/none.vrm', allowed: 404 },
+      { method: 'GET', path: '/files/avatars/none.vrm', allowed: 404 },
+      { method: 'GET', path: '/files/app.db', allowed: 404 },
+      { method: 'OPTIONS', path: '/api/sessions', allowed: 405 },
+    ];
+    for (const route of routes) {
+      for (const variant of ['plain', 'ownOrigin', 'localhostHost', 'foreignOrigin', 'nullOrigin', 'rebindHost'] as const) {
+        for (const cred of ['none', 'header'] as const) {
+          const { headers } = headersFor(port, cred, variant, route.path);
+          if (route.body) headers['content-type'] = 'application/json';
+          const a = await request(port, route.method, route.path, headers, route.body);
+          const want = variant === 'foreignOrigin' || variant === 'nullOrigin' || variant === 'rebindHost' ? 403 : route.allowed;
+          const label = `waifu ${route.method} ${route.path} ${variant} ${cred}`;
+          if (a.status !== want) mismatches.push(`${label}: ${a.status}, expected ${want}`);
+          for (const h of ['access-control-allow-origin', 'access-control-allow-headers', 'access-control-allow-methods', 'access-control-allow-credentials']) {
+            if (a.headers[h] !== undefined) mismatches.push(`${label}: ${h}: ${a.headers[h]}`);
+          }
+          if (a.body.includes(c.token)) mismatches.push(`${label}: the token is in the answer`);
+        }
       }
     }
     expect(mismatches).toEqual([]);

@@ -60,10 +60,14 @@ describe('voice settings and commands as contributed', () => {
     expect(props['alisa.voice.rate']).toMatchObject({ type: 'string', default: '+15%' });
     expect(props['alisa.voice.pitch']).toMatchObject({ type: 'string', default: '+10Hz' });
     // Local only by default; msedge selectable, and labelled online.
-    expect(props['alisa.voice.ttsEngines']).toMatchObject({ type: 'array', default: ['piper', 'espeak'], items: { enum: ['msedge', 'espeak', 'piper'] } });
+    expect(props['alisa.voice.ttsEngines']).toMatchObject({
+      type: 'array',
+      default: ['piper', 'espeak'],
+      items: { enum: ['msedge', 'espeak', 'piper', 'openai-tts', 'elevenlabs', 'fish', 'xtts'] },
+    });
     expect(props['alisa.voice.ttsEngines'].items.enumDescriptions[0]).toMatch(/^online: your text goes to Microsoft/);
     expect(props['alisa.voice.ttsEngines'].markdownDescription).toMatch(/`msedge` is \*\*online\*\*/);
-    expect(props['alisa.voice.sttEngine']).toMatchObject({ type: 'string', default: 'auto', enum: ['auto', 'sherpa', 'openai', 'pocketsphinx'] });
+    expect(props['alisa.voice.sttEngine']).toMatchObject({ type: 'string', default: 'auto', enum: ['auto', 'sherpa', 'openai', 'whispercpp', 'pocketsphinx'] });
     expect(props['alisa.voice.transcript']).toMatchObject({ default: 'insert', enum: ['insert', 'send'] });
     expect(props['alisa.voice.handsFree']).toMatchObject({ type: 'boolean', default: false });
     expect(props['alisa.voice.input']).toMatchObject({ type: 'string', default: 'default' });

@@ -140,6 +140,20 @@ const ALLOWED: Record<string, { files: string[]; reason: string }> = {
     files: ['extension/settings.ts'],
     reason: 'the SecretStorage key of the model server\'s API key (API_KEY_SECRET); messages name the "Alisa: Set API Key" command instead',
   },
+  'alisa.voice.sttApiKey': {
+    files: ['extension/settings.ts'],
+    reason:
+      'the SecretStorage key of the transcription server\'s API key (STT_KEY_SECRET); messages name the "Alisa: Set Speech-to-Text API Key" command instead',
+  },
+  ...Object.fromEntries(
+    ['alisa.voice.elevenLabsApiKey', 'alisa.voice.fishAudioApiKey', 'alisa.voice.openaiTtsApiKey'].map((name) => [
+      name,
+      {
+        files: ['extension/voice/voice-keys.ts'],
+        reason: 'the SecretStorage key of a voice server\'s API key (VOICE_KEY_SECRETS); messages name the "Alisa: Set Voice API Key" command instead',
+      },
+    ]),
+  ),
   'alisa.status': { files: ['extension/status-bar.ts'], reason: "the status bar item's id" },
   'alisa.proposalOpen': { files: ['extension/help/proposal-controller.ts'], reason: "a context key (setContext) for the diff editor's Apply/Discard" },
   'alisa.proposalActive': { files: ['extension/help/proposal-controller.ts'], reason: "a context key (setContext) for the diff editor's Apply/Discard" },

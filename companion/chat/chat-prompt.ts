@@ -82,6 +82,8 @@ export class ChatPrompt {
     workspace?: string | null,
     /** The message's attachments (attachments.ts): fitted into the turn; `sources` is set to the refs of what went in. */
     attached?: { items: readonly AttachmentItem[]; sources?: SourceRef[] },
+    /** The character who answers (the waifu API's character_id); absent: the active one. */
+    characterId?: number,
   ): ChatTurn[] {
     const style = this.deps.settings.promptStyle;
     const history: HistoryTurn[] = memory
@@ -92,7 +94,7 @@ export class ChatPrompt {
         role: m.role as 'user' | 'assistant',
         content: this.rendered.get(m.id) ?? (m.role === 'assistant' && m.emotion && style !== 'compact' ? `<emotion=${m.emotion}> ${m.text}` : m.text),
       }));
-    const character = memory.getCharacter(this.deps.state.characterId);
+    const character = memory.getCharacter(characterId ?? this.deps.state.characterId);
     let system = systemPrompt({
       // Imported character cards speak of {{char}} and {{user}} (persona/character-cards.ts).
       persona: character ? expandMacros(character.systemPrompt, character.name) : DEFAULT_CHARACTER.systemPrompt,

@@ -63,6 +63,8 @@ interface AskedReply {
   toolChoice?: 'required';
   /** What the user attached with @-mentions (checked and redacted: attachments.ts). */
   attachments?: Attachment[];
+  /** The character whose persona answers, for this reply only (the waifu API's character_id); absent: the active one. */
+  characterId?: number;
 }
 
 /** How many rounds of tool calls one reply may make before it must answer in words. */
@@ -199,6 +201,8 @@ export class ChatService {
       maxTokens?: number;
       /** The requester's workspace, for a request naming no session (see `send`). */
       workspace?: ClientWorkspace | null;
+      /** Answer as this character (for this reply only: the active character does not change). */
+      characterId?: number;
     },
     origin: ReplyOrigin | null = null,
   ): { replyId: string; sessionId: number; userMessageId: number } {
@@ -214,7 +218,12 @@ export class ChatService {
             },
           }
         : undefined;
-    return this.begin(memory, session.id, { shownText: params.shownText, promptText: params.promptText, maxTokens: params.maxTokens, format }, origin);
+    return this.begin(
+      memory,
+      session.id,
+      { shownText: params.shownText, promptText: params.promptText, maxTokens: params.maxTokens, format, characterId: params.characterId },
+      origin,
+    );
   }
 
   /**
@@ -275,13 +284,14 @@ export class ChatService {
     // Its chips, for the history (the attachments' text is never stored).
     if (p.attachments?.length) memory.setMessageSources(userMessage.id, refsOf(p.attachments));
     // What the model was asked, when it differs from what is stored (help requests, attachments): for a retry.
-    if (p.promptText !== p.shownText || p.format || p.maxTokens !== undefined || p.toolChoice || p.attachments?.length) {
+    if (p.promptText !== p.shownText || p.format || p.maxTokens !== undefined || p.toolChoice || p.attachments?.length || p.characterId !== undefined) {
       this.asked.set(userMessage.id, {
         promptText: p.promptText,
         maxTokens: p.maxTokens,
         format: p.format,
         toolChoice: p.toolChoice,
         attachments: p.attachments,
+        characterId: p.characterId,
       });
       if (this.asked.size > ASKED_MAX) this.asked.delete(this.asked.keys().next().value!);
     }
@@ -301,9 +311,18 @@ export class ChatService {
     this.active.set(replyId, reply);
     const startedAt = performance.now();
     this.emit({ type: 'reply.start', replyId, sessionId, userMessageId, spontaneous: false }, origin);
-    reply.done = this.generate(reply, userMessageId, p.promptText, p.maxTokens, startedAt, origin, p.format, p.toolChoice, p.attachments).finally(() =>
-      this.active.delete(replyId),
-    );
+    reply.done = this.generate(
+      reply,
+      userMessageId,
+      p.promptText,
+      p.maxTokens,
+      startedAt,
+      origin,
+      p.format,
+      p.toolChoice,
+      p.attachments,
+      p.characterId,
+    ).finally(() => this.active.delete(replyId));
     return { replyId, sessionId, userMessageId };
   }
 
@@ -463,6 +482,7 @@ export class ChatService {
     format?: ReplyFormat,
     toolChoice?: 'required',
     attachments: readonly Attachment[] = [],
+    characterId?: number,
   ): Promise<void> {
     const { replyId, sessionId, controller } = reply;
     const memory = this.deps.memory();
@@ -550,7 +570,18 @@ export class ChatService {
       const attached: { items: NonNullable<typeof prepared>['items']; sources?: SourceRef[] } | undefined = prepared ? { items: prepared.items } : undefined;
       await this.deps.prepareRecall?.(userText);
       if (controller.signal.aborted) throw controller.signal.reason;
-      const messages = this.prompts.build(memory, provider, sessionId, userMessageId, userText, replyTokens, true, origin?.workspace?.id, attached);
+      const messages = this.prompts.build(
+        memory,
+        provider,
+        sessionId,
+        userMessageId,
+        userText,
+        replyTokens,
+        true,
+        origin?.workspace?.id,
+        attached,
+        characterId,
+      );
       // What went into the prompt, then what the user should know (an @codebase without an index).
       const sources: SourceRef[] = [...(attached?.sources ?? []), ...(prepared?.notes ?? [])];
       const runner = this.toolRunner;

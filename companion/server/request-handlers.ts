@@ -52,6 +52,8 @@ export interface CompanionCore {
   /** The network gate: its mode, the user's answers, the activity. */
   network: NetworkGate;
   modelsDir: string;
+  /** VS Code windows connected now (they keep settings; the waifu-rt3d config asks them to write its changes). */
+  windows?: () => number;
   /** The starting window is closing (companion.detach): true when the companion stays for other windows. */
   detach?: () => boolean;
   /** Alisa's hands: the one executor and its policy (actions/executor.ts). */

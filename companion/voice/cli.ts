@@ -30,16 +30,18 @@ import path from 'node:path';
 import { cutSegment, findSpeech } from './vad';
 import { decodeWav, toMono16k } from './wav-io';
 
-const USAGE = `Usage: npm run voice -- --transcribe FILE.wav [--engine sherpa|openai|pocketsphinx] [--model DIR] [--endpoint URL]
+const USAGE = `Usage: npm run voice -- --transcribe FILE.wav [--engine sherpa|openai|whispercpp|pocketsphinx] [--model DIR] [--endpoint URL]
        npm run voice -- --command FILE.wav
        npm run voice -- --say "TEXT" --out FILE.wav
        npm run voice -- --download-voice --network allowed
 
   --transcribe FILE   transcribe a WAV file (any rate, 16-bit PCM) and print {engine, text, ms}
   --command FILE      recognise a built-in voice command offline and print {engine, command, text, ms}
-  --engine ID         dictation engine (default: sherpa with --model, openai with --endpoint, else pocketsphinx)
+  --engine ID         dictation engine (default: sherpa with --model, the server with --endpoint
+                      (whispercpp when it ends in /inference, else openai), else pocketsphinx)
   --model PATH        sherpa-onnx Whisper/Moonshine model folder
-  --endpoint URL      OpenAI-compatible transcription server (key: ALISA_STT_API_KEY)
+  --endpoint URL      transcription server: OpenAI-compatible (…/v1) or whisper.cpp (…/inference)
+                      (key: ALISA_STT_API_KEY)
   --server-model NAME model name sent to that server (default whisper-1)
   --say TEXT          speak TEXT into --out FILE.wav (first working engine of piper, espeak; msedge
                       is online and used only with --tts-engine msedge)
@@ -191,11 +193,11 @@ async function main(): Promise<number> {
   }
   const vad = !values['no-vad'];
   const engineArg = values.engine;
-  if (engineArg !== undefined && !['sherpa', 'openai', 'pocketsphinx', 'auto'].includes(engineArg)) {
-    throw new AlisaError('invalid_argument', `Unknown engine "${engineArg}".`, 'Use sherpa, openai or pocketsphinx.');
+  if (engineArg !== undefined && !['sherpa', 'openai', 'whispercpp', 'pocketsphinx', 'auto'].includes(engineArg)) {
+    throw new AlisaError('invalid_argument', `Unknown engine "${engineArg}".`, 'Use sherpa, openai, whispercpp or pocketsphinx.');
   }
   const settings = {
-    sttEngine: (engineArg ?? 'auto') as 'auto' | 'sherpa' | 'openai' | 'pocketsphinx',
+    sttEngine: (engineArg ?? 'auto') as 'auto' | 'sherpa' | 'openai' | 'whispercpp' | 'pocketsphinx',
     sttModel: values.model ?? null,
     sttEndpoint: values.endpoint ?? null,
     sttServerModel: values['server-model'],

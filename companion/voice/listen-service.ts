@@ -96,7 +96,12 @@ export class ListenService implements ListenServiceApi {
   }
 
   private build(): SttEngines {
-    return createSttEngines({ ...this.settings, modelsDir: this.deps.modelsDir, env: this.recordOverrides.env });
+    return createSttEngines({
+      ...this.settings,
+      sttServerModel: this.deps.sttServerModel ?? undefined,
+      modelsDir: this.deps.modelsDir,
+      env: this.recordOverrides.env,
+    });
   }
 
   private log(line: string): void {

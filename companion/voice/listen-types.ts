@@ -22,6 +22,8 @@ export interface ListenServiceDeps {
    */
   sttModel?: string | null;
   sttEndpoint?: string | null;
+  /** The `model` field for an OpenAI-compatible transcription server (--stt-server-model). */
+  sttServerModel?: string | null;
   log?: (line: string) => void;
   /** Called when the user starts talking (push-to-talk or VAD): speech out stops (barge-in). */
   onUserSpeech?: () => void;

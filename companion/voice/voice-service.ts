@@ -30,6 +30,7 @@ import { EDGE_DEFAULTS } from './tts/msedge';
 import { ESPEAK_INSTALL } from './tts/espeak';
 import { AllEnginesFailed, DEFAULT_TTS_ORDER, TtsChain, type ChainResult, type ChainTimings } from './tts/registry';
 import type { TtsEngine } from './tts/types';
+import { HTTP_TTS_IDS, HttpTtsEngine, type HttpTtsId, type HttpTtsSettings } from './tts/http-engines';
 import { DEFAULT_PIPER_VOICE, voicesDir, type PiperCatalogVoice } from './tts/piper-voice';
 import type { VoiceDownloadTimeouts } from './voice-download';
 import { VoiceDownloadJob } from './voice-download-job';
@@ -52,6 +53,8 @@ interface VoiceOptions {
   pitch?: string;
   /** Replaces Edge's WebSocket URL (tests, proxies). */
   edgeEndpoint?: string | null;
+  /** Voices on a server (launch settings: URL, voice, model; keys from the environment). */
+  servers?: Partial<Record<HttpTtsId, HttpTtsSettings>>;
   /** Launch settings only (--piper-binary, --piper-model): never changed by voice.configure. */
   piperBinary?: string | null;
   piperModel?: string | null;
@@ -117,6 +120,10 @@ export class VoiceService {
   private lastStateJson = '';
   private listen: ListenServiceApi | undefined;
   private readonly unsubscribe: () => void;
+  /** Dictation's engine as last configured (GET /api/config reads it, issue 19). */
+  private sttEngine: NonNullable<VoiceConfigure['sttEngine']> = 'auto';
+  /** Voices on a server as configured (URL, voice, model; a key given for this run only is never read back). */
+  private servers: Partial<Record<HttpTtsId, HttpTtsSettings>>;
 
   constructor(private readonly deps: VoiceServiceDeps) {
     const o = deps.options ?? {};
@@ -125,6 +132,7 @@ export class VoiceService {
     this.rate = o.rate ?? EDGE_DEFAULTS.rate;
     this.pitch = o.pitch ?? EDGE_DEFAULTS.pitch;
     this.listen = deps.listen;
+    this.servers = { ...o.servers };
     const dir = deps.dataDir ? voicesDir(deps.dataDir) : null;
     this.catalogVoice = o.downloadVoice ?? DEFAULT_PIPER_VOICE;
     this.downloads = new VoiceDownloadJob({
@@ -141,6 +149,7 @@ export class VoiceService {
     this.chain = new TtsChain({
       order: o.ttsEngines ?? DEFAULT_TTS_ORDER,
       edgeEndpoint: o.edgeEndpoint ?? null,
+      servers: o.servers,
       piper: { binary: o.piperBinary ?? null, model: o.piperModel ?? null, voicesDir: dir },
       timings: o.timings,
       engines: o.engines,
@@ -213,10 +222,40 @@ export class VoiceService {
     if (p.rate !== undefined) this.rate = checkProsody('rate', p.rate, /^[+-]?\d+(?:\.\d+)?%$/);
     if (p.pitch !== undefined) this.pitch = checkProsody('pitch', p.pitch, /^[+-]?\d+(?:\.\d+)?(?:Hz|%|st)$/i);
     if (p.ttsEngines !== undefined) this.chain.order = [...new Set(p.ttsEngines)];
+    if (p.sttEngine !== undefined) this.sttEngine = p.sttEngine;
     this.noticed.clear(); // a new set-up may fail for new reasons: say so again
     if (this.listen) await this.listen.configure(p);
     this.changed();
     return this.status();
+  }
+
+  /** The speech settings in effect now, without keys (the waifu-rt3d `GET /api/config`, issue 19). */
+  settings(): {
+    muted: boolean;
+    voice: string | null;
+    ttsEngines: TtsEngineId[];
+    sttEngine: NonNullable<VoiceConfigure['sttEngine']>;
+    servers: Partial<Record<HttpTtsId, { url: string | null; voice: string | null; model: string | null; keySet: boolean }>>;
+  } {
+    const servers: ReturnType<VoiceService['settings']>['servers'] = {};
+    for (const [id, s] of Object.entries(this.servers) as Array<[HttpTtsId, HttpTtsSettings]>) {
+      servers[id] = { url: s.url ?? null, voice: s.voice ?? null, model: s.model ?? null, keySet: !!s.apiKey };
+    }
+    return { muted: this.muted, voice: this.voice, ttsEngines: [...this.chain.order], sttEngine: this.sttEngine, servers };
+  }
+
+  /**
+   * Changes one voice on a server while running (URL, voice, model; `apiKey` for this run only,
+   * never stored): the waifu-rt3d `PUT /api/config`. Undefined fields keep their value.
+   */
+  configureServer(id: HttpTtsId, change: HttpTtsSettings): void {
+    const next: HttpTtsSettings = { ...this.servers[id] };
+    for (const [k, v] of Object.entries(change) as Array<[keyof HttpTtsSettings, never]>) if (v !== undefined) next[k] = v;
+    this.servers[id] = next;
+    this.chain.engines[id].configure(next);
+    this.chain.clearFailure(id);
+    this.noticed.clear();
+    this.changed();
   }
 
   /** voice.stop: stop speaking now; the rest of the reply is not spoken. */
@@ -281,6 +320,46 @@ export class VoiceService {
 
   cacheStats() {
     return this.cache.stats();
+  }
+
+  // ---- one text to one clip (the waifu API: /api/tts, spoken chat replies) ----
+
+  /**
+   * The engine `id` for a one-off clip, and what tells its voice apart in a cache. A voice on a
+   * server may get another URL, voice or key for this clip only (`server`): a new engine on the
+   * configured one's settings, used once and never stored (its key with it).
+   */
+  clipEngine(id: TtsEngineId, server: HttpTtsSettings = {}): { engine: TtsEngine; tag: string } {
+    const custom = (HTTP_TTS_IDS as readonly string[]).includes(id) && Object.values(server).some((v) => v !== undefined);
+    if (!custom) return { engine: this.chain.engine(id), tag: `${this.chain.cacheTag(id)}|${this.prosodyTag()}` };
+    const engine = new HttpTtsEngine(id as HttpTtsId, { ...this.servers[id as HttpTtsId], ...server });
+    return { engine, tag: `${engine.cacheTag()}|${this.prosodyTag()}` };
+  }
+
+  /** What tells the chain's voices apart in a cache (its engines in order, the voice, rate and pitch). */
+  chainTag(): string {
+    return `${this.chain.order.map((id) => this.chain.cacheTag(id)).join('>')}|${this.prosodyTag()}`;
+  }
+
+  private prosodyTag(): string {
+    return `${this.voice ?? ''}|${this.rate}|${this.pitch}`;
+  }
+
+  /**
+   * Says a whole text into one clip, outside the speech pipeline: nothing is played or emitted,
+   * and muting does not apply (the caller asked for a file). With `engine`, only that engine (its
+   * failure is the error); without, the chain in its order, as replies are spoken.
+   */
+  async synthesizeClip(text: string, opts: { engine?: TtsEngine; voice?: string | null }, signal: AbortSignal): Promise<ChainResult> {
+    const voice = opts.voice === undefined ? this.voice : opts.voice;
+    const speak = { voice, rate: this.rate, pitch: this.pitch };
+    const clean = cleanForSpeech(text);
+    if (clean === '') throw new AlisaError('invalid_argument', 'There is nothing to say in this text.', 'Send words, not only code or markup.');
+    const engine = opts.engine;
+    if (!engine) return this.chain.synthesize(clean, speak, signal, { log: this.deps.log });
+    const state = await engine.available();
+    if (!state.available) throw new AlisaError('voice_unavailable', state.reason ?? `${ENGINE_NAMES[engine.id]} is not available.`);
+    return { ...(await engine.synthesize(clean, speak, signal)), engine: engine.id };
   }
 
   // ---- speech out ----
@@ -542,7 +621,15 @@ function hostOf(url: string): string {
   }
 }
 
-const ENGINE_NAMES: Record<TtsEngineId, string> = { msedge: 'Edge TTS', espeak: 'espeak-ng', piper: 'Piper' };
+const ENGINE_NAMES: Record<TtsEngineId, string> = {
+  msedge: 'Edge TTS',
+  espeak: 'espeak-ng',
+  piper: 'Piper',
+  'openai-tts': 'the OpenAI-compatible speech server',
+  elevenlabs: 'ElevenLabs',
+  fish: 'Fish Audio',
+  xtts: 'the XTTS server',
+};
 
 function causeClass(reason: string): string {
   if (/not installed|not found|not set up|no voice model|does not exist|missing/i.test(reason)) return 'missing';

@@ -37,10 +37,10 @@ export function voiceCommandAction(command: string | null): string | null {
 
 /** The protocol's VOICE_LIMITS and engine ids (protocol/voice.ts), repeated to keep zod out of activation; a test checks they agree. */
 export const VOICE_SETTING_LIMITS = { text: 2000, engines: 10, path: 1000 } as const;
-export const TTS_ENGINES = ['msedge', 'espeak', 'piper'] as const satisfies readonly TtsEngineId[];
+export const TTS_ENGINES = ['msedge', 'espeak', 'piper', 'openai-tts', 'elevenlabs', 'fish', 'xtts'] as const satisfies readonly TtsEngineId[];
 /** The default order (protocol/voice.ts DEFAULT_TTS_ENGINES): local only; msedge is online and opt-in. */
 export const DEFAULT_TTS_ORDER = ['piper', 'espeak'] as const satisfies readonly TtsEngineId[];
-export const STT_ENGINES = ['auto', 'sherpa', 'openai', 'pocketsphinx'] as const;
+export const STT_ENGINES = ['auto', 'sherpa', 'openai', 'whispercpp', 'pocketsphinx'] as const;
 
 export interface VoiceSettings {
   muted: boolean;
@@ -89,11 +89,19 @@ export interface VoiceLaunchSettings {
   piperModel: string | null;
   sttModel: string | null;
   sttEndpoint: string | null;
+  /** The `model` field for an OpenAI-compatible transcription server. */
+  sttServerModel: string | null;
 }
 
-export const VOICE_LAUNCH_KEYS = ['piperBinary', 'piperModel', 'sttModel', 'sttEndpoint'] as const satisfies readonly (keyof VoiceLaunchSettings)[];
+export const VOICE_LAUNCH_KEYS = [
+  'piperBinary',
+  'piperModel',
+  'sttModel',
+  'sttEndpoint',
+  'sttServerModel',
+] as const satisfies readonly (keyof VoiceLaunchSettings)[];
 
-export const VOICE_LAUNCH_DEFAULTS: VoiceLaunchSettings = { piperBinary: null, piperModel: null, sttModel: null, sttEndpoint: null };
+export const VOICE_LAUNCH_DEFAULTS: VoiceLaunchSettings = { piperBinary: null, piperModel: null, sttModel: null, sttEndpoint: null, sttServerModel: null };
 
 /** The user's values (`read` gives the global value only) into what the companion's flags take. */
 export function normalizeVoiceLaunchSettings(
@@ -105,6 +113,7 @@ export function normalizeVoiceLaunchSettings(
     piperModel: pathOrNull(read('piperModel'), expandHome),
     sttModel: pathOrNull(read('sttModel'), expandHome),
     sttEndpoint: pathOrNull(read('sttEndpoint'), (p) => p),
+    sttServerModel: pathOrNull(read('sttServerModel'), (p) => p),
   };
 }
 
@@ -116,6 +125,7 @@ export function voiceLaunchArgs(s: VoiceLaunchSettings | undefined): string[] {
   if (s.piperModel) args.push(`--piper-model=${s.piperModel}`);
   if (s.sttModel) args.push(`--stt-model=${s.sttModel}`);
   if (s.sttEndpoint) args.push(`--stt-endpoint=${s.sttEndpoint}`);
+  if (s.sttServerModel) args.push(`--stt-server-model=${s.sttServerModel}`);
   return args;
 }
 

@@ -163,7 +163,13 @@ describe.skipIf(missing !== null)('help when errors appear, in real VS Code', { 
     await until('redo to bring her fix back', async () => (await text(editorLines)) === proposed, 30_000);
     // "Revert Alisa's Last Change" undoes it after the diff is gone.
     await wb.runCommand("Alisa: Revert Alisa's Last Change");
-    await until('the revert to restore the file', async () => (await text(editorLines)) === original, 30_000);
+    await until('the revert to restore the file', async () => (await text(editorLines)) === original, 30_000).catch(async (err: Error) => {
+      // Say what was on the screen instead: a warning, or a quick pick that is still open.
+      await wb.screenshot('revert-timeout');
+      const toasts = await wb.page.locator('.notification-toast').allInnerTexts();
+      const picker = await wb.page.locator('.quick-input-widget:visible .monaco-list-row').allInnerTexts();
+      throw new Error(`${err.message}; notifications: ${JSON.stringify(toasts)}; quick input: ${JSON.stringify(picker)}`);
+    });
     await wb.screenshot('reverted');
     // The reply that carried the fix streamed in the panel, in the chat the panel shows.
     expect(await frame.locator('[data-role="user"]', { hasText: /^Fix:|Fix: / }).count()).toBeGreaterThan(0);

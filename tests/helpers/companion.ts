@@ -41,6 +41,8 @@ export interface RunningCompanion {
   port: number;
   token: string;
   legacyPort: number | null;
+  /** The waifu-rt3d API's port (--waifu-port), null when off. */
+  waifuPort: number | null;
   /** The whole ready line (apiKeyFile, version, ...). */
   ready: ReadyLine;
   dataDir: string;
@@ -85,6 +87,7 @@ export async function startCompanion(
     port: ready.port,
     token: ready.token,
     legacyPort: ready.legacyPort,
+    waifuPort: ready.waifuPort ?? null,
     ready,
     dataDir,
     url: `http://127.0.0.1:${ready.port}`,

@@ -444,6 +444,7 @@ export class App {
         this.avatars.changed(m);
         return this.showAvatar(m.active);
       case 'action.exec': // for the extension (it runs editor actions), not the page
+      case 'settings.changed': // for the extension (it writes VS Code's settings)
       case 'action.state':
         return;
     }

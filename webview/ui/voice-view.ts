@@ -35,7 +35,13 @@ export function onlineVoice(status: VoiceStatus | null): EngineState | null {
   return engine?.online ? engine : null;
 }
 
-const ONLINE_NAMES: Record<string, string> = { msedge: "Microsoft Edge's online voice service" };
+const ONLINE_NAMES: Record<string, string> = {
+  msedge: "Microsoft Edge's online voice service",
+  elevenlabs: "ElevenLabs' online voice service",
+  fish: "Fish Audio's online voice service",
+  'openai-tts': 'an OpenAI-compatible speech server on another machine',
+  xtts: 'an XTTS server on another machine',
+};
 
 const HOLD_MS = 400;
 const HEARD_MS = 8000;

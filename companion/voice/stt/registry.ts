@@ -1,7 +1,8 @@
 // Which speech-to-text engines run. Dictation (free text) is one of sherpa (a local Whisper or
 // Moonshine model), openai (a transcription server) or none; the built-in voice commands always
 // go through pocketsphinx with the command grammar, which needs no dictation model.
-//   auto: sherpa if a model is set, else openai if an endpoint is set, else commands only
+//   auto: sherpa if a model is set, else the server of the endpoint (whispercpp when it ends in
+//   /inference, whisper.cpp's route, else openai), else commands only
 //   (pocketsphinx without a grammar is too poor for dictation to pick it by itself).
 //   pocketsphinx: its free dictation too (poor, but offline and needs nothing else).
 import type { EngineState, SttEngineId } from '../../../protocol';
@@ -9,6 +10,7 @@ import { AlisaError } from '../../errors';
 import { COMMAND_PRONUNCIATIONS, commandGrammar } from '../commands';
 import { OpenAiSttEngine } from './openai';
 import { PocketsphinxEngine } from './pocketsphinx';
+import { isWhisperCppEndpoint, WhisperCppEngine } from './whisper-cpp';
 import { SherpaEngine } from './sherpa';
 import type { SttEngine } from './types';
 
@@ -37,7 +39,7 @@ export function dictationEngineId(s: SttSettings): SttEngineId | null {
   const choice = s.sttEngine ?? 'auto';
   if (choice !== 'auto') return choice;
   if (s.sttModel?.trim()) return 'sherpa';
-  if (s.sttEndpoint?.trim()) return 'openai';
+  if (s.sttEndpoint?.trim()) return isWhisperCppEndpoint(s.sttEndpoint) ? 'whispercpp' : 'openai';
   return null;
 }
 
@@ -52,6 +54,11 @@ export function createSttEngines(s: SttSettings): SttEngines {
       dictation = s.sttEndpoint?.trim()
         ? new OpenAiSttEngine({ endpoint: s.sttEndpoint, model: s.sttServerModel })
         : new MissingEngine('openai', 'No transcription server is set (alisa.voice.sttEndpoint / --stt-endpoint).');
+      break;
+    case 'whispercpp':
+      dictation = s.sttEndpoint?.trim()
+        ? new WhisperCppEngine({ endpoint: s.sttEndpoint })
+        : new MissingEngine('whispercpp', 'No whisper.cpp server is set (alisa.voice.sttEndpoint / --stt-endpoint, e.g. http://127.0.0.1:8080/inference).');
       break;
     case 'pocketsphinx':
       dictation = new PocketsphinxEngine({ grammar: null, env: s.env });

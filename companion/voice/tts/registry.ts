@@ -10,8 +10,10 @@
 // that fails, or sends no audio within `firstAudioMs` (then within `totalMs` overall), is
 // skipped for that unit and rests for `cooldownMs`: later units go straight to the next engine
 // until the cool-down is over, then the preferred engine is tried again. Chat never waits on it.
+// Voices on a server (openai-tts, elevenlabs, fish, xtts; http-engines.ts) are opt-in the same way.
 import { DEFAULT_TTS_ENGINES, type EngineState, type TtsEngineId } from '../../../protocol';
 import { EspeakEngine } from './espeak';
+import { HTTP_TTS_IDS, HttpTtsEngine, type HttpTtsId, type HttpTtsSettings } from './http-engines';
 import { MsEdgeEngine } from './msedge';
 import { PiperEngine, type PiperPaths } from './piper';
 import type { SpeakOptions, SynthResult, TtsEngine } from './types';
@@ -49,7 +51,7 @@ export interface ChainResult extends SynthResult {
 }
 
 export class TtsChain {
-  readonly engines: { msedge: MsEdgeEngine; espeak: EspeakEngine; piper: PiperEngine };
+  readonly engines: { msedge: MsEdgeEngine; espeak: EspeakEngine; piper: PiperEngine } & Record<HttpTtsId, HttpTtsEngine>;
   order: TtsEngineId[];
   timings: ChainTimings;
   /** When each engine last failed, and why (for the status while it cools down). */
@@ -59,6 +61,8 @@ export class TtsChain {
     opts: {
       order?: readonly TtsEngineId[];
       edgeEndpoint?: string | null;
+      /** Voices on a server: URL, voice, model (keys from the environment unless given). */
+      servers?: Partial<Record<HttpTtsId, HttpTtsSettings>>;
       piper?: PiperPaths;
       espeakBinary?: string;
       timings?: Partial<ChainTimings>;
@@ -70,6 +74,7 @@ export class TtsChain {
       msedge: new MsEdgeEngine(opts.edgeEndpoint ?? null),
       espeak: new EspeakEngine(opts.espeakBinary),
       piper: new PiperEngine(opts.piper ?? { binary: null, model: null }, opts.log),
+      ...(Object.fromEntries(HTTP_TTS_IDS.map((id) => [id, new HttpTtsEngine(id, opts.servers?.[id])])) as Record<HttpTtsId, HttpTtsEngine>),
     };
     this.overrides = opts.engines ?? {};
     this.order = [...new Set(opts.order ?? DEFAULT_TTS_ORDER)];
@@ -171,7 +176,10 @@ export class TtsChain {
 
   /** What tells one engine's voice from another's in the speech cache (Piper: the voice file). */
   cacheTag(id: TtsEngineId): string {
-    return id === 'piper' && !this.overrides.piper ? this.engines.piper.cacheTag() : id;
+    if (this.overrides[id]) return id;
+    if (id === 'piper') return this.engines.piper.cacheTag();
+    const engine = this.engines[id];
+    return engine instanceof HttpTtsEngine ? engine.cacheTag() : id;
   }
 
   /** A reply is starting: engines that load a voice (built-in Piper) load it now, if first in line. */

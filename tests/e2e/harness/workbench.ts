@@ -55,12 +55,14 @@ export class Workbench {
   async runCommand(title: string): Promise<void> {
     const { page } = this;
     const input = page.locator('.quick-input-widget input');
+    const label = new RegExp(`^${escapeRegExp(title)}…?$`);
     // The row whose label is exactly the title: with several close matches (Revert Alisa's Last
     // Change, Revert One of Alisa's Changes…) Enter would take whichever VS Code ranks first.
     const row = page
       .locator('.quick-input-widget .monaco-list-row')
-      .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(title)}…?$`) }) })
+      .filter({ has: page.locator('.label-name', { hasText: label }) })
       .first();
+    const focused = page.locator('.quick-input-widget .monaco-list-row.focused .label-name');
     // A busy or still-restoring workbench can swallow the first F1: try again after Escape.
     for (let attempt = 1; ; attempt++) {
       try {
@@ -68,7 +70,22 @@ export class Workbench {
         await input.waitFor({ state: 'visible', timeout: 10_000 });
         await input.fill(`>${title}`);
         await row.waitFor({ state: 'visible', timeout: 20_000 });
-        await row.click();
+        // Chosen with the keyboard, Enter only once the focused row is the one: a click could land
+        // on another row when the list re-sorts under the pointer (recently used commands move up).
+        let seen = '(none)';
+        await until(
+          `"${title}" to be the palette's focused row`,
+          async () => {
+            seen = (await focused.first().innerText({ timeout: 1_000 })).trim();
+            if (label.test(seen)) return true;
+            await page.keyboard.press('ArrowDown');
+            return false;
+          },
+          10_000,
+        ).catch((err: Error) => {
+          throw new Error(`${err.message} (the focused row was "${seen}")`);
+        });
+        await page.keyboard.press('Enter');
         return;
       } catch (err) {
         if (attempt === 3) throw err;
@@ -79,7 +96,6 @@ export class Workbench {
     }
   }
 
-  /** Waits until the workbench has restored and Alisa's extension has put up its status item. */
   /** Opens `file` through Quick Open (Ctrl+P) and waits for its tab to be the active one. */
   async quickOpen(file: string): Promise<void> {
     await this.page.keyboard.press('Control+P');
@@ -91,6 +107,7 @@ export class Workbench {
     await this.page.locator('.tab.active', { hasText: file }).waitFor({ timeout: 30_000 });
   }
 
+  /** Waits until the workbench has restored and Alisa's extension has put up its status item. */
   async waitForAlisa(): Promise<void> {
     await this.page.waitForSelector('.monaco-workbench .activitybar [aria-label^="Alisa"]', { timeout: 60_000 });
     await this.page.locator('.statusbar-item', { hasText: 'Alisa' }).first().waitFor({ timeout: 60_000 });
