@@ -9,6 +9,7 @@
 // header is read: RIFF/WAVE, PCM, channels, rate, bits. They do not recognise speech: the answer is
 // looked up by the SHA-256 of the uploaded file in a table the test prepared, so a test proves the
 // exact bytes arrived. Every request is recorded, raw headers included, for assertions.
+import { parseForm, type ParsedForm } from './multipart-form';
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -112,25 +113,15 @@ export async function startFakeSttServer(wire: SttWire, opts: FakeSttOptions = {
           '<html><head><title>413 Request Entity Too Large</title></head><body><center><h1>413 Request Entity Too Large</h1></center></body></html>',
         );
       }
-      let form: FormData;
+      let parsed: ParsedForm;
       try {
-        form = await new Request('http://x/', {
-          method: 'POST',
-          headers: { 'content-type': req.headers['content-type'] ?? '' },
-          body: Buffer.concat(chunks),
-        }).formData();
+        parsed = await parseForm(req.headers['content-type'] ?? '', Buffer.concat(chunks));
       } catch (err) {
         return wire === 'openai'
           ? openaiError(400, `Could not parse multipart form: ${(err as Error).message}`)
           : json(200, { error: "no 'file' field in the request" });
       }
-      const fields: Record<string, string> = {};
-      let file: File | null = null;
-      for (const [k, v] of form.entries()) {
-        if (typeof v === 'string') fields[k] = v;
-        else if (k === 'file') file = v as File;
-      }
-      const bytes = file ? new Uint8Array(await file.arrayBuffer()) : null;
+      const { fields, file, bytes } = parsed;
       const r: SttRequest = {
         method: req.method,
         path: req.url,

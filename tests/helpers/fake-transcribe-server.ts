@@ -4,6 +4,7 @@
 // It does not recognise speech: it "transcribes" by looking up the SHA-256 of the uploaded file
 // in a table the test prepared (so a test proves the exact WAV bytes arrived), and answers
 // `unknown` with an empty text for anything else. Every request is recorded for assertions.
+import { parseForm, type ParsedForm } from './multipart-form';
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -46,23 +47,13 @@ export async function startFakeTranscribeServer(
       if (req.method !== 'POST' || req.url !== '/v1/audio/transcriptions') return send(404, { error: { message: `no route ${req.method} ${req.url}` } });
       const auth = req.headers.authorization ?? null;
       // Parse the multipart body with the platform's own parser (undici's Request.formData).
-      let form: FormData;
+      let parsed: ParsedForm;
       try {
-        form = await new Request('http://x/', {
-          method: 'POST',
-          headers: { 'content-type': req.headers['content-type'] ?? '' },
-          body: Buffer.concat(chunks),
-        }).formData();
+        parsed = await parseForm(req.headers['content-type'] ?? '', Buffer.concat(chunks));
       } catch (err) {
         return send(400, { error: { message: `bad multipart body: ${(err as Error).message}` } });
       }
-      const fields: Record<string, string> = {};
-      let file: File | null = null;
-      for (const [k, v] of form.entries()) {
-        if (typeof v === 'string') fields[k] = v;
-        else if (k === 'file') file = v as File;
-      }
-      const bytes = file ? new Uint8Array(await file.arrayBuffer()) : null;
+      const { fields, file, bytes } = parsed;
       const r: TranscribeRequest = {
         path: req.url,
         authorization: auth,
