@@ -42,6 +42,7 @@ for (const script of [
   'character-cards-bench.ts',
   'avatar-bench.ts',
   'avatar-store-bench.ts',
+  'waifu-api-bench.ts',
 ]) {
   let file = path.join(here, script);
   if (script.endsWith('.ts')) {
