@@ -26,7 +26,6 @@
 // Unlike the seed: no emotion tag ever appears in the text frames, keep-alive is WebSocket
 // pings (not empty frames), and every reply ends with [END].
 import http, { type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { CompanionEvent } from '../../protocol';
 import type { ChatService, ReplyOrigin } from '../chat/chat-service';
@@ -35,7 +34,16 @@ import { PRESENCE_STATES, type ContextStore, type Presence } from '../context/co
 import { toAlisaError } from '../errors';
 import { checkHostAndOrigin } from '../server/auth';
 import { json } from '../server/companion-server';
-import { guardedSend, HEADERS_TIMEOUT_MS, LogThrottle, MAX_CONNECTIONS, MAX_HTTP_CONNECTIONS, refuseUpgrade, REQUEST_TIMEOUT_MS } from '../server/backpressure';
+import {
+  guardedSend,
+  HEADERS_TIMEOUT_MS,
+  LogThrottle,
+  MAX_CONNECTIONS,
+  MAX_HTTP_CONNECTIONS,
+  refuseUpgrade,
+  REQUEST_TIMEOUT_MS,
+  listenOnLoopback,
+} from '../server/backpressure';
 import type { LegacySession } from './legacy-session';
 import { parseVisionDesktop, parseVisionScreen } from './legacy-vision';
 import type { ActionExecutor } from '../actions/executor';
@@ -154,14 +162,7 @@ export class LegacyServer {
   }
 
   async listen(): Promise<number> {
-    await new Promise<void>((resolve, reject) => {
-      this.http.once('error', reject);
-      this.http.listen(this.port, '127.0.0.1', () => {
-        this.http.off('error', reject);
-        resolve();
-      });
-    });
-    this.boundPort = (this.http.address() as AddressInfo).port;
+    this.boundPort = await listenOnLoopback(this.http, this.port);
     this.pingTimer = setInterval(() => {
       for (const ws of this.clients.keys()) ws.ping();
     }, PING_INTERVAL_MS);

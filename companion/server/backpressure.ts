@@ -10,6 +10,8 @@
 //     does not shrink during a CLOSE_GRACE_MS period, the socket is destroyed (its buffer freed).
 // A client above the hard limit gets nothing more, so a socket never holds much more than
 // HARD_LIMIT bytes in the companion.
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { WebSocket } from 'ws';
 
 export const SOFT_LIMIT_BYTES = 1024 * 1024;
@@ -111,4 +113,16 @@ export class LogThrottle {
 export function refuseUpgrade(socket: { end: (data: string) => void }, status: number, reason: string): void {
   const text = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 503: 'Service Unavailable' }[status] ?? 'Refused';
   socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${reason}\n`);
+}
+
+/** Starts `server` on 127.0.0.1:`port` (0: any free port); resolves with the port it got, rejects with the listen error (in use, no permission). */
+export async function listenOnLoopback(server: Server, port: number): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return (server.address() as AddressInfo).port;
 }

@@ -9,7 +9,6 @@
 //   POST /avatars/import          a model uploaded by the browser UI (the same checks as avatar.import)
 //   WS   /ws                      the JSON protocol of `protocol/`
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ALISA_SUBPROTOCOL, HARD_MAX_FRAME_BYTES, type CompanionEvent } from '../../protocol';
@@ -17,7 +16,7 @@ import type { ProviderRegistry } from '../llm';
 import { authorize, checkHostAndOrigin, type Scope } from './auth';
 import { isUiRoute, serveUi } from './ui-routes';
 import { JsonSocket } from './json-socket';
-import { HEADERS_TIMEOUT_MS, LogThrottle, MAX_CONNECTIONS, MAX_HTTP_CONNECTIONS, refuseUpgrade, REQUEST_TIMEOUT_MS } from './backpressure';
+import { HEADERS_TIMEOUT_MS, LogThrottle, MAX_CONNECTIONS, MAX_HTTP_CONNECTIONS, refuseUpgrade, REQUEST_TIMEOUT_MS, listenOnLoopback } from './backpressure';
 import { handleChatCompletions, handleModels } from './openai-routes';
 import { createHandlers, type CompanionCore } from './request-handlers';
 import { handleAvatarRoute, isAvatarRoute } from '../avatars/avatar-route';
@@ -96,14 +95,7 @@ export class CompanionServer {
   }
 
   async listen(): Promise<number> {
-    await new Promise<void>((resolve, reject) => {
-      this.http.once('error', reject);
-      this.http.listen(this.opts.port, '127.0.0.1', () => {
-        this.http.off('error', reject);
-        resolve();
-      });
-    });
-    this.boundPort = (this.http.address() as AddressInfo).port;
+    this.boundPort = await listenOnLoopback(this.http, this.opts.port);
     this.pingTimer = setInterval(() => this.ping(), PING_INTERVAL_MS);
     this.pingTimer.unref();
     return this.boundPort;

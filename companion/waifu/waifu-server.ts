@@ -19,10 +19,9 @@
 //   - replies: JSON, bytes, or a file streamed from disk, opened without following a symlink.
 import { constants, promises as fsp } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { toAlisaError } from '../errors';
 import { checkHostAndOrigin } from '../server/auth';
-import { HEADERS_TIMEOUT_MS, LogThrottle, MAX_HTTP_CONNECTIONS, REQUEST_TIMEOUT_MS } from '../server/backpressure';
+import { HEADERS_TIMEOUT_MS, LogThrottle, MAX_HTTP_CONNECTIONS, REQUEST_TIMEOUT_MS, listenOnLoopback } from '../server/backpressure';
 import type { ApiFile, ApiReply, ApiRequest, ApiRoute, RouteTable } from './api-types';
 import { frontendReply } from './frontend-route';
 
@@ -86,14 +85,7 @@ export class WaifuServer {
   }
 
   async listen(): Promise<number> {
-    await new Promise<void>((resolve, reject) => {
-      this.http.once('error', reject);
-      this.http.listen(this.opts.port, '127.0.0.1', () => {
-        this.http.off('error', reject);
-        resolve();
-      });
-    });
-    this.boundPort = (this.http.address() as AddressInfo).port;
+    this.boundPort = await listenOnLoopback(this.http, this.opts.port);
     return this.boundPort;
   }
 
