@@ -39,6 +39,7 @@
 // PUT is a real deep merge (objects merged recursively, arrays and scalars replaced, `null`
 // removes an unknown key), validated first: a known field of the wrong type or out of range is a
 // 422 naming it, and nothing is applied or stored.
+import { TTS_NAMES, TTS_PROVIDERS } from './provider-names';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -62,28 +63,6 @@ const FILE_DEFAULTS = {
 } as const;
 
 /** waifu-rt3d's TTS provider names ↔ Alisa's engines (Alisa's own ids are accepted too). */
-const TTS_TO_ALISA: Record<string, TtsEngineId> = {
-  fish_audio: 'fish',
-  elevenlabs: 'elevenlabs',
-  piper_local: 'piper',
-  xtts_server: 'xtts',
-  openai_tts: 'openai-tts',
-  espeak: 'espeak',
-  msedge: 'msedge',
-  fish: 'fish',
-  piper: 'piper',
-  xtts: 'xtts',
-  'openai-tts': 'openai-tts',
-};
-const TTS_NAMES: Record<TtsEngineId, string> = {
-  fish: 'fish_audio',
-  elevenlabs: 'elevenlabs',
-  piper: 'piper_local',
-  xtts: 'xtts_server',
-  'openai-tts': 'openai_tts',
-  espeak: 'espeak',
-  msedge: 'msedge',
-};
 /** Names of OpenAI-compatible servers; all are Alisa's `openai` provider. */
 const OPENAI_LLM_NAMES = ['openai', 'lmstudio', 'ollama', 'openai_compatible', 'llamacpp', 'vllm', 'localai'];
 const LLM_NAMES = ['embedded', ...OPENAI_LLM_NAMES];
@@ -172,7 +151,7 @@ const language: Check = (v) =>
 const chain: Check = (v) => {
   if (!Array.isArray(v)) return 'must be a list of provider names';
   if (v.length > 9) return 'must have at most 9 providers';
-  const bad = v.find((x) => typeof x !== 'string' || !(x in TTS_TO_ALISA));
+  const bad = v.find((x) => typeof x !== 'string' || !(x in TTS_PROVIDERS));
   return bad === undefined ? null : `has an unknown provider ${JSON.stringify(bad)}: use ${Object.values(TTS_NAMES).join(', ')}`;
 };
 
@@ -447,9 +426,9 @@ export function planPatch(patch: Json, now: WaifuConfig, l: Live, providers: rea
 
   const tts = sectionOf(patch, 'tts');
   const current = l.order[0] ?? 'espeak';
-  const provider = has(tts, 'provider') ? TTS_TO_ALISA[tts.provider as string]! : current;
+  const provider = has(tts, 'provider') ? TTS_PROVIDERS[tts.provider as string]! : current;
   let order: TtsEngineId[];
-  if (has(tts, 'fallback_chain')) order = [provider, ...(tts.fallback_chain as string[]).map((n) => TTS_TO_ALISA[n]!)];
+  if (has(tts, 'fallback_chain')) order = [provider, ...(tts.fallback_chain as string[]).map((n) => TTS_PROVIDERS[n]!)];
   else order = [provider, ...l.order];
   order = [...new Set(order)].slice(0, 10);
   if (order.join() !== l.order.join()) {

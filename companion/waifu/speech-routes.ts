@@ -17,34 +17,21 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { TtsEngineId } from '../../protocol';
 import { errorText } from '../../common/sentences';
-import { AlisaError, toAlisaError } from '../errors';
+import { toAlisaError } from '../errors';
 import type { MemoryStore } from '../memory';
 import { OpenAiSttEngine } from '../voice/stt/openai';
 import { PocketsphinxEngine } from '../voice/stt/pocketsphinx';
-import { dictationEngineId } from '../voice/stt/registry';
+import { dictationEngineId, MissingEngine } from '../voice/stt/registry';
 import { SherpaEngine } from '../voice/stt/sherpa';
 import type { SttEngine } from '../voice/stt/types';
 import { isWhisperCppEndpoint, WhisperCppEngine } from '../voice/stt/whisper-cpp';
 import type { HttpTtsSettings } from '../voice/tts/http-engines';
 import type { TtsEngine } from '../voice/tts/types';
 import { decodeWav, readWav, toMono16k } from '../voice/wav-io';
+import { TTS_PROVIDERS } from './provider-names';
 import { type ApiReply, type ApiRequest, detail, ok, type RouteTable, type WaifuDeps } from './api-types';
 import { AUDIO_TYPES, type AudioFormat, AudioStore, audioKey, clipSampleRate, convertClip, decodeTo16k, FFMPEG_INSTALL, ffmpegPath } from './waifu-audio';
 
-/** The waifu-rt3d provider names, and Alisa's own engine ids, to Alisa's engines. */
-export const TTS_PROVIDERS: Readonly<Record<string, TtsEngineId>> = {
-  fish_audio: 'fish',
-  elevenlabs: 'elevenlabs',
-  piper_local: 'piper',
-  xtts_server: 'xtts',
-  openai_tts: 'openai-tts',
-  piper: 'piper',
-  espeak: 'espeak',
-  msedge: 'msedge',
-  'openai-tts': 'openai-tts',
-  fish: 'fish',
-  xtts: 'xtts',
-};
 const SERVER_ENGINES: readonly TtsEngineId[] = ['fish', 'elevenlabs', 'xtts', 'openai-tts'];
 export const ASR_PROVIDERS = ['browser', 'auto', 'whisper_api', 'whisper_local', 'pocketsphinx', 'sherpa', 'openai', 'whispercpp'] as const;
 
@@ -381,7 +368,7 @@ function sttEngineFor(deps: WaifuDeps, asked: string, cfg: NonNullable<ReturnTyp
     case 'whisper_api':
     case 'openai': {
       const url = endpoint ?? (c.sttEndpoint && !isWhisperCppEndpoint(c.sttEndpoint) ? c.sttEndpoint : null);
-      if (!url) return new Unconfigured('openai', 'No transcription server is set (asr.endpoint, or alisa.voice.sttEndpoint).');
+      if (!url) return new MissingEngine('openai', 'No transcription server is set (asr.endpoint, or alisa.voice.sttEndpoint).');
       const model = typeof cfg.model === 'string' && cfg.model ? cfg.model : (c.sttServerModel ?? undefined);
       return new OpenAiSttEngine({ endpoint: url, model, language });
     }
@@ -401,19 +388,6 @@ function sttEngineFor(deps: WaifuDeps, asked: string, cfg: NonNullable<ReturnTyp
       return new PocketsphinxEngine({ grammar: null });
     default:
       return null;
-  }
-}
-
-class Unconfigured implements SttEngine {
-  constructor(
-    readonly id: 'openai',
-    private readonly reason: string,
-  ) {}
-  async available() {
-    return { id: this.id, available: false, reason: this.reason };
-  }
-  async transcribe(): Promise<never> {
-    throw new AlisaError('voice_unavailable', this.reason);
   }
 }
 

@@ -78,7 +78,8 @@ export async function sttStates(e: SttEngines): Promise<EngineState[]> {
   return states;
 }
 
-class MissingEngine implements SttEngine {
+/** An engine that cannot run, and says why (its setting is missing). */
+export class MissingEngine implements SttEngine {
   constructor(
     readonly id: SttEngineId,
     private readonly reason: string,
